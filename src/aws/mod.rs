@@ -1,0 +1,1 @@
+//! Every AWS SDK call lives in this module tree.

@@ -1,0 +1,16 @@
+//! gwctl: provision Amazon API Gateway (REST and HTTP APIs) from a declarative YAML spec.
+//!
+//! Layers, each depending only on the ones above it:
+//! - [`spec`]: parse and validate spec files (positions kept, every problem reported);
+//! - [`state`]: the shapes both desired and observed configuration are expressed in;
+//! - [`plan`]: a pure diff of desired against observed into ordered operations (no SDK);
+//! - [`aws`]: every SDK call: configuration, reads, the executor, error classification;
+//! - [`cli`] / [`output`]: argument parsing, commands, human and JSON rendering.
+
+pub mod aws;
+pub mod cli;
+pub mod exit;
+pub mod output;
+pub mod plan;
+pub mod spec;
+pub mod state;

@@ -1,0 +1,1 @@
+//! Rendering: human text, JSON documents, progress.

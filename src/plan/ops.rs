@@ -1,0 +1,193 @@
+//! The operations a plan is made of. Pure data: no SDK types, no ids that do not exist yet.
+//!
+//! Objects are referred to by what the spec knows (resource path, authorizer name, stage
+//! name); the executor maps them to AWS ids, which it learns from the observed state and
+//! from the answers of the create calls it makes. An API created in the same run is
+//! referred to implicitly (every op acts on "the API").
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::state::rest::{
+    Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse,
+};
+
+/// One control-plane call (or a small fixed group that AWS treats as one object).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// create-rest-api, with gwctl's ownership tag among `tags`.
+    CreateRestApi {
+        name: String,
+        description: Option<String>,
+        endpoint_type: String,
+        binary_media_types: Vec<String>,
+        api_key_source: Option<String>,
+        tags: BTreeMap<String, String>,
+    },
+    /// update-rest-api with patch operations (description, binary media types, key source).
+    UpdateRestApi { patches: Vec<Patch> },
+    /// create-resource `path_part` under the resource at `parent` (parents come first).
+    CreateResource {
+        path: String,
+        parent: String,
+        path_part: String,
+    },
+    /// delete-resource (children are deleted with it; the planner emits only the topmost).
+    DeleteResource { path: String },
+    /// put-method: the method request only (auth, key, parameters), no integration.
+    PutMethod {
+        path: String,
+        method: String,
+        /// `integration` and `method_responses` are ignored by this op.
+        def: Method,
+    },
+    DeleteMethod { path: String, method: String },
+    /// put-method-response.
+    PutMethodResponse {
+        path: String,
+        method: String,
+        status: String,
+        def: MethodResponse,
+    },
+    DeleteMethodResponse {
+        path: String,
+        method: String,
+        status: String,
+    },
+    /// put-integration (`responses` is ignored; they are separate ops).
+    PutIntegration {
+        path: String,
+        method: String,
+        def: Integration,
+    },
+    /// put-integration-response.
+    PutIntegrationResponse {
+        path: String,
+        method: String,
+        status: String,
+        def: IntegrationResponse,
+    },
+    DeleteIntegrationResponse {
+        path: String,
+        method: String,
+        status: String,
+    },
+    /// put-gateway-response (DEFAULT_4XX, DEFAULT_5XX, ...).
+    PutGatewayResponse {
+        response_type: String,
+        def: GatewayResponse,
+    },
+    /// delete-gateway-response (resets it to the default).
+    DeleteGatewayResponse { response_type: String },
+    CreateAuthorizer { name: String, def: Authorizer },
+    /// update-authorizer with patch operations (in place: the id and the routes stay).
+    UpdateAuthorizer { name: String, patches: Vec<Patch> },
+    DeleteAuthorizer { name: String },
+    /// lambda add-permission for apigateway.amazonaws.com.
+    AddPermission {
+        /// The ARN to put the permission on (qualified when the spec names an alias).
+        function: String,
+        /// Spec-local function key (for messages).
+        function_key: String,
+        /// Deterministic statement id (may contain `{api_id}`, filled in by the executor).
+        statement_id: String,
+        /// Source ARN (may contain `{api_id}` and `{authorizer_id:NAME}`).
+        source_arn: String,
+    },
+    /// lambda remove-permission.
+    RemovePermission {
+        function: String,
+        function_key: String,
+        statement_id: String,
+    },
+    /// create-deployment (no stage): the snapshot every stage below is pointed at.
+    CreateDeployment { description: String },
+    /// create-stage pointing at the deployment created in this run.
+    CreateStage {
+        name: String,
+        description: Option<String>,
+        variables: BTreeMap<String, String>,
+        tracing_enabled: bool,
+    },
+    /// update-stage with patch operations; a patch whose value is `{deployment_id}` points
+    /// the stage at the deployment created in this run.
+    UpdateStage { name: String, patches: Vec<Patch> },
+}
+
+/// A JSON-patch style operation as API Gateway's update-* calls take them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Patch {
+    /// replace | add | remove
+    pub op: String,
+    pub path: String,
+    pub value: Option<String>,
+}
+
+impl Patch {
+    pub fn replace(path: impl Into<String>, value: impl Into<String>) -> Patch {
+        Patch {
+            op: "replace".into(),
+            path: path.into(),
+            value: Some(value.into()),
+        }
+    }
+    pub fn remove(path: impl Into<String>) -> Patch {
+        Patch {
+            op: "remove".into(),
+            path: path.into(),
+            value: None,
+        }
+    }
+    pub fn add(path: impl Into<String>, value: impl Into<String>) -> Patch {
+        Patch {
+            op: "add".into(),
+            path: path.into(),
+            value: Some(value.into()),
+        }
+    }
+}
+
+/// Placeholder the executor replaces with the API id.
+pub const API_ID: &str = "{api_id}";
+/// Placeholder the executor replaces with the id of the deployment created in this run.
+pub const DEPLOYMENT_ID: &str = "{deployment_id}";
+/// `{authorizer_id:NAME}`: replaced with the id of authorizer NAME.
+pub fn authorizer_id_placeholder(name: &str) -> String {
+    format!("{{authorizer_id:{name}}}")
+}
+
+impl Op {
+    /// Whether this op writes (every op does today; kept for plans that gain reads).
+    pub fn is_write(&self) -> bool {
+        true
+    }
+
+    /// The AWS operation name, for pacing, counting and messages.
+    pub fn aws_name(&self) -> &'static str {
+        match self {
+            Op::CreateRestApi { .. } => "CreateRestApi",
+            Op::UpdateRestApi { .. } => "UpdateRestApi",
+            Op::CreateResource { .. } => "CreateResource",
+            Op::DeleteResource { .. } => "DeleteResource",
+            Op::PutMethod { .. } => "PutMethod",
+            Op::DeleteMethod { .. } => "DeleteMethod",
+            Op::PutMethodResponse { .. } => "PutMethodResponse",
+            Op::DeleteMethodResponse { .. } => "DeleteMethodResponse",
+            Op::PutIntegration { .. } => "PutIntegration",
+            Op::PutIntegrationResponse { .. } => "PutIntegrationResponse",
+            Op::DeleteIntegrationResponse { .. } => "DeleteIntegrationResponse",
+            Op::PutGatewayResponse { .. } => "PutGatewayResponse",
+            Op::DeleteGatewayResponse { .. } => "DeleteGatewayResponse",
+            Op::CreateAuthorizer { .. } => "CreateAuthorizer",
+            Op::UpdateAuthorizer { .. } => "UpdateAuthorizer",
+            Op::DeleteAuthorizer { .. } => "DeleteAuthorizer",
+            Op::AddPermission { .. } => "AddPermission",
+            Op::RemovePermission { .. } => "RemovePermission",
+            Op::CreateDeployment { .. } => "CreateDeployment",
+            Op::CreateStage { .. } => "CreateStage",
+            Op::UpdateStage { .. } => "UpdateStage",
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The spec language: parse (YAML with positions) and validate into [`model::Spec`].
+
+pub mod model;

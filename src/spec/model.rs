@@ -1,0 +1,398 @@
+//! The validated spec: what the user means, after parsing and checking.
+//!
+//! Every value that can be wrong keeps the position it came from (`Pos`) so that later
+//! layers (planner, apply) can still point into the user's file. Collections that the
+//! planner iterates are ordered (`Vec` in file order or `BTreeMap`), never hash maps,
+//! so plans are deterministic.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A position in a spec file (1-based line and column). `line == 0` means unknown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A value with the position of the YAML node it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At<T> {
+    pub value: T,
+    pub pos: Pos,
+}
+
+impl<T> At<T> {
+    pub fn new(value: T, pos: Pos) -> Self {
+        At { value, pos }
+    }
+}
+
+impl<T> std::ops::Deref for At<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ApiKind {
+    Rest,
+    Http,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EndpointType {
+    Regional,
+    Edge,
+    Private,
+}
+
+impl EndpointType {
+    pub fn as_aws(&self) -> &'static str {
+        match self {
+            EndpointType::Regional => "REGIONAL",
+            EndpointType::Edge => "EDGE",
+            EndpointType::Private => "PRIVATE",
+        }
+    }
+}
+
+/// One spec file, validated.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The file it was read from (for diagnostics raised after validation).
+    pub file: PathBuf,
+    pub api: ApiDef,
+    /// Spec-local function name -> Lambda reference. File order.
+    pub functions: Vec<FunctionDef>,
+    pub authorizers: Vec<AuthorizerDef>,
+    /// Default authorizer for every route that does not say `auth:` (name of an authorizer,
+    /// or `iam`). `None` = no default.
+    pub default_auth: Option<At<AuthRef>>,
+    pub cors: Option<CorsDef>,
+    /// Routes in file order.
+    pub routes: Vec<RouteDef>,
+    pub stages: Vec<StageDef>,
+    pub api_keys: Vec<ApiKeyDef>,
+    pub usage_plans: Vec<UsagePlanDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiDef {
+    pub name: At<String>,
+    pub description: Option<String>,
+    pub kind: ApiKind,
+    /// REST only. Defaults to REGIONAL.
+    pub endpoint: EndpointType,
+    /// REST only.
+    pub binary_media_types: Vec<String>,
+    /// User tags (gwctl adds its own ownership tag on top).
+    pub tags: BTreeMap<String, String>,
+    /// HTTP only.
+    pub disable_execute_api_endpoint: bool,
+    /// HTTP only: default payload format version for Lambda integrations ("2.0" unless set).
+    pub payload_format_version: Option<String>,
+    /// REST only: where API keys are read from (HEADER default, or AUTHORIZER).
+    pub api_key_source: Option<String>,
+}
+
+/// How a spec refers to a Lambda function.
+#[derive(Debug, Clone)]
+pub struct FunctionDef {
+    /// The spec-local name that routes and authorizers use.
+    pub key: At<String>,
+    /// A function name (`todo-create`), a full function ARN, or a partial ARN.
+    pub name_or_arn: At<String>,
+    /// Alias or version (`live`, `3`), when the reference is qualified.
+    pub qualifier: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthRef {
+    /// No authorization (explicit opt-out of a default authorizer).
+    None,
+    /// AWS_IAM (SigV4).
+    Iam,
+    /// An authorizer defined in `authorizers`, by spec name.
+    Authorizer(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthorizerDef {
+    pub name: At<String>,
+    pub kind: AuthorizerKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthorizerKind {
+    /// REST Lambda TOKEN authorizer.
+    Token {
+        function: At<String>,
+        /// e.g. `method.request.header.Authorization` (default).
+        identity_source: String,
+        validation_expression: Option<String>,
+        /// Result TTL in seconds (0-3600, default 300).
+        ttl_seconds: u32,
+    },
+    /// Lambda REQUEST authorizer (REST and HTTP).
+    Request {
+        function: At<String>,
+        /// REST: `method.request.header.X`, `method.request.querystring.q`, `stageVariables.v`,
+        /// `context.x`; HTTP: `$request.header.X`, `$request.querystring.q`, ...
+        identity_sources: Vec<String>,
+        ttl_seconds: u32,
+        /// HTTP only: "1.0" or "2.0" (default "2.0").
+        payload_format_version: Option<String>,
+        /// HTTP only, payload 2.0: simple boolean responses.
+        simple_responses: bool,
+    },
+    /// REST Cognito user pools authorizer.
+    Cognito {
+        user_pool_arns: Vec<At<String>>,
+        identity_source: String,
+    },
+    /// HTTP JWT authorizer.
+    Jwt {
+        issuer: At<String>,
+        audience: Vec<String>,
+        /// Default `$request.header.Authorization`.
+        identity_source: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorsDef {
+    pub pos: Pos,
+    /// `*` or explicit origins.
+    pub origins: Vec<String>,
+    /// Explicit methods; empty = derive per resource from its routes.
+    pub methods: Vec<String>,
+    /// Default: Content-Type, Authorization, X-Amz-Date, X-Api-Key, X-Amz-Security-Token.
+    pub headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<u32>,
+    pub credentials: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+    Head,
+    Options,
+    Any,
+}
+
+impl HttpMethod {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Options => "OPTIONS",
+            HttpMethod::Any => "ANY",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<HttpMethod> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
+            "PUT" => HttpMethod::Put,
+            "DELETE" => HttpMethod::Delete,
+            "PATCH" => HttpMethod::Patch,
+            "HEAD" => HttpMethod::Head,
+            "OPTIONS" => HttpMethod::Options,
+            "ANY" => HttpMethod::Any,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteDef {
+    pub pos: Pos,
+    /// `/todos/{id}`, `/{proxy+}`, `/`; for HTTP APIs also `$default`.
+    pub path: At<String>,
+    pub method: At<HttpMethod>,
+    pub integration: IntegrationDef,
+    /// `None` = use the API's `default_auth` (or no auth when there is none).
+    pub auth: Option<At<AuthRef>>,
+    /// OAuth scopes (Cognito on REST, JWT on HTTP).
+    pub scopes: Vec<String>,
+    /// REST only.
+    pub api_key_required: bool,
+    /// REST method request parameters, e.g. `method.request.querystring.q: true` (required).
+    pub request_parameters: BTreeMap<String, bool>,
+    /// REST method responses (custom integrations). Empty for proxies.
+    pub method_responses: Vec<MethodResponseDef>,
+    /// Per-route throttling, applied as stage method settings (REST) or route settings (HTTP)
+    /// on every stage.
+    pub throttle: Option<ThrottleDef>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationDef {
+    pub pos: Pos,
+    pub kind: IntegrationKind,
+    /// Integration timeout in milliseconds (REST 50..=29000, HTTP 50..=30000).
+    pub timeout_ms: Option<u32>,
+    /// REST: request templates by content type (custom Lambda, HTTP, MOCK).
+    pub request_templates: BTreeMap<String, String>,
+    /// REST: WHEN_NO_MATCH | WHEN_NO_TEMPLATES | NEVER.
+    pub passthrough_behavior: Option<String>,
+    /// REST: CONVERT_TO_TEXT | CONVERT_TO_BINARY.
+    pub content_handling: Option<String>,
+    /// Integration request parameters (REST `integration.request.*` = `method.request.*`;
+    /// HTTP parameter mapping `overwrite:header.x` = `$request.header.y`).
+    pub request_parameters: BTreeMap<String, String>,
+    /// REST custom integrations: integration responses.
+    pub responses: Vec<IntegrationResponseDef>,
+    /// An IAM role API Gateway assumes to call the backend (seed 004's `credentials`).
+    pub credentials: Option<At<String>>,
+    /// HTTP APIs: "1.0" | "2.0" for Lambda proxies.
+    pub payload_format_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum IntegrationKind {
+    /// AWS_PROXY to a function (the default: `function: name` on a route).
+    LambdaProxy { function: At<String> },
+    /// AWS (custom/non-proxy) Lambda integration with templates.
+    Lambda { function: At<String> },
+    /// HTTP_PROXY to a URI.
+    HttpProxy { uri: At<String>, http_method: HttpMethod },
+    /// HTTP (custom) to a URI with templates.
+    Http { uri: At<String>, http_method: HttpMethod },
+    /// MOCK (REST only).
+    Mock,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationResponseDef {
+    pub status: String,
+    /// Regex matched against the Lambda error message / backend status; `None` = default.
+    pub selection_pattern: Option<String>,
+    pub templates: BTreeMap<String, String>,
+    /// `method.response.header.X` -> `'value'` or `integration.response.header.Y`.
+    pub parameters: BTreeMap<String, String>,
+    pub content_handling: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodResponseDef {
+    pub status: String,
+    /// content type -> model name (`Empty`, `Error`).
+    pub models: BTreeMap<String, String>,
+    /// `method.response.header.X` -> required.
+    pub parameters: BTreeMap<String, bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThrottleDef {
+    /// Steady-state requests per second.
+    pub rate: f64,
+    /// Burst.
+    pub burst: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Off,
+    Error,
+    Info,
+}
+
+impl LogLevel {
+    pub fn as_aws(&self) -> &'static str {
+        match self {
+            LogLevel::Off => "OFF",
+            LogLevel::Error => "ERROR",
+            LogLevel::Info => "INFO",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessLogDef {
+    /// CloudWatch Logs log group ARN (or Firehose ARN on REST).
+    pub destination_arn: At<String>,
+    pub format: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct StageDef {
+    pub name: At<String>,
+    pub description: Option<String>,
+    pub variables: BTreeMap<String, String>,
+    /// Execution logging level (REST; HTTP APIs only have access logs). `None` = leave as is.
+    pub logging: Option<LogLevel>,
+    pub data_trace: Option<bool>,
+    pub metrics: Option<bool>,
+    pub throttle: Option<ThrottleDef>,
+    /// REST: X-Ray tracing.
+    pub tracing: Option<bool>,
+    pub access_log: Option<AccessLogDef>,
+    /// HTTP only.
+    pub auto_deploy: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKeyDef {
+    pub name: At<String>,
+    pub description: Option<String>,
+    pub enabled: bool,
+    /// Name of an environment variable holding the key value. Never the value itself.
+    pub value_from_env: Option<String>,
+    /// Reference an existing key by id instead of creating one.
+    pub existing_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaDef {
+    pub limit: i32,
+    /// DAY | WEEK | MONTH
+    pub period: String,
+    pub offset: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct UsagePlanDef {
+    pub name: At<String>,
+    pub description: Option<String>,
+    pub throttle: Option<ThrottleDef>,
+    pub quota: Option<QuotaDef>,
+    /// Stage names (spec stages) the plan covers.
+    pub stages: Vec<At<String>>,
+    /// Per-method throttling: (`/path`, METHOD) -> throttle.
+    pub method_throttle: Vec<(At<String>, HttpMethod, ThrottleDef)>,
+    /// API key names (spec `api_keys`) attached to the plan.
+    pub keys: Vec<At<String>>,
+}
+
+impl Spec {
+    pub fn function(&self, key: &str) -> Option<&FunctionDef> {
+        self.functions.iter().find(|f| f.key.value == key)
+    }
+
+    pub fn authorizer(&self, name: &str) -> Option<&AuthorizerDef> {
+        self.authorizers.iter().find(|a| a.name.value == name)
+    }
+
+    /// The effective auth of a route: its own, else the API default, else none.
+    pub fn effective_auth(&self, route: &RouteDef) -> AuthRef {
+        route
+            .auth
+            .as_ref()
+            .or(self.default_auth.as_ref())
+            .map(|a| a.value.clone())
+            .unwrap_or(AuthRef::None)
+    }
+}

@@ -1,0 +1,53 @@
+//! What exists in AWS, in the same shapes the planner derives from the spec.
+//!
+//! `rest::RestApi` is used twice: as the *desired* configuration (built from the spec by
+//! `plan::desired`) and as the *observed* configuration (read from the account by
+//! `aws::read`). Both sides are normalised the same way (`normalize`) so that equal
+//! configurations compare equal, whatever defaults the service fills in.
+
+pub mod rest;
+
+/// Tag gwctl writes on every API it creates; `find` uses it to recognise its own APIs.
+pub const OWNER_TAG_KEY: &str = "gwctl:managed-by";
+pub const OWNER_TAG_VALUE: &str = "gwctl";
+/// Prefix of the description gwctl writes on deployments: `gwctl:config=<sha256>`.
+pub const DEPLOYMENT_MARK: &str = "gwctl:config=";
+
+/// A Lambda function resolved with get-function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedFunction {
+    /// Spec-local key.
+    pub key: String,
+    /// Unqualified function ARN as returned by get-function (`Configuration.FunctionArn`).
+    pub function_arn: String,
+    /// Function name (last ARN segment).
+    pub name: String,
+    /// Alias or version used by the spec, if any.
+    pub qualifier: Option<String>,
+    /// Account id and region, taken from the ARN.
+    pub account: String,
+    pub region: String,
+}
+
+impl ResolvedFunction {
+    /// The ARN API Gateway invokes (qualified when the spec names an alias/version).
+    pub fn invoke_arn(&self) -> String {
+        match &self.qualifier {
+            Some(q) => format!("{}:{}", self.function_arn, q),
+            None => self.function_arn.clone(),
+        }
+    }
+}
+
+/// One statement of a Lambda resource policy, reduced to what gwctl compares.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PolicyStatement {
+    pub sid: String,
+    pub effect: String,
+    /// `Principal.Service` when the principal is a service.
+    pub principal_service: Option<String>,
+    pub action: String,
+    pub resource: String,
+    /// `Condition.ArnLike.AWS:SourceArn`.
+    pub source_arn: Option<String>,
+}

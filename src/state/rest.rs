@@ -1,0 +1,211 @@
+//! REST API (apigateway v1) configuration shapes, shared by desired and observed state.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::PolicyStatement;
+
+/// Default integration timeout API Gateway applies to REST integrations.
+pub const DEFAULT_TIMEOUT_MS: i32 = 29_000;
+pub const DEFAULT_PASSTHROUGH: &str = "WHEN_NO_MATCH";
+
+/// The API-level configuration that a deployment snapshots (plus API attributes).
+/// Serialised canonically (BTreeMaps, sorted vectors) to hash it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct RestApi {
+    pub name: String,
+    pub description: Option<String>,
+    /// REGIONAL | EDGE | PRIVATE
+    pub endpoint_type: String,
+    /// Sorted.
+    pub binary_media_types: Vec<String>,
+    /// HEADER | AUTHORIZER (None = HEADER).
+    pub api_key_source: Option<String>,
+    /// Resources by full path: `/`, `/todos`, `/todos/{id}`.
+    pub resources: BTreeMap<String, Resource>,
+    /// Authorizers by name.
+    pub authorizers: BTreeMap<String, Authorizer>,
+    /// Customised gateway responses by type (`DEFAULT_4XX`). Observed state keeps only
+    /// non-default ones.
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Resource {
+    /// Methods by HTTP verb (`GET`, `OPTIONS`, `ANY`).
+    pub methods: BTreeMap<String, Method>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Method {
+    /// NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS
+    pub authorization_type: String,
+    /// Authorizer *name* (observed: resolved from the authorizer id).
+    pub authorizer: Option<String>,
+    /// Sorted.
+    pub authorization_scopes: Vec<String>,
+    pub api_key_required: bool,
+    pub request_parameters: BTreeMap<String, bool>,
+    /// By status code.
+    pub method_responses: BTreeMap<String, MethodResponse>,
+    pub integration: Option<Integration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct MethodResponse {
+    pub response_models: BTreeMap<String, String>,
+    pub response_parameters: BTreeMap<String, bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Integration {
+    /// AWS_PROXY | AWS | HTTP | HTTP_PROXY | MOCK
+    pub kind: String,
+    /// Integration HTTP method (POST for Lambda); None for MOCK.
+    pub http_method: Option<String>,
+    pub uri: Option<String>,
+    pub credentials: Option<String>,
+    pub request_templates: BTreeMap<String, String>,
+    pub request_parameters: BTreeMap<String, String>,
+    /// Normalised: None means WHEN_NO_MATCH.
+    pub passthrough_behavior: Option<String>,
+    pub content_handling: Option<String>,
+    /// Normalised: None means 29000.
+    pub timeout_ms: Option<i32>,
+    /// Integration responses by status code.
+    pub responses: BTreeMap<String, IntegrationResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct IntegrationResponse {
+    /// None and "" are the same (the default response); normalised to None.
+    pub selection_pattern: Option<String>,
+    pub response_templates: BTreeMap<String, String>,
+    pub response_parameters: BTreeMap<String, String>,
+    pub content_handling: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Authorizer {
+    /// TOKEN | REQUEST | COGNITO_USER_POOLS
+    pub kind: String,
+    /// Lambda authorizer URI (`arn:aws:apigateway:{region}:lambda:path/.../invocations`).
+    pub authorizer_uri: Option<String>,
+    pub identity_source: Option<String>,
+    pub identity_validation_expression: Option<String>,
+    pub ttl_seconds: Option<i32>,
+    /// Sorted.
+    pub provider_arns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct GatewayResponse {
+    pub status_code: Option<String>,
+    pub response_parameters: BTreeMap<String, String>,
+    pub response_templates: BTreeMap<String, String>,
+}
+
+/// Stage settings gwctl manages. In desired state `None` means "not managed by the spec";
+/// in observed state it means "not set".
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Stage {
+    pub description: Option<String>,
+    pub variables: BTreeMap<String, String>,
+    /// Keyed by `*/*` (stage-wide) or `{resource path}/{METHOD}` e.g. `/todos/GET`
+    /// (unescaped, whatever the service returned).
+    pub method_settings: BTreeMap<String, MethodSetting>,
+    pub tracing_enabled: Option<bool>,
+    pub access_log: Option<AccessLog>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct MethodSetting {
+    pub logging_level: Option<String>,
+    pub data_trace: Option<bool>,
+    pub metrics: Option<bool>,
+    pub throttle_rate: Option<f64>,
+    pub throttle_burst: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct AccessLog {
+    pub destination_arn: String,
+    pub format: String,
+}
+
+/// A REST API as read from the account, with the ids the executor needs.
+#[derive(Debug, Clone, Default)]
+pub struct ObservedRestApi {
+    pub id: String,
+    pub tags: BTreeMap<String, String>,
+    pub config: RestApi,
+    /// Full path -> resource id (always contains `/`).
+    pub resource_ids: BTreeMap<String, String>,
+    /// Authorizer name -> id.
+    pub authorizer_ids: BTreeMap<String, String>,
+    pub stages: BTreeMap<String, ObservedStage>,
+    pub deployments: BTreeMap<String, Deployment>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ObservedStage {
+    pub deployment_id: Option<String>,
+    pub settings: Stage,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Deployment {
+    pub id: String,
+    pub description: Option<String>,
+}
+
+/// A candidate API found by name in get-rest-apis.
+#[derive(Debug, Clone)]
+pub struct ApiSummary {
+    pub id: String,
+    pub name: String,
+    pub tags: BTreeMap<String, String>,
+    pub created_epoch: Option<i64>,
+}
+
+/// Lambda policies of the functions involved, by unqualified function ARN + qualifier
+/// (the key is `ResolvedFunction::invoke_arn()`).
+pub type Policies = BTreeMap<String, Vec<PolicyStatement>>;
+
+impl Integration {
+    /// Bring a configuration into the canonical form both sides are compared in.
+    pub fn normalize(&mut self) {
+        if self.timeout_ms == Some(DEFAULT_TIMEOUT_MS) {
+            self.timeout_ms = None;
+        }
+        if self.passthrough_behavior.as_deref() == Some(DEFAULT_PASSTHROUGH) {
+            self.passthrough_behavior = None;
+        }
+        for r in self.responses.values_mut() {
+            if r.selection_pattern.as_deref() == Some("") {
+                r.selection_pattern = None;
+            }
+        }
+    }
+}
+
+impl RestApi {
+    pub fn normalize(&mut self) {
+        self.binary_media_types.sort();
+        if self.api_key_source.as_deref() == Some("HEADER") {
+            self.api_key_source = None;
+        }
+        for res in self.resources.values_mut() {
+            for m in res.methods.values_mut() {
+                m.authorization_scopes.sort();
+                if let Some(i) = m.integration.as_mut() {
+                    i.normalize();
+                }
+            }
+        }
+        for a in self.authorizers.values_mut() {
+            a.provider_arns.sort();
+        }
+    }
+}
