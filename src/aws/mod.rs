@@ -1,1 +1,64 @@
-//! Every AWS SDK call lives in this module tree.
+//! Every AWS SDK call lives in this module tree: configuration, reads into [`crate::state`],
+//! the executor that runs a plan, and error classification.
+
+pub mod error;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The three service clients gwctl uses, built once from one configuration.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub apigw: aws_sdk_apigateway::Client,
+    pub apigw2: aws_sdk_apigatewayv2::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    /// The region in effect (invoke URLs and Lambda integration URIs need it).
+    pub region: String,
+    /// Every call made through these clients (filled by an interceptor).
+    pub calls: CallLog,
+}
+
+/// One SDK operation invocation as observed by the call-recording interceptor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRecord {
+    /// `apigateway`, `apigatewayv2`, `lambda`.
+    pub service: String,
+    /// SDK operation name, e.g. `CreateRestApi`, `GetResources`, `AddPermission`.
+    pub operation: String,
+    /// HTTP attempts made (1 + retries).
+    pub attempts: u32,
+    pub duration: Duration,
+    pub ok: bool,
+}
+
+impl CallRecord {
+    /// Whether the operation changes anything (by AWS naming convention: reads start
+    /// with Get/List/Describe/Head).
+    pub fn is_write(&self) -> bool {
+        !["Get", "List", "Describe", "Head"]
+            .iter()
+            .any(|p| self.operation.starts_with(p))
+    }
+}
+
+/// Shared, append-only log of calls.
+#[derive(Clone, Debug, Default)]
+pub struct CallLog(pub Arc<Mutex<Vec<CallRecord>>>);
+
+impl CallLog {
+    pub fn push(&self, r: CallRecord) {
+        self.0.lock().expect("call log poisoned").push(r);
+    }
+    pub fn snapshot(&self) -> Vec<CallRecord> {
+        self.0.lock().expect("call log poisoned").clone()
+    }
+    pub fn len(&self) -> usize {
+        self.0.lock().expect("call log poisoned").len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn writes(&self) -> usize {
+        self.snapshot().iter().filter(|c| c.is_write()).count()
+    }
+}

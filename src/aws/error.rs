@@ -1,0 +1,167 @@
+//! AWS errors classified by type (the error code the service returns), never by message.
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// What kind of failure an AWS call ended with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    /// ConflictException: duplicate, or concurrent modification.
+    Conflict,
+    /// TooManyRequestsException / LimitExceededException / HTTP 429.
+    Throttled,
+    AccessDenied,
+    /// BadRequestException and other validation errors.
+    BadRequest,
+    /// Could not reach the service, timed out, or the response could not be read.
+    Transport,
+    /// 5xx from the service.
+    Service,
+    Other,
+}
+
+/// A classified AWS error, carrying what the user needs to read.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation}: {message}")]
+pub struct AwsError {
+    pub kind: ErrorKind,
+    pub operation: String,
+    /// The service's error code (e.g. `NotFoundException`), when there is one.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl AwsError {
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+}
+
+/// Classify from an error code and HTTP status (codes as the services send them).
+pub fn kind_from_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
+    match code {
+        Some("NotFoundException" | "ResourceNotFoundException") => ErrorKind::NotFound,
+        Some("ConflictException" | "ResourceConflictException") => ErrorKind::Conflict,
+        Some(
+            "TooManyRequestsException"
+            | "LimitExceededException"
+            | "ThrottlingException"
+            | "Throttling",
+        ) => ErrorKind::Throttled,
+        Some(
+            "AccessDeniedException"
+            | "UnauthorizedException"
+            | "UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "ExpiredTokenException",
+        ) => ErrorKind::AccessDenied,
+        Some(
+            "BadRequestException" | "InvalidParameterValueException" | "ValidationException",
+        ) => ErrorKind::BadRequest,
+        Some("ServiceException" | "InternalFailure" | "ServiceUnavailableException") => {
+            ErrorKind::Service
+        }
+        _ => match status {
+            Some(404) => ErrorKind::NotFound,
+            Some(409) => ErrorKind::Conflict,
+            Some(429) => ErrorKind::Throttled,
+            Some(401 | 403) => ErrorKind::AccessDenied,
+            Some(s) if s >= 500 => ErrorKind::Service,
+            Some(400) => ErrorKind::BadRequest,
+            _ => ErrorKind::Other,
+        },
+    }
+}
+
+/// Convert any SDK error into an [`AwsError`] for `operation`.
+pub fn classify<E, R>(operation: &str, err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + HasStatus,
+{
+    match &err {
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().map(str::to_string);
+            let status = se.raw().status_code();
+            let message = se
+                .err()
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| code.clone().unwrap_or_else(|| format!("HTTP {status}")));
+            AwsError {
+                kind: kind_from_code(code.as_deref(), Some(status)),
+                operation: operation.to_string(),
+                code,
+                message,
+            }
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => AwsError {
+            kind: ErrorKind::Transport,
+            operation: operation.to_string(),
+            code: None,
+            message: format!("could not reach the service: {}", display_chain(&err)),
+        },
+        SdkError::ResponseError(re) => AwsError {
+            kind: if re.raw().status_code() >= 500 {
+                ErrorKind::Service
+            } else {
+                ErrorKind::Transport
+            },
+            operation: operation.to_string(),
+            code: None,
+            message: format!("unreadable response: {}", display_chain(&err)),
+        },
+        _ => AwsError {
+            kind: ErrorKind::Other,
+            operation: operation.to_string(),
+            code: None,
+            message: display_chain(&err),
+        },
+    }
+}
+
+/// The HTTP status of a raw response, abstracted so `classify` works for every client.
+pub trait HasStatus {
+    fn status_code(&self) -> u16;
+}
+
+impl HasStatus for aws_smithy_runtime_api::http::Response {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+fn display_chain(err: &dyn std::error::Error) -> String {
+    let mut s = err.to_string();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        s.push_str(": ");
+        s.push_str(&e.to_string());
+        cur = e.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_win_over_status() {
+        assert_eq!(
+            kind_from_code(Some("NotFoundException"), Some(400)),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            kind_from_code(Some("TooManyRequestsException"), Some(400)),
+            ErrorKind::Throttled
+        );
+        assert_eq!(kind_from_code(None, Some(429)), ErrorKind::Throttled);
+        assert_eq!(kind_from_code(None, Some(503)), ErrorKind::Service);
+        assert_eq!(
+            kind_from_code(Some("ConflictException"), Some(409)),
+            ErrorKind::Conflict
+        );
+    }
+}
