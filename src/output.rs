@@ -1,1 +1,438 @@
-//! Rendering: human text, JSON documents, progress.
+//! Rendering: human text, JSON documents, progress. One [`Printer`] owns stdout (data) and
+//! stderr (progress, warnings, logs).
+
+use std::io::{IsTerminal, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
+use crate::plan::{Action, Plan};
+
+/// Version of every JSON document gwctl prints (docs/json.md). Changes within a version
+/// are additive only.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Writes data to stdout and everything else to stderr, honouring --output, --quiet,
+/// --verbose and --color / NO_COLOR.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    pub format: OutputFormat,
+    pub quiet: bool,
+    pub verbose: bool,
+    /// Colour on stderr/stdout text.
+    pub color: bool,
+    /// stderr is a terminal (progress bars, prompts).
+    pub stderr_tty: bool,
+}
+
+impl Printer {
+    pub fn new(g: &GlobalArgs) -> Printer {
+        let stderr_tty = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match g.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stderr_tty && !no_color && std::env::var("TERM").as_deref() != Ok("dumb"),
+        };
+        Printer {
+            format: g.output,
+            quiet: g.quiet,
+            verbose: g.verbose,
+            color,
+            stderr_tty,
+        }
+    }
+
+    pub fn json(&self) -> bool {
+        self.format == OutputFormat::Json
+    }
+
+    /// Data on stdout. A closed pipe (`gwctl plan | head`) ends the process quietly.
+    pub fn data(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let r = out.write_all(text.as_bytes()).and_then(|_| {
+            if !text.ends_with('\n') && !text.is_empty() {
+                out.write_all(b"\n")?;
+            }
+            out.flush()
+        });
+        if let Err(e) = r {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(crate::exit::OK);
+            }
+        }
+    }
+
+    /// A JSON document on stdout.
+    pub fn document<T: Serialize>(&self, doc: &T) {
+        let text = serde_json::to_string_pretty(doc).expect("documents serialise");
+        self.data(&text);
+    }
+
+    /// Progress and information on stderr (suppressed by --quiet).
+    pub fn info(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// Details shown with --verbose only.
+    pub fn debug(&self, text: &str) {
+        if self.verbose && !self.quiet {
+            eprintln!("{}", self.paint(text, "2"));
+        }
+    }
+
+    pub fn warn(&self, text: &str) {
+        eprintln!("{}: {text}", self.paint("warning", "33;1"));
+    }
+
+    pub fn error(&self, text: &str, hint: Option<&str>) {
+        eprintln!("{}: {text}", self.paint("error", "31;1"));
+        if let Some(h) = hint {
+            eprintln!("{}: {h}", self.paint("hint", "36"));
+        }
+    }
+
+    /// Wrap in an ANSI SGR code when colour is on.
+    pub fn paint(&self, text: &str, sgr: &str) -> String {
+        if self.color {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// The plan as text (what `plan` prints and `apply` shows before changing anything).
+pub fn render_plan(p: &Printer, api_name: &str, api_id: Option<&str>, plan: &Plan) -> String {
+    let mut s = String::new();
+    if plan.is_empty() {
+        s.push_str(&format!(
+            "No changes. rest api `{api_name}`{} matches the spec.\n",
+            api_id.map(|i| format!(" ({i})")).unwrap_or_default()
+        ));
+        return s;
+    }
+    s.push_str(&format!(
+        "rest api `{api_name}` ({}):\n",
+        api_id.unwrap_or("new")
+    ));
+    for ch in &plan.changes {
+        let sgr = match ch.action {
+            Action::Create => "32",
+            Action::Update => "33",
+            Action::Delete => "31",
+            Action::Replace => "35",
+        };
+        s.push_str(&format!(
+            "  {} {} {}\n",
+            p.paint(ch.action.symbol(), sgr),
+            ch.kind,
+            ch.name
+        ));
+        for f in &ch.fields {
+            s.push_str(&format!(
+                "      {}: {} -> {}\n",
+                f.field,
+                f.old.as_deref().map(trim_value).unwrap_or_else(|| "(none)".into()),
+                f.new.as_deref().map(trim_value).unwrap_or_else(|| "(none)".into())
+            ));
+        }
+    }
+    let (c, u, d) = plan.summary();
+    s.push_str(&format!(
+        "Plan: {c} to create, {u} to change, {d} to delete ({} calls).\n",
+        plan.ops.len()
+    ));
+    s
+}
+
+fn trim_value(v: &str) -> String {
+    let one_line = v.replace('\n', "\\n");
+    if one_line.chars().count() > 120 {
+        let cut: String = one_line.chars().take(117).collect();
+        format!("{cut}...")
+    } else {
+        one_line
+    }
+}
+
+/// `plan --output json` and the `plan` part of `apply --output json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDoc {
+    pub schema_version: u32,
+    pub command: String,
+    pub api: ApiDoc,
+    pub changes: Vec<ChangeDoc>,
+    pub summary: SummaryDoc,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ApiDoc {
+    pub name: String,
+    pub kind: String,
+    /// None when the API does not exist yet.
+    pub id: Option<String>,
+    /// Whether gwctl created (owns) this API.
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeDoc {
+    /// create | update | delete | replace
+    pub action: String,
+    pub kind: String,
+    pub name: String,
+    pub fields: Vec<FieldDoc>,
+    /// AWS operations this change makes, in order.
+    pub calls: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDoc {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryDoc {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    /// Write calls the plan makes.
+    pub calls: usize,
+}
+
+pub fn plan_doc(command: &str, api: ApiDoc, plan: &Plan) -> PlanDoc {
+    let (create, update, delete) = plan.summary();
+    PlanDoc {
+        schema_version: SCHEMA_VERSION,
+        command: command.to_string(),
+        api,
+        changes: plan
+            .changes
+            .iter()
+            .map(|c| ChangeDoc {
+                action: serde_json::to_value(c.action)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                kind: c.kind.clone(),
+                name: c.name.clone(),
+                fields: c
+                    .fields
+                    .iter()
+                    .map(|f| FieldDoc {
+                        field: f.field.clone(),
+                        old: f.old.clone(),
+                        new: f.new.clone(),
+                    })
+                    .collect(),
+                calls: c
+                    .ops
+                    .iter()
+                    .map(|i| plan.ops[*i].aws_name().to_string())
+                    .collect(),
+            })
+            .collect(),
+        summary: SummaryDoc {
+            create,
+            update,
+            delete,
+            calls: plan.ops.len(),
+        },
+    }
+}
+
+/// `apply --output json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyDoc {
+    pub schema_version: u32,
+    pub command: String,
+    /// `applied`, `no_changes`, `failed`, `interrupted`.
+    pub result: String,
+    pub api: ApiDoc,
+    pub changes: Vec<ChangeDoc>,
+    pub summary: SummaryDoc,
+    pub stages: Vec<StageDoc>,
+    pub calls: CallsDoc,
+    /// Present when result is `failed`: the call that failed and what was not applied.
+    pub error: Option<ErrorDoc>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StageDoc {
+    pub name: String,
+    pub invoke_url: String,
+    pub deployment_id: Option<String>,
+    pub logging_level: String,
+    pub data_trace: bool,
+    pub metrics: bool,
+    pub throttle_rate: Option<f64>,
+    pub throttle_burst: Option<i32>,
+    pub tracing: bool,
+    pub access_log_destination: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CallsDoc {
+    pub total: usize,
+    pub reads: usize,
+    pub writes: usize,
+    pub failed: usize,
+    pub retries: usize,
+    /// Operation name -> count, sorted by name.
+    pub by_operation: std::collections::BTreeMap<String, usize>,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDoc {
+    pub message: String,
+    pub failed_call: Option<String>,
+    pub applied_calls: usize,
+    pub not_applied_calls: usize,
+}
+
+/// Summarise a call log.
+pub fn calls_doc(calls: &[crate::aws::CallRecord], seconds: f64) -> CallsDoc {
+    let mut by = std::collections::BTreeMap::new();
+    for c in calls {
+        *by.entry(c.operation.clone()).or_insert(0) += 1;
+    }
+    let writes = calls.iter().filter(|c| c.is_write()).count();
+    CallsDoc {
+        total: calls.len(),
+        reads: calls.len() - writes,
+        writes,
+        failed: calls.iter().filter(|c| !c.ok).count(),
+        retries: calls
+            .iter()
+            .map(|c| c.attempts.saturating_sub(1) as usize)
+            .sum(),
+        by_operation: by,
+        seconds: (seconds * 1000.0).round() / 1000.0,
+    }
+}
+
+/// Progress of an apply: an indicatif bar on a terminal, one plain line per step otherwise.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    plain: bool,
+    total: usize,
+}
+
+impl Progress {
+    pub fn new(p: &Printer, total: usize) -> Progress {
+        if p.quiet || total == 0 {
+            return Progress {
+                bar: None,
+                plain: false,
+                total,
+            };
+        }
+        if p.stderr_tty {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total as u64),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{bar:30}] {pos}/{len} {msg} (eta {eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            Progress {
+                bar: Some(bar),
+                plain: false,
+                total,
+            }
+        } else {
+            Progress {
+                bar: None,
+                plain: true,
+                total,
+            }
+        }
+    }
+
+    pub fn start(&self, index: usize, label: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(label.to_string());
+        } else if self.plain {
+            eprintln!("[{}/{}] {label}", index + 1, self.total);
+        }
+    }
+
+    pub fn finish_one(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    pub fn done(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// A short label for an op, for progress lines.
+pub fn op_label(op: &crate::plan::Op) -> String {
+    use crate::plan::Op::*;
+    let what = match op {
+        CreateRestApi { name, .. } => name.clone(),
+        UpdateRestApi { .. } => "api attributes".into(),
+        CreateResource { path, .. } | DeleteResource { path } => path.clone(),
+        PutMethod { path, method, .. }
+        | DeleteMethod { path, method }
+        | PutIntegration { path, method, .. } => format!("{method} {path}"),
+        PutMethodResponse {
+            path,
+            method,
+            status,
+            ..
+        }
+        | DeleteMethodResponse {
+            path,
+            method,
+            status,
+        }
+        | PutIntegrationResponse {
+            path,
+            method,
+            status,
+            ..
+        }
+        | DeleteIntegrationResponse {
+            path,
+            method,
+            status,
+        } => format!("{method} {path} {status}"),
+        PutGatewayResponse { response_type, .. } | DeleteGatewayResponse { response_type } => {
+            response_type.clone()
+        }
+        CreateAuthorizer { name, .. }
+        | UpdateAuthorizer { name, .. }
+        | DeleteAuthorizer { name } => name.clone(),
+        AddPermission { function_key, .. } | RemovePermission { function_key, .. } => {
+            function_key.clone()
+        }
+        CreateDeployment { .. } => "new deployment".into(),
+        CreateStage { name, .. } | UpdateStage { name, .. } => name.clone(),
+    };
+    format!("{} {what}", op.aws_name())
+}

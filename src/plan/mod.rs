@@ -1,3 +1,132 @@
 //! The planner: a pure function from (desired, observed) to ordered operations.
+//!
+//! It decides; it never calls AWS. A [`Plan`] carries two views of the same decision:
+//! `changes` (what a person reads: `+ method GET /todos`, field old -> new) and `ops` (the
+//! calls the executor makes, in dependency order). Every op belongs to exactly one change.
 
+pub mod desired;
 pub mod ops;
+pub mod rest;
+pub mod simulate;
+
+use serde::Serialize;
+
+pub use ops::Op;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    /// Delete and create again (AWS cannot update it in place).
+    Replace,
+}
+
+impl Action {
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Delete => "-",
+            Action::Replace => "±",
+        }
+    }
+}
+
+/// One field of a changed object: old -> new (None = absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+impl FieldChange {
+    pub fn of<T: std::fmt::Debug + Serialize>(field: &str, old: &T, new: &T) -> FieldChange {
+        let show = |v: &T| -> Option<String> {
+            match serde_json::to_value(v).unwrap_or_default() {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s),
+                other => Some(other.to_string()),
+            }
+        };
+        FieldChange {
+            field: field.to_string(),
+            old: show(old),
+            new: show(new),
+        }
+    }
+}
+
+/// A change to one API object, as people read it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub action: Action,
+    /// `rest_api`, `resource`, `method`, `integration`, `authorizer`, `gateway_response`,
+    /// `permission`, `deployment`, `stage`.
+    pub kind: String,
+    /// `GET /todos`, `/todos/{id}`, `prod`, ...
+    pub name: String,
+    pub fields: Vec<FieldChange>,
+    /// Indexes into `Plan::ops` of the calls that make this change.
+    pub ops: Vec<usize>,
+}
+
+impl Change {
+    pub fn new(action: Action, kind: &str, name: &str) -> Change {
+        Change {
+            action,
+            kind: kind.to_string(),
+            name: name.to_string(),
+            fields: Vec::new(),
+            ops: Vec::new(),
+        }
+    }
+    pub fn fields(mut self, fields: Vec<FieldChange>) -> Change {
+        self.fields = fields;
+        self
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    pub ops: Vec<Op>,
+}
+
+impl Plan {
+    pub fn push(&mut self, change: Change, op: Op) {
+        self.push_all(change, vec![op]);
+    }
+
+    pub fn push_all(&mut self, mut change: Change, ops: Vec<Op>) {
+        if ops.is_empty() {
+            return;
+        }
+        let start = self.ops.len();
+        self.ops.extend(ops);
+        change.ops = (start..self.ops.len()).collect();
+        self.changes.push(change);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Counts of creates, updates (incl. replaces) and deletes, for the summary line.
+    pub fn summary(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for ch in &self.changes {
+            match ch.action {
+                Action::Create => c.0 += 1,
+                Action::Update | Action::Replace => c.1 += 1,
+                Action::Delete => c.2 += 1,
+            }
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests;

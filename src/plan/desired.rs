@@ -1,0 +1,604 @@
+//! From a validated spec (plus the functions it references, resolved) to the desired REST
+//! configuration, in exactly the shapes the reader produces for the observed side.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+use crate::spec::model::{
+    AuthRef, AuthorizerKind, CorsDef, IntegrationDef, IntegrationKind, RouteDef, Spec,
+};
+use crate::state::rest::{
+    AccessLog, Authorizer, GatewayResponse, Integration, IntegrationResponse, Method,
+    MethodResponse, MethodSetting, Resource, RestApi, Stage,
+};
+use crate::state::{ResolvedFunction, DEPLOYMENT_MARK, OWNER_TAG_KEY, OWNER_TAG_VALUE};
+
+use super::ops::{authorizer_id_placeholder, API_ID};
+
+/// Headers allowed by default when the spec's `cors` block names none: what browsers send
+/// to API Gateway in practice (the console's "Enable CORS" default).
+pub const DEFAULT_CORS_HEADERS: &[&str] = &[
+    "Content-Type",
+    "X-Amz-Date",
+    "Authorization",
+    "X-Api-Key",
+    "X-Amz-Security-Token",
+];
+
+/// Everything the planner needs to know about what the spec wants on a REST API.
+#[derive(Debug, Clone)]
+pub struct DesiredRest {
+    pub config: RestApi,
+    /// User tags plus gwctl's ownership tag.
+    pub tags: BTreeMap<String, String>,
+    /// Stage name -> settings. `None` fields are not managed.
+    pub stages: BTreeMap<String, Stage>,
+    pub permissions: Vec<DesiredPermission>,
+    /// `gwctl:config=<sha256 of config>`: written as the deployment description, compared
+    /// with what each stage serves to decide whether a deployment is needed.
+    pub deployment_description: String,
+}
+
+/// An invoke permission API Gateway needs on a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredPermission {
+    /// Spec-local function key.
+    pub function_key: String,
+    /// Qualified ARN the permission is put on (key of `Policies`).
+    pub function: String,
+    /// Deterministic statement id template (`{api_id}` placeholder).
+    pub statement_id: String,
+    /// Source ARN template (`{api_id}`, `{authorizer_id:NAME}` placeholders).
+    pub source_arn: String,
+}
+
+impl DesiredPermission {
+    /// The statement id and source ARN with the placeholders filled in (`authorizer_ids`
+    /// maps authorizer names to ids; `None` when an id is not known yet).
+    pub fn resolve(
+        &self,
+        api_id: &str,
+        authorizer_ids: &BTreeMap<String, String>,
+    ) -> Option<(String, String)> {
+        let sid = self.statement_id.replace(API_ID, api_id);
+        let mut arn = self.source_arn.replace(API_ID, api_id);
+        if let Some(start) = arn.find("{authorizer_id:") {
+            let end = start + arn[start..].find('}')?;
+            let name = &arn[start + "{authorizer_id:".len()..end];
+            let id = authorizer_ids.get(name)?;
+            arn = format!("{}{}{}", &arn[..start], id, &arn[end + 1..]);
+        }
+        Some((sid, arn))
+    }
+}
+
+/// The Lambda invocation URI API Gateway needs for a function (proxy, custom and
+/// authorizers alike): `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`.
+pub fn lambda_uri(region: &str, function_arn: &str) -> String {
+    let partition = function_arn.split(':').nth(1).unwrap_or("aws");
+    format!(
+        "arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    )
+}
+
+/// Statement ids allow `[A-Za-z0-9_-]`, at most 100 characters.
+fn statement_id(parts: &[&str]) -> String {
+    let raw = parts.join("-");
+    let clean: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '{' || c == '}' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.len() <= 100 {
+        return clean;
+    }
+    let digest = hex(&Sha256::digest(raw.as_bytes()))[..12].to_string();
+    format!("{}-{}", &clean[..100 - 13], digest)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// All prefixes of a path, parents first: `/a/{b}` -> [`/a`, `/a/{b}`] (the root is implied).
+pub fn path_prefixes(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        cur.push('/');
+        cur.push_str(seg);
+        out.push(cur.clone());
+    }
+    out
+}
+
+/// Parent path and last segment of a resource path (`/a/b` -> (`/a`, `b`), `/a` -> (`/`, `a`)).
+pub fn split_parent(path: &str) -> (String, String) {
+    match path.rfind('/') {
+        Some(0) => ("/".to_string(), path[1..].to_string()),
+        Some(i) => (path[..i].to_string(), path[i + 1..].to_string()),
+        None => ("/".to_string(), path.to_string()),
+    }
+}
+
+fn quoted(v: &str) -> String {
+    format!("'{v}'")
+}
+
+/// Build the desired REST configuration.
+pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> DesiredRest {
+    let func = |key: &str| functions.iter().find(|f| f.key == key);
+    let mut config = RestApi {
+        name: spec.api.name.value.clone(),
+        description: spec.api.description.clone(),
+        endpoint_type: spec.api.endpoint.as_aws().to_string(),
+        binary_media_types: spec.api.binary_media_types.clone(),
+        api_key_source: spec.api.api_key_source.clone(),
+        ..Default::default()
+    };
+    config.resources.insert("/".into(), Resource::default());
+
+    // Authorizers.
+    let mut permissions: BTreeMap<String, DesiredPermission> = BTreeMap::new();
+    for a in &spec.authorizers {
+        let name = a.name.value.clone();
+        let def = match &a.kind {
+            AuthorizerKind::Token {
+                function,
+                identity_source,
+                validation_expression,
+                ttl_seconds,
+            } => {
+                let f = func(function);
+                if let Some(f) = f {
+                    add_authorizer_permission(&mut permissions, f, &name, region);
+                }
+                Authorizer {
+                    kind: "TOKEN".into(),
+                    authorizer_uri: f.map(|f| lambda_uri(region, &f.invoke_arn())),
+                    identity_source: Some(identity_source.clone()),
+                    identity_validation_expression: validation_expression.clone(),
+                    ttl_seconds: Some(*ttl_seconds as i32),
+                    provider_arns: vec![],
+                }
+            }
+            AuthorizerKind::Request {
+                function,
+                identity_sources,
+                ttl_seconds,
+                ..
+            } => {
+                let f = func(function);
+                if let Some(f) = f {
+                    add_authorizer_permission(&mut permissions, f, &name, region);
+                }
+                Authorizer {
+                    kind: "REQUEST".into(),
+                    authorizer_uri: f.map(|f| lambda_uri(region, &f.invoke_arn())),
+                    identity_source: (!identity_sources.is_empty())
+                        .then(|| identity_sources.join(", ")),
+                    identity_validation_expression: None,
+                    ttl_seconds: Some(*ttl_seconds as i32),
+                    provider_arns: vec![],
+                }
+            }
+            AuthorizerKind::Cognito {
+                user_pool_arns,
+                identity_source,
+            } => Authorizer {
+                kind: "COGNITO_USER_POOLS".into(),
+                authorizer_uri: None,
+                identity_source: Some(identity_source.clone()),
+                identity_validation_expression: None,
+                ttl_seconds: None,
+                provider_arns: user_pool_arns.iter().map(|a| a.value.clone()).collect(),
+            },
+            // JWT authorizers exist only on HTTP APIs (validation rejects them on REST).
+            AuthorizerKind::Jwt { .. } => continue,
+        };
+        config.authorizers.insert(name, def);
+    }
+
+    // Routes.
+    for route in &spec.routes {
+        for p in path_prefixes(&route.path) {
+            config.resources.entry(p).or_default();
+        }
+        let method = route_method(spec, route, &func, region, &mut permissions);
+        config
+            .resources
+            .entry(route.path.value.clone())
+            .or_default()
+            .methods
+            .insert(route.method.as_str().to_string(), method);
+    }
+
+    // CORS: an unauthenticated MOCK OPTIONS on every resource that has routes, and the
+    // gateway's own 4XX/5XX responses carrying the same headers.
+    if let Some(cors) = &spec.cors {
+        for res in config.resources.values_mut() {
+            if res.methods.is_empty() || res.methods.contains_key("OPTIONS") {
+                continue;
+            }
+            let methods: BTreeSet<String> = if cors.methods.is_empty() {
+                res.methods.keys().cloned().collect()
+            } else {
+                cors.methods.iter().cloned().collect()
+            };
+            res.methods
+                .insert("OPTIONS".into(), cors_options_method(cors, &methods));
+        }
+        for t in ["DEFAULT_4XX", "DEFAULT_5XX"] {
+            config
+                .gateway_responses
+                .insert(t.into(), cors_gateway_response(cors));
+        }
+    }
+    config.normalize();
+
+    let mut tags = spec.api.tags.clone();
+    tags.insert(OWNER_TAG_KEY.into(), OWNER_TAG_VALUE.into());
+
+    let stages = spec
+        .stages
+        .iter()
+        .map(|s| {
+            let mut st = Stage {
+                description: s.description.clone(),
+                variables: s.variables.clone(),
+                tracing_enabled: s.tracing,
+                access_log: s.access_log.as_ref().map(|a| AccessLog {
+                    destination_arn: a.destination_arn.value.clone(),
+                    format: a.format.clone(),
+                }),
+                ..Default::default()
+            };
+            let all = MethodSetting {
+                logging_level: s.logging.map(|l| l.as_aws().to_string()),
+                data_trace: s.data_trace,
+                metrics: s.metrics,
+                throttle_rate: s.throttle.map(|t| t.rate),
+                throttle_burst: s.throttle.map(|t| t.burst),
+            };
+            if all != MethodSetting::default() {
+                st.method_settings.insert("*/*".into(), all);
+            }
+            for r in &spec.routes {
+                if let Some(t) = r.throttle {
+                    st.method_settings.insert(
+                        format!("{}/{}", r.path.value, r.method.as_str()),
+                        MethodSetting {
+                            throttle_rate: Some(t.rate),
+                            throttle_burst: Some(t.burst),
+                            ..Default::default()
+                        },
+                    );
+                }
+            }
+            (s.name.value.clone(), st)
+        })
+        .collect();
+
+    let canonical = serde_json::to_vec(&config).expect("config serialises");
+    let deployment_description = format!(
+        "{DEPLOYMENT_MARK}{}",
+        &hex(&Sha256::digest(&canonical))[..32]
+    );
+
+    DesiredRest {
+        config,
+        tags,
+        stages,
+        permissions: permissions.into_values().collect(),
+        deployment_description,
+    }
+}
+
+fn add_api_permission(
+    perms: &mut BTreeMap<String, DesiredPermission>,
+    f: &ResolvedFunction,
+    region: &str,
+) {
+    let mut parts = vec!["gwctl", API_ID, f.name.as_str()];
+    if let Some(q) = &f.qualifier {
+        parts.push(q);
+    }
+    let partition = f.function_arn.split(':').nth(1).unwrap_or("aws");
+    perms
+        .entry(format!("api:{}", f.invoke_arn()))
+        .or_insert_with(|| DesiredPermission {
+            function_key: f.key.clone(),
+            function: f.invoke_arn(),
+            statement_id: statement_id(&parts),
+            source_arn: format!(
+                "arn:{partition}:execute-api:{region}:{}:{API_ID}/*",
+                f.account
+            ),
+        });
+}
+
+fn add_authorizer_permission(
+    perms: &mut BTreeMap<String, DesiredPermission>,
+    f: &ResolvedFunction,
+    authorizer: &str,
+    region: &str,
+) {
+    let partition = f.function_arn.split(':').nth(1).unwrap_or("aws");
+    perms
+        .entry(format!("auth:{authorizer}:{}", f.invoke_arn()))
+        .or_insert_with(|| DesiredPermission {
+            function_key: f.key.clone(),
+            function: f.invoke_arn(),
+            statement_id: statement_id(&["gwctl", API_ID, "authorizer", authorizer]),
+            source_arn: format!(
+                "arn:{partition}:execute-api:{region}:{}:{API_ID}/authorizers/{}",
+                f.account,
+                authorizer_id_placeholder(authorizer)
+            ),
+        });
+}
+
+fn route_method<'a>(
+    spec: &Spec,
+    route: &RouteDef,
+    func: &impl Fn(&str) -> Option<&'a ResolvedFunction>,
+    region: &str,
+    permissions: &mut BTreeMap<String, DesiredPermission>,
+) -> Method {
+    let (authorization_type, authorizer) = match spec.effective_auth(route) {
+        AuthRef::None => ("NONE".to_string(), None),
+        AuthRef::Iam => ("AWS_IAM".to_string(), None),
+        AuthRef::Authorizer(name) => {
+            let kind = match spec.authorizer(&name).map(|a| &a.kind) {
+                Some(AuthorizerKind::Cognito { .. }) => "COGNITO_USER_POOLS",
+                _ => "CUSTOM",
+            };
+            (kind.to_string(), Some(name))
+        }
+    };
+    let integration = integration(&route.integration, func, region, permissions);
+    Method {
+        authorization_type,
+        authorizer,
+        authorization_scopes: route.scopes.clone(),
+        api_key_required: route.api_key_required,
+        request_parameters: route.request_parameters.clone(),
+        method_responses: route
+            .method_responses
+            .iter()
+            .map(|r| {
+                (
+                    r.status.clone(),
+                    MethodResponse {
+                        response_models: r.models.clone(),
+                        response_parameters: r.parameters.clone(),
+                    },
+                )
+            })
+            .collect(),
+        integration: Some(integration),
+    }
+}
+
+fn integration<'a>(
+    def: &IntegrationDef,
+    func: &impl Fn(&str) -> Option<&'a ResolvedFunction>,
+    region: &str,
+    permissions: &mut BTreeMap<String, DesiredPermission>,
+) -> Integration {
+    let mut lambda = |key: &str| -> Option<String> {
+        let f = func(key)?;
+        // A role in `credentials` lets API Gateway invoke the function without a
+        // resource-policy statement: least privilege means adding none then.
+        if def.credentials.is_none() {
+            add_api_permission(permissions, f, region);
+        }
+        Some(lambda_uri(region, &f.invoke_arn()))
+    };
+    let (kind, http_method, uri) = match &def.kind {
+        IntegrationKind::LambdaProxy { function } => {
+            ("AWS_PROXY", Some("POST".to_string()), lambda(function))
+        }
+        IntegrationKind::Lambda { function } => ("AWS", Some("POST".to_string()), lambda(function)),
+        IntegrationKind::HttpProxy { uri, http_method } => (
+            "HTTP_PROXY",
+            Some(http_method.as_str().to_string()),
+            Some(uri.value.clone()),
+        ),
+        IntegrationKind::Http { uri, http_method } => (
+            "HTTP",
+            Some(http_method.as_str().to_string()),
+            Some(uri.value.clone()),
+        ),
+        IntegrationKind::Mock => ("MOCK", None, None),
+    };
+    Integration {
+        kind: kind.to_string(),
+        http_method,
+        uri,
+        credentials: def.credentials.as_ref().map(|c| c.value.clone()),
+        // Empty templates are never written: API Gateway stores "" as null.
+        request_templates: def
+            .request_templates
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        request_parameters: def.request_parameters.clone(),
+        passthrough_behavior: def.passthrough_behavior.clone(),
+        content_handling: def.content_handling.clone(),
+        timeout_ms: def.timeout_ms.map(|t| t as i32),
+        responses: def
+            .responses
+            .iter()
+            .map(|r| {
+                (
+                    r.status.clone(),
+                    IntegrationResponse {
+                        selection_pattern: r.selection_pattern.clone(),
+                        response_templates: r
+                            .templates
+                            .iter()
+                            .filter(|(_, v)| !v.is_empty())
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                        response_parameters: r.parameters.clone(),
+                        content_handling: r.content_handling.clone(),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Headers a CORS response carries, as `(header, value)` pairs without the origin.
+fn cors_headers(cors: &CorsDef, methods: Option<&BTreeSet<String>>) -> Vec<(String, String)> {
+    let mut h = Vec::new();
+    let headers = if cors.headers.is_empty() {
+        DEFAULT_CORS_HEADERS.join(",")
+    } else {
+        cors.headers.join(",")
+    };
+    h.push(("Access-Control-Allow-Headers".to_string(), headers));
+    if let Some(methods) = methods {
+        let mut m: BTreeSet<String> = methods.clone();
+        m.insert("OPTIONS".into());
+        h.push((
+            "Access-Control-Allow-Methods".to_string(),
+            m.into_iter().collect::<Vec<_>>().join(","),
+        ));
+    }
+    if !cors.expose_headers.is_empty() {
+        h.push((
+            "Access-Control-Expose-Headers".to_string(),
+            cors.expose_headers.join(","),
+        ));
+    }
+    if let (Some(age), Some(_)) = (cors.max_age, methods) {
+        h.push(("Access-Control-Max-Age".to_string(), age.to_string()));
+    }
+    if cors.credentials {
+        h.push((
+            "Access-Control-Allow-Credentials".to_string(),
+            "true".to_string(),
+        ));
+    }
+    h
+}
+
+/// The velocity template that echoes the request's Origin when it is one of several
+/// allowed origins (a MOCK cannot choose statically between them).
+pub fn origin_echo_template(origins: &[String]) -> String {
+    let cond = origins
+        .iter()
+        .map(|o| format!("$origin == \"{}\"", o.replace('"', "")))
+        .collect::<Vec<_>>()
+        .join(" || ");
+    format!(
+        "#set($origin = $input.params().header.get(\"Origin\"))\n#if($origin == \"\")#set($origin = $input.params().header.get(\"origin\"))#end\n#if({cond})\n#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)\n#end\n"
+    )
+}
+
+fn cors_options_method(cors: &CorsDef, methods: &BTreeSet<String>) -> Method {
+    let mut params: BTreeMap<String, String> = cors_headers(cors, Some(methods))
+        .into_iter()
+        .map(|(k, v)| (format!("method.response.header.{k}"), quoted(&v)))
+        .collect();
+    let mut templates = BTreeMap::new();
+    let multi = cors.origins.len() > 1 && !cors.origins.iter().any(|o| o == "*");
+    if multi {
+        templates.insert(
+            "application/json".to_string(),
+            origin_echo_template(&cors.origins),
+        );
+        params.insert(
+            "method.response.header.Vary".to_string(),
+            quoted("Origin"),
+        );
+    } else {
+        let origin = cors.origins.first().cloned().unwrap_or_else(|| "*".into());
+        params.insert(
+            "method.response.header.Access-Control-Allow-Origin".to_string(),
+            quoted(&origin),
+        );
+    }
+    let mut declared: BTreeMap<String, bool> = params.keys().map(|k| (k.clone(), false)).collect();
+    declared.insert(
+        "method.response.header.Access-Control-Allow-Origin".to_string(),
+        false,
+    );
+    let mut responses = BTreeMap::new();
+    responses.insert(
+        "200".to_string(),
+        IntegrationResponse {
+            selection_pattern: None,
+            response_templates: templates,
+            response_parameters: params,
+            content_handling: None,
+        },
+    );
+    let mut method_responses = BTreeMap::new();
+    method_responses.insert(
+        "200".to_string(),
+        MethodResponse {
+            response_models: BTreeMap::from([("application/json".into(), "Empty".into())]),
+            response_parameters: declared,
+        },
+    );
+    Method {
+        authorization_type: "NONE".into(),
+        authorizer: None,
+        authorization_scopes: vec![],
+        api_key_required: false,
+        request_parameters: BTreeMap::new(),
+        method_responses,
+        integration: Some(Integration {
+            kind: "MOCK".into(),
+            http_method: None,
+            uri: None,
+            credentials: None,
+            request_templates: BTreeMap::from([(
+                "application/json".into(),
+                "{\"statusCode\": 200}".into(),
+            )]),
+            request_parameters: BTreeMap::new(),
+            passthrough_behavior: None,
+            content_handling: None,
+            timeout_ms: None,
+            responses,
+        }),
+    }
+}
+
+fn cors_gateway_response(cors: &CorsDef) -> GatewayResponse {
+    let mut params: BTreeMap<String, String> = cors_headers(cors, None)
+        .into_iter()
+        .map(|(k, v)| (format!("gatewayresponse.header.{k}"), quoted(&v)))
+        .collect();
+    let multi = cors.origins.len() > 1 && !cors.origins.iter().any(|o| o == "*");
+    let origin = if multi {
+        // Gateway responses cannot run a conditional template; echo the request's origin
+        // (validation refuses several origins together with credentials).
+        "method.request.header.Origin".to_string()
+    } else {
+        quoted(&cors.origins.first().cloned().unwrap_or_else(|| "*".into()))
+    };
+    params.insert(
+        "gatewayresponse.header.Access-Control-Allow-Origin".into(),
+        origin,
+    );
+    if multi {
+        params.insert("gatewayresponse.header.Vary".into(), quoted("Origin"));
+    }
+    GatewayResponse {
+        status_code: None,
+        response_parameters: params,
+        response_templates: BTreeMap::new(),
+    }
+}

@@ -1,0 +1,781 @@
+//! The REST planner: desired vs observed -> ordered ops and human-level changes.
+//! Pure: no SDK, no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::state::rest::{
+    Integration, Method, MethodSetting, ObservedRestApi, Policies, RestApi, Stage,
+};
+use crate::state::{PolicyStatement, DEPLOYMENT_MARK};
+
+use super::desired::{split_parent, DesiredRest};
+use super::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
+use super::{Action, Change, FieldChange, Plan};
+
+/// How the planner treats what the spec does not declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Delete resources, methods, authorizers and gateway responses the spec does not
+    /// declare. True for APIs gwctl created (ownership tag); for adopted APIs only with
+    /// `--prune`.
+    pub prune: bool,
+    /// Create a deployment even if every stage already serves this configuration.
+    pub force_deploy: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            prune: true,
+            force_deploy: false,
+        }
+    }
+}
+
+/// Plan a REST API. `observed` is None when the API does not exist yet.
+pub fn plan(
+    desired: &DesiredRest,
+    observed: Option<&ObservedRestApi>,
+    policies: &Policies,
+    opts: PlanOptions,
+) -> Plan {
+    let mut p = Plan::default();
+    let empty = RestApi::default();
+    let obs_cfg = observed.map(|o| &o.config).unwrap_or(&empty);
+    let api_name = desired.config.name.clone();
+
+    // 1. The API itself.
+    match observed {
+        None => {
+            p.push(
+                Change::new(Action::Create, "rest_api", &api_name),
+                Op::CreateRestApi {
+                    name: api_name.clone(),
+                    description: desired.config.description.clone(),
+                    endpoint_type: desired.config.endpoint_type.clone(),
+                    binary_media_types: desired.config.binary_media_types.clone(),
+                    api_key_source: desired.config.api_key_source.clone(),
+                    tags: desired.tags.clone(),
+                },
+            );
+        }
+        Some(o) => {
+            let (patches, fields) = api_patches(&desired.config, &o.config);
+            if !patches.is_empty() {
+                p.push_all(
+                    Change::new(Action::Update, "rest_api", &api_name).fields(fields),
+                    vec![Op::UpdateRestApi { patches }],
+                );
+            }
+        }
+    }
+
+    // 2. Authorizers before the methods that reference them.
+    for (name, want) in &desired.config.authorizers {
+        match obs_cfg.authorizers.get(name) {
+            None => p.push(
+                Change::new(Action::Create, "authorizer", name),
+                Op::CreateAuthorizer {
+                    name: name.clone(),
+                    def: want.clone(),
+                },
+            ),
+            Some(have) if have != want => {
+                let (patches, fields) = authorizer_patches(want, have);
+                p.push_all(
+                    Change::new(Action::Update, "authorizer", name).fields(fields),
+                    vec![Op::UpdateAuthorizer {
+                        name: name.clone(),
+                        patches,
+                    }],
+                );
+            }
+            Some(_) => {}
+        }
+    }
+
+    // 3. Resources, parents first (BTreeMap order puts `/a` before `/a/b`).
+    for path in desired.config.resources.keys() {
+        if path != "/" && !obs_cfg.resources.contains_key(path) {
+            let (parent, part) = split_parent(path);
+            p.push(
+                Change::new(Action::Create, "resource", path),
+                Op::CreateResource {
+                    path: path.clone(),
+                    parent,
+                    path_part: part,
+                },
+            );
+        }
+    }
+
+    // 4. Methods with their responses and integrations.
+    for (path, res) in &desired.config.resources {
+        let have_res = obs_cfg.resources.get(path);
+        for (verb, want) in &res.methods {
+            let have = have_res.and_then(|r| r.methods.get(verb));
+            plan_method(&mut p, path, verb, want, have);
+        }
+        if opts.prune {
+            if let Some(hr) = have_res {
+                for verb in hr.methods.keys() {
+                    if !res.methods.contains_key(verb) {
+                        p.push(
+                            Change::new(Action::Delete, "method", &format!("{verb} {path}")),
+                            Op::DeleteMethod {
+                                path: path.clone(),
+                                method: verb.clone(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    // 5. Gateway responses.
+    for (t, want) in &desired.config.gateway_responses {
+        if obs_cfg.gateway_responses.get(t) != Some(want) {
+            let action = if obs_cfg.gateway_responses.contains_key(t) {
+                Action::Update
+            } else {
+                Action::Create
+            };
+            let fields = diff_fields(obs_cfg.gateway_responses.get(t), Some(want));
+            p.push(
+                Change::new(action, "gateway_response", t).fields(fields),
+                Op::PutGatewayResponse {
+                    response_type: t.clone(),
+                    def: want.clone(),
+                },
+            );
+        }
+    }
+
+    // 6. Deletions the spec implies (owned APIs, or --prune): resources, then
+    //    authorizers (after the methods that used them moved away), gateway responses.
+    if opts.prune {
+        let gone: Vec<&String> = obs_cfg
+            .resources
+            .keys()
+            .filter(|k| *k != "/" && !desired.config.resources.contains_key(*k))
+            .collect();
+        for path in &gone {
+            // Only the topmost: deleting a resource deletes its children.
+            let (parent, _) = split_parent(path);
+            if gone.iter().any(|g| **g == parent) {
+                continue;
+            }
+            p.push(
+                Change::new(Action::Delete, "resource", path),
+                Op::DeleteResource {
+                    path: (*path).clone(),
+                },
+            );
+        }
+        for name in obs_cfg.authorizers.keys() {
+            if !desired.config.authorizers.contains_key(name) {
+                p.push(
+                    Change::new(Action::Delete, "authorizer", name),
+                    Op::DeleteAuthorizer { name: name.clone() },
+                );
+            }
+        }
+        for t in obs_cfg.gateway_responses.keys() {
+            if !desired.config.gateway_responses.contains_key(t) {
+                p.push(
+                    Change::new(Action::Delete, "gateway_response", t),
+                    Op::DeleteGatewayResponse {
+                        response_type: t.clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    // 7. Lambda permissions: one deterministic statement per function (and authorizer),
+    //    added only when the policy lacks it.
+    let api_id = observed.map(|o| o.id.as_str());
+    let authorizer_ids = observed
+        .map(|o| o.authorizer_ids.clone())
+        .unwrap_or_default();
+    for perm in &desired.permissions {
+        let existing = policies.get(&perm.function).cloned().unwrap_or_default();
+        let resolved = api_id.and_then(|id| perm.resolve(id, &authorizer_ids));
+        match resolved {
+            Some((sid, source)) => match existing.iter().find(|s| s.sid == sid) {
+                Some(st) if statement_matches(st, &perm.function, &source) => {}
+                Some(_) => {
+                    p.push_all(
+                        Change::new(
+                            Action::Replace,
+                            "permission",
+                            &format!("{} ({sid})", perm.function_key),
+                        ),
+                        vec![
+                            Op::RemovePermission {
+                                function: perm.function.clone(),
+                                function_key: perm.function_key.clone(),
+                                statement_id: sid.clone(),
+                            },
+                            Op::AddPermission {
+                                function: perm.function.clone(),
+                                function_key: perm.function_key.clone(),
+                                statement_id: sid,
+                                source_arn: source,
+                            },
+                        ],
+                    );
+                }
+                None => p.push(
+                    Change::new(
+                        Action::Create,
+                        "permission",
+                        &format!("{} ({sid})", perm.function_key),
+                    ),
+                    Op::AddPermission {
+                        function: perm.function.clone(),
+                        function_key: perm.function_key.clone(),
+                        statement_id: sid,
+                        source_arn: source,
+                    },
+                ),
+            },
+            None => p.push(
+                Change::new(Action::Create, "permission", &perm.function_key),
+                Op::AddPermission {
+                    function: perm.function.clone(),
+                    function_key: perm.function_key.clone(),
+                    statement_id: perm.statement_id.clone(),
+                    source_arn: perm.source_arn.clone(),
+                },
+            ),
+        }
+    }
+    // Statements gwctl added for this API on functions the spec no longer uses.
+    if let Some(id) = api_id {
+        let prefix = format!("gwctl-{id}-");
+        let wanted: BTreeSet<(String, String)> = desired
+            .permissions
+            .iter()
+            .filter_map(|d| {
+                d.resolve(id, &authorizer_ids)
+                    .map(|(sid, _)| (d.function.clone(), sid))
+            })
+            .collect();
+        for (function, statements) in policies {
+            for st in statements {
+                if st.sid.starts_with(&prefix)
+                    && !wanted.contains(&(function.clone(), st.sid.clone()))
+                    && !desired.permissions.iter().any(|d| {
+                        d.function == *function && d.statement_id.replace(API_ID, id) == st.sid
+                    })
+                {
+                    p.push(
+                        Change::new(
+                            Action::Delete,
+                            "permission",
+                            &format!("{function} ({})", st.sid),
+                        ),
+                        Op::RemovePermission {
+                            function: function.clone(),
+                            function_key: function.clone(),
+                            statement_id: st.sid.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    // 8. Deployment: exactly one when some stage does not serve this configuration.
+    let api_changed = p
+        .ops
+        .iter()
+        .any(|op| !matches!(op, Op::AddPermission { .. } | Op::RemovePermission { .. }));
+    let serves = |stage: &str| -> bool {
+        observed
+            .and_then(|o| {
+                let st = o.stages.get(stage)?;
+                let dep = o.deployments.get(st.deployment_id.as_deref()?)?;
+                Some(dep.description.as_deref() == Some(desired.deployment_description.as_str()))
+            })
+            .unwrap_or(false)
+    };
+    let stale: Vec<&String> = desired
+        .stages
+        .keys()
+        .filter(|s| opts.force_deploy || !serves(s))
+        .collect();
+    if !stale.is_empty() {
+        let names: Vec<String> = stale.iter().map(|s| s.to_string()).collect();
+        let reason = if api_changed {
+            "the API configuration changed"
+        } else {
+            "the stage does not serve the current configuration"
+        };
+        p.push(
+            Change::new(Action::Create, "deployment", &names.join(", ")).fields(vec![
+                FieldChange {
+                    field: "reason".into(),
+                    old: None,
+                    new: Some(reason.into()),
+                },
+            ]),
+            Op::CreateDeployment {
+                description: desired.deployment_description.clone(),
+            },
+        );
+    }
+
+    // 9. Stages: create or point at the new deployment, then settings that differ.
+    for (name, want) in &desired.stages {
+        let have = observed.and_then(|o| o.stages.get(name));
+        let redeploy = stale.contains(&name);
+        match have {
+            None => {
+                p.push(
+                    Change::new(Action::Create, "stage", name),
+                    Op::CreateStage {
+                        name: name.clone(),
+                        description: want.description.clone(),
+                        variables: want.variables.clone(),
+                        tracing_enabled: want.tracing_enabled.unwrap_or(false),
+                    },
+                );
+                let created = Stage {
+                    description: want.description.clone(),
+                    variables: want.variables.clone(),
+                    tracing_enabled: Some(want.tracing_enabled.unwrap_or(false)),
+                    ..Default::default()
+                };
+                let (patches, fields) = stage_patches(want, &created);
+                if !patches.is_empty() {
+                    p.push_all(
+                        Change::new(Action::Update, "stage", name).fields(fields),
+                        vec![Op::UpdateStage {
+                            name: name.clone(),
+                            patches,
+                        }],
+                    );
+                }
+            }
+            Some(h) => {
+                let (mut patches, mut fields) = stage_patches(want, &h.settings);
+                if redeploy {
+                    patches.insert(0, Patch::replace("/deploymentId", DEPLOYMENT_ID));
+                    fields.insert(
+                        0,
+                        FieldChange {
+                            field: "deployment".into(),
+                            old: h.deployment_id.clone(),
+                            new: Some("(new deployment)".into()),
+                        },
+                    );
+                }
+                if !patches.is_empty() {
+                    p.push_all(
+                        Change::new(Action::Update, "stage", name).fields(fields),
+                        vec![Op::UpdateStage {
+                            name: name.clone(),
+                            patches,
+                        }],
+                    );
+                }
+            }
+        }
+    }
+    p
+}
+
+fn plan_method(p: &mut Plan, path: &str, verb: &str, want: &Method, have: Option<&Method>) {
+    let label = format!("{verb} {path}");
+    let request_part = |m: &Method| {
+        (
+            m.authorization_type.clone(),
+            m.authorizer.clone(),
+            m.authorization_scopes.clone(),
+            m.api_key_required,
+            m.request_parameters.clone(),
+            m.method_responses.clone(),
+        )
+    };
+    let full_put = |ops: &mut Vec<Op>| {
+        ops.push(Op::PutMethod {
+            path: path.to_string(),
+            method: verb.to_string(),
+            def: want.clone(),
+        });
+        for (status, r) in &want.method_responses {
+            ops.push(Op::PutMethodResponse {
+                path: path.to_string(),
+                method: verb.to_string(),
+                status: status.clone(),
+                def: r.clone(),
+            });
+        }
+        if let Some(i) = &want.integration {
+            push_integration(ops, path, verb, i, None);
+        }
+    };
+    match have {
+        None => {
+            let mut ops = Vec::new();
+            full_put(&mut ops);
+            p.push_all(Change::new(Action::Create, "method", &label), ops);
+        }
+        Some(h) if h == want => {}
+        Some(h) if request_part(h) != request_part(want) => {
+            // A second put-method is a ConflictException on AWS and update-method is not
+            // available everywhere: replace the method (only the API definition changes;
+            // stages keep serving their deployment until the new one).
+            let mut ops = vec![Op::DeleteMethod {
+                path: path.to_string(),
+                method: verb.to_string(),
+            }];
+            full_put(&mut ops);
+            let fields = method_fields(h, want);
+            p.push_all(
+                Change::new(Action::Replace, "method", &label).fields(fields),
+                ops,
+            );
+        }
+        Some(h) => {
+            // Only the integration (or its responses) differs.
+            let mut ops = Vec::new();
+            let want_i = want.integration.as_ref();
+            let have_i = h.integration.as_ref();
+            if let Some(wi) = want_i {
+                push_integration(&mut ops, path, verb, wi, have_i);
+            }
+            let fields = diff_fields(have_i, want_i);
+            p.push_all(
+                Change::new(Action::Update, "integration", &label).fields(fields),
+                ops,
+            );
+        }
+    }
+}
+
+/// Put an integration (when its own settings differ from `have`) and reconcile its
+/// integration responses. After a put-integration every desired response is put again:
+/// whether AWS keeps responses across a replaced integration is not relied upon.
+fn push_integration(
+    ops: &mut Vec<Op>,
+    path: &str,
+    verb: &str,
+    want: &Integration,
+    have: Option<&Integration>,
+) {
+    let strip = |i: &Integration| Integration {
+        responses: BTreeMap::new(),
+        ..i.clone()
+    };
+    let replaced = have.map(|h| strip(h) != strip(want)).unwrap_or(true);
+    if replaced {
+        ops.push(Op::PutIntegration {
+            path: path.to_string(),
+            method: verb.to_string(),
+            def: strip(want),
+        });
+    }
+    for (status, r) in &want.responses {
+        let same = !replaced && have.and_then(|h| h.responses.get(status)) == Some(r);
+        if !same {
+            ops.push(Op::PutIntegrationResponse {
+                path: path.to_string(),
+                method: verb.to_string(),
+                status: status.clone(),
+                def: r.clone(),
+            });
+        }
+    }
+    if let Some(h) = have {
+        for status in h.responses.keys() {
+            if !want.responses.contains_key(status) {
+                ops.push(Op::DeleteIntegrationResponse {
+                    path: path.to_string(),
+                    method: verb.to_string(),
+                    status: status.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn statement_matches(st: &PolicyStatement, function: &str, source_arn: &str) -> bool {
+    st.effect.eq_ignore_ascii_case("allow")
+        && st.principal_service.as_deref() == Some("apigateway.amazonaws.com")
+        && st.action == "lambda:InvokeFunction"
+        && st.source_arn.as_deref() == Some(source_arn)
+        && (st.resource == function || st.resource.is_empty())
+}
+
+fn api_patches(want: &RestApi, have: &RestApi) -> (Vec<Patch>, Vec<FieldChange>) {
+    let mut patches = Vec::new();
+    let mut fields = Vec::new();
+    if want.description != have.description {
+        patches.push(Patch::replace(
+            "/description",
+            want.description.clone().unwrap_or_default(),
+        ));
+        fields.push(FieldChange::of("description", &have.description, &want.description));
+    }
+    if want.binary_media_types != have.binary_media_types {
+        for t in &have.binary_media_types {
+            if !want.binary_media_types.contains(t) {
+                patches.push(Patch::remove(format!("/binaryMediaTypes/{}", escape(t))));
+            }
+        }
+        for t in &want.binary_media_types {
+            if !have.binary_media_types.contains(t) {
+                patches.push(Patch::add(format!("/binaryMediaTypes/{}", escape(t)), ""));
+            }
+        }
+        fields.push(FieldChange::of(
+            "binary_media_types",
+            &have.binary_media_types,
+            &want.binary_media_types,
+        ));
+    }
+    if want.api_key_source != have.api_key_source {
+        patches.push(Patch::replace(
+            "/apiKeySource",
+            want.api_key_source.clone().unwrap_or_else(|| "HEADER".into()),
+        ));
+        fields.push(FieldChange::of("api_key_source", &have.api_key_source, &want.api_key_source));
+    }
+    (patches, fields)
+}
+
+fn authorizer_patches(
+    want: &crate::state::rest::Authorizer,
+    have: &crate::state::rest::Authorizer,
+) -> (Vec<Patch>, Vec<FieldChange>) {
+    let mut patches = Vec::new();
+    let mut fields = Vec::new();
+    let mut opt = |name: &str, path: &str, w: &Option<String>, h: &Option<String>| {
+        if w != h {
+            patches.push(Patch::replace(path, w.clone().unwrap_or_default()));
+            fields.push(FieldChange::of(name, h, w));
+        }
+    };
+    opt("type", "/type", &Some(want.kind.clone()), &Some(have.kind.clone()));
+    opt("authorizer_uri", "/authorizerUri", &want.authorizer_uri, &have.authorizer_uri);
+    opt("identity_source", "/identitySource", &want.identity_source, &have.identity_source);
+    opt(
+        "validation_expression",
+        "/identityValidationExpression",
+        &want.identity_validation_expression,
+        &have.identity_validation_expression,
+    );
+    let ttl = |t: Option<i32>| t.map(|v| v.to_string());
+    opt(
+        "ttl",
+        "/authorizerResultTtlInSeconds",
+        &ttl(want.ttl_seconds),
+        &ttl(have.ttl_seconds),
+    );
+    if want.provider_arns != have.provider_arns {
+        for a in &have.provider_arns {
+            if !want.provider_arns.contains(a) {
+                patches.push(Patch::remove(format!("/providerARNs/{a}")));
+            }
+        }
+        for a in &want.provider_arns {
+            if !have.provider_arns.contains(a) {
+                patches.push(Patch::add("/providerARNs", a.clone()));
+            }
+        }
+        fields.push(FieldChange::of("provider_arns", &have.provider_arns, &want.provider_arns));
+    }
+    (patches, fields)
+}
+
+/// `~1` escapes `/` in patch paths (JSON pointer).
+fn escape(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// Method-settings key (`*/*`, `/todos/GET`) to its patch path prefix (`/*/*`, `/~1todos/GET`).
+fn setting_prefix(key: &str) -> String {
+    if key == "*/*" {
+        return "/*/*".into();
+    }
+    match key.rfind('/') {
+        Some(i) => format!("/{}/{}", escape(&key[..i]), &key[i + 1..]),
+        None => format!("/{key}"),
+    }
+}
+
+fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange>) {
+    let mut patches = Vec::new();
+    let mut fields = Vec::new();
+    if want.description.is_some() && want.description != have.description {
+        patches.push(Patch::replace(
+            "/description",
+            want.description.clone().unwrap_or_default(),
+        ));
+        fields.push(FieldChange::of("description", &have.description, &want.description));
+    }
+    for (k, v) in &want.variables {
+        if have.variables.get(k) != Some(v) {
+            patches.push(Patch::replace(format!("/variables/{k}"), v.clone()));
+            fields.push(FieldChange::of(
+                &format!("variables.{k}"),
+                &have.variables.get(k),
+                &Some(v),
+            ));
+        }
+    }
+    for k in have.variables.keys() {
+        if !want.variables.contains_key(k) {
+            patches.push(Patch::remove(format!("/variables/{k}")));
+            fields.push(FieldChange::of(
+                &format!("variables.{k}"),
+                &have.variables.get(k),
+                &None::<&String>,
+            ));
+        }
+    }
+    for (key, w) in &want.method_settings {
+        let h = have.method_settings.get(key).cloned().unwrap_or_default();
+        let prefix = setting_prefix(key);
+        let label = if key == "*/*" {
+            String::new()
+        } else {
+            format!("{key} ")
+        };
+        setting_patch(&mut patches, &mut fields, &prefix, &label, w, &h);
+    }
+    if want.tracing_enabled.is_some()
+        && want.tracing_enabled.unwrap_or(false) != have.tracing_enabled.unwrap_or(false)
+    {
+        patches.push(Patch::replace(
+            "/tracingEnabled",
+            want.tracing_enabled.unwrap_or(false).to_string(),
+        ));
+        fields.push(FieldChange::of("tracing", &have.tracing_enabled, &want.tracing_enabled));
+    }
+    if let Some(al) = &want.access_log {
+        if have.access_log.as_ref() != Some(al) {
+            patches.push(Patch::replace(
+                "/accessLogSettings/destinationArn",
+                al.destination_arn.clone(),
+            ));
+            patches.push(Patch::replace("/accessLogSettings/format", al.format.clone()));
+            fields.push(FieldChange::of(
+                "access_log.destination",
+                &have.access_log.as_ref().map(|a| a.destination_arn.clone()),
+                &Some(al.destination_arn.clone()),
+            ));
+        }
+    }
+    (patches, fields)
+}
+
+fn setting_patch(
+    patches: &mut Vec<Patch>,
+    fields: &mut Vec<FieldChange>,
+    prefix: &str,
+    label: &str,
+    want: &MethodSetting,
+    have: &MethodSetting,
+) {
+    if let Some(l) = &want.logging_level {
+        if have.logging_level.as_deref().unwrap_or("OFF") != l {
+            patches.push(Patch::replace(format!("{prefix}/logging/loglevel"), l.clone()));
+            fields.push(FieldChange::of(&format!("{label}logging"), &have.logging_level, &want.logging_level));
+        }
+    }
+    if let Some(d) = want.data_trace {
+        if have.data_trace.unwrap_or(false) != d {
+            patches.push(Patch::replace(format!("{prefix}/logging/dataTrace"), d.to_string()));
+            fields.push(FieldChange::of(&format!("{label}data_trace"), &have.data_trace, &want.data_trace));
+        }
+    }
+    if let Some(m) = want.metrics {
+        if have.metrics.unwrap_or(false) != m {
+            patches.push(Patch::replace(format!("{prefix}/metrics/enabled"), m.to_string()));
+            fields.push(FieldChange::of(&format!("{label}metrics"), &have.metrics, &want.metrics));
+        }
+    }
+    if let Some(r) = want.throttle_rate {
+        if have.throttle_rate != Some(r) {
+            patches.push(Patch::replace(format!("{prefix}/throttling/rateLimit"), fmt_f64(r)));
+            fields.push(FieldChange::of(&format!("{label}throttle.rate"), &have.throttle_rate, &want.throttle_rate));
+        }
+    }
+    if let Some(b) = want.throttle_burst {
+        if have.throttle_burst != Some(b) {
+            patches.push(Patch::replace(format!("{prefix}/throttling/burstLimit"), b.to_string()));
+            fields.push(FieldChange::of(&format!("{label}throttle.burst"), &have.throttle_burst, &want.throttle_burst));
+        }
+    }
+}
+
+fn fmt_f64(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        v.to_string()
+    }
+}
+
+fn method_fields(have: &Method, want: &Method) -> Vec<FieldChange> {
+    diff_fields(Some(have), Some(want))
+}
+
+/// Field-level differences of two serialisable values (top-level JSON fields).
+pub fn diff_fields<T: serde::Serialize>(have: Option<&T>, want: Option<&T>) -> Vec<FieldChange> {
+    let to = |v: Option<&T>| {
+        v.map(|v| serde_json::to_value(v).unwrap_or_default())
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let (h, w) = (to(have), to(want));
+    let mut out = Vec::new();
+    match (&h, &w) {
+        (serde_json::Value::Object(ho), serde_json::Value::Object(wo)) => {
+            let keys: BTreeSet<&String> = ho.keys().chain(wo.keys()).collect();
+            for k in keys {
+                let (a, b) = (ho.get(k), wo.get(k));
+                if a != b {
+                    out.push(FieldChange {
+                        field: k.clone(),
+                        old: a.filter(|v| !is_empty(v)).map(short),
+                        new: b.filter(|v| !is_empty(v)).map(short),
+                    });
+                }
+            }
+        }
+        _ if h != w => out.push(FieldChange {
+            field: "value".into(),
+            old: (!is_empty(&h)).then(|| short(&h)),
+            new: (!is_empty(&w)).then(|| short(&w)),
+        }),
+        _ => {}
+    }
+    out
+}
+
+fn is_empty(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::Object(o) => o.is_empty(),
+        serde_json::Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn short(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// True when the deployment description is one gwctl wrote.
+pub fn is_gwctl_deployment(description: Option<&str>) -> bool {
+    description.is_some_and(|d| d.starts_with(DEPLOYMENT_MARK))
+}
+

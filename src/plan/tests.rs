@@ -1,0 +1,328 @@
+//! Planner tests: no SDK, no network. Specs are parsed by the real spec loader; the
+//! "account" is the simulator, which models what AWS does with each op.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::desired::{self, DesiredRest};
+use super::ops::Op;
+use super::rest::{plan, PlanOptions};
+use super::simulate;
+use super::Plan;
+use crate::spec::model::Spec;
+use crate::state::rest::{ObservedRestApi, Policies};
+use crate::state::ResolvedFunction;
+
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+
+fn spec(yaml: &str) -> Spec {
+    let loaded = crate::spec::load_str(Path::new("test.yaml"), yaml);
+    let errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.render(false))
+        .collect();
+    assert!(errors.is_empty(), "spec errors:\n{}", errors.join("\n"));
+    loaded.spec.expect("valid spec")
+}
+
+fn resolve(spec: &Spec) -> Vec<ResolvedFunction> {
+    spec.functions
+        .iter()
+        .map(|f| {
+            let name = f
+                .name_or_arn
+                .value
+                .rsplit(':')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            ResolvedFunction {
+                key: f.key.value.clone(),
+                function_arn: format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"),
+                name,
+                qualifier: f.qualifier.clone(),
+                account: ACCOUNT.into(),
+                region: REGION.into(),
+            }
+        })
+        .collect()
+}
+
+fn desired_of(yaml: &str) -> DesiredRest {
+    let s = spec(yaml);
+    let f = resolve(&s);
+    desired::rest(&s, &f, REGION)
+}
+
+fn todo_yaml() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/todo.yaml"))
+        .expect("specs/todo.yaml")
+}
+
+fn count(p: &Plan, name: &str) -> usize {
+    p.ops.iter().filter(|o| o.aws_name() == name).count()
+}
+
+/// Plan against `observed`, apply the plan in the simulator, return the new account.
+fn converge(
+    d: &DesiredRest,
+    observed: Option<ObservedRestApi>,
+    policies: Policies,
+    opts: PlanOptions,
+) -> (Plan, ObservedRestApi, Policies) {
+    let p = plan(d, observed.as_ref(), &policies, opts);
+    let (api, pol) = simulate::apply(observed, policies, &p.ops).expect("plan applies cleanly");
+    (p, api, pol)
+}
+
+#[test]
+fn first_apply_of_todo_builds_everything_once() {
+    let d = desired_of(&todo_yaml());
+    let p = plan(&d, None, &BTreeMap::new(), PlanOptions::default());
+    assert_eq!(count(&p, "CreateRestApi"), 1);
+    assert_eq!(count(&p, "CreateResource"), 2, "/todos and /todos/{{id}}");
+    // five routes plus an OPTIONS preflight on each of the two resources
+    assert_eq!(count(&p, "PutMethod"), 7);
+    assert_eq!(count(&p, "PutIntegration"), 7);
+    assert_eq!(count(&p, "AddPermission"), 5, "one permission per function");
+    assert_eq!(count(&p, "CreateDeployment"), 1);
+    assert_eq!(count(&p, "CreateStage"), 1);
+    assert_eq!(count(&p, "PutGatewayResponse"), 2, "DEFAULT_4XX and DEFAULT_5XX");
+    for op in &p.ops {
+        if let Op::PutIntegration { method, def, .. } = op {
+            if method == "OPTIONS" {
+                assert_eq!(def.kind, "MOCK");
+            } else {
+                assert_eq!(def.kind, "AWS_PROXY");
+                assert_eq!(def.http_method.as_deref(), Some("POST"));
+                let uri = def.uri.as_deref().unwrap();
+                assert!(uri.starts_with("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:"), "{uri}");
+                assert!(uri.ends_with("/invocations"), "{uri}");
+            }
+        }
+        if let Op::PutMethod { method, def, .. } = op {
+            if method == "OPTIONS" {
+                assert_eq!(def.authorization_type, "NONE");
+                assert!(!def.api_key_required);
+            }
+        }
+    }
+    // order: the API first, resources before their methods, deployment before stage
+    let pos = |n: &str| p.ops.iter().position(|o| o.aws_name() == n).unwrap();
+    assert_eq!(pos("CreateRestApi"), 0);
+    assert!(pos("CreateResource") < pos("PutMethod"));
+    assert!(pos("CreateDeployment") < pos("CreateStage"));
+    // the stage gets INFO logging and metrics in one update
+    let stage_patch = p
+        .ops
+        .iter()
+        .find_map(|o| match o {
+            Op::UpdateStage { patches, .. } => Some(patches.clone()),
+            _ => None,
+        })
+        .expect("stage settings");
+    let paths: Vec<(&str, &str)> = stage_patch
+        .iter()
+        .map(|p| (p.path.as_str(), p.value.as_deref().unwrap_or("")))
+        .collect();
+    assert!(paths.contains(&("/*/*/logging/loglevel", "INFO")), "{paths:?}");
+    assert!(paths.contains(&("/*/*/metrics/enabled", "true")), "{paths:?}");
+}
+
+#[test]
+fn applying_the_plan_converges_to_an_empty_plan() {
+    for yaml in [todo_yaml(), read_spec("hoge-custom.yaml"), read_spec("tasks-apikey.yaml")] {
+        let d = desired_of(&yaml);
+        let (first, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+        assert!(!first.is_empty());
+        let second = plan(&d, Some(&api), &pol, PlanOptions::default());
+        assert!(
+            second.is_empty(),
+            "second plan should be empty, got {:#?}",
+            second.changes
+        );
+    }
+}
+
+fn read_spec(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/specs/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[test]
+fn changing_one_routes_function_rewires_only_that_integration() {
+    let yaml = todo_yaml();
+    let d = desired_of(&yaml);
+    let (_, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    // GET /todos/{id} now served by a new function
+    let changed = yaml.replacen("todo-get", "todo-get-v2", 2);
+    assert_ne!(changed, yaml);
+    let d2 = desired_of(&changed);
+    let p = plan(&d2, Some(&api), &pol, PlanOptions::default());
+    let names: Vec<&str> = p.ops.iter().map(|o| o.aws_name()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "PutIntegration",
+            "AddPermission",
+            "RemovePermission",
+            "CreateDeployment",
+            "UpdateStage"
+        ],
+        "{:#?}",
+        p.changes
+    );
+    match &p.ops[0] {
+        Op::PutIntegration { path, method, def } => {
+            assert_eq!((path.as_str(), method.as_str()), ("/todos/{id}", "GET"));
+            assert!(def.uri.as_deref().unwrap().contains("function:todo-get-v2/"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let (api2, pol2) = simulate::apply(Some(api), pol, &p.ops).unwrap();
+    assert!(plan(&d2, Some(&api2), &pol2, PlanOptions::default()).is_empty());
+}
+
+#[test]
+fn removing_a_route_deletes_its_method_and_an_emptied_resource() {
+    let yaml = todo_yaml();
+    let d = desired_of(&yaml);
+    let (_, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let (api0, pol0) = (api.clone(), pol.clone());
+    let first_dep = api.stages["prod"].deployment_id.clone();
+
+    // drop every /todos/{id} route: the resource goes, with its OPTIONS
+    let s = spec(&yaml);
+    let kept: Vec<_> = s
+        .routes
+        .iter()
+        .filter(|r| r.path.value != "/todos/{id}")
+        .cloned()
+        .collect();
+    let mut s2 = s.clone();
+    s2.routes = kept;
+    let d2 = desired::rest(&s2, &resolve(&s2), REGION);
+    let p = plan(&d2, Some(&api), &pol, PlanOptions::default());
+    assert_eq!(count(&p, "DeleteResource"), 1);
+    assert_eq!(count(&p, "DeleteMethod"), 0, "the resource takes its methods with it");
+    assert_eq!(count(&p, "RemovePermission"), 3, "todo-get, todo-update, todo-delete");
+    assert_eq!(count(&p, "CreateDeployment"), 1);
+    let (api2, pol2) = simulate::apply(Some(api), pol, &p.ops).unwrap();
+    assert!(!api2.config.resources.contains_key("/todos/{id}"));
+    assert_ne!(api2.stages["prod"].deployment_id, first_dep, "stage moved to the new deployment");
+    assert!(plan(&d2, Some(&api2), &pol2, PlanOptions::default()).is_empty());
+
+    // drop only DELETE /todos/{id}: its method goes, the resource stays
+    let mut s3 = s.clone();
+    s3.routes
+        .retain(|r| !(r.path.value == "/todos/{id}" && r.method.as_str() == "DELETE"));
+    let d3 = desired::rest(&s3, &resolve(&s3), REGION);
+    let p3 = plan(&d3, Some(&api0), &pol0, PlanOptions::default());
+    assert_eq!(count(&p3, "DeleteMethod"), 1, "{:#?}", p3.changes);
+    assert_eq!(count(&p3, "DeleteResource"), 0);
+    assert_eq!(count(&p3, "RemovePermission"), 1, "only todo-delete's statement");
+    assert_eq!(count(&p3, "CreateDeployment"), 1);
+    let (api4, pol4) = simulate::apply(Some(api0), pol0, &p3.ops).unwrap();
+    assert!(!api4.config.resources["/todos/{id}"].methods.contains_key("DELETE"));
+    assert!(plan(&d3, Some(&api4), &pol4, PlanOptions::default()).is_empty());
+}
+
+#[test]
+fn drift_is_reported_field_by_field_and_reverted() {
+    let d = desired_of(&todo_yaml());
+    let (_, mut api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    // someone edits the console: integration URI and stage log level
+    let m = api
+        .config
+        .resources
+        .get_mut("/todos")
+        .unwrap()
+        .methods
+        .get_mut("GET")
+        .unwrap();
+    m.integration.as_mut().unwrap().uri = Some("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:evil/invocations".into());
+    api.stages
+        .get_mut("prod")
+        .unwrap()
+        .settings
+        .method_settings
+        .get_mut("*/*")
+        .unwrap()
+        .logging_level = Some("ERROR".into());
+    let p = plan(&d, Some(&api), &pol, PlanOptions::default());
+    let integ = p
+        .changes
+        .iter()
+        .find(|c| c.kind == "integration")
+        .expect("integration drift");
+    assert_eq!(integ.name, "GET /todos");
+    let uri = integ.fields.iter().find(|f| f.field == "uri").unwrap();
+    assert!(uri.old.as_deref().unwrap().contains("function:evil"));
+    assert!(uri.new.as_deref().unwrap().contains("function:todo-list"));
+    let stage = p.changes.iter().find(|c| c.kind == "stage").unwrap();
+    let lvl = stage.fields.iter().find(|f| f.field == "logging").unwrap();
+    assert_eq!((lvl.old.as_deref(), lvl.new.as_deref()), (Some("ERROR"), Some("INFO")));
+    // the stage serves a deployment of the spec's configuration: reverting drift in the
+    // API definition needs no new deployment
+    assert_eq!(count(&p, "CreateDeployment"), 0);
+    let (api2, pol2) = simulate::apply(Some(api), pol, &p.ops).unwrap();
+    assert!(plan(&d, Some(&api2), &pol2, PlanOptions::default()).is_empty());
+}
+
+#[test]
+fn adopted_api_keeps_what_the_spec_does_not_declare_unless_pruned() {
+    let d = desired_of(&todo_yaml());
+    let (_, mut api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    api.config
+        .resources
+        .insert("/legacy".into(), Default::default());
+    api.resource_ids.insert("/legacy".into(), "r-legacy".into());
+    let keep = PlanOptions {
+        prune: false,
+        force_deploy: false,
+    };
+    assert!(plan(&d, Some(&api), &pol, keep).is_empty());
+    let p = plan(&d, Some(&api), &pol, PlanOptions::default());
+    assert_eq!(count(&p, "DeleteResource"), 1);
+}
+
+#[test]
+fn statement_ids_are_deterministic_and_scoped_to_the_api() {
+    let d1 = desired_of(&todo_yaml());
+    let d2 = desired_of(&todo_yaml());
+    assert_eq!(d1.permissions, d2.permissions);
+    assert_eq!(d1.deployment_description, d2.deployment_description);
+    for p in &d1.permissions {
+        assert!(p.statement_id.starts_with("gwctl-{api_id}-"), "{}", p.statement_id);
+        assert_eq!(
+            p.source_arn,
+            format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:{{api_id}}/*")
+        );
+        let (sid, arn) = p.resolve("abc123", &BTreeMap::new()).unwrap();
+        assert!(sid.starts_with("gwctl-abc123-"));
+        assert!(arn.ends_with(":abc123/*"));
+        assert!(!arn.contains("*:*"), "never a wildcard account or region");
+    }
+}
+
+#[test]
+fn existing_statement_is_never_added_twice() {
+    let d = desired_of(&todo_yaml());
+    let (_, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let total: usize = pol.values().map(|v| v.len()).sum();
+    assert_eq!(total, 5);
+    // a plan against the same policies adds nothing, even with a forced deployment
+    let p = plan(
+        &d,
+        Some(&api),
+        &pol,
+        PlanOptions {
+            prune: true,
+            force_deploy: true,
+        },
+    );
+    assert_eq!(count(&p, "AddPermission"), 0);
+    assert_eq!(count(&p, "CreateDeployment"), 1);
+}
