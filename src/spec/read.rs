@@ -338,20 +338,40 @@ impl<'n> MapReader<'n> {
         self.index(key).map(|i| &self.entries[i].0)
     }
 
-    /// The value of `key`, marking it used.
+    /// The value of `key`, marking it used. Keys this mapping does not allow are not
+    /// returned (they stay unused, so `finish` reports them).
     pub fn get(&mut self, key: &str) -> Option<&'n Node> {
+        if !self.allowed.is_empty() && !self.allowed.contains(&key) {
+            return None;
+        }
+        self.take(key)
+    }
+
+    /// The value of `key` even when it is not allowed, marking it used (for keys that get
+    /// their own message, like a literal api key `value`).
+    pub fn take(&mut self, key: &str) -> Option<&'n Node> {
         let i = self.index(key)?;
         self.used[i] = true;
         Some(&self.entries[i].1)
     }
 
-    /// The value of a required key; reports it missing.
+    /// The value of a required key; reports it missing (unless a misspelling of it is
+    /// present: `finish` reports that one with a did-you-mean).
     pub fn req(&mut self, cx: &mut Cx, key: &str) -> Option<&'n Node> {
         let v = self.get(key);
-        if v.is_none() {
+        if v.is_none() && !self.has_typo_of(key) {
             cx.err(self.node, format!("missing `{key}` in {}", self.what), None);
         }
         v
+    }
+
+    /// Whether an unknown key of this mapping looks like a misspelling of `key`.
+    pub fn has_typo_of(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| {
+            let t = k.key_text();
+            !self.allowed.contains(&t.as_str())
+                && suggest::did_you_mean(&t, self.allowed.iter().copied()) == Some(key)
+        })
     }
 
     /// The value of a key that applies to one API kind only; on the other kind it is
@@ -1764,7 +1784,7 @@ fn read_api_keys(cx: &mut Cx, n: &Node) -> Vec<ApiKeyDef> {
         ) else {
             continue;
         };
-        if m.get("value").is_some() {
+        if m.take("value").is_some() {
             let key = m.key("value").unwrap_or(v);
             cx.err(
                 key,

@@ -259,6 +259,7 @@ fn read_route(
             None => None,
         },
         None if is_default => path.as_ref().map(|p| At::new(HttpMethod::Any, p.pos)),
+        None if m.has_typo_of("method") => None,
         None => {
             cx.err(
                 n,
@@ -302,6 +303,7 @@ fn read_route(
             })
         }),
         (None, Some(i)) => read_integration(cx, i, route_method, names),
+        (None, None) if m.has_typo_of("function") || m.has_typo_of("integration") => None,
         (None, None) => {
             cx.err(
                 n,
