@@ -1,3 +1,215 @@
 //! The spec language: parse (YAML with positions) and validate into [`model::Spec`].
+//!
+//! ```text
+//! bytes ──utf-8──▶ text ──yaml.rs──▶ Node tree ──read.rs/route.rs──▶ Spec ──check.rs──▶ Loaded
+//! ```
+//! Every stage collects [`Diagnostic`]s instead of stopping at the first problem, so
+//! `gwctl validate` reports everything wrong with a file in one run. The language itself is
+//! documented in docs/spec.md.
 
+mod check;
+pub mod diag;
 pub mod model;
+mod read;
+mod route;
+pub mod suggest;
+pub mod yaml;
+
+use std::io::Read as _;
+use std::path::Path;
+
+pub use diag::{Diagnostic, Severity};
+pub use model::Spec;
+
+use diag::Source;
+
+/// The result of reading one spec file.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The validated spec; `Some` only when there is no error (warnings may accompany it).
+    pub spec: Option<Spec>,
+    /// Every problem found, in file order (problems without a position last).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+
+    fn failed(d: Diagnostic) -> Loaded {
+        Loaded {
+            spec: None,
+            diagnostics: vec![d],
+        }
+    }
+}
+
+/// How much to check.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Also report lint warnings (routes without authorization). `gwctl validate` turns
+    /// this on; plan and apply do not.
+    pub lint: bool,
+}
+
+/// Read and validate a spec file.
+pub fn load(path: &Path) -> Loaded {
+    load_with(path, &LoadOptions::default())
+}
+
+/// Validate spec text as if read from `file` (which is only used in diagnostics).
+pub fn load_str(file: &Path, text: &str) -> Loaded {
+    load_str_with(file, text, &LoadOptions::default())
+}
+
+pub fn load_with(path: &Path, opts: &LoadOptions) -> Loaded {
+    let file_err = |msg: String, hint: Option<&str>| {
+        Loaded::failed(Diagnostic::file_level(
+            Severity::Error,
+            path,
+            msg,
+            hint.map(str::to_string),
+        ))
+    };
+    let shown = path.display();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return file_err(format!("spec file `{shown}` does not exist"), None)
+        }
+        Err(e) => return file_err(format!("cannot read `{shown}`: {}", io_reason(&e)), None),
+    };
+    if meta.is_dir() {
+        return file_err(
+            format!("`{shown}` is a directory, not a spec file"),
+            Some("pass the yaml files, e.g. `gwctl validate specs/*.yaml`"),
+        );
+    }
+    if meta.len() > yaml::MAX_FILE_BYTES {
+        return file_err(
+            format!(
+                "spec file is {} bytes; gwctl reads spec files up to {} bytes",
+                meta.len(),
+                yaml::MAX_FILE_BYTES
+            ),
+            Some("one spec file describes one api; split very large specs"),
+        );
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(yaml::MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
+    if let Err(e) = read {
+        return file_err(format!("cannot read `{shown}`: {}", io_reason(&e)), None);
+    }
+    if bytes.len() as u64 > yaml::MAX_FILE_BYTES {
+        return file_err(
+            format!("spec file is larger than {} bytes", yaml::MAX_FILE_BYTES),
+            Some("one spec file describes one api; split very large specs"),
+        );
+    }
+    load_bytes(path, &bytes, opts)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        _ => {
+            let s = e.to_string();
+            // "Is a directory (os error 21)" -> "is a directory"
+            let s = s.split(" (os error").next().unwrap_or(&s).to_string();
+            s.to_lowercase()
+        }
+    }
+}
+
+/// Validate raw bytes (checks UTF-8 first).
+pub fn load_bytes(file: &Path, bytes: &[u8], opts: &LoadOptions) -> Loaded {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load_str_with(file, text, opts),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or("");
+            let line = valid.matches('\n').count() as u32 + 1;
+            let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+            let col = valid[line_start..].chars().count() as u32 + 1;
+            let line_end = bytes[line_start..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(bytes.len(), |i| line_start + i);
+            let source_line = String::from_utf8_lossy(&bytes[line_start..line_end])
+                .trim_end_matches('\r')
+                .to_string();
+            Loaded::failed(Diagnostic {
+                severity: Severity::Error,
+                file: file.to_path_buf(),
+                line,
+                col,
+                len: 1,
+                message: "spec file is not valid utf-8".into(),
+                hint: Some("save the file as UTF-8".into()),
+                source_line,
+            })
+        }
+    }
+}
+
+pub fn load_str_with(file: &Path, text: &str, opts: &LoadOptions) -> Loaded {
+    let src = Source::new(file, text);
+    let root = match yaml::parse(text) {
+        Ok(n) => n,
+        Err(e) => {
+            let d = src.diag(Severity::Error, e.pos, 1, e.message, e.hint);
+            return Loaded::failed(d);
+        }
+    };
+    let mut cx = read::Cx::new(&src, &root);
+    let spec = read::read_spec(&mut cx, &root);
+    if let Some(spec) = &spec {
+        check::check(&mut cx, spec);
+        if opts.lint {
+            check::lint(&mut cx, spec);
+        }
+    }
+    let mut diagnostics = std::mem::take(&mut cx.diags);
+    sort_diagnostics(&mut diagnostics);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    Loaded {
+        spec: if has_errors { None } else { spec },
+        diagnostics,
+    }
+}
+
+fn sort_diagnostics(d: &mut Vec<Diagnostic>) {
+    let key = |x: &Diagnostic| (x.line == 0, x.line, x.col);
+    d.sort_by_key(key);
+    d.dedup_by(|a, b| a.pos() == b.pos() && a.message == b.message);
+}
+
+/// A one-line description for `gwctl validate`: `rest api `todo-api`, 5 routes, 1 stage`.
+pub fn summary(spec: &Spec) -> String {
+    let kind = match spec.api.kind {
+        model::ApiKind::Rest => "rest",
+        model::ApiKind::Http => "http",
+    };
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{kind} api `{}`, {}, {}",
+        spec.api.name.value,
+        plural(spec.routes.len(), "route"),
+        plural(spec.stages.len(), "stage")
+    )
+}
+
+#[cfg(test)]
+mod tests;
