@@ -2,6 +2,8 @@
 //! the executor that runs a plan, and error classification.
 
 pub mod error;
+pub mod exec;
+pub mod read;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
