@@ -300,11 +300,7 @@ impl<'c> Executor<'c> {
                     .set_binary_media_types(
                         (!binary_media_types.is_empty()).then(|| binary_media_types.clone()),
                     )
-                    .set_api_key_source(
-                        api_key_source
-                            .as_deref()
-                            .map(agt::ApiKeySourceType::from),
-                    )
+                    .set_api_key_source(api_key_source.as_deref().map(agt::ApiKeySourceType::from))
                     .set_tags(hash_map(tags))
                     .send()
                     .await

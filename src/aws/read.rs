@@ -456,7 +456,10 @@ fn map_integration(i: &agt::Integration) -> Option<Integration> {
 
 fn map_authorizer(a: &agt::Authorizer) -> Authorizer {
     Authorizer {
-        kind: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+        kind: a
+            .r#type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
         authorizer_uri: non_empty(a.authorizer_uri()),
         identity_source: non_empty(a.identity_source()),
         identity_validation_expression: non_empty(a.identity_validation_expression()),
@@ -754,17 +757,15 @@ pub(crate) async fn get_policy(
         .await
     {
         Ok(out) => match out.policy() {
-            Some(doc) if !doc.trim().is_empty() => {
-                parse_policy(doc).map_err(|message| AwsError {
-                    kind: ErrorKind::Other,
-                    operation: "GetPolicy".into(),
-                    code: None,
-                    message: format!(
-                        "the policy of `{}` could not be read: {message}",
-                        policy_key(function_arn, qualifier)
-                    ),
-                })
-            }
+            Some(doc) if !doc.trim().is_empty() => parse_policy(doc).map_err(|message| AwsError {
+                kind: ErrorKind::Other,
+                operation: "GetPolicy".into(),
+                code: None,
+                message: format!(
+                    "the policy of `{}` could not be read: {message}",
+                    policy_key(function_arn, qualifier)
+                ),
+            }),
             _ => Ok(Vec::new()),
         },
         Err(e) => {
@@ -860,7 +861,10 @@ mod tests {
                 None
             )
         );
-        assert_eq!(split_function_arn("todo-get"), ("todo-get".to_string(), None));
+        assert_eq!(
+            split_function_arn("todo-get"),
+            ("todo-get".to_string(), None)
+        );
     }
 
     #[test]
@@ -900,7 +904,9 @@ mod tests {
         .unwrap();
         assert_eq!(single.len(), 1);
         assert_eq!(single[0].source_arn.as_deref(), Some("arn:s"));
-        assert!(parse_policy(r#"{"Version":"2012-10-17"}"#).unwrap().is_empty());
+        assert!(parse_policy(r#"{"Version":"2012-10-17"}"#)
+            .unwrap()
+            .is_empty());
         assert!(parse_policy("not json").is_err());
     }
 
