@@ -1,7 +1,9 @@
 //! Every AWS SDK call lives in this module tree: configuration, reads into [`crate::state`],
 //! the executor that runs a plan, and error classification.
 
+pub mod config;
 pub mod error;
+pub mod interceptors;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
