@@ -1,7 +1,11 @@
 //! Every AWS SDK call lives in this module tree: configuration, reads into [`crate::state`],
 //! the executor that runs a plan, and error classification.
 
+pub mod config;
 pub mod error;
+pub mod exec;
+pub mod interceptors;
+pub mod read;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

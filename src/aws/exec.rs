@@ -1,0 +1,745 @@
+//! The executor: runs a plan's [`Op`]s against the account, in order, and learns the ids the
+//! create calls return (API, resources, authorizers, deployment).
+//!
+//! Idempotence under retries (an op may be re-run after a lost answer or an interrupted
+//! apply, so "already in the wanted state" must count as done):
+//! - a delete answered NotFound is done ([`OpOutcome::AlreadyGone`]);
+//! - create-resource answered ConflictException (the path exists) adopts the existing
+//!   resource's id ([`OpOutcome::Adopted`]);
+//! - add-permission answered ResourceConflictException is done only when the policy already
+//!   holds a statement with that id that grants exactly what the op asks
+//!   ([`OpOutcome::AlreadyPresent`]); otherwise it is an error.
+//!
+//! Errors are classified by code ([`crate::aws::error::classify`]), never by message text.
+//!
+//! Empty template strings are never written: API Gateway stores `""` as `null` and answers
+//! `null` inside the template map afterwards (which the SDK cannot read, and which reads back
+//! as "no template" anyway), so an empty entry is skipped and an all-empty map is not sent.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use aws_sdk_apigateway::types as agt;
+use serde::Serialize;
+
+use super::error::{classify, AwsError, ErrorKind};
+use super::read::{get_policy, get_resources, split_function_arn};
+use super::Clients;
+use crate::plan::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
+use crate::state::rest::ObservedRestApi;
+
+/// Principal and action of every permission gwctl adds.
+pub const APIGATEWAY_PRINCIPAL: &str = "apigateway.amazonaws.com";
+pub const INVOKE_ACTION: &str = "lambda:InvokeFunction";
+
+/// What one op did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum OpOutcome {
+    /// The call succeeded.
+    Applied,
+    /// The call created an object with this id (API, resource, authorizer, deployment).
+    Created { id: String },
+    /// The object already existed (create answered Conflict); its id was looked up.
+    Adopted { id: String },
+    /// A delete found nothing to delete.
+    AlreadyGone,
+    /// The permission statement was already there, identical.
+    AlreadyPresent,
+}
+
+/// Progress events, for the CLI's progress display.
+#[derive(Debug)]
+pub enum ExecEvent<'a> {
+    Started {
+        index: usize,
+        total: usize,
+        op: &'a Op,
+    },
+    Finished {
+        index: usize,
+        total: usize,
+        op: &'a Op,
+        outcome: &'a OpOutcome,
+        elapsed: Duration,
+    },
+    Failed {
+        index: usize,
+        total: usize,
+        op: &'a Op,
+        error: &'a AwsError,
+    },
+}
+
+/// The result of a run that applied every op.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExecReport {
+    /// The API's id (created in this run or given).
+    pub api_id: Option<String>,
+    /// The deployment created in this run, if any.
+    pub deployment_id: Option<String>,
+    /// One outcome per op, in op order.
+    pub outcomes: Vec<OpOutcome>,
+}
+
+/// A run stopped at its first failing op.
+#[derive(Debug, thiserror::Error)]
+#[error("step {} of {total} (`{op}`) failed: {error}", failed + 1)]
+pub struct ExecFailure {
+    /// Indices of the ops that were applied before the failure (in order).
+    pub completed: Vec<usize>,
+    /// Index of the op that failed; ops after it were not attempted.
+    pub failed: usize,
+    pub total: usize,
+    /// AWS operation name of the failed op.
+    pub op: &'static str,
+    /// Outcomes of the completed ops (same order as `completed`).
+    pub outcomes: Vec<OpOutcome>,
+    /// The API id known when the run stopped (an API created before the failure stays).
+    pub api_id: Option<String>,
+    pub deployment_id: Option<String>,
+    #[source]
+    pub error: AwsError,
+}
+
+/// Runs ops against one REST API.
+pub struct Executor<'c> {
+    clients: &'c Clients,
+    /// The API's id: `Some` for an existing API, set by `CreateRestApi`.
+    pub api_id: Option<String>,
+    /// Resource path -> id (seeded from the observed API, kept up to date by the run).
+    pub resource_ids: BTreeMap<String, String>,
+    /// Authorizer name -> id.
+    pub authorizer_ids: BTreeMap<String, String>,
+    /// The deployment created in this run.
+    pub deployment_id: Option<String>,
+}
+
+fn internal(op: &str, message: String) -> AwsError {
+    AwsError {
+        kind: ErrorKind::Other,
+        operation: op.to_string(),
+        code: None,
+        message,
+    }
+}
+
+fn hash_map<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
+    (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// Template maps as sent: empty templates are skipped (see the module documentation).
+fn template_map(m: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
+    let out: HashMap<String, String> = m
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
+impl<'c> Executor<'c> {
+    /// An executor for an API that does not exist yet (the plan starts with `CreateRestApi`).
+    pub fn new(clients: &'c Clients) -> Self {
+        Executor {
+            clients,
+            api_id: None,
+            resource_ids: BTreeMap::new(),
+            authorizer_ids: BTreeMap::new(),
+            deployment_id: None,
+        }
+    }
+
+    /// An executor for an existing API, seeded with the ids read from it.
+    pub fn for_api(clients: &'c Clients, observed: &ObservedRestApi) -> Self {
+        Executor {
+            clients,
+            api_id: Some(observed.id.clone()),
+            resource_ids: observed.resource_ids.clone(),
+            authorizer_ids: observed.authorizer_ids.clone(),
+            deployment_id: None,
+        }
+    }
+
+    /// Run `ops` in order; stop at the first failure.
+    pub async fn run(
+        &mut self,
+        ops: &[Op],
+        on_event: &mut dyn FnMut(ExecEvent),
+    ) -> Result<ExecReport, ExecFailure> {
+        let total = ops.len();
+        let mut outcomes = Vec::with_capacity(total);
+        for (index, op) in ops.iter().enumerate() {
+            on_event(ExecEvent::Started { index, total, op });
+            let start = Instant::now();
+            match self.apply_one(op).await {
+                Ok(outcome) => {
+                    on_event(ExecEvent::Finished {
+                        index,
+                        total,
+                        op,
+                        outcome: &outcome,
+                        elapsed: start.elapsed(),
+                    });
+                    outcomes.push(outcome);
+                }
+                Err(error) => {
+                    on_event(ExecEvent::Failed {
+                        index,
+                        total,
+                        op,
+                        error: &error,
+                    });
+                    return Err(ExecFailure {
+                        completed: (0..index).collect(),
+                        failed: index,
+                        total,
+                        op: op.aws_name(),
+                        outcomes,
+                        api_id: self.api_id.clone(),
+                        deployment_id: self.deployment_id.clone(),
+                        error,
+                    });
+                }
+            }
+        }
+        Ok(ExecReport {
+            api_id: self.api_id.clone(),
+            deployment_id: self.deployment_id.clone(),
+            outcomes,
+        })
+    }
+
+    fn api(&self, op: &str) -> Result<String, AwsError> {
+        self.api_id.clone().ok_or_else(|| {
+            internal(
+                op,
+                "no API id: the plan acts on an API that was neither found nor created".into(),
+            )
+        })
+    }
+
+    fn resource(&self, op: &str, path: &str) -> Result<String, AwsError> {
+        self.resource_ids
+            .get(path)
+            .cloned()
+            .ok_or_else(|| internal(op, format!("no id known for resource `{path}`")))
+    }
+
+    fn authorizer(&self, op: &str, name: &str) -> Result<String, AwsError> {
+        self.authorizer_ids
+            .get(name)
+            .cloned()
+            .ok_or_else(|| internal(op, format!("no id known for authorizer `{name}`")))
+    }
+
+    /// Replace `{api_id}`, `{deployment_id}` and `{authorizer_id:NAME}` in `s`.
+    pub fn fill(&self, op: &str, s: &str) -> Result<String, AwsError> {
+        let mut out = s.to_string();
+        if out.contains(API_ID) {
+            out = out.replace(API_ID, &self.api(op)?);
+        }
+        if out.contains(DEPLOYMENT_ID) {
+            let id = self.deployment_id.clone().ok_or_else(|| {
+                internal(
+                    op,
+                    "no deployment was created in this run to point the stage at".into(),
+                )
+            })?;
+            out = out.replace(DEPLOYMENT_ID, &id);
+        }
+        const AUTH: &str = "{authorizer_id:";
+        while let Some(start) = out.find(AUTH) {
+            let Some(len) = out[start..].find('}') else {
+                return Err(internal(op, format!("unterminated placeholder in `{s}`")));
+            };
+            let end = start + len;
+            let name = out[start + AUTH.len()..end].to_string();
+            let id = self.authorizer(op, &name)?;
+            out.replace_range(start..=end, &id);
+        }
+        Ok(out)
+    }
+
+    fn patches(&self, op: &str, patches: &[Patch]) -> Result<Vec<agt::PatchOperation>, AwsError> {
+        patches
+            .iter()
+            .map(|p| {
+                Ok(agt::PatchOperation::builder()
+                    .op(agt::Op::from(p.op.as_str()))
+                    .path(&p.path)
+                    .set_value(p.value.as_deref().map(|v| self.fill(op, v)).transpose()?)
+                    .build())
+            })
+            .collect()
+    }
+
+    /// Apply one op (no retries of its own beyond the SDK's; see the module documentation
+    /// for what counts as done).
+    pub async fn apply_one(&mut self, op: &Op) -> Result<OpOutcome, AwsError> {
+        let name = op.aws_name();
+        let gw = &self.clients.apigw;
+        match op {
+            Op::CreateRestApi {
+                name: api_name,
+                description,
+                endpoint_type,
+                binary_media_types,
+                api_key_source,
+                tags,
+            } => {
+                let out = gw
+                    .create_rest_api()
+                    .name(api_name)
+                    .set_description(description.clone())
+                    .endpoint_configuration(
+                        agt::EndpointConfiguration::builder()
+                            .types(agt::EndpointType::from(endpoint_type.as_str()))
+                            .build(),
+                    )
+                    .set_binary_media_types(
+                        (!binary_media_types.is_empty()).then(|| binary_media_types.clone()),
+                    )
+                    .set_api_key_source(api_key_source.as_deref().map(agt::ApiKeySourceType::from))
+                    .set_tags(hash_map(tags))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = out
+                    .id()
+                    .ok_or_else(|| internal(name, "the answer carries no API id".into()))?
+                    .to_string();
+                self.api_id = Some(id.clone());
+                self.resource_ids.clear();
+                self.authorizer_ids.clear();
+                match out.root_resource_id() {
+                    Some(root) => {
+                        self.resource_ids.insert("/".into(), root.to_string());
+                    }
+                    None => {
+                        for r in get_resources(self.clients, &id, false).await? {
+                            if let (Some(p), Some(rid)) = (r.path(), r.id()) {
+                                self.resource_ids.insert(p.to_string(), rid.to_string());
+                            }
+                        }
+                    }
+                }
+                Ok(OpOutcome::Created { id })
+            }
+            Op::UpdateRestApi { patches } => {
+                gw.update_rest_api()
+                    .rest_api_id(self.api(name)?)
+                    .set_patch_operations(Some(self.patches(name, patches)?))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            Op::CreateResource {
+                path,
+                parent,
+                path_part,
+            } => {
+                let api = self.api(name)?;
+                let res = gw
+                    .create_resource()
+                    .rest_api_id(&api)
+                    .parent_id(self.resource(name, parent)?)
+                    .path_part(path_part)
+                    .send()
+                    .await;
+                match res {
+                    Ok(out) => {
+                        let id = out
+                            .id()
+                            .ok_or_else(|| internal(name, "the answer carries no id".into()))?
+                            .to_string();
+                        self.resource_ids.insert(path.clone(), id.clone());
+                        Ok(OpOutcome::Created { id })
+                    }
+                    Err(e) => {
+                        let e = classify(name, e);
+                        if e.kind != ErrorKind::Conflict {
+                            return Err(e);
+                        }
+                        // The path exists already (e.g. created by an earlier attempt whose
+                        // answer was lost): adopt it.
+                        let existing = get_resources(self.clients, &api, false)
+                            .await?
+                            .into_iter()
+                            .find(|r| r.path() == Some(path.as_str()))
+                            .and_then(|r| r.id().map(str::to_string));
+                        match existing {
+                            Some(id) => {
+                                self.resource_ids.insert(path.clone(), id.clone());
+                                Ok(OpOutcome::Adopted { id })
+                            }
+                            None => Err(e),
+                        }
+                    }
+                }
+            }
+            Op::DeleteResource { path } => {
+                let res = gw
+                    .delete_resource()
+                    .rest_api_id(self.api(name)?)
+                    .resource_id(self.resource(name, path)?)
+                    .send()
+                    .await;
+                let outcome = deleted(name, res)?;
+                let prefix = format!("{}/", path.trim_end_matches('/'));
+                self.resource_ids
+                    .retain(|p, _| p != path && !p.starts_with(&prefix));
+                Ok(outcome)
+            }
+            Op::PutMethod { path, method, def } => {
+                let authorizer_id = match &def.authorizer {
+                    Some(a) => Some(self.authorizer(name, a)?),
+                    None => None,
+                };
+                let auth_type = if def.authorization_type.is_empty() {
+                    "NONE"
+                } else {
+                    def.authorization_type.as_str()
+                };
+                gw.put_method()
+                    .rest_api_id(self.api(name)?)
+                    .resource_id(self.resource(name, path)?)
+                    .http_method(method)
+                    .authorization_type(auth_type)
+                    .set_authorizer_id(authorizer_id)
+                    .set_authorization_scopes(
+                        (!def.authorization_scopes.is_empty())
+                            .then(|| def.authorization_scopes.clone()),
+                    )
+                    .api_key_required(def.api_key_required)
+                    .set_request_parameters(hash_map(&def.request_parameters))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            Op::DeleteMethod { path, method } => {
+                let res = gw
+                    .delete_method()
+                    .rest_api_id(self.api(name)?)
+                    .resource_id(self.resource(name, path)?)
+                    .http_method(method)
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+            Op::PutMethodResponse {
+                path,
+                method,
+                status,
+                def,
+            } => {
+                gw.put_method_response()
+                    .rest_api_id(self.api(name)?)
+                    .resource_id(self.resource(name, path)?)
+                    .http_method(method)
+                    .status_code(status)
+                    .set_response_models(hash_map(&def.response_models))
+                    .set_response_parameters(hash_map(&def.response_parameters))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            Op::DeleteMethodResponse {
+                path,
+                method,
+                status,
+            } => {
+                let res = gw
+                    .delete_method_response()
+                    .rest_api_id(self.api(name)?)
+                    .resource_id(self.resource(name, path)?)
+                    .http_method(method)
+                    .status_code(status)
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+            Op::PutIntegration { path, method, def } => {
+                gw.put_integration()
+                    .rest_api_id(self.api(name)?)
+                    .resource_id(self.resource(name, path)?)
+                    .http_method(method)
+                    .r#type(agt::IntegrationType::from(def.kind.as_str()))
+                    .set_integration_http_method(def.http_method.clone())
+                    .set_uri(def.uri.clone())
+                    .set_credentials(def.credentials.clone())
+                    .set_request_templates(template_map(&def.request_templates))
+                    .set_request_parameters(hash_map(&def.request_parameters))
+                    .set_passthrough_behavior(def.passthrough_behavior.clone())
+                    .set_content_handling(
+                        def.content_handling
+                            .as_deref()
+                            .map(agt::ContentHandlingStrategy::from),
+                    )
+                    .set_timeout_in_millis(def.timeout_ms)
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            Op::PutIntegrationResponse {
+                path,
+                method,
+                status,
+                def,
+            } => {
+                gw.put_integration_response()
+                    .rest_api_id(self.api(name)?)
+                    .resource_id(self.resource(name, path)?)
+                    .http_method(method)
+                    .status_code(status)
+                    .set_selection_pattern(def.selection_pattern.clone())
+                    .set_response_templates(template_map(&def.response_templates))
+                    .set_response_parameters(hash_map(&def.response_parameters))
+                    .set_content_handling(
+                        def.content_handling
+                            .as_deref()
+                            .map(agt::ContentHandlingStrategy::from),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            Op::DeleteIntegrationResponse {
+                path,
+                method,
+                status,
+            } => {
+                let res = gw
+                    .delete_integration_response()
+                    .rest_api_id(self.api(name)?)
+                    .resource_id(self.resource(name, path)?)
+                    .http_method(method)
+                    .status_code(status)
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+            Op::PutGatewayResponse { response_type, def } => {
+                gw.put_gateway_response()
+                    .rest_api_id(self.api(name)?)
+                    .response_type(agt::GatewayResponseType::from(response_type.as_str()))
+                    .set_status_code(def.status_code.clone())
+                    .set_response_parameters(hash_map(&def.response_parameters))
+                    .set_response_templates(template_map(&def.response_templates))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            Op::DeleteGatewayResponse { response_type } => {
+                let res = gw
+                    .delete_gateway_response()
+                    .rest_api_id(self.api(name)?)
+                    .response_type(agt::GatewayResponseType::from(response_type.as_str()))
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+            Op::CreateAuthorizer {
+                name: auth_name,
+                def,
+            } => {
+                let out = gw
+                    .create_authorizer()
+                    .rest_api_id(self.api(name)?)
+                    .name(auth_name)
+                    .r#type(agt::AuthorizerType::from(def.kind.as_str()))
+                    .set_authorizer_uri(def.authorizer_uri.clone())
+                    .set_identity_source(def.identity_source.clone())
+                    .set_identity_validation_expression(def.identity_validation_expression.clone())
+                    .set_authorizer_result_ttl_in_seconds(def.ttl_seconds)
+                    .set_provider_arns(
+                        (!def.provider_arns.is_empty()).then(|| def.provider_arns.clone()),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = out
+                    .id()
+                    .ok_or_else(|| internal(name, "the answer carries no authorizer id".into()))?
+                    .to_string();
+                self.authorizer_ids.insert(auth_name.clone(), id.clone());
+                Ok(OpOutcome::Created { id })
+            }
+            Op::UpdateAuthorizer {
+                name: auth_name,
+                patches,
+            } => {
+                gw.update_authorizer()
+                    .rest_api_id(self.api(name)?)
+                    .authorizer_id(self.authorizer(name, auth_name)?)
+                    .set_patch_operations(Some(self.patches(name, patches)?))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            Op::DeleteAuthorizer { name: auth_name } => {
+                let res = gw
+                    .delete_authorizer()
+                    .rest_api_id(self.api(name)?)
+                    .authorizer_id(self.authorizer(name, auth_name)?)
+                    .send()
+                    .await;
+                let outcome = deleted(name, res)?;
+                self.authorizer_ids.remove(auth_name);
+                Ok(outcome)
+            }
+            Op::AddPermission {
+                function,
+                function_key: _,
+                statement_id,
+                source_arn,
+            } => {
+                let sid = self.fill(name, statement_id)?;
+                let source = self.fill(name, source_arn)?;
+                let (base, qualifier) = split_function_arn(function);
+                let res = self
+                    .clients
+                    .lambda
+                    .add_permission()
+                    .function_name(&base)
+                    .set_qualifier(qualifier.clone())
+                    .statement_id(&sid)
+                    .action(INVOKE_ACTION)
+                    .principal(APIGATEWAY_PRINCIPAL)
+                    .source_arn(&source)
+                    .send()
+                    .await;
+                match res {
+                    Ok(_) => Ok(OpOutcome::Applied),
+                    Err(e) => {
+                        let e = classify(name, e);
+                        if e.kind != ErrorKind::Conflict {
+                            return Err(e);
+                        }
+                        // Same statement id already there: done only if it grants the same.
+                        let existing =
+                            get_policy(self.clients, &base, qualifier.as_deref()).await?;
+                        match existing.iter().find(|s| s.sid == sid) {
+                            Some(s)
+                                if s.effect == "Allow"
+                                    && s.action == INVOKE_ACTION
+                                    && s.principal_service.as_deref()
+                                        == Some(APIGATEWAY_PRINCIPAL)
+                                    && s.source_arn.as_deref() == Some(source.as_str()) =>
+                            {
+                                Ok(OpOutcome::AlreadyPresent)
+                            }
+                            Some(s) => Err(AwsError {
+                                message: format!(
+                                    "statement `{sid}` already exists on `{function}` with a \
+                                     different grant (source ARN `{}`)",
+                                    s.source_arn.as_deref().unwrap_or("none")
+                                ),
+                                ..e
+                            }),
+                            None => Err(e),
+                        }
+                    }
+                }
+            }
+            Op::RemovePermission {
+                function,
+                function_key: _,
+                statement_id,
+            } => {
+                let sid = self.fill(name, statement_id)?;
+                let (base, qualifier) = split_function_arn(function);
+                let res = self
+                    .clients
+                    .lambda
+                    .remove_permission()
+                    .function_name(base)
+                    .set_qualifier(qualifier)
+                    .statement_id(sid)
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+            Op::CreateDeployment { description } => {
+                let out = gw
+                    .create_deployment()
+                    .rest_api_id(self.api(name)?)
+                    .description(description)
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = out
+                    .id()
+                    .ok_or_else(|| internal(name, "the answer carries no deployment id".into()))?
+                    .to_string();
+                self.deployment_id = Some(id.clone());
+                Ok(OpOutcome::Created { id })
+            }
+            Op::CreateStage {
+                name: stage,
+                description,
+                variables,
+                tracing_enabled,
+            } => {
+                let deployment = self.fill(name, DEPLOYMENT_ID)?;
+                gw.create_stage()
+                    .rest_api_id(self.api(name)?)
+                    .stage_name(stage)
+                    .deployment_id(deployment)
+                    .set_description(description.clone())
+                    .set_variables(hash_map(variables))
+                    .tracing_enabled(*tracing_enabled)
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            Op::UpdateStage {
+                name: stage,
+                patches,
+            } => {
+                gw.update_stage()
+                    .rest_api_id(self.api(name)?)
+                    .stage_name(stage)
+                    .set_patch_operations(Some(self.patches(name, patches)?))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+        }
+    }
+}
+
+/// The outcome of a delete call: NotFound means it is already gone.
+fn deleted<O, E, R>(
+    op: &str,
+    res: Result<O, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+) -> Result<OpOutcome, AwsError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+    R: std::fmt::Debug + super::error::HasStatus,
+{
+    match res {
+        Ok(_) => Ok(OpOutcome::Applied),
+        Err(e) => {
+            let e = classify(op, e);
+            if e.is_not_found() {
+                Ok(OpOutcome::AlreadyGone)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,703 @@
+//! The executor (`gwctl::aws::exec`): the exact requests it sends for plan ops (offline,
+//! with aws-smithy-mocks), and the write-then-read round trip against the emulator.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_apigateway::operation::put_integration::{PutIntegrationInput, PutIntegrationOutput};
+use aws_sdk_apigateway::types::{EndpointType, IntegrationType, Op as PatchOp, PatchOperation};
+use aws_sdk_apigateway::Client as ApigwClient;
+use aws_sdk_lambda::operation::add_permission::{AddPermissionInput, AddPermissionOutput};
+use aws_sdk_lambda::Client as LambdaClient;
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+
+use gwctl::aws::error::ErrorKind;
+use gwctl::aws::exec::{ExecEvent, Executor, OpOutcome};
+use gwctl::aws::{CallLog, Clients};
+use gwctl::plan::ops::{Op, Patch};
+use gwctl::state::rest::{
+    Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, ObservedRestApi,
+};
+
+const FN_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:todo-list";
+const FN_URI: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:todo-list/invocations";
+
+fn json(status: u16, body: &str) -> HttpResponse {
+    HttpResponse::new(
+        StatusCode::try_from(status).unwrap(),
+        SdkBody::from(body.to_string()),
+    )
+}
+
+fn error(status: u16, code: &str) -> HttpResponse {
+    let mut r = json(status, r#"{"message":"canned error"}"#);
+    r.headers_mut().insert("x-amzn-errortype", code.to_string());
+    r
+}
+
+fn apigw2() -> aws_sdk_apigatewayv2::Client {
+    use aws_sdk_apigatewayv2::config::{BehaviorVersion, Region};
+    aws_sdk_apigatewayv2::Client::from_conf(
+        aws_sdk_apigatewayv2::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .build(),
+    )
+}
+
+fn clients(mode: RuleMode, apigw_rules: &[&Rule], lambda_rules: &[&Rule]) -> Clients {
+    Clients {
+        apigw: mock_client!(aws_sdk_apigateway, mode, apigw_rules),
+        apigw2: apigw2(),
+        lambda: mock_client!(aws_sdk_lambda, mode, lambda_rules),
+        region: "us-east-1".into(),
+        calls: CallLog::default(),
+    }
+}
+
+fn observed(resources: &[(&str, &str)], authorizers: &[(&str, &str)]) -> ObservedRestApi {
+    ObservedRestApi {
+        id: "a1".into(),
+        resource_ids: resources
+            .iter()
+            .map(|(p, i)| (p.to_string(), i.to_string()))
+            .collect(),
+        authorizer_ids: authorizers
+            .iter()
+            .map(|(n, i)| (n.to_string(), i.to_string()))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn no_events(_: ExecEvent) {}
+
+/// (b) A Lambda proxy integration is exactly: type AWS_PROXY, integration method POST, the
+/// function's `/invocations` URI, and nothing else (defaults are not sent).
+#[tokio::test]
+async fn put_integration_for_a_lambda_proxy_sends_exactly_the_proxy_request() {
+    let seen: Arc<Mutex<Vec<PutIntegrationInput>>> = Arc::default();
+    let log = seen.clone();
+    let rule = mock!(ApigwClient::put_integration).then_compute_output(move |i| {
+        log.lock().unwrap().push(i.clone());
+        PutIntegrationOutput::builder().build()
+    });
+    let c = clients(RuleMode::Sequential, &[&rule], &[]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root"), ("/todos", "r1")], &[]));
+    let op = Op::PutIntegration {
+        path: "/todos".into(),
+        method: "GET".into(),
+        def: Integration {
+            kind: "AWS_PROXY".into(),
+            http_method: Some("POST".into()),
+            uri: Some(FN_URI.into()),
+            ..Default::default()
+        },
+    };
+    let outcome = ex.apply_one(&op).await.unwrap();
+    assert_eq!(outcome, OpOutcome::Applied);
+
+    let expected = PutIntegrationInput::builder()
+        .rest_api_id("a1")
+        .resource_id("r1")
+        .http_method("GET")
+        .r#type(IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(FN_URI)
+        .build()
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![expected]);
+    assert!(FN_URI.ends_with("/invocations"));
+}
+
+/// (b) add-permission: the unqualified ARN as FunctionName plus the qualifier, API Gateway
+/// as principal, invoke as action, and the statement id / source ARN with `{api_id}` filled.
+#[tokio::test]
+async fn add_permission_sends_unqualified_function_qualifier_and_filled_ids() {
+    let seen: Arc<Mutex<Vec<AddPermissionInput>>> = Arc::default();
+    let log = seen.clone();
+    let rule = mock!(LambdaClient::add_permission).then_compute_output(move |i| {
+        log.lock().unwrap().push(i.clone());
+        AddPermissionOutput::builder().statement("{}").build()
+    });
+    let c = clients(RuleMode::Sequential, &[], &[&rule]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+    let op = Op::AddPermission {
+        function: format!("{FN_ARN}:live"),
+        function_key: "list".into(),
+        statement_id: "gwctl-{api_id}-todo-list-live".into(),
+        source_arn: "arn:aws:execute-api:us-east-1:123456789012:{api_id}/*".into(),
+    };
+    assert_eq!(ex.apply_one(&op).await.unwrap(), OpOutcome::Applied);
+
+    let expected = AddPermissionInput::builder()
+        .function_name(FN_ARN)
+        .qualifier("live")
+        .statement_id("gwctl-a1-todo-list-live")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn("arn:aws:execute-api:us-east-1:123456789012:a1/*")
+        .build()
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![expected]);
+}
+
+/// (c) A run on a new API: ids learned from create answers feed the later calls, and
+/// `{api_id}`, `{authorizer_id:NAME}` and `{deployment_id}` are replaced.
+#[tokio::test]
+async fn run_learns_ids_and_fills_placeholders_in_order() {
+    let rules = [
+        mock!(ApigwClient::create_rest_api)
+            .match_requests(|r| {
+                r.name() == Some("todo")
+                    && r.description() == Some("todo api")
+                    && r.endpoint_configuration().map(|e| e.types())
+                        == Some(&[EndpointType::Regional][..])
+                    && r.binary_media_types().is_empty()
+                    && r.api_key_source().is_none()
+                    && r.tags()
+                        .and_then(|t| t.get("gwctl:managed-by"))
+                        .map(String::as_str)
+                        == Some("gwctl")
+            })
+            .then_http_response(|| {
+                json(
+                    201,
+                    r#"{"id":"new1","name":"todo","rootResourceId":"root1"}"#,
+                )
+            }),
+        mock!(ApigwClient::create_resource)
+            .match_requests(|r| {
+                r.rest_api_id() == Some("new1")
+                    && r.parent_id() == Some("root1")
+                    && r.path_part() == Some("todos")
+            })
+            .then_http_response(|| json(201, r#"{"id":"res1","path":"/todos"}"#)),
+        mock!(ApigwClient::create_resource)
+            .match_requests(|r| r.parent_id() == Some("res1") && r.path_part() == Some("{id}"))
+            .then_http_response(|| json(201, r#"{"id":"res2","path":"/todos/{id}"}"#)),
+        mock!(ApigwClient::create_authorizer)
+            .match_requests(|r| {
+                r.name() == Some("tok")
+                    && r.r#type().map(|t| t.as_str()) == Some("TOKEN")
+                    && r.identity_source() == Some("method.request.header.Authorization")
+                    && r.authorizer_result_ttl_in_seconds() == Some(300)
+                    && r.provider_arns().is_empty()
+            })
+            .then_http_response(|| json(201, r#"{"id":"au9","name":"tok"}"#)),
+        mock!(ApigwClient::put_method)
+            .match_requests(|r| {
+                r.resource_id() == Some("res2")
+                    && r.http_method() == Some("GET")
+                    && r.authorization_type() == Some("CUSTOM")
+                    && r.authorizer_id() == Some("au9")
+                    && r.api_key_required() == Some(false)
+            })
+            .then_http_response(|| json(201, r#"{"httpMethod":"GET"}"#)),
+        mock!(ApigwClient::create_deployment)
+            .match_requests(|r| {
+                r.description() == Some("gwctl:config=abc") && r.stage_name().is_none()
+            })
+            .then_http_response(|| json(201, r#"{"id":"dep7"}"#)),
+        mock!(ApigwClient::create_stage)
+            .match_requests(|r| {
+                r.stage_name() == Some("prod")
+                    && r.deployment_id() == Some("dep7")
+                    && r.variables().and_then(|v| v.get("env")).map(String::as_str) == Some("prod")
+            })
+            .then_http_response(|| json(201, r#"{"stageName":"prod"}"#)),
+        mock!(ApigwClient::update_stage)
+            .match_requests(|r| {
+                r.patch_operations()
+                    == [
+                        PatchOperation::builder()
+                            .op(PatchOp::Replace)
+                            .path("/*/*/logging/loglevel")
+                            .value("INFO")
+                            .build(),
+                        PatchOperation::builder()
+                            .op(PatchOp::Replace)
+                            .path("/deploymentId")
+                            .value("dep7")
+                            .build(),
+                    ]
+            })
+            .then_http_response(|| json(200, r#"{"stageName":"prod"}"#)),
+    ];
+    let perm = mock!(LambdaClient::add_permission)
+        .match_requests(|r| {
+            r.function_name() == Some("arn:aws:lambda:us-east-1:123456789012:function:auth")
+                && r.qualifier().is_none()
+                && r.statement_id() == Some("gwctl-new1-authorizer-tok")
+                && r.source_arn()
+                    == Some("arn:aws:execute-api:us-east-1:123456789012:new1/authorizers/au9")
+        })
+        .then_http_response(|| json(201, r#"{"Statement":"{}"}"#));
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let c = clients(RuleMode::Sequential, &refs, &[&perm]);
+
+    let ops = vec![
+        Op::CreateRestApi {
+            name: "todo".into(),
+            description: Some("todo api".into()),
+            endpoint_type: "REGIONAL".into(),
+            binary_media_types: vec![],
+            api_key_source: None,
+            tags: BTreeMap::from([("gwctl:managed-by".to_string(), "gwctl".to_string())]),
+        },
+        Op::CreateResource {
+            path: "/todos".into(),
+            parent: "/".into(),
+            path_part: "todos".into(),
+        },
+        Op::CreateResource {
+            path: "/todos/{id}".into(),
+            parent: "/todos".into(),
+            path_part: "{id}".into(),
+        },
+        Op::CreateAuthorizer {
+            name: "tok".into(),
+            def: Authorizer {
+                kind: "TOKEN".into(),
+                authorizer_uri: Some(FN_URI.into()),
+                identity_source: Some("method.request.header.Authorization".into()),
+                identity_validation_expression: None,
+                ttl_seconds: Some(300),
+                provider_arns: vec![],
+            },
+        },
+        Op::PutMethod {
+            path: "/todos/{id}".into(),
+            method: "GET".into(),
+            def: Method {
+                authorization_type: "CUSTOM".into(),
+                authorizer: Some("tok".into()),
+                ..Default::default()
+            },
+        },
+        Op::AddPermission {
+            function: "arn:aws:lambda:us-east-1:123456789012:function:auth".into(),
+            function_key: "auth".into(),
+            statement_id: "gwctl-{api_id}-authorizer-tok".into(),
+            source_arn:
+                "arn:aws:execute-api:us-east-1:123456789012:{api_id}/authorizers/{authorizer_id:tok}"
+                    .into(),
+        },
+        Op::CreateDeployment {
+            description: "gwctl:config=abc".into(),
+        },
+        Op::CreateStage {
+            name: "prod".into(),
+            description: None,
+            variables: BTreeMap::from([("env".to_string(), "prod".to_string())]),
+            tracing_enabled: false,
+        },
+        Op::UpdateStage {
+            name: "prod".into(),
+            patches: vec![
+                Patch::replace("/*/*/logging/loglevel", "INFO"),
+                Patch::replace("/deploymentId", "{deployment_id}"),
+            ],
+        },
+    ];
+
+    let mut events = Vec::new();
+    let mut ex = Executor::new(&c);
+    let report = ex
+        .run(&ops, &mut |e| {
+            events.push(match e {
+                ExecEvent::Started { index, total, .. } => format!("start {index}/{total}"),
+                ExecEvent::Finished { index, .. } => format!("done {index}"),
+                ExecEvent::Failed { index, .. } => format!("failed {index}"),
+            })
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(report.api_id.as_deref(), Some("new1"));
+    assert_eq!(report.deployment_id.as_deref(), Some("dep7"));
+    let created = |id: &str| OpOutcome::Created { id: id.into() };
+    assert_eq!(
+        report.outcomes,
+        vec![
+            created("new1"),
+            created("res1"),
+            created("res2"),
+            created("au9"),
+            OpOutcome::Applied,
+            OpOutcome::Applied,
+            created("dep7"),
+            OpOutcome::Applied,
+            OpOutcome::Applied,
+        ]
+    );
+    assert_eq!(
+        ex.resource_ids,
+        BTreeMap::from([
+            ("/".to_string(), "root1".to_string()),
+            ("/todos".to_string(), "res1".to_string()),
+            ("/todos/{id}".to_string(), "res2".to_string()),
+        ])
+    );
+    assert_eq!(
+        ex.authorizer_ids,
+        BTreeMap::from([("tok".to_string(), "au9".to_string())])
+    );
+    let expected_events: Vec<String> = (0..ops.len())
+        .flat_map(|i| [format!("start {i}/9"), format!("done {i}")])
+        .collect();
+    assert_eq!(events, expected_events);
+    assert!(rules.iter().all(|r| r.num_calls() == 1));
+    assert_eq!(perm.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn unknown_placeholders_fail_before_any_call() {
+    let perm = mock!(LambdaClient::add_permission)
+        .then_http_response(|| json(201, r#"{"Statement":"{}"}"#));
+    let stage = mock!(ApigwClient::update_stage).then_http_response(|| json(200, "{}"));
+    let c = clients(RuleMode::MatchAny, &[&stage], &[&perm]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+
+    let err = ex
+        .apply_one(&Op::AddPermission {
+            function: FN_ARN.into(),
+            function_key: "list".into(),
+            statement_id: "s".into(),
+            source_arn: "arn:x:{api_id}/authorizers/{authorizer_id:missing}".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("`missing`"), "{err}");
+
+    let err = ex
+        .apply_one(&Op::UpdateStage {
+            name: "prod".into(),
+            patches: vec![Patch::replace("/deploymentId", "{deployment_id}")],
+        })
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("no deployment"), "{err}");
+    assert_eq!((perm.num_calls(), stage.num_calls()), (0, 0));
+
+    // Not placeholders: `{id}`-style path parameters pass through untouched.
+    assert_eq!(ex.fill("X", "/todos/{id}").unwrap(), "/todos/{id}");
+    assert_eq!(
+        ex.fill("X", "{api_id}/{api_id}").unwrap(),
+        "a1/a1".to_string()
+    );
+}
+
+/// (d) Deleting what is already gone counts as done, and forgets the ids.
+#[tokio::test]
+async fn deletes_answered_not_found_count_as_done() {
+    let apigw = [
+        mock!(ApigwClient::delete_method).then_http_response(|| error(404, "NotFoundException")),
+        mock!(ApigwClient::delete_method_response)
+            .then_http_response(|| error(404, "NotFoundException")),
+        mock!(ApigwClient::delete_integration_response)
+            .then_http_response(|| error(404, "NotFoundException")),
+        mock!(ApigwClient::delete_gateway_response)
+            .then_http_response(|| error(404, "NotFoundException")),
+        mock!(ApigwClient::delete_authorizer)
+            .match_requests(|r| r.authorizer_id() == Some("au1"))
+            .then_http_response(|| error(404, "NotFoundException")),
+        mock!(ApigwClient::delete_resource)
+            .match_requests(|r| r.resource_id() == Some("r1"))
+            .then_http_response(|| error(404, "NotFoundException")),
+    ];
+    let lambda = mock!(LambdaClient::remove_permission)
+        .match_requests(|r| {
+            r.function_name() == Some(FN_ARN)
+                && r.qualifier() == Some("live")
+                && r.statement_id() == Some("gwctl-a1-todo-list")
+        })
+        .then_http_response(|| error(404, "ResourceNotFoundException"));
+    let refs: Vec<&Rule> = apigw.iter().collect();
+    let c = clients(RuleMode::Sequential, &refs, &[&lambda]);
+    let mut ex = Executor::for_api(
+        &c,
+        &observed(
+            &[
+                ("/", "root"),
+                ("/todos", "r1"),
+                ("/todos/{id}", "r2"),
+                ("/todosx", "r3"),
+            ],
+            &[("tok", "au1")],
+        ),
+    );
+    let ops = vec![
+        Op::DeleteMethod {
+            path: "/todos/{id}".into(),
+            method: "GET".into(),
+        },
+        Op::DeleteMethodResponse {
+            path: "/todos/{id}".into(),
+            method: "GET".into(),
+            status: "200".into(),
+        },
+        Op::DeleteIntegrationResponse {
+            path: "/todos/{id}".into(),
+            method: "GET".into(),
+            status: "200".into(),
+        },
+        Op::DeleteGatewayResponse {
+            response_type: "DEFAULT_4XX".into(),
+        },
+        Op::DeleteAuthorizer { name: "tok".into() },
+        Op::DeleteResource {
+            path: "/todos".into(),
+        },
+        Op::RemovePermission {
+            function: format!("{FN_ARN}:live"),
+            function_key: "list".into(),
+            statement_id: "gwctl-{api_id}-todo-list".into(),
+        },
+    ];
+    let report = ex.run(&ops, &mut no_events).await.unwrap();
+    assert_eq!(report.outcomes, vec![OpOutcome::AlreadyGone; 7]);
+    // `/todos` and its child are forgotten; the sibling `/todosx` is not.
+    assert_eq!(
+        ex.resource_ids,
+        BTreeMap::from([
+            ("/".to_string(), "root".to_string()),
+            ("/todosx".to_string(), "r3".to_string()),
+        ])
+    );
+    assert!(ex.authorizer_ids.is_empty());
+    assert!(apigw.iter().all(|r| r.num_calls() == 1));
+    assert_eq!(lambda.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_failure_stops_the_run_and_says_what_was_applied() {
+    let ok = mock!(ApigwClient::delete_method).then_http_response(|| json(202, "{}"));
+    let bad =
+        mock!(ApigwClient::put_method).then_http_response(|| error(400, "BadRequestException"));
+    let never = mock!(ApigwClient::put_integration).then_http_response(|| json(201, "{}"));
+    let c = clients(RuleMode::MatchAny, &[&ok, &bad, &never], &[]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root"), ("/a", "ra")], &[]));
+    let ops = vec![
+        Op::DeleteMethod {
+            path: "/a".into(),
+            method: "POST".into(),
+        },
+        Op::PutMethod {
+            path: "/a".into(),
+            method: "GET".into(),
+            def: Method::default(),
+        },
+        Op::PutIntegration {
+            path: "/a".into(),
+            method: "GET".into(),
+            def: Integration {
+                kind: "MOCK".into(),
+                ..Default::default()
+            },
+        },
+    ];
+    let mut failed_events = Vec::new();
+    let failure = ex
+        .run(&ops, &mut |e| {
+            if let ExecEvent::Failed { index, error, .. } = e {
+                failed_events.push((index, error.kind));
+            }
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(failure.completed, vec![0]);
+    assert_eq!(failure.failed, 1);
+    assert_eq!(failure.total, 3);
+    assert_eq!(failure.op, "PutMethod");
+    assert_eq!(failure.outcomes, vec![OpOutcome::Applied]);
+    assert_eq!(failure.api_id.as_deref(), Some("a1"));
+    assert_eq!(failure.error.kind, ErrorKind::BadRequest);
+    assert_eq!(
+        failure.to_string(),
+        "step 2 of 3 (`PutMethod`) failed: PutMethod: canned error"
+    );
+    assert_eq!(failed_events, vec![(1, ErrorKind::BadRequest)]);
+    assert_eq!(never.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn create_resource_conflict_adopts_the_existing_resource() {
+    let conflict =
+        mock!(ApigwClient::create_resource).then_http_response(|| error(409, "ConflictException"));
+    let lookup = mock!(ApigwClient::get_resources)
+        .match_requests(|r| r.rest_api_id() == Some("a1") && r.embed().is_empty())
+        .then_http_response(|| {
+            json(
+                200,
+                r#"{"item":[{"id":"root","path":"/"},
+                   {"id":"exists1","parentId":"root","pathPart":"todos","path":"/todos"}]}"#,
+            )
+        });
+    let c = clients(RuleMode::Sequential, &[&conflict, &lookup], &[]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+    let outcome = ex
+        .apply_one(&Op::CreateResource {
+            path: "/todos".into(),
+            parent: "/".into(),
+            path_part: "todos".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        OpOutcome::Adopted {
+            id: "exists1".into()
+        }
+    );
+    assert_eq!(ex.resource_ids["/todos"], "exists1");
+}
+
+fn policy_with(sid: &str, source: &str) -> String {
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": sid, "Effect": "Allow",
+            "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Action": "lambda:InvokeFunction", "Resource": FN_ARN,
+            "Condition": {"ArnLike": {"AWS:SourceArn": source}}
+        }]
+    })
+    .to_string();
+    serde_json::json!({ "Policy": policy }).to_string()
+}
+
+#[tokio::test]
+async fn add_permission_conflict_is_done_only_when_the_statement_matches() {
+    let source = "arn:aws:execute-api:us-east-1:123456789012:a1/*";
+    let op = Op::AddPermission {
+        function: FN_ARN.into(),
+        function_key: "list".into(),
+        statement_id: "gwctl-{api_id}-todo-list".into(),
+        source_arn: "arn:aws:execute-api:us-east-1:123456789012:{api_id}/*".into(),
+    };
+
+    // Same statement already there: done.
+    let conflict = mock!(LambdaClient::add_permission)
+        .then_http_response(|| error(409, "ResourceConflictException"));
+    let body = policy_with("gwctl-a1-todo-list", source);
+    let policy = mock!(LambdaClient::get_policy)
+        .match_requests(|r| r.function_name() == Some(FN_ARN) && r.qualifier().is_none())
+        .then_http_response(move || json(200, &body));
+    let c = clients(RuleMode::Sequential, &[], &[&conflict, &policy]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+    assert_eq!(ex.apply_one(&op).await.unwrap(), OpOutcome::AlreadyPresent);
+
+    // Same id, different grant: an error naming the statement.
+    let conflict = mock!(LambdaClient::add_permission)
+        .then_http_response(|| error(409, "ResourceConflictException"));
+    let body = policy_with(
+        "gwctl-a1-todo-list",
+        "arn:aws:execute-api:us-east-1:123456789012:other/*",
+    );
+    let policy = mock!(LambdaClient::get_policy).then_http_response(move || json(200, &body));
+    let c = clients(RuleMode::Sequential, &[], &[&conflict, &policy]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+    let err = ex.apply_one(&op).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Conflict);
+    assert!(
+        err.message.contains("`gwctl-a1-todo-list`") && err.message.contains("other/*"),
+        "{err}"
+    );
+
+    // A conflict with no such statement (e.g. a concurrent policy update): the error stands.
+    let conflict = mock!(LambdaClient::add_permission)
+        .then_http_response(|| error(409, "ResourceConflictException"));
+    let body = policy_with("someone-else", source);
+    let policy = mock!(LambdaClient::get_policy).then_http_response(move || json(200, &body));
+    let c = clients(RuleMode::Sequential, &[], &[&conflict, &policy]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+    let err = ex.apply_one(&op).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Conflict);
+    assert_eq!(err.message, "canned error");
+}
+
+/// Empty templates are never written (API Gateway would store them as null).
+#[tokio::test]
+async fn empty_templates_are_not_sent() {
+    let integration = mock!(ApigwClient::put_integration)
+        .match_requests(|r| {
+            r.request_templates().map(|t| t.len()) == Some(1)
+                && r.request_templates()
+                    .unwrap()
+                    .get("application/json")
+                    .map(String::as_str)
+                    == Some("{\"statusCode\": 200}")
+        })
+        .then_http_response(|| json(201, "{}"));
+    let response = mock!(ApigwClient::put_integration_response)
+        .match_requests(|r| {
+            r.response_templates().is_none()
+                && r.selection_pattern().is_none()
+                && r.response_parameters().map(|p| p.len()) == Some(1)
+        })
+        .then_http_response(|| json(201, "{}"));
+    let gateway = mock!(ApigwClient::put_gateway_response)
+        .match_requests(|r| {
+            r.response_templates().is_none()
+                && r.status_code().is_none()
+                && r.response_type().map(|t| t.as_str()) == Some("DEFAULT_4XX")
+        })
+        .then_http_response(|| json(201, "{}"));
+    let c = clients(
+        RuleMode::Sequential,
+        &[&integration, &response, &gateway],
+        &[],
+    );
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root"), ("/a", "ra")], &[]));
+    let ops = vec![
+        Op::PutIntegration {
+            path: "/a".into(),
+            method: "OPTIONS".into(),
+            def: Integration {
+                kind: "MOCK".into(),
+                request_templates: BTreeMap::from([
+                    (
+                        "application/json".to_string(),
+                        "{\"statusCode\": 200}".to_string(),
+                    ),
+                    ("text/plain".to_string(), String::new()),
+                ]),
+                ..Default::default()
+            },
+        },
+        Op::PutIntegrationResponse {
+            path: "/a".into(),
+            method: "OPTIONS".into(),
+            status: "200".into(),
+            def: IntegrationResponse {
+                selection_pattern: None,
+                response_templates: BTreeMap::from([(
+                    "application/json".to_string(),
+                    String::new(),
+                )]),
+                response_parameters: BTreeMap::from([(
+                    "method.response.header.Access-Control-Allow-Origin".to_string(),
+                    "'*'".to_string(),
+                )]),
+                content_handling: None,
+            },
+        },
+        Op::PutGatewayResponse {
+            response_type: "DEFAULT_4XX".into(),
+            def: GatewayResponse {
+                status_code: None,
+                response_parameters: BTreeMap::new(),
+                response_templates: BTreeMap::from([(
+                    "application/json".to_string(),
+                    String::new(),
+                )]),
+            },
+        },
+    ];
+    let report = ex.run(&ops, &mut no_events).await.unwrap();
+    assert_eq!(report.outcomes, vec![OpOutcome::Applied; 3]);
+}
