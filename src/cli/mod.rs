@@ -1,6 +1,8 @@
 //! Command-line definitions (clap) and dispatch. Each verb lives in its own module and
 //! returns an exit code from [`crate::exit`].
 
+pub mod apply;
+pub mod rest;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -71,6 +73,137 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl validate specs/todo.yaml\n  gwctl validate specs/*.yaml\n\nEvery problem is reported as file:line:col with the line and a caret. Exit 1 on any error."
     )]
     Validate(ValidateArgs),
+    /// Show what apply would change, without changing anything
+    #[command(after_help = "EXAMPLES:\n  gwctl plan specs/todo.yaml\n  gwctl plan specs/todo.yaml --detailed-exitcode   # 0 no changes, 2 changes, 1 error\n  gwctl plan specs/todo.yaml --output json\n\nOnly read calls are made. `+` create, `~` change (field: old -> new), `-` delete, `±` replace.")]
+    Plan(PlanArgs),
+    /// Make the account match the spec: create, change and delete, then deploy
+    #[command(after_help = "EXAMPLES:\n  gwctl apply specs/todo.yaml\n  gwctl apply specs/todo.yaml --yes --output json\n  gwctl --endpoint-url http://127.0.0.1:5000 apply specs/todo.yaml\n\nThe plan is printed first. On a terminal gwctl asks before changing anything unless --yes; \nwithout a terminal (CI) it proceeds unless --require-approval. A second apply with no \nchanges makes no write call. A deployment is created only when a stage does not serve \nthe spec's configuration.")]
+    Apply(ApplyArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// The spec file
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Exit 2 when there are changes, 0 when there are none (1 on error)
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Use this API (adopt it if gwctl did not create it) instead of finding it by name
+    #[arg(long, value_name = "ID")]
+    pub api_id: Option<String>,
+    /// On an adopted API, also delete what the spec does not declare
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    /// The spec file
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Refuse to proceed without --yes when there is no terminal to ask on
+    #[arg(long)]
+    pub require_approval: bool,
+    /// Use this API (adopt it if gwctl did not create it) instead of finding it by name
+    #[arg(long, value_name = "ID")]
+    pub api_id: Option<String>,
+    /// On an adopted API, also delete what the spec does not declare
+    #[arg(long)]
+    pub prune: bool,
+    /// Create a deployment even when every stage serves the current configuration
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// An error at the edge of a command: printed once, then mapped to an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// None when the problem was already reported (e.g. spec diagnostics).
+    pub message: Option<String>,
+    pub hint: Option<String>,
+    pub code: i32,
+    /// In JSON mode the document on stdout already carries the error.
+    pub json_reported: bool,
+}
+
+impl Failure {
+    pub fn msg(message: String, hint: Option<String>) -> Failure {
+        Failure {
+            message: Some(message),
+            hint,
+            code: crate::exit::ERROR,
+            json_reported: false,
+        }
+    }
+    pub fn reported() -> Failure {
+        Failure {
+            message: None,
+            hint: None,
+            code: crate::exit::ERROR,
+            json_reported: false,
+        }
+    }
+    pub fn aws(e: crate::aws::error::AwsError, hint: Option<&str>) -> Failure {
+        let hint = hint.map(str::to_string).or_else(|| match e.kind {
+            crate::aws::error::ErrorKind::AccessDenied => Some(
+                "check the credentials in effect (AWS_PROFILE, --profile) and their IAM permissions"
+                    .into(),
+            ),
+            crate::aws::error::ErrorKind::Transport => {
+                Some("check the network, --endpoint-url / AWS_ENDPOINT_URL and --region".into())
+            }
+            _ => None,
+        });
+        Failure::msg(e.to_string(), hint)
+    }
+    pub fn already_json(mut self, yes: bool) -> Failure {
+        self.json_reported = yes;
+        self
+    }
+}
+
+/// Build the AWS clients from the global options.
+pub async fn connect(g: &GlobalArgs) -> Result<crate::aws::Clients, Failure> {
+    let opts = crate::aws::config::AwsOptions {
+        profile: g.profile.clone(),
+        region: g.region.clone(),
+        endpoint_url: g.endpoint_url.clone(),
+        ..Default::default()
+    };
+    crate::aws::config::connect(&opts)
+        .await
+        .map_err(|e| Failure::msg(e.to_string(), None))
+}
+
+fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
+    printer: &crate::output::Printer,
+    f: F,
+) -> i32 {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            printer.error(&format!("cannot start the async runtime: {e}"), None);
+            return crate::exit::ERROR;
+        }
+    };
+    match rt.block_on(f) {
+        Ok(code) => code,
+        Err(fail) => {
+            if let Some(m) = &fail.message {
+                if !fail.json_reported {
+                    printer.error(m, fail.hint.as_deref());
+                }
+            }
+            fail.code
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -96,5 +229,13 @@ pub fn main() -> i32 {
     };
     match &cli.command {
         Command::Validate(args) => validate::run(args, &cli.global),
+        Command::Plan(args) => {
+            let printer = crate::output::Printer::new(&cli.global);
+            block_on(&printer, apply::plan(args, &cli.global, &printer))
+        }
+        Command::Apply(args) => {
+            let printer = crate::output::Printer::new(&cli.global);
+            block_on(&printer, apply::apply(args, &cli.global, &printer))
+        }
     }
 }

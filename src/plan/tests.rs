@@ -157,7 +157,7 @@ fn changing_one_routes_function_rewires_only_that_integration() {
     let d = desired_of(&yaml);
     let (_, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
     // GET /todos/{id} now served by a new function
-    let changed = yaml.replacen("todo-get", "todo-get-v2", 2);
+    let changed = yaml.replace("todo-get", "todo-get-v2");
     assert_ne!(changed, yaml);
     let d2 = desired_of(&changed);
     let p = plan(&d2, Some(&api), &pol, PlanOptions::default());

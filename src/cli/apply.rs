@@ -1,0 +1,381 @@
+//! `gwctl apply` and `gwctl plan` for REST APIs.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Instant;
+
+use crate::aws::exec::{ExecEvent, Executor};
+use crate::aws::Clients;
+use crate::output::{
+    calls_doc, op_label, plan_doc, render_plan, ApiDoc, ApplyDoc, ErrorDoc, Printer, Progress,
+    StageDoc, SCHEMA_VERSION,
+};
+use crate::spec::model::ApiKind;
+use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
+
+use super::rest::{invoke_url, load_spec, prepare, Prepared, Target};
+use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
+
+const PROXY_CORS_NOTE: &str = "Lambda proxy responses pass through API Gateway untouched: \
+your functions must set Access-Control-Allow-Origin on their own responses (gwctl configures \
+the preflight and the gateway's own error responses)";
+
+fn api_doc(prep: &Prepared, api_id: Option<String>) -> ApiDoc {
+    ApiDoc {
+        name: prep.spec.api.name.value.clone(),
+        kind: "rest".into(),
+        id: api_id,
+        owned: prep.owned,
+    }
+}
+
+fn require_rest(spec: &crate::spec::model::Spec) -> Result<(), Failure> {
+    if spec.api.kind == ApiKind::Http {
+        return Err(Failure::msg(
+            format!(
+                "`{}` is an http api: plan and apply support rest apis in this version",
+                spec.api.name.value
+            ),
+            Some("`gwctl validate` checks http api specs; see CHANGELOG.md for what is supported".into()),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
+    let spec = load_spec(&args.spec, printer)?;
+    require_rest(&spec)?;
+    let clients = connect(g).await?;
+    let target = Target {
+        api_id: args.api_id.clone(),
+        prune: args.prune,
+        force_deploy: false,
+    };
+    let prep = prepare(&clients, spec, &target).await?;
+    let api_id = prep.observed.as_ref().map(|o| o.id.clone());
+    if printer.json() {
+        printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
+    } else {
+        printer.data(&render_plan(
+            printer,
+            &prep.spec.api.name.value,
+            api_id.as_deref(),
+            &prep.plan,
+        ));
+    }
+    printer.debug(&format!("{} read calls", clients.calls.len()));
+    Ok(if args.detailed_exitcode && !prep.plan.is_empty() {
+        crate::exit::CHANGES
+    } else {
+        crate::exit::OK
+    })
+}
+
+pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
+    let started = Instant::now();
+    let spec = load_spec(&args.spec, printer)?;
+    require_rest(&spec)?;
+    let clients = connect(g).await?;
+    let target = Target {
+        api_id: args.api_id.clone(),
+        prune: args.prune,
+        force_deploy: args.force,
+    };
+    printer.info(&format!(
+        "reading rest api `{}` in {}",
+        spec.api.name.value, clients.region
+    ));
+    let prep = prepare(&clients, spec, &target).await?;
+    let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
+
+    if !printer.json() {
+        printer.data(&render_plan(
+            printer,
+            &prep.spec.api.name.value,
+            observed_id.as_deref(),
+            &prep.plan,
+        ));
+    }
+    let mut notes = Vec::new();
+    let has_proxy = prep.spec.cors.is_some()
+        && prep.desired.config.resources.values().any(|r| {
+            r.methods
+                .values()
+                .any(|m| m.integration.as_ref().is_some_and(|i| i.kind == "AWS_PROXY"))
+        });
+    if has_proxy {
+        notes.push(PROXY_CORS_NOTE.to_string());
+    }
+
+    if prep.plan.is_empty() {
+        let o = prep.observed.as_ref().expect("an empty plan means the API exists");
+        let stages = stage_docs(&prep, o, &o.id, &clients, None);
+        report(
+            printer,
+            &prep,
+            "no_changes",
+            o.id.clone(),
+            stages,
+            &clients,
+            started,
+            None,
+            notes,
+        );
+        return Ok(crate::exit::OK);
+    }
+
+    confirm(args, printer)?;
+
+    let progress = Progress::new(printer, prep.plan.ops.len());
+    let mut exec = match prep.observed.as_ref() {
+        Some(o) => Executor::for_api(&clients, o),
+        None => Executor::new(&clients),
+    };
+    let ops = prep.plan.ops.clone();
+    let mut on_event = |e: ExecEvent| match e {
+        ExecEvent::Started { index, op, .. } => progress.start(index, &op_label(op)),
+        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
+    };
+    let result = exec.run(&ops, &mut on_event).await;
+    progress.done();
+    match result {
+        Ok(rep) => {
+            let api_id = rep.api_id.clone().unwrap_or_default();
+            let observed = prep.observed.clone().unwrap_or_default();
+            let stages = stage_docs(&prep, &observed, &api_id, &clients, rep.deployment_id.clone());
+            report(
+                printer,
+                &prep,
+                "applied",
+                api_id,
+                stages,
+                &clients,
+                started,
+                None,
+                notes,
+            );
+            Ok(crate::exit::OK)
+        }
+        Err(fail) => {
+            let failed_op = ops.get(fail.failed).map(op_label);
+            let err = ErrorDoc {
+                message: fail.error.to_string(),
+                failed_call: failed_op.clone(),
+                applied_calls: fail.completed.len(),
+                not_applied_calls: ops.len() - fail.completed.len(),
+            };
+            let api_id = fail.api_id.clone().unwrap_or_default();
+            report(
+                printer,
+                &prep,
+                "failed",
+                api_id,
+                Vec::new(),
+                &clients,
+                started,
+                Some(err.clone()),
+                notes,
+            );
+            Err(Failure::msg(
+                format!(
+                    "{} failed: {}; {} of {} calls were applied, {} were not",
+                    failed_op.unwrap_or_default(),
+                    fail.error,
+                    err.applied_calls,
+                    ops.len(),
+                    err.not_applied_calls
+                ),
+                Some("fix the cause and run `gwctl apply` again: it continues from what exists".into()),
+            )
+            .already_json(printer.json()))
+        }
+    }
+}
+
+/// Ask on a terminal unless `--yes`; in CI (no terminal) proceed unless
+/// `--require-approval`.
+fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure> {
+    if args.yes {
+        return Ok(());
+    }
+    let interactive = std::io::stdin().is_terminal() && printer.stderr_tty;
+    if !interactive {
+        if args.require_approval {
+            return Err(Failure::msg(
+                "changes need approval and there is no terminal to ask on".into(),
+                Some("review the plan and re-run with `--yes`".into()),
+            ));
+        }
+        return Ok(());
+    }
+    eprint!("Apply these changes? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    if matches!(line.trim(), "y" | "Y" | "yes" | "YES") {
+        Ok(())
+    } else {
+        Err(Failure::msg("cancelled; nothing was changed".into(), None))
+    }
+}
+
+/// The settings in effect per stage after a successful apply: what the spec manages,
+/// over what was observed.
+fn stage_docs(
+    prep: &Prepared,
+    observed: &ObservedRestApi,
+    api_id: &str,
+    clients: &Clients,
+    new_deployment: Option<String>,
+) -> Vec<StageDoc> {
+    prep.desired
+        .stages
+        .iter()
+        .map(|(name, want)| {
+            let have = observed.stages.get(name);
+            let mut eff: Stage = have.map(|h| h.settings.clone()).unwrap_or_default();
+            overlay(&mut eff, want);
+            let all = eff.method_settings.get("*/*").cloned().unwrap_or_default();
+            let deployment_id = new_deployment
+                .clone()
+                .or_else(|| have.and_then(|h| h.deployment_id.clone()));
+            StageDoc {
+                name: name.clone(),
+                invoke_url: invoke_url(api_id, &clients.region, name),
+                deployment_id,
+                logging_level: all.logging_level.clone().unwrap_or_else(|| "OFF".into()),
+                data_trace: all.data_trace.unwrap_or(false),
+                metrics: all.metrics.unwrap_or(false),
+                throttle_rate: all.throttle_rate,
+                throttle_burst: all.throttle_burst,
+                tracing: eff.tracing_enabled.unwrap_or(false),
+                access_log_destination: eff.access_log.map(|a| a.destination_arn),
+            }
+        })
+        .collect()
+}
+
+fn overlay(eff: &mut Stage, want: &Stage) {
+    if want.description.is_some() {
+        eff.description = want.description.clone();
+    }
+    eff.variables = want.variables.clone();
+    for (k, w) in &want.method_settings {
+        let e: &mut MethodSetting = eff.method_settings.entry(k.clone()).or_default();
+        if w.logging_level.is_some() {
+            e.logging_level = w.logging_level.clone();
+        }
+        if w.data_trace.is_some() {
+            e.data_trace = w.data_trace;
+        }
+        if w.metrics.is_some() {
+            e.metrics = w.metrics;
+        }
+        if w.throttle_rate.is_some() {
+            e.throttle_rate = w.throttle_rate;
+        }
+        if w.throttle_burst.is_some() {
+            e.throttle_burst = w.throttle_burst;
+        }
+    }
+    if want.tracing_enabled.is_some() {
+        eff.tracing_enabled = want.tracing_enabled;
+    }
+    if want.access_log.is_some() {
+        eff.access_log = want.access_log.clone();
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    printer: &Printer,
+    prep: &Prepared,
+    result: &str,
+    api_id: String,
+    stages: Vec<StageDoc>,
+    clients: &Clients,
+    started: Instant,
+    error: Option<ErrorDoc>,
+    notes: Vec<String>,
+) {
+    let calls = clients.calls.snapshot();
+    let calls = calls_doc(&calls, started.elapsed().as_secs_f64());
+    let pd = plan_doc("apply", api_doc(prep, Some(api_id.clone())), &prep.plan);
+    if printer.json() {
+        printer.document(&ApplyDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "apply".into(),
+            result: result.into(),
+            api: pd.api,
+            changes: if result == "no_changes" { vec![] } else { pd.changes },
+            summary: pd.summary,
+            stages,
+            calls,
+            error,
+            notes,
+        });
+        return;
+    }
+    if error.is_some() {
+        return;
+    }
+    let mut s = String::new();
+    let (c, u, d) = prep.plan.summary();
+    if result == "no_changes" {
+        s.push_str("no changes\n");
+    } else {
+        s.push_str(&format!(
+            "applied: {c} created, {u} changed, {d} deleted\n"
+        ));
+    }
+    s.push_str(&format!(
+        "api      {} ({api_id}), rest, {}\n",
+        prep.spec.api.name.value, prep.desired.config.endpoint_type
+    ));
+    for st in &stages {
+        s.push_str(&format!("stage    {}  {}\n", st.name, st.invoke_url));
+        let throttle = match (st.throttle_rate, st.throttle_burst) {
+            (None, None) => "account default".to_string(),
+            (r, b) => format!(
+                "rate {} burst {}",
+                r.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+                b.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+            ),
+        };
+        s.push_str(&format!(
+            "         logging {}, data trace {}, metrics {}, tracing {}, throttling {}{}\n",
+            st.logging_level,
+            on_off(st.data_trace),
+            on_off(st.metrics),
+            on_off(st.tracing),
+            throttle,
+            st.access_log_destination
+                .as_ref()
+                .map(|a| format!(", access logs to {a}"))
+                .unwrap_or_default()
+        ));
+    }
+    s.push_str(&format!(
+        "calls    {} ({} reads, {} writes{}) in {:.1}s\n",
+        calls.total,
+        calls.reads,
+        calls.writes,
+        if calls.retries > 0 {
+            format!(", {} retries", calls.retries)
+        } else {
+            String::new()
+        },
+        calls.seconds
+    ));
+    printer.data(&s);
+    for n in &notes {
+        printer.info(&format!("note: {n}"));
+    }
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}

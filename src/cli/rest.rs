@@ -1,0 +1,234 @@
+//! The REST flow shared by `plan` and `apply`: load the spec, resolve functions, find the
+//! API (never a duplicate), read it, build the desired state, and plan.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::aws::{read, Clients};
+use crate::plan::desired::{self, DesiredRest};
+use crate::plan::rest::{plan as plan_rest, PlanOptions};
+use crate::plan::Plan;
+use crate::spec::model::Spec;
+use crate::state::rest::{ObservedRestApi, Policies};
+use crate::state::{ResolvedFunction, OWNER_TAG_KEY, OWNER_TAG_VALUE};
+
+use super::Failure;
+
+/// How to pick the API.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// `--api-id`: use exactly this API (adopting it when gwctl did not create it).
+    pub api_id: Option<String>,
+    /// `--prune`: on an adopted API, delete what the spec does not declare.
+    pub prune: bool,
+    /// `--force`: deploy even when every stage serves the current configuration.
+    pub force_deploy: bool,
+}
+
+/// Everything `plan` computed, kept for `apply` to execute and report.
+pub struct Prepared {
+    pub spec: Spec,
+    pub functions: Vec<ResolvedFunction>,
+    pub desired: DesiredRest,
+    pub observed: Option<ObservedRestApi>,
+    /// gwctl created this API (ownership tag present), or will create it.
+    pub owned: bool,
+    pub policies: Policies,
+    pub plan: Plan,
+}
+
+/// Load and validate a spec, printing diagnostics; `Err` when it has errors.
+pub fn load_spec(path: &Path, printer: &crate::output::Printer) -> Result<Spec, Failure> {
+    let loaded = crate::spec::load(path);
+    for d in &loaded.diagnostics {
+        if d.is_error() || !printer.quiet {
+            eprint!("{}", d.render(printer.color));
+        }
+    }
+    match loaded.spec {
+        Some(spec) if !loaded.has_errors() => Ok(spec),
+        _ => Err(Failure::reported()),
+    }
+}
+
+/// Find the API the spec describes: by name plus gwctl's ownership tag, or by `--api-id`.
+pub async fn find_api(
+    clients: &Clients,
+    spec: &Spec,
+    target: &Target,
+) -> Result<Option<(ObservedRestApi, bool)>, Failure> {
+    let name = &spec.api.name.value;
+    if let Some(id) = &target.api_id {
+        let api = read::read_rest_api(clients, id)
+            .await
+            .map_err(|e| Failure::aws(e, Some("check `--api-id` and the region")))?;
+        if api.config.name != *name {
+            return Err(Failure::msg(
+                format!(
+                    "api `{id}` is named `{}`, but the spec describes `{name}`",
+                    api.config.name
+                ),
+                Some("rename the API in the spec, or pass the id of the right API".into()),
+            ));
+        }
+        let owned = is_owned(&api.tags);
+        return Ok(Some((api, owned)));
+    }
+    let candidates = read::find_rest_apis(clients, name)
+        .await
+        .map_err(|e| Failure::aws(e, None))?;
+    let owned: Vec<_> = candidates.iter().filter(|c| is_owned(&c.tags)).collect();
+    match owned.len() {
+        1 => {
+            let api = read::read_rest_api(clients, &owned[0].id)
+                .await
+                .map_err(|e| Failure::aws(e, None))?;
+            Ok(Some((api, true)))
+        }
+        0 if candidates.is_empty() => Ok(None),
+        0 => {
+            let ids: Vec<String> = candidates.iter().map(|c| format!("`{}`", c.id)).collect();
+            Err(Failure::msg(
+                format!(
+                    "a rest api named `{name}` exists ({}) but gwctl did not create it; refusing to create a second one",
+                    ids.join(", ")
+                ),
+                Some(format!(
+                    "to manage it with gwctl pass `--api-id {}` (gwctl then changes only what the spec declares; add `--prune` to delete the rest)",
+                    candidates[0].id
+                )),
+            ))
+        }
+        _ => {
+            let ids: Vec<String> = owned.iter().map(|c| format!("`{}`", c.id)).collect();
+            Err(Failure::msg(
+                format!(
+                    "{} rest apis named `{name}` carry gwctl's ownership tag: {}",
+                    owned.len(),
+                    ids.join(", ")
+                ),
+                Some("pass `--api-id ID` to choose one (and `gwctl destroy --api-id ID` the other)".into()),
+            ))
+        }
+    }
+}
+
+pub fn is_owned(tags: &std::collections::BTreeMap<String, String>) -> bool {
+    tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
+}
+
+/// The Lambda function an integration or authorizer URI invokes:
+/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations` -> `{arn}`.
+pub fn function_from_uri(uri: &str) -> Option<String> {
+    let start = uri.find(":lambda:path/")?;
+    let rest = &uri[start..];
+    let f = rest.find("/functions/")? + "/functions/".len();
+    let rest = &rest[f..];
+    let end = rest.find("/invocations")?;
+    Some(rest[..end].to_string())
+}
+
+/// Split a (possibly qualified) function ARN into (unqualified, qualifier).
+pub fn split_qualifier(arn: &str) -> (String, Option<String>) {
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() == 8 {
+        (parts[..7].join(":"), Some(parts[7].to_string()))
+    } else {
+        (arn.to_string(), None)
+    }
+}
+
+/// Read everything and plan. Makes only read calls.
+pub async fn prepare(
+    clients: &Clients,
+    spec: Spec,
+    target: &Target,
+) -> Result<Prepared, Failure> {
+    // Resolve every function first: a missing one stops here, before any write.
+    let functions = match read::resolve_functions(clients, &spec).await {
+        Ok(f) => f,
+        Err(errors) => {
+            let mut msg = String::new();
+            for e in &errors {
+                msg.push_str(&format!("\n  {e}"));
+            }
+            return Err(Failure::msg(
+                format!("{} referenced function(s) could not be resolved:{msg}", errors.len()),
+                Some("create the functions first (or fix their names in `functions:`); nothing was changed".into()),
+            ));
+        }
+    };
+    let found = find_api(clients, &spec, target).await?;
+    let (observed, owned) = match found {
+        Some((api, owned)) => (Some(api), owned),
+        None => (None, true),
+    };
+    let desired = desired::rest(&spec, &functions, &clients.region);
+
+    // Policies of every function the spec uses, plus those the live API still invokes
+    // (so that statements for functions no longer used can be removed).
+    let mut fns: BTreeSet<(String, Option<String>)> = functions
+        .iter()
+        .map(|f| (f.function_arn.clone(), f.qualifier.clone()))
+        .collect();
+    if let Some(o) = &observed {
+        for res in o.config.resources.values() {
+            for m in res.methods.values() {
+                if let Some(uri) = m.integration.as_ref().and_then(|i| i.uri.as_deref()) {
+                    if let Some(f) = function_from_uri(uri) {
+                        fns.insert(split_qualifier(&f));
+                    }
+                }
+            }
+        }
+        for a in o.config.authorizers.values() {
+            if let Some(f) = a.authorizer_uri.as_deref().and_then(function_from_uri) {
+                fns.insert(split_qualifier(&f));
+            }
+        }
+    }
+    let fns: Vec<_> = fns.into_iter().collect();
+    let policies = read::read_policies(clients, &fns)
+        .await
+        .map_err(|e| Failure::aws(e, None))?;
+
+    let opts = PlanOptions {
+        prune: owned || target.prune,
+        force_deploy: target.force_deploy,
+    };
+    let plan = plan_rest(&desired, observed.as_ref(), &policies, opts);
+    Ok(Prepared {
+        spec,
+        functions,
+        desired,
+        observed,
+        owned,
+        policies,
+        plan,
+    })
+}
+
+/// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`
+pub fn invoke_url(api_id: &str, region: &str, stage: &str) -> String {
+    format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_arn_is_taken_from_integration_uri() {
+        let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:todo-get:live/invocations";
+        let f = function_from_uri(uri).unwrap();
+        assert_eq!(f, "arn:aws:lambda:us-east-1:123456789012:function:todo-get:live");
+        assert_eq!(
+            split_qualifier(&f),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:todo-get".to_string(),
+                Some("live".to_string())
+            )
+        );
+        assert_eq!(function_from_uri("https://example.com/x"), None);
+    }
+}
