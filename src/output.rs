@@ -132,12 +132,13 @@ pub fn render_plan(p: &Printer, api_name: &str, api_id: Option<&str>, plan: &Pla
             ch.name
         ));
         for f in &ch.fields {
-            s.push_str(&format!(
-                "      {}: {} -> {}\n",
-                f.field,
-                f.old.as_deref().map(trim_value).unwrap_or_else(|| "(none)".into()),
-                f.new.as_deref().map(trim_value).unwrap_or_else(|| "(none)".into())
-            ));
+            let new = f.new.as_deref().map(trim_value).unwrap_or_else(|| "(none)".into());
+            if ch.action == Action::Create && f.old.is_none() {
+                s.push_str(&format!("      {}: {new}\n", f.field));
+            } else {
+                let old = f.old.as_deref().map(trim_value).unwrap_or_else(|| "(none)".into());
+                s.push_str(&format!("      {}: {old} -> {new}\n", f.field));
+            }
         }
     }
     let (c, u, d) = plan.summary();

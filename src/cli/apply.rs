@@ -320,9 +320,7 @@ fn report(
     }
     let mut s = String::new();
     let (c, u, d) = prep.plan.summary();
-    if result == "no_changes" {
-        s.push_str("no changes\n");
-    } else {
+    if result != "no_changes" {
         s.push_str(&format!(
             "applied: {c} created, {u} changed, {d} deleted\n"
         ));

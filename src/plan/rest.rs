@@ -141,7 +141,10 @@ pub fn plan(
             } else {
                 Action::Create
             };
-            let fields = diff_fields(obs_cfg.gateway_responses.get(t), Some(want));
+            let fields = match obs_cfg.gateway_responses.get(t) {
+                Some(have) => diff_fields(Some(have), Some(want)),
+                None => Vec::new(),
+            };
             p.push(
                 Change::new(action, "gateway_response", t).fields(fields),
                 Op::PutGatewayResponse {
@@ -334,15 +337,6 @@ pub fn plan(
         let redeploy = stale.contains(&name);
         match have {
             None => {
-                p.push(
-                    Change::new(Action::Create, "stage", name),
-                    Op::CreateStage {
-                        name: name.clone(),
-                        description: want.description.clone(),
-                        variables: want.variables.clone(),
-                        tracing_enabled: want.tracing_enabled.unwrap_or(false),
-                    },
-                );
                 let created = Stage {
                     description: want.description.clone(),
                     variables: want.variables.clone(),
@@ -350,15 +344,19 @@ pub fn plan(
                     ..Default::default()
                 };
                 let (patches, fields) = stage_patches(want, &created);
+                let mut ops = vec![Op::CreateStage {
+                    name: name.clone(),
+                    description: want.description.clone(),
+                    variables: want.variables.clone(),
+                    tracing_enabled: want.tracing_enabled.unwrap_or(false),
+                }];
                 if !patches.is_empty() {
-                    p.push_all(
-                        Change::new(Action::Update, "stage", name).fields(fields),
-                        vec![Op::UpdateStage {
-                            name: name.clone(),
-                            patches,
-                        }],
-                    );
+                    ops.push(Op::UpdateStage {
+                        name: name.clone(),
+                        patches,
+                    });
                 }
+                p.push_all(Change::new(Action::Create, "stage", name).fields(fields), ops);
             }
             Some(h) => {
                 let (mut patches, mut fields) = stage_patches(want, &h.settings);
