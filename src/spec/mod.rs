@@ -177,11 +177,12 @@ pub fn load_str_with(file: &Path, text: &str, opts: &LoadOptions) -> Loaded {
     let spec = read::read_spec(&mut cx, &root);
     if let Some(spec) = &spec {
         check::check(&mut cx, spec);
-        if opts.lint {
+        // Lint only specs that are otherwise valid: on a broken spec it is noise.
+        if opts.lint && !cx.diags.iter().any(Diagnostic::is_error) {
             check::lint(&mut cx, spec);
         }
     }
-    let mut diagnostics = std::mem::take(&mut cx.diags);
+    let mut diagnostics = cx.take_diagnostics();
     sort_diagnostics(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     Loaded {
