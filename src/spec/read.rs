@@ -329,6 +329,8 @@ pub(crate) struct MapReader<'n> {
     /// Keys valid in a sibling form (another authorizer type, ...): reported as
     /// "does not apply" rather than "unknown".
     elsewhere: &'static [&'static str],
+    /// Keys starting with this are ignored (top level: `x-` holds anchors).
+    ignore_prefix: Option<&'static str>,
     used: Vec<bool>,
 }
 
@@ -354,12 +356,18 @@ impl<'n> MapReader<'n> {
             what: what.to_string(),
             allowed,
             elsewhere: &[],
+            ignore_prefix: None,
             used: vec![false; entries.len()],
         })
     }
 
     pub fn elsewhere(mut self, keys: &'static [&'static str]) -> Self {
         self.elsewhere = keys;
+        self
+    }
+
+    pub fn ignore_prefix(mut self, prefix: &'static str) -> Self {
+        self.ignore_prefix = Some(prefix);
         self
     }
 
@@ -453,7 +461,9 @@ impl<'n> MapReader<'n> {
                 continue;
             }
             let key = k.key_text();
-            if self.allowed.contains(&key.as_str()) {
+            if self.allowed.contains(&key.as_str())
+                || self.ignore_prefix.is_some_and(|p| key.starts_with(p))
+            {
                 continue;
             }
             if self.elsewhere.contains(&key.as_str()) {
@@ -729,7 +739,8 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         }
         return None;
     };
-    let mut m = MapReader::open(cx, root, "the spec", TOP_KEYS)?;
+    // `x-...` keys are free for the user, e.g. to hold YAML anchors merged into routes.
+    let mut m = MapReader::open(cx, root, "the spec", TOP_KEYS)?.ignore_prefix("x-");
 
     if let Some(v) = m.get("version") {
         match &v.value {

@@ -1217,3 +1217,26 @@ fn aliases_report_the_use_site() {
     assert!(msgs.contains(&"unknown key `x` in the spec"), "{msgs:?}");
     assert!(msgs.contains(&"unknown function `nope`"), "{msgs:?}");
 }
+
+#[test]
+fn anchors_and_merge_keys_work() {
+    let s = assert_ok(
+        "api: {name: a}\nfunctions: {f: f, g: g}\nstages: {prod: {}}\nx-defaults: &d {method: GET, function: f}\nroutes:\n  - {<<: *d, path: /a}\n  - {<<: *d, path: /b, method: POST, function: g}\n",
+    );
+    let got: Vec<(HttpMethod, &str, &str)> = s
+        .routes
+        .iter()
+        .map(|r| match &r.integration.kind {
+            IntegrationKind::LambdaProxy { function } => (
+                r.method.value,
+                r.path.value.as_str(),
+                function.value.as_str(),
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![(HttpMethod::Get, "/a", "f"), (HttpMethod::Post, "/b", "g")]
+    );
+}
