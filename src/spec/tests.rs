@@ -330,6 +330,7 @@ fn invalid_paths() {
         ("todos", 12, "path `todos` must start with `/`"),
         ("/a//b", 15, "path `/a//b` has an empty segment"),
         ("/a/", 15, "path `/a/` must not end with `/`"),
+        ("//", 12, "path `//` has an empty segment"),
         ("/a b", 15, "invalid character ` ` in path `/a b`"),
         ("/a%20b", 15, "invalid character `%` in path `/a%20b`"),
         (
