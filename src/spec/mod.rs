@@ -197,6 +197,57 @@ fn sort_diagnostics(d: &mut Vec<Diagnostic>) {
     d.dedup_by(|a, b| a.pos() == b.pos() && a.message == b.message);
 }
 
+/// A diagnostic about a spec position, raised after validation (by plan or apply: "function
+/// `todo-create` does not exist"). Re-reads the spec file for the source line; the caret
+/// covers the token at `pos`.
+pub fn diagnostic_at(
+    spec: &Spec,
+    pos: model::Pos,
+    severity: Severity,
+    message: impl Into<String>,
+    hint: Option<String>,
+) -> Diagnostic {
+    let text = std::fs::read(&spec.file)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let src = Source::new(&spec.file, &text);
+    let line = src.line(pos.line);
+    let len = token_width(line, pos.col);
+    src.diag(severity, pos, len, message, hint)
+}
+
+/// Width of the YAML scalar starting at 1-based `col`: a quoted string up to its closing
+/// quote, else up to the next flow indicator, comment or end of line.
+fn token_width(line: &str, col: u32) -> u32 {
+    let rest: Vec<char> = line.chars().skip(col.saturating_sub(1) as usize).collect();
+    let n = match rest.first() {
+        Some(q @ ('"' | '\'')) => rest[1..]
+            .iter()
+            .position(|c| c == q)
+            .map_or(rest.len(), |i| i + 2),
+        Some(_) => {
+            let mut n = rest.len();
+            for (i, c) in rest.iter().enumerate() {
+                let next_space = rest.get(i + 1).is_none_or(|c| c.is_whitespace());
+                if matches!(c, ',' | '}' | ']')
+                    || (*c == '#' && i > 0 && rest[i - 1] == ' ')
+                    || (*c == ':' && next_space)
+                {
+                    n = i;
+                    break;
+                }
+            }
+            rest[..n]
+                .iter()
+                .rev()
+                .skip_while(|c| c.is_whitespace())
+                .count()
+        }
+        None => 1,
+    };
+    n.max(1) as u32
+}
+
 /// A one-line description for `gwctl validate`: `rest api `todo-api`, 5 routes, 1 stage`.
 pub fn summary(spec: &Spec) -> String {
     let kind = match spec.api.kind {

@@ -1241,3 +1241,36 @@ fn anchors_and_merge_keys_work() {
         vec![(HttpMethod::Get, "/a", "f"), (HttpMethod::Post, "/b", "g")]
     );
 }
+
+#[test]
+fn diagnostics_can_be_raised_after_validation() {
+    let dir = std::env::temp_dir().join(format!("gwctl-diag-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("s.yaml");
+    std::fs::write(
+        &file,
+        "api: {name: a}\nfunctions:\n  create: todo-create   # the lambda\n  q: \"todo-get\"\nstages: {prod: {}}\nroutes:\n  - {path: /x, method: GET, function: create}\n  - {path: /y, method: GET, function: q}\n",
+    )
+    .unwrap();
+    let l = super::load(&file);
+    let spec = l.spec.expect("valid");
+    let f = spec.function("create").unwrap();
+    let d = diagnostic_at(
+        &spec,
+        f.name_or_arn.pos,
+        Severity::Error,
+        "function `todo-create` does not exist",
+        None,
+    );
+    assert_eq!((d.line, d.col, d.len), (3, 11, 11));
+    assert!(d
+        .render(false)
+        .contains("3 |   create: todo-create   # the lambda\n  |           ^^^^^^^^^^^\n"));
+    let q = spec.function("q").unwrap();
+    let d = diagnostic_at(&spec, q.name_or_arn.pos, Severity::Error, "m", None);
+    assert_eq!((d.line, d.col, d.len), (4, 6, 10));
+    let r = &spec.routes[0];
+    let d = diagnostic_at(&spec, r.path.pos, Severity::Warning, "m", None);
+    assert_eq!((d.line, d.col, d.len), (7, 12, 2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
