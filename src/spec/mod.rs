@@ -177,11 +177,12 @@ pub fn load_str_with(file: &Path, text: &str, opts: &LoadOptions) -> Loaded {
     let spec = read::read_spec(&mut cx, &root);
     if let Some(spec) = &spec {
         check::check(&mut cx, spec);
-        if opts.lint {
+        // Lint only specs that are otherwise valid: on a broken spec it is noise.
+        if opts.lint && !cx.diags.iter().any(Diagnostic::is_error) {
             check::lint(&mut cx, spec);
         }
     }
-    let mut diagnostics = std::mem::take(&mut cx.diags);
+    let mut diagnostics = cx.take_diagnostics();
     sort_diagnostics(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     Loaded {
@@ -194,6 +195,57 @@ fn sort_diagnostics(d: &mut Vec<Diagnostic>) {
     let key = |x: &Diagnostic| (x.line == 0, x.line, x.col);
     d.sort_by_key(key);
     d.dedup_by(|a, b| a.pos() == b.pos() && a.message == b.message);
+}
+
+/// A diagnostic about a spec position, raised after validation (by plan or apply: "function
+/// `todo-create` does not exist"). Re-reads the spec file for the source line; the caret
+/// covers the token at `pos`.
+pub fn diagnostic_at(
+    spec: &Spec,
+    pos: model::Pos,
+    severity: Severity,
+    message: impl Into<String>,
+    hint: Option<String>,
+) -> Diagnostic {
+    let text = std::fs::read(&spec.file)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let src = Source::new(&spec.file, &text);
+    let line = src.line(pos.line);
+    let len = token_width(line, pos.col);
+    src.diag(severity, pos, len, message, hint)
+}
+
+/// Width of the YAML scalar starting at 1-based `col`: a quoted string up to its closing
+/// quote, else up to the next flow indicator, comment or end of line.
+fn token_width(line: &str, col: u32) -> u32 {
+    let rest: Vec<char> = line.chars().skip(col.saturating_sub(1) as usize).collect();
+    let n = match rest.first() {
+        Some(q @ ('"' | '\'')) => rest[1..]
+            .iter()
+            .position(|c| c == q)
+            .map_or(rest.len(), |i| i + 2),
+        Some(_) => {
+            let mut n = rest.len();
+            for (i, c) in rest.iter().enumerate() {
+                let next_space = rest.get(i + 1).is_none_or(|c| c.is_whitespace());
+                if matches!(c, ',' | '}' | ']')
+                    || (*c == '#' && i > 0 && rest[i - 1] == ' ')
+                    || (*c == ':' && next_space)
+                {
+                    n = i;
+                    break;
+                }
+            }
+            rest[..n]
+                .iter()
+                .rev()
+                .skip_while(|c| c.is_whitespace())
+                .count()
+        }
+        None => 1,
+    };
+    n.max(1) as u32
 }
 
 /// A one-line description for `gwctl validate`: `rest api `todo-api`, 5 routes, 1 stage`.

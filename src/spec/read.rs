@@ -23,6 +23,9 @@ pub(crate) struct Cx<'a> {
     lens: HashMap<Pos, u32>,
     /// Position of a `*` CORS origin (for the "`*` with authorizers" warning).
     pub star_origin: Option<Pos>,
+    /// Values that may be secrets (a literal api key): (first line, last line, column,
+    /// width). Never shown in a diagnostic's source line.
+    secrets: Vec<(u32, u32, u32, u32)>,
 }
 
 impl<'a> Cx<'a> {
@@ -35,7 +38,42 @@ impl<'a> Cx<'a> {
             kind: ApiKind::Rest,
             lens,
             star_origin: None,
+            secrets: Vec::new(),
         }
+    }
+
+    /// Mark a value as possibly secret: its text is masked in every diagnostic.
+    pub fn secret(&mut self, n: &Node) {
+        let lines = n.raw.matches('\n').count() as u32;
+        self.secrets
+            .push((n.pos.line, n.pos.line + lines, n.pos.col, n.len));
+    }
+
+    /// The diagnostics, with secret values masked in their source lines.
+    pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        let mut out = std::mem::take(&mut self.diags);
+        for d in &mut out {
+            for &(first, last, col, len) in &self.secrets {
+                if d.line == first && first == last {
+                    d.source_line = d
+                        .source_line
+                        .chars()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            let i = i as u32 + 1;
+                            if i >= col && i < col + len {
+                                '*'
+                            } else {
+                                c
+                            }
+                        })
+                        .collect();
+                } else if d.line >= first && d.line <= last {
+                    d.source_line = "***".into();
+                }
+            }
+        }
+        out
     }
 
     pub fn push(
@@ -291,6 +329,8 @@ pub(crate) struct MapReader<'n> {
     /// Keys valid in a sibling form (another authorizer type, ...): reported as
     /// "does not apply" rather than "unknown".
     elsewhere: &'static [&'static str],
+    /// Keys starting with this are ignored (top level: `x-` holds anchors).
+    ignore_prefix: Option<&'static str>,
     used: Vec<bool>,
 }
 
@@ -316,12 +356,18 @@ impl<'n> MapReader<'n> {
             what: what.to_string(),
             allowed,
             elsewhere: &[],
+            ignore_prefix: None,
             used: vec![false; entries.len()],
         })
     }
 
     pub fn elsewhere(mut self, keys: &'static [&'static str]) -> Self {
         self.elsewhere = keys;
+        self
+    }
+
+    pub fn ignore_prefix(mut self, prefix: &'static str) -> Self {
+        self.ignore_prefix = Some(prefix);
         self
     }
 
@@ -415,7 +461,9 @@ impl<'n> MapReader<'n> {
                 continue;
             }
             let key = k.key_text();
-            if self.allowed.contains(&key.as_str()) {
+            if self.allowed.contains(&key.as_str())
+                || self.ignore_prefix.is_some_and(|p| key.starts_with(p))
+            {
                 continue;
             }
             if self.elsewhere.contains(&key.as_str()) {
@@ -691,7 +739,8 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         }
         return None;
     };
-    let mut m = MapReader::open(cx, root, "the spec", TOP_KEYS)?;
+    // `x-...` keys are free for the user, e.g. to hold YAML anchors merged into routes.
+    let mut m = MapReader::open(cx, root, "the spec", TOP_KEYS)?.ignore_prefix("x-");
 
     if let Some(v) = m.get("version") {
         match &v.value {
@@ -1784,7 +1833,8 @@ fn read_api_keys(cx: &mut Cx, n: &Node) -> Vec<ApiKeyDef> {
         ) else {
             continue;
         };
-        if m.take("value").is_some() {
+        if let Some(value) = m.take("value") {
+            cx.secret(value);
             let key = m.key("value").unwrap_or(v);
             cx.err(
                 key,
@@ -1794,12 +1844,15 @@ fn read_api_keys(cx: &mut Cx, n: &Node) -> Vec<ApiKeyDef> {
         }
         let description = m.opt_text(cx, "description").map(|t| t.value);
         let enabled = m.opt_bool(cx, "enabled").unwrap_or(true);
-        let value_from_env = m.opt_text(cx, "value_from_env");
-        if let Some(e) = &value_from_env {
+        let env_node = m.get("value_from_env");
+        let value_from_env = env_node.and_then(|e| text(cx, e, "value_from_env"));
+        if let (Some(e), Some(node)) = (&value_from_env, env_node) {
             if !is_ident(&e.value) {
+                // Possibly a key value pasted in the wrong place: do not echo it.
+                cx.secret(node);
                 cx.err_at(
                     e.pos,
-                    format!("`{}` is not an environment variable name", e.value),
+                    "`value_from_env` must be the name of an environment variable",
                     Some(
                         "names have letters, digits and `_`, and do not start with a digit".into(),
                     ),

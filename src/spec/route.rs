@@ -52,7 +52,7 @@ pub(crate) fn sub_span(n: &Node, value: &str, offset: usize, len: usize) -> (Pos
         Some(0)
     } else if n.raw.len() >= 2
         && (n.raw.starts_with('"') || n.raw.starts_with('\''))
-        && &n.raw[1..n.raw.len() - 1] == value
+        && n.raw.get(1..n.raw.len() - 1) == Some(value)
     {
         Some(1)
     } else {
@@ -110,6 +110,14 @@ pub(crate) fn check_path(cx: &mut Cx, n: &Node, path: &str) -> bool {
     }
     if path == "/" {
         return true;
+    }
+    if path.chars().all(|c| c == '/') {
+        cx.err(
+            n,
+            format!("path `{path}` has an empty segment"),
+            Some("the root path is `/`".into()),
+        );
+        return false;
     }
     let mut ok = true;
     if path.ends_with('/') {

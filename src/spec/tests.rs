@@ -330,6 +330,7 @@ fn invalid_paths() {
         ("todos", 12, "path `todos` must start with `/`"),
         ("/a//b", 15, "path `/a//b` has an empty segment"),
         ("/a/", 15, "path `/a/` must not end with `/`"),
+        ("//", 12, "path `//` has an empty segment"),
         ("/a b", 15, "invalid character ` ` in path `/a b`"),
         ("/a%20b", 15, "invalid character `%` in path `/a%20b`"),
         (
@@ -1216,4 +1217,60 @@ fn aliases_report_the_use_site() {
     let msgs: Vec<&str> = errors(&l).iter().map(|d| d.message.as_str()).collect();
     assert!(msgs.contains(&"unknown key `x` in the spec"), "{msgs:?}");
     assert!(msgs.contains(&"unknown function `nope`"), "{msgs:?}");
+}
+
+#[test]
+fn anchors_and_merge_keys_work() {
+    let s = assert_ok(
+        "api: {name: a}\nfunctions: {f: f, g: g}\nstages: {prod: {}}\nx-defaults: &d {method: GET, function: f}\nroutes:\n  - {<<: *d, path: /a}\n  - {<<: *d, path: /b, method: POST, function: g}\n",
+    );
+    let got: Vec<(HttpMethod, &str, &str)> = s
+        .routes
+        .iter()
+        .map(|r| match &r.integration.kind {
+            IntegrationKind::LambdaProxy { function } => (
+                r.method.value,
+                r.path.value.as_str(),
+                function.value.as_str(),
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![(HttpMethod::Get, "/a", "f"), (HttpMethod::Post, "/b", "g")]
+    );
+}
+
+#[test]
+fn diagnostics_can_be_raised_after_validation() {
+    let dir = std::env::temp_dir().join(format!("gwctl-diag-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("s.yaml");
+    std::fs::write(
+        &file,
+        "api: {name: a}\nfunctions:\n  create: todo-create   # the lambda\n  q: \"todo-get\"\nstages: {prod: {}}\nroutes:\n  - {path: /x, method: GET, function: create}\n  - {path: /y, method: GET, function: q}\n",
+    )
+    .unwrap();
+    let l = super::load(&file);
+    let spec = l.spec.expect("valid");
+    let f = spec.function("create").unwrap();
+    let d = diagnostic_at(
+        &spec,
+        f.name_or_arn.pos,
+        Severity::Error,
+        "function `todo-create` does not exist",
+        None,
+    );
+    assert_eq!((d.line, d.col, d.len), (3, 11, 11));
+    assert!(d
+        .render(false)
+        .contains("3 |   create: todo-create   # the lambda\n  |           ^^^^^^^^^^^\n"));
+    let q = spec.function("q").unwrap();
+    let d = diagnostic_at(&spec, q.name_or_arn.pos, Severity::Error, "m", None);
+    assert_eq!((d.line, d.col, d.len), (4, 6, 10));
+    let r = &spec.routes[0];
+    let d = diagnostic_at(&spec, r.path.pos, Severity::Warning, "m", None);
+    assert_eq!((d.line, d.col, d.len), (7, 12, 2));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
