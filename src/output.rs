@@ -32,7 +32,9 @@ impl Printer {
         let color = match g.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => stderr_tty && !no_color && std::env::var("TERM").as_deref() != Ok("dumb"),
+            ColorChoice::Auto => {
+                stderr_tty && !no_color && std::env::var("TERM").as_deref() != Ok("dumb")
+            }
         };
         Printer {
             format: g.output,
@@ -132,11 +134,19 @@ pub fn render_plan(p: &Printer, api_name: &str, api_id: Option<&str>, plan: &Pla
             ch.name
         ));
         for f in &ch.fields {
-            let new = f.new.as_deref().map(trim_value).unwrap_or_else(|| "(none)".into());
+            let new = f
+                .new
+                .as_deref()
+                .map(trim_value)
+                .unwrap_or_else(|| "(none)".into());
             if ch.action == Action::Create && f.old.is_none() {
                 s.push_str(&format!("      {}: {new}\n", f.field));
             } else {
-                let old = f.old.as_deref().map(trim_value).unwrap_or_else(|| "(none)".into());
+                let old = f
+                    .old
+                    .as_deref()
+                    .map(trim_value)
+                    .unwrap_or_else(|| "(none)".into());
                 s.push_str(&format!("      {}: {old} -> {new}\n", f.field));
             }
         }

@@ -35,7 +35,10 @@ fn require_rest(spec: &crate::spec::model::Spec) -> Result<(), Failure> {
                 "`{}` is an http api: plan and apply support rest apis in this version",
                 spec.api.name.value
             ),
-            Some("`gwctl validate` checks http api specs; see CHANGELOG.md for what is supported".into()),
+            Some(
+                "`gwctl validate` checks http api specs; see CHANGELOG.md for what is supported"
+                    .into(),
+            ),
         ));
     }
     Ok(())
@@ -98,16 +101,21 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
     let mut notes = Vec::new();
     let has_proxy = prep.spec.cors.is_some()
         && prep.desired.config.resources.values().any(|r| {
-            r.methods
-                .values()
-                .any(|m| m.integration.as_ref().is_some_and(|i| i.kind == "AWS_PROXY"))
+            r.methods.values().any(|m| {
+                m.integration
+                    .as_ref()
+                    .is_some_and(|i| i.kind == "AWS_PROXY")
+            })
         });
     if has_proxy {
         notes.push(PROXY_CORS_NOTE.to_string());
     }
 
     if prep.plan.is_empty() {
-        let o = prep.observed.as_ref().expect("an empty plan means the API exists");
+        let o = prep
+            .observed
+            .as_ref()
+            .expect("an empty plan means the API exists");
         let stages = stage_docs(&prep, o, &o.id, &clients, None);
         report(
             printer,
@@ -141,17 +149,15 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         Ok(rep) => {
             let api_id = rep.api_id.clone().unwrap_or_default();
             let observed = prep.observed.clone().unwrap_or_default();
-            let stages = stage_docs(&prep, &observed, &api_id, &clients, rep.deployment_id.clone());
-            report(
-                printer,
+            let stages = stage_docs(
                 &prep,
-                "applied",
-                api_id,
-                stages,
+                &observed,
+                &api_id,
                 &clients,
-                started,
-                None,
-                notes,
+                rep.deployment_id.clone(),
+            );
+            report(
+                printer, &prep, "applied", api_id, stages, &clients, started, None, notes,
             );
             Ok(crate::exit::OK)
         }
@@ -184,7 +190,10 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
                     ops.len(),
                     err.not_applied_calls
                 ),
-                Some("fix the cause and run `gwctl apply` again: it continues from what exists".into()),
+                Some(
+                    "fix the cause and run `gwctl apply` again: it continues from what exists"
+                        .into(),
+                ),
             )
             .already_json(printer.json()))
         }
@@ -306,7 +315,11 @@ fn report(
             command: "apply".into(),
             result: result.into(),
             api: pd.api,
-            changes: if result == "no_changes" { vec![] } else { pd.changes },
+            changes: if result == "no_changes" {
+                vec![]
+            } else {
+                pd.changes
+            },
             summary: pd.summary,
             stages,
             calls,
@@ -321,9 +334,7 @@ fn report(
     let mut s = String::new();
     let (c, u, d) = prep.plan.summary();
     if result != "no_changes" {
-        s.push_str(&format!(
-            "applied: {c} created, {u} changed, {d} deleted\n"
-        ));
+        s.push_str(&format!("applied: {c} created, {u} changed, {d} deleted\n"));
     }
     s.push_str(&format!(
         "api      {} ({api_id}), rest, {}\n",

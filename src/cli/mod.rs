@@ -74,10 +74,14 @@ pub enum Command {
     )]
     Validate(ValidateArgs),
     /// Show what apply would change, without changing anything
-    #[command(after_help = "EXAMPLES:\n  gwctl plan specs/todo.yaml\n  gwctl plan specs/todo.yaml --detailed-exitcode   # 0 no changes, 2 changes, 1 error\n  gwctl plan specs/todo.yaml --output json\n\nOnly read calls are made. `+` create, `~` change (field: old -> new), `-` delete, `±` replace.")]
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl plan specs/todo.yaml\n  gwctl plan specs/todo.yaml --detailed-exitcode   # 0 no changes, 2 changes, 1 error\n  gwctl plan specs/todo.yaml --output json\n\nOnly read calls are made. `+` create, `~` change (field: old -> new), `-` delete, `±` replace."
+    )]
     Plan(PlanArgs),
     /// Make the account match the spec: create, change and delete, then deploy
-    #[command(after_help = "EXAMPLES:\n  gwctl apply specs/todo.yaml\n  gwctl apply specs/todo.yaml --yes --output json\n  gwctl --endpoint-url http://127.0.0.1:5000 apply specs/todo.yaml\n\nThe plan is printed first. On a terminal gwctl asks before changing anything unless --yes; \nwithout a terminal (CI) it proceeds unless --require-approval. A second apply with no \nchanges makes no write call. A deployment is created only when a stage does not serve \nthe spec's configuration.")]
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl apply specs/todo.yaml\n  gwctl apply specs/todo.yaml --yes --output json\n  gwctl --endpoint-url http://127.0.0.1:5000 apply specs/todo.yaml\n\nThe plan is printed first. On a terminal gwctl asks before changing anything unless --yes; \nwithout a terminal (CI) it proceeds unless --require-approval. A second apply with no \nchanges makes no write call. A deployment is created only when a stage does not serve \nthe spec's configuration."
+    )]
     Apply(ApplyArgs),
 }
 
@@ -148,7 +152,8 @@ impl Failure {
         }
     }
     pub fn aws(e: crate::aws::error::AwsError, hint: Option<&str>) -> Failure {
-        let hint = hint.map(str::to_string).or_else(|| match e.kind {
+        let hint = hint.map(str::to_string).or_else(|| {
+            match e.kind {
             crate::aws::error::ErrorKind::AccessDenied => Some(
                 "check the credentials in effect (AWS_PROFILE, --profile) and their IAM permissions"
                     .into(),
@@ -157,6 +162,7 @@ impl Failure {
                 Some("check the network, --endpoint-url / AWS_ENDPOINT_URL and --region".into())
             }
             _ => None,
+        }
         });
         Failure::msg(e.to_string(), hint)
     }

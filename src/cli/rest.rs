@@ -107,7 +107,10 @@ pub async fn find_api(
                     owned.len(),
                     ids.join(", ")
                 ),
-                Some("pass `--api-id ID` to choose one (and `gwctl destroy --api-id ID` the other)".into()),
+                Some(
+                    "pass `--api-id ID` to choose one (and `gwctl destroy --api-id ID` the other)"
+                        .into(),
+                ),
             ))
         }
     }
@@ -139,11 +142,7 @@ pub fn split_qualifier(arn: &str) -> (String, Option<String>) {
 }
 
 /// Read everything and plan. Makes only read calls.
-pub async fn prepare(
-    clients: &Clients,
-    spec: Spec,
-    target: &Target,
-) -> Result<Prepared, Failure> {
+pub async fn prepare(clients: &Clients, spec: Spec, target: &Target) -> Result<Prepared, Failure> {
     // Resolve every function first: a missing one stops here, before any write.
     let functions = match read::resolve_functions(clients, &spec).await {
         Ok(f) => f,
@@ -221,7 +220,10 @@ mod tests {
     fn function_arn_is_taken_from_integration_uri() {
         let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:todo-get:live/invocations";
         let f = function_from_uri(uri).unwrap();
-        assert_eq!(f, "arn:aws:lambda:us-east-1:123456789012:function:todo-get:live");
+        assert_eq!(
+            f,
+            "arn:aws:lambda:us-east-1:123456789012:function:todo-get:live"
+        );
         assert_eq!(
             split_qualifier(&f),
             (

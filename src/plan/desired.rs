@@ -517,10 +517,7 @@ fn cors_options_method(cors: &CorsDef, methods: &BTreeSet<String>) -> Method {
             "application/json".to_string(),
             origin_echo_template(&cors.origins),
         );
-        params.insert(
-            "method.response.header.Vary".to_string(),
-            quoted("Origin"),
-        );
+        params.insert("method.response.header.Vary".to_string(), quoted("Origin"));
     } else {
         let origin = cors.origins.first().cloned().unwrap_or_else(|| "*".into());
         params.insert(

@@ -356,7 +356,10 @@ pub fn plan(
                         patches,
                     });
                 }
-                p.push_all(Change::new(Action::Create, "stage", name).fields(fields), ops);
+                p.push_all(
+                    Change::new(Action::Create, "stage", name).fields(fields),
+                    ops,
+                );
             }
             Some(h) => {
                 let (mut patches, mut fields) = stage_patches(want, &h.settings);
@@ -517,7 +520,11 @@ fn api_patches(want: &RestApi, have: &RestApi) -> (Vec<Patch>, Vec<FieldChange>)
             "/description",
             want.description.clone().unwrap_or_default(),
         ));
-        fields.push(FieldChange::of("description", &have.description, &want.description));
+        fields.push(FieldChange::of(
+            "description",
+            &have.description,
+            &want.description,
+        ));
     }
     if want.binary_media_types != have.binary_media_types {
         for t in &have.binary_media_types {
@@ -539,9 +546,15 @@ fn api_patches(want: &RestApi, have: &RestApi) -> (Vec<Patch>, Vec<FieldChange>)
     if want.api_key_source != have.api_key_source {
         patches.push(Patch::replace(
             "/apiKeySource",
-            want.api_key_source.clone().unwrap_or_else(|| "HEADER".into()),
+            want.api_key_source
+                .clone()
+                .unwrap_or_else(|| "HEADER".into()),
         ));
-        fields.push(FieldChange::of("api_key_source", &have.api_key_source, &want.api_key_source));
+        fields.push(FieldChange::of(
+            "api_key_source",
+            &have.api_key_source,
+            &want.api_key_source,
+        ));
     }
     (patches, fields)
 }
@@ -558,9 +571,24 @@ fn authorizer_patches(
             fields.push(FieldChange::of(name, h, w));
         }
     };
-    opt("type", "/type", &Some(want.kind.clone()), &Some(have.kind.clone()));
-    opt("authorizer_uri", "/authorizerUri", &want.authorizer_uri, &have.authorizer_uri);
-    opt("identity_source", "/identitySource", &want.identity_source, &have.identity_source);
+    opt(
+        "type",
+        "/type",
+        &Some(want.kind.clone()),
+        &Some(have.kind.clone()),
+    );
+    opt(
+        "authorizer_uri",
+        "/authorizerUri",
+        &want.authorizer_uri,
+        &have.authorizer_uri,
+    );
+    opt(
+        "identity_source",
+        "/identitySource",
+        &want.identity_source,
+        &have.identity_source,
+    );
     opt(
         "validation_expression",
         "/identityValidationExpression",
@@ -585,7 +613,11 @@ fn authorizer_patches(
                 patches.push(Patch::add("/providerARNs", a.clone()));
             }
         }
-        fields.push(FieldChange::of("provider_arns", &have.provider_arns, &want.provider_arns));
+        fields.push(FieldChange::of(
+            "provider_arns",
+            &have.provider_arns,
+            &want.provider_arns,
+        ));
     }
     (patches, fields)
 }
@@ -614,7 +646,11 @@ fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange>) {
             "/description",
             want.description.clone().unwrap_or_default(),
         ));
-        fields.push(FieldChange::of("description", &have.description, &want.description));
+        fields.push(FieldChange::of(
+            "description",
+            &have.description,
+            &want.description,
+        ));
     }
     for (k, v) in &want.variables {
         if have.variables.get(k) != Some(v) {
@@ -653,7 +689,11 @@ fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange>) {
             "/tracingEnabled",
             want.tracing_enabled.unwrap_or(false).to_string(),
         ));
-        fields.push(FieldChange::of("tracing", &have.tracing_enabled, &want.tracing_enabled));
+        fields.push(FieldChange::of(
+            "tracing",
+            &have.tracing_enabled,
+            &want.tracing_enabled,
+        ));
     }
     if let Some(al) = &want.access_log {
         if have.access_log.as_ref() != Some(al) {
@@ -661,7 +701,10 @@ fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange>) {
                 "/accessLogSettings/destinationArn",
                 al.destination_arn.clone(),
             ));
-            patches.push(Patch::replace("/accessLogSettings/format", al.format.clone()));
+            patches.push(Patch::replace(
+                "/accessLogSettings/format",
+                al.format.clone(),
+            ));
             fields.push(FieldChange::of(
                 "access_log.destination",
                 &have.access_log.as_ref().map(|a| a.destination_arn.clone()),
@@ -682,32 +725,67 @@ fn setting_patch(
 ) {
     if let Some(l) = &want.logging_level {
         if have.logging_level.as_deref().unwrap_or("OFF") != l {
-            patches.push(Patch::replace(format!("{prefix}/logging/loglevel"), l.clone()));
-            fields.push(FieldChange::of(&format!("{label}logging"), &have.logging_level, &want.logging_level));
+            patches.push(Patch::replace(
+                format!("{prefix}/logging/loglevel"),
+                l.clone(),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}logging"),
+                &have.logging_level,
+                &want.logging_level,
+            ));
         }
     }
     if let Some(d) = want.data_trace {
         if have.data_trace.unwrap_or(false) != d {
-            patches.push(Patch::replace(format!("{prefix}/logging/dataTrace"), d.to_string()));
-            fields.push(FieldChange::of(&format!("{label}data_trace"), &have.data_trace, &want.data_trace));
+            patches.push(Patch::replace(
+                format!("{prefix}/logging/dataTrace"),
+                d.to_string(),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}data_trace"),
+                &have.data_trace,
+                &want.data_trace,
+            ));
         }
     }
     if let Some(m) = want.metrics {
         if have.metrics.unwrap_or(false) != m {
-            patches.push(Patch::replace(format!("{prefix}/metrics/enabled"), m.to_string()));
-            fields.push(FieldChange::of(&format!("{label}metrics"), &have.metrics, &want.metrics));
+            patches.push(Patch::replace(
+                format!("{prefix}/metrics/enabled"),
+                m.to_string(),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}metrics"),
+                &have.metrics,
+                &want.metrics,
+            ));
         }
     }
     if let Some(r) = want.throttle_rate {
         if have.throttle_rate != Some(r) {
-            patches.push(Patch::replace(format!("{prefix}/throttling/rateLimit"), fmt_f64(r)));
-            fields.push(FieldChange::of(&format!("{label}throttle.rate"), &have.throttle_rate, &want.throttle_rate));
+            patches.push(Patch::replace(
+                format!("{prefix}/throttling/rateLimit"),
+                fmt_f64(r),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}throttle.rate"),
+                &have.throttle_rate,
+                &want.throttle_rate,
+            ));
         }
     }
     if let Some(b) = want.throttle_burst {
         if have.throttle_burst != Some(b) {
-            patches.push(Patch::replace(format!("{prefix}/throttling/burstLimit"), b.to_string()));
-            fields.push(FieldChange::of(&format!("{label}throttle.burst"), &have.throttle_burst, &want.throttle_burst));
+            patches.push(Patch::replace(
+                format!("{prefix}/throttling/burstLimit"),
+                b.to_string(),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}throttle.burst"),
+                &have.throttle_burst,
+                &want.throttle_burst,
+            ));
         }
     }
 }
@@ -776,4 +854,3 @@ fn short(v: &serde_json::Value) -> String {
 pub fn is_gwctl_deployment(description: Option<&str>) -> bool {
     description.is_some_and(|d| d.starts_with(DEPLOYMENT_MARK))
 }
-

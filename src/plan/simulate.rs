@@ -106,7 +106,10 @@ pub fn apply(
             let before = list.len();
             list.retain(|s| s.sid != sid);
             if list.len() == before {
-                return Err(SimError::Missing { op: name, what: sid });
+                return Err(SimError::Missing {
+                    op: name,
+                    what: sid,
+                });
             }
             continue;
         }
@@ -126,8 +129,7 @@ pub fn apply(
                             a.config.description = p.value.clone().filter(|v| !v.is_empty())
                         }
                         ("replace", "/apiKeySource") => {
-                            a.config.api_key_source =
-                                p.value.clone().filter(|v| v != "HEADER")
+                            a.config.api_key_source = p.value.clone().filter(|v| v != "HEADER")
                         }
                         ("add", path) if path.starts_with("/binaryMediaTypes/") => a
                             .config
@@ -166,7 +168,11 @@ pub fn apply(
                     .retain(|k, _| k != path && !k.starts_with(&child));
             }
             Op::PutMethod { path, method, def } => {
-                let r = a.config.resources.get_mut(path).ok_or_else(|| missing(path))?;
+                let r = a
+                    .config
+                    .resources
+                    .get_mut(path)
+                    .ok_or_else(|| missing(path))?;
                 if r.methods.contains_key(method) {
                     return Err(SimError::Conflict {
                         op: name,
@@ -188,7 +194,11 @@ pub fn apply(
                 );
             }
             Op::DeleteMethod { path, method } => {
-                let r = a.config.resources.get_mut(path).ok_or_else(|| missing(path))?;
+                let r = a
+                    .config
+                    .resources
+                    .get_mut(path)
+                    .ok_or_else(|| missing(path))?;
                 r.methods.remove(method).ok_or_else(|| missing(method))?;
             }
             Op::PutMethodResponse {
@@ -223,7 +233,10 @@ pub fn apply(
                 if !m.method_responses.contains_key(status) {
                     return Err(missing(&format!("method response {status}")));
                 }
-                let i = m.integration.as_mut().ok_or_else(|| missing("integration"))?;
+                let i = m
+                    .integration
+                    .as_mut()
+                    .ok_or_else(|| missing("integration"))?;
                 i.responses.insert(status.clone(), def.clone());
             }
             Op::DeleteIntegrationResponse {
@@ -313,7 +326,9 @@ pub fn apply(
                         what: n.clone(),
                     });
                 }
-                let dep = new_deployment.clone().ok_or_else(|| missing("deployment"))?;
+                let dep = new_deployment
+                    .clone()
+                    .ok_or_else(|| missing("deployment"))?;
                 a.stages.insert(
                     n.clone(),
                     ObservedStage {
@@ -330,8 +345,7 @@ pub fn apply(
             Op::UpdateStage { name: n, patches } => {
                 let st = a.stages.get_mut(n).ok_or_else(|| missing(n))?;
                 for p in patches {
-                    apply_stage_patch(st, p, new_deployment.as_deref())
-                        .map_err(|w| missing(&w))?;
+                    apply_stage_patch(st, p, new_deployment.as_deref()).map_err(|w| missing(&w))?;
                 }
             }
         }
@@ -367,7 +381,9 @@ fn apply_stage_patch(
         "/description" => s.description = Some(v),
         "/tracingEnabled" => s.tracing_enabled = Some(v == "true"),
         "/accessLogSettings/destinationArn" => {
-            s.access_log.get_or_insert_with(AccessLog::default).destination_arn = v
+            s.access_log
+                .get_or_insert_with(AccessLog::default)
+                .destination_arn = v
         }
         "/accessLogSettings/format" => {
             s.access_log.get_or_insert_with(AccessLog::default).format = v

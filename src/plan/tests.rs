@@ -90,7 +90,11 @@ fn first_apply_of_todo_builds_everything_once() {
     assert_eq!(count(&p, "AddPermission"), 5, "one permission per function");
     assert_eq!(count(&p, "CreateDeployment"), 1);
     assert_eq!(count(&p, "CreateStage"), 1);
-    assert_eq!(count(&p, "PutGatewayResponse"), 2, "DEFAULT_4XX and DEFAULT_5XX");
+    assert_eq!(
+        count(&p, "PutGatewayResponse"),
+        2,
+        "DEFAULT_4XX and DEFAULT_5XX"
+    );
     for op in &p.ops {
         if let Op::PutIntegration { method, def, .. } = op {
             if method == "OPTIONS" {
@@ -128,13 +132,23 @@ fn first_apply_of_todo_builds_everything_once() {
         .iter()
         .map(|p| (p.path.as_str(), p.value.as_deref().unwrap_or("")))
         .collect();
-    assert!(paths.contains(&("/*/*/logging/loglevel", "INFO")), "{paths:?}");
-    assert!(paths.contains(&("/*/*/metrics/enabled", "true")), "{paths:?}");
+    assert!(
+        paths.contains(&("/*/*/logging/loglevel", "INFO")),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&("/*/*/metrics/enabled", "true")),
+        "{paths:?}"
+    );
 }
 
 #[test]
 fn applying_the_plan_converges_to_an_empty_plan() {
-    for yaml in [todo_yaml(), read_spec("hoge-custom.yaml"), read_spec("tasks-apikey.yaml")] {
+    for yaml in [
+        todo_yaml(),
+        read_spec("hoge-custom.yaml"),
+        read_spec("tasks-apikey.yaml"),
+    ] {
         let d = desired_of(&yaml);
         let (first, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
         assert!(!first.is_empty());
@@ -177,7 +191,11 @@ fn changing_one_routes_function_rewires_only_that_integration() {
     match &p.ops[0] {
         Op::PutIntegration { path, method, def } => {
             assert_eq!((path.as_str(), method.as_str()), ("/todos/{id}", "GET"));
-            assert!(def.uri.as_deref().unwrap().contains("function:todo-get-v2/"));
+            assert!(def
+                .uri
+                .as_deref()
+                .unwrap()
+                .contains("function:todo-get-v2/"));
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -206,12 +224,23 @@ fn removing_a_route_deletes_its_method_and_an_emptied_resource() {
     let d2 = desired::rest(&s2, &resolve(&s2), REGION);
     let p = plan(&d2, Some(&api), &pol, PlanOptions::default());
     assert_eq!(count(&p, "DeleteResource"), 1);
-    assert_eq!(count(&p, "DeleteMethod"), 0, "the resource takes its methods with it");
-    assert_eq!(count(&p, "RemovePermission"), 3, "todo-get, todo-update, todo-delete");
+    assert_eq!(
+        count(&p, "DeleteMethod"),
+        0,
+        "the resource takes its methods with it"
+    );
+    assert_eq!(
+        count(&p, "RemovePermission"),
+        3,
+        "todo-get, todo-update, todo-delete"
+    );
     assert_eq!(count(&p, "CreateDeployment"), 1);
     let (api2, pol2) = simulate::apply(Some(api), pol, &p.ops).unwrap();
     assert!(!api2.config.resources.contains_key("/todos/{id}"));
-    assert_ne!(api2.stages["prod"].deployment_id, first_dep, "stage moved to the new deployment");
+    assert_ne!(
+        api2.stages["prod"].deployment_id, first_dep,
+        "stage moved to the new deployment"
+    );
     assert!(plan(&d2, Some(&api2), &pol2, PlanOptions::default()).is_empty());
 
     // drop only DELETE /todos/{id}: its method goes, the resource stays
@@ -222,10 +251,16 @@ fn removing_a_route_deletes_its_method_and_an_emptied_resource() {
     let p3 = plan(&d3, Some(&api0), &pol0, PlanOptions::default());
     assert_eq!(count(&p3, "DeleteMethod"), 1, "{:#?}", p3.changes);
     assert_eq!(count(&p3, "DeleteResource"), 0);
-    assert_eq!(count(&p3, "RemovePermission"), 1, "only todo-delete's statement");
+    assert_eq!(
+        count(&p3, "RemovePermission"),
+        1,
+        "only todo-delete's statement"
+    );
     assert_eq!(count(&p3, "CreateDeployment"), 1);
     let (api4, pol4) = simulate::apply(Some(api0), pol0, &p3.ops).unwrap();
-    assert!(!api4.config.resources["/todos/{id}"].methods.contains_key("DELETE"));
+    assert!(!api4.config.resources["/todos/{id}"]
+        .methods
+        .contains_key("DELETE"));
     assert!(plan(&d3, Some(&api4), &pol4, PlanOptions::default()).is_empty());
 }
 
@@ -263,7 +298,10 @@ fn drift_is_reported_field_by_field_and_reverted() {
     assert!(uri.new.as_deref().unwrap().contains("function:todo-list"));
     let stage = p.changes.iter().find(|c| c.kind == "stage").unwrap();
     let lvl = stage.fields.iter().find(|f| f.field == "logging").unwrap();
-    assert_eq!((lvl.old.as_deref(), lvl.new.as_deref()), (Some("ERROR"), Some("INFO")));
+    assert_eq!(
+        (lvl.old.as_deref(), lvl.new.as_deref()),
+        (Some("ERROR"), Some("INFO"))
+    );
     // the stage serves a deployment of the spec's configuration: reverting drift in the
     // API definition needs no new deployment
     assert_eq!(count(&p, "CreateDeployment"), 0);
@@ -295,7 +333,11 @@ fn statement_ids_are_deterministic_and_scoped_to_the_api() {
     assert_eq!(d1.permissions, d2.permissions);
     assert_eq!(d1.deployment_description, d2.deployment_description);
     for p in &d1.permissions {
-        assert!(p.statement_id.starts_with("gwctl-{api_id}-"), "{}", p.statement_id);
+        assert!(
+            p.statement_id.starts_with("gwctl-{api_id}-"),
+            "{}",
+            p.statement_id
+        );
         assert_eq!(
             p.source_arn,
             format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:{{api_id}}/*")
