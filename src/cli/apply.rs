@@ -53,7 +53,7 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         prune: args.prune,
         force_deploy: false,
     };
-    let prep = prepare(&clients, spec, &target).await?;
+    let prep = prepare(&clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
@@ -87,7 +87,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         "reading rest api `{}` in {}",
         spec.api.name.value, clients.region
     ));
-    let prep = prepare(&clients, spec, &target).await?;
+    let prep = prepare(&clients, spec, &target, printer).await?;
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
 
     if !printer.json() {

@@ -142,18 +142,54 @@ pub fn split_qualifier(arn: &str) -> (String, Option<String>) {
 }
 
 /// Read everything and plan. Makes only read calls.
-pub async fn prepare(clients: &Clients, spec: Spec, target: &Target) -> Result<Prepared, Failure> {
+pub async fn prepare(
+    clients: &Clients,
+    spec: Spec,
+    target: &Target,
+    printer: &crate::output::Printer,
+) -> Result<Prepared, Failure> {
     // Resolve every function first: a missing one stops here, before any write.
     let functions = match read::resolve_functions(clients, &spec).await {
         Ok(f) => f,
         Err(errors) => {
-            let mut msg = String::new();
             for e in &errors {
-                msg.push_str(&format!("\n  {e}"));
+                let (message, hint) = if e.error.is_not_found() {
+                    (
+                        format!(
+                            "function `{}`: Lambda function `{}`{} does not exist",
+                            e.key,
+                            e.name_or_arn,
+                            e.qualifier
+                                .as_ref()
+                                .map(|q| format!(" (qualifier `{q}`)"))
+                                .unwrap_or_default()
+                        ),
+                        Some("create the function first, or fix its name, ARN or alias (the region and account must be the ones gwctl uses)".to_string()),
+                    )
+                } else {
+                    (
+                        format!(
+                            "function `{}`: could not read `{}`: {}",
+                            e.key, e.name_or_arn, e.error
+                        ),
+                        None,
+                    )
+                };
+                let d = crate::spec::diagnostic_at(
+                    &spec,
+                    e.pos,
+                    crate::spec::Severity::Error,
+                    message,
+                    hint,
+                );
+                eprint!("{}", d.render(printer.color));
             }
             return Err(Failure::msg(
-                format!("{} referenced function(s) could not be resolved:{msg}", errors.len()),
-                Some("create the functions first (or fix their names in `functions:`); nothing was changed".into()),
+                format!(
+                    "{} referenced function(s) could not be resolved; nothing was changed",
+                    errors.len()
+                ),
+                None,
             ));
         }
     };
