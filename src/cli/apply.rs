@@ -12,7 +12,8 @@ use crate::output::{
 use crate::spec::model::ApiKind;
 use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
 
-use super::rest::{invoke_url, load_spec, prepare, Prepared, Target};
+use super::planfile::{self, PlanFile};
+use super::rest::{invoke_url, load_spec, load_spec_text, prepare, Prepared, Target};
 use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
 
 const PROXY_CORS_NOTE: &str = "Lambda proxy responses pass through API Gateway untouched: \
@@ -53,8 +54,31 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         prune: args.prune,
         force_deploy: false,
     };
+    let spec_text = std::fs::read_to_string(&args.spec).unwrap_or_default();
     let prep = prepare(&clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
+    if let Some(out) = &args.out {
+        planfile::save(
+            out,
+            &PlanFile {
+                gwctl_plan: planfile::PLAN_FILE_VERSION,
+                gwctl_version: env!("CARGO_PKG_VERSION").to_string(),
+                spec_path: args.spec.display().to_string(),
+                spec_text,
+                region: clients.region.clone(),
+                api_id: api_id.clone(),
+                prune: args.prune,
+                force_deploy: false,
+                fingerprint: planfile::fingerprint(&prep, &clients.region),
+                ops: prep.plan.ops.clone(),
+            },
+        )?;
+        printer.info(&format!(
+            "plan saved to `{}`: apply exactly it with `gwctl apply {}`",
+            out.display(),
+            out.display()
+        ));
+    }
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
     } else {
@@ -75,19 +99,57 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
 
 pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let started = Instant::now();
-    let spec = load_spec(&args.spec, printer)?;
+    let saved = planfile::load(&args.spec)?;
+    let spec = match &saved {
+        Some(pf) => load_spec_text(std::path::Path::new(&pf.spec_path), &pf.spec_text, printer)?,
+        None => load_spec(&args.spec, printer)?,
+    };
     require_rest(&spec)?;
     let clients = connect(g).await?;
-    let target = Target {
-        api_id: args.api_id.clone(),
-        prune: args.prune,
-        force_deploy: args.force,
+    let target = match &saved {
+        Some(pf) => Target {
+            api_id: pf.api_id.clone(),
+            prune: pf.prune,
+            force_deploy: pf.force_deploy,
+        },
+        None => Target {
+            api_id: args.api_id.clone(),
+            prune: args.prune,
+            force_deploy: args.force,
+        },
     };
     printer.info(&format!(
         "reading rest api `{}` in {}",
         spec.api.name.value, clients.region
     ));
     let prep = prepare(&clients, spec, &target, printer).await?;
+    if let Some(pf) = &saved {
+        // Apply exactly the saved plan, and only if the account is as it was planned.
+        if pf.region != clients.region {
+            return Err(Failure::msg(
+                format!(
+                    "the plan was made for region `{}`, not `{}`",
+                    pf.region, clients.region
+                ),
+                Some("use the same --region / AWS_REGION as for `gwctl plan`".into()),
+            ));
+        }
+        if planfile::fingerprint(&prep, &clients.region) != pf.fingerprint
+            || prep.plan.ops != pf.ops
+        {
+            return Err(Failure::msg(
+                format!(
+                    "the account changed since the plan in `{}` was made; refusing to apply a stale plan",
+                    args.spec.display()
+                ),
+                Some(format!(
+                    "review the changes again: `gwctl plan {} --out {}`",
+                    pf.spec_path,
+                    args.spec.display()
+                )),
+            ));
+        }
+    }
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
 
     if !printer.json() {
@@ -131,7 +193,9 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         return Ok(crate::exit::OK);
     }
 
-    confirm(args, printer)?;
+    if saved.is_none() {
+        confirm(args, printer)?;
+    }
 
     let progress = Progress::new(printer, prep.plan.ops.len());
     let mut exec = match prep.observed.as_ref() {

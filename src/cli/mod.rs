@@ -2,6 +2,7 @@
 //! returns an exit code from [`crate::exit`].
 
 pub mod apply;
+pub mod planfile;
 pub mod rest;
 pub mod validate;
 
@@ -99,12 +100,15 @@ pub struct PlanArgs {
     /// On an adopted API, also delete what the spec does not declare
     #[arg(long)]
     pub prune: bool,
+    /// Save the plan to FILE; `gwctl apply FILE` applies exactly it
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct ApplyArgs {
-    /// The spec file
-    #[arg(value_name = "SPEC")]
+    /// The spec file, or a plan file saved by `gwctl plan --out`
+    #[arg(value_name = "SPEC|PLANFILE")]
     pub spec: PathBuf,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]

@@ -51,6 +51,24 @@ pub fn load_spec(path: &Path, printer: &crate::output::Printer) -> Result<Spec, 
     }
 }
 
+/// Like [`load_spec`] for spec text kept elsewhere (a saved plan).
+pub fn load_spec_text(
+    path: &Path,
+    text: &str,
+    printer: &crate::output::Printer,
+) -> Result<Spec, Failure> {
+    let loaded = crate::spec::load_str(path, text);
+    for d in &loaded.diagnostics {
+        if d.is_error() || !printer.quiet {
+            eprint!("{}", d.render(printer.color));
+        }
+    }
+    match loaded.spec {
+        Some(spec) if !loaded.has_errors() => Ok(spec),
+        _ => Err(Failure::reported()),
+    }
+}
+
 /// Find the API the spec describes: by name plus gwctl's ownership tag, or by `--api-id`.
 pub async fn find_api(
     clients: &Clients,

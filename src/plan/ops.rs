@@ -7,15 +7,15 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::state::rest::{
     Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse,
 };
 
 /// One control-plane call (or a small fixed group that AWS treats as one object).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Op {
     /// create-rest-api, with gwctl's ownership tag among `tags`.
     CreateRestApi {
@@ -139,7 +139,8 @@ pub enum Op {
 }
 
 /// A JSON-patch style operation as API Gateway's update-* calls take them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Patch {
     /// replace | add | remove
     pub op: String,
