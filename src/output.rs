@@ -406,6 +406,7 @@ pub fn op_label(op: &crate::plan::Op) -> String {
     use crate::plan::Op::*;
     let what = match op {
         CreateRestApi { name, .. } => name.clone(),
+        DeleteRestApi { id } => id.clone(),
         UpdateRestApi { .. } => "api attributes".into(),
         CreateResource { path, .. } | DeleteResource { path } => path.clone(),
         PutMethod { path, method, .. }

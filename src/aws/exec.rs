@@ -326,6 +326,22 @@ impl<'c> Executor<'c> {
                 }
                 Ok(OpOutcome::Created { id })
             }
+            Op::DeleteRestApi { id } => {
+                self.resource_ids.clear();
+                self.authorizer_ids.clear();
+                match gw.delete_rest_api().rest_api_id(id).send().await {
+                    Ok(_) => Ok(OpOutcome::Applied),
+                    Err(e) => {
+                        let e = classify(name, e);
+                        // Already gone (e.g. a retried destroy): done.
+                        if e.is_not_found() {
+                            Ok(OpOutcome::AlreadyGone)
+                        } else {
+                            Err(e)
+                        }
+                    }
+                }
+            }
             Op::UpdateRestApi { patches } => {
                 gw.update_rest_api()
                     .rest_api_id(self.api(name)?)

@@ -26,6 +26,8 @@ pub enum Op {
         api_key_source: Option<String>,
         tags: BTreeMap<String, String>,
     },
+    /// delete-rest-api (`gwctl destroy`; 1 call per 30 s per account).
+    DeleteRestApi { id: String },
     /// update-rest-api with patch operations (description, binary media types, key source).
     UpdateRestApi {
         patches: Vec<Patch>,
@@ -191,6 +193,7 @@ impl Op {
     pub fn aws_name(&self) -> &'static str {
         match self {
             Op::CreateRestApi { .. } => "CreateRestApi",
+            Op::DeleteRestApi { .. } => "DeleteRestApi",
             Op::UpdateRestApi { .. } => "UpdateRestApi",
             Op::CreateResource { .. } => "CreateResource",
             Op::DeleteResource { .. } => "DeleteResource",
