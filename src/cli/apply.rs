@@ -178,7 +178,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             .observed
             .as_ref()
             .expect("an empty plan means the API exists");
-        let stages = stage_docs(&prep, o, &o.id, &clients, None);
+        let stages = stage_docs(&prep.desired.stages, o, &o.id, &clients, None);
         report(
             printer,
             &prep,
@@ -197,24 +197,14 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         confirm(args, printer)?;
     }
 
-    let progress = Progress::new(printer, prep.plan.ops.len());
-    let mut exec = match prep.observed.as_ref() {
-        Some(o) => Executor::for_api(&clients, o),
-        None => Executor::new(&clients),
-    };
     let ops = prep.plan.ops.clone();
-    let mut on_event = |e: ExecEvent| match e {
-        ExecEvent::Started { index, op, .. } => progress.start(index, &op_label(op)),
-        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
-    };
-    let result = exec.run(&ops, &mut on_event).await;
-    progress.done();
+    let result = run_ops(&clients, prep.observed.as_ref(), &ops, printer).await;
     match result {
         Ok(rep) => {
             let api_id = rep.api_id.clone().unwrap_or_default();
             let observed = prep.observed.clone().unwrap_or_default();
             let stages = stage_docs(
-                &prep,
+                &prep.desired.stages,
                 &observed,
                 &api_id,
                 &clients,
@@ -264,15 +254,51 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
     }
 }
 
+/// Run ops with the executor, showing progress (a bar on a terminal, plain lines otherwise).
+pub(super) async fn run_ops(
+    clients: &Clients,
+    observed: Option<&ObservedRestApi>,
+    ops: &[crate::plan::Op],
+    printer: &Printer,
+) -> Result<crate::aws::exec::ExecReport, crate::aws::exec::ExecFailure> {
+    let progress = Progress::new(printer, ops.len());
+    let mut exec = match observed {
+        Some(o) => Executor::for_api(clients, o),
+        None => Executor::new(clients),
+    };
+    let mut on_event = |e: ExecEvent| match e {
+        ExecEvent::Started { index, op, .. } => progress.start(index, &op_label(op)),
+        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
+    };
+    let result = exec.run(ops, &mut on_event).await;
+    progress.done();
+    result
+}
+
 /// Ask on a terminal unless `--yes`; in CI (no terminal) proceed unless
 /// `--require-approval`.
 fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure> {
-    if args.yes {
+    confirm_changes(
+        args.yes,
+        args.require_approval,
+        printer,
+        "Apply these changes?",
+    )
+}
+
+/// Ask on a terminal unless `yes`; without a terminal proceed unless `require_approval`.
+pub(super) fn confirm_changes(
+    yes: bool,
+    require_approval: bool,
+    printer: &Printer,
+    question: &str,
+) -> Result<(), Failure> {
+    if yes {
         return Ok(());
     }
     let interactive = std::io::stdin().is_terminal() && printer.stderr_tty;
     if !interactive {
-        if args.require_approval {
+        if require_approval {
             return Err(Failure::msg(
                 "changes need approval and there is no terminal to ask on".into(),
                 Some("review the plan and re-run with `--yes`".into()),
@@ -280,7 +306,7 @@ fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    eprint!("Apply these changes? [y/N] ");
+    eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
@@ -293,15 +319,14 @@ fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure> {
 
 /// The settings in effect per stage after a successful apply: what the spec manages,
 /// over what was observed.
-fn stage_docs(
-    prep: &Prepared,
+pub(super) fn stage_docs(
+    stages: &std::collections::BTreeMap<String, Stage>,
     observed: &ObservedRestApi,
     api_id: &str,
     clients: &Clients,
     new_deployment: Option<String>,
 ) -> Vec<StageDoc> {
-    prep.desired
-        .stages
+    stages
         .iter()
         .map(|(name, want)| {
             let have = observed.stages.get(name);

@@ -159,6 +159,27 @@ pub fn split_qualifier(arn: &str) -> (String, Option<String>) {
     }
 }
 
+/// The Lambda functions a live API invokes (integrations and authorizers), as
+/// (unqualified ARN, qualifier).
+pub fn observed_functions(o: &ObservedRestApi) -> BTreeSet<(String, Option<String>)> {
+    let mut fns = BTreeSet::new();
+    for res in o.config.resources.values() {
+        for m in res.methods.values() {
+            if let Some(uri) = m.integration.as_ref().and_then(|i| i.uri.as_deref()) {
+                if let Some(f) = function_from_uri(uri) {
+                    fns.insert(split_qualifier(&f));
+                }
+            }
+        }
+    }
+    for a in o.config.authorizers.values() {
+        if let Some(f) = a.authorizer_uri.as_deref().and_then(function_from_uri) {
+            fns.insert(split_qualifier(&f));
+        }
+    }
+    fns
+}
+
 /// Read everything and plan. Makes only read calls.
 pub async fn prepare(
     clients: &Clients,
@@ -225,20 +246,7 @@ pub async fn prepare(
         .map(|f| (f.function_arn.clone(), f.qualifier.clone()))
         .collect();
     if let Some(o) = &observed {
-        for res in o.config.resources.values() {
-            for m in res.methods.values() {
-                if let Some(uri) = m.integration.as_ref().and_then(|i| i.uri.as_deref()) {
-                    if let Some(f) = function_from_uri(uri) {
-                        fns.insert(split_qualifier(&f));
-                    }
-                }
-            }
-        }
-        for a in o.config.authorizers.values() {
-            if let Some(f) = a.authorizer_uri.as_deref().and_then(function_from_uri) {
-                fns.insert(split_qualifier(&f));
-            }
-        }
+        fns.extend(observed_functions(o));
     }
     let fns: Vec<_> = fns.into_iter().collect();
     let policies = read::read_policies(clients, &fns)

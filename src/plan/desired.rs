@@ -60,7 +60,10 @@ pub fn config_mark(config: &RestApi) -> String {
         api_key_source: &config.api_key_source,
     };
     let canonical = serde_json::to_vec(&d).expect("config serialises");
-    format!("{DEPLOYMENT_MARK}{}", &hex(&Sha256::digest(&canonical))[..32])
+    format!(
+        "{DEPLOYMENT_MARK}{}",
+        &hex(&Sha256::digest(&canonical))[..32]
+    )
 }
 
 /// An invoke permission API Gateway needs on a function.

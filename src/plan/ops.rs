@@ -27,7 +27,9 @@ pub enum Op {
         tags: BTreeMap<String, String>,
     },
     /// delete-rest-api (`gwctl destroy`; 1 call per 30 s per account).
-    DeleteRestApi { id: String },
+    DeleteRestApi {
+        id: String,
+    },
     /// update-rest-api with patch operations (description, binary media types, key source).
     UpdateRestApi {
         patches: Vec<Patch>,

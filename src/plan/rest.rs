@@ -278,11 +278,11 @@ pub fn plan(
                         Change::new(
                             Action::Delete,
                             "permission",
-                            &format!("{function} ({})", st.sid),
+                            &format!("{} ({})", function_name(function), st.sid),
                         ),
                         Op::RemovePermission {
                             function: function.clone(),
-                            function_key: function.clone(),
+                            function_key: function_name(function),
                             statement_id: st.sid.clone(),
                         },
                     );
@@ -324,16 +324,17 @@ pub fn plan_destroy(observed: &ObservedRestApi, policies: &Policies) -> Plan {
     let mut p = Plan::default();
     let prefix = format!("gwctl-{}-", observed.id);
     for (function, statements) in policies {
+        let short = function_name(function);
         for st in statements.iter().filter(|s| s.sid.starts_with(&prefix)) {
             p.push(
                 Change::new(
                     Action::Delete,
                     "permission",
-                    &format!("{function} ({})", st.sid),
+                    &format!("{short} ({})", st.sid),
                 ),
                 Op::RemovePermission {
                     function: function.clone(),
-                    function_key: function.clone(),
+                    function_key: short.clone(),
                     statement_id: st.sid.clone(),
                 },
             );
@@ -350,6 +351,16 @@ pub fn plan_destroy(observed: &ObservedRestApi, policies: &Policies) -> Plan {
         },
     );
     p
+}
+
+/// `name[:qualifier]` of a function ARN, for labels.
+fn function_name(arn: &str) -> String {
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() >= 7 {
+        parts[6..].join(":")
+    } else {
+        arn.to_string()
+    }
 }
 
 /// True when the deployment `description` was written for configuration `mark`
