@@ -159,11 +159,15 @@ pub fn render_plan(p: &Printer, api_name: &str, api_id: Option<&str>, plan: &Pla
     s
 }
 
+/// One line, at most 120 characters; long values keep their start and their end (where
+/// ARNs and URIs carry what differs) around an ellipsis.
 fn trim_value(v: &str) -> String {
     let one_line = v.replace('\n', "\\n");
-    if one_line.chars().count() > 120 {
-        let cut: String = one_line.chars().take(117).collect();
-        format!("{cut}...")
+    let chars: Vec<char> = one_line.chars().collect();
+    if chars.len() > 120 {
+        let head: String = chars[..40].iter().collect();
+        let tail: String = chars[chars.len() - 77..].iter().collect();
+        format!("{head}...{tail}")
     } else {
         one_line
     }
