@@ -241,6 +241,19 @@ async fn get_gateway_responses(
     Ok(out)
 }
 
+/// The stages of a REST API (one get-stages call), e.g. to report the settings in effect
+/// after an apply.
+pub async fn read_stages(
+    c: &Clients,
+    id: &str,
+) -> Result<std::collections::BTreeMap<String, ObservedStage>, AwsError> {
+    Ok(get_stages(c, id)
+        .await?
+        .iter()
+        .filter_map(|s| Some((s.stage_name()?.to_string(), map_stage(s))))
+        .collect())
+}
+
 async fn get_stages(c: &Clients, id: &str) -> Result<Vec<agt::Stage>, AwsError> {
     // get-stages is not paginated.
     let out = c

@@ -202,7 +202,19 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
     match result {
         Ok(rep) => {
             let api_id = rep.api_id.clone().unwrap_or_default();
-            let observed = prep.observed.clone().unwrap_or_default();
+            let mut observed = prep.observed.clone().unwrap_or_default();
+            // Report the stage settings in effect as the service now has them (one read),
+            // not as predicted: defaults the service fills in show up as they are.
+            if ops.iter().any(|op| {
+                matches!(
+                    op,
+                    crate::plan::Op::CreateStage { .. } | crate::plan::Op::UpdateStage { .. }
+                )
+            }) {
+                if let Ok(stages) = crate::aws::read::read_stages(&clients, &api_id).await {
+                    observed.stages = stages;
+                }
+            }
             let stages = stage_docs(
                 &prep.desired.stages,
                 &observed,
