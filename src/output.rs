@@ -109,11 +109,17 @@ impl Printer {
 /// The plan as text (what `plan` prints and `apply` shows before changing anything).
 pub fn render_plan(p: &Printer, api_name: &str, api_id: Option<&str>, plan: &Plan) -> String {
     let mut s = String::new();
+    let kept = |s: &mut String| {
+        for k in &plan.kept {
+            s.push_str(&format!("  = {k} (not in spec: kept; `--prune` deletes it)\n"));
+        }
+    };
     if plan.is_empty() {
         s.push_str(&format!(
             "No changes. rest api `{api_name}`{} matches the spec.\n",
             api_id.map(|i| format!(" ({i})")).unwrap_or_default()
         ));
+        kept(&mut s);
         return s;
     }
     s.push_str(&format!(
@@ -151,6 +157,7 @@ pub fn render_plan(p: &Printer, api_name: &str, api_id: Option<&str>, plan: &Pla
             }
         }
     }
+    kept(&mut s);
     let (c, u, d) = plan.summary();
     s.push_str(&format!(
         "Plan: {c} to create, {u} to change, {d} to delete ({} calls).\n",
@@ -182,6 +189,9 @@ pub struct PlanDoc {
     pub api: ApiDoc,
     pub changes: Vec<ChangeDoc>,
     pub summary: SummaryDoc,
+    /// Objects the spec does not declare that an adopted API keeps (`kind name`).
+    #[serde(default)]
+    pub not_in_spec: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -263,6 +273,7 @@ pub fn plan_doc(command: &str, api: ApiDoc, plan: &Plan) -> PlanDoc {
             delete,
             calls: plan.ops.len(),
         },
+        not_in_spec: plan.kept.clone(),
     }
 }
 

@@ -93,6 +93,9 @@ impl Change {
 pub struct Plan {
     pub changes: Vec<Change>,
     pub ops: Vec<Op>,
+    /// Objects in the account that the spec does not declare and that the plan keeps
+    /// (an adopted API without `--prune`), as `kind name`. Not changes.
+    pub kept: Vec<String>,
 }
 
 impl Plan {
@@ -108,6 +111,15 @@ impl Plan {
         self.ops.extend(ops);
         change.ops = (start..self.ops.len()).collect();
         self.changes.push(change);
+    }
+
+    /// Delete an object the spec does not declare when `prune`, else record it as kept.
+    pub fn remove_extra(&mut self, prune: bool, change: Change, op: Op) {
+        if prune {
+            self.push(change, op);
+        } else {
+            self.kept.push(format!("{} {}", change.kind, change.name));
+        }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -116,18 +116,17 @@ pub fn plan(
             let have = have_res.and_then(|r| r.methods.get(verb));
             plan_method(&mut p, path, verb, want, have);
         }
-        if opts.prune {
-            if let Some(hr) = have_res {
-                for verb in hr.methods.keys() {
-                    if !res.methods.contains_key(verb) {
-                        p.push(
-                            Change::new(Action::Delete, "method", &format!("{verb} {path}")),
-                            Op::DeleteMethod {
-                                path: path.clone(),
-                                method: verb.clone(),
-                            },
-                        );
-                    }
+        if let Some(hr) = have_res {
+            for verb in hr.methods.keys() {
+                if !res.methods.contains_key(verb) {
+                    p.remove_extra(
+                        opts.prune,
+                        Change::new(Action::Delete, "method", &format!("{verb} {path}")),
+                        Op::DeleteMethod {
+                            path: path.clone(),
+                            method: verb.clone(),
+                        },
+                    );
                 }
             }
         }
@@ -155,44 +154,45 @@ pub fn plan(
         }
     }
 
-    // 6. Deletions the spec implies (owned APIs, or --prune): resources, then
+    // 6. What the spec does not declare: deleted on owned APIs (and with --prune),
+    //    otherwise listed as kept. Resources (topmost only: children go with them), then
     //    authorizers (after the methods that used them moved away), gateway responses.
-    if opts.prune {
-        let gone: Vec<&String> = obs_cfg
-            .resources
-            .keys()
-            .filter(|k| *k != "/" && !desired.config.resources.contains_key(*k))
-            .collect();
-        for path in &gone {
-            // Only the topmost: deleting a resource deletes its children.
-            let (parent, _) = split_parent(path);
-            if gone.iter().any(|g| **g == parent) {
-                continue;
-            }
-            p.push(
-                Change::new(Action::Delete, "resource", path),
-                Op::DeleteResource {
-                    path: (*path).clone(),
-                },
+    let gone: Vec<&String> = obs_cfg
+        .resources
+        .keys()
+        .filter(|k| *k != "/" && !desired.config.resources.contains_key(*k))
+        .collect();
+    for path in &gone {
+        let (parent, _) = split_parent(path);
+        if gone.iter().any(|g| **g == parent) {
+            continue;
+        }
+        p.remove_extra(
+            opts.prune,
+            Change::new(Action::Delete, "resource", path),
+            Op::DeleteResource {
+                path: (*path).clone(),
+            },
+        );
+    }
+    for name in obs_cfg.authorizers.keys() {
+        if !desired.config.authorizers.contains_key(name) {
+            p.remove_extra(
+                opts.prune,
+                Change::new(Action::Delete, "authorizer", name),
+                Op::DeleteAuthorizer { name: name.clone() },
             );
         }
-        for name in obs_cfg.authorizers.keys() {
-            if !desired.config.authorizers.contains_key(name) {
-                p.push(
-                    Change::new(Action::Delete, "authorizer", name),
-                    Op::DeleteAuthorizer { name: name.clone() },
-                );
-            }
-        }
-        for t in obs_cfg.gateway_responses.keys() {
-            if !desired.config.gateway_responses.contains_key(t) {
-                p.push(
-                    Change::new(Action::Delete, "gateway_response", t),
-                    Op::DeleteGatewayResponse {
-                        response_type: t.clone(),
-                    },
-                );
-            }
+    }
+    for t in obs_cfg.gateway_responses.keys() {
+        if !desired.config.gateway_responses.contains_key(t) {
+            p.remove_extra(
+                opts.prune,
+                Change::new(Action::Delete, "gateway_response", t),
+                Op::DeleteGatewayResponse {
+                    response_type: t.clone(),
+                },
+            );
         }
     }
 
