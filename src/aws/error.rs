@@ -56,9 +56,9 @@ pub fn kind_from_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
             | "InvalidSignatureException"
             | "ExpiredTokenException",
         ) => ErrorKind::AccessDenied,
-        Some("BadRequestException" | "InvalidParameterValueException" | "ValidationException") => {
-            ErrorKind::BadRequest
-        }
+        Some(
+            "BadRequestException" | "InvalidParameterValueException" | "ValidationException",
+        ) => ErrorKind::BadRequest,
         Some("ServiceException" | "InternalFailure" | "ServiceUnavailableException") => {
             ErrorKind::Service
         }

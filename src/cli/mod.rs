@@ -67,9 +67,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check spec files without calling AWS
-    #[command(
-        after_help = "EXAMPLES:\n  gwctl validate specs/todo.yaml\n  gwctl validate specs/*.yaml\n\nEvery problem is reported as file:line:col with the line and a caret. Exit 1 on any error."
-    )]
+    #[command(after_help = "EXAMPLES:\n  gwctl validate specs/todo.yaml\n  gwctl validate specs/*.yaml\n\nEvery problem is reported as file:line:col with the line and a caret. Exit 1 on any error.")]
     Validate(ValidateArgs),
 }
 
@@ -85,11 +83,7 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() {
-                crate::exit::ERROR
-            } else {
-                crate::exit::OK
-            };
+            let code = if e.use_stderr() { crate::exit::ERROR } else { crate::exit::OK };
             let _ = e.print();
             return code;
         }

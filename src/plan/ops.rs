@@ -27,9 +27,7 @@ pub enum Op {
         tags: BTreeMap<String, String>,
     },
     /// update-rest-api with patch operations (description, binary media types, key source).
-    UpdateRestApi {
-        patches: Vec<Patch>,
-    },
+    UpdateRestApi { patches: Vec<Patch> },
     /// create-resource `path_part` under the resource at `parent` (parents come first).
     CreateResource {
         path: String,
@@ -37,9 +35,7 @@ pub enum Op {
         path_part: String,
     },
     /// delete-resource (children are deleted with it; the planner emits only the topmost).
-    DeleteResource {
-        path: String,
-    },
+    DeleteResource { path: String },
     /// put-method: the method request only (auth, key, parameters), no integration.
     PutMethod {
         path: String,
@@ -47,10 +43,7 @@ pub enum Op {
         /// `integration` and `method_responses` are ignored by this op.
         def: Method,
     },
-    DeleteMethod {
-        path: String,
-        method: String,
-    },
+    DeleteMethod { path: String, method: String },
     /// put-method-response.
     PutMethodResponse {
         path: String,
@@ -87,21 +80,11 @@ pub enum Op {
         def: GatewayResponse,
     },
     /// delete-gateway-response (resets it to the default).
-    DeleteGatewayResponse {
-        response_type: String,
-    },
-    CreateAuthorizer {
-        name: String,
-        def: Authorizer,
-    },
+    DeleteGatewayResponse { response_type: String },
+    CreateAuthorizer { name: String, def: Authorizer },
     /// update-authorizer with patch operations (in place: the id and the routes stay).
-    UpdateAuthorizer {
-        name: String,
-        patches: Vec<Patch>,
-    },
-    DeleteAuthorizer {
-        name: String,
-    },
+    UpdateAuthorizer { name: String, patches: Vec<Patch> },
+    DeleteAuthorizer { name: String },
     /// lambda add-permission for apigateway.amazonaws.com.
     AddPermission {
         /// The ARN to put the permission on (qualified when the spec names an alias).
@@ -120,9 +103,7 @@ pub enum Op {
         statement_id: String,
     },
     /// create-deployment (no stage): the snapshot every stage below is pointed at.
-    CreateDeployment {
-        description: String,
-    },
+    CreateDeployment { description: String },
     /// create-stage pointing at the deployment created in this run.
     CreateStage {
         name: String,
@@ -132,10 +113,7 @@ pub enum Op {
     },
     /// update-stage with patch operations; a patch whose value is `{deployment_id}` points
     /// the stage at the deployment created in this run.
-    UpdateStage {
-        name: String,
-        patches: Vec<Patch>,
-    },
+    UpdateStage { name: String, patches: Vec<Patch> },
 }
 
 /// A JSON-patch style operation as API Gateway's update-* calls take them.

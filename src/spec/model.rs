@@ -268,15 +268,9 @@ pub enum IntegrationKind {
     /// AWS (custom/non-proxy) Lambda integration with templates.
     Lambda { function: At<String> },
     /// HTTP_PROXY to a URI.
-    HttpProxy {
-        uri: At<String>,
-        http_method: HttpMethod,
-    },
+    HttpProxy { uri: At<String>, http_method: HttpMethod },
     /// HTTP (custom) to a URI with templates.
-    Http {
-        uri: At<String>,
-        http_method: HttpMethod,
-    },
+    Http { uri: At<String>, http_method: HttpMethod },
     /// MOCK (REST only).
     Mock,
 }
