@@ -84,7 +84,7 @@ pub struct ExecReport {
 
 /// A run stopped at its first failing op.
 #[derive(Debug, thiserror::Error)]
-#[error("step {} of {total} (`{op}`) failed: {error}", failed + 1)]
+#[error("step {} of {total} failed: {error}", failed + 1)]
 pub struct ExecFailure {
     /// Indices of the ops that were applied before the failure (in order).
     pub completed: Vec<usize>,
