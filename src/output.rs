@@ -111,7 +111,9 @@ pub fn render_plan(p: &Printer, api_name: &str, api_id: Option<&str>, plan: &Pla
     let mut s = String::new();
     let kept = |s: &mut String| {
         for k in &plan.kept {
-            s.push_str(&format!("  = {k} (not in spec: kept; `--prune` deletes it)\n"));
+            s.push_str(&format!(
+                "  = {k} (not in spec: kept; `--prune` deletes it)\n"
+            ));
         }
     };
     if plan.is_empty() {

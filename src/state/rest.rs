@@ -9,6 +9,8 @@ use super::PolicyStatement;
 /// Default integration timeout API Gateway applies to REST integrations.
 pub const DEFAULT_TIMEOUT_MS: i32 = 29_000;
 pub const DEFAULT_PASSTHROUGH: &str = "WHEN_NO_MATCH";
+/// Default authorizer result TTL (seconds).
+pub const DEFAULT_AUTHORIZER_TTL: i32 = 300;
 
 /// The API-level configuration that a deployment snapshots (plus API attributes).
 /// Serialised canonically (BTreeMaps, sorted vectors) to hash it.
@@ -206,6 +208,11 @@ impl RestApi {
         }
         for a in self.authorizers.values_mut() {
             a.provider_arns.sort();
+            // API Gateway caches authorizer results for 300 s unless told otherwise, and
+            // returns that default (Cognito authorizers included).
+            if a.ttl_seconds.is_none() {
+                a.ttl_seconds = Some(DEFAULT_AUTHORIZER_TTL);
+            }
         }
     }
 }
