@@ -197,8 +197,8 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         confirm(args, printer)?;
     }
 
+    let (prep, result) = execute_converging(&clients, prep, &target, printer).await?;
     let ops = prep.plan.ops.clone();
-    let result = run_ops(&clients, prep.observed.as_ref(), &ops, printer).await;
     match result {
         Ok(rep) => {
             let api_id = rep.api_id.clone().unwrap_or_default();
@@ -264,6 +264,119 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             .already_json(printer.json()))
         }
     }
+}
+
+/// Run the plan. When it created the API, make sure it is the only one: another gwctl run
+/// may have created one with the same name at the same moment, or a create whose answer
+/// was lost may have been retried. The oldest API carrying gwctl's tag wins (ties: the
+/// smaller id, so every run agrees); a run whose API lost deletes it (with the permission
+/// statements it added), waits while the winning run makes progress, and applies what is
+/// left of its spec to the winner. API Gateway records creation times in whole seconds, so the
+/// check waits until two seconds after the run started: an API created in the same second
+/// by another run is visible by then.
+async fn execute_converging(
+    clients: &Clients,
+    mut prep: Prepared,
+    target: &Target,
+    printer: &Printer,
+) -> Result<
+    (
+        Prepared,
+        Result<crate::aws::exec::ExecReport, crate::aws::exec::ExecFailure>,
+    ),
+    Failure,
+> {
+    for _ in 0..3 {
+        let ops = prep.plan.ops.clone();
+        let creates = matches!(ops.first(), Some(crate::plan::Op::CreateRestApi { .. }));
+        let run_started = Instant::now();
+        let result = run_ops(clients, prep.observed.as_ref(), &ops, printer).await;
+        let ours = match &result {
+            Ok(r) => r.api_id.clone(),
+            Err(f) => f.api_id.clone(),
+        };
+        let (true, Some(ours)) = (creates, ours) else {
+            return Ok((prep, result));
+        };
+        let settle = std::time::Duration::from_secs(2);
+        if let Some(rest) = settle.checked_sub(run_started.elapsed()) {
+            tokio::time::sleep(rest).await;
+        }
+        let name = prep.spec.api.name.value.clone();
+        let owned: Vec<_> = crate::aws::read::find_rest_apis(clients, &name)
+            .await
+            .map_err(|e| Failure::aws(e, None))?
+            .into_iter()
+            .filter(|a| super::rest::is_owned(&a.tags))
+            .collect();
+        // find_rest_apis lists the oldest first (ties by id).
+        let winner = match owned.first() {
+            Some(w) if w.id != ours && owned.iter().any(|a| a.id == ours) => w.id.clone(),
+            _ => return Ok((prep, result)),
+        };
+        printer.warn(&format!(
+            "another gwctl run created rest api `{name}` at the same time (`{winner}`); keeping the oldest and deleting ours (`{ours}`)"
+        ));
+        // Our statements first (a statement that is not there counts as removed), then
+        // our API: nothing this run added is left behind.
+        let mut cleanup: Vec<crate::plan::Op> = prep
+            .desired
+            .permissions
+            .iter()
+            .map(|perm| crate::plan::Op::RemovePermission {
+                function: perm.function.clone(),
+                function_key: perm.function_key.clone(),
+                statement_id: perm.statement_id.replace(crate::plan::ops::API_ID, &ours),
+            })
+            .collect();
+        cleanup.push(crate::plan::Op::DeleteRestApi { id: ours.clone() });
+        run_ops(clients, None, &cleanup, printer)
+            .await
+            .map_err(|f| {
+                Failure::msg(
+                    format!("could not delete the duplicate api `{ours}`: {}", f.error),
+                    Some(format!("delete it with `gwctl destroy --api-id {ours}`")),
+                )
+            })?;
+        // The winning run is still applying: writing to its API now would race with it.
+        // Watch (read-only) while its remaining changes keep shrinking; once they stop
+        // shrinking it has finished or failed, and whatever is left is ours to apply.
+        let retarget = Target {
+            api_id: Some(winner.clone()),
+            ..target.clone()
+        };
+        let mut remaining = usize::MAX;
+        let mut stalled = 0;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            prep = prepare(clients, prep.spec.clone(), &retarget, printer).await?;
+            if prep.plan.is_empty() {
+                let report = crate::aws::exec::ExecReport {
+                    api_id: Some(winner),
+                    deployment_id: None,
+                    outcomes: Vec::new(),
+                };
+                return Ok((prep, Ok(report)));
+            }
+            let n = prep.plan.ops.len();
+            if n < remaining {
+                remaining = n;
+                stalled = 0;
+            } else {
+                stalled += 1;
+                if stalled >= 2 {
+                    break;
+                }
+            }
+        }
+        printer.info(&format!(
+            "the other run stopped with {remaining} call(s) left to make; applying them"
+        ));
+    }
+    Err(Failure::msg(
+        "gave up converging on one api after three concurrent creations".into(),
+        Some("run `gwctl apply` again when the other runs have finished".into()),
+    ))
 }
 
 /// Run ops with the executor, showing progress (a bar on a terminal, plain lines otherwise).
