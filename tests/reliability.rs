@@ -158,3 +158,41 @@ async fn sigkill_at_any_point_then_apply_converges_without_duplicates() {
         "only {interrupted_mid_write} kill(s) landed between writes"
     );
 }
+
+/// Every malformed spec of the corpus is refused by `apply` before any AWS call: the
+/// endpoint points at a closed port, so a call would surface as a transport error.
+#[test]
+fn malformed_specs_make_no_aws_call() {
+    let dir = repo("tests/fixtures/bad");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "the corpus has {} specs", files.len());
+    // a closed port on loopback: nothing listens on the discard port here
+    let closed = "http://127.0.0.1:9";
+    for f in &files {
+        for verb in [&["apply", "--yes"][..], &["plan"][..]] {
+            let o = Command::new(env!("CARGO_BIN_EXE_gwctl"))
+                .args(verb)
+                .arg(f)
+                .env("AWS_ENDPOINT_URL", closed)
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_ACCESS_KEY_ID", "x")
+                .env("AWS_SECRET_ACCESS_KEY", "x")
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{} {verb:?}:\n{err}", f.display());
+            assert!(err.contains("error"), "{}: {err}", f.display());
+            assert!(
+                !err.contains("could not reach") && !err.contains("dispatch"),
+                "{} made an AWS call:\n{err}",
+                f.display()
+            );
+        }
+    }
+}

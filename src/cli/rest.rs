@@ -191,6 +191,23 @@ pub async fn prepare(
     let functions = match read::resolve_functions(clients, &spec).await {
         Ok(f) => f,
         Err(errors) => {
+            // Not about any one function (no network, no credentials): say it once.
+            if let Some(first) = errors.first() {
+                use crate::aws::error::ErrorKind;
+                if matches!(
+                    first.error.kind,
+                    ErrorKind::Transport | ErrorKind::AccessDenied
+                ) && errors.iter().all(|e| e.error.kind == first.error.kind)
+                {
+                    let e = crate::aws::error::AwsError {
+                        kind: first.error.kind,
+                        operation: first.error.operation.clone(),
+                        code: first.error.code.clone(),
+                        message: first.error.message.clone(),
+                    };
+                    return Err(Failure::aws(e, None));
+                }
+            }
             for e in &errors {
                 let (message, hint) = if e.error.is_not_found() {
                     (
