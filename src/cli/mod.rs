@@ -195,6 +195,9 @@ pub struct ApplyArgs {
     /// Create a deployment even when every stage serves the current configuration
     #[arg(long)]
     pub force: bool,
+    /// Print the values of the spec's API keys (on stdout only, never in logs)
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// An error at the edge of a command: printed once, then mapped to an exit code.
