@@ -425,3 +425,39 @@ async fn a_validation_expression_the_emulator_dropped_is_patched_in_place() {
     );
     assert_eq!(writes(&apply_json(&em, &spec)), vec![]);
 }
+
+/// Lint (issue 5, seed 003 "use authorization on all endpoints"): apply lists routes with no
+/// authorization once, as a warning on stderr; routes with `iam`, an authorizer or an
+/// explicit `auth: none` are not listed.
+#[tokio::test]
+async fn apply_lists_routes_without_authorization_once() {
+    let em = support::emulator().await;
+    em.create_functions(&["auth-app"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(
+        &dir,
+        "open.yaml",
+        r#"
+api: {name: open-api}
+functions:
+  app: auth-app
+routes:
+  - {path: /a, method: GET, function: app}
+  - {path: /b, method: POST, function: app}
+  - {path: /c, method: GET, function: app, auth: iam}
+  - {path: /d, method: GET, function: app, auth: none}
+stages:
+  prod: {}
+"#,
+    );
+    let o = gwctl(&em, &["apply", spec.to_str().unwrap(), "--yes"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    let warning = "warning: 2 routes have no authorization: `GET /a`, `POST /b`";
+    assert_eq!(err.matches(warning).count(), 1, "{err}");
+    assert!(!out.contains("no authorization"), "warnings stay off stdout");
+    // plan does not repeat the lint (it is an apply-time and validate-time listing)
+    let o = gwctl(&em, &["plan", spec.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("no authorization"));
+}

@@ -13,7 +13,7 @@ use crate::spec::model::ApiKind;
 use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
 
 use super::planfile::{self, PlanFile};
-use super::rest::{invoke_url, load_spec, load_spec_text, prepare, Prepared, Target};
+use super::rest::{invoke_url, load_spec, load_spec_linted, prepare, Prepared, Target};
 use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
 
 const PROXY_CORS_NOTE: &str = "Lambda proxy responses pass through API Gateway untouched: \
@@ -100,9 +100,14 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
 pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let started = Instant::now();
     let saved = planfile::load(&args.spec)?;
+    // Lint warnings (routes without authorization) are listed once per apply.
     let spec = match &saved {
-        Some(pf) => load_spec_text(std::path::Path::new(&pf.spec_path), &pf.spec_text, printer)?,
-        None => load_spec(&args.spec, printer)?,
+        Some(pf) => load_spec_linted(
+            std::path::Path::new(&pf.spec_path),
+            Some(&pf.spec_text),
+            printer,
+        )?,
+        None => load_spec_linted(&args.spec, None, printer)?,
     };
     require_rest(&spec)?;
     let clients = connect(g).await?;

@@ -74,6 +74,29 @@ pub fn load_spec_text(
     }
 }
 
+/// Like [`load_spec`] (or [`load_spec_text`] when `text` is given), plus the lint warnings
+/// `validate` reports (routes without authorization): `apply` lists them once per run.
+pub fn load_spec_linted(
+    path: &Path,
+    text: Option<&str>,
+    printer: &crate::output::Printer,
+) -> Result<Spec, Failure> {
+    let opts = crate::spec::LoadOptions { lint: true };
+    let loaded = match text {
+        Some(t) => crate::spec::load_str_with(path, t, &opts),
+        None => crate::spec::load_with(path, &opts),
+    };
+    for d in &loaded.diagnostics {
+        if d.is_error() || !printer.quiet {
+            eprint!("{}", d.render(printer.color));
+        }
+    }
+    match loaded.spec {
+        Some(spec) if !loaded.has_errors() => Ok(spec),
+        _ => Err(Failure::reported()),
+    }
+}
+
 /// Find the API the spec describes: by name plus gwctl's ownership tag, or by `--api-id`.
 pub async fn find_api(
     clients: &Clients,
