@@ -456,7 +456,10 @@ stages:
     assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
     let warning = "warning: 2 routes have no authorization: `GET /a`, `POST /b`";
     assert_eq!(err.matches(warning).count(), 1, "{err}");
-    assert!(!out.contains("no authorization"), "warnings stay off stdout");
+    assert!(
+        !out.contains("no authorization"),
+        "warnings stay off stdout"
+    );
     // plan does not repeat the lint (it is an apply-time and validate-time listing)
     let o = gwctl(&em, &["plan", spec.to_str().unwrap()]);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("no authorization"));

@@ -89,6 +89,7 @@ fn plan_all(w: &Wanted, a: &Account) -> Plan {
         &a.usage,
         a.api.as_ref().map(|o| o.id.as_str()),
     );
+    one_update_per_plan(&p);
     p
 }
 
@@ -105,6 +106,7 @@ fn run(a: &Account, p: &Plan) -> Result<Account, SimError> {
 /// Plan, apply in the simulator, and check that planning again finds nothing to do.
 fn converge(w: &Wanted, a: &Account) -> (Plan, Account) {
     let p = plan_all(w, a);
+    one_update_per_plan(&p);
     let after = run(a, &p).unwrap_or_else(|e| panic!("plan applies cleanly: {e}\n{:#?}", p.ops));
     let again = plan_all(w, &after);
     assert!(
@@ -113,6 +115,20 @@ fn converge(w: &Wanted, a: &Account) -> (Plan, Account) {
         again.changes
     );
     (p, after)
+}
+
+/// update-usage-plan is 1 call per 20 s per account: never two for one plan in one apply.
+fn one_update_per_plan(p: &Plan) {
+    let mut seen = std::collections::BTreeSet::new();
+    for o in &p.ops {
+        if let Op::Usage(UsageOp::UpdateUsagePlan { id, .. }) = o {
+            assert!(
+                seen.insert(id.clone()),
+                "two UpdateUsagePlan for {id}: {:#?}",
+                p.ops
+            );
+        }
+    }
 }
 
 fn names(p: &Plan) -> Vec<&'static str> {
