@@ -6,6 +6,7 @@ pub mod error;
 pub mod exec;
 pub mod interceptors;
 pub mod read;
+pub mod read_usage;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -58,13 +58,13 @@ pub const LAMBDA_CONCURRENCY: usize = 4;
 const MAX_PAGES: usize = 10_000;
 
 /// Remembers the `position` tokens seen so far; `next` says whether to fetch another page.
-struct Pager {
+pub(crate) struct Pager {
     seen: BTreeSet<String>,
     pages: usize,
 }
 
 impl Pager {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Pager {
             seen: BTreeSet::new(),
             pages: 0,
@@ -72,7 +72,7 @@ impl Pager {
     }
 
     /// The position to ask for next, or `None` when the list is complete.
-    fn next(&mut self, position: Option<&str>) -> Option<String> {
+    pub(crate) fn next(&mut self, position: Option<&str>) -> Option<String> {
         self.pages += 1;
         let p = position.filter(|p| !p.is_empty())?;
         if self.pages >= MAX_PAGES || !self.seen.insert(p.to_string()) {

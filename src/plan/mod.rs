@@ -8,6 +8,9 @@ pub mod desired;
 pub mod ops;
 pub mod rest;
 pub mod simulate;
+pub mod simulate_usage;
+pub mod usage;
+pub mod usage_ops;
 
 use serde::Serialize;
 
@@ -142,3 +145,5 @@ impl Plan {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod usage_tests;

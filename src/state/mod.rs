@@ -6,6 +6,7 @@
 //! configurations compare equal, whatever defaults the service fills in.
 
 pub mod rest;
+pub mod usage;
 
 /// Tag gwctl writes on every API it creates; `find` uses it to recognise its own APIs.
 pub const OWNER_TAG_KEY: &str = "gwctl:managed-by";
