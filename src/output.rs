@@ -358,7 +358,8 @@ impl Progress {
                 total,
             };
         }
-        if p.stderr_tty {
+        // --verbose prints a line per AWS call: plain step lines read better around them.
+        if p.stderr_tty && !p.verbose {
             let bar = indicatif::ProgressBar::with_draw_target(
                 Some(total as u64),
                 indicatif::ProgressDrawTarget::stderr(),

@@ -170,6 +170,19 @@ impl<'c> Executor<'c> {
         let total = ops.len();
         let mut outcomes = Vec::with_capacity(total);
         for (index, op) in ops.iter().enumerate() {
+            // Ctrl-C: the call in flight finished; start no other (see crate::cancel).
+            if crate::cancel::requested() {
+                return Err(ExecFailure {
+                    completed: (0..index).collect(),
+                    failed: index,
+                    total,
+                    op: op.aws_name(),
+                    outcomes,
+                    api_id: self.api_id.clone(),
+                    deployment_id: self.deployment_id.clone(),
+                    error: crate::cancel::interrupted_error(op.aws_name()),
+                });
+            }
             on_event(ExecEvent::Started { index, total, op });
             let start = Instant::now();
             match self.apply_one(op).await {

@@ -193,6 +193,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         return Ok(crate::exit::OK);
     }
 
+    super::doctor::require_logging_role(&clients, &prep.plan.ops, printer).await?;
     if saved.is_none() {
         confirm(args, printer)?;
     }
@@ -216,7 +217,8 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             Ok(crate::exit::OK)
         }
         Err(fail) => {
-            let failed_op = ops.get(fail.failed).map(op_label);
+            let interrupted = crate::cancel::is_interruption(&fail.error);
+            let failed_op = ops.get(fail.failed).filter(|_| !interrupted).map(op_label);
             let err = ErrorDoc {
                 message: fail.error.to_string(),
                 failed_call: failed_op.clone(),
@@ -227,7 +229,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             report(
                 printer,
                 &prep,
-                "failed",
+                if interrupted { "interrupted" } else { "failed" },
                 api_id,
                 Vec::new(),
                 &clients,
@@ -235,6 +237,10 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
                 Some(err.clone()),
                 notes,
             );
+            if interrupted {
+                // run_ops listed what was and was not applied; block_on exits 130.
+                return Err(Failure::reported());
+            }
             Err(Failure::msg(
                 format!(
                     "{} failed: {}; {} of {} calls were applied, {} were not",
@@ -270,9 +276,39 @@ pub(super) async fn run_ops(
         ExecEvent::Started { index, op, .. } => progress.start(index, &op_label(op)),
         ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
     };
+    crate::cancel::set_phase(crate::cancel::Phase::Executing);
     let result = exec.run(ops, &mut on_event).await;
+    crate::cancel::set_phase(crate::cancel::Phase::Done);
     progress.done();
+    if let Err(f) = &result {
+        if crate::cancel::is_interruption(&f.error) {
+            report_interruption(printer, ops, f.completed.len());
+        }
+    }
     result
+}
+
+/// After Ctrl-C: what was applied and what was not (stderr, also in JSON mode).
+fn report_interruption(printer: &Printer, ops: &[crate::plan::Op], applied: usize) {
+    let mut s = format!(
+        "interrupted: {applied} of {} calls were applied, {} were not",
+        ops.len(),
+        ops.len() - applied
+    );
+    const SHOWN: usize = 20;
+    let (done, left) = ops.split_at(applied.min(ops.len()));
+    for (mark, group) in [("applied    ", done), ("not applied", left)] {
+        for op in group.iter().take(SHOWN) {
+            s.push_str(&format!("\n  {mark}  {}", op_label(op)));
+        }
+        if group.len() > SHOWN {
+            s.push_str(&format!("\n  {mark}  ... and {} more", group.len() - SHOWN));
+        }
+    }
+    printer.error(
+        &s,
+        Some("run the same command again: gwctl continues from what exists"),
+    );
 }
 
 /// Ask on a terminal unless `--yes`; in CI (no terminal) proceed unless
