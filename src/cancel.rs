@@ -41,23 +41,42 @@ static INSTALL: Once = Once::new();
 /// default effect (the process ends, which the shell reports as status 130).
 pub fn install() {
     INSTALL.call_once(|| {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("gwctl-sigint".into())
-            .spawn(|| {
+            .spawn(move || {
                 let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                 else {
                     return;
                 };
-                rt.block_on(async {
-                    while tokio::signal::ctrl_c().await.is_ok() {
-                        on_interrupt();
+                rt.block_on(async move {
+                    #[cfg(unix)]
+                    {
+                        use tokio::signal::unix::{signal, SignalKind};
+                        // Registered here, before `install` returns: no SIGINT is lost.
+                        let Ok(mut sigint) = signal(SignalKind::interrupt()) else {
+                            return;
+                        };
+                        let _ = ready_tx.send(());
+                        while sigint.recv().await.is_some() {
+                            on_interrupt();
+                        }
+                    }
+                    #[cfg(not(unix))]
+                    {
+                        let _ = ready_tx.send(());
+                        while tokio::signal::ctrl_c().await.is_ok() {
+                            on_interrupt();
+                        }
                     }
                 });
             });
         // Without the thread, SIGINT keeps its default effect: still exit status 130.
-        drop(spawned);
+        if spawned.is_ok() {
+            let _ = ready_rx.recv_timeout(std::time::Duration::from_secs(2));
+        }
     });
 }
 

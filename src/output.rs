@@ -359,7 +359,8 @@ impl Progress {
             };
         }
         // --verbose prints a line per AWS call: plain step lines read better around them.
-        if p.stderr_tty && !p.verbose {
+        // CI logs (`CI` set, even with a terminal) get plain lines too.
+        if p.stderr_tty && !p.verbose && !running_in_ci() {
             let bar = indicatif::ProgressBar::with_draw_target(
                 Some(total as u64),
                 indicatif::ProgressDrawTarget::stderr(),
@@ -404,6 +405,12 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// `CI` is set to something other than `false` / `0` (GitHub Actions, GitLab CI, and most
+/// others set `CI=true`).
+pub fn running_in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 /// A short label for an op, for progress lines.

@@ -316,19 +316,21 @@ pub async fn run(args: &DoctorArgs, g: &GlobalArgs, printer: &Printer) -> Result
         });
     } else {
         let mut s = String::new();
-        for c in &r.checks {
+        for (i, c) in r.checks.iter().enumerate() {
             let (label, sgr) = match c.status.as_str() {
                 "ok" => ("ok  ", "32"),
                 "warn" => ("warn", "33"),
                 _ => ("fail", "31;1"),
             };
             s.push_str(&format!(
-                "{}  {:<16}{}\n",
+                "{}  {:<17}{}\n",
                 printer.paint(label, sgr),
                 c.name,
                 c.message
             ));
-            if let Some(h) = &c.hint {
+            // The same hint for several checks in a row (missing functions): once, at the end.
+            let next_hint = r.checks.get(i + 1).and_then(|n| n.hint.as_deref());
+            if let Some(h) = c.hint.as_deref().filter(|h| next_hint != Some(*h)) {
                 s.push_str(&format!("      {}: {h}\n", printer.paint("hint", "36")));
             }
         }

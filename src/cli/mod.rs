@@ -6,6 +6,7 @@ pub mod completions;
 pub mod doctor;
 pub mod lifecycle;
 pub mod planfile;
+pub mod reference;
 pub mod rest;
 pub mod schema;
 pub mod validate;
@@ -310,8 +311,10 @@ fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
     let code = match rt.block_on(f) {
         Ok(code) => code,
         Err(fail) => {
+            // After Ctrl-C the interruption report (what was and was not applied) was
+            // printed instead.
             if let Some(m) = &fail.message {
-                if !fail.json_reported {
+                if !fail.json_reported && !crate::cancel::honoured() {
                     printer.error(m, fail.hint.as_deref());
                 }
             }
