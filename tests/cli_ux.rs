@@ -589,7 +589,10 @@ async fn a_terminal_run_shows_the_progress_bar_and_colour_unless_no_color() {
 
     // CI=true on a terminal (e.g. `docker run -t` in a pipeline): plain step lines
     let p = pty();
-    let mut c = cmd(&em.endpoint(), &["destroy", &spec("specs/todo.yaml"), "--yes"]);
+    let mut c = cmd(
+        &em.endpoint(),
+        &["destroy", &spec("specs/todo.yaml"), "--yes"],
+    );
     c.env("TERM", "xterm-256color")
         .env("CI", "true")
         .stdout(Stdio::piped())
@@ -1065,4 +1068,76 @@ fn completions_and_the_man_page_come_from_the_clap_definitions() {
         let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
         assert!(text.contains(".TH"), "{page}");
     }
+}
+
+// ------------------------------------------------------------------ profiles through aws-config
+
+/// gwctl with only `AWS_CONFIG_FILE` (no credentials or region in the environment).
+fn with_profile_file(endpoint: &str, config: &str, args: &[&str]) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config"), config).unwrap();
+    let mut c = cmd(endpoint, args);
+    c.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_REGION")
+        .env("HOME", dir.path())
+        .env("AWS_CONFIG_FILE", dir.path().join("config"));
+    (c.output().unwrap(), dir)
+}
+
+#[tokio::test]
+async fn an_assume_role_profile_is_resolved_through_aws_config() {
+    let em = support::emulator().await;
+    // The only credentials are the source profile's: gwctl works only if it assumed the
+    // role through STS (the emulator's, via AWS_ENDPOINT_URL).
+    let config =
+        "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n\n\
+                  [profile deployer]\nrole_arn = arn:aws:iam::123456789012:role/deployer\n\
+                  source_profile = base\nregion = us-east-1\n";
+    let (o, _dir) = with_profile_file(
+        &em.endpoint(),
+        config,
+        &["--profile", "deployer", "doctor", "--output", "json"],
+    );
+    let d: DoctorDoc = doc(&code(&o, 0).0);
+    assert_eq!(
+        d.region.as_deref(),
+        Some("us-east-1"),
+        "the profile's region"
+    );
+    let cred = d.checks.iter().find(|c| c.name == "credentials").unwrap();
+    assert_eq!(
+        (cred.status.as_str(), cred.message.as_str()),
+        ("ok", "found (profile `deployer`)")
+    );
+    assert_eq!(
+        d.cloudwatch_role_arn.as_deref(),
+        Some(support::CLOUDWATCH_ROLE),
+        "a call was made with the assumed role"
+    );
+    no_secret(&String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn an_sso_profile_without_a_login_says_to_log_in() {
+    let config = "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\n\
+                  sso_role_name = Deployer\nregion = us-east-1\n\n\
+                  [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n\
+                  sso_region = us-east-1\n";
+    let (o, _dir) = with_profile_file(
+        "http://127.0.0.1:9",
+        config,
+        &["--profile", "sso", "plan", &spec("specs/todo.yaml")],
+    );
+    let (out, err) = code(&o, 1);
+    assert_eq!(out, "");
+    assert!(
+        err.contains("error: could not load AWS credentials:") && err.contains("SSO token"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint:") && err.contains("aws sso login --profile"),
+        "{err}"
+    );
 }
