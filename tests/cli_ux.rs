@@ -625,6 +625,22 @@ async fn a_terminal_run_shows_the_progress_bar_and_colour_unless_no_color() {
         assert_eq!(o.status.code(), Some(1));
         term.join().unwrap()
     };
+    // a plan to a pipe or a file has no colour, even when stderr is a terminal
+    let p = pty();
+    let mut c = cmd(&em.endpoint(), &["plan", &spec("specs/todo.yaml")]);
+    c.env("TERM", "xterm-256color")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(p.slave.try_clone().unwrap()));
+    let child = c.spawn().unwrap();
+    drop(c);
+    drop(p.slave);
+    let term = read_terminal(p.master);
+    let o = child.wait_with_output().unwrap();
+    term.join().unwrap();
+    let (out, _) = code(&o, 0);
+    assert!(out.contains("+ rest_api todo-api"), "{out}");
+    assert!(!has_sgr(&out), "{out:?}");
+
     let coloured = run(false);
     assert!(has_sgr(&coloured), "{coloured:?}");
     let plain = run(true);
