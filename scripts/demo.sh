@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Try gwctl for real with no AWS account: start a local AWS emulator (moto), create the five
-# Lambda functions specs/todo.yaml uses, run `gwctl apply specs/todo.yaml`, run it again to
-# show that nothing changes the second time, and stop the emulator this script started.
+# Lambda functions specs/todo.yaml uses, let `gwctl doctor` check the account and set API
+# Gateway's CloudWatch Logs role (a fresh account has none, and stages with logging need it),
+# run `gwctl apply specs/todo.yaml`, run it again to show that nothing changes the second
+# time, and stop the emulator this script started.
 #
 # Usage: scripts/demo.sh [SPEC]        (default: specs/todo.yaml)
 set -euo pipefail
@@ -55,6 +57,7 @@ for ref in (doc.get("functions") or {}).values():
 names = sorted(n for n in names if n)
 iam = boto3.client("iam")
 role = iam.create_role(RoleName="gwctl-demo", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+iam.create_role(RoleName="gwctl-demo-apigw-cloudwatch", AssumeRolePolicyDocument="{}")
 buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w") as z:
     z.writestr("index.py", "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ok'}\n")
@@ -68,6 +71,13 @@ PY
 cargo build --quiet --bin gwctl
 gwctl="$root/target/debug/gwctl"
 
+echo >&2
+echo "\$ gwctl doctor $spec     # a fresh account: no CloudWatch Logs role yet" >&2
+"$gwctl" doctor "$spec" || true
+role="arn:aws:iam::123456789012:role/gwctl-demo-apigw-cloudwatch"
+echo >&2
+echo "\$ gwctl doctor --fix-logging-role $role" >&2
+"$gwctl" doctor --fix-logging-role "$role"
 echo >&2
 echo "\$ gwctl apply $spec --yes" >&2
 "$gwctl" apply "$spec" --yes

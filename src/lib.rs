@@ -8,6 +8,7 @@
 //! - [`cli`] / [`output`]: argument parsing, commands, human and JSON rendering.
 
 pub mod aws;
+pub mod cancel;
 pub mod cli;
 pub mod exit;
 pub mod output;

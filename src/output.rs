@@ -23,18 +23,25 @@ pub struct Printer {
     pub color: bool,
     /// stderr is a terminal (progress bars, prompts).
     pub stderr_tty: bool,
+    /// Colour in the data on stdout: with `--color auto` only when stdout is a terminal too,
+    /// so `gwctl plan > plan.txt` writes no escape codes ([`Printer::data`] removes them).
+    pub data_color: bool,
 }
 
 impl Printer {
     pub fn new(g: &GlobalArgs) -> Printer {
         let stderr_tty = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let term_ok = !no_color && std::env::var("TERM").as_deref() != Ok("dumb");
         let color = match g.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                stderr_tty && !no_color && std::env::var("TERM").as_deref() != Ok("dumb")
-            }
+            ColorChoice::Auto => stderr_tty && term_ok,
+        };
+        let data_color = match g.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::io::stdout().is_terminal() && term_ok,
         };
         Printer {
             format: g.output,
@@ -42,6 +49,7 @@ impl Printer {
             verbose: g.verbose,
             color,
             stderr_tty,
+            data_color,
         }
     }
 
@@ -51,6 +59,13 @@ impl Printer {
 
     /// Data on stdout. A closed pipe (`gwctl plan | head`) ends the process quietly.
     pub fn data(&self, text: &str) {
+        let stripped;
+        let text = if self.color && !self.data_color {
+            stripped = strip_sgr(text);
+            stripped.as_str()
+        } else {
+            text
+        };
         let mut out = std::io::stdout().lock();
         let r = out.write_all(text.as_bytes()).and_then(|_| {
             if !text.ends_with('\n') && !text.is_empty() {
@@ -104,6 +119,28 @@ impl Printer {
             text.to_string()
         }
     }
+}
+
+/// `text` without ANSI SGR sequences (`ESC [ digits;... m`).
+pub fn strip_sgr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("\x1b[") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let n = after
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b';')
+            .count();
+        if after.as_bytes().get(n) == Some(&b'm') {
+            rest = &after[n + 1..];
+        } else {
+            out.push_str("\x1b[");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The plan as text (what `plan` prints and `apply` shows before changing anything).
@@ -388,7 +425,9 @@ impl Progress {
                 total,
             };
         }
-        if p.stderr_tty {
+        // --verbose prints a line per AWS call: plain step lines read better around them.
+        // CI logs (`CI` set, even with a terminal) get plain lines too.
+        if p.stderr_tty && !p.verbose && !running_in_ci() {
             let bar = indicatif::ProgressBar::with_draw_target(
                 Some(total as u64),
                 indicatif::ProgressDrawTarget::stderr(),
@@ -433,6 +472,12 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// `CI` is set to something other than `false` / `0` (GitHub Actions, GitLab CI, and most
+/// others set `CI=true`).
+pub fn running_in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 /// A short label for an op, for progress lines.
@@ -482,4 +527,20 @@ pub fn op_label(op: &crate::plan::Op) -> String {
         Usage(u) => u.target(),
     };
     format!("{} {what}", op.aws_name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_sgr;
+
+    #[test]
+    fn colour_codes_are_removed_and_nothing_else() {
+        assert_eq!(
+            strip_sgr("\x1b[32m+\x1b[0m method GET /x"),
+            "+ method GET /x"
+        );
+        assert_eq!(strip_sgr("\x1b[1;31merror\x1b[0m: a"), "error: a");
+        assert_eq!(strip_sgr("plain ±"), "plain ±");
+        assert_eq!(strip_sgr("\x1b[2K kept"), "\x1b[2K kept");
+    }
 }

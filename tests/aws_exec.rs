@@ -128,7 +128,11 @@ async fn add_permission_sends_unqualified_function_qualifier_and_filled_ids() {
         log.lock().unwrap().push(i.clone());
         AddPermissionOutput::builder().statement("{}").build()
     });
-    let c = clients(RuleMode::Sequential, &[], &[&rule]);
+    // the policy is read first (no policy yet: 404), then the statement is added
+    let no_policy = mock!(LambdaClient::get_policy)
+        .match_requests(|r| r.function_name() == Some(FN_ARN) && r.qualifier() == Some("live"))
+        .then_http_response(|| error(404, "ResourceNotFoundException"));
+    let c = clients(RuleMode::Sequential, &[], &[&no_policy, &rule]);
     let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
     let op = Op::AddPermission {
         function: format!("{FN_ARN}:live"),
@@ -241,8 +245,10 @@ async fn run_learns_ids_and_fills_placeholders_in_order() {
                     == Some("arn:aws:execute-api:us-east-1:123456789012:new1/authorizers/au9")
         })
         .then_http_response(|| json(201, r#"{"Statement":"{}"}"#));
+    let no_policy = mock!(LambdaClient::get_policy)
+        .then_http_response(|| error(404, "ResourceNotFoundException"));
     let refs: Vec<&Rule> = rules.iter().collect();
-    let c = clients(RuleMode::Sequential, &refs, &[&perm]);
+    let c = clients(RuleMode::Sequential, &refs, &[&no_policy, &perm]);
 
     let ops = vec![
         Op::CreateRestApi {
@@ -592,7 +598,9 @@ async fn add_permission_conflict_is_done_only_when_the_statement_matches() {
     let policy = mock!(LambdaClient::get_policy)
         .match_requests(|r| r.function_name() == Some(FN_ARN) && r.qualifier().is_none())
         .then_http_response(move || json(200, &body));
-    let c = clients(RuleMode::Sequential, &[], &[&conflict, &policy]);
+    let absent = mock!(LambdaClient::get_policy)
+        .then_http_response(|| error(404, "ResourceNotFoundException"));
+    let c = clients(RuleMode::Sequential, &[], &[&absent, &conflict, &policy]);
     let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
     assert_eq!(ex.apply_one(&op).await.unwrap(), OpOutcome::AlreadyPresent);
 
@@ -604,7 +612,9 @@ async fn add_permission_conflict_is_done_only_when_the_statement_matches() {
         "arn:aws:execute-api:us-east-1:123456789012:other/*",
     );
     let policy = mock!(LambdaClient::get_policy).then_http_response(move || json(200, &body));
-    let c = clients(RuleMode::Sequential, &[], &[&conflict, &policy]);
+    let absent = mock!(LambdaClient::get_policy)
+        .then_http_response(|| error(404, "ResourceNotFoundException"));
+    let c = clients(RuleMode::Sequential, &[], &[&absent, &conflict, &policy]);
     let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
     let err = ex.apply_one(&op).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Conflict);
@@ -618,11 +628,36 @@ async fn add_permission_conflict_is_done_only_when_the_statement_matches() {
         .then_http_response(|| error(409, "ResourceConflictException"));
     let body = policy_with("someone-else", source);
     let policy = mock!(LambdaClient::get_policy).then_http_response(move || json(200, &body));
-    let c = clients(RuleMode::Sequential, &[], &[&conflict, &policy]);
+    let absent = mock!(LambdaClient::get_policy)
+        .then_http_response(|| error(404, "ResourceNotFoundException"));
+    let c = clients(RuleMode::Sequential, &[], &[&absent, &conflict, &policy]);
     let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
     let err = ex.apply_one(&op).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Conflict);
     assert_eq!(err.message, "canned error");
+}
+
+/// Look before adding: a statement already granting the same is not added again, whether
+/// a concurrent run or an earlier attempt with a lost answer put it there. (AWS would refuse
+/// the duplicate; emulators accept it; gwctl relies on neither.)
+#[tokio::test]
+async fn add_permission_is_not_sent_when_the_statement_is_already_there() {
+    let source = "arn:aws:execute-api:us-east-1:123456789012:a1/*";
+    let body = policy_with("gwctl-a1-todo-list", source);
+    let policy = mock!(LambdaClient::get_policy).then_http_response(move || json(200, &body));
+    let add = mock!(LambdaClient::add_permission)
+        .then_http_response(|| json(201, r#"{"Statement":"{}"}"#));
+    let c = clients(RuleMode::MatchAny, &[], &[&policy, &add]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+    let op = Op::AddPermission {
+        function: FN_ARN.into(),
+        function_key: "list".into(),
+        statement_id: "gwctl-{api_id}-todo-list".into(),
+        source_arn: "arn:aws:execute-api:us-east-1:123456789012:{api_id}/*".into(),
+    };
+    assert_eq!(ex.apply_one(&op).await.unwrap(), OpOutcome::AlreadyPresent);
+    assert_eq!(add.num_calls(), 0, "no add-permission sent");
+    assert_eq!(policy.num_calls(), 1);
 }
 
 /// Empty templates are never written (API Gateway would store them as null).
@@ -981,13 +1016,17 @@ async fn emulator_write_then_read_back_gives_the_same_configuration() {
     let api_id = report.api_id.clone().unwrap();
     let deployment_id = report.deployment_id.clone().unwrap();
 
-    // One call per op, nothing hidden.
-    assert_eq!(c.calls.len(), ops.len());
+    // One write per op, nothing hidden; an added permission reads the policy first.
+    let adds = ops
+        .iter()
+        .filter(|o| matches!(o, Op::AddPermission { .. }))
+        .count();
+    assert_eq!(c.calls.len(), ops.len() + adds);
     assert_eq!(c.calls.writes(), ops.len());
 
     let observed = read_rest_api(&c, &api_id).await.expect("read back");
     // The whole API in six reads (every list fits in one page).
-    let reads: Vec<String> = c.calls.snapshot()[ops.len()..]
+    let reads: Vec<String> = c.calls.snapshot()[ops.len() + adds..]
         .iter()
         .map(|r| r.operation.clone())
         .collect();

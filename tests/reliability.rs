@@ -96,10 +96,30 @@ async fn inventory(em: &Emulator, name: &str) -> (usize, Vec<String>, usize, Vec
 async fn sigkill_at_any_point_then_apply_converges_without_duplicates() {
     let em = support::emulator().await;
     let spec = repo("specs/todo.yaml");
+    // Calibrate on this machine: how long does a whole first apply take? Its writes
+    // happen before the final two-second settle wait (see docs/design.md).
+    em.create_functions(TODO_FUNCTIONS).await;
+    let t0 = std::time::Instant::now();
+    let o = command(&em, &["apply", spec.to_str().unwrap(), "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let whole = t0.elapsed().as_millis() as u64;
+    let work = whole.saturating_sub(2000).max(300);
     // Kill points spread over the whole run: start-up and reads, early and late writes,
-    // the deployment, and the post-create settle wait.
+    // the deployment, and the settle wait.
+    let mut delays: Vec<u64> = [5u64, 20, 35, 50, 65, 80, 95]
+        .iter()
+        .map(|pct| work * pct / 100)
+        .collect();
+    delays.push(work + 500);
     let mut interrupted_mid_write = 0;
-    for delay_ms in [20u64, 60, 120, 200, 300, 450, 700, 1200] {
+    for delay_ms in delays {
         em.reset();
         em.create_functions(TODO_FUNCTIONS).await;
         let mut child = command(&em, &["apply", spec.to_str().unwrap(), "--yes"])

@@ -177,6 +177,19 @@ impl<'c> Executor<'c> {
         let total = ops.len();
         let mut outcomes = Vec::with_capacity(total);
         for (index, op) in ops.iter().enumerate() {
+            // Ctrl-C: the call in flight finished; start no other (see crate::cancel).
+            if crate::cancel::requested() {
+                return Err(ExecFailure {
+                    completed: (0..index).collect(),
+                    failed: index,
+                    total,
+                    op: op.aws_name(),
+                    outcomes,
+                    api_id: self.api_id.clone(),
+                    deployment_id: self.deployment_id.clone(),
+                    error: crate::cancel::interrupted_error(op.aws_name()),
+                });
+            }
             on_event(ExecEvent::Started { index, total, op });
             let start = Instant::now();
             match self.apply_one(op).await {
@@ -627,6 +640,23 @@ impl<'c> Executor<'c> {
                 let sid = self.fill(name, statement_id)?;
                 let source = self.fill(name, source_arn)?;
                 let (base, qualifier) = split_function_arn(function);
+                // Look before adding: another run, or an earlier attempt whose answer was
+                // lost, may have added it already. AWS would refuse a duplicate, but
+                // emulators accept it, and gwctl never relies on the service refusing.
+                let grants = |s: &crate::state::PolicyStatement| {
+                    s.sid == sid
+                        && s.effect == "Allow"
+                        && s.action == INVOKE_ACTION
+                        && s.principal_service.as_deref() == Some(APIGATEWAY_PRINCIPAL)
+                        && s.source_arn.as_deref() == Some(source.as_str())
+                };
+                if get_policy(self.clients, &base, qualifier.as_deref())
+                    .await?
+                    .iter()
+                    .any(grants)
+                {
+                    return Ok(OpOutcome::AlreadyPresent);
+                }
                 let res = self
                     .clients
                     .lambda

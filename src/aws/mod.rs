@@ -1,12 +1,14 @@
 //! Every AWS SDK call lives in this module tree: configuration, reads into [`crate::state`],
 //! the executor that runs a plan, and error classification.
 
+pub mod account;
 pub mod config;
 pub mod error;
 pub mod exec;
 pub mod interceptors;
 pub mod read;
 pub mod read_usage;
+pub mod trace;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -52,6 +54,7 @@ pub struct CallLog(pub Arc<Mutex<Vec<CallRecord>>>);
 
 impl CallLog {
     pub fn push(&self, r: CallRecord) {
+        trace::notify(&r);
         self.0.lock().expect("call log poisoned").push(r);
     }
     pub fn snapshot(&self) -> Vec<CallRecord> {

@@ -200,6 +200,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         return Ok(crate::exit::OK);
     }
 
+    super::doctor::require_logging_role(&clients, &prep.plan.ops, printer).await?;
     if saved.is_none() {
         confirm(args, printer)?;
     }
@@ -236,7 +237,8 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             Ok(crate::exit::OK)
         }
         Err(fail) => {
-            let failed_op = ops.get(fail.failed).map(op_label);
+            let interrupted = crate::cancel::is_interruption(&fail.error);
+            let failed_op = ops.get(fail.failed).filter(|_| !interrupted).map(op_label);
             let err = ErrorDoc {
                 message: fail.error.to_string(),
                 failed_call: failed_op.clone(),
@@ -247,7 +249,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             report(
                 printer,
                 &prep,
-                "failed",
+                if interrupted { "interrupted" } else { "failed" },
                 api_id,
                 Vec::new(),
                 &clients,
@@ -256,6 +258,10 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
                 notes,
                 Vec::new(),
             );
+            if interrupted {
+                // run_ops listed what was and was not applied; block_on exits 130.
+                return Err(Failure::reported());
+            }
             Err(Failure::msg(
                 format!(
                     "{} failed: {}; {} of {} calls were applied, {} were not",
@@ -295,7 +301,8 @@ async fn execute_converging(
     ),
     Failure,
 > {
-    for _ in 0..3 {
+    let mut target = target.clone();
+    for _ in 0..4 {
         let ops = prep.plan.ops.clone();
         let creates = matches!(ops.first(), Some(crate::plan::Op::CreateRestApi { .. }));
         let run_started = Instant::now();
@@ -304,6 +311,27 @@ async fn execute_converging(
             Ok(r) => r.api_id.clone(),
             Err(f) => f.api_id.clone(),
         };
+        // A conflict means the account changed under this run (another run, a console
+        // edit): plan again from what is there now instead of failing half-way.
+        if let (Err(f), Some(id)) = (&result, &ours) {
+            if f.error.kind == crate::aws::error::ErrorKind::Conflict && !creates {
+                printer.warn(&format!(
+                    "the api changed while applying ({}: {}); planning again",
+                    f.op, f.error.message
+                ));
+                target.api_id = Some(id.clone());
+                prep = prepare(clients, prep.spec.clone(), &target, printer).await?;
+                if prep.plan.is_empty() {
+                    let report = crate::aws::exec::ExecReport {
+                        api_id: Some(id.clone()),
+                        deployment_id: None,
+                        outcomes: Vec::new(),
+                    };
+                    return Ok((prep, Ok(report)));
+                }
+                continue;
+            }
+        }
         let (true, Some(ours)) = (creates, ours) else {
             return Ok((prep, result));
         };
@@ -354,6 +382,7 @@ async fn execute_converging(
             api_id: Some(winner.clone()),
             ..target.clone()
         };
+        target = retarget.clone();
         let mut remaining = usize::MAX;
         let mut stalled = 0;
         loop {
@@ -383,7 +412,7 @@ async fn execute_converging(
         ));
     }
     Err(Failure::msg(
-        "gave up converging on one api after three concurrent creations".into(),
+        "gave up converging: the api kept changing under this run".into(),
         Some("run `gwctl apply` again when the other runs have finished".into()),
     ))
 }
@@ -404,9 +433,39 @@ pub(super) async fn run_ops(
         ExecEvent::Started { index, op, .. } => progress.start(index, &op_label(op)),
         ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
     };
+    crate::cancel::set_phase(crate::cancel::Phase::Executing);
     let result = exec.run(ops, &mut on_event).await;
+    crate::cancel::set_phase(crate::cancel::Phase::Done);
     progress.done();
+    if let Err(f) = &result {
+        if crate::cancel::is_interruption(&f.error) {
+            report_interruption(printer, ops, f.completed.len());
+        }
+    }
     result
+}
+
+/// After Ctrl-C: what was applied and what was not (stderr, also in JSON mode).
+fn report_interruption(printer: &Printer, ops: &[crate::plan::Op], applied: usize) {
+    let mut s = format!(
+        "interrupted: {applied} of {} calls were applied, {} were not",
+        ops.len(),
+        ops.len() - applied
+    );
+    const SHOWN: usize = 20;
+    let (done, left) = ops.split_at(applied.min(ops.len()));
+    for (mark, group) in [("applied    ", done), ("not applied", left)] {
+        for op in group.iter().take(SHOWN) {
+            s.push_str(&format!("\n  {mark}  {}", op_label(op)));
+        }
+        if group.len() > SHOWN {
+            s.push_str(&format!("\n  {mark}  ... and {} more", group.len() - SHOWN));
+        }
+    }
+    printer.error(
+        &s,
+        Some("run the same command again: gwctl continues from what exists"),
+    );
 }
 
 /// Ask on a terminal unless `--yes`; in CI (no terminal) proceed unless

@@ -200,6 +200,7 @@ pub async fn deploy(args: &DeployArgs, g: &GlobalArgs, printer: &Printer) -> Res
     }
     let mut deployment_id = None;
     if !plan.is_empty() {
+        super::doctor::require_logging_role(&clients, &plan.ops, printer).await?;
         let rep = run_ops(&clients, Some(&loc.api), &plan.ops, printer)
             .await
             .map_err(|f| {

@@ -2,14 +2,18 @@
 //! returns an exit code from [`crate::exit`].
 
 pub mod apply;
+pub mod completions;
+pub mod doctor;
 pub mod lifecycle;
 pub mod planfile;
+pub mod reference;
 pub mod rest;
+pub mod schema;
 pub mod validate;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -100,6 +104,26 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl show specs/todo.yaml\n  gwctl show --api todo-api --output json"
     )]
     Show(ShowArgs),
+    /// Check region, credentials, a spec's functions and the account's CloudWatch Logs role
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl doctor\n  gwctl doctor specs/todo.yaml\n  gwctl doctor --fix-logging-role arn:aws:iam::123456789012:role/apigw-cloudwatch\n\nEach problem comes with what to set or run. Stages that log to CloudWatch (`logging`, \n`data_trace`, an `access_log` to a log group) need API Gateway's account-level CloudWatch \nLogs role; --fix-logging-role sets it only when none is set, never replaces another role, \nand gwctl never resets it (not on destroy either). Exit 1 when a check fails."
+    )]
+    Doctor(doctor::DoctorArgs),
+    /// Print the JSON Schema of the spec language (editor completion and checks)
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl schema > gwctl.schema.json\n\nThen start a spec with `# yaml-language-server: $schema=./gwctl.schema.json` (docs/editors.md)."
+    )]
+    Schema(schema::SchemaArgs),
+    /// Print shell completions for bash, zsh or fish
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl completions bash > ~/.local/share/bash-completion/completions/gwctl\n  gwctl completions zsh > \"${fpath[1]}/_gwctl\"\n  gwctl completions fish > ~/.config/fish/completions/gwctl.fish"
+    )]
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), or write one page per verb to a directory
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl man | man -l -\n  gwctl man --dir /usr/local/share/man/man1"
+    )]
+    Man(completions::ManArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -257,15 +281,26 @@ pub async fn connect(g: &GlobalArgs) -> Result<crate::aws::Clients, Failure> {
         endpoint_url: g.endpoint_url.clone(),
         ..Default::default()
     };
-    crate::aws::config::connect(&opts)
+    // Resolve the credentials once up front: a missing region or credentials is reported
+    // with what to set, before any call (the message and its `hint:` line apart).
+    let config_failure = |e: crate::aws::config::ConfigError| {
+        let (message, hint) = doctor::split_hint(&e.to_string());
+        Failure::msg(message, hint)
+    };
+    let sdk = crate::aws::config::load_sdk_config(&opts)
         .await
-        .map_err(|e| Failure::msg(e.to_string(), None))
+        .map_err(config_failure)?;
+    crate::aws::config::check_credentials(&sdk)
+        .await
+        .map_err(config_failure)?;
+    crate::aws::config::clients_from(&sdk, &opts).map_err(config_failure)
 }
 
 fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
     printer: &crate::output::Printer,
     f: F,
 ) -> i32 {
+    crate::cancel::install();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -276,16 +311,23 @@ fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
             return crate::exit::ERROR;
         }
     };
-    match rt.block_on(f) {
+    let code = match rt.block_on(f) {
         Ok(code) => code,
         Err(fail) => {
+            // After Ctrl-C the interruption report (what was and was not applied) was
+            // printed instead.
             if let Some(m) = &fail.message {
-                if !fail.json_reported {
+                if !fail.json_reported && !crate::cancel::honoured() {
                     printer.error(m, fail.hint.as_deref());
                 }
             }
             fail.code
         }
+    };
+    if crate::cancel::honoured() {
+        crate::exit::INTERRUPTED
+    } else {
+        code
     }
 }
 
@@ -296,9 +338,32 @@ pub struct ValidateArgs {
     pub specs: Vec<PathBuf>,
 }
 
+/// The clap command: [`Cli`] with the EXIT STATUS section added to every verb's help. Used
+/// to parse arguments, and to generate completions, the man page and docs/cli.md.
+pub fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, |s| {
+            let text = match s.get_after_help() {
+                Some(h) => format!("{h}\n\n{}", crate::exit::HELP),
+                None => crate::exit::HELP.to_string(),
+            };
+            s.after_help(text)
+        });
+    }
+    cmd
+}
+
 /// Parse arguments and run the verb; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -310,6 +375,11 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    if cli.global.verbose && !cli.global.quiet {
+        // --verbose: each AWS call on stderr as it completes (see crate::aws::trace).
+        let printer = crate::output::Printer::new(&cli.global);
+        crate::aws::trace::observe(move |r| printer.debug(&crate::aws::trace::line(r)));
+    }
     match &cli.command {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Plan(args) => {
@@ -332,5 +402,12 @@ pub fn main() -> i32 {
             let printer = crate::output::Printer::new(&cli.global);
             block_on(&printer, lifecycle::show(args, &cli.global, &printer))
         }
+        Command::Doctor(args) => {
+            let printer = crate::output::Printer::new(&cli.global);
+            block_on(&printer, doctor::run(args, &cli.global, &printer))
+        }
+        Command::Schema(args) => schema::run(args, &crate::output::Printer::new(&cli.global)),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args, &crate::output::Printer::new(&cli.global)),
     }
 }

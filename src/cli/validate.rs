@@ -6,7 +6,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ColorChoice, GlobalArgs, OutputFormat, ValidateArgs};
 use crate::spec::{self, Diagnostic, LoadOptions, Loaded};
@@ -14,22 +14,26 @@ use crate::spec::{self, Diagnostic, LoadOptions, Loaded};
 /// Version of the JSON document printed by `validate --output json`.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Report {
     pub schema_version: u32,
     pub files: Vec<FileReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FileReport {
     pub file: String,
     pub ok: bool,
     pub diagnostics: Vec<DiagnosticJson>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DiagnosticJson {
-    pub severity: &'static str,
+    /// `error` or `warning`.
+    pub severity: String,
     pub file: String,
     /// 1-based; `null` when the problem has no position.
     pub line: Option<u32>,
@@ -41,7 +45,7 @@ pub struct DiagnosticJson {
 impl From<&Diagnostic> for DiagnosticJson {
     fn from(d: &Diagnostic) -> Self {
         DiagnosticJson {
-            severity: d.severity.as_str(),
+            severity: d.severity.as_str().to_string(),
             file: d.file.display().to_string(),
             line: (d.line > 0).then_some(d.line),
             col: (d.line > 0).then_some(d.col),

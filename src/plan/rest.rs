@@ -205,6 +205,25 @@ pub fn plan(
     for perm in &desired.permissions {
         let existing = policies.get(&perm.function).cloned().unwrap_or_default();
         let resolved = api_id.and_then(|id| perm.resolve(id, &authorizer_ids));
+        if let Some((sid, _)) = &resolved {
+            // The same statement id twice can only come from a service that accepted a
+            // duplicate (emulators do; AWS refuses): remove the extras.
+            let copies = existing.iter().filter(|s| s.sid == *sid).count();
+            for _ in 1..copies {
+                p.push(
+                    Change::new(
+                        Action::Delete,
+                        "permission",
+                        &format!("{} ({sid}, duplicate)", perm.function_key),
+                    ),
+                    Op::RemovePermission {
+                        function: perm.function.clone(),
+                        function_key: perm.function_key.clone(),
+                        statement_id: sid.clone(),
+                    },
+                );
+            }
+        }
         match resolved {
             Some((sid, source)) => match existing.iter().find(|s| s.sid == sid) {
                 Some(st) if statement_matches(st, &perm.function, &source) => {}

@@ -12,6 +12,7 @@ pub mod diag;
 pub mod model;
 mod read;
 mod route;
+pub mod schema;
 pub mod suggest;
 pub mod yaml;
 

@@ -702,7 +702,7 @@ pub(crate) fn is_stage_name(s: &str) -> bool {
 
 // ---------------------------------------------------------------- the spec
 
-const TOP_KEYS: &[&str] = &[
+pub(crate) const TOP_KEYS: &[&str] = &[
     "version",
     "api",
     "functions",
@@ -714,6 +714,28 @@ const TOP_KEYS: &[&str] = &[
     "api_keys",
     "usage_plans",
 ];
+
+/// Keys of `functions.NAME` when written as a mapping.
+pub(crate) const FUNCTION_KEYS: &[&str] = &["name", "arn", "alias"];
+pub(crate) const THROTTLE_KEYS: &[&str] = &["rate", "burst"];
+pub(crate) const ACCESS_LOG_KEYS: &[&str] = &["destination", "format"];
+pub(crate) const API_KEY_KEYS: &[&str] = &["description", "enabled", "value_from_env", "id"];
+pub(crate) const USAGE_PLAN_KEYS: &[&str] = &[
+    "description",
+    "throttle",
+    "quota",
+    "stages",
+    "keys",
+    "method_throttle",
+];
+pub(crate) const QUOTA_KEYS: &[&str] = &["limit", "period", "offset"];
+/// Values of the fixed-choice keys (matched case-insensitively).
+pub(crate) const API_KINDS: &[&str] = &["rest", "http"];
+pub(crate) const ENDPOINT_TYPES: &[&str] = &["REGIONAL", "EDGE", "PRIVATE"];
+pub(crate) const PAYLOAD_FORMAT_VERSIONS: &[&str] = &["2.0", "1.0"];
+pub(crate) const API_KEY_SOURCES: &[&str] = &["HEADER", "AUTHORIZER"];
+pub(crate) const LOG_LEVELS: &[&str] = &["OFF", "ERROR", "INFO"];
+pub(crate) const QUOTA_PERIODS: &[&str] = &["DAY", "WEEK", "MONTH"];
 
 /// Read a whole spec. Returns a model even when there were errors (parts that could not be
 /// read are left out) so whole-spec checks can still run; the caller decides what to expose.
@@ -858,7 +880,7 @@ impl<'n> MapReader<'n> {
 
 // ---------------------------------------------------------------- api
 
-const API_KEYS: &[&str] = &[
+pub(crate) const API_KEYS: &[&str] = &[
     "name",
     "kind",
     "description",
@@ -873,7 +895,7 @@ const API_KEYS: &[&str] = &[
 fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
     let mut m = MapReader::open(cx, n, "`api`", API_KEYS)?;
     let kind = match m.get("kind") {
-        Some(k) => match choice(cx, k, "kind", &["rest", "http"]) {
+        Some(k) => match choice(cx, k, "kind", API_KINDS) {
             Some("http") => ApiKind::Http,
             _ => ApiKind::Rest,
         },
@@ -889,7 +911,7 @@ fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
     }
     let description = m.opt_text(cx, "description").map(|t| t.value);
     let endpoint = match m.only(cx, "endpoint", ApiKind::Rest) {
-        Some(e) => match choice(cx, e, "endpoint", &["REGIONAL", "EDGE", "PRIVATE"]) {
+        Some(e) => match choice(cx, e, "endpoint", ENDPOINT_TYPES) {
             Some("EDGE") => EndpointType::Edge,
             Some("PRIVATE") => EndpointType::Private,
             _ => EndpointType::Regional,
@@ -938,11 +960,11 @@ fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
         .unwrap_or(false);
     let payload_format_version = m
         .only(cx, "payload_format_version", ApiKind::Http)
-        .and_then(|v| choice(cx, v, "payload_format_version", &["2.0", "1.0"]))
+        .and_then(|v| choice(cx, v, "payload_format_version", PAYLOAD_FORMAT_VERSIONS))
         .map(str::to_string);
     let api_key_source = m
         .only(cx, "api_key_source", ApiKind::Rest)
-        .and_then(|v| choice(cx, v, "api_key_source", &["HEADER", "AUTHORIZER"]))
+        .and_then(|v| choice(cx, v, "api_key_source", API_KEY_SOURCES))
         .map(str::to_string);
     m.finish(cx);
     Some(ApiDef {
@@ -984,7 +1006,7 @@ const FUNCTION_HINT: &str = "write a function name (`todo-create`), a name with 
 fn read_function(cx: &mut Cx, key: At<String>, v: &Node) -> Option<FunctionDef> {
     if let Value::Map(_) = v.value {
         let what = format!("function `{}`", key.value);
-        let mut m = MapReader::open(cx, v, &what, &["name", "arn", "alias"])?;
+        let mut m = MapReader::open(cx, v, &what, FUNCTION_KEYS)?;
         let name = m.get("name");
         let arn = m.get("arn");
         let alias = m.get("alias").and_then(|a| nonempty(cx, a, "alias"));
@@ -1103,7 +1125,7 @@ fn split_function_ref(cx: &mut Cx, n: &Node, s: &str) -> Option<(String, Option<
 // ---------------------------------------------------------------- authorizers
 
 pub(crate) const AUTHORIZER_TYPES: &[&str] = &["token", "request", "cognito", "jwt"];
-const ALL_AUTHORIZER_KEYS: &[&str] = &[
+pub(crate) const ALL_AUTHORIZER_KEYS: &[&str] = &[
     "type",
     "function",
     "identity_source",
@@ -1306,7 +1328,7 @@ fn read_authorizer(cx: &mut Cx, name: &str, v: &Node, names: &Names) -> Option<A
             }
             let payload_format_version = m
                 .only(cx, "payload_format_version", ApiKind::Http)
-                .and_then(|p| choice(cx, p, "payload_format_version", &["2.0", "1.0"]))
+                .and_then(|p| choice(cx, p, "payload_format_version", PAYLOAD_FORMAT_VERSIONS))
                 .map(str::to_string);
             let simple_node = m.only(cx, "simple_responses", ApiKind::Http);
             let simple_responses = simple_node
@@ -1446,7 +1468,7 @@ fn read_authorizer(cx: &mut Cx, name: &str, v: &Node, names: &Names) -> Option<A
 
 // ---------------------------------------------------------------- cors
 
-const CORS_KEYS: &[&str] = &[
+pub(crate) const CORS_KEYS: &[&str] = &[
     "origins",
     "methods",
     "headers",
@@ -1622,7 +1644,7 @@ pub(crate) fn unknown_method(cx: &mut Cx, pos: Pos, m: &str) {
 // ---------------------------------------------------------------- throttle
 
 pub(crate) fn read_throttle(cx: &mut Cx, n: &Node, what: &str) -> Option<ThrottleDef> {
-    let mut m = MapReader::open(cx, n, what, &["rate", "burst"])?;
+    let mut m = MapReader::open(cx, n, what, THROTTLE_KEYS)?;
     let rate = m.req(cx, "rate").and_then(|r| nonneg_number(cx, r, "rate"));
     let burst = m
         .req(cx, "burst")
@@ -1636,7 +1658,7 @@ pub(crate) fn read_throttle(cx: &mut Cx, n: &Node, what: &str) -> Option<Throttl
 
 // ---------------------------------------------------------------- stages
 
-const STAGE_KEYS: &[&str] = &[
+pub(crate) const STAGE_KEYS: &[&str] = &[
     "description",
     "variables",
     "logging",
@@ -1723,7 +1745,7 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
     }
     let logging = m
         .only(cx, "logging", ApiKind::Rest)
-        .and_then(|l| choice(cx, l, "logging", &["OFF", "ERROR", "INFO"]))
+        .and_then(|l| choice(cx, l, "logging", LOG_LEVELS))
         .map(|l| match l {
             "INFO" => LogLevel::Info,
             "ERROR" => LogLevel::Error,
@@ -1759,7 +1781,7 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
 }
 
 fn read_access_log(cx: &mut Cx, n: &Node) -> Option<AccessLogDef> {
-    let mut m = MapReader::open(cx, n, "`access_log`", &["destination", "format"])?;
+    let mut m = MapReader::open(cx, n, "`access_log`", ACCESS_LOG_KEYS)?;
     let destination = m.req_text(cx, "destination");
     let destination = match destination {
         Some(d) if is_log_group_arn(&d.value) => Some(d),
@@ -1825,12 +1847,7 @@ fn read_api_keys(cx: &mut Cx, n: &Node) -> Vec<ApiKeyDef> {
     for (k, v) in es {
         let name = At::new(k.key_text(), k.pos);
         let what = format!("api key `{}`", name.value);
-        let Some(mut m) = MapReader::open(
-            cx,
-            v,
-            &what,
-            &["description", "enabled", "value_from_env", "id"],
-        ) else {
+        let Some(mut m) = MapReader::open(cx, v, &what, API_KEY_KEYS) else {
             continue;
         };
         if let Some(value) = m.take("value") {
@@ -1899,19 +1916,7 @@ fn read_usage_plans(
     for (k, v) in es {
         let name = At::new(k.key_text(), k.pos);
         let what = format!("usage plan `{}`", name.value);
-        let Some(mut m) = MapReader::open(
-            cx,
-            v,
-            &what,
-            &[
-                "description",
-                "throttle",
-                "quota",
-                "stages",
-                "keys",
-                "method_throttle",
-            ],
-        ) else {
+        let Some(mut m) = MapReader::open(cx, v, &what, USAGE_PLAN_KEYS) else {
             continue;
         };
         let description = m.opt_text(cx, "description").map(|t| t.value);
@@ -2005,13 +2010,13 @@ fn read_usage_plans(
 }
 
 fn read_quota(cx: &mut Cx, n: &Node) -> Option<QuotaDef> {
-    let mut m = MapReader::open(cx, n, "`quota`", &["limit", "period", "offset"])?;
+    let mut m = MapReader::open(cx, n, "`quota`", QUOTA_KEYS)?;
     let limit = m
         .req(cx, "limit")
         .and_then(|l| int_in(cx, l, "limit", 1, i32::MAX as i64));
     let period = m
         .req(cx, "period")
-        .and_then(|p| choice(cx, p, "period", &["DAY", "WEEK", "MONTH"]));
+        .and_then(|p| choice(cx, p, "period", QUOTA_PERIODS));
     let offset = match (m.get("offset"), period) {
         (Some(o), Some(p)) => {
             let max = match p {

@@ -10,7 +10,7 @@ use super::read::{
 use super::suggest::one_of;
 use super::yaml::{Node, Value};
 
-const ROUTE_KEYS: &[&str] = &[
+pub(crate) const ROUTE_KEYS: &[&str] = &[
     "path",
     "method",
     "function",
@@ -469,8 +469,9 @@ fn check_responses_match(
     }
 }
 
-const INTEGRATION_TYPES: &[&str] = &["lambda_proxy", "lambda", "http_proxy", "http", "mock"];
-const ALL_INTEGRATION_KEYS: &[&str] = &[
+pub(crate) const INTEGRATION_TYPES: &[&str] =
+    &["lambda_proxy", "lambda", "http_proxy", "http", "mock"];
+pub(crate) const ALL_INTEGRATION_KEYS: &[&str] = &[
     "type",
     "function",
     "uri",
@@ -484,6 +485,17 @@ const ALL_INTEGRATION_KEYS: &[&str] = &[
     "payload_format_version",
     "responses",
 ];
+
+pub(crate) const PASSTHROUGH_BEHAVIORS: &[&str] = &["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"];
+pub(crate) const CONTENT_HANDLINGS: &[&str] = &["CONVERT_TO_TEXT", "CONVERT_TO_BINARY"];
+pub(crate) const INTEGRATION_RESPONSE_KEYS: &[&str] = &[
+    "status",
+    "selection_pattern",
+    "templates",
+    "parameters",
+    "content_handling",
+];
+pub(crate) const METHOD_RESPONSE_KEYS: &[&str] = &["status", "models", "parameters"];
 
 fn read_integration(
     cx: &mut Cx,
@@ -655,25 +667,11 @@ fn read_integration(
         .unwrap_or_default();
     let passthrough_behavior = m
         .get("passthrough_behavior")
-        .and_then(|p| {
-            choice(
-                cx,
-                p,
-                "passthrough_behavior",
-                &["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"],
-            )
-        })
+        .and_then(|p| choice(cx, p, "passthrough_behavior", PASSTHROUGH_BEHAVIORS))
         .map(str::to_string);
     let content_handling = m
         .get("content_handling")
-        .and_then(|c| {
-            choice(
-                cx,
-                c,
-                "content_handling",
-                &["CONVERT_TO_TEXT", "CONVERT_TO_BINARY"],
-            )
-        })
+        .and_then(|c| choice(cx, c, "content_handling", CONTENT_HANDLINGS))
         .map(str::to_string);
     let mut request_parameters = BTreeMap::new();
     if let Some(rp) = m.get("request_parameters") {
@@ -695,7 +693,14 @@ fn read_integration(
     }
     let payload_format_version = m
         .only(cx, "payload_format_version", ApiKind::Http)
-        .and_then(|p| choice(cx, p, "payload_format_version", &["2.0", "1.0"]))
+        .and_then(|p| {
+            choice(
+                cx,
+                p,
+                "payload_format_version",
+                super::read::PAYLOAD_FORMAT_VERSIONS,
+            )
+        })
         .map(str::to_string);
 
     let mut responses = Vec::new();
@@ -844,18 +849,7 @@ fn status_code(cx: &mut Cx, n: &Node) -> Option<String> {
 }
 
 fn read_integration_response(cx: &mut Cx, n: &Node) -> Option<IntegrationResponseDef> {
-    let mut m = MapReader::open(
-        cx,
-        n,
-        "integration response",
-        &[
-            "status",
-            "selection_pattern",
-            "templates",
-            "parameters",
-            "content_handling",
-        ],
-    )?;
+    let mut m = MapReader::open(cx, n, "integration response", INTEGRATION_RESPONSE_KEYS)?;
     let status = m.req(cx, "status").and_then(|s| status_code(cx, s));
     let selection_pattern = m.get("selection_pattern").and_then(|p| {
         let t = text(cx, p, "selection_pattern")?;
@@ -892,14 +886,7 @@ fn read_integration_response(cx: &mut Cx, n: &Node) -> Option<IntegrationRespons
     }
     let content_handling = m
         .get("content_handling")
-        .and_then(|c| {
-            choice(
-                cx,
-                c,
-                "content_handling",
-                &["CONVERT_TO_TEXT", "CONVERT_TO_BINARY"],
-            )
-        })
+        .and_then(|c| choice(cx, c, "content_handling", CONTENT_HANDLINGS))
         .map(str::to_string);
     m.finish(cx);
     Some(IntegrationResponseDef {
@@ -917,12 +904,7 @@ pub(crate) const BUILTIN_MODELS: &[&str] = &["Empty", "Error"];
 fn read_method_responses(cx: &mut Cx, n: &Node) -> Vec<(MethodResponseDef, Pos)> {
     let mut out: Vec<(MethodResponseDef, Pos)> = Vec::new();
     for item in list(cx, n, "method_responses").unwrap_or(&[]) {
-        let Some(mut m) = MapReader::open(
-            cx,
-            item,
-            "method response",
-            &["status", "models", "parameters"],
-        ) else {
+        let Some(mut m) = MapReader::open(cx, item, "method response", METHOD_RESPONSE_KEYS) else {
             continue;
         };
         let status = m.req(cx, "status").and_then(|s| status_code(cx, s));

@@ -36,6 +36,8 @@ pub const REGION: &str = "us-east-1";
 pub const ACCOUNT_ID: &str = "123456789012";
 /// The IAM role the test Lambda functions run as.
 pub const LAMBDA_ROLE: &str = "gwctl-test-lambda-role";
+/// The API Gateway CloudWatch Logs role every reset account has (see [`Emulator::reset`]).
+pub const CLOUDWATCH_ROLE: &str = "arn:aws:iam::123456789012:role/gwctl-test-apigw-cloudwatch";
 /// Dummy credentials (moto accepts any).
 pub const ACCESS_KEY_ID: &str = "AKIDGWCTLTEST";
 const SECRET_ACCESS_KEY: &str = "gwctl-test-secret";
@@ -249,11 +251,33 @@ impl Emulator {
         self.endpoint.clone()
     }
 
-    /// Wipes every resource in the emulator (done already when the emulator is handed out).
+    /// Wipes every resource in the emulator (done already when the emulator is handed out),
+    /// then sets API Gateway's account-level CloudWatch Logs role to [`CLOUDWATCH_ROLE`], as in
+    /// an account already used for API Gateway logging (stages with `logging:` need it, and
+    /// `apply` checks it first). Tests of a fresh account call `set_cloudwatch_role(None)`.
     pub fn reset(&self) {
         let (status, body) = http(&self.endpoint, "POST", "/moto-api/reset", &[], b"")
             .unwrap_or_else(|e| panic!("cannot reset the emulator at `{}`: {e}", self.endpoint));
         assert_eq!(status, 200, "emulator reset failed: {body}");
+        self.set_cloudwatch_role(Some(CLOUDWATCH_ROLE));
+    }
+
+    /// Set (or, with `None`, clear) API Gateway's CloudWatch Logs role, bypassing gwctl.
+    pub fn set_cloudwatch_role(&self, role: Option<&str>) {
+        let body = serde_json::json!({
+            "patchOperations": [{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}]
+        })
+        .to_string();
+        let (status, answer) = self.raw("PATCH", "/account", Some(&body));
+        assert_eq!(status, 200, "update-account in the emulator: {answer}");
+    }
+
+    /// API Gateway's CloudWatch Logs role as the emulator holds it.
+    pub fn cloudwatch_role(&self) -> Option<String> {
+        let (status, body) = self.raw("GET", "/account", None);
+        assert_eq!(status, 200, "get-account in the emulator: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("get-account answers JSON");
+        v["cloudwatchRoleArn"].as_str().map(str::to_string)
     }
 
     /// The options the CLI would build from `--endpoint-url … --region us-east-1`, plus dummy
