@@ -2,6 +2,7 @@
 //! returns an exit code from [`crate::exit`].
 
 pub mod apply;
+pub mod cors;
 pub mod lifecycle;
 pub mod planfile;
 pub mod rest;
@@ -100,6 +101,8 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl show specs/todo.yaml\n  gwctl show --api todo-api --output json"
     )]
     Show(ShowArgs),
+    /// Add or remove CORS on an existing REST API: preflight methods and error responses
+    Cors(cors::CorsArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -328,6 +331,10 @@ pub fn main() -> i32 {
         Command::Show(args) => {
             let printer = crate::output::Printer::new(&cli.global);
             block_on(&printer, lifecycle::show(args, &cli.global, &printer))
+        }
+        Command::Cors(args) => {
+            let printer = crate::output::Printer::new(&cli.global);
+            block_on(&printer, cors::run(args, &cli.global, &printer))
         }
     }
 }
