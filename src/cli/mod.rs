@@ -7,6 +7,7 @@ pub mod lifecycle;
 pub mod planfile;
 pub mod rest;
 pub mod validate;
+pub mod verify;
 
 use std::path::PathBuf;
 
@@ -103,6 +104,11 @@ pub enum Command {
     Show(ShowArgs),
     /// Add or remove CORS on an existing REST API: preflight methods and error responses
     Cors(cors::CorsArgs),
+    /// Send real CORS requests to a deployed stage: would a browser accept the answers?
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl verify specs/todo.yaml\n  gwctl verify specs/todo.yaml --stage prod --origin http://localhost:3000 --output json\n  gwctl verify --url https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod --origin https://app.example.com --path /todos --method PUT\n  gwctl --endpoint-url http://127.0.0.1:4566 verify specs/todo.yaml   # LocalStack: /_aws/execute-api/{id}/{stage}\n\nFor each route a preflight (OPTIONS with Origin, Access-Control-Request-Method and \n-Headers), and for each stage and origin one request to a path no route serves (API \nGateway's own error must carry CORS headers too). Each answer is judged by the browser's \nrules; exit 1 when any would be refused, naming the header. Only requests to the invoke URL \nare sent besides the reads that find the API."
+    )]
+    Verify(verify::VerifyArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -335,6 +341,10 @@ pub fn main() -> i32 {
         Command::Cors(args) => {
             let printer = crate::output::Printer::new(&cli.global);
             block_on(&printer, cors::run(args, &cli.global, &printer))
+        }
+        Command::Verify(args) => {
+            let printer = crate::output::Printer::new(&cli.global);
+            block_on(&printer, verify::verify(args, &cli.global, &printer))
         }
     }
 }
