@@ -27,6 +27,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub mod localstack;
+
 use gwctl::aws::config::{connect, load_sdk_config, AwsOptions};
 use gwctl::aws::Clients;
 
@@ -412,6 +414,40 @@ fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<(u16, String)> {
+    exchange(endpoint, method, path, headers, body).map(|r| (r.status, r.body))
+}
+
+/// An HTTP answer as the test client saw it.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    /// Header names lowercased, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawResponse {
+    /// The value of header `name` (case-insensitive), values of repeated headers joined.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+}
+
+/// One request over a fresh connection (independent of gwctl's own HTTP client).
+pub fn exchange(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<RawResponse> {
     let authority = endpoint
         .strip_prefix("http://")
         .ok_or_else(|| std::io::Error::other(format!("not an http:// URL: `{endpoint}`")))?;
@@ -481,7 +517,19 @@ fn http(
     } else if let Some(len) = length {
         payload.truncate(len);
     }
-    Ok((status, String::from_utf8_lossy(&payload).to_string()))
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            Some((k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        })
+        .collect();
+    Ok(RawResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&payload).to_string(),
+    })
 }
 
 fn dechunk(mut data: &[u8]) -> std::io::Result<Vec<u8>> {
