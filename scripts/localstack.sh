@@ -25,23 +25,10 @@ PACKAGES=('localstack-core[runtime]==2026.3.0' 'cbor2<6' 'cryptography<45' 'pyOp
 STAMP="${PACKAGES[*]}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-state_dir="$root/.localstack"
-venv="${GWCTL_LOCALSTACK_VENV:-$state_dir/venv}"
-pid_file="$state_dir/localstack.pid"
-port_file="$state_dir/localstack.port"
-log_file="$state_dir/localstack.log"
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
+server_layout localstack .localstack localstack "${GWCTL_LOCALSTACK_VENV:-}"
 
-say() { printf '%s\n' "$*" >&2; }
-die() {
-    printf 'error: %s\n' "$1" >&2
-    [ $# -gt 1 ] && printf 'hint: %s\n' "$2" >&2
-    exit 1
-}
-
-installed() {
-    [ -x "$venv/bin/python" ] && [ -f "$venv/.gwctl-installed" ] &&
-        [ "$(cat "$venv/.gwctl-installed")" = "$STAMP" ]
-}
 
 new_enough() {
     "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null
@@ -72,7 +59,7 @@ find_python() {
 }
 
 cmd_install() {
-    if installed; then
+    if venv_installed python "$STAMP"; then
         say "localstack already installed: $venv"
         return 0
     fi
@@ -94,18 +81,10 @@ cmd_install() {
     say "localstack installed: $venv"
 }
 
-running_pid() {
-    [ -f "$pid_file" ] || return 1
-    local pid
-    pid="$(cat "$pid_file")"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    printf '%s\n' "$pid"
-}
-
 cmd_start() {
     local port="${1:-4566}"
     case "$port" in '' | *[!0-9]*) die "invalid port \`$port\`" ;; esac
-    installed || die "LocalStack is not installed" "run \`scripts/localstack.sh install\`"
+    venv_installed python "$STAMP" || die "LocalStack is not installed" "run \`scripts/localstack.sh install\`"
     mkdir -p "$state_dir/data"
     if pid="$(running_pid)"; then
         say "localstack already running (pid $pid)"
@@ -134,31 +113,6 @@ cmd_start() {
     rm -f "$pid_file" "$port_file"
     tail -n 5 "$log_file" >&2 || true
     die "LocalStack did not start on 127.0.0.1:$port (log: $log_file)" "is the port in use? try another: \`scripts/localstack.sh start 4567\`"
-}
-
-cmd_stop() {
-    local pid
-    if ! pid="$(running_pid)"; then
-        say "localstack not running"
-        rm -f "$pid_file" "$port_file"
-        return 0
-    fi
-    kill "$pid"
-    for _ in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-    rm -f "$pid_file" "$port_file"
-    say "localstack stopped"
-}
-
-cmd_status() {
-    running_pid >/dev/null || {
-        say "localstack not running"
-        return 1
-    }
-    printf 'http://127.0.0.1:%s\n' "$(cat "$port_file")"
 }
 
 case "${1:-}" in

@@ -4,64 +4,22 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
 use aws_sdk_apigateway::types as agt;
-use gwctl::cli::cors::CorsDoc;
 use gwctl::output::ApplyDoc;
-use support::Emulator;
+use support::{gwctl_at, repo, stdout_ok as ok, Emulator, TODO_FUNCTIONS};
 
-const TODO_FUNCTIONS: &[&str] = &[
-    "todo-create",
-    "todo-list",
-    "todo-get",
-    "todo-update",
-    "todo-delete",
-];
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
-fn gwctl_at(endpoint: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gwctl"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_REGION", support::REGION)
-        .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", "gwctl-test-secret")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run gwctl")
-}
-
-fn gwctl(em: &Emulator, args: &[&str]) -> Output {
+fn gwctl(em: &Emulator, args: &[&str]) -> std::process::Output {
     gwctl_at(&em.endpoint(), args)
 }
 
-fn ok(o: &Output) -> String {
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "stdout:\n{out}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
-}
-
-fn cors_json(em: &Emulator, args: &[&str]) -> CorsDoc {
+fn cors_json(em: &Emulator, args: &[&str]) -> ApplyDoc {
     let mut all = args.to_vec();
     all.extend(["--yes", "--output", "json"]);
     let out = ok(&gwctl(em, &all));
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("cors JSON: {e}\n{out}"))
 }
 
-fn writes(doc: &CorsDoc) -> Vec<(String, usize)> {
+fn writes(doc: &ApplyDoc) -> Vec<(String, usize)> {
     doc.calls
         .by_operation
         .iter()
@@ -78,132 +36,22 @@ async fn read_back(em: &Emulator, id: &str) -> serde_json::Value {
     serde_json::to_value(&api).unwrap()
 }
 
-/// Seed 003 by hand with SDK calls, one per aws-cli command: create-rest-api, get-resources
-/// (root), create-resource `items`, put-method GET, put-integration AWS_PROXY,
-/// create-deployment to `prod`; then the seed's "Enable CORS on resource" steps by hand on a
-/// second resource `/orders`, and a DEFAULT_5XX customised in the console. Returns the id.
+/// Seed 003 by hand (support::seed, with the hand-made CORS extras); returns the id.
 async fn seed_003(em: &Emulator) -> String {
     let arn = em.create_functions(&["MyFunction"]).await.remove(0);
-    let c = em.clients().await;
-    let api = c
-        .apigw
-        .create_rest_api()
-        .name("my-rest-api")
-        .send()
-        .await
-        .unwrap();
-    let id = api.id().unwrap().to_string();
-    let roots = c
-        .apigw
-        .get_resources()
-        .rest_api_id(&id)
-        .send()
-        .await
-        .unwrap();
-    let root = roots.items()[0].id().unwrap().to_string();
-    let uri =
-        format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations");
-    for part in ["items", "orders"] {
-        let r = c
-            .apigw
-            .create_resource()
-            .rest_api_id(&id)
-            .parent_id(&root)
-            .path_part(part)
-            .send()
-            .await
-            .unwrap();
-        let rid = r.id().unwrap().to_string();
-        c.apigw
-            .put_method()
-            .rest_api_id(&id)
-            .resource_id(&rid)
-            .http_method("GET")
-            .authorization_type("NONE")
-            .send()
-            .await
-            .unwrap();
-        c.apigw
-            .put_integration()
-            .rest_api_id(&id)
-            .resource_id(&rid)
-            .http_method("GET")
-            .r#type(agt::IntegrationType::AwsProxy)
-            .integration_http_method("POST")
-            .uri(&uri)
-            .send()
-            .await
-            .unwrap();
-        if part == "orders" {
-            // The seed's CORS steps, verbatim.
-            c.apigw
-                .put_method()
-                .rest_api_id(&id)
-                .resource_id(&rid)
-                .http_method("OPTIONS")
-                .authorization_type("NONE")
-                .send()
-                .await
-                .unwrap();
-            c.apigw
-                .put_integration()
-                .rest_api_id(&id)
-                .resource_id(&rid)
-                .http_method("OPTIONS")
-                .r#type(agt::IntegrationType::Mock)
-                .request_templates("application/json", "{\"statusCode\": 200}")
-                .send()
-                .await
-                .unwrap();
-            let mut mr = c
-                .apigw
-                .put_method_response()
-                .rest_api_id(&id)
-                .resource_id(&rid)
-                .http_method("OPTIONS")
-                .status_code("200");
-            let mut ir = c
-                .apigw
-                .put_integration_response()
-                .rest_api_id(&id)
-                .resource_id(&rid)
-                .http_method("OPTIONS")
-                .status_code("200");
-            for (h, v) in [
-                (
-                    "Access-Control-Allow-Headers",
-                    "'Content-Type,Authorization'",
-                ),
-                (
-                    "Access-Control-Allow-Methods",
-                    "'GET,POST,PUT,DELETE,OPTIONS'",
-                ),
-                ("Access-Control-Allow-Origin", "'*'"),
-            ] {
-                mr = mr.response_parameters(format!("method.response.header.{h}"), true);
-                ir = ir.response_parameters(format!("method.response.header.{h}"), v);
-            }
-            mr.send().await.unwrap();
-            ir.send().await.unwrap();
-        }
-    }
-    c.apigw
-        .put_gateway_response()
-        .rest_api_id(&id)
-        .response_type(agt::GatewayResponseType::Default5Xx)
-        .response_parameters("gatewayresponse.header.Access-Control-Allow-Origin", "'*'")
-        .send()
-        .await
-        .unwrap();
-    c.apigw
-        .create_deployment()
-        .rest_api_id(&id)
-        .stage_name("prod")
-        .send()
-        .await
-        .unwrap();
-    id
+    support::seed::build(&em.clients().await, &arn, true).await
 }
+
+const ENABLE_APP_ORIGIN: &[&str] = &[
+    "cors",
+    "enable",
+    "--api",
+    "my-rest-api",
+    "--origin",
+    "https://app.example.com",
+    "--max-age",
+    "600",
+];
 
 #[tokio::test]
 async fn enable_then_disable_on_a_hand_made_api_leaves_it_exactly_as_before() {
@@ -211,19 +59,7 @@ async fn enable_then_disable_on_a_hand_made_api_leaves_it_exactly_as_before() {
     let id = seed_003(&em).await;
     let before = read_back(&em, &id).await;
 
-    let on = cors_json(
-        &em,
-        &[
-            "cors",
-            "enable",
-            "--api",
-            "my-rest-api",
-            "--origin",
-            "https://app.example.com",
-            "--max-age",
-            "600",
-        ],
-    );
+    let on = cors_json(&em, ENABLE_APP_ORIGIN);
     assert_eq!(on.command, "cors enable");
     assert_eq!(on.result, "applied");
     assert!(!on.api.owned);
@@ -249,13 +85,11 @@ async fn enable_then_disable_on_a_hand_made_api_leaves_it_exactly_as_before() {
             ("PutMethodResponse".to_string(), 1),
         ]
     );
-    // What a person made is reported and left as it is.
-    assert_eq!(on.left_alone.len(), 2, "{:?}", on.left_alone);
-    assert!(on.left_alone[0].starts_with("`OPTIONS /orders` was not made by gwctl"));
-    assert!(
-        on.left_alone[1].starts_with("gateway response `DEFAULT_5XX` was customised outside gwctl")
-    );
-    assert!(on.notes[0].starts_with("Lambda proxy responses pass through API Gateway untouched"));
+    // What a person made is reported (first among the notes) and left as it is.
+    assert_eq!(on.notes.len(), 3, "{:?}", on.notes);
+    assert!(on.notes[0].starts_with("`OPTIONS /orders` was not made by gwctl"));
+    assert!(on.notes[1].starts_with("gateway response `DEFAULT_5XX` was customised outside gwctl"));
+    assert!(on.notes[2].starts_with("Lambda proxy responses pass through API Gateway untouched"));
 
     let enabled = read_back(&em, &id).await;
     let options = &enabled["config"]["resources"]["/items"]["methods"]["OPTIONS"];
@@ -293,19 +127,7 @@ async fn enable_then_disable_on_a_hand_made_api_leaves_it_exactly_as_before() {
     assert_eq!(enabled["deployments"], before["deployments"]);
 
     // Enable twice: zero writes.
-    let again = cors_json(
-        &em,
-        &[
-            "cors",
-            "enable",
-            "--api",
-            "my-rest-api",
-            "--origin",
-            "https://app.example.com",
-            "--max-age",
-            "600",
-        ],
-    );
+    let again = cors_json(&em, ENABLE_APP_ORIGIN);
     assert_eq!(again.result, "no_changes");
     assert_eq!(again.calls.writes, 0);
     assert!(again.changes.is_empty());

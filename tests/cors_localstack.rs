@@ -16,50 +16,19 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use gwctl::cli::cors::CorsDoc;
+use gwctl::aws::exec::Executor;
 use gwctl::cli::verify::VerifyDoc;
 use gwctl::output::ApplyDoc;
+use gwctl::plan::Op;
 use support::localstack::{self, LocalStack};
-use support::RawResponse;
+use support::{repo, stdout_ok as ok, RawResponse, TODO_FUNCTIONS};
 
-const TODO_FUNCTIONS: &[&str] = &[
-    "todo-create",
-    "todo-list",
-    "todo-get",
-    "todo-update",
-    "todo-delete",
-];
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
+const MULTI_ORIGIN: &str = "tests/fixtures/cors/multi-origin.yaml";
 
 fn gwctl(ls: &LocalStack, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gwctl"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", ls.endpoint())
-        .env("AWS_REGION", support::REGION)
-        .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", "gwctl-test-secret")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run gwctl")
-}
-
-fn ok(o: &Output) -> String {
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "stdout:\n{out}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
+    support::gwctl_at(&ls.endpoint(), args)
 }
 
 fn apply(ls: &LocalStack, spec: &Path) -> ApplyDoc {
@@ -70,13 +39,29 @@ fn apply(ls: &LocalStack, spec: &Path) -> ApplyDoc {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("apply JSON: {e}\n{out}"))
 }
 
-/// Copy of `file` with `edit` applied (API names must differ between tests: LocalStack keeps
-/// its state for the whole test binary).
-fn variant(dir: &tempfile::TempDir, file: &str, edit: impl Fn(String) -> String) -> PathBuf {
+/// Create the functions `file` uses, apply a copy of it whose API is named `name` (names
+/// must differ between tests: LocalStack keeps its state for the whole test binary), and
+/// return the API id and the copy's path.
+async fn apply_as(
+    ls: &LocalStack,
+    dir: &tempfile::TempDir,
+    file: &str,
+    name: &str,
+) -> (String, PathBuf) {
+    ls.create_functions(TODO_FUNCTIONS).await;
     let text = std::fs::read_to_string(repo(file)).unwrap();
-    let p = dir.path().join(Path::new(file).file_name().unwrap());
-    std::fs::write(&p, edit(text)).unwrap();
-    p
+    let original = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("name: "))
+        .expect("the spec names its api")
+        .to_string();
+    let spec = dir.path().join(format!("{name}.yaml"));
+    std::fs::write(
+        &spec,
+        text.replacen(&format!("name: {original}"), &format!("name: {name}"), 1),
+    )
+    .unwrap();
+    (apply(ls, &spec).api.id.unwrap(), spec)
 }
 
 /// The `Access-Control-*` and `Vary` headers of a response.
@@ -86,6 +71,13 @@ fn cors_headers(r: &RawResponse) -> BTreeMap<String, String> {
         .filter(|(k, _)| k.starts_with("access-control-") || k == "vary")
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// A 200 answer whose CORS headers are exactly `want`.
+#[track_caller]
+fn assert_preflight(r: &RawResponse, want: &BTreeMap<String, String>) {
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(&cors_headers(r), want, "{r:?}");
 }
 
 fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -153,13 +145,8 @@ fn assert_localstack_drops_gateway_response_headers(r: &RawResponse) {
 #[tokio::test]
 async fn todo_preflights_answer_exactly_the_configured_headers() {
     let ls = localstack::start().await;
-    ls.create_functions(TODO_FUNCTIONS).await;
     let dir = tempfile::tempdir().unwrap();
-    let spec = variant(&dir, "specs/todo.yaml", |t| {
-        t.replace("name: todo-api", "name: todo-api-preflight")
-    });
-    let doc = apply(&ls, &spec);
-    let api = doc.api.id.clone().unwrap();
+    let (api, spec) = apply_as(&ls, &dir, "specs/todo.yaml", "todo-api-preflight").await;
     // A second apply converges on LocalStack too (it fills in gateway-response templates
     // the way AWS does).
     let again = apply(&ls, &spec);
@@ -176,11 +163,9 @@ async fn todo_preflights_answer_exactly_the_configured_headers() {
         ("/todos", "GET,OPTIONS,POST", "POST"),
         ("/todos/42", "DELETE,GET,OPTIONS,PUT", "PUT"),
     ] {
-        let r = preflight(&ls, &api, "prod", path, O, method);
-        assert_eq!(r.status, 200, "{path}: {r:?}");
         let mut want = map(&common);
         want.insert("access-control-allow-methods".into(), methods.into());
-        assert_eq!(cors_headers(&r), want, "{path}");
+        assert_preflight(&preflight(&ls, &api, "prod", path, O, method), &want);
     }
     // The preflight is unauthenticated even though nothing else is served: no Lambda runs.
     let r = preflight(&ls, &api, "prod", "/todos", "https://evil.example", "POST");
@@ -195,12 +180,8 @@ async fn todo_preflights_answer_exactly_the_configured_headers() {
 #[tokio::test]
 async fn errors_are_4xx_and_their_gateway_responses_carry_the_headers() {
     let ls = localstack::start().await;
-    ls.create_functions(&["todo-get"]).await;
     let dir = tempfile::tempdir().unwrap();
-    let spec = variant(&dir, "tests/fixtures/cors/multi-origin.yaml", |t| {
-        t.replace("name: shop-api", "name: shop-api-errors")
-    });
-    let api = apply(&ls, &spec).api.id.unwrap();
+    let (api, _) = apply_as(&ls, &dir, MULTI_ORIGIN, "shop-api-errors").await;
     const A: &str = "https://app.example.com";
 
     // Unknown path: API Gateway's own 403.
@@ -246,12 +227,8 @@ async fn errors_are_4xx_and_their_gateway_responses_carry_the_headers() {
 #[tokio::test]
 async fn two_origins_are_each_echoed_and_a_third_is_not() {
     let ls = localstack::start().await;
-    ls.create_functions(&["todo-get"]).await;
     let dir = tempfile::tempdir().unwrap();
-    let spec = variant(&dir, "tests/fixtures/cors/multi-origin.yaml", |t| {
-        t.replace("name: shop-api", "name: shop-api-origins")
-    });
-    let api = apply(&ls, &spec).api.id.unwrap();
+    let (api, _) = apply_as(&ls, &dir, MULTI_ORIGIN, "shop-api-origins").await;
     let configured = [
         ("access-control-allow-headers", "Content-Type,X-Api-Key"),
         ("access-control-allow-methods", "GET,OPTIONS,POST"),
@@ -260,19 +237,16 @@ async fn two_origins_are_each_echoed_and_a_third_is_not() {
         ("vary", "Origin"),
     ];
     for origin in ["https://app.example.com", "http://localhost:5173"] {
-        let r = preflight(&ls, &api, "live", "/orders", origin, "POST");
-        assert_eq!(r.status, 200);
         let mut want = map(&configured);
         want.insert("access-control-allow-origin".into(), origin.into());
-        assert_eq!(cors_headers(&r), want, "{origin}");
+        assert_preflight(
+            &preflight(&ls, &api, "live", "/orders", origin, "POST"),
+            &want,
+        );
     }
+    // A third origin: the same answer, but no Access-Control-Allow-Origin.
     let third = preflight(&ls, &api, "live", "/orders", "https://evil.example", "POST");
-    assert_eq!(third.status, 200);
-    assert_eq!(
-        cors_headers(&third),
-        map(&configured),
-        "no origin for a third"
-    );
+    assert_preflight(&third, &map(&configured));
     // The origin header's case does not matter.
     let lower = ls.invoke(
         "OPTIONS",
@@ -290,12 +264,8 @@ async fn two_origins_are_each_echoed_and_a_third_is_not() {
 #[tokio::test]
 async fn verify_passes_then_names_the_header_broken_by_hand() {
     let ls = localstack::start().await;
-    ls.create_functions(TODO_FUNCTIONS).await;
     let dir = tempfile::tempdir().unwrap();
-    let spec = variant(&dir, "specs/todo.yaml", |t| {
-        t.replace("name: todo-api", "name: todo-api-verify")
-    });
-    let api = apply(&ls, &spec).api.id.unwrap();
+    let (api, spec) = apply_as(&ls, &dir, "specs/todo.yaml", "todo-api-verify").await;
     let s = spec.to_str().unwrap();
 
     // Preflights: every route passes, on both of LocalStack's path styles.
@@ -335,56 +305,33 @@ async fn verify_passes_then_names_the_header_broken_by_hand() {
 
     // Break CORS by hand the way a console edit would: the preflight of /todos loses
     // Access-Control-Allow-Headers; then deploy it.
+    // (LocalStack ignores update-integration-response's `remove`: the response is deleted
+    // and put again without the header, as the console does.)
     let c = ls.clients().await;
-    let res = c
-        .apigw
-        .get_resources()
-        .rest_api_id(&api)
-        .send()
-        .await
-        .unwrap();
-    let todos = res
-        .items()
-        .iter()
-        .find(|r| r.path() == Some("/todos"))
-        .and_then(|r| r.id())
-        .unwrap()
-        .to_string();
-    // (LocalStack ignores update-integration-response's `remove`: delete and put it again,
-    // as the console does.)
-    let have = c
-        .apigw
-        .get_integration_response()
-        .rest_api_id(&api)
-        .resource_id(&todos)
-        .http_method("OPTIONS")
-        .status_code("200")
-        .send()
-        .await
-        .unwrap();
-    let mut params = have.response_parameters().cloned().unwrap_or_default();
-    assert!(params
+    let observed = gwctl::aws::read::read_rest_api(&c, &api).await.unwrap();
+    let options = &observed.config.resources["/todos"].methods["OPTIONS"];
+    let mut response = options.integration.as_ref().unwrap().responses["200"].clone();
+    assert!(response
+        .response_parameters
         .remove("method.response.header.Access-Control-Allow-Headers")
         .is_some());
-    c.apigw
-        .delete_integration_response()
-        .rest_api_id(&api)
-        .resource_id(&todos)
-        .http_method("OPTIONS")
-        .status_code("200")
-        .send()
+    let by_hand = [
+        Op::DeleteIntegrationResponse {
+            path: "/todos".into(),
+            method: "OPTIONS".into(),
+            status: "200".into(),
+        },
+        Op::PutIntegrationResponse {
+            path: "/todos".into(),
+            method: "OPTIONS".into(),
+            status: "200".into(),
+            def: response,
+        },
+    ];
+    Executor::for_api(&c, &observed)
+        .run(&by_hand, &mut |_| {})
         .await
-        .unwrap();
-    c.apigw
-        .put_integration_response()
-        .rest_api_id(&api)
-        .resource_id(&todos)
-        .http_method("OPTIONS")
-        .status_code("200")
-        .set_response_parameters(Some(params))
-        .send()
-        .await
-        .unwrap();
+        .expect("edit the preflight by hand");
     ok(&gwctl(
         &ls,
         &["deploy", "--stage", "prod", "--api-id", &api],
@@ -414,58 +361,12 @@ async fn verify_passes_then_names_the_header_broken_by_hand() {
 async fn cors_enable_and_disable_on_a_hand_made_api_are_served() {
     let ls = localstack::start().await;
     ls.create_functions(&["todo-get"]).await;
-    let c = ls.clients().await;
     // Seed 003 by hand: an API, /items, GET to a Lambda proxy, a deployment to `prod`.
-    let api = c
-        .apigw
-        .create_rest_api()
-        .name("items-by-hand")
-        .send()
-        .await
-        .unwrap();
-    let api_id = api.id().unwrap().to_string();
-    let root = api.root_resource_id().unwrap().to_string();
-    let items = c
-        .apigw
-        .create_resource()
-        .rest_api_id(&api_id)
-        .parent_id(&root)
-        .path_part("items")
-        .send()
-        .await
-        .unwrap();
-    let items = items.id().unwrap();
-    c.apigw
-        .put_method()
-        .rest_api_id(&api_id)
-        .resource_id(items)
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    let uri = format!(
-        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:{}:function:todo-get/invocations",
+    let arn = format!(
+        "arn:aws:lambda:us-east-1:{}:function:todo-get",
         localstack::ACCOUNT_ID
     );
-    c.apigw
-        .put_integration()
-        .rest_api_id(&api_id)
-        .resource_id(items)
-        .http_method("GET")
-        .r#type(aws_sdk_apigateway::types::IntegrationType::AwsProxy)
-        .integration_http_method("POST")
-        .uri(uri)
-        .send()
-        .await
-        .unwrap();
-    c.apigw
-        .create_deployment()
-        .rest_api_id(&api_id)
-        .stage_name("prod")
-        .send()
-        .await
-        .unwrap();
+    let api_id = support::seed::build(&ls.clients().await, &arn, false).await;
     const A: &str = "https://a.example";
     const B: &str = "https://b.example";
     let before = preflight(&ls, &api_id, "prod", "/items", A, "GET");
@@ -478,7 +379,7 @@ async fn cors_enable_and_disable_on_a_hand_made_api_are_served() {
             "prod", "--yes", "--output", "json",
         ],
     ));
-    let doc: CorsDoc = serde_json::from_str(&out).unwrap();
+    let doc: ApplyDoc = serde_json::from_str(&out).unwrap();
     assert_eq!(doc.result, "applied");
     assert_eq!(doc.stages[0].name, "prod");
     for origin in [A, B] {
@@ -500,7 +401,7 @@ async fn cors_enable_and_disable_on_a_hand_made_api_are_served() {
             "cors", "disable", "--api-id", &api_id, "--deploy", "prod", "--yes", "--output", "json",
         ],
     ));
-    let doc: CorsDoc = serde_json::from_str(&out).unwrap();
+    let doc: ApplyDoc = serde_json::from_str(&out).unwrap();
     assert_eq!(doc.summary.delete, 3);
     let after = preflight(&ls, &api_id, "prod", "/items", A, "GET");
     assert_eq!(after.status, 403, "the preflight is gone again: {after:?}");

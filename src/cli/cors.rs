@@ -8,12 +8,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
-use serde::{Deserialize, Serialize};
 
-use crate::output::{
-    calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
-    SCHEMA_VERSION,
-};
+use crate::output::{calls_doc, plan_doc, render_plan, ApiDoc, ApplyDoc, Printer, SCHEMA_VERSION};
 use crate::plan::cors::{plan_disable, plan_enable, CorsPlan};
 use crate::plan::desired::config_mark;
 use crate::plan::rest::plan_stages;
@@ -113,26 +109,6 @@ pub struct EnableArgs {
 pub struct DisableArgs {
     #[command(flatten)]
     pub target: CorsTarget,
-}
-
-/// `gwctl cors enable|disable --output json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CorsDoc {
-    pub schema_version: u32,
-    /// `cors enable` or `cors disable`.
-    pub command: String,
-    /// `applied` or `no_changes`.
-    pub result: String,
-    pub api: ApiDoc,
-    pub changes: Vec<ChangeDoc>,
-    pub summary: SummaryDoc,
-    /// Pieces gwctl found but did not make, left as they are (one sentence each).
-    pub left_alone: Vec<String>,
-    /// The stage named by `--deploy`, when given.
-    pub stages: Vec<StageDoc>,
-    pub calls: CallsDoc,
-    pub notes: Vec<String>,
 }
 
 /// The `cors` settings given as flags, checked like the spec's `cors` block.
@@ -390,18 +366,21 @@ async fn execute(
         "applied"
     };
     if printer.json() {
-        let pd = plan_doc(command, api_doc.clone(), &plan);
-        printer.document(&CorsDoc {
+        // The document `apply` prints; what was left alone goes first among the notes.
+        let pd = plan_doc(command, api_doc, &plan);
+        let mut all_notes = left_alone;
+        all_notes.extend(notes);
+        printer.document(&ApplyDoc {
             schema_version: SCHEMA_VERSION,
             command: command.into(),
             result: result.into(),
-            api: api_doc,
+            api: pd.api,
             changes: pd.changes,
             summary: pd.summary,
-            left_alone,
             stages,
             calls,
-            notes,
+            error: None,
+            notes: all_notes,
         });
         return Ok(crate::exit::OK);
     }

@@ -311,17 +311,30 @@ pub enum ScopeError {
     NoResource(String),
 }
 
-fn check_scope(observed: &RestApi, resources: &[String]) -> Result<(), ScopeError> {
-    for r in resources {
-        if !observed.resources.contains_key(r) {
-            return Err(ScopeError::NoResource(r.clone()));
-        }
+/// An empty plan, the configuration it starts from, no notes; or the first resource of the
+/// scope the API does not have.
+fn start(
+    observed: &RestApi,
+    resources: &[String],
+) -> Result<(Plan, RestApi, Vec<String>), ScopeError> {
+    if let Some(r) = resources
+        .iter()
+        .find(|r| !observed.resources.contains_key(*r))
+    {
+        return Err(ScopeError::NoResource(r.clone()));
     }
-    Ok(())
+    Ok((Plan::default(), observed.clone(), Vec::new()))
 }
 
-fn in_scope(resources: &[String], path: &str) -> bool {
-    resources.is_empty() || resources.iter().any(|r| r == path)
+/// The resources in scope (every one when `resources` is empty), in path order.
+fn in_scope<'a>(
+    observed: &'a RestApi,
+    resources: &'a [String],
+) -> impl Iterator<Item = (&'a String, &'a crate::state::rest::Resource)> {
+    observed
+        .resources
+        .iter()
+        .filter(move |(p, _)| resources.is_empty() || resources.contains(p))
 }
 
 fn not_ours_preflight(path: &str) -> String {
@@ -344,14 +357,8 @@ pub fn plan_enable(
     cors: &CorsDef,
     resources: &[String],
 ) -> Result<CorsPlan, ScopeError> {
-    check_scope(observed, resources)?;
-    let mut p = Plan::default();
-    let mut after = observed.clone();
-    let mut left_alone = Vec::new();
-    for (path, res) in &observed.resources {
-        if !in_scope(resources, path) {
-            continue;
-        }
+    let (mut p, mut after, mut left_alone) = start(observed, resources)?;
+    for (path, res) in in_scope(observed, resources) {
         let have = res.methods.get("OPTIONS");
         if let Some(h) = have {
             if !is_gwctl_preflight(h) {
@@ -363,14 +370,7 @@ pub fn plan_enable(
         if methods.is_empty() {
             if have.is_some() {
                 // gwctl's preflight on a resource that has nothing left to allow.
-                p.push(
-                    Change::new(Action::Delete, "method", &format!("OPTIONS {path}")),
-                    Op::DeleteMethod {
-                        path: path.clone(),
-                        method: "OPTIONS".into(),
-                    },
-                );
-                remove_method(&mut after, path);
+                delete_preflight(&mut p, &mut after, path);
             } else if !resources.is_empty() {
                 left_alone.push(format!(
                     "`{path}` has no methods a browser may call cross-origin: no preflight added"
@@ -420,8 +420,16 @@ pub fn plan_enable(
     })
 }
 
-fn remove_method(config: &mut RestApi, path: &str) {
-    if let Some(r) = config.resources.get_mut(path) {
+/// Plan the deletion of the preflight of `path`, and remove it from `after`.
+fn delete_preflight(p: &mut Plan, after: &mut RestApi, path: &str) {
+    p.push(
+        Change::new(Action::Delete, "method", &format!("OPTIONS {path}")),
+        Op::DeleteMethod {
+            path: path.to_string(),
+            method: "OPTIONS".into(),
+        },
+    );
+    if let Some(r) = after.resources.get_mut(path) {
         r.methods.remove("OPTIONS");
     }
 }
@@ -430,25 +438,10 @@ fn remove_method(config: &mut RestApi, path: &str) {
 /// `resources` is empty), and gwctl's gateway responses once no gwctl preflight is left in
 /// the API. Nothing without gwctl's marker is touched.
 pub fn plan_disable(observed: &RestApi, resources: &[String]) -> Result<CorsPlan, ScopeError> {
-    check_scope(observed, resources)?;
-    let mut p = Plan::default();
-    let mut after = observed.clone();
-    let mut left_alone = Vec::new();
-    for (path, res) in &observed.resources {
-        if !in_scope(resources, path) {
-            continue;
-        }
+    let (mut p, mut after, mut left_alone) = start(observed, resources)?;
+    for (path, res) in in_scope(observed, resources) {
         match res.methods.get("OPTIONS") {
-            Some(m) if is_gwctl_preflight(m) => {
-                p.push(
-                    Change::new(Action::Delete, "method", &format!("OPTIONS {path}")),
-                    Op::DeleteMethod {
-                        path: path.clone(),
-                        method: "OPTIONS".into(),
-                    },
-                );
-                remove_method(&mut after, path);
-            }
+            Some(m) if is_gwctl_preflight(m) => delete_preflight(&mut p, &mut after, path),
             Some(_) => left_alone.push(format!(
                 "`OPTIONS {path}` was not made by gwctl: left as it is"
             )),

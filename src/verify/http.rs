@@ -108,18 +108,7 @@ impl Prober {
         .map_err(|_| HttpError::Timeout(url.into()))?;
         resp.map_err(|e| HttpError::Request {
             url: url.into(),
-            message: error_chain(&e),
+            message: crate::aws::error::display_chain(&e),
         })
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }

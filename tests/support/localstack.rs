@@ -11,16 +11,14 @@
 //! is missing every test that needs it fails with that hint: tests never skip.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-use std::os::unix::process::CommandExt;
 
 use gwctl::aws::config::{connect, AwsOptions};
 use gwctl::aws::Clients;
 
-use super::{exchange, RawResponse, ACCESS_KEY_ID, REGION, REPO};
+use super::{exchange, RawResponse, REPO};
 
 /// The account id LocalStack reports.
 pub const ACCOUNT_ID: &str = "000000000000";
@@ -88,46 +86,39 @@ fn server() -> &'static Server {
 }
 
 fn start_server(python: &Path) -> Result<Server, String> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())?;
+    let port = super::free_port();
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let data = tmp.join(format!("localstack-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     let log_path = tmp.join(format!("localstack-{}-{port}.log", std::process::id()));
-    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
-    let log_err = log.try_clone().map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let mut child = Command::new(python)
-        .arg("-c")
-        .arg(super::WATCHDOG)
-        .arg(python)
-        .args(["-m", "localstack.runtime.main"])
-        // Host mode, loopback only: the default server ignores GATEWAY_LISTEN's address.
-        .env("GATEWAY_SERVER", "hypercorn")
-        .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("DNS_ADDRESS", "0")
-        .env("DISABLE_EVENTS", "1")
-        .env("SKIP_SSL_CERT_DOWNLOAD", "1")
-        .env("SERVICES", "apigateway,lambda,iam,sts,logs")
-        .env("FILESYSTEM_ROOT", &data)
-        .stdin(Stdio::piped())
-        .stdout(log)
-        .stderr(log_err)
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot run `{}`: {e}", python.display()))?;
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = super::spawn_watched(
+        python,
+        &[
+            python.as_os_str(),
+            "-m".as_ref(),
+            "localstack.runtime.main".as_ref(),
+        ],
+        &[
+            // Host mode, loopback only: the default server ignores GATEWAY_LISTEN's address.
+            ("GATEWAY_SERVER", "hypercorn".as_ref()),
+            ("GATEWAY_LISTEN", listen.as_ref()),
+            ("DNS_ADDRESS", "0".as_ref()),
+            ("DISABLE_EVENTS", "1".as_ref()),
+            ("SKIP_SSL_CERT_DOWNLOAD", "1".as_ref()),
+            ("SERVICES", "apigateway,lambda,iam,sts,logs".as_ref()),
+            ("FILESYSTEM_ROOT", data.as_os_str()),
+        ],
+        &log_path,
+    )?;
     let endpoint = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         if let Ok(Some(status)) = child.try_wait() {
-            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(10).collect();
             return Err(format!(
-                "LocalStack exited at startup ({status}; log {}):\n{}",
-                log_path.display(),
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                "LocalStack exited at startup ({status}) {}",
+                super::log_tail(&log_path)
             ));
         }
         if let Ok(r) = exchange(&endpoint, "GET", "/_localstack/health", &[], b"") {
@@ -145,8 +136,8 @@ fn start_server(python: &Path) -> Result<Server, String> {
             let _ = child.kill();
             let _ = child.wait();
             return Err(format!(
-                "LocalStack did not answer on `{endpoint}` within {START_TIMEOUT:?} (log {})",
-                log_path.display()
+                "LocalStack did not answer on `{endpoint}` within {START_TIMEOUT:?} {}",
+                super::log_tail(&log_path)
             ));
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -160,18 +151,7 @@ impl LocalStack {
     }
 
     pub fn options(&self) -> AwsOptions {
-        AwsOptions {
-            profile: None,
-            region: Some(REGION.to_string()),
-            endpoint_url: Some(self.endpoint.clone()),
-            credentials: Some(aws_credential_types::Credentials::new(
-                ACCESS_KEY_ID,
-                "gwctl-test-secret",
-                None,
-                None,
-                "gwctl-test",
-            )),
-        }
+        super::options_for(&self.endpoint)
     }
 
     /// gwctl's clients pointed at LocalStack (fresh call log).
@@ -186,36 +166,16 @@ impl LocalStack {
     /// work, which is all `gwctl apply` needs).
     pub async fn create_functions(&self, names: &[&str]) {
         let c = self.clients().await;
-        let zip = aws_smithy_types::Blob::new(super::lambda_zip());
         for name in names {
             if c.lambda
                 .get_function()
                 .function_name(*name)
                 .send()
                 .await
-                .is_ok()
+                .is_err()
             {
-                continue;
+                super::create_function(&c, name, ROLE).await;
             }
-            c.lambda
-                .create_function()
-                .function_name(*name)
-                .runtime(aws_sdk_lambda::types::Runtime::Python312)
-                .role(ROLE)
-                .handler("index.handler")
-                .code(
-                    aws_sdk_lambda::types::FunctionCode::builder()
-                        .zip_file(zip.clone())
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "create-function `{name}` in LocalStack: {}",
-                        aws_smithy_types::error::display::DisplayErrorContext(&e)
-                    )
-                });
         }
     }
 

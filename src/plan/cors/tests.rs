@@ -2,49 +2,17 @@
 //! "account" is the simulator, which models what AWS does with each op.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::*;
 use crate::plan::desired;
 use crate::plan::simulate;
-use crate::spec::model::Spec;
 use crate::state::rest::{ObservedRestApi, Resource};
-use crate::state::ResolvedFunction;
 
-const REGION: &str = "us-east-1";
-
-fn spec(yaml: &str) -> Spec {
-    let loaded = crate::spec::load_str(Path::new("test.yaml"), yaml);
-    let errors: Vec<String> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.render(false))
-        .collect();
-    assert!(errors.is_empty(), "spec errors:\n{}", errors.join("\n"));
-    loaded.spec.expect("valid spec")
-}
-
-fn functions(s: &Spec) -> Vec<ResolvedFunction> {
-    s.functions
-        .iter()
-        .map(|f| ResolvedFunction {
-            key: f.key.value.clone(),
-            function_arn: format!(
-                "arn:aws:lambda:{REGION}:123456789012:function:{}",
-                f.name_or_arn.value
-            ),
-            name: f.name_or_arn.value.clone(),
-            qualifier: None,
-            account: "123456789012".into(),
-            region: REGION.into(),
-        })
-        .collect()
-}
+use crate::plan::tests::{resolve, spec, todo_yaml, REGION};
 
 fn config_of(yaml: &str) -> RestApi {
     let s = spec(yaml);
-    desired::rest(&s, &functions(&s), REGION).config
+    desired::rest(&s, &resolve(&s), REGION).config
 }
 
 fn cors(yaml_block: &str) -> CorsDef {
@@ -56,9 +24,7 @@ fn cors(yaml_block: &str) -> CorsDef {
 }
 
 fn todo() -> RestApi {
-    config_of(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/todo.yaml")).unwrap(),
-    )
+    config_of(&todo_yaml())
 }
 
 /// Seed 003 by hand: one resource `/items` with `GET` to a Lambda proxy, nothing else.
@@ -403,9 +369,7 @@ fn todo_without_cors() -> RestApi {
 #[test]
 fn enable_with_the_specs_cors_builds_what_apply_builds() {
     let want = todo();
-    let s = spec(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/todo.yaml")).unwrap(),
-    );
+    let s = spec(&todo_yaml());
     let e = plan_enable(&todo_without_cors(), s.cors.as_ref().unwrap(), &[]).unwrap();
     assert_eq!(e.after, want);
 }
