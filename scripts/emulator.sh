@@ -18,26 +18,13 @@ set -euo pipefail
 MOTO_SPEC='moto[server]==5.2.5'
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-state_dir="$root/.emulator"
-venv="${GWCTL_EMULATOR_VENV:-$state_dir/venv}"
-pid_file="$state_dir/moto.pid"
-port_file="$state_dir/moto.port"
-log_file="$state_dir/moto.log"
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
+server_layout emulator .emulator moto "${GWCTL_EMULATOR_VENV:-}"
 
-say() { printf '%s\n' "$*" >&2; }
-die() {
-    printf 'error: %s\n' "$1" >&2
-    [ $# -gt 1 ] && printf 'hint: %s\n' "$2" >&2
-    exit 1
-}
-
-installed() {
-    [ -x "$venv/bin/moto_server" ] && [ -f "$venv/.gwctl-installed" ] &&
-        [ "$(cat "$venv/.gwctl-installed")" = "$MOTO_SPEC" ]
-}
 
 cmd_install() {
-    if installed; then
+    if venv_installed moto_server "$MOTO_SPEC"; then
         say "emulator already installed: $venv ($MOTO_SPEC)"
         return 0
     fi
@@ -56,14 +43,6 @@ cmd_install() {
     [ -x "$venv/bin/moto_server" ] || die "\`$venv/bin/moto_server\` missing after install"
     printf '%s\n' "$MOTO_SPEC" >"$venv/.gwctl-installed"
     say "emulator installed: $venv/bin/moto_server"
-}
-
-running_pid() {
-    [ -f "$pid_file" ] || return 1
-    local pid
-    pid="$(cat "$pid_file")"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    printf '%s\n' "$pid"
 }
 
 # Waits until the emulator (pid $3) on port $1 answers HTTP, at most $2 seconds.
@@ -89,7 +68,7 @@ PY
 cmd_start() {
     local port="${1:-5000}"
     case "$port" in '' | *[!0-9]*) die "invalid port \`$port\`" "give a number, e.g. \`scripts/emulator.sh start 5000\`" ;; esac
-    installed || die "the emulator is not installed" "run \`scripts/emulator.sh install\`"
+    venv_installed moto_server "$MOTO_SPEC" || die "the emulator is not installed" "run \`scripts/emulator.sh install\`"
     mkdir -p "$state_dir"
     if pid="$(running_pid)"; then
         say "emulator already running (pid $pid)"
@@ -111,23 +90,6 @@ cmd_start() {
     printf 'http://127.0.0.1:%s\n' "$port"
 }
 
-cmd_stop() {
-    local pid
-    if ! pid="$(running_pid)"; then
-        say "emulator not running"
-        rm -f "$pid_file" "$port_file"
-        return 0
-    fi
-    kill "$pid"
-    for _ in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-    rm -f "$pid_file" "$port_file"
-    say "emulator stopped"
-}
-
 cmd_reset() {
     running_pid >/dev/null || die "the emulator is not running" "run \`scripts/emulator.sh start\`"
     "$venv/bin/python" - "$(cat "$port_file")" <<'PY'
@@ -136,14 +98,6 @@ req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/moto-api/reset", d
 urllib.request.urlopen(req, timeout=10).read()
 PY
     say "emulator state reset"
-}
-
-cmd_status() {
-    running_pid >/dev/null || {
-        say "emulator not running"
-        return 1
-    }
-    printf 'http://127.0.0.1:%s\n' "$(cat "$port_file")"
 }
 
 case "${1:-}" in

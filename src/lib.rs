@@ -5,7 +5,8 @@
 //! - [`state`]: the shapes both desired and observed configuration are expressed in;
 //! - [`plan`]: a pure diff of desired against observed into ordered operations (no SDK);
 //! - [`aws`]: every SDK call: configuration, reads, the executor, error classification;
-//! - [`cli`] / [`output`]: argument parsing, commands, human and JSON rendering.
+//! - [`cli`] / [`output`]: argument parsing, commands, human and JSON rendering;
+//! - [`verify`]: what a browser would make of a deployed API's CORS answers (data plane).
 
 pub mod aws;
 pub mod cancel;
@@ -15,3 +16,4 @@ pub mod output;
 pub mod plan;
 pub mod spec;
 pub mod state;
+pub mod verify;

@@ -4,39 +4,15 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use gwctl::cli::lifecycle::{DeployDoc, DestroyDoc, ShowDoc};
 use gwctl::output::{ApplyDoc, PlanDoc};
-use support::Emulator;
-
-const TODO_FUNCTIONS: &[&str] = &[
-    "todo-create",
-    "todo-list",
-    "todo-get",
-    "todo-update",
-    "todo-delete",
-];
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
+use support::{repo, Emulator, TODO_FUNCTIONS};
 
 /// Run gwctl against the emulator with dummy credentials and no profile.
 fn gwctl(em: &Emulator, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gwctl"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", em.endpoint())
-        .env("AWS_REGION", support::REGION)
-        .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", "gwctl-test-secret")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_DEFAULT_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env_remove("CI")
-        .output()
-        .expect("run gwctl")
+    support::gwctl_at(&em.endpoint(), args)
 }
 
 fn text(o: &Output) -> (String, String) {
@@ -719,17 +695,7 @@ async fn two_applies_started_together_leave_exactly_one_api() {
         em.reset();
         em.create_functions(TODO_FUNCTIONS).await;
         let spawn = || {
-            Command::new(env!("CARGO_BIN_EXE_gwctl"))
-                .args(["apply", spec.to_str().unwrap(), "--yes"])
-                .env("AWS_ENDPOINT_URL", em.endpoint())
-                .env("AWS_REGION", support::REGION)
-                .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY_ID)
-                .env("AWS_SECRET_ACCESS_KEY", "gwctl-test-secret")
-                .env_remove("AWS_PROFILE")
-                .env("AWS_CONFIG_FILE", "/nonexistent")
-                .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
+            support::gwctl_command(&em.endpoint(), &["apply", spec.to_str().unwrap(), "--yes"])
                 .spawn()
                 .expect("spawn gwctl")
         };

@@ -467,6 +467,8 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
             "destroy" => check_doc::<DestroyDoc>(&v, &at),
             "show" => check_doc::<ShowDoc>(&v, &at),
             "doctor" => check_doc::<DoctorDoc>(&v, &at),
+            "cors enable" | "cors disable" => check_doc::<ApplyDoc>(&v, &at),
+            "verify" => check_doc::<gwctl::cli::verify::VerifyDoc>(&v, &at),
             "validate" => check_doc::<Report>(&v, &at),
             other => panic!("{at}: unknown command `{other}`"),
         }
@@ -475,7 +477,17 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
     seen.sort();
     assert_eq!(
         seen,
-        ["apply", "deploy", "destroy", "doctor", "plan", "show", "validate"],
+        [
+            "apply",
+            "cors enable",
+            "deploy",
+            "destroy",
+            "doctor",
+            "plan",
+            "show",
+            "validate",
+            "verify"
+        ],
         "one example per verb with a JSON document"
     );
 }

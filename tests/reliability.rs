@@ -3,37 +3,16 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 use support::Emulator;
 
-const TODO_FUNCTIONS: &[&str] = &[
-    "todo-create",
-    "todo-list",
-    "todo-get",
-    "todo-update",
-    "todo-delete",
-];
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
+use support::{repo, TODO_FUNCTIONS};
 
 fn command(em: &Emulator, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gwctl"));
-    c.args(args)
-        .env("AWS_ENDPOINT_URL", em.endpoint())
-        .env("AWS_REGION", support::REGION)
-        .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", "gwctl-test-secret")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
+    support::gwctl_command(&em.endpoint(), args)
 }
 
 /// Exact inventory of the account: APIs named `name`, resource paths (with duplicates),

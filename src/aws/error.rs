@@ -131,7 +131,8 @@ impl HasStatus for aws_smithy_runtime_api::http::Response {
     }
 }
 
-fn display_chain(err: &dyn std::error::Error) -> String {
+/// An error and its sources, `outer: inner: ...`.
+pub fn display_chain(err: &dyn std::error::Error) -> String {
     let mut s = err.to_string();
     let mut cur = err.source();
     while let Some(e) = cur {

@@ -16,7 +16,8 @@ use super::planfile::{self, PlanFile};
 use super::rest::{invoke_url, load_spec, load_spec_linted, prepare, Prepared, Target};
 use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
 
-const PROXY_CORS_NOTE: &str = "Lambda proxy responses pass through API Gateway untouched: \
+pub(super) const PROXY_CORS_NOTE: &str =
+    "Lambda proxy responses pass through API Gateway untouched: \
 your functions must set Access-Control-Allow-Origin on their own responses (gwctl configures \
 the preflight and the gateway's own error responses)";
 

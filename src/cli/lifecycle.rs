@@ -22,13 +22,13 @@ use super::rest::{find_api, invoke_url, is_owned, load_spec, observed_functions,
 use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
 
 /// Which API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
-struct Located {
-    spec: Option<Spec>,
-    api: ObservedRestApi,
-    owned: bool,
+pub(super) struct Located {
+    pub(super) spec: Option<Spec>,
+    pub(super) api: ObservedRestApi,
+    pub(super) owned: bool,
 }
 
-async fn locate(
+pub(super) async fn locate(
     clients: &Clients,
     spec_path: Option<&Path>,
     api_name: Option<&str>,
@@ -110,7 +110,7 @@ async fn locate(
     }
 }
 
-fn not_found(spec_path: Option<&Path>, api_name: Option<&str>) -> Failure {
+pub(super) fn not_found(spec_path: Option<&Path>, api_name: Option<&str>) -> Failure {
     let what = match (spec_path, api_name) {
         (Some(p), _) => format!("the api of `{}`", p.display()),
         (None, Some(n)) => format!("`{n}`"),
@@ -155,10 +155,20 @@ pub async fn deploy(args: &DeployArgs, g: &GlobalArgs, printer: &Printer) -> Res
         Some(s) => desired::rest(s, &[], &clients.region).stages,
         None => BTreeMap::new(),
     };
+    // A stage the spec does not declare keeps its settings: only its deployment moves.
     let stages: BTreeMap<String, Stage> = args
         .stage
         .iter()
-        .map(|n| (n.clone(), spec_stages.get(n).cloned().unwrap_or_default()))
+        .map(|n| {
+            let keep = || {
+                loc.api
+                    .stages
+                    .get(n)
+                    .map(|s| s.settings.clone())
+                    .unwrap_or_default()
+            };
+            (n.clone(), spec_stages.get(n).cloned().unwrap_or_else(keep))
+        })
         .collect();
     let mark = config_mark(&loc.api.config);
     let description = match &args.description {

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod completions;
+pub mod cors;
 pub mod doctor;
 pub mod lifecycle;
 pub mod planfile;
@@ -10,6 +11,7 @@ pub mod reference;
 pub mod rest;
 pub mod schema;
 pub mod validate;
+pub mod verify;
 
 use std::path::PathBuf;
 
@@ -124,6 +126,13 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl man | man -l -\n  gwctl man --dir /usr/local/share/man/man1"
     )]
     Man(completions::ManArgs),
+    /// Add or remove CORS on an existing REST API: preflight methods and error responses
+    Cors(cors::CorsArgs),
+    /// Send real CORS requests to a deployed stage: would a browser accept the answers?
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl verify specs/todo.yaml\n  gwctl verify specs/todo.yaml --stage prod --output json\n  gwctl verify --url https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod \\\n      --origin https://app.example.com --path /todos --method PUT\n  gwctl --endpoint-url http://127.0.0.1:4566 verify specs/todo.yaml   # LocalStack\n\nFor each route a preflight (OPTIONS with Origin, Access-Control-Request-Method and \n-Headers), and for each stage and origin one request to a path no route serves (API \nGateway's own error must carry CORS headers too). Each answer is judged by the browser's \nrules; exit 1 when any would be refused, naming the header. Only requests to the invoke URL \nare sent besides the reads that find the API."
+    )]
+    Verify(verify::VerifyArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -409,5 +418,13 @@ pub fn main() -> i32 {
         Command::Schema(args) => schema::run(args, &crate::output::Printer::new(&cli.global)),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args, &crate::output::Printer::new(&cli.global)),
+        Command::Cors(args) => {
+            let printer = crate::output::Printer::new(&cli.global);
+            block_on(&printer, cors::run(args, &cli.global, &printer))
+        }
+        Command::Verify(args) => {
+            let printer = crate::output::Printer::new(&cli.global);
+            block_on(&printer, verify::verify(args, &cli.global, &printer))
+        }
     }
 }

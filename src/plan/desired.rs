@@ -1,12 +1,12 @@
 //! From a validated spec (plus the functions it references, resolved) to the desired REST
 //! configuration, in exactly the shapes the reader produces for the observed side.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
 use crate::spec::model::{
-    AuthRef, AuthorizerKind, CorsDef, IntegrationDef, IntegrationKind, RouteDef, Spec,
+    AuthRef, AuthorizerKind, IntegrationDef, IntegrationKind, RouteDef, Spec,
 };
 use crate::state::rest::{
     AccessLog, Authorizer, GatewayResponse, Integration, IntegrationResponse, Method,
@@ -16,15 +16,8 @@ use crate::state::{ResolvedFunction, DEPLOYMENT_MARK, OWNER_TAG_KEY, OWNER_TAG_V
 
 use super::ops::{authorizer_id_placeholder, API_ID};
 
-/// Headers allowed by default when the spec's `cors` block names none: what browsers send
-/// to API Gateway in practice (the console's "Enable CORS" default).
-pub const DEFAULT_CORS_HEADERS: &[&str] = &[
-    "Content-Type",
-    "X-Amz-Date",
-    "Authorization",
-    "X-Api-Key",
-    "X-Amz-Security-Token",
-];
+/// Headers allowed by default when the spec's `cors` block names none (see [`super::cors`]).
+pub use super::cors::DEFAULT_CORS_HEADERS;
 
 /// Everything the planner needs to know about what the spec wants on a REST API.
 #[derive(Debug, Clone)]
@@ -153,10 +146,6 @@ pub fn split_parent(path: &str) -> (String, String) {
     }
 }
 
-fn quoted(v: &str) -> String {
-    format!("'{v}'")
-}
-
 /// Build the desired REST configuration.
 pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> DesiredRest {
     let func = |key: &str| functions.iter().find(|f| f.key == key);
@@ -248,25 +237,9 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
     }
 
     // CORS: an unauthenticated MOCK OPTIONS on every resource that has routes, and the
-    // gateway's own 4XX/5XX responses carrying the same headers.
+    // gateway's own 4XX/5XX responses carrying the same headers (see `plan::cors`).
     if let Some(cors) = &spec.cors {
-        for res in config.resources.values_mut() {
-            if res.methods.is_empty() || res.methods.contains_key("OPTIONS") {
-                continue;
-            }
-            let methods: BTreeSet<String> = if cors.methods.is_empty() {
-                res.methods.keys().cloned().collect()
-            } else {
-                cors.methods.iter().cloned().collect()
-            };
-            res.methods
-                .insert("OPTIONS".into(), cors_options_method(cors, &methods));
-        }
-        for t in ["DEFAULT_4XX", "DEFAULT_5XX"] {
-            config
-                .gateway_responses
-                .insert(t.into(), cors_gateway_response(cors));
-        }
+        super::cors::add_to(&mut config, cors);
     }
     config.normalize();
 
@@ -478,145 +451,6 @@ fn integration<'a>(
     }
 }
 
-/// Headers a CORS response carries, as `(header, value)` pairs without the origin.
-fn cors_headers(cors: &CorsDef, methods: Option<&BTreeSet<String>>) -> Vec<(String, String)> {
-    let mut h = Vec::new();
-    let headers = if cors.headers.is_empty() {
-        DEFAULT_CORS_HEADERS.join(",")
-    } else {
-        cors.headers.join(",")
-    };
-    h.push(("Access-Control-Allow-Headers".to_string(), headers));
-    if let Some(methods) = methods {
-        let mut m: BTreeSet<String> = methods.clone();
-        m.insert("OPTIONS".into());
-        h.push((
-            "Access-Control-Allow-Methods".to_string(),
-            m.into_iter().collect::<Vec<_>>().join(","),
-        ));
-    }
-    if !cors.expose_headers.is_empty() {
-        h.push((
-            "Access-Control-Expose-Headers".to_string(),
-            cors.expose_headers.join(","),
-        ));
-    }
-    if let (Some(age), Some(_)) = (cors.max_age, methods) {
-        h.push(("Access-Control-Max-Age".to_string(), age.to_string()));
-    }
-    if cors.credentials {
-        h.push((
-            "Access-Control-Allow-Credentials".to_string(),
-            "true".to_string(),
-        ));
-    }
-    h
-}
-
 /// The velocity template that echoes the request's Origin when it is one of several
-/// allowed origins (a MOCK cannot choose statically between them).
-pub fn origin_echo_template(origins: &[String]) -> String {
-    let cond = origins
-        .iter()
-        .map(|o| format!("$origin == \"{}\"", o.replace('"', "")))
-        .collect::<Vec<_>>()
-        .join(" || ");
-    format!(
-        "#set($origin = $input.params().header.get(\"Origin\"))\n#if($origin == \"\")#set($origin = $input.params().header.get(\"origin\"))#end\n#if({cond})\n#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)\n#end\n"
-    )
-}
-
-fn cors_options_method(cors: &CorsDef, methods: &BTreeSet<String>) -> Method {
-    let mut params: BTreeMap<String, String> = cors_headers(cors, Some(methods))
-        .into_iter()
-        .map(|(k, v)| (format!("method.response.header.{k}"), quoted(&v)))
-        .collect();
-    let mut templates = BTreeMap::new();
-    let multi = cors.origins.len() > 1 && !cors.origins.iter().any(|o| o == "*");
-    if multi {
-        templates.insert(
-            "application/json".to_string(),
-            origin_echo_template(&cors.origins),
-        );
-        params.insert("method.response.header.Vary".to_string(), quoted("Origin"));
-    } else {
-        let origin = cors.origins.first().cloned().unwrap_or_else(|| "*".into());
-        params.insert(
-            "method.response.header.Access-Control-Allow-Origin".to_string(),
-            quoted(&origin),
-        );
-    }
-    let mut declared: BTreeMap<String, bool> = params.keys().map(|k| (k.clone(), false)).collect();
-    declared.insert(
-        "method.response.header.Access-Control-Allow-Origin".to_string(),
-        false,
-    );
-    let mut responses = BTreeMap::new();
-    responses.insert(
-        "200".to_string(),
-        IntegrationResponse {
-            selection_pattern: None,
-            response_templates: templates,
-            response_parameters: params,
-            content_handling: None,
-        },
-    );
-    let mut method_responses = BTreeMap::new();
-    method_responses.insert(
-        "200".to_string(),
-        MethodResponse {
-            response_models: BTreeMap::from([("application/json".into(), "Empty".into())]),
-            response_parameters: declared,
-        },
-    );
-    Method {
-        authorization_type: "NONE".into(),
-        authorizer: None,
-        authorization_scopes: vec![],
-        api_key_required: false,
-        request_parameters: BTreeMap::new(),
-        method_responses,
-        integration: Some(Integration {
-            kind: "MOCK".into(),
-            http_method: None,
-            uri: None,
-            credentials: None,
-            request_templates: BTreeMap::from([(
-                "application/json".into(),
-                "{\"statusCode\": 200}".into(),
-            )]),
-            request_parameters: BTreeMap::new(),
-            passthrough_behavior: None,
-            content_handling: None,
-            timeout_ms: None,
-            responses,
-        }),
-    }
-}
-
-fn cors_gateway_response(cors: &CorsDef) -> GatewayResponse {
-    let mut params: BTreeMap<String, String> = cors_headers(cors, None)
-        .into_iter()
-        .map(|(k, v)| (format!("gatewayresponse.header.{k}"), quoted(&v)))
-        .collect();
-    let multi = cors.origins.len() > 1 && !cors.origins.iter().any(|o| o == "*");
-    let origin = if multi {
-        // Gateway responses cannot run a conditional template; echo the request's origin
-        // (validation refuses several origins together with credentials).
-        "method.request.header.Origin".to_string()
-    } else {
-        quoted(&cors.origins.first().cloned().unwrap_or_else(|| "*".into()))
-    };
-    params.insert(
-        "gatewayresponse.header.Access-Control-Allow-Origin".into(),
-        origin,
-    );
-    if multi {
-        params.insert("gatewayresponse.header.Vary".into(), quoted("Origin"));
-    }
-    GatewayResponse {
-        status_code: None,
-        response_parameters: params,
-        response_templates: BTreeMap::new(),
-    }
-}
+/// allowed origins (moved to [`super::cors`]).
+pub use super::cors::origin_echo_template;

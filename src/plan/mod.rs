@@ -4,6 +4,7 @@
 //! `changes` (what a person reads: `+ method GET /todos`, field old -> new) and `ops` (the
 //! calls the executor makes, in dependency order). Every op belongs to exactly one change.
 
+pub mod cors;
 pub mod desired;
 pub mod ops;
 pub mod rest;

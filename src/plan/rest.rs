@@ -506,7 +506,15 @@ pub fn plan_stages(
     }
 }
 
-fn plan_method(p: &mut Plan, path: &str, verb: &str, want: &Method, have: Option<&Method>) {
+/// Plan one method against what exists: create, replace (the method request changed),
+/// update the integration, or nothing. Used by `plan` and `cors enable`.
+pub(crate) fn plan_method(
+    p: &mut Plan,
+    path: &str,
+    verb: &str,
+    want: &Method,
+    have: Option<&Method>,
+) {
     let label = format!("{verb} {path}");
     let request_part = |m: &Method| {
         (

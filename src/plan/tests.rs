@@ -13,10 +13,10 @@ use crate::spec::model::Spec;
 use crate::state::rest::{ObservedRestApi, Policies};
 use crate::state::ResolvedFunction;
 
-const REGION: &str = "us-east-1";
+pub(super) const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 
-fn spec(yaml: &str) -> Spec {
+pub(super) fn spec(yaml: &str) -> Spec {
     let loaded = crate::spec::load_str(Path::new("test.yaml"), yaml);
     let errors: Vec<String> = loaded
         .diagnostics
@@ -28,7 +28,7 @@ fn spec(yaml: &str) -> Spec {
     loaded.spec.expect("valid spec")
 }
 
-fn resolve(spec: &Spec) -> Vec<ResolvedFunction> {
+pub(super) fn resolve(spec: &Spec) -> Vec<ResolvedFunction> {
     spec.functions
         .iter()
         .map(|f| {
@@ -57,7 +57,7 @@ fn desired_of(yaml: &str) -> DesiredRest {
     desired::rest(&s, &f, REGION)
 }
 
-fn todo_yaml() -> String {
+pub(super) fn todo_yaml() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/todo.yaml"))
         .expect("specs/todo.yaml")
 }

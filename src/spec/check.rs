@@ -181,6 +181,20 @@ fn size_limits(cx: &mut Cx, spec: &Spec) {
 
 fn cors_and_routes(cx: &mut Cx, spec: &Spec) {
     let Some(cors) = &spec.cors else { return };
+    if spec.api.kind == ApiKind::Rest
+        && cors.credentials
+        && cors.origins.len() > 1
+        && !cors.origins.iter().any(|o| o == "*")
+    {
+        cx.warn_at(
+            cors.pos,
+            format!(
+                "with several origins and `credentials: true`, the errors API Gateway generates itself (401, 403, 429, 5xx) carry only the first origin, `{}`",
+                cors.origins[0]
+            ),
+            Some("gateway responses cannot choose between origins, and echoing any origin with credentials would let every site read them; see docs/cors.md".into()),
+        );
+    }
     if spec.api.kind == ApiKind::Rest {
         for r in &spec.routes {
             if r.method.value == HttpMethod::Options {

@@ -1485,14 +1485,17 @@ pub const DEFAULT_CORS_HEADERS: &[&str] = &[
     "X-Amz-Security-Token",
 ];
 
-fn is_header_name(s: &str) -> bool {
+pub(crate) fn is_header_name(s: &str) -> bool {
     s == "*"
         || (!s.is_empty()
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_!#$%&'*+.^`|~".contains(c)))
 }
 
-fn origin_problem(o: &str) -> Option<(String, Option<String>)> {
+/// Why `o` is not an origin gwctl can write (`*`, or a scheme, a host and an optional port;
+/// the characters are limited so that it can go into a quoted API Gateway value and a VTL
+/// string literal unchanged).
+pub(crate) fn origin_problem(o: &str) -> Option<(String, Option<String>)> {
     if o == "*" {
         return None;
     }
@@ -1533,6 +1536,15 @@ fn origin_problem(o: &str) -> Option<(String, Option<String>)> {
     }
     if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Some((format!("origin `{o}` contains whitespace"), None));
+    }
+    if let Some(c) = rest
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || ".-:[]".contains(*c)))
+    {
+        return Some((
+            format!("origin `{o}` contains `{c}`, which an origin cannot"),
+            Some("an origin is only a scheme, a host and an optional port".into()),
+        ));
     }
     None
 }
@@ -1586,11 +1598,24 @@ fn read_cors(cx: &mut Cx, n: &Node) -> Option<CorsDef> {
             }
         }
     }
-    let header_list = |m: &mut MapReader, cx: &mut Cx, key: &str| -> Option<Vec<String>> {
+    let mut star_header: Option<Pos> = None;
+    let mut header_list = |m: &mut MapReader, cx: &mut Cx, key: &str| -> Option<Vec<String>> {
         let node = m.get(key)?;
         let mut out = Vec::new();
         for t in text_list(cx, node, key) {
-            if is_header_name(&t.value) {
+            if t.value == "*" && key == "headers" {
+                star_header = Some(t.pos);
+            }
+            if t.value.contains('\'') {
+                cx.err_at(
+                    t.pos,
+                    format!(
+                        "header name `{}` contains `'`, which API Gateway values cannot carry",
+                        t.value
+                    ),
+                    None,
+                );
+            } else if is_header_name(&t.value) {
                 out.push(t.value);
             } else {
                 cx.err_at(t.pos, format!("`{}` is not a header name", t.value), None);
@@ -1615,6 +1640,16 @@ fn read_cors(cx: &mut Cx, n: &Node) -> Option<CorsDef> {
                 p,
                 "`*` origin with `credentials: true` is refused by browsers",
                 Some("list the exact origins that may send credentials".into()),
+            );
+        }
+        if let Some(p) = star_header {
+            cx.err_at(
+                p,
+                "`*` in `headers` with `credentials: true` is taken literally by browsers",
+                Some(
+                    "list the headers your front end sends, e.g. `[Content-Type, Authorization]`"
+                        .into(),
+                ),
             );
         }
     }

@@ -509,6 +509,85 @@ fn options_route_conflicts_with_rest_cors() {
 }
 
 #[test]
+fn origins_cannot_carry_quotes_or_template_characters() {
+    let d = one_error(&format!(
+        "cors: {{origins: [\"https://a.example'\"]}}\n{}",
+        rest("  - {path: /x, method: GET, function: f}\n")
+    ));
+    assert_eq!(
+        d.message,
+        "origin `https://a.example'` contains `'`, which an origin cannot"
+    );
+    let d = one_error(&format!(
+        "cors: {{origins: [\"https://a.example$x\"]}}\n{}",
+        rest("  - {path: /x, method: GET, function: f}\n")
+    ));
+    assert!(d.message.contains("contains `$`"), "{}", d.message);
+    // Ports and IPv6 literals are origins.
+    assert_ok(&format!(
+        "cors: {{origins: [\"http://localhost:3000\", \"http://[::1]:8080\"]}}\n{}",
+        rest("  - {path: /x, method: GET, function: f}\n")
+    ));
+}
+
+#[test]
+fn several_origins_with_credentials_warn_that_errors_carry_the_first() {
+    let l = load(&format!(
+        "cors: {{origins: [\"https://a.example\", \"https://b.example\"], credentials: true}}\n{}",
+        rest("  - {path: /x, method: GET, function: f}\n")
+    ));
+    assert!(!l.has_errors(), "{}", dump(&l));
+    let w = warnings(&l);
+    assert_eq!(w.len(), 1, "{}", dump(&l));
+    assert_at(
+        w[0],
+        1,
+        7,
+        "with several origins and `credentials: true`, the errors API Gateway generates itself (401, 403, 429, 5xx) carry only the first origin, `https://a.example`",
+    );
+}
+
+#[test]
+fn several_origins_with_credentials_are_fine_on_http_apis() {
+    // The API's CorsConfiguration echoes the matching origin on every response.
+    let l = load(&format!(
+        "cors: {{origins: [\"https://a.example\", \"https://b.example\"], credentials: true}}\n{}",
+        http("  - {path: /x, method: GET, function: f}\n")
+    ));
+    assert!(l.diagnostics.is_empty(), "{}", dump(&l));
+}
+
+#[test]
+fn star_header_with_credentials_is_an_error() {
+    let d = one_error(&format!(
+        "cors: {{origins: [\"https://a.example\"], headers: [\"*\"], credentials: true}}\n{}",
+        rest("  - {path: /x, method: GET, function: f}\n")
+    ));
+    assert_at(
+        &d,
+        1,
+        50,
+        "`*` in `headers` with `credentials: true` is taken literally by browsers",
+    );
+}
+
+#[test]
+fn authorized_default_route_on_http_api_warns_about_preflight() {
+    let l = load(&format!(
+        "cors: {{origins: [\"https://a.example\"]}}\nauthorizers: {{j: {{type: jwt, issuer: \"https://i.example\", audience: [a]}}}}\n{}",
+        http("  - {path: $default, function: f, auth: j}\n")
+    ));
+    assert!(!l.has_errors(), "{}", dump(&l));
+    let w = warnings(&l);
+    assert!(
+        w.iter().any(|d| d.message
+            == "preflight requests can match the authorized route `$default` and fail"),
+        "{}",
+        dump(&l)
+    );
+}
+
+#[test]
 fn cors_defaults() {
     let s = assert_ok(&format!(
         "cors: {{origins: [\"https://a.example\"]}}\n{}",

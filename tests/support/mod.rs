@@ -27,6 +27,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub mod localstack;
+pub mod seed;
+
 use gwctl::aws::config::{connect, load_sdk_config, AwsOptions};
 use gwctl::aws::Clients;
 
@@ -162,8 +165,6 @@ fn start_server(bin: &Path) -> Result<Server, String> {
     let port = free_port();
     let log_path = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("moto-{}-{port}.log", std::process::id()));
-    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
-    let log_err = log.try_clone().map_err(|e| e.to_string())?;
     // The venv's Python (next to moto_server) runs the watchdog; any python3 otherwise.
     let python = bin
         .parent()
@@ -171,17 +172,19 @@ fn start_server(bin: &Path) -> Result<Server, String> {
         .filter(|p| p.is_file())
         .unwrap_or_else(|| PathBuf::from("python3"));
     let started = Instant::now();
-    let mut child = Command::new(&python)
-        .arg("-c")
-        .arg(WATCHDOG)
-        .arg(bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(log)
-        .stderr(log_err)
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot run `{}`: {e}", python.display()))?;
+    let port_arg = port.to_string();
+    let mut child = spawn_watched(
+        &python,
+        &[
+            bin.as_os_str(),
+            "-H".as_ref(),
+            "127.0.0.1".as_ref(),
+            "-p".as_ref(),
+            port_arg.as_ref(),
+        ],
+        &[],
+        &log_path,
+    )?;
     let endpoint = format!("http://127.0.0.1:{port}");
     match wait_until_answering(&endpoint, Some(&mut child)) {
         Ok(()) => {
@@ -196,16 +199,40 @@ fn start_server(bin: &Path) -> Result<Server, String> {
         Err(why) => {
             let _ = child.kill();
             let _ = child.wait();
-            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(8).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            Err(format!(
-                "{why} (log {}):\n{}",
-                log_path.display(),
-                tail.join("\n")
-            ))
+            Err(format!("{why} {}", log_tail(&log_path)))
         }
     }
+}
+
+/// `python -c WATCHDOG args...` with `env`, output to `log_path`, in its own process group:
+/// the server it runs ends when this test binary does (see the module documentation).
+fn spawn_watched(
+    python: &Path,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &std::ffi::OsStr)],
+    log_path: &Path,
+) -> Result<Child, String> {
+    let log = std::fs::File::create(log_path).map_err(|e| e.to_string())?;
+    let log_err = log.try_clone().map_err(|e| e.to_string())?;
+    Command::new(python)
+        .arg("-c")
+        .arg(WATCHDOG)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(log)
+        .stderr(log_err)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot run `{}`: {e}", python.display()))
+}
+
+/// `(log PATH):` and the last lines of a server's log, for startup failures.
+fn log_tail(log_path: &Path) -> String {
+    let log = std::fs::read_to_string(log_path).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(10).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    format!("(log {}):\n{}", log_path.display(), tail.join("\n"))
 }
 
 fn free_port() -> u16 {
@@ -283,12 +310,7 @@ impl Emulator {
     /// The options the CLI would build from `--endpoint-url … --region us-east-1`, plus dummy
     /// credentials passed explicitly (the process environment is left alone).
     pub fn options(&self) -> AwsOptions {
-        AwsOptions {
-            profile: None,
-            region: Some(REGION.to_string()),
-            endpoint_url: Some(self.endpoint.clone()),
-            credentials: Some(dummy_credentials()),
-        }
+        options_for(&self.endpoint)
     }
 
     /// gwctl's clients (interceptors and call log included) pointed at the emulator. Each call
@@ -313,34 +335,9 @@ impl Emulator {
     pub async fn create_functions(&self, names: &[&str]) -> Vec<String> {
         let role_arn = self.ensure_lambda_role();
         let clients = self.clients().await;
-        let zip = aws_smithy_types::Blob::new(lambda_zip());
         let mut arns = Vec::with_capacity(names.len());
         for name in names {
-            let out = clients
-                .lambda
-                .create_function()
-                .function_name(*name)
-                .runtime(aws_sdk_lambda::types::Runtime::Python312)
-                .role(&role_arn)
-                .handler("index.handler")
-                .code(
-                    aws_sdk_lambda::types::FunctionCode::builder()
-                        .zip_file(zip.clone())
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "create-function `{name}` in the emulator: {}",
-                        aws_smithy_types::error::display::DisplayErrorContext(&e)
-                    )
-                });
-            arns.push(
-                out.function_arn()
-                    .expect("create-function returns the function ARN")
-                    .to_string(),
-            );
+            arns.push(create_function(&clients, name, &role_arn).await);
         }
         arns
     }
@@ -396,6 +393,95 @@ impl Emulator {
     }
 }
 
+/// What `--endpoint-url ENDPOINT --region us-east-1` with the dummy credentials builds.
+pub fn options_for(endpoint: &str) -> AwsOptions {
+    AwsOptions {
+        profile: None,
+        region: Some(REGION.to_string()),
+        endpoint_url: Some(endpoint.to_string()),
+        credentials: Some(dummy_credentials()),
+    }
+}
+
+/// create-function `name` (Python, from [`lambda_zip`], running as `role_arn`); its ARN.
+pub async fn create_function(clients: &Clients, name: &str, role_arn: &str) -> String {
+    let out = clients
+        .lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .role(role_arn)
+        .handler("index.handler")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_smithy_types::Blob::new(lambda_zip()))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "create-function `{name}`: {}",
+                aws_smithy_types::error::display::DisplayErrorContext(&e)
+            )
+        });
+    out.function_arn()
+        .expect("create-function returns the function ARN")
+        .to_string()
+}
+
+/// The five functions of specs/todo.yaml.
+pub const TODO_FUNCTIONS: &[&str] = &[
+    "todo-create",
+    "todo-list",
+    "todo-get",
+    "todo-update",
+    "todo-delete",
+];
+
+/// A path in the repository.
+pub fn repo(p: &str) -> PathBuf {
+    Path::new(REPO).join(p)
+}
+
+/// The real `gwctl` binary with `args`, its AWS calls sent to `endpoint` with the dummy
+/// credentials, no profile, no config files, no colour and not in CI mode.
+pub fn gwctl_at(endpoint: &str, args: &[&str]) -> std::process::Output {
+    gwctl_command(endpoint, args).output().expect("run gwctl")
+}
+
+/// The command [`gwctl_at`] runs, for tests that spawn, kill or run several at once.
+pub fn gwctl_command(endpoint: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gwctl"));
+    c.args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", REGION)
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    c
+}
+
+/// stdout of a run that must have exited 0 (else a panic showing both streams).
+#[track_caller]
+pub fn stdout_ok(o: &std::process::Output) -> String {
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stdout:\n{out}\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
 fn dummy_credentials() -> aws_credential_types::Credentials {
     aws_credential_types::Credentials::new(
         ACCESS_KEY_ID,
@@ -436,6 +522,40 @@ fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<(u16, String)> {
+    exchange(endpoint, method, path, headers, body).map(|r| (r.status, r.body))
+}
+
+/// An HTTP answer as the test client saw it.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    /// Header names lowercased, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawResponse {
+    /// The value of header `name` (case-insensitive), values of repeated headers joined.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+}
+
+/// One request over a fresh connection (independent of gwctl's own HTTP client).
+pub fn exchange(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<RawResponse> {
     let authority = endpoint
         .strip_prefix("http://")
         .ok_or_else(|| std::io::Error::other(format!("not an http:// URL: `{endpoint}`")))?;
@@ -505,7 +625,19 @@ fn http(
     } else if let Some(len) = length {
         payload.truncate(len);
     }
-    Ok((status, String::from_utf8_lossy(&payload).to_string()))
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            Some((k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        })
+        .collect();
+    Ok(RawResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&payload).to_string(),
+    })
 }
 
 fn dechunk(mut data: &[u8]) -> std::io::Result<Vec<u8>> {
