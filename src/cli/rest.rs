@@ -120,16 +120,8 @@ pub fn is_owned(tags: &std::collections::BTreeMap<String, String>) -> bool {
     tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
 }
 
-/// The Lambda function an integration or authorizer URI invokes:
-/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations` -> `{arn}`.
-pub fn function_from_uri(uri: &str) -> Option<String> {
-    let start = uri.find(":lambda:path/")?;
-    let rest = &uri[start..];
-    let f = rest.find("/functions/")? + "/functions/".len();
-    let rest = &rest[f..];
-    let end = rest.find("/invocations")?;
-    Some(rest[..end].to_string())
-}
+/// The Lambda function an integration or authorizer URI invokes (moved to `state`).
+pub use crate::state::function_from_uri;
 
 /// Split a (possibly qualified) function ARN into (unqualified, qualifier).
 pub fn split_qualifier(arn: &str) -> (String, Option<String>) {

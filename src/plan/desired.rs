@@ -102,7 +102,7 @@ fn statement_id(parts: &[&str]) -> String {
     format!("{}-{}", &clean[..100 - 13], digest)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -300,7 +300,9 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
     }
 }
 
-fn add_api_permission(
+/// Add the invoke permission API Gateway needs to call `f` from any route of the API (one
+/// statement per function and API; scoped to `{api_id}/*`).
+pub(crate) fn add_api_permission(
     perms: &mut BTreeMap<String, DesiredPermission>,
     f: &ResolvedFunction,
     region: &str,
@@ -323,7 +325,8 @@ fn add_api_permission(
         });
 }
 
-fn add_authorizer_permission(
+/// Add the invoke permission a Lambda authorizer needs (scoped to `{api_id}/authorizers/{id}`).
+pub(crate) fn add_authorizer_permission(
     perms: &mut BTreeMap<String, DesiredPermission>,
     f: &ResolvedFunction,
     authorizer: &str,

@@ -16,7 +16,7 @@ use crate::state::ResolvedFunction;
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 
-fn spec(yaml: &str) -> Spec {
+pub(super) fn spec(yaml: &str) -> Spec {
     let loaded = crate::spec::load_str(Path::new("test.yaml"), yaml);
     let errors: Vec<String> = loaded
         .diagnostics
@@ -28,7 +28,7 @@ fn spec(yaml: &str) -> Spec {
     loaded.spec.expect("valid spec")
 }
 
-fn resolve(spec: &Spec) -> Vec<ResolvedFunction> {
+pub(super) fn resolve(spec: &Spec) -> Vec<ResolvedFunction> {
     spec.functions
         .iter()
         .map(|f| {
@@ -161,7 +161,7 @@ fn applying_the_plan_converges_to_an_empty_plan() {
     }
 }
 
-fn read_spec(name: &str) -> String {
+pub(super) fn read_spec(name: &str) -> String {
     std::fs::read_to_string(format!("{}/specs/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
