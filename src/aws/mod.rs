@@ -4,8 +4,10 @@
 pub mod config;
 pub mod error;
 pub mod exec;
+pub mod exec_http;
 pub mod interceptors;
 pub mod read;
+pub mod read_http;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -38,13 +38,13 @@ pub const LAMBDA_CONCURRENCY: usize = 4;
 const MAX_PAGES: usize = 10_000;
 
 /// Remembers the `position` tokens seen so far; `next` says whether to fetch another page.
-struct Pager {
+pub(crate) struct Pager {
     seen: BTreeSet<String>,
     pages: usize,
 }
 
 impl Pager {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Pager {
             seen: BTreeSet::new(),
             pages: 0,
@@ -52,7 +52,7 @@ impl Pager {
     }
 
     /// The position to ask for next, or `None` when the list is complete.
-    fn next(&mut self, position: Option<&str>) -> Option<String> {
+    pub(crate) fn next(&mut self, position: Option<&str>) -> Option<String> {
         self.pages += 1;
         let p = position.filter(|p| !p.is_empty())?;
         if self.pages >= MAX_PAGES || !self.seen.insert(p.to_string()) {
@@ -62,7 +62,7 @@ impl Pager {
     }
 }
 
-fn to_btree<V: Clone>(m: Option<&HashMap<String, V>>) -> BTreeMap<String, V> {
+pub(crate) fn to_btree<V: Clone>(m: Option<&HashMap<String, V>>) -> BTreeMap<String, V> {
     m.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
 }
@@ -78,7 +78,7 @@ fn templates(m: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
     .unwrap_or_default()
 }
 
-fn non_empty(s: Option<&str>) -> Option<String> {
+pub(crate) fn non_empty(s: Option<&str>) -> Option<String> {
     s.filter(|s| !s.is_empty()).map(str::to_string)
 }
 

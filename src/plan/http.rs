@@ -357,6 +357,12 @@ pub fn plan(
                 HttpOp::UpdateIntegration {
                     key: key.clone(),
                     def: w.clone(),
+                    removed_parameters: h
+                        .request_parameters
+                        .keys()
+                        .filter(|k| !w.request_parameters.contains_key(*k))
+                        .cloned()
+                        .collect(),
                 },
             ),
             Some(_) => {}

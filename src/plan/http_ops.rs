@@ -51,10 +51,12 @@ pub enum HttpOp {
         key: String,
         def: Integration,
     },
-    /// update-integration with every setting.
+    /// update-integration with every setting; parameter mappings the integration no longer
+    /// has are sent with an empty value, which removes them.
     UpdateIntegration {
         key: String,
         def: Integration,
+        removed_parameters: Vec<String>,
     },
     DeleteIntegration {
         key: String,

@@ -221,7 +221,7 @@ pub fn apply(
                 sim.api.integrations.push((id.clone(), def.clone()));
                 sim.integration_ids.insert(key.clone(), id);
             }
-            HttpOp::UpdateIntegration { key, def } => {
+            HttpOp::UpdateIntegration { key, def, .. } => {
                 let id = sim
                     .integration_ids
                     .get(key)
