@@ -12,7 +12,8 @@
 //!   refer to are read one by one with get-authorizer. Authorizers no route uses are then not
 //!   seen (`authorizers_complete == false`);
 //! - get-deployments answering NotFound for an API that was just read (moto: HTTP 404): no
-//!   deployment is known, so stages with auto-deploy off are deployed again.
+//!   deployment is known (`deployments_complete == false`), so stages with auto-deploy off
+//!   are deployed again.
 //!
 //! Mapping rules: empty strings in optional fields are `None`; an absent list or map is empty;
 //! integration and authorizer settings are normalised ([`Integration::normalize`], ...).
@@ -137,15 +138,10 @@ pub async fn read_http_api(c: &Clients, id: &str) -> Result<ObservedHttpApi, Aws
         }
         Err(e) => return Err(e),
     };
-    let deployments = match deployments {
-        Ok(list) => list,
-        Err(e) if e.kind == ErrorKind::NotFound => {
-            notes.push(format!(
-                "the deployment list could not be read ({e}); stages with auto-deploy off are \
-                 deployed again"
-            ));
-            Vec::new()
-        }
+    let (deployments, deployments_complete) = match deployments {
+        Ok(list) => (list, true),
+        // The API was just read, so NotFound is about the operation (the emulator lacks it).
+        Err(e) if e.kind == ErrorKind::NotFound => (Vec::new(), false),
         Err(e) => return Err(e),
     };
 
@@ -174,6 +170,7 @@ pub async fn read_http_api(c: &Clients, id: &str) -> Result<ObservedHttpApi, Aws
             })
             .collect(),
         authorizers_complete,
+        deployments_complete,
         notes,
     };
     Ok(raw.assemble())

@@ -1,13 +1,13 @@
-//! `gwctl apply` and `gwctl plan` for REST APIs.
+//! `gwctl apply` and `gwctl plan` for REST APIs (HTTP API specs are handed to [`super::http`]).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
-use crate::aws::exec::{ExecEvent, Executor};
+use crate::aws::exec::{ExecEvent, ExecFailure, Executor};
 use crate::aws::Clients;
 use crate::output::{
-    calls_doc, op_label, plan_doc, render_plan, ApiDoc, ApplyDoc, ErrorDoc, Printer, Progress,
-    StageDoc, SCHEMA_VERSION,
+    calls_doc, op_label, plan_doc, render_plan, ApiDoc, ApplyDoc, ErrorDoc, PlanDoc, Printer,
+    Progress, StageDoc, SCHEMA_VERSION,
 };
 use crate::spec::model::ApiKind;
 use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
@@ -28,25 +28,11 @@ fn api_doc(prep: &Prepared, api_id: Option<String>) -> ApiDoc {
     }
 }
 
-fn require_rest(spec: &crate::spec::model::Spec) -> Result<(), Failure> {
-    if spec.api.kind == ApiKind::Http {
-        return Err(Failure::msg(
-            format!(
-                "`{}` is an http api: plan and apply support rest apis in this version",
-                spec.api.name.value
-            ),
-            Some(
-                "`gwctl validate` checks http api specs; see CHANGELOG.md for what is supported"
-                    .into(),
-            ),
-        ));
-    }
-    Ok(())
-}
-
 pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let spec = load_spec(&args.spec, printer)?;
-    require_rest(&spec)?;
+    if spec.api.kind == ApiKind::Http {
+        return super::http::plan(args, g, printer, spec).await;
+    }
     let clients = connect(g).await?;
     let target = Target {
         api_id: args.api_id.clone(),
@@ -76,7 +62,9 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
 pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let started = Instant::now();
     let spec = load_spec(&args.spec, printer)?;
-    require_rest(&spec)?;
+    if spec.api.kind == ApiKind::Http {
+        return super::http::apply(args, g, printer, spec).await;
+    }
     let clients = connect(g).await?;
     let target = Target {
         api_id: args.api_id.clone(),
@@ -162,13 +150,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             Ok(crate::exit::OK)
         }
         Err(fail) => {
-            let failed_op = ops.get(fail.failed).map(op_label);
-            let err = ErrorDoc {
-                message: fail.error.to_string(),
-                failed_call: failed_op.clone(),
-                applied_calls: fail.completed.len(),
-                not_applied_calls: ops.len() - fail.completed.len(),
-            };
+            let (err, failure) = exec_failure(&fail, ops.get(fail.failed).map(op_label), ops.len());
             let api_id = fail.api_id.clone().unwrap_or_default();
             report(
                 printer,
@@ -178,31 +160,43 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
                 Vec::new(),
                 &clients,
                 started,
-                Some(err.clone()),
+                Some(err),
                 notes,
             );
-            Err(Failure::msg(
-                format!(
-                    "{} failed: {}; {} of {} calls were applied, {} were not",
-                    failed_op.unwrap_or_default(),
-                    fail.error,
-                    err.applied_calls,
-                    ops.len(),
-                    err.not_applied_calls
-                ),
-                Some(
-                    "fix the cause and run `gwctl apply` again: it continues from what exists"
-                        .into(),
-                ),
-            )
-            .already_json(printer.json()))
+            Err(failure.already_json(printer.json()))
         }
     }
 }
 
+/// What a run that stopped at `fail` reports: the JSON error part and the message.
+pub(super) fn exec_failure(
+    fail: &ExecFailure,
+    failed_op: Option<String>,
+    total: usize,
+) -> (ErrorDoc, Failure) {
+    let err = ErrorDoc {
+        message: fail.error.to_string(),
+        failed_call: failed_op.clone(),
+        applied_calls: fail.completed.len(),
+        not_applied_calls: total - fail.completed.len(),
+    };
+    let failure = Failure::msg(
+        format!(
+            "{} failed: {}; {} of {} calls were applied, {} were not",
+            failed_op.unwrap_or_default(),
+            fail.error,
+            err.applied_calls,
+            total,
+            err.not_applied_calls
+        ),
+        Some("fix the cause and run `gwctl apply` again: it continues from what exists".into()),
+    );
+    (err, failure)
+}
+
 /// Ask on a terminal unless `--yes`; in CI (no terminal) proceed unless
 /// `--require-approval`.
-fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure> {
+pub(super) fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure> {
     if args.yes {
         return Ok(());
     }
@@ -306,63 +300,88 @@ fn report(
     error: Option<ErrorDoc>,
     notes: Vec<String>,
 ) {
-    let calls = clients.calls.snapshot();
-    let calls = calls_doc(&calls, started.elapsed().as_secs_f64());
-    let pd = plan_doc("apply", api_doc(prep, Some(api_id.clone())), &prep.plan);
-    if printer.json() {
-        printer.document(&ApplyDoc {
-            schema_version: SCHEMA_VERSION,
-            command: "apply".into(),
-            result: result.into(),
-            api: pd.api,
-            changes: if result == "no_changes" {
-                vec![]
-            } else {
-                pd.changes
-            },
-            summary: pd.summary,
-            stages,
-            calls,
-            error,
-            notes,
-        });
-        return;
-    }
-    if error.is_some() {
-        return;
-    }
-    let mut s = String::new();
-    let (c, u, d) = prep.plan.summary();
-    if result != "no_changes" {
-        s.push_str(&format!("applied: {c} created, {u} changed, {d} deleted\n"));
-    }
-    s.push_str(&format!(
+    let mut body = format!(
         "api      {} ({api_id}), rest, {}\n",
         prep.spec.api.name.value, prep.desired.config.endpoint_type
-    ));
+    );
     for st in &stages {
-        s.push_str(&format!("stage    {}  {}\n", st.name, st.invoke_url));
-        let throttle = match (st.throttle_rate, st.throttle_burst) {
-            (None, None) => "account default".to_string(),
-            (r, b) => format!(
-                "rate {} burst {}",
-                r.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
-                b.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
-            ),
-        };
-        s.push_str(&format!(
+        body.push_str(&format!("stage    {}  {}\n", st.name, st.invoke_url));
+        body.push_str(&format!(
             "         logging {}, data trace {}, metrics {}, tracing {}, throttling {}{}\n",
             st.logging_level,
             on_off(st.data_trace),
             on_off(st.metrics),
             on_off(st.tracing),
-            throttle,
+            throttle_text(st.throttle_rate, st.throttle_burst),
             st.access_log_destination
                 .as_ref()
                 .map(|a| format!(", access logs to {a}"))
                 .unwrap_or_default()
         ));
     }
+    emit_report(
+        printer,
+        clients,
+        started,
+        ReportParts {
+            doc: plan_doc("apply", api_doc(prep, Some(api_id)), &prep.plan),
+            result: result.to_string(),
+            stages,
+            error,
+            notes,
+            body,
+        },
+    );
+}
+
+/// An apply report, whatever the API kind.
+pub(super) struct ReportParts {
+    /// The plan as applied (`plan_doc("apply", ...)`).
+    pub doc: PlanDoc,
+    /// `applied`, `no_changes`, `failed`.
+    pub result: String,
+    pub stages: Vec<StageDoc>,
+    pub error: Option<ErrorDoc>,
+    pub notes: Vec<String>,
+    /// Text lines about the API and its stages (kind-specific), shown after the summary.
+    pub body: String,
+}
+
+/// Print the report: the JSON document, or (unless the run failed, which the error message
+/// reports) the summary line, `body`, the calls made, and the notes on stderr.
+pub(super) fn emit_report(printer: &Printer, clients: &Clients, started: Instant, r: ReportParts) {
+    let calls = clients.calls.snapshot();
+    let calls = calls_doc(&calls, started.elapsed().as_secs_f64());
+    if printer.json() {
+        printer.document(&ApplyDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "apply".into(),
+            api: r.doc.api,
+            changes: if r.result == "no_changes" {
+                vec![]
+            } else {
+                r.doc.changes
+            },
+            result: r.result,
+            summary: r.doc.summary,
+            stages: r.stages,
+            calls,
+            error: r.error,
+            notes: r.notes,
+        });
+        return;
+    }
+    if r.error.is_some() {
+        return;
+    }
+    let mut s = String::new();
+    if r.result != "no_changes" {
+        s.push_str(&format!(
+            "applied: {} created, {} changed, {} deleted\n",
+            r.doc.summary.create, r.doc.summary.update, r.doc.summary.delete
+        ));
+    }
+    s.push_str(&r.body);
     s.push_str(&format!(
         "calls    {} ({} reads, {} writes{}) in {:.1}s\n",
         calls.total,
@@ -376,12 +395,24 @@ fn report(
         calls.seconds
     ));
     printer.data(&s);
-    for n in &notes {
+    for n in &r.notes {
         printer.info(&format!("note: {n}"));
     }
 }
 
-fn on_off(b: bool) -> &'static str {
+/// `rate 100 burst 50`, or `account default` when neither is set.
+pub(super) fn throttle_text(rate: Option<f64>, burst: Option<i32>) -> String {
+    match (rate, burst) {
+        (None, None) => "account default".to_string(),
+        (r, b) => format!(
+            "rate {} burst {}",
+            r.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+            b.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+        ),
+    }
+}
+
+pub(super) fn on_off(b: bool) -> &'static str {
     if b {
         "on"
     } else {

@@ -2,6 +2,7 @@
 //! returns an exit code from [`crate::exit`].
 
 pub mod apply;
+pub mod http;
 pub mod rest;
 pub mod validate;
 

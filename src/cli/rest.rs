@@ -9,7 +9,7 @@ use crate::plan::desired::{self, DesiredRest};
 use crate::plan::rest::{plan as plan_rest, PlanOptions};
 use crate::plan::Plan;
 use crate::spec::model::Spec;
-use crate::state::rest::{ObservedRestApi, Policies};
+use crate::state::rest::{ApiSummary, ObservedRestApi, Policies};
 use crate::state::{ResolvedFunction, OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 use super::Failure;
@@ -77,20 +77,35 @@ pub async fn find_api(
     let candidates = read::find_rest_apis(clients, name)
         .await
         .map_err(|e| Failure::aws(e, None))?;
-    let owned: Vec<_> = candidates.iter().filter(|c| is_owned(&c.tags)).collect();
-    match owned.len() {
-        1 => {
-            let api = read::read_rest_api(clients, &owned[0].id)
+    match choose_api("rest api", name, &candidates)? {
+        Some(id) => {
+            let api = read::read_rest_api(clients, &id)
                 .await
                 .map_err(|e| Failure::aws(e, None))?;
             Ok(Some((api, true)))
         }
+        None => Ok(None),
+    }
+}
+
+/// Pick the API gwctl manages among the APIs named `name` (`kind`: `rest api`, `http api`):
+/// the one carrying gwctl's ownership tag, or none when there is no API of that name. An
+/// untagged namesake, or several tagged ones, is refused: gwctl never creates a second API
+/// with the same name and never guesses between two.
+pub fn choose_api(
+    kind: &str,
+    name: &str,
+    candidates: &[ApiSummary],
+) -> Result<Option<String>, Failure> {
+    let owned: Vec<_> = candidates.iter().filter(|c| is_owned(&c.tags)).collect();
+    match owned.len() {
+        1 => Ok(Some(owned[0].id.clone())),
         0 if candidates.is_empty() => Ok(None),
         0 => {
             let ids: Vec<String> = candidates.iter().map(|c| format!("`{}`", c.id)).collect();
             Err(Failure::msg(
                 format!(
-                    "a rest api named `{name}` exists ({}) but gwctl did not create it; refusing to create a second one",
+                    "a {kind} named `{name}` exists ({}) but gwctl did not create it; refusing to create a second one",
                     ids.join(", ")
                 ),
                 Some(format!(
@@ -103,7 +118,7 @@ pub async fn find_api(
             let ids: Vec<String> = owned.iter().map(|c| format!("`{}`", c.id)).collect();
             Err(Failure::msg(
                 format!(
-                    "{} rest apis named `{name}` carry gwctl's ownership tag: {}",
+                    "{} {kind}s named `{name}` carry gwctl's ownership tag: {}",
                     owned.len(),
                     ids.join(", ")
                 ),
@@ -133,16 +148,15 @@ pub fn split_qualifier(arn: &str) -> (String, Option<String>) {
     }
 }
 
-/// Read everything and plan. Makes only read calls.
-pub async fn prepare(
+/// Resolve every function the spec references (get-function each). Each one that cannot be
+/// resolved is reported at its spec line with a caret; then nothing is written.
+pub async fn resolve_or_report(
     clients: &Clients,
-    spec: Spec,
-    target: &Target,
+    spec: &Spec,
     printer: &crate::output::Printer,
-) -> Result<Prepared, Failure> {
-    // Resolve every function first: a missing one stops here, before any write.
-    let functions = match read::resolve_functions(clients, &spec).await {
-        Ok(f) => f,
+) -> Result<Vec<ResolvedFunction>, Failure> {
+    match read::resolve_functions(clients, spec).await {
+        Ok(f) => Ok(f),
         Err(errors) => {
             for e in &errors {
                 let (message, hint) = if e.error.is_not_found() {
@@ -168,7 +182,7 @@ pub async fn prepare(
                     )
                 };
                 let d = crate::spec::diagnostic_at(
-                    &spec,
+                    spec,
                     e.pos,
                     crate::spec::Severity::Error,
                     message,
@@ -176,15 +190,26 @@ pub async fn prepare(
                 );
                 eprint!("{}", d.render(printer.color));
             }
-            return Err(Failure::msg(
+            Err(Failure::msg(
                 format!(
                     "{} referenced function(s) could not be resolved; nothing was changed",
                     errors.len()
                 ),
                 None,
-            ));
+            ))
         }
-    };
+    }
+}
+
+/// Read everything and plan. Makes only read calls.
+pub async fn prepare(
+    clients: &Clients,
+    spec: Spec,
+    target: &Target,
+    printer: &crate::output::Printer,
+) -> Result<Prepared, Failure> {
+    // Resolve every function first: a missing one stops here, before any write.
+    let functions = resolve_or_report(clients, &spec, printer).await?;
     let found = find_api(clients, &spec, target).await?;
     let (observed, owned) = match found {
         Some((api, owned)) => (Some(api), owned),

@@ -15,7 +15,7 @@ use crate::spec::model::{
 };
 use crate::state::http::{
     integration_keys, route_key, Authorizer, Cors, HttpApi, Integration, ObservedHttpApi, Route,
-    RouteSetting, Stage, DEFAULT_KEY, DEFAULT_PAYLOAD_FORMAT,
+    RouteSetting, Stage, DEFAULT_PAYLOAD_FORMAT,
 };
 use crate::state::rest::{AccessLog, Policies};
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK, OWNER_TAG_KEY, OWNER_TAG_VALUE};
@@ -500,8 +500,11 @@ pub fn plan(
         let deploy = stale.contains(&name);
         match observed.and_then(|o| o.stages.get(name)) {
             None => p.push(
-                Change::new(Action::Create, "stage", name)
-                    .fields(stage_fields(w, &Stage::default())),
+                Change::new(Action::Create, "stage", name).fields(stage_fields(
+                    w,
+                    &Stage::default(),
+                    |s| s,
+                )),
                 HttpOp::CreateStage {
                     name: name.clone(),
                     def: w.clone(),
@@ -659,7 +662,7 @@ fn stage_update(want: &Stage, have: &Stage, prune: bool) -> (StageUpdate, Vec<Fi
     if want.access_log.is_some() && want.access_log != have.access_log {
         u.access_log = want.access_log.clone();
     }
-    let fields = stage_fields(&applied(have, &u), have);
+    let fields = stage_fields(&applied(have, &u), have, settled);
     (u, fields)
 }
 
@@ -691,8 +694,13 @@ fn applied(have: &Stage, u: &StageUpdate) -> Stage {
     s
 }
 
-/// Field-level differences between two stages, as the plan shows them.
-fn stage_fields(new: &Stage, old: &Stage) -> Vec<FieldChange> {
+/// Field-level differences between two stages, as the plan shows them; `read` is how route
+/// settings read back (`settled` for a stage that exists, as is for a new one).
+fn stage_fields(
+    new: &Stage,
+    old: &Stage,
+    read: fn(RouteSetting) -> RouteSetting,
+) -> Vec<FieldChange> {
     let mut out = Vec::new();
     let mut push = |field: String, o: Option<String>, n: Option<String>| {
         if o != n {
@@ -744,8 +752,8 @@ fn stage_fields(new: &Stage, old: &Stage) -> Vec<FieldChange> {
         };
     settings(
         "",
-        settled(old.default_route_settings),
-        settled(new.default_route_settings),
+        read(old.default_route_settings),
+        read(new.default_route_settings),
         &mut push,
     );
     let keys: BTreeSet<&String> = old
@@ -781,7 +789,7 @@ fn stage_fields(new: &Stage, old: &Stage) -> Vec<FieldChange> {
     out
 }
 
-/// Whether the stage name is the one served at the API's root URL.
-pub fn is_default_stage(name: &str) -> bool {
-    name == DEFAULT_KEY
+/// The settings a stage has after an apply: `have` with what `want` manages applied.
+pub fn stage_after(want: &Stage, have: &Stage, prune: bool) -> Stage {
+    applied(have, &stage_update(want, have, prune).0)
 }

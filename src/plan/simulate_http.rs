@@ -161,6 +161,7 @@ pub fn apply(
                     cors: cors.clone(),
                     tags: tags.clone(),
                     authorizers_complete: true,
+                    deployments_complete: true,
                     ..Default::default()
                 };
                 exists = true;

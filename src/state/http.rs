@@ -144,6 +144,9 @@ pub struct ObservedHttpApi {
     /// reading the authorizers routes refer to one by one: authorizers no route uses are
     /// then invisible.
     pub authorizers_complete: bool,
+    /// Whether the deployment list could be read. False when the reader fell back to "no
+    /// deployment known" (stages with auto-deploy off are then deployed again).
+    pub deployments_complete: bool,
     /// What the reader could not read completely, for the report.
     pub notes: Vec<String>,
 }
@@ -185,6 +188,7 @@ pub struct RawHttpApi {
     pub stages: BTreeMap<String, ObservedStage>,
     pub deployments: BTreeMap<String, Deployment>,
     pub authorizers_complete: bool,
+    pub deployments_complete: bool,
     pub notes: Vec<String>,
 }
 
@@ -281,6 +285,7 @@ impl RawHttpApi {
             stages: self.stages,
             deployments: self.deployments,
             authorizers_complete: self.authorizers_complete,
+            deployments_complete: self.deployments_complete,
             notes: self.notes,
         }
     }
@@ -341,6 +346,7 @@ impl ObservedHttpApi {
             stages: self.stages.clone(),
             deployments: self.deployments.clone(),
             authorizers_complete: self.authorizers_complete,
+            deployments_complete: self.deployments_complete,
             notes: self.notes.clone(),
         }
     }
