@@ -34,7 +34,7 @@ for _ in $(seq 1 100); do
 done
 echo "emulator: moto on $endpoint (stopped when this script ends)" >&2
 
-export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ENDPOINT_URL="$endpoint"
 unset AWS_PROFILE AWS_SESSION_TOKEN
 

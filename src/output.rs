@@ -115,11 +115,19 @@ pub fn render_plan<O: PlanOp>(
 ) -> String {
     let kind = O::API_LABEL;
     let mut s = String::new();
+    let kept = |s: &mut String| {
+        for k in &plan.kept {
+            s.push_str(&format!(
+                "  = {k} (not in spec: kept; `--prune` deletes it)\n"
+            ));
+        }
+    };
     if plan.is_empty() {
         s.push_str(&format!(
             "No changes. {kind} `{api_name}`{} matches the spec.\n",
             api_id.map(|i| format!(" ({i})")).unwrap_or_default()
         ));
+        kept(&mut s);
         return s;
     }
     s.push_str(&format!(
@@ -157,6 +165,7 @@ pub fn render_plan<O: PlanOp>(
             }
         }
     }
+    kept(&mut s);
     let (c, u, d) = plan.summary();
     s.push_str(&format!(
         "Plan: {c} to create, {u} to change, {d} to delete ({} calls).\n",
@@ -165,11 +174,15 @@ pub fn render_plan<O: PlanOp>(
     s
 }
 
+/// One line, at most 120 characters; long values keep their start and their end (where
+/// ARNs and URIs carry what differs) around an ellipsis.
 fn trim_value(v: &str) -> String {
     let one_line = v.replace('\n', "\\n");
-    if one_line.chars().count() > 120 {
-        let cut: String = one_line.chars().take(117).collect();
-        format!("{cut}...")
+    let chars: Vec<char> = one_line.chars().collect();
+    if chars.len() > 120 {
+        let head: String = chars[..40].iter().collect();
+        let tail: String = chars[chars.len() - 77..].iter().collect();
+        format!("{head}...{tail}")
     } else {
         one_line
     }
@@ -184,6 +197,9 @@ pub struct PlanDoc {
     pub api: ApiDoc,
     pub changes: Vec<ChangeDoc>,
     pub summary: SummaryDoc,
+    /// Objects the spec does not declare that an adopted API keeps (`kind name`).
+    #[serde(default)]
+    pub not_in_spec: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -265,6 +281,7 @@ pub fn plan_doc<O: PlanOp>(command: &str, api: ApiDoc, plan: &Plan<O>) -> PlanDo
             delete,
             calls: plan.ops.len(),
         },
+        not_in_spec: plan.kept.clone(),
     }
 }
 
@@ -412,6 +429,7 @@ pub fn op_label(op: &crate::plan::Op) -> String {
     use crate::plan::Op::*;
     let what = match op {
         CreateRestApi { name, .. } => name.clone(),
+        DeleteRestApi { id } => id.clone(),
         UpdateRestApi { .. } => "api attributes".into(),
         CreateResource { path, .. } | DeleteResource { path } => path.clone(),
         PutMethod { path, method, .. }

@@ -16,11 +16,16 @@ use aws_smithy_types::body::SdkBody;
 
 use gwctl::aws::error::ErrorKind;
 use gwctl::aws::exec::{ExecEvent, Executor, OpOutcome};
+use gwctl::aws::read::{find_rest_apis, read_policies, read_rest_api};
 use gwctl::aws::{CallLog, Clients};
 use gwctl::plan::ops::{Op, Patch};
 use gwctl::state::rest::{
-    Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, ObservedRestApi,
+    Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse,
+    ObservedRestApi, Resource, RestApi,
 };
+use gwctl::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
+
+mod support;
 
 const FN_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:todo-list";
 const FN_URI: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:todo-list/invocations";
@@ -518,7 +523,7 @@ async fn a_failure_stops_the_run_and_says_what_was_applied() {
     assert_eq!(failure.error.kind, ErrorKind::BadRequest);
     assert_eq!(
         failure.to_string(),
-        "step 2 of 3 (`PutMethod`) failed: PutMethod: canned error"
+        "step 2 of 3 failed: PutMethod: canned error"
     );
     assert_eq!(failed_events, vec![(1, ErrorKind::BadRequest)]);
     assert_eq!(never.num_calls(), 0);
@@ -700,4 +705,520 @@ async fn empty_templates_are_not_sent() {
     ];
     let report = ex.run(&ops, &mut no_events).await.unwrap();
     assert_eq!(report.outcomes, vec![OpOutcome::Applied; 3]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Against the emulator: write X with the executor, read back X with the reader.
+// ---------------------------------------------------------------------------------------
+
+fn lambda_uri(function_arn: &str) -> String {
+    format!(
+        "arn:aws:apigateway:{}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+        support::REGION
+    )
+}
+
+fn strings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A small API in every shape the planner writes: a Lambda proxy GET, a custom Lambda POST
+/// behind a TOKEN authorizer (templates, selection patterns, method responses, timeout,
+/// passthrough), a CORS OPTIONS (MOCK with method and integration responses carrying the
+/// Access-Control-* headers), and a customised gateway response.
+fn small_api(function_arn: &str) -> RestApi {
+    let cors_params = [
+        "method.response.header.Access-Control-Allow-Origin",
+        "method.response.header.Access-Control-Allow-Methods",
+        "method.response.header.Access-Control-Allow-Headers",
+    ];
+    let options = Method {
+        authorization_type: "NONE".into(),
+        method_responses: BTreeMap::from([(
+            "200".to_string(),
+            MethodResponse {
+                response_models: strings(&[("application/json", "Empty")]),
+                response_parameters: cors_params.iter().map(|p| (p.to_string(), false)).collect(),
+            },
+        )]),
+        integration: Some(Integration {
+            kind: "MOCK".into(),
+            request_templates: strings(&[("application/json", "{\"statusCode\": 200}")]),
+            responses: BTreeMap::from([(
+                "200".to_string(),
+                IntegrationResponse {
+                    response_parameters: strings(&[
+                        (cors_params[0], "'https://app.example.com'"),
+                        (cors_params[1], "'GET,OPTIONS,POST'"),
+                        (cors_params[2], "'Content-Type,Authorization'"),
+                    ]),
+                    ..Default::default()
+                },
+            )]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let get = Method {
+        authorization_type: "NONE".into(),
+        integration: Some(Integration {
+            kind: "AWS_PROXY".into(),
+            http_method: Some("POST".into()),
+            uri: Some(lambda_uri(function_arn)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let post = Method {
+        authorization_type: "CUSTOM".into(),
+        authorizer: Some("token-auth".into()),
+        request_parameters: BTreeMap::from([("method.request.path.id".to_string(), true)]),
+        method_responses: BTreeMap::from([
+            ("200".to_string(), MethodResponse::default()),
+            ("400".to_string(), MethodResponse::default()),
+        ]),
+        integration: Some(Integration {
+            kind: "AWS".into(),
+            http_method: Some("POST".into()),
+            uri: Some(lambda_uri(function_arn)),
+            request_templates: strings(&[(
+                "application/json",
+                "{\"id\": \"$input.params('id')\"}",
+            )]),
+            passthrough_behavior: Some("WHEN_NO_TEMPLATES".into()),
+            timeout_ms: Some(5000),
+            responses: BTreeMap::from([
+                ("200".to_string(), IntegrationResponse::default()),
+                (
+                    "400".to_string(),
+                    IntegrationResponse {
+                        selection_pattern: Some(".*\"status\":400.*".into()),
+                        response_templates: strings(&[(
+                            "application/json",
+                            "$input.path('$.errorMessage')",
+                        )]),
+                        ..Default::default()
+                    },
+                ),
+            ]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut api = RestApi {
+        name: "round-trip".into(),
+        description: Some("written by the executor".into()),
+        endpoint_type: "REGIONAL".into(),
+        resources: BTreeMap::from([
+            ("/".to_string(), Resource::default()),
+            (
+                "/todos".to_string(),
+                Resource {
+                    methods: BTreeMap::from([
+                        ("GET".to_string(), get),
+                        ("OPTIONS".to_string(), options),
+                    ]),
+                },
+            ),
+            (
+                "/todos/{id}".to_string(),
+                Resource {
+                    methods: BTreeMap::from([("POST".to_string(), post)]),
+                },
+            ),
+        ]),
+        authorizers: BTreeMap::from([(
+            "token-auth".to_string(),
+            Authorizer {
+                kind: "TOKEN".into(),
+                authorizer_uri: Some(lambda_uri(function_arn)),
+                identity_source: Some("method.request.header.Authorization".into()),
+                identity_validation_expression: None,
+                ttl_seconds: Some(300),
+                provider_arns: vec![],
+            },
+        )]),
+        gateway_responses: BTreeMap::from([(
+            "DEFAULT_4XX".to_string(),
+            GatewayResponse {
+                status_code: None,
+                response_parameters: strings(&[(
+                    "gatewayresponse.header.Access-Control-Allow-Origin",
+                    "'https://app.example.com'",
+                )]),
+                response_templates: strings(&[(
+                    "application/json",
+                    "{\"message\":$context.error.messageString}",
+                )]),
+            },
+        )]),
+        ..Default::default()
+    };
+    api.normalize();
+    api
+}
+
+/// A naive "create everything" plan for `api`, in the order the planner uses.
+fn create_ops(api: &RestApi) -> Vec<Op> {
+    let mut ops = vec![Op::CreateRestApi {
+        name: api.name.clone(),
+        description: api.description.clone(),
+        endpoint_type: api.endpoint_type.clone(),
+        binary_media_types: api.binary_media_types.clone(),
+        api_key_source: api.api_key_source.clone(),
+        tags: strings(&[(OWNER_TAG_KEY, OWNER_TAG_VALUE)]),
+    }];
+    for (name, def) in &api.authorizers {
+        ops.push(Op::CreateAuthorizer {
+            name: name.clone(),
+            def: def.clone(),
+        });
+    }
+    // BTreeMap order puts every parent path before its children.
+    for path in api.resources.keys().filter(|p| p.as_str() != "/") {
+        let (parent, part) = path.rsplit_once('/').unwrap();
+        ops.push(Op::CreateResource {
+            path: path.clone(),
+            parent: if parent.is_empty() { "/" } else { parent }.to_string(),
+            path_part: part.to_string(),
+        });
+    }
+    for (path, res) in &api.resources {
+        for (verb, m) in &res.methods {
+            let (path, method) = (path.clone(), verb.clone());
+            ops.push(Op::PutMethod {
+                path: path.clone(),
+                method: method.clone(),
+                def: m.clone(),
+            });
+            for (status, def) in &m.method_responses {
+                ops.push(Op::PutMethodResponse {
+                    path: path.clone(),
+                    method: method.clone(),
+                    status: status.clone(),
+                    def: def.clone(),
+                });
+            }
+            if let Some(i) = &m.integration {
+                ops.push(Op::PutIntegration {
+                    path: path.clone(),
+                    method: method.clone(),
+                    def: i.clone(),
+                });
+                for (status, def) in &i.responses {
+                    ops.push(Op::PutIntegrationResponse {
+                        path: path.clone(),
+                        method: method.clone(),
+                        status: status.clone(),
+                        def: def.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for (t, def) in &api.gateway_responses {
+        ops.push(Op::PutGatewayResponse {
+            response_type: t.clone(),
+            def: def.clone(),
+        });
+    }
+    ops
+}
+
+fn permission(function_arn: &str) -> Op {
+    Op::AddPermission {
+        function: function_arn.to_string(),
+        function_key: "list".into(),
+        statement_id: "gwctl-{api_id}-todo-list".into(),
+        source_arn: format!(
+            "arn:aws:execute-api:{}:{}:{{api_id}}/*",
+            support::REGION,
+            support::ACCOUNT_ID
+        ),
+    }
+}
+
+fn deploy_ops() -> Vec<Op> {
+    vec![
+        Op::CreateDeployment {
+            description: "gwctl:config=round-trip".into(),
+        },
+        Op::CreateStage {
+            name: "prod".into(),
+            description: Some("production".into()),
+            variables: strings(&[("env", "prod")]),
+            tracing_enabled: false,
+        },
+        Op::UpdateStage {
+            name: "prod".into(),
+            patches: vec![
+                Patch::replace("/*/*/logging/loglevel", "INFO"),
+                Patch::replace("/*/*/metrics/enabled", "true"),
+            ],
+        },
+    ]
+}
+
+#[tokio::test]
+async fn emulator_write_then_read_back_gives_the_same_configuration() {
+    let em = support::emulator().await;
+    let arns = em.create_functions(&["todo-list"]).await;
+    let c = em.clients().await;
+
+    let desired = small_api(&arns[0]);
+    let mut ops = create_ops(&desired);
+    ops.push(permission(&arns[0]));
+    ops.extend(deploy_ops());
+
+    let mut ex = Executor::new(&c);
+    let report = ex
+        .run(&ops, &mut no_events)
+        .await
+        .expect("every op applies");
+    let api_id = report.api_id.clone().unwrap();
+    let deployment_id = report.deployment_id.clone().unwrap();
+
+    // One call per op, nothing hidden.
+    assert_eq!(c.calls.len(), ops.len());
+    assert_eq!(c.calls.writes(), ops.len());
+
+    let observed = read_rest_api(&c, &api_id).await.expect("read back");
+    // The whole API in six reads (every list fits in one page).
+    let reads: Vec<String> = c.calls.snapshot()[ops.len()..]
+        .iter()
+        .map(|r| r.operation.clone())
+        .collect();
+    let mut sorted = reads.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            "GetAuthorizers",
+            "GetDeployments",
+            "GetGatewayResponses",
+            "GetResources",
+            "GetRestApi",
+            "GetStages"
+        ]
+    );
+
+    // Field by field, so a failure names what did not survive the round trip.
+    assert_eq!(observed.config.name, desired.name);
+    assert_eq!(observed.config.description, desired.description);
+    assert_eq!(observed.config.endpoint_type, desired.endpoint_type);
+    assert_eq!(observed.config.api_key_source, desired.api_key_source);
+    assert_eq!(observed.config.authorizers, desired.authorizers);
+    assert_eq!(observed.config.gateway_responses, desired.gateway_responses);
+    assert_eq!(
+        observed.config.resources.keys().collect::<Vec<_>>(),
+        desired.resources.keys().collect::<Vec<_>>()
+    );
+    for (path, res) in &desired.resources {
+        for (verb, m) in &res.methods {
+            let got = &observed.config.resources[path].methods[verb];
+            assert_eq!(got.integration, m.integration, "{verb} {path} integration");
+            assert_eq!(got, m, "{verb} {path}");
+        }
+        assert_eq!(&observed.config.resources[path], res, "{path}");
+    }
+    assert_eq!(observed.config, desired);
+
+    // The ids the executor learned are the ones the reader finds.
+    assert_eq!(observed.resource_ids, ex.resource_ids);
+    assert_eq!(observed.authorizer_ids, ex.authorizer_ids);
+    assert_eq!(observed.tags, strings(&[(OWNER_TAG_KEY, OWNER_TAG_VALUE)]));
+
+    // One deployment, the stage on it, logging and metrics stage-wide.
+    assert_eq!(
+        observed.deployments.keys().collect::<Vec<_>>(),
+        vec![&deployment_id]
+    );
+    assert_eq!(
+        observed.deployments[&deployment_id].description.as_deref(),
+        Some("gwctl:config=round-trip")
+    );
+    let prod = &observed.stages["prod"];
+    assert_eq!(prod.deployment_id.as_deref(), Some(deployment_id.as_str()));
+    assert_eq!(prod.settings.description.as_deref(), Some("production"));
+    assert_eq!(prod.settings.variables, strings(&[("env", "prod")]));
+    assert_eq!(prod.settings.tracing_enabled, Some(false));
+    assert_eq!(
+        prod.settings.method_settings.keys().collect::<Vec<_>>(),
+        vec!["*/*"]
+    );
+    let all = &prod.settings.method_settings["*/*"];
+    assert_eq!(all.logging_level.as_deref(), Some("INFO"));
+    assert_eq!(all.metrics, Some(true));
+    assert_eq!(all.data_trace, Some(false));
+
+    // Exactly one statement, scoped to this API.
+    let policies = read_policies(&c, &[(arns[0].clone(), None)]).await.unwrap();
+    let statements = &policies[&arns[0]];
+    assert_eq!(statements.len(), 1, "{statements:?}");
+    assert_eq!(statements[0].sid, format!("gwctl-{api_id}-todo-list"));
+    assert_eq!(
+        statements[0].source_arn.as_deref(),
+        Some(format!("arn:aws:execute-api:us-east-1:123456789012:{api_id}/*").as_str())
+    );
+    assert_eq!(
+        statements[0].principal_service.as_deref(),
+        Some("apigateway.amazonaws.com")
+    );
+    assert_eq!(statements[0].action, "lambda:InvokeFunction");
+}
+
+#[tokio::test]
+async fn emulator_path_specific_stage_settings_read_back_unescaped() {
+    let em = support::emulator().await;
+    let c = em.clients().await;
+    let mut api = RestApi {
+        name: "settings".into(),
+        endpoint_type: "REGIONAL".into(),
+        resources: BTreeMap::from([
+            ("/".to_string(), Resource::default()),
+            (
+                "/todos".to_string(),
+                Resource {
+                    methods: BTreeMap::from([(
+                        "GET".to_string(),
+                        Method {
+                            authorization_type: "NONE".into(),
+                            integration: Some(Integration {
+                                kind: "MOCK".into(),
+                                request_templates: strings(&[(
+                                    "application/json",
+                                    "{\"statusCode\": 200}",
+                                )]),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        },
+                    )]),
+                },
+            ),
+        ]),
+        ..Default::default()
+    };
+    api.normalize();
+    let mut ops = create_ops(&api);
+    ops.extend(deploy_ops());
+    ops.push(Op::UpdateStage {
+        name: "prod".into(),
+        patches: vec![
+            Patch::replace("/~1todos/GET/throttling/rateLimit", "20"),
+            Patch::replace("/~1todos/GET/throttling/burstLimit", "50"),
+        ],
+    });
+    let mut ex = Executor::new(&c);
+    let report = ex.run(&ops, &mut no_events).await.unwrap();
+    let observed = read_rest_api(&c, report.api_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(observed.config, api);
+    let settings = &observed.stages["prod"].settings.method_settings;
+    assert_eq!(
+        settings.keys().collect::<Vec<_>>(),
+        vec!["*/*", "/todos/GET"]
+    );
+    assert_eq!(settings["/todos/GET"].throttle_rate, Some(20.0));
+    assert_eq!(settings["/todos/GET"].throttle_burst, Some(50));
+}
+
+#[tokio::test]
+async fn emulator_find_rest_apis_returns_every_api_of_that_name() {
+    let em = support::emulator().await;
+    let c = em.clients().await;
+    let create = |name: &str| Op::CreateRestApi {
+        name: name.into(),
+        description: None,
+        endpoint_type: "REGIONAL".into(),
+        binary_media_types: vec![],
+        api_key_source: None,
+        tags: strings(&[(OWNER_TAG_KEY, OWNER_TAG_VALUE)]),
+    };
+    let mut ids = Vec::new();
+    for name in ["twins", "twins", "twins-not"] {
+        let mut ex = Executor::new(&c);
+        let report = ex.run(&[create(name)], &mut no_events).await.unwrap();
+        ids.push(report.api_id.unwrap());
+    }
+    let found = find_rest_apis(&c, "twins").await.unwrap();
+    let mut found_ids: Vec<String> = found.iter().map(|a| a.id.clone()).collect();
+    found_ids.sort();
+    let mut expected = vec![ids[0].clone(), ids[1].clone()];
+    expected.sort();
+    assert_eq!(found_ids, expected);
+    for a in &found {
+        assert_eq!(a.name, "twins");
+        assert_eq!(a.tags, strings(&[(OWNER_TAG_KEY, OWNER_TAG_VALUE)]));
+        assert!(a.created_epoch.is_some());
+    }
+    assert!(find_rest_apis(&c, "nothing-by-this-name")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+/// A template written as "" (the console does this) comes back as `null`; the reader must
+/// still read the API, and see no template.
+#[tokio::test]
+async fn emulator_empty_template_written_raw_reads_back_as_no_template() {
+    let em = support::emulator().await;
+    let c = em.clients().await;
+    let mut api = RestApi {
+        name: "null-template".into(),
+        endpoint_type: "REGIONAL".into(),
+        resources: BTreeMap::from([(
+            "/".to_string(),
+            Resource {
+                methods: BTreeMap::from([(
+                    "OPTIONS".to_string(),
+                    Method {
+                        authorization_type: "NONE".into(),
+                        method_responses: BTreeMap::from([(
+                            "200".to_string(),
+                            MethodResponse::default(),
+                        )]),
+                        integration: Some(Integration {
+                            kind: "MOCK".into(),
+                            request_templates: strings(&[(
+                                "application/json",
+                                "{\"statusCode\": 200}",
+                            )]),
+                            responses: BTreeMap::from([(
+                                "200".to_string(),
+                                IntegrationResponse::default(),
+                            )]),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                )]),
+            },
+        )]),
+        ..Default::default()
+    };
+    api.normalize();
+    let mut ex = Executor::new(&c);
+    let report = ex.run(&create_ops(&api), &mut no_events).await.unwrap();
+    let api_id = report.api_id.unwrap();
+    let root = &ex.resource_ids["/"];
+    let (status, body) = em.raw(
+        "PUT",
+        &format!("/restapis/{api_id}/resources/{root}/methods/OPTIONS/integration/responses/200"),
+        Some(r#"{"responseTemplates":{"application/json":""}}"#),
+    );
+    assert!(status < 300, "{status} {body}");
+    assert!(
+        body.contains("null"),
+        "the emulator stores \"\" as null: {body}"
+    );
+
+    let observed = read_rest_api(&c, &api_id)
+        .await
+        .expect("readable despite null");
+    assert_eq!(observed.config, api);
 }

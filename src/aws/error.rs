@@ -84,11 +84,10 @@ where
         SdkError::ServiceError(se) => {
             let code = se.err().code().map(str::to_string);
             let status = se.raw().status_code();
-            let message = se
-                .err()
-                .message()
-                .map(str::to_string)
-                .unwrap_or_else(|| code.clone().unwrap_or_else(|| format!("HTTP {status}")));
+            let message = se.err().message().map(str::to_string).unwrap_or_else(|| {
+                code.clone()
+                    .unwrap_or_else(|| format!("HTTP {status}: {}", display_chain(se.err())))
+            });
             AwsError {
                 kind: kind_from_code(code.as_deref(), Some(status)),
                 operation: operation.to_string(),

@@ -85,7 +85,7 @@ pub struct ExecReport {
 
 /// A run stopped at its first failing op.
 #[derive(Debug, thiserror::Error)]
-#[error("step {} of {total} (`{op}`) failed: {error}", failed + 1)]
+#[error("step {} of {total} failed: {error}", failed + 1)]
 pub struct ExecFailure {
     /// Indices of the ops that were applied before the failure (in order).
     pub completed: Vec<usize>,
@@ -458,6 +458,22 @@ impl<'c> Executor<'c> {
                     }
                 }
                 Ok(OpOutcome::Created { id })
+            }
+            Op::DeleteRestApi { id } => {
+                self.resource_ids.clear();
+                self.authorizer_ids.clear();
+                match gw.delete_rest_api().rest_api_id(id).send().await {
+                    Ok(_) => Ok(OpOutcome::Applied),
+                    Err(e) => {
+                        let e = classify(name, e);
+                        // Already gone (e.g. a retried destroy): done.
+                        if e.is_not_found() {
+                            Ok(OpOutcome::AlreadyGone)
+                        } else {
+                            Err(e)
+                        }
+                    }
+                }
             }
             Op::UpdateRestApi { patches } => {
                 gw.update_rest_api()

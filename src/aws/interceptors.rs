@@ -31,6 +31,10 @@ use http_body::{Body, Frame};
 
 use super::{CallLog, CallRecord};
 
+/// API Gateway operations whose response body is a user document (an export, an SDK archive):
+/// returned byte for byte.
+const BLOB_PAYLOAD_OPERATIONS: &[&str] = &["GetExport", "GetSdk"];
+
 /// Drops null-valued entries from the JSON objects of every response body (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StripNullMapValues;
@@ -44,14 +48,16 @@ impl Intercept for StripNullMapValues {
         &self,
         context: &mut BeforeDeserializationInterceptorContextMut<'_>,
         _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let response = context.response_mut();
-        if let Some(content_type) = response.headers().get("content-type") {
-            if !content_type.to_ascii_lowercase().contains("json") {
-                return Ok(());
-            }
+        // Every API Gateway response is JSON by protocol (restJson1), except the operations
+        // whose payload is a document handed back as is. The content type is not consulted:
+        // moto labels its JSON `text/html`, and a body that is not JSON is left alone anyway.
+        let operation = cfg.load::<Metadata>().map(|m| m.name());
+        if operation.is_some_and(|op| BLOB_PAYLOAD_OPERATIONS.contains(&op)) {
+            return Ok(());
         }
+        let response = context.response_mut();
         let body = response.take_body();
         let body = match body.bytes() {
             // Already in memory (replayed responses in tests): rewrite right away.

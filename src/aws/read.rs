@@ -12,6 +12,26 @@
 //!   folded by [`RestApi::normalize`];
 //! - a method's `authorizerId` is replaced by the authorizer's *name*;
 //! - stage method-settings keys are unescaped (`~1todos/GET` → `/todos/GET`, `*/*` stays).
+//!
+//! get-resources with `embed=methods` carries each method's request, method responses,
+//! integration and integration responses: the same document get-method returns (checked
+//! against the emulator field by field), so no per-method read is needed.
+//!
+//! What the service fills in that the spec may not say (compare only managed fields):
+//! - stage method settings come back complete once any setting of a key was patched: the
+//!   emulator fills throttling 1000.0/2000 and no `loggingLevel` until one is set (AWS, per
+//!   its documentation, the account's throttling limits and `loggingLevel: OFF`);
+//!   `metricsEnabled` and `dataTraceEnabled` are `false`, never absent;
+//! - `tracingEnabled` is always a boolean (`Some(false)` when never set);
+//! - authorizers created without a TTL read back with `authorizerResultTtlInSeconds: 300`
+//!   on the emulator, Cognito ones included (300 is also AWS's documented default).
+//!
+//! Emulator (moto 5.2.5) divergences seen by these readers: `binaryMediaTypes` given at
+//! create-rest-api and `identityValidationExpression` are dropped; get-policy ignores the
+//! qualifier and returns the function's whole policy (hence the `Resource` filter in
+//! [`read_policies`]); get-policy on a function that never had a statement answers 404 like
+//! AWS; get-function with a qualifier returns the unqualified ARN (AWS returns the qualified
+//! one; [`resolve_functions`] accepts both).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -239,6 +259,19 @@ async fn get_gateway_responses(
         }
     }
     Ok(out)
+}
+
+/// The stages of a REST API (one get-stages call), e.g. to report the settings in effect
+/// after an apply.
+pub async fn read_stages(
+    c: &Clients,
+    id: &str,
+) -> Result<std::collections::BTreeMap<String, ObservedStage>, AwsError> {
+    Ok(get_stages(c, id)
+        .await?
+        .iter()
+        .filter_map(|s| Some((s.stage_name()?.to_string(), map_stage(s))))
+        .collect())
 }
 
 async fn get_stages(c: &Clients, id: &str) -> Result<Vec<agt::Stage>, AwsError> {

@@ -12,7 +12,8 @@ use crate::output::{
 use crate::spec::model::ApiKind;
 use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
 
-use super::rest::{invoke_url, load_spec, prepare, Prepared, Target};
+use super::planfile::{self, PlanFile};
+use super::rest::{invoke_url, load_spec, load_spec_text, prepare, Prepared, Target};
 use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
 
 const PROXY_CORS_NOTE: &str = "Lambda proxy responses pass through API Gateway untouched: \
@@ -39,8 +40,31 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         prune: args.prune,
         force_deploy: false,
     };
+    let spec_text = std::fs::read_to_string(&args.spec).unwrap_or_default();
     let prep = prepare(&clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
+    if let Some(out) = &args.out {
+        planfile::save(
+            out,
+            &PlanFile {
+                gwctl_plan: planfile::PLAN_FILE_VERSION,
+                gwctl_version: env!("CARGO_PKG_VERSION").to_string(),
+                spec_path: args.spec.display().to_string(),
+                spec_text,
+                region: clients.region.clone(),
+                api_id: api_id.clone(),
+                prune: args.prune,
+                force_deploy: false,
+                fingerprint: planfile::fingerprint(&prep, &clients.region),
+                ops: prep.plan.ops.clone(),
+            },
+        )?;
+        printer.info(&format!(
+            "plan saved to `{}`: apply exactly it with `gwctl apply {}`",
+            out.display(),
+            out.display()
+        ));
+    }
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
     } else {
@@ -61,21 +85,71 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
 
 pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let started = Instant::now();
-    let spec = load_spec(&args.spec, printer)?;
+    let saved = planfile::load(&args.spec)?;
+    let spec = match &saved {
+        Some(pf) => load_spec_text(std::path::Path::new(&pf.spec_path), &pf.spec_text, printer)?,
+        None => load_spec(&args.spec, printer)?,
+    };
     if spec.api.kind == ApiKind::Http {
+        if saved.is_some() {
+            return Err(Failure::msg(
+                format!(
+                    "`{}` holds a plan for an http api; saved plans are rest-only in this version",
+                    args.spec.display()
+                ),
+                Some(format!(
+                    "apply the spec itself: `gwctl apply {}`",
+                    spec.file.display()
+                )),
+            ));
+        }
         return super::http::apply(args, g, printer, spec).await;
     }
     let clients = connect(g).await?;
-    let target = Target {
-        api_id: args.api_id.clone(),
-        prune: args.prune,
-        force_deploy: args.force,
+    let target = match &saved {
+        Some(pf) => Target {
+            api_id: pf.api_id.clone(),
+            prune: pf.prune,
+            force_deploy: pf.force_deploy,
+        },
+        None => Target {
+            api_id: args.api_id.clone(),
+            prune: args.prune,
+            force_deploy: args.force,
+        },
     };
     printer.info(&format!(
         "reading rest api `{}` in {}",
         spec.api.name.value, clients.region
     ));
     let prep = prepare(&clients, spec, &target, printer).await?;
+    if let Some(pf) = &saved {
+        // Apply exactly the saved plan, and only if the account is as it was planned.
+        if pf.region != clients.region {
+            return Err(Failure::msg(
+                format!(
+                    "the plan was made for region `{}`, not `{}`",
+                    pf.region, clients.region
+                ),
+                Some("use the same --region / AWS_REGION as for `gwctl plan`".into()),
+            ));
+        }
+        if planfile::fingerprint(&prep, &clients.region) != pf.fingerprint
+            || prep.plan.ops != pf.ops
+        {
+            return Err(Failure::msg(
+                format!(
+                    "the account changed since the plan in `{}` was made; refusing to apply a stale plan",
+                    args.spec.display()
+                ),
+                Some(format!(
+                    "review the changes again: `gwctl plan {} --out {}`",
+                    pf.spec_path,
+                    args.spec.display()
+                )),
+            ));
+        }
+    }
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
 
     if !printer.json() {
@@ -104,7 +178,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             .observed
             .as_ref()
             .expect("an empty plan means the API exists");
-        let stages = stage_docs(&prep, o, &o.id, &clients, None);
+        let stages = stage_docs(&prep.desired.stages, o, &o.id, &clients, None);
         report(
             printer,
             &prep,
@@ -119,26 +193,30 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         return Ok(crate::exit::OK);
     }
 
-    confirm(args, printer)?;
+    if saved.is_none() {
+        confirm(args, printer)?;
+    }
 
-    let progress = Progress::new(printer, prep.plan.ops.len());
-    let mut exec = match prep.observed.as_ref() {
-        Some(o) => Executor::for_api(&clients, o),
-        None => Executor::new(&clients),
-    };
     let ops = prep.plan.ops.clone();
-    let mut on_event = |e: ExecEvent| match e {
-        ExecEvent::Started { index, op, .. } => progress.start(index, &op_label(op)),
-        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
-    };
-    let result = exec.run(&ops, &mut on_event).await;
-    progress.done();
+    let result = run_ops(&clients, prep.observed.as_ref(), &ops, printer).await;
     match result {
         Ok(rep) => {
             let api_id = rep.api_id.clone().unwrap_or_default();
-            let observed = prep.observed.clone().unwrap_or_default();
+            let mut observed = prep.observed.clone().unwrap_or_default();
+            // Report the stage settings in effect as the service now has them (one read),
+            // not as predicted: defaults the service fills in show up as they are.
+            if ops.iter().any(|op| {
+                matches!(
+                    op,
+                    crate::plan::Op::CreateStage { .. } | crate::plan::Op::UpdateStage { .. }
+                )
+            }) {
+                if let Ok(stages) = crate::aws::read::read_stages(&clients, &api_id).await {
+                    observed.stages = stages;
+                }
+            }
             let stages = stage_docs(
-                &prep,
+                &prep.desired.stages,
                 &observed,
                 &api_id,
                 &clients,
@@ -194,15 +272,51 @@ pub(super) fn exec_failure(
     (err, failure)
 }
 
+/// Run ops with the executor, showing progress (a bar on a terminal, plain lines otherwise).
+pub(super) async fn run_ops(
+    clients: &Clients,
+    observed: Option<&ObservedRestApi>,
+    ops: &[crate::plan::Op],
+    printer: &Printer,
+) -> Result<crate::aws::exec::ExecReport, crate::aws::exec::ExecFailure> {
+    let progress = Progress::new(printer, ops.len());
+    let mut exec = match observed {
+        Some(o) => Executor::for_api(clients, o),
+        None => Executor::new(clients),
+    };
+    let mut on_event = |e: ExecEvent| match e {
+        ExecEvent::Started { index, op, .. } => progress.start(index, &op_label(op)),
+        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
+    };
+    let result = exec.run(ops, &mut on_event).await;
+    progress.done();
+    result
+}
+
 /// Ask on a terminal unless `--yes`; in CI (no terminal) proceed unless
 /// `--require-approval`.
 pub(super) fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure> {
-    if args.yes {
+    confirm_changes(
+        args.yes,
+        args.require_approval,
+        printer,
+        "Apply these changes?",
+    )
+}
+
+/// Ask on a terminal unless `yes`; without a terminal proceed unless `require_approval`.
+pub(super) fn confirm_changes(
+    yes: bool,
+    require_approval: bool,
+    printer: &Printer,
+    question: &str,
+) -> Result<(), Failure> {
+    if yes {
         return Ok(());
     }
     let interactive = std::io::stdin().is_terminal() && printer.stderr_tty;
     if !interactive {
-        if args.require_approval {
+        if require_approval {
             return Err(Failure::msg(
                 "changes need approval and there is no terminal to ask on".into(),
                 Some("review the plan and re-run with `--yes`".into()),
@@ -210,7 +324,7 @@ pub(super) fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure
         }
         return Ok(());
     }
-    eprint!("Apply these changes? [y/N] ");
+    eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
@@ -223,15 +337,14 @@ pub(super) fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure
 
 /// The settings in effect per stage after a successful apply: what the spec manages,
 /// over what was observed.
-fn stage_docs(
-    prep: &Prepared,
+pub(super) fn stage_docs(
+    stages: &std::collections::BTreeMap<String, Stage>,
     observed: &ObservedRestApi,
     api_id: &str,
     clients: &Clients,
     new_deployment: Option<String>,
 ) -> Vec<StageDoc> {
-    prep.desired
-        .stages
+    stages
         .iter()
         .map(|(name, want)| {
             let have = observed.stages.get(name);

@@ -3,6 +3,8 @@
 
 pub mod apply;
 pub mod http;
+pub mod lifecycle;
+pub mod planfile;
 pub mod rest;
 pub mod validate;
 
@@ -84,6 +86,75 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl apply specs/todo.yaml\n  gwctl apply specs/todo.yaml --yes --output json\n  gwctl --endpoint-url http://127.0.0.1:5000 apply specs/todo.yaml\n\nThe plan is printed first. On a terminal gwctl asks before changing anything unless --yes; \nwithout a terminal (CI) it proceeds unless --require-approval. A second apply with no \nchanges makes no write call. A deployment is created only when a stage does not serve \nthe spec's configuration."
     )]
     Apply(ApplyArgs),
+    /// Deploy the API's current configuration to a stage (only if it does not serve it yet)
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl deploy --stage prod specs/todo.yaml\n  gwctl deploy --stage dev --stage qa --api todo-api\n  gwctl deploy --stage prod --api-id a1b2c3d4e5 --description \"release 42\"\n\nA deployment is created only when a stage does not serve the API's current configuration \n(--force creates one anyway); all stages named share one deployment. A missing stage is \ncreated, with the spec's settings when a SPEC declares it."
+    )]
+    Deploy(DeployArgs),
+    /// Delete the API and the Lambda permissions gwctl added for it
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl destroy specs/todo.yaml\n  gwctl destroy --api-id a1b2c3d4e5 --yes\n\nThe deletions are shown first; on a terminal gwctl asks unless --yes. gwctl refuses to \ndelete an API it did not create unless --force. Nothing else in the functions' policies \nis touched, and the account's CloudWatch role is never reset."
+    )]
+    Destroy(DestroyArgs),
+    /// Show what is deployed per stage, the invoke URLs, logging, and drift from a spec
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl show specs/todo.yaml\n  gwctl show --api todo-api --output json"
+    )]
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    /// Stage to deploy to (repeat for several; they share one deployment)
+    #[arg(long, required = true, value_name = "NAME")]
+    pub stage: Vec<String>,
+    /// A spec: finds its API, and gives the stage its settings when it declares it
+    #[arg(value_name = "SPEC", conflicts_with_all = ["api"])]
+    pub spec: Option<PathBuf>,
+    /// The API's name (must be unique in the account and region)
+    #[arg(long, value_name = "NAME")]
+    pub api: Option<String>,
+    /// The API's id
+    #[arg(long, value_name = "ID")]
+    pub api_id: Option<String>,
+    /// Text added to the deployment's description
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Create a deployment even when the stages serve the current configuration
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DestroyArgs {
+    /// The spec whose API to delete
+    #[arg(value_name = "SPEC", required_unless_present = "api_id")]
+    pub spec: Option<PathBuf>,
+    /// The API's id
+    #[arg(long, value_name = "ID")]
+    pub api_id: Option<String>,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Refuse to proceed without --yes when there is no terminal to ask on
+    #[arg(long)]
+    pub require_approval: bool,
+    /// Delete an API gwctl did not create
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    /// A spec: finds its API and reports drift from it
+    #[arg(value_name = "SPEC", conflicts_with_all = ["api"])]
+    pub spec: Option<PathBuf>,
+    /// The API's name
+    #[arg(long, value_name = "NAME")]
+    pub api: Option<String>,
+    /// The API's id
+    #[arg(long, value_name = "ID")]
+    pub api_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -100,12 +171,15 @@ pub struct PlanArgs {
     /// On an adopted API, also delete what the spec does not declare
     #[arg(long)]
     pub prune: bool,
+    /// Save the plan to FILE; `gwctl apply FILE` applies exactly it
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct ApplyArgs {
-    /// The spec file
-    #[arg(value_name = "SPEC")]
+    /// The spec file, or a plan file saved by `gwctl plan --out`
+    #[arg(value_name = "SPEC|PLANFILE")]
     pub spec: PathBuf,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
@@ -243,6 +317,18 @@ pub fn main() -> i32 {
         Command::Apply(args) => {
             let printer = crate::output::Printer::new(&cli.global);
             block_on(&printer, apply::apply(args, &cli.global, &printer))
+        }
+        Command::Deploy(args) => {
+            let printer = crate::output::Printer::new(&cli.global);
+            block_on(&printer, lifecycle::deploy(args, &cli.global, &printer))
+        }
+        Command::Destroy(args) => {
+            let printer = crate::output::Printer::new(&cli.global);
+            block_on(&printer, lifecycle::destroy(args, &cli.global, &printer))
+        }
+        Command::Show(args) => {
+            let printer = crate::output::Printer::new(&cli.global);
+            block_on(&printer, lifecycle::show(args, &cli.global, &printer))
         }
     }
 }

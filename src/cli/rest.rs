@@ -51,6 +51,24 @@ pub fn load_spec(path: &Path, printer: &crate::output::Printer) -> Result<Spec, 
     }
 }
 
+/// Like [`load_spec`] for spec text kept elsewhere (a saved plan).
+pub fn load_spec_text(
+    path: &Path,
+    text: &str,
+    printer: &crate::output::Printer,
+) -> Result<Spec, Failure> {
+    let loaded = crate::spec::load_str(path, text);
+    for d in &loaded.diagnostics {
+        if d.is_error() || !printer.quiet {
+            eprint!("{}", d.render(printer.color));
+        }
+    }
+    match loaded.spec {
+        Some(spec) if !loaded.has_errors() => Ok(spec),
+        _ => Err(Failure::reported()),
+    }
+}
+
 /// Find the API the spec describes: by name plus gwctl's ownership tag, or by `--api-id`.
 pub async fn find_api(
     clients: &Clients,
@@ -148,6 +166,27 @@ pub fn split_qualifier(arn: &str) -> (String, Option<String>) {
     }
 }
 
+/// The Lambda functions a live API invokes (integrations and authorizers), as
+/// (unqualified ARN, qualifier).
+pub fn observed_functions(o: &ObservedRestApi) -> BTreeSet<(String, Option<String>)> {
+    let mut fns = BTreeSet::new();
+    for res in o.config.resources.values() {
+        for m in res.methods.values() {
+            if let Some(uri) = m.integration.as_ref().and_then(|i| i.uri.as_deref()) {
+                if let Some(f) = function_from_uri(uri) {
+                    fns.insert(split_qualifier(&f));
+                }
+            }
+        }
+    }
+    for a in o.config.authorizers.values() {
+        if let Some(f) = a.authorizer_uri.as_deref().and_then(function_from_uri) {
+            fns.insert(split_qualifier(&f));
+        }
+    }
+    fns
+}
+
 /// Resolve every function the spec references (get-function each). Each one that cannot be
 /// resolved is reported at its spec line with a caret; then nothing is written.
 pub async fn resolve_or_report(
@@ -224,20 +263,7 @@ pub async fn prepare(
         .map(|f| (f.function_arn.clone(), f.qualifier.clone()))
         .collect();
     if let Some(o) = &observed {
-        for res in o.config.resources.values() {
-            for m in res.methods.values() {
-                if let Some(uri) = m.integration.as_ref().and_then(|i| i.uri.as_deref()) {
-                    if let Some(f) = function_from_uri(uri) {
-                        fns.insert(split_qualifier(&f));
-                    }
-                }
-            }
-        }
-        for a in o.config.authorizers.values() {
-            if let Some(f) = a.authorizer_uri.as_deref().and_then(function_from_uri) {
-                fns.insert(split_qualifier(&f));
-            }
-        }
+        fns.extend(observed_functions(o));
     }
     let fns: Vec<_> = fns.into_iter().collect();
     let policies = read::read_policies(clients, &fns)

@@ -35,9 +35,35 @@ pub struct DesiredRest {
     /// Stage name -> settings. `None` fields are not managed.
     pub stages: BTreeMap<String, Stage>,
     pub permissions: Vec<DesiredPermission>,
-    /// `gwctl:config=<sha256 of config>`: written as the deployment description, compared
-    /// with what each stage serves to decide whether a deployment is needed.
-    pub deployment_description: String,
+}
+
+/// What a deployment snapshots: everything but the API's own attributes (name,
+/// description, endpoint type), which a deployment does not capture.
+#[derive(serde::Serialize)]
+struct Deployable<'a> {
+    resources: &'a BTreeMap<String, crate::state::rest::Resource>,
+    authorizers: &'a BTreeMap<String, Authorizer>,
+    gateway_responses: &'a BTreeMap<String, GatewayResponse>,
+    binary_media_types: &'a Vec<String>,
+    api_key_source: &'a Option<String>,
+}
+
+/// `gwctl:config=<sha256>` of what a deployment of `config` snapshots: written as the
+/// description of every deployment gwctl creates, and compared with what a stage serves
+/// to decide whether a deployment is needed (`apply` and `deploy` alike).
+pub fn config_mark(config: &RestApi) -> String {
+    let d = Deployable {
+        resources: &config.resources,
+        authorizers: &config.authorizers,
+        gateway_responses: &config.gateway_responses,
+        binary_media_types: &config.binary_media_types,
+        api_key_source: &config.api_key_source,
+    };
+    let canonical = serde_json::to_vec(&d).expect("config serialises");
+    format!(
+        "{DEPLOYMENT_MARK}{}",
+        &hex(&Sha256::digest(&canonical))[..32]
+    )
 }
 
 /// An invoke permission API Gateway needs on a function.
@@ -285,18 +311,11 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
         })
         .collect();
 
-    let canonical = serde_json::to_vec(&config).expect("config serialises");
-    let deployment_description = format!(
-        "{DEPLOYMENT_MARK}{}",
-        &hex(&Sha256::digest(&canonical))[..32]
-    );
-
     DesiredRest {
         config,
         tags,
         stages,
         permissions: permissions.into_values().collect(),
-        deployment_description,
     }
 }
 

@@ -26,7 +26,7 @@ use super::desired::{
 };
 use super::http_ops::{HttpOp, StageUpdate};
 use super::permissions::permission_changes;
-use super::rest::{diff_fields, PlanOptions};
+use super::rest::{deployment_serves, diff_fields, PlanOptions};
 use super::{Action, Change, FieldChange, Plan};
 
 /// Everything the planner needs to know about what the spec wants on an HTTP API.
@@ -38,9 +38,6 @@ pub struct DesiredHttp {
     /// Stage name -> settings. `None` fields are not managed.
     pub stages: BTreeMap<String, Stage>,
     pub permissions: Vec<DesiredPermission>,
-    /// `gwctl:config=<sha256 of the deployed part>`: the description of deployments gwctl
-    /// creates, compared with what each stage (auto-deploy off) serves.
-    pub deployment_description: String,
     /// Warnings about the configuration itself (e.g. preflight requests an authorized
     /// catch-all route would capture), shown with the plan.
     pub notes: Vec<String>,
@@ -192,19 +189,44 @@ pub fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Des
         })
         .collect();
 
-    let deployment_description = format!(
-        "{DEPLOYMENT_MARK}{}",
-        &hex(&Sha256::digest(config.deployed_part()))[..32]
-    );
-
     DesiredHttp {
         notes: preflight_notes(spec),
         config,
         tags,
         stages,
         permissions: permissions.into_values().collect(),
-        deployment_description,
     }
+}
+
+/// `gwctl:config=<sha256>` of what a deployment of `config` snapshots (routes, integrations,
+/// authorizers, CORS): the description of every deployment gwctl creates, compared with
+/// what a stage with auto-deploy off serves.
+pub fn config_mark(config: &HttpApi) -> String {
+    format!(
+        "{DEPLOYMENT_MARK}{}",
+        &hex(&Sha256::digest(config.deployed_part()))[..32]
+    )
+}
+
+/// The configuration after the plan is applied: the desired one, plus what the plan keeps
+/// without declaring it (an adopted API without `--prune`).
+pub fn predicted_config(desired: &HttpApi, observed: Option<&HttpApi>, prune: bool) -> HttpApi {
+    let mut c = desired.clone();
+    if let (false, Some(o)) = (prune, observed) {
+        for (k, r) in &o.routes {
+            c.routes.entry(k.clone()).or_insert_with(|| r.clone());
+        }
+        for (k, i) in &o.integrations {
+            c.integrations.entry(k.clone()).or_insert_with(|| i.clone());
+        }
+        for (k, a) in &o.authorizers {
+            c.authorizers.entry(k.clone()).or_insert_with(|| a.clone());
+        }
+        if c.cors.is_none() {
+            c.cors = o.cors.clone();
+        }
+    }
+    c
 }
 
 /// The API's CORS configuration. Without explicit methods, the methods the routes use (`*`
@@ -390,55 +412,58 @@ pub fn plan(
         }
     }
 
-    // 4. What the spec no longer declares (owned APIs, or --prune): the route settings of
-    //    removed routes, the routes, then integrations and authorizers nothing uses any more.
-    if opts.prune {
-        if let Some(o) = observed {
-            for (stage, st) in &o.stages {
-                let Some(w) = desired.stages.get(stage) else {
-                    continue;
-                };
-                for rk in st.settings.route_settings.keys() {
-                    if !w.route_settings.contains_key(rk) {
-                        p.push(
-                            Change::new(Action::Delete, "route_settings", &format!("{stage} {rk}")),
-                            HttpOp::DeleteRouteSettings {
-                                stage: stage.clone(),
-                                route_key: rk.clone(),
-                            },
-                        );
-                    }
+    // 4. What the spec does not declare: deleted on owned APIs (and with --prune), otherwise
+    //    listed as kept. The route settings of removed routes, the routes, then integrations
+    //    and authorizers no route uses any more.
+    if let Some(o) = observed {
+        for (stage, st) in &o.stages {
+            let Some(w) = desired.stages.get(stage) else {
+                continue;
+            };
+            for rk in st.settings.route_settings.keys() {
+                if !w.route_settings.contains_key(rk) {
+                    p.remove_extra(
+                        opts.prune,
+                        Change::new(Action::Delete, "route_settings", &format!("{stage} {rk}")),
+                        HttpOp::DeleteRouteSettings {
+                            stage: stage.clone(),
+                            route_key: rk.clone(),
+                        },
+                    );
                 }
             }
         }
-        for key in have.routes.keys().filter(|k| !want.routes.contains_key(*k)) {
-            p.push(
-                Change::new(Action::Delete, "route", key),
-                HttpOp::DeleteRoute {
-                    route_key: key.clone(),
-                },
-            );
-        }
-        for key in have
-            .integrations
-            .keys()
-            .filter(|k| !want.integrations.contains_key(*k))
-        {
-            p.push(
-                Change::new(Action::Delete, "integration", key),
-                HttpOp::DeleteIntegration { key: key.clone() },
-            );
-        }
-        for name in have
-            .authorizers
-            .keys()
-            .filter(|k| !want.authorizers.contains_key(*k))
-        {
-            p.push(
-                Change::new(Action::Delete, "authorizer", name),
-                HttpOp::DeleteAuthorizer { name: name.clone() },
-            );
-        }
+    }
+    for key in have.routes.keys().filter(|k| !want.routes.contains_key(*k)) {
+        p.remove_extra(
+            opts.prune,
+            Change::new(Action::Delete, "route", key),
+            HttpOp::DeleteRoute {
+                route_key: key.clone(),
+            },
+        );
+    }
+    for key in have
+        .integrations
+        .keys()
+        .filter(|k| !want.integrations.contains_key(*k))
+    {
+        p.remove_extra(
+            opts.prune,
+            Change::new(Action::Delete, "integration", key),
+            HttpOp::DeleteIntegration { key: key.clone() },
+        );
+    }
+    for name in have
+        .authorizers
+        .keys()
+        .filter(|k| !want.authorizers.contains_key(*k))
+    {
+        p.remove_extra(
+            opts.prune,
+            Change::new(Action::Delete, "authorizer", name),
+            HttpOp::DeleteAuthorizer { name: name.clone() },
+        );
     }
 
     // 5. Lambda permissions.
@@ -453,6 +478,11 @@ pub fn plan(
 
     // 6. One deployment, for the stages with auto-deploy off that do not serve this
     //    configuration (auto-deploy stages are deployed by API Gateway itself).
+    let mark = config_mark(&predicted_config(
+        want,
+        observed.map(|o| &o.config),
+        opts.prune,
+    ));
     let stale: Vec<&String> = desired
         .stages
         .iter()
@@ -462,7 +492,7 @@ pub fn plan(
                 .auto_deploy
                 .or(h.and_then(|h| h.settings.auto_deploy))
                 .unwrap_or(false);
-            !auto && (opts.force_deploy || !serves(desired, observed, name))
+            !auto && (opts.force_deploy || !serves(&mark, observed, name))
         })
         .map(|(name, _)| name)
         .collect();
@@ -490,7 +520,7 @@ pub fn plan(
                 },
             ]),
             HttpOp::CreateDeployment {
-                description: desired.deployment_description.clone(),
+                description: mark.clone(),
             },
         );
     }
@@ -539,13 +569,13 @@ pub fn plan(
     p
 }
 
-/// Whether stage `name` serves a deployment of the desired configuration.
-fn serves(desired: &DesiredHttp, observed: Option<&ObservedHttpApi>, name: &str) -> bool {
+/// Whether stage `name` serves a deployment of the configuration `mark` stands for.
+fn serves(mark: &str, observed: Option<&ObservedHttpApi>, name: &str) -> bool {
     observed
         .and_then(|o| {
             let st = o.stages.get(name)?;
             let dep = o.deployments.get(st.deployment_id.as_deref()?)?;
-            Some(dep.description.as_deref() == Some(desired.deployment_description.as_str()))
+            Some(deployment_serves(dep.description.as_deref(), mark))
         })
         .unwrap_or(false)
 }
@@ -592,8 +622,9 @@ fn plan_api(p: &mut HttpPlan, want: &HttpApi, have: &HttpApi, prune: bool) {
             },
         );
     }
-    if want.cors.is_none() && have.cors.is_some() && prune {
-        p.push(
+    if want.cors.is_none() && have.cors.is_some() {
+        p.remove_extra(
+            prune,
             Change::new(Action::Delete, "cors", &want.name),
             HttpOp::DeleteCorsConfiguration,
         );

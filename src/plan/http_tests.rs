@@ -632,13 +632,38 @@ fn authorized_catch_all_routes_with_cors_get_a_preflight_note() {
 }
 
 #[test]
-fn deployment_hash_depends_on_the_routes_not_on_the_stages() {
-    let a = desired_of(STAGED);
-    let b = desired_of(&STAGED.replace("{version: v2}", "{version: v9}"));
-    assert_eq!(a.deployment_description, b.deployment_description);
-    let c = desired_of(&STAGED.replace("function: other}", "function: app}"));
-    assert_ne!(a.deployment_description, c.deployment_description);
-    assert!(a
-        .deployment_description
-        .starts_with(crate::state::DEPLOYMENT_MARK));
+fn deployment_mark_depends_on_the_routes_not_on_the_stages() {
+    let mark = |yaml: &str| super::http::config_mark(&desired_of(yaml).config);
+    let a = mark(STAGED);
+    assert_eq!(a, mark(&STAGED.replace("{version: v2}", "{version: v9}")));
+    assert_ne!(
+        a,
+        mark(&STAGED.replace("function: other}", "function: app}"))
+    );
+    assert!(a.starts_with(crate::state::DEPLOYMENT_MARK));
+}
+
+#[test]
+fn an_adopted_api_lists_what_it_keeps_and_deploys_it_too() {
+    let d = desired_of(STAGED);
+    let (_, api, pol) = converge(&d, None, BTreeMap::new());
+    let mut raw = api.to_raw();
+    raw.routes.push(RawRoute {
+        id: "zz-legacy".into(),
+        route_key: "GET /legacy".into(),
+        authorization_type: "NONE".into(),
+        ..Default::default()
+    });
+    let api = raw.assemble();
+    let keep = PlanOptions {
+        prune: false,
+        force_deploy: false,
+    };
+    let p = plan(&d, Some(&api), &pol, keep);
+    assert_eq!(p.kept, vec!["route GET /legacy"]);
+    // `canary` serves a deployment made without the legacy route: the stage now needs one
+    // that has it, since the API keeps it
+    assert_eq!(names(&p), vec!["CreateDeployment", "UpdateStage"]);
+    let (api2, pol2) = simulate_http::apply(Some(api), pol, &p.ops).unwrap();
+    assert!(plan(&d, Some(&api2), &pol2, keep).is_empty());
 }

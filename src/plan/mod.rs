@@ -115,6 +115,9 @@ impl Change {
 pub struct Plan<O = Op> {
     pub changes: Vec<Change>,
     pub ops: Vec<O>,
+    /// Objects in the account that the spec does not declare and that the plan keeps
+    /// (an adopted API without `--prune`), as `kind name`. Not changes.
+    pub kept: Vec<String>,
 }
 
 impl<O> Default for Plan<O> {
@@ -122,6 +125,7 @@ impl<O> Default for Plan<O> {
         Plan {
             changes: Vec::new(),
             ops: Vec::new(),
+            kept: Vec::new(),
         }
     }
 }
@@ -139,6 +143,15 @@ impl<O> Plan<O> {
         self.ops.extend(ops);
         change.ops = (start..self.ops.len()).collect();
         self.changes.push(change);
+    }
+
+    /// Delete an object the spec does not declare when `prune`, else record it as kept.
+    pub fn remove_extra(&mut self, prune: bool, change: Change, op: O) {
+        if prune {
+            self.push(change, op);
+        } else {
+            self.kept.push(format!("{} {}", change.kind, change.name));
+        }
     }
 
     pub fn is_empty(&self) -> bool {

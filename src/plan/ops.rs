@@ -7,15 +7,15 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::state::rest::{
     Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse,
 };
 
 /// One control-plane call (or a small fixed group that AWS treats as one object).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Op {
     /// create-rest-api, with gwctl's ownership tag among `tags`.
     CreateRestApi {
@@ -25,6 +25,10 @@ pub enum Op {
         binary_media_types: Vec<String>,
         api_key_source: Option<String>,
         tags: BTreeMap<String, String>,
+    },
+    /// delete-rest-api (`gwctl destroy`; 1 call per 30 s per account).
+    DeleteRestApi {
+        id: String,
     },
     /// update-rest-api with patch operations (description, binary media types, key source).
     UpdateRestApi {
@@ -139,7 +143,8 @@ pub enum Op {
 }
 
 /// A JSON-patch style operation as API Gateway's update-* calls take them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Patch {
     /// replace | add | remove
     pub op: String,
@@ -190,6 +195,7 @@ impl Op {
     pub fn aws_name(&self) -> &'static str {
         match self {
             Op::CreateRestApi { .. } => "CreateRestApi",
+            Op::DeleteRestApi { .. } => "DeleteRestApi",
             Op::UpdateRestApi { .. } => "UpdateRestApi",
             Op::CreateResource { .. } => "CreateResource",
             Op::DeleteResource { .. } => "DeleteResource",

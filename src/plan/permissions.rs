@@ -32,6 +32,16 @@ pub enum PermissionOp {
     },
 }
 
+/// `name[:qualifier]` of a function ARN, for labels.
+pub fn function_name(arn: &str) -> String {
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() >= 7 {
+        parts[6..].join(":")
+    } else {
+        arn.to_string()
+    }
+}
+
 /// Whether an existing statement grants exactly what gwctl's statement should.
 pub fn statement_matches(st: &PolicyStatement, function: &str, source_arn: &str) -> bool {
     st.effect.eq_ignore_ascii_case("allow")
@@ -116,11 +126,11 @@ pub fn permission_changes(
                         Change::new(
                             Action::Delete,
                             "permission",
-                            &format!("{function} ({})", st.sid),
+                            &format!("{} ({})", function_name(function), st.sid),
                         ),
                         vec![PermissionOp::Remove {
                             function: function.clone(),
-                            function_key: function.clone(),
+                            function_key: function_name(function),
                             statement_id: st.sid.clone(),
                         }],
                     ));

@@ -8,9 +8,9 @@ use crate::state::rest::{
 };
 use crate::state::DEPLOYMENT_MARK;
 
-use super::desired::{split_parent, DesiredRest};
+use super::desired::{config_mark, split_parent, DesiredRest};
 use super::ops::{Op, Patch, DEPLOYMENT_ID};
-use super::permissions::permission_changes;
+use super::permissions::{function_name, permission_changes};
 use super::{Action, Change, FieldChange, Plan};
 
 /// How the planner treats what the spec does not declare.
@@ -117,18 +117,17 @@ pub fn plan(
             let have = have_res.and_then(|r| r.methods.get(verb));
             plan_method(&mut p, path, verb, want, have);
         }
-        if opts.prune {
-            if let Some(hr) = have_res {
-                for verb in hr.methods.keys() {
-                    if !res.methods.contains_key(verb) {
-                        p.push(
-                            Change::new(Action::Delete, "method", &format!("{verb} {path}")),
-                            Op::DeleteMethod {
-                                path: path.clone(),
-                                method: verb.clone(),
-                            },
-                        );
-                    }
+        if let Some(hr) = have_res {
+            for verb in hr.methods.keys() {
+                if !res.methods.contains_key(verb) {
+                    p.remove_extra(
+                        opts.prune,
+                        Change::new(Action::Delete, "method", &format!("{verb} {path}")),
+                        Op::DeleteMethod {
+                            path: path.clone(),
+                            method: verb.clone(),
+                        },
+                    );
                 }
             }
         }
@@ -156,44 +155,45 @@ pub fn plan(
         }
     }
 
-    // 6. Deletions the spec implies (owned APIs, or --prune): resources, then
+    // 6. What the spec does not declare: deleted on owned APIs (and with --prune),
+    //    otherwise listed as kept. Resources (topmost only: children go with them), then
     //    authorizers (after the methods that used them moved away), gateway responses.
-    if opts.prune {
-        let gone: Vec<&String> = obs_cfg
-            .resources
-            .keys()
-            .filter(|k| *k != "/" && !desired.config.resources.contains_key(*k))
-            .collect();
-        for path in &gone {
-            // Only the topmost: deleting a resource deletes its children.
-            let (parent, _) = split_parent(path);
-            if gone.iter().any(|g| **g == parent) {
-                continue;
-            }
-            p.push(
-                Change::new(Action::Delete, "resource", path),
-                Op::DeleteResource {
-                    path: (*path).clone(),
-                },
+    let gone: Vec<&String> = obs_cfg
+        .resources
+        .keys()
+        .filter(|k| *k != "/" && !desired.config.resources.contains_key(*k))
+        .collect();
+    for path in &gone {
+        let (parent, _) = split_parent(path);
+        if gone.iter().any(|g| **g == parent) {
+            continue;
+        }
+        p.remove_extra(
+            opts.prune,
+            Change::new(Action::Delete, "resource", path),
+            Op::DeleteResource {
+                path: (*path).clone(),
+            },
+        );
+    }
+    for name in obs_cfg.authorizers.keys() {
+        if !desired.config.authorizers.contains_key(name) {
+            p.remove_extra(
+                opts.prune,
+                Change::new(Action::Delete, "authorizer", name),
+                Op::DeleteAuthorizer { name: name.clone() },
             );
         }
-        for name in obs_cfg.authorizers.keys() {
-            if !desired.config.authorizers.contains_key(name) {
-                p.push(
-                    Change::new(Action::Delete, "authorizer", name),
-                    Op::DeleteAuthorizer { name: name.clone() },
-                );
-            }
-        }
-        for t in obs_cfg.gateway_responses.keys() {
-            if !desired.config.gateway_responses.contains_key(t) {
-                p.push(
-                    Change::new(Action::Delete, "gateway_response", t),
-                    Op::DeleteGatewayResponse {
-                        response_type: t.clone(),
-                    },
-                );
-            }
+    }
+    for t in obs_cfg.gateway_responses.keys() {
+        if !desired.config.gateway_responses.contains_key(t) {
+            p.remove_extra(
+                opts.prune,
+                Change::new(Action::Delete, "gateway_response", t),
+                Op::DeleteGatewayResponse {
+                    response_type: t.clone(),
+                },
+            );
         }
     }
 
@@ -208,32 +208,123 @@ pub fn plan(
         p.push_all(change, ops.into_iter().map(Op::from).collect());
     }
 
-    // 8. Deployment: exactly one when some stage does not serve this configuration.
+    // 8-9. At most one deployment, then the stages.
     let api_changed = p
         .ops
         .iter()
         .any(|op| !matches!(op, Op::AddPermission { .. } | Op::RemovePermission { .. }));
+    let mark = config_mark(&predicted_config(
+        &desired.config,
+        observed.map(|o| &o.config),
+        opts.prune,
+    ));
+    let reason = if api_changed {
+        "the API configuration changed"
+    } else {
+        "the stage does not serve the current configuration"
+    };
+    plan_stages(
+        &mut p,
+        observed,
+        &desired.stages,
+        &mark,
+        &mark,
+        opts.force_deploy,
+        reason,
+    );
+    p
+}
+
+/// `gwctl destroy`: gwctl's permission statements for this API first (so a failure leaves
+/// nothing gwctl added behind an API that is gone), then the API.
+pub fn plan_destroy(observed: &ObservedRestApi, policies: &Policies) -> Plan {
+    let mut p = Plan::default();
+    let prefix = format!("gwctl-{}-", observed.id);
+    for (function, statements) in policies {
+        let short = function_name(function);
+        for st in statements.iter().filter(|s| s.sid.starts_with(&prefix)) {
+            p.push(
+                Change::new(
+                    Action::Delete,
+                    "permission",
+                    &format!("{short} ({})", st.sid),
+                ),
+                Op::RemovePermission {
+                    function: function.clone(),
+                    function_key: short.clone(),
+                    statement_id: st.sid.clone(),
+                },
+            );
+        }
+    }
+    p.push(
+        Change::new(
+            Action::Delete,
+            "rest_api",
+            &format!("{} ({})", observed.config.name, observed.id),
+        ),
+        Op::DeleteRestApi {
+            id: observed.id.clone(),
+        },
+    );
+    p
+}
+
+/// True when the deployment `description` was written for configuration `mark`
+/// (gwctl writes the mark first, optionally followed by the user's `--description`).
+pub fn deployment_serves(description: Option<&str>, mark: &str) -> bool {
+    description
+        .and_then(|d| d.split_whitespace().next())
+        .is_some_and(|first| first == mark)
+}
+
+/// The API configuration after the plan is applied: the desired one, plus what the plan
+/// keeps without declaring it (an adopted API without `--prune`).
+pub fn predicted_config(desired: &RestApi, observed: Option<&RestApi>, prune: bool) -> RestApi {
+    let mut c = desired.clone();
+    if let (false, Some(o)) = (prune, observed) {
+        for (path, r) in &o.resources {
+            let e = c.resources.entry(path.clone()).or_default();
+            for (verb, m) in &r.methods {
+                e.methods.entry(verb.clone()).or_insert_with(|| m.clone());
+            }
+        }
+        for (n, a) in &o.authorizers {
+            c.authorizers.entry(n.clone()).or_insert_with(|| a.clone());
+        }
+        for (t, g) in &o.gateway_responses {
+            c.gateway_responses
+                .entry(t.clone())
+                .or_insert_with(|| g.clone());
+        }
+    }
+    c
+}
+
+/// Deployment and stages: one `CreateDeployment` (with `description`, which starts with
+/// `mark`) when some stage does not serve `mark` (or `force`), then each stage created or
+/// pointed at it, with the settings that differ. Used by `apply` and `deploy`.
+pub fn plan_stages(
+    p: &mut Plan,
+    observed: Option<&ObservedRestApi>,
+    stages: &BTreeMap<String, Stage>,
+    mark: &str,
+    description: &str,
+    force: bool,
+    reason: &str,
+) {
     let serves = |stage: &str| -> bool {
         observed
             .and_then(|o| {
                 let st = o.stages.get(stage)?;
                 let dep = o.deployments.get(st.deployment_id.as_deref()?)?;
-                Some(dep.description.as_deref() == Some(desired.deployment_description.as_str()))
+                Some(deployment_serves(dep.description.as_deref(), mark))
             })
             .unwrap_or(false)
     };
-    let stale: Vec<&String> = desired
-        .stages
-        .keys()
-        .filter(|s| opts.force_deploy || !serves(s))
-        .collect();
+    let stale: Vec<&String> = stages.keys().filter(|s| force || !serves(s)).collect();
     if !stale.is_empty() {
         let names: Vec<String> = stale.iter().map(|s| s.to_string()).collect();
-        let reason = if api_changed {
-            "the API configuration changed"
-        } else {
-            "the stage does not serve the current configuration"
-        };
         p.push(
             Change::new(Action::Create, "deployment", &names.join(", ")).fields(vec![
                 FieldChange {
@@ -243,13 +334,11 @@ pub fn plan(
                 },
             ]),
             Op::CreateDeployment {
-                description: desired.deployment_description.clone(),
+                description: description.to_string(),
             },
         );
     }
-
-    // 9. Stages: create or point at the new deployment, then settings that differ.
-    for (name, want) in &desired.stages {
+    for (name, want) in stages {
         let have = observed.and_then(|o| o.stages.get(name));
         let redeploy = stale.contains(&name);
         match have {
@@ -303,7 +392,6 @@ pub fn plan(
             }
         }
     }
-    p
 }
 
 fn plan_method(p: &mut Plan, path: &str, verb: &str, want: &Method, have: Option<&Method>) {

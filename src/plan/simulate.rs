@@ -101,6 +101,15 @@ pub fn apply(
             Op::CreateRestApi { .. } | Op::AddPermission { .. } | Op::RemovePermission { .. } => {
                 unreachable!("handled above")
             }
+            Op::DeleteRestApi { id } => {
+                if a.id != *id {
+                    return Err(missing(id));
+                }
+                // Nothing is left to act on; later ops would fail as on AWS.
+                a.config.resources.clear();
+                a.stages.clear();
+                a.deployments.clear();
+            }
             Op::UpdateRestApi { patches } => {
                 for p in patches {
                     match (p.op.as_str(), p.path.as_str()) {

@@ -317,6 +317,9 @@ fn adopted_api_keeps_what_the_spec_does_not_declare_unless_pruned() {
         .resources
         .insert("/legacy".into(), Default::default());
     api.resource_ids.insert("/legacy".into(), "r-legacy".into());
+    // the stage serves a deployment of the API as it is, /legacy included
+    let dep = api.stages["prod"].deployment_id.clone().unwrap();
+    api.deployments.get_mut(&dep).unwrap().description = Some(desired::config_mark(&api.config));
     let keep = PlanOptions {
         prune: false,
         force_deploy: false,
@@ -324,6 +327,11 @@ fn adopted_api_keeps_what_the_spec_does_not_declare_unless_pruned() {
     assert!(plan(&d, Some(&api), &pol, keep).is_empty());
     let p = plan(&d, Some(&api), &pol, PlanOptions::default());
     assert_eq!(count(&p, "DeleteResource"), 1);
+    assert_eq!(
+        count(&p, "CreateDeployment"),
+        1,
+        "pruning changes what the stage serves"
+    );
 }
 
 #[test]
@@ -331,7 +339,10 @@ fn statement_ids_are_deterministic_and_scoped_to_the_api() {
     let d1 = desired_of(&todo_yaml());
     let d2 = desired_of(&todo_yaml());
     assert_eq!(d1.permissions, d2.permissions);
-    assert_eq!(d1.deployment_description, d2.deployment_description);
+    assert_eq!(
+        desired::config_mark(&d1.config),
+        desired::config_mark(&d2.config)
+    );
     for p in &d1.permissions {
         assert!(
             p.statement_id.starts_with("gwctl-{api_id}-"),

@@ -41,7 +41,7 @@ impl ResolvedFunction {
 }
 
 /// One statement of a Lambda resource policy, reduced to what gwctl compares.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct PolicyStatement {
     pub sid: String,
     pub effect: String,

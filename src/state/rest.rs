@@ -2,17 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::PolicyStatement;
 
 /// Default integration timeout API Gateway applies to REST integrations.
 pub const DEFAULT_TIMEOUT_MS: i32 = 29_000;
 pub const DEFAULT_PASSTHROUGH: &str = "WHEN_NO_MATCH";
+/// Default authorizer result TTL (seconds).
+pub const DEFAULT_AUTHORIZER_TTL: i32 = 300;
 
 /// The API-level configuration that a deployment snapshots (plus API attributes).
 /// Serialised canonically (BTreeMaps, sorted vectors) to hash it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RestApi {
     pub name: String,
     pub description: Option<String>,
@@ -31,13 +33,13 @@ pub struct RestApi {
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Resource {
     /// Methods by HTTP verb (`GET`, `OPTIONS`, `ANY`).
     pub methods: BTreeMap<String, Method>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Method {
     /// NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS
     pub authorization_type: String,
@@ -52,13 +54,13 @@ pub struct Method {
     pub integration: Option<Integration>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MethodResponse {
     pub response_models: BTreeMap<String, String>,
     pub response_parameters: BTreeMap<String, bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Integration {
     /// AWS_PROXY | AWS | HTTP | HTTP_PROXY | MOCK
     pub kind: String,
@@ -77,7 +79,7 @@ pub struct Integration {
     pub responses: BTreeMap<String, IntegrationResponse>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct IntegrationResponse {
     /// None and "" are the same (the default response); normalised to None.
     pub selection_pattern: Option<String>,
@@ -86,7 +88,7 @@ pub struct IntegrationResponse {
     pub content_handling: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Authorizer {
     /// TOKEN | REQUEST | COGNITO_USER_POOLS
     pub kind: String,
@@ -99,7 +101,7 @@ pub struct Authorizer {
     pub provider_arns: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GatewayResponse {
     pub status_code: Option<String>,
     pub response_parameters: BTreeMap<String, String>,
@@ -108,7 +110,7 @@ pub struct GatewayResponse {
 
 /// Stage settings gwctl manages. In desired state `None` means "not managed by the spec";
 /// in observed state it means "not set".
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Stage {
     pub description: Option<String>,
     pub variables: BTreeMap<String, String>,
@@ -119,7 +121,7 @@ pub struct Stage {
     pub access_log: Option<AccessLog>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MethodSetting {
     pub logging_level: Option<String>,
     pub data_trace: Option<bool>,
@@ -128,14 +130,14 @@ pub struct MethodSetting {
     pub throttle_burst: Option<i32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AccessLog {
     pub destination_arn: String,
     pub format: String,
 }
 
 /// A REST API as read from the account, with the ids the executor needs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ObservedRestApi {
     pub id: String,
     pub tags: BTreeMap<String, String>,
@@ -148,13 +150,13 @@ pub struct ObservedRestApi {
     pub deployments: BTreeMap<String, Deployment>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ObservedStage {
     pub deployment_id: Option<String>,
     pub settings: Stage,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Deployment {
     pub id: String,
     pub description: Option<String>,
@@ -206,6 +208,11 @@ impl RestApi {
         }
         for a in self.authorizers.values_mut() {
             a.provider_arns.sort();
+            // API Gateway caches authorizer results for 300 s unless told otherwise, and
+            // returns that default (Cognito authorizers included).
+            if a.ttl_seconds.is_none() {
+                a.ttl_seconds = Some(DEFAULT_AUTHORIZER_TTL);
+            }
         }
     }
 }

@@ -1,0 +1,500 @@
+//! `gwctl deploy`, `gwctl destroy` and `gwctl show`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aws::{read, Clients};
+use crate::output::{
+    calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
+    SCHEMA_VERSION,
+};
+use crate::plan::desired::{self, config_mark};
+use crate::plan::rest::{deployment_serves, plan_destroy, plan_stages};
+use crate::plan::Plan;
+use crate::spec::model::Spec;
+use crate::state::rest::{ObservedRestApi, Stage};
+
+use super::apply::{confirm_changes, run_ops, stage_docs};
+use super::rest::{find_api, invoke_url, is_owned, load_spec, observed_functions, prepare, Target};
+use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
+
+/// Which API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
+struct Located {
+    spec: Option<Spec>,
+    api: ObservedRestApi,
+    owned: bool,
+}
+
+async fn locate(
+    clients: &Clients,
+    spec_path: Option<&Path>,
+    api_name: Option<&str>,
+    api_id: Option<&str>,
+    printer: &Printer,
+) -> Result<Option<Located>, Failure> {
+    let spec = match spec_path {
+        Some(p) => Some(load_spec(p, printer)?),
+        None => None,
+    };
+    if let Some(s) = &spec {
+        if s.api.kind == crate::spec::model::ApiKind::Http {
+            return Err(Failure::msg(
+                format!(
+                    "`{}` is an http api: this verb supports rest apis in this version",
+                    s.api.name.value
+                ),
+                None,
+            ));
+        }
+    }
+    if let (Some(s), None) = (&spec, api_id) {
+        let target = Target::default();
+        return Ok(find_api(clients, s, &target)
+            .await?
+            .map(|(api, owned)| Located {
+                spec: spec.clone(),
+                api,
+                owned,
+            }));
+    }
+    if let Some(id) = api_id {
+        let api = read::read_rest_api(clients, id)
+            .await
+            .map_err(|e| Failure::aws(e, Some("check `--api-id` and the region")))?;
+        if let Some(s) = &spec {
+            if api.config.name != s.api.name.value {
+                return Err(Failure::msg(
+                    format!(
+                        "api `{id}` is named `{}`, but the spec describes `{}`",
+                        api.config.name, s.api.name.value
+                    ),
+                    None,
+                ));
+            }
+        }
+        let owned = is_owned(&api.tags);
+        return Ok(Some(Located { spec, api, owned }));
+    }
+    let name = api_name.ok_or_else(|| {
+        Failure::msg(
+            "say which API: a SPEC, `--api NAME` or `--api-id ID`".into(),
+            None,
+        )
+    })?;
+    let found = read::find_rest_apis(clients, name)
+        .await
+        .map_err(|e| Failure::aws(e, None))?;
+    match found.len() {
+        0 => Ok(None),
+        1 => {
+            let api = read::read_rest_api(clients, &found[0].id)
+                .await
+                .map_err(|e| Failure::aws(e, None))?;
+            let owned = is_owned(&api.tags);
+            Ok(Some(Located { spec, api, owned }))
+        }
+        n => Err(Failure::msg(
+            format!(
+                "{n} rest apis are named `{name}`: {}",
+                found
+                    .iter()
+                    .map(|a| format!("`{}`", a.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some("pass `--api-id ID`".into()),
+        )),
+    }
+}
+
+fn not_found(spec_path: Option<&Path>, api_name: Option<&str>) -> Failure {
+    let what = match (spec_path, api_name) {
+        (Some(p), _) => format!("the api of `{}`", p.display()),
+        (None, Some(n)) => format!("`{n}`"),
+        _ => "the api".into(),
+    };
+    Failure::msg(
+        format!("{what} does not exist in this account and region"),
+        Some("create it with `gwctl apply SPEC`".into()),
+    )
+}
+
+/// `gwctl deploy --output json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeployDoc {
+    pub schema_version: u32,
+    pub command: String,
+    /// `deployed` or `up_to_date`.
+    pub result: String,
+    pub api: ApiDoc,
+    pub deployment_id: Option<String>,
+    pub changes: Vec<ChangeDoc>,
+    pub stages: Vec<StageDoc>,
+    pub calls: CallsDoc,
+}
+
+pub async fn deploy(args: &DeployArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
+    let started = Instant::now();
+    let clients = connect(g).await?;
+    let loc = locate(
+        &clients,
+        args.spec.as_deref(),
+        args.api.as_deref(),
+        args.api_id.as_deref(),
+        printer,
+    )
+    .await?
+    .ok_or_else(|| not_found(args.spec.as_deref(), args.api.as_deref()))?;
+
+    // Stage settings come from the spec when one is given and declares the stage.
+    let spec_stages: BTreeMap<String, Stage> = match &loc.spec {
+        Some(s) => desired::rest(s, &[], &clients.region).stages,
+        None => BTreeMap::new(),
+    };
+    let stages: BTreeMap<String, Stage> = args
+        .stage
+        .iter()
+        .map(|n| (n.clone(), spec_stages.get(n).cloned().unwrap_or_default()))
+        .collect();
+    let mark = config_mark(&loc.api.config);
+    let description = match &args.description {
+        Some(d) => format!("{mark} {d}"),
+        None => mark.clone(),
+    };
+    let mut plan = Plan::default();
+    plan_stages(
+        &mut plan,
+        Some(&loc.api),
+        &stages,
+        &mark,
+        &description,
+        args.force,
+        "the stage does not serve the API's current configuration",
+    );
+    let api_doc = ApiDoc {
+        name: loc.api.config.name.clone(),
+        kind: "rest".into(),
+        id: Some(loc.api.id.clone()),
+        owned: loc.owned,
+    };
+    if !printer.json() {
+        if plan.is_empty() {
+            printer.data(&format!(
+                "up to date: {} already serve(s) the current configuration of `{}` ({})",
+                args.stage.join(", "),
+                loc.api.config.name,
+                loc.api.id
+            ));
+        } else {
+            printer.data(&render_plan(
+                printer,
+                &loc.api.config.name,
+                Some(&loc.api.id),
+                &plan,
+            ));
+        }
+    }
+    let mut deployment_id = None;
+    if !plan.is_empty() {
+        let rep = run_ops(&clients, Some(&loc.api), &plan.ops, printer)
+            .await
+            .map_err(|f| {
+                Failure::msg(
+                    format!("{} failed: {}", f.op, f.error),
+                    Some("run `gwctl deploy` again: it continues from what exists".into()),
+                )
+            })?;
+        deployment_id = rep.deployment_id;
+    }
+    let docs = stage_docs(
+        &stages,
+        &loc.api,
+        &loc.api.id,
+        &clients,
+        deployment_id.clone(),
+    );
+    let calls = calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64());
+    let result = if plan.is_empty() {
+        "up_to_date"
+    } else {
+        "deployed"
+    };
+    if printer.json() {
+        let pd = plan_doc("deploy", api_doc.clone(), &plan);
+        printer.document(&DeployDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "deploy".into(),
+            result: result.into(),
+            api: api_doc,
+            deployment_id,
+            changes: pd.changes,
+            stages: docs,
+            calls,
+        });
+    } else {
+        let mut s = String::new();
+        for st in &docs {
+            s.push_str(&format!(
+                "stage    {}  {}\n         deployment {}, logging {}, metrics {}\n",
+                st.name,
+                st.invoke_url,
+                st.deployment_id.as_deref().unwrap_or("-"),
+                st.logging_level,
+                if st.metrics { "on" } else { "off" }
+            ));
+        }
+        printer.data(&s);
+    }
+    Ok(crate::exit::OK)
+}
+
+/// `gwctl destroy --output json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DestroyDoc {
+    pub schema_version: u32,
+    pub command: String,
+    /// `destroyed` or `absent`.
+    pub result: String,
+    pub api: Option<ApiDoc>,
+    pub changes: Vec<ChangeDoc>,
+    pub summary: Option<SummaryDoc>,
+    pub calls: CallsDoc,
+}
+
+pub async fn destroy(
+    args: &DestroyArgs,
+    g: &GlobalArgs,
+    printer: &Printer,
+) -> Result<i32, Failure> {
+    let started = Instant::now();
+    let clients = connect(g).await?;
+    let loc = locate(
+        &clients,
+        args.spec.as_deref(),
+        None,
+        args.api_id.as_deref(),
+        printer,
+    )
+    .await?;
+    let Some(loc) = loc else {
+        // Nothing to do is success: destroy is idempotent.
+        if printer.json() {
+            printer.document(&DestroyDoc {
+                schema_version: SCHEMA_VERSION,
+                command: "destroy".into(),
+                result: "absent".into(),
+                api: None,
+                changes: vec![],
+                summary: None,
+                calls: calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64()),
+            });
+        } else {
+            printer.data("nothing to destroy: no api gwctl manages by that name");
+        }
+        return Ok(crate::exit::OK);
+    };
+    if !loc.owned && !args.force {
+        return Err(Failure::msg(
+            format!(
+                "refusing to destroy `{}` ({}): gwctl did not create it",
+                loc.api.config.name, loc.api.id
+            ),
+            Some("pass `--force` if you really mean to delete an API gwctl does not own".into()),
+        ));
+    }
+    let fns: Vec<_> = observed_functions(&loc.api).into_iter().collect();
+    let policies = read::read_policies(&clients, &fns)
+        .await
+        .map_err(|e| Failure::aws(e, None))?;
+    let plan = plan_destroy(&loc.api, &policies);
+    let api_doc = ApiDoc {
+        name: loc.api.config.name.clone(),
+        kind: "rest".into(),
+        id: Some(loc.api.id.clone()),
+        owned: loc.owned,
+    };
+    if !printer.json() {
+        printer.data(&render_plan(
+            printer,
+            &loc.api.config.name,
+            Some(&loc.api.id),
+            &plan,
+        ));
+    }
+    confirm_changes(
+        args.yes,
+        args.require_approval,
+        printer,
+        "Destroy this API?",
+    )?;
+    run_ops(&clients, Some(&loc.api), &plan.ops, printer)
+        .await
+        .map_err(|f| {
+            Failure::msg(
+                format!("{} failed: {}", f.op, f.error),
+                Some("run `gwctl destroy` again: it continues from what is left".into()),
+            )
+        })?;
+    let pd = plan_doc("destroy", api_doc.clone(), &plan);
+    if printer.json() {
+        printer.document(&DestroyDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "destroy".into(),
+            result: "destroyed".into(),
+            api: Some(api_doc),
+            changes: pd.changes,
+            summary: Some(pd.summary),
+            calls: calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64()),
+        });
+    } else {
+        printer.data(&format!(
+            "destroyed rest api `{}` ({}) and {} permission statement(s) gwctl had added",
+            loc.api.config.name,
+            loc.api.id,
+            plan.ops.len() - 1
+        ));
+    }
+    Ok(crate::exit::OK)
+}
+
+/// `gwctl show --output json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ShowDoc {
+    pub schema_version: u32,
+    pub command: String,
+    pub api: ApiDoc,
+    pub stages: Vec<ShowStageDoc>,
+    /// Changes `apply` would make (only with a SPEC); None without one.
+    pub drift: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ShowStageDoc {
+    pub name: String,
+    pub invoke_url: String,
+    pub deployment_id: Option<String>,
+    /// The stage serves the API's current configuration.
+    pub current: bool,
+    pub logging_level: String,
+    pub data_trace: bool,
+    pub metrics: bool,
+    pub throttle_rate: Option<f64>,
+    pub throttle_burst: Option<i32>,
+}
+
+pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
+    let clients = connect(g).await?;
+    let loc = locate(
+        &clients,
+        args.spec.as_deref(),
+        args.api.as_deref(),
+        args.api_id.as_deref(),
+        printer,
+    )
+    .await?
+    .ok_or_else(|| not_found(args.spec.as_deref(), args.api.as_deref()))?;
+    let drift = match &loc.spec {
+        Some(s) => {
+            let target = Target {
+                api_id: Some(loc.api.id.clone()),
+                ..Default::default()
+            };
+            Some(
+                prepare(&clients, s.clone(), &target, printer)
+                    .await?
+                    .plan
+                    .changes
+                    .len(),
+            )
+        }
+        None => None,
+    };
+    let mark = config_mark(&loc.api.config);
+    let stages: Vec<ShowStageDoc> = loc
+        .api
+        .stages
+        .iter()
+        .map(|(name, st)| {
+            let all = st
+                .settings
+                .method_settings
+                .get("*/*")
+                .cloned()
+                .unwrap_or_default();
+            let current = st
+                .deployment_id
+                .as_deref()
+                .and_then(|d| loc.api.deployments.get(d))
+                .is_some_and(|d| deployment_serves(d.description.as_deref(), &mark));
+            ShowStageDoc {
+                name: name.clone(),
+                invoke_url: invoke_url(&loc.api.id, &clients.region, name),
+                deployment_id: st.deployment_id.clone(),
+                current,
+                logging_level: all.logging_level.unwrap_or_else(|| "OFF".into()),
+                data_trace: all.data_trace.unwrap_or(false),
+                metrics: all.metrics.unwrap_or(false),
+                throttle_rate: all.throttle_rate,
+                throttle_burst: all.throttle_burst,
+            }
+        })
+        .collect();
+    let api = ApiDoc {
+        name: loc.api.config.name.clone(),
+        kind: "rest".into(),
+        id: Some(loc.api.id.clone()),
+        owned: loc.owned,
+    };
+    if printer.json() {
+        printer.document(&ShowDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "show".into(),
+            api,
+            stages,
+            drift,
+        });
+        return Ok(crate::exit::OK);
+    }
+    let mut s = format!(
+        "api      {} ({}), rest, {}{}\n",
+        loc.api.config.name,
+        loc.api.id,
+        loc.api.config.endpoint_type,
+        if loc.owned {
+            ""
+        } else {
+            ", not created by gwctl"
+        }
+    );
+    for st in &stages {
+        s.push_str(&format!(
+            "stage    {}  {}\n         deployment {} ({}), logging {}, metrics {}\n",
+            st.name,
+            st.invoke_url,
+            st.deployment_id.as_deref().unwrap_or("-"),
+            if st.current {
+                "serves the current configuration"
+            } else {
+                "behind the API's current configuration: `gwctl deploy` moves it"
+            },
+            st.logging_level,
+            if st.metrics { "on" } else { "off" }
+        ));
+    }
+    match drift {
+        Some(0) => s.push_str("drift    none: the account matches the spec\n"),
+        Some(n) => s.push_str(&format!(
+            "drift    {n} change(s) between the spec and the account: see `gwctl plan`\n"
+        )),
+        None => {}
+    }
+    printer.data(&s);
+    Ok(crate::exit::OK)
+}
