@@ -123,7 +123,7 @@ pub fn choose_api(
             let ids: Vec<String> = candidates.iter().map(|c| format!("`{}`", c.id)).collect();
             Err(Failure::msg(
                 format!(
-                    "a {kind} named `{name}` exists ({}) but gwctl did not create it; refusing to create a second one",
+                    "{kind} `{name}` exists ({}) but gwctl did not create it; refusing to create a second one",
                     ids.join(", ")
                 ),
                 Some(format!(
