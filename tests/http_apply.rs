@@ -154,7 +154,10 @@ async fn items_http_applies_then_reapplies_with_zero_writes() {
     assert_eq!(cors.allow_origins(), ["https://app.example.com"]);
     assert_eq!(cors.max_age(), Some(600));
     assert_eq!(
-        api.tags().unwrap().get("gwctl:managed-by").map(String::as_str),
+        api.tags()
+            .unwrap()
+            .get("gwctl:managed-by")
+            .map(String::as_str),
         Some("gwctl")
     );
     let route = c
@@ -245,7 +248,10 @@ async fn removing_a_route_deletes_exactly_that_route() {
 
     let dir = tempfile::tempdir().unwrap();
     let spec = variant(&dir, "items.yaml", |t| {
-        t.replace("  - {path: \"/items/{id}\", method: DELETE, function: items}\n", "")
+        t.replace(
+            "  - {path: \"/items/{id}\", method: DELETE, function: items}\n",
+            "",
+        )
     });
     let plan = gwctl(&em, &["plan", spec.to_str().unwrap(), "--output", "json"]);
     let (out, _) = ok(&plan);
@@ -253,7 +259,11 @@ async fn removing_a_route_deletes_exactly_that_route() {
     assert_eq!(doc.api.kind, "http");
     assert_eq!(doc.changes.len(), 1);
     assert_eq!(
-        (doc.changes[0].action.as_str(), doc.changes[0].kind.as_str(), doc.changes[0].name.as_str()),
+        (
+            doc.changes[0].action.as_str(),
+            doc.changes[0].kind.as_str(),
+            doc.changes[0].name.as_str()
+        ),
         ("delete", "route", "DELETE /items/{id}")
     );
 
@@ -369,7 +379,10 @@ stages:
         .collect();
     let root = format!("https://{id}.execute-api.us-east-1.amazonaws.com");
     let beta = format!("{root}/beta");
-    assert_eq!(urls, vec![("$default", root.as_str()), ("beta", beta.as_str())]);
+    assert_eq!(
+        urls,
+        vec![("$default", root.as_str()), ("beta", beta.as_str())]
+    );
     let d = &doc.stages[0];
     assert_eq!((d.throttle_rate, d.throttle_burst), (Some(50.0), Some(100)));
     assert_eq!(
@@ -392,7 +405,10 @@ stages:
     // the text report shows the same URLs
     let o = gwctl(&em, &["apply", spec.to_str().unwrap(), "--yes"]);
     let (out, _) = ok(&o);
-    assert!(out.contains(&format!("stage    $default  {root}\n")), "{out}");
+    assert!(
+        out.contains(&format!("stage    $default  {root}\n")),
+        "{out}"
+    );
     assert!(out.contains(&format!("stage    beta  {beta}\n")), "{out}");
     assert!(out.contains("throttling rate 50 burst 100"), "{out}");
 }
@@ -422,10 +438,7 @@ async fn a_duplicate_route_made_behind_gwctls_back_is_deleted() {
     assert_eq!(writes(&doc), w(&[("DeleteRoute", 1)]));
     let (after, _) = routes_and_integrations(&c, &id).await;
     assert_eq!(after.len(), 4);
-    assert_eq!(
-        after.iter().filter(|(k, _)| k == "GET /items").count(),
-        1
-    );
+    assert_eq!(after.iter().filter(|(k, _)| k == "GET /items").count(), 1);
     assert_eq!(apply_json(&em, &spec).calls.writes, 0);
 }
 
@@ -444,7 +457,11 @@ async fn an_http_api_gwctl_did_not_create_is_never_duplicated() {
         .unwrap();
     let o = gwctl(
         &em,
-        &["apply", repo("specs/items-http.yaml").to_str().unwrap(), "--yes"],
+        &[
+            "apply",
+            repo("specs/items-http.yaml").to_str().unwrap(),
+            "--yes",
+        ],
     );
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -452,7 +469,10 @@ async fn an_http_api_gwctl_did_not_create_is_never_duplicated() {
         err.contains("http api `items-api` exists") && err.contains("gwctl did not create it"),
         "{err}"
     );
-    assert!(err.contains(&format!("--api-id {}", other.api_id().unwrap())), "{err}");
+    assert!(
+        err.contains(&format!("--api-id {}", other.api_id().unwrap())),
+        "{err}"
+    );
     assert_eq!(http_api_count(&c).await, 1);
 }
 
@@ -462,7 +482,11 @@ async fn a_missing_function_stops_before_any_write() {
     let c = em.clients().await;
     let o = gwctl(
         &em,
-        &["apply", repo("specs/items-http.yaml").to_str().unwrap(), "--yes"],
+        &[
+            "apply",
+            repo("specs/items-http.yaml").to_str().unwrap(),
+            "--yes",
+        ],
     );
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);

@@ -314,8 +314,9 @@ pub async fn apply_with(
     }
 }
 
-/// The settings in effect per stage after a successful apply.
-fn stage_docs(
+/// The settings in effect per stage after a successful apply (`new_deployment`: the
+/// deployment created in this run), with each stage's invoke URL.
+pub fn stage_docs(
     prep: &PreparedHttp,
     api_id: &str,
     region: &str,
