@@ -423,12 +423,27 @@ async fn a_duplicate_route_made_behind_gwctls_back_is_deleted() {
     let c = em.clients().await;
     let spec = repo("specs/items-http.yaml");
     let id = apply_json(&em, &spec).api.id.unwrap();
-    let (routes, _) = routes_and_integrations(&c, &id).await;
+    // An exact copy of `GET /items` (same target and authorizer): whichever of the two the
+    // reader keeps (the first by id; moto's ids are random), one delete converges.
+    let original = c
+        .apigw2
+        .get_routes()
+        .api_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some("GET /items"))
+        .unwrap()
+        .clone();
     c.apigw2
         .create_route()
         .api_id(&id)
         .route_key("GET /items")
-        .target(&routes[0].1)
+        .set_target(original.target().map(str::to_string))
+        .set_authorization_type(original.authorization_type().cloned())
+        .set_authorizer_id(original.authorizer_id().map(str::to_string))
         .send()
         .await
         .unwrap();
