@@ -457,11 +457,42 @@ fn jwt_authorizer() -> v2::Authorizer {
         .build()
 }
 
+/// The answers every reader test shares: the API, two pages of routes, integrations, stages.
+struct Common {
+    api: Rule,
+    routes: [Rule; 2],
+    integrations: Rule,
+    stages: Rule,
+}
+
+impl Common {
+    fn new() -> Common {
+        Common {
+            api: api_rule(),
+            routes: routes_rules(),
+            integrations: integrations_rule(),
+            stages: stages_rule(),
+        }
+    }
+
+    /// Clients answering with these rules plus `more` (authorizers, deployments).
+    fn clients(&self, more: &[&Rule]) -> Clients {
+        let mut rules = vec![
+            &self.api,
+            &self.routes[0],
+            &self.routes[1],
+            &self.integrations,
+            &self.stages,
+        ];
+        rules.extend_from_slice(more);
+        clients(&rules, &[])
+    }
+}
+
 /// Six list/get calls (plus one per further page), ids mapped to keys and names.
 #[tokio::test]
 async fn reader_follows_pages_and_keys_what_it_reads() {
-    let [routes1, routes2] = routes_rules();
-    let (api, integrations, stages) = (api_rule(), integrations_rule(), stages_rule());
+    let common = Common::new();
     let authorizers = mock!(V2::get_authorizers).then_output(|| {
         aws_sdk_apigatewayv2::operation::get_authorizers::GetAuthorizersOutput::builder()
             .items(jwt_authorizer())
@@ -491,26 +522,15 @@ async fn reader_follows_pages_and_keys_what_it_reads() {
             )
             .build()
     });
-    let cl = clients(
-        &[
-            &api,
-            &routes1,
-            &routes2,
-            &integrations,
-            &authorizers,
-            &stages,
-            &deployments,
-        ],
-        &[],
-    );
+    let cl = common.clients(&[&authorizers, &deployments]);
     let o = read_http_api(&cl, "h1").await.unwrap();
     for (rule, calls) in [
-        (&api, 1),
-        (&routes1, 1),
-        (&routes2, 1),
-        (&integrations, 1),
+        (&common.api, 1),
+        (&common.routes[0], 1),
+        (&common.routes[1], 1),
+        (&common.integrations, 1),
         (&authorizers, 1),
-        (&stages, 1),
+        (&common.stages, 1),
         (&deployments, 1),
     ] {
         assert_eq!(rule.num_calls(), calls);
@@ -552,8 +572,7 @@ async fn reader_follows_pages_and_keys_what_it_reads() {
 /// reader then reads the authorizers routes refer to one by one and says so.
 #[tokio::test]
 async fn reader_falls_back_by_error_kind_and_says_so() {
-    let [routes1, routes2] = routes_rules();
-    let (api, integrations, stages) = (api_rule(), integrations_rule(), stages_rule());
+    let common = Common::new();
     let list = mock!(V2::get_authorizers).then_http_response(|| html(500));
     let one = mock!(V2::get_authorizer)
         .match_requests(|r| r.api_id() == Some("h1") && r.authorizer_id() == Some("au1"))
@@ -568,19 +587,7 @@ async fn reader_falls_back_by_error_kind_and_says_so() {
                 .build()
         });
     let deployments = mock!(V2::get_deployments).then_http_response(|| html(404));
-    let cl = clients(
-        &[
-            &api,
-            &routes1,
-            &routes2,
-            &integrations,
-            &list,
-            &one,
-            &stages,
-            &deployments,
-        ],
-        &[],
-    );
+    let cl = common.clients(&[&list, &one, &deployments]);
     let o = read_http_api(&cl, "h1").await.unwrap();
     assert!(list.num_calls() >= 1);
     assert_eq!(one.num_calls(), 1, "au1 once, though two routes use it");
@@ -597,8 +604,7 @@ async fn reader_falls_back_by_error_kind_and_says_so() {
 /// Any other failure of the authorizer list is an error, not a fallback.
 #[tokio::test]
 async fn reader_does_not_fall_back_on_access_denied() {
-    let [routes1, routes2] = routes_rules();
-    let (api, integrations, stages) = (api_rule(), integrations_rule(), stages_rule());
+    let common = Common::new();
     let list = mock!(V2::get_authorizers).then_http_response(|| {
         let mut r = http(403, r#"{"message":"denied"}"#);
         r.headers_mut()
@@ -611,19 +617,7 @@ async fn reader_does_not_fall_back_on_access_denied() {
     let deployments = mock!(V2::get_deployments).then_output(|| {
         aws_sdk_apigatewayv2::operation::get_deployments::GetDeploymentsOutput::builder().build()
     });
-    let cl = clients(
-        &[
-            &api,
-            &routes1,
-            &routes2,
-            &integrations,
-            &list,
-            &one,
-            &stages,
-            &deployments,
-        ],
-        &[],
-    );
+    let cl = common.clients(&[&list, &one, &deployments]);
     let err = read_http_api(&cl, "h1").await.unwrap_err();
     assert_eq!(err.kind, gwctl::aws::error::ErrorKind::AccessDenied);
     assert_eq!(one.num_calls(), 0);

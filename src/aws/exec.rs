@@ -26,6 +26,7 @@ use super::error::{classify, AwsError, ErrorKind};
 use super::read::{get_policy, get_resources, split_function_arn};
 use super::Clients;
 use crate::plan::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
+use crate::plan::permissions::PermissionOp;
 use crate::plan::PlanOp;
 use crate::state::rest::ObservedRestApi;
 
@@ -306,6 +307,32 @@ pub(crate) async fn add_permission(
                 None => Err(e),
             }
         }
+    }
+}
+
+/// Run a Lambda permission op: placeholders filled with `fill`, then the statement added
+/// ([`add_permission`]) or removed ([`remove_permission`]).
+pub(crate) async fn permission_call(
+    clients: &Clients,
+    op: &str,
+    perm: PermissionOp,
+    fill: impl Fn(&str) -> Result<String, AwsError>,
+) -> Result<OpOutcome, AwsError> {
+    match perm {
+        PermissionOp::Add {
+            function,
+            statement_id,
+            source_arn,
+            ..
+        } => {
+            let (sid, source) = (fill(&statement_id)?, fill(&source_arn)?);
+            add_permission(clients, op, &function, &sid, &source).await
+        }
+        PermissionOp::Remove {
+            function,
+            statement_id,
+            ..
+        } => remove_permission(clients, op, &function, &fill(&statement_id)?).await,
     }
 }
 
@@ -744,23 +771,9 @@ impl<'c> Executor<'c> {
                 self.authorizer_ids.remove(auth_name);
                 Ok(outcome)
             }
-            Op::AddPermission {
-                function,
-                function_key: _,
-                statement_id,
-                source_arn,
-            } => {
-                let sid = self.fill(name, statement_id)?;
-                let source = self.fill(name, source_arn)?;
-                add_permission(self.clients, name, function, &sid, &source).await
-            }
-            Op::RemovePermission {
-                function,
-                function_key: _,
-                statement_id,
-            } => {
-                let sid = self.fill(name, statement_id)?;
-                remove_permission(self.clients, name, function, &sid).await
+            Op::AddPermission { .. } | Op::RemovePermission { .. } => {
+                let perm = op.permission().expect("a permission op");
+                permission_call(self.clients, name, perm, |s| self.fill(name, s)).await
             }
             Op::CreateDeployment { description } => {
                 let out = gw

@@ -15,8 +15,8 @@ use aws_sdk_apigatewayv2::types as v2;
 
 use super::error::{classify, AwsError, ErrorKind};
 use super::exec::{
-    add_permission, deleted, fill_placeholders, hash_map, internal, remove_permission, run_ops,
-    ExecEvent, ExecFailure, ExecReport, OpExecutor, OpOutcome,
+    deleted, fill_placeholders, hash_map, internal, permission_call, run_ops, ExecEvent,
+    ExecFailure, ExecReport, OpExecutor, OpOutcome,
 };
 use super::Clients;
 use crate::plan::http_ops::{HttpOp, StageUpdate};
@@ -84,6 +84,24 @@ fn jwt(a: &Authorizer) -> Option<v2::JwtConfiguration> {
             .set_audience(Some(a.audience.clone()))
             .build()
     })
+}
+
+/// Delete the object `$key` names (its id from `$self.$ids`) with `$call`, then forget it.
+macro_rules! delete_by_id {
+    ($self:ident, $op:ident, $call:ident, $setter:ident, $what:literal, $ids:ident, $key:expr) => {{
+        let id = Self::id_of($op, $what, &$self.$ids, $key)?;
+        let res = $self
+            .clients
+            .apigw2
+            .$call()
+            .api_id($self.api($op)?)
+            .$setter(id)
+            .send()
+            .await;
+        let outcome = deleted($op, res)?;
+        $self.$ids.remove($key);
+        Ok(outcome)
+    }};
 }
 
 impl<'c> HttpExecutor<'c> {
@@ -202,10 +220,7 @@ impl<'c> HttpExecutor<'c> {
                     .send()
                     .await
                     .map_err(|e| classify(name, e))?;
-                let id = out
-                    .api_id()
-                    .ok_or_else(|| internal(name, "the answer carries no API id".into()))?
-                    .to_string();
+                let id = answered_id(name, "API", out.api_id())?;
                 self.api_id = Some(id.clone());
                 self.integration_ids.clear();
                 self.route_ids.clear();
@@ -253,27 +268,11 @@ impl<'c> HttpExecutor<'c> {
                     .set_enable_simple_responses(def.simple_responses)
                     .send()
                     .await;
-                match res {
-                    Ok(out) => {
-                        let id = out
-                            .authorizer_id()
-                            .ok_or_else(|| {
-                                internal(name, "the answer carries no authorizer id".into())
-                            })?
-                            .to_string();
-                        self.authorizer_ids.insert(auth_name.clone(), id.clone());
-                        Ok(OpOutcome::Created { id })
-                    }
-                    Err(e) => {
-                        let e = classify(name, e);
-                        let existing = self
-                            .adopt(&e, &api, AdoptKind::Authorizer, auth_name)
-                            .await?;
-                        self.authorizer_ids
-                            .insert(auth_name.clone(), existing.clone());
-                        Ok(OpOutcome::Adopted { id: existing })
-                    }
-                }
+                let res = res
+                    .map(|o| o.authorizer_id().map(str::to_string))
+                    .map_err(|e| classify(name, e));
+                self.created_or_adopted(name, &api, AdoptKind::Authorizer, auth_name, res)
+                    .await
             }
             HttpOp::UpdateAuthorizer {
                 name: auth_name,
@@ -299,31 +298,21 @@ impl<'c> HttpExecutor<'c> {
                     .map_err(|e| classify(name, e))?;
                 Ok(OpOutcome::Applied)
             }
-            HttpOp::DeleteAuthorizer { name: auth_name } => {
-                let res = gw
-                    .delete_authorizer()
-                    .api_id(self.api(name)?)
-                    .authorizer_id(Self::id_of(
-                        name,
-                        "authorizer",
-                        &self.authorizer_ids,
-                        auth_name,
-                    )?)
-                    .send()
-                    .await;
-                let outcome = deleted(name, res)?;
-                self.authorizer_ids.remove(auth_name);
-                Ok(outcome)
-            }
+            HttpOp::DeleteAuthorizer { name: auth_name } => delete_by_id!(
+                self,
+                name,
+                delete_authorizer,
+                authorizer_id,
+                "authorizer",
+                authorizer_ids,
+                auth_name
+            ),
             HttpOp::CreateIntegration { key, def } => {
                 let out = integration_request(gw.create_integration().api_id(self.api(name)?), def)
                     .send()
                     .await
                     .map_err(|e| classify(name, e))?;
-                let id = out
-                    .integration_id()
-                    .ok_or_else(|| internal(name, "the answer carries no integration id".into()))?
-                    .to_string();
+                let id = answered_id(name, "integration", out.integration_id())?;
                 self.integration_ids.insert(key.clone(), id.clone());
                 Ok(OpOutcome::Created { id })
             }
@@ -360,22 +349,15 @@ impl<'c> HttpExecutor<'c> {
                     .map_err(|e| classify(name, e))?;
                 Ok(OpOutcome::Applied)
             }
-            HttpOp::DeleteIntegration { key } => {
-                let res = gw
-                    .delete_integration()
-                    .api_id(self.api(name)?)
-                    .integration_id(Self::id_of(
-                        name,
-                        "integration",
-                        &self.integration_ids,
-                        key,
-                    )?)
-                    .send()
-                    .await;
-                let outcome = deleted(name, res)?;
-                self.integration_ids.remove(key);
-                Ok(outcome)
-            }
+            HttpOp::DeleteIntegration { key } => delete_by_id!(
+                self,
+                name,
+                delete_integration,
+                integration_id,
+                "integration",
+                integration_ids,
+                key
+            ),
             HttpOp::CreateRoute { route_key, def } => {
                 let api = self.api(name)?;
                 let (target, authorizer) = self.route_ids_of(name, def)?;
@@ -394,22 +376,11 @@ impl<'c> HttpExecutor<'c> {
                     )
                     .send()
                     .await;
-                match res {
-                    Ok(out) => {
-                        let id = out
-                            .route_id()
-                            .ok_or_else(|| internal(name, "the answer carries no route id".into()))?
-                            .to_string();
-                        self.route_ids.insert(route_key.clone(), id.clone());
-                        Ok(OpOutcome::Created { id })
-                    }
-                    Err(e) => {
-                        let e = classify(name, e);
-                        let existing = self.adopt(&e, &api, AdoptKind::Route, route_key).await?;
-                        self.route_ids.insert(route_key.clone(), existing.clone());
-                        Ok(OpOutcome::Adopted { id: existing })
-                    }
-                }
+                let res = res
+                    .map(|o| o.route_id().map(str::to_string))
+                    .map_err(|e| classify(name, e));
+                self.created_or_adopted(name, &api, AdoptKind::Route, route_key, res)
+                    .await
             }
             HttpOp::UpdateRoute { route_key, def } => {
                 let (target, authorizer) = self.route_ids_of(name, def)?;
@@ -428,34 +399,18 @@ impl<'c> HttpExecutor<'c> {
                     .map_err(|e| classify(name, e))?;
                 Ok(OpOutcome::Applied)
             }
-            HttpOp::DeleteRoute { route_key } => {
-                let res = gw
-                    .delete_route()
-                    .api_id(self.api(name)?)
-                    .route_id(Self::id_of(name, "route", &self.route_ids, route_key)?)
-                    .send()
-                    .await;
-                let outcome = deleted(name, res)?;
-                self.route_ids.remove(route_key);
-                Ok(outcome)
-            }
-            HttpOp::AddPermission {
-                function,
-                function_key: _,
-                statement_id,
-                source_arn,
-            } => {
-                let sid = self.fill(name, statement_id)?;
-                let source = self.fill(name, source_arn)?;
-                add_permission(self.clients, name, function, &sid, &source).await
-            }
-            HttpOp::RemovePermission {
-                function,
-                function_key: _,
-                statement_id,
-            } => {
-                let sid = self.fill(name, statement_id)?;
-                remove_permission(self.clients, name, function, &sid).await
+            HttpOp::DeleteRoute { route_key } => delete_by_id!(
+                self,
+                name,
+                delete_route,
+                route_id,
+                "route",
+                route_ids,
+                route_key
+            ),
+            HttpOp::AddPermission { .. } | HttpOp::RemovePermission { .. } => {
+                let perm = op.permission().expect("a permission op");
+                permission_call(self.clients, name, perm, |s| self.fill(name, s)).await
             }
             HttpOp::CreateDeployment { description } => {
                 let out = gw
@@ -465,10 +420,7 @@ impl<'c> HttpExecutor<'c> {
                     .send()
                     .await
                     .map_err(|e| classify(name, e))?;
-                let id = out
-                    .deployment_id()
-                    .ok_or_else(|| internal(name, "the answer carries no deployment id".into()))?
-                    .to_string();
+                let id = answered_id(name, "deployment", out.deployment_id())?;
                 self.deployment_id = Some(id.clone());
                 Ok(OpOutcome::Created { id })
             }
@@ -532,6 +484,32 @@ impl<'c> HttpExecutor<'c> {
         }
     }
 
+    /// Record the id a create-route / create-authorizer answered with; after a
+    /// ConflictException, adopt the existing object of that key or name instead.
+    async fn created_or_adopted(
+        &mut self,
+        op: &str,
+        api: &str,
+        kind: AdoptKind,
+        key: &str,
+        res: Result<Option<String>, AwsError>,
+    ) -> Result<OpOutcome, AwsError> {
+        let (id, outcome): (String, fn(String) -> OpOutcome) = match res {
+            Ok(id) => (answered_id(op, kind.what(), id.as_deref())?, |id| {
+                OpOutcome::Created { id }
+            }),
+            Err(e) => (self.adopt(&e, api, kind, key).await?, |id| {
+                OpOutcome::Adopted { id }
+            }),
+        };
+        let ids = match kind {
+            AdoptKind::Route => &mut self.route_ids,
+            AdoptKind::Authorizer => &mut self.authorizer_ids,
+        };
+        ids.insert(key.to_string(), id.clone());
+        Ok(outcome(id))
+    }
+
     /// After a ConflictException on a create, the id of the existing object with that route
     /// key or authorizer name; any other error (or no such object) is returned as is.
     async fn adopt(
@@ -559,10 +537,25 @@ impl<'c> HttpExecutor<'c> {
     }
 }
 
+/// The id a create call answered with; its absence is an error naming what is missing.
+fn answered_id(op: &str, what: &str, id: Option<&str>) -> Result<String, AwsError> {
+    id.map(str::to_string)
+        .ok_or_else(|| internal(op, format!("the answer carries no {what} id")))
+}
+
 #[derive(Debug, Clone, Copy)]
 enum AdoptKind {
     Route,
     Authorizer,
+}
+
+impl AdoptKind {
+    fn what(self) -> &'static str {
+        match self {
+            AdoptKind::Route => "route",
+            AdoptKind::Authorizer => "authorizer",
+        }
+    }
 }
 
 fn integration_request(

@@ -68,12 +68,12 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
     } else {
-        printer.data(&render_plan(
+        show_plan(
             printer,
             &prep.spec.api.name.value,
             api_id.as_deref(),
             &prep.plan,
-        ));
+        );
     }
     printer.debug(&format!("{} read calls", clients.calls.len()));
     Ok(if args.detailed_exitcode && !prep.plan.is_empty() {
@@ -153,12 +153,12 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
 
     if !printer.json() {
-        printer.data(&render_plan(
+        show_plan(
             printer,
             &prep.spec.api.name.value,
             observed_id.as_deref(),
             &prep.plan,
-        ));
+        );
     }
     let mut notes = Vec::new();
     let has_proxy = prep.spec.cors.is_some()
@@ -244,6 +244,16 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             Err(failure.already_json(printer.json()))
         }
     }
+}
+
+/// The plan as text on stdout.
+pub(super) fn show_plan<O: crate::plan::PlanOp>(
+    printer: &Printer,
+    api_name: &str,
+    api_id: Option<&str>,
+    plan: &crate::plan::Plan<O>,
+) {
+    printer.data(&render_plan(printer, api_name, api_id, plan));
 }
 
 /// What a run that stopped at `fail` reports: the JSON error part and the message.

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use crate::aws::exec::ExecEvent;
 use crate::aws::exec_http::HttpExecutor;
-use crate::aws::{read, read_http, Clients};
-use crate::output::{plan_doc, render_plan, ApiDoc, Printer, Progress, StageDoc};
+use crate::aws::{read_http, Clients};
+use crate::output::{plan_doc, ApiDoc, Printer, Progress, StageDoc};
 use crate::plan::http::{desired, plan as plan_http, stage_after, DesiredHttp, HttpPlan};
 use crate::plan::rest::PlanOptions;
 use crate::plan::HttpOp;
@@ -17,9 +17,12 @@ use crate::state::http::{invoke_url, ObservedHttpApi, Stage};
 use crate::state::rest::Policies;
 use crate::state::ResolvedFunction;
 
-use super::apply::{confirm, emit_report, exec_failure, on_off, throttle_text, ReportParts};
+use super::apply::{
+    confirm, emit_report, exec_failure, on_off, show_plan, throttle_text, ReportParts,
+};
 use super::rest::{
-    choose_api, function_from_uri, is_owned, resolve_or_report, split_qualifier, Target,
+    find_by, function_from_uri, is_owned, read_policies_for, resolve_or_report, split_qualifier,
+    Target,
 };
 use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
 
@@ -43,35 +46,15 @@ pub async fn find_api(
     spec: &Spec,
     target: &Target,
 ) -> Result<Option<(ObservedHttpApi, bool)>, Failure> {
-    let name = &spec.api.name.value;
-    if let Some(id) = &target.api_id {
-        let api = read_http::read_http_api(clients, id)
-            .await
-            .map_err(|e| Failure::aws(e, Some("check `--api-id` and the region")))?;
-        if api.config.name != *name {
-            return Err(Failure::msg(
-                format!(
-                    "api `{id}` is named `{}`, but the spec describes `{name}`",
-                    api.config.name
-                ),
-                Some("rename the API in the spec, or pass the id of the right API".into()),
-            ));
-        }
-        let owned = is_owned(&api.tags);
-        return Ok(Some((api, owned)));
-    }
-    let candidates = read_http::find_http_apis(clients, name)
-        .await
-        .map_err(|e| Failure::aws(e, None))?;
-    match choose_api("http api", name, &candidates)? {
-        Some(id) => {
-            let api = read_http::read_http_api(clients, &id)
-                .await
-                .map_err(|e| Failure::aws(e, None))?;
-            Ok(Some((api, true)))
-        }
-        None => Ok(None),
-    }
+    find_by(
+        spec,
+        target,
+        "http api",
+        |id| async move { read_http::read_http_api(clients, &id).await },
+        || read_http::find_http_apis(clients, &spec.api.name.value),
+        |a: &ObservedHttpApi| (a.config.name.clone(), is_owned(&a.tags)),
+    )
+    .await
 }
 
 /// Read everything and plan. Makes only read calls.
@@ -88,31 +71,11 @@ pub async fn prepare(
     };
     let desired = desired(&spec, &functions, &clients.region);
 
-    // Policies of every function the spec uses, plus those the live API still invokes (so
-    // that statements for functions no longer used can be removed).
-    let mut fns: BTreeSet<(String, Option<String>)> = functions
-        .iter()
-        .map(|f| (f.function_arn.clone(), f.qualifier.clone()))
-        .collect();
-    if let Some(o) = &observed {
-        for i in o
-            .config
-            .integrations
-            .values()
-            .filter(|i| i.kind == "AWS_PROXY")
-        {
-            fns.insert(split_qualifier(&i.uri));
-        }
-        for a in o.config.authorizers.values() {
-            if let Some(f) = a.authorizer_uri.as_deref().and_then(function_from_uri) {
-                fns.insert(split_qualifier(&f));
-            }
-        }
-    }
-    let fns: Vec<_> = fns.into_iter().collect();
-    let policies = read::read_policies(clients, &fns)
-        .await
-        .map_err(|e| Failure::aws(e, None))?;
+    let invoked = observed
+        .as_ref()
+        .map(observed_functions)
+        .unwrap_or_default();
+    let policies = read_policies_for(clients, &functions, invoked).await?;
 
     let opts = PlanOptions {
         prune: owned || target.prune,
@@ -129,6 +92,26 @@ pub async fn prepare(
         plan,
         opts,
     })
+}
+
+/// The Lambda functions a live HTTP API invokes (Lambda integrations and authorizers), as
+/// (unqualified ARN, qualifier).
+pub fn observed_functions(o: &ObservedHttpApi) -> BTreeSet<(String, Option<String>)> {
+    let integrations = o
+        .config
+        .integrations
+        .values()
+        .filter(|i| i.kind == "AWS_PROXY")
+        .map(|i| i.uri.clone());
+    let authorizers = o
+        .config
+        .authorizers
+        .values()
+        .filter_map(|a| a.authorizer_uri.as_deref().and_then(function_from_uri));
+    integrations
+        .chain(authorizers)
+        .map(|f| split_qualifier(&f))
+        .collect()
 }
 
 fn api_doc(prep: &PreparedHttp, api_id: Option<String>) -> ApiDoc {
@@ -196,12 +179,12 @@ pub async fn plan_with(
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
     } else {
-        printer.data(&render_plan(
+        show_plan(
             printer,
             &prep.spec.api.name.value,
             api_id.as_deref(),
             &prep.plan,
-        ));
+        );
     }
     for n in notes(&prep) {
         printer.warn(&n);
@@ -245,12 +228,12 @@ pub async fn apply_with(
     let prep = prepare(clients, spec, &target, printer).await?;
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
     if !printer.json() {
-        printer.data(&render_plan(
+        show_plan(
             printer,
             &prep.spec.api.name.value,
             observed_id.as_deref(),
             &prep.plan,
-        ));
+        );
     }
     let notes = notes(&prep);
 

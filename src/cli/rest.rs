@@ -75,31 +75,52 @@ pub async fn find_api(
     spec: &Spec,
     target: &Target,
 ) -> Result<Option<(ObservedRestApi, bool)>, Failure> {
+    find_by(
+        spec,
+        target,
+        "rest api",
+        |id| async move { read::read_rest_api(clients, &id).await },
+        || read::find_rest_apis(clients, &spec.api.name.value),
+        |a: &ObservedRestApi| (a.config.name.clone(), is_owned(&a.tags)),
+    )
+    .await
+}
+
+/// Find an API of either kind: with `--api-id`, `read` it and check its name (adopted when it
+/// lacks gwctl's tag); otherwise `list` the APIs named like the spec's and [`choose_api`].
+/// `name_owned` gives a read API's name and whether it carries gwctl's ownership tag.
+pub async fn find_by<A, R, RF, L, LF>(
+    spec: &Spec,
+    target: &Target,
+    kind: &str,
+    read: R,
+    list: L,
+    name_owned: impl Fn(&A) -> (String, bool),
+) -> Result<Option<(A, bool)>, Failure>
+where
+    R: Fn(String) -> RF,
+    RF: std::future::Future<Output = Result<A, crate::aws::error::AwsError>>,
+    L: FnOnce() -> LF,
+    LF: std::future::Future<Output = Result<Vec<ApiSummary>, crate::aws::error::AwsError>>,
+{
     let name = &spec.api.name.value;
     if let Some(id) = &target.api_id {
-        let api = read::read_rest_api(clients, id)
+        let api = read(id.clone())
             .await
             .map_err(|e| Failure::aws(e, Some("check `--api-id` and the region")))?;
-        if api.config.name != *name {
+        let (api_name, owned) = name_owned(&api);
+        if api_name != *name {
             return Err(Failure::msg(
-                format!(
-                    "api `{id}` is named `{}`, but the spec describes `{name}`",
-                    api.config.name
-                ),
+                format!("api `{id}` is named `{api_name}`, but the spec describes `{name}`"),
                 Some("rename the API in the spec, or pass the id of the right API".into()),
             ));
         }
-        let owned = is_owned(&api.tags);
         return Ok(Some((api, owned)));
     }
-    let candidates = read::find_rest_apis(clients, name)
-        .await
-        .map_err(|e| Failure::aws(e, None))?;
-    match choose_api("rest api", name, &candidates)? {
+    let candidates = list().await.map_err(|e| Failure::aws(e, None))?;
+    match choose_api(kind, name, &candidates)? {
         Some(id) => {
-            let api = read::read_rest_api(clients, &id)
-                .await
-                .map_err(|e| Failure::aws(e, None))?;
+            let api = read(id).await.map_err(|e| Failure::aws(e, None))?;
             Ok(Some((api, true)))
         }
         None => Ok(None),
@@ -240,6 +261,25 @@ pub async fn resolve_or_report(
     }
 }
 
+/// The Lambda policies of every function the spec uses plus `invoked`, the functions the live
+/// API still invokes (so that statements for functions no longer used can be removed); one
+/// get-policy per function.
+pub async fn read_policies_for(
+    clients: &Clients,
+    functions: &[ResolvedFunction],
+    invoked: BTreeSet<(String, Option<String>)>,
+) -> Result<Policies, Failure> {
+    let mut fns: BTreeSet<(String, Option<String>)> = functions
+        .iter()
+        .map(|f| (f.function_arn.clone(), f.qualifier.clone()))
+        .collect();
+    fns.extend(invoked);
+    let fns: Vec<_> = fns.into_iter().collect();
+    read::read_policies(clients, &fns)
+        .await
+        .map_err(|e| Failure::aws(e, None))
+}
+
 /// Read everything and plan. Makes only read calls.
 pub async fn prepare(
     clients: &Clients,
@@ -256,19 +296,11 @@ pub async fn prepare(
     };
     let desired = desired::rest(&spec, &functions, &clients.region);
 
-    // Policies of every function the spec uses, plus those the live API still invokes
-    // (so that statements for functions no longer used can be removed).
-    let mut fns: BTreeSet<(String, Option<String>)> = functions
-        .iter()
-        .map(|f| (f.function_arn.clone(), f.qualifier.clone()))
-        .collect();
-    if let Some(o) = &observed {
-        fns.extend(observed_functions(o));
-    }
-    let fns: Vec<_> = fns.into_iter().collect();
-    let policies = read::read_policies(clients, &fns)
-        .await
-        .map_err(|e| Failure::aws(e, None))?;
+    let invoked = observed
+        .as_ref()
+        .map(observed_functions)
+        .unwrap_or_default();
+    let policies = read_policies_for(clients, &functions, invoked).await?;
 
     let opts = PlanOptions {
         prune: owned || target.prune,

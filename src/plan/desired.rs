@@ -108,6 +108,13 @@ pub fn lambda_uri(region: &str, function_arn: &str) -> String {
     )
 }
 
+/// The spec's tags plus gwctl's ownership tag, as an API gwctl creates carries them.
+pub(crate) fn owner_tags(spec: &Spec) -> BTreeMap<String, String> {
+    let mut tags = spec.api.tags.clone();
+    tags.insert(OWNER_TAG_KEY.into(), OWNER_TAG_VALUE.into());
+    tags
+}
+
 /// Statement ids allow `[A-Za-z0-9_-]`, at most 100 characters.
 fn statement_id(parts: &[&str]) -> String {
     let raw = parts.join("-");
@@ -267,9 +274,7 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
         }
     }
     config.normalize();
-
-    let mut tags = spec.api.tags.clone();
-    tags.insert(OWNER_TAG_KEY.into(), OWNER_TAG_VALUE.into());
+    let tags = owner_tags(spec);
 
     let stages = spec
         .stages

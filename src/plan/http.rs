@@ -18,10 +18,10 @@ use crate::state::http::{
     RouteSetting, Stage, DEFAULT_PAYLOAD_FORMAT,
 };
 use crate::state::rest::{AccessLog, Policies};
-use crate::state::{ResolvedFunction, DEPLOYMENT_MARK, OWNER_TAG_KEY, OWNER_TAG_VALUE};
+use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
 
 use super::desired::{
-    add_api_permission, add_authorizer_permission, hex, lambda_uri, DesiredPermission,
+    add_api_permission, add_authorizer_permission, hex, lambda_uri, owner_tags, DesiredPermission,
     DEFAULT_CORS_HEADERS,
 };
 use super::http_ops::{HttpOp, StageUpdate};
@@ -147,9 +147,7 @@ pub fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Des
         );
     }
     config.normalize();
-
-    let mut tags = spec.api.tags.clone();
-    tags.insert(OWNER_TAG_KEY.into(), OWNER_TAG_VALUE.into());
+    let tags = owner_tags(spec);
 
     let stages = spec
         .stages

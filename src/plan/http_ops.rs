@@ -11,7 +11,6 @@ use serde::Serialize;
 use crate::state::http::{Authorizer, Cors, Integration, Route, RouteSetting, Stage};
 use crate::state::rest::AccessLog;
 
-use super::permissions::PermissionOp;
 use super::PlanOp;
 
 /// One apigatewayv2 (or Lambda) control-plane call.
@@ -186,32 +185,5 @@ impl PlanOp for HttpOp {
     const API_LABEL: &'static str = "http api";
     fn aws_name(&self) -> &'static str {
         HttpOp::aws_name(self)
-    }
-}
-
-impl From<PermissionOp> for HttpOp {
-    fn from(p: PermissionOp) -> HttpOp {
-        match p {
-            PermissionOp::Add {
-                function,
-                function_key,
-                statement_id,
-                source_arn,
-            } => HttpOp::AddPermission {
-                function,
-                function_key,
-                statement_id,
-                source_arn,
-            },
-            PermissionOp::Remove {
-                function,
-                function_key,
-                statement_id,
-            } => HttpOp::RemovePermission {
-                function,
-                function_key,
-                statement_id,
-            },
-        }
     }
 }

@@ -219,31 +219,3 @@ impl Op {
         }
     }
 }
-
-impl From<super::permissions::PermissionOp> for Op {
-    fn from(p: super::permissions::PermissionOp) -> Op {
-        use super::permissions::PermissionOp;
-        match p {
-            PermissionOp::Add {
-                function,
-                function_key,
-                statement_id,
-                source_arn,
-            } => Op::AddPermission {
-                function,
-                function_key,
-                statement_id,
-                source_arn,
-            },
-            PermissionOp::Remove {
-                function,
-                function_key,
-                statement_id,
-            } => Op::RemovePermission {
-                function,
-                function_key,
-                statement_id,
-            },
-        }
-    }
-}

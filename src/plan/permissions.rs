@@ -9,7 +9,8 @@ use crate::state::rest::Policies;
 use crate::state::PolicyStatement;
 
 use super::desired::DesiredPermission;
-use super::ops::API_ID;
+use super::http_ops::HttpOp;
+use super::ops::{Op, API_ID};
 use super::{Action, Change};
 
 /// lambda add-permission / remove-permission, as both op enums carry them.
@@ -31,6 +32,71 @@ pub enum PermissionOp {
         statement_id: String,
     },
 }
+
+/// Conversions between [`PermissionOp`] and an op enum whose `AddPermission` and
+/// `RemovePermission` variants carry the same fields ([`Op`] and [`HttpOp`]).
+macro_rules! permission_variants {
+    ($op:ident) => {
+        impl From<PermissionOp> for $op {
+            fn from(p: PermissionOp) -> $op {
+                match p {
+                    PermissionOp::Add {
+                        function,
+                        function_key,
+                        statement_id,
+                        source_arn,
+                    } => $op::AddPermission {
+                        function,
+                        function_key,
+                        statement_id,
+                        source_arn,
+                    },
+                    PermissionOp::Remove {
+                        function,
+                        function_key,
+                        statement_id,
+                    } => $op::RemovePermission {
+                        function,
+                        function_key,
+                        statement_id,
+                    },
+                }
+            }
+        }
+
+        impl $op {
+            /// The Lambda permission call this op is, if it is one.
+            pub fn permission(&self) -> Option<PermissionOp> {
+                match self {
+                    $op::AddPermission {
+                        function,
+                        function_key,
+                        statement_id,
+                        source_arn,
+                    } => Some(PermissionOp::Add {
+                        function: function.clone(),
+                        function_key: function_key.clone(),
+                        statement_id: statement_id.clone(),
+                        source_arn: source_arn.clone(),
+                    }),
+                    $op::RemovePermission {
+                        function,
+                        function_key,
+                        statement_id,
+                    } => Some(PermissionOp::Remove {
+                        function: function.clone(),
+                        function_key: function_key.clone(),
+                        statement_id: statement_id.clone(),
+                    }),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+permission_variants!(Op);
+permission_variants!(HttpOp);
 
 /// `name[:qualifier]` of a function ARN, for labels.
 pub fn function_name(arn: &str) -> String {

@@ -10,6 +10,7 @@ use crate::state::rest::{
 use crate::state::PolicyStatement;
 
 use super::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
+use super::permissions::PermissionOp;
 
 /// Errors the model raises where AWS would (so the planner's ordering is checked too).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,36 +61,13 @@ pub fn apply(
             api = Some(o);
             continue;
         }
-        if let Op::AddPermission {
-            function,
-            statement_id,
-            source_arn,
-            ..
-        } = op
-        {
+        if let Some(perm) = op.permission() {
             let id = api.as_ref().map(|a| a.id.clone()).unwrap_or_default();
             let ids = api
                 .as_ref()
                 .map(|a| a.authorizer_ids.clone())
                 .unwrap_or_default();
-            add_statement(
-                &mut policies,
-                name,
-                (&id, &ids),
-                function,
-                statement_id,
-                source_arn,
-            )?;
-            continue;
-        }
-        if let Op::RemovePermission {
-            function,
-            statement_id,
-            ..
-        } = op
-        {
-            let id = api.as_ref().map(|a| a.id.clone()).unwrap_or_default();
-            remove_statement(&mut policies, name, &id, function, statement_id)?;
+            permission(&mut policies, name, (&id, &ids), perm)?;
             continue;
         }
         let a = api.as_mut().ok_or(SimError::NoApi(name))?;
@@ -342,9 +320,31 @@ pub fn apply(
     Ok((api, policies))
 }
 
+/// A Lambda permission op as the service does it (`api` = API id and authorizer ids).
+pub(crate) fn permission(
+    policies: &mut Policies,
+    op: &'static str,
+    api: (&str, &BTreeMap<String, String>),
+    perm: PermissionOp,
+) -> Result<(), SimError> {
+    match perm {
+        PermissionOp::Add {
+            function,
+            statement_id,
+            source_arn,
+            ..
+        } => add_statement(policies, op, api, &function, &statement_id, &source_arn),
+        PermissionOp::Remove {
+            function,
+            statement_id,
+            ..
+        } => remove_statement(policies, op, api.0, &function, &statement_id),
+    }
+}
+
 /// Lambda add-permission as the service does it: placeholders filled with `api` = (API id,
 /// authorizer ids), a statement id that exists already is a ConflictException.
-pub(crate) fn add_statement(
+fn add_statement(
     policies: &mut Policies,
     op: &'static str,
     api: (&str, &BTreeMap<String, String>),
@@ -374,7 +374,7 @@ pub(crate) fn add_statement(
 }
 
 /// Lambda remove-permission: a missing statement is ResourceNotFound.
-pub(crate) fn remove_statement(
+fn remove_statement(
     policies: &mut Policies,
     op: &'static str,
     api_id: &str,

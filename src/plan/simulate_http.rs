@@ -13,7 +13,7 @@ use crate::state::http::{ObservedHttpApi, ObservedStage, RawHttpApi, RawRoute, R
 use crate::state::rest::{Deployment, Policies};
 
 use super::http_ops::HttpOp;
-use super::simulate::{add_statement, remove_statement, SimError};
+use super::simulate::{permission, SimError};
 
 /// Description API Gateway gives the deployments it makes for auto-deploy stages.
 pub const AUTO_DEPLOYMENT: &str =
@@ -292,24 +292,12 @@ pub fn apply(
                 }
                 sim.api.routes.retain(|r| r.id != id);
             }
-            HttpOp::AddPermission {
-                function,
-                statement_id,
-                source_arn,
-                ..
-            } => add_statement(
+            HttpOp::AddPermission { .. } | HttpOp::RemovePermission { .. } => permission(
                 &mut policies,
                 name,
                 (&sim.api.id, &sim.authorizer_ids),
-                function,
-                statement_id,
-                source_arn,
+                op.permission().expect("a permission op"),
             )?,
-            HttpOp::RemovePermission {
-                function,
-                statement_id,
-                ..
-            } => remove_statement(&mut policies, name, &sim.api.id, function, statement_id)?,
             HttpOp::CreateDeployment { description } => {
                 let id = sim.next_id("dep");
                 sim.api.deployments.insert(
