@@ -301,6 +301,23 @@ pub struct ApplyDoc {
     /// Present when result is `failed`: the call that failed and what was not applied.
     pub error: Option<ErrorDoc>,
     pub notes: Vec<String>,
+    /// The spec's API keys (REST), in spec order.
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyDoc>,
+}
+
+/// An API key of the spec, in `apply` reports. The value only with `--show-secrets`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyDoc {
+    pub name: String,
+    /// None when the key does not exist (a failed apply).
+    pub id: Option<String>,
+    /// `generated` (by AWS), `env` (from the environment variable the spec names) or
+    /// `existing` (referenced by id).
+    pub source: String,
+    /// The key's value: only with `apply --show-secrets`, otherwise null.
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -468,6 +485,7 @@ pub fn op_label(op: &crate::plan::Op) -> String {
         }
         CreateDeployment { .. } => "new deployment".into(),
         CreateStage { name, .. } | UpdateStage { name, .. } => name.clone(),
+        Usage(u) => u.target(),
     };
     format!("{} {what}", op.aws_name())
 }

@@ -746,6 +746,7 @@ stages:
         api_id: None,
         prune: false,
         force: false,
+        show_secrets: false,
     };
     let printer = gwctl::output::Printer {
         format: gwctl::cli::OutputFormat::Json,
@@ -911,6 +912,7 @@ stages:
         api_id: None,
         prune: false,
         force: false,
+        show_secrets: false,
     };
     let code = gwctl::cli::http::apply_with(&cl, &args, &printer, load())
         .await

@@ -327,7 +327,8 @@ fn expected_config() -> RestApi {
                     authorizer_uri: None,
                     identity_source: Some("method.request.header.Authorization".into()),
                     identity_validation_expression: None,
-                    ttl_seconds: None,
+                    // absent in the answer: AWS applies (and normalisation assumes) 300 s
+                    ttl_seconds: Some(300),
                     provider_arns: vec![
                         "arn:aws:cognito-idp:us-east-1:123456789012:userpool/a".into(),
                         "arn:aws:cognito-idp:us-east-1:123456789012:userpool/b".into(),

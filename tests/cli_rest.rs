@@ -4,6 +4,7 @@
 mod support;
 
 use std::path::PathBuf;
+use std::process::Command;
 
 use gwctl::cli::lifecycle::{DeployDoc, DestroyDoc, ShowDoc};
 use gwctl::output::{ApplyDoc, PlanDoc};
@@ -656,4 +657,44 @@ async fn a_missing_function_is_reported_at_its_spec_line_before_any_write() {
         rest_api_ids(&em, "todo-api").await.is_empty(),
         "nothing written"
     );
+}
+
+#[tokio::test]
+async fn two_applies_started_together_leave_exactly_one_api() {
+    let em = support::emulator().await;
+    em.create_functions(TODO_FUNCTIONS).await;
+    let spec = repo("specs/todo.yaml");
+    for round in 0..3 {
+        em.reset();
+        em.create_functions(TODO_FUNCTIONS).await;
+        let spawn = || {
+            Command::new(env!("CARGO_BIN_EXE_gwctl"))
+                .args(["apply", spec.to_str().unwrap(), "--yes"])
+                .env("AWS_ENDPOINT_URL", em.endpoint())
+                .env("AWS_REGION", support::REGION)
+                .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY_ID)
+                .env("AWS_SECRET_ACCESS_KEY", "gwctl-test-secret")
+                .env_remove("AWS_PROFILE")
+                .env("AWS_CONFIG_FILE", "/nonexistent")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn gwctl")
+        };
+        let (a, b) = (spawn(), spawn());
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        for o in [&a, &b] {
+            let (out, err) = text(o);
+            assert_eq!(o.status.code(), Some(0), "round {round}\n{out}\n{err}");
+        }
+        let ids = rest_api_ids(&em, "todo-api").await;
+        assert_eq!(ids.len(), 1, "round {round}: {ids:?}");
+        // and the survivor is complete: nothing left to do
+        let again = apply_json(&em, &spec);
+        assert_eq!(again.calls.writes, 0, "round {round}: {:?}", writes(&again));
+        for f in TODO_FUNCTIONS {
+            assert_eq!(policy_sids(&em, f).await.len(), 1, "round {round}: {f}");
+        }
+    }
 }

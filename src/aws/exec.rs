@@ -16,6 +16,8 @@
 //! `null` inside the template map afterwards (which the SDK cannot read, and which reads back
 //! as "no template" anyway), so an empty entry is skipped and an all-empty map is not sent.
 
+mod usage;
+
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
@@ -115,6 +117,9 @@ pub struct Executor<'c> {
     pub authorizer_ids: BTreeMap<String, String>,
     /// The deployment created in this run.
     pub deployment_id: Option<String>,
+    /// Placeholder (`{api_key_id:NAME}`, `{usage_plan_id:NAME}`) -> id of the API keys and
+    /// usage plans created in this run.
+    pub usage_ids: BTreeMap<String, String>,
 }
 
 pub(crate) fn internal(op: &str, message: String) -> AwsError {
@@ -364,6 +369,7 @@ impl<'c> Executor<'c> {
             resource_ids: BTreeMap::new(),
             authorizer_ids: BTreeMap::new(),
             deployment_id: None,
+            usage_ids: BTreeMap::new(),
         }
     }
 
@@ -375,6 +381,7 @@ impl<'c> Executor<'c> {
             resource_ids: observed.resource_ids.clone(),
             authorizer_ids: observed.authorizer_ids.clone(),
             deployment_id: None,
+            usage_ids: BTreeMap::new(),
         }
     }
 
@@ -809,6 +816,7 @@ impl<'c> Executor<'c> {
                     .map_err(|e| classify(name, e))?;
                 Ok(OpOutcome::Applied)
             }
+            Op::Usage(u) => self.apply_usage(u).await,
             Op::UpdateStage {
                 name: stage,
                 patches,

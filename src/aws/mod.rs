@@ -8,6 +8,7 @@ pub mod exec_http;
 pub mod interceptors;
 pub mod read;
 pub mod read_http;
+pub mod read_usage;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

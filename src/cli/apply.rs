@@ -6,14 +6,14 @@ use std::time::Instant;
 use crate::aws::exec::{ExecEvent, ExecFailure, Executor};
 use crate::aws::Clients;
 use crate::output::{
-    calls_doc, op_label, plan_doc, render_plan, ApiDoc, ApplyDoc, ErrorDoc, PlanDoc, Printer,
-    Progress, StageDoc, SCHEMA_VERSION,
+    calls_doc, op_label, plan_doc, render_plan, ApiDoc, ApiKeyDoc, ApplyDoc, ErrorDoc, PlanDoc,
+    Printer, Progress, StageDoc, SCHEMA_VERSION,
 };
 use crate::spec::model::ApiKind;
 use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
 
 use super::planfile::{self, PlanFile};
-use super::rest::{invoke_url, load_spec, load_spec_text, prepare, Prepared, Target};
+use super::rest::{invoke_url, load_spec, load_spec_linted, prepare, Prepared, Target};
 use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
 
 const PROXY_CORS_NOTE: &str = "Lambda proxy responses pass through API Gateway untouched: \
@@ -86,9 +86,14 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
 pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let started = Instant::now();
     let saved = planfile::load(&args.spec)?;
+    // Lint warnings (routes without authorization) are listed once per apply.
     let spec = match &saved {
-        Some(pf) => load_spec_text(std::path::Path::new(&pf.spec_path), &pf.spec_text, printer)?,
-        None => load_spec(&args.spec, printer)?,
+        Some(pf) => load_spec_linted(
+            std::path::Path::new(&pf.spec_path),
+            Some(&pf.spec_text),
+            printer,
+        )?,
+        None => load_spec_linted(&args.spec, None, printer)?,
     };
     if spec.api.kind == ApiKind::Http {
         if saved.is_some() {
@@ -179,6 +184,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             .as_ref()
             .expect("an empty plan means the API exists");
         let stages = stage_docs(&prep.desired.stages, o, &o.id, &clients, None);
+        let keys = key_docs(&prep, &[], &[], args.show_secrets, &clients).await?;
         report(
             printer,
             &prep,
@@ -189,6 +195,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             started,
             None,
             notes,
+            keys,
         );
         return Ok(crate::exit::OK);
     }
@@ -197,8 +204,8 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         confirm(args, printer)?;
     }
 
+    let (prep, result) = execute_converging(&clients, prep, &target, printer).await?;
     let ops = prep.plan.ops.clone();
-    let result = run_ops(&clients, prep.observed.as_ref(), &ops, printer).await;
     match result {
         Ok(rep) => {
             let api_id = rep.api_id.clone().unwrap_or_default();
@@ -222,8 +229,9 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
                 &clients,
                 rep.deployment_id.clone(),
             );
+            let keys = key_docs(&prep, &ops, &rep.outcomes, args.show_secrets, &clients).await?;
             report(
-                printer, &prep, "applied", api_id, stages, &clients, started, None, notes,
+                printer, &prep, "applied", api_id, stages, &clients, started, None, notes, keys,
             );
             Ok(crate::exit::OK)
         }
@@ -240,6 +248,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
                 started,
                 Some(err),
                 notes,
+                Vec::new(),
             );
             Err(failure.already_json(printer.json()))
         }
@@ -280,6 +289,119 @@ pub(super) fn exec_failure(
         Some("fix the cause and run `gwctl apply` again: it continues from what exists".into()),
     );
     (err, failure)
+}
+
+/// Run the plan. When it created the API, make sure it is the only one: another gwctl run
+/// may have created one with the same name at the same moment, or a create whose answer
+/// was lost may have been retried. The oldest API carrying gwctl's tag wins (ties: the
+/// smaller id, so every run agrees); a run whose API lost deletes it (with the permission
+/// statements it added), waits while the winning run makes progress, and applies what is
+/// left of its spec to the winner. API Gateway records creation times in whole seconds, so the
+/// check waits until two seconds after the run started: an API created in the same second
+/// by another run is visible by then.
+async fn execute_converging(
+    clients: &Clients,
+    mut prep: Prepared,
+    target: &Target,
+    printer: &Printer,
+) -> Result<
+    (
+        Prepared,
+        Result<crate::aws::exec::ExecReport, crate::aws::exec::ExecFailure>,
+    ),
+    Failure,
+> {
+    for _ in 0..3 {
+        let ops = prep.plan.ops.clone();
+        let creates = matches!(ops.first(), Some(crate::plan::Op::CreateRestApi { .. }));
+        let run_started = Instant::now();
+        let result = run_ops(clients, prep.observed.as_ref(), &ops, printer).await;
+        let ours = match &result {
+            Ok(r) => r.api_id.clone(),
+            Err(f) => f.api_id.clone(),
+        };
+        let (true, Some(ours)) = (creates, ours) else {
+            return Ok((prep, result));
+        };
+        let settle = std::time::Duration::from_secs(2);
+        if let Some(rest) = settle.checked_sub(run_started.elapsed()) {
+            tokio::time::sleep(rest).await;
+        }
+        let name = prep.spec.api.name.value.clone();
+        let owned: Vec<_> = crate::aws::read::find_rest_apis(clients, &name)
+            .await
+            .map_err(|e| Failure::aws(e, None))?
+            .into_iter()
+            .filter(|a| super::rest::is_owned(&a.tags))
+            .collect();
+        // find_rest_apis lists the oldest first (ties by id).
+        let winner = match owned.first() {
+            Some(w) if w.id != ours && owned.iter().any(|a| a.id == ours) => w.id.clone(),
+            _ => return Ok((prep, result)),
+        };
+        printer.warn(&format!(
+            "another gwctl run created rest api `{name}` at the same time (`{winner}`); keeping the oldest and deleting ours (`{ours}`)"
+        ));
+        // Our statements first (a statement that is not there counts as removed), then
+        // our API: nothing this run added is left behind.
+        let mut cleanup: Vec<crate::plan::Op> = prep
+            .desired
+            .permissions
+            .iter()
+            .map(|perm| crate::plan::Op::RemovePermission {
+                function: perm.function.clone(),
+                function_key: perm.function_key.clone(),
+                statement_id: perm.statement_id.replace(crate::plan::ops::API_ID, &ours),
+            })
+            .collect();
+        cleanup.push(crate::plan::Op::DeleteRestApi { id: ours.clone() });
+        run_ops(clients, None, &cleanup, printer)
+            .await
+            .map_err(|f| {
+                Failure::msg(
+                    format!("could not delete the duplicate api `{ours}`: {}", f.error),
+                    Some(format!("delete it with `gwctl destroy --api-id {ours}`")),
+                )
+            })?;
+        // The winning run is still applying: writing to its API now would race with it.
+        // Watch (read-only) while its remaining changes keep shrinking; once they stop
+        // shrinking it has finished or failed, and whatever is left is ours to apply.
+        let retarget = Target {
+            api_id: Some(winner.clone()),
+            ..target.clone()
+        };
+        let mut remaining = usize::MAX;
+        let mut stalled = 0;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            prep = prepare(clients, prep.spec.clone(), &retarget, printer).await?;
+            if prep.plan.is_empty() {
+                let report = crate::aws::exec::ExecReport {
+                    api_id: Some(winner),
+                    deployment_id: None,
+                    outcomes: Vec::new(),
+                };
+                return Ok((prep, Ok(report)));
+            }
+            let n = prep.plan.ops.len();
+            if n < remaining {
+                remaining = n;
+                stalled = 0;
+            } else {
+                stalled += 1;
+                if stalled >= 2 {
+                    break;
+                }
+            }
+        }
+        printer.info(&format!(
+            "the other run stopped with {remaining} call(s) left to make; applying them"
+        ));
+    }
+    Err(Failure::msg(
+        "gave up converging on one api after three concurrent creations".into(),
+        Some("run `gwctl apply` again when the other runs have finished".into()),
+    ))
 }
 
 /// Run ops with the executor, showing progress (a bar on a terminal, plain lines otherwise).
@@ -422,6 +544,7 @@ fn report(
     started: Instant,
     error: Option<ErrorDoc>,
     notes: Vec<String>,
+    api_keys: Vec<ApiKeyDoc>,
 ) {
     let mut body = format!(
         "api      {} ({api_id}), rest, {}\n",
@@ -442,6 +565,21 @@ fn report(
                 .unwrap_or_default()
         ));
     }
+    for k in &api_keys {
+        let id = k.id.as_deref().unwrap_or("-");
+        match &k.value {
+            Some(v) => body.push_str(&format!("api key  {}  {id}  {v}\n", k.name)),
+            None => body.push_str(&format!(
+                "api key  {}  {id}  (value {}; `--show-secrets` prints it)\n",
+                k.name,
+                match k.source.as_str() {
+                    "generated" => "generated by AWS",
+                    "env" => "from the environment",
+                    _ => "of an existing key",
+                }
+            )),
+        }
+    }
     emit_report(
         printer,
         clients,
@@ -452,6 +590,7 @@ fn report(
             stages,
             error,
             notes,
+            api_keys,
             body,
         },
     );
@@ -466,6 +605,7 @@ pub(super) struct ReportParts {
     pub stages: Vec<StageDoc>,
     pub error: Option<ErrorDoc>,
     pub notes: Vec<String>,
+    pub api_keys: Vec<ApiKeyDoc>,
     /// Text lines about the API and its stages (kind-specific), shown after the summary.
     pub body: String,
 }
@@ -491,6 +631,7 @@ pub(super) fn emit_report(printer: &Printer, clients: &Clients, started: Instant
             calls,
             error: r.error,
             notes: r.notes,
+            api_keys: r.api_keys,
         });
         return;
     }
@@ -541,4 +682,52 @@ pub(super) fn on_off(b: bool) -> &'static str {
     } else {
         "off"
     }
+}
+
+/// The spec's API keys after a successful run: ids from the run's create answers or from
+/// what was read; values only with `--show-secrets` (one read that asks for them).
+async fn key_docs(
+    prep: &Prepared,
+    ops: &[crate::plan::Op],
+    outcomes: &[crate::aws::exec::OpOutcome],
+    show_secrets: bool,
+    clients: &Clients,
+) -> Result<Vec<ApiKeyDoc>, Failure> {
+    use crate::aws::exec::OpOutcome;
+    use crate::plan::usage_ops::UsageOp;
+    let mut ids = crate::plan::usage::current_key_ids(&prep.usage, &prep.observed_usage);
+    for (op, outcome) in ops.iter().zip(outcomes) {
+        if let (
+            crate::plan::Op::Usage(UsageOp::CreateApiKey { name, .. }),
+            OpOutcome::Created { id },
+        ) = (op, outcome)
+        {
+            ids.insert(name.clone(), Some(id.clone()));
+        }
+    }
+    let values = if show_secrets && !prep.usage.keys.is_empty() {
+        let wanted = ids.values().flatten().cloned().collect();
+        crate::aws::read_usage::api_key_values(clients, &wanted)
+            .await
+            .map_err(|e| Failure::aws(e, None))?
+    } else {
+        Default::default()
+    };
+    Ok(prep
+        .usage
+        .keys
+        .iter()
+        .map(|k| {
+            let id = ids.get(&k.name).cloned().flatten();
+            ApiKeyDoc {
+                name: k.name.clone(),
+                value: id
+                    .as_ref()
+                    .and_then(|i| values.get(i))
+                    .map(|v| v.value.clone()),
+                id,
+                source: crate::plan::usage::source_label(&k.source).to_string(),
+            }
+        })
+        .collect())
 }

@@ -402,6 +402,7 @@ fn report(
             stages,
             error,
             notes,
+            api_keys: Vec::new(),
             body,
         },
     );

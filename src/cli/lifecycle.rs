@@ -308,10 +308,15 @@ pub async fn destroy(
         ));
     }
     let fns: Vec<_> = observed_functions(&loc.api).into_iter().collect();
-    let policies = read::read_policies(&clients, &fns)
-        .await
-        .map_err(|e| Failure::aws(e, None))?;
-    let plan = plan_destroy(&loc.api, &policies);
+    let (policies, usage) = tokio::try_join!(
+        read::read_policies(&clients, &fns),
+        crate::aws::read_usage::read_usage(&clients, &loc.api.config.name),
+    )
+    .map_err(|e| Failure::aws(e, None))?;
+    // The usage plans and API keys gwctl created for the API go first, then the API.
+    let mut plan = Plan::default();
+    crate::plan::usage::plan_destroy_usage(&mut plan, &usage);
+    crate::plan::usage::append(&mut plan, plan_destroy(&loc.api, &policies));
     let api_doc = ApiDoc {
         name: loc.api.config.name.clone(),
         kind: "rest".into(),
@@ -352,11 +357,23 @@ pub async fn destroy(
             calls: calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64()),
         });
     } else {
+        let count = |kind: &str| {
+            plan.changes
+                .iter()
+                .filter(|c| c.kind == kind && c.action == crate::plan::Action::Delete)
+                .count()
+        };
+        let mut extra = String::new();
+        for (kind, what) in [("usage_plan", "usage plan(s)"), ("api_key", "api key(s)")] {
+            if count(kind) > 0 {
+                extra.push_str(&format!(", {} {what}", count(kind)));
+            }
+        }
         printer.data(&format!(
-            "destroyed rest api `{}` ({}) and {} permission statement(s) gwctl had added",
+            "destroyed rest api `{}` ({}){extra} and {} permission statement(s) gwctl had added",
             loc.api.config.name,
             loc.api.id,
-            plan.ops.len() - 1
+            count("permission")
         ));
     }
     Ok(crate::exit::OK)

@@ -83,7 +83,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Make the account match the spec: create, change and delete, then deploy
     #[command(
-        after_help = "EXAMPLES:\n  gwctl apply specs/todo.yaml\n  gwctl apply specs/todo.yaml --yes --output json\n  gwctl --endpoint-url http://127.0.0.1:5000 apply specs/todo.yaml\n\nThe plan is printed first. On a terminal gwctl asks before changing anything unless --yes; \nwithout a terminal (CI) it proceeds unless --require-approval. A second apply with no \nchanges makes no write call. A deployment is created only when a stage does not serve \nthe spec's configuration."
+        after_help = "EXAMPLES:\n  gwctl apply specs/todo.yaml\n  gwctl apply specs/todo.yaml --yes --output json\n  gwctl apply specs/tasks-apikey.yaml --show-secrets   # print the API key values (stdout only)\n  gwctl --endpoint-url http://127.0.0.1:5000 apply specs/todo.yaml\n\nThe plan is printed first. On a terminal gwctl asks before changing anything unless --yes; \nwithout a terminal (CI) it proceeds unless --require-approval. A second apply with no \nchanges makes no write call. A deployment is created only when a stage does not serve \nthe spec's configuration."
     )]
     Apply(ApplyArgs),
     /// Deploy the API's current configuration to a stage (only if it does not serve it yet)
@@ -196,6 +196,9 @@ pub struct ApplyArgs {
     /// Create a deployment even when every stage serves the current configuration
     #[arg(long)]
     pub force: bool,
+    /// Print the values of the spec's API keys (on stdout only, never in logs)
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// An error at the edge of a command: printed once, then mapped to an exit code.

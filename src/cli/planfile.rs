@@ -44,11 +44,13 @@ pub fn fingerprint(prep: &Prepared, region: &str) -> String {
         observed: Option<&'a crate::state::rest::ObservedRestApi>,
         policies: &'a crate::state::rest::Policies,
         functions: Vec<(&'a str, String)>,
+        usage: &'a crate::state::usage::ObservedUsage,
     }
     let basis = Basis {
         region,
         observed: prep.observed.as_ref(),
         policies: &prep.policies,
+        usage: &prep.observed_usage,
         functions: prep
             .functions
             .iter()

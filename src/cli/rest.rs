@@ -4,12 +4,14 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::aws::{read, Clients};
+use crate::aws::{read, read_usage, Clients};
 use crate::plan::desired::{self, DesiredRest};
 use crate::plan::rest::{plan as plan_rest, PlanOptions};
+use crate::plan::usage::{self, DesiredUsage, KeySource};
 use crate::plan::Plan;
 use crate::spec::model::Spec;
 use crate::state::rest::{ApiSummary, ObservedRestApi, Policies};
+use crate::state::usage::ObservedUsage;
 use crate::state::{ResolvedFunction, OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 use super::Failure;
@@ -35,6 +37,9 @@ pub struct Prepared {
     pub owned: bool,
     pub policies: Policies,
     pub plan: Plan,
+    /// API keys and usage plans the spec wants, and those gwctl created for this API.
+    pub usage: DesiredUsage,
+    pub observed_usage: ObservedUsage,
 }
 
 /// Load and validate a spec, printing diagnostics; `Err` when it has errors.
@@ -58,6 +63,29 @@ pub fn load_spec_text(
     printer: &crate::output::Printer,
 ) -> Result<Spec, Failure> {
     let loaded = crate::spec::load_str(path, text);
+    for d in &loaded.diagnostics {
+        if d.is_error() || !printer.quiet {
+            eprint!("{}", d.render(printer.color));
+        }
+    }
+    match loaded.spec {
+        Some(spec) if !loaded.has_errors() => Ok(spec),
+        _ => Err(Failure::reported()),
+    }
+}
+
+/// Like [`load_spec`] (or [`load_spec_text`] when `text` is given), plus the lint warnings
+/// `validate` reports (routes without authorization): `apply` lists them once per run.
+pub fn load_spec_linted(
+    path: &Path,
+    text: Option<&str>,
+    printer: &crate::output::Printer,
+) -> Result<Spec, Failure> {
+    let opts = crate::spec::LoadOptions { lint: true };
+    let loaded = match text {
+        Some(t) => crate::spec::load_str_with(path, t, &opts),
+        None => crate::spec::load_with(path, &opts),
+    };
     for d in &loaded.diagnostics {
         if d.is_error() || !printer.quiet {
             eprint!("{}", d.render(printer.color));
@@ -218,6 +246,23 @@ pub async fn resolve_or_report(
     match read::resolve_functions(clients, spec).await {
         Ok(f) => Ok(f),
         Err(errors) => {
+            // Not about any one function (no network, no credentials): say it once.
+            if let Some(first) = errors.first() {
+                use crate::aws::error::ErrorKind;
+                if matches!(
+                    first.error.kind,
+                    ErrorKind::Transport | ErrorKind::AccessDenied
+                ) && errors.iter().all(|e| e.error.kind == first.error.kind)
+                {
+                    let e = crate::aws::error::AwsError {
+                        kind: first.error.kind,
+                        operation: first.error.operation.clone(),
+                        code: first.error.code.clone(),
+                        message: first.error.message.clone(),
+                    };
+                    return Err(Failure::aws(e, None));
+                }
+            }
             for e in &errors {
                 let (message, hint) = if e.error.is_not_found() {
                     (
@@ -289,6 +334,8 @@ pub async fn prepare(
 ) -> Result<Prepared, Failure> {
     // Resolve every function first: a missing one stops here, before any write.
     let functions = resolve_or_report(clients, &spec, printer).await?;
+    // API key values named by the spec must be in the environment, also before any write.
+    let usage = usage_from_env(&spec, printer)?;
     let found = find_api(clients, &spec, target).await?;
     let (observed, owned) = match found {
         Some((api, owned)) => (Some(api), owned),
@@ -300,13 +347,25 @@ pub async fn prepare(
         .as_ref()
         .map(observed_functions)
         .unwrap_or_default();
-    let policies = read_policies_for(clients, &functions, invoked).await?;
+    let (policies, observed_usage) =
+        tokio::try_join!(read_policies_for(clients, &functions, invoked), async {
+            read_usage::read_usage(clients, &spec.api.name.value)
+                .await
+                .map_err(|e| Failure::aws(e, None))
+        },)?;
+    check_key_ids(&spec, &usage, &observed_usage, printer)?;
 
     let opts = PlanOptions {
         prune: owned || target.prune,
         force_deploy: target.force_deploy,
     };
-    let plan = plan_rest(&desired, observed.as_ref(), &policies, opts);
+    let mut plan = plan_rest(&desired, observed.as_ref(), &policies, opts);
+    usage::plan_usage(
+        &mut plan,
+        &usage,
+        &observed_usage,
+        observed.as_ref().map(|o| o.id.as_str()),
+    );
     Ok(Prepared {
         spec,
         functions,
@@ -315,7 +374,74 @@ pub async fn prepare(
         owned,
         policies,
         plan,
+        usage,
+        observed_usage,
     })
+}
+
+/// The spec's API keys and usage plans, with the digests of the key values the environment
+/// holds; a variable that is missing (or too short a value) is reported at the key's line.
+fn usage_from_env(spec: &Spec, printer: &crate::output::Printer) -> Result<DesiredUsage, Failure> {
+    let env = |var: &str| std::env::var(var).ok();
+    usage::desired(spec, &env).map_err(|errors| {
+        for e in &errors {
+            let d = crate::spec::diagnostic_at(
+                spec,
+                e.pos(),
+                crate::spec::Severity::Error,
+                e.to_string(),
+                Some(
+                    "export the variable before running gwctl (the value is never printed)".into(),
+                ),
+            );
+            eprint!("{}", d.render(printer.color));
+        }
+        Failure::msg(
+            format!(
+                "{} api key value(s) missing from the environment; nothing was changed",
+                errors.len()
+            ),
+            None,
+        )
+    })
+}
+
+/// Keys the spec references by `id` must exist.
+fn check_key_ids(
+    spec: &Spec,
+    usage: &DesiredUsage,
+    observed: &ObservedUsage,
+    printer: &crate::output::Printer,
+) -> Result<(), Failure> {
+    let mut missing = 0;
+    for k in &usage.keys {
+        if let KeySource::Existing { id } = &k.source {
+            if !observed.key_names.contains_key(id) {
+                missing += 1;
+                let d = crate::spec::diagnostic_at(
+                    spec,
+                    k.pos,
+                    crate::spec::Severity::Error,
+                    format!(
+                        "api key `{}` refers to key id `{id}`, which does not exist",
+                        k.name
+                    ),
+                    Some(
+                        "check the id (`aws apigateway get-api-keys`) and the region gwctl uses"
+                            .into(),
+                    ),
+                );
+                eprint!("{}", d.render(printer.color));
+            }
+        }
+    }
+    if missing > 0 {
+        return Err(Failure::msg(
+            format!("{missing} api key id(s) could not be found; nothing was changed"),
+            None,
+        ));
+    }
+    Ok(())
 }
 
 /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`

@@ -229,7 +229,9 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
                 authorizer_uri: None,
                 identity_source: Some(identity_source.clone()),
                 identity_validation_expression: None,
-                ttl_seconds: None,
+                // The spec has no TTL for user pools; AWS applies (and returns) 300 when none
+                // is sent, so gwctl sends and expects exactly that.
+                ttl_seconds: Some(crate::state::rest::DEFAULT_AUTHORIZER_TTL),
                 provider_arns: user_pool_arns.iter().map(|a| a.value.clone()).collect(),
             },
             // JWT authorizers exist only on HTTP APIs (validation rejects them on REST).

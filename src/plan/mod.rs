@@ -12,6 +12,9 @@ pub mod permissions;
 pub mod rest;
 pub mod simulate;
 pub mod simulate_http;
+pub mod simulate_usage;
+pub mod usage;
+pub mod usage_ops;
 
 use serde::Serialize;
 
@@ -176,3 +179,5 @@ impl<O> Plan<O> {
 mod http_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod usage_tests;

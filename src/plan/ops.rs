@@ -140,6 +140,8 @@ pub enum Op {
         name: String,
         patches: Vec<Patch>,
     },
+    /// API keys and usage plans (account-level objects; see [`super::usage_ops`]).
+    Usage(super::usage_ops::UsageOp),
 }
 
 /// A JSON-patch style operation as API Gateway's update-* calls take them.
@@ -216,6 +218,7 @@ impl Op {
             Op::CreateDeployment { .. } => "CreateDeployment",
             Op::CreateStage { .. } => "CreateStage",
             Op::UpdateStage { .. } => "UpdateStage",
+            Op::Usage(u) => u.aws_name(),
         }
     }
 }

@@ -37,6 +37,10 @@ pub fn apply(
     let mut new_deployment: Option<String> = None;
     for op in ops {
         let name = op.aws_name();
+        // API keys and usage plans are not part of the API: see `simulate_usage`.
+        if matches!(op, Op::Usage(_)) {
+            continue;
+        }
         if let Op::CreateRestApi {
             name: api_name,
             description,
@@ -76,7 +80,10 @@ pub fn apply(
             what: what.to_string(),
         };
         match op {
-            Op::CreateRestApi { .. } | Op::AddPermission { .. } | Op::RemovePermission { .. } => {
+            Op::CreateRestApi { .. }
+            | Op::AddPermission { .. }
+            | Op::RemovePermission { .. }
+            | Op::Usage(_) => {
                 unreachable!("handled above")
             }
             Op::DeleteRestApi { id } => {

@@ -7,6 +7,7 @@
 
 pub mod http;
 pub mod rest;
+pub mod usage;
 
 /// Tag gwctl writes on every API it creates; `find` uses it to recognise its own APIs.
 pub const OWNER_TAG_KEY: &str = "gwctl:managed-by";

@@ -1,0 +1,269 @@
+//! The executor's part for API keys and usage plans ([`UsageOp`]).
+//!
+//! Ids of keys and plans created in the run are learned from the create answers and fill
+//! the `{api_key_id:NAME}` / `{usage_plan_id:NAME}` placeholders of later ops (and `{api_id}`
+//! in usage-plan stages). A key value read from the environment is passed to create-api-key
+//! and nowhere else: it is checked against the digest the plan recorded (a variable changed
+//! since `plan` refuses the op), and it never enters an error message or a log line.
+
+use std::collections::HashMap;
+
+use aws_sdk_apigateway::types as agt;
+
+use super::{deleted, hash_map, internal, Executor, OpOutcome};
+use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::plan::ops::Patch;
+use crate::plan::usage_ops::{api_key_id_placeholder, usage_plan_id_placeholder, UsageOp};
+use crate::state::usage::{value_digest, VALUE_DIGEST_TAG_KEY};
+
+/// A secret that is never printed (`Debug` is redacted, there is no `Display`).
+struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Executor<'_> {
+    /// Replace usage placeholders, then the API's (`{api_id}`, ...).
+    fn fill_usage(&self, op: &str, s: &str) -> Result<String, AwsError> {
+        let mut out = s.to_string();
+        for prefix in ["{usage_plan_id:", "{api_key_id:"] {
+            while let Some(start) = out.find(prefix) {
+                let Some(len) = out[start..].find('}') else {
+                    return Err(internal(op, format!("unterminated placeholder in `{s}`")));
+                };
+                let end = start + len;
+                let placeholder = out[start..=end].to_string();
+                let id = self.usage_ids.get(&placeholder).cloned().ok_or_else(|| {
+                    internal(
+                        op,
+                        format!("no id known for `{placeholder}`: it was not created in this run"),
+                    )
+                })?;
+                out.replace_range(start..=end, &id);
+            }
+        }
+        self.fill(op, &out)
+    }
+
+    fn usage_patches(
+        &self,
+        op: &str,
+        patches: &[Patch],
+    ) -> Result<Vec<agt::PatchOperation>, AwsError> {
+        patches
+            .iter()
+            .map(|p| {
+                Ok(agt::PatchOperation::builder()
+                    .op(agt::Op::from(p.op.as_str()))
+                    .path(self.fill_usage(op, &p.path)?)
+                    .set_value(
+                        p.value
+                            .as_deref()
+                            .map(|v| self.fill_usage(op, v))
+                            .transpose()?,
+                    )
+                    .build())
+            })
+            .collect()
+    }
+
+    /// The value of environment variable `var` for key `key`, when it still has the digest
+    /// the plan was made with.
+    fn key_value(
+        &self,
+        op: &str,
+        key: &str,
+        var: &str,
+        tags: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Secret, AwsError> {
+        let fail = |message: String| AwsError {
+            kind: ErrorKind::Other,
+            operation: op.to_string(),
+            code: None,
+            message,
+        };
+        let value = std::env::var(var)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                fail(format!(
+                    "api key `{key}` takes its value from `{var}`, which is not set"
+                ))
+            })?;
+        if tags.get(VALUE_DIGEST_TAG_KEY).map(String::as_str) != Some(&value_digest(&value)) {
+            return Err(fail(format!(
+                "the value of `{var}` (api key `{key}`) is not the one the plan was made with; plan again"
+            )));
+        }
+        Ok(Secret(value))
+    }
+
+    /// Apply one usage op.
+    pub(super) async fn apply_usage(&mut self, op: &UsageOp) -> Result<OpOutcome, AwsError> {
+        let name = op.aws_name();
+        let gw = self.clients.apigw.clone();
+        match op {
+            UsageOp::CreateApiKey {
+                name: key,
+                description,
+                enabled,
+                value_from_env,
+                tags,
+            } => {
+                let value = match value_from_env {
+                    Some(var) => Some(self.key_value(name, key, var, tags)?),
+                    None => None,
+                };
+                let out = gw
+                    .create_api_key()
+                    .name(key)
+                    .set_description(description.clone())
+                    .enabled(*enabled)
+                    .set_value(value.map(|s| s.0))
+                    .set_tags(hash_map(tags))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = out
+                    .id()
+                    .ok_or_else(|| internal(name, "the answer carries no api key id".into()))?
+                    .to_string();
+                self.usage_ids
+                    .insert(api_key_id_placeholder(key), id.clone());
+                Ok(OpOutcome::Created { id })
+            }
+            UsageOp::UpdateApiKey { id, patches, .. } => {
+                gw.update_api_key()
+                    .api_key(self.fill_usage(name, id)?)
+                    .set_patch_operations(Some(self.usage_patches(name, patches)?))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            UsageOp::DeleteApiKey { id, .. } => {
+                let res = gw
+                    .delete_api_key()
+                    .api_key(self.fill_usage(name, id)?)
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+            UsageOp::CreateUsagePlan {
+                name: plan,
+                def,
+                tags,
+            } => {
+                let mut stages = Vec::new();
+                for (key, throttles) in &def.api_stages {
+                    let key = self.fill_usage(name, key)?;
+                    let (api_id, stage) = key
+                        .split_once(':')
+                        .ok_or_else(|| internal(name, format!("`{key}` is not `api-id:stage`")))?;
+                    let throttle: HashMap<String, agt::ThrottleSettings> = throttles
+                        .iter()
+                        .map(|(k, t)| {
+                            (
+                                k.clone(),
+                                agt::ThrottleSettings::builder()
+                                    .rate_limit(t.rate)
+                                    .burst_limit(t.burst)
+                                    .build(),
+                            )
+                        })
+                        .collect();
+                    stages.push(
+                        agt::ApiStage::builder()
+                            .api_id(api_id)
+                            .stage(stage)
+                            .set_throttle((!throttle.is_empty()).then_some(throttle))
+                            .build(),
+                    );
+                }
+                let out = gw
+                    .create_usage_plan()
+                    .name(plan)
+                    .set_description(def.description.clone())
+                    .set_api_stages((!stages.is_empty()).then_some(stages))
+                    .set_throttle(def.throttle.map(|t| {
+                        agt::ThrottleSettings::builder()
+                            .rate_limit(t.rate)
+                            .burst_limit(t.burst)
+                            .build()
+                    }))
+                    .set_quota(def.quota.as_ref().map(|q| {
+                        agt::QuotaSettings::builder()
+                            .limit(q.limit)
+                            .offset(q.offset)
+                            .period(agt::QuotaPeriodType::from(q.period.as_str()))
+                            .build()
+                    }))
+                    .set_tags(hash_map(tags))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = out
+                    .id()
+                    .ok_or_else(|| internal(name, "the answer carries no usage plan id".into()))?
+                    .to_string();
+                self.usage_ids
+                    .insert(usage_plan_id_placeholder(plan), id.clone());
+                Ok(OpOutcome::Created { id })
+            }
+            UsageOp::UpdateUsagePlan { id, patches, .. } => {
+                gw.update_usage_plan()
+                    .usage_plan_id(self.fill_usage(name, id)?)
+                    .set_patch_operations(Some(self.usage_patches(name, patches)?))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            UsageOp::DeleteUsagePlan { id, .. } => {
+                let res = gw
+                    .delete_usage_plan()
+                    .usage_plan_id(self.fill_usage(name, id)?)
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+            UsageOp::CreateUsagePlanKey {
+                plan_id, key_id, ..
+            } => {
+                let res = gw
+                    .create_usage_plan_key()
+                    .usage_plan_id(self.fill_usage(name, plan_id)?)
+                    .key_id(self.fill_usage(name, key_id)?)
+                    .key_type("API_KEY")
+                    .send()
+                    .await;
+                match res {
+                    Ok(_) => Ok(OpOutcome::Applied),
+                    Err(e) => {
+                        let e = classify(name, e);
+                        // Already attached (e.g. a retried apply): done.
+                        if e.kind == ErrorKind::Conflict {
+                            Ok(OpOutcome::AlreadyPresent)
+                        } else {
+                            Err(e)
+                        }
+                    }
+                }
+            }
+            UsageOp::DeleteUsagePlanKey {
+                plan_id, key_id, ..
+            } => {
+                let res = gw
+                    .delete_usage_plan_key()
+                    .usage_plan_id(self.fill_usage(name, plan_id)?)
+                    .key_id(self.fill_usage(name, key_id)?)
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+        }
+    }
+}

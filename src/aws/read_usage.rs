@@ -1,0 +1,258 @@
+//! Reads of API keys and usage plans into [`crate::state::usage`] shapes.
+//!
+//! Calls: get-usage-plans and get-api-keys (every page, `includeValues=false`), concurrently,
+//! then get-usage-plan-keys for each plan gwctl owns for this API. Key values are never
+//! requested by these reads, and where an answer carries one anyway (get-usage-plan-keys
+//! does), it is not mapped. [`api_key_values`] is the one read that asks for values, for
+//! `apply --show-secrets` only.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use aws_sdk_apigateway::types as agt;
+
+use super::error::{classify, AwsError};
+use super::read::{bounded, Pager, LAMBDA_CONCURRENCY, PAGE_LIMIT};
+use super::Clients;
+use crate::state::usage::{
+    ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle, UsagePlan,
+    API_TAG_KEY, VALUE_DIGEST_TAG_KEY,
+};
+use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
+
+fn to_btree(m: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    m.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// gwctl created this key or plan for the API named `api_name`.
+pub fn owned_for(tags: &BTreeMap<String, String>, api_name: &str) -> bool {
+    tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
+        && tags.get(API_TAG_KEY).map(String::as_str) == Some(api_name)
+}
+
+async fn get_usage_plans(c: &Clients) -> Result<Vec<agt::UsagePlan>, AwsError> {
+    let mut out = Vec::new();
+    let mut pager = Pager::new();
+    let mut position: Option<String> = None;
+    loop {
+        let page = c
+            .apigw
+            .get_usage_plans()
+            .limit(PAGE_LIMIT)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| classify("GetUsagePlans", e))?;
+        out.extend(page.items().iter().cloned());
+        match pager.next(page.position()) {
+            Some(p) => position = Some(p),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+async fn get_api_keys(c: &Clients, include_values: bool) -> Result<Vec<agt::ApiKey>, AwsError> {
+    let mut out = Vec::new();
+    let mut pager = Pager::new();
+    let mut position: Option<String> = None;
+    loop {
+        let page = c
+            .apigw
+            .get_api_keys()
+            .include_values(include_values)
+            .limit(PAGE_LIMIT)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| classify("GetApiKeys", e))?;
+        out.extend(page.items().iter().cloned());
+        match pager.next(page.position()) {
+            Some(p) => position = Some(p),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Ids of the keys attached to a usage plan (every page).
+async fn get_usage_plan_key_ids(c: &Clients, plan_id: &str) -> Result<BTreeSet<String>, AwsError> {
+    let mut out = BTreeSet::new();
+    let mut pager = Pager::new();
+    let mut position: Option<String> = None;
+    loop {
+        let page = c
+            .apigw
+            .get_usage_plan_keys()
+            .usage_plan_id(plan_id)
+            .limit(PAGE_LIMIT)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| classify("GetUsagePlanKeys", e))?;
+        // Only ids: the answer also carries each key's value, which is never kept.
+        out.extend(
+            page.items()
+                .iter()
+                .filter_map(|k| k.id().map(str::to_string)),
+        );
+        match pager.next(page.position()) {
+            Some(p) => position = Some(p),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Map one usage plan's settings (pure).
+pub fn map_usage_plan(p: &agt::UsagePlan) -> UsagePlan {
+    UsagePlan {
+        description: p
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+        throttle: p.throttle().map(|t| Throttle {
+            rate: t.rate_limit(),
+            burst: t.burst_limit(),
+        }),
+        quota: p.quota().map(|q| Quota {
+            limit: q.limit(),
+            period: q
+                .period()
+                .map(|x| x.as_str().to_string())
+                .unwrap_or_default(),
+            offset: q.offset(),
+        }),
+        api_stages: p
+            .api_stages()
+            .iter()
+            .map(|s| {
+                (
+                    format!(
+                        "{}:{}",
+                        s.api_id().unwrap_or_default(),
+                        s.stage().unwrap_or_default()
+                    ),
+                    s.throttle()
+                        .map(|m| {
+                            m.iter()
+                                .map(|(k, t)| {
+                                    (
+                                        k.clone(),
+                                        Throttle {
+                                            rate: t.rate_limit(),
+                                            burst: t.burst_limit(),
+                                        },
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Map one API key (pure; the value is never read from it).
+pub fn map_api_key(k: &agt::ApiKey) -> ObservedApiKey {
+    let tags = to_btree(k.tags());
+    ObservedApiKey {
+        id: k.id().unwrap_or_default().to_string(),
+        name: k.name().unwrap_or_default().to_string(),
+        created_epoch: k.created_date().map(|d| d.secs()),
+        def: ApiKey {
+            description: k
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            enabled: k.enabled(),
+            value_digest: tags.get(VALUE_DIGEST_TAG_KEY).cloned(),
+        },
+    }
+}
+
+/// The usage plans and API keys gwctl created for the REST API named `api_name`, and the
+/// names of all the account's keys.
+pub async fn read_usage(c: &Clients, api_name: &str) -> Result<ObservedUsage, AwsError> {
+    let (plans, keys) = tokio::try_join!(get_usage_plans(c), get_api_keys(c, false))?;
+    let mut observed = ObservedUsage::default();
+    for k in &keys {
+        let o = map_api_key(k);
+        if o.id.is_empty() {
+            continue;
+        }
+        observed.key_names.insert(o.id.clone(), o.name.clone());
+        if owned_for(&to_btree(k.tags()), api_name) {
+            observed.keys.push(o);
+        }
+    }
+    observed
+        .keys
+        .sort_by(|a, b| (&a.name, a.created_epoch, &a.id).cmp(&(&b.name, b.created_epoch, &b.id)));
+    let owned: Vec<&agt::UsagePlan> = plans
+        .iter()
+        .filter(|p| p.id().is_some() && owned_for(&to_btree(p.tags()), api_name))
+        .collect();
+    let key_ids = bounded(
+        owned.iter().map(|p| {
+            let c = c.clone();
+            let id = p.id().unwrap_or_default().to_string();
+            async move { get_usage_plan_key_ids(&c, &id).await }
+        }),
+        LAMBDA_CONCURRENCY,
+    )
+    .await;
+    for (p, ids) in owned.iter().zip(key_ids) {
+        observed.plans.push(ObservedUsagePlan {
+            id: p.id().unwrap_or_default().to_string(),
+            name: p.name().unwrap_or_default().to_string(),
+            def: map_usage_plan(p),
+            key_ids: ids?,
+        });
+    }
+    observed
+        .plans
+        .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    Ok(observed)
+}
+
+/// A key value, for `apply --show-secrets` (printed on stdout only, never logged).
+#[derive(Clone)]
+pub struct KeyValue {
+    pub id: String,
+    pub value: String,
+}
+
+impl std::fmt::Debug for KeyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyValue")
+            .field("id", &self.id)
+            .field("value", &"..")
+            .finish()
+    }
+}
+
+/// The values of the keys with these ids (get-api-keys with `includeValues=true`).
+pub async fn api_key_values(
+    c: &Clients,
+    ids: &BTreeSet<String>,
+) -> Result<BTreeMap<String, KeyValue>, AwsError> {
+    let keys = get_api_keys(c, true).await?;
+    Ok(keys
+        .iter()
+        .filter_map(|k| {
+            let id = k.id()?;
+            if !ids.contains(id) {
+                return None;
+            }
+            Some((
+                id.to_string(),
+                KeyValue {
+                    id: id.to_string(),
+                    value: k.value()?.to_string(),
+                },
+            ))
+        })
+        .collect())
+}

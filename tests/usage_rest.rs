@@ -1,0 +1,509 @@
+//! API keys and usage plans end to end (seed 000, `specs/tasks-apikey.yaml`): the real `gwctl`
+//! binary against the emulator, the account read back with the SDK. Key values must appear
+//! nowhere in gwctl's output (stdout and stderr, text and JSON) unless `--show-secrets`, and
+//! then only on stdout.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use gwctl::cli::lifecycle::DestroyDoc;
+use gwctl::output::{ApplyDoc, PlanDoc};
+use support::Emulator;
+
+const TASK_FUNCTIONS: &[&str] = &[
+    "create-task",
+    "list-tasks",
+    "get-task",
+    "update-task",
+    "delete-task",
+];
+/// The variable a test spec reads a key value from, and two values for it.
+const VAR: &str = "GWCTL_E2E_PARTNER_KEY";
+const VALUE: &str = "e2e-partner-key-value-0123456789abcdef";
+const VALUE2: &str = "e2e-rotated-key-value-fedcba9876543210";
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+fn gwctl_env(em: &Emulator, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gwctl"));
+    cmd.args(args)
+        .env("AWS_ENDPOINT_URL", em.endpoint())
+        .env("AWS_REGION", support::REGION)
+        .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", "gwctl-test-secret")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("CI")
+        .env_remove(VAR);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run gwctl")
+}
+
+fn gwctl(em: &Emulator, args: &[&str]) -> Output {
+    gwctl_env(em, args, &[])
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn ok(o: &Output) -> (String, String) {
+    let (out, err) = text(o);
+    assert_eq!(o.status.code(), Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    (out, err)
+}
+
+/// `apply --yes --output json` with `env`; the document and everything printed.
+fn apply_json(em: &Emulator, spec: &Path, env: &[(&str, &str)]) -> (ApplyDoc, String) {
+    let o = gwctl_env(
+        em,
+        &["apply", spec.to_str().unwrap(), "--yes", "--output", "json"],
+        env,
+    );
+    let (out, err) = ok(&o);
+    let doc = serde_json::from_str(&out).unwrap_or_else(|e| panic!("apply JSON: {e}\n{out}"));
+    (doc, format!("{out}\n{err}"))
+}
+
+fn writes(doc: &ApplyDoc) -> Vec<(String, usize)> {
+    doc.calls
+        .by_operation
+        .iter()
+        .filter(|(op, _)| !["Get", "List"].iter().any(|p| op.starts_with(p)))
+        .map(|(op, n)| (op.clone(), *n))
+        .collect()
+}
+
+fn w(list: &[(&str, usize)]) -> Vec<(String, usize)> {
+    list.iter().map(|(o, n)| (o.to_string(), *n)).collect()
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn tasks_text() -> String {
+    std::fs::read_to_string(repo("specs/tasks-apikey.yaml")).unwrap()
+}
+
+/// Every API key of the account: name -> (id, value, enabled, tags).
+async fn keys(em: &Emulator) -> BTreeMap<String, (String, String, bool, BTreeMap<String, String>)> {
+    let c = em.clients().await;
+    let out = c
+        .apigw
+        .get_api_keys()
+        .include_values(true)
+        .send()
+        .await
+        .unwrap();
+    out.items()
+        .iter()
+        .map(|k| {
+            (
+                k.name().unwrap().to_string(),
+                (
+                    k.id().unwrap().to_string(),
+                    k.value().unwrap_or_default().to_string(),
+                    k.enabled(),
+                    k.tags()
+                        .map(|t| t.iter().map(|(a, b)| (a.clone(), b.clone())).collect())
+                        .unwrap_or_default(),
+                ),
+            )
+        })
+        .collect()
+}
+
+async fn plans(em: &Emulator) -> Vec<aws_sdk_apigateway::types::UsagePlan> {
+    let c = em.clients().await;
+    c.apigw
+        .get_usage_plans()
+        .send()
+        .await
+        .unwrap()
+        .items()
+        .to_vec()
+}
+
+async fn plan_key_ids(em: &Emulator, plan_id: &str) -> Vec<String> {
+    let c = em.clients().await;
+    let mut ids: Vec<String> = c
+        .apigw
+        .get_usage_plan_keys()
+        .usage_plan_id(plan_id)
+        .send()
+        .await
+        .unwrap()
+        .items()
+        .iter()
+        .filter_map(|k| k.id().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn tasks_apikey_applies_a_metered_key_and_never_prints_its_value() {
+    let em = support::emulator().await;
+    em.create_functions(TASK_FUNCTIONS).await;
+    let spec = repo("specs/tasks-apikey.yaml");
+    let spec_arg = spec.to_str().unwrap();
+
+    let (first, printed1) = apply_json(&em, &spec, &[]);
+    assert_eq!(first.result, "applied");
+    let api_id = first.api.id.clone().unwrap();
+    let usage_changes: Vec<(&str, &str)> = first
+        .changes
+        .iter()
+        .filter(|c| ["api_key", "usage_plan", "usage_plan_key"].contains(&c.kind.as_str()))
+        .map(|c| (c.kind.as_str(), c.name.as_str()))
+        .collect();
+    assert_eq!(
+        usage_changes,
+        vec![
+            ("api_key", "web-client"),
+            ("usage_plan", "basic"),
+            ("usage_plan_key", "basic/web-client")
+        ]
+    );
+    // the usage plan is created after the stage it covers
+    let calls: Vec<&str> = first
+        .changes
+        .iter()
+        .flat_map(|c| c.calls.iter().map(String::as_str))
+        .collect();
+    let stage = calls.iter().position(|c| *c == "CreateStage").unwrap();
+    let plan_call = calls.iter().position(|c| *c == "CreateUsagePlan").unwrap();
+    assert!(stage < plan_call, "{calls:?}");
+
+    // The methods require a key (the CORS preflight does not).
+    let c = em.clients().await;
+    let res = c
+        .apigw
+        .get_resources()
+        .rest_api_id(&api_id)
+        .embed("methods")
+        .send()
+        .await
+        .unwrap();
+    let mut required = 0;
+    for r in res.items() {
+        for (verb, m) in r.resource_methods().into_iter().flatten() {
+            assert_eq!(
+                m.api_key_required(),
+                Some(verb != "OPTIONS"),
+                "{verb} {:?}",
+                r.path()
+            );
+            required += usize::from(verb != "OPTIONS");
+        }
+    }
+    assert_eq!(required, 5);
+
+    // One usage plan: rate 20, burst 50, 10000 a MONTH, on stage prod of this API.
+    let all = plans(&em).await;
+    assert_eq!(all.len(), 1);
+    let plan = &all[0];
+    assert_eq!(plan.name(), Some("basic"));
+    let t = plan.throttle().unwrap();
+    assert_eq!((t.rate_limit(), t.burst_limit()), (20.0, 50));
+    let q = plan.quota().unwrap();
+    assert_eq!(
+        (q.limit(), q.period().map(|p| p.as_str()), q.offset()),
+        (10000, Some("MONTH"), 0)
+    );
+    let stages: Vec<(Option<&str>, Option<&str>)> = plan
+        .api_stages()
+        .iter()
+        .map(|s| (s.api_id(), s.stage()))
+        .collect();
+    assert_eq!(stages, vec![(Some(api_id.as_str()), Some("prod"))]);
+    let tags = plan.tags().unwrap();
+    assert_eq!(tags["gwctl:managed-by"], "gwctl");
+    assert_eq!(tags["gwctl:api"], "task-api");
+
+    // One key, generated by AWS, enabled, attached to the plan.
+    let k = keys(&em).await;
+    assert_eq!(k.len(), 1);
+    let (key_id, value, enabled, key_tags) = &k["web-client"];
+    assert!(*enabled);
+    assert!(value.len() >= 20, "AWS generated a value");
+    assert_eq!(key_tags["gwctl:api"], "task-api");
+    assert_eq!(
+        plan_key_ids(&em, plan.id().unwrap()).await,
+        vec![key_id.clone()]
+    );
+    assert_eq!(first.api_keys.len(), 1);
+    assert_eq!(first.api_keys[0].id.as_deref(), Some(key_id.as_str()));
+    assert_eq!(first.api_keys[0].source, "generated");
+    assert_eq!(first.api_keys[0].value, None);
+
+    // Re-apply: nothing to do.
+    let (second, printed2) = apply_json(&em, &spec, &[]);
+    assert_eq!(second.result, "no_changes");
+    assert_eq!(writes(&second), vec![], "{:#?}", second.changes);
+    assert_eq!(second.api_keys[0].id.as_deref(), Some(key_id.as_str()));
+
+    // The value appears in no output: JSON and text apply, plan, show.
+    let (out3, err3) = ok(&gwctl(&em, &["apply", spec_arg, "--yes"]));
+    assert!(out3.contains("api key  web-client"), "{out3}");
+    assert!(out3.contains("--show-secrets"), "{out3}");
+    let (out4, err4) = ok(&gwctl(&em, &["plan", spec_arg, "--output", "json"]));
+    let plan_doc: PlanDoc = serde_json::from_str(&out4).unwrap();
+    assert!(plan_doc.changes.is_empty());
+    let (out5, err5) = ok(&gwctl(&em, &["--verbose", "show", spec_arg]));
+    for printed in [printed1, printed2, out3, err3, out4, err4, out5, err5] {
+        assert!(
+            !printed.contains(value.as_str()),
+            "key value printed:\n{printed}"
+        );
+    }
+
+    // With --show-secrets: on stdout only.
+    let (out, err) = ok(&gwctl(&em, &["apply", spec_arg, "--yes", "--show-secrets"]));
+    assert!(
+        out.contains(&format!("api key  web-client  {key_id}  {value}")),
+        "{out}"
+    );
+    assert!(!err.contains(value.as_str()), "{err}");
+    let (out, err) = ok(&gwctl(
+        &em,
+        &[
+            "apply",
+            spec_arg,
+            "--yes",
+            "--show-secrets",
+            "--output",
+            "json",
+        ],
+    ));
+    let doc: ApplyDoc = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc.api_keys[0].value.as_deref(), Some(value.as_str()));
+    assert!(!err.contains(value.as_str()));
+    assert_eq!(doc.calls.writes, 0);
+}
+
+#[tokio::test]
+async fn a_change_to_the_plan_is_one_update_call() {
+    let em = support::emulator().await;
+    em.create_functions(TASK_FUNCTIONS).await;
+    let dir = tempfile::tempdir().unwrap();
+    let base = tasks_text();
+    apply_json(&em, &write(&dir, "a.yaml", &base), &[]);
+    let plan_id = plans(&em).await[0].id().unwrap().to_string();
+
+    // Throttle and description together (moto stores quota patches as strings and then
+    // cannot answer get-usage-plans: quota updates are covered offline in aws_exec_usage.rs).
+    let changed = base
+        .replace(
+            "throttle: {rate: 20, burst: 50}",
+            "throttle: {rate: 25, burst: 60}",
+        )
+        .replace(
+            "description: per-API usage plan of seed 000",
+            "description: more generous",
+        );
+    let spec = write(&dir, "b.yaml", &changed);
+    let o = gwctl(&em, &["plan", spec.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    assert!(
+        out.contains(&format!("~ usage_plan basic ({plan_id})")),
+        "{out}"
+    );
+    assert!(
+        out.contains("throttle: rate 20 burst 50 -> rate 25 burst 60"),
+        "{out}"
+    );
+    let (doc, _) = apply_json(&em, &spec, &[]);
+    assert_eq!(writes(&doc), w(&[("UpdateUsagePlan", 1)]));
+    let p = &plans(&em).await[0];
+    assert_eq!(p.id(), Some(plan_id.as_str()), "updated in place");
+    assert_eq!(p.description(), Some("more generous"));
+    let t = p.throttle().unwrap();
+    assert_eq!((t.rate_limit(), t.burst_limit()), (25.0, 60));
+    assert_eq!(writes(&apply_json(&em, &spec, &[]).0), vec![]);
+}
+
+#[tokio::test]
+async fn a_key_value_from_the_environment_is_used_rotated_and_never_printed() {
+    let em = support::emulator().await;
+    em.create_functions(&["list-tasks"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec_text = format!(
+        r#"
+api: {{name: metered}}
+functions:
+  tasks: list-tasks
+routes:
+  - {{path: /tasks, method: GET, function: tasks, api_key_required: true}}
+stages:
+  prod: {{}}
+api_keys:
+  partner: {{value_from_env: {VAR}, description: partner key}}
+usage_plans:
+  basic:
+    stages: [prod]
+    keys: [partner]
+    throttle: {{rate: 5, burst: 10}}
+"#
+    );
+    let spec = write(&dir, "env.yaml", &spec_text);
+    let arg = spec.to_str().unwrap();
+
+    // Without the variable: refused before any write, naming the variable and the key's line.
+    let o = gwctl(&em, &["apply", arg, "--yes"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(err.contains(&format!("`{VAR}`, which is not set")), "{err}");
+    assert!(err.contains("env.yaml:10:3"), "points at the key: {err}");
+    assert!(keys(&em).await.is_empty() && plans(&em).await.is_empty());
+
+    let env = [(VAR, VALUE)];
+    let (first, printed) = apply_json(&em, &spec, &env);
+    assert_eq!(first.result, "applied");
+    let k = keys(&em).await;
+    let (id1, value, _, tags) = &k["partner"];
+    assert_eq!(
+        value, VALUE,
+        "the key carries the value from the environment"
+    );
+    assert!(tags.contains_key("gwctl:value-sha256"));
+    assert!(!tags.values().any(|v| v.contains(VALUE)));
+    assert_eq!(first.api_keys[0].source, "env");
+
+    let (again, printed2) = apply_json(&em, &spec, &env);
+    assert_eq!(writes(&again), vec![]);
+    let (out_t, err_t) = ok(&gwctl_env(&em, &["apply", arg, "--yes"], &env));
+    let (out_p, err_p) = ok(&gwctl_env(&em, &["plan", arg], &env));
+    for p in [&printed, &printed2, &out_t, &err_t, &out_p, &err_p] {
+        assert!(!p.contains(VALUE), "key value printed:\n{p}");
+    }
+
+    // A new value replaces the key (values cannot change in place) and re-attaches it.
+    let env2 = [(VAR, VALUE2)];
+    let (out, _) = ok(&gwctl_env(&em, &["plan", arg], &env2));
+    assert!(out.contains(&format!("± api_key partner ({id1})")), "{out}");
+    assert!(!out.contains(VALUE2) && !out.contains(VALUE), "{out}");
+    let (rotated, printed3) = apply_json(&em, &spec, &env2);
+    assert!(!printed3.contains(VALUE2) && !printed3.contains(VALUE));
+    assert_eq!(
+        writes(&rotated),
+        w(&[
+            ("CreateApiKey", 1),
+            ("CreateUsagePlanKey", 1),
+            ("DeleteApiKey", 1),
+            ("DeleteUsagePlanKey", 1)
+        ])
+    );
+    let k = keys(&em).await;
+    assert_eq!(k.len(), 1);
+    let (id2, value, _, _) = &k["partner"];
+    assert_ne!(id2, id1);
+    assert_eq!(value, VALUE2);
+    let plan = &plans(&em).await[0];
+    assert_eq!(
+        plan_key_ids(&em, plan.id().unwrap()).await,
+        vec![id2.clone()]
+    );
+    assert_eq!(writes(&apply_json(&em, &spec, &env2).0), vec![]);
+}
+
+#[tokio::test]
+async fn removed_keys_and_plans_are_deleted_and_destroy_removes_the_rest() {
+    let em = support::emulator().await;
+    em.create_functions(TASK_FUNCTIONS).await;
+    let dir = tempfile::tempdir().unwrap();
+    // A usage plan and a key gwctl did not create: never touched.
+    let c = em.clients().await;
+    let foreign_plan = c
+        .apigw
+        .create_usage_plan()
+        .name("basic")
+        .send()
+        .await
+        .unwrap();
+    let foreign_key = c
+        .apigw
+        .create_api_key()
+        .name("web-client")
+        .enabled(true)
+        .send()
+        .await
+        .unwrap();
+
+    let base = tasks_text();
+    let (first, _) = apply_json(&em, &write(&dir, "a.yaml", &base), &[]);
+    assert_eq!(plans(&em).await.len(), 2, "gwctl created its own plan");
+    let api_id = first.api.id.clone().unwrap();
+
+    // Without api_keys and usage_plans: the plan gwctl made goes (stage detached first),
+    // and its key.
+    let cut = base.find("api_keys:").unwrap();
+    let (doc, _) = apply_json(&em, &write(&dir, "b.yaml", &base[..cut]), &[]);
+    assert_eq!(
+        writes(&doc),
+        w(&[
+            ("DeleteApiKey", 1),
+            ("DeleteUsagePlan", 1),
+            ("UpdateUsagePlan", 1)
+        ])
+    );
+    let left: Vec<String> = plans(&em)
+        .await
+        .iter()
+        .filter_map(|p| p.id().map(str::to_string))
+        .collect();
+    assert_eq!(left, vec![foreign_plan.id().unwrap().to_string()]);
+    let k = keys(&em).await;
+    assert_eq!(k.len(), 1);
+    assert_eq!(k["web-client"].0, foreign_key.id().unwrap());
+
+    // Back, then destroy: plans and keys gwctl made go before the API.
+    apply_json(&em, &write(&dir, "c.yaml", &base), &[]);
+    assert_eq!(plans(&em).await.len(), 2);
+    let o = gwctl(
+        &em,
+        &[
+            "destroy",
+            write(&dir, "d.yaml", &base).to_str().unwrap(),
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    let (out, _) = ok(&o);
+    let destroyed: DestroyDoc = serde_json::from_str(&out).unwrap();
+    assert_eq!(destroyed.result, "destroyed");
+    let kinds: Vec<(&str, &str)> = destroyed
+        .changes
+        .iter()
+        .map(|c| (c.action.as_str(), c.kind.as_str()))
+        .collect();
+    assert_eq!(kinds.first(), Some(&("delete", "usage_plan")));
+    assert_eq!(kinds.last(), Some(&("delete", "rest_api")));
+    assert!(kinds.contains(&("delete", "api_key")));
+    let left: Vec<String> = plans(&em)
+        .await
+        .iter()
+        .filter_map(|p| p.id().map(str::to_string))
+        .collect();
+    assert_eq!(left, vec![foreign_plan.id().unwrap().to_string()]);
+    let k = keys(&em).await;
+    assert_eq!(k.len(), 1, "only the key gwctl did not create");
+    let apis = c.apigw.get_rest_apis().send().await.unwrap();
+    assert!(apis.items().iter().all(|a| a.id() != Some(api_id.as_str())));
+}
