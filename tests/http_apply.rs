@@ -462,3 +462,138 @@ async fn a_missing_function_stops_before_any_write() {
     assert!(err.contains("`items-handler`"), "{err}");
     assert_eq!(http_api_count(&c).await, 0);
 }
+
+/// Saved plans are REST-only for now: `plan --out` on an HTTP spec is refused before any
+/// AWS call (the endpoint here answers nothing), and nothing is written.
+#[test]
+fn plan_out_is_refused_for_http_apis_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("items.plan");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gwctl"))
+        .args([
+            "plan",
+            repo("specs/items-http.yaml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDNOTUSED")
+        .env("AWS_SECRET_ACCESS_KEY", "not-used")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("saved plans are rest-only"), "{err}");
+    assert!(!err.contains("could not reach"), "no AWS call: {err}");
+    assert!(!out.exists());
+}
+
+/// JWT and Lambda REQUEST authorizers on one HTTP API: scopes on the JWT route, one invoke
+/// permission for the authorizer function scoped to its authorizer, one for the route
+/// function scoped to the API; a TTL change updates that authorizer alone, in place.
+#[tokio::test]
+async fn jwt_and_lambda_authorizers_apply_with_scoped_permissions() {
+    let em = support::emulator().await;
+    em.create_functions(&["app-fn", "my-authorizer"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("secured.yaml");
+    let text = r#"api: {name: secured-http, kind: http}
+functions:
+  app: app-fn
+  auth-fn: my-authorizer
+authorizers:
+  jwt:
+    type: jwt
+    issuer: https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc123
+    audience: [my-app-client-id]
+  lambda:
+    type: request
+    function: auth-fn
+    identity_sources: [$request.header.Authorization]
+    ttl: 300
+    payload_format_version: "2.0"
+    simple_responses: true
+default_auth: jwt
+routes:
+  - {path: /items, method: GET, function: app, scopes: [items/read]}
+  - {path: /admin, method: POST, function: app, auth: lambda}
+stages:
+  $default: {auto_deploy: true}
+"#;
+    std::fs::write(&spec, text).unwrap();
+    let doc = apply_json(&em, &spec);
+    assert_eq!(
+        writes(&doc),
+        w(&[
+            ("AddPermission", 2),
+            ("CreateApi", 1),
+            ("CreateAuthorizer", 2),
+            ("CreateIntegration", 1),
+            ("CreateRoute", 2),
+            ("CreateStage", 1),
+        ])
+    );
+    let id = doc.api.id.unwrap();
+    let routes = c.apigw2.get_routes().api_id(&id).send().await.unwrap();
+    assert_eq!(routes.items().len(), 2);
+    let admin = routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some("POST /admin"))
+        .unwrap();
+    assert_eq!(admin.authorization_type().unwrap().as_str(), "CUSTOM");
+    let items = routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some("GET /items"))
+        .unwrap();
+    assert_eq!(items.authorization_scopes(), ["items/read"]);
+    let lambda_auth = c
+        .apigw2
+        .get_authorizer()
+        .api_id(&id)
+        .authorizer_id(admin.authorizer_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lambda_auth.authorizer_result_ttl_in_seconds(), Some(300));
+    assert_eq!(lambda_auth.enable_simple_responses(), Some(true));
+    let sources = |f: &str| {
+        let c = c.clone();
+        let f = f.to_string();
+        async move {
+            let p = c.lambda.get_policy().function_name(f).send().await.unwrap();
+            gwctl::aws::read::parse_policy(p.policy().unwrap())
+                .unwrap()
+                .into_iter()
+                .map(|s| s.source_arn.unwrap_or_default())
+                .collect::<Vec<_>>()
+        }
+    };
+    let arn = format!("arn:aws:execute-api:us-east-1:123456789012:{id}");
+    assert_eq!(sources("app-fn").await, vec![format!("{arn}/*")]);
+    assert_eq!(
+        sources("my-authorizer").await,
+        vec![format!(
+            "{arn}/authorizers/{}",
+            admin.authorizer_id().unwrap()
+        )]
+    );
+    assert_eq!(apply_json(&em, &spec).calls.writes, 0);
+
+    std::fs::write(&spec, text.replace("ttl: 300", "ttl: 60")).unwrap();
+    let doc = apply_json(&em, &spec);
+    assert_eq!(writes(&doc), w(&[("UpdateAuthorizer", 1)]));
+    let after = c
+        .apigw2
+        .get_authorizer()
+        .api_id(&id)
+        .authorizer_id(admin.authorizer_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.authorizer_result_ttl_in_seconds(), Some(60));
+    assert_eq!(apply_json(&em, &spec).calls.writes, 0);
+}

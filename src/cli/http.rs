@@ -158,6 +158,20 @@ pub async fn plan(
     printer: &Printer,
     spec: Spec,
 ) -> Result<i32, Failure> {
+    if let Some(out) = &args.out {
+        return Err(Failure::msg(
+            format!(
+                "`--out {}`: saved plans are rest-only in this version; `{}` is an http api",
+                out.display(),
+                spec.api.name.value
+            ),
+            Some(format!(
+                "review with `gwctl plan {}`, then run `gwctl apply {}`",
+                spec.file.display(),
+                spec.file.display()
+            )),
+        ));
+    }
     let clients = connect(g).await?;
     plan_with(&clients, args, printer, spec).await
 }
