@@ -499,30 +499,15 @@ async fn jwt_and_lambda_authorizers_apply_with_scoped_permissions() {
     let c = em.clients().await;
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("secured.yaml");
-    let text = r#"api: {name: secured-http, kind: http}
-functions:
-  app: app-fn
-  auth-fn: my-authorizer
-authorizers:
-  jwt:
-    type: jwt
-    issuer: https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc123
-    audience: [my-app-client-id]
-  lambda:
-    type: request
-    function: auth-fn
-    identity_sources: [$request.header.Authorization]
-    ttl: 300
-    payload_format_version: "2.0"
-    simple_responses: true
-default_auth: jwt
-routes:
-  - {path: /items, method: GET, function: app, scopes: [items/read]}
-  - {path: /admin, method: POST, function: app, auth: lambda}
-stages:
-  $default: {auto_deploy: true}
-"#;
-    std::fs::write(&spec, text).unwrap();
+    // The planner tests' fixture, on a `$default` auto-deploy stage (moto has no deployments).
+    let text = std::fs::read_to_string(repo("tests/fixtures/http-secured.yaml"))
+        .unwrap()
+        .replace(
+            "  prod: {auto_deploy: false}",
+            "  $default: {auto_deploy: true}",
+        );
+    assert!(text.contains("$default"));
+    std::fs::write(&spec, &text).unwrap();
     let doc = apply_json(&em, &spec);
     assert_eq!(
         writes(&doc),

@@ -70,30 +70,14 @@ stages:
     variables: {version: v2}
 "#;
 
-const SECURED: &str = r#"
-api: {name: secured-http, kind: http}
-functions:
-  app: app-fn
-  auth-fn: my-authorizer
-authorizers:
-  jwt:
-    type: jwt
-    issuer: https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc123
-    audience: [my-app-client-id]
-  lambda:
-    type: request
-    function: auth-fn
-    identity_sources: [$request.header.Authorization]
-    ttl: 300
-    payload_format_version: "2.0"
-    simple_responses: true
-default_auth: jwt
-routes:
-  - {path: /items, method: GET, function: app, scopes: [items/read]}
-  - {path: /admin, method: POST, function: app, auth: lambda}
-stages:
-  prod: {auto_deploy: false}
-"#;
+/// tests/fixtures/http-secured.yaml: JWT and Lambda REQUEST authorizers.
+fn secured() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/http-secured.yaml"
+    ))
+    .unwrap()
+}
 
 const BACKENDS: &str = r#"
 api: {name: http-backends, kind: http, payload_format_version: "1.0"}
@@ -194,7 +178,7 @@ fn first_apply_of_items_http_builds_everything_once_and_converges() {
 
 #[test]
 fn other_http_specs_converge() {
-    for yaml in [STAGED, SECURED, BACKENDS] {
+    for yaml in [STAGED, &secured(), BACKENDS] {
         let d = desired_of(yaml);
         let (first, api, pol) = converge(&d, None, BTreeMap::new());
         assert!(!first.is_empty());
@@ -371,7 +355,7 @@ fn jwt_issuer_and_audience_changes_update_the_authorizer_in_place() {
 
 #[test]
 fn lambda_authorizer_permission_is_scoped_to_the_authorizer() {
-    let d = desired_of(SECURED);
+    let d = desired_of(&secured());
     let (_, api, pol) = converge(&d, None, BTreeMap::new());
     let statements = &pol["arn:aws:lambda:us-east-1:123456789012:function:my-authorizer"];
     assert_eq!(statements.len(), 1);
@@ -391,7 +375,7 @@ fn lambda_authorizer_permission_is_scoped_to_the_authorizer() {
         vec!["items/read"]
     );
     // TTL change: that authorizer only, in place
-    let d2 = desired_of(&SECURED.replace("ttl: 300", "ttl: 60"));
+    let d2 = desired_of(&secured().replace("ttl: 300", "ttl: 60"));
     let p = plan(&d2, Some(&api), &pol, PlanOptions::default());
     assert_eq!(
         p.ops.iter().map(|o| o.label()).collect::<Vec<_>>(),
