@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Plan, PlanOp};
 
 /// Version of every JSON document gwctl prints (docs/json.md). Changes within a version
 /// are additive only.
@@ -144,7 +144,13 @@ pub fn strip_sgr(text: &str) -> String {
 }
 
 /// The plan as text (what `plan` prints and `apply` shows before changing anything).
-pub fn render_plan(p: &Printer, api_name: &str, api_id: Option<&str>, plan: &Plan) -> String {
+pub fn render_plan<O: PlanOp>(
+    p: &Printer,
+    api_name: &str,
+    api_id: Option<&str>,
+    plan: &Plan<O>,
+) -> String {
+    let kind = O::API_LABEL;
     let mut s = String::new();
     let kept = |s: &mut String| {
         for k in &plan.kept {
@@ -155,14 +161,14 @@ pub fn render_plan(p: &Printer, api_name: &str, api_id: Option<&str>, plan: &Pla
     };
     if plan.is_empty() {
         s.push_str(&format!(
-            "No changes. rest api `{api_name}`{} matches the spec.\n",
+            "No changes. {kind} `{api_name}`{} matches the spec.\n",
             api_id.map(|i| format!(" ({i})")).unwrap_or_default()
         ));
         kept(&mut s);
         return s;
     }
     s.push_str(&format!(
-        "rest api `{api_name}` ({}):\n",
+        "{kind} `{api_name}` ({}):\n",
         api_id.unwrap_or("new")
     ));
     for ch in &plan.changes {
@@ -274,7 +280,7 @@ pub struct SummaryDoc {
     pub calls: usize,
 }
 
-pub fn plan_doc(command: &str, api: ApiDoc, plan: &Plan) -> PlanDoc {
+pub fn plan_doc<O: PlanOp>(command: &str, api: ApiDoc, plan: &Plan<O>) -> PlanDoc {
     let (create, update, delete) = plan.summary();
     PlanDoc {
         schema_version: SCHEMA_VERSION,

@@ -28,6 +28,8 @@ use super::error::{classify, AwsError, ErrorKind};
 use super::read::{get_policy, get_resources, split_function_arn};
 use super::Clients;
 use crate::plan::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
+use crate::plan::permissions::PermissionOp;
+use crate::plan::PlanOp;
 use crate::state::rest::ObservedRestApi;
 
 /// Principal and action of every permission gwctl adds.
@@ -50,25 +52,25 @@ pub enum OpOutcome {
     AlreadyPresent,
 }
 
-/// Progress events, for the CLI's progress display.
+/// Progress events, for the CLI's progress display (`O`: the op type of the plan).
 #[derive(Debug)]
-pub enum ExecEvent<'a> {
+pub enum ExecEvent<'a, O = Op> {
     Started {
         index: usize,
         total: usize,
-        op: &'a Op,
+        op: &'a O,
     },
     Finished {
         index: usize,
         total: usize,
-        op: &'a Op,
+        op: &'a O,
         outcome: &'a OpOutcome,
         elapsed: Duration,
     },
     Failed {
         index: usize,
         total: usize,
-        op: &'a Op,
+        op: &'a O,
         error: &'a AwsError,
     },
 }
@@ -120,7 +122,7 @@ pub struct Executor<'c> {
     pub usage_ids: BTreeMap<String, String>,
 }
 
-fn internal(op: &str, message: String) -> AwsError {
+pub(crate) fn internal(op: &str, message: String) -> AwsError {
     AwsError {
         kind: ErrorKind::Other,
         operation: op.to_string(),
@@ -129,7 +131,7 @@ fn internal(op: &str, message: String) -> AwsError {
     }
 }
 
-fn hash_map<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
+pub(crate) fn hash_map<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
     (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
@@ -141,6 +143,252 @@ fn template_map(m: &BTreeMap<String, String>) -> Option<HashMap<String, String>>
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     (!out.is_empty()).then_some(out)
+}
+
+/// What the shared run loop needs from an executor of one plan's op type.
+pub(crate) trait OpExecutor {
+    type Op: PlanOp;
+    /// Apply one op; see the module documentation for what counts as done.
+    async fn apply(&mut self, op: &Self::Op) -> Result<OpOutcome, AwsError>;
+    /// The API id known now (created in this run or given).
+    fn current_api_id(&self) -> Option<String>;
+    /// The deployment created in this run, if any.
+    fn current_deployment_id(&self) -> Option<String>;
+}
+
+/// Run `ops` in order with `exec`, reporting progress; stop at the first failure.
+pub(crate) async fn run_ops<E: OpExecutor>(
+    exec: &mut E,
+    ops: &[E::Op],
+    on_event: &mut dyn FnMut(ExecEvent<E::Op>),
+) -> Result<ExecReport, ExecFailure> {
+    let total = ops.len();
+    let mut outcomes = Vec::with_capacity(total);
+    for (index, op) in ops.iter().enumerate() {
+        // Ctrl-C: the call in flight finished; start no other (see crate::cancel).
+        if crate::cancel::requested() {
+            return Err(ExecFailure {
+                completed: (0..index).collect(),
+                failed: index,
+                total,
+                op: op.aws_name(),
+                outcomes,
+                api_id: exec.current_api_id(),
+                deployment_id: exec.current_deployment_id(),
+                error: crate::cancel::interrupted_error(op.aws_name()),
+            });
+        }
+        on_event(ExecEvent::Started { index, total, op });
+        let start = Instant::now();
+        match exec.apply(op).await {
+            Ok(outcome) => {
+                on_event(ExecEvent::Finished {
+                    index,
+                    total,
+                    op,
+                    outcome: &outcome,
+                    elapsed: start.elapsed(),
+                });
+                outcomes.push(outcome);
+            }
+            Err(error) => {
+                on_event(ExecEvent::Failed {
+                    index,
+                    total,
+                    op,
+                    error: &error,
+                });
+                return Err(ExecFailure {
+                    completed: (0..index).collect(),
+                    failed: index,
+                    total,
+                    op: op.aws_name(),
+                    outcomes,
+                    api_id: exec.current_api_id(),
+                    deployment_id: exec.current_deployment_id(),
+                    error,
+                });
+            }
+        }
+    }
+    Ok(ExecReport {
+        api_id: exec.current_api_id(),
+        deployment_id: exec.current_deployment_id(),
+        outcomes,
+    })
+}
+
+impl OpExecutor for Executor<'_> {
+    type Op = Op;
+    async fn apply(&mut self, op: &Op) -> Result<OpOutcome, AwsError> {
+        self.apply_one(op).await
+    }
+    fn current_api_id(&self) -> Option<String> {
+        self.api_id.clone()
+    }
+    fn current_deployment_id(&self) -> Option<String> {
+        self.deployment_id.clone()
+    }
+}
+
+/// Replace `{api_id}`, `{deployment_id}` and `{authorizer_id:NAME}` in `s` with the ids
+/// known now; a placeholder whose id is unknown is an error naming it.
+pub(crate) fn fill_placeholders(
+    op: &str,
+    s: &str,
+    api_id: Option<&str>,
+    deployment_id: Option<&str>,
+    authorizer_ids: &BTreeMap<String, String>,
+) -> Result<String, AwsError> {
+    let mut out = s.to_string();
+    if out.contains(API_ID) {
+        let id = api_id.ok_or_else(|| {
+            internal(
+                op,
+                "no API id: the plan acts on an API that was neither found nor created".into(),
+            )
+        })?;
+        out = out.replace(API_ID, id);
+    }
+    if out.contains(DEPLOYMENT_ID) {
+        let id = deployment_id.ok_or_else(|| {
+            internal(
+                op,
+                "no deployment was created in this run to point the stage at".into(),
+            )
+        })?;
+        out = out.replace(DEPLOYMENT_ID, id);
+    }
+    const AUTH: &str = "{authorizer_id:";
+    while let Some(start) = out.find(AUTH) {
+        let Some(len) = out[start..].find('}') else {
+            return Err(internal(op, format!("unterminated placeholder in `{s}`")));
+        };
+        let end = start + len;
+        let name = out[start + AUTH.len()..end].to_string();
+        let id = authorizer_ids
+            .get(&name)
+            .ok_or_else(|| internal(op, format!("no id known for authorizer `{name}`")))?;
+        out.replace_range(start..=end, id);
+    }
+    Ok(out)
+}
+
+/// lambda add-permission for API Gateway (`sid` and `source` already filled in), after a
+/// look at the policy: a statement already granting exactly this is not added again. A
+/// ResourceConflictException counts as done only when the policy already holds a statement
+/// with that id granting exactly this.
+pub(crate) async fn add_permission(
+    clients: &Clients,
+    op: &str,
+    function: &str,
+    sid: &str,
+    source: &str,
+) -> Result<OpOutcome, AwsError> {
+    let (base, qualifier) = split_function_arn(function);
+    // Look before adding: another run, or an earlier attempt whose answer was lost, may
+    // have added it already. AWS would refuse a duplicate, but emulators accept it, and
+    // gwctl never relies on the service refusing.
+    let grants = |s: &crate::state::PolicyStatement| {
+        s.sid == sid
+            && s.effect == "Allow"
+            && s.action == INVOKE_ACTION
+            && s.principal_service.as_deref() == Some(APIGATEWAY_PRINCIPAL)
+            && s.source_arn.as_deref() == Some(source)
+    };
+    if get_policy(clients, &base, qualifier.as_deref())
+        .await?
+        .iter()
+        .any(grants)
+    {
+        return Ok(OpOutcome::AlreadyPresent);
+    }
+    let res = clients
+        .lambda
+        .add_permission()
+        .function_name(&base)
+        .set_qualifier(qualifier.clone())
+        .statement_id(sid)
+        .action(INVOKE_ACTION)
+        .principal(APIGATEWAY_PRINCIPAL)
+        .source_arn(source)
+        .send()
+        .await;
+    match res {
+        Ok(_) => Ok(OpOutcome::Applied),
+        Err(e) => {
+            let e = classify(op, e);
+            if e.kind != ErrorKind::Conflict {
+                return Err(e);
+            }
+            // Same statement id already there: done only if it grants the same.
+            let existing = get_policy(clients, &base, qualifier.as_deref()).await?;
+            match existing.iter().find(|s| s.sid == sid) {
+                Some(s)
+                    if s.effect == "Allow"
+                        && s.action == INVOKE_ACTION
+                        && s.principal_service.as_deref() == Some(APIGATEWAY_PRINCIPAL)
+                        && s.source_arn.as_deref() == Some(source) =>
+                {
+                    Ok(OpOutcome::AlreadyPresent)
+                }
+                Some(s) => Err(AwsError {
+                    message: format!(
+                        "statement `{sid}` already exists on `{function}` with a different \
+                         grant (source ARN `{}`)",
+                        s.source_arn.as_deref().unwrap_or("none")
+                    ),
+                    ..e
+                }),
+                None => Err(e),
+            }
+        }
+    }
+}
+
+/// Run a Lambda permission op: placeholders filled with `fill`, then the statement added
+/// ([`add_permission`]) or removed ([`remove_permission`]).
+pub(crate) async fn permission_call(
+    clients: &Clients,
+    op: &str,
+    perm: PermissionOp,
+    fill: impl Fn(&str) -> Result<String, AwsError>,
+) -> Result<OpOutcome, AwsError> {
+    match perm {
+        PermissionOp::Add {
+            function,
+            statement_id,
+            source_arn,
+            ..
+        } => {
+            let (sid, source) = (fill(&statement_id)?, fill(&source_arn)?);
+            add_permission(clients, op, &function, &sid, &source).await
+        }
+        PermissionOp::Remove {
+            function,
+            statement_id,
+            ..
+        } => remove_permission(clients, op, &function, &fill(&statement_id)?).await,
+    }
+}
+
+/// lambda remove-permission (`sid` already filled in); NotFound means it is gone already.
+pub(crate) async fn remove_permission(
+    clients: &Clients,
+    op: &str,
+    function: &str,
+    sid: &str,
+) -> Result<OpOutcome, AwsError> {
+    let (base, qualifier) = split_function_arn(function);
+    let res = clients
+        .lambda
+        .remove_permission()
+        .function_name(base)
+        .set_qualifier(qualifier)
+        .statement_id(sid)
+        .send()
+        .await;
+    deleted(op, res)
 }
 
 impl<'c> Executor<'c> {
@@ -174,60 +422,7 @@ impl<'c> Executor<'c> {
         ops: &[Op],
         on_event: &mut dyn FnMut(ExecEvent),
     ) -> Result<ExecReport, ExecFailure> {
-        let total = ops.len();
-        let mut outcomes = Vec::with_capacity(total);
-        for (index, op) in ops.iter().enumerate() {
-            // Ctrl-C: the call in flight finished; start no other (see crate::cancel).
-            if crate::cancel::requested() {
-                return Err(ExecFailure {
-                    completed: (0..index).collect(),
-                    failed: index,
-                    total,
-                    op: op.aws_name(),
-                    outcomes,
-                    api_id: self.api_id.clone(),
-                    deployment_id: self.deployment_id.clone(),
-                    error: crate::cancel::interrupted_error(op.aws_name()),
-                });
-            }
-            on_event(ExecEvent::Started { index, total, op });
-            let start = Instant::now();
-            match self.apply_one(op).await {
-                Ok(outcome) => {
-                    on_event(ExecEvent::Finished {
-                        index,
-                        total,
-                        op,
-                        outcome: &outcome,
-                        elapsed: start.elapsed(),
-                    });
-                    outcomes.push(outcome);
-                }
-                Err(error) => {
-                    on_event(ExecEvent::Failed {
-                        index,
-                        total,
-                        op,
-                        error: &error,
-                    });
-                    return Err(ExecFailure {
-                        completed: (0..index).collect(),
-                        failed: index,
-                        total,
-                        op: op.aws_name(),
-                        outcomes,
-                        api_id: self.api_id.clone(),
-                        deployment_id: self.deployment_id.clone(),
-                        error,
-                    });
-                }
-            }
-        }
-        Ok(ExecReport {
-            api_id: self.api_id.clone(),
-            deployment_id: self.deployment_id.clone(),
-            outcomes,
-        })
+        run_ops(self, ops, on_event).await
     }
 
     fn api(&self, op: &str) -> Result<String, AwsError> {
@@ -255,30 +450,13 @@ impl<'c> Executor<'c> {
 
     /// Replace `{api_id}`, `{deployment_id}` and `{authorizer_id:NAME}` in `s`.
     pub fn fill(&self, op: &str, s: &str) -> Result<String, AwsError> {
-        let mut out = s.to_string();
-        if out.contains(API_ID) {
-            out = out.replace(API_ID, &self.api(op)?);
-        }
-        if out.contains(DEPLOYMENT_ID) {
-            let id = self.deployment_id.clone().ok_or_else(|| {
-                internal(
-                    op,
-                    "no deployment was created in this run to point the stage at".into(),
-                )
-            })?;
-            out = out.replace(DEPLOYMENT_ID, &id);
-        }
-        const AUTH: &str = "{authorizer_id:";
-        while let Some(start) = out.find(AUTH) {
-            let Some(len) = out[start..].find('}') else {
-                return Err(internal(op, format!("unterminated placeholder in `{s}`")));
-            };
-            let end = start + len;
-            let name = out[start + AUTH.len()..end].to_string();
-            let id = self.authorizer(op, &name)?;
-            out.replace_range(start..=end, &id);
-        }
-        Ok(out)
+        fill_placeholders(
+            op,
+            s,
+            self.api_id.as_deref(),
+            self.deployment_id.as_deref(),
+            &self.authorizer_ids,
+        )
     }
 
     fn patches(&self, op: &str, patches: &[Patch]) -> Result<Vec<agt::PatchOperation>, AwsError> {
@@ -631,94 +809,9 @@ impl<'c> Executor<'c> {
                 self.authorizer_ids.remove(auth_name);
                 Ok(outcome)
             }
-            Op::AddPermission {
-                function,
-                function_key: _,
-                statement_id,
-                source_arn,
-            } => {
-                let sid = self.fill(name, statement_id)?;
-                let source = self.fill(name, source_arn)?;
-                let (base, qualifier) = split_function_arn(function);
-                // Look before adding: another run, or an earlier attempt whose answer was
-                // lost, may have added it already. AWS would refuse a duplicate, but
-                // emulators accept it, and gwctl never relies on the service refusing.
-                let grants = |s: &crate::state::PolicyStatement| {
-                    s.sid == sid
-                        && s.effect == "Allow"
-                        && s.action == INVOKE_ACTION
-                        && s.principal_service.as_deref() == Some(APIGATEWAY_PRINCIPAL)
-                        && s.source_arn.as_deref() == Some(source.as_str())
-                };
-                if get_policy(self.clients, &base, qualifier.as_deref())
-                    .await?
-                    .iter()
-                    .any(grants)
-                {
-                    return Ok(OpOutcome::AlreadyPresent);
-                }
-                let res = self
-                    .clients
-                    .lambda
-                    .add_permission()
-                    .function_name(&base)
-                    .set_qualifier(qualifier.clone())
-                    .statement_id(&sid)
-                    .action(INVOKE_ACTION)
-                    .principal(APIGATEWAY_PRINCIPAL)
-                    .source_arn(&source)
-                    .send()
-                    .await;
-                match res {
-                    Ok(_) => Ok(OpOutcome::Applied),
-                    Err(e) => {
-                        let e = classify(name, e);
-                        if e.kind != ErrorKind::Conflict {
-                            return Err(e);
-                        }
-                        // Same statement id already there: done only if it grants the same.
-                        let existing =
-                            get_policy(self.clients, &base, qualifier.as_deref()).await?;
-                        match existing.iter().find(|s| s.sid == sid) {
-                            Some(s)
-                                if s.effect == "Allow"
-                                    && s.action == INVOKE_ACTION
-                                    && s.principal_service.as_deref()
-                                        == Some(APIGATEWAY_PRINCIPAL)
-                                    && s.source_arn.as_deref() == Some(source.as_str()) =>
-                            {
-                                Ok(OpOutcome::AlreadyPresent)
-                            }
-                            Some(s) => Err(AwsError {
-                                message: format!(
-                                    "statement `{sid}` already exists on `{function}` with a \
-                                     different grant (source ARN `{}`)",
-                                    s.source_arn.as_deref().unwrap_or("none")
-                                ),
-                                ..e
-                            }),
-                            None => Err(e),
-                        }
-                    }
-                }
-            }
-            Op::RemovePermission {
-                function,
-                function_key: _,
-                statement_id,
-            } => {
-                let sid = self.fill(name, statement_id)?;
-                let (base, qualifier) = split_function_arn(function);
-                let res = self
-                    .clients
-                    .lambda
-                    .remove_permission()
-                    .function_name(base)
-                    .set_qualifier(qualifier)
-                    .statement_id(sid)
-                    .send()
-                    .await;
-                deleted(name, res)
+            Op::AddPermission { .. } | Op::RemovePermission { .. } => {
+                let perm = op.permission().expect("a permission op");
+                permission_call(self.clients, name, perm, |s| self.fill(name, s)).await
             }
             Op::CreateDeployment { description } => {
                 let out = gw
@@ -773,7 +866,7 @@ impl<'c> Executor<'c> {
 }
 
 /// The outcome of a delete call: NotFound means it is already gone.
-fn deleted<O, E, R>(
+pub(crate) fn deleted<O, E, R>(
     op: &str,
     res: Result<O, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
 ) -> Result<OpOutcome, AwsError>

@@ -82,7 +82,7 @@ impl Pager {
     }
 }
 
-fn to_btree<V: Clone>(m: Option<&HashMap<String, V>>) -> BTreeMap<String, V> {
+pub(crate) fn to_btree<V: Clone>(m: Option<&HashMap<String, V>>) -> BTreeMap<String, V> {
     m.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
 }
@@ -98,7 +98,7 @@ fn templates(m: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
     .unwrap_or_default()
 }
 
-fn non_empty(s: Option<&str>) -> Option<String> {
+pub(crate) fn non_empty(s: Option<&str>) -> Option<String> {
     s.filter(|s| !s.is_empty()).map(str::to_string)
 }
 

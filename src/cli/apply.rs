@@ -1,13 +1,13 @@
-//! `gwctl apply` and `gwctl plan` for REST APIs.
+//! `gwctl apply` and `gwctl plan` for REST APIs (HTTP API specs are handed to [`super::http`]).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
-use crate::aws::exec::{ExecEvent, Executor};
+use crate::aws::exec::{ExecEvent, ExecFailure, Executor};
 use crate::aws::Clients;
 use crate::output::{
-    calls_doc, op_label, plan_doc, render_plan, ApiDoc, ApiKeyDoc, ApplyDoc, ErrorDoc, Printer,
-    Progress, StageDoc, SCHEMA_VERSION,
+    calls_doc, op_label, plan_doc, render_plan, ApiDoc, ApiKeyDoc, ApplyDoc, ErrorDoc, PlanDoc,
+    Printer, Progress, StageDoc, SCHEMA_VERSION,
 };
 use crate::spec::model::ApiKind;
 use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
@@ -30,25 +30,11 @@ fn api_doc(prep: &Prepared, api_id: Option<String>) -> ApiDoc {
     }
 }
 
-fn require_rest(spec: &crate::spec::model::Spec) -> Result<(), Failure> {
-    if spec.api.kind == ApiKind::Http {
-        return Err(Failure::msg(
-            format!(
-                "`{}` is an http api: plan and apply support rest apis in this version",
-                spec.api.name.value
-            ),
-            Some(
-                "`gwctl validate` checks http api specs; see CHANGELOG.md for what is supported"
-                    .into(),
-            ),
-        ));
-    }
-    Ok(())
-}
-
 pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let spec = load_spec(&args.spec, printer)?;
-    require_rest(&spec)?;
+    if spec.api.kind == ApiKind::Http {
+        return super::http::plan(args, g, printer, spec).await;
+    }
     let clients = connect(g).await?;
     let target = Target {
         api_id: args.api_id.clone(),
@@ -83,12 +69,12 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
     } else {
-        printer.data(&render_plan(
+        show_plan(
             printer,
             &prep.spec.api.name.value,
             api_id.as_deref(),
             &prep.plan,
-        ));
+        );
     }
     printer.debug(&format!("{} read calls", clients.calls.len()));
     Ok(if args.detailed_exitcode && !prep.plan.is_empty() {
@@ -110,7 +96,21 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         )?,
         None => load_spec_linted(&args.spec, None, printer)?,
     };
-    require_rest(&spec)?;
+    if spec.api.kind == ApiKind::Http {
+        if saved.is_some() {
+            return Err(Failure::msg(
+                format!(
+                    "`{}` holds a plan for an http api; saved plans are rest-only in this version",
+                    args.spec.display()
+                ),
+                Some(format!(
+                    "apply the spec itself: `gwctl apply {}`",
+                    spec.file.display()
+                )),
+            ));
+        }
+        return super::http::apply(args, g, printer, spec).await;
+    }
     let clients = connect(g).await?;
     let target = match &saved {
         Some(pf) => Target {
@@ -159,12 +159,12 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
 
     if !printer.json() {
-        printer.data(&render_plan(
+        show_plan(
             printer,
             &prep.spec.api.name.value,
             observed_id.as_deref(),
             &prep.plan,
-        ));
+        );
     }
     let mut notes = Vec::new();
     let has_proxy = prep.spec.cors.is_some()
@@ -240,12 +240,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         Err(fail) => {
             let interrupted = crate::cancel::is_interruption(&fail.error);
             let failed_op = ops.get(fail.failed).filter(|_| !interrupted).map(op_label);
-            let err = ErrorDoc {
-                message: fail.error.to_string(),
-                failed_call: failed_op.clone(),
-                applied_calls: fail.completed.len(),
-                not_applied_calls: ops.len() - fail.completed.len(),
-            };
+            let (err, failure) = exec_failure(&fail, failed_op, ops.len());
             let api_id = fail.api_id.clone().unwrap_or_default();
             report(
                 printer,
@@ -255,7 +250,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
                 Vec::new(),
                 &clients,
                 started,
-                Some(err.clone()),
+                Some(err),
                 notes,
                 Vec::new(),
             );
@@ -263,23 +258,45 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
                 // run_ops listed what was and was not applied; block_on exits 130.
                 return Err(Failure::reported());
             }
-            Err(Failure::msg(
-                format!(
-                    "{} failed: {}; {} of {} calls were applied, {} were not",
-                    failed_op.unwrap_or_default(),
-                    fail.error,
-                    err.applied_calls,
-                    ops.len(),
-                    err.not_applied_calls
-                ),
-                Some(
-                    "fix the cause and run `gwctl apply` again: it continues from what exists"
-                        .into(),
-                ),
-            )
-            .already_json(printer.json()))
+            Err(failure.already_json(printer.json()))
         }
     }
+}
+
+/// The plan as text on stdout.
+pub(super) fn show_plan<O: crate::plan::PlanOp>(
+    printer: &Printer,
+    api_name: &str,
+    api_id: Option<&str>,
+    plan: &crate::plan::Plan<O>,
+) {
+    printer.data(&render_plan(printer, api_name, api_id, plan));
+}
+
+/// What a run that stopped at `fail` reports: the JSON error part and the message.
+pub(super) fn exec_failure(
+    fail: &ExecFailure,
+    failed_op: Option<String>,
+    total: usize,
+) -> (ErrorDoc, Failure) {
+    let err = ErrorDoc {
+        message: fail.error.to_string(),
+        failed_call: failed_op.clone(),
+        applied_calls: fail.completed.len(),
+        not_applied_calls: total - fail.completed.len(),
+    };
+    let failure = Failure::msg(
+        format!(
+            "{} failed: {}; {} of {} calls were applied, {} were not",
+            failed_op.unwrap_or_default(),
+            fail.error,
+            err.applied_calls,
+            total,
+            err.not_applied_calls
+        ),
+        Some("fix the cause and run `gwctl apply` again: it continues from what exists".into()),
+    );
+    (err, failure)
 }
 
 /// Run the plan. When it created the API, make sure it is the only one: another gwctl run
@@ -303,6 +320,9 @@ async fn execute_converging(
     Failure,
 > {
     let mut target = target.clone();
+    // The API this run created, and when: checked for a concurrent twin once the run
+    // stops conflicting.
+    let mut created: Option<(String, Instant)> = None;
     for _ in 0..4 {
         let ops = prep.plan.ops.clone();
         let creates = matches!(ops.first(), Some(crate::plan::Op::CreateRestApi { .. }));
@@ -312,10 +332,13 @@ async fn execute_converging(
             Ok(r) => r.api_id.clone(),
             Err(f) => f.api_id.clone(),
         };
+        if let (true, Some(id)) = (creates, &ours) {
+            created = Some((id.clone(), run_started));
+        }
         // A conflict means the account changed under this run (another run, a console
         // edit): plan again from what is there now instead of failing half-way.
         if let (Err(f), Some(id)) = (&result, &ours) {
-            if f.error.kind == crate::aws::error::ErrorKind::Conflict && !creates {
+            if f.error.kind == crate::aws::error::ErrorKind::Conflict {
                 printer.warn(&format!(
                     "the api changed while applying ({}: {}); planning again",
                     f.op, f.error.message
@@ -333,11 +356,11 @@ async fn execute_converging(
                 continue;
             }
         }
-        let (true, Some(ours)) = (creates, ours) else {
+        let Some((ours, created_at)) = created.take() else {
             return Ok((prep, result));
         };
         let settle = std::time::Duration::from_secs(2);
-        if let Some(rest) = settle.checked_sub(run_started.elapsed()) {
+        if let Some(rest) = settle.checked_sub(created_at.elapsed()) {
             tokio::time::sleep(rest).await;
         }
         let name = prep.spec.api.name.value.clone();
@@ -384,7 +407,7 @@ async fn execute_converging(
             ..target.clone()
         };
         target = retarget.clone();
-        let mut remaining = usize::MAX;
+        let mut last_seen = String::new();
         let mut stalled = 0;
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(3)).await;
@@ -397,9 +420,11 @@ async fn execute_converging(
                 };
                 return Ok((prep, Ok(report)));
             }
-            let n = prep.plan.ops.len();
-            if n < remaining {
-                remaining = n;
+            // Progress is any change in what the account holds (a count of remaining
+            // calls can rise while a method is half made).
+            let seen = super::planfile::fingerprint(&prep, &clients.region);
+            if seen != last_seen {
+                last_seen = seen;
                 stalled = 0;
             } else {
                 stalled += 1;
@@ -409,7 +434,8 @@ async fn execute_converging(
             }
         }
         printer.info(&format!(
-            "the other run stopped with {remaining} call(s) left to make; applying them"
+            "the other run stopped with {} call(s) left to make; applying them",
+            prep.plan.ops.len()
         ));
     }
     Err(Failure::msg(
@@ -471,7 +497,7 @@ fn report_interruption(printer: &Printer, ops: &[crate::plan::Op], applied: usiz
 
 /// Ask on a terminal unless `--yes`; in CI (no terminal) proceed unless
 /// `--require-approval`.
-fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure> {
+pub(super) fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure> {
     confirm_changes(
         args.yes,
         args.require_approval,
@@ -590,58 +616,19 @@ fn report(
     notes: Vec<String>,
     api_keys: Vec<ApiKeyDoc>,
 ) {
-    let calls = clients.calls.snapshot();
-    let calls = calls_doc(&calls, started.elapsed().as_secs_f64());
-    let pd = plan_doc("apply", api_doc(prep, Some(api_id.clone())), &prep.plan);
-    if printer.json() {
-        printer.document(&ApplyDoc {
-            schema_version: SCHEMA_VERSION,
-            command: "apply".into(),
-            result: result.into(),
-            api: pd.api,
-            changes: if result == "no_changes" {
-                vec![]
-            } else {
-                pd.changes
-            },
-            summary: pd.summary,
-            stages,
-            calls,
-            error,
-            notes,
-            api_keys,
-        });
-        return;
-    }
-    if error.is_some() {
-        return;
-    }
-    let mut s = String::new();
-    let (c, u, d) = prep.plan.summary();
-    if result != "no_changes" {
-        s.push_str(&format!("applied: {c} created, {u} changed, {d} deleted\n"));
-    }
-    s.push_str(&format!(
+    let mut body = format!(
         "api      {} ({api_id}), rest, {}\n",
         prep.spec.api.name.value, prep.desired.config.endpoint_type
-    ));
+    );
     for st in &stages {
-        s.push_str(&format!("stage    {}  {}\n", st.name, st.invoke_url));
-        let throttle = match (st.throttle_rate, st.throttle_burst) {
-            (None, None) => "account default".to_string(),
-            (r, b) => format!(
-                "rate {} burst {}",
-                r.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
-                b.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
-            ),
-        };
-        s.push_str(&format!(
+        body.push_str(&format!("stage    {}  {}\n", st.name, st.invoke_url));
+        body.push_str(&format!(
             "         logging {}, data trace {}, metrics {}, tracing {}, throttling {}{}\n",
             st.logging_level,
             on_off(st.data_trace),
             on_off(st.metrics),
             on_off(st.tracing),
-            throttle,
+            throttle_text(st.throttle_rate, st.throttle_burst),
             st.access_log_destination
                 .as_ref()
                 .map(|a| format!(", access logs to {a}"))
@@ -651,8 +638,8 @@ fn report(
     for k in &api_keys {
         let id = k.id.as_deref().unwrap_or("-");
         match &k.value {
-            Some(v) => s.push_str(&format!("api key  {}  {id}  {v}\n", k.name)),
-            None => s.push_str(&format!(
+            Some(v) => body.push_str(&format!("api key  {}  {id}  {v}\n", k.name)),
+            None => body.push_str(&format!(
                 "api key  {}  {id}  (value {}; `--show-secrets` prints it)\n",
                 k.name,
                 match k.source.as_str() {
@@ -663,6 +650,72 @@ fn report(
             )),
         }
     }
+    emit_report(
+        printer,
+        clients,
+        started,
+        ReportParts {
+            doc: plan_doc("apply", api_doc(prep, Some(api_id)), &prep.plan),
+            result: result.to_string(),
+            stages,
+            error,
+            notes,
+            api_keys,
+            body,
+        },
+    );
+}
+
+/// An apply report, whatever the API kind.
+pub(super) struct ReportParts {
+    /// The plan as applied (`plan_doc("apply", ...)`).
+    pub doc: PlanDoc,
+    /// `applied`, `no_changes`, `failed`.
+    pub result: String,
+    pub stages: Vec<StageDoc>,
+    pub error: Option<ErrorDoc>,
+    pub notes: Vec<String>,
+    pub api_keys: Vec<ApiKeyDoc>,
+    /// Text lines about the API and its stages (kind-specific), shown after the summary.
+    pub body: String,
+}
+
+/// Print the report: the JSON document, or (unless the run failed, which the error message
+/// reports) the summary line, `body`, the calls made, and the notes on stderr.
+pub(super) fn emit_report(printer: &Printer, clients: &Clients, started: Instant, r: ReportParts) {
+    let calls = clients.calls.snapshot();
+    let calls = calls_doc(&calls, started.elapsed().as_secs_f64());
+    if printer.json() {
+        printer.document(&ApplyDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "apply".into(),
+            api: r.doc.api,
+            changes: if r.result == "no_changes" {
+                vec![]
+            } else {
+                r.doc.changes
+            },
+            result: r.result,
+            summary: r.doc.summary,
+            stages: r.stages,
+            calls,
+            error: r.error,
+            notes: r.notes,
+            api_keys: r.api_keys,
+        });
+        return;
+    }
+    if r.error.is_some() {
+        return;
+    }
+    let mut s = String::new();
+    if r.result != "no_changes" {
+        s.push_str(&format!(
+            "applied: {} created, {} changed, {} deleted\n",
+            r.doc.summary.create, r.doc.summary.update, r.doc.summary.delete
+        ));
+    }
+    s.push_str(&r.body);
     s.push_str(&format!(
         "calls    {} ({} reads, {} writes{}) in {:.1}s\n",
         calls.total,
@@ -676,12 +729,24 @@ fn report(
         calls.seconds
     ));
     printer.data(&s);
-    for n in &notes {
+    for n in &r.notes {
         printer.info(&format!("note: {n}"));
     }
 }
 
-fn on_off(b: bool) -> &'static str {
+/// `rate 100 burst 50`, or `account default` when neither is set.
+pub(super) fn throttle_text(rate: Option<f64>, burst: Option<i32>) -> String {
+    match (rate, burst) {
+        (None, None) => "account default".to_string(),
+        (r, b) => format!(
+            "rate {} burst {}",
+            r.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+            b.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+        ),
+    }
+}
+
+pub(super) fn on_off(b: bool) -> &'static str {
     if b {
         "on"
     } else {

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod completions;
 pub mod cors;
 pub mod doctor;
+pub mod http;
 pub mod lifecycle;
 pub mod planfile;
 pub mod reference;

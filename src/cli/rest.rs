@@ -10,7 +10,7 @@ use crate::plan::rest::{plan as plan_rest, PlanOptions};
 use crate::plan::usage::{self, DesiredUsage, KeySource};
 use crate::plan::Plan;
 use crate::spec::model::Spec;
-use crate::state::rest::{ObservedRestApi, Policies};
+use crate::state::rest::{ApiSummary, ObservedRestApi, Policies};
 use crate::state::usage::ObservedUsage;
 use crate::state::{ResolvedFunction, OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
@@ -103,40 +103,76 @@ pub async fn find_api(
     spec: &Spec,
     target: &Target,
 ) -> Result<Option<(ObservedRestApi, bool)>, Failure> {
+    find_by(
+        spec,
+        target,
+        "rest api",
+        |id| async move { read::read_rest_api(clients, &id).await },
+        || read::find_rest_apis(clients, &spec.api.name.value),
+        |a: &ObservedRestApi| (a.config.name.clone(), is_owned(&a.tags)),
+    )
+    .await
+}
+
+/// Find an API of either kind: with `--api-id`, `read` it and check its name (adopted when it
+/// lacks gwctl's tag); otherwise `list` the APIs named like the spec's and [`choose_api`].
+/// `name_owned` gives a read API's name and whether it carries gwctl's ownership tag.
+pub async fn find_by<A, R, RF, L, LF>(
+    spec: &Spec,
+    target: &Target,
+    kind: &str,
+    read: R,
+    list: L,
+    name_owned: impl Fn(&A) -> (String, bool),
+) -> Result<Option<(A, bool)>, Failure>
+where
+    R: Fn(String) -> RF,
+    RF: std::future::Future<Output = Result<A, crate::aws::error::AwsError>>,
+    L: FnOnce() -> LF,
+    LF: std::future::Future<Output = Result<Vec<ApiSummary>, crate::aws::error::AwsError>>,
+{
     let name = &spec.api.name.value;
     if let Some(id) = &target.api_id {
-        let api = read::read_rest_api(clients, id)
+        let api = read(id.clone())
             .await
             .map_err(|e| Failure::aws(e, Some("check `--api-id` and the region")))?;
-        if api.config.name != *name {
+        let (api_name, owned) = name_owned(&api);
+        if api_name != *name {
             return Err(Failure::msg(
-                format!(
-                    "api `{id}` is named `{}`, but the spec describes `{name}`",
-                    api.config.name
-                ),
+                format!("api `{id}` is named `{api_name}`, but the spec describes `{name}`"),
                 Some("rename the API in the spec, or pass the id of the right API".into()),
             ));
         }
-        let owned = is_owned(&api.tags);
         return Ok(Some((api, owned)));
     }
-    let candidates = read::find_rest_apis(clients, name)
-        .await
-        .map_err(|e| Failure::aws(e, None))?;
-    let owned: Vec<_> = candidates.iter().filter(|c| is_owned(&c.tags)).collect();
-    match owned.len() {
-        1 => {
-            let api = read::read_rest_api(clients, &owned[0].id)
-                .await
-                .map_err(|e| Failure::aws(e, None))?;
+    let candidates = list().await.map_err(|e| Failure::aws(e, None))?;
+    match choose_api(kind, name, &candidates)? {
+        Some(id) => {
+            let api = read(id).await.map_err(|e| Failure::aws(e, None))?;
             Ok(Some((api, true)))
         }
+        None => Ok(None),
+    }
+}
+
+/// Pick the API gwctl manages among the APIs named `name` (`kind`: `rest api`, `http api`):
+/// the one carrying gwctl's ownership tag, or none when there is no API of that name. An
+/// untagged namesake, or several tagged ones, is refused: gwctl never creates a second API
+/// with the same name and never guesses between two.
+pub fn choose_api(
+    kind: &str,
+    name: &str,
+    candidates: &[ApiSummary],
+) -> Result<Option<String>, Failure> {
+    let owned: Vec<_> = candidates.iter().filter(|c| is_owned(&c.tags)).collect();
+    match owned.len() {
+        1 => Ok(Some(owned[0].id.clone())),
         0 if candidates.is_empty() => Ok(None),
         0 => {
             let ids: Vec<String> = candidates.iter().map(|c| format!("`{}`", c.id)).collect();
             Err(Failure::msg(
                 format!(
-                    "a rest api named `{name}` exists ({}) but gwctl did not create it; refusing to create a second one",
+                    "{kind} `{name}` exists ({}) but gwctl did not create it; refusing to create a second one",
                     ids.join(", ")
                 ),
                 Some(format!(
@@ -149,7 +185,7 @@ pub async fn find_api(
             let ids: Vec<String> = owned.iter().map(|c| format!("`{}`", c.id)).collect();
             Err(Failure::msg(
                 format!(
-                    "{} rest apis named `{name}` carry gwctl's ownership tag: {}",
+                    "{} {kind}s named `{name}` carry gwctl's ownership tag: {}",
                     owned.len(),
                     ids.join(", ")
                 ),
@@ -166,16 +202,8 @@ pub fn is_owned(tags: &std::collections::BTreeMap<String, String>) -> bool {
     tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
 }
 
-/// The Lambda function an integration or authorizer URI invokes:
-/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations` -> `{arn}`.
-pub fn function_from_uri(uri: &str) -> Option<String> {
-    let start = uri.find(":lambda:path/")?;
-    let rest = &uri[start..];
-    let f = rest.find("/functions/")? + "/functions/".len();
-    let rest = &rest[f..];
-    let end = rest.find("/invocations")?;
-    Some(rest[..end].to_string())
-}
+/// The Lambda function an integration or authorizer URI invokes (moved to `state`).
+pub use crate::state::function_from_uri;
 
 /// Split a (possibly qualified) function ARN into (unqualified, qualifier).
 pub fn split_qualifier(arn: &str) -> (String, Option<String>) {
@@ -208,16 +236,15 @@ pub fn observed_functions(o: &ObservedRestApi) -> BTreeSet<(String, Option<Strin
     fns
 }
 
-/// Read everything and plan. Makes only read calls.
-pub async fn prepare(
+/// Resolve every function the spec references (get-function each). Each one that cannot be
+/// resolved is reported at its spec line with a caret; then nothing is written.
+pub async fn resolve_or_report(
     clients: &Clients,
-    spec: Spec,
-    target: &Target,
+    spec: &Spec,
     printer: &crate::output::Printer,
-) -> Result<Prepared, Failure> {
-    // Resolve every function first: a missing one stops here, before any write.
-    let functions = match read::resolve_functions(clients, &spec).await {
-        Ok(f) => f,
+) -> Result<Vec<ResolvedFunction>, Failure> {
+    match read::resolve_functions(clients, spec).await {
+        Ok(f) => Ok(f),
         Err(errors) => {
             // Not about any one function (no network, no credentials): say it once.
             if let Some(first) = errors.first() {
@@ -260,7 +287,7 @@ pub async fn prepare(
                     )
                 };
                 let d = crate::spec::diagnostic_at(
-                    &spec,
+                    spec,
                     e.pos,
                     crate::spec::Severity::Error,
                     message,
@@ -268,15 +295,45 @@ pub async fn prepare(
                 );
                 eprint!("{}", d.render(printer.color));
             }
-            return Err(Failure::msg(
+            Err(Failure::msg(
                 format!(
                     "{} referenced function(s) could not be resolved; nothing was changed",
                     errors.len()
                 ),
                 None,
-            ));
+            ))
         }
-    };
+    }
+}
+
+/// The Lambda policies of every function the spec uses plus `invoked`, the functions the live
+/// API still invokes (so that statements for functions no longer used can be removed); one
+/// get-policy per function.
+pub async fn read_policies_for(
+    clients: &Clients,
+    functions: &[ResolvedFunction],
+    invoked: BTreeSet<(String, Option<String>)>,
+) -> Result<Policies, Failure> {
+    let mut fns: BTreeSet<(String, Option<String>)> = functions
+        .iter()
+        .map(|f| (f.function_arn.clone(), f.qualifier.clone()))
+        .collect();
+    fns.extend(invoked);
+    let fns: Vec<_> = fns.into_iter().collect();
+    read::read_policies(clients, &fns)
+        .await
+        .map_err(|e| Failure::aws(e, None))
+}
+
+/// Read everything and plan. Makes only read calls.
+pub async fn prepare(
+    clients: &Clients,
+    spec: Spec,
+    target: &Target,
+    printer: &crate::output::Printer,
+) -> Result<Prepared, Failure> {
+    // Resolve every function first: a missing one stops here, before any write.
+    let functions = resolve_or_report(clients, &spec, printer).await?;
     // API key values named by the spec must be in the environment, also before any write.
     let usage = usage_from_env(&spec, printer)?;
     let found = find_api(clients, &spec, target).await?;
@@ -286,21 +343,16 @@ pub async fn prepare(
     };
     let desired = desired::rest(&spec, &functions, &clients.region);
 
-    // Policies of every function the spec uses, plus those the live API still invokes
-    // (so that statements for functions no longer used can be removed).
-    let mut fns: BTreeSet<(String, Option<String>)> = functions
-        .iter()
-        .map(|f| (f.function_arn.clone(), f.qualifier.clone()))
-        .collect();
-    if let Some(o) = &observed {
-        fns.extend(observed_functions(o));
-    }
-    let fns: Vec<_> = fns.into_iter().collect();
-    let (policies, observed_usage) = tokio::try_join!(
-        read::read_policies(clients, &fns),
-        read_usage::read_usage(clients, &spec.api.name.value),
-    )
-    .map_err(|e| Failure::aws(e, None))?;
+    let invoked = observed
+        .as_ref()
+        .map(observed_functions)
+        .unwrap_or_default();
+    let (policies, observed_usage) =
+        tokio::try_join!(read_policies_for(clients, &functions, invoked), async {
+            read_usage::read_usage(clients, &spec.api.name.value)
+                .await
+                .map_err(|e| Failure::aws(e, None))
+        },)?;
     check_key_ids(&spec, &usage, &observed_usage, printer)?;
 
     let opts = PlanOptions {

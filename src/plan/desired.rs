@@ -101,6 +101,13 @@ pub fn lambda_uri(region: &str, function_arn: &str) -> String {
     )
 }
 
+/// The spec's tags plus gwctl's ownership tag, as an API gwctl creates carries them.
+pub(crate) fn owner_tags(spec: &Spec) -> BTreeMap<String, String> {
+    let mut tags = spec.api.tags.clone();
+    tags.insert(OWNER_TAG_KEY.into(), OWNER_TAG_VALUE.into());
+    tags
+}
+
 /// Statement ids allow `[A-Za-z0-9_-]`, at most 100 characters.
 fn statement_id(parts: &[&str]) -> String {
     let raw = parts.join("-");
@@ -121,7 +128,7 @@ fn statement_id(parts: &[&str]) -> String {
     format!("{}-{}", &clean[..100 - 13], digest)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -242,9 +249,7 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
         super::cors::add_to(&mut config, cors);
     }
     config.normalize();
-
-    let mut tags = spec.api.tags.clone();
-    tags.insert(OWNER_TAG_KEY.into(), OWNER_TAG_VALUE.into());
+    let tags = owner_tags(spec);
 
     let stages = spec
         .stages
@@ -294,7 +299,9 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
     }
 }
 
-fn add_api_permission(
+/// Add the invoke permission API Gateway needs to call `f` from any route of the API (one
+/// statement per function and API; scoped to `{api_id}/*`).
+pub(crate) fn add_api_permission(
     perms: &mut BTreeMap<String, DesiredPermission>,
     f: &ResolvedFunction,
     region: &str,
@@ -317,7 +324,8 @@ fn add_api_permission(
         });
 }
 
-fn add_authorizer_permission(
+/// Add the invoke permission a Lambda authorizer needs (scoped to `{api_id}/authorizers/{id}`).
+pub(crate) fn add_authorizer_permission(
     perms: &mut BTreeMap<String, DesiredPermission>,
     f: &ResolvedFunction,
     authorizer: &str,

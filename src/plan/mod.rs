@@ -6,16 +6,36 @@
 
 pub mod cors;
 pub mod desired;
+pub mod http;
+pub mod http_ops;
 pub mod ops;
+pub mod permissions;
 pub mod rest;
 pub mod simulate;
+pub mod simulate_http;
 pub mod simulate_usage;
 pub mod usage;
 pub mod usage_ops;
 
 use serde::Serialize;
 
+pub use http_ops::HttpOp;
 pub use ops::Op;
+
+/// What every op type a [`Plan`] can carry provides to reports (JSON `calls`, progress).
+pub trait PlanOp {
+    /// How the API kind reads in messages: `rest api`, `http api`.
+    const API_LABEL: &'static str;
+    /// The AWS operation name (`CreateRoute`, `PutIntegration`, ...).
+    fn aws_name(&self) -> &'static str;
+}
+
+impl PlanOp for Op {
+    const API_LABEL: &'static str = "rest api";
+    fn aws_name(&self) -> &'static str {
+        Op::aws_name(self)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -93,21 +113,33 @@ impl Change {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Plan {
+/// A plan: changes as people read them, and the ops (REST [`Op`] by default, [`HttpOp`] for
+/// HTTP APIs) the executor runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan<O = Op> {
     pub changes: Vec<Change>,
-    pub ops: Vec<Op>,
+    pub ops: Vec<O>,
     /// Objects in the account that the spec does not declare and that the plan keeps
     /// (an adopted API without `--prune`), as `kind name`. Not changes.
     pub kept: Vec<String>,
 }
 
-impl Plan {
-    pub fn push(&mut self, change: Change, op: Op) {
+impl<O> Default for Plan<O> {
+    fn default() -> Self {
+        Plan {
+            changes: Vec::new(),
+            ops: Vec::new(),
+            kept: Vec::new(),
+        }
+    }
+}
+
+impl<O> Plan<O> {
+    pub fn push(&mut self, change: Change, op: O) {
         self.push_all(change, vec![op]);
     }
 
-    pub fn push_all(&mut self, mut change: Change, ops: Vec<Op>) {
+    pub fn push_all(&mut self, mut change: Change, ops: Vec<O>) {
         if ops.is_empty() {
             return;
         }
@@ -118,7 +150,7 @@ impl Plan {
     }
 
     /// Delete an object the spec does not declare when `prune`, else record it as kept.
-    pub fn remove_extra(&mut self, prune: bool, change: Change, op: Op) {
+    pub fn remove_extra(&mut self, prune: bool, change: Change, op: O) {
         if prune {
             self.push(change, op);
         } else {
@@ -144,6 +176,8 @@ impl Plan {
     }
 }
 
+#[cfg(test)]
+mod http_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::state::rest::{
     Integration, Method, MethodSetting, ObservedRestApi, Policies, RestApi, Stage,
 };
-use crate::state::{PolicyStatement, DEPLOYMENT_MARK};
+use crate::state::DEPLOYMENT_MARK;
 
 use super::desired::{config_mark, split_parent, DesiredRest};
-use super::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
+use super::ops::{Op, Patch, DEPLOYMENT_ID};
+use super::permissions::{function_name, permission_changes};
 use super::{Action, Change, FieldChange, Plan};
 
 /// How the planner treats what the spec does not declare.
@@ -202,112 +203,9 @@ pub fn plan(
     let authorizer_ids = observed
         .map(|o| o.authorizer_ids.clone())
         .unwrap_or_default();
-    for perm in &desired.permissions {
-        let existing = policies.get(&perm.function).cloned().unwrap_or_default();
-        let resolved = api_id.and_then(|id| perm.resolve(id, &authorizer_ids));
-        if let Some((sid, _)) = &resolved {
-            // The same statement id twice can only come from a service that accepted a
-            // duplicate (emulators do; AWS refuses): remove the extras.
-            let copies = existing.iter().filter(|s| s.sid == *sid).count();
-            for _ in 1..copies {
-                p.push(
-                    Change::new(
-                        Action::Delete,
-                        "permission",
-                        &format!("{} ({sid}, duplicate)", perm.function_key),
-                    ),
-                    Op::RemovePermission {
-                        function: perm.function.clone(),
-                        function_key: perm.function_key.clone(),
-                        statement_id: sid.clone(),
-                    },
-                );
-            }
-        }
-        match resolved {
-            Some((sid, source)) => match existing.iter().find(|s| s.sid == sid) {
-                Some(st) if statement_matches(st, &perm.function, &source) => {}
-                Some(_) => {
-                    p.push_all(
-                        Change::new(
-                            Action::Replace,
-                            "permission",
-                            &format!("{} ({sid})", perm.function_key),
-                        ),
-                        vec![
-                            Op::RemovePermission {
-                                function: perm.function.clone(),
-                                function_key: perm.function_key.clone(),
-                                statement_id: sid.clone(),
-                            },
-                            Op::AddPermission {
-                                function: perm.function.clone(),
-                                function_key: perm.function_key.clone(),
-                                statement_id: sid,
-                                source_arn: source,
-                            },
-                        ],
-                    );
-                }
-                None => p.push(
-                    Change::new(
-                        Action::Create,
-                        "permission",
-                        &format!("{} ({sid})", perm.function_key),
-                    ),
-                    Op::AddPermission {
-                        function: perm.function.clone(),
-                        function_key: perm.function_key.clone(),
-                        statement_id: sid,
-                        source_arn: source,
-                    },
-                ),
-            },
-            None => p.push(
-                Change::new(Action::Create, "permission", &perm.function_key),
-                Op::AddPermission {
-                    function: perm.function.clone(),
-                    function_key: perm.function_key.clone(),
-                    statement_id: perm.statement_id.clone(),
-                    source_arn: perm.source_arn.clone(),
-                },
-            ),
-        }
-    }
-    // Statements gwctl added for this API on functions the spec no longer uses.
-    if let Some(id) = api_id {
-        let prefix = format!("gwctl-{id}-");
-        let wanted: BTreeSet<(String, String)> = desired
-            .permissions
-            .iter()
-            .filter_map(|d| {
-                d.resolve(id, &authorizer_ids)
-                    .map(|(sid, _)| (d.function.clone(), sid))
-            })
-            .collect();
-        for (function, statements) in policies {
-            for st in statements {
-                if st.sid.starts_with(&prefix)
-                    && !wanted.contains(&(function.clone(), st.sid.clone()))
-                    && !desired.permissions.iter().any(|d| {
-                        d.function == *function && d.statement_id.replace(API_ID, id) == st.sid
-                    })
-                {
-                    p.push(
-                        Change::new(
-                            Action::Delete,
-                            "permission",
-                            &format!("{} ({})", function_name(function), st.sid),
-                        ),
-                        Op::RemovePermission {
-                            function: function.clone(),
-                            function_key: function_name(function),
-                            statement_id: st.sid.clone(),
-                        },
-                    );
-                }
-            }
-        }
+    for (change, ops) in permission_changes(&desired.permissions, policies, api_id, &authorizer_ids)
+    {
+        p.push_all(change, ops.into_iter().map(Op::from).collect());
     }
 
     // 8-9. At most one deployment, then the stages.
@@ -370,16 +268,6 @@ pub fn plan_destroy(observed: &ObservedRestApi, policies: &Policies) -> Plan {
         },
     );
     p
-}
-
-/// `name[:qualifier]` of a function ARN, for labels.
-fn function_name(arn: &str) -> String {
-    let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() >= 7 {
-        parts[6..].join(":")
-    } else {
-        arn.to_string()
-    }
 }
 
 /// True when the deployment `description` was written for configuration `mark`
@@ -627,14 +515,6 @@ fn push_integration(
             }
         }
     }
-}
-
-fn statement_matches(st: &PolicyStatement, function: &str, source_arn: &str) -> bool {
-    st.effect.eq_ignore_ascii_case("allow")
-        && st.principal_service.as_deref() == Some("apigateway.amazonaws.com")
-        && st.action == "lambda:InvokeFunction"
-        && st.source_arn.as_deref() == Some(source_arn)
-        && (st.resource == function || st.resource.is_empty())
 }
 
 fn api_patches(want: &RestApi, have: &RestApi) -> (Vec<Patch>, Vec<FieldChange>) {

@@ -10,6 +10,7 @@ use crate::state::rest::{
 use crate::state::PolicyStatement;
 
 use super::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
+use super::permissions::PermissionOp;
 
 /// Errors the model raises where AWS would (so the planner's ordering is checked too).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,57 +65,13 @@ pub fn apply(
             api = Some(o);
             continue;
         }
-        if let Op::AddPermission {
-            function,
-            statement_id,
-            source_arn,
-            ..
-        } = op
-        {
+        if let Some(perm) = op.permission() {
             let id = api.as_ref().map(|a| a.id.clone()).unwrap_or_default();
             let ids = api
                 .as_ref()
                 .map(|a| a.authorizer_ids.clone())
                 .unwrap_or_default();
-            let sid = statement_id.replace(API_ID, &id);
-            let mut src = source_arn.replace(API_ID, &id);
-            for (n, aid) in &ids {
-                src = src.replace(&super::ops::authorizer_id_placeholder(n), aid);
-            }
-            let list = policies.entry(function.clone()).or_default();
-            if list.iter().any(|s| s.sid == sid) {
-                return Err(SimError::Conflict {
-                    op: name,
-                    what: sid,
-                });
-            }
-            list.push(PolicyStatement {
-                sid,
-                effect: "Allow".into(),
-                principal_service: Some("apigateway.amazonaws.com".into()),
-                action: "lambda:InvokeFunction".into(),
-                resource: function.clone(),
-                source_arn: Some(src),
-            });
-            continue;
-        }
-        if let Op::RemovePermission {
-            function,
-            statement_id,
-            ..
-        } = op
-        {
-            let id = api.as_ref().map(|a| a.id.clone()).unwrap_or_default();
-            let sid = statement_id.replace(API_ID, &id);
-            let list = policies.entry(function.clone()).or_default();
-            let before = list.len();
-            list.retain(|s| s.sid != sid);
-            if list.len() == before {
-                return Err(SimError::Missing {
-                    op: name,
-                    what: sid,
-                });
-            }
+            permission(&mut policies, name, (&id, &ids), perm)?;
             continue;
         }
         let a = api.as_mut().ok_or(SimError::NoApi(name))?;
@@ -368,6 +325,77 @@ pub fn apply(
     }
     let api = api.ok_or(SimError::NoApi("plan"))?;
     Ok((api, policies))
+}
+
+/// A Lambda permission op as the service does it (`api` = API id and authorizer ids).
+pub(crate) fn permission(
+    policies: &mut Policies,
+    op: &'static str,
+    api: (&str, &BTreeMap<String, String>),
+    perm: PermissionOp,
+) -> Result<(), SimError> {
+    match perm {
+        PermissionOp::Add {
+            function,
+            statement_id,
+            source_arn,
+            ..
+        } => add_statement(policies, op, api, &function, &statement_id, &source_arn),
+        PermissionOp::Remove {
+            function,
+            statement_id,
+            ..
+        } => remove_statement(policies, op, api.0, &function, &statement_id),
+    }
+}
+
+/// Lambda add-permission as the service does it: placeholders filled with `api` = (API id,
+/// authorizer ids), a statement id that exists already is a ConflictException.
+fn add_statement(
+    policies: &mut Policies,
+    op: &'static str,
+    api: (&str, &BTreeMap<String, String>),
+    function: &str,
+    statement_id: &str,
+    source_arn: &str,
+) -> Result<(), SimError> {
+    let (id, authorizer_ids) = api;
+    let sid = statement_id.replace(API_ID, id);
+    let mut src = source_arn.replace(API_ID, id);
+    for (n, aid) in authorizer_ids {
+        src = src.replace(&super::ops::authorizer_id_placeholder(n), aid);
+    }
+    let list = policies.entry(function.to_string()).or_default();
+    if list.iter().any(|s| s.sid == sid) {
+        return Err(SimError::Conflict { op, what: sid });
+    }
+    list.push(PolicyStatement {
+        sid,
+        effect: "Allow".into(),
+        principal_service: Some("apigateway.amazonaws.com".into()),
+        action: "lambda:InvokeFunction".into(),
+        resource: function.to_string(),
+        source_arn: Some(src),
+    });
+    Ok(())
+}
+
+/// Lambda remove-permission: a missing statement is ResourceNotFound.
+fn remove_statement(
+    policies: &mut Policies,
+    op: &'static str,
+    api_id: &str,
+    function: &str,
+    statement_id: &str,
+) -> Result<(), SimError> {
+    let sid = statement_id.replace(API_ID, api_id);
+    let list = policies.entry(function.to_string()).or_default();
+    let before = list.len();
+    list.retain(|s| s.sid != sid);
+    if list.len() == before {
+        return Err(SimError::Missing { op, what: sid });
+    }
+    Ok(())
 }
 
 fn method_mut<'a>(a: &'a mut ObservedRestApi, path: &str, method: &str) -> Option<&'a mut Method> {

@@ -161,7 +161,7 @@ fn applying_the_plan_converges_to_an_empty_plan() {
     }
 }
 
-fn read_spec(name: &str) -> String {
+pub(super) fn read_spec(name: &str) -> String {
     std::fs::read_to_string(format!("{}/specs/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 

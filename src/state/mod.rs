@@ -5,6 +5,7 @@
 //! `aws::read`). Both sides are normalised the same way (`normalize`) so that equal
 //! configurations compare equal, whatever defaults the service fills in.
 
+pub mod http;
 pub mod rest;
 pub mod usage;
 
@@ -51,4 +52,15 @@ pub struct PolicyStatement {
     pub resource: String,
     /// `Condition.ArnLike.AWS:SourceArn`.
     pub source_arn: Option<String>,
+}
+
+/// The Lambda function an API Gateway invocation URI calls:
+/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations` -> `{arn}`.
+pub fn function_from_uri(uri: &str) -> Option<String> {
+    let start = uri.find(":lambda:path/")?;
+    let rest = &uri[start..];
+    let f = rest.find("/functions/")? + "/functions/".len();
+    let rest = &rest[f..];
+    let end = rest.find("/invocations")?;
+    Some(rest[..end].to_string())
 }

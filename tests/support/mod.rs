@@ -19,6 +19,8 @@
 //! in its own process group, so a Ctrl-C at the terminal does not kill it before it cleans up.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;

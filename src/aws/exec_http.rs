@@ -1,0 +1,614 @@
+//! The HTTP API executor: runs a plan's [`HttpOp`]s against the account in order, learning the
+//! ids create calls return (API, integrations, routes, authorizers, deployment).
+//!
+//! Routes name integrations by target key and authorizers by name; the executor sends the
+//! ids (`integrations/{id}`, `AuthorizerId`). What counts as done when an op is re-run after
+//! a lost answer (as in [`super::exec`]): a delete answered NotFound; create-route,
+//! create-authorizer and create-stage answered ConflictException adopt the object of that key
+//! or name (real AWS refuses duplicates; the emulator accepts them, which the reader then
+//! shows as duplicates for the next plan to delete); add-permission as in `exec`.
+//! Errors are classified by code, never by message text.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_apigatewayv2::types as v2;
+
+use super::error::{classify, AwsError, ErrorKind};
+use super::exec::{
+    deleted, fill_placeholders, hash_map, internal, permission_call, run_ops, ExecEvent,
+    ExecFailure, ExecReport, OpExecutor, OpOutcome,
+};
+use super::Clients;
+use crate::plan::http_ops::{HttpOp, StageUpdate};
+use crate::state::http::{
+    Authorizer, Cors, Integration, ObservedHttpApi, Route, RouteSetting, Stage,
+};
+use crate::state::rest::AccessLog;
+
+/// Runs ops against one HTTP API.
+pub struct HttpExecutor<'c> {
+    clients: &'c Clients,
+    /// The API's id: `Some` for an existing API, set by `CreateApi`.
+    pub api_id: Option<String>,
+    /// Target key -> integration id.
+    pub integration_ids: BTreeMap<String, String>,
+    /// Route key -> route id.
+    pub route_ids: BTreeMap<String, String>,
+    /// Authorizer name -> id.
+    pub authorizer_ids: BTreeMap<String, String>,
+    /// The deployment created in this run.
+    pub deployment_id: Option<String>,
+}
+
+fn v2_cors(c: &Cors) -> v2::Cors {
+    let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+    v2::Cors::builder()
+        .set_allow_origins(list(&c.allow_origins))
+        .set_allow_methods(list(&c.allow_methods))
+        .set_allow_headers(list(&c.allow_headers))
+        .set_expose_headers(list(&c.expose_headers))
+        .set_max_age(c.max_age)
+        .allow_credentials(c.allow_credentials)
+        .build()
+}
+
+fn v2_route_settings(s: &RouteSetting) -> v2::RouteSettings {
+    v2::RouteSettings::builder()
+        .set_detailed_metrics_enabled(s.metrics)
+        .set_throttling_rate_limit(s.throttle_rate)
+        .set_throttling_burst_limit(s.throttle_burst)
+        .build()
+}
+
+fn v2_route_settings_map(
+    m: &BTreeMap<String, RouteSetting>,
+) -> Option<HashMap<String, v2::RouteSettings>> {
+    (!m.is_empty()).then(|| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), v2_route_settings(v)))
+            .collect()
+    })
+}
+
+fn v2_access_log(a: &AccessLog) -> v2::AccessLogSettings {
+    v2::AccessLogSettings::builder()
+        .destination_arn(&a.destination_arn)
+        .format(&a.format)
+        .build()
+}
+
+fn jwt(a: &Authorizer) -> Option<v2::JwtConfiguration> {
+    (a.kind == "JWT").then(|| {
+        v2::JwtConfiguration::builder()
+            .set_issuer(a.issuer.clone())
+            .set_audience(Some(a.audience.clone()))
+            .build()
+    })
+}
+
+/// Delete the object `$key` names (its id from `$self.$ids`) with `$call`, then forget it.
+macro_rules! delete_by_id {
+    ($self:ident, $op:ident, $call:ident, $setter:ident, $what:literal, $ids:ident, $key:expr) => {{
+        let id = Self::id_of($op, $what, &$self.$ids, $key)?;
+        let res = $self
+            .clients
+            .apigw2
+            .$call()
+            .api_id($self.api($op)?)
+            .$setter(id)
+            .send()
+            .await;
+        let outcome = deleted($op, res)?;
+        $self.$ids.remove($key);
+        Ok(outcome)
+    }};
+}
+
+impl<'c> HttpExecutor<'c> {
+    /// An executor for an API that does not exist yet (the plan starts with `CreateApi`).
+    pub fn new(clients: &'c Clients) -> Self {
+        HttpExecutor {
+            clients,
+            api_id: None,
+            integration_ids: BTreeMap::new(),
+            route_ids: BTreeMap::new(),
+            authorizer_ids: BTreeMap::new(),
+            deployment_id: None,
+        }
+    }
+
+    /// An executor for an existing API, seeded with the ids read from it.
+    pub fn for_api(clients: &'c Clients, observed: &ObservedHttpApi) -> Self {
+        HttpExecutor {
+            clients,
+            api_id: Some(observed.id.clone()),
+            integration_ids: observed.integration_ids.clone(),
+            route_ids: observed.route_ids.clone(),
+            authorizer_ids: observed.authorizer_ids.clone(),
+            deployment_id: None,
+        }
+    }
+
+    /// Run `ops` in order; stop at the first failure.
+    pub async fn run(
+        &mut self,
+        ops: &[HttpOp],
+        on_event: &mut dyn FnMut(ExecEvent<HttpOp>),
+    ) -> Result<ExecReport, ExecFailure> {
+        run_ops(self, ops, on_event).await
+    }
+
+    fn api(&self, op: &str) -> Result<String, AwsError> {
+        self.api_id.clone().ok_or_else(|| {
+            internal(
+                op,
+                "no API id: the plan acts on an API that was neither found nor created".into(),
+            )
+        })
+    }
+
+    fn id_of(
+        op: &str,
+        what: &str,
+        ids: &BTreeMap<String, String>,
+        key: &str,
+    ) -> Result<String, AwsError> {
+        ids.get(key)
+            .cloned()
+            .ok_or_else(|| internal(op, format!("no id known for {what} `{key}`")))
+    }
+
+    fn fill(&self, op: &str, s: &str) -> Result<String, AwsError> {
+        fill_placeholders(
+            op,
+            s,
+            self.api_id.as_deref(),
+            self.deployment_id.as_deref(),
+            &self.authorizer_ids,
+        )
+    }
+
+    /// A route's target and authorizer as ids.
+    fn route_ids_of(
+        &self,
+        op: &str,
+        def: &Route,
+    ) -> Result<(Option<String>, Option<String>), AwsError> {
+        let target = match &def.target {
+            Some(key) => Some(format!(
+                "integrations/{}",
+                Self::id_of(op, "integration", &self.integration_ids, key)?
+            )),
+            None => None,
+        };
+        let authorizer = match &def.authorizer {
+            Some(name) => Some(Self::id_of(op, "authorizer", &self.authorizer_ids, name)?),
+            None => None,
+        };
+        Ok((target, authorizer))
+    }
+
+    fn deployment(&self, op: &str) -> Result<String, AwsError> {
+        self.deployment_id.clone().ok_or_else(|| {
+            internal(
+                op,
+                "no deployment was created in this run to point the stage at".into(),
+            )
+        })
+    }
+
+    /// Apply one op (see the module documentation for what counts as done).
+    pub async fn apply_one(&mut self, op: &HttpOp) -> Result<OpOutcome, AwsError> {
+        let name = op.aws_name();
+        let gw = &self.clients.apigw2;
+        match op {
+            HttpOp::CreateApi {
+                name: api_name,
+                description,
+                disable_execute_api_endpoint,
+                cors,
+                tags,
+            } => {
+                let out = gw
+                    .create_api()
+                    .name(api_name)
+                    .protocol_type(v2::ProtocolType::Http)
+                    .set_description(description.clone())
+                    .set_disable_execute_api_endpoint(disable_execute_api_endpoint.then_some(true))
+                    .set_cors_configuration(cors.as_ref().map(v2_cors))
+                    .set_tags(hash_map(tags))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = answered_id(name, "API", out.api_id())?;
+                self.api_id = Some(id.clone());
+                self.integration_ids.clear();
+                self.route_ids.clear();
+                self.authorizer_ids.clear();
+                Ok(OpOutcome::Created { id })
+            }
+            HttpOp::UpdateApi {
+                description,
+                disable_execute_api_endpoint,
+                cors,
+            } => {
+                gw.update_api()
+                    .api_id(self.api(name)?)
+                    .set_description(description.clone())
+                    .set_disable_execute_api_endpoint(*disable_execute_api_endpoint)
+                    .set_cors_configuration(cors.as_ref().map(v2_cors))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            HttpOp::DeleteCorsConfiguration => {
+                let res = gw
+                    .delete_cors_configuration()
+                    .api_id(self.api(name)?)
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+            HttpOp::CreateAuthorizer {
+                name: auth_name,
+                def,
+            } => {
+                let api = self.api(name)?;
+                let res = gw
+                    .create_authorizer()
+                    .api_id(&api)
+                    .name(auth_name)
+                    .authorizer_type(v2::AuthorizerType::from(def.kind.as_str()))
+                    .set_identity_source(Some(def.identity_source.clone()))
+                    .set_jwt_configuration(jwt(def))
+                    .set_authorizer_uri(def.authorizer_uri.clone())
+                    .set_authorizer_payload_format_version(def.payload_format_version.clone())
+                    .set_authorizer_result_ttl_in_seconds(def.ttl_seconds)
+                    .set_enable_simple_responses(def.simple_responses)
+                    .send()
+                    .await;
+                let res = res
+                    .map(|o| o.authorizer_id().map(str::to_string))
+                    .map_err(|e| classify(name, e));
+                self.created_or_adopted(name, &api, AdoptKind::Authorizer, auth_name, res)
+                    .await
+            }
+            HttpOp::UpdateAuthorizer {
+                name: auth_name,
+                def,
+            } => {
+                gw.update_authorizer()
+                    .api_id(self.api(name)?)
+                    .authorizer_id(Self::id_of(
+                        name,
+                        "authorizer",
+                        &self.authorizer_ids,
+                        auth_name,
+                    )?)
+                    .authorizer_type(v2::AuthorizerType::from(def.kind.as_str()))
+                    .set_identity_source(Some(def.identity_source.clone()))
+                    .set_jwt_configuration(jwt(def))
+                    .set_authorizer_uri(def.authorizer_uri.clone())
+                    .set_authorizer_payload_format_version(def.payload_format_version.clone())
+                    .set_authorizer_result_ttl_in_seconds(def.ttl_seconds)
+                    .set_enable_simple_responses(def.simple_responses)
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            HttpOp::DeleteAuthorizer { name: auth_name } => delete_by_id!(
+                self,
+                name,
+                delete_authorizer,
+                authorizer_id,
+                "authorizer",
+                authorizer_ids,
+                auth_name
+            ),
+            HttpOp::CreateIntegration { key, def } => {
+                let out = integration_request(gw.create_integration().api_id(self.api(name)?), def)
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = answered_id(name, "integration", out.integration_id())?;
+                self.integration_ids.insert(key.clone(), id.clone());
+                Ok(OpOutcome::Created { id })
+            }
+            HttpOp::UpdateIntegration {
+                key,
+                def,
+                removed_parameters,
+            } => {
+                let mut params: HashMap<String, String> = removed_parameters
+                    .iter()
+                    .map(|k| (k.clone(), String::new()))
+                    .collect();
+                params.extend(def.request_parameters.clone());
+                gw.update_integration()
+                    .api_id(self.api(name)?)
+                    .integration_id(Self::id_of(
+                        name,
+                        "integration",
+                        &self.integration_ids,
+                        key,
+                    )?)
+                    .integration_type(v2::IntegrationType::from(def.kind.as_str()))
+                    .integration_uri(&def.uri)
+                    .set_integration_method(def.method.clone())
+                    .set_payload_format_version(def.payload_format_version.clone())
+                    .timeout_in_millis(
+                        def.timeout_ms
+                            .unwrap_or(crate::state::http::DEFAULT_TIMEOUT_MS),
+                    )
+                    .set_request_parameters((!params.is_empty()).then_some(params))
+                    .set_credentials_arn(def.credentials_arn.clone())
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            HttpOp::DeleteIntegration { key } => delete_by_id!(
+                self,
+                name,
+                delete_integration,
+                integration_id,
+                "integration",
+                integration_ids,
+                key
+            ),
+            HttpOp::CreateRoute { route_key, def } => {
+                let api = self.api(name)?;
+                let (target, authorizer) = self.route_ids_of(name, def)?;
+                let res = gw
+                    .create_route()
+                    .api_id(&api)
+                    .route_key(route_key)
+                    .set_target(target)
+                    .authorization_type(v2::AuthorizationType::from(
+                        def.authorization_type.as_str(),
+                    ))
+                    .set_authorizer_id(authorizer)
+                    .set_authorization_scopes(
+                        (!def.authorization_scopes.is_empty())
+                            .then(|| def.authorization_scopes.clone()),
+                    )
+                    .send()
+                    .await;
+                let res = res
+                    .map(|o| o.route_id().map(str::to_string))
+                    .map_err(|e| classify(name, e));
+                self.created_or_adopted(name, &api, AdoptKind::Route, route_key, res)
+                    .await
+            }
+            HttpOp::UpdateRoute { route_key, def } => {
+                let (target, authorizer) = self.route_ids_of(name, def)?;
+                gw.update_route()
+                    .api_id(self.api(name)?)
+                    .route_id(Self::id_of(name, "route", &self.route_ids, route_key)?)
+                    .set_target(target)
+                    .authorization_type(v2::AuthorizationType::from(
+                        def.authorization_type.as_str(),
+                    ))
+                    // An empty id detaches a route from its former authorizer.
+                    .authorizer_id(authorizer.unwrap_or_default())
+                    .set_authorization_scopes(Some(def.authorization_scopes.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            HttpOp::DeleteRoute { route_key } => delete_by_id!(
+                self,
+                name,
+                delete_route,
+                route_id,
+                "route",
+                route_ids,
+                route_key
+            ),
+            HttpOp::AddPermission { .. } | HttpOp::RemovePermission { .. } => {
+                let perm = op.permission().expect("a permission op");
+                permission_call(self.clients, name, perm, |s| self.fill(name, s)).await
+            }
+            HttpOp::CreateDeployment { description } => {
+                let out = gw
+                    .create_deployment()
+                    .api_id(self.api(name)?)
+                    .description(description)
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = answered_id(name, "deployment", out.deployment_id())?;
+                self.deployment_id = Some(id.clone());
+                Ok(OpOutcome::Created { id })
+            }
+            HttpOp::CreateStage {
+                name: stage,
+                def,
+                deploy,
+            } => {
+                let deployment = if *deploy {
+                    Some(self.deployment(name)?)
+                } else {
+                    None
+                };
+                let res = create_stage(gw.create_stage().api_id(self.api(name)?), stage, def)
+                    .set_deployment_id(deployment)
+                    .send()
+                    .await;
+                match res {
+                    Ok(_) => Ok(OpOutcome::Applied),
+                    // The stage exists (an earlier attempt whose answer was lost): the next
+                    // plan compares its settings.
+                    Err(e) => {
+                        let e = classify(name, e);
+                        if e.kind == ErrorKind::Conflict {
+                            Ok(OpOutcome::Adopted { id: stage.clone() })
+                        } else {
+                            Err(e)
+                        }
+                    }
+                }
+            }
+            HttpOp::UpdateStage {
+                name: stage,
+                update,
+            } => {
+                let deployment = if update.deploy {
+                    Some(self.deployment(name)?)
+                } else {
+                    None
+                };
+                update_stage(
+                    gw.update_stage().api_id(self.api(name)?).stage_name(stage),
+                    update,
+                )
+                .set_deployment_id(deployment)
+                .send()
+                .await
+                .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            HttpOp::DeleteRouteSettings { stage, route_key } => {
+                let res = gw
+                    .delete_route_settings()
+                    .api_id(self.api(name)?)
+                    .stage_name(stage)
+                    .route_key(route_key)
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+        }
+    }
+
+    /// Record the id a create-route / create-authorizer answered with; after a
+    /// ConflictException, adopt the existing object of that key or name instead.
+    async fn created_or_adopted(
+        &mut self,
+        op: &str,
+        api: &str,
+        kind: AdoptKind,
+        key: &str,
+        res: Result<Option<String>, AwsError>,
+    ) -> Result<OpOutcome, AwsError> {
+        let (id, outcome): (String, fn(String) -> OpOutcome) = match res {
+            Ok(id) => (answered_id(op, kind.what(), id.as_deref())?, |id| {
+                OpOutcome::Created { id }
+            }),
+            Err(e) => (self.adopt(&e, api, kind, key).await?, |id| {
+                OpOutcome::Adopted { id }
+            }),
+        };
+        let ids = match kind {
+            AdoptKind::Route => &mut self.route_ids,
+            AdoptKind::Authorizer => &mut self.authorizer_ids,
+        };
+        ids.insert(key.to_string(), id.clone());
+        Ok(outcome(id))
+    }
+
+    /// After a ConflictException on a create, the id of the existing object with that route
+    /// key or authorizer name; any other error (or no such object) is returned as is.
+    async fn adopt(
+        &self,
+        e: &AwsError,
+        api: &str,
+        kind: AdoptKind,
+        key: &str,
+    ) -> Result<String, AwsError> {
+        let fail = || AwsError {
+            kind: e.kind,
+            operation: e.operation.clone(),
+            code: e.code.clone(),
+            message: e.message.clone(),
+        };
+        if e.kind != ErrorKind::Conflict {
+            return Err(fail());
+        }
+        let observed = super::read_http::read_http_api(self.clients, api).await?;
+        let ids = match kind {
+            AdoptKind::Route => &observed.route_ids,
+            AdoptKind::Authorizer => &observed.authorizer_ids,
+        };
+        ids.get(key).cloned().ok_or_else(fail)
+    }
+}
+
+/// The id a create call answered with; its absence is an error naming what is missing.
+fn answered_id(op: &str, what: &str, id: Option<&str>) -> Result<String, AwsError> {
+    id.map(str::to_string)
+        .ok_or_else(|| internal(op, format!("the answer carries no {what} id")))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum AdoptKind {
+    Route,
+    Authorizer,
+}
+
+impl AdoptKind {
+    fn what(self) -> &'static str {
+        match self {
+            AdoptKind::Route => "route",
+            AdoptKind::Authorizer => "authorizer",
+        }
+    }
+}
+
+fn integration_request(
+    b: aws_sdk_apigatewayv2::operation::create_integration::builders::CreateIntegrationFluentBuilder,
+    def: &Integration,
+) -> aws_sdk_apigatewayv2::operation::create_integration::builders::CreateIntegrationFluentBuilder {
+    b.integration_type(v2::IntegrationType::from(def.kind.as_str()))
+        .integration_uri(&def.uri)
+        .set_integration_method(def.method.clone())
+        .set_payload_format_version(def.payload_format_version.clone())
+        .set_timeout_in_millis(def.timeout_ms)
+        .set_request_parameters(hash_map(&def.request_parameters))
+        .set_credentials_arn(def.credentials_arn.clone())
+}
+
+fn create_stage(
+    b: aws_sdk_apigatewayv2::operation::create_stage::builders::CreateStageFluentBuilder,
+    name: &str,
+    def: &Stage,
+) -> aws_sdk_apigatewayv2::operation::create_stage::builders::CreateStageFluentBuilder {
+    let drs = def.default_route_settings;
+    b.stage_name(name)
+        .set_description(def.description.clone())
+        .set_auto_deploy(def.auto_deploy)
+        .set_stage_variables(hash_map(&def.variables))
+        .set_default_route_settings(
+            (drs != RouteSetting::default()).then(|| v2_route_settings(&drs)),
+        )
+        .set_route_settings(v2_route_settings_map(&def.route_settings))
+        .set_access_log_settings(def.access_log.as_ref().map(v2_access_log))
+}
+
+fn update_stage(
+    b: aws_sdk_apigatewayv2::operation::update_stage::builders::UpdateStageFluentBuilder,
+    u: &StageUpdate,
+) -> aws_sdk_apigatewayv2::operation::update_stage::builders::UpdateStageFluentBuilder {
+    b.set_description(u.description.clone())
+        .set_auto_deploy(u.auto_deploy)
+        .set_stage_variables(hash_map(&u.variables))
+        .set_default_route_settings(u.default_route_settings.as_ref().map(v2_route_settings))
+        .set_route_settings(u.route_settings.as_ref().and_then(v2_route_settings_map))
+        .set_access_log_settings(u.access_log.as_ref().map(v2_access_log))
+}
+
+impl OpExecutor for HttpExecutor<'_> {
+    type Op = HttpOp;
+    async fn apply(&mut self, op: &HttpOp) -> Result<OpOutcome, AwsError> {
+        self.apply_one(op).await
+    }
+    fn current_api_id(&self) -> Option<String> {
+        self.api_id.clone()
+    }
+    fn current_deployment_id(&self) -> Option<String> {
+        self.deployment_id.clone()
+    }
+}

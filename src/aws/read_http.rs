@@ -1,0 +1,317 @@
+//! Reads an HTTP API (apigatewayv2) into [`crate::state::http`] shapes: the service's answers
+//! are mapped to a [`RawHttpApi`] (objects by id), which [`RawHttpApi::assemble`] keys the way
+//! the planner compares them.
+//!
+//! Six list/get calls, made concurrently, each list followed through every `NextToken` page:
+//! get-api, get-routes, get-integrations, get-authorizers, get-stages, get-deployments.
+//! No `MaxResults` is sent (the service documents no maximum; its default page size applies).
+//!
+//! Two fallbacks exist for the emulator's missing operations (moto 5.2.5), chosen by the
+//! classified error kind, never by message text, and reported in `ObservedHttpApi::notes`:
+//! - get-authorizers answering a server error (moto: HTTP 500): the authorizers the routes
+//!   refer to are read one by one with get-authorizer. Authorizers no route uses are then not
+//!   seen (`authorizers_complete == false`);
+//! - get-deployments answering NotFound for an API that was just read (moto: HTTP 404): no
+//!   deployment is known (`deployments_complete == false`), so stages with auto-deploy off
+//!   are deployed again.
+//!
+//! Mapping rules: empty strings in optional fields are `None`; an absent list or map is empty;
+//! integration and authorizer settings are normalised ([`Integration::normalize`], ...).
+
+use std::collections::BTreeSet;
+use std::future::Future;
+
+use aws_sdk_apigatewayv2::types as v2;
+
+use super::error::{classify, AwsError, ErrorKind};
+use super::read::{bounded, non_empty, to_btree, Pager, LAMBDA_CONCURRENCY};
+use super::Clients;
+use crate::state::http::{
+    Authorizer, Cors, Integration, ObservedHttpApi, ObservedStage, RawHttpApi, RawRoute,
+    RouteSetting, Stage,
+};
+use crate::state::rest::{AccessLog, ApiSummary, Deployment};
+
+/// Follow `NextToken` through every page of one list call.
+async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut out = Vec::new();
+    let mut pager = Pager::new();
+    let mut token = None;
+    loop {
+        let (items, next) = fetch(token.take()).await?;
+        out.extend(items);
+        match pager.next(next.as_deref()) {
+            Some(t) => token = Some(t),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Every HTTP API named exactly `name` (get-apis, all pages), oldest first (ties by id).
+pub async fn find_http_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {
+    let apis = all_pages(|token| async move {
+        let page = c
+            .apigw2
+            .get_apis()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("GetApis", e))?;
+        Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
+    })
+    .await?;
+    let mut out: Vec<ApiSummary> = apis
+        .iter()
+        .filter(|a| a.name() == Some(name) && a.protocol_type() == Some(&v2::ProtocolType::Http))
+        .map(|a| ApiSummary {
+            id: a.api_id().unwrap_or_default().to_string(),
+            name: name.to_string(),
+            tags: to_btree(a.tags()),
+            created_epoch: a.created_date().map(|d| d.secs()),
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.created_epoch
+            .cmp(&b.created_epoch)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(out)
+}
+
+/// Read an HTTP API with its routes, integrations, authorizers, stages and deployments.
+pub async fn read_http_api(c: &Clients, id: &str) -> Result<ObservedHttpApi, AwsError> {
+    /// One list call of this API, every page.
+    macro_rules! list_all {
+        ($op:ident, $name:literal) => {
+            all_pages(|token| async move {
+                let p = c
+                    .apigw2
+                    .$op()
+                    .api_id(id)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify($name, e))?;
+                Ok((p.items().to_vec(), p.next_token().map(str::to_string)))
+            })
+        };
+    }
+    let (api, routes, integrations, authorizers, stages, deployments) = tokio::join!(
+        async {
+            c.apigw2
+                .get_api()
+                .api_id(id)
+                .send()
+                .await
+                .map_err(|e| classify("GetApi", e))
+        },
+        list_all!(get_routes, "GetRoutes"),
+        list_all!(get_integrations, "GetIntegrations"),
+        list_all!(get_authorizers, "GetAuthorizers"),
+        list_all!(get_stages, "GetStages"),
+        list_all!(get_deployments, "GetDeployments"),
+    );
+    let api = api?;
+    let routes: Vec<RawRoute> = routes?.iter().map(map_route).collect();
+    let integrations = integrations?;
+    let stages = stages?;
+    let mut notes = Vec::new();
+
+    let (authorizers, authorizers_complete) = match authorizers {
+        Ok(list) => (list, true),
+        Err(e) if e.kind == ErrorKind::Service => {
+            let ids: BTreeSet<String> = routes
+                .iter()
+                .filter_map(|r| r.authorizer_id.clone())
+                .filter(|a| !a.is_empty())
+                .collect();
+            notes.push(format!(
+                "the authorizer list could not be read ({e}); the {} authorizer(s) routes refer \
+                 to were read one by one, and an authorizer no route uses is not seen",
+                ids.len()
+            ));
+            (get_authorizers_one_by_one(c, id, ids).await?, false)
+        }
+        Err(e) => return Err(e),
+    };
+    let (deployments, deployments_complete) = match deployments {
+        Ok(list) => (list, true),
+        // The API was just read, so NotFound is about the operation (the emulator lacks it).
+        Err(e) if e.kind == ErrorKind::NotFound => (Vec::new(), false),
+        Err(e) => return Err(e),
+    };
+
+    let raw = RawHttpApi {
+        id: id.to_string(),
+        name: api.name().unwrap_or_default().to_string(),
+        description: non_empty(api.description()),
+        disable_execute_api_endpoint: api.disable_execute_api_endpoint().unwrap_or(false),
+        cors: api.cors_configuration().map(map_cors),
+        tags: to_btree(api.tags()),
+        routes,
+        integrations: integrations.iter().filter_map(map_integration).collect(),
+        authorizers: authorizers.iter().filter_map(map_authorizer).collect(),
+        stages: stages.iter().filter_map(map_stage).collect(),
+        deployments: deployments
+            .iter()
+            .filter_map(|d| {
+                let did = d.deployment_id()?.to_string();
+                Some((
+                    did.clone(),
+                    Deployment {
+                        id: did,
+                        description: non_empty(d.description()),
+                    },
+                ))
+            })
+            .collect(),
+        authorizers_complete,
+        deployments_complete,
+        notes,
+    };
+    Ok(raw.assemble())
+}
+
+async fn get_authorizers_one_by_one(
+    c: &Clients,
+    api_id: &str,
+    ids: BTreeSet<String>,
+) -> Result<Vec<v2::Authorizer>, AwsError> {
+    let results = bounded(
+        ids.into_iter().map(|aid| {
+            let c = c.clone();
+            let api_id = api_id.to_string();
+            async move {
+                c.apigw2
+                    .get_authorizer()
+                    .api_id(api_id)
+                    .authorizer_id(&aid)
+                    .send()
+                    .await
+                    .map_err(|e| classify("GetAuthorizer", e))
+                    .map(|o| {
+                        v2::Authorizer::builder()
+                            .authorizer_id(aid)
+                            .set_name(o.name().map(str::to_string))
+                            .set_authorizer_type(o.authorizer_type().cloned())
+                            .set_identity_source(Some(o.identity_source().to_vec()))
+                            .set_jwt_configuration(o.jwt_configuration().cloned())
+                            .set_authorizer_uri(o.authorizer_uri().map(str::to_string))
+                            .set_authorizer_payload_format_version(
+                                o.authorizer_payload_format_version().map(str::to_string),
+                            )
+                            .set_authorizer_result_ttl_in_seconds(
+                                o.authorizer_result_ttl_in_seconds(),
+                            )
+                            .set_enable_simple_responses(o.enable_simple_responses())
+                            .build()
+                    })
+            }
+        }),
+        LAMBDA_CONCURRENCY,
+    )
+    .await;
+    results.into_iter().collect()
+}
+
+fn map_cors(c: &v2::Cors) -> Cors {
+    Cors {
+        allow_origins: c.allow_origins().to_vec(),
+        allow_methods: c.allow_methods().to_vec(),
+        allow_headers: c.allow_headers().to_vec(),
+        expose_headers: c.expose_headers().to_vec(),
+        max_age: c.max_age(),
+        allow_credentials: c.allow_credentials().unwrap_or(false),
+    }
+}
+
+fn map_route(r: &v2::Route) -> RawRoute {
+    RawRoute {
+        id: r.route_id().unwrap_or_default().to_string(),
+        route_key: r.route_key().unwrap_or_default().to_string(),
+        target: non_empty(r.target()),
+        authorization_type: r
+            .authorization_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_else(|| "NONE".into()),
+        authorizer_id: non_empty(r.authorizer_id()),
+        authorization_scopes: r.authorization_scopes().to_vec(),
+    }
+}
+
+fn map_integration(i: &v2::Integration) -> Option<(String, Integration)> {
+    Some((
+        i.integration_id()?.to_string(),
+        Integration {
+            kind: i.integration_type()?.as_str().to_string(),
+            uri: i.integration_uri().unwrap_or_default().to_string(),
+            method: non_empty(i.integration_method()),
+            payload_format_version: non_empty(i.payload_format_version()),
+            timeout_ms: i.timeout_in_millis(),
+            request_parameters: to_btree(i.request_parameters()),
+            credentials_arn: non_empty(i.credentials_arn()),
+        },
+    ))
+}
+
+fn map_authorizer(a: &v2::Authorizer) -> Option<(String, String, Authorizer)> {
+    let jwt = a.jwt_configuration();
+    Some((
+        a.authorizer_id()?.to_string(),
+        a.name()?.to_string(),
+        Authorizer {
+            kind: a.authorizer_type()?.as_str().to_string(),
+            identity_source: a.identity_source().to_vec(),
+            issuer: non_empty(jwt.and_then(|j| j.issuer())),
+            audience: jwt.map(|j| j.audience().to_vec()).unwrap_or_default(),
+            authorizer_uri: non_empty(a.authorizer_uri()),
+            payload_format_version: non_empty(a.authorizer_payload_format_version()),
+            ttl_seconds: a.authorizer_result_ttl_in_seconds(),
+            simple_responses: a.enable_simple_responses(),
+        },
+    ))
+}
+
+fn map_route_setting(s: &v2::RouteSettings) -> RouteSetting {
+    RouteSetting {
+        metrics: s.detailed_metrics_enabled(),
+        throttle_rate: s.throttling_rate_limit(),
+        throttle_burst: s.throttling_burst_limit(),
+    }
+}
+
+fn map_stage(s: &v2::Stage) -> Option<(String, ObservedStage)> {
+    Some((
+        s.stage_name()?.to_string(),
+        ObservedStage {
+            deployment_id: non_empty(s.deployment_id()),
+            settings: Stage {
+                description: non_empty(s.description()),
+                auto_deploy: Some(s.auto_deploy().unwrap_or(false)),
+                variables: to_btree(s.stage_variables()),
+                default_route_settings: s
+                    .default_route_settings()
+                    .map(map_route_setting)
+                    .unwrap_or_default(),
+                route_settings: s
+                    .route_settings()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), map_route_setting(v)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                access_log: s.access_log_settings().and_then(|a| {
+                    Some(AccessLog {
+                        destination_arn: non_empty(a.destination_arn())?,
+                        format: a.format().unwrap_or_default().to_string(),
+                    })
+                }),
+            },
+        },
+    ))
+}

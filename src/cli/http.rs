@@ -1,0 +1,423 @@
+//! `gwctl plan` and `gwctl apply` for HTTP APIs (apigatewayv2): the same flow as REST
+//! (resolve functions, find the API by name and ownership tag, read, plan, confirm, execute,
+//! report) with the HTTP planner, executor and report.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use crate::aws::exec::ExecEvent;
+use crate::aws::exec_http::HttpExecutor;
+use crate::aws::{read_http, Clients};
+use crate::output::{plan_doc, ApiDoc, Printer, Progress, StageDoc};
+use crate::plan::http::{desired, plan as plan_http, stage_after, DesiredHttp, HttpPlan};
+use crate::plan::rest::PlanOptions;
+use crate::plan::HttpOp;
+use crate::spec::model::Spec;
+use crate::state::http::{invoke_url, ObservedHttpApi, Stage};
+use crate::state::rest::Policies;
+use crate::state::ResolvedFunction;
+
+use super::apply::{
+    confirm, emit_report, exec_failure, on_off, show_plan, throttle_text, ReportParts,
+};
+use super::rest::{
+    find_by, function_from_uri, is_owned, read_policies_for, resolve_or_report, split_qualifier,
+    Target,
+};
+use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
+
+/// Everything `plan` computed for an HTTP API, kept for `apply` to execute and report.
+pub struct PreparedHttp {
+    pub spec: Spec,
+    pub functions: Vec<ResolvedFunction>,
+    pub desired: DesiredHttp,
+    pub observed: Option<ObservedHttpApi>,
+    /// gwctl created this API (ownership tag present), or will create it.
+    pub owned: bool,
+    pub policies: Policies,
+    pub plan: HttpPlan,
+    /// Plan options in effect (`prune` is true for owned APIs).
+    pub opts: PlanOptions,
+}
+
+/// Find the HTTP API the spec describes: by name plus gwctl's ownership tag, or by `--api-id`.
+pub async fn find_api(
+    clients: &Clients,
+    spec: &Spec,
+    target: &Target,
+) -> Result<Option<(ObservedHttpApi, bool)>, Failure> {
+    find_by(
+        spec,
+        target,
+        "http api",
+        |id| async move { read_http::read_http_api(clients, &id).await },
+        || read_http::find_http_apis(clients, &spec.api.name.value),
+        |a: &ObservedHttpApi| (a.config.name.clone(), is_owned(&a.tags)),
+    )
+    .await
+}
+
+/// Read everything and plan. Makes only read calls.
+pub async fn prepare(
+    clients: &Clients,
+    spec: Spec,
+    target: &Target,
+    printer: &Printer,
+) -> Result<PreparedHttp, Failure> {
+    let functions = resolve_or_report(clients, &spec, printer).await?;
+    let (observed, owned) = match find_api(clients, &spec, target).await? {
+        Some((api, owned)) => (Some(api), owned),
+        None => (None, true),
+    };
+    let desired = desired(&spec, &functions, &clients.region);
+
+    let invoked = observed
+        .as_ref()
+        .map(observed_functions)
+        .unwrap_or_default();
+    let policies = read_policies_for(clients, &functions, invoked).await?;
+
+    let opts = PlanOptions {
+        prune: owned || target.prune,
+        force_deploy: target.force_deploy,
+    };
+    let plan = plan_http(&desired, observed.as_ref(), &policies, opts);
+    Ok(PreparedHttp {
+        spec,
+        functions,
+        desired,
+        observed,
+        owned,
+        policies,
+        plan,
+        opts,
+    })
+}
+
+/// The Lambda functions a live HTTP API invokes (Lambda integrations and authorizers), as
+/// (unqualified ARN, qualifier).
+pub fn observed_functions(o: &ObservedHttpApi) -> BTreeSet<(String, Option<String>)> {
+    let integrations = o
+        .config
+        .integrations
+        .values()
+        .filter(|i| i.kind == "AWS_PROXY")
+        .map(|i| i.uri.clone());
+    let authorizers = o
+        .config
+        .authorizers
+        .values()
+        .filter_map(|a| a.authorizer_uri.as_deref().and_then(function_from_uri));
+    integrations
+        .chain(authorizers)
+        .map(|f| split_qualifier(&f))
+        .collect()
+}
+
+fn api_doc(prep: &PreparedHttp, api_id: Option<String>) -> ApiDoc {
+    ApiDoc {
+        name: prep.spec.api.name.value.clone(),
+        kind: "http".into(),
+        id: api_id,
+        owned: prep.owned,
+    }
+}
+
+/// Warnings about the configuration and about what could not be read.
+fn notes(prep: &PreparedHttp) -> Vec<String> {
+    let mut n = prep.desired.notes.clone();
+    if let Some(o) = &prep.observed {
+        n.extend(o.notes.iter().cloned());
+        let manual = prep.desired.stages.iter().any(|(name, w)| {
+            !w.auto_deploy
+                .or(o.stages.get(name).and_then(|h| h.settings.auto_deploy))
+                .unwrap_or(false)
+        });
+        if !o.deployments_complete && manual {
+            n.push(
+                "the deployment list could not be read (GetDeployments: not found); stages with \
+                 auto-deploy off are deployed again"
+                    .into(),
+            );
+        }
+    }
+    if prep.desired.config.disable_execute_api_endpoint {
+        n.push(
+            "`disable_execute_api_endpoint` is on: the execute-api URLs below refuse every \
+             request; clients need a custom domain name"
+                .into(),
+        );
+    }
+    n
+}
+
+/// `gwctl plan` for an HTTP API spec (already loaded and validated).
+pub async fn plan(
+    args: &PlanArgs,
+    g: &GlobalArgs,
+    printer: &Printer,
+    spec: Spec,
+) -> Result<i32, Failure> {
+    if let Some(out) = &args.out {
+        return Err(Failure::msg(
+            format!(
+                "`--out {}`: saved plans are rest-only in this version; `{}` is an http api",
+                out.display(),
+                spec.api.name.value
+            ),
+            Some(format!(
+                "review with `gwctl plan {}`, then run `gwctl apply {}`",
+                spec.file.display(),
+                spec.file.display()
+            )),
+        ));
+    }
+    let clients = connect(g).await?;
+    plan_with(&clients, args, printer, spec).await
+}
+
+/// [`plan`] with the clients given (tests use offline or emulator clients).
+pub async fn plan_with(
+    clients: &Clients,
+    args: &PlanArgs,
+    printer: &Printer,
+    spec: Spec,
+) -> Result<i32, Failure> {
+    let target = Target {
+        api_id: args.api_id.clone(),
+        prune: args.prune,
+        force_deploy: false,
+    };
+    let prep = prepare(clients, spec, &target, printer).await?;
+    let api_id = prep.observed.as_ref().map(|o| o.id.clone());
+    if printer.json() {
+        printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
+    } else {
+        show_plan(
+            printer,
+            &prep.spec.api.name.value,
+            api_id.as_deref(),
+            &prep.plan,
+        );
+    }
+    for n in notes(&prep) {
+        printer.warn(&n);
+    }
+    printer.debug(&format!("{} read calls", clients.calls.len()));
+    Ok(if args.detailed_exitcode && !prep.plan.is_empty() {
+        crate::exit::CHANGES
+    } else {
+        crate::exit::OK
+    })
+}
+
+/// `gwctl apply` for an HTTP API spec (already loaded and validated).
+pub async fn apply(
+    args: &ApplyArgs,
+    g: &GlobalArgs,
+    printer: &Printer,
+    spec: Spec,
+) -> Result<i32, Failure> {
+    let clients = connect(g).await?;
+    apply_with(&clients, args, printer, spec).await
+}
+
+/// [`apply`] with the clients given (tests use offline or emulator clients).
+pub async fn apply_with(
+    clients: &Clients,
+    args: &ApplyArgs,
+    printer: &Printer,
+    spec: Spec,
+) -> Result<i32, Failure> {
+    let started = Instant::now();
+    let target = Target {
+        api_id: args.api_id.clone(),
+        prune: args.prune,
+        force_deploy: args.force,
+    };
+    printer.info(&format!(
+        "reading http api `{}` in {}",
+        spec.api.name.value, clients.region
+    ));
+    let prep = prepare(clients, spec, &target, printer).await?;
+    let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
+    if !printer.json() {
+        show_plan(
+            printer,
+            &prep.spec.api.name.value,
+            observed_id.as_deref(),
+            &prep.plan,
+        );
+    }
+    let notes = notes(&prep);
+
+    if prep.plan.is_empty() {
+        let id = observed_id.expect("an empty plan means the API exists");
+        let stages = stage_docs(&prep, &id, &clients.region, None);
+        report(
+            printer,
+            clients,
+            started,
+            &prep,
+            "no_changes",
+            id,
+            stages,
+            None,
+            notes,
+        );
+        return Ok(crate::exit::OK);
+    }
+
+    confirm(args, printer)?;
+
+    let progress = Progress::new(printer, prep.plan.ops.len());
+    let mut exec = match prep.observed.as_ref() {
+        Some(o) => HttpExecutor::for_api(clients, o),
+        None => HttpExecutor::new(clients),
+    };
+    let ops = prep.plan.ops.clone();
+    let mut on_event = |e: ExecEvent<HttpOp>| match e {
+        ExecEvent::Started { index, op, .. } => progress.start(index, &op.label()),
+        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
+    };
+    let result = exec.run(&ops, &mut on_event).await;
+    progress.done();
+    match result {
+        Ok(rep) => {
+            let api_id = rep.api_id.clone().unwrap_or_default();
+            let stages = stage_docs(&prep, &api_id, &clients.region, rep.deployment_id.clone());
+            report(
+                printer, clients, started, &prep, "applied", api_id, stages, None, notes,
+            );
+            Ok(crate::exit::OK)
+        }
+        Err(fail) => {
+            let (err, failure) =
+                exec_failure(&fail, ops.get(fail.failed).map(HttpOp::label), ops.len());
+            let api_id = fail.api_id.clone().unwrap_or_default();
+            report(
+                printer,
+                clients,
+                started,
+                &prep,
+                "failed",
+                api_id,
+                Vec::new(),
+                Some(err),
+                notes,
+            );
+            Err(failure.already_json(printer.json()))
+        }
+    }
+}
+
+/// The settings in effect per stage after a successful apply (`new_deployment`: the
+/// deployment created in this run), with each stage's invoke URL.
+pub fn stage_docs(
+    prep: &PreparedHttp,
+    api_id: &str,
+    region: &str,
+    new_deployment: Option<String>,
+) -> Vec<StageDoc> {
+    effective_stages(prep)
+        .into_iter()
+        .map(|(name, eff, deployment_id, deployed_now)| {
+            let d = eff.default_route_settings;
+            StageDoc {
+                invoke_url: invoke_url(api_id, region, &name),
+                deployment_id: if deployed_now {
+                    new_deployment.clone()
+                } else {
+                    deployment_id
+                },
+                name,
+                // HTTP APIs have access logs, not execution logging.
+                logging_level: "OFF".into(),
+                data_trace: false,
+                metrics: d.metrics.unwrap_or(false),
+                throttle_rate: d.throttle_rate,
+                throttle_burst: d.throttle_burst,
+                tracing: false,
+                access_log_destination: eff.access_log.map(|a| a.destination_arn),
+            }
+        })
+        .collect()
+}
+
+/// (name, settings in effect, deployment served before, deployed in this run) per spec stage.
+fn effective_stages(prep: &PreparedHttp) -> Vec<(String, Stage, Option<String>, bool)> {
+    prep.desired
+        .stages
+        .iter()
+        .map(|(name, want)| {
+            let have = prep.observed.as_ref().and_then(|o| o.stages.get(name));
+            let eff = stage_after(
+                want,
+                &have.map(|h| h.settings.clone()).unwrap_or_default(),
+                prep.opts.prune,
+            );
+            let deployed_now = prep.plan.ops.iter().any(|op| match op {
+                HttpOp::CreateStage {
+                    name: n, deploy, ..
+                } => n == name && *deploy,
+                HttpOp::UpdateStage { name: n, update } => n == name && update.deploy,
+                _ => false,
+            });
+            (
+                name.clone(),
+                eff,
+                have.and_then(|h| h.deployment_id.clone()),
+                deployed_now,
+            )
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    printer: &Printer,
+    clients: &Clients,
+    started: Instant,
+    prep: &PreparedHttp,
+    result: &str,
+    api_id: String,
+    stages: Vec<StageDoc>,
+    error: Option<crate::output::ErrorDoc>,
+    notes: Vec<String>,
+) {
+    let mut body = format!("api      {} ({api_id}), http\n", prep.spec.api.name.value);
+    let effective = effective_stages(prep);
+    for (st, (_, eff, _, _)) in stages.iter().zip(&effective) {
+        body.push_str(&format!("stage    {}  {}\n", st.name, st.invoke_url));
+        body.push_str(&format!(
+            "         auto-deploy {}, metrics {}, throttling {}, access logs {}\n",
+            on_off(eff.auto_deploy.unwrap_or(false)),
+            on_off(st.metrics),
+            throttle_text(st.throttle_rate, st.throttle_burst),
+            st.access_log_destination
+                .as_ref()
+                .map(|a| format!("to {a}"))
+                .unwrap_or_else(|| "off".into())
+        ));
+        for (rk, rs) in &eff.route_settings {
+            body.push_str(&format!(
+                "         route {rk}: throttling {}\n",
+                throttle_text(rs.throttle_rate, rs.throttle_burst)
+            ));
+        }
+    }
+    emit_report(
+        printer,
+        clients,
+        started,
+        ReportParts {
+            doc: plan_doc("apply", api_doc(prep, Some(api_id)), &prep.plan),
+            result: result.to_string(),
+            stages,
+            error,
+            notes,
+            api_keys: Vec::new(),
+            body,
+        },
+    );
+}

@@ -1,0 +1,824 @@
+//! HTTP APIs (apigatewayv2): the desired configuration built from a spec, and the pure
+//! planner that diffs it against the observed API into ordered [`HttpOp`]s.
+//!
+//! Order of a plan: the API (create, attributes, CORS); authorizers and integrations (before
+//! the routes that use them); routes (create, rewire, then removed routes' stage settings and
+//! the routes themselves); integrations and authorizers no route uses any more; Lambda
+//! permissions; at most one deployment (stages with auto-deploy off only); stages.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+use crate::spec::model::{
+    AuthRef, AuthorizerKind, HttpMethod, IntegrationDef, IntegrationKind, Spec,
+};
+use crate::state::http::{
+    integration_keys, route_key, Authorizer, Cors, HttpApi, Integration, ObservedHttpApi, Route,
+    RouteSetting, Stage, DEFAULT_PAYLOAD_FORMAT,
+};
+use crate::state::rest::{AccessLog, Policies};
+use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
+
+use super::desired::{
+    add_api_permission, add_authorizer_permission, hex, lambda_uri, owner_tags, DesiredPermission,
+    DEFAULT_CORS_HEADERS,
+};
+use super::http_ops::{HttpOp, StageUpdate};
+use super::permissions::permission_changes;
+use super::rest::{deployment_serves, diff_fields, PlanOptions};
+use super::{Action, Change, FieldChange, Plan};
+
+/// Everything the planner needs to know about what the spec wants on an HTTP API.
+#[derive(Debug, Clone)]
+pub struct DesiredHttp {
+    pub config: HttpApi,
+    /// User tags plus gwctl's ownership tag.
+    pub tags: BTreeMap<String, String>,
+    /// Stage name -> settings. `None` fields are not managed.
+    pub stages: BTreeMap<String, Stage>,
+    pub permissions: Vec<DesiredPermission>,
+    /// Warnings about the configuration itself (e.g. preflight requests an authorized
+    /// catch-all route would capture), shown with the plan.
+    pub notes: Vec<String>,
+}
+
+/// An HTTP API plan.
+pub type HttpPlan = Plan<HttpOp>;
+
+/// Build the desired HTTP API configuration.
+pub fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> DesiredHttp {
+    let func = |key: &str| functions.iter().find(|f| f.key == key);
+    let mut permissions: BTreeMap<String, DesiredPermission> = BTreeMap::new();
+    let mut config = HttpApi {
+        name: spec.api.name.value.clone(),
+        description: spec.api.description.clone(),
+        disable_execute_api_endpoint: spec.api.disable_execute_api_endpoint,
+        cors: spec.cors.as_ref().map(|c| cors(c, spec)),
+        ..Default::default()
+    };
+
+    for a in &spec.authorizers {
+        let def = match &a.kind {
+            AuthorizerKind::Jwt {
+                issuer,
+                audience,
+                identity_source,
+            } => Authorizer {
+                kind: "JWT".into(),
+                identity_source: vec![identity_source.clone()],
+                issuer: Some(issuer.value.clone()),
+                audience: audience.clone(),
+                ..Default::default()
+            },
+            AuthorizerKind::Request {
+                function,
+                identity_sources,
+                ttl_seconds,
+                payload_format_version,
+                simple_responses,
+            } => {
+                let f = func(function);
+                if let Some(f) = f {
+                    add_authorizer_permission(&mut permissions, f, &a.name.value, region);
+                }
+                Authorizer {
+                    kind: "REQUEST".into(),
+                    identity_source: identity_sources.clone(),
+                    authorizer_uri: f.map(|f| lambda_uri(region, &f.invoke_arn())),
+                    payload_format_version: Some(
+                        payload_format_version
+                            .clone()
+                            .unwrap_or_else(|| DEFAULT_PAYLOAD_FORMAT.into()),
+                    ),
+                    ttl_seconds: Some(*ttl_seconds as i32),
+                    simple_responses: Some(*simple_responses),
+                    ..Default::default()
+                }
+            }
+            // TOKEN and Cognito authorizers exist only on REST APIs (validation refuses them).
+            AuthorizerKind::Token { .. } | AuthorizerKind::Cognito { .. } => continue,
+        };
+        config.authorizers.insert(a.name.value.clone(), def);
+    }
+
+    // One integration per distinct target (and configuration), shared by its routes.
+    let mut route_integrations = Vec::new();
+    for r in &spec.routes {
+        let mut i = integration(spec, &r.integration, &func);
+        i.normalize();
+        if let IntegrationKind::LambdaProxy { function } = &r.integration.kind {
+            // A role in `credentials` invokes the function without a resource policy.
+            if let (Some(f), None) = (func(function), &r.integration.credentials) {
+                add_api_permission(&mut permissions, f, region);
+            }
+        }
+        route_integrations.push(i);
+    }
+    let mut unique: Vec<Integration> = Vec::new();
+    for i in &route_integrations {
+        if !unique.contains(i) {
+            unique.push(i.clone());
+        }
+    }
+    let keys = integration_keys(&unique);
+    for (k, i) in keys.iter().zip(&unique) {
+        config.integrations.insert(k.clone(), i.clone());
+    }
+
+    for (r, i) in spec.routes.iter().zip(&route_integrations) {
+        let target = unique.iter().position(|u| u == i).map(|n| keys[n].clone());
+        let (authorization_type, authorizer) = match spec.effective_auth(r) {
+            AuthRef::None => ("NONE", None),
+            AuthRef::Iam => ("AWS_IAM", None),
+            AuthRef::Authorizer(name) => match spec.authorizer(&name).map(|a| &a.kind) {
+                Some(AuthorizerKind::Jwt { .. }) => ("JWT", Some(name)),
+                _ => ("CUSTOM", Some(name)),
+            },
+        };
+        config.routes.insert(
+            route_key(r.method.as_str(), &r.path.value),
+            Route {
+                target,
+                authorization_type: authorization_type.into(),
+                authorizer,
+                authorization_scopes: r.scopes.clone(),
+            },
+        );
+    }
+    config.normalize();
+    let tags = owner_tags(spec);
+
+    let stages = spec
+        .stages
+        .iter()
+        .map(|s| {
+            let route_settings = spec
+                .routes
+                .iter()
+                .filter_map(|r| {
+                    let t = r.throttle?;
+                    Some((
+                        route_key(r.method.as_str(), &r.path.value),
+                        RouteSetting {
+                            metrics: None,
+                            throttle_rate: Some(t.rate),
+                            throttle_burst: Some(t.burst),
+                        },
+                    ))
+                })
+                .collect();
+            let stage = Stage {
+                description: s.description.clone(),
+                auto_deploy: s.auto_deploy,
+                variables: s.variables.clone(),
+                default_route_settings: RouteSetting {
+                    metrics: s.metrics,
+                    throttle_rate: s.throttle.map(|t| t.rate),
+                    throttle_burst: s.throttle.map(|t| t.burst),
+                },
+                route_settings,
+                access_log: s.access_log.as_ref().map(|a| AccessLog {
+                    destination_arn: a.destination_arn.value.clone(),
+                    format: a.format.clone(),
+                }),
+            };
+            (s.name.value.clone(), stage)
+        })
+        .collect();
+
+    DesiredHttp {
+        notes: preflight_notes(spec),
+        config,
+        tags,
+        stages,
+        permissions: permissions.into_values().collect(),
+    }
+}
+
+/// `gwctl:config=<sha256>` of what a deployment of `config` snapshots (routes, integrations,
+/// authorizers, CORS): the description of every deployment gwctl creates, compared with
+/// what a stage with auto-deploy off serves.
+pub fn config_mark(config: &HttpApi) -> String {
+    format!(
+        "{DEPLOYMENT_MARK}{}",
+        &hex(&Sha256::digest(config.deployed_part()))[..32]
+    )
+}
+
+/// The configuration after the plan is applied: the desired one, plus what the plan keeps
+/// without declaring it (an adopted API without `--prune`).
+pub fn predicted_config(desired: &HttpApi, observed: Option<&HttpApi>, prune: bool) -> HttpApi {
+    let mut c = desired.clone();
+    if let (false, Some(o)) = (prune, observed) {
+        for (k, r) in &o.routes {
+            c.routes.entry(k.clone()).or_insert_with(|| r.clone());
+        }
+        for (k, i) in &o.integrations {
+            c.integrations.entry(k.clone()).or_insert_with(|| i.clone());
+        }
+        for (k, a) in &o.authorizers {
+            c.authorizers.entry(k.clone()).or_insert_with(|| a.clone());
+        }
+        if c.cors.is_none() {
+            c.cors = o.cors.clone();
+        }
+    }
+    c
+}
+
+/// The API's CORS configuration. Without explicit methods, the methods the routes use (`*`
+/// when a route takes any method).
+fn cors(c: &crate::spec::model::CorsDef, spec: &Spec) -> Cors {
+    let allow_methods = if c.methods.is_empty() {
+        let methods: BTreeSet<&str> = spec.routes.iter().map(|r| r.method.as_str()).collect();
+        if methods.contains(HttpMethod::Any.as_str()) {
+            vec!["*".to_string()]
+        } else {
+            methods.into_iter().map(str::to_string).collect()
+        }
+    } else {
+        c.methods.clone()
+    };
+    Cors {
+        allow_origins: c.origins.clone(),
+        allow_methods,
+        allow_headers: if c.headers.is_empty() {
+            DEFAULT_CORS_HEADERS.iter().map(|h| h.to_string()).collect()
+        } else {
+            c.headers.clone()
+        },
+        expose_headers: c.expose_headers.clone(),
+        max_age: c.max_age.map(|a| a as i32),
+        allow_credentials: c.credentials,
+    }
+}
+
+fn integration<'a>(
+    spec: &Spec,
+    def: &IntegrationDef,
+    func: &impl Fn(&str) -> Option<&'a ResolvedFunction>,
+) -> Integration {
+    let (kind, uri, method, payload) = match &def.kind {
+        IntegrationKind::LambdaProxy { function } | IntegrationKind::Lambda { function } => (
+            "AWS_PROXY",
+            func(function)
+                .map(|f| f.invoke_arn())
+                .unwrap_or_else(|| function.value.clone()),
+            None,
+            Some(
+                def.payload_format_version
+                    .clone()
+                    .or_else(|| spec.api.payload_format_version.clone())
+                    .unwrap_or_else(|| DEFAULT_PAYLOAD_FORMAT.into()),
+            ),
+        ),
+        IntegrationKind::HttpProxy { uri, http_method }
+        | IntegrationKind::Http { uri, http_method } => (
+            "HTTP_PROXY",
+            uri.value.clone(),
+            Some(http_method.as_str().to_string()),
+            None,
+        ),
+        // MOCK integrations exist only on REST APIs (validation refuses them).
+        IntegrationKind::Mock => ("MOCK", String::new(), None, None),
+    };
+    Integration {
+        kind: kind.into(),
+        uri,
+        method,
+        payload_format_version: payload,
+        timeout_ms: def.timeout_ms.map(|t| t as i32),
+        request_parameters: def.request_parameters.clone(),
+        credentials_arn: def.credentials.as_ref().map(|c| c.value.clone()),
+    }
+}
+
+/// Issue 4's warning: with CORS on, an authorized `ANY` or `$default` route also matches the
+/// browser's unauthenticated preflight `OPTIONS` requests.
+fn preflight_notes(spec: &Spec) -> Vec<String> {
+    if spec.cors.is_none() {
+        return Vec::new();
+    }
+    spec.routes
+        .iter()
+        .filter(|r| r.method.value == HttpMethod::Any && spec.effective_auth(r) != AuthRef::None)
+        .map(|r| {
+            format!(
+                "route `{}` has authorization and also matches browsers' preflight `OPTIONS` requests, \
+                 which carry no credentials and would be refused; add an `OPTIONS` route with \
+                 `auth: none` for those paths, or list methods instead of `ANY`",
+                route_key(r.method.as_str(), &r.path.value)
+            )
+        })
+        .collect()
+}
+
+/// Plan an HTTP API. `observed` is None when the API does not exist yet.
+pub fn plan(
+    desired: &DesiredHttp,
+    observed: Option<&ObservedHttpApi>,
+    policies: &Policies,
+    opts: PlanOptions,
+) -> HttpPlan {
+    let mut p = HttpPlan::default();
+    let empty = HttpApi::default();
+    let have = observed.map(|o| &o.config).unwrap_or(&empty);
+    let want = &desired.config;
+
+    // 1. The API and its CORS configuration.
+    match observed {
+        None => p.push(
+            Change::new(Action::Create, "http_api", &want.name),
+            HttpOp::CreateApi {
+                name: want.name.clone(),
+                description: want.description.clone(),
+                disable_execute_api_endpoint: want.disable_execute_api_endpoint,
+                cors: want.cors.clone(),
+                tags: desired.tags.clone(),
+            },
+        ),
+        Some(_) => plan_api(&mut p, want, have, opts.prune),
+    }
+
+    // 2. Authorizers and integrations before the routes that use them.
+    for (name, w) in &want.authorizers {
+        match have.authorizers.get(name) {
+            None => p.push(
+                Change::new(Action::Create, "authorizer", name),
+                HttpOp::CreateAuthorizer {
+                    name: name.clone(),
+                    def: w.clone(),
+                },
+            ),
+            Some(h) if h != w => p.push(
+                Change::new(Action::Update, "authorizer", name)
+                    .fields(diff_fields(Some(h), Some(w))),
+                HttpOp::UpdateAuthorizer {
+                    name: name.clone(),
+                    def: w.clone(),
+                },
+            ),
+            Some(_) => {}
+        }
+    }
+    for (key, w) in &want.integrations {
+        match have.integrations.get(key) {
+            None => p.push(
+                Change::new(Action::Create, "integration", key),
+                HttpOp::CreateIntegration {
+                    key: key.clone(),
+                    def: w.clone(),
+                },
+            ),
+            Some(h) if h != w => p.push(
+                Change::new(Action::Update, "integration", key)
+                    .fields(diff_fields(Some(h), Some(w))),
+                HttpOp::UpdateIntegration {
+                    key: key.clone(),
+                    def: w.clone(),
+                    removed_parameters: h
+                        .request_parameters
+                        .keys()
+                        .filter(|k| !w.request_parameters.contains_key(*k))
+                        .cloned()
+                        .collect(),
+                },
+            ),
+            Some(_) => {}
+        }
+    }
+
+    // 3. Routes: new ones, rewired ones.
+    for (key, w) in &want.routes {
+        match have.routes.get(key) {
+            None => p.push(
+                Change::new(Action::Create, "route", key),
+                HttpOp::CreateRoute {
+                    route_key: key.clone(),
+                    def: w.clone(),
+                },
+            ),
+            Some(h) if h != w => p.push(
+                Change::new(Action::Update, "route", key).fields(diff_fields(Some(h), Some(w))),
+                HttpOp::UpdateRoute {
+                    route_key: key.clone(),
+                    def: w.clone(),
+                },
+            ),
+            Some(_) => {}
+        }
+    }
+
+    // 4. What the spec does not declare: deleted on owned APIs (and with --prune), otherwise
+    //    listed as kept. The route settings of removed routes, the routes, then integrations
+    //    and authorizers no route uses any more.
+    if let Some(o) = observed {
+        for (stage, st) in &o.stages {
+            let Some(w) = desired.stages.get(stage) else {
+                continue;
+            };
+            for rk in st.settings.route_settings.keys() {
+                if !w.route_settings.contains_key(rk) {
+                    p.remove_extra(
+                        opts.prune,
+                        Change::new(Action::Delete, "route_settings", &format!("{stage} {rk}")),
+                        HttpOp::DeleteRouteSettings {
+                            stage: stage.clone(),
+                            route_key: rk.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+    for key in have.routes.keys().filter(|k| !want.routes.contains_key(*k)) {
+        p.remove_extra(
+            opts.prune,
+            Change::new(Action::Delete, "route", key),
+            HttpOp::DeleteRoute {
+                route_key: key.clone(),
+            },
+        );
+    }
+    for key in have
+        .integrations
+        .keys()
+        .filter(|k| !want.integrations.contains_key(*k))
+    {
+        p.remove_extra(
+            opts.prune,
+            Change::new(Action::Delete, "integration", key),
+            HttpOp::DeleteIntegration { key: key.clone() },
+        );
+    }
+    for name in have
+        .authorizers
+        .keys()
+        .filter(|k| !want.authorizers.contains_key(*k))
+    {
+        p.remove_extra(
+            opts.prune,
+            Change::new(Action::Delete, "authorizer", name),
+            HttpOp::DeleteAuthorizer { name: name.clone() },
+        );
+    }
+
+    // 5. Lambda permissions.
+    let api_id = observed.map(|o| o.id.as_str());
+    let authorizer_ids = observed
+        .map(|o| o.authorizer_ids.clone())
+        .unwrap_or_default();
+    for (change, ops) in permission_changes(&desired.permissions, policies, api_id, &authorizer_ids)
+    {
+        p.push_all(change, ops.into_iter().map(HttpOp::from).collect());
+    }
+
+    // 6. One deployment, for the stages with auto-deploy off that do not serve this
+    //    configuration (auto-deploy stages are deployed by API Gateway itself).
+    let mark = config_mark(&predicted_config(
+        want,
+        observed.map(|o| &o.config),
+        opts.prune,
+    ));
+    let stale: Vec<&String> = desired
+        .stages
+        .iter()
+        .filter(|(name, w)| {
+            let h = observed.and_then(|o| o.stages.get(*name));
+            let auto = w
+                .auto_deploy
+                .or(h.and_then(|h| h.settings.auto_deploy))
+                .unwrap_or(false);
+            !auto && (opts.force_deploy || !serves(&mark, observed, name))
+        })
+        .map(|(name, _)| name)
+        .collect();
+    if !stale.is_empty() {
+        let api_changed = p.ops.iter().any(|op| {
+            !matches!(
+                op,
+                HttpOp::AddPermission { .. } | HttpOp::RemovePermission { .. }
+            )
+        });
+        let names: Vec<&str> = stale.iter().map(|s| s.as_str()).collect();
+        p.push(
+            Change::new(Action::Create, "deployment", &names.join(", ")).fields(vec![
+                FieldChange {
+                    field: "reason".into(),
+                    old: None,
+                    new: Some(
+                        if api_changed {
+                            "the API configuration changed"
+                        } else {
+                            "the stage does not serve the current configuration"
+                        }
+                        .into(),
+                    ),
+                },
+            ]),
+            HttpOp::CreateDeployment {
+                description: mark.clone(),
+            },
+        );
+    }
+
+    // 7. Stages.
+    for (name, w) in &desired.stages {
+        let deploy = stale.contains(&name);
+        match observed.and_then(|o| o.stages.get(name)) {
+            None => p.push(
+                Change::new(Action::Create, "stage", name).fields(stage_fields(
+                    w,
+                    &Stage::default(),
+                    |s| s,
+                )),
+                HttpOp::CreateStage {
+                    name: name.clone(),
+                    def: w.clone(),
+                    deploy,
+                },
+            ),
+            Some(h) => {
+                let (mut update, mut fields) = stage_update(w, &h.settings, opts.prune);
+                if deploy {
+                    update.deploy = true;
+                    fields.insert(
+                        0,
+                        FieldChange {
+                            field: "deployment".into(),
+                            old: h.deployment_id.clone(),
+                            new: Some("(new deployment)".into()),
+                        },
+                    );
+                }
+                if !update.is_empty() {
+                    p.push(
+                        Change::new(Action::Update, "stage", name).fields(fields),
+                        HttpOp::UpdateStage {
+                            name: name.clone(),
+                            update,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    p
+}
+
+/// Whether stage `name` serves a deployment of the configuration `mark` stands for.
+fn serves(mark: &str, observed: Option<&ObservedHttpApi>, name: &str) -> bool {
+    observed
+        .and_then(|o| {
+            let st = o.stages.get(name)?;
+            let dep = o.deployments.get(st.deployment_id.as_deref()?)?;
+            Some(deployment_serves(dep.description.as_deref(), mark))
+        })
+        .unwrap_or(false)
+}
+
+fn plan_api(p: &mut HttpPlan, want: &HttpApi, have: &HttpApi, prune: bool) {
+    let mut fields = Vec::new();
+    let mut description = None;
+    let mut disable = None;
+    let mut cors = None;
+    if want.description != have.description {
+        description = Some(want.description.clone().unwrap_or_default());
+        fields.push(FieldChange::of(
+            "description",
+            &have.description,
+            &want.description,
+        ));
+    }
+    if want.disable_execute_api_endpoint != have.disable_execute_api_endpoint {
+        disable = Some(want.disable_execute_api_endpoint);
+        fields.push(FieldChange::of(
+            "disable_execute_api_endpoint",
+            &have.disable_execute_api_endpoint,
+            &want.disable_execute_api_endpoint,
+        ));
+    }
+    if want.cors.is_some() && want.cors != have.cors {
+        cors = want.cors.clone();
+        fields.extend(
+            diff_fields(have.cors.as_ref(), want.cors.as_ref())
+                .into_iter()
+                .map(|f| FieldChange {
+                    field: format!("cors.{}", f.field),
+                    ..f
+                }),
+        );
+    }
+    if !fields.is_empty() {
+        p.push(
+            Change::new(Action::Update, "http_api", &want.name).fields(fields),
+            HttpOp::UpdateApi {
+                description,
+                disable_execute_api_endpoint: disable,
+                cors,
+            },
+        );
+    }
+    if want.cors.is_none() && have.cors.is_some() {
+        p.remove_extra(
+            prune,
+            Change::new(Action::Delete, "cors", &want.name),
+            HttpOp::DeleteCorsConfiguration,
+        );
+    }
+}
+
+/// `have` with the settings `want` manages laid over it.
+fn overlay(have: RouteSetting, want: &RouteSetting) -> RouteSetting {
+    RouteSetting {
+        metrics: want.metrics.or(have.metrics),
+        throttle_rate: want.throttle_rate.or(have.throttle_rate),
+        throttle_burst: want.throttle_burst.or(have.throttle_burst),
+    }
+}
+
+/// Read-back form of a route setting: detailed metrics absent means off.
+fn settled(s: RouteSetting) -> RouteSetting {
+    RouteSetting {
+        metrics: Some(s.metrics.unwrap_or(false)),
+        ..s
+    }
+}
+
+/// The update-stage groups that differ between `want` (managed settings) and `have`.
+fn stage_update(want: &Stage, have: &Stage, prune: bool) -> (StageUpdate, Vec<FieldChange>) {
+    let mut u = StageUpdate::default();
+    if want.description.is_some() && want.description != have.description {
+        u.description = want.description.clone();
+    }
+    if let Some(a) = want.auto_deploy {
+        if have.auto_deploy.unwrap_or(false) != a {
+            u.auto_deploy = Some(a);
+        }
+    }
+    for (k, v) in &want.variables {
+        if have.variables.get(k) != Some(v) {
+            u.variables.insert(k.clone(), v.clone());
+        }
+    }
+    for k in have.variables.keys() {
+        if !want.variables.contains_key(k) {
+            u.variables.insert(k.clone(), String::new());
+        }
+    }
+    let drs = overlay(have.default_route_settings, &want.default_route_settings);
+    if settled(drs) != settled(have.default_route_settings) {
+        u.default_route_settings = Some(drs);
+    }
+    let mut routes: BTreeMap<String, RouteSetting> = BTreeMap::new();
+    let mut routes_changed = false;
+    for (k, w) in &want.route_settings {
+        let h = have.route_settings.get(k).copied();
+        let merged = overlay(h.unwrap_or_default(), w);
+        routes_changed |= h.map(settled) != Some(settled(merged));
+        routes.insert(k.clone(), merged);
+    }
+    if !prune {
+        // Settings the spec does not declare stay as they are (sent again, unchanged).
+        for (k, h) in &have.route_settings {
+            routes.entry(k.clone()).or_insert(*h);
+        }
+    }
+    if routes_changed {
+        u.route_settings = Some(routes);
+    }
+    if want.access_log.is_some() && want.access_log != have.access_log {
+        u.access_log = want.access_log.clone();
+    }
+    let fields = stage_fields(&applied(have, &u), have, settled);
+    (u, fields)
+}
+
+/// What a stage looks like after `u` is applied to `have` (for field-level display).
+fn applied(have: &Stage, u: &StageUpdate) -> Stage {
+    let mut s = have.clone();
+    if u.description.is_some() {
+        s.description = u.description.clone();
+    }
+    if u.auto_deploy.is_some() {
+        s.auto_deploy = u.auto_deploy;
+    }
+    for (k, v) in &u.variables {
+        if v.is_empty() {
+            s.variables.remove(k);
+        } else {
+            s.variables.insert(k.clone(), v.clone());
+        }
+    }
+    if let Some(d) = u.default_route_settings {
+        s.default_route_settings = d;
+    }
+    if let Some(r) = &u.route_settings {
+        s.route_settings = r.clone();
+    }
+    if u.access_log.is_some() {
+        s.access_log = u.access_log.clone();
+    }
+    s
+}
+
+/// Field-level differences between two stages, as the plan shows them; `read` is how route
+/// settings read back (`settled` for a stage that exists, as is for a new one).
+fn stage_fields(
+    new: &Stage,
+    old: &Stage,
+    read: fn(RouteSetting) -> RouteSetting,
+) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let mut push = |field: String, o: Option<String>, n: Option<String>| {
+        if o != n {
+            out.push(FieldChange {
+                field,
+                old: o,
+                new: n,
+            });
+        }
+    };
+    push(
+        "description".into(),
+        old.description.clone(),
+        new.description.clone(),
+    );
+    push(
+        "auto_deploy".into(),
+        old.auto_deploy.map(|b| b.to_string()),
+        new.auto_deploy.map(|b| b.to_string()),
+    );
+    let keys: BTreeSet<&String> = old.variables.keys().chain(new.variables.keys()).collect();
+    for k in keys {
+        push(
+            format!("variables.{k}"),
+            old.variables.get(k).cloned(),
+            new.variables.get(k).cloned(),
+        );
+    }
+    let settings =
+        |label: &str,
+         o: RouteSetting,
+         n: RouteSetting,
+         push: &mut dyn FnMut(String, Option<String>, Option<String>)| {
+            push(
+                format!("{label}metrics"),
+                o.metrics.map(|b| b.to_string()),
+                n.metrics.map(|b| b.to_string()),
+            );
+            push(
+                format!("{label}throttle.rate"),
+                o.throttle_rate.map(|v| v.to_string()),
+                n.throttle_rate.map(|v| v.to_string()),
+            );
+            push(
+                format!("{label}throttle.burst"),
+                o.throttle_burst.map(|v| v.to_string()),
+                n.throttle_burst.map(|v| v.to_string()),
+            );
+        };
+    settings(
+        "",
+        read(old.default_route_settings),
+        read(new.default_route_settings),
+        &mut push,
+    );
+    let keys: BTreeSet<&String> = old
+        .route_settings
+        .keys()
+        .chain(new.route_settings.keys())
+        .collect();
+    for k in keys {
+        let o = old
+            .route_settings
+            .get(k)
+            .copied()
+            .map(settled)
+            .unwrap_or_default();
+        let n = new
+            .route_settings
+            .get(k)
+            .copied()
+            .map(settled)
+            .unwrap_or_default();
+        settings(&format!("{k} "), o, n, &mut push);
+    }
+    push(
+        "access_log.destination".into(),
+        old.access_log.as_ref().map(|a| a.destination_arn.clone()),
+        new.access_log.as_ref().map(|a| a.destination_arn.clone()),
+    );
+    push(
+        "access_log.format".into(),
+        old.access_log.as_ref().map(|a| a.format.clone()),
+        new.access_log.as_ref().map(|a| a.format.clone()),
+    );
+    out
+}
+
+/// The settings a stage has after an apply: `have` with what `want` manages applied.
+pub fn stage_after(want: &Stage, have: &Stage, prune: bool) -> Stage {
+    applied(have, &stage_update(want, have, prune).0)
+}

@@ -1,0 +1,227 @@
+//! Lambda invoke permissions, planned the same way for REST and HTTP APIs: one deterministic
+//! statement per function (and per Lambda authorizer) and API, added only when the policy
+//! lacks it, replaced when gwctl's statement grants something else, and removed when the API
+//! no longer uses the function. Pure: the caller turns [`PermissionOp`]s into its own ops.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::state::rest::Policies;
+use crate::state::PolicyStatement;
+
+use super::desired::DesiredPermission;
+use super::http_ops::HttpOp;
+use super::ops::{Op, API_ID};
+use super::{Action, Change};
+
+/// lambda add-permission / remove-permission, as both op enums carry them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PermissionOp {
+    Add {
+        /// The ARN to put the permission on (qualified when the spec names an alias).
+        function: String,
+        /// Spec-local function key (for messages).
+        function_key: String,
+        /// Deterministic statement id (may contain `{api_id}`).
+        statement_id: String,
+        /// Source ARN (may contain `{api_id}` and `{authorizer_id:NAME}`).
+        source_arn: String,
+    },
+    Remove {
+        function: String,
+        function_key: String,
+        statement_id: String,
+    },
+}
+
+/// Conversions between [`PermissionOp`] and an op enum whose `AddPermission` and
+/// `RemovePermission` variants carry the same fields ([`Op`] and [`HttpOp`]).
+macro_rules! permission_variants {
+    ($op:ident) => {
+        impl From<PermissionOp> for $op {
+            fn from(p: PermissionOp) -> $op {
+                match p {
+                    PermissionOp::Add {
+                        function,
+                        function_key,
+                        statement_id,
+                        source_arn,
+                    } => $op::AddPermission {
+                        function,
+                        function_key,
+                        statement_id,
+                        source_arn,
+                    },
+                    PermissionOp::Remove {
+                        function,
+                        function_key,
+                        statement_id,
+                    } => $op::RemovePermission {
+                        function,
+                        function_key,
+                        statement_id,
+                    },
+                }
+            }
+        }
+
+        impl $op {
+            /// The Lambda permission call this op is, if it is one.
+            pub fn permission(&self) -> Option<PermissionOp> {
+                match self {
+                    $op::AddPermission {
+                        function,
+                        function_key,
+                        statement_id,
+                        source_arn,
+                    } => Some(PermissionOp::Add {
+                        function: function.clone(),
+                        function_key: function_key.clone(),
+                        statement_id: statement_id.clone(),
+                        source_arn: source_arn.clone(),
+                    }),
+                    $op::RemovePermission {
+                        function,
+                        function_key,
+                        statement_id,
+                    } => Some(PermissionOp::Remove {
+                        function: function.clone(),
+                        function_key: function_key.clone(),
+                        statement_id: statement_id.clone(),
+                    }),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+permission_variants!(Op);
+permission_variants!(HttpOp);
+
+/// `name[:qualifier]` of a function ARN, for labels.
+pub fn function_name(arn: &str) -> String {
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() >= 7 {
+        parts[6..].join(":")
+    } else {
+        arn.to_string()
+    }
+}
+
+/// Whether an existing statement grants exactly what gwctl's statement should.
+pub fn statement_matches(st: &PolicyStatement, function: &str, source_arn: &str) -> bool {
+    st.effect.eq_ignore_ascii_case("allow")
+        && st.principal_service.as_deref() == Some("apigateway.amazonaws.com")
+        && st.action == "lambda:InvokeFunction"
+        && st.source_arn.as_deref() == Some(source_arn)
+        && (st.resource == function || st.resource.is_empty())
+}
+
+/// The permission changes that bring `policies` to `desired` for the API `api_id` (`None`
+/// when the API is created in this run: every statement is added, with placeholders the
+/// executor fills in). `authorizer_ids` maps authorizer names to ids (authorizers created in
+/// this run are missing: their statements keep the placeholder).
+pub fn permission_changes(
+    desired: &[DesiredPermission],
+    policies: &Policies,
+    api_id: Option<&str>,
+    authorizer_ids: &BTreeMap<String, String>,
+) -> Vec<(Change, Vec<PermissionOp>)> {
+    let mut out = Vec::new();
+    for perm in desired {
+        let existing = policies.get(&perm.function).cloned().unwrap_or_default();
+        let add = |statement_id: String, source_arn: String| PermissionOp::Add {
+            function: perm.function.clone(),
+            function_key: perm.function_key.clone(),
+            statement_id,
+            source_arn,
+        };
+        let resolved = api_id.and_then(|id| perm.resolve(id, authorizer_ids));
+        if let Some((sid, _)) = &resolved {
+            // The same statement id twice can only come from a service that accepted a
+            // duplicate (emulators do; AWS refuses): remove the extras.
+            let copies = existing.iter().filter(|s| s.sid == *sid).count();
+            for _ in 1..copies {
+                out.push((
+                    Change::new(
+                        Action::Delete,
+                        "permission",
+                        &format!("{} ({sid}, duplicate)", perm.function_key),
+                    ),
+                    vec![PermissionOp::Remove {
+                        function: perm.function.clone(),
+                        function_key: perm.function_key.clone(),
+                        statement_id: sid.clone(),
+                    }],
+                ));
+            }
+        }
+        match resolved {
+            Some((sid, source)) => match existing.iter().find(|s| s.sid == sid) {
+                Some(st) if statement_matches(st, &perm.function, &source) => {}
+                Some(_) => out.push((
+                    Change::new(
+                        Action::Replace,
+                        "permission",
+                        &format!("{} ({sid})", perm.function_key),
+                    ),
+                    vec![
+                        PermissionOp::Remove {
+                            function: perm.function.clone(),
+                            function_key: perm.function_key.clone(),
+                            statement_id: sid.clone(),
+                        },
+                        add(sid, source),
+                    ],
+                )),
+                None => out.push((
+                    Change::new(
+                        Action::Create,
+                        "permission",
+                        &format!("{} ({sid})", perm.function_key),
+                    ),
+                    vec![add(sid, source)],
+                )),
+            },
+            None => out.push((
+                Change::new(Action::Create, "permission", &perm.function_key),
+                vec![add(perm.statement_id.clone(), perm.source_arn.clone())],
+            )),
+        }
+    }
+    // Statements gwctl added for this API on functions the spec no longer uses.
+    if let Some(id) = api_id {
+        let prefix = format!("gwctl-{id}-");
+        let wanted: BTreeSet<(String, String)> = desired
+            .iter()
+            .filter_map(|d| {
+                d.resolve(id, authorizer_ids)
+                    .map(|(sid, _)| (d.function.clone(), sid))
+            })
+            .collect();
+        for (function, statements) in policies {
+            for st in statements {
+                if st.sid.starts_with(&prefix)
+                    && !wanted.contains(&(function.clone(), st.sid.clone()))
+                    && !desired.iter().any(|d| {
+                        d.function == *function && d.statement_id.replace(API_ID, id) == st.sid
+                    })
+                {
+                    out.push((
+                        Change::new(
+                            Action::Delete,
+                            "permission",
+                            &format!("{} ({})", function_name(function), st.sid),
+                        ),
+                        vec![PermissionOp::Remove {
+                            function: function.clone(),
+                            function_key: function_name(function),
+                            statement_id: st.sid.clone(),
+                        }],
+                    ));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,66 @@
+//! Running the real `gwctl` binary against the emulator, as a user would, and reading what
+//! it printed. Shared by the end-to-end tests of both API kinds.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use gwctl::output::ApplyDoc;
+
+use super::Emulator;
+
+/// A path in the repository.
+pub fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+/// Run gwctl against the emulator with dummy credentials and no profile.
+pub fn gwctl(em: &Emulator, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gwctl"))
+        .args(args)
+        .env("AWS_ENDPOINT_URL", em.endpoint())
+        .env("AWS_REGION", super::REGION)
+        .env("AWS_ACCESS_KEY_ID", super::ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", "gwctl-test-secret")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("CI")
+        .output()
+        .expect("run gwctl")
+}
+
+/// stdout and stderr.
+pub fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// stdout and stderr of a run that must have exited 0.
+pub fn ok(o: &Output) -> (String, String) {
+    let (out, err) = text(o);
+    assert_eq!(o.status.code(), Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    (out, err)
+}
+
+/// `gwctl apply SPEC --yes --output json`, which must succeed, parsed.
+pub fn apply_json(em: &Emulator, spec: &Path) -> ApplyDoc {
+    let o = gwctl(
+        em,
+        &["apply", spec.to_str().unwrap(), "--yes", "--output", "json"],
+    );
+    let (out, _) = ok(&o);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("apply JSON: {e}\n{out}"))
+}
+
+/// Write calls by operation (reads start with Get/List), sorted by name.
+pub fn writes(doc: &ApplyDoc) -> Vec<(String, usize)> {
+    doc.calls
+        .by_operation
+        .iter()
+        .filter(|(op, _)| !["Get", "List"].iter().any(|p| op.starts_with(p)))
+        .map(|(op, n)| (op.clone(), *n))
+        .collect()
+}
