@@ -2,10 +2,10 @@
 //! (resolve functions, find the API by name and ownership tag, read, plan, confirm, execute,
 //! report) with the HTTP planner, executor and report.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use crate::aws::exec::ExecEvent;
+use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport};
 use crate::aws::exec_http::HttpExecutor;
 use crate::aws::{read_http, Clients};
 use crate::output::{plan_doc, ApiDoc, Printer, Progress, StageDoc};
@@ -123,6 +123,11 @@ fn api_doc(prep: &PreparedHttp, api_id: Option<String>) -> ApiDoc {
     }
 }
 
+/// The note when the deployment list could not be read and a stage has auto-deploy off.
+pub(super) const DEPLOYMENTS_UNREAD: &str =
+    "the deployment list could not be read (GetDeployments: not found); stages with \
+     auto-deploy off are deployed again";
+
 /// Warnings about the configuration and about what could not be read.
 fn notes(prep: &PreparedHttp) -> Vec<String> {
     let mut n = prep.desired.notes.clone();
@@ -134,11 +139,7 @@ fn notes(prep: &PreparedHttp) -> Vec<String> {
                 .unwrap_or(false)
         });
         if !o.deployments_complete && manual {
-            n.push(
-                "the deployment list could not be read (GetDeployments: not found); stages with \
-                 auto-deploy off are deployed again"
-                    .into(),
-            );
+            n.push(DEPLOYMENTS_UNREAD.into());
         }
     }
     if prep.desired.config.disable_execute_api_endpoint {
@@ -270,19 +271,8 @@ pub async fn apply_with(
 
     confirm(args, printer)?;
 
-    let progress = Progress::new(printer, prep.plan.ops.len());
-    let mut exec = match prep.observed.as_ref() {
-        Some(o) => HttpExecutor::for_api(clients, o),
-        None => HttpExecutor::new(clients),
-    };
     let ops = prep.plan.ops.clone();
-    let mut on_event = |e: ExecEvent<HttpOp>| match e {
-        ExecEvent::Started { index, op, .. } => progress.start(index, &op.label()),
-        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
-    };
-    let result = exec.run(&ops, &mut on_event).await;
-    progress.done();
-    match result {
+    match run_ops(clients, prep.observed.as_ref(), &ops, printer).await {
         Ok(rep) => {
             let api_id = rep.api_id.clone().unwrap_or_default();
             let stages = stage_docs(&prep, &api_id, &clients.region, rep.deployment_id.clone());
@@ -311,6 +301,51 @@ pub async fn apply_with(
     }
 }
 
+/// Run HTTP ops with the executor (seeded with the ids of `observed`), showing progress.
+pub(super) async fn run_ops(
+    clients: &Clients,
+    observed: Option<&ObservedHttpApi>,
+    ops: &[HttpOp],
+    printer: &Printer,
+) -> Result<ExecReport, ExecFailure> {
+    let progress = Progress::new(printer, ops.len());
+    let mut exec = match observed {
+        Some(o) => HttpExecutor::for_api(clients, o),
+        None => HttpExecutor::new(clients),
+    };
+    let mut on_event = |e: ExecEvent<HttpOp>| match e {
+        ExecEvent::Started { index, op, .. } => progress.start(index, &op.label()),
+        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
+    };
+    let result = exec.run(ops, &mut on_event).await;
+    progress.done();
+    result
+}
+
+/// One stage's report: `eff` are its settings in effect, `deployment_id` what it serves.
+pub fn stage_doc(
+    name: &str,
+    eff: &Stage,
+    deployment_id: Option<String>,
+    api_id: &str,
+    region: &str,
+) -> StageDoc {
+    let d = eff.default_route_settings;
+    StageDoc {
+        invoke_url: invoke_url(api_id, region, name),
+        deployment_id,
+        name: name.to_string(),
+        // HTTP APIs have access logs, not execution logging.
+        logging_level: "OFF".into(),
+        data_trace: false,
+        metrics: d.metrics.unwrap_or(false),
+        throttle_rate: d.throttle_rate,
+        throttle_burst: d.throttle_burst,
+        tracing: false,
+        access_log_destination: eff.access_log.as_ref().map(|a| a.destination_arn.clone()),
+    }
+}
+
 /// The settings in effect per stage after a successful apply (`new_deployment`: the
 /// deployment created in this run), with each stage's invoke URL.
 pub fn stage_docs(
@@ -322,41 +357,43 @@ pub fn stage_docs(
     effective_stages(prep)
         .into_iter()
         .map(|(name, eff, deployment_id, deployed_now)| {
-            let d = eff.default_route_settings;
-            StageDoc {
-                invoke_url: invoke_url(api_id, region, &name),
-                deployment_id: if deployed_now {
-                    new_deployment.clone()
-                } else {
-                    deployment_id
-                },
-                name,
-                // HTTP APIs have access logs, not execution logging.
-                logging_level: "OFF".into(),
-                data_trace: false,
-                metrics: d.metrics.unwrap_or(false),
-                throttle_rate: d.throttle_rate,
-                throttle_burst: d.throttle_burst,
-                tracing: false,
-                access_log_destination: eff.access_log.map(|a| a.destination_arn),
-            }
+            let deployment_id = if deployed_now {
+                new_deployment.clone()
+            } else {
+                deployment_id
+            };
+            stage_doc(&name, &eff, deployment_id, api_id, region)
         })
         .collect()
 }
 
 /// (name, settings in effect, deployment served before, deployed in this run) per spec stage.
 fn effective_stages(prep: &PreparedHttp) -> Vec<(String, Stage, Option<String>, bool)> {
-    prep.desired
-        .stages
+    effective(
+        &prep.desired.stages,
+        prep.observed.as_ref(),
+        &prep.plan.ops,
+        prep.opts.prune,
+    )
+}
+
+/// [`effective_stages`] of the stages `stages` after `ops` ran on `observed`.
+pub(super) fn effective(
+    stages: &BTreeMap<String, Stage>,
+    observed: Option<&ObservedHttpApi>,
+    ops: &[HttpOp],
+    prune: bool,
+) -> Vec<(String, Stage, Option<String>, bool)> {
+    stages
         .iter()
         .map(|(name, want)| {
-            let have = prep.observed.as_ref().and_then(|o| o.stages.get(name));
+            let have = observed.and_then(|o| o.stages.get(name));
             let eff = stage_after(
                 want,
                 &have.map(|h| h.settings.clone()).unwrap_or_default(),
-                prep.opts.prune,
+                prune,
             );
-            let deployed_now = prep.plan.ops.iter().any(|op| match op {
+            let deployed_now = ops.iter().any(|op| match op {
                 HttpOp::CreateStage {
                     name: n, deploy, ..
                 } => n == name && *deploy,

@@ -225,3 +225,28 @@ pub fn permission_changes(
     }
     out
 }
+
+/// `gwctl destroy`: removal of every statement gwctl added for the API `api_id` (statement id
+/// prefix `gwctl-{api_id}-`) on the functions in `policies`; nothing else is touched.
+pub fn destroy_permissions(api_id: &str, policies: &Policies) -> Vec<(Change, PermissionOp)> {
+    let prefix = format!("gwctl-{api_id}-");
+    let mut out = Vec::new();
+    for (function, statements) in policies {
+        let short = function_name(function);
+        for st in statements.iter().filter(|s| s.sid.starts_with(&prefix)) {
+            out.push((
+                Change::new(
+                    Action::Delete,
+                    "permission",
+                    &format!("{short} ({})", st.sid),
+                ),
+                PermissionOp::Remove {
+                    function: function.clone(),
+                    function_key: short.clone(),
+                    statement_id: st.sid.clone(),
+                },
+            ));
+        }
+    }
+    out
+}

@@ -10,7 +10,7 @@ use crate::state::DEPLOYMENT_MARK;
 
 use super::desired::{config_mark, split_parent, DesiredRest};
 use super::ops::{Op, Patch, DEPLOYMENT_ID};
-use super::permissions::{function_name, permission_changes};
+use super::permissions::permission_changes;
 use super::{Action, Change, FieldChange, Plan};
 
 /// How the planner treats what the spec does not declare.
@@ -239,23 +239,8 @@ pub fn plan(
 /// nothing gwctl added behind an API that is gone), then the API.
 pub fn plan_destroy(observed: &ObservedRestApi, policies: &Policies) -> Plan {
     let mut p = Plan::default();
-    let prefix = format!("gwctl-{}-", observed.id);
-    for (function, statements) in policies {
-        let short = function_name(function);
-        for st in statements.iter().filter(|s| s.sid.starts_with(&prefix)) {
-            p.push(
-                Change::new(
-                    Action::Delete,
-                    "permission",
-                    &format!("{short} ({})", st.sid),
-                ),
-                Op::RemovePermission {
-                    function: function.clone(),
-                    function_key: short.clone(),
-                    statement_id: st.sid.clone(),
-                },
-            );
-        }
+    for (change, op) in super::permissions::destroy_permissions(&observed.id, policies) {
+        p.push(change, Op::from(op));
     }
     p.push(
         Change::new(
