@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::exec::ExecFailure;
 use crate::aws::{read, Clients};
 use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
@@ -13,14 +14,13 @@ use crate::output::{
 };
 use crate::plan::desired::{self, config_mark};
 use crate::plan::rest::{deployment_serves, plan_destroy, plan_stages};
-use crate::aws::exec::ExecFailure;
 use crate::plan::{Plan, PlanOp};
 use crate::spec::model::Spec;
 use crate::state::rest::{ObservedRestApi, Stage};
 
 use super::apply::{confirm_changes, run_ops, stage_docs};
-use super::rest::{find_api, invoke_url, is_owned, load_spec, observed_functions, prepare, Target};
 use super::http_lifecycle::{which, Which};
+use super::rest::{find_api, invoke_url, is_owned, load_spec, observed_functions, prepare, Target};
 use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
 
 /// Which API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
@@ -197,10 +197,27 @@ pub struct DeployDoc {
 }
 
 pub async fn deploy(args: &DeployArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
-    let started = Instant::now();
     let clients = connect(g).await?;
+    deploy_with(&clients, args, printer).await
+}
+
+/// [`deploy`] with the clients given (tests use offline or emulator clients).
+pub async fn deploy_with(
+    clients: &Clients,
+    args: &DeployArgs,
+    printer: &Printer,
+) -> Result<i32, Failure> {
+    let started = Instant::now();
     let (spec_path, api_name) = (args.spec.as_deref(), args.api.as_deref());
-    let spec = match which(&clients, spec_path, api_name, args.api_id.as_deref(), printer).await? {
+    let spec = match which(
+        &clients,
+        spec_path,
+        api_name,
+        args.api_id.as_deref(),
+        printer,
+    )
+    .await?
+    {
         Which::Rest(spec) => spec,
         Which::Http(loc) => {
             let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;
@@ -323,8 +340,17 @@ pub async fn destroy(
     g: &GlobalArgs,
     printer: &Printer,
 ) -> Result<i32, Failure> {
-    let started = Instant::now();
     let clients = connect(g).await?;
+    destroy_with(&clients, args, printer).await
+}
+
+/// [`destroy`] with the clients given (tests use offline or emulator clients).
+pub async fn destroy_with(
+    clients: &Clients,
+    args: &DestroyArgs,
+    printer: &Printer,
+) -> Result<i32, Failure> {
+    let started = Instant::now();
     let api_id = args.api_id.as_deref();
     let loc = match which(&clients, args.spec.as_deref(), None, api_id, printer).await? {
         Which::Rest(spec) => locate_loaded(&clients, spec, None, api_id).await?,
@@ -380,7 +406,12 @@ pub(super) fn destroyed_absent(clients: &Clients, printer: &Printer, started: In
 }
 
 /// gwctl deletes only the APIs it created, unless `--force`.
-pub(super) fn refuse_unowned(name: &str, id: &str, owned: bool, force: bool) -> Result<(), Failure> {
+pub(super) fn refuse_unowned(
+    name: &str,
+    id: &str,
+    owned: bool,
+    force: bool,
+) -> Result<(), Failure> {
     if owned || force {
         return Ok(());
     }
@@ -489,7 +520,15 @@ pub struct ShowStageDoc {
 pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let clients = connect(g).await?;
     let (spec_path, api_name) = (args.spec.as_deref(), args.api.as_deref());
-    let spec = match which(&clients, spec_path, api_name, args.api_id.as_deref(), printer).await? {
+    let spec = match which(
+        &clients,
+        spec_path,
+        api_name,
+        args.api_id.as_deref(),
+        printer,
+    )
+    .await?
+    {
         Which::Rest(spec) => spec,
         Which::Http(loc) => {
             let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;

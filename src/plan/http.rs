@@ -14,8 +14,8 @@ use crate::spec::model::{
     AuthRef, AuthorizerKind, HttpMethod, IntegrationDef, IntegrationKind, Spec,
 };
 use crate::state::http::{
-    integration_keys, route_key, Authorizer, Cors, HttpApi, Integration, ObservedHttpApi, ObservedStage,
-    Route, RouteSetting, Stage, DEFAULT_PAYLOAD_FORMAT,
+    integration_keys, route_key, Authorizer, Cors, HttpApi, Integration, ObservedHttpApi,
+    ObservedStage, Route, RouteSetting, Stage, DEFAULT_PAYLOAD_FORMAT,
 };
 use crate::state::rest::{AccessLog, Policies};
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
