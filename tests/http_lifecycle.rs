@@ -340,3 +340,72 @@ async fn deploy_to_an_auto_deploy_stage_says_so_and_creates_a_missing_one() {
     let doc: DeployDoc = parse(&ok(&o).0);
     assert_eq!((doc.result.as_str(), doc.calls.writes), ("automatic", 0));
 }
+
+/// `plan --out FILE` / `apply FILE` for an HTTP API: the file holds the HTTP ops; applying it
+/// makes exactly them; a plan made stale by a change in between is refused with no write.
+#[tokio::test]
+async fn saved_http_plans_apply_exactly_and_refuse_when_stale() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-handler"]).await;
+    let c = em.clients().await;
+    let spec = repo("specs/items-http.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("items.plan");
+    let f = file.to_str().unwrap();
+
+    ok(&gwctl(&em, &["plan", spec.to_str().unwrap(), "--out", f]));
+    let pf: gwctl::cli::planfile::PlanFile =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(pf.kind, "http");
+    assert!(pf.ops.is_empty());
+    assert_eq!(pf.api_id, None);
+    let first: Vec<&str> = pf.http_ops.iter().map(|o| o.aws_name()).collect();
+    assert_eq!(first[0], "CreateApi");
+    assert_eq!(first.len(), 9, "{first:?}");
+
+    let doc = apply_json(&em, &file);
+    assert_eq!(
+        (doc.result.as_str(), doc.api.kind.as_str()),
+        ("applied", "http")
+    );
+    assert_eq!(doc.calls.writes, 9);
+    let id = doc.api.id.unwrap();
+    assert_eq!(http_api_ids(&c).await, vec![id.clone()]);
+
+    // A plan of the converged API, then a route deleted behind gwctl's back: stale.
+    ok(&gwctl(&em, &["plan", spec.to_str().unwrap(), "--out", f]));
+    let routes = c.apigw2.get_routes().api_id(&id).send().await.unwrap();
+    let get = routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some("GET /items"))
+        .unwrap();
+    c.apigw2
+        .delete_route()
+        .api_id(&id)
+        .route_id(get.route_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let o = gwctl(&em, &["apply", f, "--output", "json"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("refusing to apply a stale plan"), "{err}");
+    let count = |c: gwctl::aws::Clients, id: String| async move {
+        c.apigw2
+            .get_routes()
+            .api_id(id)
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .len()
+    };
+    assert_eq!(count(c.clone(), id.clone()).await, 3, "nothing was written");
+
+    // A new plan puts the route back, exactly.
+    ok(&gwctl(&em, &["plan", spec.to_str().unwrap(), "--out", f]));
+    let doc = apply_json(&em, &file);
+    assert_eq!(writes(&doc.calls.by_operation), w(&[("CreateRoute", 1)]));
+    assert_eq!(count(c.clone(), id.clone()).await, 4);
+}

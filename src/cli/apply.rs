@@ -41,30 +41,20 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         prune: args.prune,
         force_deploy: false,
     };
-    let spec_text = std::fs::read_to_string(&args.spec).unwrap_or_default();
     let prep = prepare(&clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
     if let Some(out) = &args.out {
-        planfile::save(
-            out,
-            &PlanFile {
-                gwctl_plan: planfile::PLAN_FILE_VERSION,
-                gwctl_version: env!("CARGO_PKG_VERSION").to_string(),
-                spec_path: args.spec.display().to_string(),
-                spec_text,
-                region: clients.region.clone(),
-                api_id: api_id.clone(),
-                prune: args.prune,
-                force_deploy: false,
-                fingerprint: planfile::fingerprint(&prep, &clients.region),
-                ops: prep.plan.ops.clone(),
-            },
-        )?;
-        printer.info(&format!(
-            "plan saved to `{}`: apply exactly it with `gwctl apply {}`",
-            out.display(),
-            out.display()
-        ));
+        let fingerprint = planfile::fingerprint(&prep, &clients.region);
+        let mut pf = PlanFile::new(
+            "rest",
+            &args.spec,
+            &clients.region,
+            api_id.clone(),
+            args.prune,
+            fingerprint,
+        );
+        pf.ops = prep.plan.ops.clone();
+        planfile::save_and_say(out, &pf, printer)?;
     }
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
@@ -97,19 +87,8 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         None => load_spec_linted(&args.spec, None, printer)?,
     };
     if spec.api.kind == ApiKind::Http {
-        if saved.is_some() {
-            return Err(Failure::msg(
-                format!(
-                    "`{}` holds a plan for an http api; saved plans are rest-only in this version",
-                    args.spec.display()
-                ),
-                Some(format!(
-                    "apply the spec itself: `gwctl apply {}`",
-                    spec.file.display()
-                )),
-            ));
-        }
-        return super::http::apply(args, g, printer, spec).await;
+        let clients = connect(g).await?;
+        return super::http::apply_plan_with(&clients, args, printer, spec, saved.as_ref()).await;
     }
     let clients = connect(g).await?;
     let target = match &saved {
@@ -131,30 +110,13 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
     let prep = prepare(&clients, spec, &target, printer).await?;
     if let Some(pf) = &saved {
         // Apply exactly the saved plan, and only if the account is as it was planned.
-        if pf.region != clients.region {
-            return Err(Failure::msg(
-                format!(
-                    "the plan was made for region `{}`, not `{}`",
-                    pf.region, clients.region
-                ),
-                Some("use the same --region / AWS_REGION as for `gwctl plan`".into()),
-            ));
-        }
-        if planfile::fingerprint(&prep, &clients.region) != pf.fingerprint
-            || prep.plan.ops != pf.ops
-        {
-            return Err(Failure::msg(
-                format!(
-                    "the account changed since the plan in `{}` was made; refusing to apply a stale plan",
-                    args.spec.display()
-                ),
-                Some(format!(
-                    "review the changes again: `gwctl plan {} --out {}`",
-                    pf.spec_path,
-                    args.spec.display()
-                )),
-            ));
-        }
+        pf.check(
+            &args.spec,
+            &clients.region,
+            "rest",
+            &planfile::fingerprint(&prep, &clients.region),
+            prep.plan.ops == pf.ops,
+        )?;
     }
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
 

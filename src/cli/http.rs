@@ -20,6 +20,7 @@ use crate::state::ResolvedFunction;
 use super::apply::{
     confirm, emit_report, exec_failure, on_off, show_plan, throttle_text, ReportParts,
 };
+use super::planfile::{self, PlanFile};
 use super::rest::{
     find_by, function_from_uri, is_owned, read_policies_for, resolve_or_report, split_qualifier,
     Target,
@@ -159,20 +160,6 @@ pub async fn plan(
     printer: &Printer,
     spec: Spec,
 ) -> Result<i32, Failure> {
-    if let Some(out) = &args.out {
-        return Err(Failure::msg(
-            format!(
-                "`--out {}`: saved plans are rest-only in this version; `{}` is an http api",
-                out.display(),
-                spec.api.name.value
-            ),
-            Some(format!(
-                "review with `gwctl plan {}`, then run `gwctl apply {}`",
-                spec.file.display(),
-                spec.file.display()
-            )),
-        ));
-    }
     let clients = connect(g).await?;
     plan_with(&clients, args, printer, spec).await
 }
@@ -191,6 +178,19 @@ pub async fn plan_with(
     };
     let prep = prepare(clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
+    if let Some(out) = &args.out {
+        let fingerprint = planfile::fingerprint_http(&prep, &clients.region);
+        let mut pf = PlanFile::new(
+            "http",
+            &args.spec,
+            &clients.region,
+            api_id.clone(),
+            args.prune,
+            fingerprint,
+        );
+        pf.http_ops = prep.plan.ops.clone();
+        planfile::save_and_say(out, &pf, printer)?;
+    }
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
     } else {
@@ -230,17 +230,46 @@ pub async fn apply_with(
     printer: &Printer,
     spec: Spec,
 ) -> Result<i32, Failure> {
+    apply_plan_with(clients, args, printer, spec, None).await
+}
+
+/// [`apply_with`], or with `saved` (a plan file `gwctl plan --out` wrote for this spec):
+/// apply exactly its ops, and only if the account is as it was planned (no confirmation:
+/// the plan was reviewed).
+pub async fn apply_plan_with(
+    clients: &Clients,
+    args: &ApplyArgs,
+    printer: &Printer,
+    spec: Spec,
+    saved: Option<&PlanFile>,
+) -> Result<i32, Failure> {
     let started = Instant::now();
-    let target = Target {
-        api_id: args.api_id.clone(),
-        prune: args.prune,
-        force_deploy: args.force,
+    let target = match saved {
+        Some(pf) => Target {
+            api_id: pf.api_id.clone(),
+            prune: pf.prune,
+            force_deploy: pf.force_deploy,
+        },
+        None => Target {
+            api_id: args.api_id.clone(),
+            prune: args.prune,
+            force_deploy: args.force,
+        },
     };
     printer.info(&format!(
         "reading http api `{}` in {}",
         spec.api.name.value, clients.region
     ));
     let prep = prepare(clients, spec, &target, printer).await?;
+    if let Some(pf) = saved {
+        pf.check(
+            &args.spec,
+            &clients.region,
+            "http",
+            &planfile::fingerprint_http(&prep, &clients.region),
+            prep.plan.ops == pf.http_ops,
+        )?;
+    }
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
     if !printer.json() {
         show_plan(
@@ -269,7 +298,9 @@ pub async fn apply_with(
         return Ok(crate::exit::OK);
     }
 
-    confirm(args, printer)?;
+    if saved.is_none() {
+        confirm(args, printer)?;
+    }
 
     let ops = prep.plan.ops.clone();
     match run_ops(clients, prep.observed.as_ref(), &ops, printer).await {
