@@ -40,9 +40,9 @@ pub(super) struct LocatedHttp {
 /// What [`which`] found.
 pub(super) enum Which {
     /// A REST API (or nothing that says otherwise): the REST verb goes on with the spec.
-    Rest(Option<Spec>),
+    Rest(Option<Box<Spec>>),
     /// An HTTP API; `None` when the spec's API does not exist.
-    Http(Option<LocatedHttp>),
+    Http(Option<Box<LocatedHttp>>),
 }
 
 /// Load the spec (if any) and tell which kind of API the verb acts on. A spec says its kind;
@@ -62,17 +62,19 @@ pub(super) async fn which(
     let id_hint = Some("check `--api-id` and the region");
     if let Some(s) = &spec {
         if s.api.kind != ApiKind::Http {
-            return Ok(Which::Rest(spec));
+            return Ok(Which::Rest(spec.map(Box::new)));
         }
         let target = Target {
             api_id: api_id.map(str::to_string),
             ..Default::default()
         };
         let found = super::http::find_api(clients, s, &target).await?;
-        return Ok(Which::Http(found.map(|(api, owned)| LocatedHttp {
-            spec: spec.clone(),
-            api,
-            owned,
+        return Ok(Which::Http(found.map(|(api, owned)| {
+            Box::new(LocatedHttp {
+                spec: spec.clone(),
+                api,
+                owned,
+            })
         })));
     }
     let id = match (api_id, api_name) {
@@ -113,11 +115,11 @@ pub(super) async fn which(
         .await
         .map_err(|e| Failure::aws(e, id_hint))?;
     let owned = is_owned(&api.tags);
-    Ok(Which::Http(Some(LocatedHttp {
+    Ok(Which::Http(Some(Box::new(LocatedHttp {
         spec: None,
         api,
         owned,
-    })))
+    }))))
 }
 
 fn api_doc(loc: &LocatedHttp) -> ApiDoc {

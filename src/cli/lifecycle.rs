@@ -210,7 +210,7 @@ pub async fn deploy_with(
     let started = Instant::now();
     let (spec_path, api_name) = (args.spec.as_deref(), args.api.as_deref());
     let spec = match which(
-        &clients,
+        clients,
         spec_path,
         api_name,
         args.api_id.as_deref(),
@@ -218,13 +218,13 @@ pub async fn deploy_with(
     )
     .await?
     {
-        Which::Rest(spec) => spec,
+        Which::Rest(spec) => spec.map(|s| *s),
         Which::Http(loc) => {
             let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;
-            return super::http_lifecycle::deploy(&clients, args, loc, printer, started).await;
+            return super::http_lifecycle::deploy(clients, args, *loc, printer, started).await;
         }
     };
-    let loc = locate_loaded(&clients, spec, api_name, args.api_id.as_deref())
+    let loc = locate_loaded(clients, spec, api_name, args.api_id.as_deref())
         .await?
         .ok_or_else(|| not_found(spec_path, api_name))?;
 
@@ -273,8 +273,8 @@ pub async fn deploy_with(
     }
     let mut deployment_id = None;
     if !plan.is_empty() {
-        super::doctor::require_logging_role(&clients, &plan.ops, printer).await?;
-        let rep = run_ops(&clients, Some(&loc.api), &plan.ops, printer)
+        super::doctor::require_logging_role(clients, &plan.ops, printer).await?;
+        let rep = run_ops(clients, Some(&loc.api), &plan.ops, printer)
             .await
             .map_err(exec_failed("deploy", "what exists"))?;
         deployment_id = rep.deployment_id;
@@ -283,7 +283,7 @@ pub async fn deploy_with(
         &stages,
         &loc.api,
         &loc.api.id,
-        &clients,
+        clients,
         deployment_id.clone(),
     );
     let calls = calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64());
@@ -352,21 +352,21 @@ pub async fn destroy_with(
 ) -> Result<i32, Failure> {
     let started = Instant::now();
     let api_id = args.api_id.as_deref();
-    let loc = match which(&clients, args.spec.as_deref(), None, api_id, printer).await? {
-        Which::Rest(spec) => locate_loaded(&clients, spec, None, api_id).await?,
+    let loc = match which(clients, args.spec.as_deref(), None, api_id, printer).await? {
+        Which::Rest(spec) => locate_loaded(clients, spec.map(|s| *s), None, api_id).await?,
         Which::Http(Some(loc)) => {
-            return super::http_lifecycle::destroy(&clients, args, loc, printer, started).await
+            return super::http_lifecycle::destroy(clients, args, *loc, printer, started).await
         }
         Which::Http(None) => None,
     };
     let Some(loc) = loc else {
-        return Ok(destroyed_absent(&clients, printer, started));
+        return Ok(destroyed_absent(clients, printer, started));
     };
     refuse_unowned(&loc.api.config.name, &loc.api.id, loc.owned, args.force)?;
     let fns: Vec<_> = observed_functions(&loc.api).into_iter().collect();
     let (policies, usage) = tokio::try_join!(
-        read::read_policies(&clients, &fns),
-        crate::aws::read_usage::read_usage(&clients, &loc.api.config.name),
+        read::read_policies(clients, &fns),
+        crate::aws::read_usage::read_usage(clients, &loc.api.config.name),
     )
     .map_err(|e| Failure::aws(e, None))?;
     // The usage plans and API keys gwctl created for the API go first, then the API.
@@ -380,10 +380,10 @@ pub async fn destroy_with(
         owned: loc.owned,
     };
     confirm_destroy(args, printer, &api_doc, &plan)?;
-    run_ops(&clients, Some(&loc.api), &plan.ops, printer)
+    run_ops(clients, Some(&loc.api), &plan.ops, printer)
         .await
         .map_err(exec_failed("destroy", "what is left"))?;
-    report_destroyed(&clients, printer, started, api_doc, &plan);
+    report_destroyed(clients, printer, started, api_doc, &plan);
     Ok(crate::exit::OK)
 }
 
@@ -529,10 +529,10 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
     )
     .await?
     {
-        Which::Rest(spec) => spec,
+        Which::Rest(spec) => spec.map(|s| *s),
         Which::Http(loc) => {
             let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;
-            return super::http_lifecycle::show(&clients, loc, printer).await;
+            return super::http_lifecycle::show(&clients, *loc, printer).await;
         }
     };
     let loc = locate_loaded(&clients, spec, api_name, args.api_id.as_deref())
