@@ -12,7 +12,7 @@ use crate::output::{
 use crate::spec::model::ApiKind;
 use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
 
-use super::planfile::{self, PlanFile};
+use super::planfile::{self, SavedOps};
 use super::rest::{invoke_url, load_spec, load_spec_linted, prepare, Prepared, Target};
 use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
 
@@ -45,16 +45,16 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
     if let Some(out) = &args.out {
         let fingerprint = planfile::fingerprint(&prep, &clients.region);
-        let mut pf = PlanFile::new(
-            "rest",
-            &args.spec,
+        let ops = SavedOps::Rest(prep.plan.ops.clone());
+        planfile::write_out(
+            out,
+            args,
             &clients.region,
             api_id.clone(),
-            args.prune,
             fingerprint,
-        );
-        pf.ops = prep.plan.ops.clone();
-        planfile::save_and_say(out, &pf, printer)?;
+            ops,
+            printer,
+        )?;
     }
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
@@ -91,18 +91,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         return super::http::apply_plan_with(&clients, args, printer, spec, saved.as_ref()).await;
     }
     let clients = connect(g).await?;
-    let target = match &saved {
-        Some(pf) => Target {
-            api_id: pf.api_id.clone(),
-            prune: pf.prune,
-            force_deploy: pf.force_deploy,
-        },
-        None => Target {
-            api_id: args.api_id.clone(),
-            prune: args.prune,
-            force_deploy: args.force,
-        },
-    };
+    let target = planfile::target(saved.as_ref(), args);
     printer.info(&format!(
         "reading rest api `{}` in {}",
         spec.api.name.value, clients.region

@@ -20,7 +20,7 @@ use crate::state::ResolvedFunction;
 use super::apply::{
     confirm, emit_report, exec_failure, on_off, show_plan, throttle_text, ReportParts,
 };
-use super::planfile::{self, PlanFile};
+use super::planfile::{self, PlanFile, SavedOps};
 use super::rest::{
     find_by, function_from_uri, is_owned, read_policies_for, resolve_or_report, split_qualifier,
     Target,
@@ -180,16 +180,16 @@ pub async fn plan_with(
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
     if let Some(out) = &args.out {
         let fingerprint = planfile::fingerprint_http(&prep, &clients.region);
-        let mut pf = PlanFile::new(
-            "http",
-            &args.spec,
+        let ops = SavedOps::Http(prep.plan.ops.clone());
+        planfile::write_out(
+            out,
+            args,
             &clients.region,
             api_id.clone(),
-            args.prune,
             fingerprint,
-        );
-        pf.http_ops = prep.plan.ops.clone();
-        planfile::save_and_say(out, &pf, printer)?;
+            ops,
+            printer,
+        )?;
     }
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
@@ -244,18 +244,7 @@ pub async fn apply_plan_with(
     saved: Option<&PlanFile>,
 ) -> Result<i32, Failure> {
     let started = Instant::now();
-    let target = match saved {
-        Some(pf) => Target {
-            api_id: pf.api_id.clone(),
-            prune: pf.prune,
-            force_deploy: pf.force_deploy,
-        },
-        None => Target {
-            api_id: args.api_id.clone(),
-            prune: args.prune,
-            force_deploy: args.force,
-        },
-    };
+    let target = planfile::target(saved, args);
     printer.info(&format!(
         "reading http api `{}` in {}",
         spec.api.name.value, clients.region

@@ -25,7 +25,7 @@ use super::apply::{on_off, throttle_text};
 use super::http::{effective, observed_functions, stage_doc, DEPLOYMENTS_UNREAD};
 use super::lifecycle::{
     confirm_destroy, deployment_description, drift_line, exec_failed, named_stages, pick_named,
-    refuse_unowned, report_destroyed, DeployDoc, ShowDoc, ShowStageDoc,
+    refuse_unowned, report_destroyed, show_json, DeployDoc, ShowStageDoc,
 };
 use super::rest::{is_owned, load_spec, Target};
 use super::{DeployArgs, DestroyArgs, Failure};
@@ -353,14 +353,7 @@ pub(super) async fn show(
         })
         .collect();
     warn_reads(printer, &loc.api, stages.iter().any(|s| !s.auto_deploy));
-    if printer.json() {
-        printer.document(&ShowDoc {
-            schema_version: SCHEMA_VERSION,
-            command: "show".into(),
-            api: api_doc(&loc),
-            stages,
-            drift,
-        });
+    if show_json(printer, api_doc(&loc), &stages, drift) {
         return Ok(crate::exit::OK);
     }
     let mut s = format!(

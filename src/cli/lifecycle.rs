@@ -596,14 +596,7 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         id: Some(loc.api.id.clone()),
         owned: loc.owned,
     };
-    if printer.json() {
-        printer.document(&ShowDoc {
-            schema_version: SCHEMA_VERSION,
-            command: "show".into(),
-            api,
-            stages,
-            drift,
-        });
+    if show_json(printer, api, &stages, drift) {
         return Ok(crate::exit::OK);
     }
     let mut s = format!(
@@ -635,6 +628,25 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
     s.push_str(&drift_line(drift));
     printer.data(&s);
     Ok(crate::exit::OK)
+}
+
+/// In JSON mode print `show`'s document and say so (true); in text mode do nothing.
+pub(super) fn show_json(
+    printer: &Printer,
+    api: ApiDoc,
+    stages: &[ShowStageDoc],
+    drift: Option<usize>,
+) -> bool {
+    if printer.json() {
+        printer.document(&ShowDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "show".into(),
+            api,
+            stages: stages.to_vec(),
+            drift,
+        });
+    }
+    printer.json()
 }
 
 /// `show`'s drift line (empty without a spec).

@@ -48,33 +48,68 @@ fn rest_kind() -> String {
     "rest".into()
 }
 
-impl PlanFile {
-    /// A plan of `kind` (`rest`, `http`) made from the spec at `spec_path` (its text is
-    /// kept), with no ops yet.
-    pub fn new(
-        kind: &str,
-        spec_path: &Path,
-        region: &str,
-        api_id: Option<String>,
-        prune: bool,
-        fingerprint: String,
-    ) -> PlanFile {
-        PlanFile {
-            gwctl_plan: PLAN_FILE_VERSION,
-            gwctl_version: env!("CARGO_PKG_VERSION").to_string(),
-            spec_path: spec_path.display().to_string(),
-            spec_text: std::fs::read_to_string(spec_path).unwrap_or_default(),
-            region: region.to_string(),
-            api_id,
-            prune,
-            force_deploy: false,
-            fingerprint,
-            ops: Vec::new(),
-            kind: kind.to_string(),
-            http_ops: Vec::new(),
-        }
-    }
+/// The ops a saved plan holds, by API kind.
+pub enum SavedOps {
+    Rest(Vec<Op>),
+    Http(Vec<HttpOp>),
+}
 
+/// `gwctl plan SPEC --out FILE`: save the plan made from `args.spec` (its text is kept) of the
+/// API `api_id` (`None`: the plan creates it), with the `fingerprint` of what it was computed
+/// from, and say how to apply it.
+pub fn write_out(
+    out: &Path,
+    args: &super::PlanArgs,
+    region: &str,
+    api_id: Option<String>,
+    fingerprint: String,
+    ops: SavedOps,
+    printer: &crate::output::Printer,
+) -> Result<(), Failure> {
+    let (kind, ops, http_ops) = match ops {
+        SavedOps::Rest(o) => ("rest", o, Vec::new()),
+        SavedOps::Http(o) => ("http", Vec::new(), o),
+    };
+    let file = PlanFile {
+        gwctl_plan: PLAN_FILE_VERSION,
+        gwctl_version: env!("CARGO_PKG_VERSION").to_string(),
+        spec_path: args.spec.display().to_string(),
+        spec_text: std::fs::read_to_string(&args.spec).unwrap_or_default(),
+        region: region.to_string(),
+        api_id,
+        prune: args.prune,
+        force_deploy: false,
+        fingerprint,
+        ops,
+        kind: kind.to_string(),
+        http_ops,
+    };
+    save(out, &file)?;
+    printer.info(&format!(
+        "plan saved to `{}`: apply exactly it with `gwctl apply {}`",
+        out.display(),
+        out.display()
+    ));
+    Ok(())
+}
+
+/// How `apply` picks the API: as the saved plan did, else from its own flags.
+pub fn target(saved: Option<&PlanFile>, args: &super::ApplyArgs) -> super::rest::Target {
+    match saved {
+        Some(pf) => super::rest::Target {
+            api_id: pf.api_id.clone(),
+            prune: pf.prune,
+            force_deploy: pf.force_deploy,
+        },
+        None => super::rest::Target {
+            api_id: args.api_id.clone(),
+            prune: args.prune,
+            force_deploy: args.force,
+        },
+    }
+}
+
+impl PlanFile {
     /// Refuse to apply this plan (read from `path`) unless the account is as it was planned:
     /// same region and kind, the same `fingerprint` of what it was computed from, and
     /// `same_ops` (planning again gives exactly the saved ops).
@@ -213,19 +248,4 @@ pub fn load(path: &Path) -> Result<Option<PlanFile>, Failure> {
         ));
     }
     Ok(Some(file))
-}
-
-/// [`save`], then say how to apply the plan (stderr).
-pub fn save_and_say(
-    path: &Path,
-    file: &PlanFile,
-    printer: &crate::output::Printer,
-) -> Result<(), Failure> {
-    save(path, file)?;
-    printer.info(&format!(
-        "plan saved to `{}`: apply exactly it with `gwctl apply {}`",
-        path.display(),
-        path.display()
-    ));
-    Ok(())
 }

@@ -26,7 +26,7 @@ use super::desired::{
 };
 use super::http_ops::{HttpOp, StageUpdate};
 use super::permissions::permission_changes;
-use super::rest::{deployment_serves, diff_fields, PlanOptions};
+use super::rest::{deployment_reason, deployment_serves, diff_fields, PlanOptions};
 use super::{Action, Change, FieldChange, Plan};
 
 /// Everything the planner needs to know about what the spec wants on an HTTP API.
@@ -487,11 +487,7 @@ pub fn plan(
             HttpOp::AddPermission { .. } | HttpOp::RemovePermission { .. }
         )
     });
-    let reason = if api_changed {
-        "the API configuration changed"
-    } else {
-        "the stage does not serve the current configuration"
-    };
+    let reason = deployment_reason(api_changed);
     plan_stages(
         &mut p,
         observed,
@@ -592,21 +588,15 @@ pub fn plan_stages(
 
 /// `gwctl destroy`: the permission statements gwctl added for the API, then the API.
 pub fn plan_destroy(observed: &ObservedHttpApi, policies: &Policies) -> HttpPlan {
-    let mut p = HttpPlan::default();
-    for (change, op) in super::permissions::destroy_permissions(&observed.id, policies) {
-        p.push(change, HttpOp::from(op));
-    }
-    p.push(
-        Change::new(
-            Action::Delete,
-            "http_api",
-            &format!("{} ({})", observed.config.name, observed.id),
-        ),
-        HttpOp::DeleteApi {
-            id: observed.id.clone(),
-        },
-    );
-    p
+    let id = observed.id.clone();
+    let name = &observed.config.name;
+    super::permissions::plan_destroy(
+        &id,
+        name,
+        "http_api",
+        policies,
+        HttpOp::DeleteApi { id: id.clone() },
+    )
 }
 
 /// Whether stage `name` serves a deployment of the configuration `mark` stands for.

@@ -218,11 +218,7 @@ pub fn plan(
         observed.map(|o| &o.config),
         opts.prune,
     ));
-    let reason = if api_changed {
-        "the API configuration changed"
-    } else {
-        "the stage does not serve the current configuration"
-    };
+    let reason = deployment_reason(api_changed);
     plan_stages(
         &mut p,
         observed,
@@ -238,21 +234,24 @@ pub fn plan(
 /// `gwctl destroy`: gwctl's permission statements for this API first (so a failure leaves
 /// nothing gwctl added behind an API that is gone), then the API.
 pub fn plan_destroy(observed: &ObservedRestApi, policies: &Policies) -> Plan {
-    let mut p = Plan::default();
-    for (change, op) in super::permissions::destroy_permissions(&observed.id, policies) {
-        p.push(change, Op::from(op));
+    let id = observed.id.clone();
+    let name = &observed.config.name;
+    super::permissions::plan_destroy(
+        &id,
+        name,
+        "rest_api",
+        policies,
+        Op::DeleteRestApi { id: id.clone() },
+    )
+}
+
+/// Why a plan deploys: the API changed in this plan, or a stage serves another configuration.
+pub fn deployment_reason(api_changed: bool) -> &'static str {
+    if api_changed {
+        "the API configuration changed"
+    } else {
+        "the stage does not serve the current configuration"
     }
-    p.push(
-        Change::new(
-            Action::Delete,
-            "rest_api",
-            &format!("{} ({})", observed.config.name, observed.id),
-        ),
-        Op::DeleteRestApi {
-            id: observed.id.clone(),
-        },
-    );
-    p
 }
 
 /// True when the deployment `description` was written for configuration `mark`
