@@ -51,6 +51,23 @@ async fn http_api_ids(c: &gwctl::aws::Clients) -> Vec<String> {
         .collect()
 }
 
+/// Delete the route `key` behind gwctl's back.
+async fn delete_route(c: &gwctl::aws::Clients, id: &str, key: &str) {
+    let routes = c.apigw2.get_routes().api_id(id).send().await.unwrap();
+    let route = routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some(key))
+        .unwrap();
+    c.apigw2
+        .delete_route()
+        .api_id(id)
+        .route_id(route.route_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn destroy_removes_gwctls_statements_then_the_api_and_is_idempotent() {
     let em = support::emulator().await;
@@ -210,19 +227,7 @@ async fn show_reports_stages_urls_and_drift_by_spec_name_and_id() {
     }
 
     // A route deleted behind gwctl's back is drift.
-    let routes = c.apigw2.get_routes().api_id(&id).send().await.unwrap();
-    let post = routes
-        .items()
-        .iter()
-        .find(|r| r.route_key() == Some("POST /items"))
-        .unwrap();
-    c.apigw2
-        .delete_route()
-        .api_id(&id)
-        .route_id(post.route_id().unwrap())
-        .send()
-        .await
-        .unwrap();
+    delete_route(&c, &id, "POST /items").await;
     let o = gwctl(&em, &["show", spec.to_str().unwrap()]);
     let (out, _) = ok(&o);
     assert!(
@@ -374,19 +379,7 @@ async fn saved_http_plans_apply_exactly_and_refuse_when_stale() {
 
     // A plan of the converged API, then a route deleted behind gwctl's back: stale.
     ok(&gwctl(&em, &["plan", spec.to_str().unwrap(), "--out", f]));
-    let routes = c.apigw2.get_routes().api_id(&id).send().await.unwrap();
-    let get = routes
-        .items()
-        .iter()
-        .find(|r| r.route_key() == Some("GET /items"))
-        .unwrap();
-    c.apigw2
-        .delete_route()
-        .api_id(&id)
-        .route_id(get.route_id().unwrap())
-        .send()
-        .await
-        .unwrap();
+    delete_route(&c, &id, "GET /items").await;
     let o = gwctl(&em, &["apply", f, "--output", "json"]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
