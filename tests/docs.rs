@@ -475,6 +475,8 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
         seen.push(kind);
     }
     seen.sort();
+    // At least one example per verb (show has one per API kind).
+    seen.dedup();
     assert_eq!(
         seen,
         [

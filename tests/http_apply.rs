@@ -463,32 +463,6 @@ async fn a_missing_function_stops_before_any_write() {
     assert_eq!(http_api_count(&c).await, 0);
 }
 
-/// Saved plans are REST-only for now: `plan --out` on an HTTP spec is refused before any
-/// AWS call (the endpoint here answers nothing), and nothing is written.
-#[test]
-fn plan_out_is_refused_for_http_apis_before_any_call() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("items.plan");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gwctl"))
-        .args([
-            "plan",
-            repo("specs/items-http.yaml").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "AKIDNOTUSED")
-        .env("AWS_SECRET_ACCESS_KEY", "not-used")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("saved plans are rest-only"), "{err}");
-    assert!(!err.contains("could not reach"), "no AWS call: {err}");
-    assert!(!out.exists());
-}
-
 /// JWT and Lambda REQUEST authorizers on one HTTP API: scopes on the JWT route, one invoke
 /// permission for the authorizer function scoped to its authorizer, one for the route
 /// function scoped to the API; a TTL change updates that authorizer alone, in place.

@@ -481,6 +481,14 @@ impl<'c> HttpExecutor<'c> {
                     .await;
                 deleted(name, res)
             }
+            HttpOp::DeleteApi { id } => {
+                let res = gw.delete_api().api_id(id).send().await;
+                let outcome = deleted(name, res)?;
+                self.integration_ids.clear();
+                self.route_ids.clear();
+                self.authorizer_ids.clear();
+                Ok(outcome)
+            }
         }
     }
 

@@ -315,3 +315,26 @@ fn map_stage(s: &v2::Stage) -> Option<(String, ObservedStage)> {
         },
     ))
 }
+
+/// Which kind of API `id` is (`--api-id` without a spec): get-rest-api first, then get-api.
+/// NotFound on one means "try the other", by the classified error kind only; any other
+/// error, or NotFound on both (get-api's error), is returned.
+pub async fn api_kind(c: &Clients, id: &str) -> Result<crate::spec::model::ApiKind, AwsError> {
+    use crate::spec::model::ApiKind;
+    match c.apigw.get_rest_api().rest_api_id(id).send().await {
+        Ok(_) => return Ok(ApiKind::Rest),
+        Err(e) => {
+            let e = classify("GetRestApi", e);
+            if e.kind != ErrorKind::NotFound {
+                return Err(e);
+            }
+        }
+    }
+    c.apigw2
+        .get_api()
+        .api_id(id)
+        .send()
+        .await
+        .map_err(|e| classify("GetApi", e))?;
+    Ok(ApiKind::Http)
+}

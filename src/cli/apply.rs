@@ -12,7 +12,7 @@ use crate::output::{
 use crate::spec::model::ApiKind;
 use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
 
-use super::planfile::{self, PlanFile};
+use super::planfile::{self, SavedOps};
 use super::rest::{invoke_url, load_spec, load_spec_linted, prepare, Prepared, Target};
 use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
 
@@ -41,30 +41,20 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         prune: args.prune,
         force_deploy: false,
     };
-    let spec_text = std::fs::read_to_string(&args.spec).unwrap_or_default();
     let prep = prepare(&clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
     if let Some(out) = &args.out {
-        planfile::save(
+        let fingerprint = planfile::fingerprint(&prep, &clients.region);
+        let ops = SavedOps::Rest(prep.plan.ops.clone());
+        planfile::write_out(
             out,
-            &PlanFile {
-                gwctl_plan: planfile::PLAN_FILE_VERSION,
-                gwctl_version: env!("CARGO_PKG_VERSION").to_string(),
-                spec_path: args.spec.display().to_string(),
-                spec_text,
-                region: clients.region.clone(),
-                api_id: api_id.clone(),
-                prune: args.prune,
-                force_deploy: false,
-                fingerprint: planfile::fingerprint(&prep, &clients.region),
-                ops: prep.plan.ops.clone(),
-            },
+            args,
+            &clients.region,
+            api_id.clone(),
+            fingerprint,
+            ops,
+            printer,
         )?;
-        printer.info(&format!(
-            "plan saved to `{}`: apply exactly it with `gwctl apply {}`",
-            out.display(),
-            out.display()
-        ));
     }
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
@@ -97,33 +87,11 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         None => load_spec_linted(&args.spec, None, printer)?,
     };
     if spec.api.kind == ApiKind::Http {
-        if saved.is_some() {
-            return Err(Failure::msg(
-                format!(
-                    "`{}` holds a plan for an http api; saved plans are rest-only in this version",
-                    args.spec.display()
-                ),
-                Some(format!(
-                    "apply the spec itself: `gwctl apply {}`",
-                    spec.file.display()
-                )),
-            ));
-        }
-        return super::http::apply(args, g, printer, spec).await;
+        let clients = connect(g).await?;
+        return super::http::apply_plan_with(&clients, args, printer, spec, saved.as_ref()).await;
     }
     let clients = connect(g).await?;
-    let target = match &saved {
-        Some(pf) => Target {
-            api_id: pf.api_id.clone(),
-            prune: pf.prune,
-            force_deploy: pf.force_deploy,
-        },
-        None => Target {
-            api_id: args.api_id.clone(),
-            prune: args.prune,
-            force_deploy: args.force,
-        },
-    };
+    let target = planfile::target(saved.as_ref(), args);
     printer.info(&format!(
         "reading rest api `{}` in {}",
         spec.api.name.value, clients.region
@@ -131,30 +99,13 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
     let prep = prepare(&clients, spec, &target, printer).await?;
     if let Some(pf) = &saved {
         // Apply exactly the saved plan, and only if the account is as it was planned.
-        if pf.region != clients.region {
-            return Err(Failure::msg(
-                format!(
-                    "the plan was made for region `{}`, not `{}`",
-                    pf.region, clients.region
-                ),
-                Some("use the same --region / AWS_REGION as for `gwctl plan`".into()),
-            ));
-        }
-        if planfile::fingerprint(&prep, &clients.region) != pf.fingerprint
-            || prep.plan.ops != pf.ops
-        {
-            return Err(Failure::msg(
-                format!(
-                    "the account changed since the plan in `{}` was made; refusing to apply a stale plan",
-                    args.spec.display()
-                ),
-                Some(format!(
-                    "review the changes again: `gwctl plan {} --out {}`",
-                    pf.spec_path,
-                    args.spec.display()
-                )),
-            ));
-        }
+        pf.check(
+            &args.spec,
+            &clients.region,
+            "rest",
+            &planfile::fingerprint(&prep, &clients.region),
+            prep.plan.ops == pf.ops,
+        )?;
     }
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
 

@@ -2,10 +2,10 @@
 //! (resolve functions, find the API by name and ownership tag, read, plan, confirm, execute,
 //! report) with the HTTP planner, executor and report.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use crate::aws::exec::ExecEvent;
+use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport};
 use crate::aws::exec_http::HttpExecutor;
 use crate::aws::{read_http, Clients};
 use crate::output::{plan_doc, ApiDoc, Printer, Progress, StageDoc};
@@ -20,6 +20,7 @@ use crate::state::ResolvedFunction;
 use super::apply::{
     confirm, emit_report, exec_failure, on_off, show_plan, throttle_text, ReportParts,
 };
+use super::planfile::{self, PlanFile, SavedOps};
 use super::rest::{
     find_by, function_from_uri, is_owned, read_policies_for, resolve_or_report, split_qualifier,
     Target,
@@ -123,6 +124,11 @@ fn api_doc(prep: &PreparedHttp, api_id: Option<String>) -> ApiDoc {
     }
 }
 
+/// The note when the deployment list could not be read and a stage has auto-deploy off.
+pub(super) const DEPLOYMENTS_UNREAD: &str =
+    "the deployment list could not be read (GetDeployments: not found); stages with \
+     auto-deploy off are deployed again";
+
 /// Warnings about the configuration and about what could not be read.
 fn notes(prep: &PreparedHttp) -> Vec<String> {
     let mut n = prep.desired.notes.clone();
@@ -134,11 +140,7 @@ fn notes(prep: &PreparedHttp) -> Vec<String> {
                 .unwrap_or(false)
         });
         if !o.deployments_complete && manual {
-            n.push(
-                "the deployment list could not be read (GetDeployments: not found); stages with \
-                 auto-deploy off are deployed again"
-                    .into(),
-            );
+            n.push(DEPLOYMENTS_UNREAD.into());
         }
     }
     if prep.desired.config.disable_execute_api_endpoint {
@@ -158,20 +160,6 @@ pub async fn plan(
     printer: &Printer,
     spec: Spec,
 ) -> Result<i32, Failure> {
-    if let Some(out) = &args.out {
-        return Err(Failure::msg(
-            format!(
-                "`--out {}`: saved plans are rest-only in this version; `{}` is an http api",
-                out.display(),
-                spec.api.name.value
-            ),
-            Some(format!(
-                "review with `gwctl plan {}`, then run `gwctl apply {}`",
-                spec.file.display(),
-                spec.file.display()
-            )),
-        ));
-    }
     let clients = connect(g).await?;
     plan_with(&clients, args, printer, spec).await
 }
@@ -190,6 +178,19 @@ pub async fn plan_with(
     };
     let prep = prepare(clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
+    if let Some(out) = &args.out {
+        let fingerprint = planfile::fingerprint_http(&prep, &clients.region);
+        let ops = SavedOps::Http(prep.plan.ops.clone());
+        planfile::write_out(
+            out,
+            args,
+            &clients.region,
+            api_id.clone(),
+            fingerprint,
+            ops,
+            printer,
+        )?;
+    }
     if printer.json() {
         printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
     } else {
@@ -229,17 +230,35 @@ pub async fn apply_with(
     printer: &Printer,
     spec: Spec,
 ) -> Result<i32, Failure> {
+    apply_plan_with(clients, args, printer, spec, None).await
+}
+
+/// [`apply_with`], or with `saved` (a plan file `gwctl plan --out` wrote for this spec):
+/// apply exactly its ops, and only if the account is as it was planned (no confirmation:
+/// the plan was reviewed).
+pub async fn apply_plan_with(
+    clients: &Clients,
+    args: &ApplyArgs,
+    printer: &Printer,
+    spec: Spec,
+    saved: Option<&PlanFile>,
+) -> Result<i32, Failure> {
     let started = Instant::now();
-    let target = Target {
-        api_id: args.api_id.clone(),
-        prune: args.prune,
-        force_deploy: args.force,
-    };
+    let target = planfile::target(saved, args);
     printer.info(&format!(
         "reading http api `{}` in {}",
         spec.api.name.value, clients.region
     ));
     let prep = prepare(clients, spec, &target, printer).await?;
+    if let Some(pf) = saved {
+        pf.check(
+            &args.spec,
+            &clients.region,
+            "http",
+            &planfile::fingerprint_http(&prep, &clients.region),
+            prep.plan.ops == pf.http_ops,
+        )?;
+    }
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
     if !printer.json() {
         show_plan(
@@ -268,21 +287,12 @@ pub async fn apply_with(
         return Ok(crate::exit::OK);
     }
 
-    confirm(args, printer)?;
+    if saved.is_none() {
+        confirm(args, printer)?;
+    }
 
-    let progress = Progress::new(printer, prep.plan.ops.len());
-    let mut exec = match prep.observed.as_ref() {
-        Some(o) => HttpExecutor::for_api(clients, o),
-        None => HttpExecutor::new(clients),
-    };
     let ops = prep.plan.ops.clone();
-    let mut on_event = |e: ExecEvent<HttpOp>| match e {
-        ExecEvent::Started { index, op, .. } => progress.start(index, &op.label()),
-        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
-    };
-    let result = exec.run(&ops, &mut on_event).await;
-    progress.done();
-    match result {
+    match run_ops(clients, prep.observed.as_ref(), &ops, printer).await {
         Ok(rep) => {
             let api_id = rep.api_id.clone().unwrap_or_default();
             let stages = stage_docs(&prep, &api_id, &clients.region, rep.deployment_id.clone());
@@ -311,6 +321,51 @@ pub async fn apply_with(
     }
 }
 
+/// Run HTTP ops with the executor (seeded with the ids of `observed`), showing progress.
+pub(super) async fn run_ops(
+    clients: &Clients,
+    observed: Option<&ObservedHttpApi>,
+    ops: &[HttpOp],
+    printer: &Printer,
+) -> Result<ExecReport, ExecFailure> {
+    let progress = Progress::new(printer, ops.len());
+    let mut exec = match observed {
+        Some(o) => HttpExecutor::for_api(clients, o),
+        None => HttpExecutor::new(clients),
+    };
+    let mut on_event = |e: ExecEvent<HttpOp>| match e {
+        ExecEvent::Started { index, op, .. } => progress.start(index, &op.label()),
+        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
+    };
+    let result = exec.run(ops, &mut on_event).await;
+    progress.done();
+    result
+}
+
+/// One stage's report: `eff` are its settings in effect, `deployment_id` what it serves.
+pub fn stage_doc(
+    name: &str,
+    eff: &Stage,
+    deployment_id: Option<String>,
+    api_id: &str,
+    region: &str,
+) -> StageDoc {
+    let d = eff.default_route_settings;
+    StageDoc {
+        invoke_url: invoke_url(api_id, region, name),
+        deployment_id,
+        name: name.to_string(),
+        // HTTP APIs have access logs, not execution logging.
+        logging_level: "OFF".into(),
+        data_trace: false,
+        metrics: d.metrics.unwrap_or(false),
+        throttle_rate: d.throttle_rate,
+        throttle_burst: d.throttle_burst,
+        tracing: false,
+        access_log_destination: eff.access_log.as_ref().map(|a| a.destination_arn.clone()),
+    }
+}
+
 /// The settings in effect per stage after a successful apply (`new_deployment`: the
 /// deployment created in this run), with each stage's invoke URL.
 pub fn stage_docs(
@@ -322,41 +377,43 @@ pub fn stage_docs(
     effective_stages(prep)
         .into_iter()
         .map(|(name, eff, deployment_id, deployed_now)| {
-            let d = eff.default_route_settings;
-            StageDoc {
-                invoke_url: invoke_url(api_id, region, &name),
-                deployment_id: if deployed_now {
-                    new_deployment.clone()
-                } else {
-                    deployment_id
-                },
-                name,
-                // HTTP APIs have access logs, not execution logging.
-                logging_level: "OFF".into(),
-                data_trace: false,
-                metrics: d.metrics.unwrap_or(false),
-                throttle_rate: d.throttle_rate,
-                throttle_burst: d.throttle_burst,
-                tracing: false,
-                access_log_destination: eff.access_log.map(|a| a.destination_arn),
-            }
+            let deployment_id = if deployed_now {
+                new_deployment.clone()
+            } else {
+                deployment_id
+            };
+            stage_doc(&name, &eff, deployment_id, api_id, region)
         })
         .collect()
 }
 
 /// (name, settings in effect, deployment served before, deployed in this run) per spec stage.
 fn effective_stages(prep: &PreparedHttp) -> Vec<(String, Stage, Option<String>, bool)> {
-    prep.desired
-        .stages
+    effective(
+        &prep.desired.stages,
+        prep.observed.as_ref(),
+        &prep.plan.ops,
+        prep.opts.prune,
+    )
+}
+
+/// [`effective_stages`] of the stages `stages` after `ops` ran on `observed`.
+pub(super) fn effective(
+    stages: &BTreeMap<String, Stage>,
+    observed: Option<&ObservedHttpApi>,
+    ops: &[HttpOp],
+    prune: bool,
+) -> Vec<(String, Stage, Option<String>, bool)> {
+    stages
         .iter()
         .map(|(name, want)| {
-            let have = prep.observed.as_ref().and_then(|o| o.stages.get(name));
+            let have = observed.and_then(|o| o.stages.get(name));
             let eff = stage_after(
                 want,
                 &have.map(|h| h.settings.clone()).unwrap_or_default(),
-                prep.opts.prune,
+                prune,
             );
-            let deployed_now = prep.plan.ops.iter().any(|op| match op {
+            let deployed_now = ops.iter().any(|op| match op {
                 HttpOp::CreateStage {
                     name: n, deploy, ..
                 } => n == name && *deploy,

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::exec::ExecFailure;
 use crate::aws::{read, Clients};
 use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
@@ -13,11 +14,12 @@ use crate::output::{
 };
 use crate::plan::desired::{self, config_mark};
 use crate::plan::rest::{deployment_serves, plan_destroy, plan_stages};
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanOp};
 use crate::spec::model::Spec;
 use crate::state::rest::{ObservedRestApi, Stage};
 
 use super::apply::{confirm_changes, run_ops, stage_docs};
+use super::http_lifecycle::{which, Which};
 use super::rest::{find_api, invoke_url, is_owned, load_spec, observed_functions, prepare, Target};
 use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
 
@@ -50,6 +52,16 @@ pub(super) async fn locate(
             ));
         }
     }
+    locate_loaded(clients, spec, api_name, api_id).await
+}
+
+/// [`locate`] with the spec (if any) already loaded: a REST API.
+pub(super) async fn locate_loaded(
+    clients: &Clients,
+    spec: Option<Spec>,
+    api_name: Option<&str>,
+    api_id: Option<&str>,
+) -> Result<Option<Located>, Failure> {
     if let (Some(s), None) = (&spec, api_id) {
         let target = Target::default();
         return Ok(find_api(clients, s, &target)
@@ -87,18 +99,31 @@ pub(super) async fn locate(
     let found = read::find_rest_apis(clients, name)
         .await
         .map_err(|e| Failure::aws(e, None))?;
-    match found.len() {
-        0 => Ok(None),
-        1 => {
-            let api = read::read_rest_api(clients, &found[0].id)
+    match pick_named("rest api", name, &found)? {
+        None => Ok(None),
+        Some(id) => {
+            let api = read::read_rest_api(clients, &id)
                 .await
                 .map_err(|e| Failure::aws(e, None))?;
             let owned = is_owned(&api.tags);
             Ok(Some(Located { spec, api, owned }))
         }
+    }
+}
+
+/// The one API of `found` (`kind`: `rest api`, `http api`) named `name` (`--api NAME`);
+/// several are refused.
+pub(super) fn pick_named(
+    kind: &str,
+    name: &str,
+    found: &[crate::state::rest::ApiSummary],
+) -> Result<Option<String>, Failure> {
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(Some(found[0].id.clone())),
         n => Err(Failure::msg(
             format!(
-                "{n} rest apis are named `{name}`: {}",
+                "{n} {kind}s are named `{name}`: {}",
                 found
                     .iter()
                     .map(|a| format!("`{}`", a.id))
@@ -108,6 +133,40 @@ pub(super) async fn locate(
             Some("pass `--api-id ID`".into()),
         )),
     }
+}
+
+/// The stages `--stage` names, with the settings `declared` by a spec, else the ones `have`
+/// (a stage the spec does not declare keeps its settings: only its deployment moves).
+pub(super) fn named_stages<S: Clone + Default>(
+    names: &[String],
+    declared: &BTreeMap<String, S>,
+    have: impl Fn(&str) -> Option<S>,
+) -> BTreeMap<String, S> {
+    names
+        .iter()
+        .map(|n| {
+            let s = declared
+                .get(n)
+                .cloned()
+                .or_else(|| have(n))
+                .unwrap_or_default();
+            (n.clone(), s)
+        })
+        .collect()
+}
+
+/// A deployment's description: the configuration mark, then the user's `--description`.
+pub(super) fn deployment_description(mark: &str, user: Option<&str>) -> String {
+    match user {
+        Some(d) => format!("{mark} {d}"),
+        None => mark.to_string(),
+    }
+}
+
+/// A verb's executor run stopped: the failed call, and that running it again continues.
+pub(super) fn exec_failed(verb: &str, rest: &str) -> impl Fn(ExecFailure) -> Failure {
+    let hint = format!("run `gwctl {verb}` again: it continues from {rest}");
+    move |f| Failure::msg(format!("{} failed: {}", f.op, f.error), Some(hint.clone()))
 }
 
 pub(super) fn not_found(spec_path: Option<&Path>, api_name: Option<&str>) -> Failure {
@@ -138,43 +197,47 @@ pub struct DeployDoc {
 }
 
 pub async fn deploy(args: &DeployArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
-    let started = Instant::now();
     let clients = connect(g).await?;
-    let loc = locate(
-        &clients,
-        args.spec.as_deref(),
-        args.api.as_deref(),
+    deploy_with(&clients, args, printer).await
+}
+
+/// [`deploy`] with the clients given (tests use offline or emulator clients).
+pub async fn deploy_with(
+    clients: &Clients,
+    args: &DeployArgs,
+    printer: &Printer,
+) -> Result<i32, Failure> {
+    let started = Instant::now();
+    let (spec_path, api_name) = (args.spec.as_deref(), args.api.as_deref());
+    let spec = match which(
+        clients,
+        spec_path,
+        api_name,
         args.api_id.as_deref(),
         printer,
     )
     .await?
-    .ok_or_else(|| not_found(args.spec.as_deref(), args.api.as_deref()))?;
+    {
+        Which::Rest(spec) => spec.map(|s| *s),
+        Which::Http(loc) => {
+            let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;
+            return super::http_lifecycle::deploy(clients, args, *loc, printer, started).await;
+        }
+    };
+    let loc = locate_loaded(clients, spec, api_name, args.api_id.as_deref())
+        .await?
+        .ok_or_else(|| not_found(spec_path, api_name))?;
 
     // Stage settings come from the spec when one is given and declares the stage.
     let spec_stages: BTreeMap<String, Stage> = match &loc.spec {
         Some(s) => desired::rest(s, &[], &clients.region).stages,
         None => BTreeMap::new(),
     };
-    // A stage the spec does not declare keeps its settings: only its deployment moves.
-    let stages: BTreeMap<String, Stage> = args
-        .stage
-        .iter()
-        .map(|n| {
-            let keep = || {
-                loc.api
-                    .stages
-                    .get(n)
-                    .map(|s| s.settings.clone())
-                    .unwrap_or_default()
-            };
-            (n.clone(), spec_stages.get(n).cloned().unwrap_or_else(keep))
-        })
-        .collect();
+    let stages = named_stages(&args.stage, &spec_stages, |n| {
+        loc.api.stages.get(n).map(|s| s.settings.clone())
+    });
     let mark = config_mark(&loc.api.config);
-    let description = match &args.description {
-        Some(d) => format!("{mark} {d}"),
-        None => mark.clone(),
-    };
+    let description = deployment_description(&mark, args.description.as_deref());
     let mut plan = Plan::default();
     plan_stages(
         &mut plan,
@@ -210,22 +273,17 @@ pub async fn deploy(args: &DeployArgs, g: &GlobalArgs, printer: &Printer) -> Res
     }
     let mut deployment_id = None;
     if !plan.is_empty() {
-        super::doctor::require_logging_role(&clients, &plan.ops, printer).await?;
-        let rep = run_ops(&clients, Some(&loc.api), &plan.ops, printer)
+        super::doctor::require_logging_role(clients, &plan.ops, printer).await?;
+        let rep = run_ops(clients, Some(&loc.api), &plan.ops, printer)
             .await
-            .map_err(|f| {
-                Failure::msg(
-                    format!("{} failed: {}", f.op, f.error),
-                    Some("run `gwctl deploy` again: it continues from what exists".into()),
-                )
-            })?;
+            .map_err(exec_failed("deploy", "what exists"))?;
         deployment_id = rep.deployment_id;
     }
     let docs = stage_docs(
         &stages,
         &loc.api,
         &loc.api.id,
-        &clients,
+        clients,
         deployment_id.clone(),
     );
     let calls = calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64());
@@ -282,46 +340,33 @@ pub async fn destroy(
     g: &GlobalArgs,
     printer: &Printer,
 ) -> Result<i32, Failure> {
-    let started = Instant::now();
     let clients = connect(g).await?;
-    let loc = locate(
-        &clients,
-        args.spec.as_deref(),
-        None,
-        args.api_id.as_deref(),
-        printer,
-    )
-    .await?;
-    let Some(loc) = loc else {
-        // Nothing to do is success: destroy is idempotent.
-        if printer.json() {
-            printer.document(&DestroyDoc {
-                schema_version: SCHEMA_VERSION,
-                command: "destroy".into(),
-                result: "absent".into(),
-                api: None,
-                changes: vec![],
-                summary: None,
-                calls: calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64()),
-            });
-        } else {
-            printer.data("nothing to destroy: no api gwctl manages by that name");
+    destroy_with(&clients, args, printer).await
+}
+
+/// [`destroy`] with the clients given (tests use offline or emulator clients).
+pub async fn destroy_with(
+    clients: &Clients,
+    args: &DestroyArgs,
+    printer: &Printer,
+) -> Result<i32, Failure> {
+    let started = Instant::now();
+    let api_id = args.api_id.as_deref();
+    let loc = match which(clients, args.spec.as_deref(), None, api_id, printer).await? {
+        Which::Rest(spec) => locate_loaded(clients, spec.map(|s| *s), None, api_id).await?,
+        Which::Http(Some(loc)) => {
+            return super::http_lifecycle::destroy(clients, args, *loc, printer, started).await
         }
-        return Ok(crate::exit::OK);
+        Which::Http(None) => None,
     };
-    if !loc.owned && !args.force {
-        return Err(Failure::msg(
-            format!(
-                "refusing to destroy `{}` ({}): gwctl did not create it",
-                loc.api.config.name, loc.api.id
-            ),
-            Some("pass `--force` if you really mean to delete an API gwctl does not own".into()),
-        ));
-    }
+    let Some(loc) = loc else {
+        return Ok(destroyed_absent(clients, printer, started));
+    };
+    refuse_unowned(&loc.api.config.name, &loc.api.id, loc.owned, args.force)?;
     let fns: Vec<_> = observed_functions(&loc.api).into_iter().collect();
     let (policies, usage) = tokio::try_join!(
-        read::read_policies(&clients, &fns),
-        crate::aws::read_usage::read_usage(&clients, &loc.api.config.name),
+        read::read_policies(clients, &fns),
+        crate::aws::read_usage::read_usage(clients, &loc.api.config.name),
     )
     .map_err(|e| Failure::aws(e, None))?;
     // The usage plans and API keys gwctl created for the API go first, then the API.
@@ -334,29 +379,75 @@ pub async fn destroy(
         id: Some(loc.api.id.clone()),
         owned: loc.owned,
     };
+    confirm_destroy(args, printer, &api_doc, &plan)?;
+    run_ops(clients, Some(&loc.api), &plan.ops, printer)
+        .await
+        .map_err(exec_failed("destroy", "what is left"))?;
+    report_destroyed(clients, printer, started, api_doc, &plan);
+    Ok(crate::exit::OK)
+}
+
+/// Nothing to destroy is success: destroy is idempotent.
+pub(super) fn destroyed_absent(clients: &Clients, printer: &Printer, started: Instant) -> i32 {
+    if printer.json() {
+        printer.document(&DestroyDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "destroy".into(),
+            result: "absent".into(),
+            api: None,
+            changes: vec![],
+            summary: None,
+            calls: calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64()),
+        });
+    } else {
+        printer.data("nothing to destroy: no api gwctl manages by that name");
+    }
+    crate::exit::OK
+}
+
+/// gwctl deletes only the APIs it created, unless `--force`.
+pub(super) fn refuse_unowned(
+    name: &str,
+    id: &str,
+    owned: bool,
+    force: bool,
+) -> Result<(), Failure> {
+    if owned || force {
+        return Ok(());
+    }
+    Err(Failure::msg(
+        format!("refusing to destroy `{name}` ({id}): gwctl did not create it"),
+        Some("pass `--force` if you really mean to delete an API gwctl does not own".into()),
+    ))
+}
+
+/// Show the deletions (text mode) and ask on a terminal unless `--yes`.
+pub(super) fn confirm_destroy<O: PlanOp>(
+    args: &DestroyArgs,
+    printer: &Printer,
+    api: &ApiDoc,
+    plan: &Plan<O>,
+) -> Result<(), Failure> {
     if !printer.json() {
-        printer.data(&render_plan(
-            printer,
-            &loc.api.config.name,
-            Some(&loc.api.id),
-            &plan,
-        ));
+        printer.data(&render_plan(printer, &api.name, api.id.as_deref(), plan));
     }
     confirm_changes(
         args.yes,
         args.require_approval,
         printer,
         "Destroy this API?",
-    )?;
-    run_ops(&clients, Some(&loc.api), &plan.ops, printer)
-        .await
-        .map_err(|f| {
-            Failure::msg(
-                format!("{} failed: {}", f.op, f.error),
-                Some("run `gwctl destroy` again: it continues from what is left".into()),
-            )
-        })?;
-    let pd = plan_doc("destroy", api_doc.clone(), &plan);
+    )
+}
+
+/// The report of a completed destroy, whatever the API kind.
+pub(super) fn report_destroyed<O: PlanOp>(
+    clients: &Clients,
+    printer: &Printer,
+    started: Instant,
+    api_doc: ApiDoc,
+    plan: &Plan<O>,
+) {
+    let pd = plan_doc("destroy", api_doc.clone(), plan);
     if printer.json() {
         printer.document(&DestroyDoc {
             schema_version: SCHEMA_VERSION,
@@ -367,7 +458,9 @@ pub async fn destroy(
             summary: Some(pd.summary),
             calls: calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64()),
         });
-    } else {
+        return;
+    }
+    {
         let count = |kind: &str| {
             plan.changes
                 .iter()
@@ -381,13 +474,13 @@ pub async fn destroy(
             }
         }
         printer.data(&format!(
-            "destroyed rest api `{}` ({}){extra} and {} permission statement(s) gwctl had added",
-            loc.api.config.name,
-            loc.api.id,
+            "destroyed {} api `{}` ({}){extra} and {} permission statement(s) gwctl had added",
+            api_doc.kind,
+            api_doc.name,
+            api_doc.id.as_deref().unwrap_or("-"),
             count("permission")
         ));
     }
-    Ok(crate::exit::OK)
 }
 
 /// `gwctl show --output json`.
@@ -415,19 +508,36 @@ pub struct ShowStageDoc {
     pub metrics: bool,
     pub throttle_rate: Option<f64>,
     pub throttle_burst: Option<i32>,
+    /// HTTP APIs: API Gateway deploys every change to the stage itself (then `current` is
+    /// true). Added within schema version 1; absent from earlier builds' documents (false).
+    #[serde(default)]
+    pub auto_deploy: bool,
+    /// Where the stage's access logs go, `null` when off. Added within schema version 1.
+    #[serde(default)]
+    pub access_log_destination: Option<String>,
 }
 
 pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let clients = connect(g).await?;
-    let loc = locate(
+    let (spec_path, api_name) = (args.spec.as_deref(), args.api.as_deref());
+    let spec = match which(
         &clients,
-        args.spec.as_deref(),
-        args.api.as_deref(),
+        spec_path,
+        api_name,
         args.api_id.as_deref(),
         printer,
     )
     .await?
-    .ok_or_else(|| not_found(args.spec.as_deref(), args.api.as_deref()))?;
+    {
+        Which::Rest(spec) => spec.map(|s| *s),
+        Which::Http(loc) => {
+            let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;
+            return super::http_lifecycle::show(&clients, *loc, printer).await;
+        }
+    };
+    let loc = locate_loaded(&clients, spec, api_name, args.api_id.as_deref())
+        .await?
+        .ok_or_else(|| not_found(spec_path, api_name))?;
     let drift = match &loc.spec {
         Some(s) => {
             let target = Target {
@@ -471,6 +581,12 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
                 metrics: all.metrics.unwrap_or(false),
                 throttle_rate: all.throttle_rate,
                 throttle_burst: all.throttle_burst,
+                auto_deploy: false,
+                access_log_destination: st
+                    .settings
+                    .access_log
+                    .as_ref()
+                    .map(|a| a.destination_arn.clone()),
             }
         })
         .collect();
@@ -480,14 +596,7 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         id: Some(loc.api.id.clone()),
         owned: loc.owned,
     };
-    if printer.json() {
-        printer.document(&ShowDoc {
-            schema_version: SCHEMA_VERSION,
-            command: "show".into(),
-            api,
-            stages,
-            drift,
-        });
+    if show_json(printer, api, &stages, drift) {
         return Ok(crate::exit::OK);
     }
     let mut s = format!(
@@ -516,13 +625,37 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
             if st.metrics { "on" } else { "off" }
         ));
     }
-    match drift {
-        Some(0) => s.push_str("drift    none: the account matches the spec\n"),
-        Some(n) => s.push_str(&format!(
-            "drift    {n} change(s) between the spec and the account: see `gwctl plan`\n"
-        )),
-        None => {}
-    }
+    s.push_str(&drift_line(drift));
     printer.data(&s);
     Ok(crate::exit::OK)
+}
+
+/// In JSON mode print `show`'s document and say so (true); in text mode do nothing.
+pub(super) fn show_json(
+    printer: &Printer,
+    api: ApiDoc,
+    stages: &[ShowStageDoc],
+    drift: Option<usize>,
+) -> bool {
+    if printer.json() {
+        printer.document(&ShowDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "show".into(),
+            api,
+            stages: stages.to_vec(),
+            drift,
+        });
+    }
+    printer.json()
+}
+
+/// `show`'s drift line (empty without a spec).
+pub(super) fn drift_line(drift: Option<usize>) -> String {
+    match drift {
+        Some(0) => "drift    none: the account matches the spec\n".into(),
+        Some(n) => {
+            format!("drift    {n} change(s) between the spec and the account: see `gwctl plan`\n")
+        }
+        None => String::new(),
+    }
 }

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod cors;
 pub mod doctor;
 pub mod http;
+pub mod http_lifecycle;
 pub mod lifecycle;
 pub mod planfile;
 pub mod reference;

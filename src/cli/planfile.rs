@@ -7,8 +7,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::plan::Op;
+use crate::plan::{HttpOp, Op};
 
+use super::http::PreparedHttp;
 use super::rest::Prepared;
 use super::Failure;
 
@@ -33,7 +34,117 @@ pub struct PlanFile {
     pub force_deploy: bool,
     /// SHA-256 of the observed API, its policies and the resolved functions.
     pub fingerprint: String,
+    /// The ops of a REST API plan (empty for an HTTP API).
     pub ops: Vec<Op>,
+    /// `rest` or `http`: the kind of API the plan acts on (files of earlier builds: `rest`).
+    #[serde(default = "rest_kind")]
+    pub kind: String,
+    /// The ops of an HTTP API plan (`kind: http`); absent for REST.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_ops: Vec<HttpOp>,
+}
+
+fn rest_kind() -> String {
+    "rest".into()
+}
+
+/// The ops a saved plan holds, by API kind.
+pub enum SavedOps {
+    Rest(Vec<Op>),
+    Http(Vec<HttpOp>),
+}
+
+/// `gwctl plan SPEC --out FILE`: save the plan made from `args.spec` (its text is kept) of the
+/// API `api_id` (`None`: the plan creates it), with the `fingerprint` of what it was computed
+/// from, and say how to apply it.
+pub fn write_out(
+    out: &Path,
+    args: &super::PlanArgs,
+    region: &str,
+    api_id: Option<String>,
+    fingerprint: String,
+    ops: SavedOps,
+    printer: &crate::output::Printer,
+) -> Result<(), Failure> {
+    let (kind, ops, http_ops) = match ops {
+        SavedOps::Rest(o) => ("rest", o, Vec::new()),
+        SavedOps::Http(o) => ("http", Vec::new(), o),
+    };
+    let file = PlanFile {
+        gwctl_plan: PLAN_FILE_VERSION,
+        gwctl_version: env!("CARGO_PKG_VERSION").to_string(),
+        spec_path: args.spec.display().to_string(),
+        spec_text: std::fs::read_to_string(&args.spec).unwrap_or_default(),
+        region: region.to_string(),
+        api_id,
+        prune: args.prune,
+        force_deploy: false,
+        fingerprint,
+        ops,
+        kind: kind.to_string(),
+        http_ops,
+    };
+    save(out, &file)?;
+    printer.info(&format!(
+        "plan saved to `{}`: apply exactly it with `gwctl apply {}`",
+        out.display(),
+        out.display()
+    ));
+    Ok(())
+}
+
+/// How `apply` picks the API: as the saved plan did, else from its own flags.
+pub fn target(saved: Option<&PlanFile>, args: &super::ApplyArgs) -> super::rest::Target {
+    match saved {
+        Some(pf) => super::rest::Target {
+            api_id: pf.api_id.clone(),
+            prune: pf.prune,
+            force_deploy: pf.force_deploy,
+        },
+        None => super::rest::Target {
+            api_id: args.api_id.clone(),
+            prune: args.prune,
+            force_deploy: args.force,
+        },
+    }
+}
+
+impl PlanFile {
+    /// Refuse to apply this plan (read from `path`) unless the account is as it was planned:
+    /// same region and kind, the same `fingerprint` of what it was computed from, and
+    /// `same_ops` (planning again gives exactly the saved ops).
+    pub fn check(
+        &self,
+        path: &Path,
+        region: &str,
+        kind: &str,
+        fingerprint: &str,
+        same_ops: bool,
+    ) -> Result<(), Failure> {
+        if self.region != region {
+            return Err(Failure::msg(
+                format!(
+                    "the plan was made for region `{}`, not `{region}`",
+                    self.region
+                ),
+                Some("use the same --region / AWS_REGION as for `gwctl plan`".into()),
+            ));
+        }
+        if self.kind != kind || self.fingerprint != fingerprint || !same_ops {
+            return Err(Failure::msg(
+                format!(
+                    "the account changed since the plan in `{}` was made; refusing to apply a stale plan",
+                    path.display()
+                ),
+                Some(format!(
+                    "review the changes again: `gwctl plan {} --out {}`",
+                    self.spec_path,
+                    path.display()
+                )),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Fingerprint of what a plan was computed from.
@@ -57,7 +168,34 @@ pub fn fingerprint(prep: &Prepared, region: &str) -> String {
             .map(|f| (f.key.as_str(), f.invoke_arn()))
             .collect(),
     };
-    let bytes = serde_json::to_vec(&basis).expect("basis serialises");
+    digest(&basis)
+}
+
+/// Fingerprint of what an HTTP API plan was computed from: the observed API, the policies
+/// and the resolved functions.
+pub fn fingerprint_http(prep: &PreparedHttp, region: &str) -> String {
+    #[derive(Serialize)]
+    struct Basis<'a> {
+        region: &'a str,
+        observed: Option<&'a crate::state::http::ObservedHttpApi>,
+        policies: &'a crate::state::rest::Policies,
+        functions: Vec<(&'a str, String)>,
+    }
+    digest(&Basis {
+        region,
+        observed: prep.observed.as_ref(),
+        policies: &prep.policies,
+        functions: prep
+            .functions
+            .iter()
+            .map(|f| (f.key.as_str(), f.invoke_arn()))
+            .collect(),
+    })
+}
+
+/// SHA-256 (hex) of the JSON form of `basis`.
+fn digest(basis: &impl Serialize) -> String {
+    let bytes = serde_json::to_vec(basis).expect("basis serialises");
     Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

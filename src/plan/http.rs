@@ -14,8 +14,8 @@ use crate::spec::model::{
     AuthRef, AuthorizerKind, HttpMethod, IntegrationDef, IntegrationKind, Spec,
 };
 use crate::state::http::{
-    integration_keys, route_key, Authorizer, Cors, HttpApi, Integration, ObservedHttpApi, Route,
-    RouteSetting, Stage, DEFAULT_PAYLOAD_FORMAT,
+    integration_keys, route_key, Authorizer, Cors, HttpApi, Integration, ObservedHttpApi,
+    ObservedStage, Route, RouteSetting, Stage, DEFAULT_PAYLOAD_FORMAT,
 };
 use crate::state::rest::{AccessLog, Policies};
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
@@ -26,7 +26,7 @@ use super::desired::{
 };
 use super::http_ops::{HttpOp, StageUpdate};
 use super::permissions::permission_changes;
-use super::rest::{deployment_serves, diff_fields, PlanOptions};
+use super::rest::{deployment_reason, deployment_serves, diff_fields, PlanOptions};
 use super::{Action, Change, FieldChange, Plan};
 
 /// Everything the planner needs to know about what the spec wants on an HTTP API.
@@ -475,56 +475,76 @@ pub fn plan(
     }
 
     // 6. One deployment, for the stages with auto-deploy off that do not serve this
-    //    configuration (auto-deploy stages are deployed by API Gateway itself).
+    //    configuration (auto-deploy stages are deployed by API Gateway itself); 7. stages.
     let mark = config_mark(&predicted_config(
         want,
         observed.map(|o| &o.config),
         opts.prune,
     ));
-    let stale: Vec<&String> = desired
-        .stages
+    let api_changed = p.ops.iter().any(|op| {
+        !matches!(
+            op,
+            HttpOp::AddPermission { .. } | HttpOp::RemovePermission { .. }
+        )
+    });
+    let reason = deployment_reason(api_changed);
+    plan_stages(
+        &mut p,
+        observed,
+        &desired.stages,
+        &mark,
+        &mark,
+        reason,
+        opts,
+    );
+    p
+}
+
+/// Whether a stage deploys itself: its wanted auto-deploy, else the one it has.
+pub fn auto_deploys(want: &Stage, have: Option<&ObservedStage>) -> bool {
+    want.auto_deploy
+        .or(have.and_then(|h| h.settings.auto_deploy))
+        .unwrap_or(false)
+}
+
+/// At most one deployment (described `description`, which starts with `mark`), for the
+/// stages with auto-deploy off that do not serve `mark` (all of them with
+/// `opts.force_deploy`), then each stage created or updated to the settings `stages` manage
+/// (`opts.prune`: per-route settings not declared are dropped). Shared by `apply` and
+/// `deploy`.
+pub fn plan_stages(
+    p: &mut HttpPlan,
+    observed: Option<&ObservedHttpApi>,
+    stages: &BTreeMap<String, Stage>,
+    mark: &str,
+    description: &str,
+    reason: &str,
+    opts: PlanOptions,
+) {
+    let stale: Vec<&String> = stages
         .iter()
         .filter(|(name, w)| {
             let h = observed.and_then(|o| o.stages.get(*name));
-            let auto = w
-                .auto_deploy
-                .or(h.and_then(|h| h.settings.auto_deploy))
-                .unwrap_or(false);
-            !auto && (opts.force_deploy || !serves(&mark, observed, name))
+            !auto_deploys(w, h) && (opts.force_deploy || !serves(mark, observed, name))
         })
         .map(|(name, _)| name)
         .collect();
     if !stale.is_empty() {
-        let api_changed = p.ops.iter().any(|op| {
-            !matches!(
-                op,
-                HttpOp::AddPermission { .. } | HttpOp::RemovePermission { .. }
-            )
-        });
         let names: Vec<&str> = stale.iter().map(|s| s.as_str()).collect();
         p.push(
             Change::new(Action::Create, "deployment", &names.join(", ")).fields(vec![
                 FieldChange {
                     field: "reason".into(),
                     old: None,
-                    new: Some(
-                        if api_changed {
-                            "the API configuration changed"
-                        } else {
-                            "the stage does not serve the current configuration"
-                        }
-                        .into(),
-                    ),
+                    new: Some(reason.into()),
                 },
             ]),
             HttpOp::CreateDeployment {
-                description: mark.clone(),
+                description: description.to_string(),
             },
         );
     }
-
-    // 7. Stages.
-    for (name, w) in &desired.stages {
+    for (name, w) in stages {
         let deploy = stale.contains(&name);
         match observed.and_then(|o| o.stages.get(name)) {
             None => p.push(
@@ -564,11 +584,23 @@ pub fn plan(
             }
         }
     }
-    p
+}
+
+/// `gwctl destroy`: the permission statements gwctl added for the API, then the API.
+pub fn plan_destroy(observed: &ObservedHttpApi, policies: &Policies) -> HttpPlan {
+    let id = observed.id.clone();
+    let name = &observed.config.name;
+    super::permissions::plan_destroy(
+        &id,
+        name,
+        "http_api",
+        policies,
+        HttpOp::DeleteApi { id: id.clone() },
+    )
 }
 
 /// Whether stage `name` serves a deployment of the configuration `mark` stands for.
-fn serves(mark: &str, observed: Option<&ObservedHttpApi>, name: &str) -> bool {
+pub fn serves(mark: &str, observed: Option<&ObservedHttpApi>, name: &str) -> bool {
     observed
         .and_then(|o| {
             let st = o.stages.get(name)?;

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::state::http::{Authorizer, Cors, Integration, Route, RouteSetting, Stage};
 use crate::state::rest::AccessLog;
@@ -14,7 +14,7 @@ use crate::state::rest::AccessLog;
 use super::PlanOp;
 
 /// One apigatewayv2 (or Lambda) control-plane call.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum HttpOp {
     /// create-api (protocol HTTP), with gwctl's ownership tag among `tags`.
@@ -108,11 +108,16 @@ pub enum HttpOp {
         stage: String,
         route_key: String,
     },
+    /// delete-api (`gwctl destroy`): the API with its routes, integrations, authorizers,
+    /// stages and deployments.
+    DeleteApi {
+        id: String,
+    },
 }
 
 /// The groups of stage settings an update-stage call sends. Each group is sent whole (the
 /// service replaces it), so it carries the full wanted value, not a delta.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct StageUpdate {
     pub description: Option<String>,
     pub auto_deploy: Option<bool>,
@@ -154,6 +159,7 @@ impl HttpOp {
             HttpOp::CreateStage { .. } => "CreateStage",
             HttpOp::UpdateStage { .. } => "UpdateStage",
             HttpOp::DeleteRouteSettings { .. } => "DeleteRouteSettings",
+            HttpOp::DeleteApi { .. } => "DeleteApi",
         }
     }
 
@@ -176,6 +182,7 @@ impl HttpOp {
             HttpOp::CreateDeployment { .. } => "new deployment".into(),
             HttpOp::CreateStage { name, .. } | HttpOp::UpdateStage { name, .. } => name.clone(),
             HttpOp::DeleteRouteSettings { stage, route_key } => format!("{stage} {route_key}"),
+            HttpOp::DeleteApi { id } => id.clone(),
         };
         format!("{} {what}", self.aws_name())
     }

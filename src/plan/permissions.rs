@@ -11,7 +11,7 @@ use crate::state::PolicyStatement;
 use super::desired::DesiredPermission;
 use super::http_ops::HttpOp;
 use super::ops::{Op, API_ID};
-use super::{Action, Change};
+use super::{Action, Change, Plan};
 
 /// lambda add-permission / remove-permission, as both op enums carry them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,4 +224,41 @@ pub fn permission_changes(
         }
     }
     out
+}
+
+/// `gwctl destroy`: remove every statement gwctl added for the API `api_id` (statement id
+/// prefix `gwctl-{api_id}-`) on the functions in `policies`, nothing else, first (so a failure
+/// leaves nothing gwctl added behind an API that is gone); then `delete_api`, the change of
+/// kind `kind` (`rest_api`, `http_api`) named `{name} ({api_id})`.
+pub fn plan_destroy<O: From<PermissionOp>>(
+    api_id: &str,
+    name: &str,
+    kind: &str,
+    policies: &Policies,
+    delete_api: O,
+) -> Plan<O> {
+    let prefix = format!("gwctl-{api_id}-");
+    let mut p = Plan::default();
+    for (function, statements) in policies {
+        let short = function_name(function);
+        for st in statements.iter().filter(|s| s.sid.starts_with(&prefix)) {
+            p.push(
+                Change::new(
+                    Action::Delete,
+                    "permission",
+                    &format!("{short} ({})", st.sid),
+                ),
+                O::from(PermissionOp::Remove {
+                    function: function.clone(),
+                    function_key: short.clone(),
+                    statement_id: st.sid.clone(),
+                }),
+            );
+        }
+    }
+    p.push(
+        Change::new(Action::Delete, kind, &format!("{name} ({api_id})")),
+        delete_api,
+    );
+    p
 }

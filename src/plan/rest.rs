@@ -10,7 +10,7 @@ use crate::state::DEPLOYMENT_MARK;
 
 use super::desired::{config_mark, split_parent, DesiredRest};
 use super::ops::{Op, Patch, DEPLOYMENT_ID};
-use super::permissions::{function_name, permission_changes};
+use super::permissions::permission_changes;
 use super::{Action, Change, FieldChange, Plan};
 
 /// How the planner treats what the spec does not declare.
@@ -218,11 +218,7 @@ pub fn plan(
         observed.map(|o| &o.config),
         opts.prune,
     ));
-    let reason = if api_changed {
-        "the API configuration changed"
-    } else {
-        "the stage does not serve the current configuration"
-    };
+    let reason = deployment_reason(api_changed);
     plan_stages(
         &mut p,
         observed,
@@ -238,36 +234,24 @@ pub fn plan(
 /// `gwctl destroy`: gwctl's permission statements for this API first (so a failure leaves
 /// nothing gwctl added behind an API that is gone), then the API.
 pub fn plan_destroy(observed: &ObservedRestApi, policies: &Policies) -> Plan {
-    let mut p = Plan::default();
-    let prefix = format!("gwctl-{}-", observed.id);
-    for (function, statements) in policies {
-        let short = function_name(function);
-        for st in statements.iter().filter(|s| s.sid.starts_with(&prefix)) {
-            p.push(
-                Change::new(
-                    Action::Delete,
-                    "permission",
-                    &format!("{short} ({})", st.sid),
-                ),
-                Op::RemovePermission {
-                    function: function.clone(),
-                    function_key: short.clone(),
-                    statement_id: st.sid.clone(),
-                },
-            );
-        }
+    let id = observed.id.clone();
+    let name = &observed.config.name;
+    super::permissions::plan_destroy(
+        &id,
+        name,
+        "rest_api",
+        policies,
+        Op::DeleteRestApi { id: id.clone() },
+    )
+}
+
+/// Why a plan deploys: the API changed in this plan, or a stage serves another configuration.
+pub fn deployment_reason(api_changed: bool) -> &'static str {
+    if api_changed {
+        "the API configuration changed"
+    } else {
+        "the stage does not serve the current configuration"
     }
-    p.push(
-        Change::new(
-            Action::Delete,
-            "rest_api",
-            &format!("{} ({})", observed.config.name, observed.id),
-        ),
-        Op::DeleteRestApi {
-            id: observed.id.clone(),
-        },
-    );
-    p
 }
 
 /// True when the deployment `description` was written for configuration `mark`

@@ -401,6 +401,17 @@ pub fn apply(
                     return Err(missing(name, route_key));
                 }
             }
+            HttpOp::DeleteApi { id } => {
+                if sim.api.id != *id {
+                    return Err(missing(name, id));
+                }
+                // Nothing is left to act on; later ops would fail as on AWS.
+                sim.api.routes.clear();
+                sim.api.integrations.clear();
+                sim.api.authorizers.clear();
+                sim.api.stages.clear();
+                sim.api.deployments.clear();
+            }
         }
     }
     if !exists {

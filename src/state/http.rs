@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::rest::{AccessLog, Deployment};
@@ -43,7 +43,7 @@ pub struct HttpApi {
 
 /// The API's CORS configuration. Header names are compared case-insensitively (API Gateway
 /// stores them lowercased), every list as a set.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Cors {
     pub allow_origins: Vec<String>,
     pub allow_methods: Vec<String>,
@@ -53,7 +53,7 @@ pub struct Cors {
     pub allow_credentials: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Route {
     /// Target key of the integration the route sends to (observed: the raw
     /// `integrations/{id}` target when the integration is unknown).
@@ -66,7 +66,7 @@ pub struct Route {
     pub authorization_scopes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Integration {
     /// AWS_PROXY | HTTP_PROXY
     pub kind: String,
@@ -85,7 +85,7 @@ pub struct Integration {
     pub credentials_arn: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Authorizer {
     /// JWT | REQUEST
     pub kind: String,
@@ -106,7 +106,7 @@ pub struct Authorizer {
 
 /// Stage settings gwctl manages. In desired state `None` means "not managed by the spec"; in
 /// observed state it means "not set".
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Stage {
     pub description: Option<String>,
     pub auto_deploy: Option<bool>,
@@ -118,7 +118,7 @@ pub struct Stage {
     pub access_log: Option<AccessLog>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct RouteSetting {
     pub metrics: Option<bool>,
     pub throttle_rate: Option<f64>,
@@ -126,7 +126,7 @@ pub struct RouteSetting {
 }
 
 /// An HTTP API as read from the account, with the ids the executor needs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ObservedHttpApi {
     pub id: String,
     pub tags: BTreeMap<String, String>,
@@ -151,7 +151,7 @@ pub struct ObservedHttpApi {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ObservedStage {
     pub deployment_id: Option<String>,
     pub settings: Stage,
