@@ -102,9 +102,14 @@ async fn the_call_log_records_failures_and_retried_attempts() {
     let err = gwctl::aws::error::classify("GetRestApi", err);
     assert!(err.is_not_found(), "{err:?}");
 
-    // moto answers update-method with a 500 (not implemented): the retry policy tries it as
-    // often as it allows (3 attempts unless AWS_MAX_ATTEMPTS says otherwise), and the log says so.
-    let attempts = retry_policy(em.sdk_config().await.retry_config()).max_attempts();
+    // moto answers update-method with a 500 (not implemented): the SDK makes one attempt
+    // (retry_policy), gwctl's paced transport retries it as often as its policy allows for
+    // 5xx answers, and the log counts every HTTP attempt.
+    assert_eq!(
+        retry_policy(em.sdk_config().await.retry_config()).max_attempts(),
+        1
+    );
+    let attempts = gwctl::aws::pace::RetryPolicy::default().failed;
     let api = clients
         .apigw
         .create_rest_api()

@@ -622,19 +622,30 @@ async fn add_permission_conflict_is_done_only_when_the_statement_matches() {
         err.message.contains("`gwctl-a1-todo-list`") && err.message.contains("other/*"),
         "{err}"
     );
+}
 
-    // A conflict with no such statement (e.g. a concurrent policy update): the error stands.
-    let conflict = mock!(LambdaClient::add_permission)
-        .then_http_response(|| error(409, "ResourceConflictException"));
-    let body = policy_with("someone-else", source);
-    let policy = mock!(LambdaClient::get_policy).then_http_response(move || json(200, &body));
-    let absent = mock!(LambdaClient::get_policy)
-        .then_http_response(|| error(404, "ResourceNotFoundException"));
-    let c = clients(RuleMode::Sequential, &[], &[&absent, &conflict, &policy]);
+/// create-resource answered Conflict with no resource at that path: a concurrent
+/// modification of the API, tried again after a backoff.
+#[tokio::test(start_paused = true)]
+async fn create_resource_conflict_without_the_path_is_retried() {
+    let conflict =
+        mock!(ApigwClient::create_resource).then_http_response(|| error(409, "ConflictException"));
+    let lookup = mock!(ApigwClient::get_resources)
+        .then_http_response(|| json(200, r#"{"item":[{"id":"root","path":"/"}]}"#));
+    let created = mock!(ApigwClient::create_resource)
+        .then_http_response(|| json(201, r#"{"id":"new9","path":"/todos"}"#));
+    let c = clients(RuleMode::Sequential, &[&conflict, &lookup, &created], &[]);
     let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
-    let err = ex.apply_one(&op).await.unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Conflict);
-    assert_eq!(err.message, "canned error");
+    let outcome = ex
+        .apply_one(&Op::CreateResource {
+            path: "/todos".into(),
+            parent: "/".into(),
+            path_part: "todos".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome, OpOutcome::Created { id: "new9".into() });
+    assert_eq!(ex.resource_ids["/todos"], "new9");
 }
 
 /// Look before adding: a statement already granting the same is not added again, whether
@@ -1260,4 +1271,83 @@ async fn emulator_empty_template_written_raw_reads_back_as_no_template() {
         .await
         .expect("readable despite null");
     assert_eq!(observed.config, api);
+}
+
+/// `run_with` starts independent ops without waiting for earlier ones, holds dependent ones
+/// back until what they need has finished, and after a failure reports exactly the set of
+/// ops that completed (which can include ops after the failed one that were in flight).
+#[tokio::test]
+async fn run_with_overlaps_independent_ops_and_reports_the_exact_completed_set() {
+    let put_a = mock!(ApigwClient::put_method)
+        .match_requests(|r| r.resource_id() == Some("ra"))
+        .then_http_response(|| error(400, "BadRequestException"));
+    let put_b = mock!(ApigwClient::put_method)
+        .match_requests(|r| r.resource_id() == Some("rb"))
+        .then_http_response(|| json(201, "{}"));
+    let gateway = mock!(ApigwClient::put_gateway_response).then_http_response(|| json(201, "{}"));
+    let integ_a = mock!(ApigwClient::put_integration).then_http_response(|| json(201, "{}"));
+    let c = clients(
+        RuleMode::MatchAny,
+        &[&put_a, &put_b, &gateway, &integ_a],
+        &[],
+    );
+    let mut ex = Executor::for_api(
+        &c,
+        &observed(&[("/", "root"), ("/a", "ra"), ("/b", "rb")], &[]),
+    );
+    let ops = vec![
+        Op::PutMethod {
+            path: "/a".into(),
+            method: "GET".into(),
+            def: Method::default(),
+        },
+        Op::PutIntegration {
+            path: "/a".into(),
+            method: "GET".into(),
+            def: Integration {
+                kind: "MOCK".into(),
+                ..Default::default()
+            },
+        },
+        Op::PutMethod {
+            path: "/b".into(),
+            method: "GET".into(),
+            def: Method::default(),
+        },
+        Op::PutGatewayResponse {
+            response_type: "DEFAULT_4XX".into(),
+            def: GatewayResponse::default(),
+        },
+    ];
+    let mut events = Vec::new();
+    let failure = ex
+        .run_with(
+            &ops,
+            &mut |e| {
+                events.push(match e {
+                    ExecEvent::Started { index, .. } => format!("start {index}"),
+                    ExecEvent::Finished { index, .. } => format!("done {index}"),
+                    ExecEvent::Failed { index, .. } => format!("failed {index}"),
+                })
+            },
+            8,
+        )
+        .await
+        .unwrap_err();
+    let at = |e: &str| events.iter().position(|x| x == e).unwrap_or(usize::MAX);
+    // Ops 0, 2 and 3 are independent: all started before the first one ended.
+    assert!(
+        at("start 2") < at("failed 0") && at("start 3") < at("failed 0"),
+        "{events:?}"
+    );
+    // Op 1 needs op 0, which failed: never started.
+    assert_eq!(at("start 1"), usize::MAX, "{events:?}");
+    assert_eq!(integ_a.num_calls(), 0);
+    assert_eq!(failure.failed, 0);
+    assert_eq!(failure.completed, vec![2, 3]);
+    assert_eq!(
+        failure.outcomes,
+        vec![OpOutcome::Applied, OpOutcome::Applied]
+    );
+    assert_eq!(failure.error.kind, ErrorKind::BadRequest);
 }

@@ -4,7 +4,7 @@
 //! identity, containers, instance metadata) — all through aws-config.
 //!
 //! [`connect`] builds one [`SdkConfig`] and the three clients from it, with gwctl's
-//! interceptors attached. It resolves no credentials (so it stays fast and works offline);
+//! interceptors and its quota-paced transport ([`crate::aws::pace`]) attached. It resolves no credentials (so it stays fast and works offline);
 //! [`check_credentials`] does, for verbs that want to fail early with a clear message:
 //!
 //! ```no_run
@@ -24,7 +24,13 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::Credentials;
 
+use std::sync::Arc;
+
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::stalled_stream_protection::StalledStreamProtectionConfig;
+
 use super::interceptors::{CallRecorder, StripNullMapValues};
+use super::pace::{Limiter, PaceTag, PacedHttpClient, Pacing, Service};
 use super::{CallLog, Clients};
 
 /// AWS settings given on the command line. `None` leaves the decision to the environment and
@@ -71,19 +77,29 @@ pub enum ConfigError {
     Credentials { message: String },
 }
 
-/// The retry policy every client uses: the SDK's standard mode (3 attempts, exponential backoff
-/// with jitter, throttling and 5xx retried) unless `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` or the
-/// profile say otherwise. This is the single place to change when gwctl's paced executor takes
-/// over throttling.
+/// The SDK's own retry policy for gwctl's clients: **one attempt**. Every request goes through
+/// gwctl's paced transport ([`crate::aws::pace`]), which waits for the quota buckets and owns
+/// retries (throttling with `Retry-After`, 5xx, concurrent-modification conflicts), so the
+/// SDK's layer must not retry on top of it (3 × 10 attempts, blind to the buckets). The mode
+/// resolved from `AWS_RETRY_MODE` / the profile is kept; `AWS_MAX_ATTEMPTS` is not honoured
+/// for these clients (see [`crate::aws::pace::RetryPolicy`] for gwctl's limits).
 pub fn retry_policy(resolved: Option<&RetryConfig>) -> RetryConfig {
-    resolved.cloned().unwrap_or_else(RetryConfig::standard)
+    resolved
+        .cloned()
+        .unwrap_or_else(RetryConfig::standard)
+        .with_max_attempts(1)
 }
 
-/// Resolve the configuration and build the three clients, interceptors attached.
-/// No network call is made and no credentials are resolved.
+/// Resolve the configuration and build the three clients, interceptors attached, paced by the
+/// published quotas. No network call is made and no credentials are resolved.
 pub async fn connect(opts: &AwsOptions) -> Result<Clients, ConfigError> {
+    connect_paced(opts, Pacing::default()).await
+}
+
+/// [`connect`] with an explicit pacing (`--max-rps`).
+pub async fn connect_paced(opts: &AwsOptions, pacing: Pacing) -> Result<Clients, ConfigError> {
     let sdk = load_sdk_config(opts).await?;
-    clients_from(&sdk, opts)
+    clients_paced(&sdk, opts, pacing)
 }
 
 /// Resolve the shared [`SdkConfig`] for `opts` (flags first, then environment and profiles).
@@ -113,9 +129,20 @@ pub async fn load_sdk_config(opts: &AwsOptions) -> Result<SdkConfig, ConfigError
     Ok(sdk)
 }
 
-/// Build the clients from a resolved configuration: gwctl's retry policy, the call log on all
-/// three, and the null-map fix on API Gateway (REST).
+/// Build the clients from a resolved configuration, paced by the published quotas: see
+/// [`clients_paced`].
 pub fn clients_from(sdk: &SdkConfig, opts: &AwsOptions) -> Result<Clients, ConfigError> {
+    clients_paced(sdk, opts, Pacing::default())
+}
+
+/// Build the clients from a resolved configuration: the paced transport (one set of API
+/// Gateway buckets shared by the REST and v2 clients, Lambda's own), gwctl's retry policy,
+/// the call log on all three, and the null-map fix on API Gateway (REST).
+pub fn clients_paced(
+    sdk: &SdkConfig,
+    opts: &AwsOptions,
+    pacing: Pacing,
+) -> Result<Clients, ConfigError> {
     let region = sdk
         .region()
         .ok_or_else(|| ConfigError::MissingRegion {
@@ -124,18 +151,39 @@ pub fn clients_from(sdk: &SdkConfig, opts: &AwsOptions) -> Result<Clients, Confi
         .to_string();
     let retry = retry_policy(sdk.retry_config());
     let calls = CallLog::default();
+    // A client given in the SdkConfig (tests) is wrapped as is; otherwise the SDK's default.
+    let transport = sdk.http_client().unwrap_or_else(default_https_client);
+    // The paced transport holds a request while it waits for its slot or backs off; the
+    // SDK's upload stall detector would take that wait for a stalled body and abort the
+    // call after its 5 s grace period. Responses are still watched.
+    let stalled = StalledStreamProtectionConfig::enabled()
+        .upload_enabled(false)
+        .build();
+    let apigateway = Arc::new(Limiter::new(Service::ApiGateway, pacing));
+    let apigw_http = PacedHttpClient::new(transport.clone(), apigateway);
+    let lambda_http =
+        PacedHttpClient::new(transport, Arc::new(Limiter::new(Service::Lambda, pacing)));
 
     let apigw = aws_sdk_apigateway::config::Builder::from(sdk)
+        .stalled_stream_protection(stalled.clone())
         .retry_config(retry.clone())
+        .http_client(apigw_http.clone())
+        .interceptor(PaceTag)
         .interceptor(StripNullMapValues)
         .interceptor(CallRecorder::new("apigateway", calls.clone()))
         .build();
     let apigw2 = aws_sdk_apigatewayv2::config::Builder::from(sdk)
+        .stalled_stream_protection(stalled.clone())
         .retry_config(retry.clone())
+        .http_client(apigw_http)
+        .interceptor(PaceTag)
         .interceptor(CallRecorder::new("apigatewayv2", calls.clone()))
         .build();
     let lambda = aws_sdk_lambda::config::Builder::from(sdk)
+        .stalled_stream_protection(stalled.clone())
         .retry_config(retry)
+        .http_client(lambda_http)
+        .interceptor(PaceTag)
         .interceptor(CallRecorder::new("lambda", calls.clone()))
         .build();
 
@@ -162,6 +210,24 @@ pub async fn check_credentials(sdk: &SdkConfig) -> Result<(), ConfigError> {
             message: error_chain(&err),
         }),
     }
+}
+
+/// The SDK's default HTTPS client (hyper 1 with rustls/aws-lc, proxies from the environment),
+/// built explicitly so that gwctl's paced transport can wrap it.
+fn default_https_client() -> SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{tls, Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            conn.set_sleep_impl(components.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
 }
 
 fn profile_name(opts: &AwsOptions) -> String {
@@ -235,11 +301,13 @@ mod tests {
     }
 
     #[test]
-    fn the_default_retry_policy_is_standard_with_three_attempts() {
+    fn the_sdk_makes_one_attempt_and_leaves_retries_to_the_paced_transport() {
         let r = retry_policy(None);
         assert_eq!(r.mode(), aws_config::retry::RetryMode::Standard);
-        assert_eq!(r.max_attempts(), 3);
-        let custom = RetryConfig::standard().with_max_attempts(7);
-        assert_eq!(retry_policy(Some(&custom)).max_attempts(), 7);
+        assert_eq!(r.max_attempts(), 1);
+        let custom = RetryConfig::adaptive().with_max_attempts(7);
+        let r = retry_policy(Some(&custom));
+        assert_eq!(r.max_attempts(), 1);
+        assert_eq!(r.mode(), aws_config::retry::RetryMode::Adaptive);
     }
 }

@@ -10,7 +10,16 @@
 //!   holds a statement with that id that grants exactly what the op asks
 //!   ([`OpOutcome::AlreadyPresent`]); otherwise it is an error.
 //!
+//! - a ConflictException on create-resource or add-permission with nothing found on lookup
+//!   was a concurrent modification: the op is tried again after a backoff
+//!   ([`CONFLICT_ATTEMPTS`]). Every other throttled, failed or conflicting answer is retried
+//!   below, by the paced transport ([`crate::aws::pace`]).
+//!
 //! Errors are classified by code ([`crate::aws::error::classify`]), never by message text.
+//!
+//! [`Executor::run_with`] runs independent ops concurrently, in the order
+//! [`crate::plan::deps`] allows (what runs is never changed, only when); [`Executor::run`] is
+//! the same with one op at a time.
 //!
 //! Empty template strings are never written: API Gateway stores `""` as `null` and answers
 //! `null` inside the template map afterwards (which the SDK cannot read, and which reads back
@@ -19,6 +28,9 @@
 mod usage;
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use aws_sdk_apigateway::types as agt;
@@ -27,6 +39,7 @@ use serde::Serialize;
 use super::error::{classify, AwsError, ErrorKind};
 use super::read::{get_policy, get_resources, split_function_arn};
 use super::Clients;
+use crate::plan::deps::{changes_ids, Scheduler};
 use crate::plan::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
 use crate::plan::permissions::PermissionOp;
 use crate::plan::PlanOp;
@@ -35,6 +48,12 @@ use crate::state::rest::ObservedRestApi;
 /// Principal and action of every permission gwctl adds.
 pub const APIGATEWAY_PRINCIPAL: &str = "apigateway.amazonaws.com";
 pub const INVOKE_ACTION: &str = "lambda:InvokeFunction";
+
+/// How many ops [`Executor::run_with`] keeps in flight by default (the quota buckets decide
+/// the pace; this only bounds how far ahead calls queue for them).
+pub const MAX_IN_FLIGHT: usize = 8;
+/// Attempts of an op whose ConflictException turned out to be a concurrent modification.
+pub const CONFLICT_ATTEMPTS: u32 = 6;
 
 /// What one op did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,9 +109,11 @@ pub struct ExecReport {
 #[derive(Debug, thiserror::Error)]
 #[error("step {} of {total} failed: {error}", failed + 1)]
 pub struct ExecFailure {
-    /// Indices of the ops that were applied before the failure (in order).
+    /// Indices of the ops that were applied, sorted: exactly the set that completed (in a
+    /// concurrent run it can hold ops after `failed` that were in flight when it failed).
     pub completed: Vec<usize>,
-    /// Index of the op that failed; ops after it were not attempted.
+    /// Index of the op that failed (the lowest, if several failed at once); no op outside
+    /// `completed` was applied, and none was started after the failure.
     pub failed: usize,
     pub total: usize,
     /// AWS operation name of the failed op.
@@ -120,7 +141,13 @@ pub struct Executor<'c> {
     /// Placeholder (`{api_key_id:NAME}`, `{usage_plan_id:NAME}`) -> id of the API keys and
     /// usage plans created in this run.
     pub usage_ids: BTreeMap<String, String>,
+    /// Set by an attempt whose ConflictException was not "already exists" (nothing found on
+    /// lookup): the op is worth another try.
+    conflict_busy: bool,
 }
+
+/// What a running op hands back to [`Executor::run_with`].
+type Finished<'c> = (usize, Executor<'c>, Result<OpOutcome, AwsError>, Duration);
 
 pub(crate) fn internal(op: &str, message: String) -> AwsError {
     AwsError {
@@ -401,6 +428,7 @@ impl<'c> Executor<'c> {
             authorizer_ids: BTreeMap::new(),
             deployment_id: None,
             usage_ids: BTreeMap::new(),
+            conflict_busy: false,
         }
     }
 
@@ -413,16 +441,141 @@ impl<'c> Executor<'c> {
             authorizer_ids: observed.authorizer_ids.clone(),
             deployment_id: None,
             usage_ids: BTreeMap::new(),
+            conflict_busy: false,
         }
     }
 
-    /// Run `ops` in order; stop at the first failure.
+    /// A copy of what this executor knows, to run one op on.
+    fn fork(&self) -> Executor<'c> {
+        Executor {
+            clients: self.clients,
+            api_id: self.api_id.clone(),
+            resource_ids: self.resource_ids.clone(),
+            authorizer_ids: self.authorizer_ids.clone(),
+            deployment_id: self.deployment_id.clone(),
+            usage_ids: self.usage_ids.clone(),
+            conflict_busy: false,
+        }
+    }
+
+    /// Run `ops` one at a time, in order; stop at the first failure.
     pub async fn run(
         &mut self,
         ops: &[Op],
         on_event: &mut dyn FnMut(ExecEvent),
     ) -> Result<ExecReport, ExecFailure> {
-        run_ops(self, ops, on_event).await
+        self.run_with(ops, on_event, 1).await
+    }
+
+    /// Run `ops` with up to `max_in_flight` at once: each op starts as soon as the ops it
+    /// depends on ([`crate::plan::deps::dependencies`]) have finished; the quota buckets
+    /// decide when its calls go. Ops that change the ids this executor knows run one at a
+    /// time, on its own state; the others run on a copy. After a failure nothing new
+    /// starts, the ops in flight finish, and the failure lists exactly what completed.
+    /// Events come as ops start and finish (interleaved when concurrent).
+    pub async fn run_with(
+        &mut self,
+        ops: &[Op],
+        on_event: &mut dyn FnMut(ExecEvent),
+        max_in_flight: usize,
+    ) -> Result<ExecReport, ExecFailure> {
+        let total = ops.len();
+        let mut scheduler = Scheduler::new(ops);
+        let mut outcomes: Vec<Option<OpOutcome>> = vec![None; total];
+        let mut first_failure: Option<(usize, AwsError)> = None;
+        let mut running: Vec<Pin<Box<dyn Future<Output = Finished<'c>> + '_>>> = Vec::new();
+        let mut cancelled = false;
+        loop {
+            // Ctrl-C: the calls in flight finish; no other starts (see crate::cancel).
+            cancelled = cancelled || crate::cancel::requested();
+            while let Some(index) = (!cancelled)
+                .then(|| scheduler.next(max_in_flight))
+                .flatten()
+            {
+                let op = &ops[index];
+                on_event(ExecEvent::Started { index, total, op });
+                let mut fork = self.fork();
+                running.push(Box::pin(async move {
+                    let start = Instant::now();
+                    let result = fork.apply_one(op).await;
+                    (index, fork, result, start.elapsed())
+                }));
+            }
+            if running.is_empty() {
+                break;
+            }
+            let (index, fork, result, elapsed) = std::future::poll_fn(|cx| {
+                for k in 0..running.len() {
+                    if let Poll::Ready(done) = running[k].as_mut().poll(cx) {
+                        drop(running.swap_remove(k));
+                        return Poll::Ready(done);
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
+            let op = &ops[index];
+            match result {
+                Ok(outcome) => {
+                    if changes_ids(op) {
+                        // The only op in flight that changes ids: its view is the new truth.
+                        *self = fork;
+                    }
+                    scheduler.finished(index);
+                    on_event(ExecEvent::Finished {
+                        index,
+                        total,
+                        op,
+                        outcome: &outcome,
+                        elapsed,
+                    });
+                    outcomes[index] = Some(outcome);
+                }
+                Err(error) => {
+                    scheduler.failed(index);
+                    on_event(ExecEvent::Failed {
+                        index,
+                        total,
+                        op,
+                        error: &error,
+                    });
+                    if first_failure.as_ref().is_none_or(|(i, _)| index < *i) {
+                        first_failure = Some((index, error));
+                    }
+                }
+            }
+        }
+        if cancelled && first_failure.is_none() {
+            if let Some(next) = outcomes.iter().position(Option::is_none) {
+                first_failure =
+                    Some((next, crate::cancel::interrupted_error(ops[next].aws_name())));
+            }
+        }
+        if let Some((failed, error)) = first_failure {
+            let (completed, outcomes): (Vec<usize>, Vec<OpOutcome>) = outcomes
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, o)| o.map(|o| (i, o)))
+                .unzip();
+            return Err(ExecFailure {
+                completed,
+                failed,
+                total,
+                op: ops[failed].aws_name(),
+                outcomes,
+                api_id: self.api_id.clone(),
+                deployment_id: self.deployment_id.clone(),
+                error,
+            });
+        }
+        Ok(ExecReport {
+            api_id: self.api_id.clone(),
+            deployment_id: self.deployment_id.clone(),
+            outcomes: outcomes
+                .into_iter()
+                .map(|o| o.expect("every op finished"))
+                .collect(),
+        })
     }
 
     fn api(&self, op: &str) -> Result<String, AwsError> {
@@ -472,9 +625,30 @@ impl<'c> Executor<'c> {
             .collect()
     }
 
-    /// Apply one op (no retries of its own beyond the SDK's; see the module documentation
-    /// for what counts as done).
+    /// Apply one op (see the module documentation for what counts as done). Throttled and
+    /// failed calls are retried by the paced transport; an op whose conflict turned out to
+    /// be a concurrent modification is tried again here, up to [`CONFLICT_ATTEMPTS`] times.
     pub async fn apply_one(&mut self, op: &Op) -> Result<OpOutcome, AwsError> {
+        let policy = crate::aws::pace::RetryPolicy::default();
+        let mut attempt = 1;
+        loop {
+            self.conflict_busy = false;
+            let result = self.apply_once(op).await;
+            if result.is_ok() || !self.conflict_busy || attempt >= CONFLICT_ATTEMPTS {
+                return result;
+            }
+            let delay = policy.delay(
+                crate::aws::pace::RetryKind::Conflict,
+                attempt,
+                None,
+                crate::aws::pace::jitter_unit(),
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn apply_once(&mut self, op: &Op) -> Result<OpOutcome, AwsError> {
         let name = op.aws_name();
         let gw = &self.clients.apigw;
         match op {
@@ -588,7 +762,11 @@ impl<'c> Executor<'c> {
                                 self.resource_ids.insert(path.clone(), id.clone());
                                 Ok(OpOutcome::Adopted { id })
                             }
-                            None => Err(e),
+                            None => {
+                                // Nothing there: a concurrent modification, worth a retry.
+                                self.conflict_busy = true;
+                                Err(e)
+                            }
                         }
                     }
                 }

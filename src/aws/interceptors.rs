@@ -9,7 +9,8 @@
 //!   deserializes it, so the SDK sees those keys as absent. For a structure member a null and an
 //!   absent key already mean the same thing, so dropping every null-valued entry is safe.
 //! - [`CallRecorder`]: appends one [`CallRecord`] per operation to the clients' [`CallLog`]
-//!   (service, operation name, attempts, duration, success). Reports ("N calls made") and tests
+//!   (service, operation name, attempts — including the retries the paced transport of
+//!   [`crate::aws::pace`] made — duration, success). Reports ("N calls made") and tests
 //!   ("zero write calls") read it.
 
 use std::pin::Pin;
@@ -255,6 +256,10 @@ impl Intercept for CallRecorder {
             .map(|s| s.0.elapsed())
             .unwrap_or_default();
         let attempts = cfg.load::<AttemptsMade>().map_or(0, |a| a.0);
+        // The paced transport retries below the SDK: count the HTTP attempts it made.
+        let attempts = cfg
+            .load::<super::pace::PaceTicket>()
+            .map_or(attempts, |t| attempts.max(t.attempts()));
         let ok = matches!(context.output_or_error(), Some(Ok(_)));
         self.log.push(CallRecord {
             service: self.service.to_string(),

@@ -7,6 +7,7 @@ pub mod error;
 pub mod exec;
 pub mod exec_http;
 pub mod interceptors;
+pub mod pace;
 pub mod read;
 pub mod read_http;
 pub mod read_usage;

@@ -412,7 +412,9 @@ pub(super) async fn run_ops(
         ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
     };
     crate::cancel::set_phase(crate::cancel::Phase::Executing);
-    let result = exec.run(ops, &mut on_event).await;
+    let result = exec
+        .run_with(ops, &mut on_event, crate::aws::exec::MAX_IN_FLIGHT)
+        .await;
     crate::cancel::set_phase(crate::cancel::Phase::Done);
     progress.done();
     if let Err(f) = &result {

@@ -61,6 +61,21 @@ pub struct GlobalArgs {
     /// Send every AWS call to this endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)
     #[arg(long, global = true)]
     pub endpoint_url: Option<String>,
+    /// Cap gwctl's API Gateway calls at RATE per second (default: the account quota, 10/s
+    /// burst 40); lower it when other jobs share the account, `off` for emulators
+    #[arg(
+        long,
+        global = true,
+        value_name = "RATE",
+        env = "GWCTL_MAX_RPS",
+        long_help = "Cap gwctl's API Gateway control-plane calls at RATE per second, burst 4 s \
+worth (default: the account quota of 10 calls/s, burst 40, shared with every other tool and \
+job in the account and region). Per-operation quotas (CreateRestApi 1 per 3 s, \
+CreateDeployment 1 per 5 s, ...) always apply. Lower it when other jobs use the same account \
+at the same time; `off` disables pacing (local emulators). Throttled calls are retried with \
+backoff either way. Also GWCTL_MAX_RPS."
+    )]
+    pub max_rps: Option<crate::aws::pace::Pacing>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -304,7 +319,8 @@ pub async fn connect(g: &GlobalArgs) -> Result<crate::aws::Clients, Failure> {
     crate::aws::config::check_credentials(&sdk)
         .await
         .map_err(config_failure)?;
-    crate::aws::config::clients_from(&sdk, &opts).map_err(config_failure)
+    crate::aws::config::clients_paced(&sdk, &opts, g.max_rps.unwrap_or_default())
+        .map_err(config_failure)
 }
 
 fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(

@@ -5,6 +5,7 @@
 //! calls the executor makes, in dependency order). Every op belongs to exactly one change.
 
 pub mod cors;
+pub mod deps;
 pub mod desired;
 pub mod http;
 pub mod http_ops;

@@ -20,6 +20,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod quota;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""gwctl's benchmark: the same job done by gwctl, a sequential boto3 script (seed 004's style)
+and a shell script calling the aws CLI once per call (seed 003's style), for generated REST
+APIs of several sizes with CORS, with and without the quota simulator. Run it through
+scripts/bench.sh, which prepares the tools; results go to a JSON file and a Markdown report.
+
+For each size, tool and mode (`sim`: scripts/quota_proxy.py enforcing the published quotas;
+`free`: the same proxy counting only, and gwctl run with `--max-rps off`), three scenarios:
+  first   an empty account -> the API (baselines: their create script)
+  noop    the same spec again (baselines: their re-runnable script)
+  add     the spec with one more route on a new path (baselines: their re-runnable script)
+Each run starts with the simulator's buckets full and its counters zeroed. Per run it records
+the wall time, the calls per operation the simulator saw, the 429s it answered, and the lower
+bound the counted calls allow under the quotas: the slowest bucket, with every bucket full at
+the start (the account total of 10/s burst 40 for all API Gateway calls, and each operation's
+own quota). ratio = wall / bound.
+"""
+
+import argparse
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+SCENARIOS = ("first", "noop", "add")
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"no answer from {url}")
+
+
+def post(url, body=b""):
+    req = urllib.request.Request(url, data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(req, timeout=30).read() or b"{}")
+
+
+def get(url):
+    return json.loads(urllib.request.urlopen(url, timeout=30).read())
+
+
+class Proxy:
+    def __init__(self, python, upstream, extra):
+        self.p = subprocess.Popen(
+            [python, os.path.join(REPO, "scripts", "quota_proxy.py"), "--upstream", upstream,
+             "--port", "0", "--lifetime", "21600", "--exit-on-stdin-eof"] + extra,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline().strip()
+        if not line.startswith("listening "):
+            raise SystemExit(f"quota proxy did not start: {line!r}")
+        self.url = line[len("listening "):]
+
+    def reset(self):
+        post(self.url + "/__quota/reset")
+
+    def stats(self):
+        return get(self.url + "/__quota/stats")
+
+    def table(self):
+        return get(self.url + "/__quota/table")
+
+    def stop(self):
+        self.p.kill()
+        self.p.wait()
+
+
+def lower_bound(calls, table):
+    """Seconds the counted calls need at least under the quotas (every bucket full at t=0)."""
+    def need(n, q):
+        return max(0.0, (n - q["burst"]) / q["rate"])
+
+    worst = 0.0
+    for service, t in (("apigateway", table["apigateway"]), ("lambda", table["lambda"])):
+        ops = dict(calls.get(service, {}))
+        if service == "apigateway":
+            for op, n in calls.get("apigatewayv2", {}).items():
+                ops[op] = ops.get(op, 0) + n
+        in_total = sum(n for op, n in ops.items() if op not in t["apart"])
+        worst = max(worst, need(in_total, t["total"]))
+        per = {}
+        for op, n in ops.items():
+            key = "CreateRestApi" if op == "ImportRestApi" else op
+            if key in t["operations"]:
+                per[key] = per.get(key, 0) + n
+        for key, n in per.items():
+            worst = max(worst, need(n, t["operations"][key]))
+    return worst
+
+
+def is_write(op):
+    return not op.startswith(("Get", "List"))
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.env = dict(os.environ)
+        for k in list(self.env):
+            if k.startswith("AWS_") or k == "GWCTL_MAX_RPS":
+                del self.env[k]
+        self.env.update({
+            "AWS_ACCESS_KEY_ID": "AKIDGWCTLBENCH", "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+            "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        })
+        port = free_port()
+        self.moto_url = f"http://127.0.0.1:{port}"
+        self.moto = subprocess.Popen([a.moto_server, "-H", "127.0.0.1", "-p", str(port)],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_http(self.moto_url + "/moto-api/data.json")
+        self.proxies = {
+            "sim": Proxy(a.python, self.moto_url, []),
+            "aws": Proxy(a.python, self.moto_url, ["--latency-ms", str(a.latency_ms)]),
+            "free": Proxy(a.python, self.moto_url, ["--no-quotas"]),
+        }
+        self.table = self.proxies["sim"].table()
+        self.results = []
+
+    def stop(self):
+        for p in self.proxies.values():
+            p.stop()
+        self.moto.kill()
+        self.moto.wait()
+
+    def reset_account(self, functions):
+        post(self.moto_url + "/moto-api/reset")
+        code = (
+            "import boto3,io,json,sys,zipfile\n"
+            "kw=dict(endpoint_url=sys.argv[1],region_name='us-east-1')\n"
+            "iam=boto3.client('iam',**kw);lam=boto3.client('lambda',**kw)\n"
+            "iam.create_role(RoleName='bench',AssumeRolePolicyDocument=json.dumps("
+            "{'Version':'2012-10-17','Statement':[]}))\n"
+            "b=io.BytesIO();z=zipfile.ZipFile(b,'w');z.writestr('index.py','def handler(e,c): "
+            "return {}');z.close()\n"
+            "for f in sys.argv[2:]:\n"
+            " lam.create_function(FunctionName=f,Runtime='python3.12',Role='arn:aws:iam::"
+            f"{ACCOUNT}:role/bench',Handler='index.handler',Code={{'ZipFile':b.getvalue()}})\n"
+        )
+        subprocess.run([self.a.python, "-c", code, self.moto_url] + functions,
+                       env=self.env, check=True)
+
+    def per_call_cost(self, url, n=200):
+        """Mean seconds per GetRestApis answered at `url` (a new connection per call)."""
+        auth = ("AWS4-HMAC-SHA256 Credential=AKIDGWCTLBENCH/20260101/us-east-1/apigateway/"
+                "aws4_request, SignedHeaders=host, Signature=0")
+        def one():
+            req = urllib.request.Request(url + "/restapis", headers={"Authorization": auth})
+            urllib.request.urlopen(req, timeout=30).read()
+
+        for _ in range(20):  # warm up (moto loads a service's backend on first use)
+            one()
+        start = time.monotonic()
+        for _ in range(n):
+            one()
+        return (time.monotonic() - start) / n
+
+    def command(self, tool, scenario, d, proxy_url, mode):
+        spec = os.path.join(d["extra" if scenario == "add" else "base"], "spec.yaml")
+        model = os.path.join(d["extra" if scenario == "add" else "base"], "model.json")
+        if tool == "gwctl":
+            cmd = [self.a.gwctl, "apply", spec, "--yes", "--output", "json"]
+            if mode == "free":
+                cmd[1:1] = ["--max-rps", "off"]
+            return cmd, {"AWS_ENDPOINT_URL": proxy_url}
+        if tool == "boto3":
+            return ([self.a.python, os.path.join(HERE, "baseline_boto3.py"), "--model", model,
+                     "--mode", "create" if scenario == "first" else "update",
+                     "--endpoint", proxy_url], {})
+        script = os.path.join(d["extra" if scenario == "add" else "base"],
+                              "awscli-create.sh" if scenario == "first" else "awscli-update.sh")
+        return ["bash", script], {"AWS_ENDPOINT_URL": proxy_url, "AWS_CLI": self.a.aws_cli}
+
+    def todo(self, mode):
+        """specs/todo.yaml with gwctl's default settings: first and second apply."""
+        proxy = self.proxies[mode]
+        spec = os.path.join(REPO, "specs", "todo.yaml")
+        self.reset_account(["todo-create", "todo-list", "todo-get", "todo-update", "todo-delete"])
+        for scenario in ("first", "noop"):
+            proxy.reset()
+            start = time.monotonic()
+            out = subprocess.run([self.a.gwctl, "apply", spec, "--yes", "--output", "json"],
+                                 env=dict(self.env, AWS_ENDPOINT_URL=proxy.url),
+                                 capture_output=True, text=True, timeout=self.a.run_timeout)
+            wall = time.monotonic() - start
+            self.record("todo", "gwctl", mode, scenario, out.returncode, out.stderr, wall,
+                        proxy.stats())
+
+    def record(self, size, tool, mode, scenario, status, stderr, wall, st):
+        calls = st["calls"]
+        ag = dict(calls.get("apigateway", {}))
+        for op, n in calls.get("apigatewayv2", {}).items():
+            ag[op] = ag.get(op, 0) + n
+        lam = calls.get("lambda", {})
+        bound = lower_bound(calls, self.table)
+        r = {
+            "size": size, "tool": tool, "mode": mode, "scenario": scenario,
+            "ok": status == 0, "status": status,
+            "wall": round(wall, 3), "bound": round(bound, 3),
+            "ratio": round(wall / bound, 3) if bound > 0 else None,
+            "apigateway": ag, "lambda": lam,
+            "apigateway_calls": sum(ag.values()),
+            "apigateway_writes": sum(n for op, n in ag.items() if is_write(op)),
+            "lambda_calls": sum(lam.values()),
+            "throttled": sum(sum(v.values()) for v in st["throttled"].values()),
+            "error": None if status == 0 else stderr.strip().splitlines()[-3:],
+        }
+        self.results.append(r)
+        print(f"{size:>4} {tool:6} {mode:4} {scenario:5} {'ok' if r['ok'] else 'FAIL':4} "
+              f"{wall:8.2f} s  apigw {r['apigateway_calls']:5} (w {r['apigateway_writes']:4}) "
+              f"lambda {r['lambda_calls']:4}  429s {r['throttled']:4}  bound {bound:7.2f} s"
+              + (f"  ratio {r['ratio']:.2f}" if r["ratio"] else ""), flush=True)
+        if not r["ok"]:
+            print("      " + " | ".join(r["error"] or []), flush=True)
+        return r
+
+    def run(self, size, tool, mode, d):
+        proxy = self.proxies[mode]
+        with open(os.path.join(d["base"], "model.json")) as f:
+            functions = json.load(f)["functions"]
+        self.reset_account(functions)
+        for scenario in SCENARIOS:
+            cmd, extra = self.command(tool, scenario, d, proxy.url, mode)
+            env = dict(self.env, **extra)
+            proxy.reset()
+            start = time.monotonic()
+            try:
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                                     timeout=self.a.run_timeout)
+                status, stderr = out.returncode, out.stderr
+            except subprocess.TimeoutExpired:
+                status, stderr = "timeout", f"stopped after {self.a.run_timeout} s"
+            wall = time.monotonic() - start
+            r = self.record(size, tool, mode, scenario, status, stderr, wall, proxy.stats())
+            if not r["ok"]:
+                break
+
+
+MODE_LABEL = {"sim": "quotas", "aws": "quotas + latency", "free": "none"}
+
+
+def markdown(results, meta):
+    out = []
+    out.append(f"Measured {meta['date']} on {meta['machine']}; gwctl {meta['gwctl_build']} build; "
+               f"moto {meta['moto']}; boto3 {meta['boto3']}; {meta['aws_cli']}.")
+    out.append("")
+    out.append(f"The emulator's own cost per call: {meta['moto_ms']:.1f} ms direct, "
+               f"{meta['proxy_ms']:.1f} ms through the counting proxy. Simulator "
+               f"`quotas + latency` holds every call {meta.get('latency_ms', 0):.0f} ms "
+               f"before forwarding it, like the real service's response time.")
+    out.append("")
+    sizes = []
+    for r in results:
+        if r["size"] not in sizes:
+            sizes.append(r["size"])
+    for size in sizes:
+        out.append("#### specs/todo.yaml (gwctl defaults)" if size == "todo"
+                   else f"#### {size} routes")
+        out.append("")
+        out.append("| tool | simulator | scenario | result | wall (s) | API Gateway calls (writes) "
+                   "| Lambda calls | 429s | bound (s) | wall / bound |")
+        out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
+        for r in [r for r in results if r["size"] == size]:
+            ratio = f"{r['ratio']:.2f}" if r["ratio"] else "–"
+            res = "ok" if r["ok"] else ("timeout" if r["status"] == "timeout" else "failed")
+            out.append(
+                f"| {r['tool']} | {MODE_LABEL[r['mode']]} | "
+                f"{r['scenario']} | {res} | {r['wall']:.2f} | {r['apigateway_calls']} "
+                f"({r['apigateway_writes']}) | {r['lambda_calls']} | {r['throttled']} | "
+                f"{r['bound']:.1f} | {ratio} |")
+        out.append("")
+        firsts = [r for r in results if r["size"] == size and r["scenario"] == "first"
+                  and r["mode"] == "sim"]
+        if firsts:
+            ops = sorted({op for r in firsts for op in r["apigateway"]}
+                         | {f"lambda:{op}" for r in firsts for op in r["lambda"]})
+            out.append(f"Calls per operation, first apply under the simulator ({size} routes):")
+            out.append("")
+            out.append("| operation | " + " | ".join(r["tool"] for r in firsts) + " |")
+            out.append("|---|" + "---:|" * len(firsts))
+            for op in ops:
+                vals = []
+                for r in firsts:
+                    if op.startswith("lambda:"):
+                        vals.append(str(r["lambda"].get(op[7:], 0)))
+                    else:
+                        vals.append(str(r["apigateway"].get(op, 0)))
+                out.append(f"| {op} | " + " | ".join(vals) + " |")
+            out.append("")
+    return "\n".join(out)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--gwctl", required=True)
+    p.add_argument("--python", required=True, help="python with boto3 (the emulator's venv)")
+    p.add_argument("--moto-server", required=True)
+    p.add_argument("--aws-cli", default="aws")
+    p.add_argument("--sizes", default="5,100,300")
+    p.add_argument("--tools", default="gwctl,boto3,awscli")
+    p.add_argument("--modes", default="sim,aws,free",
+                   help="sim: the quotas; aws: the quotas and --latency-ms per call; "
+                        "free: no quotas (gwctl with --max-rps off)")
+    p.add_argument("--latency-ms", type=float, default=100.0,
+                   help="per-call latency of the `aws` mode")
+    p.add_argument("--aws-max-routes", type=int, default=100,
+                   help="skip the `aws` mode above this many routes")
+    p.add_argument("--cli-max-routes", type=int, default=100,
+                   help="skip the aws CLI baseline above this many routes")
+    p.add_argument("--run-timeout", type=int, default=1800, help="seconds per run")
+    p.add_argument("--work", default=os.path.join(REPO, "target", "bench"))
+    p.add_argument("--json", default=os.path.join(REPO, "target", "bench", "results.json"))
+    p.add_argument("--markdown", default=os.path.join(REPO, "target", "bench", "results.md"))
+    p.add_argument("--gwctl-build", default="debug")
+    p.add_argument("--no-todo", dest="todo", action="store_false",
+                   help="skip the specs/todo.yaml runs (first and second apply, gwctl defaults)")
+    a = p.parse_args()
+
+    sizes = [int(s) for s in a.sizes.split(",") if s]
+    tools = [t for t in a.tools.split(",") if t]
+    modes = [m for m in a.modes.split(",") if m]
+    b = Bench(a)
+    try:
+        meta = {
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+            "gwctl_build": a.gwctl_build,
+            "moto": subprocess.run([a.python, "-c", "import moto;print(moto.__version__)"],
+                                   capture_output=True, text=True).stdout.strip(),
+            "boto3": subprocess.run([a.python, "-c", "import boto3;print(boto3.__version__)"],
+                                    capture_output=True, text=True).stdout.strip(),
+            "aws_cli": (subprocess.run([a.aws_cli, "--version"], capture_output=True, text=True)
+                        .stdout.strip().split(" ")[0] if "awscli" in tools else "aws CLI not run"),
+            "moto_ms": b.per_call_cost(b.moto_url) * 1000,
+            "proxy_ms": b.per_call_cost(b.proxies["free"].url) * 1000,
+            "command": " ".join(sys.argv),
+        }
+        print(f"emulator: {meta['moto_ms']:.1f} ms per call, through the proxy "
+              f"{meta['proxy_ms']:.1f} ms", flush=True)
+        if a.todo:
+            for mode in modes:
+                b.todo(mode)
+        meta["latency_ms"] = a.latency_ms
+        for size in sizes:
+            d = {"base": os.path.join(a.work, f"r{size}"), "extra": os.path.join(a.work, f"r{size}x")}
+            for key, extra in (("base", []), ("extra", ["--extra"])):
+                subprocess.run([a.python, os.path.join(HERE, "gen_spec.py"), "--routes", str(size),
+                                "--name", f"bench-{size}", "--out", d[key]] + extra,
+                               check=True, capture_output=True)
+            for mode in modes:
+                for tool in tools:
+                    if mode == "aws" and size > a.aws_max_routes:
+                        continue
+                    if tool == "awscli" and size > a.cli_max_routes:
+                        print(f"{size:>4} awscli {mode:4} skipped (--cli-max-routes "
+                              f"{a.cli_max_routes})", flush=True)
+                        continue
+                    b.run(size, tool, mode, d)
+        os.makedirs(os.path.dirname(a.json), exist_ok=True)
+        with open(a.json, "w") as f:
+            json.dump({"meta": meta, "results": b.results}, f, indent=1, sort_keys=True)
+        with open(a.markdown, "w") as f:
+            f.write(markdown(b.results, meta) + "\n")
+        print(f"results: {a.json}\nreport:  {a.markdown}")
+    finally:
+        b.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,612 @@
+#!/usr/bin/env python3
+"""Quota simulator: an HTTP proxy in front of the local emulator (moto) that enforces API
+Gateway's published control-plane quotas the way AWS does, counts calls per operation, and
+can inject faults. Test and benchmark tooling for gwctl; Python standard library only.
+
+    quota_proxy.py --upstream http://127.0.0.1:5000 [--port 0] [options]
+
+It prints `listening http://127.0.0.1:PORT` on stdout once it accepts connections. Point the
+client at that URL (e.g. AWS_ENDPOINT_URL). It binds 127.0.0.1 only and exits after
+--lifetime seconds, or when its stdin reaches end of file with --exit-on-stdin-eof (so a test
+that dies takes it along).
+
+Quotas (per account and region, shared by every caller; they cannot be raised on AWS):
+token buckets per operation (CreateRestApi 1 per 3 s, CreateResource 5/s, GetResources 5 per
+2 s, CreateDeployment 1 per 5 s, ...) plus the account total of 10 calls/s with a burst of 40,
+reads included, REST and v2 alike. Lambda's published API quotas are enforced too, in their
+own buckets (GetFunction 100/s, GetPolicy 15/s, the rest 15/s). A call over quota consumes
+nothing and is answered like AWS does:
+
+    HTTP 429, x-amzn-ErrorType: TooManyRequestsException, {"message":"Too Many Requests"}
+
+The service of a request is read from its SigV4 credential scope (as moto does); the
+operation from method and path. Requests to /moto-api/ and other services pass through
+uncounted.
+
+Control endpoints (never counted, never throttled):
+    GET  /__quota/stats    calls per service and operation, throttled and injected answers
+    POST /__quota/reset    zero the counters and refill every bucket
+    GET  /__quota/table    the quota table in effect
+    POST /__quota/faults   replace the fault settings (JSON with the same keys as the flags,
+                           e.g. {"share_429": 0.1, "share_500": 0.1, "seed": 7})
+
+--latency-ms N holds every AWS call N ms before forwarding it, a stand-in for the real
+service's latency (moto answers in a few ms; API Gateway's control plane takes ~100 ms).
+
+Faults (a share between 0 and 1 of the calls to --fault-services, drawn from a seeded PRNG):
+    --fault-429 S         answer 429 TooManyRequestsException without forwarding
+    --fault-500 S         answer 500 InternalFailure without forwarding
+    --fault-503 S         answer 503 ServiceUnavailableException without forwarding
+    --fault-drop-before S close the connection without forwarding or answering
+    --fault-drop-after S  forward (the emulator applies the call), then close the connection
+                          without answering: the client never hears that it happened
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import socket
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# --------------------------------------------------------------------------------------
+# The published quotas (keep in sync with src/aws/pace.rs; tests/quota_sim.rs compares them)
+# --------------------------------------------------------------------------------------
+
+def per_second(n):
+    return {"rate": float(n), "burst": float(n)}
+
+
+def one_every(secs):
+    return {"rate": 1.0 / secs, "burst": 1.0}
+
+
+CREATE_EDGE_API = "CreateRestApi (EDGE)"
+
+QUOTAS = {
+    "apigateway": {
+        "total": {"rate": 10.0, "burst": 40.0},
+        "operations": {
+            "CreateRestApi": one_every(3),
+            CREATE_EDGE_API: one_every(30),
+            "PutRestApi": per_second(1),
+            "DeleteRestApi": one_every(30),
+            "CreateResource": per_second(5),
+            "DeleteResource": per_second(5),
+            "GetResources": {"rate": 2.5, "burst": 5.0},
+            "CreateDeployment": one_every(5),
+            "CreateApiKey": per_second(5),
+            "DeleteApiKey": per_second(5),
+            "UpdateUsagePlan": one_every(20),
+            "UpdateAccount": one_every(20),
+            "CreateDomainName": one_every(30),
+            "UpdateDomainName": one_every(30),
+            "DeleteDomainName": one_every(30),
+            "CreateDocumentationVersion": one_every(20),
+            "CreateVpcLink": one_every(15),
+            "DeleteVpcLink": one_every(30),
+        },
+        # operations with a bucket that do not draw from the total: none
+        "apart": [],
+    },
+    "lambda": {
+        "total": per_second(15),
+        "operations": {
+            "GetFunction": per_second(100),
+            "GetPolicy": per_second(15),
+        },
+        # GetFunction and GetPolicy have their own quota instead of the total
+        "apart": ["GetFunction", "GetPolicy"],
+    },
+}
+
+# apigatewayv2 shares API Gateway's account total
+SERVICE_TABLE = {"apigateway": "apigateway", "apigatewayv2": "apigateway", "lambda": "lambda"}
+
+
+class Bucket:
+    """A token bucket that starts full."""
+
+    def __init__(self, rate, burst):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.at = time.monotonic()
+
+    def refill(self, now):
+        if now > self.at:
+            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+            self.at = now
+
+    def has(self, now):
+        self.refill(now)
+        return self.tokens >= 1.0
+
+    def take(self):
+        self.tokens -= 1.0
+
+
+# --------------------------------------------------------------------------------------
+# Which operation a request is
+# --------------------------------------------------------------------------------------
+
+METHOD_VERB = {"GET": "Get", "DELETE": "Delete", "PATCH": "Update", "PUT": "Put", "POST": "Create"}
+
+# (method, path regex, operation) for API Gateway REST (v1); first match wins.
+SEG = r"[^/]+"
+V1_ROUTES = [
+    ("GET", r"/restapis", "GetRestApis"),
+    ("POST", r"/restapis", "CreateRestApi"),
+    ("GET", rf"/restapis/{SEG}", "GetRestApi"),
+    ("DELETE", rf"/restapis/{SEG}", "DeleteRestApi"),
+    ("PATCH", rf"/restapis/{SEG}", "UpdateRestApi"),
+    ("PUT", rf"/restapis/{SEG}", "PutRestApi"),
+    ("GET", rf"/restapis/{SEG}/resources", "GetResources"),
+    ("POST", rf"/restapis/{SEG}/resources/{SEG}", "CreateResource"),
+    ("GET", rf"/restapis/{SEG}/resources/{SEG}", "GetResource"),
+    ("DELETE", rf"/restapis/{SEG}/resources/{SEG}", "DeleteResource"),
+    ("PATCH", rf"/restapis/{SEG}/resources/{SEG}", "UpdateResource"),
+    ("*", rf"/restapis/{SEG}/resources/{SEG}/methods/{SEG}", "{verb}Method"),
+    ("*", rf"/restapis/{SEG}/resources/{SEG}/methods/{SEG}/responses/{SEG}", "{verb}MethodResponse"),
+    ("*", rf"/restapis/{SEG}/resources/{SEG}/methods/{SEG}/integration", "{verb}Integration"),
+    (
+        "*",
+        rf"/restapis/{SEG}/resources/{SEG}/methods/{SEG}/integration/responses/{SEG}",
+        "{verb}IntegrationResponse",
+    ),
+    ("GET", rf"/restapis/{SEG}/gatewayresponses", "GetGatewayResponses"),
+    ("*", rf"/restapis/{SEG}/gatewayresponses/{SEG}", "{verb}GatewayResponse"),
+    ("GET", rf"/restapis/{SEG}/stages/{SEG}/exports/{SEG}", "GetExport"),
+    ("GET", rf"/restapis/{SEG}/stages/{SEG}/sdks/{SEG}", "GetSdk"),
+    ("GET", r"/account", "GetAccount"),
+    ("PATCH", r"/account", "UpdateAccount"),
+    ("GET", rf"/tags/{SEG}", "GetTags"),
+    ("PUT", rf"/tags/{SEG}", "TagResource"),
+    ("DELETE", rf"/tags/{SEG}", "UntagResource"),
+    ("POST", rf"/usageplans/{SEG}/keys", "CreateUsagePlanKey"),
+    ("GET", rf"/usageplans/{SEG}/keys", "GetUsagePlanKeys"),
+    ("GET", rf"/usageplans/{SEG}/keys/{SEG}", "GetUsagePlanKey"),
+    ("DELETE", rf"/usageplans/{SEG}/keys/{SEG}", "DeleteUsagePlanKey"),
+]
+V1_ROUTES = [(m, re.compile(p + "/?$"), op) for m, p, op in V1_ROUTES]
+
+# Collections: path segment -> singular noun (Create{N}, Get{N}s, Get{N}, Update{N}, Delete{N}).
+V1_COLLECTIONS = {
+    "deployments": "Deployment",
+    "stages": "Stage",
+    "authorizers": "Authorizer",
+    "models": "Model",
+    "requestvalidators": "RequestValidator",
+    "apikeys": "ApiKey",
+    "usageplans": "UsagePlan",
+    "domainnames": "DomainName",
+    "basepathmappings": "BasePathMapping",
+    "vpclinks": "VpcLink",
+    "clientcertificates": "ClientCertificate",
+    "parts": "DocumentationPart",
+    "versions": "DocumentationVersion",
+}
+V2_COLLECTIONS = {
+    "apis": "Api",
+    "routes": "Route",
+    "integrations": "Integration",
+    "stages": "Stage",
+    "authorizers": "Authorizer",
+    "deployments": "Deployment",
+    "models": "Model",
+    "routeresponses": "RouteResponse",
+    "integrationresponses": "IntegrationResponse",
+    "domainnames": "DomainName",
+    "apimappings": "ApiMapping",
+    "vpclinks": "VpcLink",
+}
+
+
+def collection_op(method, segments, collections):
+    """Name a call on a generic collection path (.../{collection}[/{id}])."""
+    for i in range(len(segments) - 1, -1, -1):
+        noun = collections.get(segments[i])
+        if noun is None:
+            continue
+        item = i == len(segments) - 2
+        if i == len(segments) - 1:
+            return {"GET": f"Get{noun}s", "POST": f"Create{noun}"}.get(method)
+        if item:
+            verb = {"GET": "Get", "PATCH": "Update", "DELETE": "Delete", "PUT": "Reimport"}.get(method)
+            return verb and f"{verb}{noun}"
+        return None
+    return None
+
+
+def apigateway_operation(method, path, query):
+    if path.startswith("/v2/"):
+        segs = [s for s in path[len("/v2/"):].split("/") if s]
+        if segs[:1] == ["tags"]:
+            return {"GET": "GetTags", "POST": "TagResource", "DELETE": "UntagResource"}.get(method, "V2Unknown")
+        if len(segs) >= 6 and segs[4] == "routesettings":
+            return "DeleteRouteSettings"
+        if len(segs) == 3 and segs[2] == "cors":
+            return "DeleteCorsConfiguration"
+        if segs == ["apis"] and method == "PUT":
+            return "ImportApi"
+        return collection_op(method, segs, V2_COLLECTIONS) or "V2Unknown"
+    for m, rx, op in V1_ROUTES:
+        if (m == "*" or m == method) and rx.match(path):
+            if op == "CreateRestApi" and "mode" in query:
+                return "ImportRestApi"
+            return op.replace("{verb}", METHOD_VERB.get(method, method.title()))
+    segs = [s for s in path.split("/") if s]
+    if segs[:1] == ["restapis"]:
+        segs = segs[2:]
+        if segs[:1] == ["documentation"]:
+            segs = segs[1:]
+    return collection_op(method, segs, V1_COLLECTIONS) or "Unknown"
+
+
+LAMBDA_ROUTES = [
+    ("GET", r"/functions", "ListFunctions"),
+    ("POST", r"/functions", "CreateFunction"),
+    ("GET", rf"/functions/{SEG}", "GetFunction"),
+    ("DELETE", rf"/functions/{SEG}", "DeleteFunction"),
+    ("GET", rf"/functions/{SEG}/configuration", "GetFunctionConfiguration"),
+    ("PUT", rf"/functions/{SEG}/configuration", "UpdateFunctionConfiguration"),
+    ("PUT", rf"/functions/{SEG}/code", "UpdateFunctionCode"),
+    ("GET", rf"/functions/{SEG}/policy", "GetPolicy"),
+    ("POST", rf"/functions/{SEG}/policy", "AddPermission"),
+    ("DELETE", rf"/functions/{SEG}/policy/{SEG}", "RemovePermission"),
+    ("POST", rf"/functions/{SEG}/invocations", "Invoke"),
+    ("GET", rf"/functions/{SEG}/aliases", "ListAliases"),
+    ("POST", rf"/functions/{SEG}/aliases", "CreateAlias"),
+    ("GET", rf"/functions/{SEG}/aliases/{SEG}", "GetAlias"),
+    ("GET", rf"/functions/{SEG}/versions", "ListVersionsByFunction"),
+    ("POST", rf"/functions/{SEG}/versions", "PublishVersion"),
+]
+LAMBDA_ROUTES = [(m, re.compile(p + "/?$"), op) for m, p, op in LAMBDA_ROUTES]
+
+
+def lambda_operation(method, path):
+    rest = re.sub(r"^/\d{4}-\d{2}-\d{2}", "", path)
+    for m, rx, op in LAMBDA_ROUTES:
+        if m == method and rx.match(rest):
+            return op
+    return "LambdaUnknown"
+
+
+def service_of(headers):
+    auth = headers.get("Authorization") or ""
+    m = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request", auth)
+    return m.group(1) if m else None
+
+
+def operation_of(service, method, raw_path):
+    parsed = urllib.parse.urlsplit(raw_path)
+    path = urllib.parse.unquote(parsed.path)
+    query = urllib.parse.parse_qs(parsed.query)
+    if service in ("apigateway", "apigatewayv2"):
+        return apigateway_operation(method, path, query)
+    if service == "lambda":
+        return lambda_operation(method, path)
+    return None
+
+
+def is_edge_create(op, body, raw_path):
+    if op == "CreateRestApi":
+        try:
+            types = json.loads(body or b"{}").get("endpointConfiguration", {}).get("types", [])
+        except (ValueError, AttributeError):
+            return False
+        return "EDGE" in types
+    if op == "ImportRestApi":
+        return "endpointConfigurationTypes=EDGE" in raw_path
+    return False
+
+
+# --------------------------------------------------------------------------------------
+# The proxy
+# --------------------------------------------------------------------------------------
+
+FAULT_KEYS = ("share_429", "share_500", "share_503", "share_drop_before", "share_drop_after")
+
+
+class State:
+    def __init__(self, args):
+        self.lock = threading.Lock()
+        self.quotas = not args.no_quotas
+        self.latency = args.latency_ms / 1000.0
+        self.retry_after = args.retry_after
+        self.faults = {
+            "share_429": args.fault_429,
+            "share_500": args.fault_500,
+            "share_503": args.fault_503,
+            "share_drop_before": args.fault_drop_before,
+            "share_drop_after": args.fault_drop_after,
+            "services": [s for s in args.fault_services.split(",") if s],
+            "operations": [o for o in args.fault_ops.split(",") if o],
+            "seed": args.fault_seed,
+        }
+        self.rng = random.Random(args.fault_seed)
+        self.reset()
+
+    def reset(self):
+        self.buckets = {}
+        self.totals = {name: Bucket(**t["total"]) for name, t in QUOTAS.items()}
+        self.calls = {}
+        self.throttled = {}
+        self.injected = {}
+        self.first = None
+        self.last = None
+
+    def set_faults(self, new):
+        for k in FAULT_KEYS:
+            if k in new:
+                self.faults[k] = float(new[k])
+        for k in ("services", "operations"):
+            if k in new:
+                self.faults[k] = list(new[k])
+        if "seed" in new:
+            self.faults["seed"] = int(new["seed"])
+            self.rng = random.Random(self.faults["seed"])
+
+    def admit(self, table, op, edge):
+        """True when the quotas allow the call now (and consume its tokens)."""
+        if not self.quotas:
+            return True
+        quota = QUOTAS[table]
+        key = CREATE_EDGE_API if edge else ("CreateRestApi" if op == "ImportRestApi" else op)
+        own = quota["operations"].get(key)
+        now = time.monotonic()
+        buckets = []
+        if key not in quota["apart"]:
+            buckets.append(self.totals[table])
+        if own is not None:
+            b = self.buckets.get((table, key))
+            if b is None:
+                b = self.buckets[(table, key)] = Bucket(own["rate"], own["burst"])
+            buckets.append(b)
+        if all(b.has(now) for b in buckets):
+            for b in buckets:
+                b.take()
+            return True
+        return False
+
+    def fault(self, service, op):
+        f = self.faults
+        if service not in f["services"] or (f["operations"] and op not in f["operations"]):
+            return None
+        r = self.rng.random()
+        for k in FAULT_KEYS:
+            if r < f[k]:
+                return k[len("share_"):]
+            r -= f[k]
+        return None
+
+    def count(self, bag, service, op):
+        bag.setdefault(service, {})
+        bag[service][op] = bag[service].get(op, 0) + 1
+
+    def stats(self):
+        return {
+            "calls": self.calls,
+            "throttled": self.throttled,
+            "injected": self.injected,
+            "first_call": self.first,
+            "last_call": self.last,
+            "quotas": self.quotas,
+            "latency_ms": self.latency * 1000.0,
+            "faults": self.faults,
+        }
+
+
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "gwctl-quota-proxy"
+
+    def log_message(self, fmt, *args):
+        pass  # one line per AWS call is written by handle_any (--log)
+
+    def read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            out = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return out
+                out += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def reply(self, status, body, headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def reply_json(self, status, doc):
+        self.reply(status, json.dumps(doc, sort_keys=True).encode(), [("Content-Type", "application/json")])
+
+    def aws_error(self, status, code, message, extra=()):
+        headers = [("x-amzn-ErrorType", code), ("Content-Type", "application/json")] + list(extra)
+        self.reply(status, json.dumps({"message": message}, separators=(",", ":")).encode(), headers)
+
+    def drop(self):
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def control(self, body):
+        st = self.server.state
+        path = urllib.parse.urlsplit(self.path).path
+        with st.lock:
+            if path == "/__quota/stats" and self.command == "GET":
+                return self.reply_json(200, st.stats())
+            if path == "/__quota/reset" and self.command == "POST":
+                st.reset()
+                return self.reply_json(200, {"status": "ok"})
+            if path == "/__quota/table" and self.command == "GET":
+                return self.reply_json(200, QUOTAS)
+            if path == "/__quota/faults" and self.command == "POST":
+                try:
+                    st.set_faults(json.loads(body or b"{}"))
+                except (ValueError, TypeError) as e:
+                    return self.reply_json(400, {"message": f"bad fault settings: {e}"})
+                return self.reply_json(200, st.faults)
+        return self.reply_json(404, {"message": f"no control endpoint {self.command} {path}"})
+
+    def handle_any(self):
+        body = self.read_body()
+        if self.path.startswith("/__quota/"):
+            return self.control(body)
+        service = service_of(self.headers)
+        op = operation_of(service, self.command, self.path)
+        st = self.server.state
+        table = SERVICE_TABLE.get(service) if op else None
+        fault = None
+        if table:
+            edge = is_edge_create(op, body, self.path)
+            with st.lock:
+                now = time.time()
+                st.first = st.first or now
+                st.last = now
+                fault = st.fault(service, op)
+                if fault is not None:
+                    st.count(st.injected, service, f"{op} {fault}")
+                elif not st.admit(table, op, edge):
+                    st.count(st.throttled, service, op)
+                    fault = "quota"
+                else:
+                    st.count(st.calls, service, op)
+            if self.server.log:
+                line = "%.4f %s %s %s %s\n" % (time.monotonic(), service, op, fault or "ok", self.path)
+                with st.lock:
+                    self.server.log.write(line)
+                    self.server.log.flush()
+            if fault in ("quota", "429"):
+                extra = [("Retry-After", str(st.retry_after))] if st.retry_after else []
+                return self.aws_error(429, "TooManyRequestsException", "Too Many Requests", extra)
+            if fault == "500":
+                return self.aws_error(500, "InternalFailure", "Internal server error")
+            if fault == "503":
+                return self.aws_error(503, "ServiceUnavailableException", "Service Unavailable")
+            if fault == "drop_before":
+                return self.drop()
+        if table and st.latency:
+            time.sleep(st.latency)
+        status, headers, payload = self.forward(body)
+        if fault == "drop_after":
+            return self.drop()
+        self.reply(status, payload, headers)
+
+    def forward(self, body):
+        up = self.server.upstream
+        conn = http.client.HTTPConnection(up.hostname, up.port or 80, timeout=120)
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            headers["Content-Length"] = str(len(body))
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            payload = resp.read()
+            out = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP]
+            return resp.status, out, payload
+        except OSError as e:
+            msg = json.dumps({"message": f"quota proxy: upstream unreachable: {e}"}).encode()
+            return 502, [("Content-Type", "application/json")], msg
+        finally:
+            conn.close()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def share(s):
+    v = float(s)
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"`{s}` is not a share between 0 and 1")
+    return v
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--upstream", required=True, help="the emulator, e.g. http://127.0.0.1:5000")
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free one)")
+    p.add_argument("--lifetime", type=float, default=3600.0, help="exit after this many seconds")
+    p.add_argument("--exit-on-stdin-eof", action="store_true", help="exit when stdin closes")
+    p.add_argument("--no-quotas", action="store_true", help="count only, never throttle")
+    p.add_argument("--retry-after", type=int, default=0, help="send Retry-After: N on 429s")
+    p.add_argument("--latency-ms", type=float, default=0.0,
+                   help="hold every AWS call this long before forwarding it (a stand-in for "
+                        "the real service's latency; concurrent calls wait concurrently)")
+    p.add_argument("--log", help="append one line per AWS call to this file: monotonic time, "
+                   "service, operation, outcome (ok, quota, 429, 500, ...), path")
+    p.add_argument("--fault-429", type=share, default=0.0)
+    p.add_argument("--fault-500", type=share, default=0.0)
+    p.add_argument("--fault-503", type=share, default=0.0)
+    p.add_argument("--fault-drop-before", type=share, default=0.0)
+    p.add_argument("--fault-drop-after", type=share, default=0.0)
+    p.add_argument("--fault-seed", type=int, default=1)
+    p.add_argument("--fault-services", default="apigateway,apigatewayv2",
+                   help="services faults apply to (comma-separated; lambda too if listed)")
+    p.add_argument("--fault-ops", default="", help="only these operations (comma-separated)")
+    args = p.parse_args(argv)
+    shares = sum([args.fault_429, args.fault_500, args.fault_503,
+                  args.fault_drop_before, args.fault_drop_after])
+    if shares > 1.0:
+        p.error("the fault shares add up to more than 1")
+    upstream = urllib.parse.urlsplit(args.upstream)
+    if upstream.scheme != "http" or not upstream.hostname:
+        p.error(f"--upstream must be an http:// URL, not `{args.upstream}`")
+
+    server = Server(("127.0.0.1", args.port), Handler)
+    server.upstream = upstream
+    server.state = State(args)
+    server.log = open(args.log, "a") if args.log else None
+
+    def stop_after(seconds):
+        time.sleep(seconds)
+        os._exit(0)
+
+    threading.Thread(target=stop_after, args=(args.lifetime,), daemon=True).start()
+    if args.exit_on_stdin_eof:
+        def watch():
+            try:
+                while sys.stdin.buffer.read(4096):
+                    pass
+            finally:
+                os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
+
+    print(f"listening http://127.0.0.1:{server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
