@@ -82,6 +82,26 @@ impl Pager {
     }
 }
 
+/// Every page of a paginated list: `fetch(position)` returns one page's items and the next
+/// position; the list ends when the service gives none, repeats one, or after `MAX_PAGES`.
+pub(crate) async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut out = Vec::new();
+    let mut pager = Pager::new();
+    let mut position = None;
+    loop {
+        let (items, next) = fetch(position.take()).await?;
+        out.extend(items);
+        match pager.next(next.as_deref()) {
+            Some(p) => position = Some(p),
+            None => return Ok(out),
+        }
+    }
+}
+
 pub(crate) fn to_btree<V: Clone>(m: Option<&HashMap<String, V>>) -> BTreeMap<String, V> {
     m.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
@@ -108,34 +128,28 @@ pub(crate) fn non_empty(s: Option<&str>) -> Option<String> {
 
 /// Every REST API named exactly `name` (get-rest-apis, all pages), oldest first (ties by id).
 pub async fn find_rest_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {
-    let mut out = Vec::new();
-    let mut pager = Pager::new();
-    let mut position: Option<String> = None;
-    loop {
+    let apis = all_pages(|position| async move {
         let page = c
             .apigw
             .get_rest_apis()
             .limit(PAGE_LIMIT)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| classify("GetRestApis", e))?;
-        for api in page.items() {
-            if api.name() != Some(name) {
-                continue;
-            }
-            out.push(ApiSummary {
-                id: api.id().unwrap_or_default().to_string(),
-                name: name.to_string(),
-                tags: to_btree(api.tags()),
-                created_epoch: api.created_date().map(|d| d.secs()),
-            });
-        }
-        match pager.next(page.position()) {
-            Some(p) => position = Some(p),
-            None => break,
-        }
-    }
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await?;
+    let mut out: Vec<ApiSummary> = apis
+        .iter()
+        .filter(|api| api.name() == Some(name))
+        .map(|api| ApiSummary {
+            id: api.id().unwrap_or_default().to_string(),
+            name: name.to_string(),
+            tags: to_btree(api.tags()),
+            created_epoch: api.created_date().map(|d| d.secs()),
+        })
+        .collect();
     out.sort_by(|a, b| {
         a.created_epoch
             .cmp(&b.created_epoch)
@@ -189,76 +203,55 @@ pub(crate) async fn get_resources(
     id: &str,
     embed: bool,
 ) -> Result<Vec<agt::Resource>, AwsError> {
-    let mut out = Vec::new();
-    let mut pager = Pager::new();
-    let mut position: Option<String> = None;
-    loop {
+    all_pages(|position| async move {
         let mut req = c
             .apigw
             .get_resources()
             .rest_api_id(id)
             .limit(PAGE_LIMIT)
-            .set_position(position.clone());
+            .set_position(position);
         if embed {
             req = req.embed("methods");
         }
         let page = req.send().await.map_err(|e| classify("GetResources", e))?;
-        out.extend(page.items().iter().cloned());
-        match pager.next(page.position()) {
-            Some(p) => position = Some(p),
-            None => break,
-        }
-    }
-    Ok(out)
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await
 }
 
 async fn get_authorizers(c: &Clients, id: &str) -> Result<Vec<agt::Authorizer>, AwsError> {
-    let mut out = Vec::new();
-    let mut pager = Pager::new();
-    let mut position: Option<String> = None;
-    loop {
+    all_pages(|position| async move {
         let page = c
             .apigw
             .get_authorizers()
             .rest_api_id(id)
             .limit(PAGE_LIMIT)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| classify("GetAuthorizers", e))?;
-        out.extend(page.items().iter().cloned());
-        match pager.next(page.position()) {
-            Some(p) => position = Some(p),
-            None => break,
-        }
-    }
-    Ok(out)
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await
 }
 
 async fn get_gateway_responses(
     c: &Clients,
     id: &str,
 ) -> Result<Vec<agt::GatewayResponse>, AwsError> {
-    let mut out = Vec::new();
-    let mut pager = Pager::new();
-    let mut position: Option<String> = None;
-    loop {
+    all_pages(|position| async move {
         let page = c
             .apigw
             .get_gateway_responses()
             .rest_api_id(id)
             .limit(PAGE_LIMIT)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| classify("GetGatewayResponses", e))?;
-        out.extend(page.items().iter().cloned());
-        match pager.next(page.position()) {
-            Some(p) => position = Some(p),
-            None => break,
-        }
-    }
-    Ok(out)
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await
 }
 
 /// The stages of a REST API (one get-stages call), e.g. to report the settings in effect
@@ -287,26 +280,19 @@ async fn get_stages(c: &Clients, id: &str) -> Result<Vec<agt::Stage>, AwsError> 
 }
 
 async fn get_deployments(c: &Clients, id: &str) -> Result<Vec<agt::Deployment>, AwsError> {
-    let mut out = Vec::new();
-    let mut pager = Pager::new();
-    let mut position: Option<String> = None;
-    loop {
+    all_pages(|position| async move {
         let page = c
             .apigw
             .get_deployments()
             .rest_api_id(id)
             .limit(PAGE_LIMIT)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| classify("GetDeployments", e))?;
-        out.extend(page.items().iter().cloned());
-        match pager.next(page.position()) {
-            Some(p) => position = Some(p),
-            None => break,
-        }
-    }
-    Ok(out)
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await
 }
 
 /// Map the raw answers of [`read_rest_api`] into the observed state (pure; no I/O).

@@ -19,37 +19,17 @@
 //! integration and authorizer settings are normalised ([`Integration::normalize`], ...).
 
 use std::collections::BTreeSet;
-use std::future::Future;
 
 use aws_sdk_apigatewayv2::types as v2;
 
 use super::error::{classify, AwsError, ErrorKind};
-use super::read::{bounded, non_empty, to_btree, Pager, LAMBDA_CONCURRENCY};
+use super::read::{all_pages, bounded, non_empty, to_btree, LAMBDA_CONCURRENCY};
 use super::Clients;
 use crate::state::http::{
     Authorizer, Cors, Integration, ObservedHttpApi, ObservedStage, RawHttpApi, RawRoute,
     RouteSetting, Stage,
 };
 use crate::state::rest::{AccessLog, ApiSummary, Deployment};
-
-/// Follow `NextToken` through every page of one list call.
-async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, AwsError>
-where
-    F: FnMut(Option<String>) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
-{
-    let mut out = Vec::new();
-    let mut pager = Pager::new();
-    let mut token = None;
-    loop {
-        let (items, next) = fetch(token.take()).await?;
-        out.extend(items);
-        match pager.next(next.as_deref()) {
-            Some(t) => token = Some(t),
-            None => return Ok(out),
-        }
-    }
-}
 
 /// Every HTTP API named exactly `name` (get-apis, all pages), oldest first (ties by id).
 pub async fn find_http_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use aws_sdk_apigateway::types as agt;
 
 use super::error::{classify, AwsError};
-use super::read::{bounded, Pager, LAMBDA_CONCURRENCY, PAGE_LIMIT};
+use super::read::{all_pages, bounded, LAMBDA_CONCURRENCY, PAGE_LIMIT};
 use super::Clients;
 use crate::state::usage::{
     ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle, UsagePlan,
@@ -31,77 +31,58 @@ pub fn owned_for(tags: &BTreeMap<String, String>, api_name: &str) -> bool {
 }
 
 async fn get_usage_plans(c: &Clients) -> Result<Vec<agt::UsagePlan>, AwsError> {
-    let mut out = Vec::new();
-    let mut pager = Pager::new();
-    let mut position: Option<String> = None;
-    loop {
+    all_pages(|position| async move {
         let page = c
             .apigw
             .get_usage_plans()
             .limit(PAGE_LIMIT)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| classify("GetUsagePlans", e))?;
-        out.extend(page.items().iter().cloned());
-        match pager.next(page.position()) {
-            Some(p) => position = Some(p),
-            None => break,
-        }
-    }
-    Ok(out)
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await
 }
 
 async fn get_api_keys(c: &Clients, include_values: bool) -> Result<Vec<agt::ApiKey>, AwsError> {
-    let mut out = Vec::new();
-    let mut pager = Pager::new();
-    let mut position: Option<String> = None;
-    loop {
+    all_pages(|position| async move {
         let page = c
             .apigw
             .get_api_keys()
             .include_values(include_values)
             .limit(PAGE_LIMIT)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| classify("GetApiKeys", e))?;
-        out.extend(page.items().iter().cloned());
-        match pager.next(page.position()) {
-            Some(p) => position = Some(p),
-            None => break,
-        }
-    }
-    Ok(out)
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await
 }
 
 /// Ids of the keys attached to a usage plan (every page).
 async fn get_usage_plan_key_ids(c: &Clients, plan_id: &str) -> Result<BTreeSet<String>, AwsError> {
-    let mut out = BTreeSet::new();
-    let mut pager = Pager::new();
-    let mut position: Option<String> = None;
-    loop {
+    let ids = all_pages(|position| async move {
         let page = c
             .apigw
             .get_usage_plan_keys()
             .usage_plan_id(plan_id)
             .limit(PAGE_LIMIT)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| classify("GetUsagePlanKeys", e))?;
         // Only ids: the answer also carries each key's value, which is never kept.
-        out.extend(
-            page.items()
-                .iter()
-                .filter_map(|k| k.id().map(str::to_string)),
-        );
-        match pager.next(page.position()) {
-            Some(p) => position = Some(p),
-            None => break,
-        }
-    }
-    Ok(out)
+        let ids: Vec<String> = page
+            .items()
+            .iter()
+            .filter_map(|k| k.id().map(str::to_string))
+            .collect();
+        Ok((ids, page.position().map(str::to_string)))
+    })
+    .await?;
+    Ok(ids.into_iter().collect())
 }
 
 /// Map one usage plan's settings (pure).
