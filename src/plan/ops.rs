@@ -188,11 +188,6 @@ pub fn authorizer_id_placeholder(name: &str) -> String {
 }
 
 impl Op {
-    /// Whether this op writes (every op does today; kept for plans that gain reads).
-    pub fn is_write(&self) -> bool {
-        true
-    }
-
     /// The AWS operation name, for pacing, counting and messages.
     pub fn aws_name(&self) -> &'static str {
         match self {

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::state::rest::{
     Integration, Method, MethodSetting, ObservedRestApi, Policies, RestApi, Stage,
 };
-use crate::state::DEPLOYMENT_MARK;
 
 use super::desired::{config_mark, split_parent, DesiredRest};
 use super::ops::{Op, Patch, DEPLOYMENT_ID};
@@ -837,9 +836,4 @@ fn short(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// True when the deployment description is one gwctl wrote.
-pub fn is_gwctl_deployment(description: Option<&str>) -> bool {
-    description.is_some_and(|d| d.starts_with(DEPLOYMENT_MARK))
 }
