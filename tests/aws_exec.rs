@@ -16,7 +16,7 @@ use aws_smithy_types::body::SdkBody;
 
 use gwctl::aws::error::ErrorKind;
 use gwctl::aws::exec::{ExecEvent, Executor, OpOutcome};
-use gwctl::aws::read::{find_rest_apis, read_policies, read_rest_api};
+use gwctl::aws::read::{find_rest_apis, read_listed_rest_api, read_policies, read_rest_api};
 use gwctl::aws::{CallLog, Clients};
 use gwctl::plan::ops::{Op, Patch};
 use gwctl::state::rest::{
@@ -1075,6 +1075,32 @@ async fn emulator_write_then_read_back_gives_the_same_configuration() {
         assert_eq!(&observed.config.resources[path], res, "{path}");
     }
     assert_eq!(observed.config, desired);
+
+    // Found by listing, the API reads the same without get-rest-api (five reads, not six):
+    // every attribute get-rest-api gives is also in the get-rest-apis item.
+    let listed = find_rest_apis(&c, &desired.name).await.expect("listed");
+    assert_eq!(listed.len(), 1);
+    let before = c.calls.snapshot().len();
+    let via_listing = read_listed_rest_api(&c, &listed[0]).await.expect("read");
+    let mut reads: Vec<String> = c.calls.snapshot()[before..]
+        .iter()
+        .map(|r| r.operation.clone())
+        .collect();
+    reads.sort();
+    assert_eq!(
+        reads,
+        [
+            "GetAuthorizers",
+            "GetDeployments",
+            "GetGatewayResponses",
+            "GetResources",
+            "GetStages"
+        ]
+    );
+    assert_eq!(
+        serde_json::to_value(&via_listing).unwrap(),
+        serde_json::to_value(&observed).unwrap()
+    );
 
     // The ids the executor learned are the ones the reader finds.
     assert_eq!(observed.resource_ids, ex.resource_ids);

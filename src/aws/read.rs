@@ -43,7 +43,7 @@ use super::error::{classify, AwsError, ErrorKind};
 use super::Clients;
 use crate::spec::model::{Pos, Spec};
 use crate::state::rest::{
-    AccessLog, ApiSummary, Authorizer, Deployment, GatewayResponse, Integration,
+    AccessLog, ApiHead, ApiSummary, Authorizer, Deployment, GatewayResponse, Integration,
     IntegrationResponse, Method, MethodResponse, MethodSetting, ObservedRestApi, ObservedStage,
     Policies, Resource, RestApi, Stage,
 };
@@ -122,6 +122,25 @@ pub(crate) fn non_empty(s: Option<&str>) -> Option<String> {
     s.filter(|s| !s.is_empty()).map(str::to_string)
 }
 
+/// An [`ApiHead`] from a get-rest-api answer or a get-rest-apis item: the two SDK types have
+/// the same accessors.
+macro_rules! api_head {
+    ($api:expr) => {{
+        let api = $api;
+        ApiHead {
+            name: api.name().unwrap_or_default().to_string(),
+            description: non_empty(api.description()),
+            endpoint_type: api
+                .endpoint_configuration()
+                .and_then(|e| e.types().first())
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            binary_media_types: api.binary_media_types().to_vec(),
+            api_key_source: api.api_key_source().map(|s| s.as_str().to_string()),
+            tags: to_btree(api.tags()),
+        }
+    }};
+}
 // ---------------------------------------------------------------------------------------
 // Finding APIs
 // ---------------------------------------------------------------------------------------
@@ -148,6 +167,7 @@ pub async fn find_rest_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, 
             name: name.to_string(),
             tags: to_btree(api.tags()),
             created_epoch: api.created_date().map(|d| d.secs()),
+            head: Some(api_head!(api)),
         })
         .collect();
     out.sort_by(|a, b| {
@@ -176,7 +196,36 @@ pub async fn read_rest_api(c: &Clients, id: &str) -> Result<ObservedRestApi, Aws
     )?;
     Ok(map_rest_api(
         id,
-        &api,
+        api_head!(&api),
+        &resources,
+        &authorizers,
+        &gateway_responses,
+        &stages,
+        &deployments,
+    ))
+}
+
+/// [`read_rest_api`] for an API found by [`find_rest_apis`]: the listing already gave its
+/// attributes, so get-rest-api is skipped (five calls instead of six). Without them (a
+/// summary from elsewhere) this is [`read_rest_api`].
+pub async fn read_listed_rest_api(
+    c: &Clients,
+    listed: &ApiSummary,
+) -> Result<ObservedRestApi, AwsError> {
+    let Some(head) = &listed.head else {
+        return read_rest_api(c, &listed.id).await;
+    };
+    let id = listed.id.as_str();
+    let (resources, authorizers, gateway_responses, stages, deployments) = tokio::try_join!(
+        get_resources(c, id, true),
+        get_authorizers(c, id),
+        get_gateway_responses(c, id),
+        get_stages(c, id),
+        get_deployments(c, id),
+    )?;
+    Ok(map_rest_api(
+        id,
+        head.clone(),
         &resources,
         &authorizers,
         &gateway_responses,
@@ -298,7 +347,7 @@ async fn get_deployments(c: &Clients, id: &str) -> Result<Vec<agt::Deployment>, 
 /// Map the raw answers of [`read_rest_api`] into the observed state (pure; no I/O).
 fn map_rest_api(
     id: &str,
-    api: &aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput,
+    head: ApiHead,
     resources: &[agt::Resource],
     authorizers: &[agt::Authorizer],
     gateway_responses: &[agt::GatewayResponse],
@@ -356,15 +405,11 @@ fn map_rest_api(
         .collect();
 
     let mut config = RestApi {
-        name: api.name().unwrap_or_default().to_string(),
-        description: non_empty(api.description()),
-        endpoint_type: api
-            .endpoint_configuration()
-            .and_then(|e| e.types().first())
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_default(),
-        binary_media_types: api.binary_media_types().to_vec(),
-        api_key_source: api.api_key_source().map(|s| s.as_str().to_string()),
+        name: head.name,
+        description: head.description,
+        endpoint_type: head.endpoint_type,
+        binary_media_types: head.binary_media_types,
+        api_key_source: head.api_key_source,
         resources: res_map,
         authorizers: auth_map,
         gateway_responses: gw_map,
@@ -391,7 +436,7 @@ fn map_rest_api(
 
     ObservedRestApi {
         id: id.to_string(),
-        tags: to_btree(api.tags()),
+        tags: head.tags,
         config,
         resource_ids,
         authorizer_ids,

@@ -52,6 +52,7 @@ pub async fn find_http_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, 
             name: name.to_string(),
             tags: to_btree(a.tags()),
             created_epoch: a.created_date().map(|d| d.secs()),
+            head: None,
         })
         .collect();
     out.sort_by(|a, b| {

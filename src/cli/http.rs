@@ -51,7 +51,7 @@ pub async fn find_api(
         spec,
         target,
         "http api",
-        |id| async move { read_http::read_http_api(clients, &id).await },
+        |id, _| async move { read_http::read_http_api(clients, &id).await },
         || read_http::find_http_apis(clients, &spec.api.name.value),
         |a: &ObservedHttpApi| (a.config.name.clone(), is_owned(&a.tags)),
     )

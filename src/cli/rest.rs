@@ -107,7 +107,12 @@ pub async fn find_api(
         spec,
         target,
         "rest api",
-        |id| async move { read::read_rest_api(clients, &id).await },
+        |id, listed| async move {
+            match listed {
+                Some(listed) => read::read_listed_rest_api(clients, &listed).await,
+                None => read::read_rest_api(clients, &id).await,
+            }
+        },
         || read::find_rest_apis(clients, &spec.api.name.value),
         |a: &ObservedRestApi| (a.config.name.clone(), is_owned(&a.tags)),
     )
@@ -116,6 +121,8 @@ pub async fn find_api(
 
 /// Find an API of either kind: with `--api-id`, `read` it and check its name (adopted when it
 /// lacks gwctl's tag); otherwise `list` the APIs named like the spec's and [`choose_api`].
+/// `read` gets the id, and the listing's summary of the API when it was found by listing (so
+/// it can reuse what the listing already answered).
 /// `name_owned` gives a read API's name and whether it carries gwctl's ownership tag.
 pub async fn find_by<A, R, RF, L, LF>(
     spec: &Spec,
@@ -126,14 +133,14 @@ pub async fn find_by<A, R, RF, L, LF>(
     name_owned: impl Fn(&A) -> (String, bool),
 ) -> Result<Option<(A, bool)>, Failure>
 where
-    R: Fn(String) -> RF,
+    R: Fn(String, Option<ApiSummary>) -> RF,
     RF: std::future::Future<Output = Result<A, crate::aws::error::AwsError>>,
     L: FnOnce() -> LF,
     LF: std::future::Future<Output = Result<Vec<ApiSummary>, crate::aws::error::AwsError>>,
 {
     let name = &spec.api.name.value;
     if let Some(id) = &target.api_id {
-        let api = read(id.clone())
+        let api = read(id.clone(), None)
             .await
             .map_err(|e| Failure::aws(e, Some("check `--api-id` and the region")))?;
         let (api_name, owned) = name_owned(&api);
@@ -148,7 +155,8 @@ where
     let candidates = list().await.map_err(|e| Failure::aws(e, None))?;
     match choose_api(kind, name, &candidates)? {
         Some(id) => {
-            let api = read(id).await.map_err(|e| Failure::aws(e, None))?;
+            let listed = candidates.iter().find(|c| c.id == id).cloned();
+            let api = read(id, listed).await.map_err(|e| Failure::aws(e, None))?;
             Ok(Some((api, true)))
         }
         None => Ok(None),

@@ -169,6 +169,21 @@ pub struct ApiSummary {
     pub name: String,
     pub tags: BTreeMap<String, String>,
     pub created_epoch: Option<i64>,
+    /// The API's own attributes as the listing gave them (REST APIs: get-rest-apis answers
+    /// every attribute get-rest-api does), so reading the chosen API needs no second call.
+    pub head: Option<ApiHead>,
+}
+
+/// A REST API's own attributes (what get-rest-api and each get-rest-apis item carry), besides
+/// its id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApiHead {
+    pub name: String,
+    pub description: Option<String>,
+    pub endpoint_type: String,
+    pub binary_media_types: Vec<String>,
+    pub api_key_source: Option<String>,
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Lambda policies of the functions involved, by unqualified function ARN + qualifier
