@@ -40,6 +40,12 @@ Faults (a share between 0 and 1 of the calls to --fault-services, drawn from a s
     --fault-drop-before S close the connection without forwarding or answering
     --fault-drop-after S  forward (the emulator applies the call), then close the connection
                           without answering: the client never hears that it happened
+
+Fidelity: moto implements REST create-deployment with `stageName` of an existing stage by
+replacing the stage (its description, variables, tracing, logging and method settings are
+lost); AWS points the stage at the new deployment and keeps its settings. The proxy does
+what AWS does (create-deployment without the stage, then the stage's deploymentId patched),
+counted as the one CreateDeployment call the client made.
 """
 
 import argparse
@@ -517,18 +523,49 @@ class Handler(BaseHTTPRequestHandler):
                 return self.drop()
         if table and st.latency:
             time.sleep(st.latency)
-        status, headers, payload = self.forward(body)
+        if service == "apigateway" and op == "CreateDeployment":
+            status, headers, payload = self.forward_deployment(body)
+        else:
+            status, headers, payload = self.forward(body)
         if fault == "drop_after":
             return self.drop()
         self.reply(status, payload, headers)
 
-    def forward(self, body):
+    def forward_deployment(self, body):
+        """create-deployment as AWS does it: an existing `stageName` is moved, not replaced."""
+        try:
+            doc = json.loads(body or b"{}")
+        except ValueError:
+            doc = {}
+        stage = doc.get("stageName") if isinstance(doc, dict) else None
+        if not stage:
+            return self.forward(body)
+        base = urllib.parse.urlsplit(self.path).path.rstrip("/")
+        stage_path = base[: -len("/deployments")] + "/stages/" + urllib.parse.quote(stage, safe="")
+        status, _, _ = self.forward(b"", method="GET", path=stage_path)
+        if status != 200:
+            return self.forward(body)  # a new stage: moto creates it, as AWS does
+        for k in ("stageName", "stageDescription", "variables"):
+            doc.pop(k, None)
+        status, headers, payload = self.forward(json.dumps(doc).encode())
+        if status >= 300:
+            return status, headers, payload
+        deployment = json.loads(payload)["id"]
+        patch = {"patchOperations": [{"op": "replace", "path": "/deploymentId", "value": deployment}]}
+        up_status, up_headers, up_payload = self.forward(
+            json.dumps(patch).encode(), method="PATCH", path=stage_path
+        )
+        if up_status >= 300:
+            return up_status, up_headers, up_payload
+        return status, headers, payload
+
+    def forward(self, body, method=None, path=None):
         up = self.server.upstream
         conn = http.client.HTTPConnection(up.hostname, up.port or 80, timeout=120)
         try:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             headers["Content-Length"] = str(len(body))
-            conn.request(self.command, self.path, body=body, headers=headers)
+            conn.request(method or self.command, path or self.path, body=body, headers=headers)
             resp = conn.getresponse()
             payload = resp.read()
             out = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP]

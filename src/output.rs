@@ -528,7 +528,8 @@ pub fn op_label(op: &crate::plan::Op) -> String {
         AddPermission { function_key, .. } | RemovePermission { function_key, .. } => {
             function_key.clone()
         }
-        CreateDeployment { .. } => "new deployment".into(),
+        CreateDeployment { stage: None, .. } => "new deployment".into(),
+        CreateDeployment { stage: Some(s), .. } => format!("new deployment, stage {}", s.name),
         CreateStage { name, .. } | UpdateStage { name, .. } => name.clone(),
         Usage(u) => u.target(),
     };

@@ -299,6 +299,7 @@ async fn run_learns_ids_and_fills_placeholders_in_order() {
         },
         Op::CreateDeployment {
             description: "gwctl:config=abc".into(),
+            stage: None,
         },
         Op::CreateStage {
             name: "prod".into(),
@@ -991,6 +992,7 @@ fn deploy_ops() -> Vec<Op> {
     vec![
         Op::CreateDeployment {
             description: "gwctl:config=round-trip".into(),
+            stage: None,
         },
         Op::CreateStage {
             name: "prod".into(),
@@ -1376,4 +1378,94 @@ async fn run_with_overlaps_independent_ops_and_reports_the_exact_completed_set()
         vec![OpOutcome::Applied, OpOutcome::Applied]
     );
     assert_eq!(failure.error.kind, ErrorKind::BadRequest);
+}
+
+/// create-deployment with a stage moves that existing stage in the same call (`stageName`),
+/// then reads it back: on AWS the stage kept its settings and nothing more is sent; a stage
+/// that came back without them (moto replaces the stage) gets exactly the missing settings.
+#[tokio::test]
+async fn a_deployment_that_moves_a_stage_checks_it_and_restores_lost_settings() {
+    use gwctl::plan::ops::MovedStage;
+    use gwctl::state::rest::{MethodSetting, Stage};
+    let settings = Stage {
+        description: Some("production".into()),
+        method_settings: BTreeMap::from([(
+            "*/*".to_string(),
+            MethodSetting {
+                logging_level: Some("INFO".into()),
+                metrics: Some(true),
+                ..Default::default()
+            },
+        )]),
+        ..Default::default()
+    };
+    let op = Op::CreateDeployment {
+        description: "gwctl:config=abc".into(),
+        stage: Some(MovedStage {
+            name: "prod".into(),
+            settings,
+        }),
+    };
+    let kept = r#"{"item":[{"stageName":"prod","deploymentId":"dep2","description":"production",
+        "methodSettings":{"*/*":{"loggingLevel":"INFO","metricsEnabled":true}}}]}"#;
+    let replaced = r#"{"item":[{"stageName":"prod","deploymentId":"dep2"}]}"#;
+    for (stages, expect_patch) in [(kept, false), (replaced, true)] {
+        let deploy = mock!(ApigwClient::create_deployment)
+            .match_requests(|r| {
+                r.stage_name() == Some("prod")
+                    && r.description() == Some("gwctl:config=abc")
+                    && r.rest_api_id() == Some("a1")
+            })
+            .then_http_response(|| json(201, r#"{"id":"dep2"}"#));
+        let read = mock!(ApigwClient::get_stages)
+            .match_requests(|r| r.rest_api_id() == Some("a1"))
+            .then_http_response(move || json(200, stages));
+        let sent: Arc<Mutex<Vec<(String, String, Option<String>)>>> = Arc::default();
+        let seen = sent.clone();
+        let update = mock!(ApigwClient::update_stage)
+            .match_requests(move |r| {
+                let mut ops: Vec<(String, String, Option<String>)> = r
+                    .patch_operations()
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.op().map(|o| o.as_str().to_string()).unwrap_or_default(),
+                            p.path().unwrap_or_default().to_string(),
+                            p.value().map(str::to_string),
+                        )
+                    })
+                    .collect();
+                seen.lock().unwrap().append(&mut ops);
+                r.stage_name() == Some("prod")
+            })
+            .then_http_response(|| json(200, r#"{"stageName":"prod"}"#));
+        let c = clients(RuleMode::Sequential, &[&deploy, &read, &update], &[]);
+        let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+        let outcome = ex.apply_one(&op).await.unwrap();
+        assert_eq!(outcome, OpOutcome::Created { id: "dep2".into() });
+        let ops = (deploy.num_calls(), read.num_calls(), update.num_calls());
+        if expect_patch {
+            assert_eq!(
+                ops,
+                (1, 1, 1),
+                "create-deployment, get-stages, update-stage"
+            );
+            let mut got = sent.lock().unwrap().clone();
+            got.sort();
+            let want = |path: &str, v: &str| {
+                ("replace".to_string(), path.to_string(), Some(v.to_string()))
+            };
+            assert_eq!(
+                got,
+                vec![
+                    want("/*/*/logging/loglevel", "INFO"),
+                    want("/*/*/metrics/enabled", "true"),
+                    want("/description", "production"),
+                ]
+            );
+        } else {
+            assert_eq!(ops, (1, 1, 0), "create-deployment, get-stages");
+            assert!(sent.lock().unwrap().is_empty());
+        }
+    }
 }

@@ -227,6 +227,10 @@ async fn changing_one_routes_function_changes_only_that_integration_and_permissi
         t.replace("todo-get: todo-get", "todo-get: todo-get-v2")
     });
     let doc = apply_json(&em, &changed);
+    // create-deployment moves the stage itself (stageName). moto implements that by
+    // replacing the stage, settings lost; gwctl reads the stage back and restores them: the
+    // UpdateStage below is that restoration (on AWS, and behind tests/support/quota.rs's
+    // proxy, which does what AWS does, it is not needed: see tests/quota_sim.rs).
     assert_eq!(
         writes(&doc),
         vec![
@@ -236,6 +240,15 @@ async fn changing_one_routes_function_changes_only_that_integration_and_permissi
             ("RemovePermission".to_string(), 1),
             ("UpdateStage".to_string(), 1),
         ]
+    );
+    let prod = &doc.stages[0];
+    assert_eq!(prod.name, "prod");
+    assert_eq!(prod.logging_level, "INFO", "{prod:?}");
+    assert!(prod.metrics, "{prod:?}");
+    assert!(prod.deployment_id.is_some());
+    assert_ne!(
+        prod.deployment_id, first.stages[0].deployment_id,
+        "the new deployment"
     );
     assert_eq!(policy_sids(&em, "todo-get").await, Vec::<String>::new());
     assert_eq!(

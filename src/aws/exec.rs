@@ -37,11 +37,12 @@ use aws_sdk_apigateway::types as agt;
 use serde::Serialize;
 
 use super::error::{classify, AwsError, ErrorKind};
-use super::read::{get_policy, get_resources, split_function_arn};
+use super::read::{get_policy, get_resources, read_stages, split_function_arn};
 use super::Clients;
 use crate::plan::deps::{changes_ids, Scheduler};
-use crate::plan::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
+use crate::plan::ops::{MovedStage, Op, Patch, API_ID, DEPLOYMENT_ID};
 use crate::plan::permissions::PermissionOp;
+use crate::plan::rest::stage_patches;
 use crate::plan::PlanOp;
 use crate::state::rest::ObservedRestApi;
 
@@ -991,11 +992,12 @@ impl<'c> Executor<'c> {
                 let perm = op.permission().expect("a permission op");
                 permission_call(self.clients, name, perm, |s| self.fill(name, s)).await
             }
-            Op::CreateDeployment { description } => {
+            Op::CreateDeployment { description, stage } => {
                 let out = gw
                     .create_deployment()
                     .rest_api_id(self.api(name)?)
                     .description(description)
+                    .set_stage_name(stage.as_ref().map(|s| s.name.clone()))
                     .send()
                     .await
                     .map_err(|e| classify(name, e))?;
@@ -1004,6 +1006,9 @@ impl<'c> Executor<'c> {
                     .ok_or_else(|| internal(name, "the answer carries no deployment id".into()))?
                     .to_string();
                 self.deployment_id = Some(id.clone());
+                if let Some(moved) = stage {
+                    self.check_moved_stage(moved, &id).await?;
+                }
                 Ok(OpOutcome::Created { id })
             }
             Op::CreateStage {
@@ -1040,6 +1045,49 @@ impl<'c> Executor<'c> {
                 Ok(OpOutcome::Applied)
             }
         }
+    }
+}
+
+impl Executor<'_> {
+    /// After create-deployment moved an existing stage (`stageName`): read the stage back
+    /// (one get-stages) and, when it does not serve the new deployment with the settings the
+    /// spec wants, patch it (one update-stage). On AWS the stage keeps its settings and this
+    /// is a read; an emulator that replaces the stage instead (moto) gets its settings back,
+    /// so the stage never silently loses its logging, variables or throttling.
+    async fn check_moved_stage(
+        &self,
+        moved: &MovedStage,
+        deployment: &str,
+    ) -> Result<(), AwsError> {
+        let api = self.api("CreateDeployment")?;
+        let stages = read_stages(self.clients, &api).await?;
+        let have = stages.get(&moved.name).ok_or_else(|| {
+            internal(
+                "CreateDeployment",
+                format!(
+                    "stage `{}` is gone after the deployment moved it",
+                    moved.name
+                ),
+            )
+        })?;
+        let mut patches = Vec::new();
+        if have.deployment_id.as_deref() != Some(deployment) {
+            patches.push(Patch::replace("/deploymentId", deployment));
+        }
+        patches.extend(stage_patches(&moved.settings, &have.settings).0);
+        if patches.is_empty() {
+            return Ok(());
+        }
+        self.clients
+            .apigw
+            .update_stage()
+            .rest_api_id(api)
+            .stage_name(&moved.name)
+            .set_patch_operations(Some(self.patches("UpdateStage", &patches)?))
+            .send()
+            .await
+            .map_err(|e| classify("UpdateStage", e))?;
+        Ok(())
     }
 }
 

@@ -401,6 +401,7 @@ mod tests {
             permission("get"),                                // 13
             Op::CreateDeployment {
                 description: "gwctl:config=x".into(),
+                stage: None,
             }, // 14
             Op::CreateStage {
                 name: "prod".into(),

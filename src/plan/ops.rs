@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::state::rest::{
-    Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse,
+    Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse, Stage,
 };
 
 /// One control-plane call (or a small fixed group that AWS treats as one object).
@@ -123,9 +123,13 @@ pub enum Op {
         function_key: String,
         statement_id: String,
     },
-    /// create-deployment (no stage): the snapshot every stage below is pointed at.
+    /// create-deployment: the snapshot every stage below is pointed at. With `stage`, the
+    /// same call also points that existing stage at it (`stageName`; AWS keeps the stage's
+    /// settings), saving the update-stage a stage with nothing else to change would need.
     CreateDeployment {
         description: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stage: Option<MovedStage>,
     },
     /// create-stage pointing at the deployment created in this run.
     CreateStage {
@@ -182,6 +186,17 @@ impl Patch {
 pub const API_ID: &str = "{api_id}";
 /// Placeholder the executor replaces with the id of the deployment created in this run.
 pub const DEPLOYMENT_ID: &str = "{deployment_id}";
+
+/// An existing stage that create-deployment points at the new deployment in the same call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MovedStage {
+    pub name: String,
+    /// The stage's settings as the spec wants them (and as they already are): AWS keeps a
+    /// stage's settings when create-deployment moves it, and the executor checks that they
+    /// read back so (an emulator that replaces the stage instead gets them re-applied).
+    pub settings: Stage,
+}
 /// `{authorizer_id:NAME}`: replaced with the id of authorizer NAME.
 pub fn authorizer_id_placeholder(name: &str) -> String {
     format!("{{authorizer_id:{name}}}")

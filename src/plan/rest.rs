@@ -8,7 +8,7 @@ use crate::state::rest::{
 };
 
 use super::desired::{config_mark, split_parent, DesiredRest};
-use super::ops::{Op, Patch, DEPLOYMENT_ID};
+use super::ops::{MovedStage, Op, Patch, DEPLOYMENT_ID};
 use super::permissions::permission_changes;
 use super::{Action, Change, FieldChange, Plan};
 
@@ -286,7 +286,10 @@ pub fn predicted_config(desired: &RestApi, observed: Option<&RestApi>, prune: bo
 
 /// Deployment and stages: one `CreateDeployment` (with `description`, which starts with
 /// `mark`) when some stage does not serve `mark` (or `force`), then each stage created or
-/// pointed at it, with the settings that differ. Used by `apply` and `deploy`.
+/// pointed at it, with the settings that differ. The first existing stage with no setting to
+/// change is pointed at it by the create-deployment call itself ([`MovedStage`]), so adding
+/// a route to a one-stage API costs one deployment call, not two. Used by `apply` and
+/// `deploy`.
 pub fn plan_stages(
     p: &mut Plan,
     observed: Option<&ObservedRestApi>,
@@ -306,8 +309,21 @@ pub fn plan_stages(
             .unwrap_or(false)
     };
     let stale: Vec<&String> = stages.keys().filter(|s| force || !serves(s)).collect();
+    // The first stale stage that exists and has no setting to change is moved by the
+    // create-deployment call itself (one call instead of two).
+    let moved = stale
+        .iter()
+        .copied()
+        .find(|s| {
+            observed
+                .and_then(|o| o.stages.get(*s))
+                .is_some_and(|h| stage_patches(&stages[*s], &h.settings).0.is_empty())
+        })
+        .cloned();
+    let mut deployment_op = None;
     if !stale.is_empty() {
         let names: Vec<String> = stale.iter().map(|s| s.to_string()).collect();
+        deployment_op = Some(p.ops.len());
         p.push(
             Change::new(Action::Create, "deployment", &names.join(", ")).fields(vec![
                 FieldChange {
@@ -318,12 +334,30 @@ pub fn plan_stages(
             ]),
             Op::CreateDeployment {
                 description: description.to_string(),
+                stage: moved.as_ref().map(|name| MovedStage {
+                    name: name.clone(),
+                    settings: stages[name].clone(),
+                }),
             },
         );
     }
     for (name, want) in stages {
         let have = observed.and_then(|o| o.stages.get(name));
         let redeploy = stale.contains(&name);
+        if let (Some(h), Some(op)) = (have, deployment_op) {
+            if moved.as_ref() == Some(name) {
+                // Shown as a change of its own, carried out by the deployment's call.
+                let mut change =
+                    Change::new(Action::Update, "stage", name).fields(vec![FieldChange {
+                        field: "deployment".into(),
+                        old: h.deployment_id.clone(),
+                        new: Some("(new deployment)".into()),
+                    }]);
+                change.ops = vec![op];
+                p.changes.push(change);
+                continue;
+            }
+        }
         match have {
             None => {
                 let created = Stage {
@@ -626,7 +660,9 @@ fn setting_prefix(key: &str) -> String {
     }
 }
 
-fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange>) {
+/// The update-stage patches (and the fields they change) that bring the settings `have` to
+/// what `want` manages. Also used by the executor to check a [`MovedStage`].
+pub fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange>) {
     let mut patches = Vec::new();
     let mut fields = Vec::new();
     if want.description.is_some() && want.description != have.description {

@@ -276,7 +276,7 @@ pub fn apply(
                 a.config.authorizers.remove(n).ok_or_else(|| missing(n))?;
                 a.authorizer_ids.remove(n);
             }
-            Op::CreateDeployment { description } => {
+            Op::CreateDeployment { description, stage } => {
                 let id = next_id("dep");
                 a.deployments.insert(
                     id.clone(),
@@ -285,6 +285,13 @@ pub fn apply(
                         description: Some(description.clone()),
                     },
                 );
+                if let Some(moved) = stage {
+                    // AWS points the existing stage at the new deployment, settings kept.
+                    a.stages
+                        .get_mut(&moved.name)
+                        .ok_or_else(|| missing(&moved.name))?
+                        .deployment_id = Some(id.clone());
+                }
                 new_deployment = Some(id);
             }
             Op::CreateStage {

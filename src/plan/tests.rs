@@ -182,12 +182,18 @@ fn changing_one_routes_function_rewires_only_that_integration() {
             "PutIntegration",
             "AddPermission",
             "RemovePermission",
-            "CreateDeployment",
-            "UpdateStage"
+            "CreateDeployment"
         ],
         "{:#?}",
         p.changes
     );
+    // the deployment call itself moves the stage, which has nothing else to change
+    assert!(matches!(
+        &p.ops[3],
+        Op::CreateDeployment { stage: Some(s), .. } if s.name == "prod"
+    ));
+    assert_eq!(p.changes.last().unwrap().kind, "stage");
+    assert_eq!(p.changes.last().unwrap().ops, vec![3]);
     match &p.ops[0] {
         Op::PutIntegration { path, method, def } => {
             assert_eq!((path.as_str(), method.as_str()), ("/todos/{id}", "GET"));
@@ -378,4 +384,66 @@ fn existing_statement_is_never_added_twice() {
     );
     assert_eq!(count(&p, "AddPermission"), 0);
     assert_eq!(count(&p, "CreateDeployment"), 1);
+}
+
+#[test]
+fn a_redeploy_moves_an_unchanged_stage_in_the_deployment_call_and_patches_the_others() {
+    let yaml = todo_yaml().replace(
+        "stages:\n",
+        "stages:\n  dev:\n    description: development\n",
+    );
+    let d = desired_of(&yaml);
+    let (_, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let old_dep = api.stages["prod"].deployment_id.clone();
+    assert_eq!(api.stages["dev"].deployment_id, old_dep);
+    // a route changes (both stages must be redeployed), and dev's description with it
+    let changed = yaml
+        .replace("todo-get", "todo-get-v2")
+        .replace("description: development", "description: dev box");
+    let d2 = desired_of(&changed);
+    let p = plan(&d2, Some(&api), &pol, PlanOptions::default());
+    let moved: Vec<Option<String>> = p
+        .ops
+        .iter()
+        .filter_map(|o| match o {
+            Op::CreateDeployment { stage, .. } => Some(stage.as_ref().map(|s| s.name.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(moved, vec![Some("prod".to_string())], "one deployment call");
+    let updates: Vec<(String, Vec<String>)> = p
+        .ops
+        .iter()
+        .filter_map(|o| match o {
+            Op::UpdateStage { name, patches } => Some((
+                name.clone(),
+                patches.iter().map(|p| p.path.clone()).collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        updates,
+        vec![(
+            "dev".to_string(),
+            vec!["/deploymentId".to_string(), "/description".to_string()]
+        )]
+    );
+    // both stage changes are shown
+    let stage_changes: Vec<&str> = p
+        .changes
+        .iter()
+        .filter(|c| c.kind == "stage")
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(stage_changes, vec!["dev", "prod"]);
+    let (api2, pol2) = simulate::apply(Some(api), pol, &p.ops).unwrap();
+    let new_dep = api2.stages["prod"].deployment_id.clone();
+    assert_ne!(new_dep, old_dep);
+    assert_eq!(api2.stages["dev"].deployment_id, new_dep);
+    assert_eq!(
+        api2.stages["dev"].settings.description.as_deref(),
+        Some("dev box")
+    );
+    assert!(plan(&d2, Some(&api2), &pol2, PlanOptions::default()).is_empty());
 }

@@ -273,7 +273,7 @@ fn changing_one_ttl_updates_only_that_authorizer_in_place() {
     let p = plan_all(&w2, &a);
     assert_eq!(
         names(&p),
-        vec!["UpdateAuthorizer", "CreateDeployment", "UpdateStage"],
+        vec!["UpdateAuthorizer", "CreateDeployment"],
         "{:#?}",
         p.changes
     );
