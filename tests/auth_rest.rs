@@ -6,10 +6,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-use gwctl::output::ApplyDoc;
+use support::cli::{apply_json, gwctl, w, write, writes};
 use support::Emulator;
 
 const FUNCTIONS: &[&str] = &["auth-app", "auth-token", "auth-request"];
@@ -45,53 +42,6 @@ routes:
 stages:
   prod: {}
 "#;
-
-fn gwctl(em: &Emulator, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gwctl"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", em.endpoint())
-        .env("AWS_REGION", support::REGION)
-        .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", "gwctl-test-secret")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_DEFAULT_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env_remove("CI")
-        .output()
-        .expect("run gwctl")
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn apply_json(em: &Emulator, spec: &Path) -> ApplyDoc {
-    let o = gwctl(
-        em,
-        &["apply", spec.to_str().unwrap(), "--yes", "--output", "json"],
-    );
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(0), "stdout:\n{out}\nstderr:\n{err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("apply JSON: {e}\n{out}"))
-}
-
-/// Write calls by operation, sorted by name.
-fn writes(doc: &ApplyDoc) -> Vec<(String, usize)> {
-    doc.calls
-        .by_operation
-        .iter()
-        .filter(|(op, _)| !["Get", "List"].iter().any(|p| op.starts_with(p)))
-        .map(|(op, n)| (op.clone(), *n))
-        .collect()
-}
-
-fn w(list: &[(&str, usize)]) -> Vec<(String, usize)> {
-    list.iter().map(|(o, n)| (o.to_string(), *n)).collect()
-}
 
 /// Statements of a function's policy as (sid, source ARN).
 async fn statements(em: &Emulator, function: &str) -> Vec<(String, String)> {

@@ -1380,6 +1380,9 @@ async fn run_with_overlaps_independent_ops_and_reports_the_exact_completed_set()
     assert_eq!(failure.error.kind, ErrorKind::BadRequest);
 }
 
+/// A patch operation as sent: op, path, value.
+type PatchSent = (String, String, Option<String>);
+
 /// create-deployment with a stage moves that existing stage in the same call (`stageName`),
 /// then reads it back: on AWS the stage kept its settings and nothing more is sent; a stage
 /// that came back without them (moto replaces the stage) gets exactly the missing settings.
@@ -1420,11 +1423,11 @@ async fn a_deployment_that_moves_a_stage_checks_it_and_restores_lost_settings() 
         let read = mock!(ApigwClient::get_stages)
             .match_requests(|r| r.rest_api_id() == Some("a1"))
             .then_http_response(move || json(200, stages));
-        let sent: Arc<Mutex<Vec<(String, String, Option<String>)>>> = Arc::default();
+        let sent: Arc<Mutex<Vec<PatchSent>>> = Arc::default();
         let seen = sent.clone();
         let update = mock!(ApigwClient::update_stage)
             .match_requests(move |r| {
-                let mut ops: Vec<(String, String, Option<String>)> = r
+                let mut ops: Vec<PatchSent> = r
                     .patch_operations()
                     .iter()
                     .map(|p| {

@@ -6,11 +6,12 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use gwctl::cli::lifecycle::DestroyDoc;
 use gwctl::output::{ApplyDoc, PlanDoc};
+use support::cli::{self, ok, repo, text, w, write, writes};
 use support::Emulator;
 
 const TASK_FUNCTIONS: &[&str] = &[
@@ -25,44 +26,15 @@ const VAR: &str = "GWCTL_E2E_PARTNER_KEY";
 const VALUE: &str = "e2e-partner-key-value-0123456789abcdef";
 const VALUE2: &str = "e2e-rotated-key-value-fedcba9876543210";
 
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
+/// gwctl with `env` added, and never the key variable of the developer's environment.
 fn gwctl_env(em: &Emulator, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gwctl"));
-    cmd.args(args)
-        .env("AWS_ENDPOINT_URL", em.endpoint())
-        .env("AWS_REGION", support::REGION)
-        .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", "gwctl-test-secret")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_DEFAULT_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env_remove("CI")
-        .env_remove(VAR);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = cli::command(em, args);
+    cmd.env_remove(VAR).envs(env.iter().copied());
     cmd.output().expect("run gwctl")
 }
 
 fn gwctl(em: &Emulator, args: &[&str]) -> Output {
     gwctl_env(em, args, &[])
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn ok(o: &Output) -> (String, String) {
-    let (out, err) = text(o);
-    assert_eq!(o.status.code(), Some(0), "stdout:\n{out}\nstderr:\n{err}");
-    (out, err)
 }
 
 /// `apply --yes --output json` with `env`; the document and everything printed.
@@ -75,25 +47,6 @@ fn apply_json(em: &Emulator, spec: &Path, env: &[(&str, &str)]) -> (ApplyDoc, St
     let (out, err) = ok(&o);
     let doc = serde_json::from_str(&out).unwrap_or_else(|e| panic!("apply JSON: {e}\n{out}"));
     (doc, format!("{out}\n{err}"))
-}
-
-fn writes(doc: &ApplyDoc) -> Vec<(String, usize)> {
-    doc.calls
-        .by_operation
-        .iter()
-        .filter(|(op, _)| !["Get", "List"].iter().any(|p| op.starts_with(p)))
-        .map(|(op, n)| (op.clone(), *n))
-        .collect()
-}
-
-fn w(list: &[(&str, usize)]) -> Vec<(String, usize)> {
-    list.iter().map(|(o, n)| (o.to_string(), *n)).collect()
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p
 }
 
 fn tasks_text() -> String {

@@ -186,23 +186,8 @@ pub async fn find_rest_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, 
 /// customised gateway responses, stages and deployments. Six list/get calls (plus one per
 /// further page), made concurrently.
 pub async fn read_rest_api(c: &Clients, id: &str) -> Result<ObservedRestApi, AwsError> {
-    let (api, resources, authorizers, gateway_responses, stages, deployments) = tokio::try_join!(
-        get_rest_api(c, id),
-        get_resources(c, id, true),
-        get_authorizers(c, id),
-        get_gateway_responses(c, id),
-        get_stages(c, id),
-        get_deployments(c, id),
-    )?;
-    Ok(map_rest_api(
-        id,
-        api_head!(&api),
-        &resources,
-        &authorizers,
-        &gateway_responses,
-        &stages,
-        &deployments,
-    ))
+    let (api, parts) = tokio::try_join!(get_rest_api(c, id), read_parts(c, id))?;
+    Ok(map_rest_api(id, api_head!(&api), parts))
 }
 
 /// [`read_rest_api`] for an API found by [`find_rest_apis`]: the listing already gave its
@@ -212,10 +197,27 @@ pub async fn read_listed_rest_api(
     c: &Clients,
     listed: &ApiSummary,
 ) -> Result<ObservedRestApi, AwsError> {
-    let Some(head) = &listed.head else {
-        return read_rest_api(c, &listed.id).await;
-    };
-    let id = listed.id.as_str();
+    match &listed.head {
+        Some(head) => Ok(map_rest_api(
+            &listed.id,
+            head.clone(),
+            read_parts(c, &listed.id).await?,
+        )),
+        None => read_rest_api(c, &listed.id).await,
+    }
+}
+
+/// What an API holds besides its own attributes, as the lists answer it.
+struct Parts {
+    resources: Vec<agt::Resource>,
+    authorizers: Vec<agt::Authorizer>,
+    gateway_responses: Vec<agt::GatewayResponse>,
+    stages: Vec<agt::Stage>,
+    deployments: Vec<agt::Deployment>,
+}
+
+/// The five list calls of [`read_rest_api`], made concurrently.
+async fn read_parts(c: &Clients, id: &str) -> Result<Parts, AwsError> {
     let (resources, authorizers, gateway_responses, stages, deployments) = tokio::try_join!(
         get_resources(c, id, true),
         get_authorizers(c, id),
@@ -223,15 +225,13 @@ pub async fn read_listed_rest_api(
         get_stages(c, id),
         get_deployments(c, id),
     )?;
-    Ok(map_rest_api(
-        id,
-        head.clone(),
-        &resources,
-        &authorizers,
-        &gateway_responses,
-        &stages,
-        &deployments,
-    ))
+    Ok(Parts {
+        resources,
+        authorizers,
+        gateway_responses,
+        stages,
+        deployments,
+    })
 }
 
 async fn get_rest_api(
@@ -345,15 +345,14 @@ async fn get_deployments(c: &Clients, id: &str) -> Result<Vec<agt::Deployment>, 
 }
 
 /// Map the raw answers of [`read_rest_api`] into the observed state (pure; no I/O).
-fn map_rest_api(
-    id: &str,
-    head: ApiHead,
-    resources: &[agt::Resource],
-    authorizers: &[agt::Authorizer],
-    gateway_responses: &[agt::GatewayResponse],
-    stages: &[agt::Stage],
-    deployments: &[agt::Deployment],
-) -> ObservedRestApi {
+fn map_rest_api(id: &str, head: ApiHead, parts: Parts) -> ObservedRestApi {
+    let Parts {
+        resources,
+        authorizers,
+        gateway_responses,
+        stages,
+        deployments,
+    } = &parts;
     let mut authorizer_ids = BTreeMap::new();
     let mut names_by_id = BTreeMap::new();
     let mut auth_map = BTreeMap::new();

@@ -13,10 +13,11 @@ pub fn repo(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
-/// Run gwctl against the emulator with dummy credentials and no profile.
-pub fn gwctl(em: &Emulator, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gwctl"))
-        .args(args)
+/// The gwctl command against the emulator with dummy credentials and no profile, to add
+/// environment to before running it.
+pub fn command(em: &Emulator, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gwctl"));
+    cmd.args(args)
         .env("AWS_ENDPOINT_URL", em.endpoint())
         .env("AWS_REGION", super::REGION)
         .env("AWS_ACCESS_KEY_ID", super::ACCESS_KEY_ID)
@@ -25,9 +26,13 @@ pub fn gwctl(em: &Emulator, args: &[&str]) -> Output {
         .env_remove("AWS_DEFAULT_PROFILE")
         .env("AWS_CONFIG_FILE", "/nonexistent")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env_remove("CI")
-        .output()
-        .expect("run gwctl")
+        .env_remove("CI");
+    cmd
+}
+
+/// Run gwctl against the emulator with dummy credentials and no profile.
+pub fn gwctl(em: &Emulator, args: &[&str]) -> Output {
+    command(em, args).output().expect("run gwctl")
 }
 
 /// stdout and stderr.
@@ -63,4 +68,16 @@ pub fn writes(doc: &ApplyDoc) -> Vec<(String, usize)> {
         .filter(|(op, _)| !["Get", "List"].iter().any(|p| op.starts_with(p)))
         .map(|(op, n)| (op.clone(), *n))
         .collect()
+}
+
+/// `[("Op", n)]` as the owned pairs [`writes`] returns.
+pub fn w(list: &[(&str, usize)]) -> Vec<(String, usize)> {
+    list.iter().map(|(o, n)| (o.to_string(), *n)).collect()
+}
+
+/// Write `text` to `name` in `dir`.
+pub fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
 }
