@@ -43,31 +43,56 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
     };
     let prep = prepare(&clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
+    finish_plan(
+        args,
+        printer,
+        &clients,
+        api_doc(&prep, api_id),
+        &prep.plan,
+        || {
+            (
+                planfile::fingerprint(&prep, &clients.region),
+                SavedOps::Rest(prep.plan.ops.clone()),
+            )
+        },
+        &[],
+    )
+}
+
+/// The end of `gwctl plan` for either kind of API: the plan file when `--out` is given
+/// (`saved` gives the fingerprint of what was read, and the ops), the plan on stdout,
+/// `warnings` on stderr, and the exit code.
+pub(super) fn finish_plan<O: crate::plan::PlanOp>(
+    args: &PlanArgs,
+    printer: &Printer,
+    clients: &Clients,
+    api: ApiDoc,
+    plan: &crate::plan::Plan<O>,
+    saved: impl FnOnce() -> (String, SavedOps),
+    warnings: &[String],
+) -> Result<i32, Failure> {
     if let Some(out) = &args.out {
-        let fingerprint = planfile::fingerprint(&prep, &clients.region);
-        let ops = SavedOps::Rest(prep.plan.ops.clone());
+        let (fingerprint, ops) = saved();
         planfile::write_out(
             out,
             args,
             &clients.region,
-            api_id.clone(),
+            api.id.clone(),
             fingerprint,
             ops,
             printer,
         )?;
     }
     if printer.json() {
-        printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
+        printer.document(&plan_doc("plan", api, plan));
     } else {
-        show_plan(
-            printer,
-            &prep.spec.api.name.value,
-            api_id.as_deref(),
-            &prep.plan,
-        );
+        show_plan(printer, &api.name, api.id.as_deref(), plan);
+    }
+    for w in warnings {
+        printer.warn(w);
     }
     printer.debug(&format!("{} read calls", clients.calls.len()));
-    Ok(if args.detailed_exitcode && !prep.plan.is_empty() {
+    Ok(if args.detailed_exitcode && !plan.is_empty() {
         crate::exit::CHANGES
     } else {
         crate::exit::OK

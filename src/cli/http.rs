@@ -18,7 +18,7 @@ use crate::state::rest::Policies;
 use crate::state::ResolvedFunction;
 
 use super::apply::{
-    confirm, emit_report, exec_failure, on_off, show_plan, throttle_text, ReportParts,
+    confirm, emit_report, exec_failure, finish_plan, on_off, show_plan, throttle_text, ReportParts,
 };
 use super::planfile::{self, PlanFile, SavedOps};
 use super::rest::{
@@ -178,38 +178,20 @@ pub async fn plan_with(
     };
     let prep = prepare(clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
-    if let Some(out) = &args.out {
-        let fingerprint = planfile::fingerprint_http(&prep, &clients.region);
-        let ops = SavedOps::Http(prep.plan.ops.clone());
-        planfile::write_out(
-            out,
-            args,
-            &clients.region,
-            api_id.clone(),
-            fingerprint,
-            ops,
-            printer,
-        )?;
-    }
-    if printer.json() {
-        printer.document(&plan_doc("plan", api_doc(&prep, api_id), &prep.plan));
-    } else {
-        show_plan(
-            printer,
-            &prep.spec.api.name.value,
-            api_id.as_deref(),
-            &prep.plan,
-        );
-    }
-    for n in notes(&prep) {
-        printer.warn(&n);
-    }
-    printer.debug(&format!("{} read calls", clients.calls.len()));
-    Ok(if args.detailed_exitcode && !prep.plan.is_empty() {
-        crate::exit::CHANGES
-    } else {
-        crate::exit::OK
-    })
+    finish_plan(
+        args,
+        printer,
+        clients,
+        api_doc(&prep, api_id),
+        &prep.plan,
+        || {
+            (
+                planfile::fingerprint_http(&prep, &clients.region),
+                SavedOps::Http(prep.plan.ops.clone()),
+            )
+        },
+        &notes(&prep),
+    )
 }
 
 /// `gwctl apply` for an HTTP API spec (already loaded and validated).
