@@ -99,9 +99,9 @@ impl HttpConnector for Fake {
                 r.headers_mut()
                     .insert("content-type", "application/json".to_string());
                 if status >= 400 {
-                    let code = serde_json::from_str::<serde_json::Value>(
-                        &String::from_utf8_lossy(r.body().bytes().unwrap_or_default()),
-                    )
+                    let code = serde_json::from_str::<serde_json::Value>(&String::from_utf8_lossy(
+                        r.body().bytes().unwrap_or_default(),
+                    ))
                     .ok()
                     .and_then(|v| v["__type"].as_str().map(str::to_string))
                     .unwrap_or_default();
@@ -206,7 +206,11 @@ async fn a_rest_api_whose_create_answer_was_lost_is_found_and_adopted() {
     assert_eq!(outcome, OpOutcome::Adopted { id: "a1".into() });
     assert_eq!(
         fake.requests(),
-        ["POST /restapis", "GET /restapis", "GET /restapis/a1/resources"]
+        [
+            "POST /restapis",
+            "GET /restapis",
+            "GET /restapis/a1/resources"
+        ]
     );
     assert_eq!(ex.api_id.as_deref(), Some("a1"));
     assert_eq!(ex.resource_ids.get("/").map(String::as_str), Some("root1"));
@@ -284,7 +288,10 @@ async fn a_resource_whose_create_answer_was_lost_is_adopted_not_duplicated() {
             "GET /restapis/a1/resources"
         ]
     );
-    assert_eq!(ex.resource_ids.get("/todos").map(String::as_str), Some("t1"));
+    assert_eq!(
+        ex.resource_ids.get("/todos").map(String::as_str),
+        Some("t1")
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -339,7 +346,10 @@ async fn a_rest_authorizer_is_looked_up_by_name_after_a_lost_answer() {
             "GET /restapis/a1/authorizers"
         ]
     );
-    assert_eq!(ex.authorizer_ids.get("tok").map(String::as_str), Some("au1"));
+    assert_eq!(
+        ex.authorizer_ids.get("tok").map(String::as_str),
+        Some("au1")
+    );
 
     // not found (only another authorizer): one more create
     let (c, fake) = clients(|r, n| match (r.method.as_str(), r.path.as_str()) {
@@ -415,7 +425,9 @@ async fn api_keys_and_usage_plans_are_looked_up_by_name_and_tags_after_a_lost_an
         Some("k1")
     );
     assert_eq!(
-        ex.usage_ids.get("{usage_plan_id:basic}").map(String::as_str),
+        ex.usage_ids
+            .get("{usage_plan_id:basic}")
+            .map(String::as_str),
         Some("p1")
     );
 

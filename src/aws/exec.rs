@@ -368,7 +368,8 @@ pub(crate) async fn add_permission(
             // (another add or remove in flight); try again after a backoff.
             None if attempt < CONFLICT_ATTEMPTS && !crate::cancel::requested() => {
                 let unit = crate::aws::pace::jitter_unit();
-                let delay = policy.delay(crate::aws::pace::RetryKind::Conflict, attempt, None, unit);
+                let delay =
+                    policy.delay(crate::aws::pace::RetryKind::Conflict, attempt, None, unit);
                 tokio::time::sleep(delay).await;
                 attempt += 1;
             }

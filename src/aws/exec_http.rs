@@ -415,7 +415,10 @@ impl<'c> HttpExecutor<'c> {
                             .then(|| def.authorization_scopes.clone()),
                     );
                 // No answer: look for the route (by route key) before creating it again.
-                let identity = Identity::Route { api: &api, route_key };
+                let identity = Identity::Route {
+                    api: &api,
+                    route_key,
+                };
                 let res = create_or_find(self.clients, identity, || {
                     let r = req.clone();
                     async move {
