@@ -72,7 +72,7 @@ fn apply_until_converged(endpoint: &str, spec: &Path) -> usize {
             return n;
         }
         assert_eq!(o.status.code(), Some(1), "apply {n}:\n{err}");
-        let last = err.lines().filter(|l| l.contains("error")).last();
+        let last = err.lines().rfind(|l| l.contains("error"));
         failures.push(last.unwrap_or_default().to_string());
     }
     panic!("no apply of {MAX_APPLIES} converged: {failures:#?}");
