@@ -8,7 +8,11 @@
 //!   resource's id ([`OpOutcome::Adopted`]);
 //! - add-permission answered ResourceConflictException is done only when the policy already
 //!   holds a statement with that id that grants exactly what the op asks
-//!   ([`OpOutcome::AlreadyPresent`]); otherwise it is an error.
+//!   ([`OpOutcome::AlreadyPresent`]); otherwise it is an error;
+//! - create-stage answered ConflictException adopts the stage and still applies the op's
+//!   deployment and settings;
+//! - a create that got no answer is looked for before it is sent again
+//!   ([`crate::aws::recover`]); found, it is adopted ([`OpOutcome::Adopted`]).
 //!
 //! - a ConflictException on create-resource or add-permission with nothing found on lookup
 //!   was a concurrent modification: the op is tried again after a backoff

@@ -6,7 +6,9 @@
 //! a lost answer (as in [`super::exec`]): a delete answered NotFound; create-route,
 //! create-authorizer and create-stage answered ConflictException adopt the object of that key
 //! or name (real AWS refuses duplicates; the emulator accepts them, which the reader then
-//! shows as duplicates for the next plan to delete); add-permission as in `exec`.
+//! shows as duplicates for the next plan to delete); a stage adopted that way is still given
+//! the op's settings and deployment; add-permission as in `exec`. A create that got no
+//! answer is looked for before it is sent again ([`super::recover`]).
 //! Errors are classified by code, never by message text.
 
 use std::collections::{BTreeMap, HashMap};
