@@ -449,7 +449,9 @@ async fn reads_that_get_no_answer_are_retried() {
     // the eight reads of a plan (see above), each answered once in the end
     assert_eq!(total(&counts(&stats, "calls", "apigateway")), 8);
 
-    // A dropped CreateRestApi is not sent again: the apply stops, and says so.
+    // A dropped CreateRestApi is not sent again blindly: each attempt is followed by a look
+    // for the API (gwctl::aws::recover); nothing found, it is sent again, a bounded number
+    // of times; then the apply stops, and says so.
     let proxy = QuotaProxy::start(
         &em,
         &["--fault-drop-before", "1", "--fault-ops", "CreateRestApi"],
@@ -468,7 +470,11 @@ async fn reads_that_get_no_answer_are_retried() {
     assert_eq!(o.status.code(), Some(1));
     let doc: ApplyDoc = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc.result, "failed");
-    assert_eq!(doc.calls.by_operation["CreateRestApi"], 1);
+    let attempts = gwctl::aws::recover::CREATE_ATTEMPTS as usize;
+    assert_eq!(doc.calls.by_operation["CreateRestApi"], attempts);
     let injected = counts(&proxy.stats(), "injected", "apigateway");
-    assert_eq!(injected["CreateRestApi drop_before"], 1);
+    assert_eq!(injected["CreateRestApi drop_before"], attempts);
+    let calls = counts(&proxy.stats(), "calls", "apigateway");
+    // the plan's look for the API, then one look after each lost create
+    assert_eq!(calls["GetRestApis"], 1 + attempts, "{calls:?}");
 }

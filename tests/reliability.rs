@@ -165,6 +165,101 @@ async fn sigkill_at_any_point_then_apply_converges_without_duplicates() {
     );
 }
 
+/// The same on a generated 100-route spec (pacing off, so a first apply takes seconds on
+/// the emulator): six kill points spread across the calibrated write window, each followed
+/// by a converging apply and an exact inventory (every path once with its methods, one
+/// statement per function, the stage) and an empty plan.
+#[tokio::test]
+async fn sigkill_during_a_100_route_apply_then_apply_converges_without_duplicates() {
+    use support::inventory::{self, Inventory};
+    let em = support::emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = support::quota::generate_spec(dir.path(), 100, false, "kill-100");
+    let spec = spec.to_str().unwrap();
+    let functions = inventory::generated_functions(dir.path());
+    let functions: Vec<&str> = functions.iter().map(String::as_str).collect();
+    let expected = Inventory::expected(
+        &inventory::generated_resources(dir.path()),
+        &functions,
+        &["prod"],
+    );
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--max-rps", "off"]);
+        command(&em, &all)
+    };
+    em.create_functions(&functions).await;
+    let (first_write, last_write) = {
+        use std::io::BufRead;
+        let started = std::time::Instant::now();
+        let mut child = run(&["apply", spec, "--yes"]).spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut stamps = Vec::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            if line.unwrap().starts_with('[') {
+                stamps.push(started.elapsed().as_millis() as u64);
+            }
+        }
+        assert!(child.wait().unwrap().success(), "calibration apply");
+        assert!(
+            stamps.len() > 300,
+            "calibration saw {} writes",
+            stamps.len()
+        );
+        (stamps[0], *stamps.last().unwrap())
+    };
+    let window = (last_write - first_write).max(20);
+    eprintln!("100 routes: writes from {first_write} ms to {last_write} ms");
+    let delays: Vec<u64> = [2u64, 20, 40, 60, 80, 95]
+        .iter()
+        .map(|pct| first_write + window * pct / 100)
+        .collect();
+    let mut interrupted_mid_write = 0;
+    for delay_ms in delays {
+        em.reset();
+        em.create_functions(&functions).await;
+        let mut child = run(&["apply", spec, "--yes"]).spawn().expect("spawn gwctl");
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let left = inventory::read(&em, "kill-100", &functions).await;
+        let pending = run(&["plan", spec, "--detailed-exitcode"])
+            .output()
+            .unwrap();
+        if left.apis == 1 && pending.status.code() == Some(2) {
+            interrupted_mid_write += 1;
+        }
+        eprintln!(
+            "killed at {delay_ms} ms: {} of {} resources made",
+            left.resources.len(),
+            expected.resources.len()
+        );
+
+        let o = run(&["apply", spec, "--yes"]).output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "killed at {delay_ms} ms; recovery apply:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let inv = inventory::read(&em, "kill-100", &functions).await;
+        assert_eq!(inv.anonymous(), expected, "killed at {delay_ms} ms");
+        let o = run(&["plan", spec, "--detailed-exitcode"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "killed at {delay_ms} ms; plan after recovery:\n{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    assert!(
+        interrupted_mid_write >= 4,
+        "only {interrupted_mid_write} kill(s) landed between writes"
+    );
+}
+
 /// Every malformed spec of the corpus is refused by `apply` before any AWS call: the
 /// endpoint points at a closed port, so a call would surface as a transport error.
 #[test]

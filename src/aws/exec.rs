@@ -8,7 +8,11 @@
 //!   resource's id ([`OpOutcome::Adopted`]);
 //! - add-permission answered ResourceConflictException is done only when the policy already
 //!   holds a statement with that id that grants exactly what the op asks
-//!   ([`OpOutcome::AlreadyPresent`]); otherwise it is an error.
+//!   ([`OpOutcome::AlreadyPresent`]); otherwise it is an error;
+//! - create-stage answered ConflictException adopts the stage and still applies the op's
+//!   deployment and settings;
+//! - a create that got no answer is looked for before it is sent again
+//!   ([`crate::aws::recover`]); found, it is adopted ([`OpOutcome::Adopted`]).
 //!
 //! - a ConflictException on create-resource or add-permission with nothing found on lookup
 //!   was a concurrent modification: the op is tried again after a backoff
@@ -37,12 +41,14 @@ use aws_sdk_apigateway::types as agt;
 use serde::Serialize;
 
 use super::error::{classify, AwsError, ErrorKind};
-use super::read::{get_policy, get_resources, read_stages, split_function_arn};
+use super::read::{get_policy, get_resources, split_function_arn};
+use super::recover::{
+    adopt_rest_stage, create_or_find, find, grants, settle_rest_stage, Identity, Made,
+};
 use super::Clients;
 use crate::plan::deps::{changes_ids, Scheduler};
-use crate::plan::ops::{MovedStage, Op, Patch, API_ID, DEPLOYMENT_ID};
+use crate::plan::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
 use crate::plan::permissions::PermissionOp;
-use crate::plan::rest::stage_patches;
 use crate::plan::PlanOp;
 use crate::state::rest::ObservedRestApi;
 
@@ -316,22 +322,18 @@ pub(crate) async fn add_permission(
     let (base, qualifier) = split_function_arn(function);
     // Look before adding: another run, or an earlier attempt whose answer was lost, may
     // have added it already. AWS would refuse a duplicate, but emulators accept it, and
-    // gwctl never relies on the service refusing.
-    let grants = |s: &crate::state::PolicyStatement| {
-        s.sid == sid
-            && s.effect == "Allow"
-            && s.action == INVOKE_ACTION
-            && s.principal_service.as_deref() == Some(APIGATEWAY_PRINCIPAL)
-            && s.source_arn.as_deref() == Some(source)
+    // gwctl never relies on the service refusing. A lost answer is looked for the same
+    // way before adding again ([`create_or_find`]).
+    let identity = Identity::Permission {
+        function: &base,
+        qualifier: qualifier.as_deref(),
+        sid,
+        source,
     };
-    if get_policy(clients, &base, qualifier.as_deref())
-        .await?
-        .iter()
-        .any(grants)
-    {
+    if find(clients, &identity).await?.is_some() {
         return Ok(OpOutcome::AlreadyPresent);
     }
-    let res = clients
+    let req = clients
         .lambda
         .add_permission()
         .function_name(&base)
@@ -339,37 +341,45 @@ pub(crate) async fn add_permission(
         .statement_id(sid)
         .action(INVOKE_ACTION)
         .principal(APIGATEWAY_PRINCIPAL)
-        .source_arn(source)
-        .send()
+        .source_arn(source);
+    let policy = crate::aws::pace::RetryPolicy::default();
+    let mut attempt = 1;
+    loop {
+        let res = create_or_find(clients, identity, || {
+            let r = req.clone();
+            async move { r.send().await.map_err(|e| classify(op, e)) }
+        })
         .await;
-    match res {
-        Ok(_) => Ok(OpOutcome::Applied),
-        Err(e) => {
-            let e = classify(op, e);
-            if e.kind != ErrorKind::Conflict {
-                return Err(e);
-            }
-            // Same statement id already there: done only if it grants the same.
-            let existing = get_policy(clients, &base, qualifier.as_deref()).await?;
-            match existing.iter().find(|s| s.sid == sid) {
-                Some(s)
-                    if s.effect == "Allow"
-                        && s.action == INVOKE_ACTION
-                        && s.principal_service.as_deref() == Some(APIGATEWAY_PRINCIPAL)
-                        && s.source_arn.as_deref() == Some(source) =>
-                {
-                    Ok(OpOutcome::AlreadyPresent)
-                }
-                Some(s) => Err(AwsError {
+        let e = match res {
+            Ok(Made::Created(_)) => return Ok(OpOutcome::Applied),
+            Ok(Made::Adopted(_)) => return Ok(OpOutcome::AlreadyPresent),
+            Err(e) if e.kind != ErrorKind::Conflict => return Err(e),
+            Err(e) => e,
+        };
+        // Same statement id already there: done only if it grants the same.
+        let existing = get_policy(clients, &base, qualifier.as_deref()).await?;
+        match existing.iter().find(|s| s.sid == sid) {
+            Some(s) if grants(s, sid, source) => return Ok(OpOutcome::AlreadyPresent),
+            Some(s) => {
+                return Err(AwsError {
                     message: format!(
                         "statement `{sid}` already exists on `{function}` with a different \
                          grant (source ARN `{}`)",
                         s.source_arn.as_deref().unwrap_or("none")
                     ),
                     ..e
-                }),
-                None => Err(e),
+                })
             }
+            // No such statement: the conflict was a concurrent modification of the policy
+            // (another add or remove in flight); try again after a backoff.
+            None if attempt < CONFLICT_ATTEMPTS && !crate::cancel::requested() => {
+                let unit = crate::aws::pace::jitter_unit();
+                let delay =
+                    policy.delay(crate::aws::pace::RetryKind::Conflict, attempt, None, unit);
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+            None => return Err(e),
         }
     }
 }
@@ -661,7 +671,7 @@ impl<'c> Executor<'c> {
                 api_key_source,
                 tags,
             } => {
-                let out = gw
+                let req = gw
                     .create_rest_api()
                     .name(api_name)
                     .set_description(description.clone())
@@ -674,20 +684,34 @@ impl<'c> Executor<'c> {
                         (!binary_media_types.is_empty()).then(|| binary_media_types.clone()),
                     )
                     .set_api_key_source(api_key_source.as_deref().map(agt::ApiKeySourceType::from))
-                    .set_tags(hash_map(tags))
-                    .send()
-                    .await
-                    .map_err(|e| classify(name, e))?;
-                let id = out
-                    .id()
-                    .ok_or_else(|| internal(name, "the answer carries no API id".into()))?
-                    .to_string();
+                    .set_tags(hash_map(tags));
+                // No answer: look for the API (name and tags) before creating it again.
+                let identity = Identity::RestApi {
+                    name: api_name,
+                    tags,
+                };
+                let made = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await?;
+                let (id, root, outcome) = match made {
+                    Made::Created(out) => {
+                        let id = out
+                            .id()
+                            .ok_or_else(|| internal(name, "the answer carries no API id".into()))?
+                            .to_string();
+                        let root = out.root_resource_id().map(str::to_string);
+                        (id.clone(), root, OpOutcome::Created { id })
+                    }
+                    Made::Adopted(id) => (id.clone(), None, OpOutcome::Adopted { id }),
+                };
                 self.api_id = Some(id.clone());
                 self.resource_ids.clear();
                 self.authorizer_ids.clear();
-                match out.root_resource_id() {
+                match root {
                     Some(root) => {
-                        self.resource_ids.insert("/".into(), root.to_string());
+                        self.resource_ids.insert("/".into(), root);
                     }
                     None => {
                         for r in get_resources(self.clients, &id, false).await? {
@@ -697,7 +721,7 @@ impl<'c> Executor<'c> {
                         }
                     }
                 }
-                Ok(OpOutcome::Created { id })
+                Ok(outcome)
             }
             Op::DeleteRestApi { id } => {
                 self.resource_ids.clear();
@@ -730,15 +754,24 @@ impl<'c> Executor<'c> {
                 path_part,
             } => {
                 let api = self.api(name)?;
-                let res = gw
+                let req = gw
                     .create_resource()
                     .rest_api_id(&api)
                     .parent_id(self.resource(name, parent)?)
-                    .path_part(path_part)
-                    .send()
-                    .await;
+                    .path_part(path_part);
+                // No answer: look for the path before creating it again.
+                let identity = Identity::Resource { api: &api, path };
+                let res = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await;
                 match res {
-                    Ok(out) => {
+                    Ok(Made::Adopted(id)) => {
+                        self.resource_ids.insert(path.clone(), id.clone());
+                        Ok(OpOutcome::Adopted { id })
+                    }
+                    Ok(Made::Created(out)) => {
                         let id = out
                             .id()
                             .ok_or_else(|| internal(name, "the answer carries no id".into()))?
@@ -747,7 +780,6 @@ impl<'c> Executor<'c> {
                         Ok(OpOutcome::Created { id })
                     }
                     Err(e) => {
-                        let e = classify(name, e);
                         if e.kind != ErrorKind::Conflict {
                             return Err(e);
                         }
@@ -942,9 +974,10 @@ impl<'c> Executor<'c> {
                 name: auth_name,
                 def,
             } => {
-                let out = gw
+                let api = self.api(name)?;
+                let req = gw
                     .create_authorizer()
-                    .rest_api_id(self.api(name)?)
+                    .rest_api_id(&api)
                     .name(auth_name)
                     .r#type(agt::AuthorizerType::from(def.kind.as_str()))
                     .set_authorizer_uri(def.authorizer_uri.clone())
@@ -953,16 +986,31 @@ impl<'c> Executor<'c> {
                     .set_authorizer_result_ttl_in_seconds(def.ttl_seconds)
                     .set_provider_arns(
                         (!def.provider_arns.is_empty()).then(|| def.provider_arns.clone()),
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| classify(name, e))?;
-                let id = out
-                    .id()
-                    .ok_or_else(|| internal(name, "the answer carries no authorizer id".into()))?
-                    .to_string();
-                self.authorizer_ids.insert(auth_name.clone(), id.clone());
-                Ok(OpOutcome::Created { id })
+                    );
+                // No answer: look for the authorizer (by name) before creating it again.
+                let identity = Identity::RestAuthorizer {
+                    api: &api,
+                    name: auth_name,
+                };
+                let made = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await?;
+                let (id, outcome) = match made {
+                    Made::Created(out) => {
+                        let id = out
+                            .id()
+                            .ok_or_else(|| {
+                                internal(name, "the answer carries no authorizer id".into())
+                            })?
+                            .to_string();
+                        (id.clone(), OpOutcome::Created { id })
+                    }
+                    Made::Adopted(id) => (id.clone(), OpOutcome::Adopted { id }),
+                };
+                self.authorizer_ids.insert(auth_name.clone(), id);
+                Ok(outcome)
             }
             Op::UpdateAuthorizer {
                 name: auth_name,
@@ -1007,7 +1055,12 @@ impl<'c> Executor<'c> {
                     .to_string();
                 self.deployment_id = Some(id.clone());
                 if let Some(moved) = stage {
-                    self.check_moved_stage(moved, &id).await?;
+                    // On AWS the stage kept its settings (a read); an emulator that replaced
+                    // the stage gets them back, so it never silently loses its logging,
+                    // variables or throttling.
+                    let api = self.api(name)?;
+                    settle_rest_stage(self.clients, &api, &moved.name, &id, &moved.settings)
+                        .await?;
                 }
                 Ok(OpOutcome::Created { id })
             }
@@ -1018,17 +1071,28 @@ impl<'c> Executor<'c> {
                 tracing_enabled,
             } => {
                 let deployment = self.fill(name, DEPLOYMENT_ID)?;
-                gw.create_stage()
-                    .rest_api_id(self.api(name)?)
+                let api = self.api(name)?;
+                let res = gw
+                    .create_stage()
+                    .rest_api_id(&api)
                     .stage_name(stage)
-                    .deployment_id(deployment)
+                    .deployment_id(&deployment)
                     .set_description(description.clone())
                     .set_variables(hash_map(variables))
                     .tracing_enabled(*tracing_enabled)
                     .send()
                     .await
-                    .map_err(|e| classify(name, e))?;
-                Ok(OpOutcome::Applied)
+                    .map_err(|e| classify(name, e));
+                match res {
+                    Ok(_) => Ok(OpOutcome::Applied),
+                    // The stage exists (an attempt whose answer was lost, or another run):
+                    // adopt it, and still give it what this op asks.
+                    Err(e) if e.kind == ErrorKind::Conflict => {
+                        adopt_rest_stage(self.clients, &api, &deployment, op).await?;
+                        Ok(OpOutcome::Adopted { id: stage.clone() })
+                    }
+                    Err(e) => Err(e),
+                }
             }
             Op::Usage(u) => self.apply_usage(u).await,
             Op::UpdateStage {
@@ -1045,49 +1109,6 @@ impl<'c> Executor<'c> {
                 Ok(OpOutcome::Applied)
             }
         }
-    }
-}
-
-impl Executor<'_> {
-    /// After create-deployment moved an existing stage (`stageName`): read the stage back
-    /// (one get-stages) and, when it does not serve the new deployment with the settings the
-    /// spec wants, patch it (one update-stage). On AWS the stage keeps its settings and this
-    /// is a read; an emulator that replaces the stage instead (moto) gets its settings back,
-    /// so the stage never silently loses its logging, variables or throttling.
-    async fn check_moved_stage(
-        &self,
-        moved: &MovedStage,
-        deployment: &str,
-    ) -> Result<(), AwsError> {
-        let api = self.api("CreateDeployment")?;
-        let stages = read_stages(self.clients, &api).await?;
-        let have = stages.get(&moved.name).ok_or_else(|| {
-            internal(
-                "CreateDeployment",
-                format!(
-                    "stage `{}` is gone after the deployment moved it",
-                    moved.name
-                ),
-            )
-        })?;
-        let mut patches = Vec::new();
-        if have.deployment_id.as_deref() != Some(deployment) {
-            patches.push(Patch::replace("/deploymentId", deployment));
-        }
-        patches.extend(stage_patches(&moved.settings, &have.settings).0);
-        if patches.is_empty() {
-            return Ok(());
-        }
-        self.clients
-            .apigw
-            .update_stage()
-            .rest_api_id(api)
-            .stage_name(&moved.name)
-            .set_patch_operations(Some(self.patches("UpdateStage", &patches)?))
-            .send()
-            .await
-            .map_err(|e| classify("UpdateStage", e))?;
-        Ok(())
     }
 }
 

@@ -6,7 +6,9 @@
 //! a lost answer (as in [`super::exec`]): a delete answered NotFound; create-route,
 //! create-authorizer and create-stage answered ConflictException adopt the object of that key
 //! or name (real AWS refuses duplicates; the emulator accepts them, which the reader then
-//! shows as duplicates for the next plan to delete); add-permission as in `exec`.
+//! shows as duplicates for the next plan to delete); a stage adopted that way is still given
+//! the op's settings and deployment; add-permission as in `exec`. A create that got no
+//! answer is looked for before it is sent again ([`super::recover`]).
 //! Errors are classified by code, never by message text.
 
 use std::collections::{BTreeMap, HashMap};
@@ -18,6 +20,7 @@ use super::exec::{
     deleted, fill_placeholders, hash_map, internal, permission_call, run_ops, ExecEvent,
     ExecFailure, ExecReport, OpExecutor, OpOutcome,
 };
+use super::recover::{create_or_find, Identity, Made};
 use super::Clients;
 use crate::plan::http_ops::{HttpOp, StageUpdate};
 use crate::state::http::{
@@ -209,23 +212,35 @@ impl<'c> HttpExecutor<'c> {
                 cors,
                 tags,
             } => {
-                let out = gw
+                let req = gw
                     .create_api()
                     .name(api_name)
                     .protocol_type(v2::ProtocolType::Http)
                     .set_description(description.clone())
                     .set_disable_execute_api_endpoint(disable_execute_api_endpoint.then_some(true))
                     .set_cors_configuration(cors.as_ref().map(v2_cors))
-                    .set_tags(hash_map(tags))
-                    .send()
-                    .await
-                    .map_err(|e| classify(name, e))?;
-                let id = answered_id(name, "API", out.api_id())?;
+                    .set_tags(hash_map(tags));
+                // No answer: look for the API (name and tags) before creating it again.
+                let identity = Identity::HttpApi {
+                    name: api_name,
+                    tags,
+                };
+                let made = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await?;
+                let (id, outcome): (String, fn(String) -> OpOutcome) = match made {
+                    Made::Created(out) => (answered_id(name, "API", out.api_id())?, |id| {
+                        OpOutcome::Created { id }
+                    }),
+                    Made::Adopted(id) => (id, |id| OpOutcome::Adopted { id }),
+                };
                 self.api_id = Some(id.clone());
                 self.integration_ids.clear();
                 self.route_ids.clear();
                 self.authorizer_ids.clear();
-                Ok(OpOutcome::Created { id })
+                Ok(outcome(id))
             }
             HttpOp::UpdateApi {
                 description,
@@ -255,7 +270,7 @@ impl<'c> HttpExecutor<'c> {
                 def,
             } => {
                 let api = self.api(name)?;
-                let res = gw
+                let req = gw
                     .create_authorizer()
                     .api_id(&api)
                     .name(auth_name)
@@ -265,12 +280,22 @@ impl<'c> HttpExecutor<'c> {
                     .set_authorizer_uri(def.authorizer_uri.clone())
                     .set_authorizer_payload_format_version(def.payload_format_version.clone())
                     .set_authorizer_result_ttl_in_seconds(def.ttl_seconds)
-                    .set_enable_simple_responses(def.simple_responses)
-                    .send()
-                    .await;
-                let res = res
-                    .map(|o| o.authorizer_id().map(str::to_string))
-                    .map_err(|e| classify(name, e));
+                    .set_enable_simple_responses(def.simple_responses);
+                // No answer: look for the authorizer (by name) before creating it again.
+                let identity = Identity::HttpAuthorizer {
+                    api: &api,
+                    name: auth_name,
+                };
+                let res = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move {
+                        r.send()
+                            .await
+                            .map(|o| o.authorizer_id().map(str::to_string))
+                            .map_err(|e| classify(name, e))
+                    }
+                })
+                .await;
                 self.created_or_adopted(name, &api, AdoptKind::Authorizer, auth_name, res)
                     .await
             }
@@ -308,13 +333,30 @@ impl<'c> HttpExecutor<'c> {
                 auth_name
             ),
             HttpOp::CreateIntegration { key, def } => {
-                let out = integration_request(gw.create_integration().api_id(self.api(name)?), def)
-                    .send()
-                    .await
-                    .map_err(|e| classify(name, e))?;
-                let id = answered_id(name, "integration", out.integration_id())?;
+                let api = self.api(name)?;
+                let req = integration_request(gw.create_integration().api_id(&api), def);
+                // No answer: look for an integration with this configuration that is not
+                // already known, before creating it again.
+                let known = self.integration_ids.values().cloned().collect();
+                let identity = Identity::Integration {
+                    api: &api,
+                    def,
+                    known: &known,
+                };
+                let made = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await?;
+                let (id, outcome): (String, fn(String) -> OpOutcome) = match made {
+                    Made::Created(out) => (
+                        answered_id(name, "integration", out.integration_id())?,
+                        |id| OpOutcome::Created { id },
+                    ),
+                    Made::Adopted(id) => (id, |id| OpOutcome::Adopted { id }),
+                };
                 self.integration_ids.insert(key.clone(), id.clone());
-                Ok(OpOutcome::Created { id })
+                Ok(outcome(id))
             }
             HttpOp::UpdateIntegration {
                 key,
@@ -361,7 +403,7 @@ impl<'c> HttpExecutor<'c> {
             HttpOp::CreateRoute { route_key, def } => {
                 let api = self.api(name)?;
                 let (target, authorizer) = self.route_ids_of(name, def)?;
-                let res = gw
+                let req = gw
                     .create_route()
                     .api_id(&api)
                     .route_key(route_key)
@@ -373,12 +415,22 @@ impl<'c> HttpExecutor<'c> {
                     .set_authorization_scopes(
                         (!def.authorization_scopes.is_empty())
                             .then(|| def.authorization_scopes.clone()),
-                    )
-                    .send()
-                    .await;
-                let res = res
-                    .map(|o| o.route_id().map(str::to_string))
-                    .map_err(|e| classify(name, e));
+                    );
+                // No answer: look for the route (by route key) before creating it again.
+                let identity = Identity::Route {
+                    api: &api,
+                    route_key,
+                };
+                let res = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move {
+                        r.send()
+                            .await
+                            .map(|o| o.route_id().map(str::to_string))
+                            .map_err(|e| classify(name, e))
+                    }
+                })
+                .await;
                 self.created_or_adopted(name, &api, AdoptKind::Route, route_key, res)
                     .await
             }
@@ -434,21 +486,27 @@ impl<'c> HttpExecutor<'c> {
                 } else {
                     None
                 };
-                let res = create_stage(gw.create_stage().api_id(self.api(name)?), stage, def)
-                    .set_deployment_id(deployment)
+                let api = self.api(name)?;
+                let res = create_stage(gw.create_stage().api_id(&api), stage, def)
+                    .set_deployment_id(deployment.clone())
                     .send()
                     .await;
                 match res {
                     Ok(_) => Ok(OpOutcome::Applied),
-                    // The stage exists (an earlier attempt whose answer was lost): the next
-                    // plan compares its settings.
+                    // The stage exists (an earlier attempt whose answer was lost, or another
+                    // run): adopt it, and still give it what this op asks.
                     Err(e) => {
                         let e = classify(name, e);
-                        if e.kind == ErrorKind::Conflict {
-                            Ok(OpOutcome::Adopted { id: stage.clone() })
-                        } else {
-                            Err(e)
+                        if e.kind != ErrorKind::Conflict {
+                            return Err(e);
                         }
+                        let update = adopted_stage_update(def, deployment.is_some());
+                        update_stage(gw.update_stage().api_id(&api).stage_name(stage), &update)
+                            .set_deployment_id(deployment)
+                            .send()
+                            .await
+                            .map_err(|e| classify("UpdateStage", e))?;
+                        Ok(OpOutcome::Adopted { id: stage.clone() })
                     }
                 }
             }
@@ -492,20 +550,22 @@ impl<'c> HttpExecutor<'c> {
         }
     }
 
-    /// Record the id a create-route / create-authorizer answered with; after a
-    /// ConflictException, adopt the existing object of that key or name instead.
+    /// Record the id a create-route / create-authorizer answered with (or the one found
+    /// after a lost answer); after a ConflictException, adopt the existing object of that key
+    /// or name instead.
     async fn created_or_adopted(
         &mut self,
         op: &str,
         api: &str,
         kind: AdoptKind,
         key: &str,
-        res: Result<Option<String>, AwsError>,
+        res: Result<Made<Option<String>>, AwsError>,
     ) -> Result<OpOutcome, AwsError> {
         let (id, outcome): (String, fn(String) -> OpOutcome) = match res {
-            Ok(id) => (answered_id(op, kind.what(), id.as_deref())?, |id| {
+            Ok(Made::Created(id)) => (answered_id(op, kind.what(), id.as_deref())?, |id| {
                 OpOutcome::Created { id }
             }),
+            Ok(Made::Adopted(id)) => (id, |id| OpOutcome::Adopted { id }),
             Err(e) => (self.adopt(&e, api, kind, key).await?, |id| {
                 OpOutcome::Adopted { id }
             }),
@@ -594,6 +654,20 @@ fn create_stage(
         )
         .set_route_settings(v2_route_settings_map(&def.route_settings))
         .set_access_log_settings(def.access_log.as_ref().map(v2_access_log))
+}
+
+/// Everything a created stage would have had, as an update of an adopted one.
+fn adopted_stage_update(def: &Stage, deploy: bool) -> StageUpdate {
+    StageUpdate {
+        description: def.description.clone(),
+        auto_deploy: def.auto_deploy,
+        deploy,
+        variables: def.variables.clone(),
+        default_route_settings: (def.default_route_settings != RouteSetting::default())
+            .then_some(def.default_route_settings),
+        route_settings: (!def.route_settings.is_empty()).then(|| def.route_settings.clone()),
+        access_log: def.access_log.clone(),
+    }
 }
 
 fn update_stage(

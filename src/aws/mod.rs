@@ -11,6 +11,7 @@ pub mod pace;
 pub mod read;
 pub mod read_http;
 pub mod read_usage;
+pub mod recover;
 pub mod trace;
 
 use std::sync::{Arc, Mutex};

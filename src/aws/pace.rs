@@ -33,7 +33,8 @@
 //!   ([`conflict_means_exists`]): those go back to the executor, which looks before
 //!   re-creating. A transport error (no answer) is not retried for creates that are not
 //!   idempotent ([`ambiguous_if_unanswered`]): the call may have been applied, and retrying
-//!   blindly would make a duplicate; the apply stops and the next one reads what exists.
+//!   blindly would make a duplicate; the executor looks for the object before creating it
+//!   again ([`crate::aws::recover`]).
 //!   Backoff is exponential with full jitter, at least what `Retry-After` (seconds or an HTTP
 //!   date) or `x-amz-retry-after` (milliseconds) asks, and never beyond [`MAX_CALL_TIME`] in
 //!   total (the request's signature is only valid for a few minutes).
@@ -671,13 +672,17 @@ pub fn conflict_means_exists(operation: &str) -> bool {
 }
 
 /// Creates that are not idempotent: an attempt that got no answer may have been applied,
-/// so it is not repeated blindly (a duplicate API, authorizer, key or plan would follow).
-/// `CreateResource` (AWS refuses a duplicate path) and `CreateDeployment` (an extra snapshot
-/// is harmless) are safe to repeat.
+/// so it is not repeated blindly (a duplicate API, authorizer, key or plan would follow);
+/// the executor looks before creating again ([`crate::aws::recover`]). `CreateResource`
+/// and `AddPermission` are here too: AWS refuses a duplicate path or statement id, but
+/// emulators accept both, and gwctl never relies on the service refusing.
+/// `CreateDeployment` (an extra snapshot is harmless) is safe to repeat.
 pub fn ambiguous_if_unanswered(operation: &str) -> bool {
     matches!(
         operation,
         "CreateRestApi"
+            | "CreateResource"
+            | "AddPermission"
             | "ImportRestApi"
             | "CreateAuthorizer"
             | "CreateApiKey"
@@ -1488,15 +1493,14 @@ mod tests {
         assert_eq!(c.call(req).await.unwrap().status().as_u16(), 200);
         assert_eq!(ticket.attempts(), 3);
 
-        let script = Script::new(vec![Scripted::Drop]);
-        let (c, _) = connector(&script, Pacing::Quotas);
-        let (req, ticket) = request("CreateRestApi", r#"{"name":"a"}"#);
-        assert!(c.call(req).await.is_err());
-        assert_eq!(
-            ticket.attempts(),
-            1,
-            "no second CreateRestApi after a lost answer"
-        );
+        // The executor looks before creating these again (crate::aws::recover).
+        for op in ["CreateRestApi", "CreateResource", "AddPermission"] {
+            let script = Script::new(vec![Scripted::Drop]);
+            let (c, _) = connector(&script, Pacing::Quotas);
+            let (req, ticket) = request(op, r#"{"name":"a"}"#);
+            assert!(c.call(req).await.is_err());
+            assert_eq!(ticket.attempts(), 1, "no second {op} after a lost answer");
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -224,7 +224,7 @@ fn map_route(r: &v2::Route) -> RawRoute {
     }
 }
 
-fn map_integration(i: &v2::Integration) -> Option<(String, Integration)> {
+pub(crate) fn map_integration(i: &v2::Integration) -> Option<(String, Integration)> {
     Some((
         i.integration_id()?.to_string(),
         Integration {

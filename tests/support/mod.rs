@@ -20,6 +20,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod inventory;
 pub mod quota;
 
 use std::io::{Read, Write};

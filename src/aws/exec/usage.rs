@@ -12,6 +12,7 @@ use aws_sdk_apigateway::types as agt;
 
 use super::{deleted, hash_map, internal, Executor, OpOutcome};
 use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::plan::ops::Patch;
 use crate::plan::usage_ops::{api_key_id_placeholder, usage_plan_id_placeholder, UsageOp};
 use crate::state::usage::{value_digest, VALUE_DIGEST_TAG_KEY};
@@ -117,23 +118,33 @@ impl Executor<'_> {
                     Some(var) => Some(self.key_value(name, key, var, tags)?),
                     None => None,
                 };
-                let out = gw
+                let req = gw
                     .create_api_key()
                     .name(key)
                     .set_description(description.clone())
                     .enabled(*enabled)
                     .set_value(value.map(|s| s.0))
-                    .set_tags(hash_map(tags))
-                    .send()
-                    .await
-                    .map_err(|e| classify(name, e))?;
-                let id = out
-                    .id()
-                    .ok_or_else(|| internal(name, "the answer carries no api key id".into()))?
-                    .to_string();
+                    .set_tags(hash_map(tags));
+                // No answer: look for the key (name and tags) before creating it again.
+                let identity = Identity::ApiKey { name: key, tags };
+                let made = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await?;
+                let id = match &made {
+                    Made::Created(out) => out
+                        .id()
+                        .ok_or_else(|| internal(name, "the answer carries no api key id".into()))?
+                        .to_string(),
+                    Made::Adopted(id) => id.clone(),
+                };
                 self.usage_ids
                     .insert(api_key_id_placeholder(key), id.clone());
-                Ok(OpOutcome::Created { id })
+                Ok(match made {
+                    Made::Created(_) => OpOutcome::Created { id },
+                    Made::Adopted(_) => OpOutcome::Adopted { id },
+                })
             }
             UsageOp::UpdateApiKey { id, patches, .. } => {
                 gw.update_api_key()
@@ -183,7 +194,7 @@ impl Executor<'_> {
                             .build(),
                     );
                 }
-                let out = gw
+                let req = gw
                     .create_usage_plan()
                     .name(plan)
                     .set_description(def.description.clone())
@@ -201,17 +212,29 @@ impl Executor<'_> {
                             .period(agt::QuotaPeriodType::from(q.period.as_str()))
                             .build()
                     }))
-                    .set_tags(hash_map(tags))
-                    .send()
-                    .await
-                    .map_err(|e| classify(name, e))?;
-                let id = out
-                    .id()
-                    .ok_or_else(|| internal(name, "the answer carries no usage plan id".into()))?
-                    .to_string();
+                    .set_tags(hash_map(tags));
+                // No answer: look for the plan (name and tags) before creating it again.
+                let identity = Identity::UsagePlan { name: plan, tags };
+                let made = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await?;
+                let id = match &made {
+                    Made::Created(out) => out
+                        .id()
+                        .ok_or_else(|| {
+                            internal(name, "the answer carries no usage plan id".into())
+                        })?
+                        .to_string(),
+                    Made::Adopted(id) => id.clone(),
+                };
                 self.usage_ids
                     .insert(usage_plan_id_placeholder(plan), id.clone());
-                Ok(OpOutcome::Created { id })
+                Ok(match made {
+                    Made::Created(_) => OpOutcome::Created { id },
+                    Made::Adopted(_) => OpOutcome::Adopted { id },
+                })
             }
             UsageOp::UpdateUsagePlan { id, patches, .. } => {
                 gw.update_usage_plan()
