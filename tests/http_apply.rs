@@ -10,11 +10,7 @@ mod support;
 use std::path::PathBuf;
 
 use gwctl::output::PlanDoc;
-use support::cli::{apply_json, gwctl, ok, repo, writes};
-
-fn w(ops: &[(&str, usize)]) -> Vec<(String, usize)> {
-    ops.iter().map(|(o, n)| (o.to_string(), *n)).collect()
-}
+use support::cli::{apply_json, gwctl, ok, repo, text, w, writes};
 
 fn variant(dir: &tempfile::TempDir, file: &str, edit: impl Fn(String) -> String) -> PathBuf {
     let text = std::fs::read_to_string(repo("specs/items-http.yaml")).unwrap();
@@ -555,4 +551,54 @@ async fn jwt_and_lambda_authorizers_apply_with_scoped_permissions() {
         .unwrap();
     assert_eq!(after.authorizer_result_ttl_in_seconds(), Some(60));
     assert_eq!(apply_json(&em, &spec).calls.writes, 0);
+}
+
+/// Two applies of the same HTTP spec started together leave exactly one API, complete: the
+/// run whose API is newer deletes it (and its statements) and finishes on the older one.
+#[tokio::test]
+async fn two_http_applies_started_together_leave_exactly_one_api() {
+    let em = support::emulator().await;
+    let spec = repo("specs/items-http.yaml");
+    let mut races = 0;
+    for round in 0..2 {
+        em.reset();
+        em.create_functions(&["items-handler"]).await;
+        let spawn = || {
+            support::cli::command(&em, &["apply", spec.to_str().unwrap(), "--yes"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn gwctl")
+        };
+        let (a, b) = (spawn(), spawn());
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        for o in [&a, &b] {
+            let (out, err) = text(o);
+            assert_eq!(o.status.code(), Some(0), "round {round}\n{out}\n{err}");
+        }
+        races += [&a, &b]
+            .iter()
+            .filter(|o| text(o).1.contains("another gwctl run created http api"))
+            .count();
+        let c = em.clients().await;
+        assert_eq!(http_api_count(&c).await, 1, "round {round}");
+        let settled = apply_json(&em, &spec);
+        assert_eq!(
+            settled.calls.writes,
+            0,
+            "round {round}: {:?}\n--- run a:\n{}\n--- run b:\n{}",
+            writes(&settled),
+            text(&a).1,
+            text(&b).1
+        );
+        let id = settled.api.id.clone().unwrap();
+        let (routes, integrations) = routes_and_integrations(&c, &id).await;
+        let mut keys: Vec<&str> = routes.iter().map(|(k, _)| k.as_str()).collect();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "round {round}: no duplicate route key");
+        assert_eq!(integrations, 1, "round {round}: one integration per target");
+    }
+    // Both runs read "no API" and create one: the race this test is about did happen.
+    assert!(races >= 1, "no run met a twin in 2 rounds");
 }

@@ -273,8 +273,10 @@ pub async fn apply_plan_with(
         confirm(args, printer)?;
     }
 
+    let (prep, result) =
+        super::converge::execute_converging(clients, prep, &target, printer).await?;
     let ops = prep.plan.ops.clone();
-    match run_ops(clients, prep.observed.as_ref(), &ops, printer).await {
+    match result {
         Ok(rep) => {
             let api_id = rep.api_id.clone().unwrap_or_default();
             let stages = stage_docs(&prep, &api_id, &clients.region, rep.deployment_id.clone());

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod completions;
+mod converge;
 pub mod cors;
 pub mod doctor;
 pub mod http;
