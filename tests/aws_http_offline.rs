@@ -762,7 +762,8 @@ stages:
     assert_eq!(code, 0);
     for (rule, n) in [
         (&get_function, 1),
-        (&get_apis, 1),
+        // finding the API, then the twin check after creating it
+        (&get_apis, 2),
         (&create_api, 1),
         (&create_integration, 1),
         (&create_route, 1),

@@ -671,8 +671,9 @@ pub fn conflict_means_exists(operation: &str) -> bool {
     )
 }
 
-/// Creates that are not idempotent: an attempt that got no answer may have been applied,
-/// so it is not repeated blindly (a duplicate API, authorizer, key or plan would follow);
+/// Creates that are not idempotent: an attempt that got no answer, or a 5xx answer, may
+/// have been applied, so it is not repeated blindly (a duplicate API, authorizer, key or plan
+/// would follow);
 /// the executor looks before creating again ([`crate::aws::recover`]). `CreateResource`
 /// and `AddPermission` are here too: AWS refuses a duplicate path or statement id, but
 /// emulators accept both, and gwctl never relies on the service refusing.
@@ -985,6 +986,12 @@ impl PacedConnector {
                     let code = error_type(resp.headers(), resp.body().bytes());
                     match classify_answer(status, code.as_deref(), &operation) {
                         None => return result,
+                        // A 5xx to a create that is not idempotent can come after the
+                        // service applied it: like a lost answer, it goes back to the
+                        // executor, which looks before creating again.
+                        Some(RetryKind::Failed) if ambiguous_if_unanswered(&operation) => {
+                            return result
+                        }
                         Some(k) => (k, retry_after(resp.headers())),
                     }
                 }
@@ -1501,6 +1508,25 @@ mod tests {
             assert!(c.call(req).await.is_err());
             assert_eq!(ticket.attempts(), 1, "no second {op} after a lost answer");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_error_to_a_create_that_may_have_happened_goes_back_to_the_executor() {
+        let fail = Scripted::Status(503, &[("x-amzn-ErrorType", "ServiceUnavailableException")]);
+        for op in ["CreateRestApi", "CreateRoute", "AddPermission"] {
+            let script = Script::new(vec![fail.clone(); 3]);
+            let (c, _) = connector(&script, Pacing::Off);
+            let (req, ticket) = request(op, r#"{"name":"a"}"#);
+            assert_eq!(c.call(req).await.unwrap().status().as_u16(), 503);
+            assert_eq!(ticket.attempts(), 1, "no blind second {op} after a 5xx");
+        }
+        // throttled creates were refused before anything happened: retried here
+        let throttled = Scripted::Status(429, &[("x-amzn-ErrorType", "TooManyRequestsException")]);
+        let script = Script::new(vec![throttled]);
+        let (c, _) = connector(&script, Pacing::Off);
+        let (req, ticket) = request("CreateRestApi", r#"{"name":"a"}"#);
+        assert_eq!(c.call(req).await.unwrap().status().as_u16(), 200);
+        assert_eq!(ticket.attempts(), 2);
     }
 
     #[tokio::test(start_paused = true)]

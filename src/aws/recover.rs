@@ -7,9 +7,10 @@
 //! those creates, in the executor, within the same apply:
 //!
 //! 1. send the create; an answer (success or error) is final here;
-//! 2. no answer ([`unanswered`]: the SDK's dispatch failure or timeout, or an answer that
-//!    could not be read, told apart by the error's type, never by its message): wait a
-//!    backoff, then look for the object by its identity ([`Identity`], [`find`]);
+//! 2. no answer, or a 5xx one ([`unanswered`]: the SDK's dispatch failure or timeout, an
+//!    answer that could not be read, or a server error, told apart by the error's type and
+//!    code, never by its message): wait a backoff, then look for the object by its identity
+//!    ([`Identity`], [`find`]);
 //! 3. found: the lost call was applied; its id is adopted ([`Made::Adopted`], reported as
 //!    [`crate::aws::exec::OpOutcome::Adopted`]);
 //! 4. not found: the call never reached the service; send it again, up to
@@ -48,12 +49,13 @@ use crate::state::rest::Stage;
 /// that found nothing.
 pub const CREATE_ATTEMPTS: u32 = 5;
 
-/// Whether `e` means the call got no answer (connection refused or dropped, timeout, an
-/// unreadable answer), so it may or may not have been applied. Decided by the SDK error's
-/// type ([`classify`] maps `DispatchFailure`, `TimeoutError` and unreadable non-5xx
-/// answers to [`ErrorKind::Transport`]).
+/// Whether `e` leaves it open if the call was applied: no answer (connection refused or
+/// dropped, timeout, an unreadable answer) or a server error (5xx, which the transport does
+/// not retry for these creates). Decided by the SDK error's type and the answer's code
+/// ([`classify`] maps `DispatchFailure`, `TimeoutError` and unreadable non-5xx answers to
+/// [`ErrorKind::Transport`], 5xx to [`ErrorKind::Service`]).
 pub fn unanswered(e: &AwsError) -> bool {
-    e.kind == ErrorKind::Transport
+    matches!(e.kind, ErrorKind::Transport | ErrorKind::Service)
 }
 
 /// What a create-or-find ended with.
