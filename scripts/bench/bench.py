@@ -4,6 +4,8 @@ and a shell script calling the aws CLI once per call (seed 003's style), for gen
 APIs of several sizes with CORS, with and without the quota simulator. Run it through
 scripts/bench.sh, which prepares the tools; results go to a JSON file and a Markdown report.
 
+HTTP APIs of the same routes (--http-sizes, reported as h<size>) are applied by gwctl only.
+
 For each size, tool and mode (`sim`: scripts/quota_proxy.py enforcing the published quotas;
 `free`: the same proxy counting only, and gwctl run with `--max-rps off`), three scenarios:
   first   an empty account -> the API (baselines: their create script)
@@ -338,6 +340,9 @@ def main():
     p.add_argument("--json", default=os.path.join(REPO, "target", "bench", "results.json"))
     p.add_argument("--markdown", default=os.path.join(REPO, "target", "bench", "results.md"))
     p.add_argument("--gwctl-build", default="debug")
+    p.add_argument("--http-sizes", default="100",
+                   help="HTTP APIs (kind: http) of these sizes, gwctl only (the baselines "
+                        "build REST APIs); reported as h<size>")
     p.add_argument("--no-todo", dest="todo", action="store_false",
                    help="skip the specs/todo.yaml runs (first and second apply, gwctl defaults)")
     a = p.parse_args()
@@ -382,6 +387,20 @@ def main():
                               f"{a.cli_max_routes})", flush=True)
                         continue
                     b.run(size, tool, mode, d)
+        for size in [int(s) for s in a.http_sizes.split(",") if s]:
+            if "gwctl" not in tools:
+                break
+            d = {"base": os.path.join(a.work, f"h{size}"),
+                 "extra": os.path.join(a.work, f"h{size}x")}
+            for key, extra in (("base", []), ("extra", ["--extra"])):
+                subprocess.run([a.python, os.path.join(HERE, "gen_spec.py"), "--routes", str(size),
+                                "--name", f"bench-http-{size}", "--kind", "http",
+                                "--out", d[key]] + extra,
+                               check=True, capture_output=True)
+            for mode in modes:
+                if mode == "aws" and size > a.aws_max_routes:
+                    continue
+                b.run(f"h{size}", "gwctl", mode, d)
         os.makedirs(os.path.dirname(a.json), exist_ok=True)
         with open(a.json, "w") as f:
             json.dump({"meta": meta, "results": b.results}, f, indent=1, sort_keys=True)
