@@ -268,7 +268,11 @@ pub(crate) async fn get_resources(
     .await
 }
 
-async fn get_authorizers(c: &Clients, id: &str) -> Result<Vec<agt::Authorizer>, AwsError> {
+/// Every authorizer of a REST API (all pages).
+pub(crate) async fn get_authorizers(
+    c: &Clients,
+    id: &str,
+) -> Result<Vec<agt::Authorizer>, AwsError> {
     all_pages(|position| async move {
         let page = c
             .apigw

@@ -30,7 +30,7 @@ pub fn owned_for(tags: &BTreeMap<String, String>, api_name: &str) -> bool {
         && tags.get(API_TAG_KEY).map(String::as_str) == Some(api_name)
 }
 
-async fn get_usage_plans(c: &Clients) -> Result<Vec<agt::UsagePlan>, AwsError> {
+pub(crate) async fn get_usage_plans(c: &Clients) -> Result<Vec<agt::UsagePlan>, AwsError> {
     all_pages(|position| async move {
         let page = c
             .apigw

@@ -36,9 +36,11 @@ use aws_sdk_apigateway::types as agt;
 use super::error::{classify, AwsError, ErrorKind};
 use super::pace::{jitter_unit, RetryKind, RetryPolicy};
 use super::read::{
-    all_pages, find_rest_apis, get_policy, get_resources, read_stages, to_btree, PAGE_LIMIT,
+    all_pages, find_rest_apis, get_authorizers, get_policy, get_resources, read_stages, to_btree,
+    PAGE_LIMIT,
 };
 use super::read_http::{find_http_apis, map_integration};
+use super::read_usage::get_usage_plans;
 use super::Clients;
 use crate::plan::ops::{Op, Patch};
 use crate::plan::rest::stage_patches;
@@ -144,26 +146,13 @@ pub async fn find(c: &Clients, identity: &Identity<'_>) -> Result<Option<String>
                 .filter(|r| r.path() == Some(path))
                 .filter_map(|r| r.id().map(str::to_string)),
         )),
-        Identity::RestAuthorizer { api, name } => {
-            let list = all_pages(|position| async move {
-                let page = c
-                    .apigw
-                    .get_authorizers()
-                    .rest_api_id(api)
-                    .limit(PAGE_LIMIT)
-                    .set_position(position)
-                    .send()
-                    .await
-                    .map_err(|e| classify("GetAuthorizers", e))?;
-                Ok((page.items().to_vec(), page.position().map(str::to_string)))
-            })
-            .await?;
-            Ok(first(
-                list.iter()
-                    .filter(|a| a.name() == Some(name))
-                    .filter_map(|a| a.id().map(str::to_string)),
-            ))
-        }
+        Identity::RestAuthorizer { api, name } => Ok(first(
+            get_authorizers(c, api)
+                .await?
+                .iter()
+                .filter(|a| a.name() == Some(name))
+                .filter_map(|a| a.id().map(str::to_string)),
+        )),
         Identity::ApiKey { name, tags } => {
             let list: Vec<agt::ApiKey> = all_pages(|position| async move {
                 let page = c
@@ -186,19 +175,7 @@ pub async fn find(c: &Clients, identity: &Identity<'_>) -> Result<Option<String>
             })))
         }
         Identity::UsagePlan { name, tags } => {
-            let list: Vec<agt::UsagePlan> = all_pages(|position| async move {
-                let page = c
-                    .apigw
-                    .get_usage_plans()
-                    .limit(PAGE_LIMIT)
-                    .set_position(position)
-                    .send()
-                    .await
-                    .map_err(|e| classify("GetUsagePlans", e))?;
-                Ok((page.items().to_vec(), page.position().map(str::to_string)))
-            })
-            .await?;
-            Ok(first(list.iter().filter_map(|p| {
+            Ok(first(get_usage_plans(c).await?.iter().filter_map(|p| {
                 (p.name() == Some(name) && has_tags(&to_btree(p.tags()), tags))
                     .then(|| p.id().map(str::to_string))
                     .flatten()
