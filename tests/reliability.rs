@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -13,62 +14,6 @@ use support::{repo, TODO_FUNCTIONS};
 
 fn command(em: &Emulator, args: &[&str]) -> Command {
     support::gwctl_command(&em.endpoint(), args)
-}
-
-/// Exact inventory of the account: APIs named `name`, resource paths (with duplicates),
-/// methods per path, and gwctl statements per function.
-async fn inventory(em: &Emulator, name: &str) -> (usize, Vec<String>, usize, Vec<usize>) {
-    let c = em.clients().await;
-    let apis: Vec<String> = c
-        .apigw
-        .get_rest_apis()
-        .limit(500)
-        .send()
-        .await
-        .unwrap()
-        .items()
-        .iter()
-        .filter(|a| a.name() == Some(name))
-        .filter_map(|a| a.id().map(str::to_string))
-        .collect();
-    let mut paths = Vec::new();
-    let mut methods = 0;
-    if let Some(id) = apis.first() {
-        let res = c
-            .apigw
-            .get_resources()
-            .rest_api_id(id)
-            .embed("methods")
-            .limit(500)
-            .send()
-            .await
-            .unwrap();
-        for r in res.items() {
-            paths.push(r.path().unwrap_or_default().to_string());
-            methods += r.resource_methods().map(|m| m.len()).unwrap_or(0);
-        }
-    }
-    paths.sort();
-    let mut statements = Vec::new();
-    for f in TODO_FUNCTIONS {
-        let n = match c.lambda.get_policy().function_name(*f).send().await {
-            Ok(p) => {
-                let v: serde_json::Value =
-                    serde_json::from_str(p.policy().unwrap_or("{}")).unwrap();
-                v["Statement"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter(|s| s["Sid"].as_str().unwrap_or("").starts_with("gwctl-"))
-                            .count()
-                    })
-                    .unwrap_or(0)
-            }
-            Err(_) => 0,
-        };
-        statements.push(n);
-    }
-    (apis.len(), paths, methods, statements)
 }
 
 #[tokio::test]
@@ -104,6 +49,17 @@ async fn sigkill_at_any_point_then_apply_converges_without_duplicates() {
             .map(|pct| first_write + window * pct / 100),
     );
     delays.push(last_write + 500);
+    let todo_expected = support::inventory::Inventory::expected(
+        &BTreeMap::from([
+            ("/todos".to_string(), strings(&["GET", "OPTIONS", "POST"])),
+            (
+                "/todos/{id}".to_string(),
+                strings(&["DELETE", "GET", "OPTIONS", "PUT"]),
+            ),
+        ]),
+        TODO_FUNCTIONS,
+        &["prod"],
+    );
     let mut interrupted_mid_write = 0;
     for delay_ms in delays {
         em.reset();
@@ -115,7 +71,9 @@ async fn sigkill_at_any_point_then_apply_converges_without_duplicates() {
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         // Did the kill land between writes? (an API exists, and the plan is not empty)
-        let (apis, ..) = inventory(&em, "todo-api").await;
+        let apis = support::inventory::read(&em, "todo-api", TODO_FUNCTIONS)
+            .await
+            .apis;
         let pending = command(
             &em,
             &["plan", spec.to_str().unwrap(), "--detailed-exitcode"],
@@ -136,15 +94,9 @@ async fn sigkill_at_any_point_then_apply_converges_without_duplicates() {
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );
-        let (apis, paths, methods, statements) = inventory(&em, "todo-api").await;
-        assert_eq!(apis, 1, "killed at {delay_ms} ms");
-        assert_eq!(
-            paths,
-            vec!["/", "/todos", "/todos/{id}"],
-            "killed at {delay_ms} ms"
-        );
-        assert_eq!(methods, 7, "killed at {delay_ms} ms");
-        assert_eq!(statements, vec![1; 5], "killed at {delay_ms} ms");
+        // one API, every path once with exactly its methods, one statement per function
+        let inv = support::inventory::read(&em, "todo-api", TODO_FUNCTIONS).await;
+        assert_eq!(inv.anonymous(), todo_expected, "killed at {delay_ms} ms");
         let o = command(
             &em,
             &["plan", spec.to_str().unwrap(), "--detailed-exitcode"],
@@ -296,4 +248,8 @@ fn malformed_specs_make_no_aws_call() {
             );
         }
     }
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
 }
