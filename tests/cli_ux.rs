@@ -820,6 +820,52 @@ async fn ctrl_c_stops_after_the_call_in_flight_reports_and_exits_130() {
     code(&o, 0);
 }
 
+/// The same for an HTTP API, whose ops run concurrently: the calls in flight finish, none
+/// starts after the interrupt, and the report lists exactly what was applied.
+#[tokio::test]
+async fn ctrl_c_stops_an_http_apply_after_the_calls_in_flight_and_exits_130() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-handler"]).await;
+    let items = spec("specs/items-http.yaml");
+    let total = plan_calls(&em, &items);
+    assert!(total >= 8, "{total}");
+    let slow = slow_proxy(em.endpoint(), Duration::from_millis(60));
+    let mut child = cmd(&slow, &["apply", &items, "--yes", "--output", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (rx, all_err) = stderr_lines(&mut child);
+    wait_for_line(&rx, |l| l.starts_with("[2/"));
+    sigint(&child);
+    let o = child.wait_with_output().unwrap();
+    let err = all_err.join().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(130), "stdout:\n{out}\nstderr:\n{err}");
+    let a: ApplyDoc = doc(&out);
+    assert_eq!(a.result, "interrupted");
+    let e = a.error.expect("what was and was not applied");
+    assert!(e.applied_calls >= 2 && e.applied_calls < total, "{e:?}");
+    assert_eq!(e.applied_calls + e.not_applied_calls, total);
+    assert!(
+        err.contains(&format!(
+            "interrupted: {} of {total} calls were applied, {} were not",
+            e.applied_calls, e.not_applied_calls
+        )),
+        "{err}"
+    );
+    assert!(err.contains("  applied      CreateApi items-api"), "{err}");
+    // every step that started finished and counts as applied; nothing started after
+    let steps = err.lines().filter(|l| l.starts_with('[')).count();
+    assert_eq!(steps, e.applied_calls, "{err}");
+    // the next apply converges
+    let o = gwctl(&em, &["apply", &items, "--yes", "--output", "json"]);
+    let a: ApplyDoc = doc(&code(&o, 0).0);
+    assert_eq!(a.result, "applied");
+    let o = gwctl(&em, &["plan", &items, "--detailed-exitcode"]);
+    code(&o, 0);
+}
+
 #[tokio::test]
 async fn ctrl_c_before_any_write_exits_130_and_changes_nothing() {
     let em = support::emulator().await;

@@ -154,8 +154,6 @@ pub struct Executor<'c> {
 }
 
 /// What a running op hands back to [`Executor::run_with`].
-type Finished<'c> = (usize, Executor<'c>, Result<OpOutcome, AwsError>, Duration);
-
 pub(crate) fn internal(op: &str, message: String) -> AwsError {
     AwsError {
         kind: ErrorKind::Other,
@@ -250,6 +248,130 @@ pub(crate) async fn run_ops<E: OpExecutor>(
         deployment_id: exec.current_deployment_id(),
         outcomes,
     })
+}
+
+/// An executor [`run_concurrent`] can drive: independent ops run on copies (`fork`); the copy
+/// of an op that changes ids (run alone) becomes the executor's state when it succeeds.
+pub(crate) trait ForkExecutor: OpExecutor + Sized {
+    fn fork(&self) -> Self;
+}
+
+/// Run `ops` with up to `max_in_flight` at once, in the order `scheduler` allows: each op
+/// starts as soon as the ops it depends on have finished; the quota buckets decide when its
+/// calls go. Ops for which `exclusive` holds change the ids the executor knows: they run one
+/// at a time and their view becomes the executor's; the others run on a copy. After a
+/// failure nothing new starts, the ops in flight finish, and the failure lists exactly what
+/// completed. Events come as ops start and finish (interleaved when concurrent).
+pub(crate) async fn run_concurrent<'a, E: ForkExecutor + 'a>(
+    exec: &mut E,
+    ops: &'a [E::Op],
+    mut scheduler: Scheduler,
+    exclusive: impl Fn(&E::Op) -> bool,
+    on_event: &mut dyn FnMut(ExecEvent<E::Op>),
+    max_in_flight: usize,
+) -> Result<ExecReport, ExecFailure> {
+    type Done<E> = (usize, E, Result<OpOutcome, AwsError>, Duration);
+    let total = ops.len();
+    let mut outcomes: Vec<Option<OpOutcome>> = vec![None; total];
+    let mut first_failure: Option<(usize, AwsError)> = None;
+    let mut running: Vec<Pin<Box<dyn Future<Output = Done<E>> + 'a>>> = Vec::new();
+    let mut cancelled = false;
+    loop {
+        // Ctrl-C: the calls in flight finish; no other starts (see crate::cancel).
+        cancelled = cancelled || crate::cancel::requested();
+        while let Some(index) = (!cancelled)
+            .then(|| scheduler.next(max_in_flight))
+            .flatten()
+        {
+            let op = &ops[index];
+            on_event(ExecEvent::Started { index, total, op });
+            let mut fork = exec.fork();
+            running.push(Box::pin(async move {
+                let start = Instant::now();
+                let result = fork.apply(op).await;
+                (index, fork, result, start.elapsed())
+            }));
+        }
+        if running.is_empty() {
+            break;
+        }
+        let (index, fork, result, elapsed) = std::future::poll_fn(|cx| {
+            for k in 0..running.len() {
+                if let Poll::Ready(done) = running[k].as_mut().poll(cx) {
+                    drop(running.swap_remove(k));
+                    return Poll::Ready(done);
+                }
+            }
+            Poll::Pending
+        })
+        .await;
+        let op = &ops[index];
+        match result {
+            Ok(outcome) => {
+                if exclusive(op) {
+                    // The only op in flight that changes ids: its view is the new truth.
+                    *exec = fork;
+                }
+                scheduler.finished(index);
+                on_event(ExecEvent::Finished {
+                    index,
+                    total,
+                    op,
+                    outcome: &outcome,
+                    elapsed,
+                });
+                outcomes[index] = Some(outcome);
+            }
+            Err(error) => {
+                scheduler.failed(index);
+                on_event(ExecEvent::Failed {
+                    index,
+                    total,
+                    op,
+                    error: &error,
+                });
+                if first_failure.as_ref().is_none_or(|(i, _)| index < *i) {
+                    first_failure = Some((index, error));
+                }
+            }
+        }
+    }
+    if cancelled && first_failure.is_none() {
+        if let Some(next) = outcomes.iter().position(Option::is_none) {
+            first_failure = Some((next, crate::cancel::interrupted_error(ops[next].aws_name())));
+        }
+    }
+    if let Some((failed, error)) = first_failure {
+        let (completed, outcomes): (Vec<usize>, Vec<OpOutcome>) = outcomes
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, o)| o.map(|o| (i, o)))
+            .unzip();
+        return Err(ExecFailure {
+            completed,
+            failed,
+            total,
+            op: ops[failed].aws_name(),
+            outcomes,
+            api_id: exec.current_api_id(),
+            deployment_id: exec.current_deployment_id(),
+            error,
+        });
+    }
+    Ok(ExecReport {
+        api_id: exec.current_api_id(),
+        deployment_id: exec.current_deployment_id(),
+        outcomes: outcomes
+            .into_iter()
+            .map(|o| o.expect("every op finished"))
+            .collect(),
+    })
+}
+
+impl ForkExecutor for Executor<'_> {
+    fn fork(&self) -> Self {
+        Executor::fork(self)
+    }
 }
 
 impl OpExecutor for Executor<'_> {
@@ -490,103 +612,15 @@ impl<'c> Executor<'c> {
         on_event: &mut dyn FnMut(ExecEvent),
         max_in_flight: usize,
     ) -> Result<ExecReport, ExecFailure> {
-        let total = ops.len();
-        let mut scheduler = Scheduler::new(ops);
-        let mut outcomes: Vec<Option<OpOutcome>> = vec![None; total];
-        let mut first_failure: Option<(usize, AwsError)> = None;
-        let mut running: Vec<Pin<Box<dyn Future<Output = Finished<'c>> + '_>>> = Vec::new();
-        let mut cancelled = false;
-        loop {
-            // Ctrl-C: the calls in flight finish; no other starts (see crate::cancel).
-            cancelled = cancelled || crate::cancel::requested();
-            while let Some(index) = (!cancelled)
-                .then(|| scheduler.next(max_in_flight))
-                .flatten()
-            {
-                let op = &ops[index];
-                on_event(ExecEvent::Started { index, total, op });
-                let mut fork = self.fork();
-                running.push(Box::pin(async move {
-                    let start = Instant::now();
-                    let result = fork.apply_one(op).await;
-                    (index, fork, result, start.elapsed())
-                }));
-            }
-            if running.is_empty() {
-                break;
-            }
-            let (index, fork, result, elapsed) = std::future::poll_fn(|cx| {
-                for k in 0..running.len() {
-                    if let Poll::Ready(done) = running[k].as_mut().poll(cx) {
-                        drop(running.swap_remove(k));
-                        return Poll::Ready(done);
-                    }
-                }
-                Poll::Pending
-            })
-            .await;
-            let op = &ops[index];
-            match result {
-                Ok(outcome) => {
-                    if changes_ids(op) {
-                        // The only op in flight that changes ids: its view is the new truth.
-                        *self = fork;
-                    }
-                    scheduler.finished(index);
-                    on_event(ExecEvent::Finished {
-                        index,
-                        total,
-                        op,
-                        outcome: &outcome,
-                        elapsed,
-                    });
-                    outcomes[index] = Some(outcome);
-                }
-                Err(error) => {
-                    scheduler.failed(index);
-                    on_event(ExecEvent::Failed {
-                        index,
-                        total,
-                        op,
-                        error: &error,
-                    });
-                    if first_failure.as_ref().is_none_or(|(i, _)| index < *i) {
-                        first_failure = Some((index, error));
-                    }
-                }
-            }
-        }
-        if cancelled && first_failure.is_none() {
-            if let Some(next) = outcomes.iter().position(Option::is_none) {
-                first_failure =
-                    Some((next, crate::cancel::interrupted_error(ops[next].aws_name())));
-            }
-        }
-        if let Some((failed, error)) = first_failure {
-            let (completed, outcomes): (Vec<usize>, Vec<OpOutcome>) = outcomes
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, o)| o.map(|o| (i, o)))
-                .unzip();
-            return Err(ExecFailure {
-                completed,
-                failed,
-                total,
-                op: ops[failed].aws_name(),
-                outcomes,
-                api_id: self.api_id.clone(),
-                deployment_id: self.deployment_id.clone(),
-                error,
-            });
-        }
-        Ok(ExecReport {
-            api_id: self.api_id.clone(),
-            deployment_id: self.deployment_id.clone(),
-            outcomes: outcomes
-                .into_iter()
-                .map(|o| o.expect("every op finished"))
-                .collect(),
-        })
+        run_concurrent(
+            self,
+            ops,
+            Scheduler::new(ops),
+            changes_ids,
+            on_event,
+            max_in_flight,
+        )
+        .await
     }
 
     fn api(&self, op: &str) -> Result<String, AwsError> {

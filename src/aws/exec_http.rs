@@ -1,5 +1,6 @@
-//! The HTTP API executor: runs a plan's [`HttpOp`]s against the account in order, learning the
-//! ids create calls return (API, integrations, routes, authorizers, deployment).
+//! The HTTP API executor: runs a plan's [`HttpOp`]s against the account (one at a time, or
+//! concurrently in the order [`crate::plan::deps_http`] allows), learning the ids create
+//! calls return (API, integrations, routes, authorizers, deployment).
 //!
 //! Routes name integrations by target key and authorizers by name; the executor sends the
 //! ids (`integrations/{id}`, `AuthorizerId`). What counts as done when an op is re-run after
@@ -17,11 +18,12 @@ use aws_sdk_apigatewayv2::types as v2;
 
 use super::error::{classify, AwsError, ErrorKind};
 use super::exec::{
-    deleted, fill_placeholders, hash_map, internal, permission_call, run_ops, ExecEvent,
-    ExecFailure, ExecReport, OpExecutor, OpOutcome,
+    deleted, fill_placeholders, hash_map, internal, permission_call, run_concurrent, run_ops,
+    ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
 };
 use super::recover::{create_or_find, Identity, Made};
 use super::Clients;
+use crate::plan::deps_http;
 use crate::plan::http_ops::{HttpOp, StageUpdate};
 use crate::state::http::{
     Authorizer, Cors, Integration, ObservedHttpApi, Route, RouteSetting, Stage,
@@ -139,6 +141,25 @@ impl<'c> HttpExecutor<'c> {
         on_event: &mut dyn FnMut(ExecEvent<HttpOp>),
     ) -> Result<ExecReport, ExecFailure> {
         run_ops(self, ops, on_event).await
+    }
+
+    /// Run `ops` with up to `max_in_flight` at once, each as soon as the ops it depends on
+    /// ([`crate::plan::deps_http`]) have finished (see [`super::exec::run_concurrent`]).
+    pub async fn run_with(
+        &mut self,
+        ops: &[HttpOp],
+        on_event: &mut dyn FnMut(ExecEvent<HttpOp>),
+        max_in_flight: usize,
+    ) -> Result<ExecReport, ExecFailure> {
+        run_concurrent(
+            self,
+            ops,
+            deps_http::scheduler(ops),
+            deps_http::changes_ids,
+            on_event,
+            max_in_flight,
+        )
+        .await
     }
 
     fn api(&self, op: &str) -> Result<String, AwsError> {
@@ -680,6 +701,19 @@ fn update_stage(
         .set_default_route_settings(u.default_route_settings.as_ref().map(v2_route_settings))
         .set_route_settings(u.route_settings.as_ref().and_then(v2_route_settings_map))
         .set_access_log_settings(u.access_log.as_ref().map(v2_access_log))
+}
+
+impl ForkExecutor for HttpExecutor<'_> {
+    fn fork(&self) -> Self {
+        HttpExecutor {
+            clients: self.clients,
+            api_id: self.api_id.clone(),
+            integration_ids: self.integration_ids.clone(),
+            route_ids: self.route_ids.clone(),
+            authorizer_ids: self.authorizer_ids.clone(),
+            deployment_id: self.deployment_id.clone(),
+        }
+    }
 }
 
 impl OpExecutor for HttpExecutor<'_> {

@@ -300,24 +300,29 @@ pub(super) async fn run_ops(
     progress.done();
     if let Err(f) = &result {
         if crate::cancel::is_interruption(&f.error) {
-            report_interruption(printer, ops, f.completed.len());
+            let labels: Vec<String> = ops.iter().map(op_label).collect();
+            report_interruption(printer, &labels, &f.completed);
         }
     }
     result
 }
 
-/// After Ctrl-C: what was applied and what was not (stderr, also in JSON mode).
-fn report_interruption(printer: &Printer, ops: &[crate::plan::Op], applied: usize) {
+/// After Ctrl-C: what was applied and what was not (stderr, also in JSON mode). `labels`
+/// names every op of the plan; `completed` are the indices of those applied (with ops run
+/// concurrently, not necessarily the first ones).
+pub(super) fn report_interruption(printer: &Printer, labels: &[String], completed: &[usize]) {
+    let applied = completed.len();
     let mut s = format!(
         "interrupted: {applied} of {} calls were applied, {} were not",
-        ops.len(),
-        ops.len() - applied
+        labels.len(),
+        labels.len() - applied
     );
     const SHOWN: usize = 20;
-    let (done, left) = ops.split_at(applied.min(ops.len()));
+    let (done, left): (Vec<usize>, Vec<usize>) =
+        (0..labels.len()).partition(|i| completed.contains(i));
     for (mark, group) in [("applied    ", done), ("not applied", left)] {
-        for op in group.iter().take(SHOWN) {
-            s.push_str(&format!("\n  {mark}  {}", op_label(op)));
+        for label in group.iter().take(SHOWN).map(|&i| &labels[i]) {
+            s.push_str(&format!("\n  {mark}  {label}"));
         }
         if group.len() > SHOWN {
             s.push_str(&format!("\n  {mark}  ... and {} more", group.len() - SHOWN));

@@ -286,20 +286,28 @@ pub async fn apply_plan_with(
             Ok(crate::exit::OK)
         }
         Err(fail) => {
-            let (err, failure) =
-                exec_failure(&fail, ops.get(fail.failed).map(HttpOp::label), ops.len());
+            let interrupted = crate::cancel::is_interruption(&fail.error);
+            let failed_op = ops
+                .get(fail.failed)
+                .filter(|_| !interrupted)
+                .map(HttpOp::label);
+            let (err, failure) = exec_failure(&fail, failed_op, ops.len());
             let api_id = fail.api_id.clone().unwrap_or_default();
             report(
                 printer,
                 clients,
                 started,
                 &prep,
-                "failed",
+                if interrupted { "interrupted" } else { "failed" },
                 api_id,
                 Vec::new(),
                 Some(err),
                 notes,
             );
+            if interrupted {
+                // run_ops listed what was and was not applied; block_on exits 130.
+                return Err(Failure::reported());
+            }
             Err(failure.already_json(printer.json()))
         }
     }
@@ -321,8 +329,18 @@ pub(super) async fn run_ops(
         ExecEvent::Started { index, op, .. } => progress.start(index, &op.label()),
         ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
     };
-    let result = exec.run(ops, &mut on_event).await;
+    crate::cancel::set_phase(crate::cancel::Phase::Executing);
+    let result = exec
+        .run_with(ops, &mut on_event, crate::aws::exec::MAX_IN_FLIGHT)
+        .await;
+    crate::cancel::set_phase(crate::cancel::Phase::Done);
     progress.done();
+    if let Err(f) = &result {
+        if crate::cancel::is_interruption(&f.error) {
+            let labels: Vec<String> = ops.iter().map(HttpOp::label).collect();
+            super::apply::report_interruption(printer, &labels, &f.completed);
+        }
+    }
     result
 }
 

@@ -251,20 +251,27 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
+    /// The scheduler of a REST plan.
     pub fn new(ops: &[Op]) -> Scheduler {
-        let deps = dependencies(ops);
-        let mut dependents = vec![Vec::new(); ops.len()];
+        Scheduler::from_parts(dependencies(ops), ops.iter().map(changes_ids).collect())
+    }
+
+    /// A scheduler from each op's dependencies (indices of earlier ops) and whether it is
+    /// exclusive (runs alone among exclusive ops): shared by both kinds of API
+    /// ([`super::deps_http`]).
+    pub fn from_parts(deps: Vec<Vec<usize>>, exclusive: Vec<bool>) -> Scheduler {
+        let mut dependents = vec![Vec::new(); deps.len()];
         for (i, ds) in deps.iter().enumerate() {
             for &d in ds {
                 dependents[d].push(i);
             }
         }
         let waiting_on: Vec<usize> = deps.iter().map(Vec::len).collect();
-        let ready = (0..ops.len()).filter(|&i| waiting_on[i] == 0).collect();
+        let ready = (0..deps.len()).filter(|&i| waiting_on[i] == 0).collect();
         Scheduler {
             dependents,
             waiting_on,
-            exclusive: ops.iter().map(changes_ids).collect(),
+            exclusive,
             ready,
             running: 0,
             exclusive_running: false,

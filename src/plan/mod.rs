@@ -6,6 +6,7 @@
 
 pub mod cors;
 pub mod deps;
+pub mod deps_http;
 pub mod desired;
 pub mod http;
 pub mod http_ops;
