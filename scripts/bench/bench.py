@@ -282,8 +282,12 @@ def markdown(results, meta):
         if r["size"] not in sizes:
             sizes.append(r["size"])
     for size in sizes:
-        out.append("#### specs/todo.yaml (gwctl defaults)" if size == "todo"
-                   else f"#### {size} routes")
+        if size == "todo":
+            out.append("#### specs/todo.yaml (gwctl defaults)")
+        elif str(size).startswith("h"):
+            out.append(f"#### HTTP API, {size[1:]} routes")
+        else:
+            out.append(f"#### {size} routes")
         out.append("")
         out.append("| tool | simulator | scenario | result | wall (s) | API Gateway calls (writes) "
                    "| Lambda calls | 429s | bound (s) | wall / bound |")
@@ -302,7 +306,8 @@ def markdown(results, meta):
         if firsts:
             ops = sorted({op for r in firsts for op in r["apigateway"]}
                          | {f"lambda:{op}" for r in firsts for op in r["lambda"]})
-            out.append(f"Calls per operation, first apply under the simulator ({size} routes):")
+            label = f"HTTP API, {size[1:]}" if str(size).startswith("h") else size
+            out.append(f"Calls per operation, first apply under the simulator ({label} routes):")
             out.append("")
             out.append("| operation | " + " | ".join(r["tool"] for r in firsts) + " |")
             out.append("|---|" + "---:|" * len(firsts))
