@@ -250,16 +250,24 @@ pub(crate) async fn run_ops<E: OpExecutor>(
     })
 }
 
-/// An executor [`run_concurrent`] can drive: independent ops run on copies (`fork`); the copy
-/// of an op that changes ids (run alone) becomes the executor's state when it succeeds.
+/// An executor [`run_concurrent`] can drive: independent ops run on copies (`fork`); what a
+/// copy learned is merged back when its op succeeds ([`ForkExecutor::merge`]).
 pub(crate) trait ForkExecutor: OpExecutor + Sized {
     fn fork(&self) -> Self;
+    /// Keep what the copy that ran `op` (successfully) learned. By default an exclusive op's
+    /// copy becomes the state (it ran alone among the ops that change ids) and the others
+    /// learned nothing to keep.
+    fn merge(&mut self, fork: Self, _op: &Self::Op, exclusive: bool) {
+        if exclusive {
+            *self = fork;
+        }
+    }
 }
 
 /// Run `ops` with up to `max_in_flight` at once, in the order `scheduler` allows: each op
 /// starts as soon as the ops it depends on have finished; the quota buckets decide when its
-/// calls go. Ops for which `exclusive` holds change the ids the executor knows: they run one
-/// at a time and their view becomes the executor's; the others run on a copy. After a
+/// calls go. Every op runs on a copy of the executor, merged back when it succeeds; ops for
+/// which `exclusive` holds run one at a time among themselves. After a
 /// failure nothing new starts, the ops in flight finish, and the failure lists exactly what
 /// completed. Events come as ops start and finish (interleaved when concurrent).
 pub(crate) async fn run_concurrent<'a, E: ForkExecutor + 'a>(
@@ -308,10 +316,7 @@ pub(crate) async fn run_concurrent<'a, E: ForkExecutor + 'a>(
         let op = &ops[index];
         match result {
             Ok(outcome) => {
-                if exclusive(op) {
-                    // The only op in flight that changes ids: its view is the new truth.
-                    *exec = fork;
-                }
+                exec.merge(fork, op, exclusive(op));
                 scheduler.finished(index);
                 on_event(ExecEvent::Finished {
                     index,

@@ -714,6 +714,37 @@ impl ForkExecutor for HttpExecutor<'_> {
             deployment_id: self.deployment_id.clone(),
         }
     }
+
+    /// Objects inside the API are created and deleted concurrently: each copy hands back
+    /// the one id its op learned or dropped (routes start only after the integration and
+    /// authorizer they use finished, so they see those ids). The API, the deployment and
+    /// the stages are barriers: nothing else is in flight, and their copy becomes the state.
+    fn merge(&mut self, fork: Self, op: &HttpOp, _exclusive: bool) {
+        fn keep(ids: &mut BTreeMap<String, String>, learned: &BTreeMap<String, String>, k: &str) {
+            match learned.get(k) {
+                Some(id) => ids.insert(k.to_string(), id.clone()),
+                None => ids.remove(k),
+            };
+        }
+        use HttpOp::*;
+        match op {
+            CreateIntegration { key, .. }
+            | UpdateIntegration { key, .. }
+            | DeleteIntegration { key } => {
+                keep(&mut self.integration_ids, &fork.integration_ids, key)
+            }
+            CreateAuthorizer { name, .. }
+            | UpdateAuthorizer { name, .. }
+            | DeleteAuthorizer { name } => {
+                keep(&mut self.authorizer_ids, &fork.authorizer_ids, name)
+            }
+            CreateRoute { route_key, .. }
+            | UpdateRoute { route_key, .. }
+            | DeleteRoute { route_key } => keep(&mut self.route_ids, &fork.route_ids, route_key),
+            AddPermission { .. } | RemovePermission { .. } => {}
+            _ => *self = fork,
+        }
+    }
 }
 
 impl OpExecutor for HttpExecutor<'_> {

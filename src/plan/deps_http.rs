@@ -14,9 +14,8 @@
 //!   deployment, and every stage op wait for everything before them, and everything after
 //!   them waits for them.
 //!
-//! Ops that change the ids the executor knows ([`changes_ids`]: the API, integrations,
-//! authorizers, the deployment) run one at a time. Routes do not: nothing later in a plan
-//! refers to the id of a route the same plan creates.
+//! Barriers run alone ([`changes_ids`]); integrations, authorizers, routes and permissions
+//! run concurrently, each handing back the one id it learned or dropped.
 
 use super::deps::Scheduler;
 use super::http_ops::HttpOp;
@@ -112,13 +111,12 @@ pub fn dependencies(ops: &[HttpOp]) -> Vec<Vec<usize>> {
     out
 }
 
-/// Ops whose outcome changes the ids the executor knows (the API, integrations,
-/// authorizers, the deployment): they run one at a time, on the executor's own state.
+/// Ops that run alone among themselves: the barriers (the API, the deployment, the
+/// stages), whose copy of the executor becomes its state. Ops on integrations, authorizers,
+/// routes and permissions run concurrently; each hands back the one id it learned or
+/// dropped (`ForkExecutor::merge` in `aws::exec_http`).
 pub fn changes_ids(op: &HttpOp) -> bool {
-    matches!(
-        scope(op),
-        Scope::Barrier | Scope::Integration { .. } | Scope::Authorizer { .. }
-    )
+    scope(op) == Scope::Barrier
 }
 
 /// The scheduler of an HTTP API plan.
@@ -231,7 +229,7 @@ mod tests {
             "a barrier waits for all"
         );
         let exclusive: Vec<usize> = (0..ops.len()).filter(|&i| changes_ids(&ops[i])).collect();
-        assert_eq!(exclusive, vec![0, 1, 2, 3, 10, 11]);
+        assert_eq!(exclusive, vec![0, 11], "only the barriers");
     }
 
     /// The order in which a concurrent run may apply `ops` (as in `deps`' tests).
