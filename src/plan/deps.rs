@@ -204,14 +204,25 @@ fn must_follow(earlier: &Op, later: &Op) -> bool {
 /// implied by a barrier: an op after a barrier depends on that barrier, not on what
 /// precedes it).
 pub fn dependencies(ops: &[Op]) -> Vec<Vec<usize>> {
+    dependencies_with(ops, |op| scope(op) == Scope::Barrier, must_follow)
+}
+
+/// [`dependencies`] for any kind of op: a `barrier` waits for everything before it and
+/// everything after waits for it; between barriers `later` waits for `earlier` when
+/// `must_follow(earlier, later)`. Shared with [`super::deps_http`].
+pub(crate) fn dependencies_with<O>(
+    ops: &[O],
+    barrier: impl Fn(&O) -> bool,
+    must_follow: impl Fn(&O, &O) -> bool,
+) -> Vec<Vec<usize>> {
     let mut out = Vec::with_capacity(ops.len());
     let mut last_barrier: Option<usize> = None;
     for (i, op) in ops.iter().enumerate() {
         let from = last_barrier.map_or(0, |b| b + 1);
         let mut deps: Vec<usize> = last_barrier.into_iter().collect();
-        let barrier = scope(op) == Scope::Barrier;
-        deps.extend((from..i).filter(|&j| barrier || must_follow(&ops[j], op)));
-        if barrier {
+        let is_barrier = barrier(op);
+        deps.extend((from..i).filter(|&j| is_barrier || must_follow(&ops[j], op)));
+        if is_barrier {
             last_barrier = Some(i);
         }
         out.push(deps);

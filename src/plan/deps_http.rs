@@ -17,7 +17,7 @@
 //! Barriers run alone ([`changes_ids`]); integrations, authorizers, routes and permissions
 //! run concurrently, each handing back the one id it learned or dropped.
 
-use super::deps::Scheduler;
+use super::deps::{dependencies_with, Scheduler};
 use super::http_ops::HttpOp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,19 +96,7 @@ fn must_follow(earlier: &HttpOp, later: &HttpOp) -> bool {
 /// For each op, the indices of the earlier ops it must wait for (sorted, without the ones
 /// implied by a barrier).
 pub fn dependencies(ops: &[HttpOp]) -> Vec<Vec<usize>> {
-    let mut out = Vec::with_capacity(ops.len());
-    let mut last_barrier: Option<usize> = None;
-    for (i, op) in ops.iter().enumerate() {
-        let from = last_barrier.map_or(0, |b| b + 1);
-        let mut deps: Vec<usize> = last_barrier.into_iter().collect();
-        let barrier = scope(op) == Scope::Barrier;
-        deps.extend((from..i).filter(|&j| barrier || must_follow(&ops[j], op)));
-        if barrier {
-            last_barrier = Some(i);
-        }
-        out.push(deps);
-    }
-    out
+    dependencies_with(ops, |op| scope(op) == Scope::Barrier, must_follow)
 }
 
 /// Ops that run alone among themselves: the barriers (the API, the deployment, the
