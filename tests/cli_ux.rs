@@ -763,23 +763,25 @@ fn wait_for_line(rx: &mpsc::Receiver<String>, pred: impl Fn(&str) -> bool) -> St
     }
 }
 
-#[tokio::test]
-async fn ctrl_c_stops_after_the_call_in_flight_reports_and_exits_130() {
-    let em = support::emulator().await;
-    em.create_functions(TODO_FUNCTIONS).await;
-    let todo = spec("specs/todo.yaml");
-    let total = plan_calls(&em, &todo);
-    assert!(total > 10, "{total}");
-    let slow = slow_proxy(em.endpoint(), Duration::from_millis(40));
-
-    let mut c = cmd(&slow, &["apply", &todo, "--yes", "--output", "json"]);
-    let mut child = c
+/// `gwctl apply SPEC --output json` through a proxy that slows every call by `delay`,
+/// interrupted with SIGINT once stderr shows `[{step}/`. Checks what every interrupted apply
+/// must show (exit 130, result `interrupted`, the applied / not applied lists, no step
+/// started after the interrupt) and gives what was and was not applied, and stderr.
+fn interrupted_apply(
+    endpoint: String,
+    spec: &str,
+    delay: Duration,
+    step: usize,
+) -> (gwctl::output::ErrorDoc, String) {
+    let slow = slow_proxy(endpoint, delay);
+    let mut child = cmd(&slow, &["apply", spec, "--yes", "--output", "json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let (rx, all_err) = stderr_lines(&mut child);
-    wait_for_line(&rx, |l| l.starts_with("[3/"));
+    let started = format!("[{step}/");
+    wait_for_line(&rx, |l| l.starts_with(&started));
     sigint(&child);
     let o = child.wait_with_output().unwrap();
     let err = all_err.join().unwrap();
@@ -792,24 +794,37 @@ async fn ctrl_c_stops_after_the_call_in_flight_reports_and_exits_130() {
     let a: ApplyDoc = doc(&out);
     assert_eq!(a.result, "interrupted");
     let e = a.error.expect("what was and was not applied");
-    assert!(e.applied_calls >= 3 && e.applied_calls < total, "{e:?}");
-    assert_eq!(e.applied_calls + e.not_applied_calls, total);
     assert_eq!(e.failed_call, None);
     assert!(
         err.contains(&format!(
-            "interrupted: {} of {total} calls were applied, {} were not",
-            e.applied_calls, e.not_applied_calls
+            "interrupted: {} of {} calls were applied, {} were not",
+            e.applied_calls,
+            e.applied_calls + e.not_applied_calls,
+            e.not_applied_calls
         )),
         "{err}"
     );
+    assert!(err.contains("  not applied  "), "{err}");
+    // every step that started finished and counts as applied; nothing started after
+    let steps = err.lines().filter(|l| l.starts_with('[')).count();
+    assert_eq!(steps, e.applied_calls, "{err}");
+    (e, err)
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_after_the_call_in_flight_reports_and_exits_130() {
+    let em = support::emulator().await;
+    em.create_functions(TODO_FUNCTIONS).await;
+    let todo = spec("specs/todo.yaml");
+    let total = plan_calls(&em, &todo);
+    assert!(total > 10, "{total}");
+    let (e, err) = interrupted_apply(em.endpoint(), &todo, Duration::from_millis(40), 3);
+    assert!(e.applied_calls >= 3 && e.applied_calls < total, "{e:?}");
+    assert_eq!(e.applied_calls + e.not_applied_calls, total);
     assert!(
         err.contains("  applied      CreateRestApi todo-api"),
         "{err}"
     );
-    assert!(err.contains("  not applied  "), "{err}");
-    // the step after the last applied one never started
-    let steps = err.lines().filter(|l| l.starts_with('[')).count();
-    assert_eq!(steps, e.applied_calls, "{err}");
 
     // the next apply converges: one API, then nothing left to do
     let o = gwctl(&em, &["apply", &todo, "--yes", "--output", "json"]);
@@ -829,35 +844,10 @@ async fn ctrl_c_stops_an_http_apply_after_the_calls_in_flight_and_exits_130() {
     let items = spec("specs/items-http.yaml");
     let total = plan_calls(&em, &items);
     assert!(total >= 8, "{total}");
-    let slow = slow_proxy(em.endpoint(), Duration::from_millis(60));
-    let mut child = cmd(&slow, &["apply", &items, "--yes", "--output", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (rx, all_err) = stderr_lines(&mut child);
-    wait_for_line(&rx, |l| l.starts_with("[2/"));
-    sigint(&child);
-    let o = child.wait_with_output().unwrap();
-    let err = all_err.join().unwrap();
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert_eq!(o.status.code(), Some(130), "stdout:\n{out}\nstderr:\n{err}");
-    let a: ApplyDoc = doc(&out);
-    assert_eq!(a.result, "interrupted");
-    let e = a.error.expect("what was and was not applied");
+    let (e, err) = interrupted_apply(em.endpoint(), &items, Duration::from_millis(60), 2);
     assert!(e.applied_calls >= 2 && e.applied_calls < total, "{e:?}");
     assert_eq!(e.applied_calls + e.not_applied_calls, total);
-    assert!(
-        err.contains(&format!(
-            "interrupted: {} of {total} calls were applied, {} were not",
-            e.applied_calls, e.not_applied_calls
-        )),
-        "{err}"
-    );
     assert!(err.contains("  applied      CreateApi items-api"), "{err}");
-    // every step that started finished and counts as applied; nothing started after
-    let steps = err.lines().filter(|l| l.starts_with('[')).count();
-    assert_eq!(steps, e.applied_calls, "{err}");
     // the next apply converges
     let o = gwctl(&em, &["apply", &items, "--yes", "--output", "json"]);
     let a: ApplyDoc = doc(&code(&o, 0).0);
