@@ -351,13 +351,29 @@ async fn with_429s_and_500s_injected_the_apply_converges_and_reapplies_without_w
         .map(|(_, v)| v)
         .sum();
     assert!(n429 >= 3 && n500 >= 3, "faults injected: {injected:?}");
+    // A 500 to a create that is not idempotent may come after the service applied it: the
+    // transport hands it back (a failed call), and the executor looks before creating
+    // again. Which calls draw a fault depends on the concurrent order.
+    let looked_up: usize = injected
+        .iter()
+        .filter(|(k, _)| {
+            k.strip_suffix(" 500")
+                .is_some_and(gwctl::aws::pace::ambiguous_if_unanswered)
+        })
+        .map(|(_, v)| v)
+        .sum();
     let throttled = total(&counts(&stats, "throttled", "apigateway"));
     assert_eq!(
         first.calls.retries,
-        n429 + n500 + throttled,
-        "each fault (and each 429 of the quotas) retried once more"
+        n429 + (n500 - looked_up) + throttled,
+        "each other fault (and each 429 of the quotas) retried once more: {injected:?}"
     );
-    assert_eq!(unexpected_failures(&first), 0, "{:?}", first.calls);
+    assert_eq!(
+        unexpected_failures(&first),
+        looked_up,
+        "{:?} {injected:?}",
+        first.calls
+    );
 
     // Faults stay on: the re-apply reads (with retries) and writes nothing.
     let (again, took) = apply(&proxy.endpoint(), &spec);
