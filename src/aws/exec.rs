@@ -188,68 +188,6 @@ pub(crate) trait OpExecutor {
     fn current_deployment_id(&self) -> Option<String>;
 }
 
-/// Run `ops` in order with `exec`, reporting progress; stop at the first failure.
-pub(crate) async fn run_ops<E: OpExecutor>(
-    exec: &mut E,
-    ops: &[E::Op],
-    on_event: &mut dyn FnMut(ExecEvent<E::Op>),
-) -> Result<ExecReport, ExecFailure> {
-    let total = ops.len();
-    let mut outcomes = Vec::with_capacity(total);
-    for (index, op) in ops.iter().enumerate() {
-        // Ctrl-C: the call in flight finished; start no other (see crate::cancel).
-        if crate::cancel::requested() {
-            return Err(ExecFailure {
-                completed: (0..index).collect(),
-                failed: index,
-                total,
-                op: op.aws_name(),
-                outcomes,
-                api_id: exec.current_api_id(),
-                deployment_id: exec.current_deployment_id(),
-                error: crate::cancel::interrupted_error(op.aws_name()),
-            });
-        }
-        on_event(ExecEvent::Started { index, total, op });
-        let start = Instant::now();
-        match exec.apply(op).await {
-            Ok(outcome) => {
-                on_event(ExecEvent::Finished {
-                    index,
-                    total,
-                    op,
-                    outcome: &outcome,
-                    elapsed: start.elapsed(),
-                });
-                outcomes.push(outcome);
-            }
-            Err(error) => {
-                on_event(ExecEvent::Failed {
-                    index,
-                    total,
-                    op,
-                    error: &error,
-                });
-                return Err(ExecFailure {
-                    completed: (0..index).collect(),
-                    failed: index,
-                    total,
-                    op: op.aws_name(),
-                    outcomes,
-                    api_id: exec.current_api_id(),
-                    deployment_id: exec.current_deployment_id(),
-                    error,
-                });
-            }
-        }
-    }
-    Ok(ExecReport {
-        api_id: exec.current_api_id(),
-        deployment_id: exec.current_deployment_id(),
-        outcomes,
-    })
-}
-
 /// An executor [`run_concurrent`] can drive: independent ops run on copies (`fork`); what a
 /// copy learned is merged back when its op succeeds ([`ForkExecutor::merge`]).
 pub(crate) trait ForkExecutor: OpExecutor + Sized {

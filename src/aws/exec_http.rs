@@ -18,8 +18,8 @@ use aws_sdk_apigatewayv2::types as v2;
 
 use super::error::{classify, AwsError, ErrorKind};
 use super::exec::{
-    deleted, fill_placeholders, hash_map, internal, permission_call, run_concurrent, run_ops,
-    ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
+    deleted, fill_placeholders, hash_map, internal, permission_call, run_concurrent, ExecEvent,
+    ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
 };
 use super::recover::{create_or_find, Identity, Made};
 use super::Clients;
@@ -140,7 +140,7 @@ impl<'c> HttpExecutor<'c> {
         ops: &[HttpOp],
         on_event: &mut dyn FnMut(ExecEvent<HttpOp>),
     ) -> Result<ExecReport, ExecFailure> {
-        run_ops(self, ops, on_event).await
+        self.run_with(ops, on_event, 1).await
     }
 
     /// Run `ops` with up to `max_in_flight` at once, each as soon as the ops it depends on
