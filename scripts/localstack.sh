@@ -14,8 +14,8 @@
 #                            newest pyenv 3.13/3.12 in ~/.pyenv/versions, then python3.13,
 #                            python3.12, python3 on PATH)
 #
-# Tests do not need `start`: tests/support/localstack.rs starts one LocalStack per test binary
-# on a free port (`cargo test --test cors_localstack`).
+# Tests do not need `start`: tests/it/support/localstack.rs starts one LocalStack per test binary
+# on a free port (`cargo test --test it cors_localstack::`).
 set -euo pipefail
 
 # localstack-core needs Python >= 3.12; the other pins keep its dependencies at versions that

@@ -62,7 +62,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # --------------------------------------------------------------------------------------
-# The published quotas (keep in sync with src/aws/pace.rs; tests/quota_sim.rs compares them)
+# The published quotas (keep in sync with src/aws/pace.rs; tests/it/quota_sim.rs compares them)
 # --------------------------------------------------------------------------------------
 
 def per_second(n):

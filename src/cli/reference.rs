@@ -1,14 +1,14 @@
 //! docs/cli.md, generated from the clap definitions ([`super::command`]): every verb, its
 //! arguments and flags, its examples, and the exit status. A test compares the file with
-//! [`markdown`]; `GWCTL_BLESS=1 cargo test --test docs` rewrites it after a CLI change.
+//! [`markdown`]; `GWCTL_BLESS=1 cargo test --test it docs::` rewrites it after a CLI change.
 
 use clap::Arg;
 
 const INTRO: &str = "\
 # gwctl command reference
 
-<!-- Generated from the clap definitions (src/cli) by `GWCTL_BLESS=1 cargo test --test docs`.
-     Do not edit by hand: tests/docs.rs fails when this file and `gwctl --help` disagree. -->
+<!-- Generated from the clap definitions (src/cli) by `GWCTL_BLESS=1 cargo test --test it docs::`.
+     Do not edit by hand: tests/it/docs.rs fails when this file and `gwctl --help` disagree. -->
 
 `gwctl VERB [OPTIONS] [ARGS]`. The same text is in `gwctl VERB --help` and in the man page
 (`gwctl man`). Every example on this page is checked by the test suite.

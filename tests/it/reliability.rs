@@ -1,16 +1,15 @@
 //! Reliability: gwctl killed at any point of an apply leaves an account the next apply
 //! converges from, with nothing duplicated and nothing missing.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use support::Emulator;
+use crate::support;
+use crate::support::Emulator;
 
-use support::{repo, TODO_FUNCTIONS};
+use crate::support::{repo, TODO_FUNCTIONS};
 
 fn command(em: &Emulator, args: &[&str]) -> Command {
     support::gwctl_command(&em.endpoint(), args)

@@ -1,14 +1,13 @@
 //! End-to-end tests of the REST verbs, run as a user would: the real `gwctl` binary against
 //! the local emulator (exit code, stdout, stderr), with the account read back through the SDK.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::support;
+use crate::support::{repo, Emulator, TODO_FUNCTIONS};
 use gwctl::cli::lifecycle::{DeployDoc, DestroyDoc, ShowDoc};
 use gwctl::output::{ApplyDoc, PlanDoc};
-use support::{repo, Emulator, TODO_FUNCTIONS};
 
 /// Run gwctl against the emulator with dummy credentials and no profile.
 fn gwctl(em: &Emulator, args: &[&str]) -> Output {

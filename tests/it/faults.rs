@@ -5,16 +5,15 @@
 //! changes. The faults come from `scripts/quota_proxy.py` (quotas off, fixed seeds); the
 //! counts are read straight from the emulator, not through the proxy.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 use std::time::Instant;
 
-use support::inventory::{self, Inventory};
-use support::quota::{counts, generate_spec, QuotaProxy};
-use support::{repo, Emulator, TODO_FUNCTIONS};
+use crate::support;
+use crate::support::inventory::{self, Inventory};
+use crate::support::quota::{counts, generate_spec, QuotaProxy};
+use crate::support::{repo, Emulator, TODO_FUNCTIONS};
 
 /// At most this many applies may be needed to converge (a fault can stop an apply; the
 /// next one plans from what is there).

@@ -346,6 +346,14 @@ async fn a_new_plan_and_key_are_created_and_attached_with_learned_ids() {
 /// value.
 #[tokio::test]
 async fn a_key_value_comes_from_the_environment_only_as_planned() {
+    // The body sets a variable: it runs in a child process of its own, so no other test
+    // thread reads the environment while it changes.
+    if !crate::support::isolated(
+        "a_key_value_comes_from_the_environment_only_as_planned",
+        &[],
+    ) {
+        return;
+    }
     const VAR: &str = "GWCTL_OFFLINE_TEST_KEY_VALUE";
     const VALUE: &str = "offline-key-value-0123456789abcdef";
     const OTHER: &str = "offline-other-value-0123456789abcdef";

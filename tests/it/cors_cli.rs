@@ -2,11 +2,10 @@
 //! the seed 003 aws-cli way, read back in full before and after. moto has no data plane, so
 //! these tests check what is stored; tests/cors_localstack.rs checks what is served.
 
-mod support;
-
+use crate::support;
+use crate::support::{gwctl_at, repo, stdout_ok as ok, Emulator, TODO_FUNCTIONS};
 use aws_sdk_apigateway::types as agt;
 use gwctl::output::ApplyDoc;
-use support::{gwctl_at, repo, stdout_ok as ok, Emulator, TODO_FUNCTIONS};
 
 fn gwctl(em: &Emulator, args: &[&str]) -> std::process::Output {
     gwctl_at(&em.endpoint(), args)

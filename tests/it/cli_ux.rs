@@ -3,8 +3,6 @@
 //! `--quiet`, closed pipes, Ctrl-C, missing AWS settings, and `doctor` with the account's
 //! CloudWatch Logs role. Runs the real binary; verbs that call AWS run against the emulator.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -13,11 +11,12 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::support;
+use crate::support::Emulator;
 use gwctl::cli::doctor::DoctorDoc;
 use gwctl::cli::lifecycle::{DeployDoc, DestroyDoc, ShowDoc};
 use gwctl::cli::validate::Report;
 use gwctl::output::{ApplyDoc, PlanDoc};
-use support::Emulator;
 
 const TODO_FUNCTIONS: &[&str] = &[
     "todo-create",

@@ -2,14 +2,13 @@
 //! the baselines do the job gwctl does, the aws-CLI scripts are generated for it, and the
 //! benchmark computes the same lower bound as gwctl.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use support::quota::{counts, generate_spec, python, QuotaProxy};
-use support::Emulator;
+use crate::support;
+use crate::support::quota::{counts, generate_spec, python, QuotaProxy};
+use crate::support::Emulator;
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -25,7 +25,7 @@ use gwctl::state::rest::{
 };
 use gwctl::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
-mod support;
+use crate::support;
 
 const FN_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:todo-list";
 const FN_URI: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:todo-list/invocations";

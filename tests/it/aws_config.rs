@@ -1,7 +1,7 @@
 //! `gwctl::aws::config`: one configuration for the three clients, flags over environment over
 //! profile, errors that say what to set, and the call log every client feeds.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -12,18 +12,17 @@
 //!
 //! Needs `scripts/localstack.sh install`; fails (never skips) without it.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::support;
+use crate::support::localstack::{self, LocalStack};
+use crate::support::{repo, stdout_ok as ok, RawResponse, TODO_FUNCTIONS};
 use gwctl::aws::exec::Executor;
 use gwctl::cli::verify::VerifyDoc;
 use gwctl::output::ApplyDoc;
 use gwctl::plan::Op;
-use support::localstack::{self, LocalStack};
-use support::{repo, stdout_ok as ok, RawResponse, TODO_FUNCTIONS};
 
 const MULTI_ORIGIN: &str = "tests/fixtures/cors/multi-origin.yaml";
 

@@ -4,10 +4,9 @@
 //! authorizer scoped to it; a TTL change updates that authorizer in place; an authorizer the
 //! routes still use is deleted only after they moved away.
 
-mod support;
-
-use support::cli::{apply_json, gwctl, w, write, writes};
-use support::Emulator;
+use crate::support;
+use crate::support::cli::{apply_json, gwctl, w, write, writes};
+use crate::support::Emulator;
 
 const FUNCTIONS: &[&str] = &["auth-app", "auth-token", "auth-request"];
 const POOL: &str = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc123";

@@ -3,16 +3,15 @@
 //! nowhere in gwctl's output (stdout and stderr, text and JSON) unless `--show-secrets`, and
 //! then only on stdout.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
+use crate::support;
+use crate::support::cli::{self, ok, repo, text, w, write, writes};
+use crate::support::Emulator;
 use gwctl::cli::lifecycle::DestroyDoc;
 use gwctl::output::{ApplyDoc, PlanDoc};
-use support::cli::{self, ok, repo, text, w, write, writes};
-use support::Emulator;
 
 const TASK_FUNCTIONS: &[&str] = &[
     "create-task",

@@ -754,10 +754,17 @@ pub fn isolated(name: &str, env: &[(&str, &str)]) -> bool {
     if std::env::var(MARK).as_deref() == Ok(name) {
         return true;
     }
+    // All integration tests are one binary (tests/it), where a test's full name is
+    // `module::name`; libtest runs each test on a thread named after its full name.
+    let full = std::thread::current()
+        .name()
+        .filter(|t| *t == name || t.ends_with(&format!("::{name}")))
+        .map(str::to_string)
+        .unwrap_or_else(|| name.to_string());
     let exe = std::env::current_exe().expect("path of the test binary");
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let mut cmd = Command::new(exe);
-    cmd.args([name, "--exact", "--nocapture", "--test-threads=1"]);
+    cmd.args([full.as_str(), "--exact", "--nocapture", "--test-threads=1"]);
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("AWS_") {
             cmd.env_remove(key);

@@ -5,12 +5,11 @@
 //! What moto 5.2.5 lacks (create-deployment, get-deployments, update-stage, the authorizer
 //! list) is covered offline in `tests/aws_http_offline.rs`; here named stages use auto-deploy.
 
-mod support;
-
 use std::path::PathBuf;
 
+use crate::support;
+use crate::support::cli::{apply_json, gwctl, ok, repo, text, w, writes};
 use gwctl::output::PlanDoc;
-use support::cli::{apply_json, gwctl, ok, repo, text, w, writes};
 
 fn variant(dir: &tempfile::TempDir, file: &str, edit: impl Fn(String) -> String) -> PathBuf {
     let text = std::fs::read_to_string(repo("specs/items-http.yaml")).unwrap();

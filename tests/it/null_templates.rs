@@ -3,7 +3,7 @@
 //! SDK then rejects the whole response ("dense map cannot contain null values"). gwctl's
 //! clients must read such APIs anyway.
 
-mod support;
+use crate::support;
 
 use aws_smithy_runtime_api::client::result::SdkError;
 

@@ -9,17 +9,16 @@
 //!   a re-apply makes no write;
 //! - the simulator's quota table is gwctl's, and it names operations as the SDK does.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use crate::support;
+use crate::support::quota::{counts, generate_spec, QuotaProxy};
+use crate::support::Emulator;
 use gwctl::aws::pace::{self, APIGATEWAY_ACCOUNT, APIGATEWAY_QUOTAS, LAMBDA_QUOTAS};
 use gwctl::output::{ApplyDoc, PlanDoc};
-use support::quota::{counts, generate_spec, QuotaProxy};
-use support::Emulator;
 
 const FUNCTIONS: usize = 10;
 

@@ -11,7 +11,7 @@
 //!   the spec reader rejects structurally (checked by an independent draft 2020-12 validator,
 //!   python-jsonschema from the emulator's virtualenv).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

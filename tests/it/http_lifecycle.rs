@@ -5,10 +5,9 @@
 //! deployment (stages with auto-deploy off) is covered offline in
 //! `tests/aws_http_lifecycle_offline.rs`; here the stages deploy automatically.
 
-mod support;
-
+use crate::support;
+use crate::support::cli::{apply_json, gwctl, ok, repo, text};
 use gwctl::cli::lifecycle::{DeployDoc, DestroyDoc, ShowDoc};
-use support::cli::{apply_json, gwctl, ok, repo, text};
 
 fn parse<T: serde::de::DeserializeOwned>(out: &str) -> T {
     serde_json::from_str(out).unwrap_or_else(|e| panic!("JSON: {e}\n{out}"))

@@ -1,0 +1,33 @@
+//! All integration tests in one binary, so the three AWS SDKs are linked once (see
+//! docs/testing.md). Each module is one former test file; `support` is the shared harness.
+
+mod support;
+
+mod auth_rest;
+mod aws_config;
+mod aws_exec;
+mod aws_exec_usage;
+mod aws_http_lifecycle_offline;
+mod aws_http_offline;
+mod aws_recover;
+mod aws_rest_read;
+mod bench_pieces;
+mod cli_rest;
+mod cli_ux;
+mod cors_cli;
+mod cors_localstack;
+mod docs;
+mod faults;
+mod http_apply;
+mod http_lifecycle;
+mod null_templates;
+mod pacing;
+mod prop_plan;
+mod quota_sim;
+mod reliability;
+mod spec_docs;
+mod spec_examples;
+mod spec_robustness;
+mod usage_rest;
+mod validate_cli;
+mod verify_cli;
