@@ -195,11 +195,16 @@ impl<'a> Source<'a> {
     /// values masked.
     pub fn shown_line(&self, line: u32) -> String {
         let text = self.line(line);
-        if line > 0 && self.secret.get(line as usize - 1) == Some(&true) {
+        if self.is_secret_line(line) {
             super::secrets::mask_line(text)
         } else {
             text.to_string()
         }
+    }
+
+    /// Whether line `line` is in the `api_keys:` section (see `secrets.rs`).
+    pub fn is_secret_line(&self, line: u32) -> bool {
+        line > 0 && self.secret.get(line as usize - 1) == Some(&true)
     }
 
     pub fn line(&self, line: u32) -> &'a str {

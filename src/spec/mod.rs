@@ -186,7 +186,12 @@ pub fn load_str_with(file: &Path, text: &str, opts: &LoadOptions) -> Loaded {
     let root = match yaml::parse(text) {
         Ok(n) => n,
         Err(e) => {
-            let d = src.diag(Severity::Error, e.pos, 1, e.message, e.hint);
+            let mut d = src.diag(Severity::Error, e.pos, 1, e.message, e.hint);
+            if src.is_secret_line(d.line) {
+                // A parser message may quote a token (`duplicate key `...``): in the
+                // api_keys section, one long enough to be a key value is not repeated.
+                d.message = secrets::mask_quoted(&d.message);
+            }
             return Loaded::failed(d);
         }
     };

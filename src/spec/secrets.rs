@@ -122,6 +122,24 @@ pub(crate) fn mask_text(text: &str, secrets: &[String]) -> String {
     t
 }
 
+/// `text` with every backquoted part as long as a key value replaced by `***`.
+pub(crate) fn mask_quoted(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let quoted = i % 2 == 1 && i + 1 < parts.len();
+            if quoted && p.chars().count() >= VALUE_LIKE_LEN {
+                "***"
+            } else {
+                p
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
 /// Levenshtein distance (short strings only).
 fn strsim(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -222,6 +240,16 @@ mod tests {
                 "API-KEYS: {a: 1}"
             ]
         );
+    }
+
+    #[test]
+    fn long_quoted_tokens_are_masked() {
+        let long = "A".repeat(VALUE_LIKE_LEN);
+        assert_eq!(
+            mask_quoted(&format!("duplicate key `{long}` and `short`")),
+            "duplicate key `***` and `short`"
+        );
+        assert_eq!(mask_quoted("no quotes"), "no quotes");
     }
 
     #[test]

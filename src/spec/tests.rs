@@ -1252,6 +1252,7 @@ fn api_key_values_never_reach_a_diagnostic() {
         format!("{base}api_keys: {{web: {{value: {S}}}}}\n"),
         format!("{base}api_keys:\n  web:\n    {S}: true\n"),
         format!("{base}api_keys:\n  web:\n    value: \"{S}\n"),
+        format!("{base}api_keys:\n  web:\n    {S}: 1\n    {S}: 2\n"),
         format!("api: {{name: a, kind: http}}\napi_keys:\n  web: {{value: {S}}}\n"),
     ];
     for text in cases {
