@@ -471,7 +471,9 @@ fn read_route(
 /// aws/aws-cdk#17318), even for a parameter of the resource path. So every such source is
 /// declared on the method: a header or query string as optional (`false`), a path
 /// parameter as required (`true`) when the route's path has it; one the path lacks is an
-/// error here, before any call. Declared parameters are part of the route, so the plan
+/// error here, before any call; a multi-value source declares the single-valued parameter
+/// of its name (PutMethod's locations are `querystring`, `path` and `header`). Declared
+/// parameters are part of the route, so the plan
 /// shows them and gwctl owns them. A route that declares the parameter itself keeps its
 /// `required` value. Returns whether every source is usable.
 fn declare_mapped_parameters(
@@ -510,8 +512,17 @@ fn declare_mapped_parameters(
         if !known || name.is_empty() {
             continue; // `method.request.body.JSONPath`, or refused by AWS's own syntax
         }
-        let key = format!("method.request.{kind}.{name}");
-        if declared.contains_key(&key) {
+        // PutMethod declares `querystring`, `path` or `header` parameters; a multi-value
+        // source reads the parameter of that name (declared as itself if the route did).
+        let location = match kind {
+            "multivalueheader" => "header",
+            "multivaluequerystring" => "querystring",
+            other => other,
+        };
+        let key = format!("method.request.{location}.{name}");
+        if declared.contains_key(&key)
+            || declared.contains_key(&format!("method.request.{kind}.{name}"))
+        {
             continue;
         }
         if kind == "path" {

@@ -726,7 +726,7 @@ fn integration_uris_must_be_urls() {
 #[test]
 fn mapped_method_parameters_are_declared_on_the_route() {
     let s = assert_ok(&rest(
-        "  - path: \"/users/{id}\"\n    method: GET\n    request_parameters: {method.request.header.X-Trace: true}\n    integration:\n      type: http_proxy\n      uri: \"https://b.example/users/{id}\"\n      request_parameters:\n        integration.request.path.id: method.request.path.id\n        integration.request.header.X-Trace: method.request.header.X-Trace\n        integration.request.header.X-Tenant: method.request.header.X-Tenant\n        integration.request.querystring.q: method.request.querystring.q\n        integration.request.header.X-Static: \"'v'\"\n        integration.request.header.X-Ctx: context.requestId\n",
+        "  - path: \"/users/{id}\"\n    method: GET\n    request_parameters: {method.request.header.X-Trace: true}\n    integration:\n      type: http_proxy\n      uri: \"https://b.example/users/{id}\"\n      request_parameters:\n        integration.request.path.id: method.request.path.id\n        integration.request.header.X-Trace: method.request.header.X-Trace\n        integration.request.header.X-Tenant: method.request.header.X-Tenant\n        integration.request.querystring.q: method.request.querystring.q\n        integration.request.querystring.ids: method.request.multivaluequerystring.ids\n        integration.request.header.X-Static: \"'v'\"\n        integration.request.header.X-Ctx: context.requestId\n",
     ));
     let declared: Vec<(&str, bool)> = s.routes[0]
         .request_parameters
@@ -739,6 +739,7 @@ fn mapped_method_parameters_are_declared_on_the_route() {
             ("method.request.header.X-Tenant", false),
             ("method.request.header.X-Trace", true),
             ("method.request.path.id", true),
+            ("method.request.querystring.ids", false),
             ("method.request.querystring.q", false),
         ]
     );
