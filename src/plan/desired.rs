@@ -95,7 +95,7 @@ impl DesiredPermission {
 /// The Lambda invocation URI API Gateway needs for a function (proxy, custom and
 /// authorizers alike): `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`.
 pub fn lambda_uri(region: &str, function_arn: &str) -> String {
-    let partition = function_arn.split(':').nth(1).unwrap_or("aws");
+    let partition = crate::spec::arn::partition_of(function_arn);
     format!(
         "arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
     )
@@ -310,7 +310,7 @@ pub(crate) fn add_api_permission(
     if let Some(q) = &f.qualifier {
         parts.push(q);
     }
-    let partition = f.function_arn.split(':').nth(1).unwrap_or("aws");
+    let partition = crate::spec::arn::partition_of(&f.function_arn);
     perms
         .entry(format!("api:{}", f.invoke_arn()))
         .or_insert_with(|| DesiredPermission {
@@ -331,7 +331,7 @@ pub(crate) fn add_authorizer_permission(
     authorizer: &str,
     region: &str,
 ) {
-    let partition = f.function_arn.split(':').nth(1).unwrap_or("aws");
+    let partition = crate::spec::arn::partition_of(&f.function_arn);
     perms
         .entry(format!("auth:{authorizer}:{}", f.invoke_arn()))
         .or_insert_with(|| DesiredPermission {

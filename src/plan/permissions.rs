@@ -100,12 +100,7 @@ permission_variants!(HttpOp);
 
 /// `name[:qualifier]` of a function ARN, for labels.
 pub fn function_name(arn: &str) -> String {
-    let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() >= 7 {
-        parts[6..].join(":")
-    } else {
-        arn.to_string()
-    }
+    crate::spec::arn::FunctionArn::parse(arn).map_or_else(|| arn.to_string(), |f| f.short())
 }
 
 /// Whether an existing statement grants exactly what gwctl's statement should.
