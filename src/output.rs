@@ -411,6 +411,33 @@ pub struct ErrorDoc {
     pub not_applied_calls: usize,
 }
 
+/// A spec problem in a JSON document (`validate --output json`, docs/json.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosticJson {
+    /// `error` or `warning`.
+    pub severity: String,
+    pub file: String,
+    /// 1-based; `null` when the problem has no position.
+    pub line: Option<u32>,
+    pub col: Option<u32>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl From<&crate::spec::Diagnostic> for DiagnosticJson {
+    fn from(d: &crate::spec::Diagnostic) -> Self {
+        DiagnosticJson {
+            severity: d.severity.as_str().to_string(),
+            file: d.file.display().to_string(),
+            line: (d.line > 0).then_some(d.line),
+            col: (d.line > 0).then_some(d.col),
+            message: d.message.clone(),
+            hint: d.hint.clone(),
+        }
+    }
+}
+
 /// What [`calls_doc`] needs to know of one recorded call. `aws::CallRecord` implements it;
 /// rendering does not import `aws`.
 pub trait CallSummary {
