@@ -1,12 +1,13 @@
 //! The spec language: parse (YAML with positions) and validate into [`model::Spec`].
 //!
 //! ```text
-//! bytes ──utf-8──▶ text ──yaml.rs──▶ Node tree ──read.rs/route.rs──▶ Spec ──check.rs──▶ Loaded
+//! bytes ──utf-8──▶ text ──yaml.rs──▶ Node tree ──read/, route.rs──▶ Spec ──check.rs──▶ Loaded
 //! ```
 //! Every stage collects [`Diagnostic`]s instead of stopping at the first problem, so
 //! `gwctl validate` reports everything wrong with a file in one run. The language itself is
 //! documented in docs/spec.md.
 
+pub mod arn;
 mod check;
 pub mod diag;
 pub mod limits;

@@ -2,7 +2,7 @@
 //! docs/editors.md).
 //!
 //! It cannot drift from the reader: the keys of every mapping and the values of every
-//! fixed-choice key are the very constants the reader (`read.rs`, `route.rs`) accepts, and
+//! fixed-choice key are the very constants the reader (`read/`, `route.rs`) accepts, and
 //! [`schema`] refuses to build (panics, caught by the unit tests) when a key the reader
 //! accepts has no type here, or when this table types a key the reader does not accept.
 //! Types, ranges and required keys are declared in [`OBJECTS`]; tests check that every file
