@@ -415,7 +415,6 @@ const KNOWN_INNER_CIRCLES: &[(&str, &[&str])] = &[
     ("cli", &["apply", "converge", "http", "planfile"]),
     ("cli", &["http_lifecycle", "lifecycle"]),
     ("plan", &["cors", "desired", "rest"]),
-    ("spec", &["limits", "read", "route"]),
 ];
 
 /// Circles between the files (second-level modules) inside each top-level module, test

@@ -1,23 +1,24 @@
 //! The node tree into the model, collecting every problem instead of stopping at the first.
 //!
-//! [`Cx`] holds the diagnostics; [`MapReader`] reads one YAML mapping key by key, with
-//! typed getters that report wrong types, and `finish()` reports the keys nobody asked for
-//! (with a did-you-mean from the keys that mapping allows). Checks that need only one value
-//! (ranges, formats, ARNs, which API kind a key applies to, references to names) happen
-//! here, where the node and its position are at hand; checks over the whole route table are
-//! in `check.rs`.
+//! [`Cx`] (`../cx.rs`) holds the diagnostics; [`MapReader`] reads one YAML mapping key by
+//! key, with typed getters that report wrong types, and `finish()` reports the keys nobody
+//! asked for (with a did-you-mean from the keys that mapping allows). Checks that need only
+//! one value (ranges, formats, ARNs, which API kind a key applies to, references to names)
+//! happen here, where the node and its position are at hand; checks over the whole route
+//! table are in `check.rs`.
 //!
 //! This file reads the top level and holds the keys of every section (the schema reads
 //! them too); `node.rs` is the reader itself, `ident.rs` the formats of AWS identifiers, and
 //! one file per group of sections: `api.rs` (api, functions), `auth.rs` (authorizers),
-//! `cors.rs`, `stages.rs` (stages, throttle) and `usage.rs` (api keys, usage plans). Routes
-//! are in `../route.rs`.
+//! `cors.rs`, `route.rs` (routes, integrations, paths), `stages.rs` (stages, throttle) and
+//! `usage.rs` (api keys, usage plans).
 
 mod api;
 mod auth;
 mod cors;
 mod ident;
 mod node;
+mod route;
 mod stages;
 mod usage;
 
@@ -27,11 +28,13 @@ use super::diag::Severity;
 use super::model::*;
 use super::yaml::{Node, Value};
 
+pub(crate) use super::cx::{kind_name, Cx};
 pub(crate) use api::*;
 pub(crate) use auth::*;
 pub(crate) use cors::*;
 pub(crate) use ident::*;
 pub(crate) use node::*;
+pub(crate) use route::*;
 pub(crate) use stages::*;
 
 use api::{read_api, read_functions};
@@ -197,7 +200,7 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         .map(|n| read_api_keys(cx, n))
         .unwrap_or_default();
     let routes = match m.req(cx, "routes") {
-        Some(n) => super::route::read_routes(cx, n, &names, default_auth.as_ref()),
+        Some(n) => read_routes(cx, n, &names, default_auth.as_ref()),
         None => Vec::new(),
     };
     let usage_plans = m

@@ -2,13 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use super::model::*;
-use super::read::{
+use crate::spec::diag::Severity;
+use crate::spec::limits;
+use crate::spec::model::*;
+use crate::spec::suggest::{self, one_of};
+use crate::spec::yaml::{Node, Value};
+
+use super::{
     auth_ref, boolean, choice, entries, int_in, is_http_url, is_role_arn, list, nonempty,
     read_throttle, reference, text, text_list, text_map, unknown_method, Cx, MapReader, Names,
 };
-use super::suggest::one_of;
-use super::yaml::{Node, Value};
 
 pub(crate) const ROUTE_KEYS: &[&str] = &[
     "path",
@@ -80,7 +83,7 @@ fn err_sub(
     hint: Option<String>,
 ) {
     let (pos, len) = sub_span(n, value, offset, len);
-    cx.push(super::diag::Severity::Error, pos, len, msg, hint);
+    cx.push(Severity::Error, pos, len, msg, hint);
 }
 
 /// Characters of a literal path segment. REST: CreateResource refuses any other
@@ -294,7 +297,7 @@ fn read_route(
             cx.err(
                 n,
                 "missing `method` in route",
-                Some(format!("write one of {}", one_of(super::read::METHODS))),
+                Some(format!("write one of {}", one_of(super::METHODS))),
             );
             None
         }
@@ -349,7 +352,7 @@ fn read_route(
     let mut scopes = Vec::new();
     if let Some(s) = m.get("scopes") {
         if let (Value::Seq(items), false) = (&s.value, cx.is_rest()) {
-            super::limits::count(cx, s, items.len(), 0, super::limits::ROUTE_SCOPES);
+            limits::count(cx, s, items.len(), 0, limits::ROUTE_SCOPES);
         }
         scopes = text_list(cx, s, "scopes")
             .into_iter()
@@ -810,7 +813,7 @@ fn read_integration(
                 cx,
                 p,
                 "payload_format_version",
-                super::read::PAYLOAD_FORMAT_VERSIONS,
+                super::PAYLOAD_FORMAT_VERSIONS,
             )
         })
         .map(str::to_string);
@@ -1026,8 +1029,8 @@ fn read_method_responses(cx: &mut Cx, n: &Node) -> Vec<(MethodResponseDef, Pos)>
                 if !k.value.contains('/') {
                     cx.err_at(k.pos, format!("`{}` is not a content type", k.value), None);
                 } else if !BUILTIN_MODELS.contains(&v.value.as_str()) {
-                    let hint = super::suggest::hint(&v.value, BUILTIN_MODELS.iter().copied())
-                        .or_else(|| {
+                    let hint =
+                        suggest::hint(&v.value, BUILTIN_MODELS.iter().copied()).or_else(|| {
                             Some(format!(
                                 "spec v1 knows the built-in models {}",
                                 one_of(BUILTIN_MODELS)
