@@ -10,14 +10,16 @@
 //! This file reads the top level and holds the keys of every section (the schema reads
 //! them too); `node.rs` is the reader itself, `ident.rs` the formats of AWS identifiers, and
 //! one file per group of sections: `api.rs` (api, functions), `auth.rs` (authorizers),
-//! `cors.rs`, `route.rs` (routes, integrations, paths), `stages.rs` (stages, throttle) and
-//! `usage.rs` (api keys, usage plans).
+//! `cors.rs`, `route.rs` (routes, with their paths in `path.rs` and integrations in
+//! `integration.rs`), `stages.rs` (stages, throttle) and `usage.rs` (api keys, usage plans).
 
 mod api;
 mod auth;
 mod cors;
 mod ident;
+mod integration;
 mod node;
+mod path;
 mod route;
 mod stages;
 mod usage;
@@ -33,7 +35,9 @@ pub(crate) use api::*;
 pub(crate) use auth::*;
 pub(crate) use cors::*;
 pub(crate) use ident::*;
+pub(crate) use integration::*;
 pub(crate) use node::*;
+pub(crate) use path::*;
 pub(crate) use route::*;
 pub(crate) use stages::*;
 
