@@ -817,22 +817,67 @@ fn a_changed_value_replaces_the_key_and_reattaches_it() {
     assert_eq!(
         names(&p),
         vec![
-            "DeleteUsagePlanKey",
-            "DeleteApiKey",
             "CreateApiKey",
-            "CreateUsagePlanKey"
+            "CreateUsagePlanKey",
+            "DeleteUsagePlanKey",
+            "DeleteApiKey"
         ],
-        "{:#?}",
+        "make-before-break: {:#?}",
         p.changes
     );
     assert_eq!(p.changes[0].action, Action::Replace);
     assert_eq!(p.changes[0].kind, "api_key");
+    // the replace change owns the create and the old key's detach and delete
+    let replace_ops: Vec<&str> = p.changes[0]
+        .ops
+        .iter()
+        .map(|i| p.ops[*i].aws_name())
+        .collect();
+    assert_eq!(
+        replace_ops,
+        ["CreateApiKey", "DeleteUsagePlanKey", "DeleteApiKey"]
+    );
+    // the old key leaves the plan only after the new one has joined it
+    let Op::Usage(UsageOp::DeleteUsagePlanKey { key_id, .. }) = &p.ops[2] else {
+        panic!("{:#?}", p.ops)
+    };
+    assert_eq!(key_id, &old);
     let text = serde_json::to_string(&p).unwrap();
     assert!(!text.contains(SECRET) && !text.contains(SECRET2));
     let (_, after) = converge(&w2, &a);
     assert!(after.usage.keys.iter().all(|k| k.id != old));
     // the referenced key was neither touched nor detached
     assert!(after.usage.plans[0].key_ids.contains("legacy1"));
+}
+
+#[test]
+fn a_rotation_refused_at_create_api_key_removes_nothing() {
+    // AWS refuses CreateApiKey when the new value is already another key's; the run stops
+    // at that op. Whatever ran before it must have left the old key working.
+    let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let (_, a) = converge(&w, &with_legacy_key(Account::default()));
+    let old = a.usage.keys.iter().find(|k| k.name == "partner").unwrap();
+    let w2 = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET2)]);
+    let p = plan_all(&w2, &a);
+    let refused = pos(&p, |o| o.aws_name() == "CreateApiKey");
+    let before = run(
+        &a,
+        &Plan {
+            ops: p.ops[..refused].to_vec(),
+            ..Plan::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        before.usage.keys.iter().any(|k| k.id == old.id),
+        "the old key was deleted before its successor existed: {:#?}",
+        p.ops
+    );
+    assert!(
+        before.usage.plans[0].key_ids.contains(&old.id),
+        "the old key was detached before its successor existed: {:#?}",
+        p.ops
+    );
 }
 
 #[test]

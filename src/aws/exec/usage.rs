@@ -26,6 +26,23 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// A CreateApiKey refused because the value already belongs to another API key: one final
+/// error naming the key and the variable, never the value.
+fn value_in_use(op: &str, key: &str, var: &Option<String>, e: AwsError) -> AwsError {
+    let source = match var {
+        Some(var) => format!("the value of `{var}`"),
+        None => "its value".to_string(),
+    };
+    AwsError {
+        kind: ErrorKind::AlreadyExists,
+        operation: op.to_string(),
+        code: e.code,
+        message: format!(
+            "api key `{key}` was not created: {source} already belongs to another API key in the account (API Gateway refuses two keys with one value); nothing was removed: a key `{key}` that exists stays as it is, in its usage plans"
+        ),
+    }
+}
+
 impl Executor<'_> {
     /// Replace usage placeholders, then the API's (`{api_id}`, ...).
     fn fill_usage(&self, op: &str, s: &str) -> Result<String, AwsError> {
@@ -127,11 +144,26 @@ impl Executor<'_> {
                     .set_tags(hash_map(tags));
                 // No answer: look for the key (name and tags) before creating it again.
                 let identity = Identity::ApiKey { name: key, tags };
-                let made = create_or_find(self.clients, identity, || {
+                let made = match create_or_find(self.clients, identity, || {
                     let r = req.clone();
                     async move { r.send().await.map_err(|e| classify(name, e)) }
                 })
-                .await?;
+                .await
+                {
+                    Ok(made) => made,
+                    // The value is already some key's. It is this op's own key when an
+                    // earlier attempt was applied but its answer lost: look once more.
+                    // Otherwise it is another key's, and that is final (no retry, no
+                    // re-plan): the plan created nothing and removed nothing so far.
+                    Err(e) if e.kind == ErrorKind::Conflict => {
+                        let identity = Identity::ApiKey { name: key, tags };
+                        match crate::aws::recover::find(self.clients, &identity).await? {
+                            Some(id) => Made::Adopted(id),
+                            None => return Err(value_in_use(name, key, value_from_env, e)),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                };
                 let id = match &made {
                     Made::Created(out) => out
                         .id()
