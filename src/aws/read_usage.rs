@@ -14,8 +14,8 @@ use super::error::{classify, AwsError};
 use super::read::{all_pages, bounded, LAMBDA_CONCURRENCY, PAGE_LIMIT};
 use super::Clients;
 use crate::state::usage::{
-    ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle, UsagePlan,
-    API_TAG_KEY, VALUE_DIGEST_TAG_KEY,
+    ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle, UsagePlan, ValueTag,
+    API_TAG_KEY,
 };
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
@@ -148,7 +148,7 @@ pub fn map_api_key(k: &agt::ApiKey) -> ObservedApiKey {
                 .filter(|d| !d.is_empty())
                 .map(str::to_string),
             enabled: k.enabled(),
-            value_digest: tags.get(VALUE_DIGEST_TAG_KEY).cloned(),
+            value_tag: ValueTag::from_tags(&tags),
         },
     }
 }

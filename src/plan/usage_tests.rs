@@ -16,7 +16,10 @@ use super::usage_ops::UsageOp;
 use super::{Action, Plan};
 use crate::spec::model::Spec;
 use crate::state::rest::{ObservedRestApi, Policies};
-use crate::state::usage::{value_digest, ObservedUsage, ObservedUsagePlan, VALUE_DIGEST_TAG_KEY};
+use crate::state::usage::{
+    legacy_value_digest, ObservedUsage, ObservedUsagePlan, ValueTag, LEGACY_VALUE_DIGEST_TAG_KEY,
+    VALUE_HMAC_TAG_KEY, VALUE_SALT_TAG_KEY,
+};
 use crate::state::ResolvedFunction;
 
 const REGION: &str = "us-east-1";
@@ -512,7 +515,9 @@ fn tasks_apikey_creates_key_plan_and_attachment_after_the_stage() {
             assert_eq!(name, "web-client");
             assert!(*enabled);
             assert_eq!(*value_from_env, None, "AWS generates the value");
-            assert!(!tags.contains_key(VALUE_DIGEST_TAG_KEY));
+            assert!(!tags.contains_key(VALUE_HMAC_TAG_KEY));
+            assert!(!tags.contains_key(VALUE_SALT_TAG_KEY));
+            assert!(!tags.contains_key(LEGACY_VALUE_DIGEST_TAG_KEY));
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -789,8 +794,14 @@ fn a_key_value_from_the_environment_is_never_in_the_plan() {
         panic!("no CreateApiKey")
     };
     assert_eq!(value_from_env.as_deref(), Some("PARTNER_API_KEY"));
-    assert_eq!(tags[VALUE_DIGEST_TAG_KEY], value_digest(SECRET));
-    assert_ne!(tags[VALUE_DIGEST_TAG_KEY], SECRET);
+    // a salted, keyed digest; never the unsalted one, in the op or anywhere in the plan
+    assert_eq!(tags[VALUE_SALT_TAG_KEY].len(), 32);
+    let tag = ValueTag::from_tags(tags).unwrap();
+    assert!(matches!(tag, ValueTag::Keyed { .. }));
+    assert!(tag.matches(SECRET) && !tag.matches(SECRET2));
+    assert!(!tags.contains_key(LEGACY_VALUE_DIGEST_TAG_KEY));
+    assert!(!text.contains(&legacy_value_digest(SECRET)));
+    assert!(!tags.values().any(|v| v.contains(SECRET)));
     // the referenced key is attached, never created
     assert_eq!(count(&p, "CreateApiKey"), 1);
     assert_eq!(count(&p, "CreateUsagePlanKey"), 2);
@@ -878,6 +889,78 @@ fn a_rotation_refused_at_create_api_key_removes_nothing() {
         "the old key was detached before its successor existed: {:#?}",
         p.ops
     );
+}
+
+/// `a` with key `partner` tagged as gwctl before the salted digest did: only the unsalted
+/// `gwctl:value-sha256` of `value`.
+fn with_legacy_tag(mut a: Account, value: &str) -> (Account, String) {
+    let k = a
+        .usage
+        .keys
+        .iter_mut()
+        .find(|k| k.name == "partner")
+        .unwrap();
+    k.def.value_tag = Some(ValueTag::Legacy(legacy_value_digest(value)));
+    let id = k.id.clone();
+    (a, id)
+}
+
+#[test]
+fn a_key_with_the_unsalted_tag_is_re_tagged_not_replaced() {
+    let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let (_, a) = converge(&w, &with_legacy_key(Account::default()));
+    let (legacy, id) = with_legacy_tag(a, SECRET);
+    let p = plan_all(&w, &legacy);
+    assert_eq!(
+        names(&p),
+        vec!["TagResource", "UntagResource"],
+        "{:#?}",
+        p.ops
+    );
+    assert_eq!(
+        (p.changes[0].action, p.changes[0].kind.as_str()),
+        (Action::Update, "api_key")
+    );
+    let Op::Usage(UsageOp::TagApiKey {
+        id: tagged, tags, ..
+    }) = &p.ops[0]
+    else {
+        panic!("{:#?}", p.ops)
+    };
+    assert_eq!(tagged, &id, "the same key");
+    assert!(ValueTag::from_tags(tags).unwrap().matches(SECRET));
+    let Op::Usage(UsageOp::UntagApiKey { tag_keys, .. }) = &p.ops[1] else {
+        panic!("{:#?}", p.ops)
+    };
+    assert_eq!(tag_keys, &[LEGACY_VALUE_DIGEST_TAG_KEY]);
+    // neither the plan nor its file carries the unsalted digest, nor the value
+    let text = serde_json::to_string(&p).unwrap();
+    assert!(!text.contains(&legacy_value_digest(SECRET)), "{text}");
+    assert!(!text.contains(SECRET));
+    let after = run(&legacy, &p).unwrap();
+    assert!(after.usage.keys.iter().any(|k| k.id == id), "kept");
+    assert!(after.usage.plans[0].key_ids.contains(&id), "still attached");
+    assert!(plan_all(&w, &after).is_empty(), "migrated once");
+}
+
+#[test]
+fn a_key_with_the_unsalted_tag_of_another_value_is_replaced() {
+    let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let (_, a) = converge(&w, &with_legacy_key(Account::default()));
+    let (legacy, id) = with_legacy_tag(a, SECRET2);
+    let p = plan_all(&w, &legacy);
+    assert_eq!(
+        names(&p),
+        vec![
+            "CreateApiKey",
+            "CreateUsagePlanKey",
+            "DeleteUsagePlanKey",
+            "DeleteApiKey"
+        ]
+    );
+    let after = run(&legacy, &p).unwrap();
+    assert!(after.usage.keys.iter().all(|k| k.id != id));
+    assert!(plan_all(&w, &after).is_empty());
 }
 
 #[test]

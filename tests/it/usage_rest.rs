@@ -13,6 +13,7 @@ use crate::support::quota::{counts, QuotaProxy};
 use crate::support::Emulator;
 use gwctl::cli::lifecycle::DestroyDoc;
 use gwctl::output::{ApplyDoc, PlanDoc};
+use gwctl::state::usage::{legacy_value_digest, ValueTag};
 
 const TASK_FUNCTIONS: &[&str] = &[
     "create-task",
@@ -334,8 +335,15 @@ usage_plans:
         value, VALUE,
         "the key carries the value from the environment"
     );
-    assert!(tags.contains_key("gwctl:value-sha256"));
-    assert!(!tags.values().any(|v| v.contains(VALUE)));
+    // A keyed digest under a salt of the key's own; no unsalted digest of the value.
+    assert_eq!(tags["gwctl:value-salt"].len(), 32, "{tags:?}");
+    assert_eq!(tags["gwctl:value-hmac"].len(), 64, "{tags:?}");
+    assert!(!tags.contains_key("gwctl:value-sha256"), "{tags:?}");
+    assert!(ValueTag::from_tags(tags).unwrap().matches(VALUE));
+    let unsalted = legacy_value_digest(VALUE);
+    assert!(!tags
+        .values()
+        .any(|v| v.contains(VALUE) || v.contains(&unsalted)));
     assert_eq!(first.api_keys[0].source, "env");
 
     let (again, printed2) = apply_json(&em, &spec, &env);
@@ -616,4 +624,80 @@ async fn a_rotation_attaches_the_new_key_before_the_old_one_is_removed() {
         plan_key_ids(&em, plan.id().unwrap()).await,
         vec![k2.clone()]
     );
+}
+
+#[tokio::test]
+async fn a_key_tagged_by_an_earlier_gwctl_is_re_tagged_not_replaced() {
+    let em = support::emulator().await;
+    em.create_functions(&["list-tasks"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let api = "legacy-tag";
+    let spec = partner_spec(&dir, api);
+    let arg = spec.to_str().unwrap();
+    // The key as gwctl used to create it: the unsalted digest in `gwctl:value-sha256`.
+    let unsalted = legacy_value_digest(VALUE);
+    let c = em.clients().await;
+    let old = c
+        .apigw
+        .create_api_key()
+        .name("partner")
+        .value(VALUE)
+        .enabled(true)
+        .tags("gwctl:managed-by", "gwctl")
+        .tags("gwctl:api", api)
+        .tags("gwctl:value-sha256", &unsalted)
+        .send()
+        .await
+        .unwrap();
+    let old_id = old.id().unwrap().to_string();
+
+    let plan_file = dir.path().join("plan.json");
+    let o = gwctl_env(
+        &em,
+        &[
+            "plan",
+            arg,
+            "--output",
+            "json",
+            "--out",
+            plan_file.to_str().unwrap(),
+        ],
+        &[(VAR, VALUE)],
+    );
+    let (out, err) = ok(&o);
+    let plan: PlanDoc = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
+    let key_changes: Vec<(&str, &str, Vec<&str>)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.kind == "api_key")
+        .map(|c| {
+            (
+                c.action.as_str(),
+                c.name.as_str(),
+                c.calls.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    let label = format!("partner ({old_id})");
+    assert_eq!(
+        key_changes,
+        vec![(
+            "update",
+            label.as_str(),
+            vec!["TagResource", "UntagResource"]
+        )],
+        "the key is kept and re-tagged, not replaced:\n{out}"
+    );
+    let saved = std::fs::read_to_string(&plan_file).unwrap();
+    for text in [&out, &err, &saved] {
+        assert!(
+            !text.contains(&unsalted),
+            "the unsalted digest is printed or saved"
+        );
+        assert!(!text.contains(VALUE));
+    }
+    // The plan file carries the salted pair for the key, and it matches the value.
+    let file: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let ops = file.to_string();
+    assert!(ops.contains("gwctl:value-hmac") && ops.contains("gwctl:value-salt"));
 }
