@@ -162,6 +162,52 @@ pub fn tags(api_name: &str, value: Option<&ValueTag>) -> BTreeMap<String, String
     t
 }
 
+/// Whether `tags` mark an account-level object (usage plan, API key) as one gwctl created
+/// for the REST API `api_name`: the only ones gwctl may change or delete.
+pub fn owned_by(tags: &BTreeMap<String, String>, api_name: &str) -> bool {
+    tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
+        && tags.get(API_TAG_KEY).map(String::as_str) == Some(api_name)
+}
+
+/// The account's usage plans and API keys as listed, each with its tags, before gwctl
+/// decides which are its own.
+#[derive(Debug, Clone, Default)]
+pub struct AccountUsage {
+    pub plans: Vec<(ObservedUsagePlan, BTreeMap<String, String>)>,
+    pub keys: Vec<(ObservedApiKey, BTreeMap<String, String>)>,
+}
+
+/// What the planner may act on for the REST API `api_name`: the plans and keys gwctl made
+/// for it ([`owned_by`]; plans ordered by (name, id), keys by (name, created, id)), and the
+/// names of every key of the account (for labels and keys referenced by id). Plans and keys
+/// of other APIs, or made by hand or by other tools, are left out, so no plan ever touches
+/// them, even with the same name.
+pub fn owned_usage(account: &AccountUsage, api_name: &str) -> ObservedUsage {
+    let mut observed = ObservedUsage::default();
+    for (k, tags) in &account.keys {
+        if k.id.is_empty() {
+            continue;
+        }
+        observed.key_names.insert(k.id.clone(), k.name.clone());
+        if owned_by(tags, api_name) {
+            observed.keys.push(k.clone());
+        }
+    }
+    observed
+        .keys
+        .sort_by(|a, b| (&a.name, a.created_epoch, &a.id).cmp(&(&b.name, b.created_epoch, &b.id)));
+    observed.plans = account
+        .plans
+        .iter()
+        .filter(|(p, tags)| !p.id.is_empty() && owned_by(tags, api_name))
+        .map(|(p, _)| p.clone())
+        .collect();
+    observed
+        .plans
+        .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    observed
+}
+
 /// `{resource path}/{METHOD}`, the key of a usage plan's per-method throttle.
 pub fn method_key(path: &str, method: &str) -> String {
     format!("{path}/{method}")

@@ -11,7 +11,7 @@ use super::ops::{Op, API_ID};
 use super::rest::{plan, plan_destroy, PlanOptions};
 use super::simulate::{self, SimError};
 use super::simulate_usage::apply_all;
-use super::usage::{self, DesiredUsage, KeySource, KeyValueError};
+use super::usage::{self, AccountUsage, DesiredUsage, KeySource, KeyValueError};
 use super::usage_ops::UsageOp;
 use super::{Action, Plan};
 use crate::spec::model::Spec;
@@ -1130,20 +1130,105 @@ fn usage_ops_round_trip_through_a_plan_file() {
     );
 }
 
+/// An account that already holds, beside anything of the spec's API: a usage plan `basic`
+/// and a key `web-client` gwctl made for another API, and a plan `basic` and a key
+/// `web-client` made by hand (no tags); each plan has its key attached.
+fn others() -> AccountUsage {
+    let mine = |api: &str| {
+        BTreeMap::from([
+            ("gwctl:managed-by".to_string(), "gwctl".to_string()),
+            ("gwctl:api".to_string(), api.to_string()),
+        ])
+    };
+    let plan = |id: &str, key: &str| ObservedUsagePlan {
+        id: id.into(),
+        name: "basic".into(),
+        def: crate::state::usage::UsagePlan {
+            api_stages: BTreeMap::from([("otherapi:prod".to_string(), BTreeMap::new())]),
+            ..Default::default()
+        },
+        key_ids: [key.to_string()].into(),
+    };
+    let key = |id: &str| crate::state::usage::ObservedApiKey {
+        id: id.into(),
+        name: "web-client".into(),
+        created_epoch: Some(1),
+        def: crate::state::usage::ApiKey {
+            enabled: true,
+            ..Default::default()
+        },
+    };
+    AccountUsage {
+        plans: vec![
+            (plan("other-plan", "other-key"), mine("other-api")),
+            (plan("hand-plan", "hand-key"), BTreeMap::new()),
+        ],
+        keys: vec![
+            (key("other-key"), mine("other-api")),
+            (key("hand-key"), BTreeMap::new()),
+        ],
+    }
+}
+
+const OTHER_IDS: [&str; 4] = ["other-plan", "hand-plan", "other-key", "hand-key"];
+
 #[test]
 fn specs_without_keys_or_plans_plan_no_usage_ops_and_keep_other_plans() {
     let todo =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/todo.yaml")).unwrap();
     let w = wanted(&todo, &[]);
     assert!(w.usage.is_empty());
-    let (p, _) = converge(&w, &Account::default());
-    assert!(usage_ops(&p).is_empty());
-    // a plan of another API (other tag) is not in the observed usage at all: the reader
-    // filters by tags, so there is nothing to keep or delete here
-    let other = ObservedUsagePlan {
-        id: "p1".into(),
-        name: "basic".into(),
-        ..Default::default()
+    let account = others();
+    let start = Account {
+        usage: usage::owned_usage(&account, &w.usage.api_name),
+        ..Account::default()
     };
-    assert_eq!(other.key_ids.len(), 0);
+    // Every key's name is known (labels, keys referenced by id), none is the spec's to change.
+    assert_eq!(start.usage.key_names.len(), 2);
+    let (p, after) = converge(&w, &start);
+    assert!(usage_ops(&p).is_empty(), "{:#?}", p.changes);
+    let text = serde_json::to_string(&p).unwrap();
+    for id in OTHER_IDS {
+        assert!(!text.contains(id), "the plan touches {id}");
+    }
+    assert_eq!(after.usage.key_names.len(), 2, "no key deleted");
+
+    // The same account, with a spec that declares a plan `basic` and a key `web-client`:
+    // gwctl makes its own, and never updates, adopts, detaches or deletes the others.
+    let w = wanted(&tasks_yaml(), &[]);
+    let start = Account {
+        usage: usage::owned_usage(&account, &w.usage.api_name),
+        ..Account::default()
+    };
+    let (p, after) = converge(&w, &start);
+    assert_eq!(count(&p, "CreateUsagePlan"), 1);
+    assert_eq!(count(&p, "CreateApiKey"), 1);
+    let text = serde_json::to_string(&p).unwrap();
+    for id in OTHER_IDS {
+        assert!(!text.contains(id), "the plan touches {id}: {:#?}", p.ops);
+    }
+    for id in ["other-key", "hand-key"] {
+        assert!(after.usage.key_names.contains_key(id), "{id} deleted");
+    }
+
+    // And what the planner would do with them if they were its own: delete them all. So
+    // the ownership rule, not luck, is what keeps them.
+    let mut all = account.clone();
+    let tags = all
+        .plans
+        .iter_mut()
+        .map(|(_, t)| t)
+        .chain(all.keys.iter_mut().map(|(_, t)| t));
+    for t in tags {
+        t.insert("gwctl:managed-by".into(), "gwctl".into());
+        t.insert("gwctl:api".into(), "todo-api".into());
+    }
+    let w = wanted(&todo, &[]);
+    let owned = Account {
+        usage: usage::owned_usage(&all, "todo-api"),
+        ..Account::default()
+    };
+    let p = plan_all(&w, &owned);
+    assert_eq!(count(&p, "DeleteUsagePlan"), 2, "{:#?}", p.ops);
+    assert_eq!(count(&p, "DeleteApiKey"), 2, "{:#?}", p.ops);
 }
