@@ -31,7 +31,8 @@
 //!   [`RetryPolicy::failed`]; `ConflictException` ("concurrent modification") up to
 //!   [`RetryPolicy::conflict`] — except for operations where a conflict means "already exists"
 //!   ([`conflict_means_exists`]): those go back to the executor, which looks before
-//!   re-creating. A transport error (no answer) is not retried for creates that are not
+//!   re-creating; and except where a conflict is final ([`conflict_is_final`]: an API key
+//!   value that is another key's), which no wait resolves. A transport error (no answer) is not retried for creates that are not
 //!   idempotent ([`ambiguous_if_unanswered`]): the call may have been applied, and retrying
 //!   blindly would make a duplicate; the executor looks for the object before creating it
 //!   again ([`crate::aws::recover`]).

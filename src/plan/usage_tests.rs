@@ -862,6 +862,24 @@ fn a_changed_value_replaces_the_key_and_reattaches_it() {
 }
 
 #[test]
+fn a_rotation_runs_in_plan_order_even_concurrently() {
+    // Make-before-break holds only if the executor never starts the old key's removal
+    // before the new key is attached: each usage op waits for every op before it.
+    let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let (_, a) = converge(&w, &with_legacy_key(Account::default()));
+    let w2 = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET2)]);
+    let p = plan_all(&w2, &a);
+    let deps = super::deps::dependencies(&p.ops);
+    for (i, d) in deps.iter().enumerate().skip(1) {
+        assert!(
+            d.contains(&(i - 1)),
+            "op {i} does not wait for op {}: {deps:?}",
+            i - 1
+        );
+    }
+}
+
+#[test]
 fn a_rotation_refused_at_create_api_key_removes_nothing() {
     // AWS refuses CreateApiKey when the new value is already another key's; the run stops
     // at that op. Whatever ran before it must have left the old key working.
