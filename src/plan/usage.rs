@@ -63,6 +63,56 @@ impl KeyValue {
     }
 }
 
+impl KeyValue {
+    /// This value's digest under `salt` (a salt gwctl wrote; `None` otherwise).
+    fn keyed_with(&self, salt: &str) -> Option<ValueTag> {
+        Some(ValueTag::Keyed {
+            salt: salt.to_string(),
+            hmac: crate::state::usage::value_hmac(salt, &self.0)?,
+        })
+    }
+}
+
+/// Planning again for a saved plan file (`apply FILE`): give each key digest in `ops` the
+/// salt the saved plan used for the same key, so that planning again gives exactly the
+/// saved ops when, and only when, every variable still holds the value that was planned
+/// (fresh salts would make every plan with a key creation look stale).
+pub fn reuse_salts(ops: &mut [Op], saved: &[Op], desired: &DesiredUsage) {
+    fn key_tags(op: &mut Op) -> Option<(&str, &'static str, &mut BTreeMap<String, String>)> {
+        match op {
+            Op::Usage(UsageOp::CreateApiKey { name, tags, .. }) => {
+                Some((name.as_str(), "create", tags))
+            }
+            Op::Usage(UsageOp::TagApiKey { name, tags, .. }) => Some((name.as_str(), "tag", tags)),
+            _ => None,
+        }
+    }
+    let mut saved_salts: BTreeMap<(String, &'static str), String> = BTreeMap::new();
+    for op in saved {
+        if let Some((name, kind, tags)) = key_tags(&mut op.clone()) {
+            if let Some(ValueTag::Keyed { salt, .. }) = ValueTag::from_tags(tags) {
+                saved_salts.insert((name.to_string(), kind), salt);
+            }
+        }
+    }
+    for op in ops.iter_mut() {
+        let Some((name, kind, tags)) = key_tags(op) else {
+            continue;
+        };
+        let Some(salt) = saved_salts.get(&(name.to_string(), kind)) else {
+            continue;
+        };
+        let value = desired
+            .keys
+            .iter()
+            .find(|k| k.name == name)
+            .and_then(|k| k.value.as_ref());
+        if let Some(tag) = value.and_then(|v| v.keyed_with(salt)) {
+            tags.extend(tag.tags());
+        }
+    }
+}
+
 impl std::fmt::Debug for KeyValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("KeyValue(..)")

@@ -982,6 +982,32 @@ fn a_key_with_the_unsalted_tag_of_another_value_is_replaced() {
 }
 
 #[test]
+fn a_saved_plan_with_key_digests_is_the_same_plan_again_only_for_the_same_values() {
+    // `apply FILE` plans again and refuses unless it gets exactly the saved ops; each plan
+    // draws fresh salts, so the re-plan takes the saved ones.
+    let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let start = with_legacy_key(Account::default());
+    let saved = plan_all(&w, &start).ops;
+    let again = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let mut ops = plan_all(&again, &start).ops;
+    assert_ne!(ops, saved, "fresh salts");
+    usage::reuse_salts(&mut ops, &saved, &again.usage);
+    assert_eq!(ops, saved);
+    // a variable changed since the plan: still a different plan (refused before any write)
+    let changed = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET2)]);
+    let mut ops = plan_all(&changed, &start).ops;
+    usage::reuse_salts(&mut ops, &saved, &changed.usage);
+    assert_ne!(ops, saved);
+    // the same for the re-tagging of a legacy key
+    let (_, a) = converge(&w, &start);
+    let (legacy, _) = with_legacy_tag(a, SECRET);
+    let saved = plan_all(&w, &legacy).ops;
+    let mut ops = plan_all(&again, &legacy).ops;
+    usage::reuse_salts(&mut ops, &saved, &again.usage);
+    assert_eq!(ops, saved);
+}
+
+#[test]
 fn a_referenced_key_is_detached_but_never_deleted() {
     let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
     let (_, a) = converge(&w, &with_legacy_key(Account::default()));

@@ -701,3 +701,38 @@ async fn a_key_tagged_by_an_earlier_gwctl_is_re_tagged_not_replaced() {
     let ops = file.to_string();
     assert!(ops.contains("gwctl:value-hmac") && ops.contains("gwctl:value-salt"));
 }
+
+#[tokio::test]
+async fn a_saved_plan_that_creates_a_key_with_a_value_applies_and_a_changed_value_is_refused() {
+    let em = support::emulator().await;
+    em.create_functions(&["list-tasks"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = partner_spec(&dir, "saved-plan");
+    let file = dir.path().join("plan.json");
+    let file_arg = file.to_str().unwrap();
+    let plan = |value: &str| {
+        ok(&gwctl_env(
+            &em,
+            &["plan", spec.to_str().unwrap(), "--out", file_arg],
+            &[(VAR, value)],
+        ));
+    };
+    // The variable changed between plan and apply: refused before any write.
+    plan(VALUE);
+    let o = gwctl_env(&em, &["apply", file_arg, "--yes"], &[(VAR, VALUE2)]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(keys(&em).await.is_empty(), "nothing created:\n{err}");
+    assert!(!err.contains(VALUE) && !err.contains(VALUE2));
+    // The same value: the saved plan is applied as it is (its salt, its digest).
+    let saved = std::fs::read_to_string(&file).unwrap();
+    let o = gwctl_env(&em, &["apply", file_arg, "--yes"], &[(VAR, VALUE)]);
+    ok(&o);
+    let k = keys(&em).await;
+    let (_, value, _, tags) = &k["partner"];
+    assert_eq!(value, VALUE);
+    assert!(
+        saved.contains(&tags["gwctl:value-salt"]),
+        "the key carries the saved plan's salt"
+    );
+}
