@@ -121,8 +121,10 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         "reading rest api `{}` in {}",
         spec.api.name.value, clients.region
     ));
-    let prep = prepare(&clients, spec, &target, printer).await?;
+    let mut prep = prepare(&clients, spec, &target, printer).await?;
     if let Some(pf) = &saved {
+        // Key digests are salted afresh by each plan: planning again uses the saved salts.
+        crate::plan::usage::reuse_salts(&mut prep.plan.ops, &pf.ops, &prep.usage);
         // Apply exactly the saved plan, and only if the account is as it was planned.
         pf.check(
             &args.spec,
