@@ -46,8 +46,11 @@ pub struct DesiredApiKey {
     pub name: String,
     pub pos: Pos,
     pub source: KeySource,
-    /// Managed settings (not used for `Existing` keys).
+    /// Managed settings (not used for `Existing` keys). `description: None` = not declared.
     pub def: ApiKey,
+    /// The spec does not say `enabled`: a new key is created enabled (`def.enabled`), an
+    /// existing one keeps its state.
+    pub enabled_undeclared: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,9 +160,10 @@ pub fn desired(
             source,
             def: ApiKey {
                 description: k.description.clone(),
-                enabled: k.enabled,
+                enabled: k.enabled.unwrap_or(true),
                 value_digest: digest,
             },
+            enabled_undeclared: k.enabled.is_none(),
         });
     }
     let plans = spec
@@ -293,6 +297,21 @@ fn resolve_stages(def: &UsagePlan, api_id: Option<&str>) -> UsagePlan {
             .collect();
     }
     d
+}
+
+/// A usage plan's wanted settings with those the spec leaves out (`None`: description,
+/// throttle, quota) set to the live ones, so they are never changed or removed.
+pub fn keep_undeclared_plan(mut want: UsagePlan, have: &UsagePlan) -> UsagePlan {
+    if want.description.is_none() {
+        want.description = have.description.clone();
+    }
+    if want.throttle.is_none() {
+        want.throttle = have.throttle;
+    }
+    if want.quota.is_none() {
+        want.quota = have.quota.clone();
+    }
+    want
 }
 
 /// Every patch that turns `have` into `want`, for one update-usage-plan call, and the
@@ -576,6 +595,14 @@ pub fn plan_usage(
             Some(o) => {
                 let mut patches = Vec::new();
                 let mut fields = Vec::new();
+                // What the spec leaves out keeps its live value.
+                let mut k = k.clone();
+                if k.def.description.is_none() {
+                    k.def.description = o.def.description.clone();
+                }
+                if k.enabled_undeclared {
+                    k.def.enabled = o.def.enabled;
+                }
                 if k.def.description != o.def.description {
                     patches.push(Patch::replace(
                         "/description",
@@ -664,6 +691,7 @@ pub fn plan_usage(
                 );
             }
             Some(o) => {
+                let want = keep_undeclared_plan(want, &o.def);
                 let (patches, fields) = plan_patches(&want, &o.def, api_id);
                 if !patches.is_empty() {
                     p.push(

@@ -23,6 +23,7 @@ mod http_lifecycle;
 mod null_templates;
 mod pacing;
 mod prop_plan;
+mod prop_undeclared;
 mod quota_sim;
 mod reliability;
 mod spec_docs;
