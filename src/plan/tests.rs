@@ -447,3 +447,66 @@ fn a_redeploy_moves_an_unchanged_stage_in_the_deployment_call_and_patches_the_ot
     );
     assert!(plan(&d2, Some(&api2), &pol2, PlanOptions::default()).is_empty());
 }
+
+/// Issue 15: a plan shows the value a field really gets, never `X -> (none)` where AWS's
+/// default is what results (api_key_source HEADER, integration timeout and passthrough).
+#[test]
+fn a_field_going_back_to_its_default_shows_the_default_not_none() {
+    let yaml = todo_yaml();
+    let d = desired_of(&yaml);
+    let (_, mut api, pol) = converge(&d, None, Policies::new(), PlanOptions::default());
+    api.config.api_key_source = Some("AUTHORIZER".into());
+    let (path, verb) = ("/todos".to_string(), "GET".to_string());
+    let i = api
+        .config
+        .resources
+        .get_mut(&path)
+        .unwrap()
+        .methods
+        .get_mut(&verb)
+        .unwrap();
+    let i = i.integration.as_mut().unwrap();
+    i.timeout_ms = Some(5000);
+    i.passthrough_behavior = Some("NEVER".into());
+
+    // Declared `api_key_source: HEADER`: AUTHORIZER -> HEADER.
+    let declared = yaml.replace("kind: rest", "kind: rest\n  api_key_source: HEADER");
+    assert_ne!(declared, yaml);
+    let p = plan(
+        &desired_of(&declared),
+        Some(&api),
+        &pol,
+        PlanOptions::default(),
+    );
+    let shown: Vec<(String, Option<String>, Option<String>)> = p
+        .changes
+        .iter()
+        .flat_map(|c| c.fields.iter())
+        .map(|f| (f.field.clone(), f.old.clone(), f.new.clone()))
+        .collect();
+    let s = |v: &str| Some(v.to_string());
+    for want in [
+        ("api_key_source".to_string(), s("AUTHORIZER"), s("HEADER")),
+        ("timeout_ms".to_string(), s("5000"), s("29000")),
+        (
+            "passthrough_behavior".to_string(),
+            s("NEVER"),
+            s("WHEN_NO_MATCH"),
+        ),
+    ] {
+        assert!(shown.contains(&want), "{want:?} not in {shown:#?}");
+    }
+    assert!(
+        shown.iter().all(|f| f.2.is_some() || f.0 == "deployment"),
+        "{shown:#?}"
+    );
+
+    // Not declared: the key source is left as it is, and not shown at all.
+    let p = plan(&d, Some(&api), &pol, PlanOptions::default());
+    assert!(p
+        .changes
+        .iter()
+        .flat_map(|c| c.fields.iter())
+        .all(|f| f.field != "api_key_source"));
+    assert!(!p.ops.iter().any(|o| matches!(o, Op::UpdateRestApi { .. })));
+}

@@ -29,6 +29,7 @@ mod reliability;
 mod spec_docs;
 mod spec_examples;
 mod spec_robustness;
+mod undeclared;
 mod usage_rest;
 mod validate_cli;
 mod verify_cli;
