@@ -46,6 +46,31 @@ pub struct Undeclared {
     pub disable_execute_api_endpoint: bool,
     /// Stages whose `variables` the spec does not declare.
     pub stage_variables: BTreeSet<String>,
+    /// REST: per declared route (`{path} {METHOD}`), the method and integration settings it
+    /// leaves out.
+    pub methods: BTreeMap<String, MethodUndeclared>,
+}
+
+/// The settings of a declared REST route that it leaves out: an existing method keeps its
+/// live value (a new one gets AWS's default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MethodUndeclared {
+    pub api_key_required: bool,
+    pub timeout: bool,
+    pub passthrough_behavior: bool,
+    pub content_handling: bool,
+}
+
+impl MethodUndeclared {
+    fn of(route: &RouteDef) -> MethodUndeclared {
+        let i = &route.integration;
+        MethodUndeclared {
+            api_key_required: route.api_key_required_declared.is_none(),
+            timeout: i.timeout_ms.is_none(),
+            passthrough_behavior: i.passthrough_behavior.is_none(),
+            content_handling: i.content_handling.is_none(),
+        }
+    }
 }
 
 impl Undeclared {
@@ -60,6 +85,16 @@ impl Undeclared {
                 .iter()
                 .filter(|s| s.variables.is_none())
                 .map(|s| s.name.value.clone())
+                .collect(),
+            methods: spec
+                .routes
+                .iter()
+                .map(|r| {
+                    (
+                        format!("{} {}", r.path.value, r.method.as_str()),
+                        MethodUndeclared::of(r),
+                    )
+                })
                 .collect(),
         }
     }
@@ -88,6 +123,39 @@ impl DesiredRest {
         for (name, st) in d.stages.iter_mut() {
             if let (true, Some(h)) = (u.stage_variables.contains(name), o.stages.get(name)) {
                 st.variables = h.settings.variables.clone();
+            }
+        }
+        for (path, res) in d.config.resources.iter_mut() {
+            for (verb, want) in res.methods.iter_mut() {
+                let (Some(m), Some(have)) = (
+                    u.methods.get(&format!("{path} {verb}")),
+                    o.config
+                        .resources
+                        .get(path)
+                        .and_then(|r| r.methods.get(verb)),
+                ) else {
+                    continue;
+                };
+                if m.api_key_required {
+                    want.api_key_required = have.api_key_required;
+                }
+                // Integration settings only carry over to an integration of the same type.
+                let (Some(wi), Some(hi)) = (want.integration.as_mut(), have.integration.as_ref())
+                else {
+                    continue;
+                };
+                if wi.kind != hi.kind {
+                    continue;
+                }
+                if m.timeout {
+                    wi.timeout_ms = hi.timeout_ms;
+                }
+                if m.passthrough_behavior {
+                    wi.passthrough_behavior = hi.passthrough_behavior.clone();
+                }
+                if m.content_handling {
+                    wi.content_handling = hi.content_handling.clone();
+                }
             }
         }
         d

@@ -229,6 +229,9 @@ pub struct RouteDef {
     pub scopes: Vec<String>,
     /// REST only.
     pub api_key_required: bool,
+    /// REST only: `api_key_required` as written; `None` = not declared (a method that
+    /// exists keeps its setting, a new one is created without).
+    pub api_key_required_declared: Option<bool>,
     /// REST method request parameters, e.g. `method.request.querystring.q: true` (required).
     pub request_parameters: BTreeMap<String, bool>,
     /// REST method responses (custom integrations). Empty for proxies.

@@ -94,6 +94,8 @@ struct Extras {
     authorizer_source: bool,
     binary: Vec<String>,
     disable_endpoint: bool,
+    key_required: bool,
+    timeout: Option<i32>,
     stage_description: Option<String>,
     variables: BTreeMap<String, String>,
     logging: Option<&'static str>,
@@ -125,6 +127,8 @@ fn extras() -> impl Strategy<Value = Extras> {
         any::<bool>(),
         proptest::sample::subsequence(vec!["application/octet-stream", "image/png"], 0..=2),
         any::<bool>(),
+        any::<bool>(),
+        proptest::option::of(50i32..29_000),
     );
     let stage = (
         proptest::option::of(text()),
@@ -150,6 +154,8 @@ fn extras() -> impl Strategy<Value = Extras> {
         authorizer_source: a.1,
         binary: a.2.into_iter().map(str::to_string).collect(),
         disable_endpoint: a.3,
+        key_required: a.4,
+        timeout: a.5,
         stage_description: s.0.filter(|d| !d.is_empty()),
         variables: s.1,
         logging: s.2,
@@ -175,8 +181,19 @@ fn access_log() -> AccessLog {
     }
 }
 
-/// The REST API and its usage objects with the extras laid on.
+/// The REST API and its usage objects with the extras laid on (`route`: `{path}/{METHOD}`).
 fn rest_extras(api: &mut ObservedRestApi, usage: &mut ObservedUsage, e: &Extras, route: &str) {
+    let (path, verb) = route.rsplit_once('/').unwrap();
+    let m = api
+        .config
+        .resources
+        .get_mut(path)
+        .unwrap()
+        .methods
+        .get_mut(verb)
+        .unwrap();
+    m.api_key_required = e.key_required;
+    m.integration.as_mut().unwrap().timeout_ms = e.timeout;
     api.config.description = e.description.clone();
     api.config.api_key_source = e.authorizer_source.then(|| "AUTHORIZER".to_string());
     api.config.binary_media_types = e.binary.clone();
@@ -244,7 +261,20 @@ fn rest_undeclared(api: &ObservedRestApi, usage: &ObservedUsage) -> String {
         .iter()
         .map(|k| serde_json::to_string(&(&k.def.description, k.def.enabled)).unwrap())
         .collect();
+    let methods: Vec<(bool, Option<i32>)> = api
+        .config
+        .resources
+        .values()
+        .flat_map(|r| r.methods.values())
+        .map(|m| {
+            (
+                m.api_key_required,
+                m.integration.as_ref().and_then(|i| i.timeout_ms),
+            )
+        })
+        .collect();
     serde_json::to_string(&(
+        methods,
         &api.config.description,
         &api.config.api_key_source,
         &api.config.binary_media_types,
@@ -276,7 +306,10 @@ fn rest_plan(
 /// Lambda permissions cannot).
 fn rest_touches(op: &Op) -> bool {
     match op {
-        Op::UpdateRestApi { .. } => true,
+        Op::UpdateRestApi { .. }
+        | Op::PutMethod { .. }
+        | Op::DeleteMethod { .. }
+        | Op::PutIntegration { .. } => true,
         Op::UpdateStage { patches, .. } => patches.iter().any(|p| p.path != "/deploymentId"),
         Op::Usage(UsageOp::UpdateUsagePlan { .. } | UsageOp::UpdateApiKey { .. }) => true,
         _ => false,

@@ -45,7 +45,7 @@ fn variables() -> std::collections::HashMap<String, String> {
 }
 
 #[tokio::test]
-async fn an_adopted_rest_api_keeps_its_description_key_source_and_stage_variables() {
+async fn an_adopted_rest_api_keeps_its_description_key_source_stage_variables_and_route_settings() {
     let em = support::emulator().await;
     let arns = em.create_functions(&["items-fn"]).await;
     let c = em.clients().await;
@@ -84,6 +84,7 @@ async fn an_adopted_rest_api_keeps_its_description_key_source_and_stage_variable
         .resource_id(rid)
         .http_method("GET")
         .authorization_type("NONE")
+        .api_key_required(true)
         .send()
         .await
         .unwrap();
@@ -93,6 +94,7 @@ async fn an_adopted_rest_api_keeps_its_description_key_source_and_stage_variable
         .http_method("GET")
         .r#type(agt::IntegrationType::AwsProxy)
         .integration_http_method("POST")
+        .timeout_in_millis(10_000)
         .uri(format!(
             "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations",
             arns[0]
@@ -136,6 +138,20 @@ async fn an_adopted_rest_api_keeps_its_description_key_source_and_stage_variable
         .await
         .unwrap();
     assert_eq!(stage.variables(), Some(&variables()));
+    // The route's settings it does not declare: the API key requirement and the timeout.
+    let method = gw
+        .get_method()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(method.api_key_required(), Some(true));
+    assert_eq!(
+        method.method_integration().map(|i| i.timeout_in_millis()),
+        Some(10_000)
+    );
     assert_eq!(
         plan_exit(&em, &spec, Some(&id)),
         0,
