@@ -825,7 +825,12 @@ fn fmt_f64(v: f64) -> String {
 }
 
 fn method_fields(have: &Method, want: &Method) -> Vec<FieldChange> {
-    diff_fields(Some(have), Some(want))
+    // Integrations with their defaults written out (never a default shown as null).
+    let shown = |m: &Method| Method {
+        integration: m.integration.as_ref().map(Integration::shown),
+        ..m.clone()
+    };
+    diff_fields(Some(&shown(have)), Some(&shown(want)))
 }
 
 /// Field-level differences of two serialisable values (top-level JSON fields).
