@@ -70,7 +70,8 @@ pub async fn prepare(
         Some((api, owned)) => (Some(api), owned),
         None => (None, true),
     };
-    let desired = desired(&spec, &functions, &clients.region);
+    // Settings the spec leaves out keep their live values (for the plan and the report).
+    let desired = desired(&spec, &functions, &clients.region).keep_undeclared(observed.as_ref());
 
     let invoked = observed
         .as_ref()

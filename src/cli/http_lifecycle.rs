@@ -175,7 +175,11 @@ pub(super) async fn deploy(
     started: Instant,
 ) -> Result<i32, Failure> {
     let spec_stages: BTreeMap<String, Stage> = match &loc.spec {
-        Some(s) => desired(s, &[], &clients.region).stages,
+        Some(s) => {
+            desired(s, &[], &clients.region)
+                .keep_undeclared(Some(&loc.api))
+                .stages
+        }
         None => BTreeMap::new(),
     };
     let stages = named_stages(&args.stage, &spec_stages, |n| {

@@ -230,7 +230,11 @@ pub async fn deploy_with(
 
     // Stage settings come from the spec when one is given and declares the stage.
     let spec_stages: BTreeMap<String, Stage> = match &loc.spec {
-        Some(s) => desired::rest(s, &[], &clients.region).stages,
+        Some(s) => {
+            desired::rest(s, &[], &clients.region)
+                .keep_undeclared(Some(&loc.api))
+                .stages
+        }
         None => BTreeMap::new(),
     };
     let stages = named_stages(&args.stage, &spec_stages, |n| {
