@@ -260,6 +260,11 @@ pub struct Failure {
     pub code: i32,
     /// In JSON mode the document on stdout already carries the error.
     pub json_reported: bool,
+    /// The spec's problems, when that is what failed (printed on stderr already; in JSON
+    /// mode they are part of the error document).
+    pub diagnostics: Vec<crate::spec::Diagnostic>,
+    /// What the error document says when `message` is None (the problem was printed).
+    pub summary: Option<String>,
 }
 
 impl Failure {
@@ -269,6 +274,8 @@ impl Failure {
             hint,
             code: crate::exit::ERROR,
             json_reported: false,
+            diagnostics: Vec::new(),
+            summary: None,
         }
     }
     pub fn reported() -> Failure {
@@ -277,6 +284,25 @@ impl Failure {
             hint: None,
             code: crate::exit::ERROR,
             json_reported: false,
+            diagnostics: Vec::new(),
+            summary: None,
+        }
+    }
+    /// The spec `path` has errors, printed already: `diagnostics` go into the JSON error
+    /// document.
+    pub fn invalid_spec(
+        path: &std::path::Path,
+        diagnostics: &[crate::spec::Diagnostic],
+    ) -> Failure {
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        Failure {
+            summary: Some(format!(
+                "{errors} problem{} in {}",
+                if errors == 1 { "" } else { "s" },
+                path.display()
+            )),
+            diagnostics: diagnostics.to_vec(),
+            ..Failure::reported()
         }
     }
     pub fn aws(e: crate::aws::error::AwsError, hint: Option<&str>) -> Failure {
@@ -324,7 +350,11 @@ pub async fn connect(g: &GlobalArgs) -> Result<crate::aws::Clients, Failure> {
         .map_err(config_failure)
 }
 
+/// Run a verb. A failure is printed once on stderr; with `--output json` it is also one
+/// error document on stdout ([`crate::output::FailureDoc`]) unless the verb's own document
+/// carried it already, so scripts never parse stderr.
 fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
+    command: &str,
     printer: &crate::output::Printer,
     f: F,
 ) -> i32 {
@@ -335,7 +365,11 @@ fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
     {
         Ok(rt) => rt,
         Err(e) => {
-            printer.error(&format!("cannot start the async runtime: {e}"), None);
+            let message = format!("cannot start the async runtime: {e}");
+            printer.error(&message, None);
+            if printer.json() {
+                printer.document(&crate::output::failure_doc(command, &message, None, &[]));
+            }
             return crate::exit::ERROR;
         }
     };
@@ -344,9 +378,18 @@ fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
         Err(fail) => {
             // After Ctrl-C the interruption report (what was and was not applied) was
             // printed instead.
-            if let Some(m) = &fail.message {
-                if !fail.json_reported && !crate::cancel::honoured() {
+            if !fail.json_reported && !crate::cancel::honoured() {
+                if let Some(m) = &fail.message {
                     printer.error(m, fail.hint.as_deref());
+                }
+                let message = fail.message.as_ref().or(fail.summary.as_ref());
+                if let (true, Some(m)) = (printer.json(), message) {
+                    printer.document(&crate::output::failure_doc(
+                        command,
+                        m,
+                        fail.hint.as_deref(),
+                        &fail.diagnostics,
+                    ));
                 }
             }
             fail.code
@@ -412,38 +455,54 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Plan(args) => {
             let printer = crate::output::Printer::new(&cli.global);
-            block_on(&printer, apply::plan(args, &cli.global, &printer))
+            block_on("plan", &printer, apply::plan(args, &cli.global, &printer))
         }
         Command::Apply(args) => {
             let printer = crate::output::Printer::new(&cli.global);
-            block_on(&printer, apply::apply(args, &cli.global, &printer))
+            block_on("apply", &printer, apply::apply(args, &cli.global, &printer))
         }
         Command::Deploy(args) => {
             let printer = crate::output::Printer::new(&cli.global);
-            block_on(&printer, lifecycle::deploy(args, &cli.global, &printer))
+            block_on(
+                "deploy",
+                &printer,
+                lifecycle::deploy(args, &cli.global, &printer),
+            )
         }
         Command::Destroy(args) => {
             let printer = crate::output::Printer::new(&cli.global);
-            block_on(&printer, lifecycle::destroy(args, &cli.global, &printer))
+            block_on(
+                "destroy",
+                &printer,
+                lifecycle::destroy(args, &cli.global, &printer),
+            )
         }
         Command::Show(args) => {
             let printer = crate::output::Printer::new(&cli.global);
-            block_on(&printer, lifecycle::show(args, &cli.global, &printer))
+            block_on(
+                "show",
+                &printer,
+                lifecycle::show(args, &cli.global, &printer),
+            )
         }
         Command::Doctor(args) => {
             let printer = crate::output::Printer::new(&cli.global);
-            block_on(&printer, doctor::run(args, &cli.global, &printer))
+            block_on("doctor", &printer, doctor::run(args, &cli.global, &printer))
         }
         Command::Schema(args) => schema::run(args, &crate::output::Printer::new(&cli.global)),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args, &crate::output::Printer::new(&cli.global)),
         Command::Cors(args) => {
             let printer = crate::output::Printer::new(&cli.global);
-            block_on(&printer, cors::run(args, &cli.global, &printer))
+            block_on("cors", &printer, cors::run(args, &cli.global, &printer))
         }
         Command::Verify(args) => {
             let printer = crate::output::Printer::new(&cli.global);
-            block_on(&printer, verify::verify(args, &cli.global, &printer))
+            block_on(
+                "verify",
+                &printer,
+                verify::verify(args, &cli.global, &printer),
+            )
         }
     }
 }

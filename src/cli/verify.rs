@@ -486,7 +486,8 @@ fn report(
             summary: summary.clone(),
         });
     } else {
-        let mut s = format!("verify {title}\n");
+        use crate::term::escape;
+        let mut s = format!("verify {}\n", escape(title));
         for c in &checks {
             let what = match c.kind.as_str() {
                 "preflight" => format!("preflight {} {}", c.method, c.path),
@@ -497,26 +498,29 @@ fn report(
                 "skipped" => printer.paint("skipped", "33"),
                 _ => printer.paint("FAILED ", "31;1"),
             };
+            // Painted: everything else on the line is escaped (paths, origins and the
+            // problems quote what the stage answered).
             s.push_str(&format!(
-                "  {mark} {what}{} from {} -> {}\n",
+                "  {mark} {}{} from {} -> {}\n",
+                escape(&what),
                 c.stage
                     .as_ref()
-                    .map(|st| format!(" ({st})"))
+                    .map(|st| format!(" ({})", escape(st)))
                     .unwrap_or_default(),
-                c.origin,
+                escape(&c.origin),
                 c.status
                     .map(|v| v.to_string())
                     .unwrap_or_else(|| "no answer".into())
             ));
             for p in &c.problems {
-                s.push_str(&format!("          {p}\n"));
+                s.push_str(&format!("          {}\n", escape(p)));
             }
         }
         s.push_str(&format!(
             "{} checks: {} ok, {} failed, {} skipped\n",
             summary.total, summary.ok, summary.failed, summary.skipped
         ));
-        printer.data(&s);
+        printer.data_painted(&s);
     }
     if !failed {
         return Ok(crate::exit::OK);

@@ -86,14 +86,17 @@ impl Executor<'_> {
             code: None,
             message,
         };
-        let value = std::env::var(var)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| {
-                fail(format!(
-                    "api key `{key}` takes its value from `{var}`, which is not set"
-                ))
-            })?;
+        let value = std::env::var(var).ok();
+        let state = if value.is_some() {
+            "set but empty"
+        } else {
+            "not set"
+        };
+        let value = value.filter(|v| !v.is_empty()).ok_or_else(|| {
+            fail(format!(
+                "api key `{key}` takes its value from `{var}`, which is {state}"
+            ))
+        })?;
         if tags.get(VALUE_DIGEST_TAG_KEY).map(String::as_str) != Some(&value_digest(&value)) {
             return Err(fail(format!(
                 "the value of `{var}` (api key `{key}`) is not the one the plan was made with; plan again"
