@@ -367,7 +367,7 @@ pub(super) fn confirm_changes(
         }
         return Ok(());
     }
-    eprint!("{question} [y/N] ");
+    eprint!("{} [y/N] ", crate::term::escape(question));
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);

@@ -442,7 +442,13 @@ pub fn main() -> i32 {
             } else {
                 crate::exit::OK
             };
-            let _ = e.print();
+            if e.use_stderr() {
+                // clap quotes the arguments it refuses: escaped like everything gwctl prints.
+                let text = e.render().to_string();
+                eprint!("{}", crate::term::escape(&text));
+            } else {
+                let _ = e.print();
+            }
             return code;
         }
     };

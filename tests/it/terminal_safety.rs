@@ -107,6 +107,13 @@ fn validate_escapes_unknown_keys_names_and_excerpts_and_json_round_trips() {
         .diagnostics
         .iter()
         .any(|d| d.message.contains("de\x1b[31mscr\u{202e}")));
+
+    // Arguments the command line refuses are quoted escaped too.
+    let o = gwctl("http://127.0.0.1:9", &["pl\x1b[2Kan\u{202e}"]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = assert_safe(&o);
+    // (clap drops the ESC sequence from its rendering; the bidi override is escaped.)
+    assert!(err.contains("an\\u{202e}'"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
