@@ -253,7 +253,9 @@ fn digest(basis: &impl Serialize) -> String {
 
 /// Write a plan file.
 pub fn save(path: &Path, file: &PlanFile) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(file).expect("plan serialises");
+    // Terminal-safe like every document gwctl writes (`cat plan.json` in a CI log): control
+    // and bidi characters as `\uXXXX`, which load back to the same strings.
+    let text = crate::term::to_json_pretty(file).expect("plan serialises");
     std::fs::write(path, text + "\n").map_err(|e| {
         Failure::msg(
             format!("cannot write plan file `{}`: {e}", path.display()),

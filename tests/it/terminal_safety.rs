@@ -161,7 +161,14 @@ async fn plan_apply_show_escape_account_and_spec_strings_and_keep_the_pending_ch
         .expect("description change");
     assert_eq!(field.new.as_deref(), Some(ERASE));
 
-    let o = gwctl(&e, &["apply", s2, "--yes"]);
+    // A saved plan is terminal-safe too, and applies: its strings load back unchanged.
+    let saved = dir.path().join("plan.json");
+    let o = gwctl(&e, &["plan", s2, "--out", saved.to_str().unwrap()]);
+    assert_safe(&o);
+    let file = std::fs::read_to_string(&saved).unwrap();
+    assert!(!file.chars().any(is_unsafe), "{}", file.escape_debug());
+    assert!(file.contains("\\u001b[1A"), "{file}");
+    let o = gwctl(&e, &["apply", saved.to_str().unwrap(), "--yes"]);
     let (_, err) = assert_safe(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
     let o = gwctl(&e, &["show", s2]);
