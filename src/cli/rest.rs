@@ -32,11 +32,13 @@ pub struct Target {
 /// What a verb means to do with the API it looks up by name.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Purpose {
-    /// plan / apply / cors / verify: create the API when it does not exist.
+    /// plan / apply / cors: create the API when it does not exist.
     #[default]
     Converge,
     /// show: read it.
     Show,
+    /// verify: send requests to its stages.
+    Verify,
     /// deploy: deploy one of its stages.
     Deploy,
     /// destroy: delete it.
@@ -213,6 +215,11 @@ pub fn choose_api(
                 Purpose::Show => (
                     foreign,
                     format!("to show it, pass `--api-id {id}`"),
+                ),
+                Purpose::Verify => (
+                    format!("{foreign}; gwctl verifies the APIs it manages"),
+                    "to check its stage all the same: `gwctl verify --url INVOKE_URL --origin ORIGIN`"
+                        .to_string(),
                 ),
                 Purpose::Deploy => (
                     format!("{foreign}; gwctl does not deploy it"),

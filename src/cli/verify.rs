@@ -222,20 +222,22 @@ pub async fn verify(args: &VerifyArgs, g: &GlobalArgs, printer: &Printer) -> Res
             )
         })?;
         let clients = connect(g).await?;
-        let (api, owned) = find_api(&clients, &spec, &Target::default())
-            .await?
-            .ok_or_else(|| {
-                Failure::msg(
-                    format!(
-                        "rest api `{}` does not exist in this account and region",
-                        spec.api.name.value
-                    ),
-                    Some(format!(
-                        "create and deploy it: `gwctl apply {}`",
-                        spec_path.display()
-                    )),
-                )
-            })?;
+        let target = Target {
+            purpose: super::rest::Purpose::Verify,
+            ..Default::default()
+        };
+        let (api, owned) = find_api(&clients, &spec, &target).await?.ok_or_else(|| {
+            Failure::msg(
+                format!(
+                    "rest api `{}` does not exist in this account and region",
+                    spec.api.name.value
+                ),
+                Some(format!(
+                    "create and deploy it: `gwctl apply {}`",
+                    spec_path.display()
+                )),
+            )
+        })?;
         let stages: Vec<String> = if args.stage.is_empty() {
             spec.stages.iter().map(|s| s.name.value.clone()).collect()
         } else {

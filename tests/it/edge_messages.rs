@@ -10,6 +10,7 @@ use crate::support::cli::write;
 use gwctl::output::FailureDoc;
 
 const SPEC: &str = "version: 1\napi: {name: edge-api, kind: rest}\ndefault_auth: none\n\
+    cors: {origins: [\"https://app.example.com\"]}\n\
     routes:\n  - {path: /a, method: GET, integration: {type: http_proxy, uri: \"https://example.com/a\"}}\n\
     stages:\n  prod: {}\n";
 
@@ -203,7 +204,7 @@ async fn destroy_of_a_foreign_namesake_says_it_is_not_gwctls() {
         "{err}"
     );
     assert!(!err.contains("second one"), "{err}");
-    for verb in ["show", "deploy"] {
+    for verb in ["show", "deploy", "verify"] {
         let mut args = vec![verb, p.to_str().unwrap()];
         if verb == "deploy" {
             args.extend(["--stage", "prod"]);
