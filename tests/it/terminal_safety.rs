@@ -51,7 +51,7 @@ fn gwctl(endpoint: &str, args: &[&str]) -> Output {
 }
 
 #[test]
-fn validate_escapes_unknown_keys_names_and_excerpts_and_json_round_trips() {
+fn validate_and_plan_escape_unknown_keys_routes_names_and_excerpts_json_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     // An unknown key with ESC and U+202E in it, a raw ESC in the file (an excerpt), a name.
     let bad = write(
@@ -107,6 +107,29 @@ fn validate_escapes_unknown_keys_names_and_excerpts_and_json_round_trips() {
         .diagnostics
         .iter()
         .any(|d| d.message.contains("de\x1b[31mscr\u{202e}")));
+
+    // A route path with controls: refused, quoted escaped; the JSON error document of
+    // `plan` carries the original path.
+    let route = write(
+        &dir,
+        "route.yaml",
+        "version: 1\napi: {name: r, kind: rest}\ndefault_auth: none\nroutes:\n  - {path: \
+         \"/a\\u202eb\\e[2K\", method: GET, integration: {type: http_proxy, uri: \
+         \"https://example.com/\"}}\nstages:\n  prod: {}\n",
+    );
+    let r = route.to_str().unwrap();
+    let o = gwctl("http://127.0.0.1:9", &["plan", r]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = assert_safe(&o);
+    assert!(err.contains("`/a\\u{202e}b\\x1b[2K`"), "{err}");
+    let o = gwctl("http://127.0.0.1:9", &["plan", r, "--output", "json"]);
+    let (out, _) = assert_safe(&o);
+    let doc: FailureDoc = serde_json::from_str(&out).unwrap();
+    assert!(doc
+        .error
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("/a\u{202e}b\x1b[2K")));
 
     // Arguments the command line refuses are quoted escaped too.
     let o = gwctl("http://127.0.0.1:9", &["pl\x1b[2Kan\u{202e}"]);
