@@ -429,6 +429,30 @@ pub fn command() -> clap::Command {
     cmd
 }
 
+/// `--output json` (or `--output=json`) among raw arguments clap refused.
+fn wants_json(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--output=json")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--output" && w[1] == "json")
+}
+
+/// The verb among raw arguments (`cors enable` as one), `gwctl` when there is none.
+fn verb_of(args: &[String]) -> String {
+    let names: Vec<String> = command()
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    match args.iter().position(|a| names.contains(a)) {
+        Some(i) if args[i] == "cors" => match args.get(i + 1).map(String::as_str) {
+            Some(sub @ ("enable" | "disable")) => format!("cors {sub}"),
+            _ => "cors".into(),
+        },
+        Some(i) => args[i].clone(),
+        None => "gwctl".into(),
+    }
+}
+
 /// Parse arguments and run the verb; returns the exit code.
 pub fn main() -> i32 {
     let parsed = command()
@@ -446,6 +470,20 @@ pub fn main() -> i32 {
                 // clap quotes the arguments it refuses: escaped like everything gwctl prints.
                 let text = e.render().to_string();
                 eprint!("{}", crate::term::escape(&text));
+                let args: Vec<String> = std::env::args().skip(1).collect();
+                if wants_json(&args) {
+                    // Scripts asked for JSON: the refusal is an error document too.
+                    let message = text
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ");
+                    let doc = crate::output::failure_doc(&verb_of(&args), message, None, &[]);
+                    println!(
+                        "{}",
+                        crate::term::to_json_pretty(&doc).expect("documents serialise")
+                    );
+                }
             } else {
                 let _ = e.print();
             }

@@ -281,3 +281,26 @@ async fn key_value_variables_are_named_when_empty_or_changed_since_the_plan() {
     let o = run(&["apply", plan.to_str().unwrap(), "--yes"], VALUE_1);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
 }
+
+#[test]
+fn a_refused_command_line_with_output_json_is_an_error_document() {
+    for (args, verb) in [
+        (
+            &["plan", "s.yaml", "--output", "json", "--bogus"][..],
+            "plan",
+        ),
+        (&["--output=json", "destroy"][..], "destroy"),
+    ] {
+        let o = support::gwctl_at("http://127.0.0.1:9", args);
+        let doc = failure_doc(&o, verb);
+        assert!(
+            doc.error.message.contains("--bogus") || doc.error.message.contains("required"),
+            "{doc:?}"
+        );
+        assert!(!doc.error.message.starts_with("error:"), "{doc:?}");
+    }
+    // Without --output json, nothing on stdout.
+    let o = support::gwctl_at("http://127.0.0.1:9", &["plan", "s.yaml", "--bogus"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+}
