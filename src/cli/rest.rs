@@ -449,7 +449,7 @@ fn usage_from_env(spec: &Spec, printer: &crate::output::Printer) -> Result<Desir
             diagnostics,
             ..Failure::msg(
                 format!(
-                    "{} api key value(s) missing from the environment; nothing was changed",
+                    "{} api key value(s) not usable from the environment; nothing was changed",
                     errors.len()
                 ),
                 None,

@@ -252,6 +252,14 @@ async fn key_value_variables_are_named_when_empty_or_changed_since_the_plan() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("`EDGE_KEY`, which is set but empty"), "{err}");
     assert!(!err.contains("not set"), "{err}");
+    let doc = failure_doc(&run(&["plan", s, "--output", "json"], ""), "plan");
+    assert!(
+        doc.error
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("`EDGE_KEY`, which is set but empty")),
+        "{doc:?}"
+    );
 
     // A plan made with one value, applied with another: the variable is named, its values
     // are not shown, and the account did not change.
