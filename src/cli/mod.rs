@@ -538,7 +538,12 @@ pub fn main() -> i32 {
         Command::Man(args) => completions::man(args, &crate::output::Printer::new(&cli.global)),
         Command::Cors(args) => {
             let printer = crate::output::Printer::new(&cli.global);
-            block_on("cors", &printer, cors::run(args, &cli.global, &printer))
+            // The command name its own documents carry (`cors enable`, `cors disable`).
+            let name = match &args.command {
+                cors::CorsCommand::Enable(_) => "cors enable",
+                cors::CorsCommand::Disable(_) => "cors disable",
+            };
+            block_on(name, &printer, cors::run(args, &cli.global, &printer))
         }
         Command::Verify(args) => {
             let printer = crate::output::Printer::new(&cli.global);

@@ -298,6 +298,10 @@ fn a_refused_command_line_with_output_json_is_an_error_document() {
             "plan",
         ),
         (&["--output=json", "destroy"][..], "destroy"),
+        (
+            &["cors", "enable", "--bogus", "--output", "json"][..],
+            "cors enable",
+        ),
     ] {
         let o = support::gwctl_at("http://127.0.0.1:9", args);
         let doc = failure_doc(&o, verb);
@@ -307,6 +311,24 @@ fn a_refused_command_line_with_output_json_is_an_error_document() {
         );
         assert!(!doc.error.message.starts_with("error:"), "{doc:?}");
     }
+    // A verb's own failure names the verb as its documents do.
+    let o = support::gwctl_at(
+        "http://127.0.0.1:9",
+        &[
+            "cors",
+            "disable",
+            "--api",
+            "x",
+            "--region",
+            "us east 1",
+            "--output",
+            "json",
+        ],
+    );
+    assert!(failure_doc(&o, "cors disable")
+        .error
+        .message
+        .starts_with("invalid region"));
     // Without --output json, nothing on stdout.
     let o = support::gwctl_at("http://127.0.0.1:9", &["plan", "s.yaml", "--bogus"]);
     assert_eq!(o.status.code(), Some(1));
