@@ -176,6 +176,7 @@ pub async fn plan_with(
         api_id: args.api_id.clone(),
         prune: args.prune,
         force_deploy: false,
+        ..Default::default()
     };
     let prep = prepare(clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
@@ -240,6 +241,7 @@ pub async fn apply_plan_with(
             "http",
             &planfile::fingerprint_http(&prep, &clients.region),
             prep.plan.ops == pf.http_ops,
+            &[],
         )?;
     }
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
