@@ -361,9 +361,9 @@ stages:
     assert!(out.contains("throttling rate 50 burst 100"), "{out}");
 }
 
-/// The emulator accepts a second route with an existing key (AWS answers
-/// ConflictException). gwctl must see the duplicate and delete it, not count it as the route
-/// the spec wants.
+/// A second route with an existing key (AWS answers ConflictException; moto accepts it, so
+/// the test makes it on moto itself, behind the strict proxy's back). gwctl must see the
+/// duplicate and delete it, not count it as the route the spec wants.
 #[tokio::test]
 async fn a_duplicate_route_made_behind_gwctls_back_is_deleted() {
     let em = support::emulator().await;
@@ -385,7 +385,9 @@ async fn a_duplicate_route_made_behind_gwctls_back_is_deleted() {
         .find(|r| r.route_key() == Some("GET /items"))
         .unwrap()
         .clone();
-    c.apigw2
+    em.moto_clients()
+        .await
+        .apigw2
         .create_route()
         .api_id(&id)
         .route_key("GET /items")

@@ -28,6 +28,7 @@ mod reliability;
 mod spec_docs;
 mod spec_examples;
 mod spec_robustness;
+mod strict_proxy;
 mod usage_rest;
 mod validate_cli;
 mod verify_cli;
