@@ -664,6 +664,8 @@ pub fn conflict_means_exists(operation: &str) -> bool {
         "CreateResource"
             | "CreateStage"
             | "AddPermission"
+            | "PutMethod"
+            | "PutMethodResponse"
             | "CreateFunction"
             | "CreateUsagePlanKey"
             | "CreateBasePathMapping"
@@ -1335,6 +1337,8 @@ mod tests {
         );
         // "Already exists" conflicts go back to the executor, which looks.
         assert_eq!(c(409, Some("ConflictException"), "CreateResource"), None);
+        assert_eq!(c(409, Some("ConflictException"), "PutMethod"), None);
+        assert_eq!(c(409, Some("ConflictException"), "PutMethodResponse"), None);
         assert_eq!(
             c(409, Some("ResourceConflictException"), "AddPermission"),
             None
