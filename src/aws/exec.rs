@@ -13,12 +13,14 @@
 //!   deployment and settings;
 //! - put-method and put-method-response answered ConflictException (AWS refuses to put what
 //!   exists; a re-send after a lost answer meets the first attempt) are done when what exists
-//!   is exactly what the op asks ([`OpOutcome::AlreadyPresent`]); otherwise the conflict goes
-//!   up and the apply plans again;
+//!   is exactly what the op asks ([`OpOutcome::AlreadyPresent`]); with nothing there the
+//!   conflict was a concurrent modification (tried again, as below); otherwise the conflict
+//!   goes up and the apply plans again;
 //! - a create that got no answer is looked for before it is sent again
 //!   ([`crate::aws::recover`]); found, it is adopted ([`OpOutcome::Adopted`]).
 //!
-//! - a ConflictException on create-resource or add-permission with nothing found on lookup
+//! - a ConflictException on create-resource, add-permission, put-method or
+//!   put-method-response with nothing found on lookup
 //!   was a concurrent modification: the op is tried again after a backoff
 //!   ([`CONFLICT_ATTEMPTS`]). Every other throttled, failed or conflicting answer is retried
 //!   below, by the paced transport ([`crate::aws::pace`]).
@@ -873,18 +875,25 @@ impl<'c> Executor<'c> {
                 }
                 // AWS refuses a put-method on a method that exists (409). After a lost
                 // answer it is this op's own earlier attempt: done when the method is exactly
-                // what this op asks. Anything else is a change made meanwhile: the conflict
-                // goes up and the apply plans again from what is there.
+                // what this op asks. No method: the conflict was a concurrent modification,
+                // tried again. A different one was made meanwhile: the conflict goes up and
+                // the apply plans again from what is there.
                 let found = gw
                     .get_method()
                     .rest_api_id(&api)
                     .resource_id(&resource)
                     .http_method(method)
                     .send()
-                    .await;
+                    .await
+                    .map_err(|g| classify("GetMethod", g));
                 match found {
                     Ok(m) if method_is(&m, auth_type, authorizer_id.as_deref(), def) => {
                         Ok(OpOutcome::AlreadyPresent)
+                    }
+                    Err(g) if g.is_not_found() => {
+                        // Nothing there: a concurrent modification, worth a retry.
+                        self.conflict_busy = true;
+                        Err(e)
                     }
                     _ => Err(e),
                 }
@@ -932,9 +941,14 @@ impl<'c> Executor<'c> {
                     .http_method(method)
                     .status_code(status)
                     .send()
-                    .await;
+                    .await
+                    .map_err(|g| classify("GetMethodResponse", g));
                 match found {
                     Ok(r) if method_response_is(&r, def) => Ok(OpOutcome::AlreadyPresent),
+                    Err(g) if g.is_not_found() => {
+                        self.conflict_busy = true;
+                        Err(e)
+                    }
                     _ => Err(e),
                 }
             }

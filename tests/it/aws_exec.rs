@@ -570,7 +570,8 @@ async fn create_resource_conflict_adopts_the_existing_resource() {
 
 /// put-method and put-method-response answered 409 ConflictException (AWS: it exists; after
 /// a lost answer, this op's own first attempt) read it back: done when it is exactly what the
-/// op asks, else the conflict is the answer (the apply plans again).
+/// op asks; tried again when nothing is there (a concurrent modification); else the conflict
+/// is the answer (the apply plans again).
 #[tokio::test]
 async fn a_put_refused_as_existing_is_done_only_when_what_exists_is_the_ops() {
     let put_method = Op::PutMethod {
@@ -607,6 +608,19 @@ async fn a_put_refused_as_existing_is_done_only_when_what_exists_is_the_ops() {
         }
         assert_eq!((put.num_calls(), get.num_calls()), (1, 1));
     }
+
+    // no method at all: the conflict was a concurrent modification, and the put is tried again
+    let put = mock!(ApigwClient::put_method).then_http_response(|| error(409, "ConflictException"));
+    let missing =
+        mock!(ApigwClient::get_method).then_http_response(|| error(404, "NotFoundException"));
+    let again = mock!(ApigwClient::put_method).then_http_response(|| json(201, same));
+    let c = clients(RuleMode::Sequential, &[&put, &missing, &again], &[]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+    assert_eq!(ex.apply_one(&put_method).await.unwrap(), OpOutcome::Applied);
+    assert_eq!(
+        (put.num_calls(), missing.num_calls(), again.num_calls()),
+        (1, 1, 1)
+    );
 
     let put_response = Op::PutMethodResponse {
         path: "/".into(),
