@@ -55,6 +55,8 @@ here too (a code path must never rely on the emulator's leniency):
     PutMethod on a method that exists                    409 ConflictException
     PutMethodResponse on a status code that exists       409 ConflictException
     PutIntegration on a method that does not exist       404 NotFoundException
+    DeleteMethod of a method that does not exist         404 NotFoundException
+    Get/DeleteIntegration where there is none            404 NotFoundException
     CreateStage (REST or HTTP API), a name that exists   409 ConflictException
     CreateRoute (HTTP API), a route key that exists      409 ConflictException
     CreateUsagePlanKey for a key already in the plan     409 ConflictException
@@ -350,6 +352,8 @@ def strict_refusal(op, method, raw_path, body, ask):
     `ask(method, path)` sends a read to the emulator and returns (status, JSON document)."""
     path = urllib.parse.urlsplit(raw_path).path.rstrip("/")
     doc = json_doc(body)
+    if path.startswith("/v2/") and op not in V2_STRICT_OPS:
+        return None  # e.g. an HTTP API's GetIntegration: another call, same name
     if op == "CreateResource":
         part = doc.get("pathPart")
         api = path.split("/")[2]
@@ -366,6 +370,16 @@ def strict_refusal(op, method, raw_path, body, ask):
     if op == "PutMethodResponse":
         if ask("GET", path)[0] == 200:
             return 409, "ConflictException", "Response already exists for this resource", False
+        return None
+    if op == "DeleteMethod":
+        if ask("GET", path)[0] == 404:
+            return 404, "NotFoundException", "Invalid Method identifier specified", False
+        return None
+    if op in ("GetIntegration", "DeleteIntegration"):
+        # moto answers 200 `{}` for a method without an integration
+        status, found = ask("GET", path)
+        if status == 404 or (status == 200 and not found.get("type")):
+            return 404, "NotFoundException", "Invalid Integration identifier specified", False
         return None
     if op == "PutIntegration":
         method_path = path[: -len("/integration")]
@@ -425,15 +439,16 @@ def list_all(ask, first, items_key, token_key):
         token = doc.get(token_key)
         if not token:
             return out
-        name = "position" if token_key == "position" else "nextToken"
-        url = first + f"&{name}=" + urllib.parse.quote(str(token), safe="")
+        url = first + f"&{token_key}=" + urllib.parse.quote(str(token), safe="")
     return out
 
 
 # API Gateway's v2 calls are signed for `apigateway` too: the path tells them apart
+V2_STRICT_OPS = {"CreateStage", "CreateRoute"}
 STRICT_OPS = {
     "apigateway": {"CreateResource", "PutMethod", "PutMethodResponse", "PutIntegration",
-                   "CreateStage", "CreateUsagePlanKey", "CreateApiKey", "CreateRoute"},
+                   "CreateStage", "CreateUsagePlanKey", "CreateApiKey", "CreateRoute",
+                   "DeleteMethod", "GetIntegration", "DeleteIntegration"},
     "lambda": {"AddPermission"},
 }
 

@@ -342,3 +342,47 @@ async fn the_quota_simulator_refuses_duplicates_too_and_counts_them() {
         "{stats}"
     );
 }
+
+#[tokio::test]
+async fn a_missing_method_or_integration_is_404_not_found_on_get_and_delete() {
+    let em = support::emulator().await;
+    let ep = em.endpoint();
+    let (api, root) = rest_api(&ep);
+    let method = format!("/restapis/{api}/resources/{root}/methods/GET");
+    let integration = format!("{method}/integration");
+    apigateway_error(
+        &call_at(&ep, "DELETE", &method, None),
+        404,
+        "NotFoundException",
+        "Invalid Method identifier specified",
+    );
+    created(&call_at(
+        &ep,
+        "PUT",
+        &method,
+        Some(r#"{"authorizationType":"NONE"}"#),
+    ));
+    // a method without an integration: moto answers 200 `{}`, AWS 404
+    for verb in ["GET", "DELETE"] {
+        apigateway_error(
+            &call_at(&ep, verb, &integration, None),
+            404,
+            "NotFoundException",
+            "Invalid Integration identifier specified",
+        );
+    }
+    created(&call_at(
+        &ep,
+        "PUT",
+        &integration,
+        Some(r#"{"type":"MOCK"}"#),
+    ));
+    assert_eq!(
+        created(&call_at(&ep, "GET", &integration, None))["type"],
+        "MOCK"
+    );
+    let deleted = call_at(&ep, "DELETE", &integration, None);
+    assert!((200..300).contains(&deleted.status), "{}", deleted.body);
+    let deleted = call_at(&ep, "DELETE", &method, None);
+    assert!((200..300).contains(&deleted.status), "{}", deleted.body);
+}
