@@ -61,6 +61,7 @@ here too (a code path must never rely on the emulator's leniency):
     CreateRoute (HTTP API), a route key that exists      409 ConflictException
     CreateUsagePlanKey for a key already in the plan     409 ConflictException
     CreateApiKey with a value another key has            409 ConflictException
+    CreateAuthorizer (REST API) with a name that exists  400 BadRequestException
     AddPermission with a statement id the policy has     409 ResourceConflictException (Lambda)
 
 API Gateway's errors are `x-amzn-ErrorType: TYPE` with {"message": "..."}; Lambda's add
@@ -392,6 +393,14 @@ def strict_refusal(op, method, raw_path, body, ask):
         if name and ask("GET", path + "/" + urllib.parse.quote(name, safe=""))[0] == 200:
             return 409, "ConflictException", "Stage already exists", False
         return None
+    if op == "CreateAuthorizer":
+        name = doc.get("name")
+        for item in list_all(ask, path + "?limit=500", "item", "position"):
+            if item.get("name") == name:
+                return 400, "BadRequestException", (
+                    f"Authorizer name must be unique. Authorizer {name} already exists in "
+                    "this RestApi."), False
+        return None
     if op == "CreateRoute":
         key = doc.get("routeKey")
         for item in list_all(ask, path + "?maxResults=500", "items", "nextToken"):
@@ -448,7 +457,7 @@ V2_STRICT_OPS = {"CreateStage", "CreateRoute"}
 STRICT_OPS = {
     "apigateway": {"CreateResource", "PutMethod", "PutMethodResponse", "PutIntegration",
                    "CreateStage", "CreateUsagePlanKey", "CreateApiKey", "CreateRoute",
-                   "DeleteMethod", "GetIntegration", "DeleteIntegration"},
+                   "DeleteMethod", "GetIntegration", "DeleteIntegration", "CreateAuthorizer"},
     "lambda": {"AddPermission"},
 }
 

@@ -386,3 +386,29 @@ async fn a_missing_method_or_integration_is_404_not_found_on_get_and_delete() {
     let deleted = call_at(&ep, "DELETE", &method, None);
     assert!((200..300).contains(&deleted.status), "{}", deleted.body);
 }
+
+#[tokio::test]
+async fn create_authorizer_with_a_name_the_rest_api_has_is_400_bad_request() {
+    let em = support::emulator().await;
+    let ep = em.endpoint();
+    let (api, _) = rest_api(&ep);
+    let path = format!("/restapis/{api}/authorizers");
+    let body = |name: &str| {
+        serde_json::json!({
+            "name": name,
+            "type": "TOKEN",
+            "identitySource": "method.request.header.Authorization",
+            "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/\
+                arn:aws:lambda:us-east-1:123456789012:function:auth/invocations",
+        })
+        .to_string()
+    };
+    created(&call_at(&ep, "POST", &path, Some(&body("jwt"))));
+    apigateway_error(
+        &call_at(&ep, "POST", &path, Some(&body("jwt"))),
+        400,
+        "BadRequestException",
+        "Authorizer name must be unique. Authorizer jwt already exists in this RestApi.",
+    );
+    created(&call_at(&ep, "POST", &path, Some(&body("other"))));
+}

@@ -14,9 +14,9 @@
 //!
 //! Strict by default: every test talks to moto through `scripts/quota_proxy.py --strict
 //! --no-quotas` (one proxy for the test binary, started beside moto), which answers the calls
-//! moto wrongly accepts (a duplicate resource, method, stage, route key, usage-plan key, key
-//! value or statement id; an integration on a method that does not exist) the way AWS does, so
-//! a code path that only works on the emulator fails here first. `GWCTL_EMULATOR_LENIENT=1`
+//! moto wrongly accepts (a duplicate path part, method, stage, route key, key value or
+//! statement id, an integration on a missing method, ...: the list is in docs/testing.md) the
+//! way AWS does, so a code path that only works on the emulator fails here first. `GWCTL_EMULATOR_LENIENT=1`
 //! talks to moto directly (for debugging only; CI never sets it, docs/testing.md).
 //! [`Emulator::moto_endpoint`] is moto itself, for setting up states AWS would refuse.
 //!
