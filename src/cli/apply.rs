@@ -40,6 +40,7 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         api_id: args.api_id.clone(),
         prune: args.prune,
         force_deploy: false,
+        ..Default::default()
     };
     let prep = prepare(&clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
@@ -132,6 +133,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             "rest",
             &planfile::fingerprint(&prep, &clients.region),
             prep.plan.ops == pf.ops,
+            &planfile::changed_env_vars(&pf.ops, &prep.plan.ops),
         )?;
     }
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
@@ -249,7 +251,7 @@ pub(super) fn show_plan<O: crate::plan::PlanOp>(
     api_id: Option<&str>,
     plan: &crate::plan::Plan<O>,
 ) {
-    printer.data(&render_plan(printer, api_name, api_id, plan));
+    printer.data_painted(&render_plan(printer, api_name, api_id, plan));
 }
 
 /// What a run that stopped at `fail` reports: the JSON error part and the message.
@@ -367,7 +369,7 @@ pub(super) fn confirm_changes(
         }
         return Ok(());
     }
-    eprint!("{question} [y/N] ");
+    eprint!("{} [y/N] ", crate::term::escape(question));
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);

@@ -70,7 +70,8 @@ pub async fn prepare(
         Some((api, owned)) => (Some(api), owned),
         None => (None, true),
     };
-    let desired = desired(&spec, &functions, &clients.region);
+    // Settings the spec leaves out keep their live values (for the plan and the report).
+    let desired = desired(&spec, &functions, &clients.region).keep_undeclared(observed.as_ref());
 
     let invoked = observed
         .as_ref()
@@ -175,6 +176,7 @@ pub async fn plan_with(
         api_id: args.api_id.clone(),
         prune: args.prune,
         force_deploy: false,
+        ..Default::default()
     };
     let prep = prepare(clients, spec, &target, printer).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
@@ -239,6 +241,7 @@ pub async fn apply_plan_with(
             "http",
             &planfile::fingerprint_http(&prep, &clients.region),
             prep.plan.ops == pf.http_ops,
+            &[],
         )?;
     }
     let observed_id = prep.observed.as_ref().map(|o| o.id.clone());

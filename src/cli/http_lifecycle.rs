@@ -27,7 +27,7 @@ use super::lifecycle::{
     confirm_destroy, deployment_description, drift_line, exec_failed, named_stages, pick_named,
     refuse_unowned, report_destroyed, show_json, DeployDoc, ShowStageDoc,
 };
-use super::rest::{is_owned, load_spec, Target};
+use super::rest::{is_owned, load_spec, Purpose, Target};
 use super::{DeployArgs, DestroyArgs, Failure};
 
 /// An HTTP API a verb acts on, found from a spec, `--api NAME` or `--api-id ID`.
@@ -53,6 +53,7 @@ pub(super) async fn which(
     spec_path: Option<&Path>,
     api_name: Option<&str>,
     api_id: Option<&str>,
+    purpose: Purpose,
     printer: &Printer,
 ) -> Result<Which, Failure> {
     let spec = match spec_path {
@@ -66,6 +67,7 @@ pub(super) async fn which(
         }
         let target = Target {
             api_id: api_id.map(str::to_string),
+            purpose,
             ..Default::default()
         };
         let found = super::http::find_api(clients, s, &target).await?;
@@ -175,7 +177,11 @@ pub(super) async fn deploy(
     started: Instant,
 ) -> Result<i32, Failure> {
     let spec_stages: BTreeMap<String, Stage> = match &loc.spec {
-        Some(s) => desired(s, &[], &clients.region).stages,
+        Some(s) => {
+            desired(s, &[], &clients.region)
+                .keep_undeclared(Some(&loc.api))
+                .stages
+        }
         None => BTreeMap::new(),
     };
     let stages = named_stages(&args.stage, &spec_stages, |n| {
@@ -228,7 +234,7 @@ pub(super) async fn deploy(
                 current.join(", "),
             ));
         } else if !plan.is_empty() {
-            printer.data(&render_plan(printer, name, Some(id), &plan));
+            printer.data_painted(&render_plan(printer, name, Some(id), &plan));
         }
     }
     let mut deployment_id = None;

@@ -20,7 +20,9 @@ use crate::state::rest::{ObservedRestApi, Stage};
 
 use super::apply::{confirm_changes, run_ops, stage_docs};
 use super::http_lifecycle::{which, Which};
-use super::rest::{find_api, invoke_url, is_owned, load_spec, observed_functions, prepare, Target};
+use super::rest::{
+    find_api, invoke_url, is_owned, load_spec, observed_functions, prepare, Purpose, Target,
+};
 use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
 
 /// Which API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
@@ -52,7 +54,7 @@ pub(super) async fn locate(
             ));
         }
     }
-    locate_loaded(clients, spec, api_name, api_id).await
+    locate_loaded(clients, spec, api_name, api_id, Purpose::Converge).await
 }
 
 /// [`locate`] with the spec (if any) already loaded: a REST API.
@@ -61,9 +63,13 @@ pub(super) async fn locate_loaded(
     spec: Option<Spec>,
     api_name: Option<&str>,
     api_id: Option<&str>,
+    purpose: Purpose,
 ) -> Result<Option<Located>, Failure> {
     if let (Some(s), None) = (&spec, api_id) {
-        let target = Target::default();
+        let target = Target {
+            purpose,
+            ..Default::default()
+        };
         return Ok(find_api(clients, s, &target)
             .await?
             .map(|(api, owned)| Located {
@@ -214,6 +220,7 @@ pub async fn deploy_with(
         spec_path,
         api_name,
         args.api_id.as_deref(),
+        Purpose::Deploy,
         printer,
     )
     .await?
@@ -224,13 +231,23 @@ pub async fn deploy_with(
             return super::http_lifecycle::deploy(clients, args, *loc, printer, started).await;
         }
     };
-    let loc = locate_loaded(clients, spec, api_name, args.api_id.as_deref())
-        .await?
-        .ok_or_else(|| not_found(spec_path, api_name))?;
+    let loc = locate_loaded(
+        clients,
+        spec,
+        api_name,
+        args.api_id.as_deref(),
+        Purpose::Deploy,
+    )
+    .await?
+    .ok_or_else(|| not_found(spec_path, api_name))?;
 
     // Stage settings come from the spec when one is given and declares the stage.
     let spec_stages: BTreeMap<String, Stage> = match &loc.spec {
-        Some(s) => desired::rest(s, &[], &clients.region).stages,
+        Some(s) => {
+            desired::rest(s, &[], &clients.region)
+                .keep_undeclared(Some(&loc.api))
+                .stages
+        }
         None => BTreeMap::new(),
     };
     let stages = named_stages(&args.stage, &spec_stages, |n| {
@@ -263,7 +280,7 @@ pub async fn deploy_with(
                 loc.api.id
             ));
         } else {
-            printer.data(&render_plan(
+            printer.data_painted(&render_plan(
                 printer,
                 &loc.api.config.name,
                 Some(&loc.api.id),
@@ -352,8 +369,19 @@ pub async fn destroy_with(
 ) -> Result<i32, Failure> {
     let started = Instant::now();
     let api_id = args.api_id.as_deref();
-    let loc = match which(clients, args.spec.as_deref(), None, api_id, printer).await? {
-        Which::Rest(spec) => locate_loaded(clients, spec.map(|s| *s), None, api_id).await?,
+    let found = which(
+        clients,
+        args.spec.as_deref(),
+        None,
+        api_id,
+        Purpose::Destroy,
+        printer,
+    )
+    .await?;
+    let loc = match found {
+        Which::Rest(spec) => {
+            locate_loaded(clients, spec.map(|s| *s), None, api_id, Purpose::Destroy).await?
+        }
         Which::Http(Some(loc)) => {
             return super::http_lifecycle::destroy(clients, args, *loc, printer, started).await
         }
@@ -429,7 +457,7 @@ pub(super) fn confirm_destroy<O: PlanOp>(
     plan: &Plan<O>,
 ) -> Result<(), Failure> {
     if !printer.json() {
-        printer.data(&render_plan(printer, &api.name, api.id.as_deref(), plan));
+        printer.data_painted(&render_plan(printer, &api.name, api.id.as_deref(), plan));
     }
     confirm_changes(
         args.yes,
@@ -525,6 +553,7 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         spec_path,
         api_name,
         args.api_id.as_deref(),
+        Purpose::Show,
         printer,
     )
     .await?
@@ -535,9 +564,15 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
             return super::http_lifecycle::show(&clients, *loc, printer).await;
         }
     };
-    let loc = locate_loaded(&clients, spec, api_name, args.api_id.as_deref())
-        .await?
-        .ok_or_else(|| not_found(spec_path, api_name))?;
+    let loc = locate_loaded(
+        &clients,
+        spec,
+        api_name,
+        args.api_id.as_deref(),
+        Purpose::Show,
+    )
+    .await?
+    .ok_or_else(|| not_found(spec_path, api_name))?;
     let drift = match &loc.spec {
         Some(s) => {
             let target = Target {

@@ -25,6 +25,24 @@ pub struct Target {
     pub prune: bool,
     /// `--force`: deploy even when every stage serves the current configuration.
     pub force_deploy: bool,
+    /// What the verb will do with the API: says why a namesake gwctl does not own is refused.
+    pub purpose: Purpose,
+}
+
+/// What a verb means to do with the API it looks up by name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// plan / apply / cors: create the API when it does not exist.
+    #[default]
+    Converge,
+    /// show: read it.
+    Show,
+    /// verify: send requests to its stages.
+    Verify,
+    /// deploy: deploy one of its stages.
+    Deploy,
+    /// destroy: delete it.
+    Destroy,
 }
 
 /// Everything `plan` computed, kept for `apply` to execute and report.
@@ -52,7 +70,7 @@ pub fn load_spec(path: &Path, printer: &crate::output::Printer) -> Result<Spec, 
     }
     match loaded.spec {
         Some(spec) if !loaded.has_errors() => Ok(spec),
-        _ => Err(Failure::reported()),
+        _ => Err(Failure::invalid_spec(path, &loaded.diagnostics)),
     }
 }
 
@@ -70,7 +88,7 @@ pub fn load_spec_text(
     }
     match loaded.spec {
         Some(spec) if !loaded.has_errors() => Ok(spec),
-        _ => Err(Failure::reported()),
+        _ => Err(Failure::invalid_spec(path, &loaded.diagnostics)),
     }
 }
 
@@ -93,7 +111,7 @@ pub fn load_spec_linted(
     }
     match loaded.spec {
         Some(spec) if !loaded.has_errors() => Ok(spec),
-        _ => Err(Failure::reported()),
+        _ => Err(Failure::invalid_spec(path, &loaded.diagnostics)),
     }
 }
 
@@ -153,7 +171,7 @@ where
         return Ok(Some((api, owned)));
     }
     let candidates = list().await.map_err(|e| Failure::aws(e, None))?;
-    match choose_api(kind, name, &candidates)? {
+    match choose_api(kind, name, &candidates, target.purpose)? {
         Some(id) => {
             let listed = candidates.iter().find(|c| c.id == id).cloned();
             let api = read(id, listed).await.map_err(|e| Failure::aws(e, None))?;
@@ -166,11 +184,14 @@ where
 /// Pick the API gwctl manages among the APIs named `name` (`kind`: `rest api`, `http api`):
 /// the one carrying gwctl's ownership tag, or none when there is no API of that name. An
 /// untagged namesake, or several tagged ones, is refused: gwctl never creates a second API
-/// with the same name and never guesses between two.
+/// with the same name and never guesses between two; the message says what that means for
+/// the verb's `purpose` (a destroy does not delete the namesake, a plan does not create a
+/// second one).
 pub fn choose_api(
     kind: &str,
     name: &str,
     candidates: &[ApiSummary],
+    purpose: Purpose,
 ) -> Result<Option<String>, Failure> {
     let owned: Vec<_> = candidates.iter().filter(|c| is_owned(&c.tags)).collect();
     match owned.len() {
@@ -178,16 +199,34 @@ pub fn choose_api(
         0 if candidates.is_empty() => Ok(None),
         0 => {
             let ids: Vec<String> = candidates.iter().map(|c| format!("`{}`", c.id)).collect();
-            Err(Failure::msg(
-                format!(
-                    "{kind} `{name}` exists ({}) but gwctl did not create it; refusing to create a second one",
-                    ids.join(", ")
+            let ids = ids.join(", ");
+            let id = &candidates[0].id;
+            let foreign =
+                format!("{kind} `{name}` ({ids}) is not gwctl's (it lacks gwctl's ownership tag)");
+            let (message, hint) = match purpose {
+                Purpose::Converge => (
+                    format!("{kind} `{name}` exists ({ids}) but gwctl did not create it; refusing to create a second one"),
+                    format!("to manage it with gwctl pass `--api-id {id}` (gwctl then changes only what the spec declares; add `--prune` to delete the rest)"),
                 ),
-                Some(format!(
-                    "to manage it with gwctl pass `--api-id {}` (gwctl then changes only what the spec declares; add `--prune` to delete the rest)",
-                    candidates[0].id
-                )),
-            ))
+                Purpose::Destroy => (
+                    format!("{foreign}; it won't be destroyed"),
+                    format!("to delete it all the same: `gwctl destroy --api-id {id} --force`"),
+                ),
+                Purpose::Show => (
+                    foreign,
+                    format!("to show it, pass `--api-id {id}`"),
+                ),
+                Purpose::Verify => (
+                    format!("{foreign}; gwctl verifies the APIs it manages"),
+                    "to check its stage all the same: `gwctl verify --url INVOKE_URL --origin ORIGIN`"
+                        .to_string(),
+                ),
+                Purpose::Deploy => (
+                    format!("{foreign}; gwctl does not deploy it"),
+                    format!("to deploy it all the same, pass `--api-id {id}`"),
+                ),
+            };
+            Err(Failure::msg(message, Some(hint)))
         }
         _ => {
             let ids: Vec<String> = owned.iter().map(|c| format!("`{}`", c.id)).collect();
@@ -343,7 +382,9 @@ pub async fn prepare(
         Some((api, owned)) => (Some(api), owned),
         None => (None, true),
     };
-    let desired = desired::rest(&spec, &functions, &clients.region);
+    // Settings the spec leaves out keep their live values (for the plan and the report).
+    let desired =
+        desired::rest(&spec, &functions, &clients.region).keep_undeclared(observed.as_ref());
 
     let invoked = observed
         .as_ref()
@@ -386,6 +427,7 @@ pub async fn prepare(
 fn usage_from_env(spec: &Spec, printer: &crate::output::Printer) -> Result<DesiredUsage, Failure> {
     let env = |var: &str| std::env::var(var).ok();
     usage::desired(spec, &env).map_err(|errors| {
+        let mut diagnostics = Vec::new();
         for e in &errors {
             let d = crate::spec::diagnostic_at(
                 spec,
@@ -397,14 +439,18 @@ fn usage_from_env(spec: &Spec, printer: &crate::output::Printer) -> Result<Desir
                 ),
             );
             eprint!("{}", d.render(printer.color));
+            diagnostics.push(d);
         }
-        Failure::msg(
-            format!(
-                "{} api key value(s) missing from the environment; nothing was changed",
-                errors.len()
-            ),
-            None,
-        )
+        Failure {
+            diagnostics,
+            ..Failure::msg(
+                format!(
+                    "{} api key value(s) not usable from the environment; nothing was changed",
+                    errors.len()
+                ),
+                None,
+            )
+        }
     })
 }
 

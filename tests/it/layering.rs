@@ -414,7 +414,6 @@ fn group_heads(c: &[char], open: usize) -> Vec<String> {
 const KNOWN_INNER_CIRCLES: &[(&str, &[&str])] = &[
     ("cli", &["apply", "converge", "http", "planfile"]),
     ("cli", &["http_lifecycle", "lifecycle"]),
-    ("plan", &["cors", "desired", "rest"]),
 ];
 
 /// Circles between the files (second-level modules) inside each top-level module, test

@@ -50,8 +50,9 @@ pub(super) fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
         },
         None => EndpointType::Regional,
     };
-    let mut binary_media_types = Vec::new();
+    let mut binary_media_types = None;
     if let Some(b) = m.only(cx, "binary_media_types", ApiKind::Rest) {
+        let binary_media_types = binary_media_types.get_or_insert_with(Vec::new);
         for t in text_list(cx, b, "binary_media_types") {
             let ok = t
                 .value
@@ -92,8 +93,7 @@ pub(super) fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
     }
     let disable_execute_api_endpoint = m
         .only(cx, "disable_execute_api_endpoint", ApiKind::Http)
-        .and_then(|v| boolean(cx, v, "disable_execute_api_endpoint"))
-        .unwrap_or(false);
+        .and_then(|v| boolean(cx, v, "disable_execute_api_endpoint"));
     let payload_format_version = m
         .only(cx, "payload_format_version", ApiKind::Http)
         .and_then(|v| choice(cx, v, "payload_format_version", PAYLOAD_FORMAT_VERSIONS))

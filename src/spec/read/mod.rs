@@ -136,9 +136,9 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         description: None,
         kind: cx.kind,
         endpoint: EndpointType::Regional,
-        binary_media_types: Vec::new(),
+        binary_media_types: None,
         tags: BTreeMap::new(),
-        disable_execute_api_endpoint: false,
+        disable_execute_api_endpoint: None,
         payload_format_version: None,
         api_key_source: None,
     });

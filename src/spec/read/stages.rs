@@ -80,11 +80,12 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
     let what = format!("stage `{}`", name.value);
     let mut m = MapReader::open(cx, v, &what, STAGE_KEYS)?;
     let description = m.opt_text(cx, "description").map(|t| t.value);
-    let mut variables = BTreeMap::new();
+    let mut variables = None;
     if let Some(vs) = m.get("variables") {
         if let Value::Map(es) = &vs.value {
             limits::count(cx, vs, es.len(), 0, limits::STAGE_VARIABLES);
         }
+        let variables = variables.get_or_insert_with(BTreeMap::new);
         for (k, val) in text_map(cx, vs, "variables") {
             if !(1..=64).contains(&k.value.len())
                 || !k

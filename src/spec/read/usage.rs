@@ -32,7 +32,7 @@ pub(super) fn read_api_keys(cx: &mut Cx, n: &Node) -> Vec<ApiKeyDef> {
             );
         }
         let description = m.opt_text(cx, "description").map(|t| t.value);
-        let enabled = m.opt_bool(cx, "enabled").unwrap_or(true);
+        let enabled = m.opt_bool(cx, "enabled");
         let env_node = m.get("value_from_env");
         let value_from_env = env_node.and_then(|e| text(cx, e, "value_from_env"));
         if let (Some(e), Some(node)) = (&value_from_env, env_node) {
