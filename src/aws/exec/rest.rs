@@ -210,6 +210,26 @@ impl<'c> Executor<'c> {
         .await
     }
 
+    /// A put refused because the thing exists (409), with `found` what a read of it
+    /// answered (`Ok(true)`: exactly what the op asks). This op's own earlier attempt whose
+    /// answer was lost: done. Nothing there: a concurrent modification, worth a retry (the
+    /// conflict loop). A different one was made meanwhile: the conflict goes up and the apply
+    /// plans again from what is there.
+    fn settle_put_conflict(
+        &mut self,
+        e: AwsError,
+        found: Result<bool, AwsError>,
+    ) -> Result<OpOutcome, AwsError> {
+        match found {
+            Ok(true) => Ok(OpOutcome::AlreadyPresent),
+            Err(g) if g.is_not_found() => {
+                self.conflict_busy = true;
+                Err(e)
+            }
+            _ => Err(e),
+        }
+    }
+
     fn api(&self, op: &str) -> Result<String, AwsError> {
         self.api_id.clone().ok_or_else(|| {
             internal(
@@ -484,17 +504,8 @@ impl<'c> Executor<'c> {
                     .send()
                     .await
                     .map_err(|g| classify("GetMethod", g));
-                match found {
-                    Ok(m) if method_is(&m, auth_type, authorizer_id.as_deref(), def) => {
-                        Ok(OpOutcome::AlreadyPresent)
-                    }
-                    Err(g) if g.is_not_found() => {
-                        // Nothing there: a concurrent modification, worth a retry.
-                        self.conflict_busy = true;
-                        Err(e)
-                    }
-                    _ => Err(e),
-                }
+                let found = found.map(|m| method_is(&m, auth_type, authorizer_id.as_deref(), def));
+                self.settle_put_conflict(e, found)
             }
             Op::DeleteMethod { path, method } => {
                 let res = gw
@@ -541,14 +552,7 @@ impl<'c> Executor<'c> {
                     .send()
                     .await
                     .map_err(|g| classify("GetMethodResponse", g));
-                match found {
-                    Ok(r) if method_response_is(&r, def) => Ok(OpOutcome::AlreadyPresent),
-                    Err(g) if g.is_not_found() => {
-                        self.conflict_busy = true;
-                        Err(e)
-                    }
-                    _ => Err(e),
-                }
+                self.settle_put_conflict(e, found.map(|r| method_response_is(&r, def)))
             }
             Op::DeleteMethodResponse {
                 path,
