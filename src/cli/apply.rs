@@ -3,7 +3,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
-use crate::aws::exec::{ExecEvent, ExecFailure, Executor};
+use crate::aws::exec::rest::Executor;
+use crate::aws::exec::{ExecEvent, ExecFailure};
 use crate::aws::Clients;
 use crate::output::{
     calls_doc, op_label, plan_doc, render_plan, ApiDoc, ApiKeyDoc, ApplyDoc, ErrorDoc, PlanDoc,
@@ -201,7 +202,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
                     crate::plan::Op::CreateStage { .. } | crate::plan::Op::UpdateStage { .. }
                 )
             }) {
-                if let Ok(stages) = crate::aws::read::read_stages(&clients, &api_id).await {
+                if let Ok(stages) = crate::aws::read::rest::read_stages(&clients, &api_id).await {
                     observed.stages = stages;
                 }
             }
@@ -620,7 +621,7 @@ async fn key_docs(
     }
     let values = if show_secrets && !prep.usage.keys.is_empty() {
         let wanted = ids.values().flatten().cloned().collect();
-        crate::aws::read_usage::api_key_values(clients, &wanted)
+        crate::aws::read::usage::api_key_values(clients, &wanted)
             .await
             .map_err(|e| Failure::aws(e, None))?
     } else {

@@ -85,7 +85,7 @@ impl Prep for Prepared {
         super::apply::run_ops(clients, self.observed.as_ref(), &self.plan.ops, printer).await
     }
     async fn list(clients: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {
-        crate::aws::read::find_rest_apis(clients, name).await
+        crate::aws::read::rest::find_rest_apis(clients, name).await
     }
     async fn delete_ours(
         &self,
@@ -143,7 +143,7 @@ impl Prep for PreparedHttp {
         super::http::run_ops(clients, self.observed.as_ref(), &self.plan.ops, printer).await
     }
     async fn list(clients: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {
-        crate::aws::read_http::find_http_apis(clients, name).await
+        crate::aws::read::http::find_http_apis(clients, name).await
     }
     async fn delete_ours(
         &self,

@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+use crate::aws::exec::http::HttpExecutor;
 use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport};
-use crate::aws::exec_http::HttpExecutor;
-use crate::aws::{read_http, Clients};
+use crate::aws::read::http as read_http;
+use crate::aws::Clients;
 use crate::output::{plan_doc, ApiDoc, Printer, Progress, StageDoc};
 use crate::plan::http::{desired, plan as plan_http, stage_after, DesiredHttp, HttpPlan};
 use crate::plan::rest::PlanOptions;

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::aws::{read, read_http, Clients};
+use crate::aws::read::{self, http as read_http};
+use crate::aws::Clients;
 use crate::output::{calls_doc, plan_doc, render_plan, ApiDoc, Printer, SCHEMA_VERSION};
 use crate::plan::http::{
     auto_deploys, config_mark, desired, plan_destroy, plan_stages, serves, HttpPlan,
@@ -96,7 +97,7 @@ pub(super) async fn which(
             let Some(id) = pick_named("http api", name, &found)? else {
                 return Ok(Which::Rest(None));
             };
-            let rest = read::find_rest_apis(clients, name)
+            let rest = read::rest::find_rest_apis(clients, name)
                 .await
                 .map_err(|e| Failure::aws(e, None))?;
             if let Some(r) = rest.first() {

@@ -79,7 +79,7 @@ pub(super) async fn locate_loaded(
             }));
     }
     if let Some(id) = api_id {
-        let api = read::read_rest_api(clients, id)
+        let api = read::rest::read_rest_api(clients, id)
             .await
             .map_err(|e| Failure::aws(e, Some("check `--api-id` and the region")))?;
         if let Some(s) = &spec {
@@ -102,13 +102,13 @@ pub(super) async fn locate_loaded(
             None,
         )
     })?;
-    let found = read::find_rest_apis(clients, name)
+    let found = read::rest::find_rest_apis(clients, name)
         .await
         .map_err(|e| Failure::aws(e, None))?;
     match pick_named("rest api", name, &found)? {
         None => Ok(None),
         Some(id) => {
-            let api = read::read_rest_api(clients, &id)
+            let api = read::rest::read_rest_api(clients, &id)
                 .await
                 .map_err(|e| Failure::aws(e, None))?;
             let owned = is_owned(&api.tags);
@@ -394,7 +394,7 @@ pub async fn destroy_with(
     let fns: Vec<_> = observed_functions(&loc.api).into_iter().collect();
     let (policies, usage) = tokio::try_join!(
         read::read_policies(clients, &fns),
-        crate::aws::read_usage::read_usage(clients, &loc.api.config.name),
+        crate::aws::read::usage::read_usage(clients, &loc.api.config.name),
     )
     .map_err(|e| Failure::aws(e, None))?;
     // The usage plans and API keys gwctl created for the API go first, then the API.

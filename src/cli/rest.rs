@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::aws::{read, read_usage, Clients};
+use crate::aws::read::{self, usage as read_usage};
+use crate::aws::Clients;
 use crate::plan::desired::{self, DesiredRest};
 use crate::plan::rest::{plan as plan_rest, PlanOptions};
 use crate::plan::usage::{self, DesiredUsage, KeySource};
@@ -127,11 +128,11 @@ pub async fn find_api(
         "rest api",
         |id, listed| async move {
             match listed {
-                Some(listed) => read::read_listed_rest_api(clients, &listed).await,
-                None => read::read_rest_api(clients, &id).await,
+                Some(listed) => read::rest::read_listed_rest_api(clients, &listed).await,
+                None => read::rest::read_rest_api(clients, &id).await,
             }
         },
-        || read::find_rest_apis(clients, &spec.api.name.value),
+        || read::rest::find_rest_apis(clients, &spec.api.name.value),
         |a: &ObservedRestApi| (a.config.name.clone(), is_owned(&a.tags)),
     )
     .await
