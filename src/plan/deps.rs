@@ -26,7 +26,7 @@
 
 use std::collections::BTreeSet;
 
-use super::ops::Op;
+use super::rest::ops::Op;
 
 /// What part of a method an op touches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,7 +210,7 @@ pub fn dependencies(ops: &[Op]) -> Vec<Vec<usize>> {
 
 /// [`dependencies`] for any kind of op: a `barrier` waits for everything before it and
 /// everything after waits for it; between barriers `later` waits for `earlier` when
-/// `must_follow(earlier, later)`. Shared with [`super::deps_http`].
+/// `must_follow(earlier, later)`. Shared with [`super::http::deps`].
 pub(crate) fn dependencies_with<O>(
     ops: &[O],
     barrier: impl Fn(&O) -> bool,
@@ -270,7 +270,7 @@ impl Scheduler {
 
     /// A scheduler from each op's dependencies (indices of earlier ops) and whether it is
     /// exclusive (runs alone among exclusive ops): shared by both kinds of API
-    /// ([`super::deps_http`]).
+    /// ([`super::http::deps`]).
     pub fn from_parts(deps: Vec<Vec<usize>>, exclusive: Vec<bool>) -> Scheduler {
         let mut dependents = vec![Vec::new(); deps.len()];
         for (i, ds) in deps.iter().enumerate() {
@@ -341,11 +341,11 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::ops::Patch;
+    use crate::plan::rest::ops::Patch;
     use crate::state::rest::{Integration, IntegrationResponse, Method, MethodResponse};
 
     fn res(path: &str) -> Op {
-        let (parent, part) = crate::plan::desired::split_parent(path);
+        let (parent, part) = crate::plan::rest::desired::split_parent(path);
         Op::CreateResource {
             path: path.into(),
             parent,
@@ -645,7 +645,7 @@ mod tests {
 
     // --- every interleaving the scheduler allows gives the plan's result ------------------
 
-    fn desired(yaml: &str) -> crate::plan::desired::DesiredRest {
+    fn desired(yaml: &str) -> crate::plan::rest::desired::DesiredRest {
         let loaded = crate::spec::load_str(std::path::Path::new("t.yaml"), yaml);
         let errors: Vec<String> = loaded
             .diagnostics
@@ -670,7 +670,7 @@ mod tests {
                 }
             })
             .collect();
-        crate::plan::desired::rest(&spec, &functions, "us-east-1")
+        crate::plan::rest::desired::rest(&spec, &functions, "us-east-1")
     }
 
     /// The order in which a concurrent run may apply `ops`: at each step one of the ops in
@@ -697,8 +697,8 @@ mod tests {
 
     #[test]
     fn concurrent_orders_reach_the_same_account_as_the_plan_order() {
-        use crate::plan::rest::{plan, PlanOptions};
-        use crate::plan::simulate;
+        use crate::plan::rest::{plan, simulate};
+        use crate::plan::PlanOptions;
         let root = env!("CARGO_MANIFEST_DIR");
         let read = |f: &str| std::fs::read_to_string(format!("{root}/specs/{f}")).unwrap();
         let todo = read("todo.yaml");

@@ -4,27 +4,29 @@
 //! `changes` (what a person reads: `+ method GET /todos`, field old -> new) and `ops` (the
 //! calls the executor makes, in dependency order). Every op belongs to exactly one change.
 
-pub mod cors;
 pub mod deps;
-pub mod deps_http;
-pub mod desired;
 pub mod http;
-pub mod http_ops;
-pub mod method;
-pub mod ops;
+mod options;
 pub mod patch;
 pub mod permissions;
 pub mod rest;
-pub mod simulate;
-pub mod simulate_http;
 pub mod simulate_usage;
 pub mod usage;
 pub mod usage_ops;
 
 use serde::Serialize;
 
-pub use http_ops::HttpOp;
-pub use ops::Op;
+pub use http::ops::HttpOp;
+pub use options::{deployment_reason, deployment_serves, PlanOptions};
+pub use rest::ops::Op;
+
+/// Placeholder the executor replaces with the API id.
+pub const API_ID: &str = "{api_id}";
+
+/// `{authorizer_id:NAME}`: replaced with the id of authorizer NAME.
+pub fn authorizer_id_placeholder(name: &str) -> String {
+    format!("{{authorizer_id:{name}}}")
+}
 
 /// What every op type a [`Plan`] can carry provides to reports (JSON `calls`, progress).
 pub trait PlanOp {
@@ -180,9 +182,5 @@ impl<O> Plan<O> {
     }
 }
 
-#[cfg(test)]
-mod http_tests;
-#[cfg(test)]
-mod tests;
 #[cfg(test)]
 mod usage_tests;

@@ -6,14 +6,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::desired::{self, DesiredRest};
-use super::ops::{Op, API_ID};
-use super::rest::{plan, plan_destroy, PlanOptions};
-use super::simulate::{self, SimError};
+use super::rest::desired::{self, DesiredRest};
+use super::rest::ops::Op;
+use super::rest::simulate::{self, SimError};
+use super::rest::{plan, plan_destroy};
 use super::simulate_usage::apply_all;
 use super::usage::{self, AccountUsage, DesiredUsage, KeySource, KeyValueError};
 use super::usage_ops::UsageOp;
-use super::{Action, Plan};
+use super::{Action, Plan, PlanOptions, API_ID};
 use crate::spec::model::Spec;
 use crate::state::rest::{ObservedRestApi, Policies};
 use crate::state::usage::{
@@ -710,7 +710,7 @@ fn removing_plan_and_key_from_the_spec_deletes_them_in_order() {
         Op::Usage(UsageOp::UpdateUsagePlan {
             name: "basic".into(),
             id: plan_id.clone(),
-            patches: vec![super::ops::Patch {
+            patches: vec![super::rest::ops::Patch {
                 op: "remove".into(),
                 path: "/apiStages".into(),
                 value: Some(format!("{api_id}:prod")),

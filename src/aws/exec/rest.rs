@@ -48,7 +48,7 @@ use crate::aws::read::rest::get_resources;
 use crate::aws::recover::{adopt_rest_stage, create_or_find, settle_rest_stage, Identity, Made};
 use crate::aws::Clients;
 use crate::plan::deps::{changes_ids, Scheduler};
-use crate::plan::ops::{Op, Patch, DEPLOYMENT_ID};
+use crate::plan::rest::ops::{Op, Patch, DEPLOYMENT_ID};
 use crate::state::rest::ObservedRestApi;
 
 /// Runs ops against one REST API.

@@ -35,7 +35,7 @@ use crate::state::rest::{
 
 use super::method::plan_method;
 use super::ops::Op;
-use super::{Action, Change, Plan};
+use crate::plan::{Action, Change, Plan};
 
 /// Headers allowed by default when the spec's `cors` block names none: what browsers send
 /// to API Gateway in practice (the console's "Enable CORS" default).

@@ -14,9 +14,9 @@ use crate::state::rest::{
 };
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK, OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
-/// Invoke permissions (their scope and statement ids) are planned in [`super::permissions`].
-pub use super::permissions::DesiredPermission;
-pub(crate) use super::permissions::{add_api_permission, add_authorizer_permission};
+/// Invoke permissions (their scope and statement ids) are planned in [`crate::plan::permissions`].
+pub use crate::plan::permissions::DesiredPermission;
+pub(crate) use crate::plan::permissions::{add_api_permission, add_authorizer_permission};
 
 /// Headers allowed by default when the spec's `cors` block names none (see [`super::cors`]).
 pub use super::cors::DEFAULT_CORS_HEADERS;

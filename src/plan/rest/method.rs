@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::state::rest::{Integration, Method};
 
 use super::ops::Op;
-use super::{Action, Change, FieldChange, Plan};
+use crate::plan::{Action, Change, FieldChange, Plan};
 
 /// Plan one method against what exists: create, replace (the method request changed),
 /// update the integration, or nothing. Used by `plan` and `cors enable`.

@@ -9,8 +9,9 @@ use crate::state::rest::{
 };
 use crate::state::PolicyStatement;
 
-use super::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
-use super::permissions::PermissionOp;
+use super::ops::{Op, Patch, DEPLOYMENT_ID};
+use crate::plan::permissions::PermissionOp;
+use crate::plan::API_ID;
 
 /// Errors the model raises where AWS would (so the planner's ordering is checked too).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -370,7 +371,7 @@ fn add_statement(
     let sid = statement_id.replace(API_ID, id);
     let mut src = source_arn.replace(API_ID, id);
     for (n, aid) in authorizer_ids {
-        src = src.replace(&super::ops::authorizer_id_placeholder(n), aid);
+        src = src.replace(&crate::plan::authorizer_id_placeholder(n), aid);
     }
     let list = policies.entry(function.to_string()).or_default();
     if list.iter().any(|s| s.sid == sid) {
