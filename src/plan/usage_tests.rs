@@ -867,7 +867,7 @@ fn a_rotation_runs_in_plan_order_even_concurrently() {
     let (_, a) = converge(&w, &with_legacy_key(Account::default()));
     let w2 = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET2)]);
     let p = plan_all(&w2, &a);
-    let deps = super::deps::dependencies(&p.ops);
+    let deps = super::rest::deps::dependencies(&p.ops);
     for (i, d) in deps.iter().enumerate().skip(1) {
         assert!(
             d.contains(&(i - 1)),

@@ -1,4 +1,4 @@
-//! Which HTTP API ops must finish before which (the counterpart of [`crate::plan::deps`] for
+//! Which HTTP API ops must finish before which (the counterpart of [`crate::plan::rest::deps`] for
 //! [`HttpOp`]): the executor starts an op as soon as the ops it depends on have finished, so
 //! independent routes, integrations and permissions run concurrently. What runs is never
 //! changed, only when.

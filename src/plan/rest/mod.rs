@@ -2,6 +2,7 @@
 //! Pure: no SDK, no I/O.
 
 pub mod cors;
+pub mod deps;
 pub mod desired;
 pub mod method;
 pub mod ops;
