@@ -178,7 +178,7 @@ fn cors_from_flags(a: &EnableArgs) -> Result<CorsDef, Failure> {
         origins,
         methods,
         headers: if headers.is_empty() {
-            crate::plan::rest::cors::DEFAULT_CORS_HEADERS
+            crate::plan::desired::DEFAULT_CORS_HEADERS
                 .iter()
                 .map(|s| s.to_string())
                 .collect()

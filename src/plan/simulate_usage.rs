@@ -13,7 +13,8 @@ use crate::state::usage::{
 };
 
 use super::rest::ops::{Op, Patch};
-use super::rest::simulate::{self, SimError};
+use super::rest::simulate;
+use super::simulate::SimError;
 use super::usage_ops::{api_key_id_placeholder, usage_plan_id_placeholder, UsageOp};
 use super::API_ID;
 

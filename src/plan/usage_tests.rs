@@ -8,8 +8,9 @@ use std::path::Path;
 
 use super::rest::desired::{self, DesiredRest};
 use super::rest::ops::Op;
-use super::rest::simulate::{self, SimError};
+use super::rest::simulate;
 use super::rest::{plan, plan_destroy};
+use super::simulate::SimError;
 use super::simulate_usage::apply_all;
 use super::usage::{self, AccountUsage, DesiredUsage, KeySource, KeyValueError};
 use super::usage_ops::UsageOp;

@@ -24,13 +24,14 @@ use crate::state::http::{
 use crate::state::rest::{AccessLog, Policies};
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
 
+use super::desired::{hex, lambda_uri, owner_tags, Undeclared, DEFAULT_CORS_HEADERS};
 use super::permissions::{
     add_api_permission, add_authorizer_permission, permission_changes, DesiredPermission,
 };
-use super::rest::cors::DEFAULT_CORS_HEADERS;
-use super::rest::desired::{hex, lambda_uri, owner_tags, Undeclared};
-use super::rest::method::diff_fields;
-use super::{deployment_reason, deployment_serves, Action, Change, FieldChange, Plan, PlanOptions};
+use super::{
+    deployment_reason, deployment_serves, diff_fields, Action, Change, FieldChange, Plan,
+    PlanOptions,
+};
 use ops::{HttpOp, StageUpdate};
 
 /// Everything the planner needs to know about what the spec wants on an HTTP API.

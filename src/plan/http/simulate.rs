@@ -13,7 +13,7 @@ use crate::state::http::{ObservedHttpApi, ObservedStage, RawHttpApi, RawRoute, R
 use crate::state::rest::{Deployment, Policies};
 
 use super::ops::HttpOp;
-use crate::plan::rest::simulate::{permission, SimError};
+use crate::plan::simulate::{permission, SimError};
 
 /// Description API Gateway gives the deployments it makes for auto-deploy stages.
 pub const AUTO_DEPLOYMENT: &str =

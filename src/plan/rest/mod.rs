@@ -13,9 +13,12 @@ use std::collections::BTreeMap;
 use crate::state::rest::{MethodSetting, ObservedRestApi, Policies, RestApi, Stage};
 
 use super::permissions::permission_changes;
-use super::{deployment_reason, deployment_serves, Action, Change, FieldChange, Plan, PlanOptions};
+use super::{
+    deployment_reason, deployment_serves, diff_fields, Action, Change, FieldChange, Plan,
+    PlanOptions,
+};
 use desired::{config_mark, split_parent, DesiredRest};
-use method::{diff_fields, plan_method};
+use method::plan_method;
 use ops::{MovedStage, Op, Patch, DEPLOYMENT_ID};
 
 /// Plan a REST API. `observed` is None when the API does not exist yet.
