@@ -101,7 +101,7 @@ impl Prep for Prepared {
             .map(|perm| Op::RemovePermission {
                 function: perm.function.clone(),
                 function_key: perm.function_key.clone(),
-                statement_id: perm.statement_id.replace(crate::plan::ops::API_ID, ours),
+                statement_id: perm.statement_id.replace(crate::plan::API_ID, ours),
             })
             .collect();
         cleanup.push(Op::DeleteRestApi { id: ours.into() });
@@ -159,7 +159,7 @@ impl Prep for PreparedHttp {
             .map(|perm| HttpOp::RemovePermission {
                 function: perm.function.clone(),
                 function_key: perm.function_key.clone(),
-                statement_id: perm.statement_id.replace(crate::plan::ops::API_ID, ours),
+                statement_id: perm.statement_id.replace(crate::plan::API_ID, ours),
             })
             .collect();
         cleanup.push(HttpOp::DeleteApi { id: ours.into() });

@@ -18,7 +18,7 @@ use crate::output::{calls_doc, plan_doc, render_plan, ApiDoc, Printer, SCHEMA_VE
 use crate::plan::http::{
     auto_deploys, config_mark, desired, plan_destroy, plan_stages, serves, HttpPlan,
 };
-use crate::plan::rest::PlanOptions;
+use crate::plan::PlanOptions;
 use crate::spec::model::{ApiKind, Spec};
 use crate::state::http::{ObservedHttpApi, Stage};
 

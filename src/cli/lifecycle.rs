@@ -12,9 +12,9 @@ use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
     SCHEMA_VERSION,
 };
-use crate::plan::desired::{self, config_mark};
-use crate::plan::rest::{deployment_serves, plan_destroy, plan_stages};
-use crate::plan::{Plan, PlanOp};
+use crate::plan::rest::desired::{self, config_mark};
+use crate::plan::rest::{plan_destroy, plan_stages};
+use crate::plan::{deployment_serves, Plan, PlanOp};
 use crate::spec::model::Spec;
 use crate::state::rest::{ObservedRestApi, Stage};
 

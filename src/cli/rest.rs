@@ -6,10 +6,11 @@ use std::path::Path;
 
 use crate::aws::read::{self, usage as read_usage};
 use crate::aws::Clients;
-use crate::plan::desired::{self, DesiredRest};
-use crate::plan::rest::{plan as plan_rest, PlanOptions};
+use crate::plan::rest::desired::{self, DesiredRest};
+use crate::plan::rest::plan as plan_rest;
 use crate::plan::usage::{self, DesiredUsage, KeySource};
 use crate::plan::Plan;
+use crate::plan::PlanOptions;
 use crate::spec::model::Spec;
 use crate::state::rest::{ApiSummary, ObservedRestApi, Policies};
 use crate::state::usage::ObservedUsage;
