@@ -3,17 +3,19 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
-use crate::aws::exec::{ExecEvent, ExecFailure, Executor};
+use crate::aws::exec::ExecFailure;
 use crate::aws::Clients;
+use crate::engine::{prepare, Rest};
 use crate::output::{
     calls_doc, op_label, plan_doc, render_plan, ApiDoc, ApiKeyDoc, ApplyDoc, ErrorDoc, PlanDoc,
-    Printer, Progress, StageDoc, SCHEMA_VERSION,
+    Printer, StageDoc, SCHEMA_VERSION,
 };
 use crate::spec::model::ApiKind;
-use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
+use crate::state::rest::{ObservedRestApi, Stage};
 
 use super::planfile::{self, SavedOps};
-use super::rest::{invoke_url, load_spec, load_spec_linted, prepare, Prepared, Target};
+use super::report::CliReporter;
+use super::rest::{invoke_url, load_spec, load_spec_linted, Prepared, Target};
 use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
 
 pub(super) const PROXY_CORS_NOTE: &str =
@@ -41,7 +43,7 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         prune: args.prune,
         force_deploy: false,
     };
-    let prep = prepare(&clients, spec, &target, printer).await?;
+    let prep = prepare::<Rest>(&clients, spec, &target).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
     finish_plan(
         args,
@@ -51,7 +53,7 @@ pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         &prep.plan,
         || {
             (
-                planfile::fingerprint(&prep, &clients.region),
+                prep.fingerprint(&clients.region),
                 SavedOps::Rest(prep.plan.ops.clone()),
             )
         },
@@ -121,14 +123,14 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         "reading rest api `{}` in {}",
         spec.api.name.value, clients.region
     ));
-    let prep = prepare(&clients, spec, &target, printer).await?;
+    let prep = prepare::<Rest>(&clients, spec, &target).await?;
     if let Some(pf) = &saved {
         // Apply exactly the saved plan, and only if the account is as it was planned.
         pf.check(
             &args.spec,
             &clients.region,
             "rest",
-            &planfile::fingerprint(&prep, &clients.region),
+            &prep.fingerprint(&clients.region),
             prep.plan.ops == pf.ops,
         )?;
     }
@@ -182,8 +184,13 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         confirm(args, printer)?;
     }
 
-    let (prep, result) =
-        super::converge::execute_converging(&clients, prep, &target, printer).await?;
+    let (prep, result) = crate::engine::converge::execute_converging(
+        &clients,
+        prep,
+        &target,
+        &CliReporter::new(printer),
+    )
+    .await?;
     let ops = prep.plan.ops.clone();
     match result {
         Ok(rep) => {
@@ -276,62 +283,14 @@ pub(super) fn exec_failure(
     (err, failure)
 }
 
-/// Run ops with the executor, showing progress (a bar on a terminal, plain lines otherwise).
+/// Run REST ops with the engine, showing progress (a bar on a terminal, plain lines otherwise).
 pub(super) async fn run_ops(
     clients: &Clients,
     observed: Option<&ObservedRestApi>,
     ops: &[crate::plan::Op],
     printer: &Printer,
-) -> Result<crate::aws::exec::ExecReport, crate::aws::exec::ExecFailure> {
-    let progress = Progress::new(printer, ops.len());
-    let mut exec = match observed {
-        Some(o) => Executor::for_api(clients, o),
-        None => Executor::new(clients),
-    };
-    let mut on_event = |e: ExecEvent| match e {
-        ExecEvent::Started { index, op, .. } => progress.start(index, &op_label(op)),
-        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
-    };
-    crate::cancel::set_phase(crate::cancel::Phase::Executing);
-    let result = exec
-        .run_with(ops, &mut on_event, crate::aws::exec::MAX_IN_FLIGHT)
-        .await;
-    crate::cancel::set_phase(crate::cancel::Phase::Done);
-    progress.done();
-    if let Err(f) = &result {
-        if crate::cancel::is_interruption(&f.error) {
-            let labels: Vec<String> = ops.iter().map(op_label).collect();
-            report_interruption(printer, &labels, &f.completed);
-        }
-    }
-    result
-}
-
-/// After Ctrl-C: what was applied and what was not (stderr, also in JSON mode). `labels`
-/// names every op of the plan; `completed` are the indices of those applied (with ops run
-/// concurrently, not necessarily the first ones).
-pub(super) fn report_interruption(printer: &Printer, labels: &[String], completed: &[usize]) {
-    let applied = completed.len();
-    let mut s = format!(
-        "interrupted: {applied} of {} calls were applied, {} were not",
-        labels.len(),
-        labels.len() - applied
-    );
-    const SHOWN: usize = 20;
-    let (done, left): (Vec<usize>, Vec<usize>) =
-        (0..labels.len()).partition(|i| completed.contains(i));
-    for (mark, group) in [("applied    ", done), ("not applied", left)] {
-        for label in group.iter().take(SHOWN).map(|&i| &labels[i]) {
-            s.push_str(&format!("\n  {mark}  {label}"));
-        }
-        if group.len() > SHOWN {
-            s.push_str(&format!("\n  {mark}  ... and {} more", group.len() - SHOWN));
-        }
-    }
-    printer.error(
-        &s,
-        Some("run the same command again: gwctl continues from what exists"),
-    );
+) -> Result<crate::aws::exec::ExecReport, ExecFailure> {
+    crate::engine::run::<Rest>(clients, observed, ops, &CliReporter::new(printer)).await
 }
 
 /// Ask on a terminal unless `--yes`; in CI (no terminal) proceed unless
@@ -385,20 +344,15 @@ pub(super) fn stage_docs(
     clients: &Clients,
     new_deployment: Option<String>,
 ) -> Vec<StageDoc> {
-    stages
-        .iter()
-        .map(|(name, want)| {
-            let have = observed.stages.get(name);
-            let mut eff: Stage = have.map(|h| h.settings.clone()).unwrap_or_default();
-            overlay(&mut eff, want);
+    crate::engine::rest::effective_stages(stages, observed, new_deployment.as_deref())
+        .into_iter()
+        .map(|st| {
+            let eff = st.settings;
             let all = eff.method_settings.get("*/*").cloned().unwrap_or_default();
-            let deployment_id = new_deployment
-                .clone()
-                .or_else(|| have.and_then(|h| h.deployment_id.clone()));
             StageDoc {
-                name: name.clone(),
-                invoke_url: invoke_url(api_id, &clients.region, name),
-                deployment_id,
+                invoke_url: invoke_url(api_id, &clients.region, &st.name),
+                name: st.name,
+                deployment_id: st.deployment_id,
                 logging_level: all.logging_level.clone().unwrap_or_else(|| "OFF".into()),
                 data_trace: all.data_trace.unwrap_or(false),
                 metrics: all.metrics.unwrap_or(false),
@@ -409,37 +363,6 @@ pub(super) fn stage_docs(
             }
         })
         .collect()
-}
-
-fn overlay(eff: &mut Stage, want: &Stage) {
-    if want.description.is_some() {
-        eff.description = want.description.clone();
-    }
-    eff.variables = want.variables.clone();
-    for (k, w) in &want.method_settings {
-        let e: &mut MethodSetting = eff.method_settings.entry(k.clone()).or_default();
-        if w.logging_level.is_some() {
-            e.logging_level = w.logging_level.clone();
-        }
-        if w.data_trace.is_some() {
-            e.data_trace = w.data_trace;
-        }
-        if w.metrics.is_some() {
-            e.metrics = w.metrics;
-        }
-        if w.throttle_rate.is_some() {
-            e.throttle_rate = w.throttle_rate;
-        }
-        if w.throttle_burst.is_some() {
-            e.throttle_burst = w.throttle_burst;
-        }
-    }
-    if want.tracing_enabled.is_some() {
-        eff.tracing_enabled = want.tracing_enabled;
-    }
-    if want.access_log.is_some() {
-        eff.access_log = want.access_log.clone();
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -604,7 +527,7 @@ async fn key_docs(
 ) -> Result<Vec<ApiKeyDoc>, Failure> {
     use crate::aws::exec::OpOutcome;
     use crate::plan::usage_ops::UsageOp;
-    let mut ids = crate::plan::usage::current_key_ids(&prep.usage, &prep.observed_usage);
+    let mut ids = crate::plan::usage::current_key_ids(&prep.extra, &prep.observed_extra);
     for (op, outcome) in ops.iter().zip(outcomes) {
         if let (
             crate::plan::Op::Usage(UsageOp::CreateApiKey { name, .. }),
@@ -614,7 +537,7 @@ async fn key_docs(
             ids.insert(name.clone(), Some(id.clone()));
         }
     }
-    let values = if show_secrets && !prep.usage.keys.is_empty() {
+    let values = if show_secrets && !prep.extra.keys.is_empty() {
         let wanted = ids.values().flatten().cloned().collect();
         crate::aws::read_usage::api_key_values(clients, &wanted)
             .await
@@ -623,7 +546,7 @@ async fn key_docs(
         Default::default()
     };
     Ok(prep
-        .usage
+        .extra
         .keys
         .iter()
         .map(|k| {

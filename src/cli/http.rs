@@ -2,118 +2,27 @@
 //! (resolve functions, find the API by name and ownership tag, read, plan, confirm, execute,
 //! report) with the HTTP planner, executor and report.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport};
-use crate::aws::exec_http::HttpExecutor;
-use crate::aws::{read_http, Clients};
-use crate::output::{plan_doc, ApiDoc, Printer, Progress, StageDoc};
-use crate::plan::http::{desired, plan as plan_http, stage_after, DesiredHttp, HttpPlan};
-use crate::plan::rest::PlanOptions;
+use crate::aws::exec::{ExecFailure, ExecReport};
+use crate::aws::Clients;
+use crate::engine::http::{effective_stages, notes};
+use crate::engine::{prepare, Http};
+use crate::output::{plan_doc, ApiDoc, Printer, StageDoc};
 use crate::plan::HttpOp;
 use crate::spec::model::Spec;
 use crate::state::http::{invoke_url, ObservedHttpApi, Stage};
-use crate::state::rest::Policies;
-use crate::state::ResolvedFunction;
 
 use super::apply::{
     confirm, emit_report, exec_failure, finish_plan, on_off, show_plan, throttle_text, ReportParts,
 };
 use super::planfile::{self, PlanFile, SavedOps};
-use super::rest::{
-    find_by, function_from_uri, is_owned, read_policies_for, resolve_or_report, split_qualifier,
-    Target,
-};
+use super::report::CliReporter;
+use super::rest::Target;
 use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
 
-/// Everything `plan` computed for an HTTP API, kept for `apply` to execute and report.
-pub struct PreparedHttp {
-    pub spec: Spec,
-    pub functions: Vec<ResolvedFunction>,
-    pub desired: DesiredHttp,
-    pub observed: Option<ObservedHttpApi>,
-    /// gwctl created this API (ownership tag present), or will create it.
-    pub owned: bool,
-    pub policies: Policies,
-    pub plan: HttpPlan,
-    /// Plan options in effect (`prune` is true for owned APIs).
-    pub opts: PlanOptions,
-}
-
-/// Find the HTTP API the spec describes: by name plus gwctl's ownership tag, or by `--api-id`.
-pub async fn find_api(
-    clients: &Clients,
-    spec: &Spec,
-    target: &Target,
-) -> Result<Option<(ObservedHttpApi, bool)>, Failure> {
-    find_by(
-        spec,
-        target,
-        "http api",
-        |id, _| async move { read_http::read_http_api(clients, &id).await },
-        || read_http::find_http_apis(clients, &spec.api.name.value),
-        |a: &ObservedHttpApi| (a.config.name.clone(), is_owned(&a.tags)),
-    )
-    .await
-}
-
-/// Read everything and plan. Makes only read calls.
-pub async fn prepare(
-    clients: &Clients,
-    spec: Spec,
-    target: &Target,
-    printer: &Printer,
-) -> Result<PreparedHttp, Failure> {
-    let functions = resolve_or_report(clients, &spec, printer).await?;
-    let (observed, owned) = match find_api(clients, &spec, target).await? {
-        Some((api, owned)) => (Some(api), owned),
-        None => (None, true),
-    };
-    let desired = desired(&spec, &functions, &clients.region);
-
-    let invoked = observed
-        .as_ref()
-        .map(observed_functions)
-        .unwrap_or_default();
-    let policies = read_policies_for(clients, &functions, invoked).await?;
-
-    let opts = PlanOptions {
-        prune: owned || target.prune,
-        force_deploy: target.force_deploy,
-    };
-    let plan = plan_http(&desired, observed.as_ref(), &policies, opts);
-    Ok(PreparedHttp {
-        spec,
-        functions,
-        desired,
-        observed,
-        owned,
-        policies,
-        plan,
-        opts,
-    })
-}
-
-/// The Lambda functions a live HTTP API invokes (Lambda integrations and authorizers), as
-/// (unqualified ARN, qualifier).
-pub fn observed_functions(o: &ObservedHttpApi) -> BTreeSet<(String, Option<String>)> {
-    let integrations = o
-        .config
-        .integrations
-        .values()
-        .filter(|i| i.kind == "AWS_PROXY")
-        .map(|i| i.uri.clone());
-    let authorizers = o
-        .config
-        .authorizers
-        .values()
-        .filter_map(|a| a.authorizer_uri.as_deref().and_then(function_from_uri));
-    integrations
-        .chain(authorizers)
-        .map(|f| split_qualifier(&f))
-        .collect()
-}
+/// A prepared HTTP API plan.
+pub type PreparedHttp = crate::engine::Prepared<Http>;
 
 fn api_doc(prep: &PreparedHttp, api_id: Option<String>) -> ApiDoc {
     ApiDoc {
@@ -122,35 +31,6 @@ fn api_doc(prep: &PreparedHttp, api_id: Option<String>) -> ApiDoc {
         id: api_id,
         owned: prep.owned,
     }
-}
-
-/// The note when the deployment list could not be read and a stage has auto-deploy off.
-pub(super) const DEPLOYMENTS_UNREAD: &str =
-    "the deployment list could not be read (GetDeployments: not found); stages with \
-     auto-deploy off are deployed again";
-
-/// Warnings about the configuration and about what could not be read.
-fn notes(prep: &PreparedHttp) -> Vec<String> {
-    let mut n = prep.desired.notes.clone();
-    if let Some(o) = &prep.observed {
-        n.extend(o.notes.iter().cloned());
-        let manual = prep.desired.stages.iter().any(|(name, w)| {
-            !w.auto_deploy
-                .or(o.stages.get(name).and_then(|h| h.settings.auto_deploy))
-                .unwrap_or(false)
-        });
-        if !o.deployments_complete && manual {
-            n.push(DEPLOYMENTS_UNREAD.into());
-        }
-    }
-    if prep.desired.config.disable_execute_api_endpoint {
-        n.push(
-            "`disable_execute_api_endpoint` is on: the execute-api URLs below refuse every \
-             request; clients need a custom domain name"
-                .into(),
-        );
-    }
-    n
 }
 
 /// `gwctl plan` for an HTTP API spec (already loaded and validated).
@@ -176,7 +56,7 @@ pub async fn plan_with(
         prune: args.prune,
         force_deploy: false,
     };
-    let prep = prepare(clients, spec, &target, printer).await?;
+    let prep = prepare::<Http>(clients, spec, &target).await?;
     let api_id = prep.observed.as_ref().map(|o| o.id.clone());
     finish_plan(
         args,
@@ -186,7 +66,7 @@ pub async fn plan_with(
         &prep.plan,
         || {
             (
-                planfile::fingerprint_http(&prep, &clients.region),
+                prep.fingerprint(&clients.region),
                 SavedOps::Http(prep.plan.ops.clone()),
             )
         },
@@ -231,13 +111,13 @@ pub async fn apply_plan_with(
         "reading http api `{}` in {}",
         spec.api.name.value, clients.region
     ));
-    let prep = prepare(clients, spec, &target, printer).await?;
+    let prep = prepare::<Http>(clients, spec, &target).await?;
     if let Some(pf) = saved {
         pf.check(
             &args.spec,
             &clients.region,
             "http",
-            &planfile::fingerprint_http(&prep, &clients.region),
+            &prep.fingerprint(&clients.region),
             prep.plan.ops == pf.http_ops,
         )?;
     }
@@ -273,8 +153,13 @@ pub async fn apply_plan_with(
         confirm(args, printer)?;
     }
 
-    let (prep, result) =
-        super::converge::execute_converging(clients, prep, &target, printer).await?;
+    let (prep, result) = crate::engine::converge::execute_converging(
+        clients,
+        prep,
+        &target,
+        &CliReporter::new(printer),
+    )
+    .await?;
     let ops = prep.plan.ops.clone();
     match result {
         Ok(rep) => {
@@ -313,35 +198,14 @@ pub async fn apply_plan_with(
     }
 }
 
-/// Run HTTP ops with the executor (seeded with the ids of `observed`), showing progress.
+/// Run HTTP ops with the engine, showing progress.
 pub(super) async fn run_ops(
     clients: &Clients,
     observed: Option<&ObservedHttpApi>,
     ops: &[HttpOp],
     printer: &Printer,
 ) -> Result<ExecReport, ExecFailure> {
-    let progress = Progress::new(printer, ops.len());
-    let mut exec = match observed {
-        Some(o) => HttpExecutor::for_api(clients, o),
-        None => HttpExecutor::new(clients),
-    };
-    let mut on_event = |e: ExecEvent<HttpOp>| match e {
-        ExecEvent::Started { index, op, .. } => progress.start(index, &op.label()),
-        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
-    };
-    crate::cancel::set_phase(crate::cancel::Phase::Executing);
-    let result = exec
-        .run_with(ops, &mut on_event, crate::aws::exec::MAX_IN_FLIGHT)
-        .await;
-    crate::cancel::set_phase(crate::cancel::Phase::Done);
-    progress.done();
-    if let Err(f) = &result {
-        if crate::cancel::is_interruption(&f.error) {
-            let labels: Vec<String> = ops.iter().map(HttpOp::label).collect();
-            super::apply::report_interruption(printer, &labels, &f.completed);
-        }
-    }
-    result
+    crate::engine::run::<Http>(clients, observed, ops, &CliReporter::new(printer)).await
 }
 
 /// One stage's report: `eff` are its settings in effect, `deployment_id` what it serves.
@@ -378,56 +242,13 @@ pub fn stage_docs(
 ) -> Vec<StageDoc> {
     effective_stages(prep)
         .into_iter()
-        .map(|(name, eff, deployment_id, deployed_now)| {
-            let deployment_id = if deployed_now {
+        .map(|st| {
+            let deployment_id = if st.deployed_now {
                 new_deployment.clone()
             } else {
-                deployment_id
+                st.served
             };
-            stage_doc(&name, &eff, deployment_id, api_id, region)
-        })
-        .collect()
-}
-
-/// (name, settings in effect, deployment served before, deployed in this run) per spec stage.
-fn effective_stages(prep: &PreparedHttp) -> Vec<(String, Stage, Option<String>, bool)> {
-    effective(
-        &prep.desired.stages,
-        prep.observed.as_ref(),
-        &prep.plan.ops,
-        prep.opts.prune,
-    )
-}
-
-/// [`effective_stages`] of the stages `stages` after `ops` ran on `observed`.
-pub(super) fn effective(
-    stages: &BTreeMap<String, Stage>,
-    observed: Option<&ObservedHttpApi>,
-    ops: &[HttpOp],
-    prune: bool,
-) -> Vec<(String, Stage, Option<String>, bool)> {
-    stages
-        .iter()
-        .map(|(name, want)| {
-            let have = observed.and_then(|o| o.stages.get(name));
-            let eff = stage_after(
-                want,
-                &have.map(|h| h.settings.clone()).unwrap_or_default(),
-                prune,
-            );
-            let deployed_now = ops.iter().any(|op| match op {
-                HttpOp::CreateStage {
-                    name: n, deploy, ..
-                } => n == name && *deploy,
-                HttpOp::UpdateStage { name: n, update } => n == name && update.deploy,
-                _ => false,
-            });
-            (
-                name.clone(),
-                eff,
-                have.and_then(|h| h.deployment_id.clone()),
-                deployed_now,
-            )
+            stage_doc(&st.name, &st.settings, deployment_id, api_id, region)
         })
         .collect()
 }
@@ -446,7 +267,7 @@ fn report(
 ) {
     let mut body = format!("api      {} ({api_id}), http\n", prep.spec.api.name.value);
     let effective = effective_stages(prep);
-    for (st, (_, eff, _, _)) in stages.iter().zip(&effective) {
+    for (st, eff) in stages.iter().zip(effective.iter().map(|e| &e.settings)) {
         body.push_str(&format!("stage    {}  {}\n", st.name, st.invoke_url));
         body.push_str(&format!(
             "         auto-deploy {}, metrics {}, throttling {}, access logs {}\n",

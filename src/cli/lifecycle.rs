@@ -1,34 +1,27 @@
 //! `gwctl deploy`, `gwctl destroy` and `gwctl show`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aws::exec::ExecFailure;
-use crate::aws::{read, Clients};
+use crate::aws::Clients;
+use crate::engine::find::{self, Which};
+use crate::engine::lifecycle::{exec_failed, plan_deploy_rest, rest_stage_current};
+use crate::engine::{prepare, Rest};
 use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
     SCHEMA_VERSION,
 };
-use crate::plan::desired::{self, config_mark};
-use crate::plan::rest::{deployment_serves, plan_destroy, plan_stages};
 use crate::plan::{Plan, PlanOp};
 use crate::spec::model::Spec;
-use crate::state::rest::{ObservedRestApi, Stage};
 
 use super::apply::{confirm_changes, run_ops, stage_docs};
-use super::http_lifecycle::{which, Which};
-use super::rest::{find_api, invoke_url, is_owned, load_spec, observed_functions, prepare, Target};
+use super::rest::{invoke_url, load_spec, Target};
 use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
 
-/// Which API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
-pub(super) struct Located {
-    pub(super) spec: Option<Spec>,
-    pub(super) api: ObservedRestApi,
-    pub(super) owned: bool,
-}
+/// The REST API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
+pub(super) type Located = find::Located<Rest>;
 
 pub(super) async fn locate(
     clients: &Clients,
@@ -43,13 +36,11 @@ pub(super) async fn locate(
     };
     if let Some(s) = &spec {
         if s.api.kind == crate::spec::model::ApiKind::Http {
-            return Err(Failure::msg(
-                format!(
-                    "`{}` is an http api: this verb supports rest apis in this version",
-                    s.api.name.value
-                ),
-                None,
-            ));
+            return Err(crate::engine::EngineError::UnsupportedKind {
+                name: s.api.name.value.clone(),
+                kind: <crate::engine::Http as crate::engine::Flavour>::LABEL,
+            }
+            .into());
         }
     }
     locate_loaded(clients, spec, api_name, api_id).await
@@ -62,111 +53,23 @@ pub(super) async fn locate_loaded(
     api_name: Option<&str>,
     api_id: Option<&str>,
 ) -> Result<Option<Located>, Failure> {
-    if let (Some(s), None) = (&spec, api_id) {
-        let target = Target::default();
-        return Ok(find_api(clients, s, &target)
-            .await?
-            .map(|(api, owned)| Located {
-                spec: spec.clone(),
-                api,
-                owned,
-            }));
-    }
-    if let Some(id) = api_id {
-        let api = read::read_rest_api(clients, id)
-            .await
-            .map_err(|e| Failure::aws(e, Some("check `--api-id` and the region")))?;
-        if let Some(s) = &spec {
-            if api.config.name != s.api.name.value {
-                return Err(Failure::msg(
-                    format!(
-                        "api `{id}` is named `{}`, but the spec describes `{}`",
-                        api.config.name, s.api.name.value
-                    ),
-                    None,
-                ));
-            }
-        }
-        let owned = is_owned(&api.tags);
-        return Ok(Some(Located { spec, api, owned }));
-    }
-    let name = api_name.ok_or_else(|| {
-        Failure::msg(
-            "say which API: a SPEC, `--api NAME` or `--api-id ID`".into(),
-            None,
-        )
-    })?;
-    let found = read::find_rest_apis(clients, name)
-        .await
-        .map_err(|e| Failure::aws(e, None))?;
-    match pick_named("rest api", name, &found)? {
-        None => Ok(None),
-        Some(id) => {
-            let api = read::read_rest_api(clients, &id)
-                .await
-                .map_err(|e| Failure::aws(e, None))?;
-            let owned = is_owned(&api.tags);
-            Ok(Some(Located { spec, api, owned }))
-        }
-    }
+    Ok(find::locate::<Rest>(clients, spec, api_name, api_id).await?)
 }
 
-/// The one API of `found` (`kind`: `rest api`, `http api`) named `name` (`--api NAME`);
-/// several are refused.
-pub(super) fn pick_named(
-    kind: &str,
-    name: &str,
-    found: &[crate::state::rest::ApiSummary],
-) -> Result<Option<String>, Failure> {
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(Some(found[0].id.clone())),
-        n => Err(Failure::msg(
-            format!(
-                "{n} {kind}s are named `{name}`: {}",
-                found
-                    .iter()
-                    .map(|a| format!("`{}`", a.id))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Some("pass `--api-id ID`".into()),
-        )),
-    }
-}
-
-/// The stages `--stage` names, with the settings `declared` by a spec, else the ones `have`
-/// (a stage the spec does not declare keeps its settings: only its deployment moves).
-pub(super) fn named_stages<S: Clone + Default>(
-    names: &[String],
-    declared: &BTreeMap<String, S>,
-    have: impl Fn(&str) -> Option<S>,
-) -> BTreeMap<String, S> {
-    names
-        .iter()
-        .map(|n| {
-            let s = declared
-                .get(n)
-                .cloned()
-                .or_else(|| have(n))
-                .unwrap_or_default();
-            (n.clone(), s)
-        })
-        .collect()
-}
-
-/// A deployment's description: the configuration mark, then the user's `--description`.
-pub(super) fn deployment_description(mark: &str, user: Option<&str>) -> String {
-    match user {
-        Some(d) => format!("{mark} {d}"),
-        None => mark.to_string(),
-    }
-}
-
-/// A verb's executor run stopped: the failed call, and that running it again continues.
-pub(super) fn exec_failed(verb: &str, rest: &str) -> impl Fn(ExecFailure) -> Failure {
-    let hint = format!("run `gwctl {verb}` again: it continues from {rest}");
-    move |f| Failure::msg(format!("{} failed: {}", f.op, f.error), Some(hint.clone()))
+/// Load the spec (if any) and tell which kind of API the verb acts on
+/// ([`crate::engine::find::which`]).
+pub(super) async fn which(
+    clients: &Clients,
+    spec_path: Option<&Path>,
+    api_name: Option<&str>,
+    api_id: Option<&str>,
+    printer: &Printer,
+) -> Result<Which, Failure> {
+    let spec = match spec_path {
+        Some(p) => Some(load_spec(p, printer)?),
+        None => None,
+    };
+    Ok(find::which(clients, spec, api_name, api_id).await?)
 }
 
 pub(super) fn not_found(spec_path: Option<&Path>, api_name: Option<&str>) -> Failure {
@@ -228,25 +131,12 @@ pub async fn deploy_with(
         .await?
         .ok_or_else(|| not_found(spec_path, api_name))?;
 
-    // Stage settings come from the spec when one is given and declares the stage.
-    let spec_stages: BTreeMap<String, Stage> = match &loc.spec {
-        Some(s) => desired::rest(s, &[], &clients.region).stages,
-        None => BTreeMap::new(),
-    };
-    let stages = named_stages(&args.stage, &spec_stages, |n| {
-        loc.api.stages.get(n).map(|s| s.settings.clone())
-    });
-    let mark = config_mark(&loc.api.config);
-    let description = deployment_description(&mark, args.description.as_deref());
-    let mut plan = Plan::default();
-    plan_stages(
-        &mut plan,
-        Some(&loc.api),
-        &stages,
-        &mark,
-        &description,
+    let crate::engine::lifecycle::RestDeploy { stages, plan } = plan_deploy_rest(
+        &loc,
+        &args.stage,
+        args.description.as_deref(),
         args.force,
-        "the stage does not serve the API's current configuration",
+        &clients.region,
     );
     let api_doc = ApiDoc {
         name: loc.api.config.name.clone(),
@@ -276,7 +166,8 @@ pub async fn deploy_with(
         super::doctor::require_logging_role(clients, &plan.ops, printer).await?;
         let rep = run_ops(clients, Some(&loc.api), &plan.ops, printer)
             .await
-            .map_err(exec_failed("deploy", "what exists"))?;
+            .map_err(exec_failed("deploy", "what exists"))
+            .map_err(Failure::from)?;
         deployment_id = rep.deployment_id;
     }
     let docs = stage_docs(
@@ -362,17 +253,7 @@ pub async fn destroy_with(
     let Some(loc) = loc else {
         return Ok(destroyed_absent(clients, printer, started));
     };
-    refuse_unowned(&loc.api.config.name, &loc.api.id, loc.owned, args.force)?;
-    let fns: Vec<_> = observed_functions(&loc.api).into_iter().collect();
-    let (policies, usage) = tokio::try_join!(
-        read::read_policies(clients, &fns),
-        crate::aws::read_usage::read_usage(clients, &loc.api.config.name),
-    )
-    .map_err(|e| Failure::aws(e, None))?;
-    // The usage plans and API keys gwctl created for the API go first, then the API.
-    let mut plan = Plan::default();
-    crate::plan::usage::plan_destroy_usage(&mut plan, &usage);
-    crate::plan::usage::append(&mut plan, plan_destroy(&loc.api, &policies));
+    let plan = crate::engine::lifecycle::plan_destroy(clients, &loc, args.force).await?;
     let api_doc = ApiDoc {
         name: loc.api.config.name.clone(),
         kind: "rest".into(),
@@ -382,7 +263,8 @@ pub async fn destroy_with(
     confirm_destroy(args, printer, &api_doc, &plan)?;
     run_ops(clients, Some(&loc.api), &plan.ops, printer)
         .await
-        .map_err(exec_failed("destroy", "what is left"))?;
+        .map_err(exec_failed("destroy", "what is left"))
+        .map_err(Failure::from)?;
     report_destroyed(clients, printer, started, api_doc, &plan);
     Ok(crate::exit::OK)
 }
@@ -403,22 +285,6 @@ pub(super) fn destroyed_absent(clients: &Clients, printer: &Printer, started: In
         printer.data("nothing to destroy: no api gwctl manages by that name");
     }
     crate::exit::OK
-}
-
-/// gwctl deletes only the APIs it created, unless `--force`.
-pub(super) fn refuse_unowned(
-    name: &str,
-    id: &str,
-    owned: bool,
-    force: bool,
-) -> Result<(), Failure> {
-    if owned || force {
-        return Ok(());
-    }
-    Err(Failure::msg(
-        format!("refusing to destroy `{name}` ({id}): gwctl did not create it"),
-        Some("pass `--force` if you really mean to delete an API gwctl does not own".into()),
-    ))
 }
 
 /// Show the deletions (text mode) and ask on a terminal unless `--yes`.
@@ -545,7 +411,7 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
                 ..Default::default()
             };
             Some(
-                prepare(&clients, s.clone(), &target, printer)
+                prepare::<Rest>(&clients, s.clone(), &target)
                     .await?
                     .plan
                     .changes
@@ -554,7 +420,6 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         }
         None => None,
     };
-    let mark = config_mark(&loc.api.config);
     let stages: Vec<ShowStageDoc> = loc
         .api
         .stages
@@ -566,11 +431,7 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
                 .get("*/*")
                 .cloned()
                 .unwrap_or_default();
-            let current = st
-                .deployment_id
-                .as_deref()
-                .and_then(|d| loc.api.deployments.get(d))
-                .is_some_and(|d| deployment_serves(d.description.as_deref(), &mark));
+            let current = rest_stage_current(&loc.api, name);
             ShowStageDoc {
                 name: name.clone(),
                 invoke_url: invoke_url(&loc.api.id, &clients.region, name),

@@ -3,7 +3,6 @@
 
 pub mod apply;
 pub mod completions;
-mod converge;
 pub mod cors;
 pub mod doctor;
 pub mod http;
@@ -11,6 +10,7 @@ pub mod http_lifecycle;
 pub mod lifecycle;
 pub mod planfile;
 pub mod reference;
+pub mod report;
 pub mod rest;
 pub mod schema;
 pub mod validate;
@@ -260,6 +260,8 @@ pub struct Failure {
     pub code: i32,
     /// In JSON mode the document on stdout already carries the error.
     pub json_reported: bool,
+    /// Problems at spec lines, printed (to stderr) before the message.
+    pub diagnostics: Vec<crate::spec::Diagnostic>,
 }
 
 impl Failure {
@@ -269,6 +271,7 @@ impl Failure {
             hint,
             code: crate::exit::ERROR,
             json_reported: false,
+            diagnostics: Vec::new(),
         }
     }
     pub fn reported() -> Failure {
@@ -277,6 +280,7 @@ impl Failure {
             hint: None,
             code: crate::exit::ERROR,
             json_reported: false,
+            diagnostics: Vec::new(),
         }
     }
     pub fn aws(e: crate::aws::error::AwsError, hint: Option<&str>) -> Failure {
@@ -297,6 +301,17 @@ impl Failure {
     pub fn already_json(mut self, yes: bool) -> Failure {
         self.json_reported = yes;
         self
+    }
+}
+
+/// The engine's typed errors, rendered: the message and hint gwctl prints, and the
+/// diagnostics at spec lines that go before them.
+impl From<crate::engine::EngineError> for Failure {
+    fn from(e: crate::engine::EngineError) -> Failure {
+        let diagnostics = e.diagnostics().to_vec();
+        let mut f = Failure::msg(e.to_string(), e.hint());
+        f.diagnostics = diagnostics;
+        f
     }
 }
 
@@ -342,6 +357,9 @@ fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
     let code = match rt.block_on(f) {
         Ok(code) => code,
         Err(fail) => {
+            for d in &fail.diagnostics {
+                eprint!("{}", d.render(printer.color));
+            }
             // After Ctrl-C the interruption report (what was and was not applied) was
             // printed instead.
             if let Some(m) = &fail.message {

@@ -5,12 +5,9 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::plan::{HttpOp, Op};
 
-use super::http::PreparedHttp;
-use super::rest::Prepared;
 use super::Failure;
 
 /// Format version of plan files.
@@ -145,61 +142,6 @@ impl PlanFile {
         }
         Ok(())
     }
-}
-
-/// Fingerprint of what a plan was computed from.
-pub fn fingerprint(prep: &Prepared, region: &str) -> String {
-    #[derive(Serialize)]
-    struct Basis<'a> {
-        region: &'a str,
-        observed: Option<&'a crate::state::rest::ObservedRestApi>,
-        policies: &'a crate::state::rest::Policies,
-        functions: Vec<(&'a str, String)>,
-        usage: &'a crate::state::usage::ObservedUsage,
-    }
-    let basis = Basis {
-        region,
-        observed: prep.observed.as_ref(),
-        policies: &prep.policies,
-        usage: &prep.observed_usage,
-        functions: prep
-            .functions
-            .iter()
-            .map(|f| (f.key.as_str(), f.invoke_arn()))
-            .collect(),
-    };
-    digest(&basis)
-}
-
-/// Fingerprint of what an HTTP API plan was computed from: the observed API, the policies
-/// and the resolved functions.
-pub fn fingerprint_http(prep: &PreparedHttp, region: &str) -> String {
-    #[derive(Serialize)]
-    struct Basis<'a> {
-        region: &'a str,
-        observed: Option<&'a crate::state::http::ObservedHttpApi>,
-        policies: &'a crate::state::rest::Policies,
-        functions: Vec<(&'a str, String)>,
-    }
-    digest(&Basis {
-        region,
-        observed: prep.observed.as_ref(),
-        policies: &prep.policies,
-        functions: prep
-            .functions
-            .iter()
-            .map(|f| (f.key.as_str(), f.invoke_arn()))
-            .collect(),
-    })
-}
-
-/// SHA-256 (hex) of the JSON form of `basis`.
-fn digest(basis: &impl Serialize) -> String {
-    let bytes = serde_json::to_vec(basis).expect("basis serialises");
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Write a plan file.

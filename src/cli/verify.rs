@@ -14,7 +14,7 @@ use crate::verify::{
     cors_check, emulator_invoke_base, preflight_check, sample_path, stage_url, Probe, UNKNOWN_PATH,
 };
 
-use super::rest::{find_api, load_spec, Target};
+use super::rest::{load_spec, Target};
 use super::{connect, Failure, GlobalArgs};
 
 /// Origin sent when the API allows `*` and no `--origin` is given.
@@ -222,20 +222,21 @@ pub async fn verify(args: &VerifyArgs, g: &GlobalArgs, printer: &Printer) -> Res
             )
         })?;
         let clients = connect(g).await?;
-        let (api, owned) = find_api(&clients, &spec, &Target::default())
-            .await?
-            .ok_or_else(|| {
-                Failure::msg(
-                    format!(
-                        "rest api `{}` does not exist in this account and region",
-                        spec.api.name.value
-                    ),
-                    Some(format!(
-                        "create and deploy it: `gwctl apply {}`",
-                        spec_path.display()
-                    )),
-                )
-            })?;
+        let (api, owned) =
+            crate::engine::find::find::<crate::engine::Rest>(&clients, &spec, &Target::default())
+                .await?
+                .ok_or_else(|| {
+                    Failure::msg(
+                        format!(
+                            "rest api `{}` does not exist in this account and region",
+                            spec.api.name.value
+                        ),
+                        Some(format!(
+                            "create and deploy it: `gwctl apply {}`",
+                            spec_path.display()
+                        )),
+                    )
+                })?;
         let stages: Vec<String> = if args.stage.is_empty() {
             spec.stages.iter().map(|s| s.name.value.clone()).collect()
         } else {

@@ -193,4 +193,7 @@ impl PlanOp for HttpOp {
     fn aws_name(&self) -> &'static str {
         HttpOp::aws_name(self)
     }
+    fn label(&self) -> String {
+        HttpOp::label(self)
+    }
 }

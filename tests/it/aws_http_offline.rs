@@ -895,10 +895,13 @@ stages:
         stderr_tty: false,
         data_color: false,
     };
-    let prep =
-        gwctl::cli::http::prepare(&cl, load(), &gwctl::cli::rest::Target::default(), &printer)
-            .await
-            .unwrap_or_else(|f| panic!("{:?}", f.message));
+    let prep = gwctl::engine::prepare::<gwctl::engine::Http>(
+        &cl,
+        load(),
+        &gwctl::engine::Target::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(prep.plan.is_empty(), "{:#?}", prep.plan.changes);
     let docs = gwctl::cli::http::stage_docs(&prep, "h1", "us-east-1", None);
     assert_eq!(docs.len(), 1);

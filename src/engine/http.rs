@@ -1,0 +1,208 @@
+//! HTTP APIs (apigatewayv2) as a [`Flavour`], with the stage settings in effect after a run
+//! and the notes about what could not be read.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::aws::error::AwsError;
+use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, MAX_IN_FLIGHT};
+use crate::aws::exec_http::HttpExecutor;
+use crate::aws::{read_http, Clients};
+use crate::plan::http::{stage_after, DesiredHttp, HttpPlan};
+use crate::plan::rest::PlanOptions;
+use crate::plan::HttpOp;
+use crate::spec::model::Spec;
+use crate::state::http::{ObservedHttpApi, Stage};
+use crate::state::rest::ApiSummary;
+use crate::state::{function_from_uri, ResolvedFunction};
+
+use super::flavour::{Parts, Prepared};
+use super::rest::split_qualifier;
+use super::{EngineError, Flavour};
+
+/// HTTP APIs.
+pub struct Http;
+
+impl Flavour for Http {
+    const LABEL: &'static str = "http api";
+    const NAME: &'static str = "http";
+    type Observed = ObservedHttpApi;
+    type Desired = DesiredHttp;
+    type Op = HttpOp;
+    type Extra = ();
+    type ObservedExtra = ();
+
+    fn api_id(api: &ObservedHttpApi) -> &str {
+        &api.id
+    }
+    fn api_name(api: &ObservedHttpApi) -> &str {
+        &api.config.name
+    }
+    fn tags(api: &ObservedHttpApi) -> &BTreeMap<String, String> {
+        &api.tags
+    }
+    async fn list(clients: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {
+        read_http::find_http_apis(clients, name).await
+    }
+    async fn read(
+        clients: &Clients,
+        id: &str,
+        _listed: Option<&ApiSummary>,
+    ) -> Result<ObservedHttpApi, AwsError> {
+        read_http::read_http_api(clients, id).await
+    }
+    fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> DesiredHttp {
+        crate::plan::http::desired(spec, functions, region)
+    }
+    fn invoked(api: &ObservedHttpApi) -> BTreeSet<(String, Option<String>)> {
+        observed_functions(api)
+    }
+    fn extra(_: &Spec) -> Result<(), EngineError> {
+        Ok(())
+    }
+    async fn read_extra(_: &Clients, _: &Spec) -> Result<(), AwsError> {
+        Ok(())
+    }
+    fn check_extra(_: &Spec, _: &(), _: &()) -> Result<(), EngineError> {
+        Ok(())
+    }
+    fn plan(p: &Parts<'_, Self>, opts: PlanOptions) -> HttpPlan {
+        crate::plan::http::plan(p.desired, p.observed, p.policies, opts)
+    }
+    fn creates_api(op: &HttpOp) -> bool {
+        matches!(op, HttpOp::CreateApi { .. })
+    }
+    fn delete_ours(desired: &DesiredHttp, id: &str) -> Vec<HttpOp> {
+        let mut ops: Vec<HttpOp> = desired
+            .permissions
+            .iter()
+            .map(|perm| HttpOp::RemovePermission {
+                function: perm.function.clone(),
+                function_key: perm.function_key.clone(),
+                statement_id: perm.statement_id.replace(crate::plan::ops::API_ID, id),
+            })
+            .collect();
+        ops.push(HttpOp::DeleteApi { id: id.into() });
+        ops
+    }
+    async fn plan_destroy(
+        clients: &Clients,
+        api: &ObservedHttpApi,
+    ) -> Result<HttpPlan, EngineError> {
+        let fns: Vec<_> = observed_functions(api).into_iter().collect();
+        let policies = crate::aws::read::read_policies(clients, &fns).await?;
+        Ok(crate::plan::http::plan_destroy(api, &policies))
+    }
+    async fn execute(
+        clients: &Clients,
+        observed: Option<&ObservedHttpApi>,
+        ops: &[HttpOp],
+        on_event: &mut dyn FnMut(ExecEvent<'_, HttpOp>),
+    ) -> Result<ExecReport, ExecFailure> {
+        let mut exec = match observed {
+            Some(o) => HttpExecutor::for_api(clients, o),
+            None => HttpExecutor::new(clients),
+        };
+        exec.run_with(ops, on_event, MAX_IN_FLIGHT).await
+    }
+}
+
+/// The Lambda functions a live HTTP API invokes (Lambda integrations and authorizers), as
+/// (unqualified ARN, qualifier).
+pub fn observed_functions(o: &ObservedHttpApi) -> BTreeSet<(String, Option<String>)> {
+    let integrations = o
+        .config
+        .integrations
+        .values()
+        .filter(|i| i.kind == "AWS_PROXY")
+        .map(|i| i.uri.clone());
+    let authorizers = o
+        .config
+        .authorizers
+        .values()
+        .filter_map(|a| a.authorizer_uri.as_deref().and_then(function_from_uri));
+    integrations
+        .chain(authorizers)
+        .map(|f| split_qualifier(&f))
+        .collect()
+}
+
+/// The note when the deployment list could not be read and a stage has auto-deploy off.
+pub const DEPLOYMENTS_UNREAD: &str =
+    "the deployment list could not be read (GetDeployments: not found); stages with \
+     auto-deploy off are deployed again";
+
+/// Warnings about the configuration and about what could not be read.
+pub fn notes(prep: &Prepared<Http>) -> Vec<String> {
+    let mut n = prep.desired.notes.clone();
+    if let Some(o) = &prep.observed {
+        n.extend(o.notes.iter().cloned());
+        let manual = prep.desired.stages.iter().any(|(name, w)| {
+            !w.auto_deploy
+                .or(o.stages.get(name).and_then(|h| h.settings.auto_deploy))
+                .unwrap_or(false)
+        });
+        if !o.deployments_complete && manual {
+            n.push(DEPLOYMENTS_UNREAD.into());
+        }
+    }
+    if prep.desired.config.disable_execute_api_endpoint {
+        n.push(
+            "`disable_execute_api_endpoint` is on: the execute-api URLs below refuse every \
+             request; clients need a custom domain name"
+                .into(),
+        );
+    }
+    n
+}
+
+/// A stage after `ops` ran: its settings in effect, the deployment it served before, and
+/// whether this run deployed it.
+pub struct EffectiveStage {
+    pub name: String,
+    pub settings: Stage,
+    pub served: Option<String>,
+    pub deployed_now: bool,
+}
+
+/// [`EffectiveStage`] of each stage of `stages` after `ops` ran on `observed`.
+pub fn effective(
+    stages: &BTreeMap<String, Stage>,
+    observed: Option<&ObservedHttpApi>,
+    ops: &[HttpOp],
+    prune: bool,
+) -> Vec<EffectiveStage> {
+    stages
+        .iter()
+        .map(|(name, want)| {
+            let have = observed.and_then(|o| o.stages.get(name));
+            let settings = stage_after(
+                want,
+                &have.map(|h| h.settings.clone()).unwrap_or_default(),
+                prune,
+            );
+            let deployed_now = ops.iter().any(|op| match op {
+                HttpOp::CreateStage {
+                    name: n, deploy, ..
+                } => n == name && *deploy,
+                HttpOp::UpdateStage { name: n, update } => n == name && update.deploy,
+                _ => false,
+            });
+            EffectiveStage {
+                name: name.clone(),
+                settings,
+                served: have.and_then(|h| h.deployment_id.clone()),
+                deployed_now,
+            }
+        })
+        .collect()
+}
+
+/// [`effective`] for a prepared plan.
+pub fn effective_stages(prep: &Prepared<Http>) -> Vec<EffectiveStage> {
+    effective(
+        &prep.desired.stages,
+        prep.observed.as_ref(),
+        &prep.plan.ops,
+        prep.opts.prune,
+    )
+}

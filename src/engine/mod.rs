@@ -1,0 +1,70 @@
+//! The engine: the flow every verb shares, for every kind of API, between `cli` (which
+//! parses arguments and renders) and `aws` / `plan` (which call AWS and decide).
+//!
+//! - [`find`]: which API is the spec's (ownership by tag, adoption by `--api-id`), and which
+//!   API a verb names (`--api NAME`, `--api-id ID`, a spec).
+//! - [`Flavour`]: what each kind of API supplies (its reader, desired model, planner,
+//!   executor); [`rest::Rest`] and [`http::Http`] implement it side by side.
+//! - [`prepare`]: resolve functions, find, read, derive the desired state, plan (reads only).
+//! - [`run`] and [`converge::execute_converging`]: run the ops, re-planning after a conflict
+//!   and keeping one API when concurrent runs created two.
+//! - [`lifecycle`]: what `destroy`, `deploy` and `show` decide.
+//!
+//! The engine never prints. It returns typed results and typed errors ([`EngineError`]);
+//! what happens while it works is told to a [`Reporter`] as [`Event`]s, which `cli`
+//! renders (progress bar, warnings).
+
+pub mod converge;
+pub mod error;
+pub mod find;
+pub mod flavour;
+pub mod http;
+pub mod lifecycle;
+pub mod rest;
+
+pub use error::EngineError;
+pub use find::Target;
+pub use flavour::{prepare, run, Flavour, Prepared};
+pub use http::Http;
+pub use rest::Rest;
+
+/// Something the engine reports while it works (the caller decides how to show it).
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A run of `total` ops starts.
+    RunStarted { total: usize },
+    /// Op `index` was sent.
+    OpStarted { index: usize, label: &'a str },
+    /// An op finished (applied or failed).
+    OpFinished,
+    /// The run ended.
+    RunDone,
+    /// The run stopped after Ctrl-C: `labels` names every op, `completed` those applied.
+    Interrupted {
+        labels: &'a [String],
+        completed: &'a [usize],
+    },
+    /// A call met a ConflictException: the account changed under the run; planning again.
+    Replanning { op: &'a str, message: &'a str },
+    /// Another run created the same API at the same time; this run's (`ours`) is deleted.
+    LostRace {
+        kind: &'static str,
+        name: &'a str,
+        winner: &'a str,
+        ours: &'a str,
+    },
+    /// The winning run stopped with `left` calls still to make: this run makes them.
+    Resuming { left: usize },
+}
+
+/// Receives the engine's [`Event`]s.
+pub trait Reporter {
+    fn event(&self, event: Event<'_>);
+}
+
+/// A [`Reporter`] that shows nothing (tests, reads).
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn event(&self, _: Event<'_>) {}
+}

@@ -1,0 +1,308 @@
+//! REST APIs (API Gateway v1) as a [`Flavour`], with what only REST has: API keys and usage
+//! plans planned with the API, and the stage settings in effect after an apply.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::aws::error::AwsError;
+use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, Executor, MAX_IN_FLIGHT};
+use crate::aws::{read, read_usage, Clients};
+use crate::plan::desired::{self, DesiredRest};
+use crate::plan::rest::PlanOptions;
+use crate::plan::usage::{self, DesiredUsage, KeySource};
+use crate::plan::{Op, Plan};
+use crate::spec::model::Spec;
+use crate::spec::Severity;
+use crate::state::rest::{ApiSummary, MethodSetting, ObservedRestApi, Stage};
+use crate::state::usage::ObservedUsage;
+use crate::state::{function_from_uri, ResolvedFunction};
+
+use super::flavour::Parts;
+use super::{EngineError, Flavour};
+
+/// REST APIs.
+pub struct Rest;
+
+impl Flavour for Rest {
+    const LABEL: &'static str = "rest api";
+    const NAME: &'static str = "rest";
+    type Observed = ObservedRestApi;
+    type Desired = DesiredRest;
+    type Op = Op;
+    type Extra = DesiredUsage;
+    type ObservedExtra = ObservedUsage;
+
+    fn api_id(api: &ObservedRestApi) -> &str {
+        &api.id
+    }
+    fn api_name(api: &ObservedRestApi) -> &str {
+        &api.config.name
+    }
+    fn tags(api: &ObservedRestApi) -> &BTreeMap<String, String> {
+        &api.tags
+    }
+    async fn list(clients: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {
+        read::find_rest_apis(clients, name).await
+    }
+    async fn read(
+        clients: &Clients,
+        id: &str,
+        listed: Option<&ApiSummary>,
+    ) -> Result<ObservedRestApi, AwsError> {
+        match listed {
+            Some(listed) => read::read_listed_rest_api(clients, listed).await,
+            None => read::read_rest_api(clients, id).await,
+        }
+    }
+    fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> DesiredRest {
+        desired::rest(spec, functions, region)
+    }
+    fn invoked(api: &ObservedRestApi) -> BTreeSet<(String, Option<String>)> {
+        observed_functions(api)
+    }
+    fn extra(spec: &Spec) -> Result<DesiredUsage, EngineError> {
+        usage_from_env(spec)
+    }
+    async fn read_extra(clients: &Clients, spec: &Spec) -> Result<ObservedUsage, AwsError> {
+        read_usage::read_usage(clients, &spec.api.name.value).await
+    }
+    fn check_extra(
+        spec: &Spec,
+        extra: &DesiredUsage,
+        observed: &ObservedUsage,
+    ) -> Result<(), EngineError> {
+        check_key_ids(spec, extra, observed)
+    }
+    fn plan(p: &Parts<'_, Self>, opts: PlanOptions) -> Plan {
+        let mut plan = crate::plan::rest::plan(p.desired, p.observed, p.policies, opts);
+        usage::plan_usage(
+            &mut plan,
+            p.extra,
+            p.observed_extra,
+            p.observed.map(|o| o.id.as_str()),
+        );
+        plan
+    }
+    fn creates_api(op: &Op) -> bool {
+        matches!(op, Op::CreateRestApi { .. })
+    }
+    fn delete_ours(desired: &DesiredRest, id: &str) -> Vec<Op> {
+        let mut ops: Vec<Op> = desired
+            .permissions
+            .iter()
+            .map(|perm| Op::RemovePermission {
+                function: perm.function.clone(),
+                function_key: perm.function_key.clone(),
+                statement_id: perm.statement_id.replace(crate::plan::ops::API_ID, id),
+            })
+            .collect();
+        ops.push(Op::DeleteRestApi { id: id.into() });
+        ops
+    }
+    async fn plan_destroy(clients: &Clients, api: &ObservedRestApi) -> Result<Plan, EngineError> {
+        let fns: Vec<_> = observed_functions(api).into_iter().collect();
+        let (policies, usage) = tokio::try_join!(
+            read::read_policies(clients, &fns),
+            read_usage::read_usage(clients, &api.config.name),
+        )?;
+        // The usage plans and API keys gwctl created for the API go first, then the API.
+        let mut plan = Plan::default();
+        usage::plan_destroy_usage(&mut plan, &usage);
+        usage::append(&mut plan, crate::plan::rest::plan_destroy(api, &policies));
+        Ok(plan)
+    }
+    async fn execute(
+        clients: &Clients,
+        observed: Option<&ObservedRestApi>,
+        ops: &[Op],
+        on_event: &mut dyn FnMut(ExecEvent<'_, Op>),
+    ) -> Result<ExecReport, ExecFailure> {
+        let mut exec = match observed {
+            Some(o) => Executor::for_api(clients, o),
+            None => Executor::new(clients),
+        };
+        exec.run_with(ops, on_event, MAX_IN_FLIGHT).await
+    }
+}
+
+/// Split a (possibly qualified) function ARN into (unqualified, qualifier).
+pub fn split_qualifier(arn: &str) -> (String, Option<String>) {
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() == 8 {
+        (parts[..7].join(":"), Some(parts[7].to_string()))
+    } else {
+        (arn.to_string(), None)
+    }
+}
+
+/// The Lambda functions a live API invokes (integrations and authorizers), as
+/// (unqualified ARN, qualifier).
+pub fn observed_functions(o: &ObservedRestApi) -> BTreeSet<(String, Option<String>)> {
+    let mut fns = BTreeSet::new();
+    for res in o.config.resources.values() {
+        for m in res.methods.values() {
+            if let Some(uri) = m.integration.as_ref().and_then(|i| i.uri.as_deref()) {
+                if let Some(f) = function_from_uri(uri) {
+                    fns.insert(split_qualifier(&f));
+                }
+            }
+        }
+    }
+    for a in o.config.authorizers.values() {
+        if let Some(f) = a.authorizer_uri.as_deref().and_then(function_from_uri) {
+            fns.insert(split_qualifier(&f));
+        }
+    }
+    fns
+}
+
+/// The spec's API keys and usage plans, with the digests of the key values the environment
+/// holds; a variable that is missing (or too short a value) gets a diagnostic at the key's line.
+fn usage_from_env(spec: &Spec) -> Result<DesiredUsage, EngineError> {
+    let env = |var: &str| std::env::var(var).ok();
+    usage::desired(spec, &env).map_err(|errors| EngineError::KeyValuesMissing {
+        count: errors.len(),
+        diagnostics: errors
+            .iter()
+            .map(|e| {
+                crate::spec::diagnostic_at(
+                    spec,
+                    e.pos(),
+                    Severity::Error,
+                    e.to_string(),
+                    Some(
+                        "export the variable before running gwctl (the value is never printed)"
+                            .into(),
+                    ),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Keys the spec references by `id` must exist.
+fn check_key_ids(
+    spec: &Spec,
+    usage: &DesiredUsage,
+    observed: &ObservedUsage,
+) -> Result<(), EngineError> {
+    let diagnostics: Vec<_> = usage
+        .keys
+        .iter()
+        .filter_map(|k| match &k.source {
+            KeySource::Existing { id } if !observed.key_names.contains_key(id) => {
+                Some(crate::spec::diagnostic_at(
+                    spec,
+                    k.pos,
+                    Severity::Error,
+                    format!(
+                        "api key `{}` refers to key id `{id}`, which does not exist",
+                        k.name
+                    ),
+                    Some(
+                        "check the id (`aws apigateway get-api-keys`) and the region gwctl uses"
+                            .into(),
+                    ),
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::KeyIdsMissing {
+        count: diagnostics.len(),
+        diagnostics,
+    })
+}
+
+/// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`
+pub fn invoke_url(api_id: &str, region: &str, stage: &str) -> String {
+    format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}")
+}
+
+/// A stage after a run: the settings in effect, and the deployment it serves.
+pub struct EffectiveStage {
+    pub name: String,
+    pub settings: Stage,
+    pub deployment_id: Option<String>,
+}
+
+/// The settings in effect per stage of `stages` (what the spec manages, over what `observed`
+/// holds), and the deployment each serves (`new_deployment`, created in this run, if any).
+pub fn effective_stages(
+    stages: &BTreeMap<String, Stage>,
+    observed: &ObservedRestApi,
+    new_deployment: Option<&str>,
+) -> Vec<EffectiveStage> {
+    stages
+        .iter()
+        .map(|(name, want)| {
+            let have = observed.stages.get(name);
+            let mut settings: Stage = have.map(|h| h.settings.clone()).unwrap_or_default();
+            overlay(&mut settings, want);
+            EffectiveStage {
+                name: name.clone(),
+                settings,
+                deployment_id: new_deployment
+                    .map(str::to_string)
+                    .or_else(|| have.and_then(|h| h.deployment_id.clone())),
+            }
+        })
+        .collect()
+}
+
+/// `want`'s settings over `eff`: what the spec sets wins, the rest stays as it was.
+fn overlay(eff: &mut Stage, want: &Stage) {
+    if want.description.is_some() {
+        eff.description = want.description.clone();
+    }
+    eff.variables = want.variables.clone();
+    for (k, w) in &want.method_settings {
+        let e: &mut MethodSetting = eff.method_settings.entry(k.clone()).or_default();
+        if w.logging_level.is_some() {
+            e.logging_level = w.logging_level.clone();
+        }
+        if w.data_trace.is_some() {
+            e.data_trace = w.data_trace;
+        }
+        if w.metrics.is_some() {
+            e.metrics = w.metrics;
+        }
+        if w.throttle_rate.is_some() {
+            e.throttle_rate = w.throttle_rate;
+        }
+        if w.throttle_burst.is_some() {
+            e.throttle_burst = w.throttle_burst;
+        }
+    }
+    if want.tracing_enabled.is_some() {
+        eff.tracing_enabled = want.tracing_enabled;
+    }
+    if want.access_log.is_some() {
+        eff.access_log = want.access_log.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_arn_is_taken_from_integration_uri() {
+        let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:todo-get:live/invocations";
+        let f = function_from_uri(uri).unwrap();
+        assert_eq!(
+            f,
+            "arn:aws:lambda:us-east-1:123456789012:function:todo-get:live"
+        );
+        assert_eq!(
+            split_qualifier(&f),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:todo-get".to_string(),
+                Some("live".to_string())
+            )
+        );
+        assert_eq!(function_from_uri("https://example.com/x"), None);
+    }
+}
