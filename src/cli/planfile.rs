@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::AnyOps;
 use crate::plan::{HttpOp, Op};
 
 use super::Failure;
@@ -45,10 +46,14 @@ fn rest_kind() -> String {
     "rest".into()
 }
 
-/// The ops a saved plan holds, by API kind.
-pub enum SavedOps {
-    Rest(Vec<Op>),
-    Http(Vec<HttpOp>),
+impl PlanFile {
+    /// The ops the file holds, of its kind.
+    pub fn saved_ops(&self) -> AnyOps {
+        match self.kind.as_str() {
+            "http" => AnyOps::Http(self.http_ops.clone()),
+            _ => AnyOps::Rest(self.ops.clone()),
+        }
+    }
 }
 
 /// `gwctl plan SPEC --out FILE`: save the plan made from `args.spec` (its text is kept) of the
@@ -60,12 +65,12 @@ pub fn write_out(
     region: &str,
     api_id: Option<String>,
     fingerprint: String,
-    ops: SavedOps,
+    ops: AnyOps,
     printer: &crate::output::Printer,
 ) -> Result<(), Failure> {
     let (kind, ops, http_ops) = match ops {
-        SavedOps::Rest(o) => ("rest", o, Vec::new()),
-        SavedOps::Http(o) => ("http", Vec::new(), o),
+        AnyOps::Rest(o) => ("rest", o, Vec::new()),
+        AnyOps::Http(o) => ("http", Vec::new(), o),
     };
     let file = PlanFile {
         gwctl_plan: PLAN_FILE_VERSION,

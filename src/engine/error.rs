@@ -89,6 +89,11 @@ pub enum EngineError {
     /// The API kept changing under this run.
     #[error("gave up converging: the api kept changing under this run")]
     GaveUpConverging,
+    /// The plan turns CloudWatch logging on (`reason`) and the account has no CloudWatch role.
+    #[error(
+        "{reason}, but API Gateway has no CloudWatch Logs role in `{region}`; nothing was changed"
+    )]
+    NoLoggingRole { reason: String, region: String },
     /// `destroy` of an API gwctl did not create, without `--force`.
     #[error("refusing to destroy `{name}` ({id}): gwctl did not create it")]
     NotOwned { name: String, id: String },
@@ -144,6 +149,10 @@ impl EngineError {
             EngineError::GaveUpConverging => {
                 Some("run `gwctl apply` again when the other runs have finished".into())
             }
+            EngineError::NoLoggingRole { .. } => Some(format!(
+                "{}; `gwctl doctor SPEC` checks everything an apply needs",
+                super::rest::role_hint(None)
+            )),
             EngineError::NotOwned { .. } => Some(
                 "pass `--force` if you really mean to delete an API gwctl does not own".into(),
             ),

@@ -15,6 +15,7 @@ use crate::spec::model::Spec;
 use crate::state::rest::{ApiSummary, Policies};
 use crate::state::ResolvedFunction;
 
+use super::report::{KeyReport, StageReport};
 use super::{find, EngineError, Event, Reporter, Target};
 
 /// What one kind of API (REST, HTTP, ...) supplies to the engine. The engine's verbs are
@@ -79,6 +80,35 @@ pub trait Flavour: Sized + 'static {
         clients: &Clients,
         api: &Self::Observed,
     ) -> Result<Plan<Self::Op>, EngineError>;
+    /// Notes about the configuration and about what could not be read, for `apply`'s report
+    /// (`applying`) or `plan`'s warnings.
+    fn notes(prep: &Prepared<Self>, applying: bool) -> Vec<String>;
+    /// Checks made after confirmation and before the first write (REST: the account's
+    /// CloudWatch role when the plan turns logging on). `Ok(Some(warning))` when a check could
+    /// not be made.
+    async fn before_writes(
+        clients: &Clients,
+        ops: &[Self::Op],
+    ) -> Result<Option<String>, EngineError>;
+    /// How the API reads in a report after its name and id: `rest, REGIONAL`, `http`.
+    fn describe(prep: &Prepared<Self>) -> Vec<String>;
+    /// The spec's stages after `run` (`None`: nothing ran) on the API `api_id`.
+    async fn stages_after(
+        clients: &Clients,
+        prep: &Prepared<Self>,
+        api_id: &str,
+        run: Option<&ExecReport>,
+    ) -> Vec<StageReport>;
+    /// The spec's API keys after `run` (values only when `show_secrets`).
+    async fn keys_after(
+        clients: &Clients,
+        prep: &Prepared<Self>,
+        run: Option<&ExecReport>,
+        show_secrets: bool,
+    ) -> Result<Vec<KeyReport>, EngineError>;
+    /// Ops of this kind among ops of any kind (a saved plan's), and back.
+    fn from_any(ops: &AnyOps) -> Option<&[Self::Op]>;
+    fn to_any(ops: Vec<Self::Op>) -> AnyOps;
     /// Run `ops` with this kind's executor (seeded with the ids of `observed`).
     async fn execute(
         clients: &Clients,
@@ -86,6 +116,13 @@ pub trait Flavour: Sized + 'static {
         ops: &[Self::Op],
         on_event: &mut dyn FnMut(ExecEvent<'_, Self::Op>),
     ) -> Result<ExecReport, ExecFailure>;
+}
+
+/// The ops of a plan of any kind (a saved plan holds one of these).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyOps {
+    Rest(Vec<crate::plan::Op>),
+    Http(Vec<crate::plan::HttpOp>),
 }
 
 /// What [`Flavour::plan`] plans from.

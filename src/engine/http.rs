@@ -11,11 +11,12 @@ use crate::plan::http::{stage_after, DesiredHttp, HttpPlan};
 use crate::plan::rest::PlanOptions;
 use crate::plan::HttpOp;
 use crate::spec::model::Spec;
-use crate::state::http::{ObservedHttpApi, Stage};
+use crate::state::http::{invoke_url, ObservedHttpApi, Stage};
 use crate::state::rest::ApiSummary;
 use crate::state::{function_from_uri, ResolvedFunction};
 
-use super::flavour::{Parts, Prepared};
+use super::flavour::{AnyOps, Parts, Prepared};
+use super::report::{KeyReport, Shown, StageReport};
 use super::rest::split_qualifier;
 use super::{EngineError, Flavour};
 
@@ -91,6 +92,45 @@ impl Flavour for Http {
         let fns: Vec<_> = observed_functions(api).into_iter().collect();
         let policies = crate::aws::read::read_policies(clients, &fns).await?;
         Ok(crate::plan::http::plan_destroy(api, &policies))
+    }
+    fn notes(prep: &Prepared<Http>, _applying: bool) -> Vec<String> {
+        notes(prep)
+    }
+    async fn before_writes(_: &Clients, _: &[HttpOp]) -> Result<Option<String>, EngineError> {
+        Ok(None)
+    }
+    fn describe(_: &Prepared<Http>) -> Vec<String> {
+        vec![Self::NAME.to_string()]
+    }
+    async fn stages_after(
+        clients: &Clients,
+        prep: &Prepared<Http>,
+        api_id: &str,
+        run: Option<&ExecReport>,
+    ) -> Vec<StageReport> {
+        stage_reports(
+            prep,
+            api_id,
+            &clients.region,
+            run.and_then(|r| r.deployment_id.clone()),
+        )
+    }
+    async fn keys_after(
+        _: &Clients,
+        _: &Prepared<Http>,
+        _: Option<&ExecReport>,
+        _: bool,
+    ) -> Result<Vec<KeyReport>, EngineError> {
+        Ok(Vec::new())
+    }
+    fn from_any(ops: &AnyOps) -> Option<&[HttpOp]> {
+        match ops {
+            AnyOps::Http(o) => Some(o),
+            _ => None,
+        }
+    }
+    fn to_any(ops: Vec<HttpOp>) -> AnyOps {
+        AnyOps::Http(ops)
     }
     async fn execute(
         clients: &Clients,
@@ -205,4 +245,62 @@ pub fn effective_stages(prep: &Prepared<Http>) -> Vec<EffectiveStage> {
         &prep.plan.ops,
         prep.opts.prune,
     )
+}
+
+/// One stage's report: `eff` are its settings in effect, `deployment_id` what it serves.
+pub fn stage_report(
+    name: &str,
+    eff: &Stage,
+    deployment_id: Option<String>,
+    api_id: &str,
+    region: &str,
+) -> StageReport {
+    let d = eff.default_route_settings;
+    let access_log_destination = eff.access_log.as_ref().map(|a| a.destination_arn.clone());
+    let metrics = d.metrics.unwrap_or(false);
+    StageReport {
+        invoke_url: invoke_url(api_id, region, name),
+        deployment_id,
+        name: name.to_string(),
+        // HTTP APIs have access logs, not execution logging.
+        logging_level: "OFF".into(),
+        data_trace: false,
+        metrics,
+        throttle_rate: d.throttle_rate,
+        throttle_burst: d.throttle_burst,
+        tracing: false,
+        shown: vec![
+            Shown::Switch("auto-deploy", eff.auto_deploy.unwrap_or(false)),
+            Shown::Switch("metrics", metrics),
+            Shown::Throttle(d.throttle_rate, d.throttle_burst),
+            Shown::AccessLogs(access_log_destination.clone()),
+        ],
+        routes: eff
+            .route_settings
+            .iter()
+            .map(|(rk, rs)| (rk.clone(), rs.throttle_rate, rs.throttle_burst))
+            .collect(),
+        access_log_destination,
+    }
+}
+
+/// The settings in effect per stage after a successful apply (`new_deployment`: the
+/// deployment created in this run), with each stage's invoke URL.
+pub fn stage_reports(
+    prep: &Prepared<Http>,
+    api_id: &str,
+    region: &str,
+    new_deployment: Option<String>,
+) -> Vec<StageReport> {
+    effective_stages(prep)
+        .into_iter()
+        .map(|st| {
+            let deployment_id = if st.deployed_now {
+                new_deployment.clone()
+            } else {
+                st.served
+            };
+            stage_report(&st.name, &st.settings, deployment_id, api_id, region)
+        })
+        .collect()
 }

@@ -20,11 +20,12 @@ pub mod find;
 pub mod flavour;
 pub mod http;
 pub mod lifecycle;
+pub mod report;
 pub mod rest;
 
 pub use error::EngineError;
 pub use find::Target;
-pub use flavour::{prepare, run, Flavour, Prepared};
+pub use flavour::{prepare, run, AnyOps, Flavour, Prepared};
 pub use http::Http;
 pub use rest::Rest;
 
@@ -67,4 +68,20 @@ pub struct Silent;
 
 impl Reporter for Silent {
     fn event(&self, _: Event<'_>) {}
+}
+
+/// Call the generic async function `$f` with the [`Flavour`] of the API kind `$kind`: the one
+/// place where the kinds of API are told apart.
+///
+/// ```ignore
+/// with_flavour!(spec.api.kind, apply_with(&clients, args, printer, spec))
+/// ```
+#[macro_export]
+macro_rules! with_flavour {
+    ($kind:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
+        match $kind {
+            $crate::spec::model::ApiKind::Rest => $f::<$crate::engine::Rest>($($arg),*).await,
+            $crate::spec::model::ApiKind::Http => $f::<$crate::engine::Http>($($arg),*).await,
+        }
+    };
 }

@@ -16,8 +16,14 @@ use crate::state::rest::{ApiSummary, MethodSetting, ObservedRestApi, Stage};
 use crate::state::usage::ObservedUsage;
 use crate::state::{function_from_uri, ResolvedFunction};
 
-use super::flavour::Parts;
+use super::flavour::{AnyOps, Parts, Prepared};
+use super::report::{KeyReport, Shown, StageReport};
 use super::{EngineError, Flavour};
+
+/// The note on a REST API with CORS and Lambda proxy integrations.
+pub const PROXY_CORS_NOTE: &str = "Lambda proxy responses pass through API Gateway untouched: \
+your functions must set Access-Control-Allow-Origin on their own responses (gwctl configures \
+the preflight and the gateway's own error responses)";
 
 /// REST APIs.
 pub struct Rest;
@@ -109,6 +115,87 @@ impl Flavour for Rest {
         usage::plan_destroy_usage(&mut plan, &usage);
         usage::append(&mut plan, crate::plan::rest::plan_destroy(api, &policies));
         Ok(plan)
+    }
+    fn notes(prep: &Prepared<Rest>, applying: bool) -> Vec<String> {
+        let has_proxy = prep.spec.cors.is_some()
+            && prep.desired.config.resources.values().any(|r| {
+                r.methods.values().any(|m| {
+                    m.integration
+                        .as_ref()
+                        .is_some_and(|i| i.kind == "AWS_PROXY")
+                })
+            });
+        if applying && has_proxy {
+            vec![PROXY_CORS_NOTE.to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+    async fn before_writes(clients: &Clients, ops: &[Op]) -> Result<Option<String>, EngineError> {
+        let Some(reason) = logging_reason(ops) else {
+            return Ok(None);
+        };
+        match crate::aws::account::cloudwatch_role(clients).await {
+            Ok(Some(_)) => Ok(None),
+            Ok(None) => Err(EngineError::NoLoggingRole {
+                reason,
+                region: clients.region.clone(),
+            }),
+            Err(e) => Ok(Some(format!(
+                "could not check API Gateway's CloudWatch Logs role ({reason}): {e}"
+            ))),
+        }
+    }
+    fn describe(prep: &Prepared<Rest>) -> Vec<String> {
+        vec![
+            Self::NAME.to_string(),
+            prep.desired.config.endpoint_type.to_string(),
+        ]
+    }
+    async fn stages_after(
+        clients: &Clients,
+        prep: &Prepared<Rest>,
+        api_id: &str,
+        run: Option<&ExecReport>,
+    ) -> Vec<StageReport> {
+        let mut observed = prep.observed.clone().unwrap_or_default();
+        // Report the stage settings in effect as the service now has them (one read), not as
+        // predicted: defaults the service fills in show up as they are.
+        if run.is_some()
+            && prep
+                .plan
+                .ops
+                .iter()
+                .any(|op| matches!(op, Op::CreateStage { .. } | Op::UpdateStage { .. }))
+        {
+            if let Ok(stages) = read::read_stages(clients, api_id).await {
+                observed.stages = stages;
+            }
+        }
+        stage_reports(
+            &prep.desired.stages,
+            &observed,
+            api_id,
+            &clients.region,
+            run.and_then(|r| r.deployment_id.as_deref()),
+        )
+    }
+    async fn keys_after(
+        clients: &Clients,
+        prep: &Prepared<Rest>,
+        run: Option<&ExecReport>,
+        show_secrets: bool,
+    ) -> Result<Vec<KeyReport>, EngineError> {
+        key_reports(clients, prep, run, show_secrets).await
+    }
+    fn from_any(ops: &AnyOps) -> Option<&[Op]> {
+        match ops {
+            AnyOps::Rest(o) => Some(o),
+            _ => None,
+        }
+    }
+    fn to_any(ops: Vec<Op>) -> AnyOps {
+        AnyOps::Rest(ops)
     }
     async fn execute(
         clients: &Clients,
@@ -219,6 +306,134 @@ fn check_key_ids(
 /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`
 pub fn invoke_url(api_id: &str, region: &str, stage: &str) -> String {
     format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}")
+}
+
+/// The report of each stage of `stages` after a run: its settings in effect (over what
+/// `observed` holds) and the deployment it serves (`new_deployment`, created in this run).
+pub fn stage_reports(
+    stages: &BTreeMap<String, Stage>,
+    observed: &ObservedRestApi,
+    api_id: &str,
+    region: &str,
+    new_deployment: Option<&str>,
+) -> Vec<StageReport> {
+    effective_stages(stages, observed, new_deployment)
+        .into_iter()
+        .map(|st| {
+            let eff = st.settings;
+            let all = eff.method_settings.get("*/*").cloned().unwrap_or_default();
+            let logging_level = all.logging_level.clone().unwrap_or_else(|| "OFF".into());
+            let access_log_destination = eff.access_log.map(|a| a.destination_arn);
+            let data_trace = all.data_trace.unwrap_or(false);
+            let metrics = all.metrics.unwrap_or(false);
+            let tracing = eff.tracing_enabled.unwrap_or(false);
+            let mut shown = vec![
+                Shown::Value("logging", logging_level.clone()),
+                Shown::Switch("data trace", data_trace),
+                Shown::Switch("metrics", metrics),
+                Shown::Switch("tracing", tracing),
+                Shown::Throttle(all.throttle_rate, all.throttle_burst),
+            ];
+            if access_log_destination.is_some() {
+                shown.push(Shown::AccessLogs(access_log_destination.clone()));
+            }
+            StageReport {
+                invoke_url: invoke_url(api_id, region, &st.name),
+                name: st.name,
+                deployment_id: st.deployment_id,
+                logging_level,
+                data_trace,
+                metrics,
+                throttle_rate: all.throttle_rate,
+                throttle_burst: all.throttle_burst,
+                tracing,
+                access_log_destination,
+                shown,
+                routes: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// The spec's API keys after a run: ids from the run's create answers or from what was read;
+/// values only with `show_secrets` (one read that asks for them).
+async fn key_reports(
+    clients: &Clients,
+    prep: &Prepared<Rest>,
+    run: Option<&ExecReport>,
+    show_secrets: bool,
+) -> Result<Vec<KeyReport>, EngineError> {
+    use crate::aws::exec::OpOutcome;
+    use crate::plan::usage_ops::UsageOp;
+    let mut ids = usage::current_key_ids(&prep.extra, &prep.observed_extra);
+    if let Some(run) = run {
+        for (op, outcome) in prep.plan.ops.iter().zip(&run.outcomes) {
+            if let (Op::Usage(UsageOp::CreateApiKey { name, .. }), OpOutcome::Created { id }) =
+                (op, outcome)
+            {
+                ids.insert(name.clone(), Some(id.clone()));
+            }
+        }
+    }
+    let values = if show_secrets && !prep.extra.keys.is_empty() {
+        let wanted = ids.values().flatten().cloned().collect();
+        read_usage::api_key_values(clients, &wanted).await?
+    } else {
+        Default::default()
+    };
+    Ok(prep
+        .extra
+        .keys
+        .iter()
+        .map(|k| {
+            let id = ids.get(&k.name).cloned().flatten();
+            KeyReport {
+                name: k.name.clone(),
+                value: id
+                    .as_ref()
+                    .and_then(|i| values.get(i))
+                    .map(|v| v.value.clone()),
+                id,
+                source: usage::source_label(&k.source).to_string(),
+            }
+        })
+        .collect())
+}
+
+/// How to give API Gateway a CloudWatch Logs role (`account`: the account id, when known).
+pub fn role_hint(account: Option<&str>) -> String {
+    format!(
+        "create an IAM role that apigateway.amazonaws.com may assume, with the managed policy \
+         AmazonAPIGatewayPushToCloudWatchLogs, then run `gwctl doctor --fix-logging-role \
+         arn:aws:iam::{}:role/NAME` (it sets the role only while none is set)",
+        account.unwrap_or("ACCOUNT")
+    )
+}
+
+/// Why the ops need the account's CloudWatch role: the first stage change that turns
+/// execution logging, data trace or CloudWatch access logging on. Pure.
+pub fn logging_reason(ops: &[Op]) -> Option<String> {
+    ops.iter().find_map(|op| {
+        let Op::UpdateStage { name, patches } = op else {
+            return None;
+        };
+        patches.iter().find_map(|p| {
+            let v = p.value.as_deref().unwrap_or_default();
+            if p.op == "remove" {
+                None
+            } else if p.path.ends_with("/logging/loglevel") && !v.eq_ignore_ascii_case("OFF") {
+                Some(format!("stage `{name}` logs at {v}"))
+            } else if p.path.ends_with("/logging/dataTrace") && v == "true" {
+                Some(format!("stage `{name}` turns on data trace"))
+            } else if p.path == "/accessLogSettings/destinationArn" && v.contains(":logs:") {
+                Some(format!(
+                    "stage `{name}` sends access logs to CloudWatch Logs"
+                ))
+            } else {
+                None
+            }
+        })
+    })
 }
 
 /// A stage after a run: the settings in effect, and the deployment it serves.
