@@ -447,3 +447,28 @@ fn a_redeploy_moves_an_unchanged_stage_in_the_deployment_call_and_patches_the_ot
     );
     assert!(plan(&d2, Some(&api2), &pol2, PlanOptions::default()).is_empty());
 }
+
+/// An integration mapping `method.request.*` gets those parameters declared on its method
+/// (AWS refuses the PutIntegration otherwise): the PutMethod of the plan carries them, so
+/// they are visible in the plan and owned like any other declared parameter.
+#[test]
+fn mapped_method_parameters_are_declared_by_the_put_method() {
+    let yaml = "api: {name: a}\ndefault_auth: none\nstages: {prod: {}}\nroutes:\n  - path: \"/users/{id}\"\n    method: GET\n    integration:\n      type: http_proxy\n      uri: \"https://b.example/users/{id}\"\n      request_parameters:\n        integration.request.path.id: method.request.path.id\n        integration.request.header.X-Tenant: method.request.header.X-Tenant\n";
+    let d = desired_of(yaml);
+    let p = plan(&d, None, &BTreeMap::new(), PlanOptions::default());
+    let put = p
+        .ops
+        .iter()
+        .find_map(|op| match op {
+            Op::PutMethod { method, def, .. } if method == "GET" => Some(def),
+            _ => None,
+        })
+        .expect("a PutMethod for GET");
+    assert_eq!(
+        put.request_parameters,
+        BTreeMap::from([
+            ("method.request.header.X-Tenant".to_string(), false),
+            ("method.request.path.id".to_string(), true),
+        ])
+    );
+}

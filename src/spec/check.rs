@@ -17,7 +17,8 @@ pub(crate) fn check(cx: &mut Cx, spec: &Spec) {
     size_limits(cx, spec);
     cors_and_routes(cx, spec);
     api_keys_and_plans(cx, spec);
-    if spec.stages.is_empty() && !spec.routes.is_empty() {
+    super::limits::check(cx, spec);
+    if spec.stages.is_empty() && !spec.routes.is_empty() && !cx.stages_written {
         cx.warn_at(
             Pos::default(),
             "no `stages`: the api is created but not deployed anywhere",
@@ -222,6 +223,7 @@ fn cors_and_routes(cx: &mut Cx, spec: &Spec) {
             }
         }
     }
+    api_key_header_allowed(cx, spec, cors);
     if let Some(star) = cx.star_origin {
         let authorized = spec
             .routes
@@ -235,6 +237,35 @@ fn cors_and_routes(cx: &mut Cx, spec: &Spec) {
             );
         }
     }
+}
+
+/// A browser sends the API key in `X-Api-Key`, a non-simple header: its preflight asks for
+/// it, and fails unless `Access-Control-Allow-Headers` names it (or is `*`, which browsers
+/// honour only without credentials). One warning, at the first route that needs a key.
+fn api_key_header_allowed(cx: &mut Cx, spec: &Spec, cors: &CorsDef) {
+    let allowed = cors
+        .headers
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case("x-api-key") || (h == "*" && !cors.credentials));
+    if allowed || spec.api.kind != ApiKind::Rest {
+        return;
+    }
+    let mut keyed = spec.routes.iter().filter(|r| r.api_key_required);
+    let Some(first) = keyed.next() else { return };
+    let more = keyed.count();
+    cx.warn_at(
+        first.path.pos,
+        format!(
+            "route `{}`{} requires an api key, but `cors.headers` does not allow `X-Api-Key`: a browser's preflight for it fails",
+            route_key(first),
+            if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            }
+        ),
+        Some("add `X-Api-Key` to `cors.headers`".into()),
+    );
 }
 
 fn api_keys_and_plans(cx: &mut Cx, spec: &Spec) {

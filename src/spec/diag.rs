@@ -173,17 +173,38 @@ fn crop_line(line: &str, col: usize) -> (String, usize) {
 pub struct Source<'a> {
     pub file: &'a Path,
     lines: Vec<&'a str>,
+    /// Lines of the `api_keys:` section, shown masked (see `secrets.rs`).
+    secret: Vec<bool>,
 }
 
 impl<'a> Source<'a> {
     pub fn new(file: &'a Path, text: &'a str) -> Source<'a> {
+        let lines: Vec<&'a str> = text
+            .split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .collect();
+        let secret = super::secrets::api_key_lines(&lines);
         Source {
             file,
-            lines: text
-                .split('\n')
-                .map(|l| l.strip_suffix('\r').unwrap_or(l))
-                .collect(),
+            lines,
+            secret,
         }
+    }
+
+    /// Line `line` as a diagnostic may show it: lines of the `api_keys:` section have their
+    /// values masked.
+    pub fn shown_line(&self, line: u32) -> String {
+        let text = self.line(line);
+        if self.is_secret_line(line) {
+            super::secrets::mask_line(text)
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// Whether line `line` is in the `api_keys:` section (see `secrets.rs`).
+    pub fn is_secret_line(&self, line: u32) -> bool {
+        line > 0 && self.secret.get(line as usize - 1) == Some(&true)
     }
 
     pub fn line(&self, line: u32) -> &'a str {
@@ -212,7 +233,7 @@ impl<'a> Source<'a> {
             len,
             message: message.into(),
             hint,
-            source_line: self.line(pos.line).to_string(),
+            source_line: self.shown_line(pos.line),
         }
     }
 }

@@ -9,10 +9,12 @@
 
 mod check;
 pub mod diag;
+pub mod limits;
 pub mod model;
 mod read;
 mod route;
 pub mod schema;
+mod secrets;
 pub mod suggest;
 pub mod yaml;
 
@@ -153,6 +155,18 @@ pub fn load_bytes(file: &Path, bytes: &[u8], opts: &LoadOptions) -> Loaded {
             let source_line = String::from_utf8_lossy(&bytes[line_start..line_end])
                 .trim_end_matches('\r')
                 .to_string();
+            // The bad byte may sit in a key value: mask the line as any excerpt is masked.
+            let lossy = String::from_utf8_lossy(bytes);
+            let lines: Vec<&str> = lossy.split('\n').collect();
+            let source_line = if secrets::api_key_lines(&lines)
+                .get(line as usize - 1)
+                .copied()
+                .unwrap_or(false)
+            {
+                secrets::mask_line(&source_line)
+            } else {
+                source_line
+            };
             Loaded::failed(Diagnostic {
                 severity: Severity::Error,
                 file: file.to_path_buf(),
@@ -172,7 +186,12 @@ pub fn load_str_with(file: &Path, text: &str, opts: &LoadOptions) -> Loaded {
     let root = match yaml::parse(text) {
         Ok(n) => n,
         Err(e) => {
-            let d = src.diag(Severity::Error, e.pos, 1, e.message, e.hint);
+            let mut d = src.diag(Severity::Error, e.pos, 1, e.message, e.hint);
+            if src.is_secret_line(d.line) {
+                // A parser message may quote a token (`duplicate key `...``): in the
+                // api_keys section, one long enough to be a key value is not repeated.
+                d.message = secrets::mask_quoted(&d.message);
+            }
             return Loaded::failed(d);
         }
     };
@@ -266,5 +285,7 @@ pub fn summary(spec: &Spec) -> String {
     )
 }
 
+#[cfg(test)]
+mod limits_tests;
 #[cfg(test)]
 mod tests;

@@ -23,9 +23,13 @@ pub(crate) struct Cx<'a> {
     lens: HashMap<Pos, u32>,
     /// Position of a `*` CORS origin (for the "`*` with authorizers" warning).
     pub star_origin: Option<Pos>,
+    /// The spec has a non-empty `stages` value (whether or not its stages are valid).
+    pub stages_written: bool,
     /// Values that may be secrets (a literal api key): (first line, last line, column,
     /// width). Never shown in a diagnostic's source line.
     secrets: Vec<(u32, u32, u32, u32)>,
+    /// Texts under `api_keys:` that could be key values: never in a message or hint.
+    secret_texts: Vec<String>,
 }
 
 impl<'a> Cx<'a> {
@@ -38,7 +42,9 @@ impl<'a> Cx<'a> {
             kind: ApiKind::Rest,
             lens,
             star_origin: None,
+            stages_written: false,
             secrets: Vec::new(),
+            secret_texts: super::secrets::value_texts(root),
         }
     }
 
@@ -53,6 +59,11 @@ impl<'a> Cx<'a> {
     pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
         let mut out = std::mem::take(&mut self.diags);
         for d in &mut out {
+            d.message = super::secrets::mask_text(&d.message, &self.secret_texts);
+            d.hint = d
+                .hint
+                .as_deref()
+                .map(|h| super::secrets::mask_text(h, &self.secret_texts));
             for &(first, last, col, len) in &self.secrets {
                 if d.line == first && first == last {
                     d.source_line = d
@@ -686,6 +697,15 @@ pub(crate) fn is_http_url(s: &str) -> bool {
     }
 }
 
+/// An environment variable name that is shaped like an API key value: as long as the
+/// shortest value API Gateway accepts, and either without `_` or in mixed case (AWS
+/// generates values of 40 mixed-case letters and digits).
+fn looks_like_key_value(s: &str) -> bool {
+    let mixed =
+        s.chars().any(|c| c.is_ascii_lowercase()) && s.chars().any(|c| c.is_ascii_uppercase());
+    s.chars().count() >= super::secrets::VALUE_LIKE_LEN && (!s.contains('_') || mixed)
+}
+
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
     c.next()
@@ -841,7 +861,16 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
     let cors = m.get("cors").and_then(|n| read_cors(cx, n));
     let stages = m
         .get("stages")
-        .map(|n| read_stages(cx, n))
+        .map(|n| {
+            // Stages were written, even if none could be read (a null or invalid stage):
+            // then the errors say so, and "no `stages`" would be wrong.
+            cx.stages_written = match &n.value {
+                Value::Null => false,
+                Value::Map(es) => !es.is_empty(),
+                _ => true,
+            };
+            read_stages(cx, n)
+        })
         .unwrap_or_default();
     let api_keys = m
         .only(cx, "api_keys", ApiKind::Rest)
@@ -938,6 +967,10 @@ fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
     }
     let mut tags = BTreeMap::new();
     if let Some(t) = m.get("tags") {
+        if let Value::Map(es) = &t.value {
+            let limit = super::limits::API_TAGS;
+            super::limits::count(cx, t, es.len(), super::limits::GWCTL_API_TAGS, limit);
+        }
         for (k, v) in text_map(cx, t, "tags") {
             if k.value.to_ascii_lowercase().starts_with("aws:") {
                 cx.err_at(
@@ -1417,6 +1450,9 @@ fn read_authorizer(cx: &mut Cx, name: &str, v: &Node, names: &Names) -> Option<A
             };
             let mut audience = Vec::new();
             if let Some(a) = m.req(cx, "audience") {
+                if let Value::Seq(items) = &a.value {
+                    super::limits::count(cx, a, items.len(), 0, super::limits::JWT_AUDIENCES);
+                }
                 audience = text_list(cx, a, "audience")
                     .into_iter()
                     .map(|t| t.value)
@@ -1601,6 +1637,15 @@ fn read_cors(cx: &mut Cx, n: &Node) -> Option<CorsDef> {
     let mut star_header: Option<Pos> = None;
     let mut header_list = |m: &mut MapReader, cx: &mut Cx, key: &str| -> Option<Vec<String>> {
         let node = m.get(key)?;
+        if key == "headers" && matches!(&node.value, Value::Seq(items) if items.is_empty()) {
+            // apply would otherwise send the default headers: an empty list is refused, so
+            // what the spec says and what API Gateway serves never differ.
+            cx.err(
+                node,
+                "`cors.headers` must not be empty",
+                Some("leave `headers` out for the default headers (Content-Type, Authorization, X-Amz-Date, X-Api-Key, X-Amz-Security-Token), or list the headers your front end sends".into()),
+            );
+        }
         let mut out = Vec::new();
         for t in text_list(cx, node, key) {
             if t.value == "*" && key == "headers" {
@@ -1749,6 +1794,9 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
     let description = m.opt_text(cx, "description").map(|t| t.value);
     let mut variables = BTreeMap::new();
     if let Some(vs) = m.get("variables") {
+        if let Value::Map(es) = &vs.value {
+            super::limits::count(cx, vs, es.len(), 0, super::limits::STAGE_VARIABLES);
+        }
         for (k, val) in text_map(cx, vs, "variables") {
             if !(1..=64).contains(&k.value.len())
                 || !k
@@ -1855,6 +1903,7 @@ fn read_access_log(cx: &mut Cx, n: &Node) -> Option<AccessLogDef> {
     };
     let format = m.req_text(cx, "format");
     if let Some(f) = &format {
+        super::limits::access_log_format(cx, f);
         let ok = f.value.contains("$context.requestId")
             || (cx.is_rest() && f.value.contains("$context.extendedRequestId"));
         if !ok {
@@ -1909,12 +1958,32 @@ fn read_api_keys(cx: &mut Cx, n: &Node) -> Vec<ApiKeyDef> {
                         "names have letters, digits and `_`, and do not start with a digit".into(),
                     ),
                 );
+            } else if looks_like_key_value(&e.value) {
+                // A valid identifier, but shaped like a key value (AWS generates 40
+                // letters and digits): refused, so plan and apply never print it.
+                cx.secret(node);
+                cx.err_at(
+                    e.pos,
+                    "`value_from_env` looks like a key value, not the name of an environment variable",
+                    Some(format!(
+                        "write the variable's name (names of {} characters or more need a `_` and one letter case), and set the value in that variable",
+                        super::secrets::VALUE_LIKE_LEN
+                    )),
+                );
             }
         }
         let id = m.opt_text(cx, "id");
         if let Some(i) = &id {
-            if i.value.is_empty() || !i.value.chars().all(|c| c.is_ascii_alphanumeric()) {
-                cx.err_at(i.pos, format!("`{}` is not an api key id", i.value), None);
+            if i.value.is_empty()
+                || !i.value.chars().all(|c| c.is_ascii_alphanumeric())
+                || i.value.len() >= super::secrets::VALUE_LIKE_LEN
+            {
+                // Not echoed: a key value pasted here must not be printed.
+                cx.err_at(
+                    i.pos,
+                    "`id` is not an api key id",
+                    Some("an api key id is the short id AWS shows for the key (letters and digits, e.g. `a1b2c3d4e5`)".into()),
+                );
             }
             if value_from_env.is_some() {
                 cx.err_at(

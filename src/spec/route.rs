@@ -83,8 +83,22 @@ fn err_sub(
     cx.push(super::diag::Severity::Error, pos, len, msg, hint);
 }
 
-fn is_literal_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-._~:@".contains(c)
+/// Characters of a literal path segment. REST: CreateResource refuses any other
+/// (`BadRequestException: Resource's path part only allow a-zA-Z0-9._- and curly braces at
+/// the beginning and the end`, e.g. aws/aws-cdk#22477; `:` is accepted by the API). HTTP
+/// APIs take the unreserved and `:@` characters of RFC 3986 in a route key.
+fn is_literal_char(kind: ApiKind, c: char) -> bool {
+    match kind {
+        ApiKind::Rest => c.is_ascii_alphanumeric() || "-._:".contains(c),
+        ApiKind::Http => c.is_ascii_alphanumeric() || "-._~:@".contains(c),
+    }
+}
+
+fn literal_chars(kind: ApiKind) -> &'static str {
+    match kind {
+        ApiKind::Rest => "letters, digits and `-._:`",
+        ApiKind::Http => "letters, digits and `-._~:@`",
+    }
 }
 
 /// Check a route path; reports every problem. Returns whether it is usable.
@@ -207,7 +221,11 @@ pub(crate) fn check_path(cx: &mut Cx, n: &Node, path: &str) -> bool {
                 Some("write `/{name}` between slashes".into()),
             );
             ok = false;
-        } else if let Some((ci, c)) = seg.chars().enumerate().find(|(_, c)| !is_literal_char(*c)) {
+        } else if let Some((ci, c)) = seg
+            .chars()
+            .enumerate()
+            .find(|(_, c)| !is_literal_char(cx.kind, *c))
+        {
             err_sub(
                 cx,
                 n,
@@ -215,7 +233,11 @@ pub(crate) fn check_path(cx: &mut Cx, n: &Node, path: &str) -> bool {
                 offset + ci,
                 1,
                 format!("invalid character `{c}` in path `{path}`"),
-                Some("path segments have letters, digits and `-._~:@`".into()),
+                Some(format!(
+                    "path segments of {} apis have {}",
+                    cx.kind_name(),
+                    literal_chars(cx.kind)
+                )),
             );
             ok = false;
         }
@@ -326,6 +348,9 @@ fn read_route(
     let auth = m.get("auth").and_then(|a| auth_ref(cx, a, "auth", names));
     let mut scopes = Vec::new();
     if let Some(s) = m.get("scopes") {
+        if let (Value::Seq(items), false) = (&s.value, cx.is_rest()) {
+            super::limits::count(cx, s, items.len(), 0, super::limits::ROUTE_SCOPES);
+        }
         scopes = text_list(cx, s, "scopes")
             .into_iter()
             .map(|t| t.value)
@@ -403,6 +428,11 @@ fn read_route(
             request_parameters.insert(key, required);
         }
     }
+    if cx.is_rest() {
+        if let (Some(i), Some(p)) = (integration_node, &path) {
+            ok &= declare_mapped_parameters(cx, i, &p.value, &mut request_parameters);
+        }
+    }
     let throttle = m
         .get("throttle")
         .and_then(|t| read_throttle(cx, t, "`throttle`"));
@@ -433,6 +463,88 @@ fn read_route(
         method_responses: method_responses.into_iter().map(|(d, _)| d).collect(),
         throttle,
     })
+}
+
+/// PutIntegration refuses a `request_parameters` value `method.request.KIND.NAME` that the
+/// method does not declare (`BadRequestException: Invalid mapping expression specified: ...
+/// Invalid mapping expression parameter specified: method.request.path.id`, e.g.
+/// aws/aws-cdk#17318), even for a parameter of the resource path. So every such source is
+/// declared on the method: a header or query string as optional (`false`), a path
+/// parameter as required (`true`) when the route's path has it; one the path lacks is an
+/// error here, before any call; a multi-value source declares the single-valued parameter
+/// of its name (PutMethod's locations are `querystring`, `path` and `header`). Declared
+/// parameters are part of the route, so the plan
+/// shows them and gwctl owns them. A route that declares the parameter itself keeps its
+/// `required` value. Returns whether every source is usable.
+fn declare_mapped_parameters(
+    cx: &mut Cx,
+    integration: &Node,
+    path: &str,
+    declared: &mut BTreeMap<String, bool>,
+) -> bool {
+    let Value::Map(es) = &integration.value else {
+        return true;
+    };
+    let Some((_, rp)) = es
+        .iter()
+        .find(|(k, _)| k.key_text() == "request_parameters")
+    else {
+        return true;
+    };
+    let Value::Map(params) = &rp.value else {
+        return true;
+    };
+    let mut ok = true;
+    for (_, v) in params {
+        let Value::Str(source) = &v.value else {
+            continue;
+        };
+        let Some(rest) = source.trim().strip_prefix("method.request.") else {
+            continue;
+        };
+        let Some((kind, name)) = rest.split_once('.') else {
+            continue; // `method.request.body`
+        };
+        let known = matches!(
+            kind,
+            "path" | "querystring" | "header" | "multivalueheader" | "multivaluequerystring"
+        );
+        if !known || name.is_empty() {
+            continue; // `method.request.body.JSONPath`, or refused by AWS's own syntax
+        }
+        // PutMethod declares `querystring`, `path` or `header` parameters; a multi-value
+        // source reads the parameter of that name (declared as itself if the route did).
+        let location = match kind {
+            "multivalueheader" => "header",
+            "multivaluequerystring" => "querystring",
+            other => other,
+        };
+        let key = format!("method.request.{location}.{name}");
+        if declared.contains_key(&key)
+            || declared.contains_key(&format!("method.request.{kind}.{name}"))
+        {
+            continue;
+        }
+        if kind == "path" {
+            let in_path = path.split('/').any(|seg| {
+                seg.strip_prefix('{')
+                    .and_then(|s| s.strip_suffix('}'))
+                    .map(|s| s.trim_end_matches('+'))
+                    == Some(name)
+            });
+            if !in_path {
+                cx.err(
+                    v,
+                    format!("`{source}` maps a path parameter `{{{name}}}` that path `{path}` does not have"),
+                    Some("path parameters come from the route's path, e.g. `/items/{id}`".into()),
+                );
+                ok = false;
+                continue;
+            }
+        }
+        declared.insert(key, kind == "path");
+    }
+    ok
 }
 
 fn check_responses_match(

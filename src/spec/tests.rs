@@ -352,7 +352,38 @@ fn invalid_paths() {
         )));
         assert_at(&d, 5, *col, msg);
     }
-    assert_ok(&rest("  - {path: /, method: GET, function: f}\n  - {path: /a-b/c.d/e_f/~g:h@i, method: GET, function: f}\n"));
+    assert_ok(&rest("  - {path: /, method: GET, function: f}\n  - {path: /a-b/c.d/e_f/g:h, method: GET, function: f}\n"));
+    assert_ok(&http(
+        "  - {path: /a-b/c.d/e_f/~g:h@i, method: GET, function: f}\n",
+    ));
+}
+
+/// CreateResource refuses `~`, `@` and anything else outside `A-Za-z0-9._-:` (after the API
+/// and a permission were created): a rest spec with them is refused offline, at the char.
+#[test]
+fn rest_path_parts_have_only_the_characters_aws_accepts() {
+    for (path, col, c) in [
+        ("/a~b", 15, '~'),
+        ("/users/@me", 20, '@'),
+        ("/a/b!", 17, '!'),
+        ("/a/b$c", 17, '$'),
+        ("/x/caf\u{e9}", 19, '\u{e9}'),
+        ("/a+b", 15, '+'),
+    ] {
+        let d = one_error(&rest(&format!(
+            "  - {{path: \"{path}\", method: GET, function: f}}\n"
+        )));
+        assert_at(
+            &d,
+            5,
+            col,
+            &format!("invalid character `{c}` in path `{path}`"),
+        );
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("path segments of rest apis have letters, digits and `-._:`")
+        );
+    }
 }
 
 #[test]
@@ -687,6 +718,40 @@ fn integration_uris_must_be_urls() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// AWS refuses a mapping from `method.request.KIND.NAME` the method does not declare
+/// ("Invalid mapping expression parameter specified"): gwctl declares it on the route (path
+/// parameters required, the others optional); one the path does not have is refused.
+#[test]
+fn mapped_method_parameters_are_declared_on_the_route() {
+    let s = assert_ok(&rest(
+        "  - path: \"/users/{id}\"\n    method: GET\n    request_parameters: {method.request.header.X-Trace: true}\n    integration:\n      type: http_proxy\n      uri: \"https://b.example/users/{id}\"\n      request_parameters:\n        integration.request.path.id: method.request.path.id\n        integration.request.header.X-Trace: method.request.header.X-Trace\n        integration.request.header.X-Tenant: method.request.header.X-Tenant\n        integration.request.querystring.q: method.request.querystring.q\n        integration.request.querystring.ids: method.request.multivaluequerystring.ids\n        integration.request.header.X-Static: \"'v'\"\n        integration.request.header.X-Ctx: context.requestId\n",
+    ));
+    let declared: Vec<(&str, bool)> = s.routes[0]
+        .request_parameters
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        declared,
+        [
+            ("method.request.header.X-Tenant", false),
+            ("method.request.header.X-Trace", true),
+            ("method.request.path.id", true),
+            ("method.request.querystring.ids", false),
+            ("method.request.querystring.q", false),
+        ]
+    );
+    let d = one_error(&rest(
+        "  - path: /users\n    method: GET\n    integration:\n      type: http_proxy\n      uri: https://b.example/users\n      request_parameters: {integration.request.path.id: method.request.path.id}\n",
+    ));
+    assert_at(
+        &d,
+        10,
+        57,
+        "`method.request.path.id` maps a path parameter `{id}` that path `/users` does not have",
+    );
 }
 
 #[test]
@@ -1166,6 +1231,69 @@ fn api_key_values_are_never_literal() {
     );
 }
 
+/// Nothing under `api_keys:` that could be a value is printed, whatever the mistake: a
+/// misspelled key, a wrong type (flow list, mapping, block scalar), a value pasted as the
+/// variable name or as the id, a misspelled section, a yaml syntax error in the section.
+#[test]
+fn api_key_values_never_reach_a_diagnostic() {
+    const S: &str = "Zq9SecretKeyValue7Xy3Wv5Tu1";
+    let base = rest("  - {path: /x, method: GET, function: f}\n");
+    let cases = [
+        format!("{base}api_keys:\n  web:\n    vaule: {S}\n"),
+        format!("{base}api_keys:\n  web:\n    value: [{S}, x]\n"),
+        format!("{base}api_keys:\n  web: {{value: {{k: {S}}}}}\n"),
+        format!("{base}api_keys:\n  web:\n    description: {{a: {S}}}\n"),
+        format!("{base}api_keys:\n  web: {S}\n"),
+        format!("{base}api_keys:\n  web:\n    value_from_env: [{S}]\n"),
+        format!("{base}api_keys:\n  web:\n    value_from_env: {S}\n"),
+        format!("{base}api_keys:\n  web:\n    value_from_env: {S}-x\n"),
+        format!("{base}api_keys:\n  web:\n    id: {S}\n"),
+        format!("{base}api_keys:\n  web:\n    value: |\n      {S}\n    enabled: 3\n"),
+        format!("{base}api_key:\n  web: {{value: {S}}}\n"),
+        format!("{base}api_keys: {{web: {{value: {S}}}}}\n"),
+        format!("{base}api_keys:\n  web:\n    {S}: true\n"),
+        format!("{base}api_keys:\n  web:\n    value: \"{S}\n"),
+        format!("{base}api_keys:\n  web:\n    {S}: 1\n    {S}: 2\n"),
+        format!("api: {{name: a, kind: http}}\napi_keys:\n  web: {{value: {S}}}\n"),
+    ];
+    for text in cases {
+        let l = load(&text);
+        assert!(l.has_errors(), "accepted:\n{text}");
+        let shown = dump(&l);
+        assert!(!shown.contains(S), "secret printed:\n{shown}");
+        assert!(
+            !shown.contains("Zq9Secret"),
+            "part of the secret printed:\n{shown}"
+        );
+        // The excerpt keeps the field names so the user still sees where the problem is.
+        assert!(shown.contains(" | "), "{shown}");
+    }
+}
+
+#[test]
+fn a_variable_name_shaped_like_a_key_value_is_refused_but_real_names_pass() {
+    let base = rest("  - {path: /x, method: GET, function: f}\n");
+    let d = one_error(&format!(
+        "{base}api_keys:\n  web: {{value_from_env: Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1e}}\n"
+    ));
+    assert_at(
+        &d,
+        7,
+        25,
+        "`value_from_env` looks like a key value, not the name of an environment variable",
+    );
+    for ok in [
+        "PARTNER_API_KEY",
+        "partner_api_key_for_prod",
+        "WebKey",
+        "PARTNER_WEB_CLIENT_API_KEY",
+    ] {
+        assert_ok(&format!(
+            "{base}api_keys:\n  web: {{value_from_env: {ok}}}\n"
+        ));
+    }
+}
+
 #[test]
 fn quotas() {
     let plan = |q: &str| {
@@ -1352,4 +1480,94 @@ fn diagnostics_can_be_raised_after_validation() {
     let d = diagnostic_at(&spec, r.path.pos, Severity::Warning, "m", None);
     assert_eq!((d.line, d.col, d.len), (7, 12, 2));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ------------------------------------------------------------ issue 15, item 7 (spec side)
+
+#[test]
+fn empty_cors_headers_are_refused_not_replaced_by_the_defaults() {
+    let d = one_error(
+        &rest("  - {path: /x, method: GET, function: f}\n")
+            .replace("stages:", "cors: {origins: [\"*\"], headers: []}\nstages:"),
+    );
+    assert_at(&d, 3, 33, "`cors.headers` must not be empty");
+    // `expose_headers: []` (none) and `methods: []` (derived) stay accepted.
+    assert_ok(&rest("  - {path: /x, method: GET, function: f}\n").replace(
+        "stages:",
+        "cors: {origins: [\"*\"], methods: [], expose_headers: []}\nstages:",
+    ));
+}
+
+#[test]
+fn a_keyed_route_under_cors_without_x_api_key_warns_once() {
+    let routes = "  - {path: /x, method: GET, function: f, api_key_required: true}\n  - {path: /y, method: GET, function: f, api_key_required: true}\n";
+    let text = |headers: &str| {
+        format!(
+            "{}api_keys: {{web: {{}}}}\nusage_plans:\n  basic: {{stages: [prod], keys: [web]}}\n",
+            rest(routes).replace(
+                "stages:",
+                &format!("cors: {{origins: [\"https://a.example\"]{headers}}}\nstages:"),
+            )
+        )
+    };
+    let l = load(&text(", headers: [Content-Type]"));
+    let w = warnings(&l);
+    assert_eq!(w.len(), 1, "{}", dump(&l));
+    assert_at(
+        w[0],
+        6,
+        12,
+        "route `GET /x` (and 1 more) requires an api key, but `cors.headers` does not allow `X-Api-Key`: a browser's preflight for it fails",
+    );
+    for ok in [
+        "",
+        ", headers: [Content-Type, x-api-key]",
+        ", headers: [\"*\"]",
+    ] {
+        let l = load(&text(ok));
+        assert!(warnings(&l).is_empty(), "{ok}: {}", dump(&l));
+    }
+}
+
+#[test]
+fn a_tab_error_points_at_the_tab() {
+    for (text, line, col) in [
+        (
+            "api:\n  name: a\nroutes:\n  - path: /x\n\tmethod: GET\n",
+            5,
+            1,
+        ),
+        ("api:\n\tname: a\n", 2, 1),
+        (
+            "api: {name: a}\nstages:\n  prod:\n    description: x\n  \tlogging: INFO\n",
+            5,
+            3,
+        ),
+    ] {
+        let d = one_error(text);
+        assert_at(&d, line, col, "invalid yaml: a tab indents this line");
+        assert!(d.hint.as_deref().unwrap().contains("spaces"));
+    }
+}
+
+#[test]
+fn an_invalid_or_null_stage_does_not_also_warn_no_stages() {
+    let route = "  - {path: /x, method: GET, function: f}\n";
+    for stages in [
+        "{prod: null}",
+        "{\"bad name\": {}}",
+        "[prod]",
+        "{prod: {logging: LOUD}}",
+    ] {
+        let l = load(&rest(route).replace("{prod: {}}", stages));
+        assert!(l.has_errors(), "{stages}");
+        assert!(warnings(&l).is_empty(), "{stages}: {}", dump(&l));
+    }
+    // Without stages, or with `stages: {}`, the warning stays.
+    for stages in ["stages: {}\n", ""] {
+        let text = rest(route).replace("stages: {prod: {}}\n", stages);
+        let l = load(&text);
+        assert_eq!(warnings(&l).len(), 1, "{}", dump(&l));
+        assert!(warnings(&l)[0].message.starts_with("no `stages`"));
+    }
 }

@@ -125,9 +125,39 @@ fn options() -> serde_saphyr::Options {
 }
 
 fn parse_here(text: &str) -> Result<Node, YamlError> {
-    let raw: Spanned<Raw> =
-        serde_saphyr::from_str_with_options(text, options()).map_err(|e| map_error(&e))?;
+    let raw: Spanned<Raw> = serde_saphyr::from_str_with_options(text, options())
+        .map_err(|e| at_the_tab(map_error(&e), text))?;
     Ok(convert(raw, text))
+}
+
+/// The scanner reports a tab where it stopped (often the end of the previous value); point
+/// at the tab itself, and say so plainly when it indents a line.
+fn at_the_tab(e: YamlError, text: &str) -> YamlError {
+    if !e.message.contains("tab") {
+        return e;
+    }
+    let lines: Vec<&str> = text.split('\n').collect();
+    let from = e.pos.line.max(1) as usize - 1;
+    // From the start of the reported line: the scanner may stop just after the tab.
+    for (i, line) in lines.iter().enumerate().skip(from) {
+        let Some(col) = line.chars().position(|c| c == '\t') else {
+            continue;
+        };
+        let indents = line.chars().take(col).all(|c| c == ' ');
+        return YamlError {
+            pos: Pos {
+                line: i as u32 + 1,
+                col: col as u32 + 1,
+            },
+            message: if indents {
+                "invalid yaml: a tab indents this line".into()
+            } else {
+                e.message
+            },
+            hint: Some("yaml indents with spaces only; replace the tab with spaces".into()),
+        };
+    }
+    e
 }
 
 fn pos_of(loc: &Location) -> Pos {

@@ -25,6 +25,7 @@ mod pacing;
 mod prop_plan;
 mod quota_sim;
 mod reliability;
+mod secrets;
 mod spec_docs;
 mod spec_examples;
 mod spec_robustness;

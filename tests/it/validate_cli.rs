@@ -426,3 +426,109 @@ fn literal_api_key_values_are_never_printed() {
     ]);
     assert!(!stdout(&o).contains("abcdefghij0123456789"));
 }
+
+/// Issue 15, items 6 and 7: each AWS limit and each new CORS / stage check, through the
+/// binary: fixed limits fail (exit 1), raisable ones and the CORS key-header check warn
+/// (exit 0), each with `file:line:col`; an invalid stage does not also warn "no `stages`".
+#[test]
+fn aws_limits_and_cors_checks_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = |n: usize, p: &str| {
+        (0..n)
+            .map(|i| format!("{p}{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let map = |n: usize, p: &str| {
+        (0..n)
+            .map(|i| format!("{p}{i}: x"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let head = "api: {name: a}\nfunctions: {f: f}\ndefault_auth: none\nroutes: [{path: /x, method: GET, function: f}]\n";
+    let dest = "arn:aws:logs:us-east-1:123456789012:log-group:g";
+    let cases: Vec<(&str, String, i32, &str, &str)> = vec![
+        (
+            "vars",
+            format!("{head}stages:\n  prod: {{variables: {{{}}}}}\n", map(101, "v")),
+            1,
+            "6:21",
+            "error: 101 stage variables per stage; API Gateway allows 100",
+        ),
+        (
+            "log",
+            format!(
+                "{head}stages:\n  prod: {{access_log: {{destination: \"{dest}\", format: \"$context.requestId{}\"}}}}\n",
+                "x".repeat(3100)
+            ),
+            1,
+            "6:",
+            "error: access log `format` is 3118 bytes; API Gateway allows 3072 (3 KB)",
+        ),
+        (
+            "tags",
+            format!(
+                "api: {{name: a, tags: {{{}}}}}\nfunctions: {{f: f}}\ndefault_auth: none\nroutes: [{{path: /x, method: GET, function: f}}]\nstages: {{prod: {{}}}}\n",
+                map(50, "k")
+            ),
+            1,
+            "1:22",
+            "error: 51 tags per api (with 1 gwctl adds); API Gateway allows 50",
+        ),
+        (
+            "scopes",
+            format!(
+                "api: {{name: a, kind: http}}\nfunctions: {{f: f}}\nauthorizers:\n  j: {{type: jwt, issuer: \"https://i.example\", audience: [{}]}}\nroutes:\n  - {{path: /x, method: GET, function: f, auth: j, scopes: [{}]}}\nstages: {{$default: {{auto_deploy: true}}}}\n",
+                list(51, "a"),
+                list(11, "s")
+            ),
+            1,
+            "4:",
+            "error: 51 audiences per jwt authorizer; API Gateway allows 50",
+        ),
+        (
+            "stages",
+            format!(
+                "{head}stages:\n{}",
+                (0..11).map(|i| format!("  s{i}: {{}}\n")).collect::<String>()
+            ),
+            0,
+            "16:3",
+            "warning: 11 stages per api; API Gateway allows 10",
+        ),
+        (
+            "apikey-cors",
+            "api: {name: a}\nfunctions: {f: f}\ncors: {origins: [\"https://a.example\"], headers: [Content-Type]}\nroutes:\n  - {path: /x, method: GET, function: f, api_key_required: true}\nstages: {prod: {}}\napi_keys: {web: {}}\nusage_plans: {basic: {stages: [prod], keys: [web]}}\n".to_string(),
+            0,
+            "5:12",
+            "warning: route `GET /x` requires an api key, but `cors.headers` does not allow `X-Api-Key`: a browser's preflight for it fails",
+        ),
+    ];
+    for (name, text, code, at, first) in cases {
+        let f = write(dir.path(), &format!("{name}.yaml"), text.as_bytes());
+        let o = gwctl(&["validate", "--quiet", &f]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(code), "{name}:\n{err}");
+        let shown = gwctl(&["validate", &f]);
+        let err = stderr(&shown);
+        let start = err
+            .find(first)
+            .unwrap_or_else(|| panic!("{name}: no `{first}` in:\n{err}"));
+        let location = err[start..].lines().nth(1).unwrap();
+        assert!(
+            location.contains(&format!("{f}:{at}")),
+            "{name}: `{location}` is not at {at}"
+        );
+    }
+    // An invalid stage: its error, and no "no `stages`" warning beside it.
+    let f = write(
+        dir.path(),
+        "null-stage.yaml",
+        format!("{head}stages:\n  prod: null\n").as_bytes(),
+    );
+    let o = gwctl(&["validate", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{f}:6:9")), "{err}");
+    assert!(!err.contains("no `stages`"), "{err}");
+}
