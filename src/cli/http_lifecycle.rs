@@ -22,11 +22,9 @@ use crate::state::http::{ObservedHttpApi, Stage};
 
 use super::apply::{on_off, throttle_text};
 use super::http::stage_doc;
-use super::lifecycle::{
-    confirm_destroy, drift_line, report_destroyed, show_json, DeployDoc, ShowStageDoc,
-};
+use super::lifecycle::{drift_line, show_json, DeployDoc, ShowStageDoc};
 use super::rest::Target;
-use super::{DeployArgs, DestroyArgs, Failure};
+use super::{DeployArgs, Failure};
 
 /// An HTTP API a verb acts on, found from a spec, `--api NAME` or `--api-id ID`.
 pub(super) type LocatedHttp = Located<Http>;
@@ -46,26 +44,6 @@ fn warn_reads(printer: &Printer, api: &ObservedHttpApi, manual: bool) {
     for n in http_read_notes(api, manual) {
         printer.warn(&n);
     }
-}
-
-/// `gwctl destroy` of an HTTP API: gwctl's statements on the functions its integrations and
-/// authorizers invoke, then delete-api.
-pub(super) async fn destroy(
-    clients: &Clients,
-    args: &DestroyArgs,
-    loc: LocatedHttp,
-    printer: &Printer,
-    started: Instant,
-) -> Result<i32, Failure> {
-    let plan = crate::engine::lifecycle::plan_destroy(clients, &loc, args.force).await?;
-    let doc = api_doc(&loc);
-    confirm_destroy(args, printer, &doc, &plan)?;
-    super::http::run_ops(clients, Some(&loc.api), &plan.ops, printer)
-        .await
-        .map_err(exec_failed("destroy", "what is left"))
-        .map_err(Failure::from)?;
-    report_destroyed(clients, printer, started, doc, &plan);
-    Ok(crate::exit::OK)
 }
 
 /// `gwctl deploy --stage NAME...` of an HTTP API.

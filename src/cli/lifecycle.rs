@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::aws::Clients;
 use crate::engine::find::{self, Which};
 use crate::engine::lifecycle::{exec_failed, plan_deploy_rest, rest_stage_current};
-use crate::engine::{prepare, Rest};
+use crate::engine::{prepare, Flavour, Rest};
 use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
     SCHEMA_VERSION,
@@ -242,29 +242,44 @@ pub async fn destroy_with(
     printer: &Printer,
 ) -> Result<i32, Failure> {
     let started = Instant::now();
-    let api_id = args.api_id.as_deref();
-    let loc = match which(clients, args.spec.as_deref(), None, api_id, printer).await? {
-        Which::Rest(spec) => locate_loaded(clients, spec.map(|s| *s), None, api_id).await?,
-        Which::Http(Some(loc)) => {
-            return super::http_lifecycle::destroy(clients, args, *loc, printer, started).await
+    let spec = match &args.spec {
+        Some(p) => Some(load_spec(p, printer)?),
+        None => None,
+    };
+    match find::locate_any(clients, spec, None, args.api_id.as_deref()).await? {
+        None => Ok(destroyed_absent(clients, printer, started)),
+        Some(located) => {
+            crate::with_located!(located, destroy_located(clients, args, printer, started))
         }
-        Which::Http(None) => None,
-    };
-    let Some(loc) = loc else {
-        return Ok(destroyed_absent(clients, printer, started));
-    };
+    }
+}
+
+/// `gwctl destroy` of the API `loc`, whatever its kind: gwctl's permission statements on the
+/// functions it invokes (REST: and the API keys and usage plans gwctl created for it), then
+/// the API.
+async fn destroy_located<F: Flavour>(
+    loc: find::Located<F>,
+    clients: &Clients,
+    args: &DestroyArgs,
+    printer: &Printer,
+    started: Instant,
+) -> Result<i32, Failure> {
     let plan = crate::engine::lifecycle::plan_destroy(clients, &loc, args.force).await?;
     let api_doc = ApiDoc {
-        name: loc.api.config.name.clone(),
-        kind: "rest".into(),
-        id: Some(loc.api.id.clone()),
+        name: F::api_name(&loc.api).to_string(),
+        kind: F::NAME.into(),
+        id: Some(F::api_id(&loc.api).to_string()),
         owned: loc.owned,
     };
     confirm_destroy(args, printer, &api_doc, &plan)?;
-    run_ops(clients, Some(&loc.api), &plan.ops, printer)
-        .await
-        .map_err(exec_failed("destroy", "what is left"))
-        .map_err(Failure::from)?;
+    crate::engine::run::<F>(
+        clients,
+        Some(&loc.api),
+        &plan.ops,
+        &super::report::CliReporter::new(printer),
+    )
+    .await
+    .map_err(exec_failed("destroy", "what is left"))?;
     report_destroyed(clients, printer, started, api_doc, &plan);
     Ok(crate::exit::OK)
 }

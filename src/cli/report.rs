@@ -88,3 +88,49 @@ pub fn report_interruption(printer: &Printer, labels: &[String], completed: &[us
         Some("run the same command again: gwctl continues from what exists"),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::Failure;
+    use crate::engine::EngineError;
+
+    /// Typed engine errors become the same message and hint gwctl printed when cli built them
+    /// itself.
+    #[test]
+    fn engine_errors_render_with_their_messages_and_hints() {
+        let f = Failure::from(EngineError::NotOwned {
+            name: "todo".into(),
+            id: "a1".into(),
+        });
+        assert_eq!(
+            f.message.as_deref(),
+            Some("refusing to destroy `todo` (a1): gwctl did not create it")
+        );
+        assert_eq!(
+            f.hint.as_deref(),
+            Some("pass `--force` if you really mean to delete an API gwctl does not own")
+        );
+        let f = Failure::from(EngineError::NameMismatch {
+            id: "a1".into(),
+            actual: "x".into(),
+            wanted: "todo".into(),
+            suggest: false,
+        });
+        assert_eq!(
+            f.message.as_deref(),
+            Some("api `a1` is named `x`, but the spec describes `todo`")
+        );
+        assert_eq!(f.hint, None);
+        let f = Failure::from(EngineError::SeveralNamed {
+            kind: "http api",
+            name: "todo".into(),
+            ids: vec!["a".into(), "b".into()],
+        });
+        assert_eq!(
+            f.message.as_deref(),
+            Some("2 http apis are named `todo`: `a`, `b`")
+        );
+        assert_eq!(f.hint.as_deref(), Some("pass `--api-id ID`"));
+        assert_eq!(f.code, crate::exit::ERROR);
+    }
+}

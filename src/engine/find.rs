@@ -234,6 +234,28 @@ pub async fn which(
     }))))
 }
 
+/// An API a lifecycle verb acts on, of whichever kind it is.
+pub enum AnyLocated {
+    Rest(Located<super::Rest>),
+    Http(Located<Http>),
+}
+
+/// The API a lifecycle verb names, of whichever kind ([`which`], then [`locate`]); `None`
+/// when it does not exist.
+pub async fn locate_any(
+    clients: &Clients,
+    spec: Option<Spec>,
+    api_name: Option<&str>,
+    api_id: Option<&str>,
+) -> Result<Option<AnyLocated>, EngineError> {
+    Ok(match which(clients, spec, api_name, api_id).await? {
+        Which::Rest(spec) => locate::<super::Rest>(clients, spec.map(|s| *s), api_name, api_id)
+            .await?
+            .map(AnyLocated::Rest),
+        Which::Http(loc) => loc.map(|l| AnyLocated::Http(*l)),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,3 +85,59 @@ macro_rules! with_flavour {
         }
     };
 }
+
+/// Call the generic async function `$f` with the API `$located` (a
+/// [`find::AnyLocated`]) as its first argument, typed by its kind's [`Flavour`].
+#[macro_export]
+macro_rules! with_located {
+    ($located:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
+        match $located {
+            $crate::engine::find::AnyLocated::Rest(l) => {
+                $f::<$crate::engine::Rest>(l, $($arg),*).await
+            }
+            $crate::engine::find::AnyLocated::Http(l) => {
+                $f::<$crate::engine::Http>(l, $($arg),*).await
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    /// The engine sits between cli and aws: it never imports cli or output, and never prints
+    /// (it returns typed results; cli renders them).
+    #[test]
+    fn the_engine_neither_imports_cli_nor_prints() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/engine");
+        let mut files = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            files += 1;
+            // The code, not its unit tests (this one names what it looks for).
+            let code_part = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (n, line) in code_part.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                for banned in [
+                    "crate::cli",
+                    "crate::output",
+                    "super::super::cli",
+                    "print!(",
+                    "println!(",
+                    "eprint!(",
+                    "eprintln!(",
+                    "std::io::stdout",
+                    "std::io::stderr",
+                ] {
+                    assert!(
+                        !code.contains(banned),
+                        "{}:{}: the engine must not use `{banned}`: {line}",
+                        path.display(),
+                        n + 1
+                    );
+                }
+            }
+        }
+        assert!(files >= 8, "found only {files} engine files");
+    }
+}
