@@ -1,6 +1,7 @@
-//! `gwctl plan` and `gwctl apply`, for every kind of API: arguments in, one engine call
-//! ([`crate::engine`], generic over the kind's [`Flavour`]), the result rendered as text or
-//! JSON. The kind is told apart once, by [`crate::with_flavour`].
+//! `gwctl apply`, for every kind of API: arguments in, one engine call ([`crate::engine`],
+//! generic over the kind's [`Flavour`]), the result rendered as text or JSON. The kind is
+//! told apart once, by [`crate::with_flavour`]. Also the pieces other verbs render with
+//! (confirmation, stage settings, the report).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
@@ -8,7 +9,7 @@ use std::time::Instant;
 use crate::aws::exec::ExecFailure;
 use crate::aws::Clients;
 use crate::engine::report::{KeyReport, Shown, StageReport};
-use crate::engine::{prepare, AnyOps, Flavour, Prepared, Rest};
+use crate::engine::{prepare, Flavour, Prepared, Rest};
 use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, ApiKeyDoc, ApplyDoc, ErrorDoc, PlanDoc, Printer,
     StageDoc, SCHEMA_VERSION,
@@ -19,95 +20,18 @@ use crate::state::rest::{ObservedRestApi, Stage};
 
 use super::planfile::{self, PlanFile};
 use super::report::CliReporter;
-use super::rest::{load_spec, load_spec_linted, Target};
-use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
+use super::rest::load_spec_linted;
+use super::{connect, ApplyArgs, Failure, GlobalArgs};
 
 pub(super) use crate::engine::rest::PROXY_CORS_NOTE;
 
-fn api_doc<F: Flavour>(prep: &Prepared<F>, api_id: Option<String>) -> ApiDoc {
+pub(super) fn api_doc<F: Flavour>(prep: &Prepared<F>, api_id: Option<String>) -> ApiDoc {
     ApiDoc {
         name: prep.spec.api.name.value.clone(),
         kind: F::NAME.into(),
         id: api_id,
         owned: prep.owned,
     }
-}
-
-pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
-    let spec = load_spec(&args.spec, printer)?;
-    let clients = connect(g).await?;
-    crate::with_flavour!(spec.api.kind, plan_with(&clients, args, printer, spec))
-}
-
-/// [`plan`] with the clients given and the spec loaded (tests use offline or emulator
-/// clients).
-pub async fn plan_with<F: Flavour>(
-    clients: &Clients,
-    args: &PlanArgs,
-    printer: &Printer,
-    spec: Spec,
-) -> Result<i32, Failure> {
-    let target = Target {
-        api_id: args.api_id.clone(),
-        prune: args.prune,
-        force_deploy: false,
-    };
-    let prep = prepare::<F>(clients, spec, &target).await?;
-    let api_id = prep.observed.as_ref().map(|o| F::api_id(o).to_string());
-    finish_plan(
-        args,
-        printer,
-        clients,
-        api_doc(&prep, api_id),
-        &prep.plan,
-        || {
-            (
-                prep.fingerprint(&clients.region),
-                F::to_any(prep.plan.ops.clone()),
-            )
-        },
-        &F::notes(&prep, false),
-    )
-}
-
-/// The end of `gwctl plan` for either kind of API: the plan file when `--out` is given
-/// (`saved` gives the fingerprint of what was read, and the ops), the plan on stdout,
-/// `warnings` on stderr, and the exit code.
-pub(super) fn finish_plan<O: crate::plan::PlanOp>(
-    args: &PlanArgs,
-    printer: &Printer,
-    clients: &Clients,
-    api: ApiDoc,
-    plan: &crate::plan::Plan<O>,
-    saved: impl FnOnce() -> (String, AnyOps),
-    warnings: &[String],
-) -> Result<i32, Failure> {
-    if let Some(out) = &args.out {
-        let (fingerprint, ops) = saved();
-        planfile::write_out(
-            out,
-            args,
-            &clients.region,
-            api.id.clone(),
-            fingerprint,
-            ops,
-            printer,
-        )?;
-    }
-    if printer.json() {
-        printer.document(&plan_doc("plan", api, plan));
-    } else {
-        show_plan(printer, &api.name, api.id.as_deref(), plan);
-    }
-    for w in warnings {
-        printer.warn(w);
-    }
-    printer.debug(&format!("{} read calls", clients.calls.len()));
-    Ok(if args.detailed_exitcode && !plan.is_empty() {
-        crate::exit::CHANGES
-    } else {
-        crate::exit::OK
-    })
 }
 
 pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {

@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod http;
 pub mod http_lifecycle;
 pub mod lifecycle;
+pub mod plan;
 pub mod planfile;
 pub mod reference;
 pub mod report;
@@ -430,7 +431,7 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Plan(args) => {
             let printer = crate::output::Printer::new(&cli.global);
-            block_on(&printer, apply::plan(args, &cli.global, &printer))
+            block_on(&printer, plan::plan(args, &cli.global, &printer))
         }
         Command::Apply(args) => {
             let printer = crate::output::Printer::new(&cli.global);
