@@ -18,8 +18,6 @@
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Once;
 
-use crate::aws::error::{AwsError, ErrorKind};
-
 /// Where a verb is, as far as an interrupt is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -125,40 +123,39 @@ pub fn honoured() -> bool {
     HONOURED.load(Ordering::SeqCst)
 }
 
-/// The error an executor returns for the op it did not start because of an interrupt.
-/// Marks the interrupt as honoured.
-pub fn interrupted_error(operation: &str) -> AwsError {
+/// Record that a run stopped because of an interrupt (the exit code is then 130). The
+/// executor calls this when it builds its "interrupted" error
+/// (`aws::error::AwsError::interrupted`): this module knows nothing of AWS.
+pub fn honour() {
     HONOURED.store(true, Ordering::SeqCst);
-    AwsError {
-        kind: ErrorKind::Other,
-        operation: operation.to_string(),
-        code: Some(INTERRUPTED_CODE.to_string()),
-        message: "interrupted (SIGINT) before this call was made".into(),
-    }
 }
 
-/// Whether `e` is the executor's "stopped by an interrupt" error.
-pub fn is_interruption(e: &AwsError) -> bool {
-    e.code.as_deref() == Some(INTERRUPTED_CODE)
+/// An error that may carry a code. `aws::error::AwsError` implements it, so callers can ask
+/// [`is_interruption`] without this module depending on `aws` (it sits below it).
+pub trait ErrorCode {
+    fn error_code(&self) -> Option<&str>;
+}
+
+/// Whether `e` is the executor's "stopped by an interrupt" error (by its code only).
+pub fn is_interruption(e: &impl ErrorCode) -> bool {
+    e.error_code() == Some(INTERRUPTED_CODE)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    struct Coded(Option<&'static str>);
+    impl ErrorCode for Coded {
+        fn error_code(&self) -> Option<&str> {
+            self.0
+        }
+    }
+
     #[test]
-    fn the_interruption_error_is_recognised_by_its_code_only() {
-        let e = AwsError {
-            kind: ErrorKind::Other,
-            operation: "PutMethod".into(),
-            code: Some("ConflictException".into()),
-            message: "interrupted".into(),
-        };
-        assert!(!is_interruption(&e));
-        let e = AwsError {
-            code: Some(INTERRUPTED_CODE.into()),
-            ..e
-        };
-        assert!(is_interruption(&e));
+    fn only_the_interrupted_code_is_an_interruption() {
+        assert!(is_interruption(&Coded(Some(INTERRUPTED_CODE))));
+        assert!(!is_interruption(&Coded(Some("ConflictException"))));
+        assert!(!is_interruption(&Coded(None)));
     }
 }

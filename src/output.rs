@@ -5,8 +5,23 @@ use std::io::{IsTerminal, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
 use crate::plan::{Action, Plan, PlanOp};
+
+/// `--output`: text for people, JSON for scripts. Defined here, not in `cli`, so rendering
+/// takes plain values and never imports the command line (cli re-exports it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// `--color`: when to colour output (NO_COLOR is honoured with `auto`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 /// Version of every JSON document gwctl prints (docs/json.md). Changes within a version
 /// are additive only.
@@ -29,24 +44,26 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn new(g: &GlobalArgs) -> Printer {
+    /// A printer for `--output`, `--color`, `--quiet` and `--verbose` as given.
+    pub fn new(format: OutputFormat, color: ColorChoice, quiet: bool, verbose: bool) -> Printer {
         let stderr_tty = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let term_ok = !no_color && std::env::var("TERM").as_deref() != Ok("dumb");
-        let color = match g.color {
+        let choice = color;
+        let color = match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => stderr_tty && term_ok,
         };
-        let data_color = match g.color {
+        let data_color = match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => std::io::stdout().is_terminal() && term_ok,
         };
         Printer {
-            format: g.output,
-            quiet: g.quiet,
-            verbose: g.verbose,
+            format,
+            quiet,
+            verbose,
             color,
             stderr_tty,
             data_color,
@@ -394,21 +411,58 @@ pub struct ErrorDoc {
     pub not_applied_calls: usize,
 }
 
+/// A spec problem in a JSON document (`validate --output json`, docs/json.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosticJson {
+    /// `error` or `warning`.
+    pub severity: String,
+    pub file: String,
+    /// 1-based; `null` when the problem has no position.
+    pub line: Option<u32>,
+    pub col: Option<u32>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl From<&crate::spec::Diagnostic> for DiagnosticJson {
+    fn from(d: &crate::spec::Diagnostic) -> Self {
+        DiagnosticJson {
+            severity: d.severity.as_str().to_string(),
+            file: d.file.display().to_string(),
+            line: (d.line > 0).then_some(d.line),
+            col: (d.line > 0).then_some(d.col),
+            message: d.message.clone(),
+            hint: d.hint.clone(),
+        }
+    }
+}
+
+/// What [`calls_doc`] needs to know of one recorded call. `aws::CallRecord` implements it;
+/// rendering does not import `aws`.
+pub trait CallSummary {
+    fn operation(&self) -> &str;
+    fn is_write(&self) -> bool;
+    fn ok(&self) -> bool;
+    /// HTTP attempts made (1 + retries).
+    fn attempts(&self) -> u32;
+}
+
 /// Summarise a call log.
-pub fn calls_doc(calls: &[crate::aws::CallRecord], seconds: f64) -> CallsDoc {
+pub fn calls_doc<C: CallSummary>(calls: &[C], seconds: f64) -> CallsDoc {
     let mut by = std::collections::BTreeMap::new();
     for c in calls {
-        *by.entry(c.operation.clone()).or_insert(0) += 1;
+        *by.entry(c.operation().to_string()).or_insert(0) += 1;
     }
     let writes = calls.iter().filter(|c| c.is_write()).count();
     CallsDoc {
         total: calls.len(),
         reads: calls.len() - writes,
         writes,
-        failed: calls.iter().filter(|c| !c.ok).count(),
+        failed: calls.iter().filter(|c| !c.ok()).count(),
         retries: calls
             .iter()
-            .map(|c| c.attempts.saturating_sub(1) as usize)
+            .map(|c| c.attempts().saturating_sub(1) as usize)
             .sum(),
         by_operation: by,
         seconds: (seconds * 1000.0).round() / 1000.0,

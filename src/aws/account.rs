@@ -65,20 +65,9 @@ pub async fn ensure_cloudwatch_role(c: &Clients, role: &str) -> Result<RoleOutco
     }
 }
 
-/// Whether `s` looks like an IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`.
-pub fn is_role_arn(s: &str) -> bool {
-    let parts: Vec<&str> = s.splitn(6, ':').collect();
-    parts.len() == 6
-        && parts[0] == "arn"
-        && matches!(parts[1], "aws" | "aws-cn" | "aws-us-gov")
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && parts[4].len() == 12
-        && parts[4].chars().all(|c| c.is_ascii_digit())
-        && parts[5]
-            .strip_prefix("role/")
-            .is_some_and(|n| !n.is_empty() && !n.ends_with('/'))
-}
+/// Whether `s` looks like an IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`
+/// (the one ARN parser, in `spec::arn`).
+pub use crate::spec::arn::is_role_arn;
 
 #[cfg(test)]
 mod tests {

@@ -36,6 +36,38 @@ impl AwsError {
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
     }
+
+    /// The error an executor returns for the op it did not start because of an interrupt
+    /// (code [`crate::cancel::INTERRUPTED_CODE`], never a service code). Marks the interrupt
+    /// as honoured.
+    pub fn interrupted(operation: &str) -> AwsError {
+        crate::cancel::honour();
+        AwsError {
+            kind: ErrorKind::Other,
+            operation: operation.to_string(),
+            code: Some(crate::cancel::INTERRUPTED_CODE.to_string()),
+            message: "interrupted (SIGINT) before this call was made".into(),
+        }
+    }
+}
+
+/// `cancel::is_interruption` reads the code through this (cancel does not import aws).
+impl crate::cancel::ErrorCode for AwsError {
+    fn error_code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+}
+
+/// An error gwctl raises itself while running an op (an answer without the id it needs, a
+/// placeholder with no value): no service code. Here, below the executor and the recovery
+/// of lost answers, so that both use it without importing each other.
+pub(crate) fn internal(op: &str, message: String) -> AwsError {
+    AwsError {
+        kind: ErrorKind::Other,
+        operation: op.to_string(),
+        code: None,
+        message,
+    }
 }
 
 /// Classify from an error code and HTTP status (codes as the services send them).
@@ -163,5 +195,22 @@ mod tests {
             kind_from_code(Some("ConflictException"), Some(409)),
             ErrorKind::Conflict
         );
+    }
+
+    #[test]
+    fn the_interruption_error_is_recognised_by_its_code_only() {
+        use crate::cancel::{is_interruption, INTERRUPTED_CODE};
+        let e = AwsError {
+            kind: ErrorKind::Other,
+            operation: "PutMethod".into(),
+            code: Some("ConflictException".into()),
+            message: "interrupted".into(),
+        };
+        assert!(!is_interruption(&e));
+        let e = AwsError {
+            code: Some(INTERRUPTED_CODE.into()),
+            ..e
+        };
+        assert!(is_interruption(&e));
     }
 }

@@ -53,8 +53,7 @@ use crate::plan::PlanOp;
 use crate::state::rest::ObservedRestApi;
 
 /// Principal and action of every permission gwctl adds.
-pub const APIGATEWAY_PRINCIPAL: &str = "apigateway.amazonaws.com";
-pub const INVOKE_ACTION: &str = "lambda:InvokeFunction";
+pub use crate::plan::permissions::{APIGATEWAY_PRINCIPAL, INVOKE_ACTION};
 
 /// How many ops [`Executor::run_with`] keeps in flight by default (the quota buckets decide
 /// the pace; this only bounds how far ahead calls queue for them).
@@ -153,15 +152,8 @@ pub struct Executor<'c> {
     conflict_busy: bool,
 }
 
-/// What a running op hands back to [`Executor::run_with`].
-pub(crate) fn internal(op: &str, message: String) -> AwsError {
-    AwsError {
-        kind: ErrorKind::Other,
-        operation: op.to_string(),
-        code: None,
-        message,
-    }
-}
+/// What a running op hands back to [`Executor::run_with`] when gwctl itself fails it.
+pub(crate) use super::error::internal;
 
 pub(crate) fn hash_map<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
     (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -281,7 +273,7 @@ pub(crate) async fn run_concurrent<'a, E: ForkExecutor + 'a>(
     }
     if cancelled && first_failure.is_none() {
         if let Some(next) = outcomes.iter().position(Option::is_none) {
-            first_failure = Some((next, crate::cancel::interrupted_error(ops[next].aws_name())));
+            first_failure = Some((next, AwsError::interrupted(ops[next].aws_name())));
         }
     }
     if let Some((failed, error)) = first_failure {

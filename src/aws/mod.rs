@@ -52,6 +52,21 @@ impl CallRecord {
     }
 }
 
+impl crate::output::CallSummary for CallRecord {
+    fn operation(&self) -> &str {
+        &self.operation
+    }
+    fn is_write(&self) -> bool {
+        CallRecord::is_write(self)
+    }
+    fn ok(&self) -> bool {
+        self.ok
+    }
+    fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
 /// Shared, append-only log of calls.
 #[derive(Clone, Debug, Default)]
 pub struct CallLog(pub Arc<Mutex<Vec<CallRecord>>>);

@@ -41,6 +41,7 @@ use aws_sdk_apigateway::types as agt;
 
 use super::error::{classify, AwsError, ErrorKind};
 use super::Clients;
+use crate::spec::arn::FunctionArn;
 use crate::spec::model::{Pos, Spec};
 use crate::state::rest::{
     AccessLog, ApiHead, ApiSummary, Authorizer, Deployment, GatewayResponse, Integration,
@@ -638,14 +639,7 @@ impl std::fmt::Display for FunctionError {
 /// Split a Lambda function ARN into (unqualified ARN, qualifier):
 /// `arn:aws:lambda:r:a:function:f:live` → (`arn:aws:lambda:r:a:function:f`, `Some("live")`).
 /// Anything that is not a full function ARN is returned unchanged with no qualifier.
-pub fn split_function_arn(arn: &str) -> (String, Option<String>) {
-    let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() == 8 && parts[0] == "arn" && parts[5] == "function" {
-        (parts[..7].join(":"), Some(parts[7].to_string()))
-    } else {
-        (arn.to_string(), None)
-    }
-}
+pub use crate::spec::arn::split_qualifier as split_function_arn;
 
 /// Resolve every `spec.functions` entry with one get-function call each (at most
 /// [`LAMBDA_CONCURRENCY`] at a time). All failures are collected and returned together, in
@@ -692,9 +686,7 @@ pub async fn resolve_functions(
         match res {
             Ok(Some(arn)) => {
                 // Real AWS returns the qualified ARN when a qualifier was given.
-                let (function_arn, arn_qualifier) = split_function_arn(&arn);
-                let parts: Vec<&str> = function_arn.split(':').collect();
-                if parts.len() != 7 {
+                let Some(parsed) = FunctionArn::parse(&arn) else {
                     errors.push(fail(AwsError {
                         kind: ErrorKind::Other,
                         operation: "GetFunction".into(),
@@ -702,18 +694,18 @@ pub async fn resolve_functions(
                         message: format!("unexpected function ARN `{arn}`"),
                     }));
                     continue;
-                }
+                };
                 let qualifier = f
                     .qualifier
                     .clone()
-                    .or(arn_qualifier)
+                    .or(parsed.qualifier.clone())
                     .or_else(|| split_function_arn(&f.name_or_arn.value).1);
                 ok.push(ResolvedFunction {
                     key: f.key.value.clone(),
-                    name: parts[6].to_string(),
-                    account: parts[4].to_string(),
-                    region: parts[3].to_string(),
-                    function_arn,
+                    function_arn: parsed.unqualified(),
+                    name: parsed.name,
+                    account: parsed.account,
+                    region: parsed.region,
                     qualifier,
                 });
             }

@@ -258,8 +258,8 @@ pub async fn find(c: &Clients, identity: &Identity<'_>) -> Result<Option<String>
 pub fn grants(s: &crate::state::PolicyStatement, sid: &str, source: &str) -> bool {
     s.sid == sid
         && s.effect == "Allow"
-        && s.action == super::exec::INVOKE_ACTION
-        && s.principal_service.as_deref() == Some(super::exec::APIGATEWAY_PRINCIPAL)
+        && s.action == crate::plan::permissions::INVOKE_ACTION
+        && s.principal_service.as_deref() == Some(crate::plan::permissions::APIGATEWAY_PRINCIPAL)
         && s.source_arn.as_deref() == Some(source)
 }
 
@@ -322,7 +322,7 @@ pub async fn adopt_rest_stage(
         tracing_enabled,
     } = op
     else {
-        return Err(super::exec::internal(
+        return Err(super::error::internal(
             op.aws_name(),
             "not a create-stage op".into(),
         ));
@@ -349,7 +349,7 @@ pub async fn settle_rest_stage(
 ) -> Result<(), AwsError> {
     let stages = read_stages(c, api).await?;
     let have = stages.get(name).ok_or_else(|| {
-        super::exec::internal("GetStages", format!("stage `{name}` is not there"))
+        super::error::internal("GetStages", format!("stage `{name}` is not there"))
     })?;
     let mut patches = Vec::new();
     if have.deployment_id.as_deref() != Some(deployment) {

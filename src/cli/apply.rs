@@ -1,6 +1,6 @@
 //! `gwctl apply`, for every kind of API: arguments in, one engine call ([`crate::engine`],
 //! generic over the kind's [`Flavour`]), the result rendered as text or JSON. The kind is
-//! told apart once, by [`crate::with_flavour`]. Also the pieces other verbs render with
+//! told apart once, by [`crate::engine::with_flavour`]. Also the pieces other verbs render with
 //! (confirmation, stage settings, the report).
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -46,7 +46,7 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         None => load_spec_linted(&args.spec, None, printer)?,
     };
     let clients = connect(g).await?;
-    crate::with_flavour!(
+    crate::engine::with_flavour!(
         spec.api.kind,
         apply_plan_with(&clients, args, printer, spec, saved.as_ref())
     )

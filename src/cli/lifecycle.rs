@@ -249,7 +249,7 @@ pub async fn destroy_with(
     match find::locate_any(clients, spec, None, args.api_id.as_deref()).await? {
         None => Ok(destroyed_absent(clients, printer, started)),
         Some(located) => {
-            crate::with_located!(located, destroy_located(clients, args, printer, started))
+            crate::engine::with_located!(located, destroy_located(clients, args, printer, started))
         }
     }
 }

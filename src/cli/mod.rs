@@ -19,7 +19,7 @@ pub mod verify;
 
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -80,17 +80,14 @@ backoff either way. Also GWCTL_MAX_RPS."
     pub max_rps: Option<crate::aws::pace::Pacing>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-}
+/// `--output` and `--color` values live in [`crate::output`] (rendering takes plain values).
+pub use crate::output::{ColorChoice, OutputFormat};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
+impl GlobalArgs {
+    /// The printer these options ask for.
+    pub fn printer(&self) -> crate::output::Printer {
+        crate::output::Printer::new(self.output, self.color, self.quiet, self.verbose)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -424,44 +421,44 @@ pub fn main() -> i32 {
     };
     if cli.global.verbose && !cli.global.quiet {
         // --verbose: each AWS call on stderr as it completes (see crate::aws::trace).
-        let printer = crate::output::Printer::new(&cli.global);
+        let printer = cli.global.printer();
         crate::aws::trace::observe(move |r| printer.debug(&crate::aws::trace::line(r)));
     }
     match &cli.command {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Plan(args) => {
-            let printer = crate::output::Printer::new(&cli.global);
+            let printer = cli.global.printer();
             block_on(&printer, plan::plan(args, &cli.global, &printer))
         }
         Command::Apply(args) => {
-            let printer = crate::output::Printer::new(&cli.global);
+            let printer = cli.global.printer();
             block_on(&printer, apply::apply(args, &cli.global, &printer))
         }
         Command::Deploy(args) => {
-            let printer = crate::output::Printer::new(&cli.global);
+            let printer = cli.global.printer();
             block_on(&printer, lifecycle::deploy(args, &cli.global, &printer))
         }
         Command::Destroy(args) => {
-            let printer = crate::output::Printer::new(&cli.global);
+            let printer = cli.global.printer();
             block_on(&printer, lifecycle::destroy(args, &cli.global, &printer))
         }
         Command::Show(args) => {
-            let printer = crate::output::Printer::new(&cli.global);
+            let printer = cli.global.printer();
             block_on(&printer, lifecycle::show(args, &cli.global, &printer))
         }
         Command::Doctor(args) => {
-            let printer = crate::output::Printer::new(&cli.global);
+            let printer = cli.global.printer();
             block_on(&printer, doctor::run(args, &cli.global, &printer))
         }
-        Command::Schema(args) => schema::run(args, &crate::output::Printer::new(&cli.global)),
+        Command::Schema(args) => schema::run(args, &cli.global.printer()),
         Command::Completions(args) => completions::completions(args),
-        Command::Man(args) => completions::man(args, &crate::output::Printer::new(&cli.global)),
+        Command::Man(args) => completions::man(args, &cli.global.printer()),
         Command::Cors(args) => {
-            let printer = crate::output::Printer::new(&cli.global);
+            let printer = cli.global.printer();
             block_on(&printer, cors::run(args, &cli.global, &printer))
         }
         Command::Verify(args) => {
-            let printer = crate::output::Printer::new(&cli.global);
+            let printer = cli.global.printer();
             block_on(&printer, verify::verify(args, &cli.global, &printer))
         }
     }

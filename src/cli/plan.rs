@@ -14,7 +14,7 @@ use super::{connect, Failure, GlobalArgs, PlanArgs};
 pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let spec = load_spec(&args.spec, printer)?;
     let clients = connect(g).await?;
-    crate::with_flavour!(spec.api.kind, plan_with(&clients, args, printer, spec))
+    crate::engine::with_flavour!(spec.api.kind, plan_with(&clients, args, printer, spec))
 }
 
 /// [`plan`] with the clients given and the spec loaded (tests use offline or emulator

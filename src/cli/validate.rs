@@ -29,31 +29,9 @@ pub struct FileReport {
     pub diagnostics: Vec<DiagnosticJson>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DiagnosticJson {
-    /// `error` or `warning`.
-    pub severity: String,
-    pub file: String,
-    /// 1-based; `null` when the problem has no position.
-    pub line: Option<u32>,
-    pub col: Option<u32>,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-impl From<&Diagnostic> for DiagnosticJson {
-    fn from(d: &Diagnostic) -> Self {
-        DiagnosticJson {
-            severity: d.severity.as_str().to_string(),
-            file: d.file.display().to_string(),
-            line: (d.line > 0).then_some(d.line),
-            col: (d.line > 0).then_some(d.col),
-            message: d.message.clone(),
-            hint: d.hint.clone(),
-        }
-    }
-}
+/// One diagnostic in a JSON document (defined in `output`, which every verb's failure
+/// document uses too).
+pub use crate::output::DiagnosticJson;
 
 fn use_color(choice: ColorChoice) -> bool {
     match choice {

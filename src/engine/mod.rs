@@ -76,7 +76,6 @@ impl Reporter for Silent {
 /// ```ignore
 /// with_flavour!(spec.api.kind, apply_with(&clients, args, printer, spec))
 /// ```
-#[macro_export]
 macro_rules! with_flavour {
     ($kind:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
         match $kind {
@@ -85,10 +84,10 @@ macro_rules! with_flavour {
         }
     };
 }
+pub(crate) use with_flavour;
 
 /// Call the generic async function `$f` with the API `$located` (a
 /// [`find::AnyLocated`]) as its first argument, typed by its kind's [`Flavour`].
-#[macro_export]
 macro_rules! with_located {
     ($located:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
         match $located {
@@ -101,6 +100,7 @@ macro_rules! with_located {
         }
     };
 }
+pub(crate) use with_located;
 
 #[cfg(test)]
 mod tests {

@@ -211,15 +211,9 @@ impl Flavour for Rest {
     }
 }
 
-/// Split a (possibly qualified) function ARN into (unqualified, qualifier).
-pub fn split_qualifier(arn: &str) -> (String, Option<String>) {
-    let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() == 8 {
-        (parts[..7].join(":"), Some(parts[7].to_string()))
-    } else {
-        (arn.to_string(), None)
-    }
-}
+/// Split a (possibly qualified) function ARN into (unqualified, qualifier); anything that
+/// is not a Lambda function ARN is returned unchanged (the one ARN parser, in `spec::arn`).
+pub use crate::spec::arn::split_qualifier;
 
 /// The Lambda functions a live API invokes (integrations and authorizers), as
 /// (unqualified ARN, qualifier).
@@ -519,5 +513,12 @@ mod tests {
             )
         );
         assert_eq!(function_from_uri("https://example.com/x"), None);
+    }
+
+    #[test]
+    fn only_lambda_function_arns_are_split() {
+        // An eight-part ARN of another service has no qualifier to split off.
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:machine:run";
+        assert_eq!(split_qualifier(arn), (arn.to_string(), None));
     }
 }

@@ -14,7 +14,9 @@ use crate::state::rest::{
 };
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK, OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
-use super::ops::{authorizer_id_placeholder, API_ID};
+/// Invoke permissions (their scope and statement ids) are planned in [`super::permissions`].
+pub use super::permissions::DesiredPermission;
+pub(crate) use super::permissions::{add_api_permission, add_authorizer_permission};
 
 /// Headers allowed by default when the spec's `cors` block names none (see [`super::cors`]).
 pub use super::cors::DEFAULT_CORS_HEADERS;
@@ -59,43 +61,10 @@ pub fn config_mark(config: &RestApi) -> String {
     )
 }
 
-/// An invoke permission API Gateway needs on a function.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DesiredPermission {
-    /// Spec-local function key.
-    pub function_key: String,
-    /// Qualified ARN the permission is put on (key of `Policies`).
-    pub function: String,
-    /// Deterministic statement id template (`{api_id}` placeholder).
-    pub statement_id: String,
-    /// Source ARN template (`{api_id}`, `{authorizer_id:NAME}` placeholders).
-    pub source_arn: String,
-}
-
-impl DesiredPermission {
-    /// The statement id and source ARN with the placeholders filled in (`authorizer_ids`
-    /// maps authorizer names to ids; `None` when an id is not known yet).
-    pub fn resolve(
-        &self,
-        api_id: &str,
-        authorizer_ids: &BTreeMap<String, String>,
-    ) -> Option<(String, String)> {
-        let sid = self.statement_id.replace(API_ID, api_id);
-        let mut arn = self.source_arn.replace(API_ID, api_id);
-        if let Some(start) = arn.find("{authorizer_id:") {
-            let end = start + arn[start..].find('}')?;
-            let name = &arn[start + "{authorizer_id:".len()..end];
-            let id = authorizer_ids.get(name)?;
-            arn = format!("{}{}{}", &arn[..start], id, &arn[end + 1..]);
-        }
-        Some((sid, arn))
-    }
-}
-
 /// The Lambda invocation URI API Gateway needs for a function (proxy, custom and
 /// authorizers alike): `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`.
 pub fn lambda_uri(region: &str, function_arn: &str) -> String {
-    let partition = function_arn.split(':').nth(1).unwrap_or("aws");
+    let partition = crate::spec::arn::partition_of(function_arn);
     format!(
         "arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
     )
@@ -106,26 +75,6 @@ pub(crate) fn owner_tags(spec: &Spec) -> BTreeMap<String, String> {
     let mut tags = spec.api.tags.clone();
     tags.insert(OWNER_TAG_KEY.into(), OWNER_TAG_VALUE.into());
     tags
-}
-
-/// Statement ids allow `[A-Za-z0-9_-]`, at most 100 characters.
-fn statement_id(parts: &[&str]) -> String {
-    let raw = parts.join("-");
-    let clean: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '{' || c == '}' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if clean.len() <= 100 {
-        return clean;
-    }
-    let digest = hex(&Sha256::digest(raw.as_bytes()))[..12].to_string();
-    format!("{}-{}", &clean[..100 - 13], digest)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -297,53 +246,6 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
         stages,
         permissions: permissions.into_values().collect(),
     }
-}
-
-/// Add the invoke permission API Gateway needs to call `f` from any route of the API (one
-/// statement per function and API; scoped to `{api_id}/*`).
-pub(crate) fn add_api_permission(
-    perms: &mut BTreeMap<String, DesiredPermission>,
-    f: &ResolvedFunction,
-    region: &str,
-) {
-    let mut parts = vec!["gwctl", API_ID, f.name.as_str()];
-    if let Some(q) = &f.qualifier {
-        parts.push(q);
-    }
-    let partition = f.function_arn.split(':').nth(1).unwrap_or("aws");
-    perms
-        .entry(format!("api:{}", f.invoke_arn()))
-        .or_insert_with(|| DesiredPermission {
-            function_key: f.key.clone(),
-            function: f.invoke_arn(),
-            statement_id: statement_id(&parts),
-            source_arn: format!(
-                "arn:{partition}:execute-api:{region}:{}:{API_ID}/*",
-                f.account
-            ),
-        });
-}
-
-/// Add the invoke permission a Lambda authorizer needs (scoped to `{api_id}/authorizers/{id}`).
-pub(crate) fn add_authorizer_permission(
-    perms: &mut BTreeMap<String, DesiredPermission>,
-    f: &ResolvedFunction,
-    authorizer: &str,
-    region: &str,
-) {
-    let partition = f.function_arn.split(':').nth(1).unwrap_or("aws");
-    perms
-        .entry(format!("auth:{authorizer}:{}", f.invoke_arn()))
-        .or_insert_with(|| DesiredPermission {
-            function_key: f.key.clone(),
-            function: f.invoke_arn(),
-            statement_id: statement_id(&["gwctl", API_ID, "authorizer", authorizer]),
-            source_arn: format!(
-                "arn:{partition}:execute-api:{region}:{}:{API_ID}/authorizers/{}",
-                f.account,
-                authorizer_id_placeholder(authorizer)
-            ),
-        });
 }
 
 fn route_method<'a>(

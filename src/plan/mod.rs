@@ -11,6 +11,7 @@ pub mod desired;
 pub mod http;
 pub mod http_ops;
 pub mod ops;
+pub mod patch;
 pub mod permissions;
 pub mod rest;
 pub mod simulate;

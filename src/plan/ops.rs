@@ -148,39 +148,8 @@ pub enum Op {
     Usage(super::usage_ops::UsageOp),
 }
 
-/// A JSON-patch style operation as API Gateway's update-* calls take them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Patch {
-    /// replace | add | remove
-    pub op: String,
-    pub path: String,
-    pub value: Option<String>,
-}
-
-impl Patch {
-    pub fn replace(path: impl Into<String>, value: impl Into<String>) -> Patch {
-        Patch {
-            op: "replace".into(),
-            path: path.into(),
-            value: Some(value.into()),
-        }
-    }
-    pub fn remove(path: impl Into<String>) -> Patch {
-        Patch {
-            op: "remove".into(),
-            path: path.into(),
-            value: None,
-        }
-    }
-    pub fn add(path: impl Into<String>, value: impl Into<String>) -> Patch {
-        Patch {
-            op: "add".into(),
-            path: path.into(),
-            value: Some(value.into()),
-        }
-    }
-}
+/// (in its own file: the usage-plan ops use it too, and [`Op`] carries those.)
+pub use super::patch::Patch;
 
 /// Placeholder the executor replaces with the API id.
 pub const API_ID: &str = "{api_id}";

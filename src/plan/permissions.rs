@@ -5,13 +5,114 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::state::rest::Policies;
-use crate::state::PolicyStatement;
+use sha2::{Digest, Sha256};
 
-use super::desired::DesiredPermission;
+use crate::state::rest::Policies;
+use crate::state::{PolicyStatement, ResolvedFunction};
+
 use super::http_ops::HttpOp;
-use super::ops::{Op, API_ID};
+use super::ops::{authorizer_id_placeholder, Op, API_ID};
 use super::{Action, Change, Plan};
+
+/// An invoke permission API Gateway needs on a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredPermission {
+    /// Spec-local function key.
+    pub function_key: String,
+    /// Qualified ARN the permission is put on (key of `Policies`).
+    pub function: String,
+    /// Deterministic statement id template (`{api_id}` placeholder).
+    pub statement_id: String,
+    /// Source ARN template (`{api_id}`, `{authorizer_id:NAME}` placeholders).
+    pub source_arn: String,
+}
+
+impl DesiredPermission {
+    /// The statement id and source ARN with the placeholders filled in (`authorizer_ids`
+    /// maps authorizer names to ids; `None` when an id is not known yet).
+    pub fn resolve(
+        &self,
+        api_id: &str,
+        authorizer_ids: &BTreeMap<String, String>,
+    ) -> Option<(String, String)> {
+        let sid = self.statement_id.replace(API_ID, api_id);
+        let mut arn = self.source_arn.replace(API_ID, api_id);
+        if let Some(start) = arn.find("{authorizer_id:") {
+            let end = start + arn[start..].find('}')?;
+            let name = &arn[start + "{authorizer_id:".len()..end];
+            let id = authorizer_ids.get(name)?;
+            arn = format!("{}{}{}", &arn[..start], id, &arn[end + 1..]);
+        }
+        Some((sid, arn))
+    }
+}
+
+/// Add the invoke permission API Gateway needs to call `f` from any route of the API (one
+/// statement per function and API; scoped to `{api_id}/*`).
+pub(crate) fn add_api_permission(
+    perms: &mut BTreeMap<String, DesiredPermission>,
+    f: &ResolvedFunction,
+    region: &str,
+) {
+    let mut parts = vec!["gwctl", API_ID, f.name.as_str()];
+    if let Some(q) = &f.qualifier {
+        parts.push(q);
+    }
+    let partition = crate::spec::arn::partition_of(&f.function_arn);
+    perms
+        .entry(format!("api:{}", f.invoke_arn()))
+        .or_insert_with(|| DesiredPermission {
+            function_key: f.key.clone(),
+            function: f.invoke_arn(),
+            statement_id: statement_id(&parts),
+            source_arn: format!(
+                "arn:{partition}:execute-api:{region}:{}:{API_ID}/*",
+                f.account
+            ),
+        });
+}
+
+/// Add the invoke permission a Lambda authorizer needs (scoped to `{api_id}/authorizers/{id}`).
+pub(crate) fn add_authorizer_permission(
+    perms: &mut BTreeMap<String, DesiredPermission>,
+    f: &ResolvedFunction,
+    authorizer: &str,
+    region: &str,
+) {
+    let partition = crate::spec::arn::partition_of(&f.function_arn);
+    perms
+        .entry(format!("auth:{authorizer}:{}", f.invoke_arn()))
+        .or_insert_with(|| DesiredPermission {
+            function_key: f.key.clone(),
+            function: f.invoke_arn(),
+            statement_id: statement_id(&["gwctl", API_ID, "authorizer", authorizer]),
+            source_arn: format!(
+                "arn:{partition}:execute-api:{region}:{}:{API_ID}/authorizers/{}",
+                f.account,
+                authorizer_id_placeholder(authorizer)
+            ),
+        });
+}
+
+/// Statement ids allow `[A-Za-z0-9_-]`, at most 100 characters.
+fn statement_id(parts: &[&str]) -> String {
+    let raw = parts.join("-");
+    let clean: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '{' || c == '}' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.len() <= 100 {
+        return clean;
+    }
+    let digest = format!("{:x}", Sha256::digest(raw.as_bytes()))[..12].to_string();
+    format!("{}-{}", &clean[..100 - 13], digest)
+}
 
 /// lambda add-permission / remove-permission, as both op enums carry them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,21 +199,21 @@ macro_rules! permission_variants {
 permission_variants!(Op);
 permission_variants!(HttpOp);
 
+/// The principal of every statement gwctl adds: API Gateway's service principal, never `*`.
+pub const APIGATEWAY_PRINCIPAL: &str = "apigateway.amazonaws.com";
+/// The one action gwctl's statements grant.
+pub const INVOKE_ACTION: &str = "lambda:InvokeFunction";
+
 /// `name[:qualifier]` of a function ARN, for labels.
 pub fn function_name(arn: &str) -> String {
-    let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() >= 7 {
-        parts[6..].join(":")
-    } else {
-        arn.to_string()
-    }
+    crate::spec::arn::FunctionArn::parse(arn).map_or_else(|| arn.to_string(), |f| f.short())
 }
 
 /// Whether an existing statement grants exactly what gwctl's statement should.
 pub fn statement_matches(st: &PolicyStatement, function: &str, source_arn: &str) -> bool {
     st.effect.eq_ignore_ascii_case("allow")
-        && st.principal_service.as_deref() == Some("apigateway.amazonaws.com")
-        && st.action == "lambda:InvokeFunction"
+        && st.principal_service.as_deref() == Some(APIGATEWAY_PRINCIPAL)
+        && st.action == INVOKE_ACTION
         && st.source_arn.as_deref() == Some(source_arn)
         && (st.resource == function || st.resource.is_empty())
 }

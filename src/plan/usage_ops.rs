@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::ops::Patch;
+use super::patch::Patch;
 use crate::state::usage::UsagePlan;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 //! `gwctl validate` reports everything wrong with a file in one run. The language itself is
 //! documented in docs/spec.md.
 
+pub mod arn;
 mod check;
 pub mod diag;
 pub mod limits;

@@ -20,6 +20,7 @@ mod docs;
 mod faults;
 mod http_apply;
 mod http_lifecycle;
+mod layering;
 mod null_templates;
 mod pacing;
 mod prop_plan;
