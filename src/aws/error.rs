@@ -9,6 +9,11 @@ pub enum ErrorKind {
     NotFound,
     /// ConflictException: duplicate, or concurrent modification.
     Conflict,
+    /// A create refused because what it would make already exists and is not gwctl's
+    /// (a ConflictException that waiting cannot resolve, e.g. an API key value that is
+    /// another key's): never retried, never re-planned. Set by the executor, which knows the
+    /// operation; [`kind_from_code`] never returns it.
+    AlreadyExists,
     /// TooManyRequestsException / LimitExceededException / HTTP 429.
     Throttled,
     AccessDenied,

@@ -31,7 +31,8 @@
 //!   [`RetryPolicy::failed`]; `ConflictException` ("concurrent modification") up to
 //!   [`RetryPolicy::conflict`] — except for operations where a conflict means "already exists"
 //!   ([`conflict_means_exists`]): those go back to the executor, which looks before
-//!   re-creating. A transport error (no answer) is not retried for creates that are not
+//!   re-creating; and except where a conflict is final ([`conflict_is_final`]: an API key
+//!   value that is another key's), which no wait resolves. A transport error (no answer) is not retried for creates that are not
 //!   idempotent ([`ambiguous_if_unanswered`]): the call may have been applied, and retrying
 //!   blindly would make a duplicate; the executor looks for the object before creating it
 //!   again ([`crate::aws::recover`]).
@@ -671,6 +672,14 @@ pub fn conflict_means_exists(operation: &str) -> bool {
     )
 }
 
+/// Operations for which a ConflictException is final: what the create would make already
+/// exists and belongs to something else, so waiting cannot resolve it. `CreateApiKey`
+/// answers it when the value is already another key's ("API Key already exists"): retrying
+/// would only send the value again. Neither retried here nor by the executor.
+pub fn conflict_is_final(operation: &str) -> bool {
+    matches!(operation, "CreateApiKey")
+}
+
 /// Creates that are not idempotent: an attempt that got no answer, or a 5xx answer, may
 /// have been applied, so it is not repeated blindly (a duplicate API, authorizer, key or plan
 /// would follow);
@@ -715,7 +724,11 @@ pub fn classify_answer(
     match kind_from_code(error_type, Some(status)) {
         ErrorKind::Throttled => Some(RetryKind::Throttled),
         ErrorKind::Service => Some(RetryKind::Failed),
-        ErrorKind::Conflict if !conflict_means_exists(operation) => Some(RetryKind::Conflict),
+        ErrorKind::Conflict
+            if !conflict_means_exists(operation) && !conflict_is_final(operation) =>
+        {
+            Some(RetryKind::Conflict)
+        }
         _ if status >= 500 => Some(RetryKind::Failed),
         _ => None,
     }
@@ -1335,6 +1348,13 @@ mod tests {
         );
         // "Already exists" conflicts go back to the executor, which looks.
         assert_eq!(c(409, Some("ConflictException"), "CreateResource"), None);
+        // A key value that is another key's: final, whatever the message says.
+        assert_eq!(c(409, Some("ConflictException"), "CreateApiKey"), None);
+        assert_eq!(c(409, None, "CreateApiKey"), None);
+        assert_eq!(
+            c(409, Some("ConflictException"), "UpdateApiKey"),
+            Some(RetryKind::Conflict)
+        );
         assert_eq!(
             c(409, Some("ResourceConflictException"), "AddPermission"),
             None

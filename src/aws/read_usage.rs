@@ -13,21 +13,14 @@ use aws_sdk_apigateway::types as agt;
 use super::error::{classify, AwsError};
 use super::read::{all_pages, bounded, LAMBDA_CONCURRENCY, PAGE_LIMIT};
 use super::Clients;
+use crate::plan::usage::{owned_usage, AccountUsage};
 use crate::state::usage::{
-    ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle, UsagePlan,
-    API_TAG_KEY, VALUE_DIGEST_TAG_KEY,
+    ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle, UsagePlan, ValueTag,
 };
-use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 fn to_btree(m: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
     m.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
-}
-
-/// gwctl created this key or plan for the API named `api_name`.
-pub fn owned_for(tags: &BTreeMap<String, String>, api_name: &str) -> bool {
-    tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
-        && tags.get(API_TAG_KEY).map(String::as_str) == Some(api_name)
 }
 
 pub(crate) async fn get_usage_plans(c: &Clients) -> Result<Vec<agt::UsagePlan>, AwsError> {
@@ -148,7 +141,7 @@ pub fn map_api_key(k: &agt::ApiKey) -> ObservedApiKey {
                 .filter(|d| !d.is_empty())
                 .map(str::to_string),
             enabled: k.enabled(),
-            value_digest: tags.get(VALUE_DIGEST_TAG_KEY).cloned(),
+            value_tag: ValueTag::from_tags(&tags),
         },
     }
 }
@@ -157,44 +150,40 @@ pub fn map_api_key(k: &agt::ApiKey) -> ObservedApiKey {
 /// names of all the account's keys.
 pub async fn read_usage(c: &Clients, api_name: &str) -> Result<ObservedUsage, AwsError> {
     let (plans, keys) = tokio::try_join!(get_usage_plans(c), get_api_keys(c, false))?;
-    let mut observed = ObservedUsage::default();
-    for k in &keys {
-        let o = map_api_key(k);
-        if o.id.is_empty() {
-            continue;
-        }
-        observed.key_names.insert(o.id.clone(), o.name.clone());
-        if owned_for(&to_btree(k.tags()), api_name) {
-            observed.keys.push(o);
-        }
-    }
-    observed
-        .keys
-        .sort_by(|a, b| (&a.name, a.created_epoch, &a.id).cmp(&(&b.name, b.created_epoch, &b.id)));
-    let owned: Vec<&agt::UsagePlan> = plans
-        .iter()
-        .filter(|p| p.id().is_some() && owned_for(&to_btree(p.tags()), api_name))
-        .collect();
+    let account = AccountUsage {
+        plans: plans
+            .iter()
+            .map(|p| {
+                (
+                    ObservedUsagePlan {
+                        id: p.id().unwrap_or_default().to_string(),
+                        name: p.name().unwrap_or_default().to_string(),
+                        def: map_usage_plan(p),
+                        key_ids: BTreeSet::new(),
+                    },
+                    to_btree(p.tags()),
+                )
+            })
+            .collect(),
+        keys: keys
+            .iter()
+            .map(|k| (map_api_key(k), to_btree(k.tags())))
+            .collect(),
+    };
+    // Which are gwctl's is the planner's rule; the keys attached are read only for those.
+    let mut observed = owned_usage(&account, api_name);
     let key_ids = bounded(
-        owned.iter().map(|p| {
+        observed.plans.iter().map(|p| {
             let c = c.clone();
-            let id = p.id().unwrap_or_default().to_string();
+            let id = p.id.clone();
             async move { get_usage_plan_key_ids(&c, &id).await }
         }),
         LAMBDA_CONCURRENCY,
     )
     .await;
-    for (p, ids) in owned.iter().zip(key_ids) {
-        observed.plans.push(ObservedUsagePlan {
-            id: p.id().unwrap_or_default().to_string(),
-            name: p.name().unwrap_or_default().to_string(),
-            def: map_usage_plan(p),
-            key_ids: ids?,
-        });
+    for (p, ids) in observed.plans.iter_mut().zip(key_ids) {
+        p.key_ids = ids?;
     }
-    observed
-        .plans
-        .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     Ok(observed)
 }
 

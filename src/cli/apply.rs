@@ -81,14 +81,20 @@ pub async fn apply_plan_with<F: Flavour>(
         spec.api.name.value,
         clients.region
     ));
-    let prep = prepare::<F>(clients, spec, &target).await?;
+    let mut prep = prepare::<F>(clients, spec, &target).await?;
     if let Some(pf) = saved {
+        let saved_ops = pf.saved_ops();
+        if let Some(ops) = F::from_any(&saved_ops) {
+            // What each plan draws afresh (REST: key digest salts) is taken from the saved plan.
+            F::reuse_saved(&mut prep, ops);
+        }
+        // Apply exactly the saved plan, and only if the account is as it was planned.
         pf.check(
             &args.spec,
             &clients.region,
             F::NAME,
             &prep.fingerprint(&clients.region),
-            F::from_any(&pf.saved_ops()) == Some(&prep.plan.ops[..]),
+            F::from_any(&saved_ops) == Some(&prep.plan.ops[..]),
         )?;
     }
     let observed_id = prep.observed.as_ref().map(|o| F::api_id(o).to_string());

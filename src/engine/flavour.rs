@@ -106,6 +106,10 @@ pub trait Flavour: Sized + 'static {
         run: Option<&ExecReport>,
         show_secrets: bool,
     ) -> Result<Vec<KeyReport>, EngineError>;
+    /// Before a saved plan is compared with planning again: take from the saved ops what each
+    /// plan draws afresh (REST: the salts of API key digests), so the same account gives the
+    /// same ops.
+    fn reuse_saved(prep: &mut Prepared<Self>, saved: &[Self::Op]);
     /// Ops of this kind among ops of any kind (a saved plan's), and back.
     fn from_any(ops: &AnyOps) -> Option<&[Self::Op]>;
     fn to_any(ops: Vec<Self::Op>) -> AnyOps;

@@ -123,6 +123,7 @@ impl Flavour for Http {
     ) -> Result<Vec<KeyReport>, EngineError> {
         Ok(Vec::new())
     }
+    fn reuse_saved(_: &mut Prepared<Http>, _: &[HttpOp]) {}
     fn from_any(ops: &AnyOps) -> Option<&[HttpOp]> {
         match ops {
             AnyOps::Http(o) => Some(o),

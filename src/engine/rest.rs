@@ -188,6 +188,9 @@ impl Flavour for Rest {
     ) -> Result<Vec<KeyReport>, EngineError> {
         key_reports(clients, prep, run, show_secrets).await
     }
+    fn reuse_saved(prep: &mut Prepared<Rest>, saved: &[Op]) {
+        usage::reuse_salts(&mut prep.plan.ops, saved, &prep.extra);
+    }
     fn from_any(ops: &AnyOps) -> Option<&[Op]> {
         match ops {
             AnyOps::Rest(o) => Some(o),

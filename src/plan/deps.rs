@@ -113,8 +113,9 @@ fn scope(op: &Op) -> Scope<'_> {
         AddPermission { function, .. } | RemovePermission { function, .. } => {
             Scope::Permission { function }
         }
-        // CreateRestApi, DeleteRestApi, CreateDeployment, CreateStage, UpdateStage, and any
-        // op added later.
+        // CreateRestApi, DeleteRestApi, CreateDeployment, CreateStage, UpdateStage, the
+        // usage ops (API keys and usage plans: their plan order is what makes a key
+        // rotation make-before-break), and any op added later.
         _ => Scope::Barrier,
     }
 }

@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::state::rest::{ObservedRestApi, Policies};
 use crate::state::usage::{
-    ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle, VALUE_DIGEST_TAG_KEY,
+    ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle, ValueTag,
+    LEGACY_VALUE_DIGEST_TAG_KEY,
 };
 
 use super::ops::{Op, Patch, API_ID};
@@ -92,6 +93,18 @@ impl Sim {
             })
     }
 
+    fn key_mut(&mut self, op: &'static str, id: &str) -> Result<&mut ObservedApiKey, SimError> {
+        let id = self.fill(id);
+        self.usage
+            .keys
+            .iter_mut()
+            .find(|k| k.id == id)
+            .ok_or(SimError::Missing {
+                op,
+                what: format!("api key {id}"),
+            })
+    }
+
     /// An `{api id}:{stage}` of this API must name a stage that exists by now.
     fn check_stage(&self, op: &'static str, key: &str) -> Result<(), SimError> {
         if let Some((id, stage)) = key.split_once(':') {
@@ -125,7 +138,7 @@ impl Sim {
                     def: ApiKey {
                         description: description.clone(),
                         enabled: *enabled,
-                        value_digest: tags.get(VALUE_DIGEST_TAG_KEY).cloned(),
+                        value_tag: ValueTag::from_tags(tags),
                     },
                 });
             }
@@ -150,6 +163,21 @@ impl Sim {
                         }
                         _ => return Err(bad_patch(name, p)),
                     }
+                }
+            }
+            UsageOp::TagApiKey { id, tags, .. } => {
+                let k = self.key_mut(name, id)?;
+                // The salted pair wins over an unsalted tag, as in the reader.
+                if let Some(t @ ValueTag::Keyed { .. }) = ValueTag::from_tags(tags) {
+                    k.def.value_tag = Some(t);
+                }
+            }
+            UsageOp::UntagApiKey { id, tag_keys, .. } => {
+                let k = self.key_mut(name, id)?;
+                if matches!(k.def.value_tag, Some(ValueTag::Legacy(_)))
+                    && tag_keys.iter().any(|t| t == LEGACY_VALUE_DIGEST_TAG_KEY)
+                {
+                    k.def.value_tag = None;
                 }
             }
             UsageOp::DeleteApiKey { id, .. } => {

@@ -7,19 +7,24 @@
 //! the spec references by `id` are attached to plans and otherwise left alone.
 //!
 //! Order (these ops come after the API's own, so every stage a plan covers exists):
-//! 1. API keys: created, updated, or replaced (a key's value cannot change in place);
+//! 1. API keys: created, updated, or replaced by a new key (a key's value cannot change in
+//!    place);
 //! 2. usage plans: created with their stages, or changed with **one** update-usage-plan call
 //!    carrying every patch (update-usage-plan is limited to 1 call per 20 s per account);
 //! 3. usage-plan keys: attached, detached;
 //! 4. plans the spec no longer has: stages detached, then deleted;
-//! 5. keys the spec no longer has: detached, then deleted.
+//! 5. keys the spec no longer has: detached, then deleted;
+//! 6. keys replaced in 1 (make-before-break): detached and deleted only now, after their
+//!    successors exist and are attached, so a refused create removes nothing;
+//! 7. keys an earlier gwctl tagged with an unsalted digest of their (unchanged) value:
+//!    re-tagged with the salted digest, the unsalted tag removed; never replaced.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::spec::model::{Pos, Spec};
 use crate::state::usage::{
-    value_digest, ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle,
-    UsagePlan, API_TAG_KEY, VALUE_DIGEST_TAG_KEY,
+    ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle, UsagePlan, ValueTag,
+    API_TAG_KEY, LEGACY_VALUE_DIGEST_TAG_KEY,
 };
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
@@ -41,13 +46,109 @@ pub enum KeySource {
     Existing { id: String },
 }
 
+/// A key value read from the environment, kept in memory only while planning, to compare
+/// with the salted digests of the keys that exist. Never serialised, never displayed
+/// (`Debug` is redacted).
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyValue(String);
+
+impl KeyValue {
+    pub fn new(value: impl Into<String>) -> KeyValue {
+        KeyValue(value.into())
+    }
+
+    /// Whether an existing key's tag was made from this value.
+    pub fn matches(&self, tag: &ValueTag) -> bool {
+        tag.matches(&self.0)
+    }
+}
+
+impl KeyValue {
+    /// This value's digest under `salt` (a salt gwctl wrote; `None` otherwise).
+    fn keyed_with(&self, salt: &str) -> Option<ValueTag> {
+        Some(ValueTag::Keyed {
+            salt: salt.to_string(),
+            hmac: crate::state::usage::value_hmac(salt, &self.0)?,
+        })
+    }
+}
+
+/// Planning again for a saved plan file (`apply FILE`): give each key digest in `ops` the
+/// salt the saved plan used for the same key, so that planning again gives exactly the
+/// saved ops when, and only when, every variable still holds the value that was planned
+/// (fresh salts would make every plan with a key creation look stale).
+pub fn reuse_salts(ops: &mut [Op], saved: &[Op], desired: &DesiredUsage) {
+    fn key_tags(op: &mut Op) -> Option<(&str, &'static str, &mut BTreeMap<String, String>)> {
+        match op {
+            Op::Usage(UsageOp::CreateApiKey { name, tags, .. }) => {
+                Some((name.as_str(), "create", tags))
+            }
+            Op::Usage(UsageOp::TagApiKey { name, tags, .. }) => Some((name.as_str(), "tag", tags)),
+            _ => None,
+        }
+    }
+    let mut saved_salts: BTreeMap<(String, &'static str), String> = BTreeMap::new();
+    for op in saved {
+        if let Some((name, kind, tags)) = key_tags(&mut op.clone()) {
+            if let Some(ValueTag::Keyed { salt, .. }) = ValueTag::from_tags(tags) {
+                saved_salts.insert((name.to_string(), kind), salt);
+            }
+        }
+    }
+    for op in ops.iter_mut() {
+        let Some((name, kind, tags)) = key_tags(op) else {
+            continue;
+        };
+        let Some(salt) = saved_salts.get(&(name.to_string(), kind)) else {
+            continue;
+        };
+        let value = desired
+            .keys
+            .iter()
+            .find(|k| k.name == name)
+            .and_then(|k| k.value.as_ref());
+        if let Some(tag) = value.and_then(|v| v.keyed_with(salt)) {
+            tags.extend(tag.tags());
+        }
+    }
+}
+
+impl std::fmt::Debug for KeyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyValue(..)")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DesiredApiKey {
     pub name: String,
     pub pos: Pos,
     pub source: KeySource,
-    /// Managed settings (not used for `Existing` keys).
+    /// Managed settings (not used for `Existing` keys). `def.value_tag` is the digest a new
+    /// key gets (under a fresh salt), not one to compare: see [`DesiredApiKey::value`].
     pub def: ApiKey,
+    /// The value from the environment (`KeySource::Env`), to compare with existing keys.
+    pub value: Option<KeyValue>,
+}
+
+/// How an existing key's value compares with the one wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueMatch {
+    /// The same value (or both generated by AWS).
+    Same,
+    /// The same value, recorded only in the unsalted tag of an earlier gwctl: re-tag it.
+    SameLegacy,
+    /// Another value: the key must be replaced.
+    Differs,
+}
+
+fn value_match(want: &DesiredApiKey, have: &ObservedApiKey) -> ValueMatch {
+    match (&want.value, &have.def.value_tag) {
+        (None, None) => ValueMatch::Same,
+        (Some(v), Some(t @ ValueTag::Keyed { .. })) if v.matches(t) => ValueMatch::Same,
+        (Some(v), Some(t @ ValueTag::Legacy(_))) if v.matches(t) => ValueMatch::SameLegacy,
+        _ => ValueMatch::Differs,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,16 +199,63 @@ impl KeyValueError {
     }
 }
 
-/// Tags gwctl writes on a key or plan it creates for API `api_name`.
-pub fn tags(api_name: &str, digest: Option<&str>) -> BTreeMap<String, String> {
+/// Tags gwctl writes on a key or plan it creates for API `api_name` (a key with a value
+/// from the environment: with its salted digest).
+pub fn tags(api_name: &str, value: Option<&ValueTag>) -> BTreeMap<String, String> {
     let mut t = BTreeMap::from([
         (OWNER_TAG_KEY.to_string(), OWNER_TAG_VALUE.to_string()),
         (API_TAG_KEY.to_string(), api_name.to_string()),
     ]);
-    if let Some(d) = digest {
-        t.insert(VALUE_DIGEST_TAG_KEY.to_string(), d.to_string());
+    if let Some(v) = value {
+        t.extend(v.tags());
     }
     t
+}
+
+/// Whether `tags` mark an account-level object (usage plan, API key) as one gwctl created
+/// for the REST API `api_name`: the only ones gwctl may change or delete.
+pub fn owned_by(tags: &BTreeMap<String, String>, api_name: &str) -> bool {
+    tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
+        && tags.get(API_TAG_KEY).map(String::as_str) == Some(api_name)
+}
+
+/// The account's usage plans and API keys as listed, each with its tags, before gwctl
+/// decides which are its own.
+#[derive(Debug, Clone, Default)]
+pub struct AccountUsage {
+    pub plans: Vec<(ObservedUsagePlan, BTreeMap<String, String>)>,
+    pub keys: Vec<(ObservedApiKey, BTreeMap<String, String>)>,
+}
+
+/// What the planner may act on for the REST API `api_name`: the plans and keys gwctl made
+/// for it ([`owned_by`]; plans ordered by (name, id), keys by (name, created, id)), and the
+/// names of every key of the account (for labels and keys referenced by id). Plans and keys
+/// of other APIs, or made by hand or by other tools, are left out, so no plan ever touches
+/// them, even with the same name.
+pub fn owned_usage(account: &AccountUsage, api_name: &str) -> ObservedUsage {
+    let mut observed = ObservedUsage::default();
+    for (k, tags) in &account.keys {
+        if k.id.is_empty() {
+            continue;
+        }
+        observed.key_names.insert(k.id.clone(), k.name.clone());
+        if owned_by(tags, api_name) {
+            observed.keys.push(k.clone());
+        }
+    }
+    observed
+        .keys
+        .sort_by(|a, b| (&a.name, a.created_epoch, &a.id).cmp(&(&b.name, b.created_epoch, &b.id)));
+    observed.plans = account
+        .plans
+        .iter()
+        .filter(|(p, tags)| !p.id.is_empty() && owned_by(tags, api_name))
+        .map(|(p, _)| p.clone())
+        .collect();
+    observed
+        .plans
+        .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    observed
 }
 
 /// `{resource path}/{METHOD}`, the key of a usage plan's per-method throttle.
@@ -115,8 +263,9 @@ pub fn method_key(path: &str, method: &str) -> String {
     format!("{path}/{method}")
 }
 
-/// Build the desired keys and plans. `env` looks up an environment variable; values are
-/// only digested here and never kept.
+/// Build the desired keys and plans. `env` looks up an environment variable; a value is
+/// kept only as a redacted [`KeyValue`] to compare with existing keys, and digested with a
+/// fresh random salt for a key that gets created.
 pub fn desired(
     spec: &Spec,
     env: &dyn Fn(&str) -> Option<String>,
@@ -124,10 +273,10 @@ pub fn desired(
     let mut errors = Vec::new();
     let mut keys = Vec::new();
     for k in &spec.api_keys {
-        let (source, digest) = match (&k.existing_id, &k.value_from_env) {
+        let (source, value) = match (&k.existing_id, &k.value_from_env) {
             (Some(id), _) => (KeySource::Existing { id: id.clone() }, None),
             (None, Some(var)) => {
-                let digest = match env(var).filter(|v| !v.is_empty()) {
+                let value = match env(var).filter(|v| !v.is_empty()) {
                     None => {
                         errors.push(KeyValueError::Missing {
                             key: k.name.value.clone(),
@@ -145,9 +294,9 @@ pub fn desired(
                         });
                         None
                     }
-                    Some(v) => Some(value_digest(&v)),
+                    Some(v) => Some(v),
                 };
-                (KeySource::Env { var: var.clone() }, digest)
+                (KeySource::Env { var: var.clone() }, value)
             }
             (None, None) => (KeySource::Generated, None),
         };
@@ -158,8 +307,9 @@ pub fn desired(
             def: ApiKey {
                 description: k.description.clone(),
                 enabled: k.enabled,
-                value_digest: digest,
+                value_tag: value.as_deref().map(ValueTag::new_keyed),
             },
+            value: value.map(KeyValue),
         });
     }
     let plans = spec
@@ -439,7 +589,7 @@ fn create_key_op(k: &DesiredApiKey, api_name: &str) -> UsageOp {
             KeySource::Env { var } => Some(var.clone()),
             _ => None,
         },
-        tags: tags(api_name, k.def.value_digest.as_deref()),
+        tags: tags(api_name, k.def.value_tag.as_ref()),
     }
 }
 
@@ -447,16 +597,16 @@ fn usage(op: UsageOp) -> Op {
     Op::Usage(op)
 }
 
-/// The key of each name that gwctl keeps: the one whose value digest is the wanted one, else
-/// the first (oldest) of that name.
+/// The key of each name that gwctl keeps: the one that holds the wanted value, else the
+/// first (oldest) of that name.
 fn pick_key<'a>(
     candidates: &[&'a ObservedApiKey],
-    want: Option<&DesiredApiKey>,
+    want: &DesiredApiKey,
 ) -> Option<&'a ObservedApiKey> {
-    if let Some(w) = want {
+    if want.value.is_some() {
         if let Some(k) = candidates
             .iter()
-            .find(|k| w.def.value_digest.is_some() && k.def.value_digest == w.def.value_digest)
+            .find(|k| value_match(want, k) != ValueMatch::Differs)
         {
             return Some(k);
         }
@@ -523,6 +673,11 @@ pub fn plan_usage(
     let mut gone_keys: BTreeSet<String> = BTreeSet::new();
     // Observed keys dealt with here (kept, replaced, or referenced by id); the others go in 5.
     let mut handled_keys: BTreeSet<String> = BTreeSet::new();
+    // Keys being replaced: (index of the replace change, the old key), removed in 6.
+    let mut replaced: Vec<(usize, &ObservedApiKey)> = Vec::new();
+    // Keys whose unchanged value is recorded only in an earlier gwctl's unsalted tag: re-tagged
+    // in 7.
+    let mut retag: Vec<(&DesiredApiKey, &ObservedApiKey)> = Vec::new();
     for k in &desired.keys {
         if let KeySource::Existing { id } = &k.source {
             key_ids.insert(k.name.clone(), id.clone());
@@ -530,7 +685,7 @@ pub fn plan_usage(
             continue;
         }
         let candidates = obs_keys.get(&k.name).cloned().unwrap_or_default();
-        match pick_key(&candidates, Some(k)) {
+        match pick_key(&candidates, k) {
             None => {
                 p.push(
                     Change::new(Action::Create, "api_key", &k.name).fields(key_fields(k)),
@@ -538,20 +693,18 @@ pub fn plan_usage(
                 );
                 key_ids.insert(k.name.clone(), api_key_id_placeholder(&k.name));
             }
-            Some(o) if o.def.value_digest != k.def.value_digest => {
-                // A key's value cannot change: a new key replaces it.
-                let mut ops = detach_ops(o);
-                ops.push(usage(UsageOp::DeleteApiKey {
-                    name: k.name.clone(),
-                    id: o.id.clone(),
-                }));
-                ops.push(usage(create_key_op(k, &desired.api_name)));
-                let old = match &o.def.value_digest {
+            Some(o) if value_match(k, o) == ValueMatch::Differs => {
+                // A key's value cannot change: a new key replaces it, make-before-break.
+                // The new key is created here and attached in 3; the old one is detached
+                // and deleted only after that (in 6), so a refused create (the value is
+                // another key's) leaves the old key working, in its plans.
+                let ops = vec![usage(create_key_op(k, &desired.api_name))];
+                let old = match &o.def.value_tag {
                     Some(_) => "set from the environment",
                     None => "generated by AWS",
                 };
                 let new = match &k.source {
-                    KeySource::Env { .. } if o.def.value_digest.is_some() => {
+                    KeySource::Env { .. } if o.def.value_tag.is_some() => {
                         format!("{} (changed)", value_source(&k.source))
                     }
                     s => value_source(s),
@@ -569,6 +722,7 @@ pub fn plan_usage(
                     }]),
                     ops,
                 );
+                replaced.push((p.changes.len() - 1, o));
                 gone_keys.insert(o.id.clone());
                 handled_keys.insert(o.id.clone());
                 key_ids.insert(k.name.clone(), api_key_id_placeholder(&k.name));
@@ -601,6 +755,9 @@ pub fn plan_usage(
                             patches,
                         }),
                     );
+                }
+                if value_match(k, o) == ValueMatch::SameLegacy {
+                    retag.push((k, o));
                 }
                 handled_keys.insert(o.id.clone());
                 key_ids.insert(k.name.clone(), o.id.clone());
@@ -787,6 +944,56 @@ pub fn plan_usage(
             ops,
         );
     }
+
+    // 6. Keys replaced in 1, now that their successors are attached: detach, delete.
+    for (change, old) in replaced {
+        let mut ops = detach_ops(old);
+        ops.push(usage(UsageOp::DeleteApiKey {
+            name: old.name.clone(),
+            id: old.id.clone(),
+        }));
+        extend_change(p, change, ops);
+    }
+
+    // 7. Keys tagged by an earlier gwctl with the unsalted digest of the value they still
+    //    hold: add the salted digest, then remove the unsalted one. The key (its value, id
+    //    and plans) stays. Last, since it is only bookkeeping: if the account refuses tag
+    //    calls, every key and plan is already as the spec says.
+    for (k, o) in retag {
+        p.push_all(
+            Change::new(Action::Update, "api_key", &format!("{} ({})", k.name, o.id)).fields(vec![
+                FieldChange {
+                    field: "value digest".into(),
+                    old: Some("unsalted (gwctl:value-sha256)".into()),
+                    new: Some("salted HMAC (gwctl:value-hmac)".into()),
+                },
+            ]),
+            vec![
+                usage(UsageOp::TagApiKey {
+                    name: k.name.clone(),
+                    id: o.id.clone(),
+                    tags: k
+                        .def
+                        .value_tag
+                        .as_ref()
+                        .map(ValueTag::tags)
+                        .unwrap_or_default(),
+                }),
+                usage(UsageOp::UntagApiKey {
+                    name: k.name.clone(),
+                    id: o.id.clone(),
+                    tag_keys: vec![LEGACY_VALUE_DIGEST_TAG_KEY.to_string()],
+                }),
+            ],
+        );
+    }
+}
+
+/// Append `ops` to `p` as more calls of the existing change `change`.
+fn extend_change(p: &mut Plan, change: usize, ops: Vec<Op>) {
+    let start = p.ops.len();
+    p.ops.extend(ops);
+    p.changes[change].ops.extend(start..p.ops.len());
 }
 
 /// `gwctl destroy`: every plan and key gwctl created for the API (plans first, their stages
@@ -825,8 +1032,8 @@ pub fn current_key_ids(
                 KeySource::Existing { id } => Some(id.clone()),
                 _ => {
                     let candidates = obs_keys.get(&k.name).cloned().unwrap_or_default();
-                    pick_key(&candidates, Some(k))
-                        .filter(|o| o.def.value_digest == k.def.value_digest)
+                    pick_key(&candidates, k)
+                        .filter(|o| value_match(k, o) != ValueMatch::Differs)
                         .map(|o| o.id.clone())
                 }
             };

@@ -8,7 +8,7 @@
 //!
 //! A key *value* is never part of an op (plans are printed, saved and logged): an op that
 //! creates a key with a value names the environment variable holding it, and carries the
-//! value's digest in the key's tags; the executor reads the variable when it makes the call
+//! value's salted digest in the key's tags (never the unsalted digest of an earlier gwctl); the executor reads the variable when it makes the call
 //! and refuses to proceed when the variable no longer holds the value that was planned.
 
 use std::collections::BTreeMap;
@@ -39,6 +39,19 @@ pub enum UsageOp {
     DeleteApiKey {
         name: String,
         id: String,
+    },
+    /// tag-resource on an API key: add or overwrite `tags` (the salted digest of its value,
+    /// replacing an earlier gwctl's unsalted one).
+    TagApiKey {
+        name: String,
+        id: String,
+        tags: BTreeMap<String, String>,
+    },
+    /// untag-resource on an API key: remove the tags `tag_keys`.
+    UntagApiKey {
+        name: String,
+        id: String,
+        tag_keys: Vec<String>,
     },
     /// create-usage-plan with its API stages (and their per-method throttles) and tags.
     CreateUsagePlan {
@@ -89,6 +102,8 @@ impl UsageOp {
             UsageOp::CreateApiKey { .. } => "CreateApiKey",
             UsageOp::UpdateApiKey { .. } => "UpdateApiKey",
             UsageOp::DeleteApiKey { .. } => "DeleteApiKey",
+            UsageOp::TagApiKey { .. } => "TagResource",
+            UsageOp::UntagApiKey { .. } => "UntagResource",
             UsageOp::CreateUsagePlan { .. } => "CreateUsagePlan",
             UsageOp::UpdateUsagePlan { .. } => "UpdateUsagePlan",
             UsageOp::DeleteUsagePlan { .. } => "DeleteUsagePlan",
@@ -103,6 +118,8 @@ impl UsageOp {
             UsageOp::CreateApiKey { name, .. }
             | UsageOp::UpdateApiKey { name, .. }
             | UsageOp::DeleteApiKey { name, .. }
+            | UsageOp::TagApiKey { name, .. }
+            | UsageOp::UntagApiKey { name, .. }
             | UsageOp::CreateUsagePlan { name, .. }
             | UsageOp::UpdateUsagePlan { name, .. }
             | UsageOp::DeleteUsagePlan { name, .. } => name.clone(),

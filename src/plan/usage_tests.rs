@@ -11,12 +11,15 @@ use super::ops::{Op, API_ID};
 use super::rest::{plan, plan_destroy, PlanOptions};
 use super::simulate::{self, SimError};
 use super::simulate_usage::apply_all;
-use super::usage::{self, DesiredUsage, KeySource, KeyValueError};
+use super::usage::{self, AccountUsage, DesiredUsage, KeySource, KeyValueError};
 use super::usage_ops::UsageOp;
 use super::{Action, Plan};
 use crate::spec::model::Spec;
 use crate::state::rest::{ObservedRestApi, Policies};
-use crate::state::usage::{value_digest, ObservedUsage, ObservedUsagePlan, VALUE_DIGEST_TAG_KEY};
+use crate::state::usage::{
+    legacy_value_digest, ObservedUsage, ObservedUsagePlan, ValueTag, LEGACY_VALUE_DIGEST_TAG_KEY,
+    VALUE_HMAC_TAG_KEY, VALUE_SALT_TAG_KEY,
+};
 use crate::state::ResolvedFunction;
 
 const REGION: &str = "us-east-1";
@@ -512,7 +515,9 @@ fn tasks_apikey_creates_key_plan_and_attachment_after_the_stage() {
             assert_eq!(name, "web-client");
             assert!(*enabled);
             assert_eq!(*value_from_env, None, "AWS generates the value");
-            assert!(!tags.contains_key(VALUE_DIGEST_TAG_KEY));
+            assert!(!tags.contains_key(VALUE_HMAC_TAG_KEY));
+            assert!(!tags.contains_key(VALUE_SALT_TAG_KEY));
+            assert!(!tags.contains_key(LEGACY_VALUE_DIGEST_TAG_KEY));
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -789,8 +794,14 @@ fn a_key_value_from_the_environment_is_never_in_the_plan() {
         panic!("no CreateApiKey")
     };
     assert_eq!(value_from_env.as_deref(), Some("PARTNER_API_KEY"));
-    assert_eq!(tags[VALUE_DIGEST_TAG_KEY], value_digest(SECRET));
-    assert_ne!(tags[VALUE_DIGEST_TAG_KEY], SECRET);
+    // a salted, keyed digest; never the unsalted one, in the op or anywhere in the plan
+    assert_eq!(tags[VALUE_SALT_TAG_KEY].len(), 32);
+    let tag = ValueTag::from_tags(tags).unwrap();
+    assert!(matches!(tag, ValueTag::Keyed { .. }));
+    assert!(tag.matches(SECRET) && !tag.matches(SECRET2));
+    assert!(!tags.contains_key(LEGACY_VALUE_DIGEST_TAG_KEY));
+    assert!(!text.contains(&legacy_value_digest(SECRET)));
+    assert!(!tags.values().any(|v| v.contains(SECRET)));
     // the referenced key is attached, never created
     assert_eq!(count(&p, "CreateApiKey"), 1);
     assert_eq!(count(&p, "CreateUsagePlanKey"), 2);
@@ -817,22 +828,183 @@ fn a_changed_value_replaces_the_key_and_reattaches_it() {
     assert_eq!(
         names(&p),
         vec![
-            "DeleteUsagePlanKey",
-            "DeleteApiKey",
             "CreateApiKey",
-            "CreateUsagePlanKey"
+            "CreateUsagePlanKey",
+            "DeleteUsagePlanKey",
+            "DeleteApiKey"
         ],
-        "{:#?}",
+        "make-before-break: {:#?}",
         p.changes
     );
     assert_eq!(p.changes[0].action, Action::Replace);
     assert_eq!(p.changes[0].kind, "api_key");
+    // the replace change owns the create and the old key's detach and delete
+    let replace_ops: Vec<&str> = p.changes[0]
+        .ops
+        .iter()
+        .map(|i| p.ops[*i].aws_name())
+        .collect();
+    assert_eq!(
+        replace_ops,
+        ["CreateApiKey", "DeleteUsagePlanKey", "DeleteApiKey"]
+    );
+    // the old key leaves the plan only after the new one has joined it
+    let Op::Usage(UsageOp::DeleteUsagePlanKey { key_id, .. }) = &p.ops[2] else {
+        panic!("{:#?}", p.ops)
+    };
+    assert_eq!(key_id, &old);
     let text = serde_json::to_string(&p).unwrap();
     assert!(!text.contains(SECRET) && !text.contains(SECRET2));
     let (_, after) = converge(&w2, &a);
     assert!(after.usage.keys.iter().all(|k| k.id != old));
     // the referenced key was neither touched nor detached
     assert!(after.usage.plans[0].key_ids.contains("legacy1"));
+}
+
+#[test]
+fn a_rotation_runs_in_plan_order_even_concurrently() {
+    // Make-before-break holds only if the executor never starts the old key's removal
+    // before the new key is attached: each usage op waits for every op before it.
+    let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let (_, a) = converge(&w, &with_legacy_key(Account::default()));
+    let w2 = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET2)]);
+    let p = plan_all(&w2, &a);
+    let deps = super::deps::dependencies(&p.ops);
+    for (i, d) in deps.iter().enumerate().skip(1) {
+        assert!(
+            d.contains(&(i - 1)),
+            "op {i} does not wait for op {}: {deps:?}",
+            i - 1
+        );
+    }
+}
+
+#[test]
+fn a_rotation_refused_at_create_api_key_removes_nothing() {
+    // AWS refuses CreateApiKey when the new value is already another key's; the run stops
+    // at that op. Whatever ran before it must have left the old key working.
+    let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let (_, a) = converge(&w, &with_legacy_key(Account::default()));
+    let old = a.usage.keys.iter().find(|k| k.name == "partner").unwrap();
+    let w2 = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET2)]);
+    let p = plan_all(&w2, &a);
+    let refused = pos(&p, |o| o.aws_name() == "CreateApiKey");
+    let before = run(
+        &a,
+        &Plan {
+            ops: p.ops[..refused].to_vec(),
+            ..Plan::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        before.usage.keys.iter().any(|k| k.id == old.id),
+        "the old key was deleted before its successor existed: {:#?}",
+        p.ops
+    );
+    assert!(
+        before.usage.plans[0].key_ids.contains(&old.id),
+        "the old key was detached before its successor existed: {:#?}",
+        p.ops
+    );
+}
+
+/// `a` with key `partner` tagged as gwctl before the salted digest did: only the unsalted
+/// `gwctl:value-sha256` of `value`.
+fn with_legacy_tag(mut a: Account, value: &str) -> (Account, String) {
+    let k = a
+        .usage
+        .keys
+        .iter_mut()
+        .find(|k| k.name == "partner")
+        .unwrap();
+    k.def.value_tag = Some(ValueTag::Legacy(legacy_value_digest(value)));
+    let id = k.id.clone();
+    (a, id)
+}
+
+#[test]
+fn a_key_with_the_unsalted_tag_is_re_tagged_not_replaced() {
+    let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let (_, a) = converge(&w, &with_legacy_key(Account::default()));
+    let (legacy, id) = with_legacy_tag(a, SECRET);
+    let p = plan_all(&w, &legacy);
+    assert_eq!(
+        names(&p),
+        vec!["TagResource", "UntagResource"],
+        "{:#?}",
+        p.ops
+    );
+    assert_eq!(
+        (p.changes[0].action, p.changes[0].kind.as_str()),
+        (Action::Update, "api_key")
+    );
+    let Op::Usage(UsageOp::TagApiKey {
+        id: tagged, tags, ..
+    }) = &p.ops[0]
+    else {
+        panic!("{:#?}", p.ops)
+    };
+    assert_eq!(tagged, &id, "the same key");
+    assert!(ValueTag::from_tags(tags).unwrap().matches(SECRET));
+    let Op::Usage(UsageOp::UntagApiKey { tag_keys, .. }) = &p.ops[1] else {
+        panic!("{:#?}", p.ops)
+    };
+    assert_eq!(tag_keys, &[LEGACY_VALUE_DIGEST_TAG_KEY]);
+    // neither the plan nor its file carries the unsalted digest, nor the value
+    let text = serde_json::to_string(&p).unwrap();
+    assert!(!text.contains(&legacy_value_digest(SECRET)), "{text}");
+    assert!(!text.contains(SECRET));
+    let after = run(&legacy, &p).unwrap();
+    assert!(after.usage.keys.iter().any(|k| k.id == id), "kept");
+    assert!(after.usage.plans[0].key_ids.contains(&id), "still attached");
+    assert!(plan_all(&w, &after).is_empty(), "migrated once");
+}
+
+#[test]
+fn a_key_with_the_unsalted_tag_of_another_value_is_replaced() {
+    let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let (_, a) = converge(&w, &with_legacy_key(Account::default()));
+    let (legacy, id) = with_legacy_tag(a, SECRET2);
+    let p = plan_all(&w, &legacy);
+    assert_eq!(
+        names(&p),
+        vec![
+            "CreateApiKey",
+            "CreateUsagePlanKey",
+            "DeleteUsagePlanKey",
+            "DeleteApiKey"
+        ]
+    );
+    let after = run(&legacy, &p).unwrap();
+    assert!(after.usage.keys.iter().all(|k| k.id != id));
+    assert!(plan_all(&w, &after).is_empty());
+}
+
+#[test]
+fn a_saved_plan_with_key_digests_is_the_same_plan_again_only_for_the_same_values() {
+    // `apply FILE` plans again and refuses unless it gets exactly the saved ops; each plan
+    // draws fresh salts, so the re-plan takes the saved ones.
+    let w = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let start = with_legacy_key(Account::default());
+    let saved = plan_all(&w, &start).ops;
+    let again = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET)]);
+    let mut ops = plan_all(&again, &start).ops;
+    assert_ne!(ops, saved, "fresh salts");
+    usage::reuse_salts(&mut ops, &saved, &again.usage);
+    assert_eq!(ops, saved);
+    // a variable changed since the plan: still a different plan (refused before any write)
+    let changed = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET2)]);
+    let mut ops = plan_all(&changed, &start).ops;
+    usage::reuse_salts(&mut ops, &saved, &changed.usage);
+    assert_ne!(ops, saved);
+    // the same for the re-tagging of a legacy key
+    let (_, a) = converge(&w, &start);
+    let (legacy, _) = with_legacy_tag(a, SECRET);
+    let saved = plan_all(&w, &legacy).ops;
+    let mut ops = plan_all(&again, &legacy).ops;
+    usage::reuse_salts(&mut ops, &saved, &again.usage);
+    assert_eq!(ops, saved);
 }
 
 #[test]
@@ -1002,20 +1174,105 @@ fn usage_ops_round_trip_through_a_plan_file() {
     );
 }
 
+/// An account that already holds, beside anything of the spec's API: a usage plan `basic`
+/// and a key `web-client` gwctl made for another API, and a plan `basic` and a key
+/// `web-client` made by hand (no tags); each plan has its key attached.
+fn others() -> AccountUsage {
+    let mine = |api: &str| {
+        BTreeMap::from([
+            ("gwctl:managed-by".to_string(), "gwctl".to_string()),
+            ("gwctl:api".to_string(), api.to_string()),
+        ])
+    };
+    let plan = |id: &str, key: &str| ObservedUsagePlan {
+        id: id.into(),
+        name: "basic".into(),
+        def: crate::state::usage::UsagePlan {
+            api_stages: BTreeMap::from([("otherapi:prod".to_string(), BTreeMap::new())]),
+            ..Default::default()
+        },
+        key_ids: [key.to_string()].into(),
+    };
+    let key = |id: &str| crate::state::usage::ObservedApiKey {
+        id: id.into(),
+        name: "web-client".into(),
+        created_epoch: Some(1),
+        def: crate::state::usage::ApiKey {
+            enabled: true,
+            ..Default::default()
+        },
+    };
+    AccountUsage {
+        plans: vec![
+            (plan("other-plan", "other-key"), mine("other-api")),
+            (plan("hand-plan", "hand-key"), BTreeMap::new()),
+        ],
+        keys: vec![
+            (key("other-key"), mine("other-api")),
+            (key("hand-key"), BTreeMap::new()),
+        ],
+    }
+}
+
+const OTHER_IDS: [&str; 4] = ["other-plan", "hand-plan", "other-key", "hand-key"];
+
 #[test]
 fn specs_without_keys_or_plans_plan_no_usage_ops_and_keep_other_plans() {
     let todo =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/todo.yaml")).unwrap();
     let w = wanted(&todo, &[]);
     assert!(w.usage.is_empty());
-    let (p, _) = converge(&w, &Account::default());
-    assert!(usage_ops(&p).is_empty());
-    // a plan of another API (other tag) is not in the observed usage at all: the reader
-    // filters by tags, so there is nothing to keep or delete here
-    let other = ObservedUsagePlan {
-        id: "p1".into(),
-        name: "basic".into(),
-        ..Default::default()
+    let account = others();
+    let start = Account {
+        usage: usage::owned_usage(&account, &w.usage.api_name),
+        ..Account::default()
     };
-    assert_eq!(other.key_ids.len(), 0);
+    // Every key's name is known (labels, keys referenced by id), none is the spec's to change.
+    assert_eq!(start.usage.key_names.len(), 2);
+    let (p, after) = converge(&w, &start);
+    assert!(usage_ops(&p).is_empty(), "{:#?}", p.changes);
+    let text = serde_json::to_string(&p).unwrap();
+    for id in OTHER_IDS {
+        assert!(!text.contains(id), "the plan touches {id}");
+    }
+    assert_eq!(after.usage.key_names.len(), 2, "no key deleted");
+
+    // The same account, with a spec that declares a plan `basic` and a key `web-client`:
+    // gwctl makes its own, and never updates, adopts, detaches or deletes the others.
+    let w = wanted(&tasks_yaml(), &[]);
+    let start = Account {
+        usage: usage::owned_usage(&account, &w.usage.api_name),
+        ..Account::default()
+    };
+    let (p, after) = converge(&w, &start);
+    assert_eq!(count(&p, "CreateUsagePlan"), 1);
+    assert_eq!(count(&p, "CreateApiKey"), 1);
+    let text = serde_json::to_string(&p).unwrap();
+    for id in OTHER_IDS {
+        assert!(!text.contains(id), "the plan touches {id}: {:#?}", p.ops);
+    }
+    for id in ["other-key", "hand-key"] {
+        assert!(after.usage.key_names.contains_key(id), "{id} deleted");
+    }
+
+    // And what the planner would do with them if they were its own: delete them all. So
+    // the ownership rule, not luck, is what keeps them.
+    let mut all = account.clone();
+    let tags = all
+        .plans
+        .iter_mut()
+        .map(|(_, t)| t)
+        .chain(all.keys.iter_mut().map(|(_, t)| t));
+    for t in tags {
+        t.insert("gwctl:managed-by".into(), "gwctl".into());
+        t.insert("gwctl:api".into(), "todo-api".into());
+    }
+    let w = wanted(&todo, &[]);
+    let owned = Account {
+        usage: usage::owned_usage(&all, "todo-api"),
+        ..Account::default()
+    };
+    let p = plan_all(&w, &owned);
+    assert_eq!(count(&p, "DeleteUsagePlan"), 2, "{:#?}", p.ops);
+    assert_eq!(count(&p, "DeleteApiKey"), 2, "{:#?}", p.ops);
 }

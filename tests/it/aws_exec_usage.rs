@@ -33,7 +33,10 @@ use gwctl::plan::ops::{Op, Patch};
 use gwctl::plan::usage::{plan_patches, tags, throttle_json};
 use gwctl::plan::usage_ops::UsageOp;
 use gwctl::state::rest::{Authorizer, ObservedRestApi};
-use gwctl::state::usage::{value_digest, Quota, Throttle, UsagePlan, VALUE_DIGEST_TAG_KEY};
+use gwctl::state::usage::{
+    legacy_value_digest, Quota, Throttle, UsagePlan, ValueTag, LEGACY_VALUE_DIGEST_TAG_KEY,
+    VALUE_HMAC_TAG_KEY, VALUE_SALT_TAG_KEY,
+};
 
 const AUTH_URI: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations";
 
@@ -370,7 +373,7 @@ async fn a_key_value_comes_from_the_environment_only_as_planned() {
         description: Some("p".into()),
         enabled: true,
         value_from_env: Some(VAR.into()),
-        tags: tags("metered", Some(&value_digest(VALUE))),
+        tags: tags("metered", Some(&ValueTag::new_keyed(VALUE))),
     });
     // The variable is read only by this test and the executor it calls.
     std::env::set_var(VAR, OTHER);
@@ -393,6 +396,63 @@ async fn a_key_value_comes_from_the_environment_only_as_planned() {
     assert_eq!(got[0].value(), Some(VALUE));
     assert_eq!(got[0].name(), Some("partner"));
     let t = got[0].tags().unwrap();
-    assert_eq!(t[VALUE_DIGEST_TAG_KEY], value_digest(VALUE));
+    let sent = ValueTag::from_tags(&t.clone().into_iter().collect()).unwrap();
+    assert!(sent.matches(VALUE) && !sent.matches(OTHER));
+    assert_eq!(t[VALUE_SALT_TAG_KEY].len(), 32);
+    assert_eq!(t[VALUE_HMAC_TAG_KEY].len(), 64);
+    assert!(!t.contains_key(LEGACY_VALUE_DIGEST_TAG_KEY));
+    assert!(!t.values().any(|v| v.contains(&legacy_value_digest(VALUE))));
     assert_eq!(t["gwctl:api"], "metered");
+}
+
+/// An earlier gwctl's unsalted tag is migrated on the key itself: tag-resource with the
+/// salted pair on the key's ARN, then untag-resource of the unsalted tag.
+#[tokio::test]
+async fn a_legacy_key_is_re_tagged_on_its_arn() {
+    use aws_sdk_apigateway::operation::tag_resource::{TagResourceInput, TagResourceOutput};
+    use aws_sdk_apigateway::operation::untag_resource::{UntagResourceInput, UntagResourceOutput};
+    let tagged: Arc<Mutex<Vec<TagResourceInput>>> = Arc::default();
+    let untagged: Arc<Mutex<Vec<UntagResourceInput>>> = Arc::default();
+    let (t_log, u_log) = (tagged.clone(), untagged.clone());
+    let tag = mock!(ApigwClient::tag_resource).then_compute_output(move |i| {
+        t_log.lock().unwrap().push(i.clone());
+        TagResourceOutput::builder().build()
+    });
+    let untag = mock!(ApigwClient::untag_resource).then_compute_output(move |i| {
+        u_log.lock().unwrap().push(i.clone());
+        UntagResourceOutput::builder().build()
+    });
+    let c = clients(&[&tag, &untag]);
+    let mut ex = Executor::for_api(&c, &api(&[]));
+    let keyed = ValueTag::new_keyed("legacy-key-value-0123456789abcdef");
+    for op in [
+        UsageOp::TagApiKey {
+            name: "partner".into(),
+            id: "k9".into(),
+            tags: keyed.tags(),
+        },
+        UsageOp::UntagApiKey {
+            name: "partner".into(),
+            id: "k9".into(),
+            tag_keys: vec![LEGACY_VALUE_DIGEST_TAG_KEY.into()],
+        },
+    ] {
+        assert_eq!(
+            ex.apply_one(&Op::Usage(op)).await.unwrap(),
+            OpOutcome::Applied
+        );
+    }
+    let t = tagged.lock().unwrap();
+    assert_eq!(
+        t[0].resource_arn(),
+        Some("arn:aws:apigateway:us-east-1::/apikeys/k9")
+    );
+    let sent: BTreeMap<String, String> = t[0].tags().unwrap().clone().into_iter().collect();
+    assert_eq!(sent, keyed.tags());
+    let u = untagged.lock().unwrap();
+    assert_eq!(
+        u[0].resource_arn(),
+        Some("arn:aws:apigateway:us-east-1::/apikeys/k9")
+    );
+    assert_eq!(u[0].tag_keys(), [LEGACY_VALUE_DIGEST_TAG_KEY]);
 }

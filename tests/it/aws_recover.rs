@@ -507,6 +507,66 @@ async fn api_keys_and_usage_plans_are_looked_up_by_name_and_tags_after_a_lost_an
     );
 }
 
+/// CreateApiKey answered ConflictException: the value is another key's. Final through the
+/// real transport: one create, one look (in case it was this op's own key), no retry, and
+/// an error that is not a Conflict (which would make the apply plan again and retry).
+#[tokio::test(start_paused = true)]
+async fn a_create_api_key_conflict_is_final_unless_the_key_is_ours() {
+    let key = Op::Usage(UsageOp::CreateApiKey {
+        name: "partner".into(),
+        description: None,
+        enabled: true,
+        value_from_env: None,
+        tags: usage_tags(),
+    });
+    let conflict = || {
+        Reply::Json(
+            409,
+            r#"{"__type":"ConflictException","message":"API Key already exists"}"#.into(),
+        )
+    };
+    let (c, fake) = clients(move |r, _| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/apikeys") => conflict(),
+        ("GET", "/apikeys") => ok(r#"{"item":[
+            {"id":"k0","name":"someone-else","tags":{}}]}"#),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = executor_on_a1(&c);
+    let err = ex.apply_one(&key).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::AlreadyExists, "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("api key `partner` was not created"),
+        "{err}"
+    );
+    assert_eq!(fake.requests(), ["POST /apikeys", "GET /apikeys"]);
+
+    // The first answer was lost and the key was made then: the second create meets our
+    // own key, which the look finds and adopts.
+    let (c, fake) = clients(move |r, n| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/apikeys") if n == 0 => Reply::Drop,
+        ("POST", "/apikeys") => conflict(),
+        ("GET", "/apikeys") if n == 0 => ok(r#"{"item":[]}"#),
+        ("GET", "/apikeys") => ok(r#"{"item":[
+            {"id":"k1","name":"partner","tags":{"gwctl:managed-by":"gwctl","gwctl:api":"task-api"}}]}"#),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = executor_on_a1(&c);
+    assert_eq!(
+        ex.apply_one(&key).await.unwrap(),
+        OpOutcome::Adopted { id: "k1".into() }
+    );
+    assert_eq!(
+        fake.requests(),
+        [
+            "POST /apikeys",
+            "GET /apikeys",
+            "POST /apikeys",
+            "GET /apikeys"
+        ]
+    );
+}
+
 const FN: &str = "arn:aws:lambda:us-east-1:123456789012:function:todo-list";
 const POLICY_PATH: &str = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Atodo-list/policy";
 

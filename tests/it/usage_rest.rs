@@ -9,9 +9,11 @@ use std::process::Output;
 
 use crate::support;
 use crate::support::cli::{self, ok, repo, text, w, write, writes};
+use crate::support::quota::{counts, QuotaProxy};
 use crate::support::Emulator;
 use gwctl::cli::lifecycle::DestroyDoc;
 use gwctl::output::{ApplyDoc, PlanDoc};
+use gwctl::state::usage::{legacy_value_digest, ValueTag};
 
 const TASK_FUNCTIONS: &[&str] = &[
     "create-task",
@@ -333,8 +335,15 @@ usage_plans:
         value, VALUE,
         "the key carries the value from the environment"
     );
-    assert!(tags.contains_key("gwctl:value-sha256"));
-    assert!(!tags.values().any(|v| v.contains(VALUE)));
+    // A keyed digest under a salt of the key's own; no unsalted digest of the value.
+    assert_eq!(tags["gwctl:value-salt"].len(), 32, "{tags:?}");
+    assert_eq!(tags["gwctl:value-hmac"].len(), 64, "{tags:?}");
+    assert!(!tags.contains_key("gwctl:value-sha256"), "{tags:?}");
+    assert!(ValueTag::from_tags(tags).unwrap().matches(VALUE));
+    let unsalted = legacy_value_digest(VALUE);
+    assert!(!tags
+        .values()
+        .any(|v| v.contains(VALUE) || v.contains(&unsalted)));
     assert_eq!(first.api_keys[0].source, "env");
 
     let (again, printed2) = apply_json(&em, &spec, &env);
@@ -458,4 +467,272 @@ async fn removed_keys_and_plans_are_deleted_and_destroy_removes_the_rest() {
     assert_eq!(k.len(), 1, "only the key gwctl did not create");
     let apis = c.apigw.get_rest_apis().send().await.unwrap();
     assert!(apis.items().iter().all(|a| a.id() != Some(api_id.as_str())));
+}
+
+/// A spec with one key `partner` (value from [`VAR`]) in usage plan `basic`.
+fn partner_spec(dir: &tempfile::TempDir, api: &str) -> std::path::PathBuf {
+    write(
+        dir,
+        "partner.yaml",
+        &format!(
+            r#"
+api: {{name: {api}}}
+functions:
+  tasks: list-tasks
+routes:
+  - {{path: /tasks, method: GET, function: tasks, api_key_required: true}}
+stages:
+  prod: {{}}
+api_keys:
+  partner: {{value_from_env: {VAR}}}
+usage_plans:
+  basic:
+    stages: [prod]
+    keys: [partner]
+"#
+        ),
+    )
+}
+
+/// The `aws SERVICE.Operation` lines of a `--verbose` run, in the order the calls ended.
+fn verbose_calls(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("aws "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_rotation_onto_another_keys_value_fails_once_and_removes_nothing() {
+    let em = support::emulator().await;
+    em.create_functions(&["list-tasks"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = partner_spec(&dir, "rotate-conflict");
+    let arg = spec.to_str().unwrap();
+    apply_json(&em, &spec, &[(VAR, VALUE)]);
+    let k1 = keys(&em).await["partner"].0.clone();
+    let plan_id = plans(&em).await[0].id().unwrap().to_string();
+    // Another key (not gwctl's) already holds the value the variable is rotated to.
+    let c = em.clients().await;
+    c.apigw
+        .create_api_key()
+        .name("someone-else")
+        .value(VALUE2)
+        .enabled(true)
+        .send()
+        .await
+        .unwrap();
+
+    // Through the quota simulator, which counts every request that reaches the service.
+    let proxy = QuotaProxy::start(&em, &[]);
+    let run = |format: &str| {
+        let mut cmd = support::gwctl_command(
+            &proxy.endpoint(),
+            &["apply", arg, "--yes", "--output", format],
+        );
+        cmd.env_remove(VAR).env(VAR, VALUE2);
+        cmd.output().expect("run gwctl")
+    };
+    let o = run("text");
+    let (out, err) = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a refused create is an error (exit 1):\n{out}\n{err}"
+    );
+    let creates = counts(&proxy.stats(), "calls", "apigateway")
+        .get("CreateApiKey")
+        .copied()
+        .unwrap_or(0);
+    assert!(
+        (1..=2).contains(&creates),
+        "CreateApiKey sent {creates} times: a conflict on a key value is final\n{err}"
+    );
+    assert!(
+        err.contains("api key `partner` was not created")
+            && err.contains(&format!(
+                "the value of `{VAR}` already belongs to another API key"
+            )),
+        "one clear message naming the key:\n{err}"
+    );
+    assert!(!err.contains("gave up converging"), "{err}");
+    for p in [&out, &err] {
+        assert!(
+            !p.contains(VALUE) && !p.contains(VALUE2),
+            "value printed:\n{p}"
+        );
+    }
+    // Nothing removed: the old key still exists, with its value, in its plan.
+    let after = keys(&em).await;
+    assert_eq!(after["partner"].0, k1);
+    assert_eq!(after["partner"].1, VALUE);
+    assert_eq!(after.len(), 2, "no second `partner` key: {after:?}");
+    assert_eq!(plan_key_ids(&em, &plan_id).await, vec![k1.clone()]);
+
+    // The same in JSON: one error document, the failed call named.
+    let o = run("json");
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: ApplyDoc = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
+    assert_eq!(doc.result, "failed");
+    let error = doc.error.expect("error part");
+    assert!(error.message.contains("`partner`"), "{}", error.message);
+    assert!(!out.contains(VALUE2));
+    assert_eq!(plan_key_ids(&em, &plan_id).await, vec![k1]);
+}
+
+#[tokio::test]
+async fn a_rotation_attaches_the_new_key_before_the_old_one_is_removed() {
+    let em = support::emulator().await;
+    em.create_functions(&["list-tasks"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = partner_spec(&dir, "rotate-order");
+    let arg = spec.to_str().unwrap();
+    apply_json(&em, &spec, &[(VAR, VALUE)]);
+    let k1 = keys(&em).await["partner"].0.clone();
+
+    let o = gwctl_env(&em, &["apply", arg, "--yes", "--verbose"], &[(VAR, VALUE2)]);
+    let (out, err) = ok(&o);
+    assert!(!out.contains(VALUE2) && !err.contains(VALUE2));
+    let writes: Vec<String> = verbose_calls(&err)
+        .into_iter()
+        .filter(|c| {
+            ["Create", "Delete", "Update"]
+                .iter()
+                .any(|p| c.starts_with(&format!("apigateway.{p}")))
+        })
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            "apigateway.CreateApiKey",
+            "apigateway.CreateUsagePlanKey",
+            "apigateway.DeleteUsagePlanKey",
+            "apigateway.DeleteApiKey"
+        ],
+        "make-before-break:\n{err}"
+    );
+    let k = keys(&em).await;
+    assert_eq!(k.len(), 1);
+    let (k2, value, _, _) = &k["partner"];
+    assert_ne!(k2, &k1);
+    assert_eq!(value, VALUE2);
+    let plan = &plans(&em).await[0];
+    assert_eq!(
+        plan_key_ids(&em, plan.id().unwrap()).await,
+        vec![k2.clone()]
+    );
+}
+
+#[tokio::test]
+async fn a_key_tagged_by_an_earlier_gwctl_is_re_tagged_not_replaced() {
+    let em = support::emulator().await;
+    em.create_functions(&["list-tasks"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let api = "legacy-tag";
+    let spec = partner_spec(&dir, api);
+    let arg = spec.to_str().unwrap();
+    // The key as gwctl used to create it: the unsalted digest in `gwctl:value-sha256`.
+    let unsalted = legacy_value_digest(VALUE);
+    let c = em.clients().await;
+    let old = c
+        .apigw
+        .create_api_key()
+        .name("partner")
+        .value(VALUE)
+        .enabled(true)
+        .tags("gwctl:managed-by", "gwctl")
+        .tags("gwctl:api", api)
+        .tags("gwctl:value-sha256", &unsalted)
+        .send()
+        .await
+        .unwrap();
+    let old_id = old.id().unwrap().to_string();
+
+    let plan_file = dir.path().join("plan.json");
+    let o = gwctl_env(
+        &em,
+        &[
+            "plan",
+            arg,
+            "--output",
+            "json",
+            "--out",
+            plan_file.to_str().unwrap(),
+        ],
+        &[(VAR, VALUE)],
+    );
+    let (out, err) = ok(&o);
+    let plan: PlanDoc = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
+    let key_changes: Vec<(&str, &str, Vec<&str>)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.kind == "api_key")
+        .map(|c| {
+            (
+                c.action.as_str(),
+                c.name.as_str(),
+                c.calls.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    let label = format!("partner ({old_id})");
+    assert_eq!(
+        key_changes,
+        vec![(
+            "update",
+            label.as_str(),
+            vec!["TagResource", "UntagResource"]
+        )],
+        "the key is kept and re-tagged, not replaced:\n{out}"
+    );
+    let saved = std::fs::read_to_string(&plan_file).unwrap();
+    for text in [&out, &err, &saved] {
+        assert!(
+            !text.contains(&unsalted),
+            "the unsalted digest is printed or saved"
+        );
+        assert!(!text.contains(VALUE));
+    }
+    // The plan file carries the salted pair for the key, and it matches the value.
+    let file: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let ops = file.to_string();
+    assert!(ops.contains("gwctl:value-hmac") && ops.contains("gwctl:value-salt"));
+}
+
+#[tokio::test]
+async fn a_saved_plan_that_creates_a_key_with_a_value_applies_and_a_changed_value_is_refused() {
+    let em = support::emulator().await;
+    em.create_functions(&["list-tasks"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = partner_spec(&dir, "saved-plan");
+    let file = dir.path().join("plan.json");
+    let file_arg = file.to_str().unwrap();
+    let plan = |value: &str| {
+        ok(&gwctl_env(
+            &em,
+            &["plan", spec.to_str().unwrap(), "--out", file_arg],
+            &[(VAR, value)],
+        ));
+    };
+    // The variable changed between plan and apply: refused before any write.
+    plan(VALUE);
+    let o = gwctl_env(&em, &["apply", file_arg, "--yes"], &[(VAR, VALUE2)]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(keys(&em).await.is_empty(), "nothing created:\n{err}");
+    assert!(!err.contains(VALUE) && !err.contains(VALUE2));
+    // The same value: the saved plan is applied as it is (its salt, its digest).
+    let saved = std::fs::read_to_string(&file).unwrap();
+    let o = gwctl_env(&em, &["apply", file_arg, "--yes"], &[(VAR, VALUE)]);
+    ok(&o);
+    let k = keys(&em).await;
+    let (_, value, _, tags) = &k["partner"];
+    assert_eq!(value, VALUE);
+    assert!(
+        saved.contains(&tags["gwctl:value-salt"]),
+        "the key carries the saved plan's salt"
+    );
 }

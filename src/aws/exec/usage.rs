@@ -3,7 +3,7 @@
 //! Ids of keys and plans created in the run are learned from the create answers and fill
 //! the `{api_key_id:NAME}` / `{usage_plan_id:NAME}` placeholders of later ops (and `{api_id}`
 //! in usage-plan stages). A key value read from the environment is passed to create-api-key
-//! and nowhere else: it is checked against the digest the plan recorded (a variable changed
+//! and nowhere else: it is checked against the salted digest the plan recorded (a variable changed
 //! since `plan` refuses the op), and it never enters an error message or a log line.
 
 use std::collections::HashMap;
@@ -15,7 +15,7 @@ use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::plan::ops::Patch;
 use crate::plan::usage_ops::{api_key_id_placeholder, usage_plan_id_placeholder, UsageOp};
-use crate::state::usage::{value_digest, VALUE_DIGEST_TAG_KEY};
+use crate::state::usage::ValueTag;
 
 /// A secret that is never printed (`Debug` is redacted, there is no `Display`).
 struct Secret(String);
@@ -23,6 +23,23 @@ struct Secret(String);
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(..)")
+    }
+}
+
+/// A CreateApiKey refused because the value already belongs to another API key: one final
+/// error naming the key and the variable, never the value.
+fn value_in_use(op: &str, key: &str, var: &Option<String>, e: AwsError) -> AwsError {
+    let source = match var {
+        Some(var) => format!("the value of `{var}`"),
+        None => "its value".to_string(),
+    };
+    AwsError {
+        kind: ErrorKind::AlreadyExists,
+        operation: op.to_string(),
+        code: e.code,
+        message: format!(
+            "api key `{key}` was not created: {source} already belongs to another API key in the account (API Gateway refuses two keys with one value); nothing was removed: a key `{key}` that exists stays as it is, in its usage plans"
+        ),
     }
 }
 
@@ -71,6 +88,15 @@ impl Executor<'_> {
             .collect()
     }
 
+    /// `arn:aws:apigateway:{region}::/apikeys/{id}`, what tag-resource takes for a key.
+    fn api_key_arn(&self, op: &str, id: &str) -> Result<String, AwsError> {
+        Ok(format!(
+            "arn:aws:apigateway:{}::/apikeys/{}",
+            self.clients.region,
+            self.fill_usage(op, id)?
+        ))
+    }
+
     /// The value of environment variable `var` for key `key`, when it still has the digest
     /// the plan was made with.
     fn key_value(
@@ -94,7 +120,16 @@ impl Executor<'_> {
                     "api key `{key}` takes its value from `{var}`, which is not set"
                 ))
             })?;
-        if tags.get(VALUE_DIGEST_TAG_KEY).map(String::as_str) != Some(&value_digest(&value)) {
+        let planned = match ValueTag::from_tags(tags) {
+            Some(t @ ValueTag::Keyed { .. }) => t,
+            _ => {
+                return Err(internal(
+                    op,
+                    format!("api key `{key}`: the op carries no salted digest of its value"),
+                ))
+            }
+        };
+        if !planned.matches(&value) {
             return Err(fail(format!(
                 "the value of `{var}` (api key `{key}`) is not the one the plan was made with; plan again"
             )));
@@ -127,11 +162,26 @@ impl Executor<'_> {
                     .set_tags(hash_map(tags));
                 // No answer: look for the key (name and tags) before creating it again.
                 let identity = Identity::ApiKey { name: key, tags };
-                let made = create_or_find(self.clients, identity, || {
+                let made = match create_or_find(self.clients, identity, || {
                     let r = req.clone();
                     async move { r.send().await.map_err(|e| classify(name, e)) }
                 })
-                .await?;
+                .await
+                {
+                    Ok(made) => made,
+                    // The value is already some key's. It is this op's own key when an
+                    // earlier attempt was applied but its answer lost: look once more.
+                    // Otherwise it is another key's, and that is final (no retry, no
+                    // re-plan): the plan created nothing and removed nothing so far.
+                    Err(e) if e.kind == ErrorKind::Conflict => {
+                        let identity = Identity::ApiKey { name: key, tags };
+                        match crate::aws::recover::find(self.clients, &identity).await? {
+                            Some(id) => Made::Adopted(id),
+                            None => return Err(value_in_use(name, key, value_from_env, e)),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                };
                 let id = match &made {
                     Made::Created(out) => out
                         .id()
@@ -150,6 +200,24 @@ impl Executor<'_> {
                 gw.update_api_key()
                     .api_key(self.fill_usage(name, id)?)
                     .set_patch_operations(Some(self.usage_patches(name, patches)?))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            UsageOp::TagApiKey { id, tags, .. } => {
+                gw.tag_resource()
+                    .resource_arn(self.api_key_arn(name, id)?)
+                    .set_tags(hash_map(tags))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            UsageOp::UntagApiKey { id, tag_keys, .. } => {
+                gw.untag_resource()
+                    .resource_arn(self.api_key_arn(name, id)?)
+                    .set_tag_keys(Some(tag_keys.clone()))
                     .send()
                     .await
                     .map_err(|e| classify(name, e))?;
