@@ -52,8 +52,14 @@ pub trait Flavour: Sized + 'static {
         listed: Option<&ApiSummary>,
     ) -> Result<Self::Observed, AwsError>;
 
-    /// The desired configuration of the spec, with its functions resolved.
-    fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Self::Desired;
+    /// The desired configuration of the spec, with its functions resolved; settings the spec
+    /// leaves out keep their live values in `observed` (for the plan and the report).
+    fn desired(
+        spec: &Spec,
+        functions: &[ResolvedFunction],
+        region: &str,
+        observed: Option<&Self::Observed>,
+    ) -> Self::Desired;
     /// The Lambda functions a live API invokes, as (unqualified ARN, qualifier): their
     /// policies are read so that statements gwctl no longer needs can be removed.
     fn invoked(api: &Self::Observed) -> BTreeSet<(String, Option<String>)>;
@@ -206,7 +212,7 @@ pub async fn prepare<F: Flavour>(
         Some((api, owned)) => (Some(api), owned),
         None => (None, true),
     };
-    let desired = F::desired(&spec, &functions, &clients.region);
+    let desired = F::desired(&spec, &functions, &clients.region, observed.as_ref());
     let invoked = observed.as_ref().map(F::invoked).unwrap_or_default();
     let (policies, observed_extra) =
         tokio::try_join!(read_policies_for(clients, &functions, invoked), async {

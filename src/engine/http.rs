@@ -51,8 +51,13 @@ impl Flavour for Http {
     ) -> Result<ObservedHttpApi, AwsError> {
         read_http::read_http_api(clients, id).await
     }
-    fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> DesiredHttp {
-        crate::plan::http::desired(spec, functions, region)
+    fn desired(
+        spec: &Spec,
+        functions: &[ResolvedFunction],
+        region: &str,
+        observed: Option<&ObservedHttpApi>,
+    ) -> DesiredHttp {
+        crate::plan::http::desired(spec, functions, region).keep_undeclared(observed)
     }
     fn invoked(api: &ObservedHttpApi) -> BTreeSet<(String, Option<String>)> {
         observed_functions(api)

@@ -95,7 +95,11 @@ pub fn plan_deploy_rest(
 ) -> RestDeploy {
     // Stage settings come from the spec when one is given and declares the stage.
     let spec_stages = match &loc.spec {
-        Some(s) => crate::plan::desired::rest(s, &[], region).stages,
+        Some(s) => {
+            crate::plan::desired::rest(s, &[], region)
+                .keep_undeclared(Some(&loc.api))
+                .stages
+        }
         None => BTreeMap::new(),
     };
     let stages = named_stages(names, &spec_stages, |n| {
@@ -135,7 +139,11 @@ pub fn plan_deploy_http(
 ) -> HttpDeploy {
     use crate::plan::http::{auto_deploys, config_mark, desired, plan_stages};
     let spec_stages = match &loc.spec {
-        Some(s) => desired(s, &[], region).stages,
+        Some(s) => {
+            desired(s, &[], region)
+                .keep_undeclared(Some(&loc.api))
+                .stages
+        }
         None => BTreeMap::new(),
     };
     let stages = named_stages(names, &spec_stages, |n| {

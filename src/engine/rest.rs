@@ -59,8 +59,13 @@ impl Flavour for Rest {
             None => read::read_rest_api(clients, id).await,
         }
     }
-    fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> DesiredRest {
-        desired::rest(spec, functions, region)
+    fn desired(
+        spec: &Spec,
+        functions: &[ResolvedFunction],
+        region: &str,
+        observed: Option<&ObservedRestApi>,
+    ) -> DesiredRest {
+        desired::rest(spec, functions, region).keep_undeclared(observed)
     }
     fn invoked(api: &ObservedRestApi) -> BTreeSet<(String, Option<String>)> {
         observed_functions(api)

@@ -1,7 +1,7 @@
 //! From a validated spec (plus the functions it references, resolved) to the desired REST
 //! configuration, in exactly the shapes the reader produces for the observed side.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
@@ -10,7 +10,7 @@ use crate::spec::model::{
 };
 use crate::state::rest::{
     AccessLog, Authorizer, GatewayResponse, Integration, IntegrationResponse, Method,
-    MethodResponse, MethodSetting, Resource, RestApi, Stage,
+    MethodResponse, MethodSetting, ObservedRestApi, Resource, RestApi, Stage,
 };
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK, OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
@@ -30,6 +30,138 @@ pub struct DesiredRest {
     /// Stage name -> settings. `None` fields are not managed.
     pub stages: BTreeMap<String, Stage>,
     pub permissions: Vec<DesiredPermission>,
+    /// The settings the spec leaves out, which keep their live values.
+    pub undeclared: Undeclared,
+}
+
+/// The settings of an API and its stages that a spec can leave out, and that then keep
+/// whatever value they have in the account (never reset to a default). `true` = not declared.
+/// REST and HTTP alike; see docs/reliability.md, "What gwctl owns, what it leaves alone".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Undeclared {
+    pub description: bool,
+    /// REST.
+    pub api_key_source: bool,
+    /// REST.
+    pub binary_media_types: bool,
+    /// HTTP.
+    pub disable_execute_api_endpoint: bool,
+    /// Stages whose `variables` the spec does not declare.
+    pub stage_variables: BTreeSet<String>,
+    /// REST: per declared route (`{path} {METHOD}`), the method and integration settings it
+    /// leaves out.
+    pub methods: BTreeMap<String, MethodUndeclared>,
+}
+
+/// The settings of a declared REST route that it leaves out: an existing method keeps its
+/// live value (a new one gets AWS's default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MethodUndeclared {
+    pub api_key_required: bool,
+    pub timeout: bool,
+    pub passthrough_behavior: bool,
+    pub content_handling: bool,
+}
+
+impl MethodUndeclared {
+    fn of(route: &RouteDef) -> MethodUndeclared {
+        let i = &route.integration;
+        MethodUndeclared {
+            api_key_required: route.api_key_required_declared.is_none(),
+            timeout: i.timeout_ms.is_none(),
+            passthrough_behavior: i.passthrough_behavior.is_none(),
+            content_handling: i.content_handling.is_none(),
+        }
+    }
+}
+
+impl Undeclared {
+    pub fn of(spec: &Spec) -> Undeclared {
+        Undeclared {
+            description: spec.api.description.is_none(),
+            api_key_source: spec.api.api_key_source.is_none(),
+            binary_media_types: spec.api.binary_media_types.is_none(),
+            disable_execute_api_endpoint: spec.api.disable_execute_api_endpoint.is_none(),
+            stage_variables: spec
+                .stages
+                .iter()
+                .filter(|s| s.variables.is_none())
+                .map(|s| s.name.value.clone())
+                .collect(),
+            methods: spec
+                .routes
+                .iter()
+                .map(|r| {
+                    (
+                        format!("{} {}", r.path.value, r.method.as_str()),
+                        MethodUndeclared::of(r),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+impl DesiredRest {
+    /// The desired state with every setting the spec leaves out set to its live value
+    /// (`observed`; unchanged when the API does not exist yet, so a new API gets AWS's
+    /// defaults). The planner diffs this, so it never changes an undeclared setting, and the
+    /// plan shows the value the API will really have. Idempotent.
+    pub fn keep_undeclared(&self, observed: Option<&ObservedRestApi>) -> DesiredRest {
+        let mut d = self.clone();
+        let Some(o) = observed else {
+            return d;
+        };
+        let u = &self.undeclared;
+        if u.description {
+            d.config.description = o.config.description.clone();
+        }
+        if u.api_key_source {
+            d.config.api_key_source = o.config.api_key_source.clone();
+        }
+        if u.binary_media_types {
+            d.config.binary_media_types = o.config.binary_media_types.clone();
+        }
+        for (name, st) in d.stages.iter_mut() {
+            if let (true, Some(h)) = (u.stage_variables.contains(name), o.stages.get(name)) {
+                st.variables = h.settings.variables.clone();
+            }
+        }
+        for (path, res) in d.config.resources.iter_mut() {
+            for (verb, want) in res.methods.iter_mut() {
+                let (Some(m), Some(have)) = (
+                    u.methods.get(&format!("{path} {verb}")),
+                    o.config
+                        .resources
+                        .get(path)
+                        .and_then(|r| r.methods.get(verb)),
+                ) else {
+                    continue;
+                };
+                if m.api_key_required {
+                    want.api_key_required = have.api_key_required;
+                }
+                // Integration settings only carry over to an integration of the same type.
+                let (Some(wi), Some(hi)) = (want.integration.as_mut(), have.integration.as_ref())
+                else {
+                    continue;
+                };
+                if wi.kind != hi.kind {
+                    continue;
+                }
+                if m.timeout {
+                    wi.timeout_ms = hi.timeout_ms;
+                }
+                if m.passthrough_behavior {
+                    wi.passthrough_behavior = hi.passthrough_behavior.clone();
+                }
+                if m.content_handling {
+                    wi.content_handling = hi.content_handling.clone();
+                }
+            }
+        }
+        d
+    }
 }
 
 /// What a deployment snapshots: everything but the API's own attributes (name,
@@ -109,7 +241,7 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
         name: spec.api.name.value.clone(),
         description: spec.api.description.clone(),
         endpoint_type: spec.api.endpoint.as_aws().to_string(),
-        binary_media_types: spec.api.binary_media_types.clone(),
+        binary_media_types: spec.api.binary_media_types.clone().unwrap_or_default(),
         api_key_source: spec.api.api_key_source.clone(),
         ..Default::default()
     };
@@ -206,7 +338,7 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
         .map(|s| {
             let mut st = Stage {
                 description: s.description.clone(),
-                variables: s.variables.clone(),
+                variables: s.variables.clone().unwrap_or_default(),
                 tracing_enabled: s.tracing,
                 access_log: s.access_log.as_ref().map(|a| AccessLog {
                     destination_arn: a.destination_arn.value.clone(),
@@ -245,6 +377,7 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
         tags,
         stages,
         permissions: permissions.into_values().collect(),
+        undeclared: Undeclared::of(spec),
     }
 }
 

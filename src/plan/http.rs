@@ -22,7 +22,7 @@ use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
 
 use super::desired::{
     add_api_permission, add_authorizer_permission, hex, lambda_uri, owner_tags, DesiredPermission,
-    DEFAULT_CORS_HEADERS,
+    Undeclared, DEFAULT_CORS_HEADERS,
 };
 use super::http_ops::{HttpOp, StageUpdate};
 use super::permissions::permission_changes;
@@ -41,6 +41,42 @@ pub struct DesiredHttp {
     /// Warnings about the configuration itself (e.g. preflight requests an authorized
     /// catch-all route would capture), shown with the plan.
     pub notes: Vec<String>,
+    /// The settings the spec leaves out, which keep their live values.
+    pub undeclared: Undeclared,
+}
+
+impl DesiredHttp {
+    /// The desired state with every setting the spec leaves out set to its live value (see
+    /// [`crate::plan::desired::DesiredRest::keep_undeclared`]). Idempotent.
+    pub fn keep_undeclared(&self, observed: Option<&ObservedHttpApi>) -> DesiredHttp {
+        let mut d = self.clone();
+        let Some(o) = observed else {
+            return d;
+        };
+        let u = &self.undeclared;
+        if u.description {
+            d.config.description = o.config.description.clone();
+        }
+        if u.disable_execute_api_endpoint {
+            d.config.disable_execute_api_endpoint = o.config.disable_execute_api_endpoint;
+        }
+        for (name, st) in d.stages.iter_mut() {
+            let Some(h) = o.stages.get(name) else {
+                continue;
+            };
+            if u.stage_variables.contains(name) {
+                st.variables = h.settings.variables.clone();
+            }
+            // Per-route settings of routes the spec keeps, where the spec declares none: as
+            // they are (those of routes that go are deleted with them).
+            for (rk, rs) in &h.settings.route_settings {
+                if d.config.routes.contains_key(rk) {
+                    st.route_settings.entry(rk.clone()).or_insert(*rs);
+                }
+            }
+        }
+        d
+    }
 }
 
 /// An HTTP API plan.
@@ -53,7 +89,7 @@ pub fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Des
     let mut config = HttpApi {
         name: spec.api.name.value.clone(),
         description: spec.api.description.clone(),
-        disable_execute_api_endpoint: spec.api.disable_execute_api_endpoint,
+        disable_execute_api_endpoint: spec.api.disable_execute_api_endpoint.unwrap_or(false),
         cors: spec.cors.as_ref().map(|c| cors(c, spec)),
         ..Default::default()
     };
@@ -171,7 +207,7 @@ pub fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Des
             let stage = Stage {
                 description: s.description.clone(),
                 auto_deploy: s.auto_deploy,
-                variables: s.variables.clone(),
+                variables: s.variables.clone().unwrap_or_default(),
                 default_route_settings: RouteSetting {
                     metrics: s.metrics,
                     throttle_rate: s.throttle.map(|t| t.rate),
@@ -188,6 +224,7 @@ pub fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Des
         .collect();
 
     DesiredHttp {
+        undeclared: Undeclared::of(spec),
         notes: preflight_notes(spec),
         config,
         tags,
@@ -321,6 +358,8 @@ pub fn plan(
     policies: &Policies,
     opts: PlanOptions,
 ) -> HttpPlan {
+    // Settings the spec leaves out are diffed against their own live values: never changed.
+    let desired = &desired.keep_undeclared(observed);
     let mut p = HttpPlan::default();
     let empty = HttpApi::default();
     let have = observed.map(|o| &o.config).unwrap_or(&empty);
@@ -373,7 +412,7 @@ pub fn plan(
             ),
             Some(h) if h != w => p.push(
                 Change::new(Action::Update, "integration", key)
-                    .fields(diff_fields(Some(h), Some(w))),
+                    .fields(diff_fields(Some(&h.shown()), Some(&w.shown()))),
                 HttpOp::UpdateIntegration {
                     key: key.clone(),
                     def: w.clone(),
@@ -418,8 +457,10 @@ pub fn plan(
             let Some(w) = desired.stages.get(stage) else {
                 continue;
             };
+            // Only the settings of routes that go: a declared route's settings the spec
+            // does not declare stay as they are.
             for rk in st.settings.route_settings.keys() {
-                if !w.route_settings.contains_key(rk) {
+                if !w.route_settings.contains_key(rk) && !want.routes.contains_key(rk) {
                     p.remove_extra(
                         opts.prune,
                         Change::new(Action::Delete, "route_settings", &format!("{stage} {rk}")),

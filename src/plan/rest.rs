@@ -39,6 +39,8 @@ pub fn plan(
     policies: &Policies,
     opts: PlanOptions,
 ) -> Plan {
+    // Settings the spec leaves out are diffed against their own live values: never changed.
+    let desired = &desired.keep_undeclared(observed);
     let mut p = Plan::default();
     let empty = RestApi::default();
     let obs_cfg = observed.map(|o| &o.config).unwrap_or(&empty);
@@ -479,7 +481,10 @@ pub(crate) fn plan_method(
             if let Some(wi) = want_i {
                 push_integration(&mut ops, path, verb, wi, have_i);
             }
-            let fields = diff_fields(have_i, want_i);
+            let fields = diff_fields(
+                have_i.map(Integration::shown).as_ref(),
+                want_i.map(Integration::shown).as_ref(),
+            );
             p.push_all(
                 Change::new(Action::Update, "integration", &label).fields(fields),
                 ops,
@@ -566,16 +571,13 @@ fn api_patches(want: &RestApi, have: &RestApi) -> (Vec<Patch>, Vec<FieldChange>)
         ));
     }
     if want.api_key_source != have.api_key_source {
-        patches.push(Patch::replace(
-            "/apiKeySource",
-            want.api_key_source
-                .clone()
-                .unwrap_or_else(|| "HEADER".into()),
-        ));
+        // Normalised: `None` is HEADER, AWS's default (shown as what it is, never "(none)").
+        let shown = |s: &Option<String>| s.clone().unwrap_or_else(|| "HEADER".into());
+        patches.push(Patch::replace("/apiKeySource", shown(&want.api_key_source)));
         fields.push(FieldChange::of(
             "api_key_source",
-            &have.api_key_source,
-            &want.api_key_source,
+            &shown(&have.api_key_source),
+            &shown(&want.api_key_source),
         ));
     }
     (patches, fields)
@@ -823,7 +825,12 @@ fn fmt_f64(v: f64) -> String {
 }
 
 fn method_fields(have: &Method, want: &Method) -> Vec<FieldChange> {
-    diff_fields(Some(have), Some(want))
+    // Integrations with their defaults written out (never a default shown as null).
+    let shown = |m: &Method| Method {
+        integration: m.integration.as_ref().map(Integration::shown),
+        ..m.clone()
+    };
+    diff_fields(Some(&shown(have)), Some(&shown(want)))
 }
 
 /// Field-level differences of two serialisable values (top-level JSON fields).

@@ -472,3 +472,75 @@ fn mapped_method_parameters_are_declared_by_the_put_method() {
         ])
     );
 }
+
+/// Issue 15: a plan shows the value a field really gets, never `X -> (none)` where AWS's
+/// default is what results (api_key_source HEADER, integration timeout); what the spec leaves
+/// out is not in the plan at all.
+#[test]
+fn a_field_going_back_to_its_default_shows_the_default_not_none() {
+    let yaml = todo_yaml();
+    let d = desired_of(&yaml);
+    let (_, mut api, pol) = converge(&d, None, Policies::new(), PlanOptions::default());
+    api.config.api_key_source = Some("AUTHORIZER".into());
+    let (path, verb) = ("/todos".to_string(), "GET".to_string());
+    let i = api
+        .config
+        .resources
+        .get_mut(&path)
+        .unwrap()
+        .methods
+        .get_mut(&verb)
+        .unwrap();
+    let i = i.integration.as_mut().unwrap();
+    i.timeout_ms = Some(5000);
+    i.passthrough_behavior = Some("NEVER".into());
+
+    // Declared `api_key_source: HEADER` and the default timeout: AUTHORIZER -> HEADER, 5000 ->
+    // 29000 (the passthrough the route does not declare is kept).
+    let declared = yaml
+        .replace("kind: rest", "kind: rest\n  api_key_source: HEADER")
+        .replace(
+            "{path: /todos, method: GET, function: todo-list}",
+            "{path: /todos, method: GET, integration: {function: todo-list, timeout_ms: 29000}}",
+        );
+    assert_eq!(declared.matches("29000").count(), 1);
+    let p = plan(
+        &desired_of(&declared),
+        Some(&api),
+        &pol,
+        PlanOptions::default(),
+    );
+    let shown: Vec<(String, Option<String>, Option<String>)> = p
+        .changes
+        .iter()
+        .flat_map(|c| c.fields.iter())
+        .map(|f| (f.field.clone(), f.old.clone(), f.new.clone()))
+        .collect();
+    let s = |v: &str| Some(v.to_string());
+    for want in [
+        ("api_key_source".to_string(), s("AUTHORIZER"), s("HEADER")),
+        ("timeout_ms".to_string(), s("5000"), s("29000")),
+    ] {
+        assert!(shown.contains(&want), "{want:?} not in {shown:#?}");
+    }
+    assert!(
+        shown.iter().all(|f| f.2.is_some() || f.0 == "deployment"),
+        "{shown:#?}"
+    );
+
+    // Not declared: the key source is left as it is, and not shown at all.
+    let p = plan(&d, Some(&api), &pol, PlanOptions::default());
+    assert!(p
+        .changes
+        .iter()
+        .flat_map(|c| c.fields.iter())
+        .all(|f| f.field != "api_key_source"));
+    // (The stage serves the configuration from before the hand edits: it is redeployed.)
+    assert!(
+        p.ops
+            .iter()
+            .all(|o| matches!(o, Op::CreateDeployment { .. })),
+        "{:#?}",
+        p.changes
+    );
+}

@@ -126,9 +126,13 @@ pub struct DesiredApiKey {
     pub source: KeySource,
     /// Managed settings (not used for `Existing` keys). `def.value_tag` is the digest a new
     /// key gets (under a fresh salt), not one to compare: see [`DesiredApiKey::value`].
+    /// `description: None` = not declared.
     pub def: ApiKey,
     /// The value from the environment (`KeySource::Env`), to compare with existing keys.
     pub value: Option<KeyValue>,
+    /// The spec does not say `enabled`: a new key is created enabled (`def.enabled`), an
+    /// existing one keeps its state.
+    pub enabled_undeclared: bool,
 }
 
 /// How an existing key's value compares with the one wanted.
@@ -306,10 +310,11 @@ pub fn desired(
             source,
             def: ApiKey {
                 description: k.description.clone(),
-                enabled: k.enabled,
+                enabled: k.enabled.unwrap_or(true),
                 value_tag: value.as_deref().map(ValueTag::new_keyed),
             },
             value: value.map(KeyValue),
+            enabled_undeclared: k.enabled.is_none(),
         });
     }
     let plans = spec
@@ -443,6 +448,21 @@ fn resolve_stages(def: &UsagePlan, api_id: Option<&str>) -> UsagePlan {
             .collect();
     }
     d
+}
+
+/// A usage plan's wanted settings with those the spec leaves out (`None`: description,
+/// throttle, quota) set to the live ones, so they are never changed or removed.
+pub fn keep_undeclared_plan(mut want: UsagePlan, have: &UsagePlan) -> UsagePlan {
+    if want.description.is_none() {
+        want.description = have.description.clone();
+    }
+    if want.throttle.is_none() {
+        want.throttle = have.throttle;
+    }
+    if want.quota.is_none() {
+        want.quota = have.quota.clone();
+    }
+    want
 }
 
 /// Every patch that turns `have` into `want`, for one update-usage-plan call, and the
@@ -730,20 +750,28 @@ pub fn plan_usage(
             Some(o) => {
                 let mut patches = Vec::new();
                 let mut fields = Vec::new();
-                if k.def.description != o.def.description {
+                // What the spec leaves out keeps its live value.
+                let mut kk = k.clone();
+                if kk.def.description.is_none() {
+                    kk.def.description = o.def.description.clone();
+                }
+                if kk.enabled_undeclared {
+                    kk.def.enabled = o.def.enabled;
+                }
+                if kk.def.description != o.def.description {
                     patches.push(Patch::replace(
                         "/description",
-                        k.def.description.clone().unwrap_or_default(),
+                        kk.def.description.clone().unwrap_or_default(),
                     ));
                     fields.push(FieldChange::of(
                         "description",
                         &o.def.description,
-                        &k.def.description,
+                        &kk.def.description,
                     ));
                 }
-                if k.def.enabled != o.def.enabled {
-                    patches.push(Patch::replace("/enabled", k.def.enabled.to_string()));
-                    fields.push(FieldChange::of("enabled", &o.def.enabled, &k.def.enabled));
+                if kk.def.enabled != o.def.enabled {
+                    patches.push(Patch::replace("/enabled", kk.def.enabled.to_string()));
+                    fields.push(FieldChange::of("enabled", &o.def.enabled, &kk.def.enabled));
                 }
                 if !patches.is_empty() {
                     p.push(
@@ -821,6 +849,7 @@ pub fn plan_usage(
                 );
             }
             Some(o) => {
+                let want = keep_undeclared_plan(want, &o.def);
                 let (patches, fields) = plan_patches(&want, &o.def, api_id);
                 if !patches.is_empty() {
                     p.push(

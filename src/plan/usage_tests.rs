@@ -620,7 +620,7 @@ fn every_change_to_a_plan_is_one_update_call() {
 }
 
 #[test]
-fn a_plan_without_throttle_or_quota_gets_them_added_and_removed() {
+fn a_plan_without_throttle_or_quota_gets_them_added_and_keeps_them_when_no_longer_declared() {
     let yaml = tasks_yaml();
     let bare = yaml
         .replace("    throttle: {rate: 20, burst: 50}\n", "")
@@ -634,14 +634,12 @@ fn a_plan_without_throttle_or_quota_gets_them_added_and_removed() {
     };
     assert!(patches.iter().all(|x| x.op == "add"), "{patches:#?}");
     let a2 = run(&a, &p).unwrap();
+    // Issue 15: a spec that no longer declares `throttle` and `quota` leaves them alone.
     let p2 = plan_all(&w, &a2);
-    let Op::Usage(UsageOp::UpdateUsagePlan { patches, .. }) = &p2.ops[0] else {
-        panic!("{:#?}", p2.ops)
-    };
-    let removed: Vec<&str> = patches.iter().map(|x| x.path.as_str()).collect();
-    assert_eq!(removed, vec!["/throttle", "/quota"]);
-    let a3 = run(&a2, &p2).unwrap();
-    assert!(plan_all(&w, &a3).is_empty());
+    assert!(p2.is_empty(), "{:#?}", p2.changes);
+    let plan = |a: &Account| a.usage.plans[0].def.clone();
+    assert_eq!(plan(&run(&a2, &p2).unwrap()), plan(&a2));
+    assert!(plan(&a2).throttle.is_some() && plan(&a2).quota.is_some());
 }
 
 #[test]

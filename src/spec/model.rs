@@ -85,12 +85,12 @@ pub struct ApiDef {
     pub kind: ApiKind,
     /// REST only. Defaults to REGIONAL.
     pub endpoint: EndpointType,
-    /// REST only.
-    pub binary_media_types: Vec<String>,
+    /// REST only. `None` = not declared: the live list is left as it is.
+    pub binary_media_types: Option<Vec<String>>,
     /// User tags (gwctl adds its own ownership tag on top).
     pub tags: BTreeMap<String, String>,
-    /// HTTP only.
-    pub disable_execute_api_endpoint: bool,
+    /// HTTP only. `None` = not declared: the live setting is left as it is.
+    pub disable_execute_api_endpoint: Option<bool>,
     /// HTTP only: default payload format version for Lambda integrations ("2.0" unless set).
     pub payload_format_version: Option<String>,
     /// REST only: where API keys are read from (HEADER default, or AUTHORIZER).
@@ -229,6 +229,9 @@ pub struct RouteDef {
     pub scopes: Vec<String>,
     /// REST only.
     pub api_key_required: bool,
+    /// REST only: `api_key_required` as written; `None` = not declared (a method that
+    /// exists keeps its setting, a new one is created without).
+    pub api_key_required_declared: Option<bool>,
     /// REST method request parameters, e.g. `method.request.querystring.q: true` (required).
     pub request_parameters: BTreeMap<String, bool>,
     /// REST method responses (custom integrations). Empty for proxies.
@@ -337,7 +340,9 @@ pub struct AccessLogDef {
 pub struct StageDef {
     pub name: At<String>,
     pub description: Option<String>,
-    pub variables: BTreeMap<String, String>,
+    /// `None` = not declared: the stage's live variables are left as they are. `Some` = the
+    /// complete set (variables not listed are removed).
+    pub variables: Option<BTreeMap<String, String>>,
     /// Execution logging level (REST; HTTP APIs only have access logs). `None` = leave as is.
     pub logging: Option<LogLevel>,
     pub data_trace: Option<bool>,
@@ -354,7 +359,8 @@ pub struct StageDef {
 pub struct ApiKeyDef {
     pub name: At<String>,
     pub description: Option<String>,
-    pub enabled: bool,
+    /// `None` = not declared: a new key is created enabled, an existing one keeps its state.
+    pub enabled: Option<bool>,
     /// Name of an environment variable holding the key value. Never the value itself.
     pub value_from_env: Option<String>,
     /// Reference an existing key by id instead of creating one.

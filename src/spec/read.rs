@@ -696,9 +696,9 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         description: None,
         kind: cx.kind,
         endpoint: EndpointType::Regional,
-        binary_media_types: Vec::new(),
+        binary_media_types: None,
         tags: BTreeMap::new(),
-        disable_execute_api_endpoint: false,
+        disable_execute_api_endpoint: None,
         payload_format_version: None,
         api_key_source: None,
     });
@@ -834,8 +834,9 @@ fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
         },
         None => EndpointType::Regional,
     };
-    let mut binary_media_types = Vec::new();
+    let mut binary_media_types = None;
     if let Some(b) = m.only(cx, "binary_media_types", ApiKind::Rest) {
+        let binary_media_types = binary_media_types.get_or_insert_with(Vec::new);
         for t in text_list(cx, b, "binary_media_types") {
             let ok = t
                 .value
@@ -876,8 +877,7 @@ fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
     }
     let disable_execute_api_endpoint = m
         .only(cx, "disable_execute_api_endpoint", ApiKind::Http)
-        .and_then(|v| boolean(cx, v, "disable_execute_api_endpoint"))
-        .unwrap_or(false);
+        .and_then(|v| boolean(cx, v, "disable_execute_api_endpoint"));
     let payload_format_version = m
         .only(cx, "payload_format_version", ApiKind::Http)
         .and_then(|v| choice(cx, v, "payload_format_version", PAYLOAD_FORMAT_VERSIONS))
@@ -1679,11 +1679,12 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
     let what = format!("stage `{}`", name.value);
     let mut m = MapReader::open(cx, v, &what, STAGE_KEYS)?;
     let description = m.opt_text(cx, "description").map(|t| t.value);
-    let mut variables = BTreeMap::new();
+    let mut variables = None;
     if let Some(vs) = m.get("variables") {
         if let Value::Map(es) = &vs.value {
             super::limits::count(cx, vs, es.len(), 0, super::limits::STAGE_VARIABLES);
         }
+        let variables = variables.get_or_insert_with(BTreeMap::new);
         for (k, val) in text_map(cx, vs, "variables") {
             if !(1..=64).contains(&k.value.len())
                 || !k
@@ -1831,7 +1832,7 @@ fn read_api_keys(cx: &mut Cx, n: &Node) -> Vec<ApiKeyDef> {
             );
         }
         let description = m.opt_text(cx, "description").map(|t| t.value);
-        let enabled = m.opt_bool(cx, "enabled").unwrap_or(true);
+        let enabled = m.opt_bool(cx, "enabled");
         let env_node = m.get("value_from_env");
         let value_from_env = env_node.and_then(|e| text(cx, e, "value_from_env"));
         if let (Some(e), Some(node)) = (&value_from_env, env_node) {

@@ -374,10 +374,10 @@ fn read_route(
             );
         }
     }
-    let api_key_required = m
+    let api_key_required_declared = m
         .only(cx, "api_key_required", ApiKind::Rest)
-        .and_then(|a| boolean(cx, a, "api_key_required"))
-        .unwrap_or(false);
+        .and_then(|a| boolean(cx, a, "api_key_required"));
+    let api_key_required = api_key_required_declared.unwrap_or(false);
 
     let mut request_parameters = BTreeMap::new();
     if let Some(rp) = m.only(cx, "request_parameters", ApiKind::Rest) {
@@ -459,6 +459,7 @@ fn read_route(
         auth,
         scopes,
         api_key_required,
+        api_key_required_declared,
         request_parameters,
         method_responses: method_responses.into_iter().map(|(d, _)| d).collect(),
         throttle,

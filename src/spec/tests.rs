@@ -1194,7 +1194,14 @@ fn stage_settings() {
             burst: 200
         })
     );
-    assert_eq!(st.variables.get("env").map(String::as_str), Some("prod"));
+    assert_eq!(
+        st.variables
+            .as_ref()
+            .unwrap()
+            .get("env")
+            .map(String::as_str),
+        Some("prod")
+    );
     let d = one_error(&rest(route).replace("{prod: {}}", "{prod: {logging: DEBUG}}"));
     assert_at(&d, 3, 26, "invalid `logging` value `DEBUG`");
     assert_eq!(d.hint.as_deref(), Some("expected `OFF`, `ERROR` or `INFO`"));

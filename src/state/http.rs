@@ -411,6 +411,17 @@ impl Route {
 }
 
 impl Integration {
+    /// The integration as a plan shows it: the default timeout normalisation drops written
+    /// out, so a timeout going back to its default shows it, never "(none)".
+    pub fn shown(&self) -> Integration {
+        let mut i = self.clone();
+        i.timeout_ms.get_or_insert(DEFAULT_TIMEOUT_MS);
+        if i.kind == "HTTP_PROXY" {
+            i.payload_format_version.get_or_insert_with(|| "1.0".into());
+        }
+        i
+    }
+
     pub fn normalize(&mut self) {
         if self.timeout_ms == Some(DEFAULT_TIMEOUT_MS) || self.timeout_ms == Some(0) {
             self.timeout_ms = None;

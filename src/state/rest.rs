@@ -191,6 +191,17 @@ pub struct ApiHead {
 pub type Policies = BTreeMap<String, Vec<PolicyStatement>>;
 
 impl Integration {
+    /// The integration as a plan shows it: the defaults normalisation drops (timeout,
+    /// passthrough) written out, so a field going back to its default shows the default,
+    /// never "(none)".
+    pub fn shown(&self) -> Integration {
+        let mut i = self.clone();
+        i.timeout_ms.get_or_insert(DEFAULT_TIMEOUT_MS);
+        i.passthrough_behavior
+            .get_or_insert_with(|| DEFAULT_PASSTHROUGH.to_string());
+        i
+    }
+
     /// Bring a configuration into the canonical form both sides are compared in.
     pub fn normalize(&mut self) {
         if self.timeout_ms == Some(DEFAULT_TIMEOUT_MS) {
