@@ -19,4 +19,5 @@ pub mod output;
 pub mod plan;
 pub mod spec;
 pub mod state;
+pub mod term;
 pub mod verify;

@@ -74,15 +74,20 @@ impl Printer {
         self.format == OutputFormat::Json
     }
 
-    /// Data on stdout. A closed pipe (`gwctl plan | head`) ends the process quietly.
+    /// Data on stdout, terminal-safe: every control character in it is escaped visibly
+    /// ([`crate::term`]). A closed pipe (`gwctl plan | head`) ends the process quietly.
     pub fn data(&self, text: &str) {
-        let stripped;
-        let text = if self.color && !self.data_color {
-            stripped = strip_sgr(text);
-            stripped.as_str()
-        } else {
-            text
-        };
+        self.stdout(&crate::term::escape(text));
+    }
+
+    /// Data on stdout that gwctl painted with [`Printer::paint`] around parts it escaped with
+    /// [`crate::term::escape`]: gwctl's own colour codes are kept when stdout takes colour
+    /// (`gwctl plan > plan.txt` writes none), anything else is escaped.
+    pub fn data_painted(&self, text: &str) {
+        self.stdout(&crate::term::painted(text, self.data_color));
+    }
+
+    fn stdout(&self, text: &str) {
         let mut out = std::io::stdout().lock();
         let r = out.write_all(text.as_bytes()).and_then(|_| {
             if !text.ends_with('\n') && !text.is_empty() {
@@ -97,38 +102,48 @@ impl Printer {
         }
     }
 
-    /// A JSON document on stdout.
+    /// A JSON document on stdout; control and bidi characters in its strings are `\uXXXX`
+    /// escapes ([`crate::term::json`]).
     pub fn document<T: Serialize>(&self, doc: &T) {
-        let text = serde_json::to_string_pretty(doc).expect("documents serialise");
-        self.data(&text);
+        let text = crate::term::to_json_pretty(doc).expect("documents serialise");
+        self.stdout(&text);
     }
 
     /// Progress and information on stderr (suppressed by --quiet).
     pub fn info(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", crate::term::escape(text));
         }
     }
 
     /// Details shown with --verbose only.
     pub fn debug(&self, text: &str) {
         if self.verbose && !self.quiet {
-            eprintln!("{}", self.paint(text, "2"));
+            eprintln!("{}", self.paint(&crate::term::escape(text), "2"));
         }
     }
 
     pub fn warn(&self, text: &str) {
-        eprintln!("{}: {text}", self.paint("warning", "33;1"));
+        eprintln!(
+            "{}: {}",
+            self.paint("warning", "33;1"),
+            crate::term::escape(text)
+        );
     }
 
     pub fn error(&self, text: &str, hint: Option<&str>) {
-        eprintln!("{}: {text}", self.paint("error", "31;1"));
+        eprintln!(
+            "{}: {}",
+            self.paint("error", "31;1"),
+            crate::term::escape(text)
+        );
         if let Some(h) = hint {
-            eprintln!("{}: {h}", self.paint("hint", "36"));
+            eprintln!("{}: {}", self.paint("hint", "36"), crate::term::escape(h));
         }
     }
 
-    /// Wrap in an ANSI SGR code when colour is on.
+    /// Wrap in an ANSI SGR code when colour is on. `text` must be safe already (gwctl's own
+    /// words, or [`crate::term::escape`]d).
     pub fn paint(&self, text: &str, sgr: &str) -> String {
         if self.color {
             format!("\x1b[{sgr}m{text}\x1b[0m")
@@ -138,41 +153,25 @@ impl Printer {
     }
 }
 
-/// `text` without ANSI SGR sequences (`ESC [ digits;... m`).
-pub fn strip_sgr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("\x1b[") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let n = after
-            .bytes()
-            .take_while(|b| b.is_ascii_digit() || *b == b';')
-            .count();
-        if after.as_bytes().get(n) == Some(&b'm') {
-            rest = &after[n + 1..];
-        } else {
-            out.push_str("\x1b[");
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The plan as text (what `plan` prints and `apply` shows before changing anything).
+/// The plan as text (what `plan` prints and `apply` shows before changing anything), to
+/// print with [`Printer::data_painted`]: names and values are escaped ([`crate::term`]).
 pub fn render_plan<O: PlanOp>(
     p: &Printer,
     api_name: &str,
     api_id: Option<&str>,
     plan: &Plan<O>,
 ) -> String {
+    use crate::term::escape;
     let kind = O::API_LABEL;
+    let api_name = escape(api_name);
+    let api_id = api_id.map(escape);
+    let api_id = api_id.as_deref();
     let mut s = String::new();
     let kept = |s: &mut String| {
         for k in &plan.kept {
             s.push_str(&format!(
-                "  = {k} (not in spec: kept; `--prune` deletes it)\n"
+                "  = {} (not in spec: kept; `--prune` deletes it)\n",
+                escape(k)
             ));
         }
     };
@@ -198,8 +197,8 @@ pub fn render_plan<O: PlanOp>(
         s.push_str(&format!(
             "  {} {} {}\n",
             p.paint(ch.action.symbol(), sgr),
-            ch.kind,
-            ch.name
+            escape(&ch.kind),
+            escape(&ch.name)
         ));
         for f in &ch.fields {
             let new = f
@@ -208,14 +207,14 @@ pub fn render_plan<O: PlanOp>(
                 .map(trim_value)
                 .unwrap_or_else(|| "(none)".into());
             if ch.action == Action::Create && f.old.is_none() {
-                s.push_str(&format!("      {}: {new}\n", f.field));
+                s.push_str(&format!("      {}: {new}\n", escape(&f.field)));
             } else {
                 let old = f
                     .old
                     .as_deref()
                     .map(trim_value)
                     .unwrap_or_else(|| "(none)".into());
-                s.push_str(&format!("      {}: {old} -> {new}\n", f.field));
+                s.push_str(&format!("      {}: {old} -> {new}\n", escape(&f.field)));
             }
         }
     }
@@ -229,8 +228,12 @@ pub fn render_plan<O: PlanOp>(
 }
 
 /// One line, at most 120 characters; long values keep their start and their end (where
-/// ARNs and URIs carry what differs) around an ellipsis.
+/// ARNs and URIs carry what differs) around an ellipsis; control characters escaped.
 fn trim_value(v: &str) -> String {
+    crate::term::escape(&cut_value(v)).into_owned()
+}
+
+fn cut_value(v: &str) -> String {
     let one_line = v.replace('\n', "\\n");
     let chars: Vec<char> = one_line.chars().collect();
     if chars.len() > 120 {
@@ -448,6 +451,48 @@ pub trait CallSummary {
     fn attempts(&self) -> u32;
 }
 
+/// What every verb prints on stdout with `--output json` when it fails before (or instead
+/// of) its own document: an invalid spec, a missing region or profile, an AWS error, a
+/// refused plan file. The exit code is the same as in text mode.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FailureDoc {
+    pub schema_version: u32,
+    pub command: String,
+    /// Always `error`.
+    pub result: String,
+    pub error: FailureErrorDoc,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FailureErrorDoc {
+    /// One line, as `error:` on stderr.
+    pub message: String,
+    /// What to do about it, as `hint:` on stderr.
+    pub hint: Option<String>,
+    /// The spec's problems when the spec is what failed (as in `validate --output json`).
+    pub diagnostics: Vec<DiagnosticJson>,
+}
+
+pub fn failure_doc(
+    command: &str,
+    message: &str,
+    hint: Option<&str>,
+    diagnostics: &[crate::spec::Diagnostic],
+) -> FailureDoc {
+    FailureDoc {
+        schema_version: SCHEMA_VERSION,
+        command: command.to_string(),
+        result: "error".into(),
+        error: FailureErrorDoc {
+            message: message.to_string(),
+            hint: hint.map(str::to_string),
+            diagnostics: diagnostics.iter().map(Into::into).collect(),
+        },
+    }
+}
+
 /// Summarise a call log.
 pub fn calls_doc<C: CallSummary>(calls: &[C], seconds: f64) -> CallsDoc {
     let mut by = std::collections::BTreeMap::new();
@@ -515,9 +560,14 @@ impl Progress {
 
     pub fn start(&self, index: usize, label: &str) {
         if let Some(b) = &self.bar {
-            b.set_message(label.to_string());
+            b.set_message(crate::term::escape(label).into_owned());
         } else if self.plain {
-            eprintln!("[{}/{}] {label}", index + 1, self.total);
+            eprintln!(
+                "[{}/{}] {}",
+                index + 1,
+                self.total,
+                crate::term::escape(label)
+            );
         }
     }
 
@@ -543,20 +593,4 @@ pub fn running_in_ci() -> bool {
 /// A short label for an op, for progress lines ([`crate::plan::PlanOp::label`]).
 pub fn op_label(op: &crate::plan::Op) -> String {
     crate::plan::PlanOp::label(op)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::strip_sgr;
-
-    #[test]
-    fn colour_codes_are_removed_and_nothing_else() {
-        assert_eq!(
-            strip_sgr("\x1b[32m+\x1b[0m method GET /x"),
-            "+ method GET /x"
-        );
-        assert_eq!(strip_sgr("\x1b[1;31merror\x1b[0m: a"), "error: a");
-        assert_eq!(strip_sgr("plain ±"), "plain ±");
-        assert_eq!(strip_sgr("\x1b[2K kept"), "\x1b[2K kept");
-    }
 }

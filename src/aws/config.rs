@@ -58,6 +58,21 @@ pub enum ConfigError {
     )]
     MissingRegion { profile: String },
 
+    /// Not a region name: refused before any call (the SDK would fail each call with its
+    /// endpoint resolver's internals).
+    #[error("invalid region `{region}` (from {origin}): a region looks like `us-east-1`")]
+    InvalidRegion { region: String, origin: String },
+
+    #[error(
+        "profile not found: {name}\nhint: {origin} names it, but neither {files} has a \
+         `[profile {name}]` section"
+    )]
+    ProfileNotFound {
+        name: String,
+        origin: &'static str,
+        files: String,
+    },
+
     #[error(
         "invalid endpoint URL `{url}`: {reason}\nhint: give a URL like `http://127.0.0.1:5000`"
     )]
@@ -107,6 +122,7 @@ pub async fn load_sdk_config(opts: &AwsOptions) -> Result<SdkConfig, ConfigError
     if let Some(url) = &opts.endpoint_url {
         check_endpoint_url(url)?;
     }
+    check_profile_exists(opts)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = &opts.profile {
         loader = loader.profile_name(profile);
@@ -121,12 +137,108 @@ pub async fn load_sdk_config(opts: &AwsOptions) -> Result<SdkConfig, ConfigError
         loader = loader.credentials_provider(credentials.clone());
     }
     let sdk = loader.load().await;
-    if sdk.region().is_none() {
+    let Some(region) = sdk.region() else {
         return Err(ConfigError::MissingRegion {
             profile: profile_name(opts),
         });
+    };
+    if !is_region_name(region.as_ref()) {
+        return Err(ConfigError::InvalidRegion {
+            region: region.to_string(),
+            origin: region_origin(opts),
+        });
     }
     Ok(sdk)
+}
+
+/// A region name as the SDK can put it in a host name: letters, digits and hyphens, not at
+/// either end, at most 63 characters (`us-east-1`, `us-gov-west-1`, an emulator's `local`).
+pub fn is_region_name(r: &str) -> bool {
+    !r.is_empty()
+        && r.len() <= 63
+        && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !r.starts_with('-')
+        && !r.ends_with('-')
+}
+
+/// Where the region in effect came from, for the message about an invalid one.
+fn region_origin(opts: &AwsOptions) -> String {
+    let set = |v: &str| std::env::var(v).is_ok_and(|x| !x.is_empty());
+    if opts.region.is_some() {
+        "--region".into()
+    } else if set("AWS_REGION") {
+        "AWS_REGION".into()
+    } else if set("AWS_DEFAULT_REGION") {
+        "AWS_DEFAULT_REGION".into()
+    } else {
+        format!("profile `{}`", profile_name(opts))
+    }
+}
+
+/// A profile chosen by `--profile` or `AWS_PROFILE` must exist in the shared config or
+/// credentials file; otherwise the SDK carries on without it and the user reads "no AWS region
+/// configured" or a credentials error that never names the profile.
+fn check_profile_exists(opts: &AwsOptions) -> Result<(), ConfigError> {
+    let (name, origin) = match &opts.profile {
+        Some(p) => (p.clone(), "--profile"),
+        None => match std::env::var("AWS_PROFILE") {
+            Ok(p) if !p.is_empty() => (p, "AWS_PROFILE"),
+            _ => return Ok(()),
+        },
+    };
+    if name == "default" {
+        return Ok(());
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |var: &str, default: &str| -> Option<std::path::PathBuf> {
+        match std::env::var_os(var) {
+            Some(p) if !p.is_empty() => Some(p.into()),
+            _ => home.as_ref().map(|h| h.join(".aws").join(default)),
+        }
+    };
+    let config = file("AWS_CONFIG_FILE", "config");
+    let credentials = file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+    let found = [(&config, true), (&credentials, false)]
+        .iter()
+        .filter_map(|(p, is_config)| {
+            let text = std::fs::read_to_string(p.as_ref()?).ok()?;
+            Some(profile_names(&text, *is_config))
+        })
+        .any(|names| names.contains(&name));
+    if found {
+        return Ok(());
+    }
+    let shown: Vec<String> = [config, credentials]
+        .into_iter()
+        .flatten()
+        .map(|p| format!("`{}`", p.display()))
+        .collect();
+    Err(ConfigError::ProfileNotFound {
+        name,
+        origin,
+        files: shown.join(" nor "),
+    })
+}
+
+/// Profile names in a shared config file (`[profile NAME]`, `[default]`, and the `[NAME]`
+/// form the SDK also reads there) or credentials file (`[NAME]`).
+fn profile_names(text: &str, is_config: bool) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let inner = l.strip_prefix('[')?.split(']').next()?.trim();
+            let name = if is_config {
+                match inner.strip_prefix("profile") {
+                    Some(rest) if rest.starts_with(char::is_whitespace) => rest.trim(),
+                    _ if inner.contains(char::is_whitespace) => return None,
+                    _ => inner,
+                }
+            } else {
+                inner
+            };
+            Some(name.to_string())
+        })
+        .collect()
 }
 
 /// Build the clients from a resolved configuration, paced by the published quotas: see
@@ -287,6 +399,35 @@ mod tests {
         );
         assert!(check_endpoint_url("http://:80").is_err());
         assert!(check_endpoint_url("http://").is_err());
+    }
+
+    #[test]
+    fn region_names_are_checked() {
+        for ok in ["us-east-1", "us-gov-west-1", "cn-north-1", "local"] {
+            assert!(is_region_name(ok), "{ok}");
+        }
+        for bad in [
+            "us east 1",
+            "",
+            "-us",
+            "us-",
+            "us_east_1",
+            "us-east-1/",
+            "é",
+        ] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn profile_sections_are_read_like_the_sdk() {
+        let config =
+            "[default]\nregion = x\n[profile dev]\n[ profile  ops ]\n[sso-session s]\n[legacy]\n";
+        assert_eq!(
+            profile_names(config, true),
+            ["default", "dev", "ops", "legacy"]
+        );
+        assert_eq!(profile_names("[ci]\nk = v\n", false), ["ci"]);
     }
 
     #[test]

@@ -121,10 +121,15 @@ where
         SdkError::ServiceError(se) => {
             let code = se.err().code().map(str::to_string);
             let status = se.raw().status_code();
-            let message = se.err().message().map(str::to_string).unwrap_or_else(|| {
-                code.clone()
-                    .unwrap_or_else(|| format!("HTTP {status}: {}", display_chain(se.err())))
-            });
+            let message = match non_json_error(se.raw()) {
+                // A proxy's or load balancer's HTML page: what the parser made of it
+                // ("unexpected token '<'") says nothing.
+                Some(m) => m,
+                None => se.err().message().map(str::to_string).unwrap_or_else(|| {
+                    code.clone()
+                        .unwrap_or_else(|| format!("HTTP {status}: {}", display_chain(se.err())))
+                }),
+            };
             AwsError {
                 kind: kind_from_code(code.as_deref(), Some(status)),
                 operation: operation.to_string(),
@@ -146,7 +151,8 @@ where
             },
             operation: operation.to_string(),
             code: None,
-            message: format!("unreadable response: {}", display_chain(&err)),
+            message: non_json_error(re.raw())
+                .unwrap_or_else(|| format!("unreadable response: {}", display_chain(&err))),
         },
         _ => AwsError {
             kind: ErrorKind::Other,
@@ -160,12 +166,36 @@ where
 /// The HTTP status of a raw response, abstracted so `classify` works for every client.
 pub trait HasStatus {
     fn status_code(&self) -> u16;
+    /// The body, when it is in memory (error bodies are).
+    fn body_bytes(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 impl HasStatus for aws_smithy_runtime_api::http::Response {
     fn status_code(&self) -> u16 {
         self.status().as_u16()
     }
+    fn body_bytes(&self) -> Option<&[u8]> {
+        self.body().bytes()
+    }
+}
+
+/// `HTTP 502 with a non-JSON body` for an error answer whose body is not JSON (an HTML page
+/// from a proxy, a load balancer or a captive portal): API Gateway and Lambda answer errors
+/// with JSON, so whatever the parser says about such a body is noise. None for JSON or an
+/// empty body (the SDK's own message is right then).
+pub fn non_json_error<R: HasStatus + ?Sized>(raw: &R) -> Option<String> {
+    let status = raw.status_code();
+    if status < 400 {
+        return None;
+    }
+    let body = raw.body_bytes()?;
+    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
+    if matches!(first, b'{' | b'[') && serde_json::from_slice::<serde_json::Value>(body).is_ok() {
+        return None;
+    }
+    Some(format!("HTTP {status} with a non-JSON body"))
 }
 
 /// An error and its sources, `outer: inner: ...`.
@@ -183,6 +213,32 @@ pub fn display_chain(err: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Raw(u16, &'static [u8]);
+    impl HasStatus for Raw {
+        fn status_code(&self) -> u16 {
+            self.0
+        }
+        fn body_bytes(&self) -> Option<&[u8]> {
+            Some(self.1)
+        }
+    }
+
+    #[test]
+    fn a_non_json_error_body_is_named_as_such() {
+        let html = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
+        assert_eq!(
+            non_json_error(&Raw(502, html)).as_deref(),
+            Some("HTTP 502 with a non-JSON body")
+        );
+        assert_eq!(
+            non_json_error(&Raw(500, b"{\"message\": <")).as_deref(),
+            Some("HTTP 500 with a non-JSON body")
+        );
+        assert_eq!(non_json_error(&Raw(400, b"{\"message\":\"bad\"}")), None);
+        assert_eq!(non_json_error(&Raw(503, b"")), None);
+        assert_eq!(non_json_error(&Raw(200, html)), None);
+    }
 
     #[test]
     fn codes_win_over_status() {

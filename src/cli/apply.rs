@@ -95,6 +95,9 @@ pub async fn apply_plan_with<F: Flavour>(
             F::NAME,
             &prep.fingerprint(&clients.region),
             F::from_any(&saved_ops) == Some(&prep.plan.ops[..]),
+            &F::from_any(&saved_ops)
+                .map(|ops| F::changed_env_vars(ops, &prep.plan.ops))
+                .unwrap_or_default(),
         )?;
     }
     let observed_id = prep.observed.as_ref().map(|o| F::api_id(o).to_string());
@@ -188,7 +191,7 @@ pub(super) fn show_plan<O: crate::plan::PlanOp>(
     api_id: Option<&str>,
     plan: &crate::plan::Plan<O>,
 ) {
-    printer.data(&render_plan(printer, api_name, api_id, plan));
+    printer.data_painted(&render_plan(printer, api_name, api_id, plan));
 }
 
 /// What a run that stopped at `fail` reports: the JSON error part and the message.
@@ -258,7 +261,7 @@ pub(super) fn confirm_changes(
         }
         return Ok(());
     }
-    eprint!("{question} [y/N] ");
+    eprint!("{} [y/N] ", crate::term::escape(question));
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);

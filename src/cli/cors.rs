@@ -321,7 +321,7 @@ async fn execute(
                 }
             ));
         } else {
-            printer.data(&render_plan(
+            printer.data_painted(&render_plan(
                 printer,
                 &api.config.name,
                 Some(&api.id),

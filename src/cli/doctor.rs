@@ -264,6 +264,7 @@ pub async fn run(args: &DoctorArgs, g: &GlobalArgs, printer: &Printer) -> Result
             role_fix,
         });
     } else {
+        use crate::term::escape;
         let mut s = String::new();
         for (i, c) in r.checks.iter().enumerate() {
             let (label, sgr) = match c.status.as_str() {
@@ -271,19 +272,24 @@ pub async fn run(args: &DoctorArgs, g: &GlobalArgs, printer: &Printer) -> Result
                 "warn" => ("warn", "33"),
                 _ => ("fail", "31;1"),
             };
+            // Painted: the rest is escaped (messages quote names and AWS's answers).
             s.push_str(&format!(
                 "{}  {:<17}{}\n",
                 printer.paint(label, sgr),
-                c.name,
-                c.message
+                escape(&c.name),
+                escape(&c.message)
             ));
             // The same hint for several checks in a row (missing functions): once, at the end.
             let next_hint = r.checks.get(i + 1).and_then(|n| n.hint.as_deref());
             if let Some(h) = c.hint.as_deref().filter(|h| next_hint != Some(*h)) {
-                s.push_str(&format!("      {}: {h}\n", printer.paint("hint", "36")));
+                s.push_str(&format!(
+                    "      {}: {}\n",
+                    printer.paint("hint", "36"),
+                    escape(h)
+                ));
             }
         }
-        printer.data(&s);
+        printer.data_painted(&s);
     }
     Ok(if ok {
         crate::exit::OK

@@ -88,7 +88,7 @@ pub(super) async fn deploy(
                 current.join(", "),
             ));
         } else if !plan.is_empty() {
-            printer.data(&render_plan(printer, name, Some(id), &plan));
+            printer.data_painted(&render_plan(printer, name, Some(id), &plan));
         }
     }
     let mut deployment_id = None;

@@ -17,7 +17,7 @@ use crate::plan::{Plan, PlanOp};
 use crate::spec::model::Spec;
 
 use super::apply::{confirm_changes, run_ops, stage_docs};
-use super::rest::{invoke_url, load_spec, Target};
+use super::rest::{invoke_url, load_spec, Purpose, Target};
 use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
 
 /// The REST API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
@@ -43,7 +43,7 @@ pub(super) async fn locate(
             .into());
         }
     }
-    locate_loaded(clients, spec, api_name, api_id).await
+    locate_loaded(clients, spec, api_name, api_id, Purpose::Converge).await
 }
 
 /// [`locate`] with the spec (if any) already loaded: a REST API.
@@ -52,8 +52,9 @@ pub(super) async fn locate_loaded(
     spec: Option<Spec>,
     api_name: Option<&str>,
     api_id: Option<&str>,
+    purpose: Purpose,
 ) -> Result<Option<Located>, Failure> {
-    Ok(find::locate::<Rest>(clients, spec, api_name, api_id).await?)
+    Ok(find::locate::<Rest>(clients, spec, api_name, api_id, purpose).await?)
 }
 
 /// Load the spec (if any) and tell which kind of API the verb acts on
@@ -63,13 +64,14 @@ pub(super) async fn which(
     spec_path: Option<&Path>,
     api_name: Option<&str>,
     api_id: Option<&str>,
+    purpose: Purpose,
     printer: &Printer,
 ) -> Result<Which, Failure> {
     let spec = match spec_path {
         Some(p) => Some(load_spec(p, printer)?),
         None => None,
     };
-    Ok(find::which(clients, spec, api_name, api_id).await?)
+    Ok(find::which(clients, spec, api_name, api_id, purpose).await?)
 }
 
 pub(super) fn not_found(spec_path: Option<&Path>, api_name: Option<&str>) -> Failure {
@@ -117,6 +119,7 @@ pub async fn deploy_with(
         spec_path,
         api_name,
         args.api_id.as_deref(),
+        Purpose::Deploy,
         printer,
     )
     .await?
@@ -127,9 +130,15 @@ pub async fn deploy_with(
             return super::http_lifecycle::deploy(clients, args, *loc, printer, started).await;
         }
     };
-    let loc = locate_loaded(clients, spec, api_name, args.api_id.as_deref())
-        .await?
-        .ok_or_else(|| not_found(spec_path, api_name))?;
+    let loc = locate_loaded(
+        clients,
+        spec,
+        api_name,
+        args.api_id.as_deref(),
+        Purpose::Deploy,
+    )
+    .await?
+    .ok_or_else(|| not_found(spec_path, api_name))?;
 
     let crate::engine::lifecycle::RestDeploy { stages, plan } = plan_deploy_rest(
         &loc,
@@ -153,7 +162,7 @@ pub async fn deploy_with(
                 loc.api.id
             ));
         } else {
-            printer.data(&render_plan(
+            printer.data_painted(&render_plan(
                 printer,
                 &loc.api.config.name,
                 Some(&loc.api.id),
@@ -246,7 +255,15 @@ pub async fn destroy_with(
         Some(p) => Some(load_spec(p, printer)?),
         None => None,
     };
-    match find::locate_any(clients, spec, None, args.api_id.as_deref()).await? {
+    match find::locate_any(
+        clients,
+        spec,
+        None,
+        args.api_id.as_deref(),
+        Purpose::Destroy,
+    )
+    .await?
+    {
         None => Ok(destroyed_absent(clients, printer, started)),
         Some(located) => {
             crate::engine::with_located!(located, destroy_located(clients, args, printer, started))
@@ -310,7 +327,7 @@ pub(super) fn confirm_destroy<O: PlanOp>(
     plan: &Plan<O>,
 ) -> Result<(), Failure> {
     if !printer.json() {
-        printer.data(&render_plan(printer, &api.name, api.id.as_deref(), plan));
+        printer.data_painted(&render_plan(printer, &api.name, api.id.as_deref(), plan));
     }
     confirm_changes(
         args.yes,
@@ -406,6 +423,7 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
         spec_path,
         api_name,
         args.api_id.as_deref(),
+        Purpose::Show,
         printer,
     )
     .await?
@@ -416,9 +434,15 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
             return super::http_lifecycle::show(&clients, *loc, printer).await;
         }
     };
-    let loc = locate_loaded(&clients, spec, api_name, args.api_id.as_deref())
-        .await?
-        .ok_or_else(|| not_found(spec_path, api_name))?;
+    let loc = locate_loaded(
+        &clients,
+        spec,
+        api_name,
+        args.api_id.as_deref(),
+        Purpose::Show,
+    )
+    .await?
+    .ok_or_else(|| not_found(spec_path, api_name))?;
     let drift = match &loc.spec {
         Some(s) => {
             let target = Target {

@@ -258,8 +258,14 @@ pub struct Failure {
     pub code: i32,
     /// In JSON mode the document on stdout already carries the error.
     pub json_reported: bool,
-    /// Problems at spec lines, printed (to stderr) before the message.
+    /// The spec's problems, when that is what failed (printed on stderr already; in JSON
+    /// mode they are part of the error document).
     pub diagnostics: Vec<crate::spec::Diagnostic>,
+    /// What the error document says when `message` is None (the problem was printed).
+    pub summary: Option<String>,
+    /// `diagnostics` are still to be printed (on stderr, before the message): the engine
+    /// returns them, it does not print.
+    pub print_diagnostics: bool,
 }
 
 impl Failure {
@@ -270,6 +276,8 @@ impl Failure {
             code: crate::exit::ERROR,
             json_reported: false,
             diagnostics: Vec::new(),
+            summary: None,
+            print_diagnostics: false,
         }
     }
     pub fn reported() -> Failure {
@@ -279,6 +287,25 @@ impl Failure {
             code: crate::exit::ERROR,
             json_reported: false,
             diagnostics: Vec::new(),
+            summary: None,
+            print_diagnostics: false,
+        }
+    }
+    /// The spec `path` has errors, printed already: `diagnostics` go into the JSON error
+    /// document.
+    pub fn invalid_spec(
+        path: &std::path::Path,
+        diagnostics: &[crate::spec::Diagnostic],
+    ) -> Failure {
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        Failure {
+            summary: Some(format!(
+                "{errors} problem{} in {}",
+                if errors == 1 { "" } else { "s" },
+                path.display()
+            )),
+            diagnostics: diagnostics.to_vec(),
+            ..Failure::reported()
         }
     }
     pub fn aws(e: crate::aws::error::AwsError, hint: Option<&str>) -> Failure {
@@ -303,13 +330,14 @@ impl Failure {
 }
 
 /// The engine's typed errors, rendered: the message and hint gwctl prints, and the
-/// diagnostics at spec lines that go before them.
+/// diagnostics at spec lines that go before them (and into the JSON error document).
 impl From<crate::engine::EngineError> for Failure {
     fn from(e: crate::engine::EngineError) -> Failure {
-        let diagnostics = e.diagnostics().to_vec();
-        let mut f = Failure::msg(e.to_string(), e.hint());
-        f.diagnostics = diagnostics;
-        f
+        Failure {
+            diagnostics: e.diagnostics().to_vec(),
+            print_diagnostics: true,
+            ..Failure::msg(e.to_string(), e.hint())
+        }
     }
 }
 
@@ -337,7 +365,11 @@ pub async fn connect(g: &GlobalArgs) -> Result<crate::aws::Clients, Failure> {
         .map_err(config_failure)
 }
 
+/// Run a verb. A failure is printed once on stderr; with `--output json` it is also one
+/// error document on stdout ([`crate::output::FailureDoc`]) unless the verb's own document
+/// carried it already, so scripts never parse stderr.
 fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
+    command: &str,
     printer: &crate::output::Printer,
     f: F,
 ) -> i32 {
@@ -348,21 +380,36 @@ fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
     {
         Ok(rt) => rt,
         Err(e) => {
-            printer.error(&format!("cannot start the async runtime: {e}"), None);
+            let message = format!("cannot start the async runtime: {e}");
+            printer.error(&message, None);
+            if printer.json() {
+                printer.document(&crate::output::failure_doc(command, &message, None, &[]));
+            }
             return crate::exit::ERROR;
         }
     };
     let code = match rt.block_on(f) {
         Ok(code) => code,
         Err(fail) => {
-            for d in &fail.diagnostics {
-                eprint!("{}", d.render(printer.color));
+            if fail.print_diagnostics {
+                for d in &fail.diagnostics {
+                    eprint!("{}", d.render(printer.color));
+                }
             }
             // After Ctrl-C the interruption report (what was and was not applied) was
             // printed instead.
-            if let Some(m) = &fail.message {
-                if !fail.json_reported && !crate::cancel::honoured() {
+            if !fail.json_reported && !crate::cancel::honoured() {
+                if let Some(m) = &fail.message {
                     printer.error(m, fail.hint.as_deref());
+                }
+                let message = fail.message.as_ref().or(fail.summary.as_ref());
+                if let (true, Some(m)) = (printer.json(), message) {
+                    printer.document(&crate::output::failure_doc(
+                        command,
+                        m,
+                        fail.hint.as_deref(),
+                        &fail.diagnostics,
+                    ));
                 }
             }
             fail.code
@@ -402,6 +449,30 @@ pub fn command() -> clap::Command {
     cmd
 }
 
+/// `--output json` (or `--output=json`) among raw arguments clap refused.
+fn wants_json(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--output=json")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--output" && w[1] == "json")
+}
+
+/// The verb among raw arguments (`cors enable` as one), `gwctl` when there is none.
+fn verb_of(args: &[String]) -> String {
+    let names: Vec<String> = command()
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    match args.iter().position(|a| names.contains(a)) {
+        Some(i) if args[i] == "cors" => match args.get(i + 1).map(String::as_str) {
+            Some(sub @ ("enable" | "disable")) => format!("cors {sub}"),
+            _ => "cors".into(),
+        },
+        Some(i) => args[i].clone(),
+        None => "gwctl".into(),
+    }
+}
+
 /// Parse arguments and run the verb; returns the exit code.
 pub fn main() -> i32 {
     let parsed = command()
@@ -415,7 +486,27 @@ pub fn main() -> i32 {
             } else {
                 crate::exit::OK
             };
-            let _ = e.print();
+            if e.use_stderr() {
+                // clap quotes the arguments it refuses: escaped like everything gwctl prints.
+                let text = e.render().to_string();
+                eprint!("{}", crate::term::escape(&text));
+                let args: Vec<String> = std::env::args().skip(1).collect();
+                if wants_json(&args) {
+                    // Scripts asked for JSON: the refusal is an error document too.
+                    let message = text
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ");
+                    let doc = crate::output::failure_doc(&verb_of(&args), message, None, &[]);
+                    println!(
+                        "{}",
+                        crate::term::to_json_pretty(&doc).expect("documents serialise")
+                    );
+                }
+            } else {
+                let _ = e.print();
+            }
             return code;
         }
     };
@@ -428,38 +519,59 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Plan(args) => {
             let printer = cli.global.printer();
-            block_on(&printer, plan::plan(args, &cli.global, &printer))
+            block_on("plan", &printer, plan::plan(args, &cli.global, &printer))
         }
         Command::Apply(args) => {
             let printer = cli.global.printer();
-            block_on(&printer, apply::apply(args, &cli.global, &printer))
+            block_on("apply", &printer, apply::apply(args, &cli.global, &printer))
         }
         Command::Deploy(args) => {
             let printer = cli.global.printer();
-            block_on(&printer, lifecycle::deploy(args, &cli.global, &printer))
+            block_on(
+                "deploy",
+                &printer,
+                lifecycle::deploy(args, &cli.global, &printer),
+            )
         }
         Command::Destroy(args) => {
             let printer = cli.global.printer();
-            block_on(&printer, lifecycle::destroy(args, &cli.global, &printer))
+            block_on(
+                "destroy",
+                &printer,
+                lifecycle::destroy(args, &cli.global, &printer),
+            )
         }
         Command::Show(args) => {
             let printer = cli.global.printer();
-            block_on(&printer, lifecycle::show(args, &cli.global, &printer))
+            block_on(
+                "show",
+                &printer,
+                lifecycle::show(args, &cli.global, &printer),
+            )
         }
         Command::Doctor(args) => {
             let printer = cli.global.printer();
-            block_on(&printer, doctor::run(args, &cli.global, &printer))
+            block_on("doctor", &printer, doctor::run(args, &cli.global, &printer))
         }
         Command::Schema(args) => schema::run(args, &cli.global.printer()),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args, &cli.global.printer()),
         Command::Cors(args) => {
             let printer = cli.global.printer();
-            block_on(&printer, cors::run(args, &cli.global, &printer))
+            // The command name its own documents carry (`cors enable`, `cors disable`).
+            let name = match &args.command {
+                cors::CorsCommand::Enable(_) => "cors enable",
+                cors::CorsCommand::Disable(_) => "cors disable",
+            };
+            block_on(name, &printer, cors::run(args, &cli.global, &printer))
         }
         Command::Verify(args) => {
             let printer = cli.global.printer();
-            block_on(&printer, verify::verify(args, &cli.global, &printer))
+            block_on(
+                "verify",
+                &printer,
+                verify::verify(args, &cli.global, &printer),
+            )
         }
     }
 }

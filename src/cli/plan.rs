@@ -29,6 +29,7 @@ pub async fn plan_with<F: Flavour>(
         api_id: args.api_id.clone(),
         prune: args.prune,
         force_deploy: false,
+        ..Default::default()
     };
     let prep = prepare::<F>(clients, spec, &target).await?;
     let api_id = prep.observed.as_ref().map(|o| F::api_id(o).to_string());

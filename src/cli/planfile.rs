@@ -102,11 +102,13 @@ pub fn target(saved: Option<&PlanFile>, args: &super::ApplyArgs) -> super::rest:
             api_id: pf.api_id.clone(),
             prune: pf.prune,
             force_deploy: pf.force_deploy,
+            ..Default::default()
         },
         None => super::rest::Target {
             api_id: args.api_id.clone(),
             prune: args.prune,
             force_deploy: args.force,
+            ..Default::default()
         },
     }
 }
@@ -114,7 +116,10 @@ pub fn target(saved: Option<&PlanFile>, args: &super::ApplyArgs) -> super::rest:
 impl PlanFile {
     /// Refuse to apply this plan (read from `path`) unless the account is as it was planned:
     /// same region and kind, the same `fingerprint` of what it was computed from, and
-    /// `same_ops` (planning again gives exactly the saved ops).
+    /// `same_ops` (planning again gives exactly the saved ops). `changed_env` names the
+    /// environment variables whose values no longer give the saved ops
+    /// ([`crate::engine::Flavour::changed_env_vars`]): then the refusal names them (never
+    /// their values), since the account did not change.
     pub fn check(
         &self,
         path: &Path,
@@ -122,6 +127,7 @@ impl PlanFile {
         kind: &str,
         fingerprint: &str,
         same_ops: bool,
+        changed_env: &[String],
     ) -> Result<(), Failure> {
         if self.region != region {
             return Err(Failure::msg(
@@ -130,6 +136,21 @@ impl PlanFile {
                     self.region
                 ),
                 Some("use the same --region / AWS_REGION as for `gwctl plan`".into()),
+            ));
+        }
+        if self.kind == kind && self.fingerprint == fingerprint && !changed_env.is_empty() {
+            let vars: Vec<String> = changed_env.iter().map(|v| format!("`{v}`")).collect();
+            return Err(Failure::msg(
+                format!(
+                    "the value of environment variable {} changed since the plan in `{}` was made; refusing to apply a stale plan",
+                    vars.join(", "),
+                    path.display()
+                ),
+                Some(format!(
+                    "set it as it was for `gwctl plan`, or review the changes again: `gwctl plan {} --out {}`",
+                    self.spec_path,
+                    path.display()
+                )),
             ));
         }
         if self.kind != kind || self.fingerprint != fingerprint || !same_ops {
@@ -151,7 +172,9 @@ impl PlanFile {
 
 /// Write a plan file.
 pub fn save(path: &Path, file: &PlanFile) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(file).expect("plan serialises");
+    // Terminal-safe like every document gwctl writes (`cat plan.json` in a CI log): control
+    // and bidi characters as `\uXXXX`, which load back to the same strings.
+    let text = crate::term::to_json_pretty(file).expect("plan serialises");
     std::fs::write(path, text + "\n").map_err(|e| {
         Failure::msg(
             format!("cannot write plan file `{}`: {e}", path.display()),

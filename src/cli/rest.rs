@@ -8,7 +8,7 @@ use crate::spec::model::Spec;
 use super::Failure;
 
 pub use crate::engine::rest::invoke_url;
-pub use crate::engine::Target;
+pub use crate::engine::{Purpose, Target};
 
 /// A prepared REST plan.
 pub type Prepared = crate::engine::Prepared<crate::engine::Rest>;
@@ -23,7 +23,7 @@ pub fn load_spec(path: &Path, printer: &crate::output::Printer) -> Result<Spec, 
     }
     match loaded.spec {
         Some(spec) if !loaded.has_errors() => Ok(spec),
-        _ => Err(Failure::reported()),
+        _ => Err(Failure::invalid_spec(path, &loaded.diagnostics)),
     }
 }
 
@@ -41,7 +41,7 @@ pub fn load_spec_text(
     }
     match loaded.spec {
         Some(spec) if !loaded.has_errors() => Ok(spec),
-        _ => Err(Failure::reported()),
+        _ => Err(Failure::invalid_spec(path, &loaded.diagnostics)),
     }
 }
 
@@ -64,6 +64,6 @@ pub fn load_spec_linted(
     }
     match loaded.spec {
         Some(spec) if !loaded.has_errors() => Ok(spec),
-        _ => Err(Failure::reported()),
+        _ => Err(Failure::invalid_spec(path, &loaded.diagnostics)),
     }
 }

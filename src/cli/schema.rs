@@ -8,8 +8,7 @@ use crate::output::Printer;
 pub struct SchemaArgs {}
 
 pub fn run(_args: &SchemaArgs, printer: &Printer) -> i32 {
-    let text = serde_json::to_string_pretty(&crate::spec::schema::schema())
-        .expect("the schema serialises");
-    printer.data(&text);
+    // A JSON document: `\uXXXX` escapes where text would show `\x1b` (crate::term).
+    printer.document(&crate::spec::schema::schema());
     crate::exit::OK
 }

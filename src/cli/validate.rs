@@ -78,7 +78,8 @@ fn write_json(out: &mut impl Write, results: &[(String, Loaded)]) -> std::io::Re
             })
             .collect(),
     };
-    let text = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
+    // Control and bidi characters in messages become `\uXXXX` escapes (crate::term).
+    let text = crate::term::to_json_pretty(&report).map_err(std::io::Error::other)?;
     writeln!(out, "{text}")
 }
 
@@ -114,7 +115,7 @@ fn write_text(
             } else {
                 "error"
             };
-            writeln!(err, "{label}: {line}")?;
+            writeln!(err, "{label}: {}", crate::term::escape(&line))?;
         } else if let Some(spec) = &loaded.spec {
             let mut line = format!("ok: {file} ({})", spec::summary(spec));
             if warnings > 0 {
@@ -123,7 +124,7 @@ fn write_text(
                     if warnings == 1 { "" } else { "s" }
                 ));
             }
-            writeln!(out, "{line}")?;
+            writeln!(out, "{}", crate::term::escape(&line))?;
         }
     }
     Ok(())

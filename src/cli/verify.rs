@@ -222,21 +222,24 @@ pub async fn verify(args: &VerifyArgs, g: &GlobalArgs, printer: &Printer) -> Res
             )
         })?;
         let clients = connect(g).await?;
-        let (api, owned) =
-            crate::engine::find::find::<crate::engine::Rest>(&clients, &spec, &Target::default())
-                .await?
-                .ok_or_else(|| {
-                    Failure::msg(
-                        format!(
-                            "rest api `{}` does not exist in this account and region",
-                            spec.api.name.value
-                        ),
-                        Some(format!(
-                            "create and deploy it: `gwctl apply {}`",
-                            spec_path.display()
-                        )),
-                    )
-                })?;
+        let target = Target {
+            purpose: super::rest::Purpose::Verify,
+            ..Default::default()
+        };
+        let found =
+            crate::engine::find::find::<crate::engine::Rest>(&clients, &spec, &target).await?;
+        let (api, owned) = found.ok_or_else(|| {
+            Failure::msg(
+                format!(
+                    "rest api `{}` does not exist in this account and region",
+                    spec.api.name.value
+                ),
+                Some(format!(
+                    "create and deploy it: `gwctl apply {}`",
+                    spec_path.display()
+                )),
+            )
+        })?;
         let stages: Vec<String> = if args.stage.is_empty() {
             spec.stages.iter().map(|s| s.name.value.clone()).collect()
         } else {
@@ -487,7 +490,8 @@ fn report(
             summary: summary.clone(),
         });
     } else {
-        let mut s = format!("verify {title}\n");
+        use crate::term::escape;
+        let mut s = format!("verify {}\n", escape(title));
         for c in &checks {
             let what = match c.kind.as_str() {
                 "preflight" => format!("preflight {} {}", c.method, c.path),
@@ -498,26 +502,29 @@ fn report(
                 "skipped" => printer.paint("skipped", "33"),
                 _ => printer.paint("FAILED ", "31;1"),
             };
+            // Painted: everything else on the line is escaped (paths, origins and the
+            // problems quote what the stage answered).
             s.push_str(&format!(
-                "  {mark} {what}{} from {} -> {}\n",
+                "  {mark} {}{} from {} -> {}\n",
+                escape(&what),
                 c.stage
                     .as_ref()
-                    .map(|st| format!(" ({st})"))
+                    .map(|st| format!(" ({})", escape(st)))
                     .unwrap_or_default(),
-                c.origin,
+                escape(&c.origin),
                 c.status
                     .map(|v| v.to_string())
                     .unwrap_or_else(|| "no answer".into())
             ));
             for p in &c.problems {
-                s.push_str(&format!("          {p}\n"));
+                s.push_str(&format!("          {}\n", escape(p)));
             }
         }
         s.push_str(&format!(
             "{} checks: {} ok, {} failed, {} skipped\n",
             summary.total, summary.ok, summary.failed, summary.skipped
         ));
-        printer.data(&s);
+        printer.data_painted(&s);
     }
     if !failed {
         return Ok(crate::exit::OK);

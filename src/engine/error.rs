@@ -4,6 +4,8 @@
 use crate::aws::error::AwsError;
 use crate::spec::Diagnostic;
 
+use super::find::Purpose;
+
 /// Why an engine call stopped. The `Display` text is the message `gwctl` prints; [`hint`]
 /// is the line that follows it.
 ///
@@ -24,15 +26,14 @@ pub enum EngineError {
         wanted: String,
         suggest: bool,
     },
-    /// APIs with the spec's name exist, and none carries gwctl's ownership tag.
-    #[error(
-        "{kind} `{name}` exists ({}) but gwctl did not create it; refusing to create a second one",
-        ticked(ids)
-    )]
+    /// APIs with the spec's name exist, and none carries gwctl's ownership tag; what that
+    /// means depends on what the verb meant to do (`purpose`).
+    #[error("{}", not_gwctls(kind, name, ids, *purpose))]
     NotCreatedByGwctl {
         kind: &'static str,
         name: String,
         ids: Vec<String>,
+        purpose: Purpose,
     },
     /// Several APIs with the spec's name carry gwctl's ownership tag.
     #[error(
@@ -72,7 +73,7 @@ pub enum EngineError {
         diagnostics: Vec<Diagnostic>,
     },
     /// API key values the spec takes from the environment are missing (one diagnostic each).
-    #[error("{count} api key value(s) missing from the environment; nothing was changed")]
+    #[error("{count} api key value(s) not usable from the environment; nothing was changed")]
     KeyValuesMissing {
         count: usize,
         diagnostics: Vec<Diagnostic>,
@@ -107,6 +108,22 @@ pub enum EngineError {
     },
 }
 
+/// The refusal of a namesake gwctl does not own, for a verb meaning `purpose`.
+fn not_gwctls(kind: &str, name: &str, ids: &[String], purpose: Purpose) -> String {
+    let ids = ticked(ids);
+    let foreign =
+        format!("{kind} `{name}` ({ids}) is not gwctl's (it lacks gwctl's ownership tag)");
+    match purpose {
+        Purpose::Converge => format!(
+            "{kind} `{name}` exists ({ids}) but gwctl did not create it; refusing to create a second one"
+        ),
+        Purpose::Destroy => format!("{foreign}; it won't be destroyed"),
+        Purpose::Show => foreign,
+        Purpose::Verify => format!("{foreign}; gwctl verifies the APIs it manages"),
+        Purpose::Deploy => format!("{foreign}; gwctl does not deploy it"),
+    }
+}
+
 fn ticked(ids: &[String]) -> String {
     ids.iter()
         .map(|i| format!("`{i}`"))
@@ -132,10 +149,20 @@ impl EngineError {
             EngineError::ApiId(_) => Some("check `--api-id` and the region".into()),
             EngineError::NameMismatch { suggest, .. } => suggest
                 .then(|| "rename the API in the spec, or pass the id of the right API".into()),
-            EngineError::NotCreatedByGwctl { ids, .. } => Some(format!(
-                "to manage it with gwctl pass `--api-id {}` (gwctl then changes only what the spec declares; add `--prune` to delete the rest)",
-                ids[0]
-            )),
+            EngineError::NotCreatedByGwctl { ids, purpose, .. } => {
+                let id = &ids[0];
+                Some(match purpose {
+                    Purpose::Converge => format!(
+                        "to manage it with gwctl pass `--api-id {id}` (gwctl then changes only what the spec declares; add `--prune` to delete the rest)"
+                    ),
+                    Purpose::Destroy => {
+                        format!("to delete it all the same: `gwctl destroy --api-id {id} --force`")
+                    }
+                    Purpose::Show => format!("to show it, pass `--api-id {id}`"),
+                    Purpose::Verify => "to check its stage all the same: `gwctl verify --url INVOKE_URL --origin ORIGIN`".to_string(),
+                    Purpose::Deploy => format!("to deploy it all the same, pass `--api-id {id}`"),
+                })
+            }
             EngineError::SeveralOwned { .. } => Some(
                 "pass `--api-id ID` to choose one (and `gwctl destroy --api-id ID` the other)"
                     .into(),

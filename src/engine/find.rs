@@ -20,6 +20,24 @@ pub struct Target {
     pub prune: bool,
     /// `--force`: deploy even when every stage serves the current configuration.
     pub force_deploy: bool,
+    /// What the verb will do with the API: says why a namesake gwctl does not own is refused.
+    pub purpose: Purpose,
+}
+
+/// What a verb means to do with the API it looks up by name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// plan / apply / cors: create the API when it does not exist.
+    #[default]
+    Converge,
+    /// show: read it.
+    Show,
+    /// verify: send requests to its stages.
+    Verify,
+    /// deploy: deploy one of its stages.
+    Deploy,
+    /// destroy: delete it.
+    Destroy,
 }
 
 /// The API carries gwctl's ownership tag.
@@ -53,7 +71,7 @@ pub async fn find<F: Flavour>(
         return Ok(Some((api, owned)));
     }
     let candidates = F::list(clients, name).await?;
-    match choose_api(F::LABEL, name, &candidates)? {
+    match choose_api(F::LABEL, name, &candidates, target.purpose)? {
         Some(id) => {
             let listed = candidates.iter().find(|c| c.id == id);
             let api = F::read(clients, &id, listed).await?;
@@ -66,11 +84,14 @@ pub async fn find<F: Flavour>(
 /// Pick the API gwctl manages among the APIs named `name` (`kind`: `rest api`, `http api`):
 /// the one carrying gwctl's ownership tag, or none when there is no API of that name. An
 /// untagged namesake, or several tagged ones, is refused: gwctl never creates a second API
-/// with the same name and never guesses between two.
+/// with the same name and never guesses between two; the message says what that means for
+/// the verb's `purpose` (a destroy does not delete the namesake, a plan does not create a
+/// second one).
 pub fn choose_api(
     kind: &'static str,
     name: &str,
     candidates: &[ApiSummary],
+    purpose: Purpose,
 ) -> Result<Option<String>, EngineError> {
     let owned: Vec<_> = candidates.iter().filter(|c| is_owned(&c.tags)).collect();
     match owned.len() {
@@ -78,6 +99,7 @@ pub fn choose_api(
         0 if candidates.is_empty() => Ok(None),
         0 => Err(EngineError::NotCreatedByGwctl {
             kind,
+            purpose,
             name: name.to_string(),
             ids: candidates.iter().map(|c| c.id.clone()).collect(),
         }),
@@ -122,9 +144,14 @@ pub async fn locate<F: Flavour>(
     spec: Option<Spec>,
     api_name: Option<&str>,
     api_id: Option<&str>,
+    purpose: Purpose,
 ) -> Result<Option<Located<F>>, EngineError> {
     if let (Some(s), None) = (&spec, api_id) {
-        return Ok(find::<F>(clients, s, &Target::default())
+        let target = Target {
+            purpose,
+            ..Default::default()
+        };
+        return Ok(find::<F>(clients, s, &target)
             .await?
             .map(|(api, owned)| Located {
                 spec: spec.clone(),
@@ -177,6 +204,7 @@ pub async fn which(
     spec: Option<Spec>,
     api_name: Option<&str>,
     api_id: Option<&str>,
+    purpose: Purpose,
 ) -> Result<Which, EngineError> {
     if let Some(s) = &spec {
         if s.api.kind != ApiKind::Http {
@@ -184,6 +212,7 @@ pub async fn which(
         }
         let target = Target {
             api_id: api_id.map(str::to_string),
+            purpose,
             ..Default::default()
         };
         let found = find::<Http>(clients, s, &target).await?;
@@ -247,13 +276,18 @@ pub async fn locate_any(
     spec: Option<Spec>,
     api_name: Option<&str>,
     api_id: Option<&str>,
+    purpose: Purpose,
 ) -> Result<Option<AnyLocated>, EngineError> {
-    Ok(match which(clients, spec, api_name, api_id).await? {
-        Which::Rest(spec) => locate::<super::Rest>(clients, spec.map(|s| *s), api_name, api_id)
-            .await?
-            .map(AnyLocated::Rest),
-        Which::Http(loc) => loc.map(|l| AnyLocated::Http(*l)),
-    })
+    Ok(
+        match which(clients, spec, api_name, api_id, purpose).await? {
+            Which::Rest(spec) => {
+                locate::<super::Rest>(clients, spec.map(|s| *s), api_name, api_id, purpose)
+                    .await?
+                    .map(AnyLocated::Rest)
+            }
+            Which::Http(loc) => loc.map(|l| AnyLocated::Http(*l)),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -276,13 +310,14 @@ mod tests {
 
     #[test]
     fn the_one_owned_api_is_chosen_and_namesakes_are_refused_with_typed_errors() {
-        assert_eq!(choose_api("rest api", "todo", &[]).unwrap(), None);
+        let c = Purpose::Converge;
+        assert_eq!(choose_api("rest api", "todo", &[], c).unwrap(), None);
         let one = [summary("a", false), summary("b", true)];
         assert_eq!(
-            choose_api("rest api", "todo", &one).unwrap().as_deref(),
+            choose_api("rest api", "todo", &one, c).unwrap().as_deref(),
             Some("b")
         );
-        let e = choose_api("http api", "todo", &[summary("a", false)]).unwrap_err();
+        let e = choose_api("http api", "todo", &[summary("a", false)], c).unwrap_err();
         assert!(matches!(
             e,
             EngineError::NotCreatedByGwctl {
@@ -299,6 +334,7 @@ mod tests {
             "rest api",
             "todo",
             &[summary("a", true), summary("b", true)],
+            Purpose::Converge,
         )
         .unwrap_err();
         assert_eq!(

@@ -116,6 +116,10 @@ pub trait Flavour: Sized + 'static {
     /// plan draws afresh (REST: the salts of API key digests), so the same account gives the
     /// same ops.
     fn reuse_saved(prep: &mut Prepared<Self>, saved: &[Self::Op]);
+    /// The environment variables holding secret values (REST: API key values) whose ops differ
+    /// between a saved plan and planning again (`now`): their values changed since the plan.
+    /// Only names; ops carry no value.
+    fn changed_env_vars(saved: &[Self::Op], now: &[Self::Op]) -> Vec<String>;
     /// Ops of this kind among ops of any kind (a saved plan's), and back.
     fn from_any(ops: &AnyOps) -> Option<&[Self::Op]>;
     fn to_any(ops: Vec<Self::Op>) -> AnyOps;

@@ -128,6 +128,9 @@ impl Flavour for Http {
     ) -> Result<Vec<KeyReport>, EngineError> {
         Ok(Vec::new())
     }
+    fn changed_env_vars(_: &[HttpOp], _: &[HttpOp]) -> Vec<String> {
+        Vec::new()
+    }
     fn reuse_saved(_: &mut Prepared<Http>, _: &[HttpOp]) {}
     fn from_any(ops: &AnyOps) -> Option<&[HttpOp]> {
         match ops {

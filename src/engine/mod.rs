@@ -24,7 +24,7 @@ pub mod report;
 pub mod rest;
 
 pub use error::EngineError;
-pub use find::Target;
+pub use find::{Purpose, Target};
 pub use flavour::{prepare, run, AnyOps, Flavour, Prepared};
 pub use http::Http;
 pub use rest::Rest;

@@ -193,6 +193,9 @@ impl Flavour for Rest {
     ) -> Result<Vec<KeyReport>, EngineError> {
         key_reports(clients, prep, run, show_secrets).await
     }
+    fn changed_env_vars(saved: &[Op], now: &[Op]) -> Vec<String> {
+        changed_env_vars(saved, now)
+    }
     fn reuse_saved(prep: &mut Prepared<Rest>, saved: &[Op]) {
         usage::reuse_salts(&mut prep.plan.ops, saved, &prep.extra);
     }
@@ -400,6 +403,33 @@ async fn key_reports(
             }
         })
         .collect())
+}
+
+/// The environment variables holding API key values whose key ops differ between the saved
+/// plan and planning again (`now`): the value changed since the plan was made. Only names;
+/// the ops carry no value.
+pub fn changed_env_vars(saved: &[Op], now: &[Op]) -> Vec<String> {
+    use crate::plan::usage_ops::UsageOp;
+    type ByVar<'a> = BTreeMap<&'a str, Vec<&'a Op>>;
+    fn group(ops: &[Op]) -> ByVar<'_> {
+        let mut m: ByVar<'_> = BTreeMap::new();
+        for op in ops {
+            if let Op::Usage(UsageOp::CreateApiKey {
+                value_from_env: Some(var),
+                ..
+            }) = op
+            {
+                m.entry(var.as_str()).or_default().push(op);
+            }
+        }
+        m
+    }
+    let (a, b) = (group(saved), group(now));
+    let vars: BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
+    vars.into_iter()
+        .filter(|v| a.get(v) != b.get(v))
+        .map(str::to_string)
+        .collect()
 }
 
 /// How to give API Gateway a CloudWatch Logs role (`account`: the account id, when known).

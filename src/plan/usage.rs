@@ -184,6 +184,8 @@ impl DesiredUsage {
 pub enum KeyValueError {
     #[error("api key `{key}` takes its value from `{var}`, which is not set")]
     Missing { key: String, var: String, pos: Pos },
+    #[error("api key `{key}` takes its value from `{var}`, which is set but empty")]
+    Empty { key: String, var: String, pos: Pos },
     #[error(
         "api key `{key}` takes its value from `{var}`, which holds {len} characters; API Gateway needs at least {MIN_KEY_VALUE_LEN}"
     )]
@@ -198,7 +200,9 @@ pub enum KeyValueError {
 impl KeyValueError {
     pub fn pos(&self) -> Pos {
         match self {
-            KeyValueError::Missing { pos, .. } | KeyValueError::TooShort { pos, .. } => *pos,
+            KeyValueError::Missing { pos, .. }
+            | KeyValueError::Empty { pos, .. }
+            | KeyValueError::TooShort { pos, .. } => *pos,
         }
     }
 }
@@ -280,12 +284,15 @@ pub fn desired(
         let (source, value) = match (&k.existing_id, &k.value_from_env) {
             (Some(id), _) => (KeySource::Existing { id: id.clone() }, None),
             (None, Some(var)) => {
-                let value = match env(var).filter(|v| !v.is_empty()) {
+                let value = env(var);
+                let empty = value.as_deref() == Some("");
+                let value = match value.filter(|v| !v.is_empty()) {
                     None => {
-                        errors.push(KeyValueError::Missing {
-                            key: k.name.value.clone(),
-                            var: var.clone(),
-                            pos: k.name.pos,
+                        let (key, var, pos) = (k.name.value.clone(), var.clone(), k.name.pos);
+                        errors.push(if empty {
+                            KeyValueError::Empty { key, var, pos }
+                        } else {
+                            KeyValueError::Missing { key, var, pos }
                         });
                         None
                     }

@@ -82,8 +82,11 @@ impl Diagnostic {
     }
 
     /// Render like rustc: severity and message, `--> file:line:col`, the line, a caret under
-    /// the offending token, and an optional `= hint:` line. Ends with a newline.
+    /// the offending token, and an optional `= hint:` line. Ends with a newline. Control and
+    /// bidi characters (in the message, the file name and the excerpt) are escaped visibly
+    /// ([`crate::term`]); the caret stays under the offending token of the escaped line.
     pub fn render(&self, color: bool) -> String {
+        use crate::term::escape;
         let paint = |code: &str, s: &str| -> String {
             if color {
                 format!("\x1b[{code}m{s}\x1b[0m")
@@ -100,7 +103,7 @@ impl Diagnostic {
             out,
             "{}{}",
             paint(sev_code, self.severity.as_str()),
-            paint("1", &format!(": {}", self.message))
+            paint("1", &format!(": {}", escape(&self.message)))
         );
         let gutter_w = if self.line == 0 {
             1
@@ -109,9 +112,15 @@ impl Diagnostic {
         };
         let pad = " ".repeat(gutter_w);
         let bar = paint("1;34", "|");
-        let _ = writeln!(out, "{pad}{} {}", paint("1;34", "-->"), self.location());
+        let _ = writeln!(
+            out,
+            "{pad}{} {}",
+            paint("1;34", "-->"),
+            escape(&self.location())
+        );
         if self.line != 0 {
-            let (shown, caret_col) = crop_line(&self.source_line, self.col as usize);
+            let (cropped, caret_col) = crop_line(&self.source_line, self.col as usize);
+            let (shown, caret_col, len) = escape_excerpt(&cropped, caret_col, self.len as usize);
             let _ = writeln!(out, "{pad} {bar}");
             let _ = writeln!(
                 out,
@@ -125,7 +134,7 @@ impl Diagnostic {
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             let avail = shown.chars().count().saturating_sub(caret_col - 1);
-            let width = (self.len.max(1) as usize).min(avail.max(1));
+            let width = len.max(1).min(avail.max(1));
             let _ = writeln!(
                 out,
                 "{pad} {bar} {prefix}{}",
@@ -133,7 +142,12 @@ impl Diagnostic {
             );
         }
         if let Some(hint) = &self.hint {
-            let _ = writeln!(out, "{pad} {} {}", paint("1;34", "="), hint_text(hint));
+            let _ = writeln!(
+                out,
+                "{pad} {} {}",
+                paint("1;34", "="),
+                hint_text(&escape(hint))
+            );
         }
         out
     }
@@ -141,6 +155,21 @@ impl Diagnostic {
 
 fn hint_text(hint: &str) -> String {
     format!("hint: {hint}")
+}
+
+/// The excerpt with its control characters escaped, and the caret's column and width moved
+/// to cover the same characters of the escaped text.
+fn escape_excerpt(line: &str, caret_col: usize, len: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let start = caret_col.max(1) - 1;
+    let width = |cs: &[char]| -> usize { cs.iter().map(|c| crate::term::escaped_len(*c)).sum() };
+    let before = width(&chars[..start.min(chars.len())]);
+    let under = if start < chars.len() {
+        width(&chars[start..(start + len.max(1)).min(chars.len())])
+    } else {
+        len
+    };
+    (crate::term::escape(line).into_owned(), before + 1, under)
 }
 
 /// Very long lines (a minified spec) are cropped around the column so the caret stays visible.
@@ -301,6 +330,36 @@ mod tests {
         assert!(r.starts_with("\x1b[1;31merror\x1b[0m"), "{r}");
         assert!(r.contains("\x1b[1;31m^^^^^^^^\x1b[0m"), "{r}");
         assert!(!sample().render(false).contains('\x1b'));
+    }
+
+    #[test]
+    fn controls_in_the_excerpt_are_escaped_and_the_caret_stays_under_the_token() {
+        let text = "api: {name: \"\x1b[2K\u{202e}x\", descrption: 1}\n";
+        let col = text.chars().position(|c| c == 'd').unwrap() as u32 + 1;
+        let src = Source::new(Path::new("s\x1b[1A.yaml"), text);
+        let d = src.diag(
+            Severity::Error,
+            Pos { line: 1, col },
+            10,
+            "unknown key `x\u{202e}`",
+            Some("not \x07 this".into()),
+        );
+        let r = d.render(false);
+        assert!(!r.chars().any(crate::term::is_unsafe), "{r}");
+        let lines: Vec<&str> = r.lines().collect();
+        assert_eq!(lines[0], "error: unknown key `x\\u{202e}`");
+        // The position is the file's own (characters), whatever the escaping.
+        assert!(
+            lines[1].ends_with(&format!("s\\x1b[1A.yaml:1:{col}")),
+            "{r}"
+        );
+        let code = lines[3].split_once("| ").unwrap().1;
+        let caret = lines[4].split_once("| ").unwrap().1;
+        assert_eq!(code, "api: {name: \"\\x1b[2K\\u{202e}x\", descrption: 1}");
+        let at = caret.find('^').unwrap();
+        assert_eq!(&code[at..at + 10], "descrption");
+        assert_eq!(caret.trim(), "^".repeat(10));
+        assert!(lines[5].ends_with("hint: not \\x07 this"), "{r}");
     }
 
     #[test]

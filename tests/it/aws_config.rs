@@ -223,8 +223,16 @@ async fn missing_region_error_names_what_to_set() {
         profile: Some("ci".into()),
         ..AwsOptions::default()
     };
-    let err = connect(&named).await.unwrap_err().to_string();
-    assert!(err.contains("profile `ci`"), "{err}");
+    // A profile no config file has is named as such (it used to read "no AWS region").
+    let err = connect(&named).await.unwrap_err();
+    assert!(
+        matches!(err, ConfigError::ProfileNotFound { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with("profile not found: ci\n"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -460,6 +460,11 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
                 assert!(v.get("files").is_some(), "{at}: which document is this?");
                 "validate".into()
             });
+        if v["result"] == "error" {
+            check_doc::<gwctl::output::FailureDoc>(&v, &at);
+            seen.push("error".to_string());
+            continue;
+        }
         match kind.as_str() {
             "plan" => check_doc::<PlanDoc>(&v, &at),
             "apply" => check_doc::<ApplyDoc>(&v, &at),
@@ -485,6 +490,7 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
             "deploy",
             "destroy",
             "doctor",
+            "error",
             "plan",
             "show",
             "validate",

@@ -112,14 +112,17 @@ impl Executor<'_> {
             code: None,
             message,
         };
-        let value = std::env::var(var)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| {
-                fail(format!(
-                    "api key `{key}` takes its value from `{var}`, which is not set"
-                ))
-            })?;
+        let value = std::env::var(var).ok();
+        let state = if value.is_some() {
+            "set but empty"
+        } else {
+            "not set"
+        };
+        let value = value.filter(|v| !v.is_empty()).ok_or_else(|| {
+            fail(format!(
+                "api key `{key}` takes its value from `{var}`, which is {state}"
+            ))
+        })?;
         let planned = match ValueTag::from_tags(tags) {
             Some(t @ ValueTag::Keyed { .. }) => t,
             _ => {

@@ -20,6 +20,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod fake_http;
 pub mod inventory;
 pub mod quota;
 
