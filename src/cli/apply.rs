@@ -310,7 +310,7 @@ pub(super) fn stage_doc(s: StageReport) -> StageDoc {
 }
 
 /// A stage's settings as text: `metrics on, throttling account default, ...`.
-fn shown_text(shown: &[Shown]) -> String {
+pub(super) fn shown_text(shown: &[Shown]) -> String {
     shown
         .iter()
         .map(|s| match s {

@@ -12,18 +12,16 @@ use std::time::Instant;
 
 use crate::aws::Clients;
 use crate::engine::find::Located;
+use crate::engine::http::read_notes;
 use crate::engine::http::{effective, EffectiveStage};
-use crate::engine::lifecycle::{
-    exec_failed, http_read_notes, http_stage_current, plan_deploy_http,
-};
-use crate::engine::{prepare, Http};
+use crate::engine::lifecycle::{exec_failed, plan_deploy_http};
+use crate::engine::Http;
 use crate::output::{calls_doc, plan_doc, render_plan, ApiDoc, Printer, SCHEMA_VERSION};
 use crate::state::http::{ObservedHttpApi, Stage};
 
 use super::apply::{on_off, throttle_text};
 use super::http::stage_doc;
-use super::lifecycle::{drift_line, show_json, DeployDoc, ShowStageDoc};
-use super::rest::Target;
+use super::lifecycle::DeployDoc;
 use super::{DeployArgs, Failure};
 
 /// An HTTP API a verb acts on, found from a spec, `--api NAME` or `--api-id ID`.
@@ -41,7 +39,7 @@ fn api_doc(loc: &LocatedHttp) -> ApiDoc {
 /// What the reader could not read completely, as warnings (the deployment list only when
 /// `manual`, a stage concerned has auto-deploy off: what it serves cannot be known then).
 fn warn_reads(printer: &Printer, api: &ObservedHttpApi, manual: bool) {
-    for n in http_read_notes(api, manual) {
+    for n in read_notes(api, manual) {
         printer.warn(&n);
     }
 }
@@ -164,83 +162,4 @@ fn stage_text(name: &str, url: &str, deployment: Option<&str>, state: &str, eff:
             .map(|a| format!("to {}", a.destination_arn))
             .unwrap_or_else(|| "off".into())
     )
-}
-
-/// `gwctl show` of an HTTP API: every stage with its URL, what it serves, its settings, and
-/// the drift from a spec.
-pub(super) async fn show(
-    clients: &Clients,
-    loc: LocatedHttp,
-    printer: &Printer,
-) -> Result<i32, Failure> {
-    let drift = match &loc.spec {
-        Some(s) => {
-            let target = Target {
-                api_id: Some(loc.api.id.clone()),
-                ..Default::default()
-            };
-            let prep = prepare::<Http>(clients, s.clone(), &target).await?;
-            Some(prep.plan.changes.len())
-        }
-        None => None,
-    };
-    let stages: Vec<ShowStageDoc> = loc
-        .api
-        .stages
-        .iter()
-        .map(|(name, st)| {
-            let auto = st.settings.auto_deploy.unwrap_or(false);
-            let doc = stage_doc(
-                name,
-                &st.settings,
-                st.deployment_id.clone(),
-                &loc.api.id,
-                &clients.region,
-            );
-            ShowStageDoc {
-                current: http_stage_current(&loc.api, name),
-                auto_deploy: auto,
-                name: doc.name,
-                invoke_url: doc.invoke_url,
-                deployment_id: doc.deployment_id,
-                logging_level: doc.logging_level,
-                data_trace: doc.data_trace,
-                metrics: doc.metrics,
-                throttle_rate: doc.throttle_rate,
-                throttle_burst: doc.throttle_burst,
-                access_log_destination: doc.access_log_destination,
-            }
-        })
-        .collect();
-    warn_reads(printer, &loc.api, stages.iter().any(|s| !s.auto_deploy));
-    if show_json(printer, api_doc(&loc), &stages, drift) {
-        return Ok(crate::exit::OK);
-    }
-    let mut s = format!(
-        "api      {} ({}), http{}\n",
-        loc.api.config.name,
-        loc.api.id,
-        if loc.owned {
-            ""
-        } else {
-            ", not created by gwctl"
-        }
-    );
-    for st in &stages {
-        let state = match (st.auto_deploy, st.current) {
-            (true, _) => "auto-deploy on: API Gateway deploys every change",
-            (false, true) => "serves the current configuration",
-            (false, false) => "behind the API's current configuration: `gwctl deploy` moves it",
-        };
-        s.push_str(&stage_text(
-            &st.name,
-            &st.invoke_url,
-            st.deployment_id.as_deref(),
-            state,
-            &loc.api.stages[&st.name].settings,
-        ));
-    }
-    s.push_str(&drift_line(drift));
-    printer.data(&s);
-    Ok(crate::exit::OK)
 }

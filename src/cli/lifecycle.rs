@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::Clients;
 use crate::engine::find::{self, Which};
-use crate::engine::lifecycle::{exec_failed, plan_deploy_rest, rest_stage_current};
+use crate::engine::lifecycle::{exec_failed, plan_deploy_rest};
 use crate::engine::{prepare, Flavour, Rest};
 use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
@@ -17,7 +17,7 @@ use crate::plan::{Plan, PlanOp};
 use crate::spec::model::Spec;
 
 use super::apply::{confirm_changes, run_ops, stage_docs};
-use super::rest::{invoke_url, load_spec, Purpose, Target};
+use super::rest::{load_spec, Purpose, Target};
 use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
 
 /// The REST API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
@@ -418,23 +418,11 @@ pub struct ShowStageDoc {
 pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let clients = connect(g).await?;
     let (spec_path, api_name) = (args.spec.as_deref(), args.api.as_deref());
-    let spec = match which(
-        &clients,
-        spec_path,
-        api_name,
-        args.api_id.as_deref(),
-        Purpose::Show,
-        printer,
-    )
-    .await?
-    {
-        Which::Rest(spec) => spec.map(|s| *s),
-        Which::Http(loc) => {
-            let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;
-            return super::http_lifecycle::show(&clients, *loc, printer).await;
-        }
+    let spec = match spec_path {
+        Some(p) => Some(load_spec(p, printer)?),
+        None => None,
     };
-    let loc = locate_loaded(
+    let located = find::locate_any(
         &clients,
         spec,
         api_name,
@@ -443,86 +431,84 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
     )
     .await?
     .ok_or_else(|| not_found(spec_path, api_name))?;
+    crate::engine::with_located!(located, show_located(&clients, printer))
+}
+
+/// `gwctl show` of the API `loc`, whatever its kind: every stage with its URL, what it
+/// serves, its settings, and the drift from a spec.
+async fn show_located<F: Flavour>(
+    loc: find::Located<F>,
+    clients: &Clients,
+    printer: &Printer,
+) -> Result<i32, Failure> {
+    let (name, id) = (F::api_name(&loc.api), F::api_id(&loc.api));
     let drift = match &loc.spec {
         Some(s) => {
             let target = Target {
-                api_id: Some(loc.api.id.clone()),
+                api_id: Some(id.to_string()),
                 ..Default::default()
             };
-            Some(
-                prepare::<Rest>(&clients, s.clone(), &target)
-                    .await?
-                    .plan
-                    .changes
-                    .len(),
-            )
+            let prep = prepare::<F>(clients, s.clone(), &target).await?;
+            Some(prep.plan.changes.len())
         }
         None => None,
     };
-    let stages: Vec<ShowStageDoc> = loc
-        .api
-        .stages
+    let shown = F::show_stages(&loc.api, &clients.region);
+    for w in F::read_notes(&loc.api, shown.iter().any(|s| !s.auto_deploy)) {
+        printer.warn(&w);
+    }
+    let stages: Vec<ShowStageDoc> = shown
         .iter()
-        .map(|(name, st)| {
-            let all = st
-                .settings
-                .method_settings
-                .get("*/*")
-                .cloned()
-                .unwrap_or_default();
-            let current = rest_stage_current(&loc.api, name);
+        .map(|s| {
+            let st = s.stage.clone();
             ShowStageDoc {
-                name: name.clone(),
-                invoke_url: invoke_url(&loc.api.id, &clients.region, name),
-                deployment_id: st.deployment_id.clone(),
-                current,
-                logging_level: all.logging_level.unwrap_or_else(|| "OFF".into()),
-                data_trace: all.data_trace.unwrap_or(false),
-                metrics: all.metrics.unwrap_or(false),
-                throttle_rate: all.throttle_rate,
-                throttle_burst: all.throttle_burst,
-                auto_deploy: false,
-                access_log_destination: st
-                    .settings
-                    .access_log
-                    .as_ref()
-                    .map(|a| a.destination_arn.clone()),
+                name: st.name,
+                invoke_url: st.invoke_url,
+                deployment_id: st.deployment_id,
+                current: s.current,
+                logging_level: st.logging_level,
+                data_trace: st.data_trace,
+                metrics: st.metrics,
+                throttle_rate: st.throttle_rate,
+                throttle_burst: st.throttle_burst,
+                auto_deploy: s.auto_deploy,
+                access_log_destination: st.access_log_destination,
             }
         })
         .collect();
     let api = ApiDoc {
-        name: loc.api.config.name.clone(),
-        kind: "rest".into(),
-        id: Some(loc.api.id.clone()),
+        name: name.to_string(),
+        kind: F::NAME.into(),
+        id: Some(id.to_string()),
         owned: loc.owned,
     };
     if show_json(printer, api, &stages, drift) {
         return Ok(crate::exit::OK);
     }
     let mut s = format!(
-        "api      {} ({}), rest, {}{}\n",
-        loc.api.config.name,
-        loc.api.id,
-        loc.api.config.endpoint_type,
+        "api      {name} ({id}), {}{}\n",
+        F::describe_api(&loc.api).join(", "),
         if loc.owned {
             ""
         } else {
             ", not created by gwctl"
         }
     );
-    for st in &stages {
+    for st in &shown {
+        let state = match (st.auto_deploy, st.current) {
+            (true, _) => "auto-deploy on: API Gateway deploys every change",
+            (false, true) => "serves the current configuration",
+            (false, false) => "behind the API's current configuration: `gwctl deploy` moves it",
+        };
+        let served = match &st.stage.deployment_id {
+            Some(dep) => format!("deployment {dep} ({state})"),
+            None => state.to_string(),
+        };
         s.push_str(&format!(
-            "stage    {}  {}\n         deployment {} ({}), logging {}, metrics {}\n",
-            st.name,
-            st.invoke_url,
-            st.deployment_id.as_deref().unwrap_or("-"),
-            if st.current {
-                "serves the current configuration"
-            } else {
-                "behind the API's current configuration: `gwctl deploy` moves it"
-            },
-            st.logging_level,
-            if st.metrics { "on" } else { "off" }
+            "stage    {}  {}\n         {served}, {}\n",
+            st.stage.name,
+            st.stage.invoke_url,
+            super::apply::shown_text(&st.stage.shown)
         ));
     }
     s.push_str(&drift_line(drift));

@@ -15,7 +15,7 @@ use crate::spec::model::Spec;
 use crate::state::rest::{ApiSummary, Policies};
 use crate::state::ResolvedFunction;
 
-use super::report::{KeyReport, StageReport};
+use super::report::{KeyReport, ShowStage, StageReport};
 use super::{find, EngineError, Event, Reporter, Target};
 
 /// What one kind of API (REST, HTTP, ...) supplies to the engine. The engine's verbs are
@@ -116,6 +116,14 @@ pub trait Flavour: Sized + 'static {
     /// plan draws afresh (REST: the salts of API key digests), so the same account gives the
     /// same ops.
     fn reuse_saved(prep: &mut Prepared<Self>, saved: &[Self::Op]);
+    /// How a live API reads in `show` after its name and id: `rest, REGIONAL`, `http`.
+    fn describe_api(api: &Self::Observed) -> Vec<String>;
+    /// `show`: every stage of the live API as it is, and whether it serves the current
+    /// configuration.
+    fn show_stages(api: &Self::Observed, region: &str) -> Vec<ShowStage>;
+    /// Warnings about what the reader could not read completely (`manual`: a stage concerned
+    /// is deployed by hand, so what it serves matters).
+    fn read_notes(api: &Self::Observed, manual: bool) -> Vec<String>;
     /// The environment variables holding secret values (REST: API key values) whose ops differ
     /// between a saved plan and planning again (`now`): their values changed since the plan.
     /// Only names; ops carry no value.

@@ -16,7 +16,7 @@ use crate::state::rest::ApiSummary;
 use crate::state::{function_from_uri, ResolvedFunction};
 
 use super::flavour::{AnyOps, Parts, Prepared};
-use super::report::{KeyReport, Shown, StageReport};
+use super::report::{KeyReport, ShowStage, Shown, StageReport};
 use super::rest::split_qualifier;
 use super::{EngineError, Flavour};
 
@@ -127,6 +127,36 @@ impl Flavour for Http {
         _: bool,
     ) -> Result<Vec<KeyReport>, EngineError> {
         Ok(Vec::new())
+    }
+    fn describe_api(_: &ObservedHttpApi) -> Vec<String> {
+        vec![Self::NAME.to_string()]
+    }
+    fn show_stages(api: &ObservedHttpApi, region: &str) -> Vec<ShowStage> {
+        api.stages
+            .iter()
+            .map(|(name, st)| {
+                let mut stage = stage_report(
+                    name,
+                    &st.settings,
+                    st.deployment_id.clone(),
+                    &api.id,
+                    region,
+                );
+                // `show` reads auto-deploy in what the stage serves, not among its settings.
+                stage
+                    .shown
+                    .retain(|s| !matches!(s, Shown::Switch("auto-deploy", _)));
+                stage.routes.clear();
+                ShowStage {
+                    stage,
+                    current: stage_current(api, name),
+                    auto_deploy: st.settings.auto_deploy.unwrap_or(false),
+                }
+            })
+            .collect()
+    }
+    fn read_notes(api: &ObservedHttpApi, manual: bool) -> Vec<String> {
+        read_notes(api, manual)
     }
     fn changed_env_vars(_: &[HttpOp], _: &[HttpOp]) -> Vec<String> {
         Vec::new()
@@ -312,4 +342,25 @@ pub fn stage_reports(
             stage_report(&st.name, &st.settings, deployment_id, api_id, region)
         })
         .collect()
+}
+
+/// The HTTP stage `name` serves the API's current configuration (API Gateway deploys every
+/// change to a stage with auto-deploy on).
+pub fn stage_current(api: &ObservedHttpApi, name: &str) -> bool {
+    let mark = crate::plan::http::config_mark(&api.config);
+    let auto = api
+        .stages
+        .get(name)
+        .is_some_and(|s| s.settings.auto_deploy.unwrap_or(false));
+    auto || crate::plan::http::serves(&mark, Some(api), name)
+}
+
+/// Warnings about what the reader could not read completely (the deployment list only when
+/// `manual`, a stage concerned has auto-deploy off: what it serves cannot be known then).
+pub fn read_notes(api: &ObservedHttpApi, manual: bool) -> Vec<String> {
+    let mut n = api.notes.clone();
+    if !api.deployments_complete && manual {
+        n.push(DEPLOYMENTS_UNREAD.to_string());
+    }
+    n
 }

@@ -9,8 +9,6 @@ use crate::aws::exec::ExecFailure;
 use crate::aws::Clients;
 use crate::plan::rest::PlanOptions;
 use crate::plan::Plan;
-use crate::state::http::ObservedHttpApi;
-use crate::state::rest::ObservedRestApi;
 
 use super::find::Located;
 use super::{EngineError, Flavour, Http, Rest};
@@ -181,35 +179,4 @@ pub fn plan_deploy_http(
         plan,
         opts,
     }
-}
-
-/// The REST stage `name` serves the API's current configuration.
-pub fn rest_stage_current(api: &ObservedRestApi, name: &str) -> bool {
-    let mark = crate::plan::desired::config_mark(&api.config);
-    api.stages
-        .get(name)
-        .and_then(|st| st.deployment_id.as_deref())
-        .and_then(|d| api.deployments.get(d))
-        .is_some_and(|d| crate::plan::rest::deployment_serves(d.description.as_deref(), &mark))
-}
-
-/// The HTTP stage `name` serves the API's current configuration (API Gateway deploys every
-/// change to a stage with auto-deploy on).
-pub fn http_stage_current(api: &ObservedHttpApi, name: &str) -> bool {
-    let mark = crate::plan::http::config_mark(&api.config);
-    let auto = api
-        .stages
-        .get(name)
-        .is_some_and(|s| s.settings.auto_deploy.unwrap_or(false));
-    auto || crate::plan::http::serves(&mark, Some(api), name)
-}
-
-/// Warnings about what the reader could not read completely (the deployment list only when
-/// `manual`, a stage concerned has auto-deploy off: what it serves cannot be known then).
-pub fn http_read_notes(api: &ObservedHttpApi, manual: bool) -> Vec<String> {
-    let mut n = api.notes.clone();
-    if !api.deployments_complete && manual {
-        n.push(super::http::DEPLOYMENTS_UNREAD.to_string());
-    }
-    n
 }

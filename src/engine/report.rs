@@ -45,3 +45,14 @@ pub struct KeyReport {
     /// `generated`, `env`, `existing`.
     pub source: String,
 }
+
+/// One stage of a live API as `show` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShowStage {
+    /// Its settings as they are (JSON), with the ones a person reads in `shown`.
+    pub stage: StageReport,
+    /// It serves the API's current configuration.
+    pub current: bool,
+    /// API Gateway deploys every change to it itself (HTTP APIs).
+    pub auto_deploy: bool,
+}

@@ -17,7 +17,7 @@ use crate::state::usage::ObservedUsage;
 use crate::state::{function_from_uri, ResolvedFunction};
 
 use super::flavour::{AnyOps, Parts, Prepared};
-use super::report::{KeyReport, Shown, StageReport};
+use super::report::{KeyReport, ShowStage, Shown, StageReport};
 use super::{EngineError, Flavour};
 
 /// The note on a REST API with CORS and Lambda proxy integrations.
@@ -192,6 +192,52 @@ impl Flavour for Rest {
         show_secrets: bool,
     ) -> Result<Vec<KeyReport>, EngineError> {
         key_reports(clients, prep, run, show_secrets).await
+    }
+    fn describe_api(api: &ObservedRestApi) -> Vec<String> {
+        vec![Self::NAME.to_string(), api.config.endpoint_type.to_string()]
+    }
+    fn show_stages(api: &ObservedRestApi, region: &str) -> Vec<ShowStage> {
+        api.stages
+            .iter()
+            .map(|(name, st)| {
+                let all = st
+                    .settings
+                    .method_settings
+                    .get("*/*")
+                    .cloned()
+                    .unwrap_or_default();
+                let logging_level = all.logging_level.unwrap_or_else(|| "OFF".into());
+                let metrics = all.metrics.unwrap_or(false);
+                ShowStage {
+                    stage: StageReport {
+                        name: name.clone(),
+                        invoke_url: invoke_url(&api.id, region, name),
+                        deployment_id: st.deployment_id.clone(),
+                        shown: vec![
+                            Shown::Value("logging", logging_level.clone()),
+                            Shown::Switch("metrics", metrics),
+                        ],
+                        logging_level,
+                        data_trace: all.data_trace.unwrap_or(false),
+                        metrics,
+                        throttle_rate: all.throttle_rate,
+                        throttle_burst: all.throttle_burst,
+                        tracing: st.settings.tracing_enabled.unwrap_or(false),
+                        access_log_destination: st
+                            .settings
+                            .access_log
+                            .as_ref()
+                            .map(|a| a.destination_arn.clone()),
+                        routes: Vec::new(),
+                    },
+                    current: stage_current(api, name),
+                    auto_deploy: false,
+                }
+            })
+            .collect()
+    }
+    fn read_notes(_: &ObservedRestApi, _: bool) -> Vec<String> {
+        Vec::new()
     }
     fn changed_env_vars(saved: &[Op], now: &[Op]) -> Vec<String> {
         changed_env_vars(saved, now)
@@ -529,6 +575,16 @@ fn overlay(eff: &mut Stage, want: &Stage) {
     if want.access_log.is_some() {
         eff.access_log = want.access_log.clone();
     }
+}
+
+/// The REST stage `name` serves the API's current configuration.
+pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
+    let mark = crate::plan::desired::config_mark(&api.config);
+    api.stages
+        .get(name)
+        .and_then(|st| st.deployment_id.as_deref())
+        .and_then(|d| api.deployments.get(d))
+        .is_some_and(|d| crate::plan::rest::deployment_serves(d.description.as_deref(), &mark))
 }
 
 #[cfg(test)]
