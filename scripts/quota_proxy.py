@@ -46,6 +46,28 @@ replacing the stage (its description, variables, tracing, logging and method set
 lost); AWS points the stage at the new deployment and keeps its settings. The proxy does
 what AWS does (create-deployment without the stage, then the stage's deploymentId patched),
 counted as the one CreateDeployment call the client made.
+
+Strict mode (--strict): moto accepts some calls that AWS refuses. With --strict the proxy
+answers those as AWS does, without forwarding them, so a client that would fail on AWS fails
+here too (a code path must never rely on the emulator's leniency):
+
+    CreateResource, a path part the parent already has   409 ConflictException (API Gateway)
+    PutMethod on a method that exists                    409 ConflictException
+    PutMethodResponse on a status code that exists       409 ConflictException
+    PutIntegration on a method that does not exist       404 NotFoundException
+    DeleteMethod of a method that does not exist         404 NotFoundException
+    Get/DeleteIntegration where there is none            404 NotFoundException
+    CreateStage (REST or HTTP API), a name that exists   409 ConflictException
+    CreateRoute (HTTP API), a route key that exists      409 ConflictException
+    CreateUsagePlanKey for a key already in the plan     409 ConflictException
+    CreateApiKey with a value another key has            409 ConflictException
+    CreateAuthorizer (REST API) with a name that exists  400 BadRequestException
+    AddPermission with a statement id the policy has     409 ResourceConflictException (Lambda)
+
+API Gateway's errors are `x-amzn-ErrorType: TYPE` with {"message": "..."}; Lambda's add
+{"Type": "User"}. What exists is asked of the emulator just before the call (a GET), never
+remembered, so the answers stay right across emulator resets and several proxies; checked
+calls of one proxy are serialised so two concurrent duplicates cannot both pass.
 """
 
 import argparse
@@ -314,6 +336,133 @@ def is_edge_create(op, body, raw_path):
 
 
 # --------------------------------------------------------------------------------------
+# Strict mode: what AWS refuses and moto accepts (see the module documentation)
+# --------------------------------------------------------------------------------------
+
+def json_doc(payload):
+    try:
+        doc = json.loads(payload or b"{}")
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def strict_refusal(op, method, raw_path, body, ask):
+    """The error AWS would answer instead of applying this call, as
+    (status, error type, message, lambda format), or None when AWS would accept it.
+    `ask(method, path)` sends a read to the emulator and returns (status, JSON document)."""
+    path = urllib.parse.urlsplit(raw_path).path.rstrip("/")
+    doc = json_doc(body)
+    if path.startswith("/v2/") and op not in V2_STRICT_OPS:
+        return None  # e.g. an HTTP API's GetIntegration: another call, same name
+    if op == "CreateResource":
+        part = doc.get("pathPart")
+        api = path.split("/")[2]
+        parent = path.split("/")[-1]
+        for item in list_all(ask, f"/restapis/{api}/resources?limit=500", "item", "position"):
+            if item.get("parentId") == parent and item.get("pathPart") == part:
+                return 409, "ConflictException", (
+                    f"Another resource with the same parent already has this name: {part}"), False
+        return None
+    if op == "PutMethod":
+        if ask("GET", path)[0] == 200:
+            return 409, "ConflictException", "Method already exists for this resource", False
+        return None
+    if op == "PutMethodResponse":
+        if ask("GET", path)[0] == 200:
+            return 409, "ConflictException", "Response already exists for this resource", False
+        return None
+    if op == "DeleteMethod":
+        if ask("GET", path)[0] == 404:
+            return 404, "NotFoundException", "Invalid Method identifier specified", False
+        return None
+    if op in ("GetIntegration", "DeleteIntegration"):
+        # moto answers 200 `{}` for a method without an integration
+        status, found = ask("GET", path)
+        if status == 404 or (status == 200 and not found.get("type")):
+            return 404, "NotFoundException", "Invalid Integration identifier specified", False
+        return None
+    if op == "PutIntegration":
+        method_path = path[: -len("/integration")]
+        resource_path = method_path.rsplit("/methods/", 1)[0]
+        if ask("GET", resource_path)[0] == 200 and ask("GET", method_path)[0] == 404:
+            return 404, "NotFoundException", "Invalid Method identifier specified", False
+        return None
+    if op == "CreateStage":
+        name = doc.get("stageName")
+        if name and ask("GET", path + "/" + urllib.parse.quote(name, safe=""))[0] == 200:
+            return 409, "ConflictException", "Stage already exists", False
+        return None
+    if op == "CreateAuthorizer":
+        name = doc.get("name")
+        for item in list_all(ask, path + "?limit=500", "item", "position"):
+            if item.get("name") == name:
+                return 400, "BadRequestException", (
+                    f"Authorizer name must be unique. Authorizer {name} already exists in "
+                    "this RestApi."), False
+        return None
+    if op == "CreateRoute":
+        key = doc.get("routeKey")
+        for item in list_all(ask, path + "?maxResults=500", "items", "nextToken"):
+            if item.get("routeKey") == key:
+                return 409, "ConflictException", f"Route with key {key} already exists for this API", False
+        return None
+    if op == "CreateUsagePlanKey":
+        key = doc.get("keyId")
+        if key and ask("GET", path + "/" + urllib.parse.quote(key, safe=""))[0] == 200:
+            return 409, "ConflictException", "Usage Plan Key already exists", False
+        return None
+    if op == "CreateApiKey":
+        value = doc.get("value")
+        if value:
+            for item in list_all(ask, "/apikeys?includeValues=true&limit=500", "item", "position"):
+                if item.get("value") == value:
+                    return 409, "ConflictException", "API Key already exists", False
+        return None
+    if op == "AddPermission":
+        sid = doc.get("StatementId")
+        query = urllib.parse.urlsplit(raw_path).query
+        status, policy = ask("GET", path + ("?" + query if query else ""))
+        if status == 200:
+            try:
+                statements = json.loads(policy.get("Policy") or "{}").get("Statement", [])
+            except (ValueError, AttributeError):
+                statements = []
+            if any(isinstance(st, dict) and st.get("Sid") == sid for st in statements):
+                return 409, "ResourceConflictException", (
+                    f"The statement id ({sid}) provided already exists. Please provide a new "
+                    "statement id, or remove the existing statement."), True
+        return None
+    return None
+
+
+def list_all(ask, first, items_key, token_key):
+    """Every item of a paged list (API Gateway's `position`, v2's `nextToken`)."""
+    out = []
+    url = first
+    for _ in range(1000):
+        status, doc = ask("GET", url)
+        if status != 200:
+            return out
+        out.extend(i for i in doc.get(items_key, []) if isinstance(i, dict))
+        token = doc.get(token_key)
+        if not token:
+            return out
+        url = first + f"&{token_key}=" + urllib.parse.quote(str(token), safe="")
+    return out
+
+
+# API Gateway's v2 calls are signed for `apigateway` too: the path tells them apart
+V2_STRICT_OPS = {"CreateStage", "CreateRoute"}
+STRICT_OPS = {
+    "apigateway": {"CreateResource", "PutMethod", "PutMethodResponse", "PutIntegration",
+                   "CreateStage", "CreateUsagePlanKey", "CreateApiKey", "CreateRoute",
+                   "DeleteMethod", "GetIntegration", "DeleteIntegration", "CreateAuthorizer"},
+    "lambda": {"AddPermission"},
+}
+
+
+# --------------------------------------------------------------------------------------
 # The proxy
 # --------------------------------------------------------------------------------------
 
@@ -324,6 +473,9 @@ class State:
     def __init__(self, args):
         self.lock = threading.Lock()
         self.quotas = not args.no_quotas
+        self.strict = args.strict
+        # checked calls are serialised: the check and the call are one step, as on AWS
+        self.strict_lock = threading.Lock()
         self.latency = args.latency_ms / 1000.0
         self.retry_after = args.retry_after
         self.faults = {
@@ -345,6 +497,7 @@ class State:
         self.calls = {}
         self.throttled = {}
         self.injected = {}
+        self.refused = {}
         self.first = None
         self.last = None
 
@@ -396,11 +549,20 @@ class State:
         bag.setdefault(service, {})
         bag[service][op] = bag[service].get(op, 0) + 1
 
+    def uncount(self, bag, service, op):
+        n = bag.get(service, {}).get(op, 0)
+        if n > 1:
+            bag[service][op] = n - 1
+        elif n == 1:
+            del bag[service][op]
+
     def stats(self):
         return {
             "calls": self.calls,
             "throttled": self.throttled,
             "injected": self.injected,
+            "refused": self.refused,
+            "strict": self.strict,
             "first_call": self.first,
             "last_call": self.last,
             "quotas": self.quotas,
@@ -454,9 +616,10 @@ class Handler(BaseHTTPRequestHandler):
     def reply_json(self, status, doc):
         self.reply(status, json.dumps(doc, sort_keys=True).encode(), [("Content-Type", "application/json")])
 
-    def aws_error(self, status, code, message, extra=()):
+    def aws_error(self, status, code, message, extra=(), lambda_format=False):
         headers = [("x-amzn-ErrorType", code), ("Content-Type", "application/json")] + list(extra)
-        self.reply(status, json.dumps({"message": message}, separators=(",", ":")).encode(), headers)
+        doc = {"Type": "User", "message": message} if lambda_format else {"message": message}
+        self.reply(status, json.dumps(doc, separators=(",", ":")).encode(), headers)
 
     def drop(self):
         self.close_connection = True
@@ -523,7 +686,22 @@ class Handler(BaseHTTPRequestHandler):
                 return self.drop()
         if table and st.latency:
             time.sleep(st.latency)
-        if service == "apigateway" and op == "CreateDeployment":
+        if table and st.strict and op in STRICT_OPS.get(service, ()):
+            with st.strict_lock:
+                refusal = strict_refusal(op, self.command, self.path, body, self.ask)
+                if refusal is None:
+                    status, headers, payload = self.forward(body)
+            if refusal is not None:
+                code, kind, message, lambda_format = refusal
+                with st.lock:
+                    st.count(st.refused, service, f"{op} {kind}")
+                    if fault == "drop_after":
+                        # a refusal always reaches the client: --fault-drop-after loses the
+                        # answers of calls the emulator applied, and this one was not
+                        st.uncount(st.injected, service, f"{op} {fault}")
+                        st.count(st.calls, service, op)
+                return self.aws_error(code, kind, message, lambda_format=lambda_format)
+        elif service == "apigateway" and op == "CreateDeployment":
             status, headers, payload = self.forward_deployment(body)
         else:
             status, headers, payload = self.forward(body)
@@ -559,6 +737,11 @@ class Handler(BaseHTTPRequestHandler):
             return up_status, up_headers, up_payload
         return status, headers, payload
 
+    def ask(self, method, path):
+        """A read sent to the emulator with the client's credentials: (status, JSON object)."""
+        status, _, payload = self.forward(b"", method=method, path=path)
+        return status, json_doc(payload)
+
     def forward(self, body, method=None, path=None):
         up = self.server.upstream
         conn = http.client.HTTPConnection(up.hostname, up.port or 80, timeout=120)
@@ -583,6 +766,11 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that went away (e.g. a gwctl killed by a test): nothing to report
+        super().handle_error(request, client_address)
+
 
 def share(s):
     v = float(s)
@@ -598,6 +786,8 @@ def main(argv=None):
     p.add_argument("--lifetime", type=float, default=3600.0, help="exit after this many seconds")
     p.add_argument("--exit-on-stdin-eof", action="store_true", help="exit when stdin closes")
     p.add_argument("--no-quotas", action="store_true", help="count only, never throttle")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse, as AWS does, the duplicates and dangling calls moto accepts")
     p.add_argument("--retry-after", type=int, default=0, help="send Retry-After: N on 429s")
     p.add_argument("--latency-ms", type=float, default=0.0,
                    help="hold every AWS call this long before forwarding it (a stand-in for "

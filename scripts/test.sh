@@ -4,6 +4,8 @@
 # CORS data-plane tier, LocalStack (into .localstack/venv; needs Python 3.12+, ~80-120 s once).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# every emulator test runs behind the strict proxy (docs/testing.md); lenient is for debugging
+unset GWCTL_EMULATOR_LENIENT
 
 scripts/emulator.sh install
 scripts/localstack.sh install

@@ -11,10 +11,16 @@
 //!   ([`OpOutcome::AlreadyPresent`]); otherwise it is an error;
 //! - create-stage answered ConflictException adopts the stage and still applies the op's
 //!   deployment and settings;
+//! - put-method and put-method-response answered ConflictException (AWS refuses to put what
+//!   exists; a re-send after a lost answer meets the first attempt) are done when what exists
+//!   is exactly what the op asks ([`OpOutcome::AlreadyPresent`]); with nothing there the
+//!   conflict was a concurrent modification (tried again, as below); otherwise the conflict
+//!   goes up and the apply plans again;
 //! - a create that got no answer is looked for before it is sent again
 //!   ([`crate::aws::recover`]); found, it is adopted ([`OpOutcome::Adopted`]).
 //!
-//! - a ConflictException on create-resource or add-permission with nothing found on lookup
+//! - a ConflictException on create-resource, add-permission, put-method or
+//!   put-method-response with nothing found on lookup
 //!   was a concurrent modification: the op is tried again after a backoff
 //!   ([`CONFLICT_ATTEMPTS`]). Every other throttled, failed or conflicting answer is retried
 //!   below, by the paced transport ([`crate::aws::pace`]).
@@ -73,7 +79,8 @@ pub enum OpOutcome {
     Adopted { id: String },
     /// A delete found nothing to delete.
     AlreadyGone,
-    /// The permission statement was already there, identical.
+    /// The permission statement, method or method response was already there, identical
+    /// (a put AWS refuses to repeat, after an attempt whose answer was lost).
     AlreadyPresent,
 }
 
@@ -157,6 +164,45 @@ pub(crate) use super::error::internal;
 
 pub(crate) fn hash_map<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
     (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// The method AWS holds is exactly what a put-method of `def` (with the authorization type
+/// and authorizer id as sent) makes.
+fn method_is(
+    found: &aws_sdk_apigateway::operation::get_method::GetMethodOutput,
+    auth_type: &str,
+    authorizer_id: Option<&str>,
+    def: &crate::state::rest::Method,
+) -> bool {
+    let mut scopes = found.authorization_scopes().to_vec();
+    scopes.sort();
+    let mut wanted = def.authorization_scopes.clone();
+    wanted.sort();
+    let params: BTreeMap<String, bool> = found
+        .request_parameters()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect())
+        .unwrap_or_default();
+    found.authorization_type() == Some(auth_type)
+        && found.authorizer_id() == authorizer_id
+        && found.api_key_required().unwrap_or(false) == def.api_key_required
+        && scopes == wanted
+        && params == def.request_parameters
+}
+
+/// The method response AWS holds is exactly `def`.
+fn method_response_is(
+    found: &aws_sdk_apigateway::operation::get_method_response::GetMethodResponseOutput,
+    def: &crate::state::rest::MethodResponse,
+) -> bool {
+    let models: BTreeMap<String, String> = found
+        .response_models()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let params: BTreeMap<String, bool> = found
+        .response_parameters()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect())
+        .unwrap_or_default();
+    models == def.response_models && params == def.response_parameters
 }
 
 /// Template maps as sent: empty templates are skipped (see the module documentation).
@@ -796,12 +842,14 @@ impl<'c> Executor<'c> {
                 } else {
                     def.authorization_type.as_str()
                 };
-                gw.put_method()
-                    .rest_api_id(self.api(name)?)
-                    .resource_id(self.resource(name, path)?)
+                let (api, resource) = (self.api(name)?, self.resource(name, path)?);
+                let res = gw
+                    .put_method()
+                    .rest_api_id(&api)
+                    .resource_id(&resource)
                     .http_method(method)
                     .authorization_type(auth_type)
-                    .set_authorizer_id(authorizer_id)
+                    .set_authorizer_id(authorizer_id.clone())
                     .set_authorization_scopes(
                         (!def.authorization_scopes.is_empty())
                             .then(|| def.authorization_scopes.clone()),
@@ -809,9 +857,38 @@ impl<'c> Executor<'c> {
                     .api_key_required(def.api_key_required)
                     .set_request_parameters(hash_map(&def.request_parameters))
                     .send()
+                    .await;
+                let Err(e) = res else {
+                    return Ok(OpOutcome::Applied);
+                };
+                let e = classify(name, e);
+                if e.kind != ErrorKind::Conflict {
+                    return Err(e);
+                }
+                // AWS refuses a put-method on a method that exists (409). After a lost
+                // answer it is this op's own earlier attempt: done when the method is exactly
+                // what this op asks. No method: the conflict was a concurrent modification,
+                // tried again. A different one was made meanwhile: the conflict goes up and
+                // the apply plans again from what is there.
+                let found = gw
+                    .get_method()
+                    .rest_api_id(&api)
+                    .resource_id(&resource)
+                    .http_method(method)
+                    .send()
                     .await
-                    .map_err(|e| classify(name, e))?;
-                Ok(OpOutcome::Applied)
+                    .map_err(|g| classify("GetMethod", g));
+                match found {
+                    Ok(m) if method_is(&m, auth_type, authorizer_id.as_deref(), def) => {
+                        Ok(OpOutcome::AlreadyPresent)
+                    }
+                    Err(g) if g.is_not_found() => {
+                        // Nothing there: a concurrent modification, worth a retry.
+                        self.conflict_busy = true;
+                        Err(e)
+                    }
+                    _ => Err(e),
+                }
             }
             Op::DeleteMethod { path, method } => {
                 let res = gw
@@ -829,17 +906,43 @@ impl<'c> Executor<'c> {
                 status,
                 def,
             } => {
-                gw.put_method_response()
-                    .rest_api_id(self.api(name)?)
-                    .resource_id(self.resource(name, path)?)
+                let (api, resource) = (self.api(name)?, self.resource(name, path)?);
+                let res = gw
+                    .put_method_response()
+                    .rest_api_id(&api)
+                    .resource_id(&resource)
                     .http_method(method)
                     .status_code(status)
                     .set_response_models(hash_map(&def.response_models))
                     .set_response_parameters(hash_map(&def.response_parameters))
                     .send()
+                    .await;
+                let Err(e) = res else {
+                    return Ok(OpOutcome::Applied);
+                };
+                let e = classify(name, e);
+                if e.kind != ErrorKind::Conflict {
+                    return Err(e);
+                }
+                // As for put-method: a response that exists is refused (409); done when it
+                // is exactly this one.
+                let found = gw
+                    .get_method_response()
+                    .rest_api_id(&api)
+                    .resource_id(&resource)
+                    .http_method(method)
+                    .status_code(status)
+                    .send()
                     .await
-                    .map_err(|e| classify(name, e))?;
-                Ok(OpOutcome::Applied)
+                    .map_err(|g| classify("GetMethodResponse", g));
+                match found {
+                    Ok(r) if method_response_is(&r, def) => Ok(OpOutcome::AlreadyPresent),
+                    Err(g) if g.is_not_found() => {
+                        self.conflict_busy = true;
+                        Err(e)
+                    }
+                    _ => Err(e),
+                }
             }
             Op::DeleteMethodResponse {
                 path,

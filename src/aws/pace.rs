@@ -665,6 +665,8 @@ pub fn conflict_means_exists(operation: &str) -> bool {
         "CreateResource"
             | "CreateStage"
             | "AddPermission"
+            | "PutMethod"
+            | "PutMethodResponse"
             | "CreateFunction"
             | "CreateUsagePlanKey"
             | "CreateBasePathMapping"
@@ -1355,6 +1357,8 @@ mod tests {
             c(409, Some("ConflictException"), "UpdateApiKey"),
             Some(RetryKind::Conflict)
         );
+        assert_eq!(c(409, Some("ConflictException"), "PutMethod"), None);
+        assert_eq!(c(409, Some("ConflictException"), "PutMethodResponse"), None);
         assert_eq!(
             c(409, Some("ResourceConflictException"), "AddPermission"),
             None

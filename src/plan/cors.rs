@@ -33,8 +33,8 @@ use crate::state::rest::{
     GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse, RestApi,
 };
 
+use super::method::plan_method;
 use super::ops::Op;
-use super::rest::plan_method;
 use super::{Action, Change, Plan};
 
 /// Headers allowed by default when the spec's `cors` block names none: what browsers send
@@ -397,7 +397,7 @@ pub fn plan_enable(
                 } else {
                     Action::Create
                 };
-                let fields = super::rest::diff_fields(have, Some(&want));
+                let fields = super::method::diff_fields(have, Some(&want));
                 p.push(
                     Change::new(action, "gateway_response", t).fields(if have.is_some() {
                         fields

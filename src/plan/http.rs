@@ -25,8 +25,9 @@ use super::desired::{
     Undeclared, DEFAULT_CORS_HEADERS,
 };
 use super::http_ops::{HttpOp, StageUpdate};
+use super::method::diff_fields;
 use super::permissions::permission_changes;
-use super::rest::{deployment_reason, deployment_serves, diff_fields, PlanOptions};
+use super::rest::{deployment_reason, deployment_serves, PlanOptions};
 use super::{Action, Change, FieldChange, Plan};
 
 /// Everything the planner needs to know about what the spec wants on an HTTP API.

@@ -10,6 +10,7 @@ pub mod deps_http;
 pub mod desired;
 pub mod http;
 pub mod http_ops;
+pub mod method;
 pub mod ops;
 pub mod patch;
 pub mod permissions;

@@ -568,6 +568,95 @@ async fn create_resource_conflict_adopts_the_existing_resource() {
     assert_eq!(ex.resource_ids["/todos"], "exists1");
 }
 
+/// put-method and put-method-response answered 409 ConflictException (AWS: it exists; after
+/// a lost answer, this op's own first attempt) read it back: done when it is exactly what the
+/// op asks; tried again when nothing is there (a concurrent modification); else the conflict
+/// is the answer (the apply plans again).
+#[tokio::test]
+async fn a_put_refused_as_existing_is_done_only_when_what_exists_is_the_ops() {
+    let put_method = Op::PutMethod {
+        path: "/".into(),
+        method: "GET".into(),
+        def: Method {
+            authorization_type: "NONE".into(),
+            api_key_required: true,
+            request_parameters: BTreeMap::from([("method.request.path.id".to_string(), true)]),
+            ..Default::default()
+        },
+    };
+    let same = r#"{"httpMethod":"GET","authorizationType":"NONE","apiKeyRequired":true,
+        "requestParameters":{"method.request.path.id":true}}"#;
+    let other = r#"{"httpMethod":"GET","authorizationType":"NONE","apiKeyRequired":false,
+        "requestParameters":{"method.request.path.id":true}}"#;
+    for (found, done) in [(same, true), (other, false)] {
+        let put =
+            mock!(ApigwClient::put_method).then_http_response(|| error(409, "ConflictException"));
+        let get = mock!(ApigwClient::get_method)
+            .match_requests(|r| {
+                r.rest_api_id() == Some("a1")
+                    && r.resource_id() == Some("root")
+                    && r.http_method() == Some("GET")
+            })
+            .then_http_response(move || json(200, found));
+        let c = clients(RuleMode::Sequential, &[&put, &get], &[]);
+        let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+        let res = ex.apply_one(&put_method).await;
+        if done {
+            assert_eq!(res.unwrap(), OpOutcome::AlreadyPresent);
+        } else {
+            assert_eq!(res.unwrap_err().kind, ErrorKind::Conflict);
+        }
+        assert_eq!((put.num_calls(), get.num_calls()), (1, 1));
+    }
+
+    // no method at all: the conflict was a concurrent modification, and the put is tried again
+    let put = mock!(ApigwClient::put_method).then_http_response(|| error(409, "ConflictException"));
+    let missing =
+        mock!(ApigwClient::get_method).then_http_response(|| error(404, "NotFoundException"));
+    let again = mock!(ApigwClient::put_method).then_http_response(|| json(201, same));
+    let c = clients(RuleMode::Sequential, &[&put, &missing, &again], &[]);
+    let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+    assert_eq!(ex.apply_one(&put_method).await.unwrap(), OpOutcome::Applied);
+    assert_eq!(
+        (put.num_calls(), missing.num_calls(), again.num_calls()),
+        (1, 1, 1)
+    );
+
+    let put_response = Op::PutMethodResponse {
+        path: "/".into(),
+        method: "OPTIONS".into(),
+        status: "200".into(),
+        def: MethodResponse {
+            response_parameters: BTreeMap::from([(
+                "method.response.header.Access-Control-Allow-Origin".to_string(),
+                false,
+            )]),
+            ..Default::default()
+        },
+    };
+    let same = r#"{"statusCode":"200","responseParameters":
+        {"method.response.header.Access-Control-Allow-Origin":false}}"#;
+    let other = r#"{"statusCode":"200","responseModels":{"application/json":"Empty"}}"#;
+    for (found, done) in [(same, true), (other, false)] {
+        let put = mock!(ApigwClient::put_method_response)
+            .then_http_response(|| error(409, "ConflictException"));
+        let get = mock!(ApigwClient::get_method_response)
+            .match_requests(|r| {
+                r.http_method() == Some("OPTIONS") && r.status_code() == Some("200")
+            })
+            .then_http_response(move || json(200, found));
+        let c = clients(RuleMode::Sequential, &[&put, &get], &[]);
+        let mut ex = Executor::for_api(&c, &observed(&[("/", "root")], &[]));
+        let res = ex.apply_one(&put_response).await;
+        if done {
+            assert_eq!(res.unwrap(), OpOutcome::AlreadyPresent);
+        } else {
+            assert_eq!(res.unwrap_err().kind, ErrorKind::Conflict);
+        }
+        assert_eq!((put.num_calls(), get.num_calls()), (1, 1));
+    }
+}
+
 fn policy_with(sid: &str, source: &str) -> String {
     let policy = serde_json::json!({
         "Version": "2012-10-17",

@@ -206,6 +206,63 @@ async fn lost_answers_on_creates_are_found_not_duplicated() {
     assert_no_changes(&em, &spec);
 }
 
+/// The puts AWS refuses to repeat (PutMethod and PutMethodResponse on what exists: 409
+/// ConflictException) lose 70 % of their answers after they were applied: the re-sent call is
+/// refused by the strict proxy as AWS would, and gwctl must see that what it asked for is
+/// there and go on at once: one refused re-send per lost answer (not a round of
+/// "concurrent modification" retries), and the first apply succeeds.
+#[tokio::test]
+async fn lost_answers_on_puts_are_found_not_retried() {
+    let em = support::emulator().await;
+    em.create_functions(TODO_FUNCTIONS).await;
+    let spec = repo("specs/todo.yaml");
+    let proxy = QuotaProxy::start(
+        &em,
+        &[
+            "--no-quotas",
+            "--fault-drop-after",
+            "0.7",
+            "--fault-ops",
+            "PutMethod,PutMethodResponse",
+            "--fault-seed",
+            "3",
+        ],
+    );
+    let o = gwctl(
+        &proxy.endpoint(),
+        &["apply", spec.to_str().unwrap(), "--yes"],
+    );
+    let stats = proxy.stats();
+    let refused = counts(&stats, "refused", "apigateway");
+    let lost = counts(&stats, "injected", "apigateway");
+    eprintln!("refused: {refused:?}; lost: {lost:?}");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the first apply converges:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for op in ["PutMethod", "PutMethodResponse"] {
+        let n_lost = lost.get(&format!("{op} drop_after")).copied().unwrap_or(0);
+        let n_refused = refused
+            .get(&format!("{op} ConflictException"))
+            .copied()
+            .unwrap_or(0);
+        assert_eq!(
+            n_refused, n_lost,
+            "{op}: refused {refused:?}, lost {lost:?}"
+        );
+    }
+    // answers were lost and re-sends refused, so the point was made
+    assert!(
+        lost.get("PutMethod drop_after").copied().unwrap_or(0) >= 1,
+        "{lost:?}"
+    );
+    let inv = inventory::read(&em, "todo-api", TODO_FUNCTIONS).await;
+    assert_eq!(inv.anonymous(), todo_expected());
+    assert_no_changes(&em, &spec);
+}
+
 #[tokio::test]
 async fn a_100_route_spec_under_ten_percent_faults_converges_to_exactly_the_spec() {
     let em = support::emulator().await;

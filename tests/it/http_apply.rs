@@ -1,6 +1,7 @@
 //! End-to-end tests of `plan` / `apply` for HTTP APIs: the real `gwctl` binary against the
 //! local emulator (moto), with the account read back through the SDK and counted — the
-//! emulator accepts duplicate route keys, so every read-back asserts exact counts.
+//! emulator accepts duplicate route keys (the strict proxy in front of it does not), and every
+//! read-back asserts exact counts.
 //!
 //! What moto 5.2.5 lacks (create-deployment, get-deployments, update-stage, the authorizer
 //! list) is covered offline in `tests/aws_http_offline.rs`; here named stages use auto-deploy.
@@ -361,9 +362,9 @@ stages:
     assert!(out.contains("throttling rate 50 burst 100"), "{out}");
 }
 
-/// The emulator accepts a second route with an existing key (AWS answers
-/// ConflictException). gwctl must see the duplicate and delete it, not count it as the route
-/// the spec wants.
+/// A second route with an existing key (AWS answers ConflictException; moto accepts it, so
+/// the test makes it on moto itself, behind the strict proxy's back). gwctl must see the
+/// duplicate and delete it, not count it as the route the spec wants.
 #[tokio::test]
 async fn a_duplicate_route_made_behind_gwctls_back_is_deleted() {
     let em = support::emulator().await;
@@ -385,7 +386,9 @@ async fn a_duplicate_route_made_behind_gwctls_back_is_deleted() {
         .find(|r| r.route_key() == Some("GET /items"))
         .unwrap()
         .clone();
-    c.apigw2
+    em.moto_clients()
+        .await
+        .apigw2
         .create_route()
         .api_id(&id)
         .route_key("GET /items")
@@ -586,11 +589,11 @@ async fn two_http_applies_started_together_leave_exactly_one_api() {
             .count();
         let c = em.clients().await;
         assert_eq!(http_api_count(&c).await, 1, "round {round}");
-        // A run that found the other's API half made writes into it at the same time. The
-        // emulator accepts a second route with the same key (AWS refuses it, and gwctl then
-        // plans again); neither refuses a second integration or authorizer. So a next
-        // apply may only remove such duplicates (and point routes at the survivors); after
-        // it, nothing at all.
+        // A run that found the other's API half made writes into it at the same time. A
+        // second route with the same key is refused (by AWS, and by the strict proxy), and
+        // gwctl then plans again; a second integration is accepted (AWS too), and so is a
+        // second HTTP authorizer by moto. So a next apply may only remove such duplicates
+        // (and point routes at the survivors); after it, nothing at all.
         let again = apply_json(&em, &spec);
         assert!(
             writes(&again)

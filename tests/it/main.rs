@@ -32,6 +32,7 @@ mod secrets;
 mod spec_docs;
 mod spec_examples;
 mod spec_robustness;
+mod strict_proxy;
 mod terminal_safety;
 mod undeclared;
 mod usage_rest;

@@ -12,6 +12,14 @@
 //! `GWCTL_EMULATOR_URL=http://127.0.0.1:PORT` uses an emulator that is already running instead
 //! (e.g. one from `scripts/emulator.sh start`; its state is wiped by every test).
 //!
+//! Strict by default: every test talks to moto through `scripts/quota_proxy.py --strict
+//! --no-quotas` (one proxy for the test binary, started beside moto), which answers the calls
+//! moto wrongly accepts (a duplicate path part, method, stage, route key, key value or
+//! statement id, an integration on a missing method, ...: the list is in docs/testing.md) the
+//! way AWS does, so a code path that only works on the emulator fails here first. `GWCTL_EMULATOR_LENIENT=1`
+//! talks to moto directly (for debugging only; CI never sets it, docs/testing.md).
+//! [`Emulator::moto_endpoint`] is moto itself, for setting up states AWS would refuse.
+//!
 //! Cleanup: moto runs under a small Python watchdog whose stdin is a pipe from the test
 //! process. When the test binary exits — normally, by panic, or killed with SIGKILL — the
 //! kernel closes that pipe, the watchdog reads EOF and terminates moto. Nothing depends on
@@ -54,9 +62,19 @@ const REPO: &str = env!("CARGO_MANIFEST_DIR");
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Server {
+    /// moto itself.
+    moto: String,
+    /// What tests talk to: the strict proxy in front of moto (moto itself when lenient).
     endpoint: String,
     /// Keeps the watchdog's stdin open for the life of the test binary; never dropped.
     _watchdog: Option<Child>,
+    /// The strict proxy; its stdin is a pipe from this process, so it ends with the binary.
+    _strict: Option<Child>,
+}
+
+/// `GWCTL_EMULATOR_LENIENT` set to anything but empty or `0`: no strict proxy (debugging only).
+pub fn lenient() -> bool {
+    std::env::var("GWCTL_EMULATOR_LENIENT").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
@@ -65,6 +83,7 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// Exclusive use of the emulator for one test; the state was wiped when it was handed out.
 pub struct Emulator {
     endpoint: String,
+    moto: String,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -81,11 +100,12 @@ pub async fn emulator() -> Emulator {
             "support::emulator() called twice in one test: keep the first `Emulator` and use it"
         );
     }
-    let endpoint = server().endpoint.clone();
+    let server = server();
     let turn = SERIAL.lock().await;
     *HOLDER.lock().unwrap_or_else(|p| p.into_inner()) = Some(me);
     let em = Emulator {
-        endpoint,
+        endpoint: server.endpoint.clone(),
+        moto: server.moto.clone(),
         _turn: turn,
     };
     em.reset();
@@ -94,29 +114,73 @@ pub async fn emulator() -> Emulator {
 
 fn server() -> &'static Server {
     SERVER.get_or_init(|| {
-        if let Ok(url) = std::env::var("GWCTL_EMULATOR_URL") {
-            let url = url.trim_end_matches('/').to_string();
-            wait_until_answering(&url, None).unwrap_or_else(|e| panic!("GWCTL_EMULATOR_URL: {e}"));
+        let (moto, watchdog) = start_moto();
+        if lenient() {
             return Server {
-                endpoint: url,
-                _watchdog: None,
+                endpoint: moto.clone(),
+                moto,
+                _watchdog: watchdog,
+                _strict: None,
             };
         }
-        let bin = moto_server_binary();
-        let mut last_error = String::new();
-        // A free port is picked, released and handed to moto; another process could grab it in
-        // between, so try a few times.
-        for _ in 0..3 {
-            match start_server(&bin) {
-                Ok(server) => return server,
-                Err(e) => last_error = e,
-            }
+        let (endpoint, strict) = start_strict_proxy(&moto);
+        Server {
+            moto,
+            endpoint,
+            _watchdog: watchdog,
+            _strict: Some(strict),
         }
-        panic!(
-            "could not start the emulator `{}`: {last_error}",
-            bin.display()
-        );
     })
+}
+
+/// moto's endpoint (`GWCTL_EMULATOR_URL`, or one started here) and its watchdog.
+fn start_moto() -> (String, Option<Child>) {
+    if let Ok(url) = std::env::var("GWCTL_EMULATOR_URL") {
+        let url = url.trim_end_matches('/').to_string();
+        wait_until_answering(&url, None).unwrap_or_else(|e| panic!("GWCTL_EMULATOR_URL: {e}"));
+        return (url, None);
+    }
+    let bin = moto_server_binary();
+    let mut last_error = String::new();
+    // A free port is picked, released and handed to moto; another process could grab it in
+    // between, so try a few times.
+    for _ in 0..3 {
+        match start_server(&bin) {
+            Ok(server) => return (server.endpoint, server._watchdog),
+            Err(e) => last_error = e,
+        }
+    }
+    panic!(
+        "could not start the emulator `{}`: {last_error}",
+        bin.display()
+    );
+}
+
+/// `scripts/quota_proxy.py --strict --no-quotas` in front of `moto`: its endpoint and process.
+fn start_strict_proxy(moto: &str) -> (String, Child) {
+    use std::io::BufRead;
+    let script = Path::new(REPO).join("scripts/quota_proxy.py");
+    let python = quota::python_or_python3();
+    let mut child = Command::new(&python)
+        .arg(&script)
+        .args(["--upstream", moto, "--port", "0", "--strict", "--no-quotas"])
+        .args(["--lifetime", "86400", "--exit-on-stdin-eof"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run `{}`: {e}", python.display()));
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the strict proxy's first line");
+    let endpoint = line
+        .trim()
+        .strip_prefix("listening ")
+        .unwrap_or_else(|| panic!("the strict proxy did not start: {line:?}"))
+        .to_string();
+    (endpoint, child)
 }
 
 /// Where the emulator binary is, or a panic that says how to install it.
@@ -197,8 +261,10 @@ fn start_server(bin: &Path) -> Result<Server, String> {
                 eprintln!("emulator started in {:?}", started.elapsed());
             }
             Ok(Server {
+                moto: endpoint.clone(),
                 endpoint,
                 _watchdog: Some(child),
+                _strict: None,
             })
         }
         Err(why) => {
@@ -278,9 +344,23 @@ impl Drop for Emulator {
 }
 
 impl Emulator {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`: the strict proxy in front of moto (moto itself when lenient).
     pub fn endpoint(&self) -> String {
         self.endpoint.clone()
+    }
+
+    /// moto itself, without the strict proxy: only to set up a state AWS would refuse to
+    /// create (e.g. a duplicate route key made "behind gwctl's back"), or as the upstream of
+    /// another proxy.
+    pub fn moto_endpoint(&self) -> String {
+        self.moto.clone()
+    }
+
+    /// gwctl's clients pointed at moto itself (see [`Emulator::moto_endpoint`]).
+    pub async fn moto_clients(&self) -> Clients {
+        connect(&options_for(&self.moto))
+            .await
+            .expect("connect to the emulator")
     }
 
     /// Wipes every resource in the emulator (done already when the emulator is handed out),
@@ -377,25 +457,32 @@ impl Emulator {
     /// path: `/2015-03-31/...` and other dated paths are Lambda, everything else API Gateway.
     /// Returns the HTTP status and the body.
     pub fn raw(&self, method: &str, path: &str, json_body: Option<&str>) -> (u16, String) {
-        let service = if path.starts_with("/20") {
-            "lambda"
-        } else {
-            "apigateway"
-        };
-        let auth = auth_header(service);
-        let mut headers = vec![("Authorization", auth.as_str())];
-        if json_body.is_some() {
-            headers.push(("Content-Type", "application/json"));
-        }
-        http(
-            &self.endpoint,
-            method,
-            path,
-            &headers,
-            json_body.unwrap_or("").as_bytes(),
-        )
-        .unwrap_or_else(|e| panic!("{method} {path} to the emulator: {e}"))
+        let r = call_at(&self.endpoint, method, path, json_body);
+        (r.status, r.body)
     }
+}
+
+/// A raw JSON request to `endpoint`, signed (by credential scope only) like [`Emulator::raw`];
+/// the whole answer, headers included.
+pub fn call_at(endpoint: &str, method: &str, path: &str, json_body: Option<&str>) -> RawResponse {
+    let service = if path.starts_with("/20") {
+        "lambda"
+    } else {
+        "apigateway"
+    };
+    let auth = auth_header(service);
+    let mut headers = vec![("Authorization", auth.as_str())];
+    if json_body.is_some() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    exchange(
+        endpoint,
+        method,
+        path,
+        &headers,
+        json_body.unwrap_or("").as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("{method} {path} to `{endpoint}`: {e}"))
 }
 
 /// What `--endpoint-url ENDPOINT --region us-east-1` with the dummy credentials builds.

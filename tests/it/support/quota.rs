@@ -20,6 +20,21 @@ pub fn python() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("python3"))
 }
 
+/// The emulator's Python when there is one, else `python3` (the proxy needs only the standard
+/// library; with `GWCTL_EMULATOR_URL` the venv may be absent).
+pub fn python_or_python3() -> PathBuf {
+    let venv = std::env::var_os("GWCTL_MOTO_SERVER")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("GWCTL_EMULATOR_VENV").map(|v| Path::new(&v).join("bin/moto_server"))
+        })
+        .unwrap_or_else(|| Path::new(REPO).join(".emulator/venv/bin/moto_server"));
+    venv.parent()
+        .map(|d| d.join("python"))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
 /// A running quota simulator.
 pub struct QuotaProxy {
     endpoint: String,
@@ -27,13 +42,16 @@ pub struct QuotaProxy {
 }
 
 impl QuotaProxy {
-    /// Start the simulator in front of `em` with extra flags (e.g. `--fault-429 0.1`).
+    /// Start the simulator in front of `em`'s moto with extra flags (e.g. `--fault-429 0.1`),
+    /// strict (`--strict`) unless `GWCTL_EMULATOR_LENIENT` is set, as every emulator test is.
     pub fn start(em: &Emulator, args: &[&str]) -> QuotaProxy {
         let script = Path::new(REPO).join("scripts/quota_proxy.py");
+        let strict: &[&str] = if super::lenient() { &[] } else { &["--strict"] };
         let mut child = Command::new(python())
             .arg(&script)
-            .args(["--upstream", &em.endpoint(), "--port", "0"])
+            .args(["--upstream", &em.moto_endpoint(), "--port", "0"])
             .args(["--lifetime", "600", "--exit-on-stdin-eof"])
+            .args(strict)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
