@@ -5,12 +5,9 @@ pub mod account;
 pub mod config;
 pub mod error;
 pub mod exec;
-pub mod exec_http;
 pub mod interceptors;
 pub mod pace;
 pub mod read;
-pub mod read_http;
-pub mod read_usage;
 pub mod recover;
 pub mod trace;
 

@@ -35,12 +35,10 @@ use aws_sdk_apigateway::types as agt;
 
 use super::error::{classify, AwsError, ErrorKind};
 use super::pace::{jitter_unit, RetryKind, RetryPolicy};
-use super::read::{
-    all_pages, find_rest_apis, get_authorizers, get_policy, get_resources, read_stages, to_btree,
-    PAGE_LIMIT,
-};
-use super::read_http::{find_http_apis, map_integration};
-use super::read_usage::get_usage_plans;
+use super::read::http::{find_http_apis, map_integration};
+use super::read::rest::{find_rest_apis, get_authorizers, get_resources, read_stages};
+use super::read::usage::get_usage_plans;
+use super::read::{all_pages, get_policy, to_btree, PAGE_LIMIT};
 use super::Clients;
 use crate::plan::ops::{Op, Patch};
 use crate::plan::rest::stage_patches;

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::aws::{read, read_http, Clients};
+use crate::aws::read::{http as read_http, rest as read_rest};
+use crate::aws::Clients;
 use crate::spec::model::{ApiKind, Spec};
 use crate::state::rest::ApiSummary;
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
@@ -239,7 +240,7 @@ pub async fn which(
             let Some(id) = pick_named(Http::LABEL, name, &found)? else {
                 return Ok(Which::Rest(None));
             };
-            let rest = read::find_rest_apis(clients, name).await?;
+            let rest = read_rest::find_rest_apis(clients, name).await?;
             if let Some(r) = rest.first() {
                 return Err(EngineError::BothKinds {
                     name: name.to_string(),

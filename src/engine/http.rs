@@ -4,9 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::error::AwsError;
+use crate::aws::exec::http::HttpExecutor;
 use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, MAX_IN_FLIGHT};
-use crate::aws::exec_http::HttpExecutor;
-use crate::aws::{read_http, Clients};
+use crate::aws::read::http as read_http;
+use crate::aws::Clients;
 use crate::plan::http::{stage_after, DesiredHttp, HttpPlan};
 use crate::plan::rest::PlanOptions;
 use crate::plan::HttpOp;

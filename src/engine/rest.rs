@@ -4,8 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::error::AwsError;
-use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, Executor, MAX_IN_FLIGHT};
-use crate::aws::{read, read_usage, Clients};
+use crate::aws::exec::rest::Executor;
+use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, MAX_IN_FLIGHT};
+use crate::aws::read::{self, rest as read_rest, usage as read_usage};
+use crate::aws::Clients;
 use crate::plan::desired::{self, DesiredRest};
 use crate::plan::rest::PlanOptions;
 use crate::plan::usage::{self, DesiredUsage, KeySource};
@@ -47,7 +49,7 @@ impl Flavour for Rest {
         &api.tags
     }
     async fn list(clients: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {
-        read::find_rest_apis(clients, name).await
+        read_rest::find_rest_apis(clients, name).await
     }
     async fn read(
         clients: &Clients,
@@ -55,8 +57,8 @@ impl Flavour for Rest {
         listed: Option<&ApiSummary>,
     ) -> Result<ObservedRestApi, AwsError> {
         match listed {
-            Some(listed) => read::read_listed_rest_api(clients, listed).await,
-            None => read::read_rest_api(clients, id).await,
+            Some(listed) => read_rest::read_listed_rest_api(clients, listed).await,
+            None => read_rest::read_rest_api(clients, id).await,
         }
     }
     fn desired(
@@ -173,7 +175,7 @@ impl Flavour for Rest {
                 .iter()
                 .any(|op| matches!(op, Op::CreateStage { .. } | Op::UpdateStage { .. }))
         {
-            if let Ok(stages) = read::read_stages(clients, api_id).await {
+            if let Ok(stages) = read_rest::read_stages(clients, api_id).await {
                 observed.stages = stages;
             }
         }

@@ -102,7 +102,7 @@ pub fn dependencies(ops: &[HttpOp]) -> Vec<Vec<usize>> {
 /// Ops that run alone among themselves: the barriers (the API, the deployment, the
 /// stages), whose copy of the executor becomes its state. Ops on integrations, authorizers,
 /// routes and permissions run concurrently; each hands back the one id it learned or
-/// dropped (`ForkExecutor::merge` in `aws::exec_http`).
+/// dropped (`ForkExecutor::merge` in `aws::exec::http`).
 pub fn changes_ids(op: &HttpOp) -> bool {
     scope(op) == Scope::Barrier
 }

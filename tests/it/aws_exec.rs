@@ -15,8 +15,10 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 
 use gwctl::aws::error::ErrorKind;
-use gwctl::aws::exec::{ExecEvent, Executor, OpOutcome};
-use gwctl::aws::read::{find_rest_apis, read_listed_rest_api, read_policies, read_rest_api};
+use gwctl::aws::exec::rest::Executor;
+use gwctl::aws::exec::{ExecEvent, OpOutcome};
+use gwctl::aws::read::read_policies;
+use gwctl::aws::read::rest::{find_rest_apis, read_listed_rest_api, read_rest_api};
 use gwctl::aws::{CallLog, Clients};
 use gwctl::plan::ops::{Op, Patch};
 use gwctl::state::rest::{

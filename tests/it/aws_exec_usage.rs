@@ -27,7 +27,8 @@ use aws_sdk_apigateway::types::{
 use aws_sdk_apigateway::Client as ApigwClient;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 
-use gwctl::aws::exec::{ExecEvent, Executor, OpOutcome};
+use gwctl::aws::exec::rest::Executor;
+use gwctl::aws::exec::{ExecEvent, OpOutcome};
 use gwctl::aws::{CallLog, Clients};
 use gwctl::plan::ops::{Op, Patch};
 use gwctl::plan::usage::{plan_patches, tags, throttle_json};

@@ -18,9 +18,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 
+use gwctl::aws::exec::http::HttpExecutor;
 use gwctl::aws::exec::{ExecEvent, OpOutcome};
-use gwctl::aws::exec_http::HttpExecutor;
-use gwctl::aws::read_http::read_http_api;
+use gwctl::aws::read::http::read_http_api;
 use gwctl::aws::{CallLog, Clients};
 use gwctl::plan::http_ops::{HttpOp, StageUpdate};
 use gwctl::state::http::{Authorizer, Integration, ObservedHttpApi, Route, RouteSetting, Stage};

@@ -21,8 +21,9 @@ use aws_smithy_runtime_api::http::StatusCode;
 
 use gwctl::aws::config::{clients_paced, AwsOptions};
 use gwctl::aws::error::ErrorKind;
-use gwctl::aws::exec::{Executor, OpOutcome};
-use gwctl::aws::exec_http::HttpExecutor;
+use gwctl::aws::exec::http::HttpExecutor;
+use gwctl::aws::exec::rest::Executor;
+use gwctl::aws::exec::OpOutcome;
 use gwctl::aws::pace::Pacing;
 use gwctl::aws::recover::CREATE_ATTEMPTS;
 use gwctl::aws::Clients;

@@ -13,7 +13,8 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 
 use gwctl::aws::error::ErrorKind;
-use gwctl::aws::read::{find_rest_apis, read_policies, read_rest_api, resolve_functions};
+use gwctl::aws::read::rest::{find_rest_apis, read_rest_api};
+use gwctl::aws::read::{read_policies, resolve_functions};
 use gwctl::aws::{CallLog, Clients};
 use gwctl::spec::model::{ApiDef, ApiKind, At, EndpointType, FunctionDef, Pos, Spec};
 use gwctl::state::rest::{

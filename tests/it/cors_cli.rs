@@ -31,7 +31,7 @@ fn writes(doc: &ApplyDoc) -> Vec<(String, usize)> {
 /// integrations, gateway responses, stages, deployments, tags).
 async fn read_back(em: &Emulator, id: &str) -> serde_json::Value {
     let c = em.clients().await;
-    let api = gwctl::aws::read::read_rest_api(&c, id).await.unwrap();
+    let api = gwctl::aws::read::rest::read_rest_api(&c, id).await.unwrap();
     serde_json::to_value(&api).unwrap()
 }
 

@@ -19,7 +19,7 @@ use std::process::Output;
 use crate::support;
 use crate::support::localstack::{self, LocalStack};
 use crate::support::{repo, stdout_ok as ok, RawResponse, TODO_FUNCTIONS};
-use gwctl::aws::exec::Executor;
+use gwctl::aws::exec::rest::Executor;
 use gwctl::cli::verify::VerifyDoc;
 use gwctl::output::ApplyDoc;
 use gwctl::plan::Op;
@@ -307,7 +307,9 @@ async fn verify_passes_then_names_the_header_broken_by_hand() {
     // (LocalStack ignores update-integration-response's `remove`: the response is deleted
     // and put again without the header, as the console does.)
     let c = ls.clients().await;
-    let observed = gwctl::aws::read::read_rest_api(&c, &api).await.unwrap();
+    let observed = gwctl::aws::read::rest::read_rest_api(&c, &api)
+        .await
+        .unwrap();
     let options = &observed.config.resources["/todos"].methods["OPTIONS"];
     let mut response = options.integration.as_ref().unwrap().responses["200"].clone();
     assert!(response

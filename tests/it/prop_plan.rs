@@ -3,17 +3,13 @@
 //! B's plan (in the AWS model of `plan::simulate`) leaves nothing to do.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use gwctl::plan::desired;
 use gwctl::plan::rest::{plan, PlanOptions};
 use gwctl::plan::simulate;
-use gwctl::spec::model::Spec;
-use gwctl::state::ResolvedFunction;
 use proptest::prelude::*;
 
-const REGION: &str = "us-east-1";
-const ACCOUNT: &str = "123456789012";
+use crate::support::offline::{functions, load, REGION};
 
 /// One route of a generated spec, as YAML.
 fn route() -> impl Strategy<Value = (String, String, String)> {
@@ -86,35 +82,6 @@ fn spec_yaml() -> impl Strategy<Value = String> {
         }
         y
     })
-}
-
-fn load(yaml: &str) -> Spec {
-    let loaded = gwctl::spec::load_str(Path::new("prop.yaml"), yaml);
-    let errors: Vec<String> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.render(false))
-        .collect();
-    assert!(errors.is_empty(), "{yaml}\n{}", errors.join("\n"));
-    loaded.spec.expect("valid spec")
-}
-
-fn functions(spec: &Spec) -> Vec<ResolvedFunction> {
-    spec.functions
-        .iter()
-        .map(|f| ResolvedFunction {
-            key: f.key.value.clone(),
-            function_arn: format!(
-                "arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}",
-                f.name_or_arn.value
-            ),
-            name: f.name_or_arn.value.clone(),
-            qualifier: None,
-            account: ACCOUNT.into(),
-            region: REGION.into(),
-        })
-        .collect()
 }
 
 proptest! {

@@ -7,50 +7,17 @@
 //! `plan::simulate*` must leave them byte-for-byte equal, with nothing left to do after.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use gwctl::plan::http::{self, HttpPlan};
 use gwctl::plan::rest::{plan, PlanOptions};
 use gwctl::plan::usage_ops::UsageOp;
 use gwctl::plan::{desired, simulate_http, simulate_usage, usage, HttpOp, Op};
-use gwctl::spec::model::Spec;
 use gwctl::state::http::{ObservedHttpApi, RouteSetting};
 use gwctl::state::rest::{AccessLog, MethodSetting, ObservedRestApi};
 use gwctl::state::usage::{ObservedUsage, Quota, Throttle};
-use gwctl::state::ResolvedFunction;
 use proptest::prelude::*;
 
-const REGION: &str = "us-east-1";
-const ACCOUNT: &str = "123456789012";
-
-fn load(yaml: &str) -> Spec {
-    let loaded = gwctl::spec::load_str(Path::new("prop.yaml"), yaml);
-    let errors: Vec<String> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.render(false))
-        .collect();
-    assert!(errors.is_empty(), "{yaml}\n{}", errors.join("\n"));
-    loaded.spec.expect("valid spec")
-}
-
-fn functions(spec: &Spec) -> Vec<ResolvedFunction> {
-    spec.functions
-        .iter()
-        .map(|f| ResolvedFunction {
-            key: f.key.value.clone(),
-            function_arn: format!(
-                "arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}",
-                f.name_or_arn.value
-            ),
-            name: f.name_or_arn.value.clone(),
-            qualifier: None,
-            account: ACCOUNT.into(),
-            region: REGION.into(),
-        })
-        .collect()
-}
+use crate::support::offline::{functions, load, ACCOUNT, REGION};
 
 /// Routes of a generated spec (path, method, function), at least one.
 fn routes() -> impl Strategy<Value = Vec<(String, &'static str, usize)>> {

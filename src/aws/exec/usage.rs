@@ -10,7 +10,8 @@ use std::collections::HashMap;
 
 use aws_sdk_apigateway::types as agt;
 
-use super::{deleted, hash_map, internal, Executor, OpOutcome};
+use super::rest::Executor;
+use super::{deleted, hash_map, internal, OpOutcome};
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::plan::ops::Patch;

@@ -30,6 +30,7 @@
 pub mod cli;
 pub mod fake_http;
 pub mod inventory;
+pub mod offline;
 pub mod quota;
 
 use std::io::{Read, Write};

@@ -34,115 +34,26 @@
 //! Empty template strings are never written: API Gateway stores `""` as `null` and answers
 //! `null` inside the template map afterwards (which the SDK cannot read, and which reads back
 //! as "no template" anyway), so an empty entry is skipped and an all-empty map is not sent.
-
-mod usage;
-
 use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
-use std::time::{Duration, Instant};
 
 use aws_sdk_apigateway::types as agt;
-use serde::Serialize;
 
-use super::error::{classify, AwsError, ErrorKind};
-use super::read::{get_policy, get_resources, split_function_arn};
-use super::recover::{
-    adopt_rest_stage, create_or_find, find, grants, settle_rest_stage, Identity, Made,
+use super::lambda::permission_call;
+use super::{
+    deleted, fill_placeholders, hash_map, internal, run_concurrent, ExecEvent, ExecFailure,
+    ExecReport, ForkExecutor, OpExecutor, OpOutcome, CONFLICT_ATTEMPTS,
 };
-use super::Clients;
+use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::read::rest::get_resources;
+use crate::aws::recover::{adopt_rest_stage, create_or_find, settle_rest_stage, Identity, Made};
+use crate::aws::Clients;
 use crate::plan::deps::{changes_ids, Scheduler};
-use crate::plan::ops::{Op, Patch, API_ID, DEPLOYMENT_ID};
-use crate::plan::permissions::PermissionOp;
-use crate::plan::PlanOp;
+use crate::plan::ops::{Op, Patch, DEPLOYMENT_ID};
 use crate::state::rest::ObservedRestApi;
-
-/// Principal and action of every permission gwctl adds.
-pub use crate::plan::permissions::{APIGATEWAY_PRINCIPAL, INVOKE_ACTION};
-
-/// How many ops [`Executor::run_with`] keeps in flight by default (the quota buckets decide
-/// the pace; this only bounds how far ahead calls queue for them).
-pub const MAX_IN_FLIGHT: usize = 8;
-/// Attempts of an op whose ConflictException turned out to be a concurrent modification.
-pub const CONFLICT_ATTEMPTS: u32 = 6;
-
-/// What one op did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum OpOutcome {
-    /// The call succeeded.
-    Applied,
-    /// The call created an object with this id (API, resource, authorizer, deployment).
-    Created { id: String },
-    /// The object already existed (create answered Conflict); its id was looked up.
-    Adopted { id: String },
-    /// A delete found nothing to delete.
-    AlreadyGone,
-    /// The permission statement, method or method response was already there, identical
-    /// (a put AWS refuses to repeat, after an attempt whose answer was lost).
-    AlreadyPresent,
-}
-
-/// Progress events, for the CLI's progress display (`O`: the op type of the plan).
-#[derive(Debug)]
-pub enum ExecEvent<'a, O = Op> {
-    Started {
-        index: usize,
-        total: usize,
-        op: &'a O,
-    },
-    Finished {
-        index: usize,
-        total: usize,
-        op: &'a O,
-        outcome: &'a OpOutcome,
-        elapsed: Duration,
-    },
-    Failed {
-        index: usize,
-        total: usize,
-        op: &'a O,
-        error: &'a AwsError,
-    },
-}
-
-/// The result of a run that applied every op.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExecReport {
-    /// The API's id (created in this run or given).
-    pub api_id: Option<String>,
-    /// The deployment created in this run, if any.
-    pub deployment_id: Option<String>,
-    /// One outcome per op, in op order.
-    pub outcomes: Vec<OpOutcome>,
-}
-
-/// A run stopped at its first failing op.
-#[derive(Debug, thiserror::Error)]
-#[error("step {} of {total} failed: {error}", failed + 1)]
-pub struct ExecFailure {
-    /// Indices of the ops that were applied, sorted: exactly the set that completed (in a
-    /// concurrent run it can hold ops after `failed` that were in flight when it failed).
-    pub completed: Vec<usize>,
-    /// Index of the op that failed (the lowest, if several failed at once); no op outside
-    /// `completed` was applied, and none was started after the failure.
-    pub failed: usize,
-    pub total: usize,
-    /// AWS operation name of the failed op.
-    pub op: &'static str,
-    /// Outcomes of the completed ops (same order as `completed`).
-    pub outcomes: Vec<OpOutcome>,
-    /// The API id known when the run stopped (an API created before the failure stays).
-    pub api_id: Option<String>,
-    pub deployment_id: Option<String>,
-    #[source]
-    pub error: AwsError,
-}
 
 /// Runs ops against one REST API.
 pub struct Executor<'c> {
-    clients: &'c Clients,
+    pub(super) clients: &'c Clients,
     /// The API's id: `Some` for an existing API, set by `CreateRestApi`.
     pub api_id: Option<String>,
     /// Resource path -> id (seeded from the observed API, kept up to date by the run).
@@ -157,13 +68,6 @@ pub struct Executor<'c> {
     /// Set by an attempt whose ConflictException was not "already exists" (nothing found on
     /// lookup): the op is worth another try.
     conflict_busy: bool,
-}
-
-/// What a running op hands back to [`Executor::run_with`] when gwctl itself fails it.
-pub(crate) use super::error::internal;
-
-pub(crate) fn hash_map<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
-    (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
 /// The method AWS holds is exactly what a put-method of `def` (with the authorization type
@@ -215,140 +119,6 @@ fn template_map(m: &BTreeMap<String, String>) -> Option<HashMap<String, String>>
     (!out.is_empty()).then_some(out)
 }
 
-/// What the shared run loop needs from an executor of one plan's op type.
-pub(crate) trait OpExecutor {
-    type Op: PlanOp;
-    /// Apply one op; see the module documentation for what counts as done.
-    async fn apply(&mut self, op: &Self::Op) -> Result<OpOutcome, AwsError>;
-    /// The API id known now (created in this run or given).
-    fn current_api_id(&self) -> Option<String>;
-    /// The deployment created in this run, if any.
-    fn current_deployment_id(&self) -> Option<String>;
-}
-
-/// An executor [`run_concurrent`] can drive: independent ops run on copies (`fork`); what a
-/// copy learned is merged back when its op succeeds ([`ForkExecutor::merge`]).
-pub(crate) trait ForkExecutor: OpExecutor + Sized {
-    fn fork(&self) -> Self;
-    /// Keep what the copy that ran `op` (successfully) learned. By default an exclusive op's
-    /// copy becomes the state (it ran alone among the ops that change ids) and the others
-    /// learned nothing to keep.
-    fn merge(&mut self, fork: Self, _op: &Self::Op, exclusive: bool) {
-        if exclusive {
-            *self = fork;
-        }
-    }
-}
-
-/// Run `ops` with up to `max_in_flight` at once, in the order `scheduler` allows: each op
-/// starts as soon as the ops it depends on have finished; the quota buckets decide when its
-/// calls go. Every op runs on a copy of the executor, merged back when it succeeds; ops for
-/// which `exclusive` holds run one at a time among themselves. After a
-/// failure nothing new starts, the ops in flight finish, and the failure lists exactly what
-/// completed. Events come as ops start and finish (interleaved when concurrent).
-pub(crate) async fn run_concurrent<'a, E: ForkExecutor + 'a>(
-    exec: &mut E,
-    ops: &'a [E::Op],
-    mut scheduler: Scheduler,
-    exclusive: impl Fn(&E::Op) -> bool,
-    on_event: &mut dyn FnMut(ExecEvent<E::Op>),
-    max_in_flight: usize,
-) -> Result<ExecReport, ExecFailure> {
-    type Done<E> = (usize, E, Result<OpOutcome, AwsError>, Duration);
-    let total = ops.len();
-    let mut outcomes: Vec<Option<OpOutcome>> = vec![None; total];
-    let mut first_failure: Option<(usize, AwsError)> = None;
-    let mut running: Vec<Pin<Box<dyn Future<Output = Done<E>> + 'a>>> = Vec::new();
-    let mut cancelled = false;
-    loop {
-        // Ctrl-C: the calls in flight finish; no other starts (see crate::cancel).
-        cancelled = cancelled || crate::cancel::requested();
-        while let Some(index) = (!cancelled)
-            .then(|| scheduler.next(max_in_flight))
-            .flatten()
-        {
-            let op = &ops[index];
-            on_event(ExecEvent::Started { index, total, op });
-            let mut fork = exec.fork();
-            running.push(Box::pin(async move {
-                let start = Instant::now();
-                let result = fork.apply(op).await;
-                (index, fork, result, start.elapsed())
-            }));
-        }
-        if running.is_empty() {
-            break;
-        }
-        let (index, fork, result, elapsed) = std::future::poll_fn(|cx| {
-            for k in 0..running.len() {
-                if let Poll::Ready(done) = running[k].as_mut().poll(cx) {
-                    drop(running.swap_remove(k));
-                    return Poll::Ready(done);
-                }
-            }
-            Poll::Pending
-        })
-        .await;
-        let op = &ops[index];
-        match result {
-            Ok(outcome) => {
-                exec.merge(fork, op, exclusive(op));
-                scheduler.finished(index);
-                on_event(ExecEvent::Finished {
-                    index,
-                    total,
-                    op,
-                    outcome: &outcome,
-                    elapsed,
-                });
-                outcomes[index] = Some(outcome);
-            }
-            Err(error) => {
-                scheduler.failed(index);
-                on_event(ExecEvent::Failed {
-                    index,
-                    total,
-                    op,
-                    error: &error,
-                });
-                if first_failure.as_ref().is_none_or(|(i, _)| index < *i) {
-                    first_failure = Some((index, error));
-                }
-            }
-        }
-    }
-    if cancelled && first_failure.is_none() {
-        if let Some(next) = outcomes.iter().position(Option::is_none) {
-            first_failure = Some((next, AwsError::interrupted(ops[next].aws_name())));
-        }
-    }
-    if let Some((failed, error)) = first_failure {
-        let (completed, outcomes): (Vec<usize>, Vec<OpOutcome>) = outcomes
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, o)| o.map(|o| (i, o)))
-            .unzip();
-        return Err(ExecFailure {
-            completed,
-            failed,
-            total,
-            op: ops[failed].aws_name(),
-            outcomes,
-            api_id: exec.current_api_id(),
-            deployment_id: exec.current_deployment_id(),
-            error,
-        });
-    }
-    Ok(ExecReport {
-        api_id: exec.current_api_id(),
-        deployment_id: exec.current_deployment_id(),
-        outcomes: outcomes
-            .into_iter()
-            .map(|o| o.expect("every op finished"))
-            .collect(),
-    })
-}
-
 impl ForkExecutor for Executor<'_> {
     fn fork(&self) -> Self {
         Executor::fork(self)
@@ -366,170 +136,6 @@ impl OpExecutor for Executor<'_> {
     fn current_deployment_id(&self) -> Option<String> {
         self.deployment_id.clone()
     }
-}
-
-/// Replace `{api_id}`, `{deployment_id}` and `{authorizer_id:NAME}` in `s` with the ids
-/// known now; a placeholder whose id is unknown is an error naming it.
-pub(crate) fn fill_placeholders(
-    op: &str,
-    s: &str,
-    api_id: Option<&str>,
-    deployment_id: Option<&str>,
-    authorizer_ids: &BTreeMap<String, String>,
-) -> Result<String, AwsError> {
-    let mut out = s.to_string();
-    if out.contains(API_ID) {
-        let id = api_id.ok_or_else(|| {
-            internal(
-                op,
-                "no API id: the plan acts on an API that was neither found nor created".into(),
-            )
-        })?;
-        out = out.replace(API_ID, id);
-    }
-    if out.contains(DEPLOYMENT_ID) {
-        let id = deployment_id.ok_or_else(|| {
-            internal(
-                op,
-                "no deployment was created in this run to point the stage at".into(),
-            )
-        })?;
-        out = out.replace(DEPLOYMENT_ID, id);
-    }
-    const AUTH: &str = "{authorizer_id:";
-    while let Some(start) = out.find(AUTH) {
-        let Some(len) = out[start..].find('}') else {
-            return Err(internal(op, format!("unterminated placeholder in `{s}`")));
-        };
-        let end = start + len;
-        let name = out[start + AUTH.len()..end].to_string();
-        let id = authorizer_ids
-            .get(&name)
-            .ok_or_else(|| internal(op, format!("no id known for authorizer `{name}`")))?;
-        out.replace_range(start..=end, id);
-    }
-    Ok(out)
-}
-
-/// lambda add-permission for API Gateway (`sid` and `source` already filled in), after a
-/// look at the policy: a statement already granting exactly this is not added again. A
-/// ResourceConflictException counts as done only when the policy already holds a statement
-/// with that id granting exactly this.
-pub(crate) async fn add_permission(
-    clients: &Clients,
-    op: &str,
-    function: &str,
-    sid: &str,
-    source: &str,
-) -> Result<OpOutcome, AwsError> {
-    let (base, qualifier) = split_function_arn(function);
-    // Look before adding: another run, or an earlier attempt whose answer was lost, may
-    // have added it already. AWS would refuse a duplicate, but emulators accept it, and
-    // gwctl never relies on the service refusing. A lost answer is looked for the same
-    // way before adding again ([`create_or_find`]).
-    let identity = Identity::Permission {
-        function: &base,
-        qualifier: qualifier.as_deref(),
-        sid,
-        source,
-    };
-    if find(clients, &identity).await?.is_some() {
-        return Ok(OpOutcome::AlreadyPresent);
-    }
-    let req = clients
-        .lambda
-        .add_permission()
-        .function_name(&base)
-        .set_qualifier(qualifier.clone())
-        .statement_id(sid)
-        .action(INVOKE_ACTION)
-        .principal(APIGATEWAY_PRINCIPAL)
-        .source_arn(source);
-    let policy = crate::aws::pace::RetryPolicy::default();
-    let mut attempt = 1;
-    loop {
-        let res = create_or_find(clients, identity, || {
-            let r = req.clone();
-            async move { r.send().await.map_err(|e| classify(op, e)) }
-        })
-        .await;
-        let e = match res {
-            Ok(Made::Created(_)) => return Ok(OpOutcome::Applied),
-            Ok(Made::Adopted(_)) => return Ok(OpOutcome::AlreadyPresent),
-            Err(e) if e.kind != ErrorKind::Conflict => return Err(e),
-            Err(e) => e,
-        };
-        // Same statement id already there: done only if it grants the same.
-        let existing = get_policy(clients, &base, qualifier.as_deref()).await?;
-        match existing.iter().find(|s| s.sid == sid) {
-            Some(s) if grants(s, sid, source) => return Ok(OpOutcome::AlreadyPresent),
-            Some(s) => {
-                return Err(AwsError {
-                    message: format!(
-                        "statement `{sid}` already exists on `{function}` with a different \
-                         grant (source ARN `{}`)",
-                        s.source_arn.as_deref().unwrap_or("none")
-                    ),
-                    ..e
-                })
-            }
-            // No such statement: the conflict was a concurrent modification of the policy
-            // (another add or remove in flight); try again after a backoff.
-            None if attempt < CONFLICT_ATTEMPTS && !crate::cancel::requested() => {
-                let unit = crate::aws::pace::jitter_unit();
-                let delay =
-                    policy.delay(crate::aws::pace::RetryKind::Conflict, attempt, None, unit);
-                tokio::time::sleep(delay).await;
-                attempt += 1;
-            }
-            None => return Err(e),
-        }
-    }
-}
-
-/// Run a Lambda permission op: placeholders filled with `fill`, then the statement added
-/// ([`add_permission`]) or removed ([`remove_permission`]).
-pub(crate) async fn permission_call(
-    clients: &Clients,
-    op: &str,
-    perm: PermissionOp,
-    fill: impl Fn(&str) -> Result<String, AwsError>,
-) -> Result<OpOutcome, AwsError> {
-    match perm {
-        PermissionOp::Add {
-            function,
-            statement_id,
-            source_arn,
-            ..
-        } => {
-            let (sid, source) = (fill(&statement_id)?, fill(&source_arn)?);
-            add_permission(clients, op, &function, &sid, &source).await
-        }
-        PermissionOp::Remove {
-            function,
-            statement_id,
-            ..
-        } => remove_permission(clients, op, &function, &fill(&statement_id)?).await,
-    }
-}
-
-/// lambda remove-permission (`sid` already filled in); NotFound means it is gone already.
-pub(crate) async fn remove_permission(
-    clients: &Clients,
-    op: &str,
-    function: &str,
-    sid: &str,
-) -> Result<OpOutcome, AwsError> {
-    let (base, qualifier) = split_function_arn(function);
-    let res = clients
-        .lambda
-        .remove_permission()
-        .function_name(base)
-        .set_qualifier(qualifier)
-        .statement_id(sid)
-        .send()
-        .await;
-    deleted(op, res)
 }
 
 impl<'c> Executor<'c> {
@@ -602,6 +208,26 @@ impl<'c> Executor<'c> {
             max_in_flight,
         )
         .await
+    }
+
+    /// A put refused because the thing exists (409), with `found` what a read of it
+    /// answered (`Ok(true)`: exactly what the op asks). This op's own earlier attempt whose
+    /// answer was lost: done. Nothing there: a concurrent modification, worth a retry (the
+    /// conflict loop). A different one was made meanwhile: the conflict goes up and the apply
+    /// plans again from what is there.
+    fn settle_put_conflict(
+        &mut self,
+        e: AwsError,
+        found: Result<bool, AwsError>,
+    ) -> Result<OpOutcome, AwsError> {
+        match found {
+            Ok(true) => Ok(OpOutcome::AlreadyPresent),
+            Err(g) if g.is_not_found() => {
+                self.conflict_busy = true;
+                Err(e)
+            }
+            _ => Err(e),
+        }
     }
 
     fn api(&self, op: &str) -> Result<String, AwsError> {
@@ -878,17 +504,8 @@ impl<'c> Executor<'c> {
                     .send()
                     .await
                     .map_err(|g| classify("GetMethod", g));
-                match found {
-                    Ok(m) if method_is(&m, auth_type, authorizer_id.as_deref(), def) => {
-                        Ok(OpOutcome::AlreadyPresent)
-                    }
-                    Err(g) if g.is_not_found() => {
-                        // Nothing there: a concurrent modification, worth a retry.
-                        self.conflict_busy = true;
-                        Err(e)
-                    }
-                    _ => Err(e),
-                }
+                let found = found.map(|m| method_is(&m, auth_type, authorizer_id.as_deref(), def));
+                self.settle_put_conflict(e, found)
             }
             Op::DeleteMethod { path, method } => {
                 let res = gw
@@ -935,14 +552,7 @@ impl<'c> Executor<'c> {
                     .send()
                     .await
                     .map_err(|g| classify("GetMethodResponse", g));
-                match found {
-                    Ok(r) if method_response_is(&r, def) => Ok(OpOutcome::AlreadyPresent),
-                    Err(g) if g.is_not_found() => {
-                        self.conflict_busy = true;
-                        Err(e)
-                    }
-                    _ => Err(e),
-                }
+                self.settle_put_conflict(e, found.map(|r| method_response_is(&r, def)))
             }
             Op::DeleteMethodResponse {
                 path,
@@ -1179,32 +789,6 @@ impl<'c> Executor<'c> {
                     .await
                     .map_err(|e| classify(name, e))?;
                 Ok(OpOutcome::Applied)
-            }
-        }
-    }
-}
-
-/// The outcome of a delete call: NotFound means it is already gone.
-pub(crate) fn deleted<O, E, R>(
-    op: &str,
-    res: Result<O, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
-) -> Result<OpOutcome, AwsError>
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-    R: std::fmt::Debug + super::error::HasStatus,
-{
-    match res {
-        Ok(_) => Ok(OpOutcome::Applied),
-        Err(e) => {
-            let e = classify(op, e);
-            if e.is_not_found() {
-                Ok(OpOutcome::AlreadyGone)
-            } else {
-                Err(e)
             }
         }
     }

@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_apigateway::types as agt;
 
-use super::error::{classify, AwsError};
-use super::read::{all_pages, bounded, LAMBDA_CONCURRENCY, PAGE_LIMIT};
-use super::Clients;
+use super::{all_pages, bounded, LAMBDA_CONCURRENCY, PAGE_LIMIT};
+use crate::aws::error::{classify, AwsError};
+use crate::aws::Clients;
 use crate::plan::usage::{owned_usage, AccountUsage};
 use crate::state::usage::{
     ApiKey, ObservedApiKey, ObservedUsage, ObservedUsagePlan, Quota, Throttle, UsagePlan, ValueTag,

@@ -22,9 +22,9 @@ use std::collections::BTreeSet;
 
 use aws_sdk_apigatewayv2::types as v2;
 
-use super::error::{classify, AwsError, ErrorKind};
-use super::read::{all_pages, bounded, non_empty, to_btree, LAMBDA_CONCURRENCY};
-use super::Clients;
+use super::{all_pages, bounded, non_empty, to_btree, LAMBDA_CONCURRENCY};
+use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::Clients;
 use crate::state::http::{
     Authorizer, Cors, Integration, ObservedHttpApi, ObservedStage, RawHttpApi, RawRoute,
     RouteSetting, Stage,

@@ -4,25 +4,25 @@
 //!
 //! Routes name integrations by target key and authorizers by name; the executor sends the
 //! ids (`integrations/{id}`, `AuthorizerId`). What counts as done when an op is re-run after
-//! a lost answer (as in [`super::exec`]): a delete answered NotFound; create-route,
+//! a lost answer (as in [`super::rest`]): a delete answered NotFound; create-route,
 //! create-authorizer and create-stage answered ConflictException adopt the object of that key
 //! or name (real AWS refuses duplicates; the emulator accepts them, which the reader then
 //! shows as duplicates for the next plan to delete); a stage adopted that way is still given
 //! the op's settings and deployment; add-permission as in `exec`. A create that got no
-//! answer is looked for before it is sent again ([`super::recover`]).
+//! answer is looked for before it is sent again ([`crate::aws::recover`]).
 //! Errors are classified by code, never by message text.
 
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigatewayv2::types as v2;
 
-use super::error::{classify, AwsError, ErrorKind};
-use super::exec::{
-    deleted, fill_placeholders, hash_map, internal, permission_call, run_concurrent, ExecEvent,
-    ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
+use super::{
+    deleted, fill_placeholders, hash_map, internal, lambda::permission_call, run_concurrent,
+    ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
 };
-use super::recover::{create_or_find, Identity, Made};
-use super::Clients;
+use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::recover::{create_or_find, Identity, Made};
+use crate::aws::Clients;
 use crate::plan::deps_http;
 use crate::plan::http_ops::{HttpOp, StageUpdate};
 use crate::state::http::{
@@ -144,7 +144,7 @@ impl<'c> HttpExecutor<'c> {
     }
 
     /// Run `ops` with up to `max_in_flight` at once, each as soon as the ops it depends on
-    /// ([`crate::plan::deps_http`]) have finished (see [`super::exec::run_concurrent`]).
+    /// ([`crate::plan::deps_http`]) have finished (see [`super::run_concurrent`]).
     pub async fn run_with(
         &mut self,
         ops: &[HttpOp],
@@ -617,7 +617,7 @@ impl<'c> HttpExecutor<'c> {
         if e.kind != ErrorKind::Conflict {
             return Err(fail());
         }
-        let observed = super::read_http::read_http_api(self.clients, api).await?;
+        let observed = crate::aws::read::http::read_http_api(self.clients, api).await?;
         let ids = match kind {
             AdoptKind::Route => &observed.route_ids,
             AdoptKind::Authorizer => &observed.authorizer_ids,
