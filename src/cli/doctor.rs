@@ -360,7 +360,7 @@ async fn role_check(
     }
     let needs: Vec<String> = spec
         .map(|s| {
-            let desired = crate::plan::desired::rest(s, &[], region);
+            let desired = crate::plan::rest::desired::rest(s, &[], region);
             desired
                 .stages
                 .iter()
@@ -415,7 +415,7 @@ async fn role_check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::ops::Patch;
+    use crate::plan::rest::ops::Patch;
 
     fn stage(patches: Vec<Patch>) -> Op {
         Op::UpdateStage {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport};
 use crate::aws::{read, Clients};
-use crate::plan::rest::PlanOptions;
+use crate::plan::PlanOptions;
 use crate::plan::{Plan, PlanOp};
 use crate::spec::model::Spec;
 use crate::state::rest::{ApiSummary, Policies};

@@ -9,8 +9,8 @@ use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, MAX_IN_FLIGHT};
 use crate::aws::read::http as read_http;
 use crate::aws::Clients;
 use crate::plan::http::{stage_after, DesiredHttp, HttpPlan};
-use crate::plan::rest::PlanOptions;
 use crate::plan::HttpOp;
+use crate::plan::PlanOptions;
 use crate::spec::model::Spec;
 use crate::state::http::{invoke_url, ObservedHttpApi, Stage};
 use crate::state::rest::ApiSummary;
@@ -85,7 +85,7 @@ impl Flavour for Http {
             .map(|perm| HttpOp::RemovePermission {
                 function: perm.function.clone(),
                 function_key: perm.function_key.clone(),
-                statement_id: perm.statement_id.replace(crate::plan::ops::API_ID, id),
+                statement_id: perm.statement_id.replace(crate::plan::API_ID, id),
             })
             .collect();
         ops.push(HttpOp::DeleteApi { id: id.into() });

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use crate::aws::exec::ExecFailure;
 use crate::aws::Clients;
-use crate::plan::rest::PlanOptions;
 use crate::plan::Plan;
+use crate::plan::PlanOptions;
 
 use super::find::Located;
 use super::{EngineError, Flavour, Http, Rest};
@@ -94,7 +94,7 @@ pub fn plan_deploy_rest(
     // Stage settings come from the spec when one is given and declares the stage.
     let spec_stages = match &loc.spec {
         Some(s) => {
-            crate::plan::desired::rest(s, &[], region)
+            crate::plan::rest::desired::rest(s, &[], region)
                 .keep_undeclared(Some(&loc.api))
                 .stages
         }
@@ -103,7 +103,7 @@ pub fn plan_deploy_rest(
     let stages = named_stages(names, &spec_stages, |n| {
         loc.api.stages.get(n).map(|s| s.settings.clone())
     });
-    let mark = crate::plan::desired::config_mark(&loc.api.config);
+    let mark = crate::plan::rest::desired::config_mark(&loc.api.config);
     let description = deployment_description(&mark, description);
     let mut plan = Plan::default();
     crate::plan::rest::plan_stages(

@@ -8,9 +8,9 @@ use crate::aws::exec::rest::Executor;
 use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, MAX_IN_FLIGHT};
 use crate::aws::read::{self, rest as read_rest, usage as read_usage};
 use crate::aws::Clients;
-use crate::plan::desired::{self, DesiredRest};
-use crate::plan::rest::PlanOptions;
+use crate::plan::rest::desired::{self, DesiredRest};
 use crate::plan::usage::{self, DesiredUsage, KeySource};
+use crate::plan::PlanOptions;
 use crate::plan::{Op, Plan};
 use crate::spec::model::Spec;
 use crate::spec::Severity;
@@ -105,7 +105,7 @@ impl Flavour for Rest {
             .map(|perm| Op::RemovePermission {
                 function: perm.function.clone(),
                 function_key: perm.function_key.clone(),
-                statement_id: perm.statement_id.replace(crate::plan::ops::API_ID, id),
+                statement_id: perm.statement_id.replace(crate::plan::API_ID, id),
             })
             .collect();
         ops.push(Op::DeleteRestApi { id: id.into() });
@@ -581,12 +581,12 @@ fn overlay(eff: &mut Stage, want: &Stage) {
 
 /// The REST stage `name` serves the API's current configuration.
 pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
-    let mark = crate::plan::desired::config_mark(&api.config);
+    let mark = crate::plan::rest::desired::config_mark(&api.config);
     api.stages
         .get(name)
         .and_then(|st| st.deployment_id.as_deref())
         .and_then(|d| api.deployments.get(d))
-        .is_some_and(|d| crate::plan::rest::deployment_serves(d.description.as_deref(), &mark))
+        .is_some_and(|d| crate::plan::deployment_serves(d.description.as_deref(), &mark))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use gwctl::aws::exec::http::HttpExecutor;
 use gwctl::aws::exec::{ExecEvent, OpOutcome};
 use gwctl::aws::read::http::read_http_api;
 use gwctl::aws::{CallLog, Clients};
-use gwctl::plan::http_ops::{HttpOp, StageUpdate};
+use gwctl::plan::http::ops::{HttpOp, StageUpdate};
 use gwctl::state::http::{Authorizer, Integration, ObservedHttpApi, Route, RouteSetting, Stage};
 use gwctl::state::rest::AccessLog;
 

@@ -144,15 +144,13 @@ pub enum Op {
         name: String,
         patches: Vec<Patch>,
     },
-    /// API keys and usage plans (account-level objects; see [`super::usage_ops`]).
-    Usage(super::usage_ops::UsageOp),
+    /// API keys and usage plans (account-level objects; see [`crate::plan::usage_ops`]).
+    Usage(crate::plan::usage_ops::UsageOp),
 }
 
 /// (in its own file: the usage-plan ops use it too, and [`Op`] carries those.)
-pub use super::patch::Patch;
+pub use crate::plan::patch::Patch;
 
-/// Placeholder the executor replaces with the API id.
-pub const API_ID: &str = "{api_id}";
 /// Placeholder the executor replaces with the id of the deployment created in this run.
 pub const DEPLOYMENT_ID: &str = "{deployment_id}";
 
@@ -166,11 +164,6 @@ pub struct MovedStage {
     /// read back so (an emulator that replaces the stage instead gets them re-applied).
     pub settings: Stage,
 }
-/// `{authorizer_id:NAME}`: replaced with the id of authorizer NAME.
-pub fn authorizer_id_placeholder(name: &str) -> String {
-    format!("{{authorizer_id:{name}}}")
-}
-
 impl Op {
     /// The AWS operation name, for pacing, counting and messages.
     pub fn aws_name(&self) -> &'static str {
@@ -253,3 +246,5 @@ impl Op {
         format!("{} {what}", self.aws_name())
     }
 }
+
+crate::plan::permissions::permission_variants!(Op);
