@@ -36,12 +36,17 @@ pub trait PlanOp {
     const API_LABEL: &'static str;
     /// The AWS operation name (`CreateRoute`, `PutIntegration`, ...).
     fn aws_name(&self) -> &'static str;
+    /// A short label for progress lines: the operation and the object it acts on.
+    fn label(&self) -> String;
 }
 
 impl PlanOp for Op {
     const API_LABEL: &'static str = "rest api";
     fn aws_name(&self) -> &'static str {
         Op::aws_name(self)
+    }
+    fn label(&self) -> String {
+        Op::label(self)
     }
 }
 

@@ -193,6 +193,9 @@ impl PlanOp for HttpOp {
     fn aws_name(&self) -> &'static str {
         HttpOp::aws_name(self)
     }
+    fn label(&self) -> String {
+        HttpOp::label(self)
+    }
 }
 
 crate::plan::permissions::permission_variants!(HttpOp);

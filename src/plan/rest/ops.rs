@@ -195,4 +195,56 @@ impl Op {
     }
 }
 
+impl Op {
+    /// A short label for progress lines: the operation and the object it acts on.
+    pub fn label(&self) -> String {
+        use Op::*;
+        let what = match self {
+            CreateRestApi { name, .. } => name.clone(),
+            DeleteRestApi { id } => id.clone(),
+            UpdateRestApi { .. } => "api attributes".into(),
+            CreateResource { path, .. } | DeleteResource { path } => path.clone(),
+            PutMethod { path, method, .. }
+            | DeleteMethod { path, method }
+            | PutIntegration { path, method, .. } => format!("{method} {path}"),
+            PutMethodResponse {
+                path,
+                method,
+                status,
+                ..
+            }
+            | DeleteMethodResponse {
+                path,
+                method,
+                status,
+            }
+            | PutIntegrationResponse {
+                path,
+                method,
+                status,
+                ..
+            }
+            | DeleteIntegrationResponse {
+                path,
+                method,
+                status,
+            } => format!("{method} {path} {status}"),
+            PutGatewayResponse { response_type, .. } | DeleteGatewayResponse { response_type } => {
+                response_type.clone()
+            }
+            CreateAuthorizer { name, .. }
+            | UpdateAuthorizer { name, .. }
+            | DeleteAuthorizer { name } => name.clone(),
+            AddPermission { function_key, .. } | RemovePermission { function_key, .. } => {
+                function_key.clone()
+            }
+            CreateDeployment { stage: None, .. } => "new deployment".into(),
+            CreateDeployment { stage: Some(s), .. } => format!("new deployment, stage {}", s.name),
+            CreateStage { name, .. } | UpdateStage { name, .. } => name.clone(),
+            Usage(u) => u.target(),
+        };
+        format!("{} {what}", self.aws_name())
+    }
+}
+
 crate::plan::permissions::permission_variants!(Op);
