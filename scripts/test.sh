@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full check, exactly as CI runs it (.ci/run calls this): formatting, lints, and every
 # test with the local AWS emulator (installed on first run into .emulator/venv) and, for the
-# CORS data-plane tier, LocalStack (into .localstack/venv; needs Python 3.12+, ~80-120 s once).
+# CORS data-plane tier, LocalStack (into .localstack/venv; needs Python 3.12+, ~80-120 s once);
+# actionlint for the workflows (into .actionlint/); then the crate as crates.io would get it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # every emulator test runs behind the strict proxy (docs/testing.md); lenient is for debugging
@@ -9,6 +10,10 @@ unset GWCTL_EMULATOR_LENIENT
 
 scripts/emulator.sh install
 scripts/localstack.sh install
+scripts/actionlint.sh install
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
+# The package crates.io would receive builds from its own files alone (no tests, scripts or
+# fixtures in it). The verification build shares target/ (its own feature set: ~N min).
+cargo publish --dry-run --locked
