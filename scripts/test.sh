@@ -15,5 +15,6 @@ cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
 # The package crates.io would receive builds from its own files alone (no tests, scripts or
-# fixtures in it). The verification build shares target/ (its own feature set: ~N min).
+# fixtures in it). Its verification build shares target/ with the tests above, so only gwctl
+# itself is compiled again: about 35 s on 2 cores (measured 2026-12-07).
 cargo publish --dry-run --locked
