@@ -5,12 +5,15 @@
 //! - [`state`]: the shapes both desired and observed configuration are expressed in;
 //! - [`plan`]: a pure diff of desired against observed into ordered operations (no SDK);
 //! - [`aws`]: every SDK call: configuration, reads, the executor, error classification;
+//! - [`engine`]: the flow every verb shares (find, read, plan, converge, run), generic over
+//!   the kind of API; typed results and errors, no printing;
 //! - [`cli`] / [`output`]: argument parsing, commands, human and JSON rendering;
 //! - [`verify`]: what a browser would make of a deployed API's CORS answers (data plane).
 
 pub mod aws;
 pub mod cancel;
 pub mod cli;
+pub mod engine;
 pub mod exit;
 pub mod output;
 pub mod plan;

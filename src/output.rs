@@ -590,52 +590,7 @@ pub fn running_in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
-/// A short label for an op, for progress lines.
+/// A short label for an op, for progress lines ([`crate::plan::PlanOp::label`]).
 pub fn op_label(op: &crate::plan::Op) -> String {
-    use crate::plan::Op::*;
-    let what = match op {
-        CreateRestApi { name, .. } => name.clone(),
-        DeleteRestApi { id } => id.clone(),
-        UpdateRestApi { .. } => "api attributes".into(),
-        CreateResource { path, .. } | DeleteResource { path } => path.clone(),
-        PutMethod { path, method, .. }
-        | DeleteMethod { path, method }
-        | PutIntegration { path, method, .. } => format!("{method} {path}"),
-        PutMethodResponse {
-            path,
-            method,
-            status,
-            ..
-        }
-        | DeleteMethodResponse {
-            path,
-            method,
-            status,
-        }
-        | PutIntegrationResponse {
-            path,
-            method,
-            status,
-            ..
-        }
-        | DeleteIntegrationResponse {
-            path,
-            method,
-            status,
-        } => format!("{method} {path} {status}"),
-        PutGatewayResponse { response_type, .. } | DeleteGatewayResponse { response_type } => {
-            response_type.clone()
-        }
-        CreateAuthorizer { name, .. }
-        | UpdateAuthorizer { name, .. }
-        | DeleteAuthorizer { name } => name.clone(),
-        AddPermission { function_key, .. } | RemovePermission { function_key, .. } => {
-            function_key.clone()
-        }
-        CreateDeployment { stage: None, .. } => "new deployment".into(),
-        CreateDeployment { stage: Some(s), .. } => format!("new deployment, stage {}", s.name),
-        CreateStage { name, .. } | UpdateStage { name, .. } => name.clone(),
-        Usage(u) => u.target(),
-    };
-    format!("{} {what}", op.aws_name())
+    crate::plan::PlanOp::label(op)
 }

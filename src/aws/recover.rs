@@ -40,7 +40,7 @@ use super::read::rest::{find_rest_apis, get_authorizers, get_resources, read_sta
 use super::read::usage::get_usage_plans;
 use super::read::{all_pages, get_policy, to_btree, PAGE_LIMIT};
 use super::Clients;
-use crate::plan::ops::{Op, Patch};
+use crate::plan::rest::ops::{Op, Patch};
 use crate::plan::rest::stage_patches;
 use crate::state::http::Integration;
 use crate::state::rest::Stage;

@@ -1,108 +1,40 @@
-//! `gwctl apply` and `gwctl plan` for REST APIs (HTTP API specs are handed to [`super::http`]).
+//! `gwctl apply`, for every kind of API: arguments in, one engine call ([`crate::engine`],
+//! generic over the kind's [`Flavour`]), the result rendered as text or JSON. The kind is
+//! told apart once, by [`crate::engine::with_flavour`]. Also the pieces other verbs render with
+//! (confirmation, stage settings, the report).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
-use crate::aws::exec::rest::Executor;
-use crate::aws::exec::{ExecEvent, ExecFailure};
+use crate::aws::exec::ExecFailure;
 use crate::aws::Clients;
+use crate::engine::report::{KeyReport, Shown, StageReport};
+use crate::engine::{prepare, Flavour, Prepared, Rest};
 use crate::output::{
-    calls_doc, op_label, plan_doc, render_plan, ApiDoc, ApiKeyDoc, ApplyDoc, ErrorDoc, PlanDoc,
-    Printer, Progress, StageDoc, SCHEMA_VERSION,
+    calls_doc, plan_doc, render_plan, ApiDoc, ApiKeyDoc, ApplyDoc, ErrorDoc, PlanDoc, Printer,
+    StageDoc, SCHEMA_VERSION,
 };
-use crate::spec::model::ApiKind;
-use crate::state::rest::{MethodSetting, ObservedRestApi, Stage};
+use crate::plan::PlanOp;
+use crate::spec::model::Spec;
+use crate::state::rest::{ObservedRestApi, Stage};
 
-use super::planfile::{self, SavedOps};
-use super::rest::{invoke_url, load_spec, load_spec_linted, prepare, Prepared, Target};
-use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
+use super::planfile::{self, PlanFile};
+use super::report::CliReporter;
+use super::rest::load_spec_linted;
+use super::{connect, ApplyArgs, Failure, GlobalArgs};
 
-pub(super) const PROXY_CORS_NOTE: &str =
-    "Lambda proxy responses pass through API Gateway untouched: \
-your functions must set Access-Control-Allow-Origin on their own responses (gwctl configures \
-the preflight and the gateway's own error responses)";
+pub(super) use crate::engine::rest::PROXY_CORS_NOTE;
 
-fn api_doc(prep: &Prepared, api_id: Option<String>) -> ApiDoc {
+pub(super) fn api_doc<F: Flavour>(prep: &Prepared<F>, api_id: Option<String>) -> ApiDoc {
     ApiDoc {
         name: prep.spec.api.name.value.clone(),
-        kind: "rest".into(),
+        kind: F::NAME.into(),
         id: api_id,
         owned: prep.owned,
     }
 }
 
-pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
-    let spec = load_spec(&args.spec, printer)?;
-    if spec.api.kind == ApiKind::Http {
-        return super::http::plan(args, g, printer, spec).await;
-    }
-    let clients = connect(g).await?;
-    let target = Target {
-        api_id: args.api_id.clone(),
-        prune: args.prune,
-        force_deploy: false,
-        ..Default::default()
-    };
-    let prep = prepare(&clients, spec, &target, printer).await?;
-    let api_id = prep.observed.as_ref().map(|o| o.id.clone());
-    finish_plan(
-        args,
-        printer,
-        &clients,
-        api_doc(&prep, api_id),
-        &prep.plan,
-        || {
-            (
-                planfile::fingerprint(&prep, &clients.region),
-                SavedOps::Rest(prep.plan.ops.clone()),
-            )
-        },
-        &[],
-    )
-}
-
-/// The end of `gwctl plan` for either kind of API: the plan file when `--out` is given
-/// (`saved` gives the fingerprint of what was read, and the ops), the plan on stdout,
-/// `warnings` on stderr, and the exit code.
-pub(super) fn finish_plan<O: crate::plan::PlanOp>(
-    args: &PlanArgs,
-    printer: &Printer,
-    clients: &Clients,
-    api: ApiDoc,
-    plan: &crate::plan::Plan<O>,
-    saved: impl FnOnce() -> (String, SavedOps),
-    warnings: &[String],
-) -> Result<i32, Failure> {
-    if let Some(out) = &args.out {
-        let (fingerprint, ops) = saved();
-        planfile::write_out(
-            out,
-            args,
-            &clients.region,
-            api.id.clone(),
-            fingerprint,
-            ops,
-            printer,
-        )?;
-    }
-    if printer.json() {
-        printer.document(&plan_doc("plan", api, plan));
-    } else {
-        show_plan(printer, &api.name, api.id.as_deref(), plan);
-    }
-    for w in warnings {
-        printer.warn(w);
-    }
-    printer.debug(&format!("{} read calls", clients.calls.len()));
-    Ok(if args.detailed_exitcode && !plan.is_empty() {
-        crate::exit::CHANGES
-    } else {
-        crate::exit::OK
-    })
-}
-
 pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
-    let started = Instant::now();
     let saved = planfile::load(&args.spec)?;
     // Lint warnings (routes without authorization) are listed once per apply.
     let spec = match &saved {
@@ -113,32 +45,62 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         )?,
         None => load_spec_linted(&args.spec, None, printer)?,
     };
-    if spec.api.kind == ApiKind::Http {
-        let clients = connect(g).await?;
-        return super::http::apply_plan_with(&clients, args, printer, spec, saved.as_ref()).await;
-    }
     let clients = connect(g).await?;
-    let target = planfile::target(saved.as_ref(), args);
+    crate::engine::with_flavour!(
+        spec.api.kind,
+        apply_plan_with(&clients, args, printer, spec, saved.as_ref())
+    )
+}
+
+/// [`apply`] with the clients given and the spec loaded (tests use offline or emulator
+/// clients).
+pub async fn apply_with<F: Flavour>(
+    clients: &Clients,
+    args: &ApplyArgs,
+    printer: &Printer,
+    spec: Spec,
+) -> Result<i32, Failure> {
+    apply_plan_with::<F>(clients, args, printer, spec, None).await
+}
+
+/// [`apply_with`], or with `saved` (a plan file `gwctl plan --out` wrote for this spec):
+/// apply exactly its ops, and only if the account is as it was planned (no confirmation:
+/// the plan was reviewed).
+pub async fn apply_plan_with<F: Flavour>(
+    clients: &Clients,
+    args: &ApplyArgs,
+    printer: &Printer,
+    spec: Spec,
+    saved: Option<&PlanFile>,
+) -> Result<i32, Failure> {
+    let started = Instant::now();
+    let target = planfile::target(saved, args);
     printer.info(&format!(
-        "reading rest api `{}` in {}",
-        spec.api.name.value, clients.region
+        "reading {} `{}` in {}",
+        F::LABEL,
+        spec.api.name.value,
+        clients.region
     ));
-    let mut prep = prepare(&clients, spec, &target, printer).await?;
-    if let Some(pf) = &saved {
-        // Key digests are salted afresh by each plan: planning again uses the saved salts.
-        crate::plan::usage::reuse_salts(&mut prep.plan.ops, &pf.ops, &prep.usage);
+    let mut prep = prepare::<F>(clients, spec, &target).await?;
+    if let Some(pf) = saved {
+        let saved_ops = pf.saved_ops();
+        if let Some(ops) = F::from_any(&saved_ops) {
+            // What each plan draws afresh (REST: key digest salts) is taken from the saved plan.
+            F::reuse_saved(&mut prep, ops);
+        }
         // Apply exactly the saved plan, and only if the account is as it was planned.
         pf.check(
             &args.spec,
             &clients.region,
-            "rest",
-            &planfile::fingerprint(&prep, &clients.region),
-            prep.plan.ops == pf.ops,
-            &planfile::changed_env_vars(&pf.ops, &prep.plan.ops),
+            F::NAME,
+            &prep.fingerprint(&clients.region),
+            F::from_any(&saved_ops) == Some(&prep.plan.ops[..]),
+            &F::from_any(&saved_ops)
+                .map(|ops| F::changed_env_vars(ops, &prep.plan.ops))
+                .unwrap_or_default(),
         )?;
     }
-    let observed_id = prep.observed.as_ref().map(|o| o.id.clone());
-
+    let observed_id = prep.observed.as_ref().map(|o| F::api_id(o).to_string());
     if !printer.json() {
         show_plan(
             printer,
@@ -147,34 +109,20 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
             &prep.plan,
         );
     }
-    let mut notes = Vec::new();
-    let has_proxy = prep.spec.cors.is_some()
-        && prep.desired.config.resources.values().any(|r| {
-            r.methods.values().any(|m| {
-                m.integration
-                    .as_ref()
-                    .is_some_and(|i| i.kind == "AWS_PROXY")
-            })
-        });
-    if has_proxy {
-        notes.push(PROXY_CORS_NOTE.to_string());
-    }
+    let notes = F::notes(&prep, true);
 
     if prep.plan.is_empty() {
-        let o = prep
-            .observed
-            .as_ref()
-            .expect("an empty plan means the API exists");
-        let stages = stage_docs(&prep.desired.stages, o, &o.id, &clients, None);
-        let keys = key_docs(&prep, &[], &[], args.show_secrets, &clients).await?;
+        let id = observed_id.expect("an empty plan means the API exists");
+        let stages = F::stages_after(clients, &prep, &id, None).await;
+        let keys = F::keys_after(clients, &prep, None, args.show_secrets).await?;
         report(
             printer,
+            clients,
+            started,
             &prep,
             "no_changes",
-            o.id.clone(),
+            id,
             stages,
-            &clients,
-            started,
             None,
             notes,
             keys,
@@ -182,62 +130,53 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         return Ok(crate::exit::OK);
     }
 
-    super::doctor::require_logging_role(&clients, &prep.plan.ops, printer).await?;
+    if let Some(w) = F::before_writes(clients, &prep.plan.ops).await? {
+        printer.warn(&w);
+    }
     if saved.is_none() {
         confirm(args, printer)?;
     }
 
-    let (prep, result) =
-        super::converge::execute_converging(&clients, prep, &target, printer).await?;
-    let ops = prep.plan.ops.clone();
+    let (prep, result) = crate::engine::converge::execute_converging(
+        clients,
+        prep,
+        &target,
+        &CliReporter::new(printer),
+    )
+    .await?;
+    let ops = &prep.plan.ops;
     match result {
         Ok(rep) => {
             let api_id = rep.api_id.clone().unwrap_or_default();
-            let mut observed = prep.observed.clone().unwrap_or_default();
-            // Report the stage settings in effect as the service now has them (one read),
-            // not as predicted: defaults the service fills in show up as they are.
-            if ops.iter().any(|op| {
-                matches!(
-                    op,
-                    crate::plan::Op::CreateStage { .. } | crate::plan::Op::UpdateStage { .. }
-                )
-            }) {
-                if let Ok(stages) = crate::aws::read::rest::read_stages(&clients, &api_id).await {
-                    observed.stages = stages;
-                }
-            }
-            let stages = stage_docs(
-                &prep.desired.stages,
-                &observed,
-                &api_id,
-                &clients,
-                rep.deployment_id.clone(),
-            );
-            let keys = key_docs(&prep, &ops, &rep.outcomes, args.show_secrets, &clients).await?;
+            let stages = F::stages_after(clients, &prep, &api_id, Some(&rep)).await;
+            let keys = F::keys_after(clients, &prep, Some(&rep), args.show_secrets).await?;
             report(
-                printer, &prep, "applied", api_id, stages, &clients, started, None, notes, keys,
+                printer, clients, started, &prep, "applied", api_id, stages, None, notes, keys,
             );
             Ok(crate::exit::OK)
         }
         Err(fail) => {
             let interrupted = crate::cancel::is_interruption(&fail.error);
-            let failed_op = ops.get(fail.failed).filter(|_| !interrupted).map(op_label);
+            let failed_op = ops
+                .get(fail.failed)
+                .filter(|_| !interrupted)
+                .map(PlanOp::label);
             let (err, failure) = exec_failure(&fail, failed_op, ops.len());
             let api_id = fail.api_id.clone().unwrap_or_default();
             report(
                 printer,
+                clients,
+                started,
                 &prep,
                 if interrupted { "interrupted" } else { "failed" },
                 api_id,
                 Vec::new(),
-                &clients,
-                started,
                 Some(err),
                 notes,
                 Vec::new(),
             );
             if interrupted {
-                // run_ops listed what was and was not applied; block_on exits 130.
+                // The reporter listed what was and was not applied; block_on exits 130.
                 return Err(Failure::reported());
             }
             Err(failure.already_json(printer.json()))
@@ -281,62 +220,14 @@ pub(super) fn exec_failure(
     (err, failure)
 }
 
-/// Run ops with the executor, showing progress (a bar on a terminal, plain lines otherwise).
+/// Run REST ops with the engine, showing progress (a bar on a terminal, plain lines otherwise).
 pub(super) async fn run_ops(
     clients: &Clients,
     observed: Option<&ObservedRestApi>,
     ops: &[crate::plan::Op],
     printer: &Printer,
-) -> Result<crate::aws::exec::ExecReport, crate::aws::exec::ExecFailure> {
-    let progress = Progress::new(printer, ops.len());
-    let mut exec = match observed {
-        Some(o) => Executor::for_api(clients, o),
-        None => Executor::new(clients),
-    };
-    let mut on_event = |e: ExecEvent| match e {
-        ExecEvent::Started { index, op, .. } => progress.start(index, &op_label(op)),
-        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => progress.finish_one(),
-    };
-    crate::cancel::set_phase(crate::cancel::Phase::Executing);
-    let result = exec
-        .run_with(ops, &mut on_event, crate::aws::exec::MAX_IN_FLIGHT)
-        .await;
-    crate::cancel::set_phase(crate::cancel::Phase::Done);
-    progress.done();
-    if let Err(f) = &result {
-        if crate::cancel::is_interruption(&f.error) {
-            let labels: Vec<String> = ops.iter().map(op_label).collect();
-            report_interruption(printer, &labels, &f.completed);
-        }
-    }
-    result
-}
-
-/// After Ctrl-C: what was applied and what was not (stderr, also in JSON mode). `labels`
-/// names every op of the plan; `completed` are the indices of those applied (with ops run
-/// concurrently, not necessarily the first ones).
-pub(super) fn report_interruption(printer: &Printer, labels: &[String], completed: &[usize]) {
-    let applied = completed.len();
-    let mut s = format!(
-        "interrupted: {applied} of {} calls were applied, {} were not",
-        labels.len(),
-        labels.len() - applied
-    );
-    const SHOWN: usize = 20;
-    let (done, left): (Vec<usize>, Vec<usize>) =
-        (0..labels.len()).partition(|i| completed.contains(i));
-    for (mark, group) in [("applied    ", done), ("not applied", left)] {
-        for label in group.iter().take(SHOWN).map(|&i| &labels[i]) {
-            s.push_str(&format!("\n  {mark}  {label}"));
-        }
-        if group.len() > SHOWN {
-            s.push_str(&format!("\n  {mark}  ... and {} more", group.len() - SHOWN));
-        }
-    }
-    printer.error(
-        &s,
-        Some("run the same command again: gwctl continues from what exists"),
-    );
+) -> Result<crate::aws::exec::ExecReport, ExecFailure> {
+    crate::engine::run::<Rest>(clients, observed, ops, &CliReporter::new(printer)).await
 }
 
 /// Ask on a terminal unless `--yes`; in CI (no terminal) proceed unless
@@ -381,8 +272,8 @@ pub(super) fn confirm_changes(
     }
 }
 
-/// The settings in effect per stage after a successful apply: what the spec manages,
-/// over what was observed.
+/// The settings in effect per REST stage after a run: what the spec manages, over what was
+/// observed.
 pub(super) fn stage_docs(
     stages: &std::collections::BTreeMap<String, Stage>,
     observed: &ObservedRestApi,
@@ -390,96 +281,78 @@ pub(super) fn stage_docs(
     clients: &Clients,
     new_deployment: Option<String>,
 ) -> Vec<StageDoc> {
-    stages
-        .iter()
-        .map(|(name, want)| {
-            let have = observed.stages.get(name);
-            let mut eff: Stage = have.map(|h| h.settings.clone()).unwrap_or_default();
-            overlay(&mut eff, want);
-            let all = eff.method_settings.get("*/*").cloned().unwrap_or_default();
-            let deployment_id = new_deployment
-                .clone()
-                .or_else(|| have.and_then(|h| h.deployment_id.clone()));
-            StageDoc {
-                name: name.clone(),
-                invoke_url: invoke_url(api_id, &clients.region, name),
-                deployment_id,
-                logging_level: all.logging_level.clone().unwrap_or_else(|| "OFF".into()),
-                data_trace: all.data_trace.unwrap_or(false),
-                metrics: all.metrics.unwrap_or(false),
-                throttle_rate: all.throttle_rate,
-                throttle_burst: all.throttle_burst,
-                tracing: eff.tracing_enabled.unwrap_or(false),
-                access_log_destination: eff.access_log.map(|a| a.destination_arn),
-            }
-        })
-        .collect()
+    crate::engine::rest::stage_reports(
+        stages,
+        observed,
+        api_id,
+        &clients.region,
+        new_deployment.as_deref(),
+    )
+    .into_iter()
+    .map(stage_doc)
+    .collect()
 }
 
-fn overlay(eff: &mut Stage, want: &Stage) {
-    if want.description.is_some() {
-        eff.description = want.description.clone();
+/// A stage's JSON part.
+pub(super) fn stage_doc(s: StageReport) -> StageDoc {
+    StageDoc {
+        name: s.name,
+        invoke_url: s.invoke_url,
+        deployment_id: s.deployment_id,
+        logging_level: s.logging_level,
+        data_trace: s.data_trace,
+        metrics: s.metrics,
+        throttle_rate: s.throttle_rate,
+        throttle_burst: s.throttle_burst,
+        tracing: s.tracing,
+        access_log_destination: s.access_log_destination,
     }
-    eff.variables = want.variables.clone();
-    for (k, w) in &want.method_settings {
-        let e: &mut MethodSetting = eff.method_settings.entry(k.clone()).or_default();
-        if w.logging_level.is_some() {
-            e.logging_level = w.logging_level.clone();
-        }
-        if w.data_trace.is_some() {
-            e.data_trace = w.data_trace;
-        }
-        if w.metrics.is_some() {
-            e.metrics = w.metrics;
-        }
-        if w.throttle_rate.is_some() {
-            e.throttle_rate = w.throttle_rate;
-        }
-        if w.throttle_burst.is_some() {
-            e.throttle_burst = w.throttle_burst;
-        }
-    }
-    if want.tracing_enabled.is_some() {
-        eff.tracing_enabled = want.tracing_enabled;
-    }
-    if want.access_log.is_some() {
-        eff.access_log = want.access_log.clone();
-    }
+}
+
+/// A stage's settings as text: `metrics on, throttling account default, ...`.
+pub(super) fn shown_text(shown: &[Shown]) -> String {
+    shown
+        .iter()
+        .map(|s| match s {
+            Shown::Value(label, v) => format!("{label} {v}"),
+            Shown::Switch(label, b) => format!("{label} {}", on_off(*b)),
+            Shown::Throttle(r, b) => format!("throttling {}", throttle_text(*r, *b)),
+            Shown::AccessLogs(Some(a)) => format!("access logs to {a}"),
+            Shown::AccessLogs(None) => "access logs off".to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[allow(clippy::too_many_arguments)]
-fn report(
+fn report<F: Flavour>(
     printer: &Printer,
-    prep: &Prepared,
-    result: &str,
-    api_id: String,
-    stages: Vec<StageDoc>,
     clients: &Clients,
     started: Instant,
+    prep: &Prepared<F>,
+    result: &str,
+    api_id: String,
+    stages: Vec<StageReport>,
     error: Option<ErrorDoc>,
     notes: Vec<String>,
-    api_keys: Vec<ApiKeyDoc>,
+    keys: Vec<KeyReport>,
 ) {
     let mut body = format!(
-        "api      {} ({api_id}), rest, {}\n",
-        prep.spec.api.name.value, prep.desired.config.endpoint_type
+        "api      {} ({api_id}), {}\n",
+        prep.spec.api.name.value,
+        F::describe(prep).join(", ")
     );
     for st in &stages {
         body.push_str(&format!("stage    {}  {}\n", st.name, st.invoke_url));
-        body.push_str(&format!(
-            "         logging {}, data trace {}, metrics {}, tracing {}, throttling {}{}\n",
-            st.logging_level,
-            on_off(st.data_trace),
-            on_off(st.metrics),
-            on_off(st.tracing),
-            throttle_text(st.throttle_rate, st.throttle_burst),
-            st.access_log_destination
-                .as_ref()
-                .map(|a| format!(", access logs to {a}"))
-                .unwrap_or_default()
-        ));
+        body.push_str(&format!("         {}\n", shown_text(&st.shown)));
+        for (route, rate, burst) in &st.routes {
+            body.push_str(&format!(
+                "         route {route}: throttling {}\n",
+                throttle_text(*rate, *burst)
+            ));
+        }
     }
-    for k in &api_keys {
+    for k in &keys {
         let id = k.id.as_deref().unwrap_or("-");
         match &k.value {
             Some(v) => body.push_str(&format!("api key  {}  {id}  {v}\n", k.name)),
@@ -501,10 +374,18 @@ fn report(
         ReportParts {
             doc: plan_doc("apply", api_doc(prep, Some(api_id)), &prep.plan),
             result: result.to_string(),
-            stages,
+            stages: stages.into_iter().map(stage_doc).collect(),
             error,
             notes,
-            api_keys,
+            api_keys: keys
+                .into_iter()
+                .map(|k| ApiKeyDoc {
+                    name: k.name,
+                    id: k.id,
+                    value: k.value,
+                    source: k.source,
+                })
+                .collect(),
             body,
         },
     );
@@ -596,52 +477,4 @@ pub(super) fn on_off(b: bool) -> &'static str {
     } else {
         "off"
     }
-}
-
-/// The spec's API keys after a successful run: ids from the run's create answers or from
-/// what was read; values only with `--show-secrets` (one read that asks for them).
-async fn key_docs(
-    prep: &Prepared,
-    ops: &[crate::plan::Op],
-    outcomes: &[crate::aws::exec::OpOutcome],
-    show_secrets: bool,
-    clients: &Clients,
-) -> Result<Vec<ApiKeyDoc>, Failure> {
-    use crate::aws::exec::OpOutcome;
-    use crate::plan::usage_ops::UsageOp;
-    let mut ids = crate::plan::usage::current_key_ids(&prep.usage, &prep.observed_usage);
-    for (op, outcome) in ops.iter().zip(outcomes) {
-        if let (
-            crate::plan::Op::Usage(UsageOp::CreateApiKey { name, .. }),
-            OpOutcome::Created { id },
-        ) = (op, outcome)
-        {
-            ids.insert(name.clone(), Some(id.clone()));
-        }
-    }
-    let values = if show_secrets && !prep.usage.keys.is_empty() {
-        let wanted = ids.values().flatten().cloned().collect();
-        crate::aws::read::usage::api_key_values(clients, &wanted)
-            .await
-            .map_err(|e| Failure::aws(e, None))?
-    } else {
-        Default::default()
-    };
-    Ok(prep
-        .usage
-        .keys
-        .iter()
-        .map(|k| {
-            let id = ids.get(&k.name).cloned().flatten();
-            ApiKeyDoc {
-                name: k.name.clone(),
-                value: id
-                    .as_ref()
-                    .and_then(|i| values.get(i))
-                    .map(|v| v.value.clone()),
-                id,
-                source: crate::plan::usage::source_label(&k.source).to_string(),
-            }
-        })
-        .collect())
 }

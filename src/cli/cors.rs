@@ -1,7 +1,7 @@
 //! `gwctl cors enable` and `gwctl cors disable`: CORS on a REST API that already exists, made
 //! by gwctl or by hand, with or without a spec. Only CORS pieces change (the preflight
 //! `OPTIONS` methods and the `DEFAULT_4XX`/`DEFAULT_5XX` gateway responses); what gwctl did
-//! not make is recognised by the absence of its markers (`plan::cors`) and left alone.
+//! not make is recognised by the absence of its markers (`plan::rest::cors`) and left alone.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -10,8 +10,8 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 
 use crate::output::{calls_doc, plan_doc, render_plan, ApiDoc, ApplyDoc, Printer, SCHEMA_VERSION};
-use crate::plan::cors::{plan_disable, plan_enable, CorsPlan};
-use crate::plan::desired::config_mark;
+use crate::plan::rest::cors::{plan_disable, plan_enable, CorsPlan};
+use crate::plan::rest::desired::config_mark;
 use crate::plan::rest::plan_stages;
 use crate::spec::model::{CorsDef, HttpMethod, Pos};
 use crate::state::rest::{ObservedRestApi, Stage};
@@ -178,7 +178,7 @@ fn cors_from_flags(a: &EnableArgs) -> Result<CorsDef, Failure> {
         origins,
         methods,
         headers: if headers.is_empty() {
-            crate::plan::cors::DEFAULT_CORS_HEADERS
+            crate::plan::desired::DEFAULT_CORS_HEADERS
                 .iter()
                 .map(|s| s.to_string())
                 .collect()

@@ -96,72 +96,21 @@ pub(super) fn split_hint(text: &str) -> (String, Option<String>) {
     }
 }
 
-fn role_hint(account: Option<&str>) -> String {
-    format!(
-        "create an IAM role that apigateway.amazonaws.com may assume, with the managed policy \
-         AmazonAPIGatewayPushToCloudWatchLogs, then run `gwctl doctor --fix-logging-role \
-         arn:aws:iam::{}:role/NAME` (it sets the role only while none is set)",
-        account.unwrap_or("ACCOUNT")
-    )
-}
-
-/// Why the ops need the account's CloudWatch role: the first stage change that turns
-/// execution logging, data trace or CloudWatch access logging on. Pure.
-pub fn logging_reason(ops: &[Op]) -> Option<String> {
-    ops.iter().find_map(|op| {
-        let Op::UpdateStage { name, patches } = op else {
-            return None;
-        };
-        patches.iter().find_map(|p| {
-            let v = p.value.as_deref().unwrap_or_default();
-            if p.op == "remove" {
-                None
-            } else if p.path.ends_with("/logging/loglevel") && !v.eq_ignore_ascii_case("OFF") {
-                Some(format!("stage `{name}` logs at {v}"))
-            } else if p.path.ends_with("/logging/dataTrace") && v == "true" {
-                Some(format!("stage `{name}` turns on data trace"))
-            } else if p.path == "/accessLogSettings/destinationArn" && v.contains(":logs:") {
-                Some(format!(
-                    "stage `{name}` sends access logs to CloudWatch Logs"
-                ))
-            } else {
-                None
-            }
-        })
-    })
-}
+pub use crate::engine::rest::{logging_reason, role_hint};
 
 /// Fail before any write when `ops` turn CloudWatch logging on and the account has no
-/// CloudWatch role (one get-account read, made only then). When the role cannot be read
-/// (e.g. the credentials may not call get-account), warn and go on: the stage update then
-/// reports the problem itself.
+/// CloudWatch role ([`crate::engine::Flavour::before_writes`]); warn when the role cannot be
+/// read.
 pub(super) async fn require_logging_role(
     clients: &Clients,
     ops: &[Op],
     printer: &Printer,
 ) -> Result<(), Failure> {
-    let Some(reason) = logging_reason(ops) else {
-        return Ok(());
-    };
-    match account::cloudwatch_role(clients).await {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(Failure::msg(
-            format!(
-                "{reason}, but API Gateway has no CloudWatch Logs role in `{}`; nothing was changed",
-                clients.region
-            ),
-            Some(format!(
-                "{}; `gwctl doctor SPEC` checks everything an apply needs",
-                role_hint(None)
-            )),
-        )),
-        Err(e) => {
-            printer.warn(&format!(
-                "could not check API Gateway's CloudWatch Logs role ({reason}): {e}"
-            ));
-            Ok(())
-        }
+    use crate::engine::Flavour;
+    if let Some(w) = crate::engine::Rest::before_writes(clients, ops).await? {
+        printer.warn(&w);
     }
+    Ok(())
 }
 
 pub async fn run(args: &DoctorArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
@@ -411,7 +360,7 @@ async fn role_check(
     }
     let needs: Vec<String> = spec
         .map(|s| {
-            let desired = crate::plan::desired::rest(s, &[], region);
+            let desired = crate::plan::rest::desired::rest(s, &[], region);
             desired
                 .stages
                 .iter()
@@ -466,7 +415,7 @@ async fn role_check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::ops::Patch;
+    use crate::plan::rest::ops::Patch;
 
     fn stage(patches: Vec<Patch>) -> Op {
         Op::UpdateStage {

@@ -1,5 +1,5 @@
-//! `gwctl deploy`, `gwctl destroy` and `gwctl show` for HTTP APIs (apigatewayv2), and
-//! [`which`]: whether the API a verb names is a REST or an HTTP API.
+//! `gwctl deploy`, `gwctl destroy` and `gwctl show` for HTTP APIs (apigatewayv2): what they
+//! decide is the engine's ([`crate::engine::lifecycle`]); this renders it.
 //!
 //! The rules are REST's (src/cli/lifecycle.rs): destroy removes gwctl's permission statements
 //! and then the API, refuses an API without gwctl's ownership tag unless `--force`, and is
@@ -8,122 +8,24 @@
 //! stages. What differs: a stage with auto-deploy on is deployed by API Gateway itself, so
 //! deploy only says so; the `$default` stage is served at the API's root URL.
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Instant;
 
-use crate::aws::read::{self, http as read_http};
 use crate::aws::Clients;
+use crate::engine::find::Located;
+use crate::engine::http::read_notes;
+use crate::engine::http::{effective, EffectiveStage};
+use crate::engine::lifecycle::{exec_failed, plan_deploy_http};
+use crate::engine::Http;
 use crate::output::{calls_doc, plan_doc, render_plan, ApiDoc, Printer, SCHEMA_VERSION};
-use crate::plan::http::{
-    auto_deploys, config_mark, desired, plan_destroy, plan_stages, serves, HttpPlan,
-};
-use crate::plan::rest::PlanOptions;
-use crate::spec::model::{ApiKind, Spec};
 use crate::state::http::{ObservedHttpApi, Stage};
 
 use super::apply::{on_off, throttle_text};
-use super::http::{effective, observed_functions, stage_doc, DEPLOYMENTS_UNREAD};
-use super::lifecycle::{
-    confirm_destroy, deployment_description, drift_line, exec_failed, named_stages, pick_named,
-    refuse_unowned, report_destroyed, show_json, DeployDoc, ShowStageDoc,
-};
-use super::rest::{is_owned, load_spec, Purpose, Target};
-use super::{DeployArgs, DestroyArgs, Failure};
+use super::http::stage_doc;
+use super::lifecycle::DeployDoc;
+use super::{DeployArgs, Failure};
 
 /// An HTTP API a verb acts on, found from a spec, `--api NAME` or `--api-id ID`.
-pub(super) struct LocatedHttp {
-    pub(super) spec: Option<Spec>,
-    pub(super) api: ObservedHttpApi,
-    pub(super) owned: bool,
-}
-
-/// What [`which`] found.
-pub(super) enum Which {
-    /// A REST API (or nothing that says otherwise): the REST verb goes on with the spec.
-    Rest(Option<Box<Spec>>),
-    /// An HTTP API; `None` when the spec's API does not exist.
-    Http(Option<Box<LocatedHttp>>),
-}
-
-/// Load the spec (if any) and tell which kind of API the verb acts on. A spec says its kind;
-/// `--api-id` alone is looked up with get-rest-api, then get-api (by error kind only);
-/// `--api NAME` alone is an HTTP API when only HTTP APIs carry that name.
-pub(super) async fn which(
-    clients: &Clients,
-    spec_path: Option<&Path>,
-    api_name: Option<&str>,
-    api_id: Option<&str>,
-    purpose: Purpose,
-    printer: &Printer,
-) -> Result<Which, Failure> {
-    let spec = match spec_path {
-        Some(p) => Some(load_spec(p, printer)?),
-        None => None,
-    };
-    let id_hint = Some("check `--api-id` and the region");
-    if let Some(s) = &spec {
-        if s.api.kind != ApiKind::Http {
-            return Ok(Which::Rest(spec.map(Box::new)));
-        }
-        let target = Target {
-            api_id: api_id.map(str::to_string),
-            purpose,
-            ..Default::default()
-        };
-        let found = super::http::find_api(clients, s, &target).await?;
-        return Ok(Which::Http(found.map(|(api, owned)| {
-            Box::new(LocatedHttp {
-                spec: spec.clone(),
-                api,
-                owned,
-            })
-        })));
-    }
-    let id = match (api_id, api_name) {
-        (Some(id), _) => {
-            let kind = read_http::api_kind(clients, id)
-                .await
-                .map_err(|e| Failure::aws(e, id_hint))?;
-            if kind == ApiKind::Rest {
-                return Ok(Which::Rest(None));
-            }
-            id.to_string()
-        }
-        (None, Some(name)) => {
-            let found = read_http::find_http_apis(clients, name)
-                .await
-                .map_err(|e| Failure::aws(e, None))?;
-            let Some(id) = pick_named("http api", name, &found)? else {
-                return Ok(Which::Rest(None));
-            };
-            let rest = read::rest::find_rest_apis(clients, name)
-                .await
-                .map_err(|e| Failure::aws(e, None))?;
-            if let Some(r) = rest.first() {
-                return Err(Failure::msg(
-                    format!(
-                        "`{name}` names both a rest api (`{}`) and an http api (`{id}`)",
-                        r.id
-                    ),
-                    Some("pass `--api-id ID`".into()),
-                ));
-            }
-            id
-        }
-        // The REST verb reports what is missing.
-        (None, None) => return Ok(Which::Rest(None)),
-    };
-    let api = read_http::read_http_api(clients, &id)
-        .await
-        .map_err(|e| Failure::aws(e, id_hint))?;
-    let owned = is_owned(&api.tags);
-    Ok(Which::Http(Some(Box::new(LocatedHttp {
-        spec: None,
-        api,
-        owned,
-    }))))
-}
+pub(super) type LocatedHttp = Located<Http>;
 
 fn api_doc(loc: &LocatedHttp) -> ApiDoc {
     ApiDoc {
@@ -137,36 +39,9 @@ fn api_doc(loc: &LocatedHttp) -> ApiDoc {
 /// What the reader could not read completely, as warnings (the deployment list only when
 /// `manual`, a stage concerned has auto-deploy off: what it serves cannot be known then).
 fn warn_reads(printer: &Printer, api: &ObservedHttpApi, manual: bool) {
-    for n in &api.notes {
-        printer.warn(n);
+    for n in read_notes(api, manual) {
+        printer.warn(&n);
     }
-    if !api.deployments_complete && manual {
-        printer.warn(DEPLOYMENTS_UNREAD);
-    }
-}
-
-/// `gwctl destroy` of an HTTP API: gwctl's statements on the functions its integrations and
-/// authorizers invoke, then delete-api.
-pub(super) async fn destroy(
-    clients: &Clients,
-    args: &DestroyArgs,
-    loc: LocatedHttp,
-    printer: &Printer,
-    started: Instant,
-) -> Result<i32, Failure> {
-    refuse_unowned(&loc.api.config.name, &loc.api.id, loc.owned, args.force)?;
-    let fns: Vec<_> = observed_functions(&loc.api).into_iter().collect();
-    let policies = read::read_policies(clients, &fns)
-        .await
-        .map_err(|e| Failure::aws(e, None))?;
-    let plan = plan_destroy(&loc.api, &policies);
-    let doc = api_doc(&loc);
-    confirm_destroy(args, printer, &doc, &plan)?;
-    super::http::run_ops(clients, Some(&loc.api), &plan.ops, printer)
-        .await
-        .map_err(exec_failed("destroy", "what is left"))?;
-    report_destroyed(clients, printer, started, doc, &plan);
-    Ok(crate::exit::OK)
 }
 
 /// `gwctl deploy --stage NAME...` of an HTTP API.
@@ -177,44 +52,20 @@ pub(super) async fn deploy(
     printer: &Printer,
     started: Instant,
 ) -> Result<i32, Failure> {
-    let spec_stages: BTreeMap<String, Stage> = match &loc.spec {
-        Some(s) => {
-            desired(s, &[], &clients.region)
-                .keep_undeclared(Some(&loc.api))
-                .stages
-        }
-        None => BTreeMap::new(),
-    };
-    let stages = named_stages(&args.stage, &spec_stages, |n| {
-        loc.api.stages.get(n).map(|s| s.settings.clone())
-    });
-    // Stages that exist with auto-deploy on: API Gateway deploys every change to them.
-    let automatic: Vec<&str> = stages
-        .iter()
-        .filter(|(n, w)| {
-            let have = loc.api.stages.get(*n);
-            have.is_some() && auto_deploys(w, have)
-        })
-        .map(|(n, _)| n.as_str())
-        .collect();
-    warn_reads(printer, &loc.api, automatic.len() < stages.len());
-    let mark = config_mark(&loc.api.config);
-    let description = deployment_description(&mark, args.description.as_deref());
-    // Deploying never removes settings: per-route settings the spec does not declare stay.
-    let opts = PlanOptions {
-        prune: false,
-        force_deploy: args.force,
-    };
-    let mut plan = HttpPlan::default();
-    plan_stages(
-        &mut plan,
-        Some(&loc.api),
-        &stages,
-        &mark,
-        &description,
-        "the stage does not serve the API's current configuration",
+    let crate::engine::lifecycle::HttpDeploy {
+        stages,
+        automatic,
+        plan,
         opts,
+    } = plan_deploy_http(
+        &loc,
+        &args.stage,
+        args.description.as_deref(),
+        args.force,
+        &clients.region,
     );
+    let automatic: Vec<&str> = automatic.iter().map(String::as_str).collect();
+    warn_reads(printer, &loc.api, automatic.len() < stages.len());
     let doc = api_doc(&loc);
     let (name, id) = (&loc.api.config.name, &loc.api.id);
     if !printer.json() {
@@ -242,19 +93,20 @@ pub(super) async fn deploy(
     if !plan.is_empty() {
         let rep = super::http::run_ops(clients, Some(&loc.api), &plan.ops, printer)
             .await
-            .map_err(exec_failed("deploy", "what exists"))?;
+            .map_err(exec_failed("deploy", "what exists"))
+            .map_err(Failure::from)?;
         deployment_id = rep.deployment_id;
     }
     let effective = effective(&stages, Some(&loc.api), &plan.ops, opts.prune);
     let docs: Vec<_> = effective
         .iter()
-        .map(|(n, eff, served, now)| {
-            let dep = if *now {
+        .map(|st: &EffectiveStage| {
+            let dep = if st.deployed_now {
                 deployment_id.clone()
             } else {
-                served.clone()
+                st.served.clone()
             };
-            stage_doc(n, eff, dep, id, &clients.region)
+            stage_doc(&st.name, &st.settings, dep, id, &clients.region)
         })
         .collect();
     let result = match (plan.is_empty(), automatic.len() == stages.len()) {
@@ -277,7 +129,7 @@ pub(super) async fn deploy(
         return Ok(crate::exit::OK);
     }
     let mut s = String::new();
-    for (st, (_, eff, _, _)) in docs.iter().zip(&effective) {
+    for (st, eff) in docs.iter().zip(effective.iter().map(|e| &e.settings)) {
         let auto = eff.auto_deploy.unwrap_or(false);
         s.push_str(&stage_text(
             &st.name,
@@ -310,84 +162,4 @@ fn stage_text(name: &str, url: &str, deployment: Option<&str>, state: &str, eff:
             .map(|a| format!("to {}", a.destination_arn))
             .unwrap_or_else(|| "off".into())
     )
-}
-
-/// `gwctl show` of an HTTP API: every stage with its URL, what it serves, its settings, and
-/// the drift from a spec.
-pub(super) async fn show(
-    clients: &Clients,
-    loc: LocatedHttp,
-    printer: &Printer,
-) -> Result<i32, Failure> {
-    let drift = match &loc.spec {
-        Some(s) => {
-            let target = Target {
-                api_id: Some(loc.api.id.clone()),
-                ..Default::default()
-            };
-            let prep = super::http::prepare(clients, s.clone(), &target, printer).await?;
-            Some(prep.plan.changes.len())
-        }
-        None => None,
-    };
-    let mark = config_mark(&loc.api.config);
-    let stages: Vec<ShowStageDoc> = loc
-        .api
-        .stages
-        .iter()
-        .map(|(name, st)| {
-            let auto = st.settings.auto_deploy.unwrap_or(false);
-            let doc = stage_doc(
-                name,
-                &st.settings,
-                st.deployment_id.clone(),
-                &loc.api.id,
-                &clients.region,
-            );
-            ShowStageDoc {
-                current: auto || serves(&mark, Some(&loc.api), name),
-                auto_deploy: auto,
-                name: doc.name,
-                invoke_url: doc.invoke_url,
-                deployment_id: doc.deployment_id,
-                logging_level: doc.logging_level,
-                data_trace: doc.data_trace,
-                metrics: doc.metrics,
-                throttle_rate: doc.throttle_rate,
-                throttle_burst: doc.throttle_burst,
-                access_log_destination: doc.access_log_destination,
-            }
-        })
-        .collect();
-    warn_reads(printer, &loc.api, stages.iter().any(|s| !s.auto_deploy));
-    if show_json(printer, api_doc(&loc), &stages, drift) {
-        return Ok(crate::exit::OK);
-    }
-    let mut s = format!(
-        "api      {} ({}), http{}\n",
-        loc.api.config.name,
-        loc.api.id,
-        if loc.owned {
-            ""
-        } else {
-            ", not created by gwctl"
-        }
-    );
-    for st in &stages {
-        let state = match (st.auto_deploy, st.current) {
-            (true, _) => "auto-deploy on: API Gateway deploys every change",
-            (false, true) => "serves the current configuration",
-            (false, false) => "behind the API's current configuration: `gwctl deploy` moves it",
-        };
-        s.push_str(&stage_text(
-            &st.name,
-            &st.invoke_url,
-            st.deployment_id.as_deref(),
-            state,
-            &loc.api.stages[&st.name].settings,
-        ));
-    }
-    s.push_str(&drift_line(drift));
-    printer.data(&s);
-    Ok(crate::exit::OK)
 }

@@ -1,36 +1,27 @@
 //! `gwctl deploy`, `gwctl destroy` and `gwctl show`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aws::exec::ExecFailure;
-use crate::aws::{read, Clients};
+use crate::aws::Clients;
+use crate::engine::find::{self, Which};
+use crate::engine::lifecycle::{exec_failed, plan_deploy_rest};
+use crate::engine::{prepare, Flavour, Rest};
 use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
     SCHEMA_VERSION,
 };
-use crate::plan::desired::{self, config_mark};
-use crate::plan::rest::{deployment_serves, plan_destroy, plan_stages};
 use crate::plan::{Plan, PlanOp};
 use crate::spec::model::Spec;
-use crate::state::rest::{ObservedRestApi, Stage};
 
 use super::apply::{confirm_changes, run_ops, stage_docs};
-use super::http_lifecycle::{which, Which};
-use super::rest::{
-    find_api, invoke_url, is_owned, load_spec, observed_functions, prepare, Purpose, Target,
-};
+use super::rest::{load_spec, Purpose, Target};
 use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
 
-/// Which API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
-pub(super) struct Located {
-    pub(super) spec: Option<Spec>,
-    pub(super) api: ObservedRestApi,
-    pub(super) owned: bool,
-}
+/// The REST API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
+pub(super) type Located = find::Located<Rest>;
 
 pub(super) async fn locate(
     clients: &Clients,
@@ -45,13 +36,11 @@ pub(super) async fn locate(
     };
     if let Some(s) = &spec {
         if s.api.kind == crate::spec::model::ApiKind::Http {
-            return Err(Failure::msg(
-                format!(
-                    "`{}` is an http api: this verb supports rest apis in this version",
-                    s.api.name.value
-                ),
-                None,
-            ));
+            return Err(crate::engine::EngineError::UnsupportedKind {
+                name: s.api.name.value.clone(),
+                kind: <crate::engine::Http as crate::engine::Flavour>::LABEL,
+            }
+            .into());
         }
     }
     locate_loaded(clients, spec, api_name, api_id, Purpose::Converge).await
@@ -65,114 +54,24 @@ pub(super) async fn locate_loaded(
     api_id: Option<&str>,
     purpose: Purpose,
 ) -> Result<Option<Located>, Failure> {
-    if let (Some(s), None) = (&spec, api_id) {
-        let target = Target {
-            purpose,
-            ..Default::default()
-        };
-        return Ok(find_api(clients, s, &target)
-            .await?
-            .map(|(api, owned)| Located {
-                spec: spec.clone(),
-                api,
-                owned,
-            }));
-    }
-    if let Some(id) = api_id {
-        let api = read::rest::read_rest_api(clients, id)
-            .await
-            .map_err(|e| Failure::aws(e, Some("check `--api-id` and the region")))?;
-        if let Some(s) = &spec {
-            if api.config.name != s.api.name.value {
-                return Err(Failure::msg(
-                    format!(
-                        "api `{id}` is named `{}`, but the spec describes `{}`",
-                        api.config.name, s.api.name.value
-                    ),
-                    None,
-                ));
-            }
-        }
-        let owned = is_owned(&api.tags);
-        return Ok(Some(Located { spec, api, owned }));
-    }
-    let name = api_name.ok_or_else(|| {
-        Failure::msg(
-            "say which API: a SPEC, `--api NAME` or `--api-id ID`".into(),
-            None,
-        )
-    })?;
-    let found = read::rest::find_rest_apis(clients, name)
-        .await
-        .map_err(|e| Failure::aws(e, None))?;
-    match pick_named("rest api", name, &found)? {
-        None => Ok(None),
-        Some(id) => {
-            let api = read::rest::read_rest_api(clients, &id)
-                .await
-                .map_err(|e| Failure::aws(e, None))?;
-            let owned = is_owned(&api.tags);
-            Ok(Some(Located { spec, api, owned }))
-        }
-    }
+    Ok(find::locate::<Rest>(clients, spec, api_name, api_id, purpose).await?)
 }
 
-/// The one API of `found` (`kind`: `rest api`, `http api`) named `name` (`--api NAME`);
-/// several are refused.
-pub(super) fn pick_named(
-    kind: &str,
-    name: &str,
-    found: &[crate::state::rest::ApiSummary],
-) -> Result<Option<String>, Failure> {
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(Some(found[0].id.clone())),
-        n => Err(Failure::msg(
-            format!(
-                "{n} {kind}s are named `{name}`: {}",
-                found
-                    .iter()
-                    .map(|a| format!("`{}`", a.id))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Some("pass `--api-id ID`".into()),
-        )),
-    }
-}
-
-/// The stages `--stage` names, with the settings `declared` by a spec, else the ones `have`
-/// (a stage the spec does not declare keeps its settings: only its deployment moves).
-pub(super) fn named_stages<S: Clone + Default>(
-    names: &[String],
-    declared: &BTreeMap<String, S>,
-    have: impl Fn(&str) -> Option<S>,
-) -> BTreeMap<String, S> {
-    names
-        .iter()
-        .map(|n| {
-            let s = declared
-                .get(n)
-                .cloned()
-                .or_else(|| have(n))
-                .unwrap_or_default();
-            (n.clone(), s)
-        })
-        .collect()
-}
-
-/// A deployment's description: the configuration mark, then the user's `--description`.
-pub(super) fn deployment_description(mark: &str, user: Option<&str>) -> String {
-    match user {
-        Some(d) => format!("{mark} {d}"),
-        None => mark.to_string(),
-    }
-}
-
-/// A verb's executor run stopped: the failed call, and that running it again continues.
-pub(super) fn exec_failed(verb: &str, rest: &str) -> impl Fn(ExecFailure) -> Failure {
-    let hint = format!("run `gwctl {verb}` again: it continues from {rest}");
-    move |f| Failure::msg(format!("{} failed: {}", f.op, f.error), Some(hint.clone()))
+/// Load the spec (if any) and tell which kind of API the verb acts on
+/// ([`crate::engine::find::which`]).
+pub(super) async fn which(
+    clients: &Clients,
+    spec_path: Option<&Path>,
+    api_name: Option<&str>,
+    api_id: Option<&str>,
+    purpose: Purpose,
+    printer: &Printer,
+) -> Result<Which, Failure> {
+    let spec = match spec_path {
+        Some(p) => Some(load_spec(p, printer)?),
+        None => None,
+    };
+    Ok(find::which(clients, spec, api_name, api_id, purpose).await?)
 }
 
 pub(super) fn not_found(spec_path: Option<&Path>, api_name: Option<&str>) -> Failure {
@@ -241,29 +140,12 @@ pub async fn deploy_with(
     .await?
     .ok_or_else(|| not_found(spec_path, api_name))?;
 
-    // Stage settings come from the spec when one is given and declares the stage.
-    let spec_stages: BTreeMap<String, Stage> = match &loc.spec {
-        Some(s) => {
-            desired::rest(s, &[], &clients.region)
-                .keep_undeclared(Some(&loc.api))
-                .stages
-        }
-        None => BTreeMap::new(),
-    };
-    let stages = named_stages(&args.stage, &spec_stages, |n| {
-        loc.api.stages.get(n).map(|s| s.settings.clone())
-    });
-    let mark = config_mark(&loc.api.config);
-    let description = deployment_description(&mark, args.description.as_deref());
-    let mut plan = Plan::default();
-    plan_stages(
-        &mut plan,
-        Some(&loc.api),
-        &stages,
-        &mark,
-        &description,
+    let crate::engine::lifecycle::RestDeploy { stages, plan } = plan_deploy_rest(
+        &loc,
+        &args.stage,
+        args.description.as_deref(),
         args.force,
-        "the stage does not serve the API's current configuration",
+        &clients.region,
     );
     let api_doc = ApiDoc {
         name: loc.api.config.name.clone(),
@@ -293,7 +175,8 @@ pub async fn deploy_with(
         super::doctor::require_logging_role(clients, &plan.ops, printer).await?;
         let rep = run_ops(clients, Some(&loc.api), &plan.ops, printer)
             .await
-            .map_err(exec_failed("deploy", "what exists"))?;
+            .map_err(exec_failed("deploy", "what exists"))
+            .map_err(Failure::from)?;
         deployment_id = rep.deployment_id;
     }
     let docs = stage_docs(
@@ -368,49 +251,52 @@ pub async fn destroy_with(
     printer: &Printer,
 ) -> Result<i32, Failure> {
     let started = Instant::now();
-    let api_id = args.api_id.as_deref();
-    let found = which(
+    let spec = match &args.spec {
+        Some(p) => Some(load_spec(p, printer)?),
+        None => None,
+    };
+    match find::locate_any(
         clients,
-        args.spec.as_deref(),
+        spec,
         None,
-        api_id,
+        args.api_id.as_deref(),
         Purpose::Destroy,
-        printer,
     )
-    .await?;
-    let loc = match found {
-        Which::Rest(spec) => {
-            locate_loaded(clients, spec.map(|s| *s), None, api_id, Purpose::Destroy).await?
+    .await?
+    {
+        None => Ok(destroyed_absent(clients, printer, started)),
+        Some(located) => {
+            crate::engine::with_located!(located, destroy_located(clients, args, printer, started))
         }
-        Which::Http(Some(loc)) => {
-            return super::http_lifecycle::destroy(clients, args, *loc, printer, started).await
-        }
-        Which::Http(None) => None,
-    };
-    let Some(loc) = loc else {
-        return Ok(destroyed_absent(clients, printer, started));
-    };
-    refuse_unowned(&loc.api.config.name, &loc.api.id, loc.owned, args.force)?;
-    let fns: Vec<_> = observed_functions(&loc.api).into_iter().collect();
-    let (policies, usage) = tokio::try_join!(
-        read::read_policies(clients, &fns),
-        crate::aws::read::usage::read_usage(clients, &loc.api.config.name),
-    )
-    .map_err(|e| Failure::aws(e, None))?;
-    // The usage plans and API keys gwctl created for the API go first, then the API.
-    let mut plan = Plan::default();
-    crate::plan::usage::plan_destroy_usage(&mut plan, &usage);
-    crate::plan::usage::append(&mut plan, plan_destroy(&loc.api, &policies));
+    }
+}
+
+/// `gwctl destroy` of the API `loc`, whatever its kind: gwctl's permission statements on the
+/// functions it invokes (REST: and the API keys and usage plans gwctl created for it), then
+/// the API.
+async fn destroy_located<F: Flavour>(
+    loc: find::Located<F>,
+    clients: &Clients,
+    args: &DestroyArgs,
+    printer: &Printer,
+    started: Instant,
+) -> Result<i32, Failure> {
+    let plan = crate::engine::lifecycle::plan_destroy(clients, &loc, args.force).await?;
     let api_doc = ApiDoc {
-        name: loc.api.config.name.clone(),
-        kind: "rest".into(),
-        id: Some(loc.api.id.clone()),
+        name: F::api_name(&loc.api).to_string(),
+        kind: F::NAME.into(),
+        id: Some(F::api_id(&loc.api).to_string()),
         owned: loc.owned,
     };
     confirm_destroy(args, printer, &api_doc, &plan)?;
-    run_ops(clients, Some(&loc.api), &plan.ops, printer)
-        .await
-        .map_err(exec_failed("destroy", "what is left"))?;
+    crate::engine::run::<F>(
+        clients,
+        Some(&loc.api),
+        &plan.ops,
+        &super::report::CliReporter::new(printer),
+    )
+    .await
+    .map_err(exec_failed("destroy", "what is left"))?;
     report_destroyed(clients, printer, started, api_doc, &plan);
     Ok(crate::exit::OK)
 }
@@ -431,22 +317,6 @@ pub(super) fn destroyed_absent(clients: &Clients, printer: &Printer, started: In
         printer.data("nothing to destroy: no api gwctl manages by that name");
     }
     crate::exit::OK
-}
-
-/// gwctl deletes only the APIs it created, unless `--force`.
-pub(super) fn refuse_unowned(
-    name: &str,
-    id: &str,
-    owned: bool,
-    force: bool,
-) -> Result<(), Failure> {
-    if owned || force {
-        return Ok(());
-    }
-    Err(Failure::msg(
-        format!("refusing to destroy `{name}` ({id}): gwctl did not create it"),
-        Some("pass `--force` if you really mean to delete an API gwctl does not own".into()),
-    ))
 }
 
 /// Show the deletions (text mode) and ask on a terminal unless `--yes`.
@@ -548,23 +418,11 @@ pub struct ShowStageDoc {
 pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let clients = connect(g).await?;
     let (spec_path, api_name) = (args.spec.as_deref(), args.api.as_deref());
-    let spec = match which(
-        &clients,
-        spec_path,
-        api_name,
-        args.api_id.as_deref(),
-        Purpose::Show,
-        printer,
-    )
-    .await?
-    {
-        Which::Rest(spec) => spec.map(|s| *s),
-        Which::Http(loc) => {
-            let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;
-            return super::http_lifecycle::show(&clients, *loc, printer).await;
-        }
+    let spec = match spec_path {
+        Some(p) => Some(load_spec(p, printer)?),
+        None => None,
     };
-    let loc = locate_loaded(
+    let located = find::locate_any(
         &clients,
         spec,
         api_name,
@@ -573,91 +431,84 @@ pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<
     )
     .await?
     .ok_or_else(|| not_found(spec_path, api_name))?;
+    crate::engine::with_located!(located, show_located(&clients, printer))
+}
+
+/// `gwctl show` of the API `loc`, whatever its kind: every stage with its URL, what it
+/// serves, its settings, and the drift from a spec.
+async fn show_located<F: Flavour>(
+    loc: find::Located<F>,
+    clients: &Clients,
+    printer: &Printer,
+) -> Result<i32, Failure> {
+    let (name, id) = (F::api_name(&loc.api), F::api_id(&loc.api));
     let drift = match &loc.spec {
         Some(s) => {
             let target = Target {
-                api_id: Some(loc.api.id.clone()),
+                api_id: Some(id.to_string()),
                 ..Default::default()
             };
-            Some(
-                prepare(&clients, s.clone(), &target, printer)
-                    .await?
-                    .plan
-                    .changes
-                    .len(),
-            )
+            let prep = prepare::<F>(clients, s.clone(), &target).await?;
+            Some(prep.plan.changes.len())
         }
         None => None,
     };
-    let mark = config_mark(&loc.api.config);
-    let stages: Vec<ShowStageDoc> = loc
-        .api
-        .stages
+    let shown = F::show_stages(&loc.api, &clients.region);
+    for w in F::read_notes(&loc.api, shown.iter().any(|s| !s.auto_deploy)) {
+        printer.warn(&w);
+    }
+    let stages: Vec<ShowStageDoc> = shown
         .iter()
-        .map(|(name, st)| {
-            let all = st
-                .settings
-                .method_settings
-                .get("*/*")
-                .cloned()
-                .unwrap_or_default();
-            let current = st
-                .deployment_id
-                .as_deref()
-                .and_then(|d| loc.api.deployments.get(d))
-                .is_some_and(|d| deployment_serves(d.description.as_deref(), &mark));
+        .map(|s| {
+            let st = s.stage.clone();
             ShowStageDoc {
-                name: name.clone(),
-                invoke_url: invoke_url(&loc.api.id, &clients.region, name),
-                deployment_id: st.deployment_id.clone(),
-                current,
-                logging_level: all.logging_level.unwrap_or_else(|| "OFF".into()),
-                data_trace: all.data_trace.unwrap_or(false),
-                metrics: all.metrics.unwrap_or(false),
-                throttle_rate: all.throttle_rate,
-                throttle_burst: all.throttle_burst,
-                auto_deploy: false,
-                access_log_destination: st
-                    .settings
-                    .access_log
-                    .as_ref()
-                    .map(|a| a.destination_arn.clone()),
+                name: st.name,
+                invoke_url: st.invoke_url,
+                deployment_id: st.deployment_id,
+                current: s.current,
+                logging_level: st.logging_level,
+                data_trace: st.data_trace,
+                metrics: st.metrics,
+                throttle_rate: st.throttle_rate,
+                throttle_burst: st.throttle_burst,
+                auto_deploy: s.auto_deploy,
+                access_log_destination: st.access_log_destination,
             }
         })
         .collect();
     let api = ApiDoc {
-        name: loc.api.config.name.clone(),
-        kind: "rest".into(),
-        id: Some(loc.api.id.clone()),
+        name: name.to_string(),
+        kind: F::NAME.into(),
+        id: Some(id.to_string()),
         owned: loc.owned,
     };
     if show_json(printer, api, &stages, drift) {
         return Ok(crate::exit::OK);
     }
     let mut s = format!(
-        "api      {} ({}), rest, {}{}\n",
-        loc.api.config.name,
-        loc.api.id,
-        loc.api.config.endpoint_type,
+        "api      {name} ({id}), {}{}\n",
+        F::describe_api(&loc.api).join(", "),
         if loc.owned {
             ""
         } else {
             ", not created by gwctl"
         }
     );
-    for st in &stages {
+    for st in &shown {
+        let state = match (st.auto_deploy, st.current) {
+            (true, _) => "auto-deploy on: API Gateway deploys every change",
+            (false, true) => "serves the current configuration",
+            (false, false) => "behind the API's current configuration: `gwctl deploy` moves it",
+        };
+        let served = match &st.stage.deployment_id {
+            Some(dep) => format!("deployment {dep} ({state})"),
+            None => state.to_string(),
+        };
         s.push_str(&format!(
-            "stage    {}  {}\n         deployment {} ({}), logging {}, metrics {}\n",
-            st.name,
-            st.invoke_url,
-            st.deployment_id.as_deref().unwrap_or("-"),
-            if st.current {
-                "serves the current configuration"
-            } else {
-                "behind the API's current configuration: `gwctl deploy` moves it"
-            },
-            st.logging_level,
-            if st.metrics { "on" } else { "off" }
+            "stage    {}  {}\n         {served}, {}\n",
+            st.stage.name,
+            st.stage.invoke_url,
+            super::apply::shown_text(&st.stage.shown)
         ));
     }
     s.push_str(&drift_line(drift));

@@ -3,14 +3,15 @@
 
 pub mod apply;
 pub mod completions;
-mod converge;
 pub mod cors;
 pub mod doctor;
 pub mod http;
 pub mod http_lifecycle;
 pub mod lifecycle;
+pub mod plan;
 pub mod planfile;
 pub mod reference;
+pub mod report;
 pub mod rest;
 pub mod schema;
 pub mod validate;
@@ -268,6 +269,9 @@ pub struct Failure {
     pub diagnostics: Vec<crate::spec::Diagnostic>,
     /// What the error document says when `message` is None (the problem was printed).
     pub summary: Option<String>,
+    /// `diagnostics` are still to be printed (on stderr, before the message): the engine
+    /// returns them, it does not print.
+    pub print_diagnostics: bool,
 }
 
 impl Failure {
@@ -279,6 +283,7 @@ impl Failure {
             json_reported: false,
             diagnostics: Vec::new(),
             summary: None,
+            print_diagnostics: false,
         }
     }
     pub fn reported() -> Failure {
@@ -289,6 +294,7 @@ impl Failure {
             json_reported: false,
             diagnostics: Vec::new(),
             summary: None,
+            print_diagnostics: false,
         }
     }
     /// The spec `path` has errors, printed already: `diagnostics` go into the JSON error
@@ -326,6 +332,18 @@ impl Failure {
     pub fn already_json(mut self, yes: bool) -> Failure {
         self.json_reported = yes;
         self
+    }
+}
+
+/// The engine's typed errors, rendered: the message and hint gwctl prints, and the
+/// diagnostics at spec lines that go before them (and into the JSON error document).
+impl From<crate::engine::EngineError> for Failure {
+    fn from(e: crate::engine::EngineError) -> Failure {
+        Failure {
+            diagnostics: e.diagnostics().to_vec(),
+            print_diagnostics: true,
+            ..Failure::msg(e.to_string(), e.hint())
+        }
     }
 }
 
@@ -379,6 +397,11 @@ fn block_on<F: std::future::Future<Output = Result<i32, Failure>>>(
     let code = match rt.block_on(f) {
         Ok(code) => code,
         Err(fail) => {
+            if fail.print_diagnostics {
+                for d in &fail.diagnostics {
+                    eprint!("{}", d.render(printer.color));
+                }
+            }
             // After Ctrl-C the interruption report (what was and was not applied) was
             // printed instead.
             if !fail.json_reported && !crate::cancel::honoured() {
@@ -502,7 +525,7 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Plan(args) => {
             let printer = cli.global.printer();
-            block_on("plan", &printer, apply::plan(args, &cli.global, &printer))
+            block_on("plan", &printer, plan::plan(args, &cli.global, &printer))
         }
         Command::Apply(args) => {
             let printer = cli.global.printer();

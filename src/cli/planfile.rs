@@ -5,12 +5,10 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::engine::AnyOps;
 use crate::plan::{HttpOp, Op};
 
-use super::http::PreparedHttp;
-use super::rest::Prepared;
 use super::Failure;
 
 /// Format version of plan files.
@@ -48,10 +46,14 @@ fn rest_kind() -> String {
     "rest".into()
 }
 
-/// The ops a saved plan holds, by API kind.
-pub enum SavedOps {
-    Rest(Vec<Op>),
-    Http(Vec<HttpOp>),
+impl PlanFile {
+    /// The ops the file holds, of its kind.
+    pub fn saved_ops(&self) -> AnyOps {
+        match self.kind.as_str() {
+            "http" => AnyOps::Http(self.http_ops.clone()),
+            _ => AnyOps::Rest(self.ops.clone()),
+        }
+    }
 }
 
 /// `gwctl plan SPEC --out FILE`: save the plan made from `args.spec` (its text is kept) of the
@@ -63,12 +65,12 @@ pub fn write_out(
     region: &str,
     api_id: Option<String>,
     fingerprint: String,
-    ops: SavedOps,
+    ops: AnyOps,
     printer: &crate::output::Printer,
 ) -> Result<(), Failure> {
     let (kind, ops, http_ops) = match ops {
-        SavedOps::Rest(o) => ("rest", o, Vec::new()),
-        SavedOps::Http(o) => ("http", Vec::new(), o),
+        AnyOps::Rest(o) => ("rest", o, Vec::new()),
+        AnyOps::Http(o) => ("http", Vec::new(), o),
     };
     let file = PlanFile {
         gwctl_plan: PLAN_FILE_VERSION,
@@ -116,8 +118,8 @@ impl PlanFile {
     /// same region and kind, the same `fingerprint` of what it was computed from, and
     /// `same_ops` (planning again gives exactly the saved ops). `changed_env` names the
     /// environment variables whose values no longer give the saved ops
-    /// ([`changed_env_vars`]): then the refusal names them (never their values), since the
-    /// account did not change.
+    /// ([`crate::engine::Flavour::changed_env_vars`]): then the refusal names them (never
+    /// their values), since the account did not change.
     pub fn check(
         &self,
         path: &Path,
@@ -166,89 +168,6 @@ impl PlanFile {
         }
         Ok(())
     }
-}
-
-/// The environment variables holding API key values whose key ops differ between the saved
-/// plan and planning again (`now`): the value changed since the plan was made. Only names;
-/// the ops carry no value.
-pub fn changed_env_vars(saved: &[Op], now: &[Op]) -> Vec<String> {
-    use crate::plan::usage_ops::UsageOp;
-    use std::collections::{BTreeMap, BTreeSet};
-    type ByVar<'a> = BTreeMap<&'a str, Vec<&'a Op>>;
-    fn group(ops: &[Op]) -> ByVar<'_> {
-        let mut m: ByVar<'_> = BTreeMap::new();
-        for op in ops {
-            if let Op::Usage(UsageOp::CreateApiKey {
-                value_from_env: Some(var),
-                ..
-            }) = op
-            {
-                m.entry(var.as_str()).or_default().push(op);
-            }
-        }
-        m
-    }
-    let (a, b) = (group(saved), group(now));
-    let vars: BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
-    vars.into_iter()
-        .filter(|v| a.get(v) != b.get(v))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Fingerprint of what a plan was computed from.
-pub fn fingerprint(prep: &Prepared, region: &str) -> String {
-    #[derive(Serialize)]
-    struct Basis<'a> {
-        region: &'a str,
-        observed: Option<&'a crate::state::rest::ObservedRestApi>,
-        policies: &'a crate::state::rest::Policies,
-        functions: Vec<(&'a str, String)>,
-        usage: &'a crate::state::usage::ObservedUsage,
-    }
-    let basis = Basis {
-        region,
-        observed: prep.observed.as_ref(),
-        policies: &prep.policies,
-        usage: &prep.observed_usage,
-        functions: prep
-            .functions
-            .iter()
-            .map(|f| (f.key.as_str(), f.invoke_arn()))
-            .collect(),
-    };
-    digest(&basis)
-}
-
-/// Fingerprint of what an HTTP API plan was computed from: the observed API, the policies
-/// and the resolved functions.
-pub fn fingerprint_http(prep: &PreparedHttp, region: &str) -> String {
-    #[derive(Serialize)]
-    struct Basis<'a> {
-        region: &'a str,
-        observed: Option<&'a crate::state::http::ObservedHttpApi>,
-        policies: &'a crate::state::rest::Policies,
-        functions: Vec<(&'a str, String)>,
-    }
-    digest(&Basis {
-        region,
-        observed: prep.observed.as_ref(),
-        policies: &prep.policies,
-        functions: prep
-            .functions
-            .iter()
-            .map(|f| (f.key.as_str(), f.invoke_arn()))
-            .collect(),
-    })
-}
-
-/// SHA-256 (hex) of the JSON form of `basis`.
-fn digest(basis: &impl Serialize) -> String {
-    let bytes = serde_json::to_vec(basis).expect("basis serialises");
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Write a plan file.

@@ -14,7 +14,7 @@ use crate::verify::{
     cors_check, emulator_invoke_base, preflight_check, sample_path, stage_url, Probe, UNKNOWN_PATH,
 };
 
-use super::rest::{find_api, load_spec, Target};
+use super::rest::{load_spec, Target};
 use super::{connect, Failure, GlobalArgs};
 
 /// Origin sent when the API allows `*` and no `--origin` is given.
@@ -226,7 +226,9 @@ pub async fn verify(args: &VerifyArgs, g: &GlobalArgs, printer: &Printer) -> Res
             purpose: super::rest::Purpose::Verify,
             ..Default::default()
         };
-        let (api, owned) = find_api(&clients, &spec, &target).await?.ok_or_else(|| {
+        let found =
+            crate::engine::find::find::<crate::engine::Rest>(&clients, &spec, &target).await?;
+        let (api, owned) = found.ok_or_else(|| {
             Failure::msg(
                 format!(
                     "rest api `{}` does not exist in this account and region",

@@ -4,27 +4,31 @@
 //! `changes` (what a person reads: `+ method GET /todos`, field old -> new) and `ops` (the
 //! calls the executor makes, in dependency order). Every op belongs to exactly one change.
 
-pub mod cors;
 pub mod deps;
-pub mod deps_http;
 pub mod desired;
 pub mod http;
-pub mod http_ops;
-pub mod method;
-pub mod ops;
+mod options;
 pub mod patch;
 pub mod permissions;
 pub mod rest;
 pub mod simulate;
-pub mod simulate_http;
 pub mod simulate_usage;
 pub mod usage;
 pub mod usage_ops;
 
 use serde::Serialize;
 
-pub use http_ops::HttpOp;
-pub use ops::Op;
+pub use http::ops::HttpOp;
+pub use options::{deployment_reason, deployment_serves, PlanOptions};
+pub use rest::ops::Op;
+
+/// Placeholder the executor replaces with the API id.
+pub const API_ID: &str = "{api_id}";
+
+/// `{authorizer_id:NAME}`: replaced with the id of authorizer NAME.
+pub fn authorizer_id_placeholder(name: &str) -> String {
+    format!("{{authorizer_id:{name}}}")
+}
 
 /// What every op type a [`Plan`] can carry provides to reports (JSON `calls`, progress).
 pub trait PlanOp {
@@ -32,12 +36,17 @@ pub trait PlanOp {
     const API_LABEL: &'static str;
     /// The AWS operation name (`CreateRoute`, `PutIntegration`, ...).
     fn aws_name(&self) -> &'static str;
+    /// A short label for progress lines: the operation and the object it acts on.
+    fn label(&self) -> String;
 }
 
 impl PlanOp for Op {
     const API_LABEL: &'static str = "rest api";
     fn aws_name(&self) -> &'static str {
         Op::aws_name(self)
+    }
+    fn label(&self) -> String {
+        Op::label(self)
     }
 }
 
@@ -84,6 +93,54 @@ impl FieldChange {
             old: show(old),
             new: show(new),
         }
+    }
+}
+
+/// Field-level differences of two serialisable values (top-level JSON fields).
+pub fn diff_fields<T: serde::Serialize>(have: Option<&T>, want: Option<&T>) -> Vec<FieldChange> {
+    let to = |v: Option<&T>| {
+        v.map(|v| serde_json::to_value(v).unwrap_or_default())
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let (h, w) = (to(have), to(want));
+    let mut out = Vec::new();
+    match (&h, &w) {
+        (serde_json::Value::Object(ho), serde_json::Value::Object(wo)) => {
+            let keys: std::collections::BTreeSet<&String> = ho.keys().chain(wo.keys()).collect();
+            for k in keys {
+                let (a, b) = (ho.get(k), wo.get(k));
+                if a != b {
+                    out.push(FieldChange {
+                        field: k.clone(),
+                        old: a.filter(|v| !is_empty(v)).map(short),
+                        new: b.filter(|v| !is_empty(v)).map(short),
+                    });
+                }
+            }
+        }
+        _ if h != w => out.push(FieldChange {
+            field: "value".into(),
+            old: (!is_empty(&h)).then(|| short(&h)),
+            new: (!is_empty(&w)).then(|| short(&w)),
+        }),
+        _ => {}
+    }
+    out
+}
+
+fn is_empty(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::Object(o) => o.is_empty(),
+        serde_json::Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn short(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -180,9 +237,5 @@ impl<O> Plan<O> {
     }
 }
 
-#[cfg(test)]
-mod http_tests;
-#[cfg(test)]
-mod tests;
 #[cfg(test)]
 mod usage_tests;

@@ -1,5 +1,5 @@
 //! The JSON-patch style operation API Gateway's update-* calls take, shared by the REST ops
-//! ([`super::ops`]) and the usage-plan ops ([`super::usage_ops`]).
+//! ([`super::rest::ops`]) and the usage-plan ops ([`super::usage_ops`]).
 
 use serde::{Deserialize, Serialize};
 

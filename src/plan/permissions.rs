@@ -10,9 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::state::rest::Policies;
 use crate::state::{PolicyStatement, ResolvedFunction};
 
-use super::http_ops::HttpOp;
-use super::ops::{authorizer_id_placeholder, Op, API_ID};
-use super::{Action, Change, Plan};
+use super::{authorizer_id_placeholder, Action, Change, Plan, API_ID};
 
 /// An invoke permission API Gateway needs on a function.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,13 +133,15 @@ pub enum PermissionOp {
 }
 
 /// Conversions between [`PermissionOp`] and an op enum whose `AddPermission` and
-/// `RemovePermission` variants carry the same fields ([`Op`] and [`HttpOp`]).
+/// `RemovePermission` variants carry the same fields ([`Op`](crate::plan::Op) and
+/// [`HttpOp`](crate::plan::HttpOp)); each kind's ops file invokes it, so this file imports
+/// neither kind.
 macro_rules! permission_variants {
     ($op:ident) => {
-        impl From<PermissionOp> for $op {
-            fn from(p: PermissionOp) -> $op {
+        impl From<$crate::plan::permissions::PermissionOp> for $op {
+            fn from(p: $crate::plan::permissions::PermissionOp) -> $op {
                 match p {
-                    PermissionOp::Add {
+                    $crate::plan::permissions::PermissionOp::Add {
                         function,
                         function_key,
                         statement_id,
@@ -152,7 +152,7 @@ macro_rules! permission_variants {
                         statement_id,
                         source_arn,
                     },
-                    PermissionOp::Remove {
+                    $crate::plan::permissions::PermissionOp::Remove {
                         function,
                         function_key,
                         statement_id,
@@ -167,14 +167,14 @@ macro_rules! permission_variants {
 
         impl $op {
             /// The Lambda permission call this op is, if it is one.
-            pub fn permission(&self) -> Option<PermissionOp> {
+            pub fn permission(&self) -> Option<$crate::plan::permissions::PermissionOp> {
                 match self {
                     $op::AddPermission {
                         function,
                         function_key,
                         statement_id,
                         source_arn,
-                    } => Some(PermissionOp::Add {
+                    } => Some($crate::plan::permissions::PermissionOp::Add {
                         function: function.clone(),
                         function_key: function_key.clone(),
                         statement_id: statement_id.clone(),
@@ -184,7 +184,7 @@ macro_rules! permission_variants {
                         function,
                         function_key,
                         statement_id,
-                    } => Some(PermissionOp::Remove {
+                    } => Some($crate::plan::permissions::PermissionOp::Remove {
                         function: function.clone(),
                         function_key: function_key.clone(),
                         statement_id: statement_id.clone(),
@@ -196,8 +196,7 @@ macro_rules! permission_variants {
     };
 }
 
-permission_variants!(Op);
-permission_variants!(HttpOp);
+pub(crate) use permission_variants;
 
 /// The principal of every statement gwctl adds: API Gateway's service principal, never `*`.
 pub const APIGATEWAY_PRINCIPAL: &str = "apigateway.amazonaws.com";

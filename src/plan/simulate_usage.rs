@@ -1,5 +1,5 @@
 //! The simulator for API keys and usage plans: what API Gateway does with each
-//! [`UsageOp`], read back the way the reader would. Together with [`super::simulate`] it
+//! [`UsageOp`], read back the way the reader would. Together with [`super::rest::simulate`] it
 //! checks that "apply, then plan again" is empty and that the planner's order is one AWS
 //! accepts: a plan covers only stages that exist by then, a key is attached once, a plan is
 //! deleted only without stages, a key only once detached.
@@ -12,9 +12,11 @@ use crate::state::usage::{
     LEGACY_VALUE_DIGEST_TAG_KEY,
 };
 
-use super::ops::{Op, Patch, API_ID};
-use super::simulate::{self, SimError};
+use super::rest::ops::{Op, Patch};
+use super::rest::simulate;
+use super::simulate::SimError;
 use super::usage_ops::{api_key_id_placeholder, usage_plan_id_placeholder, UsageOp};
+use super::API_ID;
 
 /// Apply `ops` to an account: the API's ops with [`simulate::apply`], the usage ops here, in
 /// plan order.

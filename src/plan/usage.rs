@@ -28,9 +28,9 @@ use crate::state::usage::{
 };
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
-use super::ops::{Op, Patch, API_ID};
+use super::rest::ops::{Op, Patch};
 use super::usage_ops::{api_key_id_placeholder, usage_plan_id_placeholder, UsageOp};
-use super::{Action, Change, FieldChange, Plan};
+use super::{Action, Change, FieldChange, Plan, API_ID};
 
 /// API Gateway's minimum length for an API key value.
 pub const MIN_KEY_VALUE_LEN: usize = 20;

@@ -6,14 +6,15 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::desired::{self, DesiredRest};
-use super::ops::{Op, API_ID};
-use super::rest::{plan, plan_destroy, PlanOptions};
-use super::simulate::{self, SimError};
+use super::rest::desired::{self, DesiredRest};
+use super::rest::ops::Op;
+use super::rest::simulate;
+use super::rest::{plan, plan_destroy};
+use super::simulate::SimError;
 use super::simulate_usage::apply_all;
 use super::usage::{self, AccountUsage, DesiredUsage, KeySource, KeyValueError};
 use super::usage_ops::UsageOp;
-use super::{Action, Plan};
+use super::{Action, Plan, PlanOptions, API_ID};
 use crate::spec::model::Spec;
 use crate::state::rest::{ObservedRestApi, Policies};
 use crate::state::usage::{
@@ -710,7 +711,7 @@ fn removing_plan_and_key_from_the_spec_deletes_them_in_order() {
         Op::Usage(UsageOp::UpdateUsagePlan {
             name: "basic".into(),
             id: plan_id.clone(),
-            patches: vec![super::ops::Patch {
+            patches: vec![super::rest::ops::Patch {
                 op: "remove".into(),
                 path: "/apiStages".into(),
                 value: Some(format!("{api_id}:prod")),
@@ -867,7 +868,7 @@ fn a_rotation_runs_in_plan_order_even_concurrently() {
     let (_, a) = converge(&w, &with_legacy_key(Account::default()));
     let w2 = wanted(ENV_SPEC, &[("PARTNER_API_KEY", SECRET2)]);
     let p = plan_all(&w2, &a);
-    let deps = super::deps::dependencies(&p.ops);
+    let deps = super::rest::deps::dependencies(&p.ops);
     for (i, d) in deps.iter().enumerate().skip(1) {
         assert!(
             d.contains(&(i - 1)),

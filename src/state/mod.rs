@@ -1,7 +1,7 @@
 //! What exists in AWS, in the same shapes the planner derives from the spec.
 //!
 //! `rest::RestApi` is used twice: as the *desired* configuration (built from the spec by
-//! `plan::desired`) and as the *observed* configuration (read from the account by
+//! `plan::rest::desired`) and as the *observed* configuration (read from the account by
 //! `aws::read`). Both sides are normalised the same way (`normalize`) so that equal
 //! configurations compare equal, whatever defaults the service fills in.
 

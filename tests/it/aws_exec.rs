@@ -20,7 +20,7 @@ use gwctl::aws::exec::{ExecEvent, OpOutcome};
 use gwctl::aws::read::read_policies;
 use gwctl::aws::read::rest::{find_rest_apis, read_listed_rest_api, read_rest_api};
 use gwctl::aws::{CallLog, Clients};
-use gwctl::plan::ops::{Op, Patch};
+use gwctl::plan::rest::ops::{Op, Patch};
 use gwctl::state::rest::{
     Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse,
     ObservedRestApi, Resource, RestApi,
@@ -1479,7 +1479,7 @@ type PatchSent = (String, String, Option<String>);
 /// that came back without them (moto replaces the stage) gets exactly the missing settings.
 #[tokio::test]
 async fn a_deployment_that_moves_a_stage_checks_it_and_restores_lost_settings() {
-    use gwctl::plan::ops::MovedStage;
+    use gwctl::plan::rest::ops::MovedStage;
     use gwctl::state::rest::{MethodSetting, Stage};
     let settings = Stage {
         description: Some("production".into()),

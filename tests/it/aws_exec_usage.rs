@@ -30,7 +30,7 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use gwctl::aws::exec::rest::Executor;
 use gwctl::aws::exec::{ExecEvent, OpOutcome};
 use gwctl::aws::{CallLog, Clients};
-use gwctl::plan::ops::{Op, Patch};
+use gwctl::plan::rest::ops::{Op, Patch};
 use gwctl::plan::usage::{plan_patches, tags, throttle_json};
 use gwctl::plan::usage_ops::UsageOp;
 use gwctl::state::rest::{Authorizer, ObservedRestApi};

@@ -22,7 +22,7 @@ use gwctl::aws::exec::http::HttpExecutor;
 use gwctl::aws::exec::{ExecEvent, OpOutcome};
 use gwctl::aws::read::http::read_http_api;
 use gwctl::aws::{CallLog, Clients};
-use gwctl::plan::http_ops::{HttpOp, StageUpdate};
+use gwctl::plan::http::ops::{HttpOp, StageUpdate};
 use gwctl::state::http::{Authorizer, Integration, ObservedHttpApi, Route, RouteSetting, Stage};
 use gwctl::state::rest::AccessLog;
 
@@ -756,7 +756,7 @@ stages:
         stderr_tty: false,
         data_color: false,
     };
-    let code = gwctl::cli::http::apply_with(&cl, &args, &printer, spec)
+    let code = gwctl::cli::apply::apply_with::<gwctl::engine::Http>(&cl, &args, &printer, spec)
         .await
         .unwrap_or_else(|f| panic!("{:?}", f.message));
     assert_eq!(code, 0);
@@ -895,12 +895,15 @@ stages:
         stderr_tty: false,
         data_color: false,
     };
-    let prep =
-        gwctl::cli::http::prepare(&cl, load(), &gwctl::cli::rest::Target::default(), &printer)
-            .await
-            .unwrap_or_else(|f| panic!("{:?}", f.message));
+    let prep = gwctl::engine::prepare::<gwctl::engine::Http>(
+        &cl,
+        load(),
+        &gwctl::engine::Target::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(prep.plan.is_empty(), "{:#?}", prep.plan.changes);
-    let docs = gwctl::cli::http::stage_docs(&prep, "h1", "us-east-1", None);
+    let docs = gwctl::engine::http::stage_reports(&prep, "h1", "us-east-1", None);
     assert_eq!(docs.len(), 1);
     assert_eq!(
         docs[0].invoke_url,
@@ -917,7 +920,7 @@ stages:
         force: false,
         show_secrets: false,
     };
-    let code = gwctl::cli::http::apply_with(&cl, &args, &printer, load())
+    let code = gwctl::cli::apply::apply_with::<gwctl::engine::Http>(&cl, &args, &printer, load())
         .await
         .unwrap_or_else(|f| panic!("{:?}", f.message));
     assert_eq!(code, 0);

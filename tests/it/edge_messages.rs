@@ -334,3 +334,47 @@ fn a_refused_command_line_with_output_json_is_an_error_document() {
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());
 }
+
+/// A spec whose function does not exist in the account.
+const MISSING_FN_SPEC: &str = "version: 1\napi: {name: edge-fn, kind: rest}\ndefault_auth: none\n\
+    functions: {gone: edge-function-that-does-not-exist}\n\
+    routes:\n  - {path: /a, method: GET, function: gone}\n\
+    stages:\n  prod: {}\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_function_is_reported_at_its_line_on_stderr_and_in_the_error_document() {
+    let em = support::emulator().await;
+    let e = em.endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "fn.yaml", MISSING_FN_SPEC);
+    let s = p.to_str().unwrap();
+
+    // Text: the diagnostic at the function's line, then the one-line summary.
+    let o = support::gwctl_at(&e, &["plan", s]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let at = err
+        .find("Lambda function `edge-function-that-does-not-exist` does not exist")
+        .unwrap_or_else(|| panic!("{err}"));
+    let summary = err
+        .find("error: 1 referenced function(s) could not be resolved; nothing was changed")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(at < summary, "the diagnostic comes first:\n{err}");
+    assert!(err.contains("fn.yaml:4:"), "at the spec line:\n{err}");
+
+    // JSON: one error document, carrying the same diagnostic.
+    let doc = failure_doc(
+        &support::gwctl_at(&e, &["plan", s, "--output", "json"]),
+        "plan",
+    );
+    assert_eq!(
+        doc.error.message,
+        "1 referenced function(s) could not be resolved; nothing was changed"
+    );
+    assert!(
+        doc.error.diagnostics.iter().any(|d| d
+            .message
+            .contains("`edge-function-that-does-not-exist` does not exist")),
+        "{doc:?}"
+    );
+}

@@ -1,12 +1,13 @@
 //! Property tests over generated specs (no network): validation accepts what the generator
 //! builds, and the planner converges — for any valid specs A and B, applying A's plan then
-//! B's plan (in the AWS model of `plan::simulate`) leaves nothing to do.
+//! B's plan (in the AWS model of `plan::rest::simulate`) leaves nothing to do.
 
 use std::collections::BTreeMap;
 
-use gwctl::plan::desired;
-use gwctl::plan::rest::{plan, PlanOptions};
-use gwctl::plan::simulate;
+use gwctl::plan::rest::desired;
+use gwctl::plan::rest::plan;
+use gwctl::plan::rest::simulate;
+use gwctl::plan::PlanOptions;
 use proptest::prelude::*;
 
 use crate::support::offline::{functions, load, REGION};

@@ -4,14 +4,16 @@
 //! stage descriptions, variables, logging, metrics, tracing, throttling, access logs, per-route
 //! settings, auto-deploy, usage-plan description/throttle/quota, key description/enabled);
 //! the plan must contain no op touching them, and applying it in the AWS model of
-//! `plan::simulate*` must leave them byte-for-byte equal, with nothing left to do after.
+//! `plan::rest::simulate*` must leave them byte-for-byte equal, with nothing left to do after.
 
 use std::collections::BTreeMap;
 
+use gwctl::plan::http::simulate as simulate_http;
 use gwctl::plan::http::{self, HttpPlan};
-use gwctl::plan::rest::{plan, PlanOptions};
+use gwctl::plan::rest::desired;
+use gwctl::plan::rest::plan;
 use gwctl::plan::usage_ops::UsageOp;
-use gwctl::plan::{desired, simulate_http, simulate_usage, usage, HttpOp, Op};
+use gwctl::plan::{simulate_usage, usage, HttpOp, Op, PlanOptions};
 use gwctl::state::http::{ObservedHttpApi, RouteSetting};
 use gwctl::state::rest::{AccessLog, MethodSetting, ObservedRestApi};
 use gwctl::state::usage::{ObservedUsage, Quota, Throttle};

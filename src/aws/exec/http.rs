@@ -1,5 +1,5 @@
 //! The HTTP API executor: runs a plan's [`HttpOp`]s against the account (one at a time, or
-//! concurrently in the order [`crate::plan::deps_http`] allows), learning the ids create
+//! concurrently in the order [`crate::plan::http::deps`] allows), learning the ids create
 //! calls return (API, integrations, routes, authorizers, deployment).
 //!
 //! Routes name integrations by target key and authorizers by name; the executor sends the
@@ -23,8 +23,8 @@ use super::{
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::aws::Clients;
-use crate::plan::deps_http;
-use crate::plan::http_ops::{HttpOp, StageUpdate};
+use crate::plan::http::deps;
+use crate::plan::http::ops::{HttpOp, StageUpdate};
 use crate::state::http::{
     Authorizer, Cors, Integration, ObservedHttpApi, Route, RouteSetting, Stage,
 };
@@ -144,7 +144,7 @@ impl<'c> HttpExecutor<'c> {
     }
 
     /// Run `ops` with up to `max_in_flight` at once, each as soon as the ops it depends on
-    /// ([`crate::plan::deps_http`]) have finished (see [`super::run_concurrent`]).
+    /// ([`crate::plan::http::deps`]) have finished (see [`super::run_concurrent`]).
     pub async fn run_with(
         &mut self,
         ops: &[HttpOp],
@@ -154,8 +154,8 @@ impl<'c> HttpExecutor<'c> {
         run_concurrent(
             self,
             ops,
-            deps_http::scheduler(ops),
-            deps_http::changes_ids,
+            deps::scheduler(ops),
+            deps::changes_ids,
             on_event,
             max_in_flight,
         )

@@ -25,8 +25,9 @@ use serde::Serialize;
 
 use super::error::{classify, AwsError};
 use crate::plan::deps::Scheduler;
-use crate::plan::ops::{Op, API_ID, DEPLOYMENT_ID};
+use crate::plan::rest::ops::{Op, DEPLOYMENT_ID};
 use crate::plan::PlanOp;
+use crate::plan::API_ID;
 
 /// How many ops [`rest::Executor::run_with`] keeps in flight by default (the quota buckets
 /// decide the pace; this only bounds how far ahead calls queue for them).

@@ -28,7 +28,7 @@
 //! Errors are classified by code ([`crate::aws::error::classify`]), never by message text.
 //!
 //! [`Executor::run_with`] runs independent ops concurrently, in the order
-//! [`crate::plan::deps`] allows (what runs is never changed, only when); [`Executor::run`] is
+//! [`crate::plan::rest::deps`] allows (what runs is never changed, only when); [`Executor::run`] is
 //! the same with one op at a time.
 //!
 //! Empty template strings are never written: API Gateway stores `""` as `null` and answers
@@ -47,8 +47,9 @@ use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::read::rest::get_resources;
 use crate::aws::recover::{adopt_rest_stage, create_or_find, settle_rest_stage, Identity, Made};
 use crate::aws::Clients;
-use crate::plan::deps::{changes_ids, Scheduler};
-use crate::plan::ops::{Op, Patch, DEPLOYMENT_ID};
+use crate::plan::deps::Scheduler;
+use crate::plan::rest::deps::changes_ids;
+use crate::plan::rest::ops::{Op, Patch, DEPLOYMENT_ID};
 use crate::state::rest::ObservedRestApi;
 
 /// Runs ops against one REST API.
@@ -188,7 +189,7 @@ impl<'c> Executor<'c> {
     }
 
     /// Run `ops` with up to `max_in_flight` at once: each op starts as soon as the ops it
-    /// depends on ([`crate::plan::deps::dependencies`]) have finished; the quota buckets
+    /// depends on ([`crate::plan::rest::deps::dependencies`]) have finished; the quota buckets
     /// decide when its calls go. Ops that change the ids this executor knows run one at a
     /// time, on its own state; the others run on a copy. After a failure nothing new
     /// starts, the ops in flight finish, and the failure lists exactly what completed.

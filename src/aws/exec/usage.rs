@@ -14,7 +14,7 @@ use super::rest::Executor;
 use super::{deleted, hash_map, internal, OpOutcome};
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::recover::{create_or_find, Identity, Made};
-use crate::plan::ops::Patch;
+use crate::plan::rest::ops::Patch;
 use crate::plan::usage_ops::{api_key_id_placeholder, usage_plan_id_placeholder, UsageOp};
 use crate::state::usage::ValueTag;
 

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use crate::state::http::{ObservedHttpApi, ObservedStage, RawHttpApi, RawRoute, Route, Stage};
 use crate::state::rest::{Deployment, Policies};
 
-use super::http_ops::HttpOp;
-use super::simulate::{permission, SimError};
+use super::ops::HttpOp;
+use crate::plan::simulate::{permission, SimError};
 
 /// Description API Gateway gives the deployments it makes for auto-deploy stages.
 pub const AUTO_DEPLOYMENT: &str =

@@ -3,12 +3,12 @@
 //! sits below both.
 //! Pure: no SDK, no I/O.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::state::rest::{Integration, Method};
 
 use super::ops::Op;
-use super::{Action, Change, FieldChange, Plan};
+use crate::plan::{diff_fields, Action, Change, FieldChange, Plan};
 
 /// Plan one method against what exists: create, replace (the method request changed),
 /// update the integration, or nothing. Used by `plan` and `cors enable`.
@@ -143,52 +143,4 @@ fn method_fields(have: &Method, want: &Method) -> Vec<FieldChange> {
         ..m.clone()
     };
     diff_fields(Some(&shown(have)), Some(&shown(want)))
-}
-
-/// Field-level differences of two serialisable values (top-level JSON fields).
-pub fn diff_fields<T: serde::Serialize>(have: Option<&T>, want: Option<&T>) -> Vec<FieldChange> {
-    let to = |v: Option<&T>| {
-        v.map(|v| serde_json::to_value(v).unwrap_or_default())
-            .unwrap_or(serde_json::Value::Null)
-    };
-    let (h, w) = (to(have), to(want));
-    let mut out = Vec::new();
-    match (&h, &w) {
-        (serde_json::Value::Object(ho), serde_json::Value::Object(wo)) => {
-            let keys: BTreeSet<&String> = ho.keys().chain(wo.keys()).collect();
-            for k in keys {
-                let (a, b) = (ho.get(k), wo.get(k));
-                if a != b {
-                    out.push(FieldChange {
-                        field: k.clone(),
-                        old: a.filter(|v| !is_empty(v)).map(short),
-                        new: b.filter(|v| !is_empty(v)).map(short),
-                    });
-                }
-            }
-        }
-        _ if h != w => out.push(FieldChange {
-            field: "value".into(),
-            old: (!is_empty(&h)).then(|| short(&h)),
-            new: (!is_empty(&w)).then(|| short(&w)),
-        }),
-        _ => {}
-    }
-    out
-}
-
-fn is_empty(v: &serde_json::Value) -> bool {
-    match v {
-        serde_json::Value::Null => true,
-        serde_json::Value::Object(o) => o.is_empty(),
-        serde_json::Value::Array(a) => a.is_empty(),
-        _ => false,
-    }
-}
-
-fn short(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }

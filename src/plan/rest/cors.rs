@@ -35,17 +35,8 @@ use crate::state::rest::{
 
 use super::method::plan_method;
 use super::ops::Op;
-use super::{Action, Change, Plan};
-
-/// Headers allowed by default when the spec's `cors` block names none: what browsers send
-/// to API Gateway in practice (the console's "Enable CORS" default).
-pub const DEFAULT_CORS_HEADERS: &[&str] = &[
-    "Content-Type",
-    "X-Amz-Date",
-    "Authorization",
-    "X-Api-Key",
-    "X-Amz-Security-Token",
-];
+use crate::plan::desired::DEFAULT_CORS_HEADERS;
+use crate::plan::{Action, Change, Plan};
 
 /// First line of the request template of every preflight method gwctl writes.
 pub const PREFLIGHT_MARK: &str = "## gwctl:cors";
@@ -397,7 +388,7 @@ pub fn plan_enable(
                 } else {
                     Action::Create
                 };
-                let fields = super::method::diff_fields(have, Some(&want));
+                let fields = crate::plan::diff_fields(have, Some(&want));
                 p.push(
                     Change::new(action, "gateway_response", t).fields(if have.is_some() {
                         fields

@@ -6,6 +6,10 @@
 //! the routes themselves); integrations and authorizers no route uses any more; Lambda
 //! permissions; at most one deployment (stages with auto-deploy off only); stages.
 
+pub mod deps;
+pub mod ops;
+pub mod simulate;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
@@ -20,15 +24,15 @@ use crate::state::http::{
 use crate::state::rest::{AccessLog, Policies};
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
 
-use super::desired::{
-    add_api_permission, add_authorizer_permission, hex, lambda_uri, owner_tags, DesiredPermission,
-    Undeclared, DEFAULT_CORS_HEADERS,
+use super::desired::{hex, lambda_uri, owner_tags, Undeclared, DEFAULT_CORS_HEADERS};
+use super::permissions::{
+    add_api_permission, add_authorizer_permission, permission_changes, DesiredPermission,
 };
-use super::http_ops::{HttpOp, StageUpdate};
-use super::method::diff_fields;
-use super::permissions::permission_changes;
-use super::rest::{deployment_reason, deployment_serves, PlanOptions};
-use super::{Action, Change, FieldChange, Plan};
+use super::{
+    deployment_reason, deployment_serves, diff_fields, Action, Change, FieldChange, Plan,
+    PlanOptions,
+};
+use ops::{HttpOp, StageUpdate};
 
 /// Everything the planner needs to know about what the spec wants on an HTTP API.
 #[derive(Debug, Clone)]
@@ -48,7 +52,7 @@ pub struct DesiredHttp {
 
 impl DesiredHttp {
     /// The desired state with every setting the spec leaves out set to its live value (see
-    /// [`crate::plan::desired::DesiredRest::keep_undeclared`]). Idempotent.
+    /// [`crate::plan::rest::desired::DesiredRest::keep_undeclared`]). Idempotent.
     pub fn keep_undeclared(&self, observed: Option<&ObservedHttpApi>) -> DesiredHttp {
         let mut d = self.clone();
         let Some(o) = observed else {
@@ -896,3 +900,6 @@ fn stage_fields(
 pub fn stage_after(want: &Stage, have: &Stage, prune: bool) -> Stage {
     applied(have, &stage_update(want, have, prune).0)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,4 @@
-//! Which HTTP API ops must finish before which (the counterpart of [`super::deps`] for
+//! Which HTTP API ops must finish before which (the counterpart of [`crate::plan::rest::deps`] for
 //! [`HttpOp`]): the executor starts an op as soon as the ops it depends on have finished, so
 //! independent routes, integrations and permissions run concurrently. What runs is never
 //! changed, only when.
@@ -17,8 +17,8 @@
 //! Barriers run alone ([`changes_ids`]); integrations, authorizers, routes and permissions
 //! run concurrently, each handing back the one id it learned or dropped.
 
-use super::deps::{dependencies_with, Scheduler};
-use super::http_ops::HttpOp;
+use super::ops::HttpOp;
+use crate::plan::deps::{dependencies_with, Scheduler};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope<'a> {
@@ -115,9 +115,9 @@ pub fn scheduler(ops: &[HttpOp]) -> Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::http::simulate as simulate_http;
     use crate::plan::http::{desired, plan};
-    use crate::plan::rest::PlanOptions;
-    use crate::plan::simulate_http;
+    use crate::plan::PlanOptions;
     use crate::state::http::Route;
 
     fn route(key: &str, target: &str, authorizer: Option<&str>) -> HttpOp {

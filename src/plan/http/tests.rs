@@ -3,12 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use super::http::{desired, plan, DesiredHttp, HttpPlan};
-use super::http_ops::HttpOp;
-use super::rest::PlanOptions;
-use super::simulate_http;
-use super::tests::{read_spec, resolve, spec};
-use super::Action;
+use super::ops::HttpOp;
+use super::simulate as simulate_http;
+use super::{desired, plan, DesiredHttp, HttpPlan};
+use crate::plan::rest::tests::{read_spec, resolve, spec};
+use crate::plan::{Action, PlanOptions};
 use crate::state::http::{ObservedHttpApi, RawRoute};
 use crate::state::rest::Policies;
 
@@ -617,7 +616,7 @@ fn authorized_catch_all_routes_with_cors_get_a_preflight_note() {
 
 #[test]
 fn deployment_mark_depends_on_the_routes_not_on_the_stages() {
-    let mark = |yaml: &str| super::http::config_mark(&desired_of(yaml).config);
+    let mark = |yaml: &str| super::config_mark(&desired_of(yaml).config);
     let a = mark(STAGED);
     assert_eq!(a, mark(&STAGED.replace("{version: v2}", "{version: v9}")));
     assert_ne!(

@@ -144,15 +144,13 @@ pub enum Op {
         name: String,
         patches: Vec<Patch>,
     },
-    /// API keys and usage plans (account-level objects; see [`super::usage_ops`]).
-    Usage(super::usage_ops::UsageOp),
+    /// API keys and usage plans (account-level objects; see [`crate::plan::usage_ops`]).
+    Usage(crate::plan::usage_ops::UsageOp),
 }
 
 /// (in its own file: the usage-plan ops use it too, and [`Op`] carries those.)
-pub use super::patch::Patch;
+pub use crate::plan::patch::Patch;
 
-/// Placeholder the executor replaces with the API id.
-pub const API_ID: &str = "{api_id}";
 /// Placeholder the executor replaces with the id of the deployment created in this run.
 pub const DEPLOYMENT_ID: &str = "{deployment_id}";
 
@@ -166,11 +164,6 @@ pub struct MovedStage {
     /// read back so (an emulator that replaces the stage instead gets them re-applied).
     pub settings: Stage,
 }
-/// `{authorizer_id:NAME}`: replaced with the id of authorizer NAME.
-pub fn authorizer_id_placeholder(name: &str) -> String {
-    format!("{{authorizer_id:{name}}}")
-}
-
 impl Op {
     /// The AWS operation name, for pacing, counting and messages.
     pub fn aws_name(&self) -> &'static str {
@@ -201,3 +194,57 @@ impl Op {
         }
     }
 }
+
+impl Op {
+    /// A short label for progress lines: the operation and the object it acts on.
+    pub fn label(&self) -> String {
+        use Op::*;
+        let what = match self {
+            CreateRestApi { name, .. } => name.clone(),
+            DeleteRestApi { id } => id.clone(),
+            UpdateRestApi { .. } => "api attributes".into(),
+            CreateResource { path, .. } | DeleteResource { path } => path.clone(),
+            PutMethod { path, method, .. }
+            | DeleteMethod { path, method }
+            | PutIntegration { path, method, .. } => format!("{method} {path}"),
+            PutMethodResponse {
+                path,
+                method,
+                status,
+                ..
+            }
+            | DeleteMethodResponse {
+                path,
+                method,
+                status,
+            }
+            | PutIntegrationResponse {
+                path,
+                method,
+                status,
+                ..
+            }
+            | DeleteIntegrationResponse {
+                path,
+                method,
+                status,
+            } => format!("{method} {path} {status}"),
+            PutGatewayResponse { response_type, .. } | DeleteGatewayResponse { response_type } => {
+                response_type.clone()
+            }
+            CreateAuthorizer { name, .. }
+            | UpdateAuthorizer { name, .. }
+            | DeleteAuthorizer { name } => name.clone(),
+            AddPermission { function_key, .. } | RemovePermission { function_key, .. } => {
+                function_key.clone()
+            }
+            CreateDeployment { stage: None, .. } => "new deployment".into(),
+            CreateDeployment { stage: Some(s), .. } => format!("new deployment, stage {}", s.name),
+            CreateStage { name, .. } | UpdateStage { name, .. } => name.clone(),
+            Usage(u) => u.target(),
+        };
+        format!("{} {what}", self.aws_name())
+    }
+}
+
+crate::plan::permissions::permission_variants!(Op);

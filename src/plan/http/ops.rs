@@ -1,7 +1,7 @@
-//! The operations an HTTP API (apigatewayv2) plan is made of. Pure data, like [`super::Op`]:
+//! The operations an HTTP API (apigatewayv2) plan is made of. Pure data, like [`crate::plan::Op`]:
 //! routes, integrations and authorizers are referred to by route key, target key and name;
 //! the executor maps them to the ids it read or created. The API created in the same run is
-//! implicit, and `{api_id}` / `{authorizer_id:NAME}` placeholders (see [`super::ops`]) may
+//! implicit, and `{api_id}` / `{authorizer_id:NAME}` placeholders (see [`crate::plan::rest::ops`]) may
 //! appear in permission statement ids and source ARNs.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::state::http::{Authorizer, Cors, Integration, Route, RouteSetting, Stage};
 use crate::state::rest::AccessLog;
 
-use super::PlanOp;
+use crate::plan::PlanOp;
 
 /// One apigatewayv2 (or Lambda) control-plane call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -193,4 +193,9 @@ impl PlanOp for HttpOp {
     fn aws_name(&self) -> &'static str {
         HttpOp::aws_name(self)
     }
+    fn label(&self) -> String {
+        HttpOp::label(self)
+    }
 }
+
+crate::plan::permissions::permission_variants!(HttpOp);

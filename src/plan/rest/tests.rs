@@ -6,17 +6,17 @@ use std::path::Path;
 
 use super::desired::{self, DesiredRest};
 use super::ops::Op;
-use super::rest::{plan, PlanOptions};
+use super::plan;
 use super::simulate;
-use super::Plan;
+use crate::plan::{Plan, PlanOptions};
 use crate::spec::model::Spec;
 use crate::state::rest::{ObservedRestApi, Policies};
 use crate::state::ResolvedFunction;
 
-pub(super) const REGION: &str = "us-east-1";
+pub(crate) const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 
-pub(super) fn spec(yaml: &str) -> Spec {
+pub(crate) fn spec(yaml: &str) -> Spec {
     let loaded = crate::spec::load_str(Path::new("test.yaml"), yaml);
     let errors: Vec<String> = loaded
         .diagnostics
@@ -28,7 +28,7 @@ pub(super) fn spec(yaml: &str) -> Spec {
     loaded.spec.expect("valid spec")
 }
 
-pub(super) fn resolve(spec: &Spec) -> Vec<ResolvedFunction> {
+pub(crate) fn resolve(spec: &Spec) -> Vec<ResolvedFunction> {
     spec.functions
         .iter()
         .map(|f| {
@@ -57,7 +57,7 @@ fn desired_of(yaml: &str) -> DesiredRest {
     desired::rest(&s, &f, REGION)
 }
 
-pub(super) fn todo_yaml() -> String {
+pub(crate) fn todo_yaml() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/todo.yaml"))
         .expect("specs/todo.yaml")
 }
@@ -161,7 +161,7 @@ fn applying_the_plan_converges_to_an_empty_plan() {
     }
 }
 
-pub(super) fn read_spec(name: &str) -> String {
+pub(crate) fn read_spec(name: &str) -> String {
     std::fs::read_to_string(format!("{}/specs/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 

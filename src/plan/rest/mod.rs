@@ -1,35 +1,25 @@
 //! The REST planner: desired vs observed -> ordered ops and human-level changes.
 //! Pure: no SDK, no I/O.
 
+pub mod cors;
+pub mod deps;
+pub mod desired;
+pub mod method;
+pub mod ops;
+pub mod simulate;
+
 use std::collections::BTreeMap;
 
 use crate::state::rest::{MethodSetting, ObservedRestApi, Policies, RestApi, Stage};
 
-use super::desired::{config_mark, split_parent, DesiredRest};
-use super::method::{diff_fields, plan_method};
-use super::ops::{MovedStage, Op, Patch, DEPLOYMENT_ID};
 use super::permissions::permission_changes;
-use super::{Action, Change, FieldChange, Plan};
-
-/// How the planner treats what the spec does not declare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PlanOptions {
-    /// Delete resources, methods, authorizers and gateway responses the spec does not
-    /// declare. True for APIs gwctl created (ownership tag); for adopted APIs only with
-    /// `--prune`.
-    pub prune: bool,
-    /// Create a deployment even if every stage already serves this configuration.
-    pub force_deploy: bool,
-}
-
-impl Default for PlanOptions {
-    fn default() -> Self {
-        PlanOptions {
-            prune: true,
-            force_deploy: false,
-        }
-    }
-}
+use super::{
+    deployment_reason, deployment_serves, diff_fields, Action, Change, FieldChange, Plan,
+    PlanOptions,
+};
+use desired::{config_mark, split_parent, DesiredRest};
+use method::plan_method;
+use ops::{MovedStage, Op, Patch, DEPLOYMENT_ID};
 
 /// Plan a REST API. `observed` is None when the API does not exist yet.
 pub fn plan(
@@ -243,23 +233,6 @@ pub fn plan_destroy(observed: &ObservedRestApi, policies: &Policies) -> Plan {
         policies,
         Op::DeleteRestApi { id: id.clone() },
     )
-}
-
-/// Why a plan deploys: the API changed in this plan, or a stage serves another configuration.
-pub fn deployment_reason(api_changed: bool) -> &'static str {
-    if api_changed {
-        "the API configuration changed"
-    } else {
-        "the stage does not serve the current configuration"
-    }
-}
-
-/// True when the deployment `description` was written for configuration `mark`
-/// (gwctl writes the mark first, optionally followed by the user's `--description`).
-pub fn deployment_serves(description: Option<&str>, mark: &str) -> bool {
-    description
-        .and_then(|d| d.split_whitespace().next())
-        .is_some_and(|first| first == mark)
 }
 
 /// The API configuration after the plan is applied: the desired one, plus what the plan
@@ -696,3 +669,6 @@ fn fmt_f64(v: f64) -> String {
         v.to_string()
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

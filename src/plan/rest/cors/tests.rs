@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::plan::desired;
-use crate::plan::simulate;
+use crate::plan::rest::desired;
+use crate::plan::rest::simulate;
 use crate::state::rest::{ObservedRestApi, Resource};
 
-use crate::plan::tests::{resolve, spec, todo_yaml, REGION};
+use crate::plan::rest::tests::{resolve, spec, todo_yaml, REGION};
 
 fn config_of(yaml: &str) -> RestApi {
     let s = spec(yaml);

@@ -1,0 +1,365 @@
+//! One pipeline for every kind of API: a kind is a [`Flavour`] (its reader, desired model,
+//! planner and executor), and [`prepare`] / [`run`] (and the convergence loop) are written once,
+//! generic over it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport};
+use crate::aws::{read, Clients};
+use crate::plan::PlanOptions;
+use crate::plan::{Plan, PlanOp};
+use crate::spec::model::Spec;
+use crate::state::rest::{ApiSummary, Policies};
+use crate::state::ResolvedFunction;
+
+use super::report::{KeyReport, ShowStage, StageReport};
+use super::{find, EngineError, Event, Reporter, Target};
+
+/// What one kind of API (REST, HTTP, ...) supplies to the engine. The engine's verbs are
+/// generic over it; the kind is chosen once, from the spec (`spec.api.kind`).
+#[allow(async_fn_in_trait)] // the runtime is single-threaded: no `Send` bound is needed
+pub trait Flavour: Sized + 'static {
+    /// How the kind reads in messages: `rest api`, `http api`.
+    const LABEL: &'static str;
+    /// The kind in JSON documents and plan files: `rest`, `http`.
+    const NAME: &'static str;
+    /// The live API as the reader returns it.
+    type Observed: Clone + Default + Serialize;
+    /// The API the spec describes, in the same shapes.
+    type Desired;
+    /// One call of a plan.
+    type Op: PlanOp + Clone + PartialEq;
+    /// Account-level objects besides the API that the spec wants (REST: API keys and usage
+    /// plans), worked out before anything is read.
+    type Extra;
+    /// Those objects as the account holds them.
+    type ObservedExtra: Serialize;
+
+    fn api_id(api: &Self::Observed) -> &str;
+    fn api_name(api: &Self::Observed) -> &str;
+    fn tags(api: &Self::Observed) -> &BTreeMap<String, String>;
+
+    /// The APIs of this kind named `name`, oldest first (ties by id).
+    async fn list(clients: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError>;
+    /// Read one API; `listed` is its summary when it was found by listing (the reader may
+    /// reuse what the listing answered).
+    async fn read(
+        clients: &Clients,
+        id: &str,
+        listed: Option<&ApiSummary>,
+    ) -> Result<Self::Observed, AwsError>;
+
+    /// The desired configuration of the spec, with its functions resolved; settings the spec
+    /// leaves out keep their live values in `observed` (for the plan and the report).
+    fn desired(
+        spec: &Spec,
+        functions: &[ResolvedFunction],
+        region: &str,
+        observed: Option<&Self::Observed>,
+    ) -> Self::Desired;
+    /// The Lambda functions a live API invokes, as (unqualified ARN, qualifier): their
+    /// policies are read so that statements gwctl no longer needs can be removed.
+    fn invoked(api: &Self::Observed) -> BTreeSet<(String, Option<String>)>;
+    /// [`Flavour::Extra`] of the spec (may refuse, e.g. a key value missing from the
+    /// environment).
+    fn extra(spec: &Spec) -> Result<Self::Extra, EngineError>;
+    /// Read [`Flavour::ObservedExtra`] (concurrently with the functions' policies).
+    async fn read_extra(clients: &Clients, spec: &Spec) -> Result<Self::ObservedExtra, AwsError>;
+    /// Check what the spec wants against what was read, before planning.
+    fn check_extra(
+        spec: &Spec,
+        extra: &Self::Extra,
+        observed: &Self::ObservedExtra,
+    ) -> Result<(), EngineError>;
+    /// The plan: the smallest ordered set of calls that makes `observed` the desired state.
+    fn plan(prep: &Parts<'_, Self>, opts: PlanOptions) -> Plan<Self::Op>;
+    /// The plan starts with this op when it creates the API.
+    fn creates_api(op: &Self::Op) -> bool;
+    /// The calls that remove the API `id` this run created (its permission statements first).
+    fn delete_ours(desired: &Self::Desired, id: &str) -> Vec<Self::Op>;
+    /// The calls that delete the API `api` and what gwctl added for it (its permission
+    /// statements; REST: the API keys and usage plans gwctl created for it). Reads only.
+    async fn plan_destroy(
+        clients: &Clients,
+        api: &Self::Observed,
+    ) -> Result<Plan<Self::Op>, EngineError>;
+    /// Notes about the configuration and about what could not be read, for `apply`'s report
+    /// (`applying`) or `plan`'s warnings.
+    fn notes(prep: &Prepared<Self>, applying: bool) -> Vec<String>;
+    /// Checks made after confirmation and before the first write (REST: the account's
+    /// CloudWatch role when the plan turns logging on). `Ok(Some(warning))` when a check could
+    /// not be made.
+    async fn before_writes(
+        clients: &Clients,
+        ops: &[Self::Op],
+    ) -> Result<Option<String>, EngineError>;
+    /// How the API reads in a report after its name and id: `rest, REGIONAL`, `http`.
+    fn describe(prep: &Prepared<Self>) -> Vec<String>;
+    /// The spec's stages after `run` (`None`: nothing ran) on the API `api_id`.
+    async fn stages_after(
+        clients: &Clients,
+        prep: &Prepared<Self>,
+        api_id: &str,
+        run: Option<&ExecReport>,
+    ) -> Vec<StageReport>;
+    /// The spec's API keys after `run` (values only when `show_secrets`).
+    async fn keys_after(
+        clients: &Clients,
+        prep: &Prepared<Self>,
+        run: Option<&ExecReport>,
+        show_secrets: bool,
+    ) -> Result<Vec<KeyReport>, EngineError>;
+    /// Before a saved plan is compared with planning again: take from the saved ops what each
+    /// plan draws afresh (REST: the salts of API key digests), so the same account gives the
+    /// same ops.
+    fn reuse_saved(prep: &mut Prepared<Self>, saved: &[Self::Op]);
+    /// How a live API reads in `show` after its name and id: `rest, REGIONAL`, `http`.
+    fn describe_api(api: &Self::Observed) -> Vec<String>;
+    /// `show`: every stage of the live API as it is, and whether it serves the current
+    /// configuration.
+    fn show_stages(api: &Self::Observed, region: &str) -> Vec<ShowStage>;
+    /// Warnings about what the reader could not read completely (`manual`: a stage concerned
+    /// is deployed by hand, so what it serves matters).
+    fn read_notes(api: &Self::Observed, manual: bool) -> Vec<String>;
+    /// The environment variables holding secret values (REST: API key values) whose ops differ
+    /// between a saved plan and planning again (`now`): their values changed since the plan.
+    /// Only names; ops carry no value.
+    fn changed_env_vars(saved: &[Self::Op], now: &[Self::Op]) -> Vec<String>;
+    /// Ops of this kind among ops of any kind (a saved plan's), and back.
+    fn from_any(ops: &AnyOps) -> Option<&[Self::Op]>;
+    fn to_any(ops: Vec<Self::Op>) -> AnyOps;
+    /// Run `ops` with this kind's executor (seeded with the ids of `observed`).
+    async fn execute(
+        clients: &Clients,
+        observed: Option<&Self::Observed>,
+        ops: &[Self::Op],
+        on_event: &mut dyn FnMut(ExecEvent<'_, Self::Op>),
+    ) -> Result<ExecReport, ExecFailure>;
+}
+
+/// The ops of a plan of any kind (a saved plan holds one of these).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyOps {
+    Rest(Vec<crate::plan::Op>),
+    Http(Vec<crate::plan::HttpOp>),
+}
+
+/// What [`Flavour::plan`] plans from.
+pub struct Parts<'a, F: Flavour> {
+    pub desired: &'a F::Desired,
+    pub observed: Option<&'a F::Observed>,
+    pub policies: &'a Policies,
+    pub extra: &'a F::Extra,
+    pub observed_extra: &'a F::ObservedExtra,
+}
+
+/// Everything `plan` computed, kept for `apply` to execute and report.
+pub struct Prepared<F: Flavour> {
+    pub spec: Spec,
+    pub functions: Vec<ResolvedFunction>,
+    pub desired: F::Desired,
+    pub observed: Option<F::Observed>,
+    /// gwctl created this API (ownership tag present), or will create it.
+    pub owned: bool,
+    pub policies: Policies,
+    pub plan: Plan<F::Op>,
+    /// Plan options in effect (`prune` is true for owned APIs).
+    pub opts: PlanOptions,
+    pub extra: F::Extra,
+    pub observed_extra: F::ObservedExtra,
+}
+
+impl<F: Flavour> Prepared<F> {
+    /// The plan starts by creating the API.
+    pub fn creates_api(&self) -> bool {
+        self.plan.ops.first().is_some_and(F::creates_api)
+    }
+
+    /// A digest of what the plan was computed from (what the account holds and the resolved
+    /// functions): a saved plan is applied only if it is the same, and a run watching
+    /// another run sees it make progress when it changes.
+    pub fn fingerprint(&self, region: &str) -> String {
+        #[derive(Serialize)]
+        struct Basis<'a, O, X> {
+            region: &'a str,
+            observed: Option<&'a O>,
+            policies: &'a Policies,
+            functions: Vec<(&'a str, String)>,
+            extra: &'a X,
+        }
+        let basis = Basis {
+            region,
+            observed: self.observed.as_ref(),
+            policies: &self.policies,
+            functions: self
+                .functions
+                .iter()
+                .map(|f| (f.key.as_str(), f.invoke_arn()))
+                .collect(),
+            extra: &self.observed_extra,
+        };
+        let bytes = serde_json::to_vec(&basis).expect("basis serialises");
+        use sha2::Digest;
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Read everything and plan: resolve the functions (a missing one stops here, before any
+/// write), work out the extras, find the API, derive the desired state, read the policies
+/// and the extras, plan. Makes only read calls.
+pub async fn prepare<F: Flavour>(
+    clients: &Clients,
+    spec: Spec,
+    target: &Target,
+) -> Result<Prepared<F>, EngineError> {
+    let functions = resolve(clients, &spec).await?;
+    let extra = F::extra(&spec)?;
+    let (observed, owned) = match find::find::<F>(clients, &spec, target).await? {
+        Some((api, owned)) => (Some(api), owned),
+        None => (None, true),
+    };
+    let desired = F::desired(&spec, &functions, &clients.region, observed.as_ref());
+    let invoked = observed.as_ref().map(F::invoked).unwrap_or_default();
+    let (policies, observed_extra) =
+        tokio::try_join!(read_policies_for(clients, &functions, invoked), async {
+            Ok::<_, EngineError>(F::read_extra(clients, &spec).await?)
+        },)?;
+    F::check_extra(&spec, &extra, &observed_extra)?;
+    let opts = PlanOptions {
+        prune: owned || target.prune,
+        force_deploy: target.force_deploy,
+    };
+    let plan = F::plan(
+        &Parts {
+            desired: &desired,
+            observed: observed.as_ref(),
+            policies: &policies,
+            extra: &extra,
+            observed_extra: &observed_extra,
+        },
+        opts,
+    );
+    Ok(Prepared {
+        spec,
+        functions,
+        desired,
+        observed,
+        owned,
+        policies,
+        plan,
+        opts,
+        extra,
+        observed_extra,
+    })
+}
+
+/// Resolve every function the spec references (get-function each). Each one that cannot be
+/// resolved gets a diagnostic at its spec line; a failure that is not about any one function
+/// (no network, no credentials) is one AWS error.
+pub async fn resolve(clients: &Clients, spec: &Spec) -> Result<Vec<ResolvedFunction>, EngineError> {
+    let errors = match read::resolve_functions(clients, spec).await {
+        Ok(f) => return Ok(f),
+        Err(errors) => errors,
+    };
+    if let Some(first) = errors.first() {
+        if matches!(
+            first.error.kind,
+            ErrorKind::Transport | ErrorKind::AccessDenied
+        ) && errors.iter().all(|e| e.error.kind == first.error.kind)
+        {
+            return Err(EngineError::Aws(AwsError {
+                kind: first.error.kind,
+                operation: first.error.operation.clone(),
+                code: first.error.code.clone(),
+                message: first.error.message.clone(),
+            }));
+        }
+    }
+    let diagnostics = errors
+        .iter()
+        .map(|e| {
+            let (message, hint) = if e.error.is_not_found() {
+                (
+                    format!(
+                        "function `{}`: Lambda function `{}`{} does not exist",
+                        e.key,
+                        e.name_or_arn,
+                        e.qualifier
+                            .as_ref()
+                            .map(|q| format!(" (qualifier `{q}`)"))
+                            .unwrap_or_default()
+                    ),
+                    Some("create the function first, or fix its name, ARN or alias (the region and account must be the ones gwctl uses)".to_string()),
+                )
+            } else {
+                (
+                    format!(
+                        "function `{}`: could not read `{}`: {}",
+                        e.key, e.name_or_arn, e.error
+                    ),
+                    None,
+                )
+            };
+            crate::spec::diagnostic_at(spec, e.pos, crate::spec::Severity::Error, message, hint)
+        })
+        .collect();
+    Err(EngineError::FunctionsUnresolved {
+        count: errors.len(),
+        diagnostics,
+    })
+}
+
+/// The Lambda policies of every function the spec uses plus `invoked`, the functions the live
+/// API still invokes (so that statements for functions no longer used can be removed); one
+/// get-policy per function.
+pub async fn read_policies_for(
+    clients: &Clients,
+    functions: &[ResolvedFunction],
+    invoked: BTreeSet<(String, Option<String>)>,
+) -> Result<Policies, EngineError> {
+    let mut fns: BTreeSet<(String, Option<String>)> = functions
+        .iter()
+        .map(|f| (f.function_arn.clone(), f.qualifier.clone()))
+        .collect();
+    fns.extend(invoked);
+    let fns: Vec<_> = fns.into_iter().collect();
+    Ok(read::read_policies(clients, &fns).await?)
+}
+
+/// Run `ops` with the executor of `F` (seeded with the ids of `observed`), telling
+/// `reporter` about each op, and after Ctrl-C what was and was not applied.
+pub async fn run<F: Flavour>(
+    clients: &Clients,
+    observed: Option<&F::Observed>,
+    ops: &[F::Op],
+    reporter: &dyn Reporter,
+) -> Result<ExecReport, ExecFailure> {
+    reporter.event(Event::RunStarted { total: ops.len() });
+    let mut on_event = |e: ExecEvent<'_, F::Op>| match e {
+        ExecEvent::Started { index, op, .. } => reporter.event(Event::OpStarted {
+            index,
+            label: &op.label(),
+        }),
+        ExecEvent::Finished { .. } | ExecEvent::Failed { .. } => reporter.event(Event::OpFinished),
+    };
+    crate::cancel::set_phase(crate::cancel::Phase::Executing);
+    let result = F::execute(clients, observed, ops, &mut on_event).await;
+    crate::cancel::set_phase(crate::cancel::Phase::Done);
+    reporter.event(Event::RunDone);
+    if let Err(f) = &result {
+        if crate::cancel::is_interruption(&f.error) {
+            let labels: Vec<String> = ops.iter().map(PlanOp::label).collect();
+            reporter.event(Event::Interrupted {
+                labels: &labels,
+                completed: &f.completed,
+            });
+        }
+    }
+    result
+}

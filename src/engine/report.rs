@@ -1,0 +1,58 @@
+//! What a run reports beyond the plan, typed: the stages with their settings in effect and
+//! the API keys. `cli` renders them as text or JSON; the engine only says what to show.
+
+/// One stage after a run (or as it is, when nothing ran).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageReport {
+    pub name: String,
+    pub invoke_url: String,
+    /// The deployment it serves.
+    pub deployment_id: Option<String>,
+    /// Execution logging (`OFF` when there is none, as for HTTP APIs).
+    pub logging_level: String,
+    pub data_trace: bool,
+    pub metrics: bool,
+    pub throttle_rate: Option<f64>,
+    pub throttle_burst: Option<i32>,
+    pub tracing: bool,
+    pub access_log_destination: Option<String>,
+    /// The settings a person reads about this kind of stage, in order.
+    pub shown: Vec<Shown>,
+    /// Per-route throttling: (route, rate, burst).
+    pub routes: Vec<(String, Option<f64>, Option<i32>)>,
+}
+
+/// One setting as a person reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    /// `logging INFO`
+    Value(&'static str, String),
+    /// `metrics on`
+    Switch(&'static str, bool),
+    /// `throttling rate 10 burst 5`, `throttling account default`
+    Throttle(Option<f64>, Option<i32>),
+    /// `access logs to ARN`, `access logs off`
+    AccessLogs(Option<String>),
+}
+
+/// One API key of the spec after a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyReport {
+    pub name: String,
+    pub id: Option<String>,
+    /// Only when asked for (`--show-secrets`).
+    pub value: Option<String>,
+    /// `generated`, `env`, `existing`.
+    pub source: String,
+}
+
+/// One stage of a live API as `show` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShowStage {
+    /// Its settings as they are (JSON), with the ones a person reads in `shown`.
+    pub stage: StageReport,
+    /// It serves the API's current configuration.
+    pub current: bool,
+    /// API Gateway deploys every change to it itself (HTTP APIs).
+    pub auto_deploy: bool,
+}

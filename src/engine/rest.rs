@@ -1,0 +1,620 @@
+//! REST APIs (API Gateway v1) as a [`Flavour`], with what only REST has: API keys and usage
+//! plans planned with the API, and the stage settings in effect after an apply.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::aws::error::AwsError;
+use crate::aws::exec::rest::Executor;
+use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, MAX_IN_FLIGHT};
+use crate::aws::read::{self, rest as read_rest, usage as read_usage};
+use crate::aws::Clients;
+use crate::plan::rest::desired::{self, DesiredRest};
+use crate::plan::usage::{self, DesiredUsage, KeySource};
+use crate::plan::PlanOptions;
+use crate::plan::{Op, Plan};
+use crate::spec::model::Spec;
+use crate::spec::Severity;
+use crate::state::rest::{ApiSummary, MethodSetting, ObservedRestApi, Stage};
+use crate::state::usage::ObservedUsage;
+use crate::state::{function_from_uri, ResolvedFunction};
+
+use super::flavour::{AnyOps, Parts, Prepared};
+use super::report::{KeyReport, ShowStage, Shown, StageReport};
+use super::{EngineError, Flavour};
+
+/// The note on a REST API with CORS and Lambda proxy integrations.
+pub const PROXY_CORS_NOTE: &str = "Lambda proxy responses pass through API Gateway untouched: \
+your functions must set Access-Control-Allow-Origin on their own responses (gwctl configures \
+the preflight and the gateway's own error responses)";
+
+/// REST APIs.
+pub struct Rest;
+
+impl Flavour for Rest {
+    const LABEL: &'static str = "rest api";
+    const NAME: &'static str = "rest";
+    type Observed = ObservedRestApi;
+    type Desired = DesiredRest;
+    type Op = Op;
+    type Extra = DesiredUsage;
+    type ObservedExtra = ObservedUsage;
+
+    fn api_id(api: &ObservedRestApi) -> &str {
+        &api.id
+    }
+    fn api_name(api: &ObservedRestApi) -> &str {
+        &api.config.name
+    }
+    fn tags(api: &ObservedRestApi) -> &BTreeMap<String, String> {
+        &api.tags
+    }
+    async fn list(clients: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {
+        read_rest::find_rest_apis(clients, name).await
+    }
+    async fn read(
+        clients: &Clients,
+        id: &str,
+        listed: Option<&ApiSummary>,
+    ) -> Result<ObservedRestApi, AwsError> {
+        match listed {
+            Some(listed) => read_rest::read_listed_rest_api(clients, listed).await,
+            None => read_rest::read_rest_api(clients, id).await,
+        }
+    }
+    fn desired(
+        spec: &Spec,
+        functions: &[ResolvedFunction],
+        region: &str,
+        observed: Option<&ObservedRestApi>,
+    ) -> DesiredRest {
+        desired::rest(spec, functions, region).keep_undeclared(observed)
+    }
+    fn invoked(api: &ObservedRestApi) -> BTreeSet<(String, Option<String>)> {
+        observed_functions(api)
+    }
+    fn extra(spec: &Spec) -> Result<DesiredUsage, EngineError> {
+        usage_from_env(spec)
+    }
+    async fn read_extra(clients: &Clients, spec: &Spec) -> Result<ObservedUsage, AwsError> {
+        read_usage::read_usage(clients, &spec.api.name.value).await
+    }
+    fn check_extra(
+        spec: &Spec,
+        extra: &DesiredUsage,
+        observed: &ObservedUsage,
+    ) -> Result<(), EngineError> {
+        check_key_ids(spec, extra, observed)
+    }
+    fn plan(p: &Parts<'_, Self>, opts: PlanOptions) -> Plan {
+        let mut plan = crate::plan::rest::plan(p.desired, p.observed, p.policies, opts);
+        usage::plan_usage(
+            &mut plan,
+            p.extra,
+            p.observed_extra,
+            p.observed.map(|o| o.id.as_str()),
+        );
+        plan
+    }
+    fn creates_api(op: &Op) -> bool {
+        matches!(op, Op::CreateRestApi { .. })
+    }
+    fn delete_ours(desired: &DesiredRest, id: &str) -> Vec<Op> {
+        let mut ops: Vec<Op> = desired
+            .permissions
+            .iter()
+            .map(|perm| Op::RemovePermission {
+                function: perm.function.clone(),
+                function_key: perm.function_key.clone(),
+                statement_id: perm.statement_id.replace(crate::plan::API_ID, id),
+            })
+            .collect();
+        ops.push(Op::DeleteRestApi { id: id.into() });
+        ops
+    }
+    async fn plan_destroy(clients: &Clients, api: &ObservedRestApi) -> Result<Plan, EngineError> {
+        let fns: Vec<_> = observed_functions(api).into_iter().collect();
+        let (policies, usage) = tokio::try_join!(
+            read::read_policies(clients, &fns),
+            read_usage::read_usage(clients, &api.config.name),
+        )?;
+        // The usage plans and API keys gwctl created for the API go first, then the API.
+        let mut plan = Plan::default();
+        usage::plan_destroy_usage(&mut plan, &usage);
+        usage::append(&mut plan, crate::plan::rest::plan_destroy(api, &policies));
+        Ok(plan)
+    }
+    fn notes(prep: &Prepared<Rest>, applying: bool) -> Vec<String> {
+        let has_proxy = prep.spec.cors.is_some()
+            && prep.desired.config.resources.values().any(|r| {
+                r.methods.values().any(|m| {
+                    m.integration
+                        .as_ref()
+                        .is_some_and(|i| i.kind == "AWS_PROXY")
+                })
+            });
+        if applying && has_proxy {
+            vec![PROXY_CORS_NOTE.to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+    async fn before_writes(clients: &Clients, ops: &[Op]) -> Result<Option<String>, EngineError> {
+        let Some(reason) = logging_reason(ops) else {
+            return Ok(None);
+        };
+        match crate::aws::account::cloudwatch_role(clients).await {
+            Ok(Some(_)) => Ok(None),
+            Ok(None) => Err(EngineError::NoLoggingRole {
+                reason,
+                region: clients.region.clone(),
+            }),
+            Err(e) => Ok(Some(format!(
+                "could not check API Gateway's CloudWatch Logs role ({reason}): {e}"
+            ))),
+        }
+    }
+    fn describe(prep: &Prepared<Rest>) -> Vec<String> {
+        vec![
+            Self::NAME.to_string(),
+            prep.desired.config.endpoint_type.to_string(),
+        ]
+    }
+    async fn stages_after(
+        clients: &Clients,
+        prep: &Prepared<Rest>,
+        api_id: &str,
+        run: Option<&ExecReport>,
+    ) -> Vec<StageReport> {
+        let mut observed = prep.observed.clone().unwrap_or_default();
+        // Report the stage settings in effect as the service now has them (one read), not as
+        // predicted: defaults the service fills in show up as they are.
+        if run.is_some()
+            && prep
+                .plan
+                .ops
+                .iter()
+                .any(|op| matches!(op, Op::CreateStage { .. } | Op::UpdateStage { .. }))
+        {
+            if let Ok(stages) = read_rest::read_stages(clients, api_id).await {
+                observed.stages = stages;
+            }
+        }
+        stage_reports(
+            &prep.desired.stages,
+            &observed,
+            api_id,
+            &clients.region,
+            run.and_then(|r| r.deployment_id.as_deref()),
+        )
+    }
+    async fn keys_after(
+        clients: &Clients,
+        prep: &Prepared<Rest>,
+        run: Option<&ExecReport>,
+        show_secrets: bool,
+    ) -> Result<Vec<KeyReport>, EngineError> {
+        key_reports(clients, prep, run, show_secrets).await
+    }
+    fn describe_api(api: &ObservedRestApi) -> Vec<String> {
+        vec![Self::NAME.to_string(), api.config.endpoint_type.to_string()]
+    }
+    fn show_stages(api: &ObservedRestApi, region: &str) -> Vec<ShowStage> {
+        api.stages
+            .iter()
+            .map(|(name, st)| {
+                let all = st
+                    .settings
+                    .method_settings
+                    .get("*/*")
+                    .cloned()
+                    .unwrap_or_default();
+                let logging_level = all.logging_level.unwrap_or_else(|| "OFF".into());
+                let metrics = all.metrics.unwrap_or(false);
+                ShowStage {
+                    stage: StageReport {
+                        name: name.clone(),
+                        invoke_url: invoke_url(&api.id, region, name),
+                        deployment_id: st.deployment_id.clone(),
+                        shown: vec![
+                            Shown::Value("logging", logging_level.clone()),
+                            Shown::Switch("metrics", metrics),
+                        ],
+                        logging_level,
+                        data_trace: all.data_trace.unwrap_or(false),
+                        metrics,
+                        throttle_rate: all.throttle_rate,
+                        throttle_burst: all.throttle_burst,
+                        tracing: st.settings.tracing_enabled.unwrap_or(false),
+                        access_log_destination: st
+                            .settings
+                            .access_log
+                            .as_ref()
+                            .map(|a| a.destination_arn.clone()),
+                        routes: Vec::new(),
+                    },
+                    current: stage_current(api, name),
+                    auto_deploy: false,
+                }
+            })
+            .collect()
+    }
+    fn read_notes(_: &ObservedRestApi, _: bool) -> Vec<String> {
+        Vec::new()
+    }
+    fn changed_env_vars(saved: &[Op], now: &[Op]) -> Vec<String> {
+        changed_env_vars(saved, now)
+    }
+    fn reuse_saved(prep: &mut Prepared<Rest>, saved: &[Op]) {
+        usage::reuse_salts(&mut prep.plan.ops, saved, &prep.extra);
+    }
+    fn from_any(ops: &AnyOps) -> Option<&[Op]> {
+        match ops {
+            AnyOps::Rest(o) => Some(o),
+            _ => None,
+        }
+    }
+    fn to_any(ops: Vec<Op>) -> AnyOps {
+        AnyOps::Rest(ops)
+    }
+    async fn execute(
+        clients: &Clients,
+        observed: Option<&ObservedRestApi>,
+        ops: &[Op],
+        on_event: &mut dyn FnMut(ExecEvent<'_, Op>),
+    ) -> Result<ExecReport, ExecFailure> {
+        let mut exec = match observed {
+            Some(o) => Executor::for_api(clients, o),
+            None => Executor::new(clients),
+        };
+        exec.run_with(ops, on_event, MAX_IN_FLIGHT).await
+    }
+}
+
+/// Split a (possibly qualified) function ARN into (unqualified, qualifier); anything that
+/// is not a Lambda function ARN is returned unchanged (the one ARN parser, in `spec::arn`).
+pub use crate::spec::arn::split_qualifier;
+
+/// The Lambda functions a live API invokes (integrations and authorizers), as
+/// (unqualified ARN, qualifier).
+pub fn observed_functions(o: &ObservedRestApi) -> BTreeSet<(String, Option<String>)> {
+    let mut fns = BTreeSet::new();
+    for res in o.config.resources.values() {
+        for m in res.methods.values() {
+            if let Some(uri) = m.integration.as_ref().and_then(|i| i.uri.as_deref()) {
+                if let Some(f) = function_from_uri(uri) {
+                    fns.insert(split_qualifier(&f));
+                }
+            }
+        }
+    }
+    for a in o.config.authorizers.values() {
+        if let Some(f) = a.authorizer_uri.as_deref().and_then(function_from_uri) {
+            fns.insert(split_qualifier(&f));
+        }
+    }
+    fns
+}
+
+/// The spec's API keys and usage plans, with the digests of the key values the environment
+/// holds; a variable that is missing (or too short a value) gets a diagnostic at the key's line.
+fn usage_from_env(spec: &Spec) -> Result<DesiredUsage, EngineError> {
+    let env = |var: &str| std::env::var(var).ok();
+    usage::desired(spec, &env).map_err(|errors| EngineError::KeyValuesMissing {
+        count: errors.len(),
+        diagnostics: errors
+            .iter()
+            .map(|e| {
+                crate::spec::diagnostic_at(
+                    spec,
+                    e.pos(),
+                    Severity::Error,
+                    e.to_string(),
+                    Some(
+                        "export the variable before running gwctl (the value is never printed)"
+                            .into(),
+                    ),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Keys the spec references by `id` must exist.
+fn check_key_ids(
+    spec: &Spec,
+    usage: &DesiredUsage,
+    observed: &ObservedUsage,
+) -> Result<(), EngineError> {
+    let diagnostics: Vec<_> = usage
+        .keys
+        .iter()
+        .filter_map(|k| match &k.source {
+            KeySource::Existing { id } if !observed.key_names.contains_key(id) => {
+                Some(crate::spec::diagnostic_at(
+                    spec,
+                    k.pos,
+                    Severity::Error,
+                    format!(
+                        "api key `{}` refers to key id `{id}`, which does not exist",
+                        k.name
+                    ),
+                    Some(
+                        "check the id (`aws apigateway get-api-keys`) and the region gwctl uses"
+                            .into(),
+                    ),
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::KeyIdsMissing {
+        count: diagnostics.len(),
+        diagnostics,
+    })
+}
+
+/// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`
+pub fn invoke_url(api_id: &str, region: &str, stage: &str) -> String {
+    format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}")
+}
+
+/// The report of each stage of `stages` after a run: its settings in effect (over what
+/// `observed` holds) and the deployment it serves (`new_deployment`, created in this run).
+pub fn stage_reports(
+    stages: &BTreeMap<String, Stage>,
+    observed: &ObservedRestApi,
+    api_id: &str,
+    region: &str,
+    new_deployment: Option<&str>,
+) -> Vec<StageReport> {
+    effective_stages(stages, observed, new_deployment)
+        .into_iter()
+        .map(|st| {
+            let eff = st.settings;
+            let all = eff.method_settings.get("*/*").cloned().unwrap_or_default();
+            let logging_level = all.logging_level.clone().unwrap_or_else(|| "OFF".into());
+            let access_log_destination = eff.access_log.map(|a| a.destination_arn);
+            let data_trace = all.data_trace.unwrap_or(false);
+            let metrics = all.metrics.unwrap_or(false);
+            let tracing = eff.tracing_enabled.unwrap_or(false);
+            let mut shown = vec![
+                Shown::Value("logging", logging_level.clone()),
+                Shown::Switch("data trace", data_trace),
+                Shown::Switch("metrics", metrics),
+                Shown::Switch("tracing", tracing),
+                Shown::Throttle(all.throttle_rate, all.throttle_burst),
+            ];
+            if access_log_destination.is_some() {
+                shown.push(Shown::AccessLogs(access_log_destination.clone()));
+            }
+            StageReport {
+                invoke_url: invoke_url(api_id, region, &st.name),
+                name: st.name,
+                deployment_id: st.deployment_id,
+                logging_level,
+                data_trace,
+                metrics,
+                throttle_rate: all.throttle_rate,
+                throttle_burst: all.throttle_burst,
+                tracing,
+                access_log_destination,
+                shown,
+                routes: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// The spec's API keys after a run: ids from the run's create answers or from what was read;
+/// values only with `show_secrets` (one read that asks for them).
+async fn key_reports(
+    clients: &Clients,
+    prep: &Prepared<Rest>,
+    run: Option<&ExecReport>,
+    show_secrets: bool,
+) -> Result<Vec<KeyReport>, EngineError> {
+    use crate::aws::exec::OpOutcome;
+    use crate::plan::usage_ops::UsageOp;
+    let mut ids = usage::current_key_ids(&prep.extra, &prep.observed_extra);
+    if let Some(run) = run {
+        for (op, outcome) in prep.plan.ops.iter().zip(&run.outcomes) {
+            if let (Op::Usage(UsageOp::CreateApiKey { name, .. }), OpOutcome::Created { id }) =
+                (op, outcome)
+            {
+                ids.insert(name.clone(), Some(id.clone()));
+            }
+        }
+    }
+    let values = if show_secrets && !prep.extra.keys.is_empty() {
+        let wanted = ids.values().flatten().cloned().collect();
+        read_usage::api_key_values(clients, &wanted).await?
+    } else {
+        Default::default()
+    };
+    Ok(prep
+        .extra
+        .keys
+        .iter()
+        .map(|k| {
+            let id = ids.get(&k.name).cloned().flatten();
+            KeyReport {
+                name: k.name.clone(),
+                value: id
+                    .as_ref()
+                    .and_then(|i| values.get(i))
+                    .map(|v| v.value.clone()),
+                id,
+                source: usage::source_label(&k.source).to_string(),
+            }
+        })
+        .collect())
+}
+
+/// The environment variables holding API key values whose key ops differ between the saved
+/// plan and planning again (`now`): the value changed since the plan was made. Only names;
+/// the ops carry no value.
+pub fn changed_env_vars(saved: &[Op], now: &[Op]) -> Vec<String> {
+    use crate::plan::usage_ops::UsageOp;
+    type ByVar<'a> = BTreeMap<&'a str, Vec<&'a Op>>;
+    fn group(ops: &[Op]) -> ByVar<'_> {
+        let mut m: ByVar<'_> = BTreeMap::new();
+        for op in ops {
+            if let Op::Usage(UsageOp::CreateApiKey {
+                value_from_env: Some(var),
+                ..
+            }) = op
+            {
+                m.entry(var.as_str()).or_default().push(op);
+            }
+        }
+        m
+    }
+    let (a, b) = (group(saved), group(now));
+    let vars: BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
+    vars.into_iter()
+        .filter(|v| a.get(v) != b.get(v))
+        .map(str::to_string)
+        .collect()
+}
+
+/// How to give API Gateway a CloudWatch Logs role (`account`: the account id, when known).
+pub fn role_hint(account: Option<&str>) -> String {
+    format!(
+        "create an IAM role that apigateway.amazonaws.com may assume, with the managed policy \
+         AmazonAPIGatewayPushToCloudWatchLogs, then run `gwctl doctor --fix-logging-role \
+         arn:aws:iam::{}:role/NAME` (it sets the role only while none is set)",
+        account.unwrap_or("ACCOUNT")
+    )
+}
+
+/// Why the ops need the account's CloudWatch role: the first stage change that turns
+/// execution logging, data trace or CloudWatch access logging on. Pure.
+pub fn logging_reason(ops: &[Op]) -> Option<String> {
+    ops.iter().find_map(|op| {
+        let Op::UpdateStage { name, patches } = op else {
+            return None;
+        };
+        patches.iter().find_map(|p| {
+            let v = p.value.as_deref().unwrap_or_default();
+            if p.op == "remove" {
+                None
+            } else if p.path.ends_with("/logging/loglevel") && !v.eq_ignore_ascii_case("OFF") {
+                Some(format!("stage `{name}` logs at {v}"))
+            } else if p.path.ends_with("/logging/dataTrace") && v == "true" {
+                Some(format!("stage `{name}` turns on data trace"))
+            } else if p.path == "/accessLogSettings/destinationArn" && v.contains(":logs:") {
+                Some(format!(
+                    "stage `{name}` sends access logs to CloudWatch Logs"
+                ))
+            } else {
+                None
+            }
+        })
+    })
+}
+
+/// A stage after a run: the settings in effect, and the deployment it serves.
+pub struct EffectiveStage {
+    pub name: String,
+    pub settings: Stage,
+    pub deployment_id: Option<String>,
+}
+
+/// The settings in effect per stage of `stages` (what the spec manages, over what `observed`
+/// holds), and the deployment each serves (`new_deployment`, created in this run, if any).
+pub fn effective_stages(
+    stages: &BTreeMap<String, Stage>,
+    observed: &ObservedRestApi,
+    new_deployment: Option<&str>,
+) -> Vec<EffectiveStage> {
+    stages
+        .iter()
+        .map(|(name, want)| {
+            let have = observed.stages.get(name);
+            let mut settings: Stage = have.map(|h| h.settings.clone()).unwrap_or_default();
+            overlay(&mut settings, want);
+            EffectiveStage {
+                name: name.clone(),
+                settings,
+                deployment_id: new_deployment
+                    .map(str::to_string)
+                    .or_else(|| have.and_then(|h| h.deployment_id.clone())),
+            }
+        })
+        .collect()
+}
+
+/// `want`'s settings over `eff`: what the spec sets wins, the rest stays as it was.
+fn overlay(eff: &mut Stage, want: &Stage) {
+    if want.description.is_some() {
+        eff.description = want.description.clone();
+    }
+    eff.variables = want.variables.clone();
+    for (k, w) in &want.method_settings {
+        let e: &mut MethodSetting = eff.method_settings.entry(k.clone()).or_default();
+        if w.logging_level.is_some() {
+            e.logging_level = w.logging_level.clone();
+        }
+        if w.data_trace.is_some() {
+            e.data_trace = w.data_trace;
+        }
+        if w.metrics.is_some() {
+            e.metrics = w.metrics;
+        }
+        if w.throttle_rate.is_some() {
+            e.throttle_rate = w.throttle_rate;
+        }
+        if w.throttle_burst.is_some() {
+            e.throttle_burst = w.throttle_burst;
+        }
+    }
+    if want.tracing_enabled.is_some() {
+        eff.tracing_enabled = want.tracing_enabled;
+    }
+    if want.access_log.is_some() {
+        eff.access_log = want.access_log.clone();
+    }
+}
+
+/// The REST stage `name` serves the API's current configuration.
+pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
+    let mark = crate::plan::rest::desired::config_mark(&api.config);
+    api.stages
+        .get(name)
+        .and_then(|st| st.deployment_id.as_deref())
+        .and_then(|d| api.deployments.get(d))
+        .is_some_and(|d| crate::plan::deployment_serves(d.description.as_deref(), &mark))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_arn_is_taken_from_integration_uri() {
+        let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:todo-get:live/invocations";
+        let f = function_from_uri(uri).unwrap();
+        assert_eq!(
+            f,
+            "arn:aws:lambda:us-east-1:123456789012:function:todo-get:live"
+        );
+        assert_eq!(
+            split_qualifier(&f),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:todo-get".to_string(),
+                Some("live".to_string())
+            )
+        );
+        assert_eq!(function_from_uri("https://example.com/x"), None);
+    }
+
+    #[test]
+    fn only_lambda_function_arns_are_split() {
+        // An eight-part ARN of another service has no qualifier to split off.
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:machine:run";
+        assert_eq!(split_qualifier(arn), (arn.to_string(), None));
+    }
+}
