@@ -23,7 +23,15 @@ fn main() {
     println!("cargo:rustc-env=GWCTL_BUILD_DATE={}", build_date());
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
     println!("cargo:rerun-if-env-changed=GWCTL_COMMIT");
-    println!("cargo:rerun-if-changed=.cargo_vcs_info.json");
+    watch_if_exists(Some(&Path::new(&dir).join(".cargo_vcs_info.json")));
+}
+
+/// `rerun-if-changed` for a file that exists: a missing one would make cargo rerun this script,
+/// and so recompile gwctl, on every build.
+fn watch_if_exists(path: Option<&Path>) {
+    if let Some(p) = path.filter(|p| p.exists()) {
+        println!("cargo:rerun-if-changed={}", p.display());
+    }
 }
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
@@ -46,20 +54,16 @@ fn git_commit(dir: &Path) -> Option<String> {
         return None;
     }
     let commit = git(dir, &["rev-parse", "--short=12", "HEAD"])?;
-    // Rebuild when HEAD moves: HEAD itself (a branch switch) and the branch's ref.
-    if let Some(head) = git(
-        dir,
-        &["rev-parse", "--path-format=absolute", "--git-path", "HEAD"],
-    ) {
-        println!("cargo:rerun-if-changed={head}");
-    }
-    if let Some(branch) = git(dir, &["symbolic-ref", "-q", "HEAD"]) {
-        if let Some(r) = git(
+    // Rebuild when HEAD moves: HEAD itself (a branch switch), the branch's ref, packed refs.
+    // Only files that exist: cargo reruns a build script on every build for a missing one.
+    let mut watch = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    watch.extend(git(dir, &["symbolic-ref", "-q", "HEAD"]));
+    for name in watch {
+        let path = git(
             dir,
-            &["rev-parse", "--path-format=absolute", "--git-path", &branch],
-        ) {
-            println!("cargo:rerun-if-changed={r}");
-        }
+            &["rev-parse", "--path-format=absolute", "--git-path", &name],
+        );
+        watch_if_exists(path.as_deref().map(Path::new));
     }
     Some(commit)
 }
