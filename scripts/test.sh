@@ -18,3 +18,6 @@ cargo test --locked
 # fixtures in it). Its verification build shares target/ with the tests above, so only gwctl
 # itself is compiled again: about 35 s on 2 cores (measured 2026-12-07).
 cargo publish --dry-run --locked
+# That build recorded target/package/'s copies of gwctl's own files as its sources: forget
+# gwctl's artifacts (not the dependencies'), so the next build watches src/ and build.rs again.
+cargo clean --quiet -p gwctl
