@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use super::cx::Cx;
 use super::model::*;
-use super::read::Cx;
 
 /// REST APIs: at most this many resources (paths, counting intermediate ones and `/`).
 pub const MAX_REST_RESOURCES: usize = 300;

@@ -10,9 +10,9 @@
 //! A limit the tables mark "cannot be increased" is an error; one AWS raises on request is a
 //! warning (the spec may be fine for an account with a raised quota).
 
+use super::cx::Cx;
 use super::diag::Severity;
 use super::model::*;
-use super::read::Cx;
 use super::yaml::Node;
 
 /// One of API Gateway's limits.

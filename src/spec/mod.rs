@@ -1,7 +1,7 @@
 //! The spec language: parse (YAML with positions) and validate into [`model::Spec`].
 //!
 //! ```text
-//! bytes ──utf-8──▶ text ──yaml.rs──▶ Node tree ──read.rs/route.rs──▶ Spec ──check.rs──▶ Loaded
+//! bytes ──utf-8──▶ text ──yaml.rs──▶ Node tree ──read/──▶ Spec ──check.rs──▶ Loaded
 //! ```
 //! Every stage collects [`Diagnostic`]s instead of stopping at the first problem, so
 //! `gwctl validate` reports everything wrong with a file in one run. The language itself is
@@ -9,11 +9,11 @@
 
 pub mod arn;
 mod check;
+mod cx;
 pub mod diag;
 pub mod limits;
 pub mod model;
 mod read;
-mod route;
 pub mod schema;
 mod secrets;
 pub mod suggest;

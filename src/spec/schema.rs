@@ -2,7 +2,7 @@
 //! docs/editors.md).
 //!
 //! It cannot drift from the reader: the keys of every mapping and the values of every
-//! fixed-choice key are the very constants the reader (`read.rs`, `route.rs`) accepts, and
+//! fixed-choice key are the very constants the reader (`read/`) accepts, and
 //! [`schema`] refuses to build (panics, caught by the unit tests) when a key the reader
 //! accepts has no type here, or when this table types a key the reader does not accept.
 //! Types, ranges and required keys are declared in [`OBJECTS`]; tests check that every file
@@ -20,7 +20,7 @@ use super::read::{
     PAYLOAD_FORMAT_VERSIONS, QUOTA_KEYS, QUOTA_PERIODS, STAGE_KEYS, THROTTLE_KEYS, TOP_KEYS,
     USAGE_PLAN_KEYS,
 };
-use super::route::{
+use super::read::{
     ALL_INTEGRATION_KEYS, CONTENT_HANDLINGS, INTEGRATION_RESPONSE_KEYS, INTEGRATION_TYPES,
     METHOD_RESPONSE_KEYS, PASSTHROUGH_BEHAVIORS, ROUTE_KEYS,
 };

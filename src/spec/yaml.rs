@@ -2,7 +2,7 @@
 //!
 //! serde-saphyr does the parsing (duplicate keys rejected, budgets on aliases, depth and size);
 //! a hand-written visitor collects every value as `Spanned`, so nothing stops at the first
-//! unknown key or wrong type: the reader (`read.rs`) walks this tree and reports them all.
+//! unknown key or wrong type: the reader (`read/`) walks this tree and reports them all.
 
 use std::fmt;
 
