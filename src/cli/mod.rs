@@ -16,6 +16,7 @@ pub mod rest;
 pub mod schema;
 pub mod validate;
 pub mod verify;
+pub mod version;
 
 use std::path::PathBuf;
 
@@ -24,7 +25,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "gwctl",
-    version,
+    version = version::LONG,
     about = "Provision Amazon API Gateway (REST and HTTP APIs) from a declarative YAML spec",
     long_about = "gwctl reads one spec file describing an API, reads what already exists in the \
 AWS account, works out the smallest set of changes and makes them: resources, methods, \
@@ -149,6 +150,11 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl verify specs/todo.yaml\n  gwctl verify specs/todo.yaml --stage prod --output json\n  gwctl verify --url https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod \\\n      --origin https://app.example.com --path /todos --method PUT\n  gwctl --endpoint-url http://127.0.0.1:4566 verify specs/todo.yaml   # LocalStack\n\nFor each route a preflight (OPTIONS with Origin, Access-Control-Request-Method and \n-Headers), and for each stage and origin one request to a path no route serves (API \nGateway's own error must carry CORS headers too). Each answer is judged by the browser's \nrules; exit 1 when any would be refused, naming the header. Only requests to the invoke URL \nare sent besides the reads that find the API."
     )]
     Verify(verify::VerifyArgs),
+    /// Print the version, the git commit and the build date
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl version\n  gwctl version --output json\n\n`gwctl --version` prints the same line."
+    )]
+    Version(version::VersionArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -556,6 +562,7 @@ pub fn main() -> i32 {
         Command::Schema(args) => schema::run(args, &cli.global.printer()),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args, &cli.global.printer()),
+        Command::Version(args) => version::run(args, &cli.global.printer()),
         Command::Cors(args) => {
             let printer = cli.global.printer();
             // The command name its own documents carry (`cors enable`, `cors disable`).

@@ -475,6 +475,7 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
             "cors enable" | "cors disable" => check_doc::<ApplyDoc>(&v, &at),
             "verify" => check_doc::<gwctl::cli::verify::VerifyDoc>(&v, &at),
             "validate" => check_doc::<Report>(&v, &at),
+            "version" => check_doc::<gwctl::cli::version::VersionDoc>(&v, &at),
             other => panic!("{at}: unknown command `{other}`"),
         }
         seen.push(kind);
@@ -494,7 +495,8 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
             "plan",
             "show",
             "validate",
-            "verify"
+            "verify",
+            "version"
         ],
         "one example per verb with a JSON document"
     );

@@ -27,6 +27,7 @@ mod pacing;
 mod prop_plan;
 mod prop_undeclared;
 mod quota_sim;
+mod release;
 mod reliability;
 mod secrets;
 mod spec_docs;
