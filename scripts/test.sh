@@ -17,7 +17,8 @@ cargo test --locked
 # The package crates.io would receive builds from its own files alone (no tests, scripts or
 # fixtures in it). Its verification build shares target/ with the tests above, so only gwctl
 # itself is compiled again: about 35 s on 2 cores (measured 2026-12-07).
-cargo publish --dry-run --locked
+# --allow-dirty: CI checks out a clean tree; locally, uncommitted work is packaged as it is.
+cargo publish --dry-run --locked --allow-dirty
 # That build recorded target/package/'s copies of gwctl's own files as its sources: forget
 # gwctl's artifacts (not the dependencies'), so the next build watches src/ and build.rs again.
 cargo clean --quiet -p gwctl
