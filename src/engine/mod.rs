@@ -25,7 +25,10 @@ pub mod rest;
 
 pub use error::EngineError;
 pub use find::{Purpose, Target};
-pub use flavour::{prepare, run, AnyOps, Flavour, Prepared};
+pub use flavour::{prepare, run, AnyOps, Flavour, Prepared, SavedKind};
+
+/// Every kind of API, as saved plans name them (a new kind adds its line here).
+pub const KINDS: &[SavedKind] = &[SavedKind::of::<Rest>(), SavedKind::of::<Http>()];
 pub use http::Http;
 pub use rest::Rest;
 
