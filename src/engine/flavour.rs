@@ -31,6 +31,9 @@ pub trait Flavour: Sized + 'static {
     /// named `ops` is always written, before `kind` (empty when the plan is of another
     /// kind); any other kind's field follows `kind`, and only when it holds ops.
     const OPS_FIELD: &'static str;
+    /// The verbs that work on only some kinds which this kind supports (REST: `cors` and
+    /// `verify` from a spec; HTTP: none).
+    const SUPPORTS: &'static [Verb];
     /// The live API as the reader returns it.
     type Observed: Clone + Default + Serialize;
     /// The API the spec describes, in the same shapes.
@@ -161,6 +164,15 @@ pub trait Flavour: Sized + 'static {
         ops: &[Self::Op],
         on_event: &mut dyn FnMut(ExecEvent<'_, Self::Op>),
     ) -> Result<ExecReport, ExecFailure>;
+}
+
+/// Verbs that work on only some kinds of API ([`Flavour::SUPPORTS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// `cors`: CORS settings of a live API.
+    Cors,
+    /// `verify` with a spec (it finds the spec's API).
+    Verify,
 }
 
 /// The ops of a plan of any kind, as a saved plan holds them: the kind's

@@ -16,7 +16,7 @@ use crate::state::http::{invoke_url, ObservedHttpApi, Stage};
 use crate::state::rest::ApiSummary;
 use crate::state::{function_from_uri, ResolvedFunction};
 
-use super::flavour::{Parts, Prepared};
+use super::flavour::{Parts, Prepared, Verb};
 use super::report::{KeyReport, ShowStage, Shown, StageReport};
 use super::rest::split_qualifier;
 use super::{EngineError, Flavour};
@@ -28,6 +28,7 @@ impl Flavour for Http {
     const LABEL: &'static str = "http api";
     const NAME: &'static str = "http";
     const OPS_FIELD: &'static str = "http_ops";
+    const SUPPORTS: &'static [Verb] = &[];
     type Observed = ObservedHttpApi;
     type Desired = DesiredHttp;
     type Op = HttpOp;

@@ -18,7 +18,7 @@ use crate::state::rest::{ApiSummary, MethodSetting, ObservedRestApi, Stage};
 use crate::state::usage::ObservedUsage;
 use crate::state::{function_from_uri, ResolvedFunction};
 
-use super::flavour::{Parts, Prepared};
+use super::flavour::{Parts, Prepared, Verb};
 use super::report::{KeyReport, ShowStage, Shown, StageReport};
 use super::{EngineError, Flavour};
 
@@ -34,6 +34,7 @@ impl Flavour for Rest {
     const LABEL: &'static str = "rest api";
     const NAME: &'static str = "rest";
     const OPS_FIELD: &'static str = "ops";
+    const SUPPORTS: &'static [Verb] = &[Verb::Cors, Verb::Verify];
     type Observed = ObservedRestApi;
     type Desired = DesiredRest;
     type Op = Op;
