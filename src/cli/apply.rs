@@ -83,8 +83,8 @@ pub async fn apply_plan_with<F: Flavour>(
     ));
     let mut prep = prepare::<F>(clients, spec, &target).await?;
     if let Some(pf) = saved {
-        let saved_ops = pf.saved_ops();
-        if let Some(ops) = F::from_any(&saved_ops) {
+        let saved_ops = F::from_any(&pf.saved_ops());
+        if let Some(ops) = &saved_ops {
             // What each plan draws afresh (REST: key digest salts) is taken from the saved plan.
             F::reuse_saved(&mut prep, ops);
         }
@@ -94,8 +94,9 @@ pub async fn apply_plan_with<F: Flavour>(
             &clients.region,
             F::NAME,
             &prep.fingerprint(&clients.region),
-            F::from_any(&saved_ops) == Some(&prep.plan.ops[..]),
-            &F::from_any(&saved_ops)
+            saved_ops.as_deref() == Some(&prep.plan.ops[..]),
+            &saved_ops
+                .as_deref()
                 .map(|ops| F::changed_env_vars(ops, &prep.plan.ops))
                 .unwrap_or_default(),
         )?;

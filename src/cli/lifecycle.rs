@@ -35,13 +35,7 @@ pub(super) async fn locate(
         None => None,
     };
     if let Some(s) = &spec {
-        if s.api.kind == crate::spec::model::ApiKind::Http {
-            return Err(crate::engine::EngineError::UnsupportedKind {
-                name: s.api.name.value.clone(),
-                kind: <crate::engine::Http as crate::engine::Flavour>::LABEL,
-            }
-            .into());
-        }
+        crate::engine::check_supports(s.api.kind, crate::engine::Verb::Cors, &s.api.name.value)?;
     }
     locate_loaded(clients, spec, api_name, api_id, Purpose::Converge).await
 }

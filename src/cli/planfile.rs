@@ -4,18 +4,22 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-use crate::engine::AnyOps;
-use crate::plan::{HttpOp, Op};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::engine::{AnyOps, KINDS};
 
 use super::Failure;
 
 /// Format version of plan files.
 pub const PLAN_FILE_VERSION: u32 = 1;
 
+/// A plan file. Each kind keeps its ops in its own field ([`crate::engine::Flavour::OPS_FIELD`]):
+/// the field `ops` is always written, before `kind`; the others after it, when not empty.
+/// [`load`] refuses fields no kind names and ops that are not ops of their kind.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
 pub struct PlanFile {
     /// Marks the file as a gwctl plan and gives its format version.
     pub gwctl_plan: u32,
@@ -32,14 +36,23 @@ pub struct PlanFile {
     pub force_deploy: bool,
     /// SHA-256 of the observed API, its policies and the resolved functions.
     pub fingerprint: String,
-    /// The ops of a REST API plan (empty for an HTTP API).
-    pub ops: Vec<Op>,
+    /// The field `ops`: the ops of the kind whose field it is (REST), else empty.
+    pub ops: Vec<Value>,
     /// `rest` or `http`: the kind of API the plan acts on (files of earlier builds: `rest`).
     #[serde(default = "rest_kind")]
     pub kind: String,
-    /// The ops of an HTTP API plan (`kind: http`); absent for REST.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub http_ops: Vec<HttpOp>,
+    /// The ops of a kind whose field is not `ops`, by field name (`http_ops`); only the plan's
+    /// own kind, and only when it has ops.
+    #[serde(flatten)]
+    pub kind_ops: BTreeMap<String, Vec<Value>>,
+}
+
+/// The plan-file field holding the ops of `kind` (an unknown kind: `ops`, as REST).
+fn ops_field(kind: &str) -> &'static str {
+    KINDS
+        .iter()
+        .find(|k| k.name == kind)
+        .map_or("ops", |k| k.ops_field)
 }
 
 fn rest_kind() -> String {
@@ -49,9 +62,13 @@ fn rest_kind() -> String {
 impl PlanFile {
     /// The ops the file holds, of its kind.
     pub fn saved_ops(&self) -> AnyOps {
-        match self.kind.as_str() {
-            "http" => AnyOps::Http(self.http_ops.clone()),
-            _ => AnyOps::Rest(self.ops.clone()),
+        let ops = match ops_field(&self.kind) {
+            "ops" => self.ops.clone(),
+            field => self.kind_ops.get(field).cloned().unwrap_or_default(),
+        };
+        AnyOps {
+            kind: self.kind.clone(),
+            ops,
         }
     }
 }
@@ -68,10 +85,7 @@ pub fn write_out(
     ops: AnyOps,
     printer: &crate::output::Printer,
 ) -> Result<(), Failure> {
-    let (kind, ops, http_ops) = match ops {
-        AnyOps::Rest(o) => ("rest", o, Vec::new()),
-        AnyOps::Http(o) => ("http", Vec::new(), o),
-    };
+    let (ops, kind, kind_ops) = fields(ops);
     let file = PlanFile {
         gwctl_plan: PLAN_FILE_VERSION,
         gwctl_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -83,8 +97,8 @@ pub fn write_out(
         force_deploy: false,
         fingerprint,
         ops,
-        kind: kind.to_string(),
-        http_ops,
+        kind,
+        kind_ops,
     };
     save(out, &file)?;
     printer.info(&format!(
@@ -93,6 +107,17 @@ pub fn write_out(
         out.display()
     ));
     Ok(())
+}
+
+/// The plan file's `ops`, `kind` and other ops fields holding `ops`.
+fn fields(ops: AnyOps) -> (Vec<Value>, String, BTreeMap<String, Vec<Value>>) {
+    let AnyOps { kind, ops } = ops;
+    let (ops, kind_ops) = match ops_field(&kind) {
+        "ops" => (ops, BTreeMap::new()),
+        _ if ops.is_empty() => (Vec::new(), BTreeMap::new()),
+        field => (Vec::new(), BTreeMap::from([(field.to_string(), ops)])),
+    };
+    (ops, kind, kind_ops)
 }
 
 /// How `apply` picks the API: as the saved plan did, else from its own flags.
@@ -199,12 +224,23 @@ pub fn load(path: &Path) -> Result<Option<PlanFile>, Failure> {
     if value.get("gwctl_plan").is_none() {
         return Ok(None);
     }
-    let file: PlanFile = serde_json::from_value(value).map_err(|e| {
+    let invalid = |e: String| {
         Failure::msg(
             format!("`{}` is not a valid gwctl plan file: {e}", path.display()),
             Some("make a new one with `gwctl plan SPEC --out FILE`".into()),
         )
-    })?;
+    };
+    let file: PlanFile = serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?;
+    // Every ops field is some kind's, and holds ops of that kind.
+    for (field, ops) in std::iter::once(("ops", &file.ops))
+        .chain(file.kind_ops.iter().map(|(f, o)| (f.as_str(), o)))
+    {
+        let kind = KINDS
+            .iter()
+            .find(|k| k.ops_field == field)
+            .ok_or_else(|| invalid(format!("unknown field `{field}`")))?;
+        (kind.check)(ops).map_err(invalid)?;
+    }
     if file.gwctl_plan != PLAN_FILE_VERSION || file.gwctl_version != env!("CARGO_PKG_VERSION") {
         return Err(Failure::msg(
             format!(
@@ -218,4 +254,109 @@ pub fn load(path: &Path) -> Result<Option<PlanFile>, Failure> {
         ));
     }
     Ok(Some(file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Flavour, Http, Rest};
+    use crate::plan::{HttpOp, Op};
+
+    fn file(ops: AnyOps) -> PlanFile {
+        let (ops, kind, kind_ops) = fields(ops);
+        PlanFile {
+            gwctl_plan: PLAN_FILE_VERSION,
+            gwctl_version: env!("CARGO_PKG_VERSION").into(),
+            spec_path: "s.yaml".into(),
+            spec_text: "x".into(),
+            region: "eu-west-1".into(),
+            api_id: None,
+            prune: false,
+            force_deploy: false,
+            fingerprint: "f".into(),
+            ops,
+            kind,
+            kind_ops,
+        }
+    }
+
+    /// The layout of earlier builds: `ops` always, before `kind`; `http_ops` after it, only
+    /// when the HTTP plan has ops.
+    fn text(ops: &str, kind: &str, http_ops: &str) -> String {
+        format!(
+            "{{\n  \"gwctl_plan\": 1,\n  \"gwctl_version\": \"{}\",\n  \"spec_path\": \"s.yaml\",\n  \"spec_text\": \"x\",\n  \"region\": \"eu-west-1\",\n  \"api_id\": null,\n  \"prune\": false,\n  \"force_deploy\": false,\n  \"fingerprint\": \"f\",\n  \"ops\": {ops},\n  \"kind\": \"{kind}\"{http_ops}\n}}",
+            env!("CARGO_PKG_VERSION")
+        )
+    }
+
+    #[test]
+    fn each_kind_keeps_the_plan_file_layout_and_reads_its_ops_back() {
+        let rest = vec![Op::DeleteRestApi { id: "a1".into() }];
+        let pf = file(Rest::to_any(rest.clone()));
+        let rest_text = text(
+            "[\n    {\n      \"op\": \"delete_rest_api\",\n      \"id\": \"a1\"\n    }\n  ]",
+            "rest",
+            "",
+        );
+        assert_eq!(crate::term::to_json_pretty(&pf).unwrap(), rest_text);
+        assert_eq!(Rest::from_any(&pf.saved_ops()), Some(rest));
+        assert_eq!(Http::from_any(&pf.saved_ops()), None);
+
+        let http = vec![HttpOp::DeleteCorsConfiguration];
+        let pf = file(Http::to_any(http.clone()));
+        let http_text = text(
+            "[]",
+            "http",
+            ",\n  \"http_ops\": [\n    {\n      \"op\": \"delete_cors_configuration\"\n    }\n  ]",
+        );
+        assert_eq!(crate::term::to_json_pretty(&pf).unwrap(), http_text);
+        assert_eq!(Http::from_any(&pf.saved_ops()), Some(http));
+        assert_eq!(Rest::from_any(&pf.saved_ops()), None);
+
+        let pf = file(Http::to_any(Vec::new()));
+        assert_eq!(
+            crate::term::to_json_pretty(&pf).unwrap(),
+            text("[]", "http", "")
+        );
+        assert_eq!(Http::from_any(&pf.saved_ops()), Some(Vec::new()));
+
+        // Files load back to the same plan.
+        let dir = tempfile::tempdir().unwrap();
+        for t in [rest_text, http_text] {
+            let path = dir.path().join("p.json");
+            std::fs::write(&path, &t).unwrap();
+            let loaded = load(&path).unwrap().unwrap();
+            assert_eq!(crate::term::to_json_pretty(&loaded).unwrap(), t);
+        }
+    }
+
+    #[test]
+    fn load_refuses_unknown_fields_and_ops_of_another_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        for (t, why) in [
+            (
+                text("[]", "http", ",\n  \"ws_ops\": []"),
+                "unknown field `ws_ops`",
+            ),
+            (
+                text("[{\"op\": \"delete_cors_configuration\"}]", "rest", ""),
+                "delete_cors_configuration",
+            ),
+            (
+                text(
+                    "[]",
+                    "http",
+                    ",\n  \"http_ops\": [{\"op\": \"delete_rest_api\", \"id\": \"a\"}]",
+                ),
+                "delete_rest_api",
+            ),
+        ] {
+            std::fs::write(&path, &t).unwrap();
+            let err = load(&path).unwrap_err();
+            let msg = format!("{err:?}");
+            assert!(msg.contains("is not a valid gwctl plan file"), "{msg}");
+            assert!(msg.contains(why), "{msg}");
+        }
+    }
 }

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
+use crate::engine::Verb;
 use crate::output::{ApiDoc, Printer, SCHEMA_VERSION};
-use crate::spec::model::{ApiKind, HttpMethod};
+use crate::spec::model::HttpMethod;
 use crate::verify::http::Prober;
 use crate::verify::{
     cors_check, emulator_invoke_base, preflight_check, sample_path, stage_url, Probe, UNKNOWN_PATH,
@@ -203,11 +204,12 @@ pub async fn verify(args: &VerifyArgs, g: &GlobalArgs, printer: &Printer) -> Res
     } else {
         let spec_path = args.spec.as_ref().expect("clap: SPEC or --url");
         let spec = load_spec(spec_path, printer)?;
-        if spec.api.kind == ApiKind::Http {
+        if let Err(crate::engine::EngineError::UnsupportedKind { name, kind }) =
+            crate::engine::check_supports(spec.api.kind, Verb::Verify, &spec.api.name.value)
+        {
             return Err(Failure::msg(
                 format!(
-                    "`{}` is an http api: verify finds rest apis from a spec in this version",
-                    spec.api.name.value
+                    "`{name}` is an {kind}: verify finds rest apis from a spec in this version"
                 ),
                 Some("check its stage with `gwctl verify --url URL --origin ORIGIN`".into()),
             ));

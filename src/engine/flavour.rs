@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::aws::error::{AwsError, ErrorKind};
@@ -26,12 +27,19 @@ pub trait Flavour: Sized + 'static {
     const LABEL: &'static str;
     /// The kind in JSON documents and plan files: `rest`, `http`.
     const NAME: &'static str;
+    /// The field of a plan file that holds this kind's ops (`ops`, `http_ops`). The field
+    /// named `ops` is always written, before `kind` (empty when the plan is of another
+    /// kind); any other kind's field follows `kind`, and only when it holds ops.
+    const OPS_FIELD: &'static str;
+    /// The verbs that work on only some kinds which this kind supports (REST: `cors` and
+    /// `verify` from a spec; HTTP: none).
+    const SUPPORTS: &'static [Verb];
     /// The live API as the reader returns it.
     type Observed: Clone + Default + Serialize;
     /// The API the spec describes, in the same shapes.
     type Desired;
     /// One call of a plan.
-    type Op: PlanOp + Clone + PartialEq;
+    type Op: PlanOp + Clone + PartialEq + Serialize + DeserializeOwned;
     /// Account-level objects besides the API that the spec wants (REST: API keys and usage
     /// plans), worked out before anything is read.
     type Extra;
@@ -128,9 +136,27 @@ pub trait Flavour: Sized + 'static {
     /// between a saved plan and planning again (`now`): their values changed since the plan.
     /// Only names; ops carry no value.
     fn changed_env_vars(saved: &[Self::Op], now: &[Self::Op]) -> Vec<String>;
-    /// Ops of this kind among ops of any kind (a saved plan's), and back.
-    fn from_any(ops: &AnyOps) -> Option<&[Self::Op]>;
-    fn to_any(ops: Vec<Self::Op>) -> AnyOps;
+    /// Ops of this kind among ops of any kind (a saved plan's): `None` when they are of
+    /// another kind (or not ops of this kind).
+    fn from_any(ops: &AnyOps) -> Option<Vec<Self::Op>> {
+        if ops.kind != Self::NAME {
+            return None;
+        }
+        ops.ops
+            .iter()
+            .map(|o| serde_json::from_value(o.clone()).ok())
+            .collect()
+    }
+    /// These ops as ops of any kind (to save them).
+    fn to_any(ops: Vec<Self::Op>) -> AnyOps {
+        AnyOps {
+            kind: Self::NAME.to_string(),
+            ops: ops
+                .iter()
+                .map(|o| serde_json::to_value(o).expect("ops serialise"))
+                .collect(),
+        }
+    }
     /// Run `ops` with this kind's executor (seeded with the ids of `observed`).
     async fn execute(
         clients: &Clients,
@@ -140,11 +166,47 @@ pub trait Flavour: Sized + 'static {
     ) -> Result<ExecReport, ExecFailure>;
 }
 
-/// The ops of a plan of any kind (a saved plan holds one of these).
+/// Verbs that work on only some kinds of API ([`Flavour::SUPPORTS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// `cors`: CORS settings of a live API.
+    Cors,
+    /// `verify` with a spec (it finds the spec's API).
+    Verify,
+}
+
+/// The ops of a plan of any kind, as a saved plan holds them: the kind's
+/// [`Flavour::NAME`] and its ops as JSON ([`Flavour::from_any`] reads them back).
 #[derive(Debug, Clone, PartialEq)]
-pub enum AnyOps {
-    Rest(Vec<crate::plan::Op>),
-    Http(Vec<crate::plan::HttpOp>),
+pub struct AnyOps {
+    pub kind: String,
+    pub ops: Vec<serde_json::Value>,
+}
+
+/// A kind as a plan file knows it: its [`Flavour::NAME`], its [`Flavour::OPS_FIELD`], and a
+/// check that JSON ops are ops of the kind (the reason when they are not).
+pub struct SavedKind {
+    pub name: &'static str,
+    pub ops_field: &'static str,
+    pub check: fn(&[serde_json::Value]) -> Result<(), String>,
+}
+
+impl SavedKind {
+    /// The entry of the kind `F`.
+    pub const fn of<F: Flavour>() -> SavedKind {
+        SavedKind {
+            name: F::NAME,
+            ops_field: F::OPS_FIELD,
+            check: check_ops::<F>,
+        }
+    }
+}
+
+fn check_ops<F: Flavour>(ops: &[serde_json::Value]) -> Result<(), String> {
+    for op in ops {
+        serde_json::from_value::<F::Op>(op.clone()).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// What [`Flavour::plan`] plans from.

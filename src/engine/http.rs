@@ -16,7 +16,7 @@ use crate::state::http::{invoke_url, ObservedHttpApi, Stage};
 use crate::state::rest::ApiSummary;
 use crate::state::{function_from_uri, ResolvedFunction};
 
-use super::flavour::{AnyOps, Parts, Prepared};
+use super::flavour::{Parts, Prepared, Verb};
 use super::report::{KeyReport, ShowStage, Shown, StageReport};
 use super::rest::split_qualifier;
 use super::{EngineError, Flavour};
@@ -27,6 +27,8 @@ pub struct Http;
 impl Flavour for Http {
     const LABEL: &'static str = "http api";
     const NAME: &'static str = "http";
+    const OPS_FIELD: &'static str = "http_ops";
+    const SUPPORTS: &'static [Verb] = &[];
     type Observed = ObservedHttpApi;
     type Desired = DesiredHttp;
     type Op = HttpOp;
@@ -163,15 +165,6 @@ impl Flavour for Http {
         Vec::new()
     }
     fn reuse_saved(_: &mut Prepared<Http>, _: &[HttpOp]) {}
-    fn from_any(ops: &AnyOps) -> Option<&[HttpOp]> {
-        match ops {
-            AnyOps::Http(o) => Some(o),
-            _ => None,
-        }
-    }
-    fn to_any(ops: Vec<HttpOp>) -> AnyOps {
-        AnyOps::Http(ops)
-    }
     async fn execute(
         clients: &Clients,
         observed: Option<&ObservedHttpApi>,

@@ -25,7 +25,32 @@ pub mod rest;
 
 pub use error::EngineError;
 pub use find::{Purpose, Target};
-pub use flavour::{prepare, run, AnyOps, Flavour, Prepared};
+pub use flavour::{prepare, run, AnyOps, Flavour, Prepared, SavedKind, Verb};
+
+/// Whether the kind `kind` supports `verb` ([`Flavour::SUPPORTS`]): `Err` is the refusal,
+/// naming the API `name`.
+pub fn check_supports(
+    kind: crate::spec::model::ApiKind,
+    verb: Verb,
+    name: &str,
+) -> Result<(), EngineError> {
+    fn check<F: Flavour>(verb: Verb, name: &str) -> Result<(), EngineError> {
+        if F::SUPPORTS.contains(&verb) {
+            return Ok(());
+        }
+        Err(EngineError::UnsupportedKind {
+            name: name.to_string(),
+            kind: F::LABEL,
+        })
+    }
+    match kind {
+        crate::spec::model::ApiKind::Rest => check::<Rest>(verb, name),
+        crate::spec::model::ApiKind::Http => check::<Http>(verb, name),
+    }
+}
+
+/// Every kind of API, as saved plans name them (a new kind adds its line here).
+pub const KINDS: &[SavedKind] = &[SavedKind::of::<Rest>(), SavedKind::of::<Http>()];
 pub use http::Http;
 pub use rest::Rest;
 
@@ -139,5 +164,23 @@ mod tests {
             }
         }
         assert!(files >= 8, "found only {files} engine files");
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+    use crate::spec::model::ApiKind;
+
+    #[test]
+    fn only_kinds_that_support_a_verb_pass_its_check() {
+        for verb in [Verb::Cors, Verb::Verify] {
+            assert!(check_supports(ApiKind::Rest, verb, "a").is_ok());
+            let err = check_supports(ApiKind::Http, verb, "a").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "`a` is an http api: this verb supports rest apis in this version"
+            );
+        }
     }
 }

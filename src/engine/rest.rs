@@ -18,7 +18,7 @@ use crate::state::rest::{ApiSummary, MethodSetting, ObservedRestApi, Stage};
 use crate::state::usage::ObservedUsage;
 use crate::state::{function_from_uri, ResolvedFunction};
 
-use super::flavour::{AnyOps, Parts, Prepared};
+use super::flavour::{Parts, Prepared, Verb};
 use super::report::{KeyReport, ShowStage, Shown, StageReport};
 use super::{EngineError, Flavour};
 
@@ -33,6 +33,8 @@ pub struct Rest;
 impl Flavour for Rest {
     const LABEL: &'static str = "rest api";
     const NAME: &'static str = "rest";
+    const OPS_FIELD: &'static str = "ops";
+    const SUPPORTS: &'static [Verb] = &[Verb::Cors, Verb::Verify];
     type Observed = ObservedRestApi;
     type Desired = DesiredRest;
     type Op = Op;
@@ -246,15 +248,6 @@ impl Flavour for Rest {
     }
     fn reuse_saved(prep: &mut Prepared<Rest>, saved: &[Op]) {
         usage::reuse_salts(&mut prep.plan.ops, saved, &prep.extra);
-    }
-    fn from_any(ops: &AnyOps) -> Option<&[Op]> {
-        match ops {
-            AnyOps::Rest(o) => Some(o),
-            _ => None,
-        }
-    }
-    fn to_any(ops: Vec<Op>) -> AnyOps {
-        AnyOps::Rest(ops)
     }
     async fn execute(
         clients: &Clients,

@@ -1192,3 +1192,27 @@ fn an_sso_profile_without_a_login_says_to_log_in() {
         "{err}"
     );
 }
+
+/// The verbs that only REST APIs support refuse an HTTP spec before any AWS call (the rule
+/// lives in the engine, `Flavour::SUPPORTS`), each with its own message.
+#[test]
+fn cors_and_verify_refuse_http_specs_before_any_call() {
+    let http = spec("specs/items-http.yaml");
+    // Nothing listens here: a call would fail with a transport error instead.
+    let endpoint = "http://127.0.0.1:9";
+    for (args, want) in [
+        (
+            vec!["cors", "disable", http.as_str()],
+            "`items-api` is an http api: this verb supports rest apis in this version",
+        ),
+        (
+            vec!["verify", http.as_str()],
+            "`items-api` is an http api: verify finds rest apis from a spec in this version",
+        ),
+    ] {
+        let o = cmd(endpoint, &args).output().expect("run gwctl");
+        let (_, err) = text(&o);
+        assert_ne!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}

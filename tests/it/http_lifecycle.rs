@@ -363,7 +363,9 @@ async fn saved_http_plans_apply_exactly_and_refuse_when_stale() {
     assert_eq!(pf.kind, "http");
     assert!(pf.ops.is_empty());
     assert_eq!(pf.api_id, None);
-    let first: Vec<&str> = pf.http_ops.iter().map(|o| o.aws_name()).collect();
+    let http_ops: Vec<gwctl::plan::HttpOp> =
+        serde_json::from_value(serde_json::Value::Array(pf.kind_ops["http_ops"].clone())).unwrap();
+    let first: Vec<&str> = http_ops.iter().map(|o| o.aws_name()).collect();
     assert_eq!(first[0], "CreateApi");
     assert_eq!(first.len(), 9, "{first:?}");
 
