@@ -1,6 +1,7 @@
 //! REST APIs (API Gateway v1) as a [`Flavour`], with what only REST has: API keys and usage
 //! plans planned with the API, and the stage settings in effect after an apply.
 
+use crate::state::usage::{salt_from_bytes, SALT_LEN};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::error::AwsError;
@@ -288,11 +289,19 @@ pub fn observed_functions(o: &ObservedRestApi) -> BTreeSet<(String, Option<Strin
     fns
 }
 
+/// A new salt for one key's value digest: [`SALT_LEN`] bytes from the operating system's
+/// random source. Panics only if the OS has no random source at all (then no salt is safe).
+pub fn new_salt() -> String {
+    let mut salt = [0u8; SALT_LEN];
+    getrandom::getrandom(&mut salt).expect("the operating system's random source");
+    salt_from_bytes(salt)
+}
+
 /// The spec's API keys and usage plans, with the digests of the key values the environment
 /// holds; a variable that is missing (or too short a value) gets a diagnostic at the key's line.
 fn usage_from_env(spec: &Spec) -> Result<DesiredUsage, EngineError> {
     let env = |var: &str| std::env::var(var).ok();
-    usage::desired(spec, &env).map_err(|errors| EngineError::KeyValuesMissing {
+    usage::desired(spec, &env, &new_salt).map_err(|errors| EngineError::KeyValuesMissing {
         count: errors.len(),
         diagnostics: errors
             .iter()
@@ -585,6 +594,14 @@ pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_new_salt_is_fresh_and_has_the_salt_length() {
+        let (a, b) = (new_salt(), new_salt());
+        assert_ne!(a, b, "each key gets its own salt");
+        assert_eq!(a.len(), SALT_LEN * 2);
+        assert!(crate::state::usage::ValueTag::new_keyed("a-value", a).is_some());
+    }
 
     #[test]
     fn function_arn_is_taken_from_integration_uri() {

@@ -273,10 +273,12 @@ pub fn method_key(path: &str, method: &str) -> String {
 
 /// Build the desired keys and plans. `env` looks up an environment variable; a value is
 /// kept only as a redacted [`KeyValue`] to compare with existing keys, and digested with a
-/// fresh random salt for a key that gets created.
+/// fresh random salt from `new_salt` (the caller's I/O: the planner does none) for a key that
+/// gets created.
 pub fn desired(
     spec: &Spec,
     env: &dyn Fn(&str) -> Option<String>,
+    new_salt: &dyn Fn() -> String,
 ) -> Result<DesiredUsage, Vec<KeyValueError>> {
     let mut errors = Vec::new();
     let mut keys = Vec::new();
@@ -318,7 +320,9 @@ pub fn desired(
             def: ApiKey {
                 description: k.description.clone(),
                 enabled: k.enabled.unwrap_or(true),
-                value_tag: value.as_deref().map(ValueTag::new_keyed),
+                value_tag: value
+                    .as_deref()
+                    .map(|v| ValueTag::new_keyed(v, new_salt()).expect("a fresh salt")),
             },
             value: value.map(KeyValue),
             enabled_undeclared: k.enabled.is_none(),

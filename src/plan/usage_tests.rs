@@ -29,6 +29,16 @@ const ACCOUNT: &str = "123456789012";
 const SECRET: &str = "s3cr3t-value-0123456789-abcdef";
 const SECRET2: &str = "another-s3cr3t-value-9876543210";
 
+/// A fresh salt per call, as the engine draws one (distinct, the right length), without the
+/// OS random source.
+fn test_salt() -> String {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static NEXT: AtomicU8 = AtomicU8::new(1);
+    crate::state::usage::salt_from_bytes(
+        [NEXT.fetch_add(1, Ordering::Relaxed); crate::state::usage::SALT_LEN],
+    )
+}
+
 fn spec(yaml: &str) -> Spec {
     let loaded = crate::spec::load_str(Path::new("test.yaml"), yaml);
     let errors: Vec<String> = loaded
@@ -73,7 +83,7 @@ fn wanted(yaml: &str, env: &[(&str, &str)]) -> Wanted {
     let lookup = |v: &str| env.get(v).cloned();
     Wanted {
         rest: desired::rest(&s, &f, REGION),
-        usage: usage::desired(&s, &lookup).expect("key values in the environment"),
+        usage: usage::desired(&s, &lookup, &test_salt).expect("key values in the environment"),
     }
 }
 
@@ -1129,18 +1139,18 @@ fn destroy_deletes_plans_and_keys_before_the_api() {
 fn missing_or_short_key_values_are_reported_per_key() {
     let s = spec(ENV_SPEC);
     let none = |_: &str| None;
-    let err = usage::desired(&s, &none).unwrap_err();
+    let err = usage::desired(&s, &none, &test_salt).unwrap_err();
     assert_eq!(err.len(), 1);
     assert!(
         matches!(&err[0], KeyValueError::Missing { key, var, .. } if key == "partner" && var == "PARTNER_API_KEY")
     );
     assert!(err[0].pos().line > 0);
     let short = |_: &str| Some("short".to_string());
-    let err = usage::desired(&s, &short).unwrap_err();
+    let err = usage::desired(&s, &short, &test_salt).unwrap_err();
     assert!(matches!(&err[0], KeyValueError::TooShort { len: 5, .. }));
     assert!(!err[0].to_string().contains("short\""));
     let ok = |_: &str| Some(SECRET.to_string());
-    let d = usage::desired(&s, &ok).unwrap();
+    let d = usage::desired(&s, &ok, &test_salt).unwrap();
     assert_eq!(
         d.keys[0].source,
         KeySource::Env {

@@ -54,6 +54,12 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
         .into()
 }
 
+/// A salt (hex, as stored in the [`VALUE_SALT_TAG_KEY`] tag) from [`SALT_LEN`] random bytes
+/// the caller drew.
+pub fn salt_from_bytes(bytes: [u8; SALT_LEN]) -> String {
+    hex(&bytes)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -66,14 +72,6 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
-}
-
-/// A new salt for one key: [`SALT_LEN`] bytes from the operating system's random source, in
-/// hex. Panics only if the OS has no random source at all (then no salt is safe).
-pub fn new_salt() -> String {
-    let mut salt = [0u8; SALT_LEN];
-    getrandom::getrandom(&mut salt).expect("the operating system's random source");
-    hex(&salt)
 }
 
 /// The digest stored for a key value: HMAC-SHA256, keyed with the key's salt (hex, as in
@@ -110,11 +108,11 @@ fn redacted<S: Serializer>(_: &str, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl ValueTag {
-    /// A fresh keyed digest of `value` under a new random salt.
-    pub fn new_keyed(value: &str) -> ValueTag {
-        let salt = new_salt();
-        let hmac = value_hmac(&salt, value).expect("a fresh salt is valid");
-        ValueTag::Keyed { salt, hmac }
+    /// The keyed digest of `value` under `salt`, a fresh salt of [`SALT_LEN`] bytes in hex
+    /// (the caller draws it: state does no I/O); `None` when `salt` is not one.
+    pub fn new_keyed(value: &str, salt: String) -> Option<ValueTag> {
+        let hmac = value_hmac(&salt, value)?;
+        Some(ValueTag::Keyed { salt, hmac })
     }
 
     /// Read from a key's tags: the salted pair when both are there, else the legacy digest.
@@ -263,8 +261,12 @@ mod tests {
 
     #[test]
     fn fresh_salts_differ_and_the_tag_matches_only_its_value() {
-        let (a, b) = (ValueTag::new_keyed(V), ValueTag::new_keyed(V));
+        let (a, b) = (
+            ValueTag::new_keyed(V, salt_from_bytes([1; SALT_LEN])).unwrap(),
+            ValueTag::new_keyed(V, salt_from_bytes([2; SALT_LEN])).unwrap(),
+        );
         assert_ne!(a, b, "each key gets its own salt");
+        assert_eq!(ValueTag::new_keyed(V, "abc".into()), None, "not a salt");
         let ValueTag::Keyed { salt, .. } = &a else {
             panic!()
         };

@@ -374,7 +374,10 @@ async fn a_key_value_comes_from_the_environment_only_as_planned() {
         description: Some("p".into()),
         enabled: true,
         value_from_env: Some(VAR.into()),
-        tags: tags("metered", Some(&ValueTag::new_keyed(VALUE))),
+        tags: tags(
+            "metered",
+            Some(&ValueTag::new_keyed(VALUE, gwctl::engine::rest::new_salt()).unwrap()),
+        ),
     });
     // The variable is read only by this test and the executor it calls.
     std::env::set_var(VAR, OTHER);
@@ -425,7 +428,11 @@ async fn a_legacy_key_is_re_tagged_on_its_arn() {
     });
     let c = clients(&[&tag, &untag]);
     let mut ex = Executor::for_api(&c, &api(&[]));
-    let keyed = ValueTag::new_keyed("legacy-key-value-0123456789abcdef");
+    let keyed = ValueTag::new_keyed(
+        "legacy-key-value-0123456789abcdef",
+        gwctl::engine::rest::new_salt(),
+    )
+    .unwrap();
     for op in [
         UsageOp::TagApiKey {
             name: "partner".into(),

@@ -353,7 +353,7 @@ proptest! {
         let yaml = spec_yaml("rest", &routes, stages);
         let spec = load(&yaml);
         let d = desired::rest(&spec, &functions(&spec), REGION);
-        let u = usage::desired(&spec, &|_| None).expect("no key values");
+        let u = usage::desired(&spec, &|_| None, &gwctl::engine::rest::new_salt).expect("no key values");
         // The spec applied, as the AWS model leaves it.
         let first = rest_plan(&d, &u, None, &BTreeMap::new(), &ObservedUsage::default(), true);
         let (mut api, pol, mut obs_usage) = simulate_usage::apply_all(
