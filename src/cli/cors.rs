@@ -4,21 +4,24 @@
 //! not make is recognised by the absence of its markers (`plan::rest::cors`) and left alone.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
 
 use crate::aws::Clients;
+use crate::engine::find;
+use crate::engine::Rest;
 use crate::output::{calls_doc, plan_doc, render_plan, ApiDoc, ApplyDoc, Printer, SCHEMA_VERSION};
 use crate::plan::rest::cors::{plan_disable, plan_enable, CorsPlan};
 use crate::plan::rest::desired::config_mark;
 use crate::plan::rest::plan_stages;
-use crate::spec::model::{CorsDef, HttpMethod, Pos};
+use crate::spec::model::{CorsDef, HttpMethod, Pos, Spec};
 use crate::state::rest::{ObservedRestApi, Stage};
 
 use super::apply::{confirm_changes, stage_doc};
-use super::lifecycle::{locate, not_found};
+use super::lifecycle::not_found;
+use super::rest::{load_spec, Purpose};
 use super::{connect, Failure, GlobalArgs};
 use crate::engine::rest::PROXY_CORS_NOTE;
 
@@ -450,7 +453,7 @@ async fn run_ops(
     ops: &[crate::plan::Op],
     printer: &Printer,
 ) -> Result<crate::aws::exec::ExecReport, crate::aws::exec::ExecFailure> {
-    crate::engine::run::<crate::engine::Rest>(
+    crate::engine::run::<Rest>(
         clients,
         observed,
         ops,
@@ -478,4 +481,35 @@ fn stage_docs(
     .into_iter()
     .map(stage_doc)
     .collect()
+}
+
+/// The REST API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
+type Located = find::Located<Rest>;
+
+async fn locate(
+    clients: &Clients,
+    spec_path: Option<&Path>,
+    api_name: Option<&str>,
+    api_id: Option<&str>,
+    printer: &Printer,
+) -> Result<Option<Located>, Failure> {
+    let spec = match spec_path {
+        Some(p) => Some(load_spec(p, printer)?),
+        None => None,
+    };
+    if let Some(s) = &spec {
+        crate::engine::check_supports(s.api.kind, crate::engine::Verb::Cors, &s.api.name.value)?;
+    }
+    locate_loaded(clients, spec, api_name, api_id, Purpose::Converge).await
+}
+
+/// [`locate`] with the spec (if any) already loaded: a REST API.
+async fn locate_loaded(
+    clients: &Clients,
+    spec: Option<Spec>,
+    api_name: Option<&str>,
+    api_id: Option<&str>,
+    purpose: Purpose,
+) -> Result<Option<Located>, Failure> {
+    Ok(find::locate::<Rest>(clients, spec, api_name, api_id, purpose).await?)
 }

@@ -8,48 +8,16 @@ use serde::{Deserialize, Serialize};
 use crate::aws::Clients;
 use crate::engine::find;
 use crate::engine::lifecycle::exec_failed;
-use crate::engine::{prepare, Flavour, Rest};
+use crate::engine::{prepare, Flavour};
 use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
     SCHEMA_VERSION,
 };
 use crate::plan::{Plan, PlanOp};
-use crate::spec::model::Spec;
 
 use super::apply::{confirm_changes, shown_text, stage_doc};
 use super::rest::{load_spec, Purpose, Target};
 use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
-
-/// The REST API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
-pub(super) type Located = find::Located<Rest>;
-
-pub(super) async fn locate(
-    clients: &Clients,
-    spec_path: Option<&Path>,
-    api_name: Option<&str>,
-    api_id: Option<&str>,
-    printer: &Printer,
-) -> Result<Option<Located>, Failure> {
-    let spec = match spec_path {
-        Some(p) => Some(load_spec(p, printer)?),
-        None => None,
-    };
-    if let Some(s) = &spec {
-        crate::engine::check_supports(s.api.kind, crate::engine::Verb::Cors, &s.api.name.value)?;
-    }
-    locate_loaded(clients, spec, api_name, api_id, Purpose::Converge).await
-}
-
-/// [`locate`] with the spec (if any) already loaded: a REST API.
-pub(super) async fn locate_loaded(
-    clients: &Clients,
-    spec: Option<Spec>,
-    api_name: Option<&str>,
-    api_id: Option<&str>,
-    purpose: Purpose,
-) -> Result<Option<Located>, Failure> {
-    Ok(find::locate::<Rest>(clients, spec, api_name, api_id, purpose).await?)
-}
 
 pub(super) fn not_found(spec_path: Option<&Path>, api_name: Option<&str>) -> Failure {
     let what = match (spec_path, api_name) {
