@@ -144,6 +144,26 @@ impl Flavour for Rest {
             Vec::new()
         }
     }
+    fn stages_needing_logging_role(spec: &Spec, region: &str) -> Vec<String> {
+        let desired = desired::rest(spec, &[], region);
+        desired
+            .stages
+            .iter()
+            .filter_map(|(name, st)| {
+                let logs = st.method_settings.values().any(|m| {
+                    m.logging_level
+                        .as_deref()
+                        .is_some_and(|l| !l.eq_ignore_ascii_case("OFF"))
+                        || m.data_trace == Some(true)
+                });
+                let access = st
+                    .access_log
+                    .as_ref()
+                    .is_some_and(|a| a.destination_arn.contains(":logs:"));
+                (logs || access).then(|| format!("`{name}`"))
+            })
+            .collect()
+    }
     async fn before_writes(clients: &Clients, ops: &[Op]) -> Result<Option<String>, EngineError> {
         let Some(reason) = logging_reason(ops) else {
             return Ok(None);
@@ -655,6 +675,73 @@ pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::rest::ops::Patch;
+
+    fn stage(patches: Vec<Patch>) -> Op {
+        Op::UpdateStage {
+            name: "prod".into(),
+            patches,
+        }
+    }
+
+    #[test]
+    fn only_stage_changes_that_turn_cloudwatch_logging_on_need_the_role() {
+        assert_eq!(logging_reason(&[]), None);
+        assert_eq!(
+            logging_reason(&[stage(vec![
+                Patch::replace("/*/*/metrics/enabled", "true"),
+                Patch::replace("/*/*/logging/loglevel", "OFF"),
+                Patch::replace("/*/*/logging/dataTrace", "false"),
+                Patch::replace(
+                    "/accessLogSettings/destinationArn",
+                    "arn:aws:firehose:us-east-1:123456789012:deliverystream/amazon-apigateway-x"
+                ),
+            ])]),
+            None
+        );
+        assert_eq!(
+            logging_reason(&[stage(vec![Patch::replace("/*/*/logging/loglevel", "INFO")])])
+                .as_deref(),
+            Some("stage `prod` logs at INFO")
+        );
+        assert_eq!(
+            logging_reason(&[stage(vec![Patch::replace(
+                "/~1todos/GET/logging/dataTrace",
+                "true"
+            )])])
+            .as_deref(),
+            Some("stage `prod` turns on data trace")
+        );
+        assert_eq!(
+            logging_reason(&[stage(vec![Patch::replace(
+                "/accessLogSettings/destinationArn",
+                "arn:aws:logs:us-east-1:123456789012:log-group:api"
+            )])])
+            .as_deref(),
+            Some("stage `prod` sends access logs to CloudWatch Logs")
+        );
+    }
+
+    #[test]
+    fn stages_logging_to_cloudwatch_need_the_accounts_role() {
+        let load = |yaml: &str| {
+            let loaded = crate::spec::load_str(std::path::Path::new("t.yaml"), yaml);
+            loaded.spec.expect("valid spec")
+        };
+        let todo = include_str!("../../specs/todo.yaml");
+        assert_eq!(
+            Rest::stages_needing_logging_role(&load(todo), "us-east-1"),
+            vec!["`prod`".to_string()]
+        );
+        let quiet = todo.replace("logging: INFO", "logging: OFF");
+        assert_ne!(quiet, todo);
+        assert!(Rest::stages_needing_logging_role(&load(&quiet), "us-east-1").is_empty());
+        // HTTP APIs deliver their access logs without the account's role.
+        let http = include_str!("../../specs/items-http.yaml");
+        assert!(
+            crate::engine::Http::stages_needing_logging_role(&load(http), "us-east-1").is_empty()
+        );
+    }
 
     #[test]
     fn each_new_salt_is_fresh_and_has_the_salt_length() {
