@@ -157,10 +157,7 @@ impl Flavour for Rest {
         }
     }
     fn describe(prep: &Prepared<Rest>) -> Vec<String> {
-        vec![
-            Self::NAME.to_string(),
-            prep.desired.config.endpoint_type.to_string(),
-        ]
+        api_traits(&prep.desired.config)
     }
     async fn stages_after(
         clients: &Clients,
@@ -199,7 +196,7 @@ impl Flavour for Rest {
         key_reports(clients, prep, run, show_secrets).await
     }
     fn describe_api(api: &ObservedRestApi) -> Vec<String> {
-        vec![Self::NAME.to_string(), api.config.endpoint_type.to_string()]
+        api_traits(&api.config)
     }
     fn show_stages(api: &ObservedRestApi, region: &str) -> Vec<ShowStage> {
         api.stages
@@ -627,4 +624,22 @@ mod tests {
         let arn = "arn:aws:states:us-east-1:123456789012:execution:machine:run";
         assert_eq!(split_qualifier(arn), (arn.to_string(), None));
     }
+}
+
+/// How a REST API reads after its name and id: `rest, PRIVATE, resource policy (2
+/// statements), vpc endpoints vpce-...`.
+fn api_traits(config: &crate::state::rest::RestApi) -> Vec<String> {
+    let mut out = vec![Rest::NAME.to_string(), config.endpoint_type.to_string()];
+    if let Some(p) = &config.policy {
+        let n = p["Statement"].as_array().map_or(0, Vec::len);
+        let s = if n == 1 { "" } else { "s" };
+        out.push(format!("resource policy ({n} statement{s})"));
+    }
+    if !config.vpc_endpoint_ids.is_empty() {
+        out.push(format!(
+            "vpc endpoints {}",
+            config.vpc_endpoint_ids.join(" ")
+        ));
+    }
+    out
 }

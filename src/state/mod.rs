@@ -6,6 +6,7 @@
 //! configurations compare equal, whatever defaults the service fills in.
 
 pub mod http;
+pub mod resource_policy;
 pub mod rest;
 pub mod usage;
 
