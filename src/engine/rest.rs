@@ -135,11 +135,14 @@ impl Flavour for Rest {
                         .is_some_and(|i| i.kind == "AWS_PROXY")
                 })
             });
+        let mut notes = Vec::new();
         if applying && has_proxy {
-            vec![PROXY_CORS_NOTE.to_string()]
-        } else {
-            Vec::new()
+            notes.push(PROXY_CORS_NOTE.to_string());
         }
+        if applying && prep.desired.config.endpoint_type == "PRIVATE" {
+            notes.push(PRIVATE_NOTE.to_string());
+        }
+        notes
     }
     async fn before_writes(clients: &Clients, ops: &[Op]) -> Result<Option<String>, EngineError> {
         let Some(reason) = logging_reason(ops) else {
@@ -588,6 +591,30 @@ pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
         .is_some_and(|d| crate::plan::deployment_serves(d.description.as_deref(), &mark))
 }
 
+/// Why the invoke URLs of a private API fail from where gwctl runs.
+const PRIVATE_NOTE: &str = "the api is PRIVATE: its invoke URLs answer only inside a VPC with an \
+execute-api interface endpoint (private DNS on), or at \
+https://{api-id}-{vpce-id}.execute-api.{region}.amazonaws.com/{stage} through an endpoint in \
+`vpc_endpoint_ids`; the resource policy decides who may call it";
+
+/// How a REST API reads after its name and id: `rest, PRIVATE, resource policy (2
+/// statements), vpc endpoints vpce-...`.
+fn api_traits(config: &crate::state::rest::RestApi) -> Vec<String> {
+    let mut out = vec![Rest::NAME.to_string(), config.endpoint_type.to_string()];
+    if let Some(p) = &config.policy {
+        let n = p["Statement"].as_array().map_or(0, Vec::len);
+        let s = if n == 1 { "" } else { "s" };
+        out.push(format!("resource policy ({n} statement{s})"));
+    }
+    if !config.vpc_endpoint_ids.is_empty() {
+        out.push(format!(
+            "vpc endpoints {}",
+            config.vpc_endpoint_ids.join(" ")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -624,22 +651,4 @@ mod tests {
         let arn = "arn:aws:states:us-east-1:123456789012:execution:machine:run";
         assert_eq!(split_qualifier(arn), (arn.to_string(), None));
     }
-}
-
-/// How a REST API reads after its name and id: `rest, PRIVATE, resource policy (2
-/// statements), vpc endpoints vpce-...`.
-fn api_traits(config: &crate::state::rest::RestApi) -> Vec<String> {
-    let mut out = vec![Rest::NAME.to_string(), config.endpoint_type.to_string()];
-    if let Some(p) = &config.policy {
-        let n = p["Statement"].as_array().map_or(0, Vec::len);
-        let s = if n == 1 { "" } else { "s" };
-        out.push(format!("resource policy ({n} statement{s})"));
-    }
-    if !config.vpc_endpoint_ids.is_empty() {
-        out.push(format!(
-            "vpc endpoints {}",
-            config.vpc_endpoint_ids.join(" ")
-        ));
-    }
-    out
 }

@@ -73,6 +73,13 @@ async fn a_private_api_with_a_policy_applies_plans_empty_reverts_drift_and_is_de
     let made = writes(&doc);
     assert!(made.contains(&("CreateRestApi".to_string(), 1)), "{made:?}");
     assert!(
+        doc.notes
+            .iter()
+            .any(|n| n.starts_with("the api is PRIVATE")),
+        "{:?}",
+        doc.notes
+    );
+    assert!(
         !made.iter().any(|(op, _)| op == "UpdateRestApi"),
         "{made:?}"
     );
