@@ -5,6 +5,7 @@
 //! `aws::read`). Both sides are normalised the same way (`normalize`) so that equal
 //! configurations compare equal, whatever defaults the service fills in.
 
+pub mod domains;
 pub mod http;
 pub mod resource_policy;
 pub mod rest;
