@@ -138,11 +138,14 @@ impl Flavour for Rest {
                         .is_some_and(|i| i.kind == "AWS_PROXY")
                 })
             });
+        let mut notes = Vec::new();
         if applying && has_proxy {
-            vec![PROXY_CORS_NOTE.to_string()]
-        } else {
-            Vec::new()
+            notes.push(PROXY_CORS_NOTE.to_string());
         }
+        if applying && prep.desired.config.endpoint_type == "PRIVATE" {
+            notes.push(PRIVATE_NOTE.to_string());
+        }
+        notes
     }
     fn stages_needing_logging_role(spec: &Spec, region: &str) -> Vec<String> {
         let desired = desired::rest(spec, &[], region);
@@ -180,10 +183,7 @@ impl Flavour for Rest {
         }
     }
     fn describe(prep: &Prepared<Rest>) -> Vec<String> {
-        vec![
-            Self::NAME.to_string(),
-            prep.desired.config.endpoint_type.to_string(),
-        ]
+        api_traits(&prep.desired.config)
     }
     async fn stages_after(
         clients: &Clients,
@@ -222,7 +222,7 @@ impl Flavour for Rest {
         key_reports(clients, prep, run, show_secrets).await
     }
     fn describe_api(api: &ObservedRestApi) -> Vec<String> {
-        vec![Self::NAME.to_string(), api.config.endpoint_type.to_string()]
+        api_traits(&api.config)
     }
     fn show_stages(api: &ObservedRestApi, region: &str) -> Vec<ShowStage> {
         api.stages
@@ -670,6 +670,30 @@ pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
         .and_then(|st| st.deployment_id.as_deref())
         .and_then(|d| api.deployments.get(d))
         .is_some_and(|d| crate::plan::deployment_serves(d.description.as_deref(), &mark))
+}
+
+/// Why the invoke URLs of a private API fail from where gwctl runs.
+const PRIVATE_NOTE: &str = "the api is PRIVATE: its invoke URLs answer only inside a VPC with an \
+execute-api interface endpoint (private DNS on), or at \
+https://{api-id}-{vpce-id}.execute-api.{region}.amazonaws.com/{stage} through an endpoint in \
+`vpc_endpoint_ids`; the resource policy decides who may call it";
+
+/// How a REST API reads after its name and id: `rest, PRIVATE, resource policy (2
+/// statements), vpc endpoints vpce-...`.
+fn api_traits(config: &crate::state::rest::RestApi) -> Vec<String> {
+    let mut out = vec![Rest::NAME.to_string(), config.endpoint_type.to_string()];
+    if let Some(p) = &config.policy {
+        let n = p["Statement"].as_array().map_or(0, Vec::len);
+        let s = if n == 1 { "" } else { "s" };
+        out.push(format!("resource policy ({n} statement{s})"));
+    }
+    if !config.vpc_endpoint_ids.is_empty() {
+        out.push(format!(
+            "vpc endpoints {}",
+            config.vpc_endpoint_ids.join(" ")
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
