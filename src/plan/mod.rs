@@ -7,6 +7,7 @@
 pub mod deps;
 pub mod desired;
 pub mod http;
+pub mod openapi;
 mod options;
 pub mod patch;
 pub mod permissions;

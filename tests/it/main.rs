@@ -23,6 +23,7 @@ mod http_apply;
 mod http_lifecycle;
 mod layering;
 mod null_templates;
+mod openapi;
 mod pacing;
 mod prop_plan;
 mod prop_undeclared;

@@ -23,6 +23,20 @@ pub const API_KEY_SCHEME: &str = "api_key";
 /// Security scheme of methods signed with SigV4 (`AWS_IAM`).
 pub const SIGV4_SCHEME: &str = "sigv4";
 
+/// What the document is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A valid OpenAPI 3.0 document (`gwctl export`): every `{name}` of a path is declared
+    /// for the whole path, and a method without method responses gets a `default` one, as
+    /// the OpenAPI schema requires. API Gateway imports these too: every method of a
+    /// templated path then has its path parameters, and a `default` method response.
+    Document,
+    /// Exactly what API Gateway should build (the definition path's PutRestApi body): path
+    /// parameters only where a method declares them, no placeholder responses. Not always
+    /// valid OpenAPI; API Gateway accepts it.
+    Body,
+}
+
 /// The rendered document and what could not be expressed in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
@@ -33,7 +47,7 @@ pub struct Rendered {
 }
 
 /// Render `api` as OpenAPI 3.0.
-pub fn render(api: &RestApi) -> Rendered {
+pub fn render(api: &RestApi, mode: Mode) -> Rendered {
     let mut omitted = Vec::new();
     let mut info = Map::new();
     info.insert("title".into(), json!(api.name));
@@ -79,7 +93,7 @@ pub fn render(api: &RestApi) -> Rendered {
         // Every `{name}` in the path is declared once for the whole path (OpenAPI requires
         // it; API Gateway takes the method's own request parameters from the operation).
         let templated = path_parameters(path);
-        if !templated.is_empty() {
+        if !templated.is_empty() && mode == Mode::Document {
             item.insert(
                 "parameters".into(),
                 Value::Array(
@@ -107,7 +121,7 @@ pub fn render(api: &RestApi) -> Rendered {
                     omitted.push(format!("{what}: authorizer {name} is not in the document"));
                 }
             }
-            let op = operation(m, &what, &templated, &mut models, &mut omitted);
+            let op = operation(m, &what, &templated, mode, &mut models, &mut omitted);
             item.insert(key, op);
         }
         if res.methods.values().any(|m| m.api_key_required) {
@@ -202,6 +216,7 @@ fn operation(
     m: &Method,
     what: &str,
     templated: &[String],
+    mode: Mode,
     models: &mut BTreeMap<String, Value>,
     omitted: &mut Vec<String>,
 ) -> Value {
@@ -214,13 +229,17 @@ fn operation(
         };
         let (location, pname) = match rest.split_once('.') {
             Some(("path", p)) => {
-                // Declared on the path item already (a path parameter is always required).
-                if templated.iter().any(|t| t == p) {
+                if !templated.iter().any(|t| t == p) {
+                    omitted.push(format!(
+                        "{what}: request parameter `{name}` is not in the path"
+                    ));
                     continue;
                 }
-                omitted.push(format!(
-                    "{what}: request parameter `{name}` is not in the path"
-                ));
+                // A path parameter is always required; a document declares it on the path.
+                if mode == Mode::Document {
+                    continue;
+                }
+                params.push(parameter(p, "path", true));
                 continue;
             }
             Some(("querystring", p)) => ("query", p),
@@ -240,7 +259,7 @@ fn operation(
     for (status, r) in &m.method_responses {
         responses.insert(status.clone(), method_response(status, r, models));
     }
-    if responses.is_empty() {
+    if responses.is_empty() && mode == Mode::Document {
         // OpenAPI requires at least one response; `default` creates no method response.
         responses.insert(
             "default".into(),

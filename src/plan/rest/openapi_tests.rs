@@ -2,14 +2,14 @@
 
 use serde_json::{json, Value};
 
-use super::render;
+use super::{render, Mode};
 use crate::plan::rest::desired;
 use crate::plan::rest::tests::{resolve, spec, todo_yaml, REGION};
 
 fn rendered(yaml: &str) -> super::Rendered {
     let s = spec(yaml);
     let f = resolve(&s);
-    render(&desired::rest(&s, &f, REGION).config)
+    render(&desired::rest(&s, &f, REGION).config, Mode::Document)
 }
 
 fn seed(name: &str) -> String {
@@ -177,7 +177,7 @@ fn output_is_deterministic_and_names_what_it_cannot_carry() {
     for status in ["200", "201"] {
         i.responses.insert(status.into(), Default::default());
     }
-    let r = render(&config);
+    let r = render(&config, Mode::Document);
     assert_eq!(
         r.omitted,
         vec!["GET /todos: integration response 201 (its selection pattern `default` is used by another)"]
@@ -185,4 +185,39 @@ fn output_is_deterministic_and_names_what_it_cannot_carry() {
     let kept: &Value = &r.document["paths"]["/todos"]["get"]["x-amazon-apigateway-integration"]
         ["responses"]["default"]["statusCode"];
     assert_eq!(kept, "200");
+}
+
+#[test]
+fn a_body_declares_path_parameters_only_where_methods_do_and_no_placeholder_responses() {
+    let s = spec(
+        r#"version: 1
+api: {name: b, kind: rest}
+functions: {f: f}
+routes:
+  - {path: "/t/{id}", method: GET, function: f, auth: none}
+  - {path: "/t/{id}", method: PUT, function: f, auth: none, request_parameters: {method.request.path.id: true, method.request.querystring.v: false}}
+"#,
+    );
+    let config = desired::rest(&s, &resolve(&s), REGION).config;
+    let body = render(&config, Mode::Body).document;
+    let item = &body["paths"]["/t/{id}"];
+    assert!(item.get("parameters").is_none());
+    assert!(item["get"].get("parameters").is_none());
+    assert_eq!(item["get"]["responses"], json!({}));
+    assert_eq!(
+        item["put"]["parameters"],
+        json!([
+            {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "v", "in": "query", "required": false, "schema": {"type": "string"}}
+        ])
+    );
+    // The document form declares the path parameter once, for the whole path.
+    let doc = render(&config, Mode::Document).document;
+    let item = &doc["paths"]["/t/{id}"];
+    assert_eq!(item["parameters"][0]["name"], "id");
+    assert_eq!(
+        item["put"]["parameters"],
+        json!([{"name": "v", "in": "query", "required": false, "schema": {"type": "string"}}])
+    );
+    assert!(item["get"]["responses"]["default"].is_object());
 }
