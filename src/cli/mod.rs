@@ -257,6 +257,11 @@ pub struct ApplyArgs {
     /// Print the values of the spec's API keys (on stdout only, never in logs)
     #[arg(long)]
     pub show_secrets: bool,
+    /// A new REST API: create it from its OpenAPI definition (CreateRestApi with the
+    /// ownership tag, one PutRestApi), then make only the calls the definition did not cover;
+    /// the end state is the same (docs/design.md, "The definition path")
+    #[arg(long)]
+    pub definition: bool,
 }
 
 /// An error at the edge of a command: printed once, then mapped to an exit code.

@@ -157,6 +157,16 @@ pub trait Flavour: Sized + 'static {
                 .collect(),
         }
     }
+    /// The definition path: give the API `api_id`, created by this run and still empty, its
+    /// whole configuration in one call. `None`: this kind has no definition path (HTTP APIs:
+    /// no emulator here implements ImportApi, so it stays untested and unused).
+    async fn put_definition(
+        _clients: &Clients,
+        _desired: &Self::Desired,
+        _api_id: &str,
+    ) -> Option<Result<(), AwsError>> {
+        None
+    }
     /// Run `ops` with this kind's executor (seeded with the ids of `observed`).
     async fn execute(
         clients: &Clients,

@@ -250,6 +250,16 @@ impl Flavour for Rest {
     fn reuse_saved(prep: &mut Prepared<Rest>, saved: &[Op]) {
         usage::reuse_salts(&mut prep.plan.ops, saved, &prep.extra);
     }
+    async fn put_definition(
+        clients: &Clients,
+        desired: &DesiredRest,
+        api_id: &str,
+    ) -> Option<Result<(), AwsError>> {
+        use crate::plan::rest::openapi::{render, Mode};
+        // What the body cannot carry is left to the planner that runs after it.
+        let body = render(&desired.config, Mode::Body).document.to_string();
+        Some(crate::aws::definition::put_rest_api(clients, api_id, body.into_bytes()).await)
+    }
     async fn execute(
         clients: &Clients,
         observed: Option<&ObservedRestApi>,

@@ -16,6 +16,7 @@ mod cli_rest;
 mod cli_ux;
 mod cors_cli;
 mod cors_localstack;
+mod definition;
 mod docs;
 mod edge_messages;
 mod faults;

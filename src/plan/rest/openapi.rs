@@ -33,7 +33,11 @@ pub enum Mode {
     Document,
     /// Exactly what API Gateway should build (the definition path's PutRestApi body): path
     /// parameters only where a method declares them, no placeholder responses. Not always
-    /// valid OpenAPI; API Gateway accepts it.
+    /// valid OpenAPI; API Gateway accepts it. A method of a resource whose last segment is
+    /// `{name}` that does not declare `method.request.path.name` is left out (its path stays,
+    /// so the resource is still made): an import declares that parameter on such methods
+    /// by itself (LocalStack's importer says AWS does), and taking it away again would cost
+    /// a replacement of the method; the planner puts these methods granularly instead.
     Body,
 }
 
@@ -115,6 +119,9 @@ pub fn render(api: &RestApi, mode: Mode) -> Rendered {
                     continue;
                 }
             };
+            if mode == Mode::Body && imported_differently(path, m) {
+                continue;
+            }
             let what = format!("{verb} {path}");
             if let Some(name) = &m.authorizer {
                 if !schemes.contains_key(name) {
@@ -189,6 +196,17 @@ pub fn render(api: &RestApi, mode: Mode) -> Rendered {
     Rendered {
         document: Value::Object(doc),
         omitted,
+    }
+}
+
+/// A method an import would give a path parameter it does not declare (see [`Mode::Body`]).
+fn imported_differently(path: &str, m: &Method) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    match last.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+        Some(name) if !name.ends_with('+') => !m
+            .request_parameters
+            .contains_key(&format!("method.request.path.{name}")),
+        _ => false,
     }
 }
 
