@@ -174,11 +174,15 @@ async fn definition_path_killed_between_create_and_put_converges() {
     functions(&ls).await;
     let dir = tempfile::tempdir().unwrap();
     let spec = generate_spec(&dir.path().join("k"), 10, false, "definition-killed-10");
-    // Every call held 1.5 s: the create is under way when its progress line appears, done
-    // 1.5 s later, and the put that follows is still held when the kill comes.
-    let slow = QuotaProxy::start_upstream(&ls.endpoint(), &["--latency-ms", "1500"]);
+    // Every PutRestApi is dropped before it reaches LocalStack (gwctl retries it, as it
+    // does any call that got no answer): the run is killed while the api exists, tagged and
+    // empty, the state a kill between the create and the put leaves.
+    let cut = QuotaProxy::start_upstream(
+        &ls.endpoint(),
+        &["--fault-ops", "PutRestApi", "--fault-drop-before", "1"],
+    );
     let mut child = support::gwctl_command(
-        &slow.endpoint(),
+        &cut.endpoint(),
         &["apply", spec.to_str().unwrap(), "--yes", "--definition"],
     )
     .spawn()
@@ -194,11 +198,21 @@ async fn definition_path_killed_between_create_and_put_converges() {
             break;
         }
     }
-    std::thread::sleep(Duration::from_millis(2200));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while counts(&cut.stats(), "injected", "apigateway").is_empty() {
+        assert!(Instant::now() < deadline, "no PutRestApi was sent");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let _ = child.kill(); // SIGKILL
     let _ = child.wait();
-    let (calls, _) = api_gateway_calls(&slow);
+    let stats = cut.stats();
+    let calls = counts(&stats, "calls", "apigateway");
     assert_eq!(calls.get("CreateRestApi"), Some(&1), "{calls:?}");
+    assert_eq!(calls.get("PutRestApi"), None, "{calls:?}");
+    assert!(
+        counts(&stats, "injected", "apigateway").contains_key("PutRestApi drop_before"),
+        "{stats}"
+    );
 
     // The next run finds the api by its tag and completes it; nothing is duplicated.
     let proxy = QuotaProxy::start_upstream(&ls.endpoint(), &[]);
@@ -210,5 +224,38 @@ async fn definition_path_killed_between_create_and_put_converges() {
         .unwrap();
     assert_eq!(found.len(), 1, "one api of that name");
     assert_eq!(Some(found[0].id.clone()), doc.api.id);
+    assert_plan_empty(&proxy.endpoint(), &spec);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_definition_continues_granularly_and_says_so_in_one_line() {
+    let ls = localstack::start().await;
+    functions(&ls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = generate_spec(&dir.path().join("r"), 5, false, "definition-refused-5");
+    let proxy = QuotaProxy::start_upstream(
+        &ls.endpoint(),
+        &["--fault-ops", "PutRestApi", "--fault-500", "1"],
+    );
+    let out = support::gwctl_at(
+        &proxy.endpoint(),
+        &["apply", spec.to_str().unwrap(), "--yes", "--definition"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let refused: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("PutRestApi refused the definition"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{err}");
+    assert!(
+        refused[0].ends_with("continuing granularly from what exists"),
+        "{err}"
+    );
+    // Everything was made granularly: 2 resources, 7 methods (5 routes, 2 preflights).
+    let (calls, _) = api_gateway_calls(&proxy);
+    let w = writes(&calls);
+    assert_eq!(w.get("CreateResource"), Some(&2), "{w:?}");
+    assert_eq!(w.get("PutMethod"), Some(&7), "{w:?}");
     assert_plan_empty(&proxy.endpoint(), &spec);
 }
