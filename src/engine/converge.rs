@@ -33,7 +33,7 @@ pub async fn execute_converging<F: Flavour>(
     // The API this run created, and when: checked for a concurrent twin once the run
     // stops conflicting.
     let mut created: Option<(String, Instant)> = None;
-    if target.definition && prep.creates_api() {
+    if target.definition && F::HAS_DEFINITION && prep.creates_api() {
         // The definition path: CreateRestApi (owned from its first moment, so a run killed
         // after it finds the API again and goes on granularly), one PutRestApi of the whole
         // definition, then the ordinary plan against what AWS built completes it. A refused

@@ -160,6 +160,9 @@ pub trait Flavour: Sized + 'static {
                 .collect(),
         }
     }
+    /// Whether [`Flavour::put_definition`] does anything (`apply --definition` is the
+    /// granular path for kinds without it).
+    const HAS_DEFINITION: bool = false;
     /// The definition path: give the API `api_id`, created by this run and still empty, its
     /// whole configuration in one call. `None`: this kind has no definition path (HTTP APIs:
     /// no emulator here implements ImportApi, so it stays untested and unused).

@@ -38,6 +38,7 @@ impl Flavour for Rest {
     const NAME: &'static str = "rest";
     const OPS_FIELD: &'static str = "ops";
     const SUPPORTS: &'static [Verb] = &[Verb::Cors, Verb::Verify];
+    const HAS_DEFINITION: bool = true;
     type Observed = ObservedRestApi;
     type Desired = DesiredRest;
     type Op = Op;

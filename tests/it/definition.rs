@@ -219,6 +219,8 @@ async fn definition_path_killed_between_create_and_put_converges() {
     let doc = apply(&proxy.endpoint(), &spec, &["--definition"]);
     let (calls, _) = api_gateway_calls(&proxy);
     assert_eq!(calls.get("CreateRestApi"), None, "{calls:?}");
+    // An API that exists is never given a definition: what is missing is put granularly.
+    assert_eq!(calls.get("PutRestApi"), None, "{calls:?}");
     let found = gwctl::aws::read::rest::find_rest_apis(&ls.clients().await, "definition-killed-10")
         .await
         .unwrap();
@@ -258,4 +260,38 @@ async fn a_refused_definition_continues_granularly_and_says_so_in_one_line() {
     assert_eq!(w.get("CreateResource"), Some(&2), "{w:?}");
     assert_eq!(w.get("PutMethod"), Some(&7), "{w:?}");
     assert_plan_empty(&proxy.endpoint(), &spec);
+}
+
+/// HTTP APIs have no definition path (no emulator here implements ImportApi): with
+/// `--definition` a new HTTP API is made with exactly the granular calls.
+#[tokio::test]
+async fn http_apis_are_created_granularly_with_or_without_definition() {
+    use crate::support::cli::{apply_json, writes};
+    let em = support::emulator().await;
+    em.create_functions(&["items-handler"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(support::repo("specs/items-http.yaml")).unwrap();
+    let named = |name: &str| {
+        support::cli::write(
+            &dir,
+            &format!("{name}.yaml"),
+            &text.replacen("name: items-api", &format!("name: {name}"), 1),
+        )
+    };
+    let granular = apply_json(&em, &named("items-granular"));
+    let spec = named("items-definition");
+    let out = stdout_ok(&support::gwctl_at(
+        &em.endpoint(),
+        &[
+            "apply",
+            spec.to_str().unwrap(),
+            "--yes",
+            "--definition",
+            "--output",
+            "json",
+        ],
+    ));
+    let definition: ApplyDoc = serde_json::from_str(&out).unwrap();
+    assert_eq!(writes(&definition), writes(&granular));
+    assert!(!writes(&definition).is_empty());
 }
