@@ -5,6 +5,7 @@ pub mod cors;
 pub mod deps;
 pub mod desired;
 pub mod method;
+pub mod openapi;
 pub mod ops;
 pub mod simulate;
 
