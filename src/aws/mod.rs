@@ -5,6 +5,7 @@ pub mod account;
 pub mod config;
 pub mod error;
 pub mod exec;
+pub mod identity;
 pub mod interceptors;
 pub mod pace;
 pub mod read;

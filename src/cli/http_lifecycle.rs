@@ -33,6 +33,8 @@ fn api_doc(loc: &LocatedHttp) -> ApiDoc {
         kind: "http".into(),
         id: Some(loc.api.id.clone()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     }
 }
 

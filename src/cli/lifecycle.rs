@@ -146,6 +146,8 @@ pub async fn deploy_with(
         kind: "rest".into(),
         id: Some(loc.api.id.clone()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     };
     if !printer.json() {
         if plan.is_empty() {
@@ -281,6 +283,8 @@ async fn destroy_located<F: Flavour>(
         kind: F::NAME.into(),
         id: Some(F::api_id(&loc.api).to_string()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     };
     confirm_destroy(args, printer, &api_doc, &plan)?;
     crate::engine::run::<F>(
@@ -475,6 +479,8 @@ async fn show_located<F: Flavour>(
         kind: F::NAME.into(),
         id: Some(id.to_string()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     };
     if show_json(printer, api, &stages, drift) {
         return Ok(crate::exit::OK);

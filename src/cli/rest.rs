@@ -15,7 +15,11 @@ pub type Prepared = crate::engine::Prepared<crate::engine::Rest>;
 
 /// Load and validate a spec, printing diagnostics; `Err` when it has errors.
 pub fn load_spec(path: &Path, printer: &crate::output::Printer) -> Result<Spec, Failure> {
-    let loaded = crate::spec::load(path);
+    let loaded = crate::spec::load_with_inputs(
+        path,
+        &crate::spec::LoadOptions::default(),
+        &super::vars::inputs(),
+    );
     for d in &loaded.diagnostics {
         if d.is_error() || !printer.quiet {
             eprint!("{}", d.render(printer.color));
@@ -33,7 +37,12 @@ pub fn load_spec_text(
     text: &str,
     printer: &crate::output::Printer,
 ) -> Result<Spec, Failure> {
-    let loaded = crate::spec::load_str(path, text);
+    let loaded = crate::spec::load_str_inputs(
+        path,
+        text,
+        &crate::spec::LoadOptions::default(),
+        &super::vars::inputs(),
+    );
     for d in &loaded.diagnostics {
         if d.is_error() || !printer.quiet {
             eprint!("{}", d.render(printer.color));
@@ -54,8 +63,8 @@ pub fn load_spec_linted(
 ) -> Result<Spec, Failure> {
     let opts = crate::spec::LoadOptions { lint: true };
     let loaded = match text {
-        Some(t) => crate::spec::load_str_with(path, t, &opts),
-        None => crate::spec::load_with(path, &opts),
+        Some(t) => crate::spec::load_str_inputs(path, t, &opts, &super::vars::inputs()),
+        None => crate::spec::load_with_inputs(path, &opts, &super::vars::inputs()),
     };
     for d in &loaded.diagnostics {
         if d.is_error() || !printer.quiet {

@@ -76,6 +76,8 @@ pub struct Spec {
     pub stages: Vec<StageDef>,
     pub api_keys: Vec<ApiKeyDef>,
     pub usage_plans: Vec<UsagePlanDef>,
+    /// The environment and the variables it was resolved with (`variables:`, `${...}`).
+    pub vars: super::vars::Resolution,
 }
 
 #[derive(Debug, Clone)]
