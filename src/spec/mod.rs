@@ -212,7 +212,11 @@ pub fn load_str_inputs(
     let src = Source::new(file, text);
     let root = match yaml::parse(text) {
         Ok(n) => n,
-        Err(e) => {
+        Err(mut e) => {
+            if e.hint.is_none() && src.line(e.pos.line).contains("${") {
+                // `{name: todo-${environment}}`: braces end a flow mapping's plain value.
+                e.hint = Some(vars::FLOW_HINT.into());
+            }
             let mut d = src.diag(Severity::Error, e.pos, 1, e.message, e.hint);
             if src.is_secret_line(d.line) {
                 // A parser message may quote a token (`duplicate key `...``): in the

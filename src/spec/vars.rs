@@ -36,6 +36,9 @@ pub(crate) const ENVIRONMENT_KEYS: &[&str] = &["region", "profile", "variables",
 pub(crate) const VARIABLE_TYPES: &[&str] = &["string", "number", "boolean", "list"];
 /// Built-ins under `${aws.NAME}`.
 const AWS_BUILTINS: &[&str] = &["region", "account_id"];
+/// The hint of a YAML error on a line with a `${...}`: in `{...}` or `[...]` it must be quoted.
+pub(crate) const FLOW_HINT: &str =
+    "inside `{...}` or `[...]`, quote a value holding `${...}`: `{name: \"todo-${environment}\"}`";
 /// The key of `environments:` naming the environment used without `--env`.
 pub(crate) const DEFAULT_KEY: &str = "default";
 

@@ -456,3 +456,11 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_unquoted_reference_in_a_flow_mapping_gets_a_hint() {
+    let l = load_with("api: {name: todo-${environment}}\n", &Inputs::default());
+    let d = &l.diagnostics[0];
+    assert!(d.message.starts_with("invalid yaml"), "{}", d.message);
+    assert_eq!(d.hint.as_deref(), Some(vars::FLOW_HINT));
+}
