@@ -46,9 +46,13 @@ pub fn install(g: &GlobalArgs, spec: Option<&Path>) -> Result<(), Failure> {
         flag_region: g.region.clone(),
         ..Default::default()
     };
-    if let Some(text) = spec.and_then(spec_text) {
+    if let Some((text, planned_env)) = spec.and_then(spec_source) {
+        // `apply PLANFILE` without --env: the environment the plan was made for.
+        if cx.inputs.env.is_none() {
+            cx.inputs.env = planned_env;
+        }
         let envs = crate::spec::vars::environments(&text);
-        if let Some(name) = envs.selected(g.env.as_deref()) {
+        if let Some(name) = envs.selected(cx.inputs.env.as_deref()) {
             let (region, profile) = envs.aws_of(name);
             cx.env_region = region.map(str::to_string);
             cx.env_profile = profile.map(str::to_string);
@@ -60,13 +64,14 @@ pub fn install(g: &GlobalArgs, spec: Option<&Path>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The spec text behind `path`: the file, or the spec a plan file holds.
-fn spec_text(path: &Path) -> Option<String> {
+/// The spec text behind `path` (the file, or the spec a plan file holds) and, for a plan
+/// file, the environment it was made for.
+fn spec_source(path: &Path) -> Option<(String, Option<String>)> {
     if let Ok(Some(pf)) = super::planfile::load(path) {
-        return Some(pf.spec_text);
+        return Some((pf.spec_text, pf.vars.environment));
     }
     let bytes = std::fs::read(path).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    Some((String::from_utf8_lossy(&bytes).into_owned(), None))
 }
 
 fn context() -> Context {
@@ -213,8 +218,8 @@ pub fn connected(region: &str, account: Option<String>) {
 
 /// The environments of the spec at `path` (for `validate`, which checks each).
 pub fn environments_of(path: &Path) -> Environments {
-    spec_text(path)
-        .map(|t| crate::spec::vars::environments(&t))
+    spec_source(path)
+        .map(|(t, _)| crate::spec::vars::environments(&t))
         .unwrap_or_default()
 }
 

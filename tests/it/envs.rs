@@ -217,7 +217,7 @@ async fn a_saved_plan_refuses_to_apply_with_other_values() {
         "{err}"
     );
     // Another environment: refused too.
-    let o = gwctl(&em, &["apply", &plan_s, "--yes"]);
+    let o = gwctl(&em, &["apply", &plan_s, "--env", "dev", "--yes"]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -231,12 +231,10 @@ async fn a_saved_plan_refuses_to_apply_with_other_values() {
         .iter()
         .all(|a| a.name() != Some("todo-api-prod")));
 
-    // The same values: applied.
+    // The same values: applied (without --env: the environment the plan was made for).
     let out = ok(&gwctl(
         &em,
-        &[
-            "apply", &plan_s, "--env", "prod", "--yes", "--output", "json",
-        ],
+        &["apply", &plan_s, "--yes", "--output", "json"],
     ));
     let doc: ApplyDoc = serde_json::from_str(&out).unwrap();
     assert_eq!(doc.result, "applied");
