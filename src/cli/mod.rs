@@ -545,7 +545,8 @@ pub fn main() -> i32 {
         let printer = cli.global.printer();
         crate::aws::trace::observe(move |r| printer.debug(&crate::aws::trace::line(r)));
     }
-    if let Err(fail) = vars::install(&cli.global, vars::spec_path(&cli.command).as_deref()) {
+    let spec_source = vars::spec_path(&cli.command).and_then(|p| planfile::spec_source(&p));
+    if let Err(fail) = vars::install(&cli.global, spec_source) {
         let printer = cli.global.printer();
         return block_on("gwctl", &printer, async { Err(fail) });
     }

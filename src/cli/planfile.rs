@@ -136,6 +136,16 @@ fn fields(ops: AnyOps) -> (Vec<Value>, String, BTreeMap<String, Vec<Value>>) {
     (ops, kind, kind_ops)
 }
 
+/// The spec text behind `path` (the file, or the spec a plan file holds) and, for a plan
+/// file, the environment it was made for (for [`super::vars::install`]).
+pub fn spec_source(path: &Path) -> Option<(String, Option<String>)> {
+    if let Ok(Some(pf)) = load(path) {
+        return Some((pf.spec_text, pf.vars.environment));
+    }
+    let bytes = std::fs::read(path).ok()?;
+    Some((String::from_utf8_lossy(&bytes).into_owned(), None))
+}
+
 /// How `apply` picks the API: as the saved plan did, else from its own flags.
 pub fn target(saved: Option<&PlanFile>, args: &super::ApplyArgs) -> super::rest::Target {
     match saved {

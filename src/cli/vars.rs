@@ -38,15 +38,17 @@ static CONTEXT: RwLock<Option<Context>> = RwLock::new(None);
 pub const PLACEHOLDER_REGION: &str = "us-east-1";
 pub const PLACEHOLDER_ACCOUNT: &str = "123456789012";
 
-/// Gather the values for this process from `g` and the environment; `spec` (a spec file or
-/// a plan file) gives the environments and tells which built-ins are needed.
-pub fn install(g: &GlobalArgs, spec: Option<&Path>) -> Result<(), Failure> {
+/// Gather the values for this process from `g` and the environment; `spec` (the text of the
+/// spec the verb acts on, and the environment a plan file was made for:
+/// [`super::planfile::spec_source`]) gives the environments and tells which built-ins are
+/// needed.
+pub fn install(g: &GlobalArgs, spec: Option<(String, Option<String>)>) -> Result<(), Failure> {
     let mut cx = Context {
         inputs: gather(g)?,
         flag_region: g.region.clone(),
         ..Default::default()
     };
-    if let Some((text, planned_env)) = spec.and_then(spec_source) {
+    if let Some((text, planned_env)) = spec {
         // `apply PLANFILE` without --env: the environment the plan was made for.
         if cx.inputs.env.is_none() {
             cx.inputs.env = planned_env;
@@ -62,16 +64,6 @@ pub fn install(g: &GlobalArgs, spec: Option<&Path>) -> Result<(), Failure> {
     }
     *CONTEXT.write().unwrap_or_else(|e| e.into_inner()) = Some(cx);
     Ok(())
-}
-
-/// The spec text behind `path` (the file, or the spec a plan file holds) and, for a plan
-/// file, the environment it was made for.
-fn spec_source(path: &Path) -> Option<(String, Option<String>)> {
-    if let Ok(Some(pf)) = super::planfile::load(path) {
-        return Some((pf.spec_text, pf.vars.environment));
-    }
-    let bytes = std::fs::read(path).ok()?;
-    Some((String::from_utf8_lossy(&bytes).into_owned(), None))
 }
 
 fn context() -> Context {
@@ -218,8 +210,8 @@ pub fn connected(region: &str, account: Option<String>) {
 
 /// The environments of the spec at `path` (for `validate`, which checks each).
 pub fn environments_of(path: &Path) -> Environments {
-    spec_source(path)
-        .map(|(t, _)| crate::spec::vars::environments(&t))
+    std::fs::read(path)
+        .map(|b| crate::spec::vars::environments(&String::from_utf8_lossy(&b)))
         .unwrap_or_default()
 }
 

@@ -21,7 +21,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::diag::{Diagnostic, Severity, Source};
@@ -75,28 +74,7 @@ pub struct Inputs {
     pub account_id: Option<Known>,
 }
 
-/// What a spec was resolved with: recorded in plan files and JSON documents.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Resolution {
-    /// The selected environment (`--env`, or the spec's default).
-    pub environment: Option<String>,
-    /// Each variable and built-in the spec used, by name (`var.stage`, `aws.region`,
-    /// `env.HOME`, `environment`).
-    pub variables: Vec<UsedValue>,
-}
-
-/// One value the spec used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsedValue {
-    pub name: String,
-    /// The value as JSON; a value used under `api_keys:` (a possible key value) is
-    /// `sha256:HEX` instead, and `secret` is true.
-    pub value: serde_json::Value,
-    /// `default`, `environment NAME`, `--var-file PATH`, `GWCTL_VAR_NAME`, `--var`, ...
-    pub source: String,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub secret: bool,
-}
+pub use super::model::{Resolution, UsedValue};
 
 /// The environments a spec declares, read without checking the rest (the command line needs
 /// them before it connects: an environment may name the region and profile).
