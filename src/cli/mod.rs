@@ -503,6 +503,25 @@ fn verb_of(args: &[String]) -> String {
     }
 }
 
+/// The spec path a verb acts on (for [`vars::install`]).
+fn spec_path(command: &Command) -> Option<PathBuf> {
+    use Command as C;
+    match command {
+        C::Plan(a) => Some(a.spec.clone()),
+        C::Apply(a) => Some(a.spec.clone()),
+        C::Deploy(a) => a.spec.clone(),
+        C::Destroy(a) => a.spec.clone(),
+        C::Show(a) => a.spec.clone(),
+        C::Doctor(a) => a.spec.clone(),
+        C::Verify(a) => a.spec.clone(),
+        C::Cors(a) => match &a.command {
+            cors::CorsCommand::Enable(e) => e.target.spec.clone(),
+            cors::CorsCommand::Disable(d) => d.target.spec.clone(),
+        },
+        _ => None,
+    }
+}
+
 /// Parse arguments and run the verb; returns the exit code.
 pub fn main() -> i32 {
     let parsed = command()
@@ -545,7 +564,7 @@ pub fn main() -> i32 {
         let printer = cli.global.printer();
         crate::aws::trace::observe(move |r| printer.debug(&crate::aws::trace::line(r)));
     }
-    let spec_source = vars::spec_path(&cli.command).and_then(|p| planfile::spec_source(&p));
+    let spec_source = spec_path(&cli.command).and_then(|p| planfile::spec_source(&p));
     if let Err(fail) = vars::install(&cli.global, spec_source) {
         let printer = cli.global.printer();
         return block_on("gwctl", &printer, async { Err(fail) });

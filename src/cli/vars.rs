@@ -8,7 +8,7 @@
 //! uses `${aws.account_id}`, the account) it connected with; each verb's spec loading takes
 //! the values from it ([`inputs`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::RwLock;
 
 use crate::spec::vars::{Environments, Inputs, Known, VarFile};
@@ -213,19 +213,4 @@ pub fn environments_of(path: &Path) -> Environments {
     std::fs::read(path)
         .map(|b| crate::spec::vars::environments(&String::from_utf8_lossy(&b)))
         .unwrap_or_default()
-}
-
-/// The spec path a verb acts on (for [`install`]).
-pub fn spec_path(command: &super::Command) -> Option<PathBuf> {
-    use super::Command as C;
-    match command {
-        C::Plan(a) => Some(a.spec.clone()),
-        C::Apply(a) => Some(a.spec.clone()),
-        C::Deploy(a) => a.spec.clone(),
-        C::Destroy(a) => a.spec.clone(),
-        C::Show(a) => a.spec.clone(),
-        C::Doctor(a) => a.spec.clone(),
-        C::Verify(a) => a.spec.clone(),
-        _ => None,
-    }
 }
