@@ -331,6 +331,8 @@ struct Ctx<'a> {
     failed: std::collections::HashSet<Pos>,
     decls: BTreeMap<String, Decl>,
     environment: Option<String>,
+    /// `--env`, or `the default environment`.
+    environment_source: String,
     /// Whether `environments:` is declared (for the message about `${environment}`).
     has_envs: bool,
     /// No environment could be selected (reported): values it would give are not missing.
@@ -358,6 +360,7 @@ pub(crate) fn resolve(src: &Source, root: &Node, inputs: &Inputs) -> Outcome {
         failed: Default::default(),
         decls: BTreeMap::new(),
         environment: None,
+        environment_source: String::new(),
         has_envs: false,
         env_failed: false,
         used: BTreeMap::new(),
@@ -655,6 +658,11 @@ fn select_environment(cx: &mut Ctx, envs: Option<(&Node, &Node)>, vars_key: Opti
         );
         return;
     }
+    cx.environment_source = if wanted.is_some() {
+        "--env".into()
+    } else {
+        "the default environment".into()
+    };
     let selected = match wanted.or(default) {
         Some(w) => w,
         None => {
@@ -1074,7 +1082,7 @@ fn lookup(
         Ref::Environment => match &cx.environment {
             Some(e) => (
                 "environment".to_string(),
-                (Val::Str(e.clone()), "--env".to_string()),
+                (Val::Str(e.clone()), cx.environment_source.clone()),
             ),
             None => {
                 if !cx.has_envs {

@@ -227,6 +227,17 @@ routes: [{path: /x, method: GET, function: f}]
     let spec = load_with(text, &prod).spec.unwrap();
     assert_eq!(spec.api.name.value, "n-p-prod");
     assert_eq!(spec.vars.environment.as_deref(), Some("prod"));
+    assert_eq!(value(&spec, "environment").source, "--env");
+    let with_default = format!(
+        "{}\n",
+        text.replace("environments:\n", "environments:\n  default: dev\n")
+    );
+    let spec = load_with(&with_default, &Inputs::default()).spec.unwrap();
+    assert_eq!(spec.api.name.value, "n-d-dev");
+    assert_eq!(
+        value(&spec, "environment").source,
+        "the default environment"
+    );
     let d = one_error(
         text,
         &Inputs {
