@@ -276,3 +276,60 @@ routes: [{path: /todos, method: GET, function: list}]
         .unwrap();
     assert_eq!(region.value, support::REGION);
 }
+
+#[tokio::test]
+async fn an_environments_region_applies_unless_a_flag_or_aws_region_names_one() {
+    let em = support::emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = support::cli::write(
+        &dir,
+        "regions.yaml",
+        "environments:
+  default: prod
+  prod: {region: eu-west-1}
+api:
+  name: regions-api
+  description: \"in ${aws.region}\"
+default_auth: none
+stages: {prod: {}}
+routes:
+  - path: /x
+    method: GET
+    integration:
+      type: mock
+      request_templates: {application/json: '{\"statusCode\": 200}'}
+      responses: [{status: 200}]
+    method_responses: [{status: 200}]
+",
+    );
+    let spec = spec.display().to_string();
+    let region_of = |o: Output| -> (String, String) {
+        let out = ok(&o);
+        let doc: PlanDoc = serde_json::from_str(&out).unwrap();
+        let r = doc
+            .api
+            .variables
+            .iter()
+            .find(|v| v.name == "aws.region")
+            .expect("listed")
+            .clone();
+        (r.value.as_str().unwrap().to_string(), r.source)
+    };
+    let run = |extra: &[&str], aws_region: bool| {
+        let mut args = vec!["plan", spec.as_str(), "--output", "json"];
+        args.extend_from_slice(extra);
+        let mut c = support::gwctl_command(&em.endpoint(), &args);
+        if !aws_region {
+            c.env_remove("AWS_REGION").env_remove("AWS_DEFAULT_REGION");
+        }
+        c.output().unwrap()
+    };
+    // Nothing else names a region: the environment's.
+    assert_eq!(region_of(run(&[], false)).0, "eu-west-1");
+    // AWS_REGION wins over it, and --region over both.
+    assert_eq!(region_of(run(&[], true)).0, support::REGION);
+    assert_eq!(
+        region_of(run(&["--region", "ap-south-1"], true)).0,
+        "ap-south-1"
+    );
+}
