@@ -37,6 +37,14 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
     let saved = planfile::load(&args.spec)?;
     // A spec using `${aws.region}` / `${aws.account_id}` is loaded once they are known.
     let early = if super::vars::needs_aws() {
+        match &saved {
+            Some(pf) => super::rest::precheck(
+                std::path::Path::new(&pf.spec_path),
+                Some(&pf.spec_text),
+                printer,
+            )?,
+            None => super::rest::precheck(&args.spec, None, printer)?,
+        }
         Some(connect(g).await?)
     } else {
         None

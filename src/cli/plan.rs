@@ -14,6 +14,7 @@ use super::{connect, Failure, GlobalArgs, PlanArgs};
 pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     // A spec using `${aws.region}` / `${aws.account_id}` is loaded once they are known.
     let (spec, clients) = if super::vars::needs_aws() {
+        super::rest::precheck(&args.spec, None, printer)?;
         let clients = connect(g).await?;
         (load_spec(&args.spec, printer)?, clients)
     } else {

@@ -72,3 +72,27 @@ pub fn load_spec_linted(
         _ => Err(Failure::invalid_spec(path, &loaded.diagnostics)),
     }
 }
+
+/// For a spec that uses `${aws.region}` / `${aws.account_id}` (loaded only once the clients
+/// know them): check it first with the offline values ([`super::vars::inputs`] before
+/// connecting), so a malformed spec is refused before any AWS call. Prints only errors;
+/// the real load prints the warnings.
+pub fn precheck(
+    path: &Path,
+    text: Option<&str>,
+    printer: &crate::output::Printer,
+) -> Result<(), Failure> {
+    let opts = crate::spec::LoadOptions::default();
+    let inputs = super::vars::inputs();
+    let loaded = match text {
+        Some(t) => crate::spec::load_str_inputs(path, t, &opts, &inputs),
+        None => crate::spec::load_with_inputs(path, &opts, &inputs),
+    };
+    if !loaded.has_errors() {
+        return Ok(());
+    }
+    for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+        eprint!("{}", d.render(printer.color));
+    }
+    Err(Failure::invalid_spec(path, &loaded.diagnostics))
+}

@@ -135,7 +135,7 @@ pub fn inputs() -> Inputs {
 pub fn placeholder_account() -> Known {
     Known {
         value: PLACEHOLDER_ACCOUNT.into(),
-        source: "a placeholder (offline: plan and apply use the account in effect)".into(),
+        source: "the offline placeholder; plan and apply ask STS".into(),
     }
 }
 
@@ -154,7 +154,7 @@ pub fn offline_region(flag: Option<&str>, env_region: Option<&str>) -> Known {
     } else {
         (
             PLACEHOLDER_REGION.to_string(),
-            "a placeholder (no region configured)".into(),
+            "the offline placeholder; no region is configured".into(),
         )
     };
     Known { value, source }
