@@ -268,6 +268,12 @@ pub struct ApiDoc {
     pub id: Option<String>,
     /// Whether gwctl created (owns) this API.
     pub owned: bool,
+    /// The spec's environment (`--env`), when it declares environments (plan and apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// The variables and built-ins the spec used, with their sources (plan and apply).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<crate::spec::vars::UsedValue>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -101,6 +101,8 @@ async fn deploy_located<F: Flavour>(
         kind: F::NAME.into(),
         id: Some(id.to_string()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     };
     let plan = &deploy.plan;
     if !printer.json() {
@@ -234,6 +236,8 @@ async fn destroy_located<F: Flavour>(
         kind: F::NAME.into(),
         id: Some(F::api_id(&loc.api).to_string()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     };
     confirm_destroy(args, printer, &api_doc, &plan)?;
     crate::engine::run::<F>(
@@ -428,6 +432,8 @@ async fn show_located<F: Flavour>(
         kind: F::NAME.into(),
         id: Some(id.to_string()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     };
     if show_json(printer, api, &stages, drift) {
         return Ok(crate::exit::OK);

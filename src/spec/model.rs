@@ -76,6 +76,8 @@ pub struct Spec {
     pub stages: Vec<StageDef>,
     pub api_keys: Vec<ApiKeyDef>,
     pub usage_plans: Vec<UsagePlanDef>,
+    /// The environment and the variables it was resolved with (`variables:`, `${...}`).
+    pub vars: Resolution,
 }
 
 #[derive(Debug, Clone)]
@@ -415,4 +417,29 @@ impl Spec {
             .map(|a| a.value.clone())
             .unwrap_or(AuthRef::None)
     }
+}
+
+// ---------------------------------------------------------------- variables
+
+/// What a spec was resolved with: recorded in plan files and JSON documents.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Resolution {
+    /// The selected environment (`--env`, or the spec's default).
+    pub environment: Option<String>,
+    /// Each variable and built-in the spec used, by name (`var.stage`, `aws.region`,
+    /// `env.HOME`, `environment`).
+    pub variables: Vec<UsedValue>,
+}
+
+/// One value the spec used.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UsedValue {
+    pub name: String,
+    /// The value as JSON; a value used under `api_keys:` (a possible key value) is
+    /// `sha256:HEX` instead, and `secret` is true.
+    pub value: serde_json::Value,
+    /// `default`, `environment NAME`, `--var-file PATH`, `GWCTL_VAR_NAME`, `--var`, ...
+    pub source: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
 }

@@ -88,6 +88,31 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("stages", Ty::Map(&Ty::Obj("stage")), "Stages by name, with logging, metrics, throttling, variables."),
             ("api_keys", Ty::Map(&Ty::Obj("api_key")), "REST: API keys by name (values are never written in a spec)."),
             ("usage_plans", Ty::Map(&Ty::Obj("usage_plan")), "REST: usage plans by name."),
+            ("variables", Ty::Map(&Ty::Obj("variable")), "Variables by name, used as `${var.NAME}` in any string."),
+            ("environments", Ty::Map(&Ty::TextOrObj("environment")), "Environments by name (`--env NAME`), and `default: NAME`."),
+        ],
+    },
+    Obj {
+        name: "variable",
+        description: "A variable: its type, default and description (every key optional).",
+        keys: crate::spec::vars::VARIABLE_KEYS,
+        required: &[],
+        fields: &[
+            ("type", Ty::Choice(crate::spec::vars::VARIABLE_TYPES), "`string` (default), `number`, `boolean` or `list`."),
+            ("default", Ty::Any, "The value when none is given."),
+            ("description", Ty::Text, "What the variable is for."),
+        ],
+    },
+    Obj {
+        name: "environment",
+        description: "An environment: its AWS region and profile, and its variable values.",
+        keys: crate::spec::vars::ENVIRONMENT_KEYS,
+        required: &[],
+        fields: &[
+            ("region", Ty::Text, "AWS region (`--region` and AWS_REGION win)."),
+            ("profile", Ty::Text, "AWS profile (`--profile` and AWS_PROFILE win)."),
+            ("variables", Ty::Map(&Ty::Any), "Variable values in this environment."),
+            ("description", Ty::Text, "What the environment is for."),
         ],
     },
     Obj {
@@ -388,7 +413,7 @@ fn object(o: &Obj) -> Map<String, Json> {
     // In the reader's order, which is the order docs/spec.md presents them in.
     for k in o.keys {
         let (_, ty, desc) = o.fields.iter().find(|(f, _, _)| f == k).expect("checked");
-        let mut t = type_of(ty);
+        let mut t = or_reference(ty, type_of(ty));
         if let Json::Object(m) = &mut t {
             m.insert("description".into(), json!(desc));
         }
@@ -406,6 +431,28 @@ fn object(o: &Obj) -> Map<String, Json> {
     }
     m.insert("additionalProperties".into(), json!(false));
     m
+}
+
+/// A whole value may be a `${...}` reference (docs/spec.md, Variables and environments):
+/// typed scalars and lists accept one too.
+fn or_reference(ty: &Ty, t: Json) -> Json {
+    let reference = json!({
+        "type": "string",
+        "pattern": "^\\$\\{(?:(?:var|aws|env)\\.[^}]+|environment)\\}$"
+    });
+    match ty {
+        Ty::Bool | Ty::Int(..) | Ty::NonNegNumber | Ty::TextList | Ty::List(_) | Ty::Map(_) => {
+            json!({"anyOf": [t, reference]})
+        }
+        Ty::Choice(_) => {
+            let mut t = t;
+            if let Some(any) = t.get_mut("anyOf").and_then(Json::as_array_mut) {
+                any.push(reference);
+            }
+            t
+        }
+        _ => t,
+    }
 }
 
 fn type_of(ty: &Ty) -> Json {

@@ -544,6 +544,7 @@ fn spec_with_functions(functions: Vec<FunctionDef>) -> Spec {
         stages: vec![],
         api_keys: vec![],
         usage_plans: vec![],
+        vars: Default::default(),
     }
 }
 

@@ -19,6 +19,7 @@ mod cors_localstack;
 mod definition;
 mod docs;
 mod edge_messages;
+mod envs;
 mod faults;
 mod http_apply;
 mod http_lifecycle;

@@ -62,6 +62,8 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "stages",
     "api_keys",
     "usage_plans",
+    "variables",
+    "environments",
 ];
 
 /// Keys of `functions.NAME` when written as a mapping.
@@ -229,5 +231,6 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         stages,
         api_keys,
         usage_plans,
+        vars: Default::default(),
     })
 }
