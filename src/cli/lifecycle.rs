@@ -407,6 +407,9 @@ pub struct ShowStageDoc {
     /// Where the stage's access logs go, `null` when off. Added within schema version 1.
     #[serde(default)]
     pub access_log_destination: Option<String>,
+    /// REST: the cache cluster, only while it is on. Added within schema version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<crate::output::CacheDoc>,
 }
 
 pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
@@ -467,6 +470,9 @@ async fn show_located<F: Flavour>(
                 throttle_burst: st.throttle_burst,
                 auto_deploy: s.auto_deploy,
                 access_log_destination: st.access_log_destination,
+                cache: st
+                    .cache
+                    .map(|c| crate::output::CacheDoc::of(c.size, c.ttl_seconds, c.encrypted)),
             }
         })
         .collect();

@@ -20,7 +20,7 @@ use crate::state::usage::ObservedUsage;
 use crate::state::{function_from_uri, ResolvedFunction};
 
 use super::flavour::{Parts, Prepared, Verb};
-use super::report::{KeyReport, ShowStage, Shown, StageReport};
+use super::report::{CacheReport, KeyReport, ShowStage, Shown, StageReport};
 use super::{EngineError, Flavour};
 
 /// The note on a REST API with CORS and Lambda proxy integrations.
@@ -213,15 +213,21 @@ impl Flavour for Rest {
                     .unwrap_or_default();
                 let logging_level = all.logging_level.unwrap_or_else(|| "OFF".into());
                 let metrics = all.metrics.unwrap_or(false);
+                let cache = cache_report(&st.settings);
+                let mut shown = vec![
+                    Shown::Value("logging", logging_level.clone()),
+                    Shown::Switch("metrics", metrics),
+                ];
+                if let Some(c) = &cache {
+                    shown.push(Shown::Value("cache", c.text()));
+                }
                 ShowStage {
                     stage: StageReport {
                         name: name.clone(),
                         invoke_url: invoke_url(&api.id, region, name),
                         deployment_id: st.deployment_id.clone(),
-                        shown: vec![
-                            Shown::Value("logging", logging_level.clone()),
-                            Shown::Switch("metrics", metrics),
-                        ],
+                        shown,
+                        cache,
                         logging_level,
                         data_trace: all.data_trace.unwrap_or(false),
                         metrics,
@@ -363,6 +369,19 @@ pub fn invoke_url(api_id: &str, region: &str, stage: &str) -> String {
     format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}")
 }
 
+/// The stage's cache as a report: `None` while its cache cluster is off.
+fn cache_report(st: &Stage) -> Option<CacheReport> {
+    if st.cache_cluster_enabled != Some(true) {
+        return None;
+    }
+    let all = st.method_settings.get("*/*");
+    Some(CacheReport {
+        size: st.cache_cluster_size.clone(),
+        ttl_seconds: all.and_then(|a| a.cache_ttl),
+        encrypted: all.and_then(|a| a.cache_encrypted).unwrap_or(false),
+    })
+}
+
 /// The report of each stage of `stages` after a run: its settings in effect (over what
 /// `observed` holds) and the deployment it serves (`new_deployment`, created in this run).
 pub fn stage_reports(
@@ -378,7 +397,7 @@ pub fn stage_reports(
             let eff = st.settings;
             let all = eff.method_settings.get("*/*").cloned().unwrap_or_default();
             let logging_level = all.logging_level.clone().unwrap_or_else(|| "OFF".into());
-            let access_log_destination = eff.access_log.map(|a| a.destination_arn);
+            let access_log_destination = eff.access_log.as_ref().map(|a| a.destination_arn.clone());
             let data_trace = all.data_trace.unwrap_or(false);
             let metrics = all.metrics.unwrap_or(false);
             let tracing = eff.tracing_enabled.unwrap_or(false);
@@ -392,7 +411,12 @@ pub fn stage_reports(
             if access_log_destination.is_some() {
                 shown.push(Shown::AccessLogs(access_log_destination.clone()));
             }
+            let cache = cache_report(&eff);
+            if let Some(c) = &cache {
+                shown.push(Shown::Value("cache", c.text()));
+            }
             StageReport {
+                cache,
                 invoke_url: invoke_url(api_id, region, &st.name),
                 name: st.name,
                 deployment_id: st.deployment_id,
@@ -572,6 +596,27 @@ fn overlay(eff: &mut Stage, want: &Stage) {
         if w.throttle_burst.is_some() {
             e.throttle_burst = w.throttle_burst;
         }
+        if w.caching_enabled.is_some() {
+            e.caching_enabled = w.caching_enabled;
+        }
+        if w.cache_ttl.is_some() {
+            e.cache_ttl = w.cache_ttl;
+        }
+        if w.cache_encrypted.is_some() {
+            e.cache_encrypted = w.cache_encrypted;
+        }
+    }
+    if want.cache_cluster_enabled.is_some() {
+        eff.cache_cluster_enabled = want.cache_cluster_enabled;
+        if want.cache_cluster_enabled == Some(false) {
+            eff.cache_cluster_size = None;
+        } else if eff.cache_cluster_size.is_none() {
+            // API Gateway's size for a cluster turned on without one.
+            eff.cache_cluster_size = Some("0.5".into());
+        }
+    }
+    if want.cache_cluster_size.is_some() {
+        eff.cache_cluster_size = want.cache_cluster_size.clone();
     }
     if want.tracing_enabled.is_some() {
         eff.tracing_enabled = want.tracing_enabled;

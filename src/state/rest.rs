@@ -75,6 +75,11 @@ pub struct Integration {
     pub content_handling: Option<String>,
     /// Normalised: None means 29000.
     pub timeout_ms: Option<i32>,
+    /// Method request parameters in the cache key (`method.request.querystring.q`). Sorted.
+    /// Left out of the serialised form when empty, so configurations without caching hash
+    /// as they did before gwctl knew the field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cache_key_parameters: Vec<String>,
     /// Integration responses by status code.
     pub responses: BTreeMap<String, IntegrationResponse>,
 }
@@ -119,6 +124,12 @@ pub struct Stage {
     pub method_settings: BTreeMap<String, MethodSetting>,
     pub tracing_enabled: Option<bool>,
     pub access_log: Option<AccessLog>,
+    /// The cache cluster (`cacheClusterEnabled`). Omitted from plan files when not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_cluster_enabled: Option<bool>,
+    /// `cacheClusterSize`, e.g. `0.5` (GB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_cluster_size: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -128,6 +139,15 @@ pub struct MethodSetting {
     pub metrics: Option<bool>,
     pub throttle_rate: Option<f64>,
     pub throttle_burst: Option<i32>,
+    /// `caching/enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caching_enabled: Option<bool>,
+    /// `caching/ttlInSeconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_ttl: Option<i32>,
+    /// `caching/dataEncrypted`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_encrypted: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -210,6 +230,8 @@ impl Integration {
         if self.passthrough_behavior.as_deref() == Some(DEFAULT_PASSTHROUGH) {
             self.passthrough_behavior = None;
         }
+        self.cache_key_parameters.sort();
+        self.cache_key_parameters.dedup();
         for r in self.responses.values_mut() {
             if r.selection_pattern.as_deref() == Some("") {
                 r.selection_pattern = None;

@@ -273,6 +273,7 @@ impl<'c> Executor<'c> {
                     .op(agt::Op::from(p.op.as_str()))
                     .path(&p.path)
                     .set_value(p.value.as_deref().map(|v| self.fill(op, v)).transpose()?)
+                    .set_from(p.from.clone())
                     .build())
             })
             .collect()
@@ -588,6 +589,10 @@ impl<'c> Executor<'c> {
                             .map(agt::ContentHandlingStrategy::from),
                     )
                     .set_timeout_in_millis(def.timeout_ms)
+                    .set_cache_key_parameters(
+                        (!def.cache_key_parameters.is_empty())
+                            .then(|| def.cache_key_parameters.clone()),
+                    )
                     .send()
                     .await
                     .map_err(|e| classify(name, e))?;

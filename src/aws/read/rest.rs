@@ -428,6 +428,7 @@ fn map_integration(i: &agt::Integration) -> Option<Integration> {
         passthrough_behavior: non_empty(i.passthrough_behavior()),
         content_handling: i.content_handling().map(|c| c.as_str().to_string()),
         timeout_ms: Some(i.timeout_in_millis()).filter(|t| *t > 0),
+        cache_key_parameters: i.cache_key_parameters().to_vec(),
         responses: i
             .integration_responses()
             .map(|rs| {
@@ -498,6 +499,12 @@ fn map_stage(s: &agt::Stage) -> ObservedStage {
             // The SDK models `tracingEnabled` as a plain bool (absent = false).
             tracing_enabled: Some(s.tracing_enabled()),
             access_log,
+            // A plain bool in the SDK (absent = false); the size only while it is on.
+            cache_cluster_enabled: Some(s.cache_cluster_enabled()),
+            cache_cluster_size: s
+                .cache_cluster_enabled()
+                .then(|| s.cache_cluster_size().map(|c| c.as_str().to_string()))
+                .flatten(),
         },
     }
 }
@@ -511,6 +518,9 @@ fn map_method_setting(m: &agt::MethodSetting) -> MethodSetting {
         metrics: Some(m.metrics_enabled()),
         throttle_rate: Some(m.throttling_rate_limit()),
         throttle_burst: Some(m.throttling_burst_limit()),
+        caching_enabled: Some(m.caching_enabled()),
+        cache_ttl: Some(m.cache_ttl_in_seconds()),
+        cache_encrypted: Some(m.cache_data_encrypted()),
     }
 }
 

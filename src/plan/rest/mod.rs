@@ -553,6 +553,7 @@ pub fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange
             format!("{key} ")
         };
         setting_patch(&mut patches, &mut fields, &prefix, &label, w, &h);
+        caching_patch(&mut patches, &mut fields, &prefix, &label, w, &h);
     }
     if want.tracing_enabled.is_some()
         && want.tracing_enabled.unwrap_or(false) != have.tracing_enabled.unwrap_or(false)
@@ -566,6 +567,26 @@ pub fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange
             &have.tracing_enabled,
             &want.tracing_enabled,
         ));
+    }
+    if let Some(on) = want.cache_cluster_enabled {
+        if have.cache_cluster_enabled.unwrap_or(false) != on {
+            patches.push(Patch::replace("/cacheClusterEnabled", on.to_string()));
+            fields.push(FieldChange::of(
+                "cache.enabled",
+                &have.cache_cluster_enabled,
+                &want.cache_cluster_enabled,
+            ));
+        }
+    }
+    if let Some(size) = &want.cache_cluster_size {
+        if have.cache_cluster_size.as_ref() != Some(size) {
+            patches.push(Patch::replace("/cacheClusterSize", size.clone()));
+            fields.push(FieldChange::of(
+                "cache.size",
+                &have.cache_cluster_size,
+                &want.cache_cluster_size,
+            ));
+        }
     }
     if let Some(al) = &want.access_log {
         if have.access_log.as_ref() != Some(al) {
@@ -662,6 +683,60 @@ fn setting_patch(
     }
 }
 
+/// The caching part of one method setting (`caching/enabled`, `ttlInSeconds`,
+/// `dataEncrypted`): only what `want` manages and `have` lacks.
+fn caching_patch(
+    patches: &mut Vec<Patch>,
+    fields: &mut Vec<FieldChange>,
+    prefix: &str,
+    label: &str,
+    want: &MethodSetting,
+    have: &MethodSetting,
+) {
+    // Exact, not "absent = off": a route without a setting of its own inherits the
+    // stage-wide one (a GET on a cached stage is cached), so `enabled: false` on a route
+    // must be written even when the service holds no setting for it.
+    if let Some(on) = want.caching_enabled {
+        if have.caching_enabled != Some(on) {
+            patches.push(Patch::replace(
+                format!("{prefix}/caching/enabled"),
+                on.to_string(),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}caching"),
+                &have.caching_enabled,
+                &want.caching_enabled,
+            ));
+        }
+    }
+    if let Some(t) = want.cache_ttl {
+        if have.cache_ttl != Some(t) {
+            patches.push(Patch::replace(
+                format!("{prefix}/caching/ttlInSeconds"),
+                t.to_string(),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}cache.ttl"),
+                &have.cache_ttl,
+                &want.cache_ttl,
+            ));
+        }
+    }
+    if let Some(e) = want.cache_encrypted {
+        if have.cache_encrypted.unwrap_or(false) != e {
+            patches.push(Patch::replace(
+                format!("{prefix}/caching/dataEncrypted"),
+                e.to_string(),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}cache.encrypted"),
+                &have.cache_encrypted,
+                &want.cache_encrypted,
+            ));
+        }
+    }
+}
+
 fn fmt_f64(v: f64) -> String {
     if v.fract() == 0.0 {
         format!("{}", v as i64)
@@ -670,5 +745,7 @@ fn fmt_f64(v: f64) -> String {
     }
 }
 
+#[cfg(test)]
+mod cache_tests;
 #[cfg(test)]
 pub(crate) mod tests;

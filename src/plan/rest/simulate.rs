@@ -348,6 +348,16 @@ fn apply_stage_patch(
         }
         "/description" => s.description = Some(v),
         "/tracingEnabled" => s.tracing_enabled = Some(v == "true"),
+        // The reader shows a size only while the cluster is on (as get-stages answers).
+        "/cacheClusterEnabled" => {
+            s.cache_cluster_enabled = Some(v == "true");
+            if v != "true" {
+                s.cache_cluster_size = None;
+            } else if s.cache_cluster_size.is_none() {
+                s.cache_cluster_size = Some("0.5".into());
+            }
+        }
+        "/cacheClusterSize" => s.cache_cluster_size = Some(v),
         "/accessLogSettings/destinationArn" => {
             s.access_log
                 .get_or_insert_with(AccessLog::default)
@@ -384,6 +394,9 @@ fn apply_stage_patch(
                 ("metrics", "enabled") => ms.metrics = Some(v == "true"),
                 ("throttling", "rateLimit") => ms.throttle_rate = v.parse().ok(),
                 ("throttling", "burstLimit") => ms.throttle_burst = v.parse().ok(),
+                ("caching", "enabled") => ms.caching_enabled = Some(v == "true"),
+                ("caching", "ttlInSeconds") => ms.cache_ttl = v.parse().ok(),
+                ("caching", "dataEncrypted") => ms.cache_encrypted = Some(v == "true"),
                 _ => return Err(path.to_string()),
             }
         }

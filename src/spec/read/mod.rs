@@ -15,6 +15,7 @@
 
 mod api;
 mod auth;
+mod cache;
 mod cors;
 mod ident;
 mod integration;
@@ -33,6 +34,7 @@ use super::yaml::{Node, Value};
 pub(crate) use super::cx::{kind_name, Cx};
 pub(crate) use api::*;
 pub(crate) use auth::*;
+pub(crate) use cache::*;
 pub(crate) use cors::*;
 pub(crate) use ident::*;
 pub(crate) use integration::*;

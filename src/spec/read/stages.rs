@@ -8,7 +8,8 @@ use crate::spec::yaml::{Node, Value};
 
 use super::{
     boolean, choice, entries, int_in, is_firehose_arn, is_log_group_arn, is_stage_name,
-    nonneg_number, text_map, Cx, MapReader, ACCESS_LOG_KEYS, LOG_LEVELS, THROTTLE_KEYS,
+    nonneg_number, read_stage_cache, text_map, Cx, MapReader, ACCESS_LOG_KEYS, LOG_LEVELS,
+    THROTTLE_KEYS,
 };
 
 pub(crate) fn read_throttle(cx: &mut Cx, n: &Node, what: &str) -> Option<ThrottleDef> {
@@ -36,6 +37,7 @@ pub(crate) const STAGE_KEYS: &[&str] = &[
     "tracing",
     "access_log",
     "auto_deploy",
+    "cache",
 ];
 
 pub(super) fn read_stages(cx: &mut Cx, n: &Node) -> Vec<StageDef> {
@@ -137,6 +139,9 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
     let auto_deploy = m
         .only(cx, "auto_deploy", ApiKind::Http)
         .and_then(|a| boolean(cx, a, "auto_deploy"));
+    let cache = m
+        .only(cx, "cache", ApiKind::Rest)
+        .and_then(|c| read_stage_cache(cx, c));
     m.finish(cx);
     Some(StageDef {
         name,
@@ -149,6 +154,7 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
         tracing,
         access_log,
         auto_deploy,
+        cache,
     })
 }
 
