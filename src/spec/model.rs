@@ -385,6 +385,18 @@ pub struct StageDef {
     pub auto_deploy: Option<bool>,
     /// REST: the stage's cache cluster and stage-wide caching. `None` = leave as is.
     pub cache: Option<StageCacheDef>,
+    /// REST: the canary `deploy --canary` creates, and the settings of one that exists.
+    pub canary: Option<CanaryDef>,
+}
+
+/// A stage's `canary:` (REST).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CanaryDef {
+    pub pos: Pos,
+    /// Share of the stage's traffic the canary gets, 0 to 100 (`deploy --canary N` wins).
+    pub percent: Option<f64>,
+    /// Stage variables the canary overrides. `None` = not declared.
+    pub variables: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone)]

@@ -16,9 +16,9 @@ use serde_json::{json, Map, Value as Json};
 
 use super::read::{
     ACCESS_LOG_KEYS, ALL_AUTHORIZER_KEYS, API_KEYS, API_KEY_KEYS, API_KEY_SOURCES, API_KINDS,
-    AUTHORIZER_TYPES, CACHE_SIZES, CORS_KEYS, ENDPOINT_TYPES, FUNCTION_KEYS, LOG_LEVELS,
-    MAX_CACHE_TTL, METHODS, PAYLOAD_FORMAT_VERSIONS, QUOTA_KEYS, QUOTA_PERIODS, ROUTE_CACHE_KEYS,
-    STAGE_CACHE_KEYS, STAGE_KEYS, THROTTLE_KEYS, TOP_KEYS, USAGE_PLAN_KEYS,
+    AUTHORIZER_TYPES, CACHE_SIZES, CANARY_KEYS, CORS_KEYS, ENDPOINT_TYPES, FUNCTION_KEYS,
+    LOG_LEVELS, MAX_CACHE_TTL, METHODS, PAYLOAD_FORMAT_VERSIONS, QUOTA_KEYS, QUOTA_PERIODS,
+    ROUTE_CACHE_KEYS, STAGE_CACHE_KEYS, STAGE_KEYS, THROTTLE_KEYS, TOP_KEYS, USAGE_PLAN_KEYS,
 };
 use super::read::{
     ALL_INTEGRATION_KEYS, CONTENT_HANDLINGS, INTEGRATION_RESPONSE_KEYS, INTEGRATION_TYPES,
@@ -244,6 +244,17 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("access_log", Ty::Obj("access_log"), "Access logs."),
             ("auto_deploy", Ty::Bool, "HTTP: deploy every change automatically."),
             ("cache", Ty::Obj("stage_cache"), "REST: the stage's cache cluster and stage-wide caching."),
+            ("canary", Ty::Obj("canary"), "REST: the canary release `gwctl deploy --canary` creates."),
+        ],
+    },
+    Obj {
+        name: "canary",
+        description: "A stage's canary release (REST).",
+        keys: CANARY_KEYS,
+        required: &[],
+        fields: &[
+            ("percent", Ty::NonNegNumber, "Share of the stage's traffic, 0 to 100 (`deploy --canary N` wins)."),
+            ("variables", Ty::Map(&Ty::Text), "Stage variables the canary overrides."),
         ],
     },
     Obj {

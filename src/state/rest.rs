@@ -130,6 +130,25 @@ pub struct Stage {
     /// `cacheClusterSize`, e.g. `0.5` (GB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_cluster_size: Option<String>,
+    /// The stage's canary (`canarySettings`). Observed: the canary as it is (`None`: the
+    /// stage has none). Desired: the settings the spec declares for a canary that exists
+    /// (`apply` never creates or removes one; `deploy --canary|--promote|--rollback` do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<Canary>,
+}
+
+/// A REST stage's canary release.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Canary {
+    /// The deployment the canary serves (observed only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    /// Share of the stage's traffic, 0.0 to 100.0. Desired `None`: not declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+    /// `stageVariableOverrides`. Desired `None`: not declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -752,6 +752,33 @@ impl<'c> Executor<'c> {
                 }
                 Ok(OpOutcome::Created { id })
             }
+            Op::CreateCanaryDeployment {
+                stage,
+                description,
+                percent,
+                variables,
+            } => {
+                let out = gw
+                    .create_deployment()
+                    .rest_api_id(self.api(name)?)
+                    .stage_name(stage)
+                    .description(description)
+                    .canary_settings(
+                        agt::DeploymentCanarySettings::builder()
+                            .percent_traffic(*percent)
+                            .set_stage_variable_overrides(hash_map(variables))
+                            .use_stage_cache(false)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = out
+                    .id()
+                    .ok_or_else(|| internal(name, "the answer carries no deployment id".into()))?
+                    .to_string();
+                Ok(OpOutcome::Created { id })
+            }
             Op::CreateStage {
                 name: stage,
                 description,

@@ -38,7 +38,7 @@ use super::{all_pages, non_empty, to_btree, PAGE_LIMIT};
 use crate::aws::error::{classify, AwsError};
 use crate::aws::Clients;
 use crate::state::rest::{
-    AccessLog, ApiHead, ApiSummary, Authorizer, Deployment, GatewayResponse, Integration,
+    AccessLog, ApiHead, ApiSummary, Authorizer, Canary, Deployment, GatewayResponse, Integration,
     IntegrationResponse, Method, MethodResponse, MethodSetting, ObservedRestApi, ObservedStage,
     Resource, RestApi, Stage,
 };
@@ -505,6 +505,11 @@ fn map_stage(s: &agt::Stage) -> ObservedStage {
                 .cache_cluster_enabled()
                 .then(|| s.cache_cluster_size().map(|c| c.as_str().to_string()))
                 .flatten(),
+            canary: s.canary_settings().map(|c| Canary {
+                deployment_id: non_empty(c.deployment_id()),
+                percent: Some(c.percent_traffic()),
+                variables: Some(to_btree(c.stage_variable_overrides())),
+            }),
         },
     }
 }

@@ -10,7 +10,7 @@ use crate::spec::model::{
     AuthRef, AuthorizerKind, IntegrationDef, IntegrationKind, RouteDef, Spec,
 };
 use crate::state::rest::{
-    AccessLog, Authorizer, GatewayResponse, Integration, IntegrationResponse, Method,
+    AccessLog, Authorizer, Canary, GatewayResponse, Integration, IntegrationResponse, Method,
     MethodResponse, MethodSetting, ObservedRestApi, Resource, RestApi, Stage,
 };
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
@@ -267,6 +267,11 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
                 throttle_burst: s.throttle.map(|t| t.burst),
                 ..Default::default()
             };
+            st.canary = s.canary.as_ref().map(|c| Canary {
+                deployment_id: None,
+                percent: c.percent,
+                variables: c.variables.clone(),
+            });
             if let Some(c) = &s.cache {
                 st.cache_cluster_enabled = Some(c.enabled);
                 st.cache_cluster_size = c.size.clone();

@@ -1,6 +1,7 @@
 //! The REST planner: desired vs observed -> ordered ops and human-level changes.
 //! Pure: no SDK, no I/O.
 
+pub mod canary;
 pub mod cors;
 pub mod deps;
 pub mod desired;
@@ -273,12 +274,24 @@ pub fn plan_stages(
     force: bool,
     reason: &str,
 ) {
+    // A stage whose canary serves the configuration is left to `deploy --promote`: moving
+    // the stage itself would release to everyone what is being tried on a share.
     let serves = |stage: &str| -> bool {
         observed
             .and_then(|o| {
                 let st = o.stages.get(stage)?;
-                let dep = o.deployments.get(st.deployment_id.as_deref()?)?;
-                Some(deployment_serves(dep.description.as_deref(), mark))
+                let on = |d: Option<&str>| {
+                    d.and_then(|d| o.deployments.get(d))
+                        .is_some_and(|d| deployment_serves(d.description.as_deref(), mark))
+                };
+                Some(
+                    on(st.deployment_id.as_deref())
+                        || st
+                            .settings
+                            .canary
+                            .as_ref()
+                            .is_some_and(|c| on(c.deployment_id.as_deref())),
+                )
             })
             .unwrap_or(false)
     };
@@ -588,6 +601,11 @@ pub fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange
             ));
         }
     }
+    if let (Some(w), Some(h)) = (&want.canary, &have.canary) {
+        let (p, f) = canary::canary_patches(w, h);
+        patches.extend(p);
+        fields.extend(f);
+    }
     if let Some(al) = &want.access_log {
         if have.access_log.as_ref() != Some(al) {
             patches.push(Patch::replace(
@@ -747,5 +765,7 @@ fn fmt_f64(v: f64) -> String {
 
 #[cfg(test)]
 mod cache_tests;
+#[cfg(test)]
+mod canary_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -16,6 +16,7 @@
 mod api;
 mod auth;
 mod cache;
+mod canary;
 mod cors;
 mod ident;
 mod integration;
@@ -35,6 +36,7 @@ pub(crate) use super::cx::{kind_name, Cx};
 pub(crate) use api::*;
 pub(crate) use auth::*;
 pub(crate) use cache::*;
+pub(crate) use canary::*;
 pub(crate) use cors::*;
 pub(crate) use ident::*;
 pub(crate) use integration::*;
