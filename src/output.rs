@@ -395,6 +395,18 @@ pub struct StageDoc {
     pub cache: Option<CacheDoc>,
 }
 
+/// A REST stage's canary release (docs/json.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CanaryDoc {
+    /// The deployment the canary serves.
+    pub deployment_id: Option<String>,
+    /// Its share of the stage's traffic, in percent.
+    pub percent: f64,
+    /// It serves the API's current configuration.
+    pub current: bool,
+}
+
 /// A REST stage's cache cluster (docs/json.md).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

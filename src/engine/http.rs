@@ -412,6 +412,7 @@ pub fn stage_report(
         access_log_destination,
         // HTTP APIs have no cache.
         cache: None,
+        canary: None,
     }
 }
 

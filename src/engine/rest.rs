@@ -20,9 +20,11 @@ use crate::state::usage::ObservedUsage;
 use crate::state::{function_from_uri, ResolvedFunction};
 
 use super::find::Located;
-use super::flavour::{Deploy, Parts, Prepared, Verb};
+use super::flavour::{CanaryAction, Deploy, Parts, Prepared, Verb};
 use super::lifecycle::{deployment_description, named_stages, DEPLOY_REASON};
-use super::report::{CacheReport, DeployedStage, KeyReport, ShowStage, Shown, StageReport};
+use super::report::{
+    CacheReport, CanaryReport, DeployedStage, KeyReport, ShowStage, Shown, StageReport,
+};
 use super::{EngineError, Flavour};
 
 /// The note on a REST API with CORS and Lambda proxy integrations.
@@ -37,7 +39,7 @@ impl Flavour for Rest {
     const LABEL: &'static str = "rest api";
     const NAME: &'static str = "rest";
     const OPS_FIELD: &'static str = "ops";
-    const SUPPORTS: &'static [Verb] = &[Verb::Cors, Verb::Verify];
+    const SUPPORTS: &'static [Verb] = &[Verb::Cors, Verb::Verify, Verb::Canary];
     type Observed = ObservedRestApi;
     type Desired = DesiredRest;
     type Op = Op;
@@ -224,6 +226,23 @@ impl Flavour for Rest {
                 if let Some(c) = &cache {
                     shown.push(Shown::Value("cache", c.text()));
                 }
+                let canary = st.settings.canary.as_ref().map(|c| {
+                    let mark = crate::plan::rest::desired::config_mark(&api.config);
+                    CanaryReport {
+                        deployment_id: c.deployment_id.clone(),
+                        percent: c.percent.unwrap_or(0.0),
+                        current: c
+                            .deployment_id
+                            .as_deref()
+                            .and_then(|d| api.deployments.get(d))
+                            .is_some_and(|d| {
+                                crate::plan::deployment_serves(d.description.as_deref(), &mark)
+                            }),
+                    }
+                });
+                if let Some(c) = &canary {
+                    shown.push(Shown::Value("canary", c.text()));
+                }
                 ShowStage {
                     stage: StageReport {
                         name: name.clone(),
@@ -231,6 +250,7 @@ impl Flavour for Rest {
                         deployment_id: st.deployment_id.clone(),
                         shown,
                         cache,
+                        canary,
                         logging_level,
                         data_trace: all.data_trace.unwrap_or(false),
                         metrics,
@@ -296,6 +316,57 @@ impl Flavour for Rest {
             up_to_date: names.to_vec(),
             plan,
         }
+    }
+    fn plan_canary(
+        loc: &Located<Rest>,
+        stages: &[String],
+        action: CanaryAction,
+        description: Option<&str>,
+        force: bool,
+    ) -> Result<Deploy<Rest>, EngineError> {
+        use crate::plan::rest::canary::{self, CanaryError};
+        let [stage] = stages else {
+            return Err(CanaryError::OneStage.into());
+        };
+        let stage = stage.as_str();
+        let declared = loc
+            .spec
+            .as_ref()
+            .and_then(|s| s.stages.iter().find(|st| st.name.value == stage))
+            .and_then(|st| st.canary.clone());
+        let plan = match action {
+            CanaryAction::Deploy { percent } => {
+                let percent = percent
+                    .or_else(|| declared.as_ref().and_then(|c| c.percent))
+                    .ok_or_else(|| CanaryError::NoPercent(stage.to_string()))?;
+                let variables = declared.and_then(|c| c.variables).unwrap_or_default();
+                let mark = desired::config_mark(&loc.api.config);
+                let description = deployment_description(&mark, description);
+                canary::plan_canary(
+                    &loc.api,
+                    stage,
+                    &mark,
+                    &description,
+                    percent,
+                    &variables,
+                    force,
+                )?
+            }
+            CanaryAction::Promote => canary::plan_promote(&loc.api, stage)?,
+            CanaryAction::Rollback => canary::plan_rollback(&loc.api, stage)?,
+        };
+        let settings = loc
+            .api
+            .stages
+            .get(stage)
+            .map(|s| s.settings.clone())
+            .unwrap_or_default();
+        Ok(Deploy {
+            stages: BTreeMap::from([(stage.to_string(), settings)]),
+            automatic: Vec::new(),
+            up_to_date: vec![stage.to_string()],
+            plan,
+        })
     }
     fn deployed_stages(
         api: &ObservedRestApi,
@@ -478,6 +549,7 @@ pub fn stage_reports(
             }
             StageReport {
                 cache,
+                canary: None,
                 invoke_url: invoke_url(api_id, region, &st.name),
                 name: st.name,
                 deployment_id: st.deployment_id,
@@ -700,6 +772,53 @@ pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `show` says what a stage's canary serves and its share (issue 18 item 5).
+    #[test]
+    fn show_reports_the_canary_and_whether_it_serves_the_current_configuration() {
+        use crate::state::rest::{Canary, Deployment, ObservedStage};
+        let mut api = ObservedRestApi {
+            id: "a1".into(),
+            ..Default::default()
+        };
+        let mark = crate::plan::rest::desired::config_mark(&api.config);
+        for (id, desc) in [("d1", "gwctl:config=old"), ("d2", mark.as_str())] {
+            api.deployments.insert(
+                id.into(),
+                Deployment {
+                    id: id.into(),
+                    description: Some(desc.into()),
+                },
+            );
+        }
+        let mut st = ObservedStage {
+            deployment_id: Some("d1".into()),
+            ..Default::default()
+        };
+        st.settings.canary = Some(Canary {
+            deployment_id: Some("d2".into()),
+            percent: Some(10.0),
+            variables: Some(Default::default()),
+        });
+        api.stages.insert("prod".into(), st);
+        api.stages.insert("dev".into(), ObservedStage::default());
+        let shown = Rest::show_stages(&api, "us-east-1");
+        let prod = shown.iter().find(|s| s.stage.name == "prod").unwrap();
+        assert_eq!(
+            prod.stage.canary,
+            Some(CanaryReport {
+                deployment_id: Some("d2".into()),
+                percent: 10.0,
+                current: true,
+            })
+        );
+        assert!(prod.stage.shown.contains(&Shown::Value(
+            "canary",
+            "10% on deployment d2 (current)".into()
+        )));
+        let dev = shown.iter().find(|s| s.stage.name == "dev").unwrap();
+        assert_eq!(dev.stage.canary, None);
+    }
 
     #[test]
     fn each_new_salt_is_fresh_and_has_the_salt_length() {

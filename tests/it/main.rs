@@ -13,6 +13,7 @@ mod aws_recover;
 mod aws_rest_read;
 mod bench_pieces;
 mod cache_rest;
+mod canary_rest;
 mod cli_rest;
 mod cli_ux;
 mod cors_cli;

@@ -30,6 +30,12 @@ use crate::state::rest::{Canary, ObservedRestApi};
 pub enum CanaryError {
     #[error("stage `{0}` does not exist")]
     NoStage(String),
+    #[error("no share of traffic for the canary of stage `{0}`")]
+    NoPercent(String),
+    #[error("a canary's share of traffic is 0 to 100 percent, not `{0}`")]
+    BadPercent(f64),
+    #[error("a canary belongs to one stage: name exactly one `--stage`")]
+    OneStage,
 }
 
 /// `0.0`, `10.0`, `12.5`: API Gateway's percentTraffic is a double.
@@ -112,6 +118,9 @@ pub fn plan_canary(
     variables: &BTreeMap<String, String>,
     force: bool,
 ) -> Result<Plan, CanaryError> {
+    if !(0.0..=100.0).contains(&percent) {
+        return Err(CanaryError::BadPercent(percent));
+    }
     let live = live_canary(observed, stage)?;
     let mut p = Plan::default();
     let want = Canary {
