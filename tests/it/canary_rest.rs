@@ -210,3 +210,102 @@ async fn canary_verbs_refuse_what_aws_would_and_write_nothing() {
         .unwrap();
     assert_eq!(deps.items().len(), 1);
 }
+
+/// `gwctl deploy --api-id a1 --stage prod --canary 10` through the CLI, offline: the API
+/// read in its usual calls, then exactly one create-deployment naming the stage with the
+/// canary's share (no spec: no variable overrides), and no update-stage (the stage keeps
+/// its deployment: no rule answers one, so sending one fails the run).
+#[tokio::test]
+async fn deploy_canary_through_the_cli_sends_one_canary_deployment() {
+    use aws_sdk_apigateway::operation::get_authorizers::GetAuthorizersOutput;
+    use aws_sdk_apigateway::operation::get_deployments::GetDeploymentsOutput;
+    use aws_sdk_apigateway::operation::get_gateway_responses::GetGatewayResponsesOutput;
+    use aws_sdk_apigateway::operation::get_resources::GetResourcesOutput;
+    use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
+    use aws_sdk_apigateway::operation::get_stages::GetStagesOutput;
+    use aws_sdk_apigateway::types::{Deployment, Resource, Stage};
+    use gwctl::cli::{DeployArgs, OutputFormat};
+    use gwctl::output::Printer;
+
+    let sent: Arc<Mutex<Vec<CreateDeploymentInput>>> = Arc::default();
+    let log = sent.clone();
+    let rules = vec![
+        mock!(ApigwClient::get_rest_api).then_output(|| {
+            GetRestApiOutput::builder()
+                .id("a1")
+                .name("canary-api")
+                .tags("gwctl:managed-by", "gwctl")
+                .build()
+        }),
+        mock!(ApigwClient::get_resources).then_output(|| {
+            GetResourcesOutput::builder()
+                .items(Resource::builder().id("r0").path("/").build())
+                .build()
+        }),
+        mock!(ApigwClient::get_authorizers).then_output(|| GetAuthorizersOutput::builder().build()),
+        mock!(ApigwClient::get_gateway_responses)
+            .then_output(|| GetGatewayResponsesOutput::builder().build()),
+        mock!(ApigwClient::get_stages).then_output(|| {
+            GetStagesOutput::builder()
+                .item(
+                    Stage::builder()
+                        .stage_name("prod")
+                        .deployment_id("d1")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(ApigwClient::get_deployments).then_output(|| {
+            GetDeploymentsOutput::builder()
+                .items(
+                    Deployment::builder()
+                        .id("d1")
+                        .description("gwctl:config=old")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(ApigwClient::create_deployment).then_compute_output(move |i| {
+            log.lock().unwrap().push(i.clone());
+            CreateDeploymentOutput::builder().id("d2").build()
+        }),
+    ];
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let c = Clients {
+        apigw: mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &refs),
+        ..clients(&[])
+    };
+    let args = DeployArgs {
+        stage: vec!["prod".into()],
+        spec: None,
+        api: None,
+        api_id: Some("a1".into()),
+        description: None,
+        force: false,
+        canary: Some(Some(10.0)),
+        promote: false,
+        rollback: false,
+    };
+    let printer = Printer {
+        format: OutputFormat::Json,
+        quiet: true,
+        verbose: false,
+        color: false,
+        stderr_tty: false,
+        data_color: false,
+    };
+    let code = gwctl::cli::lifecycle::deploy_with(&c, &args, &printer)
+        .await
+        .unwrap_or_else(|f| panic!("{:?}", f.message));
+    assert_eq!(code, 0);
+    let sent = sent.lock().unwrap();
+    assert_eq!(sent.len(), 1);
+    let d = &sent[0];
+    assert_eq!(d.rest_api_id(), Some("a1"));
+    assert_eq!(d.stage_name(), Some("prod"));
+    assert!(d.description().unwrap().starts_with("gwctl:config="));
+    let cs = d.canary_settings().expect("canary settings");
+    assert_eq!(cs.percent_traffic(), 10.0);
+    assert_eq!(cs.stage_variable_overrides(), None);
+    // No rule answers update-stage: had deploy moved the stage, it would have failed above.
+}
