@@ -229,7 +229,7 @@ async fn deploy_canary_through_the_cli_sends_one_canary_deployment() {
 
     let sent: Arc<Mutex<Vec<CreateDeploymentInput>>> = Arc::default();
     let log = sent.clone();
-    let rules = vec![
+    let rules = [
         mock!(ApigwClient::get_rest_api).then_output(|| {
             GetRestApiOutput::builder()
                 .id("a1")
