@@ -296,6 +296,9 @@ pub(super) fn stage_doc(s: StageReport) -> StageDoc {
         throttle_burst: s.throttle_burst,
         tracing: s.tracing,
         access_log_destination: s.access_log_destination,
+        cache: s
+            .cache
+            .map(|c| crate::output::CacheDoc::of(c.size, c.ttl_seconds, c.encrypted)),
     }
 }
 

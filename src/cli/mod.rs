@@ -191,6 +191,30 @@ pub struct DeployArgs {
     /// Create a deployment even when the stages serve the current configuration
     #[arg(long)]
     pub force: bool,
+    /// REST: deploy the current configuration to the stage's canary only, with PERCENT of
+    /// its traffic (default: the spec's `canary.percent`)
+    #[arg(long, value_name = "PERCENT", num_args = 0..=1, conflicts_with_all = ["promote", "rollback"])]
+    pub canary: Option<Option<f64>>,
+    /// REST: make the stage's canary its deployment (and its variables the stage's), then
+    /// remove the canary
+    #[arg(long, conflicts_with = "rollback")]
+    pub promote: bool,
+    /// REST: remove the stage's canary; the stage keeps its deployment
+    #[arg(long)]
+    pub rollback: bool,
+}
+
+impl DeployArgs {
+    /// The canary verb asked for, if any.
+    pub fn canary_action(&self) -> Option<crate::engine::CanaryAction> {
+        use crate::engine::CanaryAction;
+        match (self.canary, self.promote, self.rollback) {
+            (Some(percent), _, _) => Some(CanaryAction::Deploy { percent }),
+            (None, true, _) => Some(CanaryAction::Promote),
+            (None, false, true) => Some(CanaryAction::Rollback),
+            (None, false, false) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -16,9 +16,9 @@ use serde_json::{json, Map, Value as Json};
 
 use super::read::{
     ACCESS_LOG_KEYS, ALL_AUTHORIZER_KEYS, API_KEYS, API_KEY_KEYS, API_KEY_SOURCES, API_KINDS,
-    AUTHORIZER_TYPES, CORS_KEYS, ENDPOINT_TYPES, FUNCTION_KEYS, LOG_LEVELS, METHODS,
-    PAYLOAD_FORMAT_VERSIONS, QUOTA_KEYS, QUOTA_PERIODS, STAGE_KEYS, THROTTLE_KEYS, TOP_KEYS,
-    USAGE_PLAN_KEYS,
+    AUTHORIZER_TYPES, CACHE_SIZES, CANARY_KEYS, CORS_KEYS, ENDPOINT_TYPES, FUNCTION_KEYS,
+    LOG_LEVELS, MAX_CACHE_TTL, METHODS, PAYLOAD_FORMAT_VERSIONS, QUOTA_KEYS, QUOTA_PERIODS,
+    ROUTE_CACHE_KEYS, STAGE_CACHE_KEYS, STAGE_KEYS, THROTTLE_KEYS, TOP_KEYS, USAGE_PLAN_KEYS,
 };
 use super::read::{
     ALL_INTEGRATION_KEYS, CONTENT_HANDLINGS, INTEGRATION_RESPONSE_KEYS, INTEGRATION_TYPES,
@@ -222,6 +222,18 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("request_parameters", Ty::Map(&Ty::Bool), "REST: `method.request.querystring.NAME: required`."),
             ("throttle", THROTTLE, "Throttling for this route on every stage."),
             ("method_responses", Ty::List(&Ty::Obj("method_response")), "REST: method responses (non-proxy integrations)."),
+            ("cache", Ty::Obj("route_cache"), "REST: caching of this route on the stages that have a cache."),
+        ],
+    },
+    Obj {
+        name: "route_cache",
+        description: "A route's caching (REST).",
+        keys: ROUTE_CACHE_KEYS,
+        required: &[],
+        fields: &[
+            ("enabled", Ty::Bool, "Cache this route's responses (default true; false turns it off)."),
+            ("ttl", Ty::Int(0, MAX_CACHE_TTL), "Seconds an entry lives (default: the stage's)."),
+            ("key_parameters", Ty::TextList, "Request parameters in the cache key, e.g. `method.request.querystring.q` (declared in `request_parameters`)."),
         ],
     },
     Obj {
@@ -293,6 +305,30 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("tracing", Ty::Bool, "REST: X-Ray tracing."),
             ("access_log", Ty::Obj("access_log"), "Access logs."),
             ("auto_deploy", Ty::Bool, "HTTP: deploy every change automatically."),
+            ("cache", Ty::Obj("stage_cache"), "REST: the stage's cache cluster and stage-wide caching."),
+            ("canary", Ty::Obj("canary"), "REST: the canary release `gwctl deploy --canary` creates."),
+        ],
+    },
+    Obj {
+        name: "canary",
+        description: "A stage's canary release (REST).",
+        keys: CANARY_KEYS,
+        required: &[],
+        fields: &[
+            ("percent", Ty::NonNegNumber, "Share of the stage's traffic, 0 to 100 (`deploy --canary N` wins)."),
+            ("variables", Ty::Map(&Ty::Text), "Stage variables the canary overrides."),
+        ],
+    },
+    Obj {
+        name: "stage_cache",
+        description: "A stage's cache (REST): the cache cluster and the default method setting.",
+        keys: STAGE_CACHE_KEYS,
+        required: &[],
+        fields: &[
+            ("enabled", Ty::Bool, "The cache cluster and stage-wide caching (default true)."),
+            ("size", Ty::Choice(CACHE_SIZES), "Cluster size in GB: 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118 or 237."),
+            ("ttl", Ty::Int(0, MAX_CACHE_TTL), "Seconds an entry lives (0 to 3600)."),
+            ("encrypted", Ty::Bool, "Encrypt cached responses."),
         ],
     },
     Obj {

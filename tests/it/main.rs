@@ -12,6 +12,8 @@ mod aws_http_offline;
 mod aws_recover;
 mod aws_rest_read;
 mod bench_pieces;
+mod cache_rest;
+mod canary_rest;
 mod cli_rest;
 mod cli_ux;
 mod cors_cli;
