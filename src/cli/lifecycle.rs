@@ -123,6 +123,14 @@ pub async fn deploy_with(
             let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;
             return super::http_lifecycle::deploy(clients, args, *loc, printer, started).await;
         }
+        Which::Ws(loc) => {
+            let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;
+            return Err(crate::engine::EngineError::UnsupportedKind {
+                name: loc.api.config.name.clone(),
+                kind: crate::engine::Ws::LABEL,
+            }
+            .into());
+        }
     };
     let loc = locate_loaded(
         clients,
@@ -392,6 +400,9 @@ pub struct ShowDoc {
 pub struct ShowStageDoc {
     pub name: String,
     pub invoke_url: String,
+    /// WebSocket APIs: the `@connections` callback URL. Added within schema version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
     pub deployment_id: Option<String>,
     /// The stage serves the API's current configuration.
     pub current: bool,
@@ -458,6 +469,7 @@ async fn show_located<F: Flavour>(
             ShowStageDoc {
                 name: st.name,
                 invoke_url: st.invoke_url,
+                callback_url: st.callback_url,
                 deployment_id: st.deployment_id,
                 current: s.current,
                 logging_level: st.logging_level,
@@ -504,6 +516,9 @@ async fn show_located<F: Flavour>(
             st.stage.invoke_url,
             super::apply::shown_text(&st.stage.shown)
         ));
+        if let Some(url) = &st.stage.callback_url {
+            s.push_str(&format!("         callback {url}\n"));
+        }
     }
     s.push_str(&drift_line(drift));
     printer.data(&s);

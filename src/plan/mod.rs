@@ -15,6 +15,7 @@ pub mod simulate;
 pub mod simulate_usage;
 pub mod usage;
 pub mod usage_ops;
+pub mod ws;
 
 use serde::Serialize;
 

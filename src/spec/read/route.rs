@@ -131,6 +131,7 @@ fn read_route(
                     responses: Vec::new(),
                     credentials: None,
                     payload_format_version: None,
+                    template_selection: None,
                 };
                 (def, Vec::new())
             })
@@ -266,6 +267,7 @@ fn read_route(
         request_parameters,
         method_responses: method_responses.into_iter().map(|(d, _)| d).collect(),
         throttle,
+        response: false,
     })
 }
 
