@@ -39,3 +39,4 @@ mod undeclared;
 mod usage_rest;
 mod validate_cli;
 mod verify_cli;
+mod ws_apply;

@@ -493,6 +493,12 @@ impl<'c> WsExecutor<'c> {
             }
             WsOp::DeleteRouteResponse { route_key } => {
                 let id = Self::id_of(name, "route response", &self.route_response_ids, route_key)?;
+                if id.is_empty() {
+                    return Err(internal(
+                        name,
+                        format!("the id of route `{route_key}`'s route response could not be read"),
+                    ));
+                }
                 let res = gw
                     .delete_route_response()
                     .api_id(self.api(name)?)
@@ -690,7 +696,12 @@ fn integration_request(
     b.integration_type(v2::IntegrationType::from(def.kind.as_str()))
         .set_integration_uri(uri)
         .set_integration_method(method)
-        .set_timeout_in_millis(def.timeout_ms)
+        // Sent even when it is the default: an emulator that fills in another (moto: 30000)
+        // would otherwise read as a difference.
+        .timeout_in_millis(
+            def.timeout_ms
+                .unwrap_or(crate::state::ws::DEFAULT_TIMEOUT_MS),
+        )
         .set_credentials_arn(def.credentials_arn.clone())
         .set_request_templates(hash_map(&def.request_templates))
         .set_template_selection_expression(def.template_selection_expression.clone())

@@ -157,7 +157,7 @@ pub async fn read_http_api(c: &Clients, id: &str) -> Result<ObservedHttpApi, Aws
     Ok(raw.assemble())
 }
 
-async fn get_authorizers_one_by_one(
+pub(crate) async fn get_authorizers_one_by_one(
     c: &Clients,
     api_id: &str,
     ids: BTreeSet<String>,

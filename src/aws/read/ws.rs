@@ -6,8 +6,14 @@
 //! get-api, get-routes, get-integrations, get-authorizers, get-stages, get-deployments; then
 //! get-route-responses for each route that has a route response selection expression (only
 //! two-way routes answer a client, so only they are read: a one-way API costs no more).
-//! get-deployments answering NotFound for an API that was just read (moto 5.2.5 lacks it) is
-//! read as "no deployment known" (`deployments_complete == false`), by the classified kind.
+//! The fallbacks for the emulator's missing operations are those of HTTP APIs, chosen by the
+//! classified error kind and reported in `notes`: get-authorizers answering a server error
+//! (moto 5.2.5: HTTP 500) reads the authorizers routes refer to one by one (one no route uses
+//! is then not seen); get-route-responses answering a server error (moto lacks it) takes each
+//! two-way route to have its `$default` route response, id unknown; get-deployments answering NotFound for an API that was just read is
+//! read as "no deployment known" (`deployments_complete == false`).
+
+use std::collections::BTreeSet;
 
 use aws_sdk_apigatewayv2::types as v2;
 
@@ -17,6 +23,7 @@ use crate::aws::Clients;
 use crate::state::rest::{AccessLog, ApiSummary, Deployment};
 use crate::state::ws::{
     Authorizer, Integration, ObservedStage, ObservedWsApi, RawRoute, RawWsApi, RouteSetting, Stage,
+    DEFAULT_KEY,
 };
 
 /// Every WebSocket API named exactly `name` (get-apis, all pages), oldest first (ties by id).
@@ -88,6 +95,23 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
     );
     let api = api?;
     let mut routes: Vec<RawRoute> = routes?.iter().map(map_route).collect();
+    let mut notes = Vec::new();
+    let authorizers = match authorizers {
+        Ok(list) => list,
+        Err(e) if e.kind == ErrorKind::Service => {
+            let ids: BTreeSet<String> = routes
+                .iter()
+                .filter_map(|r| r.authorizer_id.clone())
+                .collect();
+            notes.push(format!(
+                "the authorizer list could not be read ({e}); the {} authorizer(s) routes refer \
+                 to were read one by one, and an authorizer no route uses is not seen",
+                ids.len()
+            ));
+            super::http::get_authorizers_one_by_one(c, id, ids).await?
+        }
+        Err(e) => return Err(e),
+    };
     let (deployments, deployments_complete) = match deployments {
         Ok(list) => (list, true),
         // The API was just read, so NotFound is about the operation (the emulator lacks it).
@@ -127,17 +151,38 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
         LAMBDA_CONCURRENCY,
     )
     .await;
+    let mut unlisted = 0;
     for r in responses {
-        let (i, list) = r?;
-        routes[i].responses = list
-            .iter()
-            .filter_map(|rr| {
-                Some((
-                    rr.route_response_id()?.to_string(),
-                    rr.route_response_key()?.to_string(),
-                ))
-            })
-            .collect();
+        match r {
+            Ok((i, list)) => {
+                routes[i].responses = list
+                    .iter()
+                    .filter_map(|rr| {
+                        Some((
+                            rr.route_response_id()?.to_string(),
+                            rr.route_response_key()?.to_string(),
+                        ))
+                    })
+                    .collect();
+            }
+            Err(e) if e.kind == ErrorKind::Service => unlisted += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    if unlisted > 0 {
+        // The list could not be read (moto 5.2.5 lacks get-route-responses): a two-way
+        // route is taken to have the `$default` route response its selection expression
+        // names, id unknown.
+        for r in routes.iter_mut() {
+            if r.route_response_selection_expression.is_some() && r.responses.is_empty() {
+                r.responses.push((String::new(), DEFAULT_KEY.to_string()));
+            }
+        }
+        notes.push(format!(
+            "the route responses of {unlisted} two-way route(s) could not be listed \
+             (GetRouteResponses: server error); each is taken to have its `$default` route \
+             response"
+        ));
     }
 
     let raw = RawWsApi {
@@ -152,7 +197,7 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
         tags: to_btree(api.tags()),
         routes,
         integrations: integrations?.iter().filter_map(map_integration).collect(),
-        authorizers: authorizers?.iter().filter_map(map_authorizer).collect(),
+        authorizers: authorizers.iter().filter_map(map_authorizer).collect(),
         stages: stages?.iter().filter_map(map_stage).collect(),
         deployments: deployments
             .iter()
@@ -168,7 +213,7 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
             })
             .collect(),
         deployments_complete,
-        notes: Vec::new(),
+        notes,
     };
     Ok(raw.assemble())
 }
