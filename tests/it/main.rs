@@ -11,6 +11,7 @@ mod aws_http_lifecycle_offline;
 mod aws_http_offline;
 mod aws_recover;
 mod aws_rest_read;
+mod aws_ws_offline;
 mod bench_pieces;
 mod cli_rest;
 mod cli_ux;
