@@ -27,6 +27,7 @@ mod null_templates;
 mod pacing;
 mod prop_plan;
 mod prop_undeclared;
+mod prop_ws;
 mod quota_sim;
 mod release;
 mod reliability;
