@@ -5,8 +5,6 @@ pub mod apply;
 pub mod completions;
 pub mod cors;
 pub mod doctor;
-pub mod http;
-pub mod http_lifecycle;
 pub mod lifecycle;
 pub mod plan;
 pub mod planfile;

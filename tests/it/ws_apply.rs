@@ -8,7 +8,7 @@
 
 use crate::support;
 use crate::support::cli::{apply_json, gwctl, ok, repo, w, writes};
-use gwctl::cli::lifecycle::{DestroyDoc, ShowDoc};
+use gwctl::cli::lifecycle::{DeployDoc, DestroyDoc, ShowDoc};
 
 const FUNCTIONS: &[&str] = &[
     "chat-connect",
@@ -298,4 +298,37 @@ async fn destroy_leaves_nothing_gwctl_created_and_is_idempotent() {
     let doc: DestroyDoc = serde_json::from_str(&ok(&o).0).unwrap();
     assert_eq!(doc.result, "absent");
     assert_eq!(doc.calls.writes, 0);
+}
+
+#[tokio::test]
+async fn deploy_names_a_stage_that_deploys_itself_and_makes_no_call() {
+    let em = support::emulator().await;
+    em.create_functions(FUNCTIONS).await;
+    let spec = repo("specs/chat.yaml");
+    let id = apply_json(&em, &spec).api.id.unwrap();
+    let o = gwctl(
+        &em,
+        &[
+            "deploy",
+            spec.to_str().unwrap(),
+            "--stage",
+            "prod",
+            "--output",
+            "json",
+        ],
+    );
+    let doc: DeployDoc = serde_json::from_str(&ok(&o).0).unwrap();
+    assert_eq!(doc.result, "automatic");
+    assert_eq!(doc.api.kind, "websocket");
+    assert_eq!(doc.calls.writes, 0);
+    assert_eq!(
+        doc.stages[0].invoke_url,
+        format!("wss://{id}.execute-api.us-east-1.amazonaws.com/prod")
+    );
+    assert_eq!(
+        doc.stages[0].callback_url.as_deref(),
+        Some(
+            format!("https://{id}.execute-api.us-east-1.amazonaws.com/prod/@connections").as_str()
+        )
+    );
 }
