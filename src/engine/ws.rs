@@ -112,8 +112,22 @@ impl Flavour for Ws {
     fn notes(prep: &Prepared<Ws>, _applying: bool) -> Vec<String> {
         notes(prep)
     }
-    async fn before_writes(_: &Clients, _: &[WsOp]) -> Result<Option<String>, EngineError> {
-        Ok(None)
+    async fn before_writes(clients: &Clients, ops: &[WsOp]) -> Result<Option<String>, EngineError> {
+        // Execution logging of WebSocket APIs goes through the account's CloudWatch Logs
+        // role, as for REST APIs.
+        let Some(reason) = logging_reason(ops) else {
+            return Ok(None);
+        };
+        match crate::aws::account::cloudwatch_role(clients).await {
+            Ok(Some(_)) => Ok(None),
+            Ok(None) => Err(EngineError::NoLoggingRole {
+                reason,
+                region: clients.region.clone(),
+            }),
+            Err(e) => Ok(Some(format!(
+                "could not check API Gateway's CloudWatch Logs role ({reason}): {e}"
+            ))),
+        }
     }
     fn describe(_: &Prepared<Ws>) -> Vec<String> {
         vec![Self::NAME.to_string()]
@@ -291,6 +305,26 @@ pub fn observed_functions(o: &ObservedWsApi) -> BTreeSet<(String, Option<String>
         .chain(authorizers)
         .map(|f| split_qualifier(&f))
         .collect()
+}
+
+/// Why a plan needs the account's CloudWatch Logs role: a stage it creates or updates logs
+/// (ERROR or INFO) or traces data.
+pub fn logging_reason(ops: &[WsOp]) -> Option<String> {
+    ops.iter().find_map(|op| {
+        let (name, settings) = match op {
+            WsOp::CreateStage { name, def, .. } => (name, Some(&def.default_route_settings)),
+            WsOp::UpdateStage { name, update } => (name, update.default_route_settings.as_ref()),
+            _ => return None,
+        };
+        let s = settings?;
+        match s.logging_level.as_deref() {
+            Some(l) if !l.eq_ignore_ascii_case("OFF") => {
+                Some(format!("stage `{name}` logs at {l}"))
+            }
+            _ if s.data_trace == Some(true) => Some(format!("stage `{name}` turns on data trace")),
+            _ => None,
+        }
+    })
 }
 
 /// The note when the deployment list could not be read and a stage has auto-deploy off.

@@ -332,3 +332,17 @@ async fn deploy_names_a_stage_that_deploys_itself_and_makes_no_call() {
         )
     );
 }
+
+#[tokio::test]
+async fn execution_logging_needs_the_accounts_cloudwatch_role_before_any_write() {
+    let em = support::emulator().await;
+    em.create_functions(FUNCTIONS).await;
+    em.set_cloudwatch_role(None);
+    let c = em.clients().await;
+    let spec = repo("specs/chat.yaml");
+    let o = gwctl(&em, &["apply", spec.to_str().unwrap(), "--yes"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("stage `prod` logs at ERROR"), "{err}");
+    assert!(api_ids(&c).await.is_empty(), "nothing was created");
+}
