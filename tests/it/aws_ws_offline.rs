@@ -45,8 +45,11 @@ fn clients(apigw2: &[&Rule]) -> Clients {
 
 fn no_events(_: ExecEvent<WsOp>) {}
 
-/// Records every input of one operation.
-fn recorder<T>() -> (Arc<Mutex<Vec<T>>>, Arc<Mutex<Vec<T>>>) {
+/// Every input of one operation, as a mock rule recorded it.
+type Recorded<T> = Arc<Mutex<Vec<T>>>;
+
+/// Records every input of one operation (one handle to read, one for the rule).
+fn recorder<T>() -> (Recorded<T>, Recorded<T>) {
     let a: Arc<Mutex<Vec<T>>> = Arc::default();
     (a.clone(), a)
 }
