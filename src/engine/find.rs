@@ -256,9 +256,9 @@ pub async fn which(
             id.to_string()
         }
         (None, Some(name)) => {
-            let found = read_http::find_http_apis(clients, name).await?;
+            // One listing gives both kinds of v2 API.
+            let (found, ws) = crate::aws::read::ws::find_v2_apis(clients, name).await?;
             let Some(id) = pick_named(Http::LABEL, name, &found)? else {
-                let ws = crate::aws::read::ws::find_ws_apis(clients, name).await?;
                 if let Some(id) = pick_named(super::Ws::LABEL, name, &ws)? {
                     let rest = read_rest::find_rest_apis(clients, name).await?;
                     if let Some(r) = rest.first() {

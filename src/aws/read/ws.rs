@@ -28,6 +28,15 @@ use crate::state::ws::{
 
 /// Every WebSocket API named exactly `name` (get-apis, all pages), oldest first (ties by id).
 pub async fn find_ws_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {
+    Ok(find_v2_apis(c, name).await?.1)
+}
+
+/// Every HTTP API and every WebSocket API named exactly `name`, from one listing (get-apis,
+/// all pages), each oldest first (ties by id).
+pub async fn find_v2_apis(
+    c: &Clients,
+    name: &str,
+) -> Result<(Vec<ApiSummary>, Vec<ApiSummary>), AwsError> {
     let apis = all_pages(|token| async move {
         let page = c
             .apigw2
@@ -39,25 +48,26 @@ pub async fn find_ws_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, Aw
         Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
     })
     .await?;
-    let mut out: Vec<ApiSummary> = apis
-        .iter()
-        .filter(|a| {
-            a.name() == Some(name) && a.protocol_type() == Some(&v2::ProtocolType::Websocket)
-        })
-        .map(|a| ApiSummary {
-            id: a.api_id().unwrap_or_default().to_string(),
-            name: name.to_string(),
-            tags: to_btree(a.tags()),
-            created_epoch: a.created_date().map(|d| d.secs()),
-            head: None,
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        a.created_epoch
-            .cmp(&b.created_epoch)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    Ok(out)
+    let of = |protocol: v2::ProtocolType| {
+        let mut out: Vec<ApiSummary> = apis
+            .iter()
+            .filter(|a| a.name() == Some(name) && a.protocol_type() == Some(&protocol))
+            .map(|a| ApiSummary {
+                id: a.api_id().unwrap_or_default().to_string(),
+                name: name.to_string(),
+                tags: to_btree(a.tags()),
+                created_epoch: a.created_date().map(|d| d.secs()),
+                head: None,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.created_epoch
+                .cmp(&b.created_epoch)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        out
+    };
+    Ok((of(v2::ProtocolType::Http), of(v2::ProtocolType::Websocket)))
 }
 
 /// Read a WebSocket API with its routes (and their route responses), integrations,
