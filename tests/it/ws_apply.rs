@@ -346,3 +346,33 @@ async fn execution_logging_needs_the_accounts_cloudwatch_role_before_any_write()
     assert!(err.contains("stage `prod` logs at ERROR"), "{err}");
     assert!(api_ids(&c).await.is_empty(), "nothing was created");
 }
+
+#[tokio::test]
+async fn a_saved_websocket_plan_applies_exactly_its_ops() {
+    let em = support::emulator().await;
+    em.create_functions(FUNCTIONS).await;
+    let c = em.clients().await;
+    let spec = repo("specs/chat.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chat.plan");
+    let f = file.to_str().unwrap();
+
+    ok(&gwctl(&em, &["plan", spec.to_str().unwrap(), "--out", f]));
+    let pf: gwctl::cli::planfile::PlanFile =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(pf.kind, "websocket");
+    assert!(pf.ops.is_empty());
+    let ops: Vec<gwctl::plan::ws::ops::WsOp> =
+        serde_json::from_value(serde_json::Value::Array(pf.kind_ops["ws_ops"].clone())).unwrap();
+    assert_eq!(ops[0].aws_name(), "CreateApi");
+    assert_eq!(ops.len(), 17, "{ops:?}");
+
+    let doc = apply_json(&em, &file);
+    assert_eq!(
+        (doc.result.as_str(), doc.api.kind.as_str()),
+        ("applied", "websocket")
+    );
+    assert_eq!(doc.calls.writes, 17);
+    assert_eq!(api_ids(&c).await.len(), 1);
+    assert_eq!(apply_json(&em, &spec).calls.writes, 0);
+}
