@@ -192,6 +192,11 @@ mod kind_tests {
                 err.to_string(),
                 "`a` is an http api: this verb supports rest apis in this version"
             );
+            let err = check_supports(ApiKind::WebSocket, verb, "a").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "`a` is a websocket api: this verb supports rest apis in this version"
+            );
         }
     }
 }

@@ -376,3 +376,29 @@ async fn a_saved_websocket_plan_applies_exactly_its_ops() {
     assert_eq!(api_ids(&c).await.len(), 1);
     assert_eq!(apply_json(&em, &spec).calls.writes, 0);
 }
+
+#[tokio::test]
+async fn a_websocket_api_is_found_by_id_or_name_and_refused_by_rest_only_verbs() {
+    let em = support::emulator().await;
+    em.create_functions(FUNCTIONS).await;
+    let spec = repo("specs/chat.yaml");
+    let id = apply_json(&em, &spec).api.id.unwrap();
+    for args in [
+        vec!["show", "--api-id", id.as_str(), "--output", "json"],
+        vec!["show", "--api", "chat", "--output", "json"],
+    ] {
+        let doc: ShowDoc = serde_json::from_str(&ok(&gwctl(&em, &args)).0).unwrap();
+        assert_eq!(doc.api.kind, "websocket", "{args:?}");
+        assert_eq!(doc.api.id.as_deref(), Some(id.as_str()));
+        assert_eq!(doc.stages[0].name, "prod");
+    }
+    let o = gwctl(&em, &["verify", spec.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "`chat` is a websocket api: verify finds rest apis from a spec in this version"
+        ),
+        "{err}"
+    );
+}
