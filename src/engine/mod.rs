@@ -58,7 +58,7 @@ pub const KINDS: &[SavedKind] = &[
     SavedKind::of::<Ws>(),
 ];
 pub use http::Http;
-pub use rest::Rest;
+pub use rest::{role_hint, Rest};
 pub use ws::Ws;
 
 /// Something the engine reports while it works (the caller decides how to show it).
@@ -88,6 +88,9 @@ pub enum Event<'a> {
     },
     /// The winning run stopped with `left` calls still to make: this run makes them.
     Resuming { left: usize },
+    /// The definition path put the API's definition (`refused`: the error; the run goes on
+    /// granularly from what exists either way).
+    Definition { refused: Option<&'a str> },
 }
 
 /// Receives the engine's [`Event`]s.

@@ -112,6 +112,23 @@ impl Flavour for Ws {
     fn notes(prep: &Prepared<Ws>, _applying: bool) -> Vec<String> {
         notes(prep)
     }
+    fn stages_needing_logging_role(spec: &Spec, region: &str) -> Vec<String> {
+        // Execution logs, data trace and access logs of WebSocket APIs all go through the
+        // account's CloudWatch Logs role.
+        crate::plan::ws::desired(spec, &[], region)
+            .stages
+            .iter()
+            .filter_map(|(name, st)| {
+                let d = &st.default_route_settings;
+                let logs = d
+                    .logging_level
+                    .as_deref()
+                    .is_some_and(|l| !l.eq_ignore_ascii_case("OFF"))
+                    || d.data_trace == Some(true);
+                (logs || st.access_log.is_some()).then(|| format!("`{name}`"))
+            })
+            .collect()
+    }
     async fn before_writes(clients: &Clients, ops: &[WsOp]) -> Result<Option<String>, EngineError> {
         // Execution logging of WebSocket APIs goes through the account's CloudWatch Logs
         // role, as for REST APIs.
@@ -308,14 +325,27 @@ pub fn observed_functions(o: &ObservedWsApi) -> BTreeSet<(String, Option<String>
 }
 
 /// Why a plan needs the account's CloudWatch Logs role: a stage it creates or updates logs
-/// (ERROR or INFO) or traces data.
+/// (ERROR or INFO), traces data or sends access logs.
 pub fn logging_reason(ops: &[WsOp]) -> Option<String> {
     ops.iter().find_map(|op| {
-        let (name, settings) = match op {
-            WsOp::CreateStage { name, def, .. } => (name, Some(&def.default_route_settings)),
-            WsOp::UpdateStage { name, update } => (name, update.default_route_settings.as_ref()),
+        let (name, settings, access_log) = match op {
+            WsOp::CreateStage { name, def, .. } => (
+                name,
+                Some(&def.default_route_settings),
+                def.access_log.as_ref(),
+            ),
+            WsOp::UpdateStage { name, update } => (
+                name,
+                update.default_route_settings.as_ref(),
+                update.access_log.as_ref(),
+            ),
             _ => return None,
         };
+        if access_log.is_some() {
+            return Some(format!(
+                "stage `{name}` sends access logs to CloudWatch Logs"
+            ));
+        }
         let s = settings?;
         match s.logging_level.as_deref() {
             Some(l) if !l.eq_ignore_ascii_case("OFF") => {

@@ -20,6 +20,7 @@ mod ident;
 mod integration;
 mod node;
 mod path;
+mod policy;
 mod route;
 mod stages;
 mod usage;
@@ -39,6 +40,7 @@ pub(crate) use ident::*;
 pub(crate) use integration::*;
 pub(crate) use node::*;
 pub(crate) use path::*;
+pub(crate) use policy::{POLICY_KEYS, STATEMENT_KEYS};
 pub(crate) use route::*;
 pub(crate) use stages::*;
 pub(crate) use ws::{API_KEY_SELECTIONS, WS_INTEGRATION_KEYS, WS_ROUTE_KEYS};
@@ -145,6 +147,9 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         api_key_source: None,
         route_selection: None,
         api_key_selection: None,
+        endpoint_declared: false,
+        policy: None,
+        vpc_endpoint_ids: None,
     });
 
     let mut names = Names::default();
