@@ -26,7 +26,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 #[command(
     name = "gwctl",
     version = version::LONG,
-    about = "Provision Amazon API Gateway (REST and HTTP APIs) from a declarative YAML spec",
+    about = "Provision Amazon API Gateway (REST, HTTP and WebSocket APIs) from a declarative YAML spec",
     long_about = "gwctl reads one spec file describing an API, reads what already exists in the \
 AWS account, works out the smallest set of changes and makes them: resources, methods, \
 integrations, CORS, Lambda permissions, one deployment per real change, stage settings.",

@@ -64,7 +64,7 @@ pub enum EngineError {
     #[error("say which API: a SPEC, `--api NAME` or `--api-id ID`")]
     NoApiNamed,
     /// The verb supports only REST APIs, and this spec describes another kind.
-    #[error("`{name}` is an {kind}: this verb supports rest apis in this version")]
+    #[error("`{name}` is {}: this verb supports rest apis in this version", with_article(.kind))]
     UnsupportedKind { name: String, kind: &'static str },
     /// Functions the spec references could not be resolved (one diagnostic each).
     #[error("{count} referenced function(s) could not be resolved; nothing was changed")]
@@ -219,4 +219,10 @@ impl EngineError {
             _ => &[],
         }
     }
+}
+
+/// `an http api` (said "aitch"), `a websocket api`, `a rest api`.
+pub fn with_article(kind: &str) -> String {
+    let vowel = kind.starts_with(['a', 'e', 'i', 'o', 'u', 'h']);
+    format!("{} {kind}", if vowel { "an" } else { "a" })
 }

@@ -394,6 +394,7 @@ pub fn stage_report(
     let metrics = d.metrics.unwrap_or(false);
     StageReport {
         invoke_url: invoke_url(api_id, region, name),
+        callback_url: None,
         deployment_id,
         name: name.to_string(),
         // HTTP APIs have access logs, not execution logging.

@@ -268,6 +268,7 @@ impl Flavour for Rest {
                     stage: StageReport {
                         name: name.clone(),
                         invoke_url: invoke_url(&api.id, region, name),
+                        callback_url: None,
                         deployment_id: st.deployment_id.clone(),
                         shown,
                         cache,
@@ -582,6 +583,7 @@ pub fn stage_reports(
                 cache,
                 canary: None,
                 invoke_url: invoke_url(api_id, region, &st.name),
+                callback_url: None,
                 name: st.name,
                 deployment_id: st.deployment_id,
                 logging_level,

@@ -17,6 +17,7 @@ pub mod simulate;
 pub mod simulate_usage;
 pub mod usage;
 pub mod usage_ops;
+pub mod ws;
 
 use serde::Serialize;
 

@@ -13,6 +13,7 @@
 pub mod http;
 pub mod rest;
 pub mod usage;
+pub mod ws;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
