@@ -455,6 +455,9 @@ pub fn stage_report(
         throttle_rate: d.throttle_rate,
         throttle_burst: d.throttle_burst,
         tracing: false,
+        // WebSocket APIs have no cache and no canary.
+        cache: None,
+        canary: None,
         shown: vec![
             Shown::Switch("auto-deploy", eff.auto_deploy.unwrap_or(false)),
             Shown::Value("logging", logging_level),

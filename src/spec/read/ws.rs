@@ -258,6 +258,7 @@ fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
         request_parameters: BTreeMap::new(),
         method_responses: Vec::new(),
         throttle,
+        cache: None,
         response,
     })
 }
