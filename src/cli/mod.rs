@@ -5,6 +5,7 @@ pub mod apply;
 pub mod completions;
 pub mod cors;
 pub mod doctor;
+pub mod export;
 pub mod http;
 pub mod http_lifecycle;
 pub mod lifecycle;
@@ -150,6 +151,11 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl verify specs/todo.yaml\n  gwctl verify specs/todo.yaml --stage prod --output json\n  gwctl verify --url https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod \\\n      --origin https://app.example.com --path /todos --method PUT\n  gwctl --endpoint-url http://127.0.0.1:4566 verify specs/todo.yaml   # LocalStack\n\nFor each route a preflight (OPTIONS with Origin, Access-Control-Request-Method and \n-Headers), and for each stage and origin one request to a path no route serves (API \nGateway's own error must carry CORS headers too). Each answer is judged by the browser's \nrules; exit 1 when any would be refused, naming the header. Only requests to the invoke URL \nare sent besides the reads that find the API."
     )]
     Verify(verify::VerifyArgs),
+    /// Print the spec of a live API (REST or HTTP), to adopt it or keep it in source control
+    #[command(
+        after_help = "EXAMPLES:\n  gwctl export --api-id a1b2c3d4e5 > api.yaml\n  gwctl export --api todo-api --output-file todo.yaml\n  gwctl export --api-id a1b2c3d4e5 --stage prod --allow-partial\n\nOnly read calls are made. What the spec language cannot say is listed on stderr \n(object and field) and export exits 1 without printing anything, unless \n--allow-partial (the file's header lists it). Key values are never read. Adopt the \nAPI with `gwctl apply api.yaml --api-id ID`."
+    )]
+    Export(export::ExportArgs),
     /// Print the version, the git commit and the build date
     #[command(
         after_help = "EXAMPLES:\n  gwctl version\n  gwctl version --output json\n\n`gwctl --version` prints the same line."
@@ -571,6 +577,14 @@ pub fn main() -> i32 {
                 cors::CorsCommand::Disable(_) => "cors disable",
             };
             block_on(name, &printer, cors::run(args, &cli.global, &printer))
+        }
+        Command::Export(args) => {
+            let printer = cli.global.printer();
+            block_on(
+                "export",
+                &printer,
+                export::export(args, &cli.global, &printer),
+            )
         }
         Command::Verify(args) => {
             let printer = cli.global.printer();

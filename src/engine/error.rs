@@ -95,6 +95,15 @@ pub enum EngineError {
         "{reason}, but API Gateway has no CloudWatch Logs role in `{region}`; nothing was changed"
     )]
     NoLoggingRole { reason: String, region: String },
+    /// `export` wrote a spec that does not validate (a bug: the diagnostics say where).
+    #[error("the exported spec does not validate ({count} problem(s)); nothing was printed")]
+    ExportInvalid {
+        count: usize,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// `export --stage NAME` of an API without that stage.
+    #[error("the api `{name}` has no stage `{stage}`")]
+    NoStage { name: String, stage: String },
     /// `destroy` of an API gwctl did not create, without `--force`.
     #[error("refusing to destroy `{name}` ({id}): gwctl did not create it")]
     NotOwned { name: String, id: String },
@@ -186,6 +195,10 @@ impl EngineError {
             EngineError::Exec { verb, from, .. } => {
                 Some(format!("run `gwctl {verb}` again: it continues from {from}"))
             }
+            EngineError::ExportInvalid { .. } => Some(
+                "please report this as a gwctl bug; `--allow-partial` does not help here".into(),
+            ),
+            EngineError::NoStage { .. } => Some("`gwctl show --api-id ID` lists its stages".into()),
             EngineError::NoApiNamed
             | EngineError::UnsupportedKind { .. }
             | EngineError::FunctionsUnresolved { .. }
@@ -199,7 +212,8 @@ impl EngineError {
         match self {
             EngineError::FunctionsUnresolved { diagnostics, .. }
             | EngineError::KeyValuesMissing { diagnostics, .. }
-            | EngineError::KeyIdsMissing { diagnostics, .. } => diagnostics,
+            | EngineError::KeyIdsMissing { diagnostics, .. }
+            | EngineError::ExportInvalid { diagnostics, .. } => diagnostics,
             _ => &[],
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod deps;
 pub mod desired;
+pub mod export;
 pub mod http;
 mod options;
 pub mod patch;
@@ -19,7 +20,7 @@ pub mod usage_ops;
 use serde::Serialize;
 
 pub use http::ops::HttpOp;
-pub use options::{deployment_reason, deployment_serves, PlanOptions};
+pub use options::{deployment_reason, deployment_serves, hand_deployment_serves, PlanOptions};
 pub use rest::ops::Op;
 
 /// Placeholder the executor replaces with the API id.
@@ -239,3 +240,6 @@ impl<O> Plan<O> {
 
 #[cfg(test)]
 mod usage_tests;
+
+#[cfg(test)]
+mod export_tests;

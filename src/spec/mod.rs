@@ -17,6 +17,7 @@ mod read;
 pub mod schema;
 mod secrets;
 pub mod suggest;
+pub mod write;
 pub mod yaml;
 
 use std::io::Read as _;

@@ -18,6 +18,7 @@ mod cors_cli;
 mod cors_localstack;
 mod docs;
 mod edge_messages;
+mod export_rt;
 mod faults;
 mod http_apply;
 mod http_lifecycle;

@@ -1,0 +1,264 @@
+//! `gwctl export` end to end on the emulator (behind the strict proxy, as every emulator
+//! test): the round-trip contract of issue 16. For every spec in specs/: apply it, export the
+//! API, and the export validates and plans empty against the same API (`--detailed-exitcode`
+//! exits 0). For an API built by hand with raw calls (seed 003's aws-CLI recipe: Lambda proxy
+//! routes and hand-made CORS preflights): export, validate, plan empty. An API with something
+//! the spec language cannot say: exit 1, the object named on stderr, nothing on stdout.
+
+use aws_sdk_apigateway::types as agt;
+
+use crate::support;
+use crate::support::cli::{apply_json, gwctl, ok, repo, text};
+
+/// Export the API `id` to a file in `dir` (must succeed), validate it, and plan it against
+/// the API: no change. Returns the exported text.
+fn export_and_plan_empty(em: &support::Emulator, dir: &tempfile::TempDir, id: &str) -> String {
+    let file = dir.path().join(format!("{id}.yaml"));
+    let (out, err) = ok(&gwctl(em, &["export", "--api-id", id]));
+    assert!(!err.contains("left out"), "{err}");
+    std::fs::write(&file, &out).unwrap();
+    ok(&gwctl(em, &["validate", file.to_str().unwrap()]));
+    let o = gwctl(
+        em,
+        &[
+            "plan",
+            file.to_str().unwrap(),
+            "--api-id",
+            id,
+            "--detailed-exitcode",
+        ],
+    );
+    let (plan, perr) = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the export plans changes:\n{plan}\n{perr}\n{out}"
+    );
+    // --output-file writes the same text.
+    let again = dir.path().join("again.yaml");
+    ok(&gwctl(
+        em,
+        &[
+            "export",
+            "--api-id",
+            id,
+            "--output-file",
+            again.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), out);
+    out
+}
+
+#[tokio::test]
+async fn every_spec_applied_then_exported_plans_empty() {
+    let em = support::emulator().await;
+    em.create_functions(support::TODO_FUNCTIONS).await;
+    em.create_functions(&[
+        "create-task",
+        "list-tasks",
+        "get-task",
+        "update-task",
+        "delete-task",
+    ])
+    .await;
+    em.create_functions(&["items-handler", "lambdemo"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    // hoge-custom names its function by ARN in another region: here, by name.
+    let hoge = std::fs::read_to_string(repo("specs/hoge-custom.yaml"))
+        .unwrap()
+        .replace(
+            "arn:aws:lambda:ap-northeast-1:123456789012:function:lambdemo",
+            "lambdemo",
+        );
+    let hoge_path = dir.path().join("hoge.yaml");
+    std::fs::write(&hoge_path, hoge).unwrap();
+    for spec in [
+        repo("specs/todo.yaml"),
+        repo("specs/tasks-apikey.yaml"),
+        repo("specs/items-http.yaml"),
+        hoge_path,
+    ] {
+        let doc = apply_json(&em, &spec);
+        let id = doc.api.id.expect("the api exists");
+        let out = export_and_plan_empty(&em, &dir, &id);
+        assert!(out.contains("Nothing was left out."), "{out}");
+        assert!(
+            !out.contains("gwctl:managed-by"),
+            "gwctl's own tag is not exported:\n{out}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_api_built_by_hand_with_cli_style_cors_exports_and_plans_empty() {
+    let em = support::emulator().await;
+    let arns = em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let gw = &c.apigw;
+    let api = gw.create_rest_api().name("hand-cors").send().await.unwrap();
+    let id = api.id().unwrap().to_string();
+    let root = gw
+        .get_resources()
+        .rest_api_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .items()[0]
+        .id()
+        .unwrap()
+        .to_string();
+    let items = gw
+        .create_resource()
+        .rest_api_id(&id)
+        .parent_id(&root)
+        .path_part("items")
+        .send()
+        .await
+        .unwrap();
+    let rid = items.id().unwrap();
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    gw.put_integration()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("GET")
+        .r#type(agt::IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations",
+            arns[0]
+        ))
+        .send()
+        .await
+        .unwrap();
+    // Seed 003's hand-made CORS: a MOCK OPTIONS with the headers, no gateway responses.
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    gw.put_method_response()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .status_code("200")
+        .response_models("application/json", "Empty")
+        .response_parameters("method.response.header.Access-Control-Allow-Headers", false)
+        .response_parameters("method.response.header.Access-Control-Allow-Methods", false)
+        .response_parameters("method.response.header.Access-Control-Allow-Origin", false)
+        .send()
+        .await
+        .unwrap();
+    gw.put_integration()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .r#type(agt::IntegrationType::Mock)
+        .request_templates("application/json", "{\"statusCode\": 200}")
+        .send()
+        .await
+        .unwrap();
+    gw.put_integration_response()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .status_code("200")
+        .response_parameters(
+            "method.response.header.Access-Control-Allow-Headers",
+            "'Content-Type,Authorization'",
+        )
+        .response_parameters(
+            "method.response.header.Access-Control-Allow-Methods",
+            "'GET,OPTIONS'",
+        )
+        .response_parameters("method.response.header.Access-Control-Allow-Origin", "'*'")
+        .send()
+        .await
+        .unwrap();
+    // Deployed by hand, and the invoke permission as the console adds it (its own id).
+    gw.create_deployment()
+        .rest_api_id(&id)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    let account = arns[0].split(':').nth(4).unwrap();
+    c.lambda
+        .add_permission()
+        .function_name(&arns[0])
+        .statement_id("console-made")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn(format!("arn:aws:execute-api:us-east-1:{account}:{id}/*"))
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = export_and_plan_empty(&em, &dir, &id);
+    assert!(
+        out.contains("items-fn: items-fn"),
+        "by name, same account and region:\n{out}"
+    );
+    assert!(
+        out.contains("method: OPTIONS"),
+        "the preflight, literally:\n{out}"
+    );
+    assert!(!out.contains("cors:"), "{out}");
+}
+
+#[tokio::test]
+async fn what_the_spec_cannot_say_is_named_and_nothing_is_printed_unless_allowed() {
+    let em = support::emulator().await;
+    em.create_functions(support::TODO_FUNCTIONS).await;
+    let doc = apply_json(&em, &repo("specs/todo.yaml"));
+    let id = doc.api.id.unwrap();
+    let c = em.clients().await;
+    // A customised gateway response the spec language has no key for.
+    c.apigw
+        .put_gateway_response()
+        .rest_api_id(&id)
+        .response_type(agt::GatewayResponseType::AccessDenied)
+        .status_code("403")
+        .response_templates("application/json", "{\"message\": \"no\"}")
+        .send()
+        .await
+        .unwrap();
+    let o = gwctl(&em, &["export", "--api-id", &id]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(out.is_empty(), "nothing partial on stdout: {out}");
+    assert!(err.contains("gateway response ACCESS_DENIED"), "{err}");
+    assert!(err.contains("--allow-partial"), "{err}");
+    let o = gwctl(&em, &["export", "--api-id", &id, "--allow-partial"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("gateway response ACCESS_DENIED"), "{err}");
+    assert!(
+        out.contains("# - gateway response ACCESS_DENIED"),
+        "the file says it:\n{out}"
+    );
+    // An unknown stage is an error.
+    let o = gwctl(
+        &em,
+        &[
+            "export",
+            "--api-id",
+            &id,
+            "--stage",
+            "nope",
+            "--allow-partial",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("no stage `nope`"), "{}", text(&o).1);
+}
