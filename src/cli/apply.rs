@@ -9,21 +9,18 @@ use std::time::Instant;
 use crate::aws::exec::ExecFailure;
 use crate::aws::Clients;
 use crate::engine::report::{KeyReport, Shown, StageReport};
-use crate::engine::{prepare, Flavour, Prepared, Rest};
+use crate::engine::{prepare, Flavour, Prepared};
 use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, ApiKeyDoc, ApplyDoc, ErrorDoc, PlanDoc, Printer,
     StageDoc, SCHEMA_VERSION,
 };
 use crate::plan::PlanOp;
 use crate::spec::model::Spec;
-use crate::state::rest::{ObservedRestApi, Stage};
 
 use super::planfile::{self, PlanFile};
 use super::report::CliReporter;
 use super::rest::load_spec_linted;
 use super::{connect, ApplyArgs, Failure, GlobalArgs};
-
-pub(super) use crate::engine::rest::PROXY_CORS_NOTE;
 
 pub(super) fn api_doc<F: Flavour>(prep: &Prepared<F>, api_id: Option<String>) -> ApiDoc {
     ApiDoc {
@@ -221,16 +218,6 @@ pub(super) fn exec_failure(
     (err, failure)
 }
 
-/// Run REST ops with the engine, showing progress (a bar on a terminal, plain lines otherwise).
-pub(super) async fn run_ops(
-    clients: &Clients,
-    observed: Option<&ObservedRestApi>,
-    ops: &[crate::plan::Op],
-    printer: &Printer,
-) -> Result<crate::aws::exec::ExecReport, ExecFailure> {
-    crate::engine::run::<Rest>(clients, observed, ops, &CliReporter::new(printer)).await
-}
-
 /// Ask on a terminal unless `--yes`; in CI (no terminal) proceed unless
 /// `--require-approval`.
 pub(super) fn confirm(args: &ApplyArgs, printer: &Printer) -> Result<(), Failure> {
@@ -271,27 +258,6 @@ pub(super) fn confirm_changes(
     } else {
         Err(Failure::msg("cancelled; nothing was changed".into(), None))
     }
-}
-
-/// The settings in effect per REST stage after a run: what the spec manages, over what was
-/// observed.
-pub(super) fn stage_docs(
-    stages: &std::collections::BTreeMap<String, Stage>,
-    observed: &ObservedRestApi,
-    api_id: &str,
-    clients: &Clients,
-    new_deployment: Option<String>,
-) -> Vec<StageDoc> {
-    crate::engine::rest::stage_reports(
-        stages,
-        observed,
-        api_id,
-        &clients.region,
-        new_deployment.as_deref(),
-    )
-    .into_iter()
-    .map(stage_doc)
-    .collect()
 }
 
 /// A stage's JSON part.

@@ -4,21 +4,26 @@
 //! not make is recognised by the absence of its markers (`plan::rest::cors`) and left alone.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
 
+use crate::aws::Clients;
+use crate::engine::find;
+use crate::engine::Rest;
 use crate::output::{calls_doc, plan_doc, render_plan, ApiDoc, ApplyDoc, Printer, SCHEMA_VERSION};
 use crate::plan::rest::cors::{plan_disable, plan_enable, CorsPlan};
 use crate::plan::rest::desired::config_mark;
 use crate::plan::rest::plan_stages;
-use crate::spec::model::{CorsDef, HttpMethod, Pos};
+use crate::spec::model::{CorsDef, HttpMethod, Pos, Spec};
 use crate::state::rest::{ObservedRestApi, Stage};
 
-use super::apply::{confirm_changes, run_ops, stage_docs, PROXY_CORS_NOTE};
-use super::lifecycle::{locate, not_found};
+use super::apply::{confirm_changes, stage_doc};
+use super::lifecycle::not_found;
+use super::rest::{load_spec, Purpose};
 use super::{connect, Failure, GlobalArgs};
+use crate::engine::rest::PROXY_CORS_NOTE;
 
 #[derive(Debug, Args)]
 pub struct CorsArgs {
@@ -439,4 +444,72 @@ fn warn_star_with_auth(printer: &Printer, api: &ObservedRestApi, cors: &CorsDef)
     if authorized {
         printer.warn("`*` origin on an api with authorization: any web site can call it with a user's token; list the origins of your front end with `--origin`");
     }
+}
+
+/// Run REST ops with the engine, showing progress (a bar on a terminal, plain lines otherwise).
+async fn run_ops(
+    clients: &Clients,
+    observed: Option<&ObservedRestApi>,
+    ops: &[crate::plan::Op],
+    printer: &Printer,
+) -> Result<crate::aws::exec::ExecReport, crate::aws::exec::ExecFailure> {
+    crate::engine::run::<Rest>(
+        clients,
+        observed,
+        ops,
+        &super::report::CliReporter::new(printer),
+    )
+    .await
+}
+
+/// The settings in effect per REST stage after a run: what the spec manages, over what was
+/// observed.
+fn stage_docs(
+    stages: &std::collections::BTreeMap<String, Stage>,
+    observed: &ObservedRestApi,
+    api_id: &str,
+    clients: &Clients,
+    new_deployment: Option<String>,
+) -> Vec<crate::output::StageDoc> {
+    crate::engine::rest::stage_reports(
+        stages,
+        observed,
+        api_id,
+        &clients.region,
+        new_deployment.as_deref(),
+    )
+    .into_iter()
+    .map(stage_doc)
+    .collect()
+}
+
+/// The REST API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
+type Located = find::Located<Rest>;
+
+async fn locate(
+    clients: &Clients,
+    spec_path: Option<&Path>,
+    api_name: Option<&str>,
+    api_id: Option<&str>,
+    printer: &Printer,
+) -> Result<Option<Located>, Failure> {
+    let spec = match spec_path {
+        Some(p) => Some(load_spec(p, printer)?),
+        None => None,
+    };
+    if let Some(s) = &spec {
+        crate::engine::check_supports(s.api.kind, crate::engine::Verb::Cors, &s.api.name.value)?;
+    }
+    locate_loaded(clients, spec, api_name, api_id, Purpose::Converge).await
+}
+
+/// [`locate`] with the spec (if any) already loaded: a REST API.
+async fn locate_loaded(
+    clients: &Clients,
+    spec: Option<Spec>,
+    api_name: Option<&str>,
+    api_id: Option<&str>,
+    purpose: Purpose,
+) -> Result<Option<Located>, Failure> {
+    Ok(find::locate::<Rest>(clients, spec, api_name, api_id, purpose).await?)
 }

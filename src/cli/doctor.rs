@@ -23,7 +23,6 @@ use crate::aws::account::{self, RoleOutcome};
 use crate::aws::config::{self, AwsOptions};
 use crate::aws::{read, Clients};
 use crate::output::{Printer, SCHEMA_VERSION};
-use crate::plan::Op;
 
 use super::rest::load_spec;
 use super::{Failure, GlobalArgs};
@@ -97,21 +96,6 @@ pub(super) fn split_hint(text: &str) -> (String, Option<String>) {
 }
 
 pub use crate::engine::rest::{logging_reason, role_hint};
-
-/// Fail before any write when `ops` turn CloudWatch logging on and the account has no
-/// CloudWatch role ([`crate::engine::Flavour::before_writes`]); warn when the role cannot be
-/// read.
-pub(super) async fn require_logging_role(
-    clients: &Clients,
-    ops: &[Op],
-    printer: &Printer,
-) -> Result<(), Failure> {
-    use crate::engine::Flavour;
-    if let Some(w) = crate::engine::Rest::before_writes(clients, ops).await? {
-        printer.warn(&w);
-    }
-    Ok(())
-}
 
 pub async fn run(args: &DoctorArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let mut r = Report { checks: Vec::new() };
@@ -416,6 +400,7 @@ async fn role_check(
 mod tests {
     use super::*;
     use crate::plan::rest::ops::Patch;
+    use crate::plan::Op;
 
     fn stage(patches: Vec<Patch>) -> Op {
         Op::UpdateStage {

@@ -6,67 +6,18 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::Clients;
-use crate::engine::find::{self, Which};
-use crate::engine::lifecycle::{exec_failed, plan_deploy_rest};
-use crate::engine::{prepare, Flavour, Rest};
+use crate::engine::find;
+use crate::engine::lifecycle::exec_failed;
+use crate::engine::{prepare, Flavour};
 use crate::output::{
     calls_doc, plan_doc, render_plan, ApiDoc, CallsDoc, ChangeDoc, Printer, StageDoc, SummaryDoc,
     SCHEMA_VERSION,
 };
 use crate::plan::{Plan, PlanOp};
-use crate::spec::model::Spec;
 
-use super::apply::{confirm_changes, run_ops, stage_docs};
+use super::apply::{confirm_changes, shown_text, stage_doc};
 use super::rest::{load_spec, Purpose, Target};
 use super::{connect, DeployArgs, DestroyArgs, Failure, GlobalArgs, ShowArgs};
-
-/// The REST API a verb acts on: a spec, `--api NAME` or `--api-id ID`.
-pub(super) type Located = find::Located<Rest>;
-
-pub(super) async fn locate(
-    clients: &Clients,
-    spec_path: Option<&Path>,
-    api_name: Option<&str>,
-    api_id: Option<&str>,
-    printer: &Printer,
-) -> Result<Option<Located>, Failure> {
-    let spec = match spec_path {
-        Some(p) => Some(load_spec(p, printer)?),
-        None => None,
-    };
-    if let Some(s) = &spec {
-        crate::engine::check_supports(s.api.kind, crate::engine::Verb::Cors, &s.api.name.value)?;
-    }
-    locate_loaded(clients, spec, api_name, api_id, Purpose::Converge).await
-}
-
-/// [`locate`] with the spec (if any) already loaded: a REST API.
-pub(super) async fn locate_loaded(
-    clients: &Clients,
-    spec: Option<Spec>,
-    api_name: Option<&str>,
-    api_id: Option<&str>,
-    purpose: Purpose,
-) -> Result<Option<Located>, Failure> {
-    Ok(find::locate::<Rest>(clients, spec, api_name, api_id, purpose).await?)
-}
-
-/// Load the spec (if any) and tell which kind of API the verb acts on
-/// ([`crate::engine::find::which`]).
-pub(super) async fn which(
-    clients: &Clients,
-    spec_path: Option<&Path>,
-    api_name: Option<&str>,
-    api_id: Option<&str>,
-    purpose: Purpose,
-    printer: &Printer,
-) -> Result<Which, Failure> {
-    let spec = match spec_path {
-        Some(p) => Some(load_spec(p, printer)?),
-        None => None,
-    };
-    Ok(find::which(clients, spec, api_name, api_id, purpose).await?)
-}
 
 pub(super) fn not_found(spec_path: Option<&Path>, api_name: Option<&str>) -> Failure {
     let what = match (spec_path, api_name) {
@@ -108,23 +59,11 @@ pub async fn deploy_with(
 ) -> Result<i32, Failure> {
     let started = Instant::now();
     let (spec_path, api_name) = (args.spec.as_deref(), args.api.as_deref());
-    let spec = match which(
-        clients,
-        spec_path,
-        api_name,
-        args.api_id.as_deref(),
-        Purpose::Deploy,
-        printer,
-    )
-    .await?
-    {
-        Which::Rest(spec) => spec.map(|s| *s),
-        Which::Http(loc) => {
-            let loc = loc.ok_or_else(|| not_found(spec_path, api_name))?;
-            return super::http_lifecycle::deploy(clients, args, *loc, printer, started).await;
-        }
+    let spec = match spec_path {
+        Some(p) => Some(load_spec(p, printer)?),
+        None => None,
     };
-    let loc = locate_loaded(
+    let located = find::locate_any(
         clients,
         spec,
         api_name,
@@ -133,85 +72,99 @@ pub async fn deploy_with(
     )
     .await?
     .ok_or_else(|| not_found(spec_path, api_name))?;
+    crate::engine::with_located!(located, deploy_located(clients, args, printer, started))
+}
 
-    let crate::engine::lifecycle::RestDeploy { stages, plan } = plan_deploy_rest(
+/// `gwctl deploy --stage NAME...` of the API `loc`, whatever its kind: what the kind plans
+/// ([`Flavour::plan_deploy`]), run, and each stage as it then is
+/// ([`Flavour::deployed_stages`]).
+async fn deploy_located<F: Flavour>(
+    loc: find::Located<F>,
+    clients: &Clients,
+    args: &DeployArgs,
+    printer: &Printer,
+    started: Instant,
+) -> Result<i32, Failure> {
+    let deploy = F::plan_deploy(
         &loc,
         &args.stage,
         args.description.as_deref(),
         args.force,
         &clients.region,
     );
+    for w in F::read_notes(&loc.api, deploy.any_manual()) {
+        printer.warn(&w);
+    }
+    let (name, id) = (F::api_name(&loc.api), F::api_id(&loc.api));
     let api_doc = ApiDoc {
-        name: loc.api.config.name.clone(),
-        kind: "rest".into(),
-        id: Some(loc.api.id.clone()),
+        name: name.to_string(),
+        kind: F::NAME.into(),
+        id: Some(id.to_string()),
         owned: loc.owned,
     };
+    let plan = &deploy.plan;
     if !printer.json() {
-        if plan.is_empty() {
+        for n in &deploy.automatic {
             printer.data(&format!(
-                "up to date: {} already serve(s) the current configuration of `{}` ({})",
-                args.stage.join(", "),
-                loc.api.config.name,
-                loc.api.id
+                "automatic: stage {n} of `{name}` ({id}) has auto-deploy on; API Gateway deploys \
+                 every change to it itself"
             ));
-        } else {
-            printer.data_painted(&render_plan(
-                printer,
-                &loc.api.config.name,
-                Some(&loc.api.id),
-                &plan,
+        }
+        if plan.is_empty() && deploy.any_manual() {
+            printer.data(&format!(
+                "up to date: {} already serve(s) the current configuration of `{name}` ({id})",
+                deploy.up_to_date.join(", "),
             ));
+        } else if !plan.is_empty() {
+            printer.data_painted(&render_plan(printer, name, Some(id), plan));
         }
     }
     let mut deployment_id = None;
     if !plan.is_empty() {
-        super::doctor::require_logging_role(clients, &plan.ops, printer).await?;
-        let rep = run_ops(clients, Some(&loc.api), &plan.ops, printer)
-            .await
-            .map_err(exec_failed("deploy", "what exists"))
-            .map_err(Failure::from)?;
+        if let Some(w) = F::before_writes(clients, &plan.ops).await? {
+            printer.warn(&w);
+        }
+        let rep = crate::engine::run::<F>(
+            clients,
+            Some(&loc.api),
+            &plan.ops,
+            &super::report::CliReporter::new(printer),
+        )
+        .await
+        .map_err(exec_failed("deploy", "what exists"))?;
         deployment_id = rep.deployment_id;
     }
-    let docs = stage_docs(
-        &stages,
-        &loc.api,
-        &loc.api.id,
-        clients,
-        deployment_id.clone(),
-    );
-    let calls = calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64());
-    let result = if plan.is_empty() {
-        "up_to_date"
-    } else {
-        "deployed"
-    };
+    let stages = F::deployed_stages(&loc.api, &deploy, &clients.region, deployment_id.as_deref());
     if printer.json() {
-        let pd = plan_doc("deploy", api_doc.clone(), &plan);
+        let pd = plan_doc("deploy", api_doc.clone(), plan);
         printer.document(&DeployDoc {
             schema_version: SCHEMA_VERSION,
             command: "deploy".into(),
-            result: result.into(),
+            result: deploy.result().into(),
             api: api_doc,
             deployment_id,
             changes: pd.changes,
-            stages: docs,
-            calls,
+            stages: stages.into_iter().map(|s| stage_doc(s.stage)).collect(),
+            calls: calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64()),
         });
-    } else {
-        let mut s = String::new();
-        for st in &docs {
-            s.push_str(&format!(
-                "stage    {}  {}\n         deployment {}, logging {}, metrics {}\n",
-                st.name,
-                st.invoke_url,
-                st.deployment_id.as_deref().unwrap_or("-"),
-                st.logging_level,
-                if st.metrics { "on" } else { "off" }
-            ));
-        }
-        printer.data(&s);
+        return Ok(crate::exit::OK);
     }
+    let mut s = String::new();
+    for st in &stages {
+        let served = match (&st.stage.deployment_id, st.auto_deploy) {
+            (Some(dep), false) => format!("deployment {dep}"),
+            (Some(dep), true) => format!("deployment {dep} (auto-deploy on)"),
+            (None, false) => "deployment -".to_string(),
+            (None, true) => "auto-deploy on".to_string(),
+        };
+        s.push_str(&format!(
+            "stage    {}  {}\n         {served}, {}\n",
+            st.stage.name,
+            st.stage.invoke_url,
+            shown_text(&st.stage.shown)
+        ));
+    }
+    printer.data(&s);
     Ok(crate::exit::OK)
 }
 
@@ -502,7 +455,7 @@ async fn show_located<F: Flavour>(
             "stage    {}  {}\n         {served}, {}\n",
             st.stage.name,
             st.stage.invoke_url,
-            super::apply::shown_text(&st.stage.shown)
+            shown_text(&st.stage.shown)
         ));
     }
     s.push_str(&drift_line(drift));

@@ -6,8 +6,6 @@ pub mod completions;
 pub mod cors;
 pub mod doctor;
 pub mod export;
-pub mod http;
-pub mod http_lifecycle;
 pub mod lifecycle;
 pub mod plan;
 pub mod planfile;

@@ -7,11 +7,7 @@ use crate::spec::model::Spec;
 
 use super::Failure;
 
-pub use crate::engine::rest::invoke_url;
 pub use crate::engine::{Purpose, Target};
-
-/// A prepared REST plan.
-pub type Prepared = crate::engine::Prepared<crate::engine::Rest>;
 
 /// Load and validate a spec, printing diagnostics; `Err` when it has errors.
 pub fn load_spec(path: &Path, printer: &crate::output::Printer) -> Result<Spec, Failure> {

@@ -17,7 +17,7 @@ use crate::spec::model::Spec;
 use crate::state::rest::{ApiSummary, Policies};
 use crate::state::ResolvedFunction;
 
-use super::report::{KeyReport, ShowStage, StageReport};
+use super::report::{DeployedStage, KeyReport, ShowStage, StageReport};
 use super::{find, EngineError, Event, Reporter, Target};
 
 /// What one kind of API (REST, HTTP, ...) supplies to the engine. The engine's verbs are
@@ -46,6 +46,9 @@ pub trait Flavour: Sized + 'static {
     type Extra;
     /// Those objects as the account holds them.
     type ObservedExtra: Serialize;
+    /// A stage's settings (what `deploy` gives the stages it names: the spec's when it
+    /// declares the stage, else the stage's own).
+    type StageSettings: Clone + Default;
 
     fn api_id(api: &Self::Observed) -> &str;
     fn api_name(api: &Self::Observed) -> &str;
@@ -166,6 +169,27 @@ pub trait Flavour: Sized + 'static {
         api: &Self::Observed,
         ctx: &ExportContext,
     ) -> Result<Exported, EngineError>;
+    /// `deploy --stage NAME...` of the API `loc` found: the stages named with their settings
+    /// (the spec's when `loc` has a spec declaring the stage, else the stage's own), those
+    /// API Gateway deploys itself, and the plan (one deployment, with `description` after the
+    /// configuration mark, shared by the stages that do not serve the API's current
+    /// configuration; all of them when `force`). Reads nothing: `loc` holds what was read.
+    fn plan_deploy(
+        loc: &find::Located<Self>,
+        names: &[String],
+        description: Option<&str>,
+        force: bool,
+        region: &str,
+    ) -> Deploy<Self>;
+    /// `deploy`'s report of each stage of `deploy` after its plan ran on `api` (as read
+    /// before the run; `deployment_id`: the deployment the run created): the settings in
+    /// effect (JSON), and in `shown` the ones its text line names.
+    fn deployed_stages(
+        api: &Self::Observed,
+        deploy: &Deploy<Self>,
+        region: &str,
+        deployment_id: Option<&str>,
+    ) -> Vec<DeployedStage>;
     /// Run `ops` with this kind's executor (seeded with the ids of `observed`).
     async fn execute(
         clients: &Clients,
@@ -173,6 +197,42 @@ pub trait Flavour: Sized + 'static {
         ops: &[Self::Op],
         on_event: &mut dyn FnMut(ExecEvent<'_, Self::Op>),
     ) -> Result<ExecReport, ExecFailure>;
+}
+
+/// What `deploy` does to an API ([`Flavour::plan_deploy`]); `cli` renders it the same for
+/// every kind.
+pub struct Deploy<F: Flavour> {
+    /// The stages named, with the settings they keep (or are given).
+    pub stages: BTreeMap<String, F::StageSettings>,
+    /// The stages named that API Gateway deploys itself (auto-deploy on; none for REST):
+    /// `deploy` only says so.
+    pub automatic: Vec<String>,
+    /// The stages the `up to date` line names when the plan is empty, in the kind's order
+    /// (REST: as named; HTTP: sorted, without the automatic ones).
+    pub up_to_date: Vec<String>,
+    /// The calls: a deployment and the stage updates (or creations) that move the stages.
+    pub plan: Plan<F::Op>,
+}
+
+impl<F: Flavour> Deploy<F> {
+    /// `deploy`'s result: `deployed`, `automatic` (every stage named deploys itself) or
+    /// `up_to_date`.
+    pub fn result(&self) -> &'static str {
+        match (
+            self.plan.is_empty(),
+            self.automatic.len() == self.stages.len(),
+        ) {
+            (false, _) => "deployed",
+            (true, true) => "automatic",
+            (true, false) => "up_to_date",
+        }
+    }
+
+    /// A stage named is deployed by hand (auto-deploy off): what it serves matters, so a
+    /// deployment list the reader could not read completely is worth a warning.
+    pub fn any_manual(&self) -> bool {
+        self.automatic.len() < self.stages.len()
+    }
 }
 
 /// Verbs that work on only some kinds of API ([`Flavour::SUPPORTS`]).

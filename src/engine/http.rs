@@ -17,13 +17,22 @@ use crate::state::http::{invoke_url, ObservedHttpApi, Stage};
 use crate::state::rest::ApiSummary;
 use crate::state::{function_from_uri, ResolvedFunction};
 
-use super::flavour::{Parts, Prepared, Verb};
-use super::report::{KeyReport, ShowStage, Shown, StageReport};
+use super::find::Located;
+use super::flavour::{Deploy, Parts, Prepared, Verb};
+use super::lifecycle::{deployment_description, named_stages, DEPLOY_REASON};
+use super::report::{DeployedStage, KeyReport, ShowStage, Shown, StageReport};
 use super::rest::split_qualifier;
 use super::{EngineError, Flavour};
 
 /// HTTP APIs.
 pub struct Http;
+
+/// `deploy`'s plan options: it never removes settings (per-route settings the spec does not
+/// declare stay); `force_deploy` is `--force`.
+const DEPLOY_OPTS: PlanOptions = PlanOptions {
+    prune: false,
+    force_deploy: false,
+};
 
 impl Flavour for Http {
     const LABEL: &'static str = "http api";
@@ -35,6 +44,7 @@ impl Flavour for Http {
     type Op = HttpOp;
     type Extra = ();
     type ObservedExtra = ();
+    type StageSettings = Stage;
 
     fn api_id(api: &ObservedHttpApi) -> &str {
         &api.id
@@ -173,6 +183,92 @@ impl Flavour for Http {
         Vec::new()
     }
     fn reuse_saved(_: &mut Prepared<Http>, _: &[HttpOp]) {}
+    fn plan_deploy(
+        loc: &Located<Http>,
+        names: &[String],
+        description: Option<&str>,
+        force: bool,
+        region: &str,
+    ) -> Deploy<Http> {
+        use crate::plan::http::{auto_deploys, config_mark, plan_stages};
+        let spec_stages = match &loc.spec {
+            Some(s) => {
+                crate::plan::http::desired(s, &[], region)
+                    .keep_undeclared(Some(&loc.api))
+                    .stages
+            }
+            None => BTreeMap::new(),
+        };
+        let stages = named_stages(names, &spec_stages, |n| {
+            loc.api.stages.get(n).map(|s| s.settings.clone())
+        });
+        // Stages that exist with auto-deploy on: API Gateway deploys every change to them.
+        let automatic: Vec<String> = stages
+            .iter()
+            .filter(|(n, w)| {
+                let have = loc.api.stages.get(*n);
+                have.is_some() && auto_deploys(w, have)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        let up_to_date = stages
+            .keys()
+            .filter(|n| !automatic.contains(n))
+            .cloned()
+            .collect();
+        let mark = config_mark(&loc.api.config);
+        let description = deployment_description(&mark, description);
+        let mut plan = HttpPlan::default();
+        plan_stages(
+            &mut plan,
+            Some(&loc.api),
+            &stages,
+            &mark,
+            &description,
+            DEPLOY_REASON,
+            PlanOptions {
+                force_deploy: force,
+                ..DEPLOY_OPTS
+            },
+        );
+        Deploy {
+            stages,
+            automatic,
+            up_to_date,
+            plan,
+        }
+    }
+    fn deployed_stages(
+        api: &ObservedHttpApi,
+        deploy: &Deploy<Http>,
+        region: &str,
+        deployment_id: Option<&str>,
+    ) -> Vec<DeployedStage> {
+        effective(
+            &deploy.stages,
+            Some(api),
+            &deploy.plan.ops,
+            DEPLOY_OPTS.prune,
+        )
+        .into_iter()
+        .map(|st| {
+            let dep = if st.deployed_now {
+                deployment_id.map(str::to_string)
+            } else {
+                st.served
+            };
+            let mut stage = stage_report(&st.name, &st.settings, dep, &api.id, region);
+            // `deploy` reads auto-deploy in what the stage serves, not among its settings.
+            stage
+                .shown
+                .retain(|s| !matches!(s, Shown::Switch("auto-deploy", _)));
+            DeployedStage {
+                stage,
+                auto_deploy: st.settings.auto_deploy.unwrap_or(false),
+            }
+        })
+        .collect()
+    }
     async fn execute(
         clients: &Clients,
         observed: Option<&ObservedHttpApi>,

@@ -1,17 +1,17 @@
 //! What `destroy`, `deploy` and `show` decide, for every kind of API (docs/design.md): destroy
 //! removes gwctl's permission statements and then the API, and refuses an API gwctl did not
 //! create unless forced; deploy creates one deployment shared by the stages named, only for
-//! stages that do not serve the API's current configuration (unless forced).
+//! stages that do not serve the API's current configuration (unless forced). Each kind plans
+//! its deploy ([`Flavour::plan_deploy`]) with the helpers here.
 
 use std::collections::BTreeMap;
 
 use crate::aws::exec::ExecFailure;
 use crate::aws::Clients;
 use crate::plan::Plan;
-use crate::plan::PlanOptions;
 
 use super::find::Located;
-use super::{EngineError, Flavour, Http, Rest};
+use super::{EngineError, Flavour};
 
 /// gwctl deletes only the APIs it created, unless `force`.
 pub fn refuse_unowned(name: &str, id: &str, owned: bool, force: bool) -> Result<(), EngineError> {
@@ -75,108 +75,4 @@ pub fn deployment_description(mark: &str, user: Option<&str>) -> String {
 }
 
 /// Why `deploy` moves a stage.
-const DEPLOY_REASON: &str = "the stage does not serve the API's current configuration";
-
-/// What `deploy` does to a REST API: the stages named (with their settings) and the plan.
-pub struct RestDeploy {
-    pub stages: BTreeMap<String, crate::state::rest::Stage>,
-    pub plan: Plan,
-}
-
-/// Plan `deploy --stage NAME...` of a REST API.
-pub fn plan_deploy_rest(
-    loc: &Located<Rest>,
-    names: &[String],
-    description: Option<&str>,
-    force: bool,
-    region: &str,
-) -> RestDeploy {
-    // Stage settings come from the spec when one is given and declares the stage.
-    let spec_stages = match &loc.spec {
-        Some(s) => {
-            crate::plan::rest::desired::rest(s, &[], region)
-                .keep_undeclared(Some(&loc.api))
-                .stages
-        }
-        None => BTreeMap::new(),
-    };
-    let stages = named_stages(names, &spec_stages, |n| {
-        loc.api.stages.get(n).map(|s| s.settings.clone())
-    });
-    let mark = crate::plan::rest::desired::config_mark(&loc.api.config);
-    let description = deployment_description(&mark, description);
-    let mut plan = Plan::default();
-    crate::plan::rest::plan_stages(
-        &mut plan,
-        Some(&loc.api),
-        &stages,
-        &mark,
-        &description,
-        force,
-        DEPLOY_REASON,
-    );
-    RestDeploy { stages, plan }
-}
-
-/// What `deploy` does to an HTTP API: the stages named (with their settings), those API
-/// Gateway deploys itself (auto-deploy on), the plan and its options.
-pub struct HttpDeploy {
-    pub stages: BTreeMap<String, crate::state::http::Stage>,
-    pub automatic: Vec<String>,
-    pub plan: crate::plan::http::HttpPlan,
-    pub opts: PlanOptions,
-}
-
-/// Plan `deploy --stage NAME...` of an HTTP API.
-pub fn plan_deploy_http(
-    loc: &Located<Http>,
-    names: &[String],
-    description: Option<&str>,
-    force: bool,
-    region: &str,
-) -> HttpDeploy {
-    use crate::plan::http::{auto_deploys, config_mark, desired, plan_stages};
-    let spec_stages = match &loc.spec {
-        Some(s) => {
-            desired(s, &[], region)
-                .keep_undeclared(Some(&loc.api))
-                .stages
-        }
-        None => BTreeMap::new(),
-    };
-    let stages = named_stages(names, &spec_stages, |n| {
-        loc.api.stages.get(n).map(|s| s.settings.clone())
-    });
-    // Stages that exist with auto-deploy on: API Gateway deploys every change to them.
-    let automatic: Vec<String> = stages
-        .iter()
-        .filter(|(n, w)| {
-            let have = loc.api.stages.get(*n);
-            have.is_some() && auto_deploys(w, have)
-        })
-        .map(|(n, _)| n.clone())
-        .collect();
-    let mark = config_mark(&loc.api.config);
-    let description = deployment_description(&mark, description);
-    // Deploying never removes settings: per-route settings the spec does not declare stay.
-    let opts = PlanOptions {
-        prune: false,
-        force_deploy: force,
-    };
-    let mut plan = crate::plan::http::HttpPlan::default();
-    plan_stages(
-        &mut plan,
-        Some(&loc.api),
-        &stages,
-        &mark,
-        &description,
-        DEPLOY_REASON,
-        opts,
-    );
-    HttpDeploy {
-        stages,
-        automatic,
-        plan,
-        opts,
-    }
-}
+pub const DEPLOY_REASON: &str = "the stage does not serve the API's current configuration";

@@ -56,3 +56,14 @@ pub struct ShowStage {
     /// API Gateway deploys every change to it itself (HTTP APIs).
     pub auto_deploy: bool,
 }
+
+/// One stage after `deploy` ([`crate::engine::Flavour::deployed_stages`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeployedStage {
+    /// Its settings in effect and the deployment it serves; `shown` holds the settings
+    /// `deploy`'s text names (REST: logging and metrics; HTTP: metrics, throttling, access
+    /// logs).
+    pub stage: StageReport,
+    /// API Gateway deploys every change to it itself (HTTP APIs).
+    pub auto_deploy: bool,
+}

@@ -20,8 +20,10 @@ use crate::state::rest::{ApiSummary, MethodSetting, ObservedRestApi, Stage};
 use crate::state::usage::ObservedUsage;
 use crate::state::{function_from_uri, ResolvedFunction};
 
-use super::flavour::{Parts, Prepared, Verb};
-use super::report::{KeyReport, ShowStage, Shown, StageReport};
+use super::find::Located;
+use super::flavour::{Deploy, Parts, Prepared, Verb};
+use super::lifecycle::{deployment_description, named_stages, DEPLOY_REASON};
+use super::report::{DeployedStage, KeyReport, ShowStage, Shown, StageReport};
 use super::{EngineError, Flavour};
 
 /// The note on a REST API with CORS and Lambda proxy integrations.
@@ -42,6 +44,7 @@ impl Flavour for Rest {
     type Op = Op;
     type Extra = DesiredUsage;
     type ObservedExtra = ObservedUsage;
+    type StageSettings = Stage;
 
     fn api_id(api: &ObservedRestApi) -> &str {
         &api.id
@@ -261,6 +264,64 @@ impl Flavour for Rest {
     }
     fn reuse_saved(prep: &mut Prepared<Rest>, saved: &[Op]) {
         usage::reuse_salts(&mut prep.plan.ops, saved, &prep.extra);
+    }
+    fn plan_deploy(
+        loc: &Located<Rest>,
+        names: &[String],
+        description: Option<&str>,
+        force: bool,
+        region: &str,
+    ) -> Deploy<Rest> {
+        // Stage settings come from the spec when one is given and declares the stage.
+        let spec_stages = match &loc.spec {
+            Some(s) => {
+                desired::rest(s, &[], region)
+                    .keep_undeclared(Some(&loc.api))
+                    .stages
+            }
+            None => BTreeMap::new(),
+        };
+        let stages = named_stages(names, &spec_stages, |n| {
+            loc.api.stages.get(n).map(|s| s.settings.clone())
+        });
+        let mark = desired::config_mark(&loc.api.config);
+        let description = deployment_description(&mark, description);
+        let mut plan = Plan::default();
+        crate::plan::rest::plan_stages(
+            &mut plan,
+            Some(&loc.api),
+            &stages,
+            &mark,
+            &description,
+            force,
+            DEPLOY_REASON,
+        );
+        Deploy {
+            stages,
+            automatic: Vec::new(),
+            up_to_date: names.to_vec(),
+            plan,
+        }
+    }
+    fn deployed_stages(
+        api: &ObservedRestApi,
+        deploy: &Deploy<Rest>,
+        region: &str,
+        deployment_id: Option<&str>,
+    ) -> Vec<DeployedStage> {
+        stage_reports(&deploy.stages, api, &api.id, region, deployment_id)
+            .into_iter()
+            .map(|mut stage| {
+                stage.shown = vec![
+                    Shown::Value("logging", stage.logging_level.clone()),
+                    Shown::Switch("metrics", stage.metrics),
+                ];
+                DeployedStage {
+                    stage,
+                    auto_deploy: false,
+                }
+            })
+            .collect()
     }
     async fn execute(
         clients: &Clients,
