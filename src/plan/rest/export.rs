@@ -598,8 +598,11 @@ pub fn recognise_cors(c: &RestApi) -> Option<CorsDef> {
         .values()
         .filter_map(|r| r.methods.get("OPTIONS"))
         .collect();
-    if preflights.is_empty() || !preflights.iter().all(|m| is_gwctl_preflight(m)) {
+    if !preflights.iter().all(|m| is_gwctl_preflight(m)) {
         return None;
+    }
+    if preflights.is_empty() {
+        return cors_without_preflights(c);
     }
     let first = preflights[0].integration.as_ref()?.responses.get("200")?;
     let header = |name: &str| {
@@ -646,20 +649,60 @@ pub fn recognise_cors(c: &RestApi) -> Option<CorsDef> {
         methods: allowed.into_iter().collect(),
         ..base.clone()
     };
-    [base, limited].into_iter().find(|cors| {
-        let mut rebuilt = c.clone();
-        for r in rebuilt.resources.values_mut() {
-            r.methods.remove("OPTIONS");
-        }
-        for t in GATEWAY_RESPONSE_TYPES {
-            rebuilt.gateway_responses.remove(t);
-        }
-        add_to(&mut rebuilt, cors);
-        rebuilt.normalize();
-        let mut have = c.clone();
-        have.normalize();
-        rebuilt == have
-    })
+    [base, limited].into_iter().find(|cors| rebuilds(c, cors))
+}
+
+/// gwctl's gateway responses without any preflight: a `cors:` block whose `methods` leave
+/// out every method the routes have (what the error responses carry is all there is to read).
+fn cors_without_preflights(c: &RestApi) -> Option<CorsDef> {
+    let g = c.gateway_responses.get(GATEWAY_RESPONSE_TYPES[0])?;
+    let header = |name: &str| {
+        g.response_parameters
+            .get(&format!("gatewayresponse.header.{name}"))
+            .and_then(|v| unquote(v))
+    };
+    let used: BTreeSet<&str> = c
+        .resources
+        .values()
+        .flat_map(|r| r.methods.keys().map(String::as_str))
+        .collect();
+    if used.contains("ANY") {
+        return None;
+    }
+    let mut headers = list_of(header("Access-Control-Allow-Headers"));
+    if headers == DEFAULT_CORS_HEADERS {
+        headers.clear();
+    }
+    let cors = CorsDef {
+        pos: Pos::default(),
+        origins: vec![header("Access-Control-Allow-Origin")?.to_string()],
+        methods: ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"]
+            .into_iter()
+            .filter(|m| !used.contains(m))
+            .map(str::to_string)
+            .collect(),
+        headers,
+        expose_headers: list_of(header("Access-Control-Expose-Headers")),
+        max_age: None,
+        credentials: header("Access-Control-Allow-Credentials") == Some("true"),
+    };
+    rebuilds(c, &cors).then_some(cors)
+}
+
+/// Whether `cors` builds exactly the preflights and gateway responses `c` has.
+fn rebuilds(c: &RestApi, cors: &CorsDef) -> bool {
+    let mut rebuilt = c.clone();
+    for r in rebuilt.resources.values_mut() {
+        r.methods.remove("OPTIONS");
+    }
+    for t in GATEWAY_RESPONSE_TYPES {
+        rebuilt.gateway_responses.remove(t);
+    }
+    add_to(&mut rebuilt, cors);
+    rebuilt.normalize();
+    let mut have = c.clone();
+    have.normalize();
+    rebuilt == have
 }
 
 fn cors_section(c: &CorsDef) -> Map {
