@@ -9,8 +9,8 @@ use std::path::Path;
 use crate::aws::{read, Clients};
 use crate::plan::export::{ExportContext, Exported};
 
-use super::find::{self, Located, Purpose};
-use super::{EngineError, Flavour};
+use super::find::{self, AnyLocated, Located};
+use super::{EngineError, Flavour, Http, Rest};
 
 /// The spec of the API `api_name` / `api_id` (`None`: no such API), limited to the stage
 /// `stage` when one is given.
@@ -20,11 +20,58 @@ pub async fn export(
     api_id: Option<&str>,
     stage: Option<&str>,
 ) -> Result<Option<Exported>, EngineError> {
-    let Some(located) = find::locate_any(clients, None, api_name, api_id, Purpose::Show).await?
-    else {
-        return Ok(None);
+    let located = match (api_id, api_name) {
+        // Read as a REST API; an id REST does not know is an HTTP API's (by error kind).
+        (Some(id), _) => match Rest::read(clients, id, None).await {
+            Ok(api) => AnyLocated::Rest(located(api)),
+            Err(e) if e.is_not_found() => AnyLocated::Http(located(
+                Http::read(clients, id, None)
+                    .await
+                    .map_err(EngineError::ApiId)?,
+            )),
+            Err(e) => return Err(EngineError::ApiId(e)),
+        },
+        // Both kinds listed at once; the listing's answer is reused to read the API.
+        (None, Some(name)) => {
+            let (rest, http) =
+                tokio::try_join!(Rest::list(clients, name), Http::list(clients, name))?;
+            match (rest.first(), http.first()) {
+                (Some(r), Some(h)) => {
+                    return Err(EngineError::BothKinds {
+                        name: name.to_string(),
+                        rest_id: r.id.clone(),
+                        http_id: h.id.clone(),
+                    })
+                }
+                (Some(_), None) => {
+                    let Some(id) = find::pick_named(Rest::LABEL, name, &rest)? else {
+                        return Ok(None);
+                    };
+                    let listed = rest.iter().find(|s| s.id == id);
+                    AnyLocated::Rest(located(Rest::read(clients, &id, listed).await?))
+                }
+                (None, Some(_)) => {
+                    let Some(id) = find::pick_named(Http::LABEL, name, &http)? else {
+                        return Ok(None);
+                    };
+                    let listed = http.iter().find(|s| s.id == id);
+                    AnyLocated::Http(located(Http::read(clients, &id, listed).await?))
+                }
+                (None, None) => return Ok(None),
+            }
+        }
+        (None, None) => return Err(EngineError::NoApiNamed),
     };
     super::with_located!(located, export_located(clients, stage)).map(Some)
+}
+
+fn located<F: Flavour>(api: F::Observed) -> Located<F> {
+    let owned = find::is_owned(F::tags(&api));
+    Located {
+        spec: None,
+        api,
+        owned,
+    }
 }
 
 async fn export_located<F: Flavour>(

@@ -262,3 +262,81 @@ async fn what_the_spec_cannot_say_is_named_and_nothing_is_printed_unless_allowed
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).1.contains("no stage `nope`"), "{}", text(&o).1);
 }
+
+/// The `aws SERVICE.Operation` lines `--verbose` prints, counted by operation.
+fn calls(stderr: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut m = std::collections::BTreeMap::new();
+    for l in stderr.lines() {
+        if let Some(op) = l.strip_prefix("aws ").and_then(|r| r.split(' ').next()) {
+            *m.entry(op.to_string()).or_default() += 1;
+        }
+    }
+    m
+}
+
+#[tokio::test]
+async fn export_reads_what_a_no_op_plan_reads() {
+    let em = support::emulator().await;
+    em.create_functions(&[
+        "create-task",
+        "list-tasks",
+        "get-task",
+        "update-task",
+        "delete-task",
+    ])
+    .await;
+    let spec = repo("specs/tasks-apikey.yaml");
+    let id = apply_json(&em, &spec).api.id.unwrap();
+    let o = gwctl(
+        &em,
+        &["-v", "plan", spec.to_str().unwrap(), "--api-id", &id],
+    );
+    let plan = calls(&ok(&o).1);
+    let o = gwctl(&em, &["-v", "export", "--api-id", &id]);
+    let export = calls(&ok(&o).1);
+    // By name, as `plan SPEC` finds it: the listing's answer is reused.
+    let o = gwctl(&em, &["-v", "plan", spec.to_str().unwrap()]);
+    let plan_by_name = calls(&ok(&o).1);
+    let o = gwctl(&em, &["-v", "export", "--api", "task-api"]);
+    let export_by_name = calls(&ok(&o).1);
+    let rest_reads = |m: &std::collections::BTreeMap<String, usize>| -> usize {
+        m.iter()
+            .filter(|(k, _)| {
+                k.starts_with("apigateway.") && !k.contains("Usage") && !k.contains("ApiKeys")
+            })
+            .map(|(_, n)| n)
+            .sum()
+    };
+    assert_eq!(
+        rest_reads(&export_by_name),
+        rest_reads(&plan_by_name),
+        "export {export_by_name:?}\nplan {plan_by_name:?}"
+    );
+    assert_eq!(
+        export_by_name.get("apigatewayv2.GetApis"),
+        Some(&1),
+        "HTTP APIs of that name are looked for too"
+    );
+    assert!(!export.is_empty(), "--verbose lists the calls");
+    let api_calls = |m: &std::collections::BTreeMap<String, usize>| -> usize {
+        m.iter()
+            .filter(|(k, _)| k.starts_with("apigateway."))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    for (op, n) in &export {
+        assert!(
+            op.starts_with("apigateway.Get") || op == "lambda.GetFunction",
+            "export makes only reads: {op}"
+        );
+        assert!(
+            plan.get(op).is_some_and(|p| p >= n),
+            "{op}: export {n}, plan {plan:?}"
+        );
+    }
+    assert!(
+        api_calls(&export) <= api_calls(&plan),
+        "export {export:?}\nplan {plan:?}"
+    );
+    eprintln!("plan: {plan:?}\nexport: {export:?}");
+}
