@@ -291,6 +291,8 @@ fn inline(v: &Value) -> Option<String> {
 /// The form of a value inside `{}` or `[]`.
 fn flow(v: &Value) -> Option<String> {
     match v {
+        // A multi-line string reads better as a literal block: its mapping is not inline.
+        Value::Str(s) if s.contains('\n') && literal(s).is_some() => None,
         Value::Str(s) => Some(scalar(s, true)),
         Value::Map(m) => {
             if m.block || m.entries.iter().any(|e| !e.comment.is_empty()) {

@@ -340,3 +340,186 @@ async fn export_reads_what_a_no_op_plan_reads() {
     );
     eprintln!("plan: {plan:?}\nexport: {export:?}");
 }
+
+/// Export with `--allow-partial` (must succeed), validate, plan empty; returns the text and
+/// stderr.
+fn export_partial_and_plan_empty(
+    em: &support::Emulator,
+    dir: &tempfile::TempDir,
+    id: &str,
+) -> (String, String) {
+    let file = dir.path().join(format!("{id}.yaml"));
+    let (out, err) = ok(&gwctl(em, &["export", "--api-id", id, "--allow-partial"]));
+    std::fs::write(&file, &out).unwrap();
+    ok(&gwctl(em, &["validate", file.to_str().unwrap()]));
+    let o = gwctl(
+        em,
+        &[
+            "plan",
+            file.to_str().unwrap(),
+            "--api-id",
+            id,
+            "--detailed-exitcode",
+        ],
+    );
+    let (plan, perr) = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the export plans changes:\n{plan}\n{perr}\n{out}"
+    );
+    (out, err)
+}
+
+#[tokio::test]
+async fn a_boto3_custom_integration_and_a_sam_key_and_usage_plan_export_and_plan_empty() {
+    let em = support::emulator().await;
+    let arns = em.create_functions(&["lambdemo"]).await;
+    let c = em.clients().await;
+    let gw = &c.apigw;
+    // Seed 004's boto3 script: GET /{hoge}, custom Lambda integration, templates, a selection
+    // pattern, an invocation role; SAM's way for the rest: an API key and a usage plan.
+    let api = gw
+        .create_rest_api()
+        .name("sample01")
+        .description("sample api")
+        .send()
+        .await
+        .unwrap();
+    let id = api.id().unwrap().to_string();
+    let root = gw
+        .get_resources()
+        .rest_api_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .items()[0]
+        .id()
+        .unwrap()
+        .to_string();
+    let hoge = gw
+        .create_resource()
+        .rest_api_id(&id)
+        .parent_id(&root)
+        .path_part("{hoge}")
+        .send()
+        .await
+        .unwrap();
+    let rid = hoge.id().unwrap();
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .api_key_required(true)
+        .request_parameters("method.request.path.hoge", true)
+        .send()
+        .await
+        .unwrap();
+    for (status, model) in [("200", "Empty"), ("400", "Error")] {
+        gw.put_method_response()
+            .rest_api_id(&id)
+            .resource_id(rid)
+            .http_method("GET")
+            .status_code(status)
+            .response_models("application/json", model)
+            .send()
+            .await
+            .unwrap();
+    }
+    gw.put_integration()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("GET")
+        .r#type(agt::IntegrationType::Aws)
+        .integration_http_method("POST")
+        .credentials("arn:aws:iam::123456789012:role/apigateway-invoke-lambda")
+        .uri(format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations",
+            arns[0]
+        ))
+        .request_templates(
+            "application/json",
+            "{\n  \"hoge\": \"$input.params('hoge')\"\n}\n",
+        )
+        .send()
+        .await
+        .unwrap();
+    gw.put_integration_response()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("GET")
+        .status_code("200")
+        .send()
+        .await
+        .unwrap();
+    gw.put_integration_response()
+        .rest_api_id(&id)
+        .resource_id(rid)
+        .http_method("GET")
+        .status_code("400")
+        .selection_pattern("^\\[400:.*")
+        .response_templates(
+            "application/json",
+            "#set($data = $input.path('$'))\n{\"message\" : \"${data.errorMessage}\"}",
+        )
+        .send()
+        .await
+        .unwrap();
+    gw.create_deployment()
+        .rest_api_id(&id)
+        .stage_name("snapshot")
+        .send()
+        .await
+        .unwrap();
+    let key = gw
+        .create_api_key()
+        .name("sam-key")
+        .enabled(true)
+        .send()
+        .await
+        .unwrap();
+    let plan = gw
+        .create_usage_plan()
+        .name("sam-plan")
+        .api_stages(
+            agt::ApiStage::builder()
+                .api_id(&id)
+                .stage("snapshot")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    gw.create_usage_plan_key()
+        .usage_plan_id(plan.id().unwrap())
+        .key_id(key.id().unwrap())
+        .key_type("API_KEY")
+        .send()
+        .await
+        .unwrap();
+
+    // The plan was not made by gwctl: named, exit 1, nothing on stdout.
+    let o = gwctl(&em, &["export", "--api-id", &id]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("usage plan sam-plan"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = export_partial_and_plan_empty(&em, &dir, &id);
+    for part in [
+        "type: lambda",
+        "credentials: arn:aws:iam::123456789012:role/apigateway-invoke-lambda",
+        "      request_templates:\n        application/json: |\n          {\n",
+        "selection_pattern: '^\\[400:.*'",
+        "api_key_required: true",
+        "{status: '400', models: {application/json: Error}}",
+        "# - usage plan sam-plan",
+    ] {
+        assert!(out.contains(part), "{part:?} not in\n{out}");
+    }
+    assert!(
+        !out.contains(key.value().unwrap_or("no value")),
+        "never a key value"
+    );
+}
