@@ -220,8 +220,15 @@ pub fn statement_matches(st: &PolicyStatement, function: &str, source_arn: &str)
 /// Whether a statement grants API Gateway the invocation of `function` from every source
 /// `source_arn` names: the same principal, effect and action, and a condition whose
 /// `ArnLike` pattern (`*` any characters, `?` one) matches `source_arn` as written (its `*`
-/// taken literally), or no source condition at all.
+/// taken literally), or no source condition at all. An API-wide `.../{api-id}/*` is matched
+/// as the route ARNs it stands for, `.../{api-id}/{stage}/{method}/{path}`: the console's
+/// and SAM's `.../{api-id}/*/*` cover it too.
 pub fn statement_covers(st: &PolicyStatement, function: &str, source_arn: &str) -> bool {
+    let routes = match source_arn.strip_suffix("/*") {
+        Some(api) if !api.contains("/authorizers/") => format!("{api}/*/*/*"),
+        _ => source_arn.to_string(),
+    };
+    let source_arn = routes.as_str();
     st.effect.eq_ignore_ascii_case("allow")
         && st.principal_service.as_deref() == Some(APIGATEWAY_PRINCIPAL)
         && (st.action == INVOKE_ACTION || st.action == "lambda:*")
@@ -237,13 +244,13 @@ fn arn_like(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
+        if p < pattern.len() && pattern[p] == b'*' {
             star = Some(p);
             mark = t;
             p += 1;
+        } else if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
         } else if let Some(s) = star {
             p = s + 1;
             mark += 1;
@@ -429,6 +436,16 @@ mod tests {
             want
         ));
         assert!(statement_covers(&st(None), f, want));
+        assert!(statement_covers(
+            &st(Some("arn:aws:execute-api:us-east-1:1:abc/*/*")),
+            f,
+            want
+        ));
+        assert!(!statement_covers(
+            &st(Some("arn:aws:execute-api:us-east-1:1:abc/*/GET/*")),
+            f,
+            want
+        ));
         assert!(!statement_covers(
             &st(Some("arn:aws:execute-api:us-east-1:1:abc/prod/GET/x")),
             f,

@@ -523,3 +523,87 @@ async fn a_boto3_custom_integration_and_a_sam_key_and_usage_plan_export_and_plan
         "never a key value"
     );
 }
+
+#[tokio::test]
+async fn an_http_api_built_by_hand_with_a_jwt_authorizer_exports_and_plans_empty() {
+    let em = support::emulator().await;
+    let arns = em.create_functions(&["items-handler"]).await;
+    let c = em.clients().await;
+    let v2 = &c.apigw2;
+    // Seed 003's aws-CLI recipe for an HTTP API: Lambda proxy routes behind a JWT authorizer,
+    // the $default stage with auto-deploy.
+    let api = v2
+        .create_api()
+        .name("items-by-hand")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .send()
+        .await
+        .unwrap();
+    let id = api.api_id().unwrap().to_string();
+    let auth = v2
+        .create_authorizer()
+        .api_id(&id)
+        .name("cognito")
+        .authorizer_type(aws_sdk_apigatewayv2::types::AuthorizerType::Jwt)
+        .identity_source("$request.header.Authorization")
+        .jwt_configuration(
+            aws_sdk_apigatewayv2::types::JwtConfiguration::builder()
+                .issuer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example")
+                .audience("client-id")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let integration = v2
+        .create_integration()
+        .api_id(&id)
+        .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::AwsProxy)
+        .integration_uri(&arns[0])
+        .payload_format_version("2.0")
+        .send()
+        .await
+        .unwrap();
+    for key in ["GET /items", "POST /items"] {
+        v2.create_route()
+            .api_id(&id)
+            .route_key(key)
+            .target(format!(
+                "integrations/{}",
+                integration.integration_id().unwrap()
+            ))
+            .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::Jwt)
+            .authorizer_id(auth.authorizer_id().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    v2.create_stage()
+        .api_id(&id)
+        .stage_name("$default")
+        .auto_deploy(true)
+        .send()
+        .await
+        .unwrap();
+    let account = arns[0].split(':').nth(4).unwrap();
+    c.lambda
+        .add_permission()
+        .function_name(&arns[0])
+        .statement_id("cli-made")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn(format!("arn:aws:execute-api:us-east-1:{account}:{id}/*/*"))
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = export_and_plan_empty(&em, &dir, &id);
+    for part in [
+        "kind: http",
+        "type: jwt",
+        "default_auth: cognito",
+        "auto_deploy: true",
+    ] {
+        assert!(out.contains(part), "{part:?} not in\n{out}");
+    }
+}
