@@ -108,6 +108,11 @@ pub trait Flavour: Sized + 'static {
         clients: &Clients,
         ops: &[Self::Op],
     ) -> Result<Option<String>, EngineError>;
+    /// The spec's stages (as `` `name` ``) whose logging needs the account's CloudWatch Logs
+    /// role in the region (`doctor` judges the role against them). REST APIs: execution logs
+    /// or access logs to CloudWatch Logs; HTTP APIs write access logs through log delivery, not
+    /// the account's role, so none.
+    fn stages_needing_logging_role(spec: &Spec, region: &str) -> Vec<String>;
     /// How the API reads in a report after its name and id: `rest, REGIONAL`, `http`.
     fn describe(prep: &Prepared<Self>) -> Vec<String>;
     /// The spec's stages after `run` (`None`: nothing ran) on the API `api_id`.

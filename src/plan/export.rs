@@ -203,6 +203,28 @@ pub fn finish(
     }
 }
 
+/// A JSON document (a resource policy) as YAML; `None` for a JSON `null` anywhere in it (the
+/// spec language has no null).
+pub fn json(v: &serde_json::Value) -> Option<Value> {
+    Some(match v {
+        serde_json::Value::Null => return None,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64()?),
+        },
+        serde_json::Value::String(s) => Value::Str(s.clone()),
+        serde_json::Value::Array(a) => Value::Seq(a.iter().map(json).collect::<Option<_>>()?),
+        serde_json::Value::Object(o) => {
+            let mut m = Map::new();
+            for (k, v) in o {
+                m.push(k.clone(), json(v)?);
+            }
+            Value::Map(m)
+        }
+    })
+}
+
 /// `{rate, burst}`.
 pub fn throttle(rate: f64, burst: i32) -> Value {
     let mut m = Map::new();

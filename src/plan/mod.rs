@@ -6,6 +6,7 @@
 
 pub mod deps;
 pub mod desired;
+pub mod domains;
 pub mod export;
 pub mod http;
 mod options;

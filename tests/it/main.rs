@@ -25,6 +25,7 @@ mod http_lifecycle;
 mod layering;
 mod null_templates;
 mod pacing;
+mod policy_rest;
 mod prop_export;
 mod prop_plan;
 mod prop_undeclared;

@@ -41,7 +41,7 @@ pub fn export(
 
     let mut doc = Map::block();
     doc.push("version", 1);
-    doc.push("api", api_section(api));
+    doc.push("api", api_section(api, &mut left));
 
     let cors = recognise_cors(c);
     let mut authorizers = Map::block();
@@ -135,7 +135,7 @@ fn is_below(p: &str, parent: &str) -> bool {
         && (parent == "/" || p[parent.len()..].starts_with('/'))
 }
 
-fn api_section(api: &ObservedRestApi) -> Map {
+fn api_section(api: &ObservedRestApi, left: &mut Vec<LeftOut>) -> Map {
     let c = &api.config;
     let mut m = Map::block();
     m.push("name", c.name.clone());
@@ -146,6 +146,21 @@ fn api_section(api: &ObservedRestApi) -> Map {
         m.push("binary_media_types", c.binary_media_types.clone());
     }
     m.opt("api_key_source", c.api_key_source.clone());
+    if !c.vpc_endpoint_ids.is_empty() {
+        m.push("vpc_endpoint_ids", c.vpc_endpoint_ids.clone());
+    }
+    if let Some(p) = &c.policy {
+        match crate::plan::export::json(p) {
+            Some(v) => {
+                m.push("policy", v);
+            }
+            None => left.push(LeftOut::new(
+                "api",
+                "policy",
+                "a resource policy with a null in it",
+            )),
+        }
+    }
     let tags = user_tags(&api.tags);
     if !tags.is_empty() {
         m.push("tags", tags);
