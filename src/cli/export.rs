@@ -1,31 +1,51 @@
-//! `gwctl export`: parse the arguments, ask the engine for the spec of a live API, print it
-//! (stdout or `--output-file`) and what it leaves out (stderr).
+//! `gwctl export`: parse the arguments, then
+//! - `--format yaml` (the default) with `--api NAME | --api-id ID`: ask the engine for the
+//!   gwctl spec of a live API, print it (stdout or `--output-file`) and what it leaves out
+//!   (stderr);
+//! - `--format openapi SPEC`: a spec's API as an OpenAPI 3.0 document with API Gateway's
+//!   extensions, offline (no AWS call). The renderer is the planner's
+//!   ([`crate::plan::openapi`]).
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
 use super::{connect, Failure, GlobalArgs};
 use crate::output::Printer;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ExportFormat {
+    /// The gwctl spec (YAML) of a live API (`--api`, `--api-id`)
+    #[default]
+    Yaml,
+    /// OpenAPI 3.0 (JSON) of a SPEC, with the x-amazon-apigateway-* extensions
+    Openapi,
+}
+
 #[derive(Debug, Clone, Args)]
-#[command(group(clap::ArgGroup::new("which").required(true).args(["api", "api_id"])))]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["api", "api_id", "spec"])))]
 pub struct ExportArgs {
+    /// The spec whose API to render (`--format openapi`)
+    #[arg(value_name = "SPEC", conflicts_with_all = ["api", "api_id", "stage"])]
+    pub spec: Option<PathBuf>,
+    /// What to write
+    #[arg(long, value_enum, default_value_t = ExportFormat::Yaml)]
+    pub format: ExportFormat,
     /// The API's name (must be unique in the account and region)
     #[arg(long, value_name = "NAME")]
     pub api: Option<String>,
     /// The API's id
     #[arg(long, value_name = "ID")]
     pub api_id: Option<String>,
-    /// Write the spec to FILE instead of stdout
+    /// Write the spec (or document) to FILE instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
     /// Export only this stage (default: every stage)
     #[arg(long, value_name = "NAME")]
     pub stage: Option<String>,
-    /// Write the spec even when the API has settings the spec language cannot say (they are
-    /// listed on stderr and in the file's header)
+    /// Write the spec (or document) even when part of the API cannot be expressed in it
+    /// (each part left out is named on stderr either way, and in a spec's header)
     #[arg(long)]
     pub allow_partial: bool,
 }
@@ -117,6 +137,60 @@ pub async fn export(args: &ExportArgs, g: &GlobalArgs, printer: &Printer) -> Res
             printer.document(&doc);
         }
         None => printer.data(&out.yaml),
+    }
+    Ok(crate::exit::OK)
+}
+
+pub const AFTER_HELP: &str = "EXAMPLES:\n  gwctl export --api-id a1b2c3d4e5 > api.yaml\n  gwctl export --api todo-api --output-file todo.yaml\n  gwctl export --api-id a1b2c3d4e5 --stage prod --allow-partial\n  gwctl export --format openapi specs/todo.yaml > todo.openapi.json\n  aws apigateway import-rest-api --parameters endpointConfigurationTypes=REGIONAL \\\n      --body fileb://todo.openapi.json\n\nThe gwctl spec of a live API (REST or HTTP): only read calls are made; key values are never \nread. What the spec language cannot say is listed on stderr (object and field) and export \nexits 1 without printing anything, unless --allow-partial (the file's header lists it). \nAdopt the API with `gwctl apply api.yaml --api-id ID`.\n\n--format openapi SPEC: no AWS call is made. Functions named without an ARN are written with \nAPI Gateway's ${AWS::AccountId} variable (and ${AWS::Region} unless --region or AWS_REGION \ngives the region), which import-rest-api and put-rest-api replace. The endpoint type is not \npart of the document (import-rest-api takes it as a parameter). What the document cannot \nexpress (stages, API keys, usage plans, Lambda permissions are never in it; others are \nnamed) is listed on stderr; then nothing is written and the exit status is 1 unless \n--allow-partial.";
+
+/// `gwctl export`, either format.
+pub async fn run(args: &ExportArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
+    match (args.format, &args.spec) {
+        (ExportFormat::Openapi, Some(_)) => openapi(args, g, printer),
+        (ExportFormat::Yaml, None) => export(args, g, printer).await,
+        (ExportFormat::Yaml, Some(_)) => Err(Failure::msg(
+            "a SPEC is exported with `--format openapi`; the gwctl spec is written of a live api".into(),
+            Some("pass `--api NAME` or `--api-id ID`, or `--format openapi SPEC`".into()),
+        )),
+        (ExportFormat::Openapi, None) => Err(Failure::msg(
+            "`--format openapi` renders a SPEC in this version, not a live api".into(),
+            Some("`gwctl export --api-id ID > api.yaml`, then `gwctl export --format openapi api.yaml`".into()),
+        )),
+    }
+}
+
+fn openapi(args: &ExportArgs, global: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
+    let path = args.spec.as_ref().expect("checked by run");
+    let spec = super::rest::load_spec(path, printer)?;
+    let region = global
+        .region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()));
+    let rendered = crate::plan::openapi::render_spec(&spec, region.as_deref());
+    for o in &rendered.omitted {
+        printer.warn(&format!("not in the OpenAPI document: {o}"));
+    }
+    if !rendered.omitted.is_empty() && !args.allow_partial {
+        return Err(Failure::msg(
+            format!(
+                "{} part{} of `{}` cannot be expressed in OpenAPI",
+                rendered.omitted.len(),
+                if rendered.omitted.len() == 1 { "" } else { "s" },
+                spec.api.name.value
+            ),
+            Some("--allow-partial writes the document without them".into()),
+        ));
+    }
+    match &args.output_file {
+        Some(file) => {
+            let text =
+                crate::term::to_json_pretty(&rendered.document).expect("documents serialise");
+            std::fs::write(file, format!("{text}\n")).map_err(|e| {
+                Failure::msg(format!("cannot write `{}`: {e}", file.display()), None)
+            })?;
+            printer.info(&format!("wrote {}", file.display()));
+        }
+        None => printer.document(&rendered.document),
     }
     Ok(crate::exit::OK)
 }

@@ -127,6 +127,9 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl doctor\n  gwctl doctor specs/todo.yaml\n  gwctl doctor --fix-logging-role arn:aws:iam::123456789012:role/apigw-cloudwatch\n\nEach problem comes with what to set or run. Stages that log to CloudWatch (`logging`, \n`data_trace`, an `access_log` to a log group) need API Gateway's account-level CloudWatch \nLogs role; --fix-logging-role sets it only when none is set, never replaces another role, \nand gwctl never resets it (not on destroy either). Exit 1 when a check fails."
     )]
     Doctor(doctor::DoctorArgs),
+    /// Print the gwctl spec of a live API (to adopt it), or an OpenAPI 3.0 document of a spec
+    #[command(after_help = export::AFTER_HELP)]
+    Export(export::ExportArgs),
     /// Print the JSON Schema of the spec language (editor completion and checks)
     #[command(
         after_help = "EXAMPLES:\n  gwctl schema > gwctl.schema.json\n\nThen start a spec with `# yaml-language-server: $schema=./gwctl.schema.json` (docs/editors.md)."
@@ -149,11 +152,6 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl verify specs/todo.yaml\n  gwctl verify specs/todo.yaml --stage prod --output json\n  gwctl verify --url https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod \\\n      --origin https://app.example.com --path /todos --method PUT\n  gwctl --endpoint-url http://127.0.0.1:4566 verify specs/todo.yaml   # LocalStack\n\nFor each route a preflight (OPTIONS with Origin, Access-Control-Request-Method and \n-Headers), and for each stage and origin one request to a path no route serves (API \nGateway's own error must carry CORS headers too). Each answer is judged by the browser's \nrules; exit 1 when any would be refused, naming the header. Only requests to the invoke URL \nare sent besides the reads that find the API."
     )]
     Verify(verify::VerifyArgs),
-    /// Print the spec of a live API (REST or HTTP), to adopt it or keep it in source control
-    #[command(
-        after_help = "EXAMPLES:\n  gwctl export --api-id a1b2c3d4e5 > api.yaml\n  gwctl export --api todo-api --output-file todo.yaml\n  gwctl export --api-id a1b2c3d4e5 --stage prod --allow-partial\n\nOnly read calls are made. What the spec language cannot say is listed on stderr \n(object and field) and export exits 1 without printing anything, unless \n--allow-partial (the file's header lists it). Key values are never read. Adopt the \nAPI with `gwctl apply api.yaml --api-id ID`."
-    )]
-    Export(export::ExportArgs),
     /// Print the version, the git commit and the build date
     #[command(
         after_help = "EXAMPLES:\n  gwctl version\n  gwctl version --output json\n\n`gwctl --version` prints the same line."
@@ -257,6 +255,11 @@ pub struct ApplyArgs {
     /// Print the values of the spec's API keys (on stdout only, never in logs)
     #[arg(long)]
     pub show_secrets: bool,
+    /// A new REST API: create it from its OpenAPI definition (CreateRestApi with the
+    /// ownership tag, one PutRestApi), then make only the calls the definition did not cover;
+    /// the end state is the same (docs/design.md, "The definition path")
+    #[arg(long)]
+    pub definition: bool,
 }
 
 /// An error at the edge of a command: printed once, then mapped to an exit code.
@@ -563,6 +566,10 @@ pub fn main() -> i32 {
             let printer = cli.global.printer();
             block_on("doctor", &printer, doctor::run(args, &cli.global, &printer))
         }
+        Command::Export(args) => {
+            let printer = cli.global.printer();
+            block_on("export", &printer, export::run(args, &cli.global, &printer))
+        }
         Command::Schema(args) => schema::run(args, &cli.global.printer()),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args, &cli.global.printer()),
@@ -575,14 +582,6 @@ pub fn main() -> i32 {
                 cors::CorsCommand::Disable(_) => "cors disable",
             };
             block_on(name, &printer, cors::run(args, &cli.global, &printer))
-        }
-        Command::Export(args) => {
-            let printer = cli.global.printer();
-            block_on(
-                "export",
-                &printer,
-                export::export(args, &cli.global, &printer),
-            )
         }
         Command::Verify(args) => {
             let printer = cli.global.printer();

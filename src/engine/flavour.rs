@@ -174,6 +174,19 @@ pub trait Flavour: Sized + 'static {
         api: &Self::Observed,
         ctx: &ExportContext,
     ) -> Result<Exported, EngineError>;
+    /// Whether [`Flavour::put_definition`] does anything (`apply --definition` is the
+    /// granular path for kinds without it).
+    const HAS_DEFINITION: bool = false;
+    /// The definition path: give the API `api_id`, created by this run and still empty, its
+    /// whole configuration in one call. `None`: this kind has no definition path (HTTP APIs:
+    /// no emulator here implements ImportApi, so it stays untested and unused).
+    async fn put_definition(
+        _clients: &Clients,
+        _desired: &Self::Desired,
+        _api_id: &str,
+    ) -> Option<Result<(), AwsError>> {
+        None
+    }
     /// `deploy --stage NAME...` of the API `loc` found: the stages named with their settings
     /// (the spec's when `loc` has a spec declaring the stage, else the stage's own), those
     /// API Gateway deploys itself, and the plan (one deployment, with `description` after the

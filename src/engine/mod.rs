@@ -82,6 +82,9 @@ pub enum Event<'a> {
     },
     /// The winning run stopped with `left` calls still to make: this run makes them.
     Resuming { left: usize },
+    /// The definition path put the API's definition (`refused`: the error; the run goes on
+    /// granularly from what exists either way).
+    Definition { refused: Option<&'a str> },
 }
 
 /// Receives the engine's [`Event`]s.

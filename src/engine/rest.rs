@@ -39,6 +39,7 @@ impl Flavour for Rest {
     const NAME: &'static str = "rest";
     const OPS_FIELD: &'static str = "ops";
     const SUPPORTS: &'static [Verb] = &[Verb::Cors, Verb::Verify];
+    const HAS_DEFINITION: bool = true;
     type Observed = ObservedRestApi;
     type Desired = DesiredRest;
     type Op = Op;
@@ -284,6 +285,16 @@ impl Flavour for Rest {
     }
     fn reuse_saved(prep: &mut Prepared<Rest>, saved: &[Op]) {
         usage::reuse_salts(&mut prep.plan.ops, saved, &prep.extra);
+    }
+    async fn put_definition(
+        clients: &Clients,
+        desired: &DesiredRest,
+        api_id: &str,
+    ) -> Option<Result<(), AwsError>> {
+        use crate::plan::rest::openapi::{render, Mode};
+        // What the body cannot carry is left to the planner that runs after it.
+        let body = render(&desired.config, Mode::Body).document.to_string();
+        Some(crate::aws::definition::put_rest_api(clients, api_id, body.into_bytes()).await)
     }
     fn plan_deploy(
         loc: &Located<Rest>,

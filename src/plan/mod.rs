@@ -9,6 +9,7 @@ pub mod desired;
 pub mod domains;
 pub mod export;
 pub mod http;
+pub mod openapi;
 mod options;
 pub mod patch;
 pub mod permissions;

@@ -8,6 +8,7 @@
 
 pub mod deps;
 pub mod export;
+pub mod openapi;
 pub mod ops;
 pub mod simulate;
 

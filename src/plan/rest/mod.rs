@@ -6,6 +6,7 @@ pub mod deps;
 pub mod desired;
 pub mod export;
 pub mod method;
+pub mod openapi;
 pub mod ops;
 pub mod simulate;
 
