@@ -139,7 +139,7 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl doctor\n  gwctl doctor specs/todo.yaml\n  gwctl doctor --fix-logging-role arn:aws:iam::123456789012:role/apigw-cloudwatch\n\nEach problem comes with what to set or run. Stages that log to CloudWatch (`logging`, \n`data_trace`, an `access_log` to a log group) need API Gateway's account-level CloudWatch \nLogs role; --fix-logging-role sets it only when none is set, never replaces another role, \nand gwctl never resets it (not on destroy either). Exit 1 when a check fails."
     )]
     Doctor(doctor::DoctorArgs),
-    /// Print a spec's API as an OpenAPI 3.0 document with API Gateway's extensions
+    /// Print the gwctl spec of a live API (to adopt it), or an OpenAPI 3.0 document of a spec
     #[command(after_help = export::AFTER_HELP)]
     Export(export::ExportArgs),
     /// Print the JSON Schema of the spec language (editor completion and checks)
@@ -642,9 +642,7 @@ pub fn main() -> i32 {
         }
         Command::Export(args) => {
             let printer = cli.global.printer();
-            block_on("export", &printer, async {
-                export::run(args, &cli.global, &printer)
-            })
+            block_on("export", &printer, export::run(args, &cli.global, &printer))
         }
         Command::Schema(args) => schema::run(args, &cli.global.printer()),
         Command::Completions(args) => completions::completions(args),

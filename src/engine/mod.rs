@@ -16,6 +16,7 @@
 
 pub mod converge;
 pub mod error;
+pub mod export;
 pub mod find;
 pub mod flavour;
 pub mod http;

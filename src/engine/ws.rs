@@ -88,6 +88,18 @@ impl Flavour for Ws {
     fn plan(p: &Parts<'_, Self>, opts: PlanOptions) -> WsPlan {
         crate::plan::ws::plan(p.desired, p.observed, p.policies, opts)
     }
+    async fn export(
+        _: &Clients,
+        api: &Self::Observed,
+        _: &crate::plan::export::ExportContext,
+    ) -> Result<crate::plan::export::Exported, EngineError> {
+        // engine::export refuses WebSocket APIs before reading them; this is the same answer
+        // for any other caller.
+        Err(EngineError::ExportUnsupported {
+            name: Self::api_name(api).to_string(),
+            kind: Self::LABEL,
+        })
+    }
     fn creates_api(op: &WsOp) -> bool {
         matches!(op, WsOp::CreateApi { .. })
     }

@@ -18,6 +18,7 @@ pub mod schema;
 mod secrets;
 pub mod suggest;
 pub mod vars;
+pub mod write;
 pub mod yaml;
 
 use std::io::Read as _;

@@ -401,4 +401,21 @@ async fn a_websocket_api_is_found_by_id_or_name_and_refused_by_rest_only_verbs()
         ),
         "{err}"
     );
+    // export writes no spec of a WebSocket API yet: refused by id and by name, nothing on
+    // stdout, never read as an HTTP API.
+    for (args, name) in [
+        (vec!["export", "--api-id", id.as_str()], id.as_str()),
+        (vec!["export", "--api", "chat"], "chat"),
+    ] {
+        let o = gwctl(&em, &args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}: nothing partial on stdout");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "`{name}` is a websocket api: `gwctl export` writes the spec of rest and http apis in this version"
+            )),
+            "{args:?}: {err}"
+        );
+    }
 }
