@@ -91,6 +91,33 @@ fn no_env(_: &str) -> Option<String> {
     None
 }
 
+/// A spec's stages as `export` writes them: a setting declared with AWS's default value
+/// (`metrics: false`, `logging: OFF`, `data_trace: false`, `tracing: false`) reads the same
+/// as the setting left out, since the live stage holds that default either way; export
+/// writes only settings that differ from the defaults. Every other value is compared as is.
+fn stages_as_exported(
+    stages: &BTreeMap<String, crate::state::rest::Stage>,
+) -> BTreeMap<String, crate::state::rest::Stage> {
+    let mut out = stages.clone();
+    for st in out.values_mut() {
+        if st.tracing_enabled == Some(false) {
+            st.tracing_enabled = None;
+        }
+        if let Some(all) = st.method_settings.get_mut("*/*") {
+            if all.metrics == Some(false) {
+                all.metrics = None;
+            }
+            if all.data_trace == Some(false) {
+                all.data_trace = None;
+            }
+            if all.logging_level.as_deref() == Some("OFF") {
+                all.logging_level = None;
+            }
+        }
+    }
+    out
+}
+
 fn salt() -> String {
     "00112233445566778899aabbccddeeff".into()
 }
@@ -113,7 +140,12 @@ pub(crate) fn rest_round_trip(name: &str, yaml: &str) -> Exported {
     let f2 = resolve(&s2);
     let d2 = rest::desired::rest(&s2, &f2, REGION);
     assert_eq!(d2.config, d.config, "{name}: config\n{}", out.yaml);
-    assert_eq!(d2.stages, d.stages, "{name}: stages\n{}", out.yaml);
+    assert_eq!(
+        stages_as_exported(&d2.stages),
+        stages_as_exported(&d.stages),
+        "{name}: stages\n{}",
+        out.yaml
+    );
     assert_eq!(d2.tags, d.tags, "{name}: tags\n{}", out.yaml);
     assert_eq!(
         perms(&d2.permissions),
@@ -189,10 +221,13 @@ fn every_spec_in_specs_round_trips_through_export() {
     for path in files {
         let name = path.display().to_string();
         let yaml = std::fs::read_to_string(&path).unwrap();
-        let out = if load(&name, &yaml).api.kind == crate::spec::model::ApiKind::Http {
-            http_round_trip(&name, &yaml)
-        } else {
-            rest_round_trip(&name, &yaml)
+        use crate::spec::model::ApiKind;
+        let out = match load(&name, &yaml).api.kind {
+            ApiKind::Http => http_round_trip(&name, &yaml),
+            ApiKind::Rest => rest_round_trip(&name, &yaml),
+            // `gwctl export` refuses WebSocket APIs in this version (tests/it/ws_apply.rs
+            // checks the refusal); their specs are not round-tripped.
+            ApiKind::WebSocket => continue,
         };
         assert!(out.left_out.is_empty(), "{name}: {:?}", out.left_out);
         assert!(out.yaml.contains("Nothing was left out."), "{}", out.yaml);
