@@ -6,6 +6,7 @@ pub mod completions;
 pub mod cors;
 pub mod doctor;
 pub mod lifecycle;
+pub mod multi;
 pub mod plan;
 pub mod planfile;
 pub mod reference;
@@ -214,6 +215,10 @@ pub struct PlanArgs {
     /// The spec file
     #[arg(value_name = "SPEC")]
     pub spec: PathBuf,
+    /// More spec files: their APIs are read and planned at the same time, shown one after
+    /// the other
+    #[arg(value_name = "SPEC")]
+    pub more: Vec<PathBuf>,
     /// Exit 2 when there are changes, 0 when there are none (1 on error)
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -233,6 +238,10 @@ pub struct ApplyArgs {
     /// The spec file, or a plan file saved by `gwctl plan --out`
     #[arg(value_name = "SPEC|PLANFILE")]
     pub spec: PathBuf,
+    /// More spec files: all are checked before any call, their plans shown together and
+    /// confirmed once, their APIs applied at the same time within the account's quotas
+    #[arg(value_name = "SPEC")]
+    pub more: Vec<PathBuf>,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -523,11 +532,27 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Plan(args) => {
             let printer = cli.global.printer();
-            block_on("plan", &printer, plan::plan(args, &cli.global, &printer))
+            if args.more.is_empty() {
+                block_on("plan", &printer, plan::plan(args, &cli.global, &printer))
+            } else {
+                block_on(
+                    "plan",
+                    &printer,
+                    multi::plan_many(args, &cli.global, &printer),
+                )
+            }
         }
         Command::Apply(args) => {
             let printer = cli.global.printer();
-            block_on("apply", &printer, apply::apply(args, &cli.global, &printer))
+            if args.more.is_empty() {
+                block_on("apply", &printer, apply::apply(args, &cli.global, &printer))
+            } else {
+                block_on(
+                    "apply",
+                    &printer,
+                    multi::apply_many(args, &cli.global, &printer),
+                )
+            }
         }
         Command::Deploy(args) => {
             let printer = cli.global.printer();

@@ -22,6 +22,7 @@ mod faults;
 mod http_apply;
 mod http_lifecycle;
 mod layering;
+mod multi_apply;
 mod null_templates;
 mod pacing;
 mod prop_plan;
