@@ -183,6 +183,10 @@ pub struct DestroyArgs {
     /// The spec whose API to delete
     #[arg(value_name = "SPEC", required_unless_present = "api_id")]
     pub spec: Option<PathBuf>,
+    /// More specs: their APIs are found and shown together, confirmed once and deleted at
+    /// the same time
+    #[arg(value_name = "SPEC", conflicts_with = "api_id")]
+    pub more: Vec<PathBuf>,
     /// The API's id
     #[arg(long, value_name = "ID")]
     pub api_id: Option<String>,
@@ -564,11 +568,19 @@ pub fn main() -> i32 {
         }
         Command::Destroy(args) => {
             let printer = cli.global.printer();
-            block_on(
-                "destroy",
-                &printer,
-                lifecycle::destroy(args, &cli.global, &printer),
-            )
+            if args.more.is_empty() {
+                block_on(
+                    "destroy",
+                    &printer,
+                    lifecycle::destroy(args, &cli.global, &printer),
+                )
+            } else {
+                block_on(
+                    "destroy",
+                    &printer,
+                    multi::destroy_many(args, &cli.global, &printer),
+                )
+            }
         }
         Command::Show(args) => {
             let printer = cli.global.printer();

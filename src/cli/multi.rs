@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::Clients;
 use crate::engine::multi::{
-    self, check_distinct, with_any, AnyPrepared, AnyRun, NotPrepared, Outcome, Run,
+    self, check_distinct, with_any, AnyDoomed, AnyPrepared, AnyRun, Doomed, NotPrepared, Outcome,
+    Run,
 };
 use crate::engine::{Event, Flavour, Prepared, Reporter, Target};
 use crate::output::{
@@ -22,7 +23,7 @@ use crate::spec::model::Spec;
 use super::apply::{api_body, api_doc, confirm, key_docs, show_plan, stage_doc};
 use super::report::report_interruption;
 use super::rest::{load_spec, load_spec_linted};
-use super::{connect, ApplyArgs, Failure, GlobalArgs, PlanArgs};
+use super::{connect, ApplyArgs, DestroyArgs, Failure, GlobalArgs, PlanArgs};
 
 /// `gwctl apply A.yaml B.yaml ... --output json` (one spec keeps [`crate::output::ApplyDoc`]).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -606,4 +607,192 @@ fn run_part<F: Flavour>(printer: &Printer, run: Run<F>) -> (ManyApiDoc, String) 
         }
     }
     (doc, body)
+}
+
+/// `gwctl destroy A.yaml B.yaml ... --output json` (one spec keeps
+/// [`super::lifecycle::DestroyDoc`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ManyDestroyDoc {
+    pub schema_version: u32,
+    pub command: String,
+    /// `destroyed` (every API deleted or absent), `absent` (none existed), `failed`.
+    pub result: String,
+    /// One per spec, in the order the specs were given.
+    pub apis: Vec<ManyDestroyApiDoc>,
+    pub calls: CallsDoc,
+}
+
+/// One API of [`ManyDestroyDoc`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ManyDestroyApiDoc {
+    pub spec: String,
+    /// `destroyed`, `absent`, `failed`.
+    pub result: String,
+    /// None when absent.
+    pub api: Option<ApiDoc>,
+    pub changes: Vec<ChangeDoc>,
+    pub summary: Option<SummaryDoc>,
+    pub error: Option<ErrorDoc>,
+}
+
+/// `gwctl destroy A.yaml B.yaml ...`.
+pub async fn destroy_many(
+    args: &DestroyArgs,
+    g: &GlobalArgs,
+    printer: &Printer,
+) -> Result<i32, Failure> {
+    let first = args
+        .spec
+        .as_deref()
+        .expect("clap: several specs start with one");
+    let specs = load_all(&paths(first, &args.more), None, false, printer)?;
+    let clients = connect(g).await?;
+    destroy_many_with(&clients, args, printer, specs).await
+}
+
+/// [`destroy_many`] with the clients given and the specs loaded and checked.
+pub async fn destroy_many_with(
+    clients: &Clients,
+    args: &DestroyArgs,
+    printer: &Printer,
+    specs: Vec<Spec>,
+) -> Result<i32, Failure> {
+    let started = Instant::now();
+    let files: Vec<String> = specs.iter().map(|s| s.file.display().to_string()).collect();
+    let total = specs.len();
+    let found = multi::plan_destroy_all(clients, specs, args.force).await;
+    let mut apis: Vec<ManyDestroyApiDoc> = Vec::new();
+    let mut doomed = Vec::new();
+    let mut slot_of = Vec::new();
+    for (file, f) in files.iter().zip(found) {
+        let mut doc = ManyDestroyApiDoc {
+            spec: file.clone(),
+            result: "absent".into(),
+            api: None,
+            changes: vec![],
+            summary: None,
+            error: None,
+        };
+        match f {
+            Ok(None) => {
+                if !printer.json() {
+                    printer.data(&format!(
+                        "nothing to destroy for {file}: no api gwctl manages by that name"
+                    ));
+                }
+            }
+            Ok(Some(d)) => {
+                let pd = with_any!(AnyDoomed, &d, d => doomed_doc(printer, d));
+                doc.api = Some(pd.api);
+                doc.changes = pd.changes;
+                doc.summary = Some(pd.summary);
+                slot_of.push(apis.len());
+                doomed.push(d);
+            }
+            Err(np) => {
+                print_not_prepared(printer, &np);
+                doc.result = "failed".into();
+                doc.api = Some(not_prepared_api(&np));
+                doc.error = Some(not_prepared_error(&np));
+            }
+        }
+        apis.push(doc);
+    }
+    if !doomed.is_empty() {
+        super::apply::confirm_changes(
+            args.yes,
+            args.require_approval,
+            printer,
+            &format!("Destroy these {} APIs?", doomed.len()),
+        )?;
+    }
+    let reporters: Vec<ApiReporter> = doomed
+        .iter()
+        .map(|d| ApiReporter {
+            printer,
+            name: with_any!(AnyDoomed, d, d => doomed_name(d)),
+        })
+        .collect();
+    let reporters: Vec<&dyn Reporter> = reporters.iter().map(|r| r as &dyn Reporter).collect();
+    let results = multi::destroy_all(clients, &doomed, &reporters).await;
+    let mut text = String::new();
+    for (slot, r) in slot_of.into_iter().zip(results) {
+        let doc = &mut apis[slot];
+        let api = doc.api.clone().expect("a found api");
+        let id = api.id.as_deref().unwrap_or("-");
+        match r {
+            Ok(()) => {
+                doc.result = "destroyed".into();
+                text.push_str(&format!(
+                    "destroyed {} api `{}` ({id})\n",
+                    api.kind, api.name
+                ));
+            }
+            Err(e) => {
+                printer.error(&format!("{}: {e}", api.name), e.hint().as_deref());
+                doc.result = "failed".into();
+                doc.error = Some(ErrorDoc {
+                    message: e.to_string(),
+                    failed_call: None,
+                    applied_calls: 0,
+                    not_applied_calls: 0,
+                });
+            }
+        }
+    }
+    let failed: Vec<String> = apis
+        .iter()
+        .filter(|a| a.result == "failed")
+        .map(|a| a.api.as_ref().map(|a| a.name.clone()).unwrap_or_default())
+        .collect();
+    if printer.json() {
+        let result = if !failed.is_empty() {
+            "failed"
+        } else if apis.iter().all(|a| a.result == "absent") {
+            "absent"
+        } else {
+            "destroyed"
+        };
+        printer.document(&ManyDestroyDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "destroy".into(),
+            result: result.into(),
+            apis,
+            calls: calls_doc(&clients.calls.snapshot(), started.elapsed().as_secs_f64()),
+        });
+    } else if !text.is_empty() {
+        printer.data(&text);
+    }
+    if !failed.is_empty() {
+        return Err(
+            some_failed(&failed, total, "destroyed", "destroy").already_json(printer.json())
+        );
+    }
+    Ok(crate::exit::OK)
+}
+
+/// The name of the API `d` deletes.
+fn doomed_name<F: Flavour>(d: &Doomed<F>) -> String {
+    F::api_name(&d.loc.api).to_string()
+}
+
+/// Show (text mode) the deletions of one API; their JSON part.
+fn doomed_doc<F: Flavour>(printer: &Printer, d: &Doomed<F>) -> crate::output::PlanDoc {
+    let api = ApiDoc {
+        name: F::api_name(&d.loc.api).to_string(),
+        kind: F::NAME.into(),
+        id: Some(F::api_id(&d.loc.api).to_string()),
+        owned: d.loc.owned,
+    };
+    if !printer.json() {
+        printer.data_painted(&crate::output::render_plan(
+            printer,
+            &api.name,
+            api.id.as_deref(),
+            &d.plan,
+        ));
+    }
+    plan_doc("destroy", api, &d.plan)
 }

@@ -20,8 +20,11 @@ use std::task::Poll;
 use crate::aws::Clients;
 use crate::spec::model::{ApiKind, Spec};
 
+use crate::plan::Plan;
+
+use super::find::{self, AnyLocated, Located};
 use super::report::{KeyReport, StageReport};
-use super::{prepare, EngineError, Flavour, Http, Prepared, Reporter, Rest, Target};
+use super::{prepare, EngineError, Flavour, Http, Prepared, Purpose, Reporter, Rest, Target};
 
 /// Two specs of one run describe the same API (same name and kind), or several specs were
 /// given with one `--api-id`: refused before any call.
@@ -98,8 +101,8 @@ pub enum AnyRun {
     Http(Box<Run<Http>>),
 }
 
-/// Evaluate `$body` with `$p` bound to the boxed value inside an [`AnyPrepared`] or an
-/// [`AnyRun`] (`$e`, of the enum `$any` in scope), typed by its kind: generic functions
+/// Evaluate `$body` with `$p` bound to the boxed value inside an [`AnyPrepared`], an
+/// [`AnyRun`] or an [`AnyDoomed`] (`$e`, of the enum `$any` in scope), typed by its kind: generic functions
 /// called in `$body` infer the [`Flavour`].
 macro_rules! with_any {
     ($any:ident, $e:expr, $p:ident => $body:expr) => {{
@@ -341,6 +344,92 @@ pub async fn apply_one<F: Flavour>(
         warnings,
         outcome,
     }
+}
+
+/// An API a spec of `destroy` names, found, with the plan that deletes it.
+pub struct Doomed<F: Flavour> {
+    pub loc: Located<F>,
+    pub plan: Plan<F::Op>,
+}
+
+/// [`Doomed`] of either kind.
+pub enum AnyDoomed {
+    Rest(Box<Doomed<Rest>>),
+    Http(Box<Doomed<Http>>),
+}
+
+/// `destroy A.yaml B.yaml ...` before its confirmation: find every spec's API and plan its
+/// deletion at the same time (reads only). `Ok(None)`: the spec's API does not exist;
+/// `force`: also APIs gwctl did not create. In spec order.
+pub async fn plan_destroy_all(
+    clients: &Clients,
+    specs: Vec<Spec>,
+    force: bool,
+) -> Vec<Result<Option<AnyDoomed>, NotPrepared>> {
+    let futures: Vec<Boxed<'_, Result<Option<AnyDoomed>, NotPrepared>>> = specs
+        .into_iter()
+        .map(|spec| {
+            let (file, name, kind) = (
+                spec.file.clone(),
+                spec.api.name.value.clone(),
+                spec.api.kind,
+            );
+            let fut = async move {
+                let doomed = async {
+                    let found =
+                        find::locate_any(clients, Some(spec), None, None, Purpose::Destroy).await?;
+                    Ok(match found {
+                        None => None,
+                        Some(AnyLocated::Rest(loc)) => {
+                            let plan = super::lifecycle::plan_destroy(clients, &loc, force).await?;
+                            Some(AnyDoomed::Rest(Box::new(Doomed { loc, plan })))
+                        }
+                        Some(AnyLocated::Http(loc)) => {
+                            let plan = super::lifecycle::plan_destroy(clients, &loc, force).await?;
+                            Some(AnyDoomed::Http(Box::new(Doomed { loc, plan })))
+                        }
+                    })
+                };
+                doomed.await.map_err(|error| NotPrepared {
+                    file,
+                    name,
+                    kind: kind_label(kind),
+                    error,
+                })
+            };
+            Box::pin(fut) as Boxed<'_, _>
+        })
+        .collect();
+    join_all(futures).await
+}
+
+/// Delete every API of `doomed` at the same time through `clients` (whose pacer they share),
+/// `reporters[i]` telling what happens to API `i`; one failing does not stop the others.
+pub async fn destroy_all(
+    clients: &Clients,
+    doomed: &[AnyDoomed],
+    reporters: &[&dyn Reporter],
+) -> Vec<Result<(), EngineError>> {
+    let futures: Vec<Boxed<'_, Result<(), EngineError>>> = doomed
+        .iter()
+        .zip(reporters.iter().copied())
+        .map(|(d, reporter)| match d {
+            AnyDoomed::Rest(d) => Box::pin(destroy_one(clients, d, reporter)) as Boxed<'_, _>,
+            AnyDoomed::Http(d) => Box::pin(destroy_one(clients, d, reporter)),
+        })
+        .collect();
+    join_all(futures).await
+}
+
+async fn destroy_one<F: Flavour>(
+    clients: &Clients,
+    d: &Doomed<F>,
+    reporter: &dyn Reporter,
+) -> Result<(), EngineError> {
+    super::run::<F>(clients, Some(&d.loc.api), &d.plan.ops, reporter)
+        .await
+        .map(|_| ())
+        .map_err(super::lifecycle::exec_failed("destroy", "what is left"))
 }
 
 /// Run `futures` at the same time on this task; their outputs in order.

@@ -1,6 +1,7 @@
 //! `gwctl apply A.yaml B.yaml C.yaml` on the emulator behind the quota simulator (issue 17,
 //! item 2): three APIs (two REST, one HTTP) in one run make exactly the calls the three
-//! single-spec runs make together, with no 429, and leave an empty plan; one API failing
+//! single-spec runs make together, with no 429, and leave an empty plan (one `destroy` of the
+//! three deletes them); one API failing
 //! does not stop the others (exit 1, the report says which); a spec error in one spec, or two
 //! specs naming one API, stops the run before any call.
 
@@ -12,7 +13,7 @@ use crate::support;
 use crate::support::cli::{command, text};
 use crate::support::quota::QuotaProxy;
 use crate::support::Emulator;
-use gwctl::cli::multi::{ManyApplyDoc, ManyPlanDoc};
+use gwctl::cli::multi::{ManyApplyDoc, ManyDestroyDoc, ManyPlanDoc};
 
 const SHOP: &str = "version: 1
 api:
@@ -209,6 +210,21 @@ async fn three_specs_in_one_run_make_the_calls_of_three_runs_within_the_quotas()
     let wrote: Vec<_> = calls.keys().filter(|k| is_write(k)).collect();
     assert!(wrote.is_empty(), "no write after the apply: {wrote:?}");
     assert_eq!(out.matches("no changes").count(), 3, "{out}");
+
+    // One destroy deletes the three, and a second finds none.
+    for expected in ["destroyed", "absent"] {
+        let o = gwctl(
+            &em,
+            &proxy,
+            &args("destroy", &specs, &["--yes", "--output", "json"]),
+        );
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+        let doc: ManyDestroyDoc = serde_json::from_str(&out).unwrap();
+        assert_eq!(doc.result, expected);
+        let results: Vec<&str> = doc.apis.iter().map(|a| a.result.as_str()).collect();
+        assert_eq!(results, vec![expected; 3]);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
