@@ -16,6 +16,8 @@
 set -euo pipefail
 
 MOTO_SPEC='moto[server]==5.2.5'
+# Validates `gwctl export --format openapi` documents in the tests (tests/it/openapi.rs).
+VALIDATOR_VERSION='0.9.0'
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib.sh
@@ -23,8 +25,19 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 server_layout emulator .emulator moto "${GWCTL_EMULATOR_VENV:-}"
 
 
+# The OpenAPI validator the tests use, pinned, in the same venv (installed apart from moto
+# so that a venv made before it was added only gains it).
+install_validator() {
+    "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('openapi-spec-validator') != '$VALIDATOR_VERSION')" 2>/dev/null &&
+        return 0
+    say "installing openapi-spec-validator==$VALIDATOR_VERSION into $venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "openapi-spec-validator==$VALIDATOR_VERSION" ||
+        die "pip could not install \`openapi-spec-validator==$VALIDATOR_VERSION\`" "check network access to PyPI (or PIP_INDEX_URL / PIP_FIND_LINKS)"
+}
+
 cmd_install() {
     if venv_installed moto_server "$MOTO_SPEC"; then
+        install_validator
         say "emulator already installed: $venv ($MOTO_SPEC)"
         return 0
     fi
@@ -41,6 +54,7 @@ cmd_install() {
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$MOTO_SPEC" ||
         die "pip could not install \`$MOTO_SPEC\`" "check network access to PyPI (or PIP_INDEX_URL / PIP_FIND_LINKS)"
     [ -x "$venv/bin/moto_server" ] || die "\`$venv/bin/moto_server\` missing after install"
+    install_validator
     printf '%s\n' "$MOTO_SPEC" >"$venv/.gwctl-installed"
     say "emulator installed: $venv/bin/moto_server"
 }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod config;
+pub mod definition;
 pub mod error;
 pub mod exec;
 pub mod interceptors;

@@ -1177,6 +1177,33 @@ mod tests {
         assert_eq!(l.reserve_total("CreateDeployment", start), start);
     }
 
+    /// Issue 18: two custom domains in one spec queue 30 s apart instead of tripping the
+    /// quota. REST (`apigateway`) and HTTP (`apigatewayv2`) calls name the operation alike and
+    /// share one limiter (`aws::config`), so a v1 and a v2 `CreateDomainName` queue too.
+    #[tokio::test(start_paused = true)]
+    async fn two_domain_names_queue_thirty_seconds_apart() {
+        let l = Limiter::new(Service::ApiGateway, Pacing::Quotas);
+        for op in ["CreateDomainName", "UpdateDomainName", "DeleteDomainName"] {
+            assert_eq!(
+                quota_of(Service::ApiGateway, op),
+                Some(Quota::one_every(30.0))
+            );
+        }
+        let start = Instant::now();
+        l.acquire("CreateDomainName", false).await;
+        let first = Instant::now() - start;
+        l.acquire("CreateDomainName", false).await;
+        let second = Instant::now() - start;
+        assert!(first.is_zero(), "{first:?}");
+        assert!(second >= Duration::from_secs(30), "{second:?}");
+        assert!(second <= Duration::from_secs(31), "{second:?}");
+        // Mappings have no quota of their own: they did not wait for the domain's bucket.
+        let before = Instant::now();
+        l.acquire("CreateBasePathMapping", false).await;
+        l.acquire("CreateApiMapping", false).await;
+        assert_eq!(Instant::now() - before, Duration::ZERO);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_call_waiting_for_its_own_bucket_does_not_hold_up_others() {
         let l = Limiter::new(Service::ApiGateway, Pacing::Quotas);

@@ -95,7 +95,7 @@ pub(super) fn split_hint(text: &str) -> (String, Option<String>) {
     }
 }
 
-pub use crate::engine::rest::{logging_reason, role_hint};
+use crate::engine::role_hint;
 
 pub async fn run(args: &DoctorArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let mut r = Report { checks: Vec::new() };
@@ -282,6 +282,14 @@ pub async fn run(args: &DoctorArgs, g: &GlobalArgs, printer: &Printer) -> Result
     })
 }
 
+/// The spec's stages whose logging needs the account's CloudWatch Logs role (the kind's rule).
+async fn logging_role_stages<F: crate::engine::Flavour>(
+    spec: &crate::spec::Spec,
+    region: &str,
+) -> Vec<String> {
+    F::stages_needing_logging_role(spec, region)
+}
+
 /// The CloudWatch role: read it, fix it when asked, and judge it against the spec's stages.
 async fn role_check(
     clients: &Clients,
@@ -342,29 +350,10 @@ async fn role_check(
         }
         return;
     }
-    let needs: Vec<String> = spec
-        .map(|s| {
-            let desired = crate::plan::rest::desired::rest(s, &[], region);
-            desired
-                .stages
-                .iter()
-                .filter_map(|(name, st)| {
-                    let all = st.method_settings.values();
-                    let logs = all.into_iter().any(|m| {
-                        m.logging_level
-                            .as_deref()
-                            .is_some_and(|l| !l.eq_ignore_ascii_case("OFF"))
-                            || m.data_trace == Some(true)
-                    });
-                    let access = st
-                        .access_log
-                        .as_ref()
-                        .is_some_and(|a| a.destination_arn.contains(":logs:"));
-                    (logs || access).then(|| format!("`{name}`"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let needs: Vec<String> = match spec {
+        Some(s) => crate::engine::with_flavour!(s.api.kind, logging_role_stages(s, region)),
+        None => Vec::new(),
+    };
     match account::cloudwatch_role(clients).await {
         Ok(Some(arn)) => {
             r.add(NAME, "ok", format!("`{arn}` in {region}"), None);
@@ -399,53 +388,6 @@ async fn role_check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::rest::ops::Patch;
-    use crate::plan::Op;
-
-    fn stage(patches: Vec<Patch>) -> Op {
-        Op::UpdateStage {
-            name: "prod".into(),
-            patches,
-        }
-    }
-
-    #[test]
-    fn only_stage_changes_that_turn_cloudwatch_logging_on_need_the_role() {
-        assert_eq!(logging_reason(&[]), None);
-        assert_eq!(
-            logging_reason(&[stage(vec![
-                Patch::replace("/*/*/metrics/enabled", "true"),
-                Patch::replace("/*/*/logging/loglevel", "OFF"),
-                Patch::replace("/*/*/logging/dataTrace", "false"),
-                Patch::replace(
-                    "/accessLogSettings/destinationArn",
-                    "arn:aws:firehose:us-east-1:123456789012:deliverystream/amazon-apigateway-x"
-                ),
-            ])]),
-            None
-        );
-        assert_eq!(
-            logging_reason(&[stage(vec![Patch::replace("/*/*/logging/loglevel", "INFO")])])
-                .as_deref(),
-            Some("stage `prod` logs at INFO")
-        );
-        assert_eq!(
-            logging_reason(&[stage(vec![Patch::replace(
-                "/~1todos/GET/logging/dataTrace",
-                "true"
-            )])])
-            .as_deref(),
-            Some("stage `prod` turns on data trace")
-        );
-        assert_eq!(
-            logging_reason(&[stage(vec![Patch::replace(
-                "/accessLogSettings/destinationArn",
-                "arn:aws:logs:us-east-1:123456789012:log-group:api"
-            )])])
-            .as_deref(),
-            Some("stage `prod` sends access logs to CloudWatch Logs")
-        );
-    }
 
     #[test]
     fn config_errors_split_into_message_and_hint() {

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod completions;
 pub mod cors;
 pub mod doctor;
+pub mod export;
 pub mod lifecycle;
 pub mod multi;
 pub mod plan;
@@ -127,6 +128,9 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl doctor\n  gwctl doctor specs/todo.yaml\n  gwctl doctor --fix-logging-role arn:aws:iam::123456789012:role/apigw-cloudwatch\n\nEach problem comes with what to set or run. Stages that log to CloudWatch (`logging`, \n`data_trace`, an `access_log` to a log group) need API Gateway's account-level CloudWatch \nLogs role; --fix-logging-role sets it only when none is set, never replaces another role, \nand gwctl never resets it (not on destroy either). Exit 1 when a check fails."
     )]
     Doctor(doctor::DoctorArgs),
+    /// Print a spec's API as an OpenAPI 3.0 document with API Gateway's extensions
+    #[command(after_help = export::AFTER_HELP)]
+    Export(export::ExportArgs),
     /// Print the JSON Schema of the spec language (editor completion and checks)
     #[command(
         after_help = "EXAMPLES:\n  gwctl schema > gwctl.schema.json\n\nThen start a spec with `# yaml-language-server: $schema=./gwctl.schema.json` (docs/editors.md)."
@@ -264,6 +268,11 @@ pub struct ApplyArgs {
     /// Print the values of the spec's API keys (on stdout only, never in logs)
     #[arg(long)]
     pub show_secrets: bool,
+    /// A new REST API: create it from its OpenAPI definition (CreateRestApi with the
+    /// ownership tag, one PutRestApi), then make only the calls the definition did not cover;
+    /// the end state is the same (docs/design.md, "The definition path")
+    #[arg(long)]
+    pub definition: bool,
 }
 
 /// An error at the edge of a command: printed once, then mapped to an exit code.
@@ -593,6 +602,12 @@ pub fn main() -> i32 {
         Command::Doctor(args) => {
             let printer = cli.global.printer();
             block_on("doctor", &printer, doctor::run(args, &cli.global, &printer))
+        }
+        Command::Export(args) => {
+            let printer = cli.global.printer();
+            block_on("export", &printer, async {
+                export::run(args, &cli.global, &printer)
+            })
         }
         Command::Schema(args) => schema::run(args, &cli.global.printer()),
         Command::Completions(args) => completions::completions(args),

@@ -127,12 +127,14 @@ pub fn target(saved: Option<&PlanFile>, args: &super::ApplyArgs) -> super::rest:
             api_id: pf.api_id.clone(),
             prune: pf.prune,
             force_deploy: pf.force_deploy,
+            definition: args.definition,
             ..Default::default()
         },
         None => super::rest::Target {
             api_id: args.api_id.clone(),
             prune: args.prune,
             force_deploy: args.force,
+            definition: args.definition,
             ..Default::default()
         },
     }

@@ -58,6 +58,14 @@ impl Reporter for CliReporter<'_> {
             Event::Resuming { left } => p.info(&format!(
                 "the other run stopped with {left} call(s) left to make; applying them"
             )),
+            Event::Definition { refused: None } => {
+                p.info("created the api from its definition (PutRestApi); completing what it did not build")
+            }
+            Event::Definition {
+                refused: Some(message),
+            } => p.warn(&format!(
+                "PutRestApi refused the definition ({message}); continuing granularly from what exists"
+            )),
         }
     }
 }

@@ -33,6 +33,29 @@ pub async fn execute_converging<F: Flavour>(
     // The API this run created, and when: checked for a concurrent twin once the run
     // stops conflicting.
     let mut created: Option<(String, Instant)> = None;
+    if target.definition && F::HAS_DEFINITION && prep.creates_api() {
+        // The definition path: CreateRestApi (owned from its first moment, so a run killed
+        // after it finds the API again and goes on granularly), one PutRestApi of the whole
+        // definition, then the ordinary plan against what AWS built completes it. A refused
+        // definition leaves the granular path to do everything. Either way the end state is
+        // the one the planner converges to.
+        let run_started = Instant::now();
+        let first = &prep.plan.ops[..1];
+        let created_api = run::<F>(clients, None, first, reporter).await;
+        let id = match created_api {
+            Ok(r) => r.api_id.clone().unwrap_or_default(),
+            Err(f) => return Ok((prep, Err(f))),
+        };
+        if let Some(put) = F::put_definition(clients, &prep.desired, &id).await {
+            let message = put.err().map(|e| e.to_string());
+            reporter.event(Event::Definition {
+                refused: message.as_deref(),
+            });
+        }
+        created = Some((id.clone(), run_started));
+        target.api_id = Some(id.clone());
+        prep = prepare::<F>(clients, prep.spec.clone(), &target).await?;
+    }
     for _ in 0..4 {
         let creates = prep.creates_api();
         let run_started = Instant::now();

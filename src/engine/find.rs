@@ -23,6 +23,9 @@ pub struct Target {
     pub force_deploy: bool,
     /// What the verb will do with the API: says why a namesake gwctl does not own is refused.
     pub purpose: Purpose,
+    /// `--definition`: create a new REST API from its OpenAPI definition (CreateRestApi with
+    /// the ownership tag, then one PutRestApi), then complete it granularly.
+    pub definition: bool,
 }
 
 /// What a verb means to do with the API it looks up by name.

@@ -107,6 +107,11 @@ pub trait Flavour: Sized + 'static {
         clients: &Clients,
         ops: &[Self::Op],
     ) -> Result<Option<String>, EngineError>;
+    /// The spec's stages (as `` `name` ``) whose logging needs the account's CloudWatch Logs
+    /// role in the region (`doctor` judges the role against them). REST APIs: execution logs
+    /// or access logs to CloudWatch Logs; HTTP APIs write access logs through log delivery, not
+    /// the account's role, so none.
+    fn stages_needing_logging_role(spec: &Spec, region: &str) -> Vec<String>;
     /// How the API reads in a report after its name and id: `rest, REGIONAL`, `http`.
     fn describe(prep: &Prepared<Self>) -> Vec<String>;
     /// The spec's stages after `run` (`None`: nothing ran) on the API `api_id`.
@@ -159,6 +164,19 @@ pub trait Flavour: Sized + 'static {
                 .map(|o| serde_json::to_value(o).expect("ops serialise"))
                 .collect(),
         }
+    }
+    /// Whether [`Flavour::put_definition`] does anything (`apply --definition` is the
+    /// granular path for kinds without it).
+    const HAS_DEFINITION: bool = false;
+    /// The definition path: give the API `api_id`, created by this run and still empty, its
+    /// whole configuration in one call. `None`: this kind has no definition path (HTTP APIs:
+    /// no emulator here implements ImportApi, so it stays untested and unused).
+    async fn put_definition(
+        _clients: &Clients,
+        _desired: &Self::Desired,
+        _api_id: &str,
+    ) -> Option<Result<(), AwsError>> {
+        None
     }
     /// `deploy --stage NAME...` of the API `loc` found: the stages named with their settings
     /// (the spec's when `loc` has a spec declaring the stage, else the stage's own), those

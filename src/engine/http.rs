@@ -114,6 +114,11 @@ impl Flavour for Http {
     fn notes(prep: &Prepared<Http>, _applying: bool) -> Vec<String> {
         notes(prep)
     }
+    fn stages_needing_logging_role(_: &Spec, _: &str) -> Vec<String> {
+        // HTTP APIs deliver access logs through CloudWatch Logs log delivery (the caller's
+        // `logs:CreateLogDelivery`), not through the account's CloudWatch Logs role.
+        Vec::new()
+    }
     async fn before_writes(_: &Clients, _: &[HttpOp]) -> Result<Option<String>, EngineError> {
         Ok(None)
     }

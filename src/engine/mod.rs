@@ -53,7 +53,7 @@ pub fn check_supports(
 /// Every kind of API, as saved plans name them (a new kind adds its line here).
 pub const KINDS: &[SavedKind] = &[SavedKind::of::<Rest>(), SavedKind::of::<Http>()];
 pub use http::Http;
-pub use rest::Rest;
+pub use rest::{role_hint, Rest};
 
 /// Something the engine reports while it works (the caller decides how to show it).
 #[derive(Debug)]
@@ -82,6 +82,9 @@ pub enum Event<'a> {
     },
     /// The winning run stopped with `left` calls still to make: this run makes them.
     Resuming { left: usize },
+    /// The definition path put the API's definition (`refused`: the error; the run goes on
+    /// granularly from what exists either way).
+    Definition { refused: Option<&'a str> },
 }
 
 /// Receives the engine's [`Event`]s.

@@ -38,6 +38,7 @@ impl Flavour for Rest {
     const NAME: &'static str = "rest";
     const OPS_FIELD: &'static str = "ops";
     const SUPPORTS: &'static [Verb] = &[Verb::Cors, Verb::Verify];
+    const HAS_DEFINITION: bool = true;
     type Observed = ObservedRestApi;
     type Desired = DesiredRest;
     type Op = Op;
@@ -138,11 +139,34 @@ impl Flavour for Rest {
                         .is_some_and(|i| i.kind == "AWS_PROXY")
                 })
             });
+        let mut notes = Vec::new();
         if applying && has_proxy {
-            vec![PROXY_CORS_NOTE.to_string()]
-        } else {
-            Vec::new()
+            notes.push(PROXY_CORS_NOTE.to_string());
         }
+        if applying && prep.desired.config.endpoint_type == "PRIVATE" {
+            notes.push(PRIVATE_NOTE.to_string());
+        }
+        notes
+    }
+    fn stages_needing_logging_role(spec: &Spec, region: &str) -> Vec<String> {
+        let desired = desired::rest(spec, &[], region);
+        desired
+            .stages
+            .iter()
+            .filter_map(|(name, st)| {
+                let logs = st.method_settings.values().any(|m| {
+                    m.logging_level
+                        .as_deref()
+                        .is_some_and(|l| !l.eq_ignore_ascii_case("OFF"))
+                        || m.data_trace == Some(true)
+                });
+                let access = st
+                    .access_log
+                    .as_ref()
+                    .is_some_and(|a| a.destination_arn.contains(":logs:"));
+                (logs || access).then(|| format!("`{name}`"))
+            })
+            .collect()
     }
     async fn before_writes(clients: &Clients, ops: &[Op]) -> Result<Option<String>, EngineError> {
         let Some(reason) = logging_reason(ops) else {
@@ -160,10 +184,7 @@ impl Flavour for Rest {
         }
     }
     fn describe(prep: &Prepared<Rest>) -> Vec<String> {
-        vec![
-            Self::NAME.to_string(),
-            prep.desired.config.endpoint_type.to_string(),
-        ]
+        api_traits(&prep.desired.config)
     }
     async fn stages_after(
         clients: &Clients,
@@ -202,7 +223,7 @@ impl Flavour for Rest {
         key_reports(clients, prep, run, show_secrets).await
     }
     fn describe_api(api: &ObservedRestApi) -> Vec<String> {
-        vec![Self::NAME.to_string(), api.config.endpoint_type.to_string()]
+        api_traits(&api.config)
     }
     fn show_stages(api: &ObservedRestApi, region: &str) -> Vec<ShowStage> {
         api.stages
@@ -252,6 +273,16 @@ impl Flavour for Rest {
     }
     fn reuse_saved(prep: &mut Prepared<Rest>, saved: &[Op]) {
         usage::reuse_salts(&mut prep.plan.ops, saved, &prep.extra);
+    }
+    async fn put_definition(
+        clients: &Clients,
+        desired: &DesiredRest,
+        api_id: &str,
+    ) -> Option<Result<(), AwsError>> {
+        use crate::plan::rest::openapi::{render, Mode};
+        // What the body cannot carry is left to the planner that runs after it.
+        let body = render(&desired.config, Mode::Body).document.to_string();
+        Some(crate::aws::definition::put_rest_api(clients, api_id, body.into_bytes()).await)
     }
     fn plan_deploy(
         loc: &Located<Rest>,
@@ -652,9 +683,100 @@ pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
         .is_some_and(|d| crate::plan::deployment_serves(d.description.as_deref(), &mark))
 }
 
+/// Why the invoke URLs of a private API fail from where gwctl runs.
+const PRIVATE_NOTE: &str = "the api is PRIVATE: its invoke URLs answer only inside a VPC with an \
+execute-api interface endpoint (private DNS on), or at \
+https://{api-id}-{vpce-id}.execute-api.{region}.amazonaws.com/{stage} through an endpoint in \
+`vpc_endpoint_ids`; the resource policy decides who may call it";
+
+/// How a REST API reads after its name and id: `rest, PRIVATE, resource policy (2
+/// statements), vpc endpoints vpce-...`.
+fn api_traits(config: &crate::state::rest::RestApi) -> Vec<String> {
+    let mut out = vec![Rest::NAME.to_string(), config.endpoint_type.to_string()];
+    if let Some(p) = &config.policy {
+        let n = p["Statement"].as_array().map_or(0, Vec::len);
+        let s = if n == 1 { "" } else { "s" };
+        out.push(format!("resource policy ({n} statement{s})"));
+    }
+    if !config.vpc_endpoint_ids.is_empty() {
+        out.push(format!(
+            "vpc endpoints {}",
+            config.vpc_endpoint_ids.join(" ")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::rest::ops::Patch;
+
+    fn stage(patches: Vec<Patch>) -> Op {
+        Op::UpdateStage {
+            name: "prod".into(),
+            patches,
+        }
+    }
+
+    #[test]
+    fn only_stage_changes_that_turn_cloudwatch_logging_on_need_the_role() {
+        assert_eq!(logging_reason(&[]), None);
+        assert_eq!(
+            logging_reason(&[stage(vec![
+                Patch::replace("/*/*/metrics/enabled", "true"),
+                Patch::replace("/*/*/logging/loglevel", "OFF"),
+                Patch::replace("/*/*/logging/dataTrace", "false"),
+                Patch::replace(
+                    "/accessLogSettings/destinationArn",
+                    "arn:aws:firehose:us-east-1:123456789012:deliverystream/amazon-apigateway-x"
+                ),
+            ])]),
+            None
+        );
+        assert_eq!(
+            logging_reason(&[stage(vec![Patch::replace("/*/*/logging/loglevel", "INFO")])])
+                .as_deref(),
+            Some("stage `prod` logs at INFO")
+        );
+        assert_eq!(
+            logging_reason(&[stage(vec![Patch::replace(
+                "/~1todos/GET/logging/dataTrace",
+                "true"
+            )])])
+            .as_deref(),
+            Some("stage `prod` turns on data trace")
+        );
+        assert_eq!(
+            logging_reason(&[stage(vec![Patch::replace(
+                "/accessLogSettings/destinationArn",
+                "arn:aws:logs:us-east-1:123456789012:log-group:api"
+            )])])
+            .as_deref(),
+            Some("stage `prod` sends access logs to CloudWatch Logs")
+        );
+    }
+
+    #[test]
+    fn stages_logging_to_cloudwatch_need_the_accounts_role() {
+        let load = |yaml: &str| {
+            let loaded = crate::spec::load_str(std::path::Path::new("t.yaml"), yaml);
+            loaded.spec.expect("valid spec")
+        };
+        let todo = include_str!("../../specs/todo.yaml");
+        assert_eq!(
+            Rest::stages_needing_logging_role(&load(todo), "us-east-1"),
+            vec!["`prod`".to_string()]
+        );
+        let quiet = todo.replace("logging: INFO", "logging: OFF");
+        assert_ne!(quiet, todo);
+        assert!(Rest::stages_needing_logging_role(&load(&quiet), "us-east-1").is_empty());
+        // HTTP APIs deliver their access logs without the account's role.
+        let http = include_str!("../../specs/items-http.yaml");
+        assert!(
+            crate::engine::Http::stages_needing_logging_role(&load(http), "us-east-1").is_empty()
+        );
+    }
 
     #[test]
     fn each_new_salt_is_fresh_and_has_the_salt_length() {

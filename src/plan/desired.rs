@@ -29,6 +29,12 @@ pub struct Undeclared {
     pub binary_media_types: bool,
     /// HTTP.
     pub disable_execute_api_endpoint: bool,
+    /// REST: `endpoint` (an existing API keeps its type).
+    pub endpoint_type: bool,
+    /// REST: `vpc_endpoint_ids` of an API that may be PRIVATE.
+    pub vpc_endpoint_ids: bool,
+    /// REST: the resource policy.
+    pub policy: bool,
     /// Stages whose `variables` the spec does not declare.
     pub stage_variables: BTreeSet<String>,
     /// REST: per declared route (`{path} {METHOD}`), the method and integration settings it
@@ -65,6 +71,12 @@ impl Undeclared {
             api_key_source: spec.api.api_key_source.is_none(),
             binary_media_types: spec.api.binary_media_types.is_none(),
             disable_execute_api_endpoint: spec.api.disable_execute_api_endpoint.is_none(),
+            endpoint_type: !spec.api.endpoint_declared,
+            // An API the spec makes REGIONAL or EDGE has no VPC endpoints to keep.
+            vpc_endpoint_ids: spec.api.vpc_endpoint_ids.is_none()
+                && (!spec.api.endpoint_declared
+                    || spec.api.endpoint == crate::spec::model::EndpointType::Private),
+            policy: spec.api.policy.is_none(),
             stage_variables: spec
                 .stages
                 .iter()

@@ -6,7 +6,9 @@
 
 pub mod deps;
 pub mod desired;
+pub mod domains;
 pub mod http;
+pub mod openapi;
 mod options;
 pub mod patch;
 pub mod permissions;

@@ -95,6 +95,14 @@ pub struct ApiDef {
     pub payload_format_version: Option<String>,
     /// REST only: where API keys are read from (HEADER default, or AUTHORIZER).
     pub api_key_source: Option<String>,
+    /// REST only: `endpoint` is written (an existing API's type changes only then).
+    pub endpoint_declared: bool,
+    /// REST only: the resource policy, as JSON (`None` = not declared: the live policy
+    /// stays).
+    pub policy: Option<At<serde_json::Value>>,
+    /// REST, PRIVATE only: the VPC endpoints associated with the API (`None` = not
+    /// declared: the live list stays).
+    pub vpc_endpoint_ids: Option<Vec<String>>,
 }
 
 /// How a spec refers to a Lambda function.

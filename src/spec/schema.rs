@@ -22,9 +22,9 @@ use super::read::{
 };
 use super::read::{
     ALL_INTEGRATION_KEYS, CONTENT_HANDLINGS, INTEGRATION_RESPONSE_KEYS, INTEGRATION_TYPES,
-    METHOD_RESPONSE_KEYS, PASSTHROUGH_BEHAVIORS, ROUTE_KEYS,
+    METHOD_RESPONSE_KEYS, PASSTHROUGH_BEHAVIORS, POLICY_KEYS, ROUTE_KEYS, STATEMENT_KEYS,
 };
-use super::yaml::{Node, Value};
+use super::yaml::Node;
 
 /// The type of one key's value.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +48,13 @@ pub(crate) enum Ty {
     Obj(&'static str),
     /// A string, or a mapping defined in [`OBJECTS`] under this name.
     TextOrObj(&'static str),
+    /// A string or a list of strings (IAM's `Action`, `Resource`).
+    TextOrTextList,
+    /// A mapping defined in [`OBJECTS`] under this name, or a list of them (IAM's
+    /// `Statement`).
+    ObjOrList(&'static str),
+    /// Any value (IAM's `Principal` and `Condition`, checked by `gwctl validate`).
+    Any,
 }
 
 /// One mapping of the spec language: the reader's key list, and a type and a description for
@@ -98,6 +105,36 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("disable_execute_api_endpoint", Ty::Bool, "HTTP: turn off the default execute-api endpoint."),
             ("payload_format_version", Ty::Choice(PAYLOAD_FORMAT_VERSIONS), "HTTP: default Lambda payload format."),
             ("api_key_source", Ty::Choice(API_KEY_SOURCES), "REST: where API keys come from."),
+            ("policy", Ty::Obj("policy"), "REST: the resource policy, an IAM policy document (`execute-api:/*` is this API)."),
+            ("vpc_endpoint_ids", Ty::TextList, "REST, PRIVATE: the VPC endpoints associated with the API (`vpce-...`)."),
+        ],
+    },
+    Obj {
+        name: "policy",
+        description: "An IAM policy document, as in IAM's JSON but written in YAML.",
+        keys: POLICY_KEYS,
+        required: &["Statement"],
+        fields: &[
+            ("Version", Ty::Text, "`2012-10-17`."),
+            ("Id", Ty::Text, "An identifier of the policy."),
+            ("Statement", Ty::ObjOrList("policy_statement"), "One statement or a list of them."),
+        ],
+    },
+    Obj {
+        name: "policy_statement",
+        description: "One statement of a resource policy.",
+        keys: STATEMENT_KEYS,
+        required: &["Effect"],
+        fields: &[
+            ("Sid", Ty::Text, "Statement id."),
+            ("Effect", Ty::Choice(&["Allow", "Deny"]), "`Allow` or `Deny`."),
+            ("Principal", Ty::Any, "Who: `\"*\"` or {AWS: [arns]}."),
+            ("NotPrincipal", Ty::Any, "Everyone but these."),
+            ("Action", Ty::TextOrTextList, "`execute-api:Invoke`."),
+            ("NotAction", Ty::TextOrTextList, "Every action but these."),
+            ("Resource", Ty::TextOrTextList, "`execute-api:/*`, `execute-api:/STAGE/METHOD/PATH` or execute-api ARNs."),
+            ("NotResource", Ty::TextOrTextList, "Every resource but these."),
+            ("Condition", Ty::Map(&Ty::Any), "Conditions by operator, e.g. {StringNotEquals: {aws:SourceVpce: vpce-...}}."),
         ],
     },
     Obj {
@@ -340,7 +377,7 @@ fn check(o: &Obj) {
 
 fn referenced(ty: &Ty) -> Vec<&'static str> {
     match ty {
-        Ty::Obj(n) | Ty::TextOrObj(n) => vec![n],
+        Ty::Obj(n) | Ty::TextOrObj(n) | Ty::ObjOrList(n) => vec![n],
         Ty::List(t) | Ty::Map(t) => referenced(t),
         _ => vec![],
     }
@@ -388,6 +425,19 @@ fn type_of(ty: &Ty) -> Json {
         Ty::TextOrObj(n) => json!({
             "anyOf": [{"type": "string", "minLength": 1}, {"$ref": format!("#/$defs/{n}")}]
         }),
+        Ty::TextOrTextList => json!({
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
+            ]
+        }),
+        Ty::ObjOrList(n) => json!({
+            "anyOf": [
+                {"$ref": format!("#/$defs/{n}")},
+                {"type": "array", "items": {"$ref": format!("#/$defs/{n}")}, "minItems": 1}
+            ]
+        }),
+        Ty::Any => json!({}),
     }
 }
 
@@ -424,22 +474,7 @@ fn choice(options: &[&str]) -> Json {
 
 /// A YAML node as the JSON value an editor's schema validator sees (mapping keys as written).
 pub fn yaml_to_json(n: &Node) -> Json {
-    match &n.value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => json!(b),
-        Value::Int(i) => json!(i),
-        Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map(Json::Number)
-            .unwrap_or_else(|| json!(n.raw)),
-        Value::Str(s) => json!(s),
-        Value::Seq(items) => Json::Array(items.iter().map(yaml_to_json).collect()),
-        Value::Map(entries) => Json::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.key_text(), yaml_to_json(v)))
-                .collect(),
-        ),
-    }
+    n.to_json()
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! `aws::read`). Both sides are normalised the same way (`normalize`) so that equal
 //! configurations compare equal, whatever defaults the service fills in.
 
+pub mod domains;
 pub mod http;
+pub mod resource_policy;
 pub mod rest;
 pub mod usage;
 

@@ -24,6 +24,12 @@ pub struct RestApi {
     pub binary_media_types: Vec<String>,
     /// HEADER | AUTHORIZER (None = HEADER).
     pub api_key_source: Option<String>,
+    /// The resource policy in its canonical form (`state::resource_policy::normalise`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<serde_json::Value>,
+    /// PRIVATE APIs: the VPC endpoints associated with the API. Sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpc_endpoint_ids: Vec<String>,
     /// Resources by full path: `/`, `/todos`, `/todos/{id}`.
     pub resources: BTreeMap<String, Resource>,
     /// Authorizers by name.
@@ -183,6 +189,9 @@ pub struct ApiHead {
     pub endpoint_type: String,
     pub binary_media_types: Vec<String>,
     pub api_key_source: Option<String>,
+    /// The resource policy as returned (see `state::resource_policy::parse_returned`).
+    pub policy: Option<String>,
+    pub vpc_endpoint_ids: Vec<String>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -221,6 +230,7 @@ impl Integration {
 impl RestApi {
     pub fn normalize(&mut self) {
         self.binary_media_types.sort();
+        self.vpc_endpoint_ids.sort();
         if self.api_key_source.as_deref() == Some("HEADER") {
             self.api_key_source = None;
         }

@@ -259,6 +259,8 @@ async fn run_learns_ids_and_fills_placeholders_in_order() {
             endpoint_type: "REGIONAL".into(),
             binary_media_types: vec![],
             api_key_source: None,
+            policy: None,
+            vpc_endpoint_ids: vec![],
             tags: BTreeMap::from([("gwctl:managed-by".to_string(), "gwctl".to_string())]),
         },
         Op::CreateResource {
@@ -1007,6 +1009,8 @@ fn create_ops(api: &RestApi) -> Vec<Op> {
         endpoint_type: api.endpoint_type.clone(),
         binary_media_types: api.binary_media_types.clone(),
         api_key_source: api.api_key_source.clone(),
+        policy: None,
+        vpc_endpoint_ids: vec![],
         tags: strings(&[(OWNER_TAG_KEY, OWNER_TAG_VALUE)]),
     }];
     for (name, def) in &api.authorizers {
@@ -1306,6 +1310,8 @@ async fn emulator_find_rest_apis_returns_every_api_of_that_name() {
         endpoint_type: "REGIONAL".into(),
         binary_media_types: vec![],
         api_key_source: None,
+        policy: None,
+        vpc_endpoint_ids: vec![],
         tags: strings(&[(OWNER_TAG_KEY, OWNER_TAG_VALUE)]),
     };
     let mut ids = Vec::new();

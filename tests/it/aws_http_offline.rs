@@ -748,6 +748,7 @@ stages:
         prune: false,
         force: false,
         show_secrets: false,
+        definition: false,
     };
     let printer = gwctl::output::Printer {
         format: gwctl::cli::OutputFormat::Json,
@@ -921,6 +922,7 @@ stages:
         prune: false,
         force: false,
         show_secrets: false,
+        definition: false,
     };
     let code = gwctl::cli::apply::apply_with::<gwctl::engine::Http>(&cl, &args, &printer, load())
         .await

@@ -187,6 +187,8 @@ fn create_rest_api() -> Op {
         endpoint_type: "REGIONAL".into(),
         binary_media_types: vec![],
         api_key_source: None,
+        policy: None,
+        vpc_endpoint_ids: vec![],
         tags: owner_tags(),
     }
 }

@@ -294,6 +294,8 @@ fn expected_config() -> RestApi {
         binary_media_types: vec!["application/octet-stream".into(), "image/png".into()],
         // HEADER is the default: normalised to None.
         api_key_source: None,
+        policy: None,
+        vpc_endpoint_ids: vec![],
         resources: map(&[
             ("/", Resource::default()),
             (
@@ -530,6 +532,9 @@ fn spec_with_functions(functions: Vec<FunctionDef>) -> Spec {
             disable_execute_api_endpoint: None,
             payload_format_version: None,
             api_key_source: None,
+            endpoint_declared: false,
+            policy: None,
+            vpc_endpoint_ids: None,
         },
         functions,
         authorizers: vec![],

@@ -878,6 +878,45 @@ async fn ctrl_c_before_any_write_exits_130_and_changes_nothing() {
 
 // ------------------------------------------------------------------ doctor, CloudWatch role
 
+/// HTTP APIs deliver access logs through CloudWatch Logs log delivery, not the account's
+/// CloudWatch Logs role: an unset role is a warning for an HTTP spec that logs, never a failure
+/// (the same stages as REST stages need the role: the REST variant of the spec fails).
+#[tokio::test]
+async fn doctor_does_not_require_the_cloudwatch_role_for_an_http_api_that_logs() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-handler"]).await;
+    em.set_cloudwatch_role(None);
+    let dir = tempfile::tempdir().unwrap();
+    let logs = "    access_log:\n      destination: arn:aws:logs:us-east-1:123456789012:log-group:items\n      format: '$context.requestId $context.status'\n";
+    let http = std::fs::read_to_string(repo("specs/items-http.yaml"))
+        .unwrap()
+        .replace("    metrics: true\n", &format!("    metrics: true\n{logs}"));
+    assert!(http.contains("log-group:items"), "{http}");
+    let http = support::cli::write(&dir, "items-http.yaml", &http);
+    let o = gwctl(&em, &["doctor", http.to_str().unwrap()]);
+    let (out, _) = code(&o, 0);
+    assert!(
+        out.contains("warn  cloudwatch_role  not set in us-east-1"),
+        "{out}"
+    );
+    assert!(!out.contains("fail"), "{out}");
+    // The same stage on a REST API needs the role.
+    let rest = std::fs::read_to_string(repo("specs/todo.yaml"))
+        .unwrap()
+        .replace("    logging: INFO\n", &format!("    logging: OFF\n{logs}"));
+    assert!(rest.contains("log-group:items"), "{rest}");
+    em.create_functions(TODO_FUNCTIONS).await;
+    let rest = support::cli::write(&dir, "todo.yaml", &rest);
+    let o = gwctl(&em, &["doctor", rest.to_str().unwrap()]);
+    let (out, _) = code(&o, 1);
+    assert!(
+        out.contains(
+            "fail  cloudwatch_role  not set in us-east-1: stage `prod` logs to CloudWatch"
+        ),
+        "{out}"
+    );
+}
+
 #[tokio::test]
 async fn doctor_reports_an_unset_cloudwatch_role_with_the_fix_and_sets_it_once_never_overwriting() {
     let em = support::emulator().await;

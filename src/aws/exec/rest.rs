@@ -311,6 +311,8 @@ impl<'c> Executor<'c> {
                 endpoint_type,
                 binary_media_types,
                 api_key_source,
+                policy,
+                vpc_endpoint_ids,
                 tags,
             } => {
                 let req = gw
@@ -320,8 +322,12 @@ impl<'c> Executor<'c> {
                     .endpoint_configuration(
                         agt::EndpointConfiguration::builder()
                             .types(agt::EndpointType::from(endpoint_type.as_str()))
+                            .set_vpc_endpoint_ids(
+                                (!vpc_endpoint_ids.is_empty()).then(|| vpc_endpoint_ids.clone()),
+                            )
                             .build(),
                     )
+                    .set_policy(policy.clone())
                     .set_binary_media_types(
                         (!binary_media_types.is_empty()).then(|| binary_media_types.clone()),
                     )

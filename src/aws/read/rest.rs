@@ -37,6 +37,7 @@ use aws_sdk_apigateway::types as agt;
 use super::{all_pages, non_empty, to_btree, PAGE_LIMIT};
 use crate::aws::error::{classify, AwsError};
 use crate::aws::Clients;
+use crate::state::resource_policy;
 use crate::state::rest::{
     AccessLog, ApiHead, ApiSummary, Authorizer, Deployment, GatewayResponse, Integration,
     IntegrationResponse, Method, MethodResponse, MethodSetting, ObservedRestApi, ObservedStage,
@@ -69,6 +70,11 @@ macro_rules! api_head {
                 .unwrap_or_default(),
             binary_media_types: api.binary_media_types().to_vec(),
             api_key_source: api.api_key_source().map(|s| s.as_str().to_string()),
+            policy: non_empty(api.policy()),
+            vpc_endpoint_ids: api
+                .endpoint_configuration()
+                .map(|e| e.vpc_endpoint_ids().to_vec())
+                .unwrap_or_default(),
             tags: to_btree(api.tags()),
         }
     }};
@@ -119,7 +125,7 @@ pub async fn find_rest_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, 
 /// further page), made concurrently.
 pub async fn read_rest_api(c: &Clients, id: &str) -> Result<ObservedRestApi, AwsError> {
     let (api, parts) = tokio::try_join!(get_rest_api(c, id), read_parts(c, id))?;
-    Ok(map_rest_api(id, api_head!(&api), parts))
+    Ok(map_rest_api(id, &c.region, api_head!(&api), parts))
 }
 
 /// [`read_rest_api`] for an API found by [`find_rest_apis`]: the listing already gave its
@@ -132,6 +138,7 @@ pub async fn read_listed_rest_api(
     match &listed.head {
         Some(head) => Ok(map_rest_api(
             &listed.id,
+            &c.region,
             head.clone(),
             read_parts(c, &listed.id).await?,
         )),
@@ -281,7 +288,7 @@ async fn get_deployments(c: &Clients, id: &str) -> Result<Vec<agt::Deployment>, 
 }
 
 /// Map the raw answers of [`read_rest_api`] into the observed state (pure; no I/O).
-fn map_rest_api(id: &str, head: ApiHead, parts: Parts) -> ObservedRestApi {
+fn map_rest_api(id: &str, region: &str, head: ApiHead, parts: Parts) -> ObservedRestApi {
     let Parts {
         resources,
         authorizers,
@@ -345,6 +352,12 @@ fn map_rest_api(id: &str, head: ApiHead, parts: Parts) -> ObservedRestApi {
         endpoint_type: head.endpoint_type,
         binary_media_types: head.binary_media_types,
         api_key_source: head.api_key_source,
+        policy: head
+            .policy
+            .as_deref()
+            .and_then(resource_policy::parse_returned)
+            .map(|d| resource_policy::normalise(&d, Some(id), region)),
+        vpc_endpoint_ids: head.vpc_endpoint_ids,
         resources: res_map,
         authorizers: auth_map,
         gateway_responses: gw_map,

@@ -7,6 +7,7 @@
 //! permissions; at most one deployment (stages with auto-deploy off only); stages.
 
 pub mod deps;
+pub mod openapi;
 pub mod ops;
 pub mod simulate;
 

@@ -293,6 +293,8 @@ mod tests {
                 endpoint_type: "REGIONAL".into(),
                 binary_media_types: vec![],
                 api_key_source: None,
+                policy: None,
+                vpc_endpoint_ids: vec![],
                 tags: Default::default(),
             }, // 0
             res("/todos"),                                    // 1

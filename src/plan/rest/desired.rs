@@ -13,7 +13,7 @@ use crate::state::rest::{
     AccessLog, Authorizer, GatewayResponse, Integration, IntegrationResponse, Method,
     MethodResponse, MethodSetting, ObservedRestApi, Resource, RestApi, Stage,
 };
-use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
+use crate::state::{resource_policy, ResolvedFunction, DEPLOYMENT_MARK};
 
 /// Invoke permissions (their scope and statement ids) are planned in [`crate::plan::permissions`].
 pub use crate::plan::permissions::DesiredPermission;
@@ -30,6 +30,9 @@ pub struct DesiredRest {
     pub permissions: Vec<DesiredPermission>,
     /// The settings the spec leaves out, which keep their live values.
     pub undeclared: Undeclared,
+    /// The region (the resource policy's `execute-api:/` shorthand stands for this
+    /// region's ARN of the API).
+    pub region: String,
 }
 
 impl DesiredRest {
@@ -51,6 +54,18 @@ impl DesiredRest {
         }
         if u.binary_media_types {
             d.config.binary_media_types = o.config.binary_media_types.clone();
+        }
+        if u.endpoint_type {
+            d.config.endpoint_type = o.config.endpoint_type.clone();
+        }
+        if u.vpc_endpoint_ids {
+            d.config.vpc_endpoint_ids = o.config.vpc_endpoint_ids.clone();
+        }
+        if u.policy {
+            d.config.policy = o.config.policy.clone();
+        } else if let Some(p) = &d.config.policy {
+            // The API's own ARN is the shorthand (both sides, see state::resource_policy).
+            d.config.policy = Some(resource_policy::normalise(p, Some(&o.id), &self.region));
         }
         for (name, st) in d.stages.iter_mut() {
             if let (true, Some(h)) = (u.stage_variables.contains(name), o.stages.get(name)) {
@@ -103,6 +118,10 @@ struct Deployable<'a> {
     gateway_responses: &'a BTreeMap<String, GatewayResponse>,
     binary_media_types: &'a Vec<String>,
     api_key_source: &'a Option<String>,
+    /// A changed resource policy takes effect with the next deployment. Left out when there
+    /// is none, so the mark of an API without a policy is what earlier gwctl wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: &'a Option<serde_json::Value>,
 }
 
 /// `gwctl:config=<sha256>` of what a deployment of `config` snapshots: written as the
@@ -115,6 +134,7 @@ pub fn config_mark(config: &RestApi) -> String {
         gateway_responses: &config.gateway_responses,
         binary_media_types: &config.binary_media_types,
         api_key_source: &config.api_key_source,
+        policy: &config.policy,
     };
     let canonical = serde_json::to_vec(&d).expect("config serialises");
     format!(
@@ -153,6 +173,16 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
         endpoint_type: spec.api.endpoint.as_aws().to_string(),
         binary_media_types: spec.api.binary_media_types.clone().unwrap_or_default(),
         api_key_source: spec.api.api_key_source.clone(),
+        policy: spec
+            .api
+            .policy
+            .as_ref()
+            .map(|p| resource_policy::normalise(p, None, region)),
+        vpc_endpoint_ids: {
+            let mut ids = spec.api.vpc_endpoint_ids.clone().unwrap_or_default();
+            ids.sort();
+            ids
+        },
         ..Default::default()
     };
     config.resources.insert("/".into(), Resource::default());
@@ -288,6 +318,7 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
         stages,
         permissions: permissions.into_values().collect(),
         undeclared: Undeclared::of(spec),
+        region: region.to_string(),
     }
 }
 

@@ -24,13 +24,21 @@ pub enum Op {
         endpoint_type: String,
         binary_media_types: Vec<String>,
         api_key_source: Option<String>,
+        /// The resource policy as JSON text (the `execute-api:/` shorthand as written: the
+        /// service expands it to the new API's ARN).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        policy: Option<String>,
+        /// PRIVATE APIs: the VPC endpoints to associate.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        vpc_endpoint_ids: Vec<String>,
         tags: BTreeMap<String, String>,
     },
     /// delete-rest-api (`gwctl destroy`; 1 call per 30 s per account).
     DeleteRestApi {
         id: String,
     },
-    /// update-rest-api with patch operations (description, binary media types, key source).
+    /// update-rest-api with patch operations (description, binary media types, key source,
+    /// endpoint type and VPC endpoints, resource policy).
     UpdateRestApi {
         patches: Vec<Patch>,
     },

@@ -10,6 +10,14 @@ use crate::state::rest::{
 
 use super::ops::{Op, Patch, DEPLOYMENT_ID};
 use crate::plan::simulate::{permission, SimError};
+use crate::state::resource_policy;
+
+/// A resource policy as the reader sees it after the service stored it: AWS expands the
+/// `execute-api:/` shorthand to the API's ARN and the reader folds it back, so what is read
+/// is the document in its canonical form.
+fn stored_policy(text: &str) -> Option<serde_json::Value> {
+    resource_policy::parse_returned(text).map(|d| resource_policy::normalise(&d, None, ""))
+}
 
 /// Apply `ops` in order to `api` / `policies`, as the service would.
 pub fn apply(
@@ -35,6 +43,8 @@ pub fn apply(
             endpoint_type,
             binary_media_types,
             api_key_source,
+            policy,
+            vpc_endpoint_ids,
             tags,
         } = op
         {
@@ -48,6 +58,9 @@ pub fn apply(
             o.config.endpoint_type = endpoint_type.clone();
             o.config.binary_media_types = binary_media_types.clone();
             o.config.api_key_source = api_key_source.clone();
+            o.config.policy = policy.as_deref().and_then(stored_policy);
+            o.config.vpc_endpoint_ids = vpc_endpoint_ids.clone();
+            o.config.vpc_endpoint_ids.sort();
             o.config.resources.insert("/".into(), Default::default());
             o.resource_ids.insert("/".into(), next_id("res"));
             api = Some(o);
@@ -100,10 +113,31 @@ pub fn apply(
                             let t = unescape(&path["/binaryMediaTypes/".len()..]);
                             a.config.binary_media_types.retain(|x| *x != t)
                         }
+                        ("replace", "/policy") => {
+                            a.config.policy = p.value.as_deref().and_then(stored_policy)
+                        }
+                        ("replace", path) if path.starts_with("/endpointConfiguration/types/") => {
+                            let from = &path["/endpointConfiguration/types/".len()..];
+                            if a.config.endpoint_type != from {
+                                return Err(missing(path));
+                            }
+                            a.config.endpoint_type = p.value.clone().unwrap_or_default();
+                        }
+                        ("add", "/endpointConfiguration/vpcEndpointIds") => {
+                            let id = p.value.clone().unwrap_or_default();
+                            if !a.config.vpc_endpoint_ids.contains(&id) {
+                                a.config.vpc_endpoint_ids.push(id);
+                            }
+                        }
+                        ("remove", "/endpointConfiguration/vpcEndpointIds") => {
+                            let id = p.value.clone().unwrap_or_default();
+                            a.config.vpc_endpoint_ids.retain(|x| *x != id);
+                        }
                         _ => {}
                     }
                 }
                 a.config.binary_media_types.sort();
+                a.config.vpc_endpoint_ids.sort();
             }
             Op::CreateResource { path, parent, .. } => {
                 if !a.config.resources.contains_key(parent) {

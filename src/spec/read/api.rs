@@ -6,6 +6,8 @@ use crate::spec::limits;
 use crate::spec::model::*;
 use crate::spec::yaml::{Node, Value};
 
+use super::policy::{read_policy, read_vpc_endpoint_ids};
+
 use super::{
     boolean, choice, entries, is_function_name, is_qualifier, nonempty, parse_lambda_arn,
     text_list, text_map, Cx, MapReader, API_KEY_SOURCES, API_KINDS, ENDPOINT_TYPES, FUNCTION_KEYS,
@@ -22,6 +24,8 @@ pub(crate) const API_KEYS: &[&str] = &[
     "disable_execute_api_endpoint",
     "payload_format_version",
     "api_key_source",
+    "policy",
+    "vpc_endpoint_ids",
 ];
 
 pub(super) fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
@@ -42,7 +46,8 @@ pub(super) fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
         cx.err(node, "api `name` is longer than 128 characters", None);
     }
     let description = m.opt_text(cx, "description").map(|t| t.value);
-    let endpoint = match m.only(cx, "endpoint", ApiKind::Rest) {
+    let endpoint_node = m.only(cx, "endpoint", ApiKind::Rest);
+    let endpoint = match endpoint_node {
         Some(e) => match choice(cx, e, "endpoint", ENDPOINT_TYPES) {
             Some("EDGE") => EndpointType::Edge,
             Some("PRIVATE") => EndpointType::Private,
@@ -102,6 +107,32 @@ pub(super) fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
         .only(cx, "api_key_source", ApiKind::Rest)
         .and_then(|v| choice(cx, v, "api_key_source", API_KEY_SOURCES))
         .map(str::to_string);
+    let policy = m
+        .only(cx, "policy", ApiKind::Rest)
+        .and_then(|p| read_policy(cx, p));
+    let vpc_endpoint_ids = m
+        .only(cx, "vpc_endpoint_ids", ApiKind::Rest)
+        .map(|v| read_vpc_endpoint_ids(cx, v));
+    if vpc_endpoint_ids.is_some() && endpoint != EndpointType::Private {
+        let k = m.key("vpc_endpoint_ids").unwrap_or(n);
+        cx.err(
+            k,
+            "`vpc_endpoint_ids` applies to private apis only",
+            Some("add `endpoint: PRIVATE` or remove `vpc_endpoint_ids`".into()),
+        );
+    }
+    if let (Some(e), EndpointType::Private, false) = (endpoint_node, endpoint, m.has("policy")) {
+        cx.err(
+            e,
+            "a PRIVATE api needs a `policy`",
+            Some(
+                "without a resource policy no request can invoke it: allow \
+                 `execute-api:Invoke` on `execute-api:/*` from your vpc endpoints \
+                 (docs/spec.md, \"Resource policies and private APIs\")"
+                    .into(),
+            ),
+        );
+    }
     m.finish(cx);
     Some(ApiDef {
         name,
@@ -113,6 +144,9 @@ pub(super) fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
         disable_execute_api_endpoint,
         payload_format_version,
         api_key_source,
+        endpoint_declared: endpoint_node.is_some(),
+        policy,
+        vpc_endpoint_ids: vpc_endpoint_ids.map(|v| v.into_iter().map(|i| i.value).collect()),
     })
 }
 

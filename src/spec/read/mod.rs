@@ -20,6 +20,7 @@ mod ident;
 mod integration;
 mod node;
 mod path;
+mod policy;
 mod route;
 mod stages;
 mod usage;
@@ -38,6 +39,7 @@ pub(crate) use ident::*;
 pub(crate) use integration::*;
 pub(crate) use node::*;
 pub(crate) use path::*;
+pub(crate) use policy::{POLICY_KEYS, STATEMENT_KEYS};
 pub(crate) use route::*;
 pub(crate) use stages::*;
 
@@ -141,6 +143,9 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         disable_execute_api_endpoint: None,
         payload_format_version: None,
         api_key_source: None,
+        endpoint_declared: false,
+        policy: None,
+        vpc_endpoint_ids: None,
     });
 
     let mut names = Names::default();

@@ -45,11 +45,16 @@ impl QuotaProxy {
     /// Start the simulator in front of `em`'s moto with extra flags (e.g. `--fault-429 0.1`),
     /// strict (`--strict`) unless `GWCTL_EMULATOR_LENIENT` is set, as every emulator test is.
     pub fn start(em: &Emulator, args: &[&str]) -> QuotaProxy {
+        QuotaProxy::start_upstream(&em.moto_endpoint(), args)
+    }
+
+    /// The same in front of any endpoint (LocalStack).
+    pub fn start_upstream(upstream: &str, args: &[&str]) -> QuotaProxy {
         let script = Path::new(REPO).join("scripts/quota_proxy.py");
         let strict: &[&str] = if super::lenient() { &[] } else { &["--strict"] };
         let mut child = Command::new(python())
             .arg(&script)
-            .args(["--upstream", &em.moto_endpoint(), "--port", "0"])
+            .args(["--upstream", upstream, "--port", "0"])
             .args(["--lifetime", "600", "--exit-on-stdin-eof"])
             .args(strict)
             .args(args)

@@ -1,0 +1,540 @@
+//! Custom domain names (issue 18 item 1): the pure rules of what gwctl does with a domain
+//! several specs may share. No SDK, no I/O.
+//!
+//! - gwctl owns the mappings to its own API, and only those: a base path another API maps
+//!   is never changed or removed (a spec that wants it is refused), and the other APIs'
+//!   mappings stay as they are whatever gwctl does to its own.
+//! - gwctl creates a domain name the account lacks, tagged with its ownership tag; it changes
+//!   a domain's settings (certificate, security policy) only when it created it, and deletes
+//!   it only when it created it and no other mapping remains once its own are gone. A domain
+//!   made by hand or by another tool only ever gets mappings added and removed.
+//!
+//! The spec key, the reader and the executor are still to come (issue 18 item 1): these
+//! rules are what they will run.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::patch::Patch;
+use super::{Action, Change, FieldChange};
+use crate::state::domains::{DesiredDomain, ObservedDomain};
+use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
+
+/// One call on a domain name or one of its mappings. The API a mapping points at is always
+/// the spec's own (its id is known to the executor, or created in the same run).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "domain_op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DomainOp {
+    /// create-domain-name with gwctl's ownership tag (1 call per 30 s per account).
+    CreateDomainName {
+        name: String,
+        endpoint: String,
+        certificate_arn: String,
+        security_policy: String,
+        tags: BTreeMap<String, String>,
+    },
+    /// update-domain-name (certificate, security policy) of a domain gwctl created.
+    UpdateDomainName {
+        name: String,
+        patches: Vec<Patch>,
+    },
+    /// delete-domain-name of a domain gwctl created, once no mapping remains.
+    DeleteDomainName {
+        name: String,
+    },
+    /// A base path mapping (REST) or API mapping (HTTP) to the spec's API.
+    CreateMapping {
+        domain: String,
+        base_path: String,
+        stage: String,
+    },
+    /// Move gwctl's own mapping to another stage.
+    UpdateMapping {
+        domain: String,
+        base_path: String,
+        stage: String,
+    },
+    DeleteMapping {
+        domain: String,
+        base_path: String,
+    },
+}
+
+/// Why a spec's domains cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("base path `{base_path}` of domain `{domain}` maps api `{api_id}`, not this api")]
+    PathTaken {
+        domain: String,
+        base_path: String,
+        api_id: String,
+    },
+    #[error("domain `{domain}` is {live}; gwctl does not change a domain's endpoint type")]
+    EndpointChange { domain: String, live: String },
+}
+
+/// What the domain plan is: changes with their op, in order, and notes on what a domain
+/// gwctl did not create keeps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DomainPlan {
+    pub steps: Vec<(Change, DomainOp)>,
+    pub notes: Vec<String>,
+}
+
+fn owned(d: &ObservedDomain) -> bool {
+    d.tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
+}
+
+fn shown_path(base_path: &str) -> String {
+    if base_path.is_empty() {
+        "(root)".into()
+    } else {
+        base_path.to_string()
+    }
+}
+
+fn mapping_change(action: Action, domain: &str, base_path: &str) -> Change {
+    Change::new(
+        action,
+        "domain_mapping",
+        &format!("{domain}/{}", shown_path(base_path)),
+    )
+}
+
+/// The calls that make the account's domains (`observed`: every domain name that maps the
+/// API `api_id`, plus those the spec names) what `desired` wants for the API `api_id`
+/// (`None`: the API does not exist yet). Order: domains created and updated, mappings
+/// created and moved, then mappings removed and domains deleted.
+pub fn plan_domains(
+    desired: &[DesiredDomain],
+    observed: &[ObservedDomain],
+    api_id: Option<&str>,
+    tags: &BTreeMap<String, String>,
+) -> Result<DomainPlan, DomainError> {
+    let ours = |api: &str| api_id == Some(api);
+    let mut plan = DomainPlan::default();
+    let mut removals = Vec::new();
+    for want in desired {
+        let Some(have) = observed.iter().find(|o| o.name == want.name) else {
+            let mut tags = tags.clone();
+            tags.insert(OWNER_TAG_KEY.into(), OWNER_TAG_VALUE.into());
+            plan.steps.push((
+                Change::new(Action::Create, "domain", &want.name),
+                DomainOp::CreateDomainName {
+                    name: want.name.clone(),
+                    endpoint: want.endpoint.clone(),
+                    certificate_arn: want.certificate_arn.clone(),
+                    security_policy: want.security_policy.clone(),
+                    tags,
+                },
+            ));
+            for (base_path, stage) in &want.mappings {
+                plan.steps.push((
+                    mapping_change(Action::Create, &want.name, base_path),
+                    DomainOp::CreateMapping {
+                        domain: want.name.clone(),
+                        base_path: base_path.clone(),
+                        stage: stage.clone(),
+                    },
+                ));
+            }
+            continue;
+        };
+        if have.endpoint != want.endpoint {
+            return Err(DomainError::EndpointChange {
+                domain: want.name.clone(),
+                live: have.endpoint.clone(),
+            });
+        }
+        let cert_differs = have.certificate_arn.as_deref() != Some(&want.certificate_arn);
+        let policy_differs = have.security_policy.as_deref() != Some(&want.security_policy);
+        if owned(have) && (cert_differs || policy_differs) {
+            let mut patches = Vec::new();
+            let mut fields = Vec::new();
+            if cert_differs {
+                let path = if want.endpoint == "EDGE" {
+                    "/certificateArn"
+                } else {
+                    "/regionalCertificateArn"
+                };
+                patches.push(Patch::replace(path, want.certificate_arn.clone()));
+                fields.push(FieldChange::of(
+                    "certificate",
+                    &have.certificate_arn,
+                    &Some(want.certificate_arn.clone()),
+                ));
+            }
+            if policy_differs {
+                patches.push(Patch::replace(
+                    "/securityPolicy",
+                    want.security_policy.clone(),
+                ));
+                fields.push(FieldChange::of(
+                    "security_policy",
+                    &have.security_policy,
+                    &Some(want.security_policy.clone()),
+                ));
+            }
+            plan.steps.push((
+                Change::new(Action::Update, "domain", &want.name).fields(fields),
+                DomainOp::UpdateDomainName {
+                    name: want.name.clone(),
+                    patches,
+                },
+            ));
+        } else if cert_differs || policy_differs {
+            plan.notes.push(format!(
+                "domain `{}` was not created by gwctl: its certificate and security policy \
+                 stay as they are",
+                want.name
+            ));
+        }
+        for (base_path, stage) in &want.mappings {
+            match have.mappings.iter().find(|m| &m.base_path == base_path) {
+                None => plan.steps.push((
+                    mapping_change(Action::Create, &want.name, base_path),
+                    DomainOp::CreateMapping {
+                        domain: want.name.clone(),
+                        base_path: base_path.clone(),
+                        stage: stage.clone(),
+                    },
+                )),
+                Some(m) if !ours(&m.api_id) => {
+                    return Err(DomainError::PathTaken {
+                        domain: want.name.clone(),
+                        base_path: shown_path(base_path),
+                        api_id: m.api_id.clone(),
+                    })
+                }
+                Some(m) if &m.stage != stage => plan.steps.push((
+                    mapping_change(Action::Update, &want.name, base_path)
+                        .fields(vec![FieldChange::of("stage", &m.stage, stage)]),
+                    DomainOp::UpdateMapping {
+                        domain: want.name.clone(),
+                        base_path: base_path.clone(),
+                        stage: stage.clone(),
+                    },
+                )),
+                Some(_) => {}
+            }
+        }
+        // gwctl's own mappings the spec no longer names; the domain stays (the spec names it).
+        for m in &have.mappings {
+            if ours(&m.api_id) && !want.mappings.contains_key(&m.base_path) {
+                removals.push((
+                    mapping_change(Action::Delete, &want.name, &m.base_path),
+                    DomainOp::DeleteMapping {
+                        domain: want.name.clone(),
+                        base_path: m.base_path.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    // Domains the spec no longer names: gwctl's mappings go, and the domain with them when
+    // gwctl created it and nothing else maps it.
+    for have in observed {
+        if desired.iter().any(|d| d.name == have.name) {
+            continue;
+        }
+        removals.extend(release(have, api_id));
+    }
+    plan.steps.extend(removals);
+    Ok(plan)
+}
+
+/// `gwctl destroy`: the calls that remove the API `api_id`'s mappings from the domains in
+/// `observed`, and the domains gwctl created that nothing else maps then.
+pub fn plan_destroy_domains(observed: &[ObservedDomain], api_id: &str) -> Vec<(Change, DomainOp)> {
+    observed
+        .iter()
+        .flat_map(|d| release(d, Some(api_id)))
+        .collect()
+}
+
+fn release(have: &ObservedDomain, api_id: Option<&str>) -> Vec<(Change, DomainOp)> {
+    let ours = |api: &str| api_id == Some(api);
+    let mut out = Vec::new();
+    for m in have.mappings.iter().filter(|m| ours(&m.api_id)) {
+        out.push((
+            mapping_change(Action::Delete, &have.name, &m.base_path),
+            DomainOp::DeleteMapping {
+                domain: have.name.clone(),
+                base_path: m.base_path.clone(),
+            },
+        ));
+    }
+    let others = have.mappings.iter().any(|m| !ours(&m.api_id));
+    if !out.is_empty() && owned(have) && !others {
+        out.push((
+            Change::new(Action::Delete, "domain", &have.name),
+            DomainOp::DeleteDomainName {
+                name: have.name.clone(),
+            },
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::domains::Mapping;
+
+    const CERT: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/abc";
+
+    fn want(mappings: &[(&str, &str)]) -> DesiredDomain {
+        DesiredDomain {
+            name: "api.example.com".into(),
+            endpoint: "REGIONAL".into(),
+            certificate_arn: CERT.into(),
+            security_policy: "TLS_1_2".into(),
+            mappings: mappings
+                .iter()
+                .map(|(p, s)| (p.to_string(), s.to_string()))
+                .collect(),
+        }
+    }
+
+    fn live(owned: bool, mappings: &[(&str, &str, &str)]) -> ObservedDomain {
+        ObservedDomain {
+            name: "api.example.com".into(),
+            endpoint: "REGIONAL".into(),
+            certificate_arn: Some(CERT.into()),
+            security_policy: Some("TLS_1_2".into()),
+            tags: if owned {
+                [(OWNER_TAG_KEY.to_string(), OWNER_TAG_VALUE.to_string())].into()
+            } else {
+                BTreeMap::new()
+            },
+            mappings: mappings
+                .iter()
+                .map(|(p, a, s)| Mapping {
+                    base_path: p.to_string(),
+                    api_id: a.to_string(),
+                    stage: s.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    fn ops(steps: &[(Change, DomainOp)]) -> Vec<DomainOp> {
+        steps.iter().map(|(_, o)| o.clone()).collect()
+    }
+
+    /// A model of the account for the shared-domain scenario: apply `steps` for `api`.
+    fn run(
+        mut d: Option<ObservedDomain>,
+        api: &str,
+        steps: &[(Change, DomainOp)],
+    ) -> Option<ObservedDomain> {
+        for (_, op) in steps {
+            match op {
+                DomainOp::CreateDomainName {
+                    name,
+                    endpoint,
+                    certificate_arn,
+                    security_policy,
+                    tags,
+                } => {
+                    assert!(d.is_none(), "the domain exists");
+                    d = Some(ObservedDomain {
+                        name: name.clone(),
+                        endpoint: endpoint.clone(),
+                        certificate_arn: Some(certificate_arn.clone()),
+                        security_policy: Some(security_policy.clone()),
+                        tags: tags.clone(),
+                        mappings: vec![],
+                    });
+                }
+                DomainOp::CreateMapping {
+                    base_path, stage, ..
+                } => {
+                    let dom = d.as_mut().expect("domain");
+                    assert!(dom.mappings.iter().all(|m| &m.base_path != base_path));
+                    dom.mappings.push(Mapping {
+                        base_path: base_path.clone(),
+                        api_id: api.into(),
+                        stage: stage.clone(),
+                    });
+                }
+                DomainOp::DeleteMapping { base_path, .. } => {
+                    let dom = d.as_mut().expect("domain");
+                    let before = dom.mappings.len();
+                    dom.mappings.retain(|m| &m.base_path != base_path);
+                    assert_eq!(dom.mappings.len() + 1, before);
+                }
+                DomainOp::DeleteDomainName { .. } => {
+                    // AWS refuses to delete a domain that still has mappings.
+                    assert!(d.as_ref().unwrap().mappings.is_empty(), "mappings remain");
+                    d = None;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        d
+    }
+
+    #[test]
+    fn a_new_domain_is_created_tagged_with_its_mappings() {
+        let p = plan_domains(
+            &[want(&[("", "prod"), ("v2", "v2")])],
+            &[],
+            None,
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        let got = ops(&p.steps);
+        assert!(matches!(&got[0], DomainOp::CreateDomainName { tags, .. }
+            if tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)));
+        assert_eq!(got.len(), 3);
+        assert_eq!(p.steps[1].0.name, "api.example.com/(root)");
+    }
+
+    #[test]
+    fn a_domain_shared_by_two_specs_survives_destroying_either_and_the_other_mapping_stays() {
+        for first in ["apiA", "apiB"] {
+            let second = if first == "apiA" { "apiB" } else { "apiA" };
+            let path = |api: &str| if api == "apiA" { "" } else { "v2" };
+            // Spec A creates the domain and maps the root; spec B maps `v2` on it.
+            let p = plan_domains(
+                &[want(&[("", "prod")])],
+                &[],
+                Some("apiA"),
+                &BTreeMap::new(),
+            )
+            .unwrap();
+            let d = run(None, "apiA", &p.steps);
+            let p = plan_domains(
+                &[want(&[("v2", "v2")])],
+                &[d.clone().unwrap()],
+                Some("apiB"),
+                &BTreeMap::new(),
+            )
+            .unwrap();
+            assert_eq!(
+                ops(&p.steps),
+                vec![DomainOp::CreateMapping {
+                    domain: "api.example.com".into(),
+                    base_path: "v2".into(),
+                    stage: "v2".into()
+                }]
+            );
+            let d = run(d, "apiB", &p.steps);
+            // Destroy one spec: only its mapping goes; the domain and the other mapping stay.
+            let steps = plan_destroy_domains(&[d.clone().unwrap()], first);
+            assert_eq!(
+                ops(&steps),
+                vec![DomainOp::DeleteMapping {
+                    domain: "api.example.com".into(),
+                    base_path: path(first).into()
+                }]
+            );
+            let d = run(d, first, &steps).expect("the domain survives");
+            assert_eq!(d.mappings.len(), 1);
+            assert_eq!(d.mappings[0].api_id, second);
+            assert_eq!(d.mappings[0].base_path, path(second));
+            // Destroy the other: the domain gwctl created goes with the last mapping.
+            let steps = plan_destroy_domains(std::slice::from_ref(&d), second);
+            assert_eq!(steps.len(), 2);
+            assert!(run(Some(d), second, &steps).is_none());
+        }
+    }
+
+    #[test]
+    fn a_domain_gwctl_did_not_create_gets_mappings_only_and_is_never_deleted() {
+        let mut hand = live(false, &[("", "apiA", "prod")]);
+        hand.security_policy = Some("TLS_1_0".into());
+        let p = plan_domains(
+            &[want(&[("", "prod")])],
+            &[hand.clone()],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert!(p.steps.is_empty(), "{:?}", p.steps);
+        assert_eq!(p.notes.len(), 1);
+        let steps = plan_destroy_domains(&[hand], "apiA");
+        assert_eq!(
+            ops(&steps),
+            vec![DomainOp::DeleteMapping {
+                domain: "api.example.com".into(),
+                base_path: "".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn drift_on_gwctls_domain_and_mapping_is_reverted() {
+        let mut d = live(
+            true,
+            &[
+                ("", "apiA", "old"),
+                ("extra", "apiA", "prod"),
+                ("b", "apiB", "x"),
+            ],
+        );
+        d.certificate_arn = Some("arn:aws:acm:eu-west-1:123456789012:certificate/other".into());
+        let p = plan_domains(
+            &[want(&[("", "prod")])],
+            &[d],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        let names: Vec<&str> = p
+            .steps
+            .iter()
+            .map(|(_, o)| match o {
+                DomainOp::UpdateDomainName { .. } => "update domain",
+                DomainOp::UpdateMapping { .. } => "update mapping",
+                DomainOp::DeleteMapping { .. } => "delete mapping",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(
+            names,
+            vec!["update domain", "update mapping", "delete mapping"]
+        );
+        // The other API's mapping `b` is untouched; gwctl's `extra` goes.
+        assert!(
+            matches!(&p.steps[2].1, DomainOp::DeleteMapping { base_path, .. } if base_path == "extra")
+        );
+        match &p.steps[0].1 {
+            DomainOp::UpdateDomainName { patches, .. } => {
+                assert_eq!(patches[0].path, "/regionalCertificateArn");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_base_path_another_api_maps_is_refused_never_taken() {
+        let d = live(true, &[("v2", "apiB", "v2")]);
+        let e = plan_domains(
+            &[want(&[("v2", "prod")])],
+            &[d],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "base path `v2` of domain `api.example.com` maps api `apiB`, not this api"
+        );
+    }
+
+    #[test]
+    fn a_domain_dropped_from_the_spec_loses_only_gwctls_mappings() {
+        let d = live(true, &[("", "apiA", "prod"), ("v2", "apiB", "v2")]);
+        let p = plan_domains(&[], &[d], Some("apiA"), &BTreeMap::new()).unwrap();
+        assert_eq!(
+            ops(&p.steps),
+            vec![DomainOp::DeleteMapping {
+                domain: "api.example.com".into(),
+                base_path: "".into()
+            }]
+        );
+    }
+}

@@ -1,0 +1,45 @@
+//! Custom domain names and their mappings (issue 18 item 1), in the shapes the domain
+//! planner (`plan::domains`) diffs. A domain name is an account-level object that several
+//! APIs (and several specs) may map base paths of; gwctl owns only the mappings to its own
+//! API, and the domain itself only when it created it (ownership tag).
+//!
+//! Not yet read from the account nor written from a spec: the reader, the spec key
+//! `domains:` and the executor are still to come (issue 18 item 1).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One mapping of a base path of a domain to an API's stage. `base_path` `""` is the root
+/// (REST's `(none)`, HTTP's empty API mapping key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mapping {
+    pub base_path: String,
+    pub api_id: String,
+    pub stage: String,
+}
+
+/// A domain name as the account holds it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObservedDomain {
+    pub name: String,
+    /// REGIONAL | EDGE
+    pub endpoint: String,
+    pub certificate_arn: Option<String>,
+    pub security_policy: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    /// Every mapping of the domain, whichever API it maps to.
+    pub mappings: Vec<Mapping>,
+}
+
+/// A domain name the spec declares for its API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesiredDomain {
+    pub name: String,
+    /// REGIONAL | EDGE
+    pub endpoint: String,
+    pub certificate_arn: String,
+    pub security_policy: String,
+    /// Base path -> stage of the spec's API.
+    pub mappings: BTreeMap<String, String>,
+}

@@ -1,0 +1,297 @@
+//! The definition path (`gwctl apply --definition`) on LocalStack, which implements
+//! PutRestApi, behind the strict quota proxy with the published quotas: a new REST API is
+//! created with its ownership tag, given its whole definition in one PutRestApi, and
+//! completed by the ordinary planner; the result is the granular path's, object for object,
+//! and a run killed between the create and the put converges.
+//!
+//! Needs LocalStack (`scripts/localstack.sh install`); fails (never skips) without it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::support;
+use crate::support::localstack::{self, LocalStack};
+use crate::support::quota::{counts, generate_spec, QuotaProxy};
+use crate::support::stdout_ok;
+use gwctl::output::ApplyDoc;
+use gwctl::state::rest::ObservedRestApi;
+
+const FUNCTIONS: usize = 10;
+
+async fn functions(ls: &LocalStack) {
+    let names: Vec<String> = (0..FUNCTIONS).map(|i| format!("bench-fn-{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    ls.create_functions(&refs).await;
+}
+
+fn apply(endpoint: &str, spec: &Path, extra: &[&str]) -> ApplyDoc {
+    let mut args = vec!["apply", spec.to_str().unwrap(), "--yes", "--output", "json"];
+    args.extend_from_slice(extra);
+    let out = stdout_ok(&support::gwctl_at(endpoint, &args));
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("apply JSON: {e}\n{out}"))
+}
+
+/// `plan --detailed-exitcode` says there is nothing to do (exit 0).
+#[track_caller]
+fn assert_plan_empty(endpoint: &str, spec: &Path) {
+    let out = support::gwctl_at(
+        endpoint,
+        &["plan", spec.to_str().unwrap(), "--detailed-exitcode"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "plan after apply is not empty:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The API as gwctl reads it, with what differs between two APIs by construction (ids,
+/// name, the deployment's id and time) taken out, for an object-for-object comparison.
+async fn inventory(ls: &LocalStack, id: &str) -> serde_json::Value {
+    let api: ObservedRestApi = gwctl::aws::read::rest::read_rest_api(&ls.clients().await, id)
+        .await
+        .expect("read the api");
+    let stages: BTreeMap<String, _> = api
+        .stages
+        .iter()
+        .map(|(name, s)| {
+            let served = s
+                .deployment_id
+                .as_ref()
+                .and_then(|d| api.deployments.get(d))
+                .and_then(|d| d.description.clone());
+            (name.clone(), (served, s.settings.clone()))
+        })
+        .collect();
+    let mut tags = api.tags.clone();
+    tags.remove("Name");
+    serde_json::json!({
+        "config": gwctl::state::rest::RestApi { name: String::new(), ..api.config.clone() },
+        "resources": api.resource_ids.keys().collect::<Vec<_>>(),
+        "authorizers": api.authorizer_ids.keys().collect::<Vec<_>>(),
+        "stages": stages,
+        "deployments": api.deployments.len(),
+        "tags": tags,
+    })
+}
+
+fn api_gateway_calls(proxy: &QuotaProxy) -> (BTreeMap<String, usize>, usize) {
+    let stats = proxy.stats();
+    let throttled: usize = counts(&stats, "throttled", "apigateway").values().sum();
+    (counts(&stats, "calls", "apigateway"), throttled)
+}
+
+fn writes(calls: &BTreeMap<String, usize>) -> BTreeMap<String, usize> {
+    calls
+        .iter()
+        .filter(|(k, _)| !k.starts_with("Get"))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn definition_path_builds_the_granular_api_of_30_routes_with_cors_in_few_calls() {
+    let ls = localstack::start().await;
+    functions(&ls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gran = generate_spec(&dir.path().join("g"), 30, false, "definition-granular-30");
+    let def = generate_spec(&dir.path().join("d"), 30, false, "definition-put-30");
+    let proxy = QuotaProxy::start_upstream(&ls.endpoint(), &[]);
+
+    let g = apply(&proxy.endpoint(), &gran, &[]);
+    let (g_calls, g_throttled) = api_gateway_calls(&proxy);
+    proxy.reset();
+    let started = Instant::now();
+    let d = apply(&proxy.endpoint(), &def, &["--definition"]);
+    let d_wall = started.elapsed();
+    let (d_calls, d_throttled) = api_gateway_calls(&proxy);
+    eprintln!(
+        "granular: {} calls; definition: {} calls in {d_wall:?}",
+        g_calls.values().sum::<usize>(),
+        d_calls.values().sum::<usize>()
+    );
+    assert_eq!(
+        (g_throttled, d_throttled),
+        (0, 0),
+        "no 429 reaches gwctl's budget"
+    );
+
+    // The definition made the resources and the methods of the non-templated paths: what is
+    // left granular is the methods of `/rG/{id}` (an import would declare `id` on them, see
+    // `Mode::Body`), the gateway responses (LocalStack's importer skips them), the stage and
+    // the deployment.
+    let w = writes(&d_calls);
+    let want = |list: &[(&str, usize)]| -> BTreeMap<String, usize> {
+        list.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    };
+    assert_eq!(
+        w,
+        want(&[
+            ("CreateRestApi", 1),
+            ("PutRestApi", 1),
+            // 6 groups of GET, PUT, DELETE and OPTIONS on /rG/{id}, and their responses
+            // (the OPTIONS ones).
+            ("PutMethod", 24),
+            ("PutIntegration", 24),
+            ("PutMethodResponse", 6),
+            ("PutIntegrationResponse", 6),
+            ("PutGatewayResponse", 2),
+            ("CreateDeployment", 1),
+            ("CreateStage", 1),
+            ("UpdateStage", 1),
+        ])
+    );
+    // The granular path: 12 resources and 42 methods, one by one.
+    assert_eq!(
+        writes(&g_calls),
+        want(&[
+            ("CreateRestApi", 1),
+            ("CreateResource", 12),
+            ("PutMethod", 42),
+            ("PutIntegration", 42),
+            ("PutMethodResponse", 12),
+            ("PutIntegrationResponse", 12),
+            ("PutGatewayResponse", 2),
+            ("CreateDeployment", 1),
+            ("CreateStage", 1),
+            ("UpdateStage", 1),
+        ])
+    );
+
+    assert_plan_empty(&proxy.endpoint(), &def);
+    assert_plan_empty(&proxy.endpoint(), &gran);
+    let (gi, di) = (g.api.id.unwrap(), d.api.id.unwrap());
+    assert_eq!(inventory(&ls, &gi).await, inventory(&ls, &di).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn definition_path_killed_between_create_and_put_converges() {
+    use std::io::BufRead;
+    let ls = localstack::start().await;
+    functions(&ls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = generate_spec(&dir.path().join("k"), 10, false, "definition-killed-10");
+    // Every PutRestApi is dropped before it reaches LocalStack (gwctl retries it, as it
+    // does any call that got no answer): the run is killed while the api exists, tagged and
+    // empty, the state a kill between the create and the put leaves.
+    let cut = QuotaProxy::start_upstream(
+        &ls.endpoint(),
+        &["--fault-ops", "PutRestApi", "--fault-drop-before", "1"],
+    );
+    let mut child = support::gwctl_command(
+        &cut.endpoint(),
+        &["apply", spec.to_str().unwrap(), "--yes", "--definition"],
+    )
+    .spawn()
+    .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    loop {
+        let line = lines
+            .next()
+            .expect("gwctl ended before creating the api")
+            .unwrap();
+        if line.contains("CreateRestApi") {
+            break;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while counts(&cut.stats(), "injected", "apigateway").is_empty() {
+        assert!(Instant::now() < deadline, "no PutRestApi was sent");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    let stats = cut.stats();
+    let calls = counts(&stats, "calls", "apigateway");
+    assert_eq!(calls.get("CreateRestApi"), Some(&1), "{calls:?}");
+    assert_eq!(calls.get("PutRestApi"), None, "{calls:?}");
+    assert!(
+        counts(&stats, "injected", "apigateway").contains_key("PutRestApi drop_before"),
+        "{stats}"
+    );
+
+    // The next run finds the api by its tag and completes it; nothing is duplicated.
+    let proxy = QuotaProxy::start_upstream(&ls.endpoint(), &[]);
+    let doc = apply(&proxy.endpoint(), &spec, &["--definition"]);
+    let (calls, _) = api_gateway_calls(&proxy);
+    assert_eq!(calls.get("CreateRestApi"), None, "{calls:?}");
+    // An API that exists is never given a definition: what is missing is put granularly.
+    assert_eq!(calls.get("PutRestApi"), None, "{calls:?}");
+    let found = gwctl::aws::read::rest::find_rest_apis(&ls.clients().await, "definition-killed-10")
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "one api of that name");
+    assert_eq!(Some(found[0].id.clone()), doc.api.id);
+    assert_plan_empty(&proxy.endpoint(), &spec);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_definition_continues_granularly_and_says_so_in_one_line() {
+    let ls = localstack::start().await;
+    functions(&ls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = generate_spec(&dir.path().join("r"), 5, false, "definition-refused-5");
+    let proxy = QuotaProxy::start_upstream(
+        &ls.endpoint(),
+        &["--fault-ops", "PutRestApi", "--fault-500", "1"],
+    );
+    let out = support::gwctl_at(
+        &proxy.endpoint(),
+        &["apply", spec.to_str().unwrap(), "--yes", "--definition"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let refused: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("PutRestApi refused the definition"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{err}");
+    assert!(
+        refused[0].ends_with("continuing granularly from what exists"),
+        "{err}"
+    );
+    // Everything was made granularly: 2 resources, 7 methods (5 routes, 2 preflights).
+    let (calls, _) = api_gateway_calls(&proxy);
+    let w = writes(&calls);
+    assert_eq!(w.get("CreateResource"), Some(&2), "{w:?}");
+    assert_eq!(w.get("PutMethod"), Some(&7), "{w:?}");
+    assert_plan_empty(&proxy.endpoint(), &spec);
+}
+
+/// HTTP APIs have no definition path (no emulator here implements ImportApi): with
+/// `--definition` a new HTTP API is made with exactly the granular calls.
+#[tokio::test]
+async fn http_apis_are_created_granularly_with_or_without_definition() {
+    use crate::support::cli::{apply_json, writes};
+    let em = support::emulator().await;
+    em.create_functions(&["items-handler"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(support::repo("specs/items-http.yaml")).unwrap();
+    let named = |name: &str| {
+        support::cli::write(
+            &dir,
+            &format!("{name}.yaml"),
+            &text.replacen("name: items-api", &format!("name: {name}"), 1),
+        )
+    };
+    let granular = apply_json(&em, &named("items-granular"));
+    let spec = named("items-definition");
+    let out = stdout_ok(&support::gwctl_at(
+        &em.endpoint(),
+        &[
+            "apply",
+            spec.to_str().unwrap(),
+            "--yes",
+            "--definition",
+            "--output",
+            "json",
+        ],
+    ));
+    let definition: ApplyDoc = serde_json::from_str(&out).unwrap();
+    assert_eq!(writes(&definition), writes(&granular));
+    assert!(!writes(&definition).is_empty());
+}
