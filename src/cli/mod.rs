@@ -224,7 +224,7 @@ pub struct PlanArgs {
     #[arg(value_name = "SPEC")]
     pub spec: PathBuf,
     /// More spec files: their APIs are read and planned at the same time, shown one after
-    /// the other
+    /// the other (not with `--out`: a saved plan holds one API)
     #[arg(value_name = "SPEC")]
     pub more: Vec<PathBuf>,
     /// Exit 2 when there are changes, 0 when there are none (1 on error)
@@ -247,7 +247,8 @@ pub struct ApplyArgs {
     #[arg(value_name = "SPEC|PLANFILE")]
     pub spec: PathBuf,
     /// More spec files: all are checked before any call, their plans shown together and
-    /// confirmed once, their APIs applied at the same time within the account's quotas
+    /// confirmed once, their APIs applied at the same time within the account's quotas (not
+    /// with a PLANFILE: a saved plan holds one API)
     #[arg(value_name = "SPEC")]
     pub more: Vec<PathBuf>,
     /// Do not ask for confirmation

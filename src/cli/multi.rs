@@ -179,6 +179,14 @@ impl Reporter for ApiReporter<'_> {
             Event::Resuming { left } => p.info(&format!(
                 "{name}: the other run stopped with {left} call(s) left to make; applying them"
             )),
+            Event::Definition { refused: None } => p.info(&format!(
+                "{name}: created the api from its definition (PutRestApi); completing what it did not build"
+            )),
+            Event::Definition {
+                refused: Some(message),
+            } => p.warn(&format!(
+                "{name}: PutRestApi refused the definition ({message}); continuing granularly from what exists"
+            )),
         }
     }
 }
