@@ -268,6 +268,12 @@ pub struct ApiDoc {
     pub id: Option<String>,
     /// Whether gwctl created (owns) this API.
     pub owned: bool,
+    /// The spec's environment (`--env`), when it declares environments (plan and apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// The variables and built-ins the spec used, with their sources (plan and apply).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<crate::spec::vars::UsedValue>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -390,6 +396,42 @@ pub struct StageDoc {
     pub throttle_burst: Option<i32>,
     pub tracing: bool,
     pub access_log_destination: Option<String>,
+    /// REST: the stage's cache cluster, only while it is on. Added within schema version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheDoc>,
+}
+
+/// A REST stage's canary release (docs/json.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CanaryDoc {
+    /// The deployment the canary serves.
+    pub deployment_id: Option<String>,
+    /// Its share of the stage's traffic, in percent.
+    pub percent: f64,
+    /// It serves the API's current configuration.
+    pub current: bool,
+}
+
+/// A REST stage's cache cluster (docs/json.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CacheDoc {
+    /// GB, e.g. `0.5`.
+    pub size: Option<String>,
+    /// The stage-wide TTL in seconds.
+    pub ttl_seconds: Option<i32>,
+    pub encrypted: bool,
+}
+
+impl CacheDoc {
+    pub fn of(size: Option<String>, ttl_seconds: Option<i32>, encrypted: bool) -> CacheDoc {
+        CacheDoc {
+            size,
+            ttl_seconds,
+            encrypted,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -6,6 +6,7 @@ pub mod config;
 pub mod definition;
 pub mod error;
 pub mod exec;
+pub mod identity;
 pub mod interceptors;
 pub mod pace;
 pub mod read;

@@ -28,11 +28,27 @@ pub(super) fn api_doc<F: Flavour>(prep: &Prepared<F>, api_id: Option<String>) ->
         kind: F::NAME.into(),
         id: api_id,
         owned: prep.owned,
+        environment: prep.spec.vars.environment.clone(),
+        variables: prep.spec.vars.variables.clone(),
     }
 }
 
 pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
     let saved = planfile::load(&args.spec)?;
+    // A spec using `${aws.region}` / `${aws.account_id}` is loaded once they are known.
+    let early = if super::vars::needs_aws() {
+        match &saved {
+            Some(pf) => super::rest::precheck(
+                std::path::Path::new(&pf.spec_path),
+                Some(&pf.spec_text),
+                printer,
+            )?,
+            None => super::rest::precheck(&args.spec, None, printer)?,
+        }
+        Some(connect(g).await?)
+    } else {
+        None
+    };
     // Lint warnings (routes without authorization) are listed once per apply.
     let spec = match &saved {
         Some(pf) => load_spec_linted(
@@ -42,7 +58,14 @@ pub async fn apply(args: &ApplyArgs, g: &GlobalArgs, printer: &Printer) -> Resul
         )?,
         None => load_spec_linted(&args.spec, None, printer)?,
     };
-    let clients = connect(g).await?;
+    if let Some(pf) = &saved {
+        // The plan was made with these values: another value is another plan.
+        pf.check_vars(&args.spec, &spec.vars)?;
+    }
+    let clients = match early {
+        Some(c) => c,
+        None => connect(g).await?,
+    };
     crate::engine::with_flavour!(
         spec.api.kind,
         apply_plan_with(&clients, args, printer, spec, saved.as_ref())
@@ -273,6 +296,9 @@ pub(super) fn stage_doc(s: StageReport) -> StageDoc {
         throttle_burst: s.throttle_burst,
         tracing: s.tracing,
         access_log_destination: s.access_log_destination,
+        cache: s
+            .cache
+            .map(|c| crate::output::CacheDoc::of(c.size, c.ttl_seconds, c.encrypted)),
     }
 }
 

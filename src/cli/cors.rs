@@ -312,6 +312,8 @@ async fn execute(
         kind: "rest".into(),
         id: Some(api.id.clone()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     };
     if !printer.json() {
         if plan.is_empty() {

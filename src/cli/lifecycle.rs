@@ -85,13 +85,22 @@ async fn deploy_located<F: Flavour>(
     printer: &Printer,
     started: Instant,
 ) -> Result<i32, Failure> {
-    let deploy = F::plan_deploy(
-        &loc,
-        &args.stage,
-        args.description.as_deref(),
-        args.force,
-        &clients.region,
-    );
+    let deploy = match args.canary_action() {
+        None => F::plan_deploy(
+            &loc,
+            &args.stage,
+            args.description.as_deref(),
+            args.force,
+            &clients.region,
+        ),
+        Some(action) => F::plan_canary(
+            &loc,
+            &args.stage,
+            action,
+            args.description.as_deref(),
+            args.force,
+        )?,
+    };
     for w in F::read_notes(&loc.api, deploy.any_manual()) {
         printer.warn(&w);
     }
@@ -101,6 +110,8 @@ async fn deploy_located<F: Flavour>(
         kind: F::NAME.into(),
         id: Some(id.to_string()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     };
     let plan = &deploy.plan;
     if !printer.json() {
@@ -234,6 +245,8 @@ async fn destroy_located<F: Flavour>(
         kind: F::NAME.into(),
         id: Some(F::api_id(&loc.api).to_string()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     };
     confirm_destroy(args, printer, &api_doc, &plan)?;
     crate::engine::run::<F>(
@@ -360,6 +373,12 @@ pub struct ShowStageDoc {
     /// Where the stage's access logs go, `null` when off. Added within schema version 1.
     #[serde(default)]
     pub access_log_destination: Option<String>,
+    /// REST: the cache cluster, only while it is on. Added within schema version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<crate::output::CacheDoc>,
+    /// REST: the stage's canary release, only when it has one. Added within schema version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<crate::output::CanaryDoc>,
 }
 
 pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
@@ -420,6 +439,14 @@ async fn show_located<F: Flavour>(
                 throttle_burst: st.throttle_burst,
                 auto_deploy: s.auto_deploy,
                 access_log_destination: st.access_log_destination,
+                cache: st
+                    .cache
+                    .map(|c| crate::output::CacheDoc::of(c.size, c.ttl_seconds, c.encrypted)),
+                canary: st.canary.map(|c| crate::output::CanaryDoc {
+                    deployment_id: c.deployment_id,
+                    percent: c.percent,
+                    current: c.current,
+                }),
             }
         })
         .collect();
@@ -428,6 +455,8 @@ async fn show_located<F: Flavour>(
         kind: F::NAME.into(),
         id: Some(id.to_string()),
         owned: loc.owned,
+        environment: None,
+        variables: Vec::new(),
     };
     if show_json(printer, api, &stages, drift) {
         return Ok(crate::exit::OK);

@@ -15,6 +15,7 @@ pub mod report;
 pub mod rest;
 pub mod schema;
 pub mod validate;
+pub mod vars;
 pub mod verify;
 pub mod version;
 
@@ -79,6 +80,17 @@ at the same time; `off` disables pacing (local emulators). Throttled calls are r
 backoff either way. Also GWCTL_MAX_RPS."
     )]
     pub max_rps: Option<crate::aws::pace::Pacing>,
+    /// The environment of the spec's `environments:` to use (also GWCTL_ENV)
+    #[arg(long = "env", global = true, value_name = "NAME", env = "GWCTL_ENV")]
+    pub env: Option<String>,
+    /// Set the spec's variable NAME (repeatable; wins over GWCTL_VAR_NAME, --var-file, the
+    /// environment's value and the default)
+    #[arg(long = "var", global = true, value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read variable values from a YAML file of `NAME: VALUE` lines (repeatable; a later
+    /// file wins)
+    #[arg(long = "var-file", global = true, value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
 }
 
 /// `--output` and `--color` values live in [`crate::output`] (rendering takes plain values).
@@ -180,6 +192,30 @@ pub struct DeployArgs {
     /// Create a deployment even when the stages serve the current configuration
     #[arg(long)]
     pub force: bool,
+    /// REST: deploy the current configuration to the stage's canary only, with PERCENT of
+    /// its traffic (default: the spec's `canary.percent`)
+    #[arg(long, value_name = "PERCENT", num_args = 0..=1, conflicts_with_all = ["promote", "rollback"])]
+    pub canary: Option<Option<f64>>,
+    /// REST: make the stage's canary its deployment (and its variables the stage's), then
+    /// remove the canary
+    #[arg(long, conflicts_with = "rollback")]
+    pub promote: bool,
+    /// REST: remove the stage's canary; the stage keeps its deployment
+    #[arg(long)]
+    pub rollback: bool,
+}
+
+impl DeployArgs {
+    /// The canary verb asked for, if any.
+    pub fn canary_action(&self) -> Option<crate::engine::CanaryAction> {
+        use crate::engine::CanaryAction;
+        match (self.canary, self.promote, self.rollback) {
+            (Some(percent), _, _) => Some(CanaryAction::Deploy { percent }),
+            (None, true, _) => Some(CanaryAction::Promote),
+            (None, false, true) => Some(CanaryAction::Rollback),
+            (None, false, false) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -370,9 +406,11 @@ impl From<crate::engine::EngineError> for Failure {
 
 /// Build the AWS clients from the global options.
 pub async fn connect(g: &GlobalArgs) -> Result<crate::aws::Clients, Failure> {
+    // The flags, else the selected environment's (the AWS_* variables win over it).
+    let (region, profile) = vars::aws_defaults(g);
     let opts = crate::aws::config::AwsOptions {
-        profile: g.profile.clone(),
-        region: g.region.clone(),
+        profile,
+        region,
         endpoint_url: g.endpoint_url.clone(),
         ..Default::default()
     };
@@ -388,8 +426,20 @@ pub async fn connect(g: &GlobalArgs) -> Result<crate::aws::Clients, Failure> {
     crate::aws::config::check_credentials(&sdk)
         .await
         .map_err(config_failure)?;
-    crate::aws::config::clients_paced(&sdk, &opts, g.max_rps.unwrap_or_default())
-        .map_err(config_failure)
+    let clients = crate::aws::config::clients_paced(&sdk, &opts, g.max_rps.unwrap_or_default())
+        .map_err(config_failure)?;
+    // `${aws.account_id}`: one STS call, only when the spec uses it.
+    let account = if vars::needs_account() {
+        Some(
+            crate::aws::identity::account_id(&sdk)
+                .await
+                .map_err(|e| Failure::aws(e, None))?,
+        )
+    } else {
+        None
+    };
+    vars::connected(&clients.region, account);
+    Ok(clients)
 }
 
 /// Run a verb. A failure is printed once on stderr; with `--output json` it is also one
@@ -500,6 +550,25 @@ fn verb_of(args: &[String]) -> String {
     }
 }
 
+/// The spec path a verb acts on (for [`vars::install`]).
+fn spec_path(command: &Command) -> Option<PathBuf> {
+    use Command as C;
+    match command {
+        C::Plan(a) => Some(a.spec.clone()),
+        C::Apply(a) => Some(a.spec.clone()),
+        C::Deploy(a) => a.spec.clone(),
+        C::Destroy(a) => a.spec.clone(),
+        C::Show(a) => a.spec.clone(),
+        C::Doctor(a) => a.spec.clone(),
+        C::Verify(a) => a.spec.clone(),
+        C::Cors(a) => match &a.command {
+            cors::CorsCommand::Enable(e) => e.target.spec.clone(),
+            cors::CorsCommand::Disable(d) => d.target.spec.clone(),
+        },
+        _ => None,
+    }
+}
+
 /// Parse arguments and run the verb; returns the exit code.
 pub fn main() -> i32 {
     let parsed = command()
@@ -541,6 +610,11 @@ pub fn main() -> i32 {
         // --verbose: each AWS call on stderr as it completes (see crate::aws::trace).
         let printer = cli.global.printer();
         crate::aws::trace::observe(move |r| printer.debug(&crate::aws::trace::line(r)));
+    }
+    let spec_source = spec_path(&cli.command).and_then(|p| planfile::spec_source(&p));
+    if let Err(fail) = vars::install(&cli.global, spec_source) {
+        let printer = cli.global.printer();
+        return block_on("gwctl", &printer, async { Err(fail) });
     }
     match &cli.command {
         Command::Validate(args) => validate::run(args, &cli.global),

@@ -93,10 +93,12 @@ fn paths(first: &Path, more: &[PathBuf]) -> Vec<PathBuf> {
 /// with all of them reported.
 fn load_all(
     paths: &[PathBuf],
+    g: &GlobalArgs,
     api_id: Option<&str>,
     lint: bool,
     printer: &Printer,
 ) -> Result<Vec<Spec>, Failure> {
+    one_region(paths, g)?;
     let mut specs = Vec::new();
     let mut diagnostics = Vec::new();
     let mut bad = Vec::new();
@@ -147,6 +149,59 @@ fn load_all(
         return Err(Failure::msg(last.to_string(), Some(last.hint())));
     }
     Ok(specs)
+}
+
+/// One run is one (region, profile): one set of clients, one pacer. The region and profile
+/// come from the flags, else from the first spec's selected environment (`connect`), so
+/// every spec whose environment names others is refused, as is `${aws.*}` (its values are
+/// known only once connected, before the spec is loaded: one spec per run then).
+fn one_region(paths: &[PathBuf], g: &GlobalArgs) -> Result<(), Failure> {
+    let mut first: Option<(Option<String>, Option<String>)> = None;
+    for p in paths {
+        let Ok(text) = std::fs::read_to_string(p) else {
+            continue; // loading reports it
+        };
+        if text.contains("${aws.") {
+            return Err(Failure::msg(
+                format!(
+                    "{} uses `${{aws.*}}`: such a spec is applied on its own",
+                    p.display()
+                ),
+                Some("run gwctl with this spec alone".into()),
+            ));
+        }
+        let envs = crate::spec::vars::environments(&text);
+        // As `vars::aws_defaults` decides: the flags, then the AWS_* variables, then the
+        // environment's.
+        let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty());
+        let (region, profile) = match envs.selected(g.env.as_deref()) {
+            Some(name) => envs.aws_of(name),
+            None => (None, None),
+        };
+        let region = match set("AWS_REGION") || set("AWS_DEFAULT_REGION") {
+            true => None,
+            false => region.map(str::to_string),
+        };
+        let profile = match set("AWS_PROFILE") {
+            true => None,
+            false => profile.map(str::to_string),
+        };
+        let aws = (g.region.clone().or(region), g.profile.clone().or(profile));
+        match &first {
+            None => first = Some(aws),
+            Some(f) if *f == aws => {}
+            Some(_) => {
+                return Err(Failure::msg(
+                    format!(
+                        "{}'s environment names another region or profile than the first spec's: one run works in one region and profile",
+                        p.display()
+                    ),
+                    Some("run gwctl once per region and profile (each has its own quotas)".into()),
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Tells what happens to one API of a run on stderr, each line naming the API (a progress
@@ -207,6 +262,8 @@ fn not_prepared_api(np: &NotPrepared) -> ApiDoc {
         kind: np.kind.split(' ').next().unwrap_or_default().to_string(),
         id: None,
         owned: false,
+        environment: None,
+        variables: vec![],
     }
 }
 
@@ -240,6 +297,7 @@ pub async fn plan_many(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Re
     }
     let specs = load_all(
         &paths(&args.spec, &args.more),
+        g,
         args.api_id.as_deref(),
         false,
         printer,
@@ -370,6 +428,7 @@ pub async fn apply_many(
 ) -> Result<i32, Failure> {
     let specs = load_all(
         &paths(&args.spec, &args.more),
+        g,
         args.api_id.as_deref(),
         true,
         printer,
@@ -528,6 +587,8 @@ fn run_part<F: Flavour>(printer: &Printer, run: Run<F>) -> (ManyApiDoc, String) 
                 kind: F::NAME.into(),
                 id: None,
                 owned,
+                environment: None,
+                variables: vec![],
             },
             vec![],
             no_summary(),
@@ -655,7 +716,7 @@ pub async fn destroy_many(
         .spec
         .as_deref()
         .expect("clap: several specs start with one");
-    let specs = load_all(&paths(first, &args.more), None, false, printer)?;
+    let specs = load_all(&paths(first, &args.more), g, None, false, printer)?;
     let clients = connect(g).await?;
     destroy_many_with(&clients, args, printer, specs).await
 }
@@ -793,6 +854,8 @@ fn doomed_doc<F: Flavour>(printer: &Printer, d: &Doomed<F>) -> crate::output::Pl
         kind: F::NAME.into(),
         id: Some(F::api_id(&d.loc.api).to_string()),
         owned: d.loc.owned,
+        environment: None,
+        variables: vec![],
     };
     if !printer.json() {
         printer.data_painted(&crate::output::render_plan(

@@ -12,8 +12,15 @@ use super::rest::{load_spec, Target};
 use super::{connect, Failure, GlobalArgs, PlanArgs};
 
 pub async fn plan(args: &PlanArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
-    let spec = load_spec(&args.spec, printer)?;
-    let clients = connect(g).await?;
+    // A spec using `${aws.region}` / `${aws.account_id}` is loaded once they are known.
+    let (spec, clients) = if super::vars::needs_aws() {
+        super::rest::precheck(&args.spec, None, printer)?;
+        let clients = connect(g).await?;
+        (load_spec(&args.spec, printer)?, clients)
+    } else {
+        let spec = load_spec(&args.spec, printer)?;
+        (spec, connect(g).await?)
+    };
     crate::engine::with_flavour!(spec.api.kind, plan_with(&clients, args, printer, spec))
 }
 
@@ -63,15 +70,7 @@ pub(super) fn finish_plan<O: crate::plan::PlanOp>(
 ) -> Result<i32, Failure> {
     if let Some(out) = &args.out {
         let (fingerprint, ops) = saved();
-        planfile::write_out(
-            out,
-            args,
-            &clients.region,
-            api.id.clone(),
-            fingerprint,
-            ops,
-            printer,
-        )?;
+        planfile::write_out(out, args, &clients.region, &api, fingerprint, ops, printer)?;
     }
     if printer.json() {
         printer.document(&plan_doc("plan", api, plan));

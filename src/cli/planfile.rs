@@ -6,6 +6,8 @@ use std::path::Path;
 
 use std::collections::BTreeMap;
 
+use crate::spec::vars::Resolution;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -45,6 +47,15 @@ pub struct PlanFile {
     /// own kind, and only when it has ops.
     #[serde(flatten)]
     pub kind_ops: BTreeMap<String, Vec<Value>>,
+    /// The environment and variable values the spec was resolved with, and their sources
+    /// (a value used under `api_keys:` only as its SHA-256). Not written when the spec
+    /// uses none.
+    #[serde(default, skip_serializing_if = "is_unresolved")]
+    pub vars: Resolution,
+}
+
+fn is_unresolved(r: &Resolution) -> bool {
+    *r == Resolution::default()
 }
 
 /// The plan-file field holding the ops of `kind` (an unknown kind: `ops`, as REST).
@@ -74,13 +85,14 @@ impl PlanFile {
 }
 
 /// `gwctl plan SPEC --out FILE`: save the plan made from `args.spec` (its text is kept) of the
-/// API `api_id` (`None`: the plan creates it), with the `fingerprint` of what it was computed
+/// API `api.id` (`None`: the plan creates it) resolved with `api.environment` and
+/// `api.variables`, with the `fingerprint` of what it was computed
 /// from, and say how to apply it.
 pub fn write_out(
     out: &Path,
     args: &super::PlanArgs,
     region: &str,
-    api_id: Option<String>,
+    api: &crate::output::ApiDoc,
     fingerprint: String,
     ops: AnyOps,
     printer: &crate::output::Printer,
@@ -92,13 +104,17 @@ pub fn write_out(
         spec_path: args.spec.display().to_string(),
         spec_text: std::fs::read_to_string(&args.spec).unwrap_or_default(),
         region: region.to_string(),
-        api_id,
+        api_id: api.id.clone(),
         prune: args.prune,
         force_deploy: false,
         fingerprint,
         ops,
         kind,
         kind_ops,
+        vars: Resolution {
+            environment: api.environment.clone(),
+            variables: api.variables.clone(),
+        },
     };
     save(out, &file)?;
     printer.info(&format!(
@@ -118,6 +134,16 @@ fn fields(ops: AnyOps) -> (Vec<Value>, String, BTreeMap<String, Vec<Value>>) {
         field => (Vec::new(), BTreeMap::from([(field.to_string(), ops)])),
     };
     (ops, kind, kind_ops)
+}
+
+/// The spec text behind `path` (the file, or the spec a plan file holds) and, for a plan
+/// file, the environment it was made for (for [`super::vars::install`]).
+pub fn spec_source(path: &Path) -> Option<(String, Option<String>)> {
+    if let Ok(Some(pf)) = load(path) {
+        return Some((pf.spec_text, pf.vars.environment));
+    }
+    let bytes = std::fs::read(path).ok()?;
+    Some((String::from_utf8_lossy(&bytes).into_owned(), None))
 }
 
 /// How `apply` picks the API: as the saved plan did, else from its own flags.
@@ -141,6 +167,63 @@ pub fn target(saved: Option<&PlanFile>, args: &super::ApplyArgs) -> super::rest:
 }
 
 impl PlanFile {
+    /// Refuse to apply this plan (read from `path`) when the spec now resolves to another
+    /// environment or other variable values than it was planned with.
+    pub fn check_vars(&self, path: &Path, now: &Resolution) -> Result<(), Failure> {
+        let stale = |what: String| {
+            Failure::msg(
+                format!(
+                    "{what} since the plan in `{}` was made; refusing to apply a stale plan",
+                    path.display()
+                ),
+                Some(format!(
+                    "pass the same --env, --var, --var-file and GWCTL_VAR_ values as for `gwctl plan`, or review the changes again: `gwctl plan {} --out {}`",
+                    self.spec_path,
+                    path.display()
+                )),
+            )
+        };
+        if self.vars.environment != now.environment {
+            let shown = |e: &Option<String>| {
+                e.as_deref()
+                    .map_or("none".to_string(), |e| format!("`{e}`"))
+            };
+            return Err(stale(format!(
+                "the environment changed ({} -> {})",
+                shown(&self.vars.environment),
+                shown(&now.environment)
+            )));
+        }
+        let value = |r: &Resolution, n: &str| {
+            r.variables
+                .iter()
+                .find(|v| v.name == n)
+                .map(|v| v.value.clone())
+        };
+        let mut names: Vec<&str> = self
+            .vars
+            .variables
+            .iter()
+            .chain(&now.variables)
+            .map(|v| v.name.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let changed: Vec<String> = names
+            .into_iter()
+            .filter(|n| value(&self.vars, n) != value(now, n))
+            .map(|n| format!("`{n}`"))
+            .collect();
+        if changed.is_empty() {
+            Ok(())
+        } else {
+            Err(stale(format!(
+                "the value of {} changed",
+                changed.join(", ")
+            )))
+        }
+    }
+
     /// Refuse to apply this plan (read from `path`) unless the account is as it was planned:
     /// same region and kind, the same `fingerprint` of what it was computed from, and
     /// `same_ops` (planning again gives exactly the saved ops). `changed_env` names the
@@ -279,6 +362,7 @@ mod tests {
             ops,
             kind,
             kind_ops,
+            vars: Resolution::default(),
         }
     }
 

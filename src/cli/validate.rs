@@ -27,6 +27,10 @@ pub struct FileReport {
     pub file: String,
     pub ok: bool,
     pub diagnostics: Vec<DiagnosticJson>,
+    /// The environments checked (every one the spec declares, or `--env`'s); absent when
+    /// the spec declares none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<String>,
 }
 
 /// One diagnostic in a JSON document (defined in `output`, which every verb's failure
@@ -45,13 +49,32 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> i32 {
-    let opts = LoadOptions { lint: true };
-    let results: Vec<(String, Loaded)> = args
+    let inputs = match super::vars::gather(global) {
+        Ok(i) => i,
+        Err(f) => {
+            let printer = global.printer();
+            printer.error(f.message.as_deref().unwrap_or_default(), f.hint.as_deref());
+            if printer.json() {
+                let m = f.message.unwrap_or_default();
+                printer.document(&crate::output::failure_doc(
+                    "validate",
+                    &m,
+                    f.hint.as_deref(),
+                    &[],
+                ));
+            }
+            return crate::exit::ERROR;
+        }
+    };
+    let results: Vec<(String, Loaded, Vec<String>)> = args
         .specs
         .iter()
-        .map(|p| (p.display().to_string(), spec::load_with(p, &opts)))
+        .map(|p| {
+            let (loaded, envs) = load_each_environment(p, global, &inputs);
+            (p.display().to_string(), loaded, envs)
+        })
         .collect();
-    let failed = results.iter().any(|(_, l)| l.has_errors());
+    let failed = results.iter().any(|(_, l, _)| l.has_errors());
 
     let mut out = std::io::stdout().lock();
     // A closed stdout (`| head`) ends quietly; nothing else is worth reporting then.
@@ -66,15 +89,107 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> i32 {
     }
 }
 
-fn write_json(out: &mut impl Write, results: &[(String, Loaded)]) -> std::io::Result<()> {
+/// Load `path` once per environment to check: `--env`'s, else every environment the spec
+/// declares (offline: the region the flags, AWS_REGION or the environment name, else a
+/// placeholder, and a placeholder account, so shape checks run on substituted ARNs).
+/// Diagnostics of every run are merged; one found in some environments only says which.
+fn load_each_environment(
+    path: &std::path::Path,
+    global: &GlobalArgs,
+    inputs: &spec::vars::Inputs,
+) -> (Loaded, Vec<String>) {
+    let opts = LoadOptions { lint: true };
+    let envs = super::vars::environments_of(path);
+    let checked: Vec<Option<String>> = match (&global.env, envs.names.is_empty()) {
+        (Some(e), _) => vec![Some(e.clone())],
+        (None, true) => vec![None],
+        (None, false) => envs.names.iter().cloned().map(Some).collect(),
+    };
+    let mut runs: Vec<(Option<String>, Loaded)> = checked
+        .iter()
+        .map(|env| {
+            let (env_region, _) = env.as_deref().map_or((None, None), |e| envs.aws_of(e));
+            let inputs = spec::vars::Inputs {
+                env: env.clone(),
+                region: Some(super::vars::offline_region(
+                    global.region.as_deref(),
+                    env_region,
+                )),
+                account_id: Some(super::vars::placeholder_account()),
+                ..inputs.clone()
+            };
+            (env.clone(), spec::load_with_inputs(path, &opts, &inputs))
+        })
+        .collect();
+    let names: Vec<String> = if envs.names.is_empty() {
+        Vec::new()
+    } else {
+        checked.iter().flatten().cloned().collect()
+    };
+    if runs.len() == 1 {
+        let (_, loaded) = runs.pop().expect("one run");
+        return (loaded, names);
+    }
+    let mut merged: Vec<Diagnostic> = Vec::new();
+    let in_run = |l: &Loaded, d: &Diagnostic| {
+        l.diagnostics
+            .iter()
+            .any(|x| x.pos() == d.pos() && x.message == d.message && x.file == d.file)
+    };
+    for (env, loaded) in &runs {
+        for d in &loaded.diagnostics {
+            if merged.iter().any(|m| {
+                m.pos() == d.pos()
+                    && m.file == d.file
+                    && (m.message == d.message
+                        || m.message
+                            .starts_with(&format!("{} (environment", d.message)))
+            }) {
+                continue;
+            }
+            let everywhere = runs.iter().all(|(_, l)| in_run(l, d));
+            let mut d = d.clone();
+            if !everywhere {
+                let envs: Vec<String> = runs
+                    .iter()
+                    .filter(|(_, l)| in_run(l, &d))
+                    .filter_map(|(e, _)| e.as_ref().map(|e| format!("`{e}`")))
+                    .collect();
+                d.message = format!("{} (environment {})", d.message, envs.join(", "));
+            }
+            let _ = env;
+            merged.push(d);
+        }
+    }
+    merged.sort_by_key(|x| (x.line == 0, x.line, x.col));
+    let has_errors = merged.iter().any(Diagnostic::is_error);
+    let spec = if has_errors {
+        None
+    } else {
+        runs.into_iter().next().and_then(|(_, l)| l.spec)
+    };
+    (
+        Loaded {
+            spec,
+            diagnostics: merged,
+        },
+        names,
+    )
+}
+
+fn write_json(
+    out: &mut impl Write,
+    results: &[(String, Loaded, Vec<String>)],
+) -> std::io::Result<()> {
     let report = Report {
         schema_version: SCHEMA_VERSION,
         files: results
             .iter()
-            .map(|(file, l)| FileReport {
+            .map(|(file, l, envs)| FileReport {
                 file: file.clone(),
                 ok: !l.has_errors(),
                 diagnostics: l.diagnostics.iter().map(DiagnosticJson::from).collect(),
+                environments: envs.clone(),
             })
             .collect(),
     };
@@ -85,12 +200,12 @@ fn write_json(out: &mut impl Write, results: &[(String, Loaded)]) -> std::io::Re
 
 fn write_text(
     out: &mut impl Write,
-    results: &[(String, Loaded)],
+    results: &[(String, Loaded, Vec<String>)],
     global: &GlobalArgs,
 ) -> std::io::Result<()> {
     let color = use_color(global.color);
     let mut err = std::io::stderr().lock();
-    for (file, loaded) in results {
+    for (file, loaded, envs) in results {
         let shown: Vec<&Diagnostic> = loaded
             .diagnostics
             .iter()
@@ -118,6 +233,17 @@ fn write_text(
             writeln!(err, "{label}: {}", crate::term::escape(&line))?;
         } else if let Some(spec) = &loaded.spec {
             let mut line = format!("ok: {file} ({})", spec::summary(spec));
+            if !envs.is_empty() {
+                let shown: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
+                line.insert_str(
+                    line.len() - 1,
+                    &format!(
+                        ", environment{} {}",
+                        if envs.len() == 1 { "" } else { "s" },
+                        shown.join(", ")
+                    ),
+                );
+            }
             if warnings > 0 {
                 line.push_str(&format!(
                     ", {warnings} warning{}",

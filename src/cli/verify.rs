@@ -355,6 +355,8 @@ pub async fn verify(args: &VerifyArgs, g: &GlobalArgs, printer: &Printer) -> Res
             kind: "rest".into(),
             id: Some(api.id.clone()),
             owned,
+            environment: None,
+            variables: Vec::new(),
         });
     }
 

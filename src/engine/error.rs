@@ -98,6 +98,9 @@ pub enum EngineError {
     /// `destroy` of an API gwctl did not create, without `--force`.
     #[error("refusing to destroy `{name}` ({id}): gwctl did not create it")]
     NotOwned { name: String, id: String },
+    /// `deploy --canary|--promote|--rollback` could not be planned.
+    #[error("{0}")]
+    Canary(#[from] crate::plan::rest::canary::CanaryError),
     /// A verb's executor run stopped at `op`; running the verb again continues from `from`.
     #[error("{op} failed: {error}")]
     Exec {
@@ -185,6 +188,19 @@ impl EngineError {
             ),
             EngineError::Exec { verb, from, .. } => {
                 Some(format!("run `gwctl {verb}` again: it continues from {from}"))
+            }
+            EngineError::Canary(e) => {
+                use crate::plan::rest::canary::CanaryError;
+                match e {
+                    CanaryError::NoStage(s) => Some(format!(
+                        "deploy the stage first (`gwctl deploy --stage {s}`): AWS creates a canary on an existing stage only"
+                    )),
+                    CanaryError::NoPercent(_) => Some(
+                        "give `--canary PERCENT`, or `canary: {percent: N}` in the stage of the SPEC"
+                            .into(),
+                    ),
+                    CanaryError::BadPercent(_) | CanaryError::OneStage => None,
+                }
             }
             EngineError::NoApiNamed
             | EngineError::UnsupportedKind { .. }

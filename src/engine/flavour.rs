@@ -199,6 +199,22 @@ pub trait Flavour: Sized + 'static {
         region: &str,
         deployment_id: Option<&str>,
     ) -> Vec<DeployedStage>;
+    /// `deploy --stage STAGE --canary|--promote|--rollback` of the API `loc` found (one
+    /// stage in `stages`; kinds
+    /// whose [`Flavour::SUPPORTS`] has [`Verb::Canary`]; the others refuse). Reads nothing.
+    fn plan_canary(
+        loc: &find::Located<Self>,
+        stages: &[String],
+        action: CanaryAction,
+        description: Option<&str>,
+        force: bool,
+    ) -> Result<Deploy<Self>, EngineError> {
+        let _ = (stages, action, description, force);
+        Err(EngineError::UnsupportedKind {
+            name: Self::api_name(&loc.api).to_string(),
+            kind: Self::LABEL,
+        })
+    }
     /// Run `ops` with this kind's executor (seeded with the ids of `observed`).
     async fn execute(
         clients: &Clients,
@@ -251,6 +267,20 @@ pub enum Verb {
     Cors,
     /// `verify` with a spec (it finds the spec's API).
     Verify,
+    /// `deploy --canary`, `--promote`, `--rollback`: canary releases.
+    Canary,
+}
+
+/// What `deploy` does to a stage's canary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CanaryAction {
+    /// Deploy the current configuration to the canary, with this share of traffic (else
+    /// the spec's `canary.percent`).
+    Deploy { percent: Option<f64> },
+    /// The canary becomes the stage's deployment, and is removed.
+    Promote,
+    /// The canary is removed.
+    Rollback,
 }
 
 /// The ops of a plan of any kind, as a saved plan holds them: the kind's

@@ -415,6 +415,9 @@ pub fn stage_report(
             .map(|(rk, rs)| (rk.clone(), rs.throttle_rate, rs.throttle_burst))
             .collect(),
         access_log_destination,
+        // HTTP APIs have no cache.
+        cache: None,
+        canary: None,
     }
 }
 

@@ -26,7 +26,7 @@ pub mod rest;
 
 pub use error::EngineError;
 pub use find::{Purpose, Target};
-pub use flavour::{prepare, run, AnyOps, Deploy, Flavour, Prepared, SavedKind, Verb};
+pub use flavour::{prepare, run, AnyOps, CanaryAction, Deploy, Flavour, Prepared, SavedKind, Verb};
 
 /// Whether the kind `kind` supports `verb` ([`Flavour::SUPPORTS`]): `Err` is the refusal,
 /// naming the API `name`.

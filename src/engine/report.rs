@@ -20,6 +20,58 @@ pub struct StageReport {
     pub shown: Vec<Shown>,
     /// Per-route throttling: (route, rate, burst).
     pub routes: Vec<(String, Option<f64>, Option<i32>)>,
+    /// REST: the stage's cache cluster, when it is on.
+    pub cache: Option<CacheReport>,
+    /// REST: the stage's canary release, when it has one.
+    pub canary: Option<CanaryReport>,
+}
+
+/// A REST stage's canary: what it serves and its share of the traffic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CanaryReport {
+    pub deployment_id: Option<String>,
+    pub percent: f64,
+    /// The canary serves the API's current configuration.
+    pub current: bool,
+}
+
+impl CanaryReport {
+    /// `10% on deployment abc123 (current)`
+    pub fn text(&self) -> String {
+        format!(
+            "{}% on deployment {}{}",
+            self.percent,
+            self.deployment_id.as_deref().unwrap_or("-"),
+            if self.current { " (current)" } else { "" }
+        )
+    }
+}
+
+/// A REST stage's cache cluster and stage-wide caching.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheReport {
+    /// GB, e.g. `0.5`.
+    pub size: Option<String>,
+    /// The stage-wide TTL (`*/*`), seconds.
+    pub ttl_seconds: Option<i32>,
+    pub encrypted: bool,
+}
+
+impl CacheReport {
+    /// `0.5 GB, ttl 300 s, encrypted`
+    pub fn text(&self) -> String {
+        let mut parts = vec![format!(
+            "{} GB",
+            self.size.as_deref().unwrap_or("(default size)")
+        )];
+        if let Some(t) = self.ttl_seconds {
+            parts.push(format!("ttl {t} s"));
+        }
+        if self.encrypted {
+            parts.push("encrypted".into());
+        }
+        parts.join(" ")
+    }
 }
 
 /// One setting as a person reads it.

@@ -20,9 +20,11 @@ use crate::state::usage::ObservedUsage;
 use crate::state::{function_from_uri, ResolvedFunction};
 
 use super::find::Located;
-use super::flavour::{Deploy, Parts, Prepared, Verb};
+use super::flavour::{CanaryAction, Deploy, Parts, Prepared, Verb};
 use super::lifecycle::{deployment_description, named_stages, DEPLOY_REASON};
-use super::report::{DeployedStage, KeyReport, ShowStage, Shown, StageReport};
+use super::report::{
+    CacheReport, CanaryReport, DeployedStage, KeyReport, ShowStage, Shown, StageReport,
+};
 use super::{EngineError, Flavour};
 
 /// The note on a REST API with CORS and Lambda proxy integrations.
@@ -37,7 +39,7 @@ impl Flavour for Rest {
     const LABEL: &'static str = "rest api";
     const NAME: &'static str = "rest";
     const OPS_FIELD: &'static str = "ops";
-    const SUPPORTS: &'static [Verb] = &[Verb::Cors, Verb::Verify];
+    const SUPPORTS: &'static [Verb] = &[Verb::Cors, Verb::Verify, Verb::Canary];
     const HAS_DEFINITION: bool = true;
     type Observed = ObservedRestApi;
     type Desired = DesiredRest;
@@ -237,15 +239,39 @@ impl Flavour for Rest {
                     .unwrap_or_default();
                 let logging_level = all.logging_level.unwrap_or_else(|| "OFF".into());
                 let metrics = all.metrics.unwrap_or(false);
+                let cache = cache_report(&st.settings);
+                let mut shown = vec![
+                    Shown::Value("logging", logging_level.clone()),
+                    Shown::Switch("metrics", metrics),
+                ];
+                if let Some(c) = &cache {
+                    shown.push(Shown::Value("cache", c.text()));
+                }
+                let canary = st.settings.canary.as_ref().map(|c| {
+                    let mark = crate::plan::rest::desired::config_mark(&api.config);
+                    CanaryReport {
+                        deployment_id: c.deployment_id.clone(),
+                        percent: c.percent.unwrap_or(0.0),
+                        current: c
+                            .deployment_id
+                            .as_deref()
+                            .and_then(|d| api.deployments.get(d))
+                            .is_some_and(|d| {
+                                crate::plan::deployment_serves(d.description.as_deref(), &mark)
+                            }),
+                    }
+                });
+                if let Some(c) = &canary {
+                    shown.push(Shown::Value("canary", c.text()));
+                }
                 ShowStage {
                     stage: StageReport {
                         name: name.clone(),
                         invoke_url: invoke_url(&api.id, region, name),
                         deployment_id: st.deployment_id.clone(),
-                        shown: vec![
-                            Shown::Value("logging", logging_level.clone()),
-                            Shown::Switch("metrics", metrics),
-                        ],
+                        shown,
+                        cache,
+                        canary,
                         logging_level,
                         data_trace: all.data_trace.unwrap_or(false),
                         metrics,
@@ -321,6 +347,57 @@ impl Flavour for Rest {
             up_to_date: names.to_vec(),
             plan,
         }
+    }
+    fn plan_canary(
+        loc: &Located<Rest>,
+        stages: &[String],
+        action: CanaryAction,
+        description: Option<&str>,
+        force: bool,
+    ) -> Result<Deploy<Rest>, EngineError> {
+        use crate::plan::rest::canary::{self, CanaryError};
+        let [stage] = stages else {
+            return Err(CanaryError::OneStage.into());
+        };
+        let stage = stage.as_str();
+        let declared = loc
+            .spec
+            .as_ref()
+            .and_then(|s| s.stages.iter().find(|st| st.name.value == stage))
+            .and_then(|st| st.canary.clone());
+        let plan = match action {
+            CanaryAction::Deploy { percent } => {
+                let percent = percent
+                    .or_else(|| declared.as_ref().and_then(|c| c.percent))
+                    .ok_or_else(|| CanaryError::NoPercent(stage.to_string()))?;
+                let variables = declared.and_then(|c| c.variables).unwrap_or_default();
+                let mark = desired::config_mark(&loc.api.config);
+                let description = deployment_description(&mark, description);
+                canary::plan_canary(
+                    &loc.api,
+                    stage,
+                    &mark,
+                    &description,
+                    percent,
+                    &variables,
+                    force,
+                )?
+            }
+            CanaryAction::Promote => canary::plan_promote(&loc.api, stage)?,
+            CanaryAction::Rollback => canary::plan_rollback(&loc.api, stage)?,
+        };
+        let settings = loc
+            .api
+            .stages
+            .get(stage)
+            .map(|s| s.settings.clone())
+            .unwrap_or_default();
+        Ok(Deploy {
+            stages: BTreeMap::from([(stage.to_string(), settings)]),
+            automatic: Vec::new(),
+            up_to_date: vec![stage.to_string()],
+            plan,
+        })
     }
     fn deployed_stages(
         api: &ObservedRestApi,
@@ -455,6 +532,19 @@ pub fn invoke_url(api_id: &str, region: &str, stage: &str) -> String {
     format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}")
 }
 
+/// The stage's cache as a report: `None` while its cache cluster is off.
+fn cache_report(st: &Stage) -> Option<CacheReport> {
+    if st.cache_cluster_enabled != Some(true) {
+        return None;
+    }
+    let all = st.method_settings.get("*/*");
+    Some(CacheReport {
+        size: st.cache_cluster_size.clone(),
+        ttl_seconds: all.and_then(|a| a.cache_ttl),
+        encrypted: all.and_then(|a| a.cache_encrypted).unwrap_or(false),
+    })
+}
+
 /// The report of each stage of `stages` after a run: its settings in effect (over what
 /// `observed` holds) and the deployment it serves (`new_deployment`, created in this run).
 pub fn stage_reports(
@@ -470,7 +560,7 @@ pub fn stage_reports(
             let eff = st.settings;
             let all = eff.method_settings.get("*/*").cloned().unwrap_or_default();
             let logging_level = all.logging_level.clone().unwrap_or_else(|| "OFF".into());
-            let access_log_destination = eff.access_log.map(|a| a.destination_arn);
+            let access_log_destination = eff.access_log.as_ref().map(|a| a.destination_arn.clone());
             let data_trace = all.data_trace.unwrap_or(false);
             let metrics = all.metrics.unwrap_or(false);
             let tracing = eff.tracing_enabled.unwrap_or(false);
@@ -484,7 +574,13 @@ pub fn stage_reports(
             if access_log_destination.is_some() {
                 shown.push(Shown::AccessLogs(access_log_destination.clone()));
             }
+            let cache = cache_report(&eff);
+            if let Some(c) = &cache {
+                shown.push(Shown::Value("cache", c.text()));
+            }
             StageReport {
+                cache,
+                canary: None,
                 invoke_url: invoke_url(api_id, region, &st.name),
                 name: st.name,
                 deployment_id: st.deployment_id,
@@ -664,6 +760,27 @@ fn overlay(eff: &mut Stage, want: &Stage) {
         if w.throttle_burst.is_some() {
             e.throttle_burst = w.throttle_burst;
         }
+        if w.caching_enabled.is_some() {
+            e.caching_enabled = w.caching_enabled;
+        }
+        if w.cache_ttl.is_some() {
+            e.cache_ttl = w.cache_ttl;
+        }
+        if w.cache_encrypted.is_some() {
+            e.cache_encrypted = w.cache_encrypted;
+        }
+    }
+    if want.cache_cluster_enabled.is_some() {
+        eff.cache_cluster_enabled = want.cache_cluster_enabled;
+        if want.cache_cluster_enabled == Some(false) {
+            eff.cache_cluster_size = None;
+        } else if eff.cache_cluster_size.is_none() {
+            // API Gateway's size for a cluster turned on without one.
+            eff.cache_cluster_size = Some("0.5".into());
+        }
+    }
+    if want.cache_cluster_size.is_some() {
+        eff.cache_cluster_size = want.cache_cluster_size.clone();
     }
     if want.tracing_enabled.is_some() {
         eff.tracing_enabled = want.tracing_enabled;
@@ -776,6 +893,53 @@ mod tests {
         assert!(
             crate::engine::Http::stages_needing_logging_role(&load(http), "us-east-1").is_empty()
         );
+    }
+
+    /// `show` says what a stage's canary serves and its share (issue 18 item 5).
+    #[test]
+    fn show_reports_the_canary_and_whether_it_serves_the_current_configuration() {
+        use crate::state::rest::{Canary, Deployment, ObservedStage};
+        let mut api = ObservedRestApi {
+            id: "a1".into(),
+            ..Default::default()
+        };
+        let mark = crate::plan::rest::desired::config_mark(&api.config);
+        for (id, desc) in [("d1", "gwctl:config=old"), ("d2", mark.as_str())] {
+            api.deployments.insert(
+                id.into(),
+                Deployment {
+                    id: id.into(),
+                    description: Some(desc.into()),
+                },
+            );
+        }
+        let mut st = ObservedStage {
+            deployment_id: Some("d1".into()),
+            ..Default::default()
+        };
+        st.settings.canary = Some(Canary {
+            deployment_id: Some("d2".into()),
+            percent: Some(10.0),
+            variables: Some(Default::default()),
+        });
+        api.stages.insert("prod".into(), st);
+        api.stages.insert("dev".into(), ObservedStage::default());
+        let shown = Rest::show_stages(&api, "us-east-1");
+        let prod = shown.iter().find(|s| s.stage.name == "prod").unwrap();
+        assert_eq!(
+            prod.stage.canary,
+            Some(CanaryReport {
+                deployment_id: Some("d2".into()),
+                percent: 10.0,
+                current: true,
+            })
+        );
+        assert!(prod.stage.shown.contains(&Shown::Value(
+            "canary",
+            "10% on deployment d2 (current)".into()
+        )));
+        let dev = shown.iter().find(|s| s.stage.name == "dev").unwrap();
+        assert_eq!(dev.stage.canary, None);
     }
 
     #[test]

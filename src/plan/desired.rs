@@ -50,6 +50,8 @@ pub struct MethodUndeclared {
     pub timeout: bool,
     pub passthrough_behavior: bool,
     pub content_handling: bool,
+    /// The route declares no `cache`: its integration keeps its cache key parameters.
+    pub cache_key_parameters: bool,
 }
 
 impl MethodUndeclared {
@@ -60,6 +62,7 @@ impl MethodUndeclared {
             timeout: i.timeout_ms.is_none(),
             passthrough_behavior: i.passthrough_behavior.is_none(),
             content_handling: i.content_handling.is_none(),
+            cache_key_parameters: route.cache.is_none(),
         }
     }
 }

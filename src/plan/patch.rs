@@ -11,6 +11,9 @@ pub struct Patch {
     pub op: String,
     pub path: String,
     pub value: Option<String>,
+    /// `copy` and `move`: where the value comes from (e.g. `/canarySettings/deploymentId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 impl Patch {
@@ -19,6 +22,7 @@ impl Patch {
             op: "replace".into(),
             path: path.into(),
             value: Some(value.into()),
+            from: None,
         }
     }
     pub fn remove(path: impl Into<String>) -> Patch {
@@ -26,6 +30,16 @@ impl Patch {
             op: "remove".into(),
             path: path.into(),
             value: None,
+            from: None,
+        }
+    }
+    /// `copy` the value at `from` to `path` (promoting a canary, as AWS documents it).
+    pub fn copy(from: impl Into<String>, path: impl Into<String>) -> Patch {
+        Patch {
+            op: "copy".into(),
+            path: path.into(),
+            value: None,
+            from: Some(from.into()),
         }
     }
     pub fn add(path: impl Into<String>, value: impl Into<String>) -> Patch {
@@ -33,6 +47,7 @@ impl Patch {
             op: "add".into(),
             path: path.into(),
             value: Some(value.into()),
+            from: None,
         }
     }
 }

@@ -233,6 +233,7 @@ impl Sim {
                         op: p.op.clone(),
                         path: self.fill(&p.path),
                         value: p.value.as_deref().map(|v| self.fill(v)),
+                        from: p.from.clone(),
                     })
                     .collect();
                 for p in &patches {

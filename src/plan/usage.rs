@@ -544,6 +544,7 @@ pub fn plan_patches(
                 op: "remove".into(),
                 path: "/apiStages".into(),
                 value: Some(key.clone()),
+                from: None,
             });
             fields.push(FieldChange {
                 field: format!("stage {}", stage_label(key, api_id)),
@@ -951,6 +952,7 @@ pub fn plan_usage(
                         op: "remove".into(),
                         path: "/apiStages".into(),
                         value: Some(k.clone()),
+                        from: None,
                     })
                     .collect(),
             }));

@@ -725,6 +725,7 @@ fn removing_plan_and_key_from_the_spec_deletes_them_in_order() {
                 op: "remove".into(),
                 path: "/apiStages".into(),
                 value: Some(format!("{api_id}:prod")),
+                from: None,
             }],
         }),
         Op::Usage(UsageOp::DeleteUsagePlan {

@@ -17,6 +17,7 @@ pub(crate) fn check(cx: &mut Cx, spec: &Spec) {
     size_limits(cx, spec);
     cors_and_routes(cx, spec);
     api_keys_and_plans(cx, spec);
+    route_caches(cx, spec);
     super::limits::check(cx, spec);
     if spec.stages.is_empty() && !spec.routes.is_empty() && !cx.stages_written {
         cx.warn_at(
@@ -28,6 +29,30 @@ pub(crate) fn check(cx: &mut Cx, spec: &Spec) {
                 "add `stages: {prod: {}}`".into()
             }),
         );
+    }
+}
+
+/// A route's `cache` is applied on the stages that have a cache: a spec with route caches
+/// and no stage cache would configure nothing.
+fn route_caches(cx: &mut Cx, spec: &Spec) {
+    if spec
+        .stages
+        .iter()
+        .any(|s| s.cache.as_ref().is_some_and(|c| c.enabled))
+    {
+        return;
+    }
+    for r in &spec.routes {
+        if let Some(c) = &r.cache {
+            cx.err_at(
+                c.pos,
+                format!(
+                    "route `{}` has a `cache` but no stage has one",
+                    route_key(r)
+                ),
+                Some("add `cache: {size: \"0.5\", ttl: 300}` to a stage".into()),
+            );
+        }
     }
 }
 

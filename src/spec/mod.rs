@@ -17,6 +17,7 @@ mod read;
 pub mod schema;
 mod secrets;
 pub mod suggest;
+pub mod vars;
 pub mod yaml;
 
 use std::io::Read as _;
@@ -78,6 +79,11 @@ pub fn load_str(file: &Path, text: &str) -> Loaded {
 }
 
 pub fn load_with(path: &Path, opts: &LoadOptions) -> Loaded {
+    load_with_inputs(path, opts, &vars::Inputs::default())
+}
+
+/// [`load_with`], with the values of variables and built-ins ([`vars`]) given.
+pub fn load_with_inputs(path: &Path, opts: &LoadOptions, inputs: &vars::Inputs) -> Loaded {
     let file_err = |msg: String, hint: Option<&str>| {
         Loaded::failed(Diagnostic::file_level(
             Severity::Error,
@@ -122,7 +128,7 @@ pub fn load_with(path: &Path, opts: &LoadOptions) -> Loaded {
             Some("one spec file describes one api; split very large specs"),
         );
     }
-    load_bytes(path, &bytes, opts)
+    load_bytes_inputs(path, &bytes, opts, inputs)
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -140,9 +146,18 @@ fn io_reason(e: &std::io::Error) -> String {
 
 /// Validate raw bytes (checks UTF-8 first).
 pub fn load_bytes(file: &Path, bytes: &[u8], opts: &LoadOptions) -> Loaded {
+    load_bytes_inputs(file, bytes, opts, &vars::Inputs::default())
+}
+
+fn load_bytes_inputs(
+    file: &Path,
+    bytes: &[u8],
+    opts: &LoadOptions,
+    inputs: &vars::Inputs,
+) -> Loaded {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) => load_str_with(file, text, opts),
+        Ok(text) => load_str_inputs(file, text, opts, inputs),
         Err(e) => {
             let valid = &bytes[..e.valid_up_to()];
             let valid = std::str::from_utf8(valid).unwrap_or("");
@@ -183,10 +198,25 @@ pub fn load_bytes(file: &Path, bytes: &[u8], opts: &LoadOptions) -> Loaded {
 }
 
 pub fn load_str_with(file: &Path, text: &str, opts: &LoadOptions) -> Loaded {
+    load_str_inputs(file, text, opts, &vars::Inputs::default())
+}
+
+/// [`load_str_with`], with the values of variables and built-ins ([`vars`]) given:
+/// `${...}` are substituted before the reader and every check see the tree.
+pub fn load_str_inputs(
+    file: &Path,
+    text: &str,
+    opts: &LoadOptions,
+    inputs: &vars::Inputs,
+) -> Loaded {
     let src = Source::new(file, text);
     let root = match yaml::parse(text) {
         Ok(n) => n,
-        Err(e) => {
+        Err(mut e) => {
+            if e.hint.is_none() && src.line(e.pos.line).contains("${") {
+                // `{name: todo-${environment}}`: braces end a flow mapping's plain value.
+                e.hint = Some(vars::FLOW_HINT.into());
+            }
             let mut d = src.diag(Severity::Error, e.pos, 1, e.message, e.hint);
             if src.is_secret_line(d.line) {
                 // A parser message may quote a token (`duplicate key `...``): in the
@@ -196,8 +226,13 @@ pub fn load_str_with(file: &Path, text: &str, opts: &LoadOptions) -> Loaded {
             return Loaded::failed(d);
         }
     };
+    let resolved = vars::resolve(&src, &root, inputs);
+    let root = resolved.root;
     let mut cx = read::Cx::new(&src, &root);
-    let spec = read::read_spec(&mut cx, &root);
+    let mut spec = read::read_spec(&mut cx, &root);
+    if let Some(spec) = &mut spec {
+        spec.vars = resolved.resolution;
+    }
     if let Some(spec) = &spec {
         check::check(&mut cx, spec);
         // Lint only specs that are otherwise valid: on a broken spec it is noise.
@@ -205,6 +240,8 @@ pub fn load_str_with(file: &Path, text: &str, opts: &LoadOptions) -> Loaded {
             check::lint(&mut cx, spec);
         }
     }
+    vars::annotate(&mut cx.diags, file, &resolved.notes, &resolved.failed);
+    cx.diags.extend(resolved.diags);
     let mut diagnostics = cx.take_diagnostics();
     sort_diagnostics(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -290,3 +327,5 @@ pub fn summary(spec: &Spec) -> String {
 mod limits_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vars_tests;

@@ -76,6 +76,8 @@ pub struct Spec {
     pub stages: Vec<StageDef>,
     pub api_keys: Vec<ApiKeyDef>,
     pub usage_plans: Vec<UsagePlanDef>,
+    /// The environment and the variables it was resolved with (`variables:`, `${...}`).
+    pub vars: Resolution,
 }
 
 #[derive(Debug, Clone)]
@@ -247,6 +249,36 @@ pub struct RouteDef {
     /// Per-route throttling, applied as stage method settings (REST) or route settings (HTTP)
     /// on every stage.
     pub throttle: Option<ThrottleDef>,
+    /// REST: per-route caching (stage method settings on every stage with a cache, and the
+    /// integration's cache key parameters). `None` = not declared.
+    pub cache: Option<RouteCacheDef>,
+}
+
+/// A route's `cache:` (REST).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteCacheDef {
+    pub pos: Pos,
+    /// `false` turns caching off for this route (e.g. a POST on a cached stage).
+    pub enabled: bool,
+    /// Seconds, 0..=3600; `None` = the stage's TTL.
+    pub ttl: Option<u32>,
+    /// Method request parameters (`method.request.querystring.q`) that are part of the cache
+    /// key; each is declared in the route's `request_parameters`. Sorted.
+    pub key_parameters: Vec<String>,
+}
+
+/// A stage's `cache:` (REST): the cache cluster and the stage-wide method setting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageCacheDef {
+    pub pos: Pos,
+    /// `false` turns the cache cluster and stage-wide caching off.
+    pub enabled: bool,
+    /// Cache cluster size in GB, one of [`crate::spec::read::CACHE_SIZES`]; `None` = AWS's
+    /// default (0.5) on a new cluster, the live size on an existing one.
+    pub size: Option<String>,
+    /// Seconds, 0..=3600.
+    pub ttl: Option<u32>,
+    pub encrypted: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -361,6 +393,20 @@ pub struct StageDef {
     pub access_log: Option<AccessLogDef>,
     /// HTTP only.
     pub auto_deploy: Option<bool>,
+    /// REST: the stage's cache cluster and stage-wide caching. `None` = leave as is.
+    pub cache: Option<StageCacheDef>,
+    /// REST: the canary `deploy --canary` creates, and the settings of one that exists.
+    pub canary: Option<CanaryDef>,
+}
+
+/// A stage's `canary:` (REST).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CanaryDef {
+    pub pos: Pos,
+    /// Share of the stage's traffic the canary gets, 0 to 100 (`deploy --canary N` wins).
+    pub percent: Option<f64>,
+    /// Stage variables the canary overrides. `None` = not declared.
+    pub variables: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -415,4 +461,29 @@ impl Spec {
             .map(|a| a.value.clone())
             .unwrap_or(AuthRef::None)
     }
+}
+
+// ---------------------------------------------------------------- variables
+
+/// What a spec was resolved with: recorded in plan files and JSON documents.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Resolution {
+    /// The selected environment (`--env`, or the spec's default).
+    pub environment: Option<String>,
+    /// Each variable and built-in the spec used, by name (`var.stage`, `aws.region`,
+    /// `env.HOME`, `environment`).
+    pub variables: Vec<UsedValue>,
+}
+
+/// One value the spec used.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UsedValue {
+    pub name: String,
+    /// The value as JSON; a value used under `api_keys:` (a possible key value) is
+    /// `sha256:HEX` instead, and `secret` is true.
+    pub value: serde_json::Value,
+    /// `default`, `environment NAME`, `--var-file PATH`, `GWCTL_VAR_NAME`, `--var`, ...
+    pub source: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
 }

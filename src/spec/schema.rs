@@ -16,9 +16,9 @@ use serde_json::{json, Map, Value as Json};
 
 use super::read::{
     ACCESS_LOG_KEYS, ALL_AUTHORIZER_KEYS, API_KEYS, API_KEY_KEYS, API_KEY_SOURCES, API_KINDS,
-    AUTHORIZER_TYPES, CORS_KEYS, ENDPOINT_TYPES, FUNCTION_KEYS, LOG_LEVELS, METHODS,
-    PAYLOAD_FORMAT_VERSIONS, QUOTA_KEYS, QUOTA_PERIODS, STAGE_KEYS, THROTTLE_KEYS, TOP_KEYS,
-    USAGE_PLAN_KEYS,
+    AUTHORIZER_TYPES, CACHE_SIZES, CANARY_KEYS, CORS_KEYS, ENDPOINT_TYPES, FUNCTION_KEYS,
+    LOG_LEVELS, MAX_CACHE_TTL, METHODS, PAYLOAD_FORMAT_VERSIONS, QUOTA_KEYS, QUOTA_PERIODS,
+    ROUTE_CACHE_KEYS, STAGE_CACHE_KEYS, STAGE_KEYS, THROTTLE_KEYS, TOP_KEYS, USAGE_PLAN_KEYS,
 };
 use super::read::{
     ALL_INTEGRATION_KEYS, CONTENT_HANDLINGS, INTEGRATION_RESPONSE_KEYS, INTEGRATION_TYPES,
@@ -88,6 +88,31 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("stages", Ty::Map(&Ty::Obj("stage")), "Stages by name, with logging, metrics, throttling, variables."),
             ("api_keys", Ty::Map(&Ty::Obj("api_key")), "REST: API keys by name (values are never written in a spec)."),
             ("usage_plans", Ty::Map(&Ty::Obj("usage_plan")), "REST: usage plans by name."),
+            ("variables", Ty::Map(&Ty::Obj("variable")), "Variables by name, used as `${var.NAME}` in any string."),
+            ("environments", Ty::Map(&Ty::TextOrObj("environment")), "Environments by name (`--env NAME`), and `default: NAME`."),
+        ],
+    },
+    Obj {
+        name: "variable",
+        description: "A variable: its type, default and description (every key optional).",
+        keys: crate::spec::vars::VARIABLE_KEYS,
+        required: &[],
+        fields: &[
+            ("type", Ty::Choice(crate::spec::vars::VARIABLE_TYPES), "`string` (default), `number`, `boolean` or `list`."),
+            ("default", Ty::Any, "The value when none is given."),
+            ("description", Ty::Text, "What the variable is for."),
+        ],
+    },
+    Obj {
+        name: "environment",
+        description: "An environment: its AWS region and profile, and its variable values.",
+        keys: crate::spec::vars::ENVIRONMENT_KEYS,
+        required: &[],
+        fields: &[
+            ("region", Ty::Text, "AWS region (`--region` and AWS_REGION win)."),
+            ("profile", Ty::Text, "AWS profile (`--profile` and AWS_PROFILE win)."),
+            ("variables", Ty::Map(&Ty::Any), "Variable values in this environment."),
+            ("description", Ty::Text, "What the environment is for."),
         ],
     },
     Obj {
@@ -197,6 +222,18 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("request_parameters", Ty::Map(&Ty::Bool), "REST: `method.request.querystring.NAME: required`."),
             ("throttle", THROTTLE, "Throttling for this route on every stage."),
             ("method_responses", Ty::List(&Ty::Obj("method_response")), "REST: method responses (non-proxy integrations)."),
+            ("cache", Ty::Obj("route_cache"), "REST: caching of this route on the stages that have a cache."),
+        ],
+    },
+    Obj {
+        name: "route_cache",
+        description: "A route's caching (REST).",
+        keys: ROUTE_CACHE_KEYS,
+        required: &[],
+        fields: &[
+            ("enabled", Ty::Bool, "Cache this route's responses (default true; false turns it off)."),
+            ("ttl", Ty::Int(0, MAX_CACHE_TTL), "Seconds an entry lives (default: the stage's)."),
+            ("key_parameters", Ty::TextList, "Request parameters in the cache key, e.g. `method.request.querystring.q` (declared in `request_parameters`)."),
         ],
     },
     Obj {
@@ -268,6 +305,30 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("tracing", Ty::Bool, "REST: X-Ray tracing."),
             ("access_log", Ty::Obj("access_log"), "Access logs."),
             ("auto_deploy", Ty::Bool, "HTTP: deploy every change automatically."),
+            ("cache", Ty::Obj("stage_cache"), "REST: the stage's cache cluster and stage-wide caching."),
+            ("canary", Ty::Obj("canary"), "REST: the canary release `gwctl deploy --canary` creates."),
+        ],
+    },
+    Obj {
+        name: "canary",
+        description: "A stage's canary release (REST).",
+        keys: CANARY_KEYS,
+        required: &[],
+        fields: &[
+            ("percent", Ty::NonNegNumber, "Share of the stage's traffic, 0 to 100 (`deploy --canary N` wins)."),
+            ("variables", Ty::Map(&Ty::Text), "Stage variables the canary overrides."),
+        ],
+    },
+    Obj {
+        name: "stage_cache",
+        description: "A stage's cache (REST): the cache cluster and the default method setting.",
+        keys: STAGE_CACHE_KEYS,
+        required: &[],
+        fields: &[
+            ("enabled", Ty::Bool, "The cache cluster and stage-wide caching (default true)."),
+            ("size", Ty::Choice(CACHE_SIZES), "Cluster size in GB: 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118 or 237."),
+            ("ttl", Ty::Int(0, MAX_CACHE_TTL), "Seconds an entry lives (0 to 3600)."),
+            ("encrypted", Ty::Bool, "Encrypt cached responses."),
         ],
     },
     Obj {
@@ -388,7 +449,7 @@ fn object(o: &Obj) -> Map<String, Json> {
     // In the reader's order, which is the order docs/spec.md presents them in.
     for k in o.keys {
         let (_, ty, desc) = o.fields.iter().find(|(f, _, _)| f == k).expect("checked");
-        let mut t = type_of(ty);
+        let mut t = or_reference(ty, type_of(ty));
         if let Json::Object(m) = &mut t {
             m.insert("description".into(), json!(desc));
         }
@@ -406,6 +467,28 @@ fn object(o: &Obj) -> Map<String, Json> {
     }
     m.insert("additionalProperties".into(), json!(false));
     m
+}
+
+/// A whole value may be a `${...}` reference (docs/spec.md, Variables and environments):
+/// typed scalars and lists accept one too.
+fn or_reference(ty: &Ty, t: Json) -> Json {
+    let reference = json!({
+        "type": "string",
+        "pattern": "^\\$\\{(?:(?:var|aws|env)\\.[^}]+|environment)\\}$"
+    });
+    match ty {
+        Ty::Bool | Ty::Int(..) | Ty::NonNegNumber | Ty::TextList | Ty::List(_) | Ty::Map(_) => {
+            json!({"anyOf": [t, reference]})
+        }
+        Ty::Choice(_) => {
+            let mut t = t;
+            if let Some(any) = t.get_mut("anyOf").and_then(Json::as_array_mut) {
+                any.push(reference);
+            }
+            t
+        }
+        _ => t,
+    }
 }
 
 fn type_of(ty: &Ty) -> Json {

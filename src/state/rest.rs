@@ -81,6 +81,11 @@ pub struct Integration {
     pub content_handling: Option<String>,
     /// Normalised: None means 29000.
     pub timeout_ms: Option<i32>,
+    /// Method request parameters in the cache key (`method.request.querystring.q`). Sorted.
+    /// Left out of the serialised form when empty, so configurations without caching hash
+    /// as they did before gwctl knew the field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cache_key_parameters: Vec<String>,
     /// Integration responses by status code.
     pub responses: BTreeMap<String, IntegrationResponse>,
 }
@@ -125,6 +130,31 @@ pub struct Stage {
     pub method_settings: BTreeMap<String, MethodSetting>,
     pub tracing_enabled: Option<bool>,
     pub access_log: Option<AccessLog>,
+    /// The cache cluster (`cacheClusterEnabled`). Omitted from plan files when not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_cluster_enabled: Option<bool>,
+    /// `cacheClusterSize`, e.g. `0.5` (GB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_cluster_size: Option<String>,
+    /// The stage's canary (`canarySettings`). Observed: the canary as it is (`None`: the
+    /// stage has none). Desired: the settings the spec declares for a canary that exists
+    /// (`apply` never creates or removes one; `deploy --canary|--promote|--rollback` do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<Canary>,
+}
+
+/// A REST stage's canary release.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Canary {
+    /// The deployment the canary serves (observed only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    /// Share of the stage's traffic, 0.0 to 100.0. Desired `None`: not declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+    /// `stageVariableOverrides`. Desired `None`: not declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -134,6 +164,15 @@ pub struct MethodSetting {
     pub metrics: Option<bool>,
     pub throttle_rate: Option<f64>,
     pub throttle_burst: Option<i32>,
+    /// `caching/enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caching_enabled: Option<bool>,
+    /// `caching/ttlInSeconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_ttl: Option<i32>,
+    /// `caching/dataEncrypted`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_encrypted: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -219,6 +258,8 @@ impl Integration {
         if self.passthrough_behavior.as_deref() == Some(DEFAULT_PASSTHROUGH) {
             self.passthrough_behavior = None;
         }
+        self.cache_key_parameters.sort();
+        self.cache_key_parameters.dedup();
         for r in self.responses.values_mut() {
             if r.selection_pattern.as_deref() == Some("") {
                 r.selection_pattern = None;

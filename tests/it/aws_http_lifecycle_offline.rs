@@ -158,6 +158,9 @@ fn args(stages: &[&str], description: Option<&str>) -> DeployArgs {
         api_id: Some("h1".into()),
         description: description.map(str::to_string),
         force: false,
+        canary: None,
+        promote: false,
+        rollback: false,
     }
 }
 

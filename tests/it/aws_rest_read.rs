@@ -430,6 +430,9 @@ async fn read_rest_api_maps_every_answer_into_normalised_state() {
                     metrics: Some(true),
                     throttle_rate: Some(10000.0),
                     throttle_burst: Some(5000),
+                    caching_enabled: Some(false),
+                    cache_ttl: Some(300),
+                    cache_encrypted: Some(false),
                 }
             ),
             (
@@ -440,6 +443,10 @@ async fn read_rest_api_maps_every_answer_into_normalised_state() {
                     metrics: Some(false),
                     throttle_rate: Some(20.0),
                     throttle_burst: Some(50),
+                    // Fields the answer leaves out read as the SDK's zero values.
+                    caching_enabled: Some(false),
+                    cache_ttl: Some(0),
+                    cache_encrypted: Some(false),
                 }
             ),
         ])
@@ -544,6 +551,7 @@ fn spec_with_functions(functions: Vec<FunctionDef>) -> Spec {
         stages: vec![],
         api_keys: vec![],
         usage_plans: vec![],
+        vars: Default::default(),
     }
 }
 

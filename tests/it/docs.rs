@@ -336,7 +336,10 @@ fn every_ci_workflow_command_is_run_by_the_executed_example() {
             }
         }
     }
-    assert_eq!(workflows, 2, "the GitHub and the GitLab workflow");
+    assert_eq!(
+        workflows, 3,
+        "the GitHub and the GitLab workflow, and the promotion one"
+    );
 }
 
 // ------------------------------------------------------------------ executed examples
@@ -365,6 +368,17 @@ async fn every_sh_test_block_runs_against_the_emulator() {
             "todo-delete",
         ])
         .await;
+        // specs/todo-envs.yaml's, per environment.
+        let per_env: Vec<String> = ["dev", "prod"]
+            .iter()
+            .flat_map(|e| {
+                ["create", "list", "get", "update", "delete"]
+                    .iter()
+                    .map(move |v| format!("todo-{v}-{e}"))
+            })
+            .collect();
+        em.create_functions(&per_env.iter().map(String::as_str).collect::<Vec<_>>())
+            .await;
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&repo("specs"), &dir.path().join("specs"));
         let o = Command::new("bash")

@@ -339,6 +339,29 @@ async fn a_spec_error_or_two_specs_of_one_api_stop_the_run_before_any_call() {
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("`--api-id` names one API"), "{err}");
+    // A spec whose environment names another region: one run is one region and profile.
+    let elsewhere = write(
+        dir.path(),
+        "elsewhere.yaml",
+        &SHOP
+            .replace("name: multi-shop", "name: multi-elsewhere")
+            .replace(
+                "version: 1\n",
+                "version: 1\nenvironments:\n  default: prod\n  prod:\n    region: eu-west-1\n",
+            ),
+    );
+    let o = command(
+        &em,
+        &args("apply", &[good.clone(), elsewhere.clone()], &["--yes"]),
+    )
+    .env("AWS_ENDPOINT_URL", proxy.endpoint())
+    .env_remove("AWS_REGION")
+    .env_remove("AWS_DEFAULT_REGION")
+    .output()
+    .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("another region or profile"), "{err}");
     let (calls, _) = seen(&proxy);
     assert_eq!(calls, BTreeMap::new(), "no call at all");
 }

@@ -283,6 +283,7 @@ async fn the_requests_carry_the_policy_and_endpoint_operations() {
                 op: "remove".into(),
                 path: "/endpointConfiguration/vpcEndpointIds".into(),
                 value: Some("vpce-01234567".into()),
+                from: None,
             },
             Patch::add("/endpointConfiguration/vpcEndpointIds", VPCE),
             Patch::replace("/policy", r#"{"Statement":[]}"#),

@@ -178,6 +178,7 @@ fn rest_extras(api: &mut ObservedRestApi, usage: &mut ObservedUsage, e: &Extras,
             metrics: e.metrics,
             throttle_rate: e.throttle.map(|t| t.0),
             throttle_burst: e.throttle.map(|t| t.1),
+            ..Default::default()
         };
         s.method_settings.clear();
         if all != MethodSetting::default() {

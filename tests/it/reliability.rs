@@ -226,10 +226,19 @@ fn malformed_specs_make_no_aws_call() {
     // a closed port on loopback: nothing listens on the discard port here
     let closed = "http://127.0.0.1:9";
     for f in &files {
+        // The flags that make it malformed (`# args: --var rate=fast`), on its third line.
+        let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
+        let extra: Vec<String> = text
+            .lines()
+            .nth(2)
+            .and_then(|l| l.strip_prefix("# args: "))
+            .map(|a| a.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
         for verb in [&["apply", "--yes"][..], &["plan"][..]] {
             let o = Command::new(env!("CARGO_BIN_EXE_gwctl"))
                 .args(verb)
                 .arg(f)
+                .args(&extra)
                 .env("AWS_ENDPOINT_URL", closed)
                 .env("AWS_REGION", "us-east-1")
                 .env("AWS_ACCESS_KEY_ID", "x")

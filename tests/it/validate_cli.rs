@@ -342,7 +342,8 @@ fn color_is_used_only_when_asked() {
 }
 
 /// Every malformed spec in tests/fixtures/bad exits 1 and reports, first, the problem its
-/// `# expect:` line names, at that `line:col` (`-` when the problem has no position).
+/// `# expect:` line names, at that `line:col` (`-` when the problem has no position); an
+/// optional `# args:` line after it gives flags (`--var`, `--env`).
 #[test]
 fn every_bad_fixture_fails_with_its_position() {
     let dir = root().join("tests/fixtures/bad");
@@ -369,8 +370,16 @@ fn every_bad_fixture_fails_with_its_position() {
             .and_then(|l| l.strip_prefix("# expect: "))
             .unwrap_or_else(|| panic!("{rel}: second line is `# expect: LINE:COL MESSAGE`"));
         let (at, message) = expect.split_once(' ').unwrap();
+        // An optional third line gives flags (`# args: --var rate=fast`).
+        let extra: Vec<&str> = lines
+            .next()
+            .and_then(|l| l.strip_prefix("# args: "))
+            .map(|a| a.split_whitespace().collect())
+            .unwrap_or_default();
         let start = Instant::now();
-        let o = gwctl(&["validate", &rel]);
+        let mut args = vec!["validate", rel.as_str()];
+        args.extend(extra);
+        let o = gwctl(&args);
         assert!(
             start.elapsed() < GENEROUS,
             "{rel} took {:?}",

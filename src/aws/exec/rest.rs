@@ -273,6 +273,7 @@ impl<'c> Executor<'c> {
                     .op(agt::Op::from(p.op.as_str()))
                     .path(&p.path)
                     .set_value(p.value.as_deref().map(|v| self.fill(op, v)).transpose()?)
+                    .set_from(p.from.clone())
                     .build())
             })
             .collect()
@@ -594,6 +595,10 @@ impl<'c> Executor<'c> {
                             .map(agt::ContentHandlingStrategy::from),
                     )
                     .set_timeout_in_millis(def.timeout_ms)
+                    .set_cache_key_parameters(
+                        (!def.cache_key_parameters.is_empty())
+                            .then(|| def.cache_key_parameters.clone()),
+                    )
                     .send()
                     .await
                     .map_err(|e| classify(name, e))?;
@@ -751,6 +756,33 @@ impl<'c> Executor<'c> {
                     settle_rest_stage(self.clients, &api, &moved.name, &id, &moved.settings)
                         .await?;
                 }
+                Ok(OpOutcome::Created { id })
+            }
+            Op::CreateCanaryDeployment {
+                stage,
+                description,
+                percent,
+                variables,
+            } => {
+                let out = gw
+                    .create_deployment()
+                    .rest_api_id(self.api(name)?)
+                    .stage_name(stage)
+                    .description(description)
+                    .canary_settings(
+                        agt::DeploymentCanarySettings::builder()
+                            .percent_traffic(*percent)
+                            .set_stage_variable_overrides(hash_map(variables))
+                            .use_stage_cache(false)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = out
+                    .id()
+                    .ok_or_else(|| internal(name, "the answer carries no deployment id".into()))?
+                    .to_string();
                 Ok(OpOutcome::Created { id })
             }
             Op::CreateStage {

@@ -39,7 +39,7 @@ use crate::aws::error::{classify, AwsError};
 use crate::aws::Clients;
 use crate::state::resource_policy;
 use crate::state::rest::{
-    AccessLog, ApiHead, ApiSummary, Authorizer, Deployment, GatewayResponse, Integration,
+    AccessLog, ApiHead, ApiSummary, Authorizer, Canary, Deployment, GatewayResponse, Integration,
     IntegrationResponse, Method, MethodResponse, MethodSetting, ObservedRestApi, ObservedStage,
     Resource, RestApi, Stage,
 };
@@ -441,6 +441,7 @@ fn map_integration(i: &agt::Integration) -> Option<Integration> {
         passthrough_behavior: non_empty(i.passthrough_behavior()),
         content_handling: i.content_handling().map(|c| c.as_str().to_string()),
         timeout_ms: Some(i.timeout_in_millis()).filter(|t| *t > 0),
+        cache_key_parameters: i.cache_key_parameters().to_vec(),
         responses: i
             .integration_responses()
             .map(|rs| {
@@ -511,6 +512,17 @@ fn map_stage(s: &agt::Stage) -> ObservedStage {
             // The SDK models `tracingEnabled` as a plain bool (absent = false).
             tracing_enabled: Some(s.tracing_enabled()),
             access_log,
+            // A plain bool in the SDK (absent = false); the size only while it is on.
+            cache_cluster_enabled: Some(s.cache_cluster_enabled()),
+            cache_cluster_size: s
+                .cache_cluster_enabled()
+                .then(|| s.cache_cluster_size().map(|c| c.as_str().to_string()))
+                .flatten(),
+            canary: s.canary_settings().map(|c| Canary {
+                deployment_id: non_empty(c.deployment_id()),
+                percent: Some(c.percent_traffic()),
+                variables: Some(to_btree(c.stage_variable_overrides())),
+            }),
         },
     }
 }
@@ -524,6 +536,9 @@ fn map_method_setting(m: &agt::MethodSetting) -> MethodSetting {
         metrics: Some(m.metrics_enabled()),
         throttle_rate: Some(m.throttling_rate_limit()),
         throttle_burst: Some(m.throttling_burst_limit()),
+        caching_enabled: Some(m.caching_enabled()),
+        cache_ttl: Some(m.cache_ttl_in_seconds()),
+        cache_encrypted: Some(m.cache_data_encrypted()),
     }
 }
 

@@ -216,6 +216,7 @@ pub fn preflight_method(cors: &CorsDef, methods: &BTreeSet<String>) -> Method {
             passthrough_behavior: None,
             content_handling: None,
             timeout_ms: None,
+            cache_key_parameters: Vec::new(),
             responses,
         }),
     }

@@ -10,7 +10,7 @@ use crate::spec::model::{
     AuthRef, AuthorizerKind, IntegrationDef, IntegrationKind, RouteDef, Spec,
 };
 use crate::state::rest::{
-    AccessLog, Authorizer, GatewayResponse, Integration, IntegrationResponse, Method,
+    AccessLog, Authorizer, Canary, GatewayResponse, Integration, IntegrationResponse, Method,
     MethodResponse, MethodSetting, ObservedRestApi, Resource, RestApi, Stage,
 };
 use crate::state::{resource_policy, ResolvedFunction, DEPLOYMENT_MARK};
@@ -102,6 +102,9 @@ impl DesiredRest {
                 }
                 if m.content_handling {
                     wi.content_handling = hi.content_handling.clone();
+                }
+                if m.cache_key_parameters {
+                    wi.cache_key_parameters = hi.cache_key_parameters.clone();
                 }
             }
         }
@@ -286,26 +289,45 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
                 }),
                 ..Default::default()
             };
-            let all = MethodSetting {
+            let mut all = MethodSetting {
                 logging_level: s.logging.map(|l| l.as_aws().to_string()),
                 data_trace: s.data_trace,
                 metrics: s.metrics,
                 throttle_rate: s.throttle.map(|t| t.rate),
                 throttle_burst: s.throttle.map(|t| t.burst),
+                ..Default::default()
             };
+            st.canary = s.canary.as_ref().map(|c| Canary {
+                deployment_id: None,
+                percent: c.percent,
+                variables: c.variables.clone(),
+            });
+            if let Some(c) = &s.cache {
+                st.cache_cluster_enabled = Some(c.enabled);
+                st.cache_cluster_size = c.size.clone();
+                all.caching_enabled = Some(c.enabled);
+                all.cache_ttl = c.ttl.map(|t| t as i32);
+                all.cache_encrypted = c.encrypted;
+            }
             if all != MethodSetting::default() {
                 st.method_settings.insert("*/*".into(), all);
             }
+            let cached_stage = s.cache.as_ref().is_some_and(|c| c.enabled);
             for r in &spec.routes {
+                let mut setting = MethodSetting::default();
                 if let Some(t) = r.throttle {
-                    st.method_settings.insert(
-                        format!("{}/{}", r.path.value, r.method.as_str()),
-                        MethodSetting {
-                            throttle_rate: Some(t.rate),
-                            throttle_burst: Some(t.burst),
-                            ..Default::default()
-                        },
-                    );
+                    setting.throttle_rate = Some(t.rate);
+                    setting.throttle_burst = Some(t.burst);
+                }
+                // A route's cache is set on the stages that have one (validation refuses a
+                // route cache when no stage has one).
+                if let (Some(c), true) = (&r.cache, cached_stage) {
+                    setting.caching_enabled = Some(c.enabled);
+                    setting.cache_ttl = c.ttl.map(|t| t as i32);
+                }
+                if setting != MethodSetting::default() {
+                    st.method_settings
+                        .insert(format!("{}/{}", r.path.value, r.method.as_str()), setting);
                 }
             }
             (s.name.value.clone(), st)
@@ -340,7 +362,10 @@ fn route_method<'a>(
             (kind.to_string(), Some(name))
         }
     };
-    let integration = integration(&route.integration, func, region, permissions);
+    let mut integration = integration(&route.integration, func, region, permissions);
+    if let Some(c) = &route.cache {
+        integration.cache_key_parameters = c.key_parameters.clone();
+    }
     Method {
         authorization_type,
         authorizer,
@@ -412,6 +437,7 @@ fn integration<'a>(
         passthrough_behavior: def.passthrough_behavior.clone(),
         content_handling: def.content_handling.clone(),
         timeout_ms: def.timeout_ms.map(|t| t as i32),
+        cache_key_parameters: Vec::new(),
         responses: def
             .responses
             .iter()

@@ -1,6 +1,7 @@
 //! The REST planner: desired vs observed -> ordered ops and human-level changes.
 //! Pure: no SDK, no I/O.
 
+pub mod canary;
 pub mod cors;
 pub mod deps;
 pub mod desired;
@@ -277,12 +278,24 @@ pub fn plan_stages(
     force: bool,
     reason: &str,
 ) {
+    // A stage whose canary serves the configuration is left to `deploy --promote`: moving
+    // the stage itself would release to everyone what is being tried on a share.
     let serves = |stage: &str| -> bool {
         observed
             .and_then(|o| {
                 let st = o.stages.get(stage)?;
-                let dep = o.deployments.get(st.deployment_id.as_deref()?)?;
-                Some(deployment_serves(dep.description.as_deref(), mark))
+                let on = |d: Option<&str>| {
+                    d.and_then(|d| o.deployments.get(d))
+                        .is_some_and(|d| deployment_serves(d.description.as_deref(), mark))
+                };
+                Some(
+                    on(st.deployment_id.as_deref())
+                        || st
+                            .settings
+                            .canary
+                            .as_ref()
+                            .is_some_and(|c| on(c.deployment_id.as_deref())),
+                )
             })
             .unwrap_or(false)
     };
@@ -449,6 +462,7 @@ fn api_patches(want: &RestApi, have: &RestApi) -> (Vec<Patch>, Vec<FieldChange>)
                     op: "remove".into(),
                     path: "/endpointConfiguration/vpcEndpointIds".into(),
                     value: Some(id.clone()),
+                    from: None,
                 });
             }
         }
@@ -610,6 +624,7 @@ pub fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange
             format!("{key} ")
         };
         setting_patch(&mut patches, &mut fields, &prefix, &label, w, &h);
+        caching_patch(&mut patches, &mut fields, &prefix, &label, w, &h);
     }
     if want.tracing_enabled.is_some()
         && want.tracing_enabled.unwrap_or(false) != have.tracing_enabled.unwrap_or(false)
@@ -623,6 +638,31 @@ pub fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange
             &have.tracing_enabled,
             &want.tracing_enabled,
         ));
+    }
+    if let Some(on) = want.cache_cluster_enabled {
+        if have.cache_cluster_enabled.unwrap_or(false) != on {
+            patches.push(Patch::replace("/cacheClusterEnabled", on.to_string()));
+            fields.push(FieldChange::of(
+                "cache.enabled",
+                &have.cache_cluster_enabled,
+                &want.cache_cluster_enabled,
+            ));
+        }
+    }
+    if let Some(size) = &want.cache_cluster_size {
+        if have.cache_cluster_size.as_ref() != Some(size) {
+            patches.push(Patch::replace("/cacheClusterSize", size.clone()));
+            fields.push(FieldChange::of(
+                "cache.size",
+                &have.cache_cluster_size,
+                &want.cache_cluster_size,
+            ));
+        }
+    }
+    if let (Some(w), Some(h)) = (&want.canary, &have.canary) {
+        let (p, f) = canary::canary_patches(w, h);
+        patches.extend(p);
+        fields.extend(f);
     }
     if let Some(al) = &want.access_log {
         if have.access_log.as_ref() != Some(al) {
@@ -719,6 +759,60 @@ fn setting_patch(
     }
 }
 
+/// The caching part of one method setting (`caching/enabled`, `ttlInSeconds`,
+/// `dataEncrypted`): only what `want` manages and `have` lacks.
+fn caching_patch(
+    patches: &mut Vec<Patch>,
+    fields: &mut Vec<FieldChange>,
+    prefix: &str,
+    label: &str,
+    want: &MethodSetting,
+    have: &MethodSetting,
+) {
+    // Exact, not "absent = off": a route without a setting of its own inherits the
+    // stage-wide one (a GET on a cached stage is cached), so `enabled: false` on a route
+    // must be written even when the service holds no setting for it.
+    if let Some(on) = want.caching_enabled {
+        if have.caching_enabled != Some(on) {
+            patches.push(Patch::replace(
+                format!("{prefix}/caching/enabled"),
+                on.to_string(),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}caching"),
+                &have.caching_enabled,
+                &want.caching_enabled,
+            ));
+        }
+    }
+    if let Some(t) = want.cache_ttl {
+        if have.cache_ttl != Some(t) {
+            patches.push(Patch::replace(
+                format!("{prefix}/caching/ttlInSeconds"),
+                t.to_string(),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}cache.ttl"),
+                &have.cache_ttl,
+                &want.cache_ttl,
+            ));
+        }
+    }
+    if let Some(e) = want.cache_encrypted {
+        if have.cache_encrypted.unwrap_or(false) != e {
+            patches.push(Patch::replace(
+                format!("{prefix}/caching/dataEncrypted"),
+                e.to_string(),
+            ));
+            fields.push(FieldChange::of(
+                &format!("{label}cache.encrypted"),
+                &have.cache_encrypted,
+                &want.cache_encrypted,
+            ));
+        }
+    }
+}
+
 fn fmt_f64(v: f64) -> String {
     if v.fract() == 0.0 {
         format!("{}", v as i64)
@@ -727,6 +821,10 @@ fn fmt_f64(v: f64) -> String {
     }
 }
 
+#[cfg(test)]
+mod cache_tests;
+#[cfg(test)]
+mod canary_tests;
 #[cfg(test)]
 mod policy_tests;
 #[cfg(test)]

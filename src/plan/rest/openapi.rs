@@ -384,6 +384,11 @@ fn integration(i: &Integration, what: &str, omitted: &mut Vec<String>) -> Value 
     if !i.request_parameters.is_empty() {
         out.insert("requestParameters".into(), json!(i.request_parameters));
     }
+    // A route's cache key parameters (issue 18); its TTL and the stage's cache are stage
+    // settings, which the document never holds.
+    if !i.cache_key_parameters.is_empty() {
+        out.insert("cacheKeyParameters".into(), json!(i.cache_key_parameters));
+    }
     out.insert(
         "passthroughBehavior".into(),
         json!(i

@@ -234,3 +234,27 @@ routes:
     );
     assert!(item["get"]["responses"]["default"].is_object());
 }
+
+/// A route's cache key parameters are part of its integration in the document.
+#[test]
+fn cache_key_parameters_are_in_the_integration() {
+    let r = rendered(
+        r#"
+api: {name: cached}
+functions: {list: list-items}
+default_auth: none
+stages: {prod: {cache: {size: "0.5"}}}
+routes:
+  - path: /items
+    method: GET
+    function: list
+    request_parameters: {method.request.querystring.page: false}
+    cache: {ttl: 60, key_parameters: [method.request.querystring.page]}
+"#,
+    );
+    let i = &r.document["paths"]["/items"]["get"]["x-amazon-apigateway-integration"];
+    assert_eq!(
+        i["cacheKeyParameters"],
+        json!(["method.request.querystring.page"])
+    );
+}

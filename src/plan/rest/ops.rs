@@ -139,6 +139,15 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         stage: Option<MovedStage>,
     },
+    /// create-deployment with `stageName` and `canarySettings`: the new deployment serves
+    /// only the stage's canary, with `percent` of its traffic (`deploy --canary`). The stage
+    /// must exist (AWS refuses a canary on a missing stage).
+    CreateCanaryDeployment {
+        stage: String,
+        description: String,
+        percent: f64,
+        variables: BTreeMap<String, String>,
+    },
     /// create-stage pointing at the deployment created in this run.
     CreateStage {
         name: String,
@@ -195,7 +204,7 @@ impl Op {
             Op::DeleteAuthorizer { .. } => "DeleteAuthorizer",
             Op::AddPermission { .. } => "AddPermission",
             Op::RemovePermission { .. } => "RemovePermission",
-            Op::CreateDeployment { .. } => "CreateDeployment",
+            Op::CreateDeployment { .. } | Op::CreateCanaryDeployment { .. } => "CreateDeployment",
             Op::CreateStage { .. } => "CreateStage",
             Op::UpdateStage { .. } => "UpdateStage",
             Op::Usage(u) => u.aws_name(),
@@ -248,6 +257,7 @@ impl Op {
             }
             CreateDeployment { stage: None, .. } => "new deployment".into(),
             CreateDeployment { stage: Some(s), .. } => format!("new deployment, stage {}", s.name),
+            CreateCanaryDeployment { stage, .. } => format!("new deployment, canary of {stage}"),
             CreateStage { name, .. } | UpdateStage { name, .. } => name.clone(),
             Usage(u) => u.target(),
         };

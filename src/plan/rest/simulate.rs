@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::state::rest::{
-    AccessLog, Deployment, Method, ObservedRestApi, ObservedStage, Policies, Stage,
+    AccessLog, Canary, Deployment, Method, ObservedRestApi, ObservedStage, Policies, Stage,
 };
 
 use super::ops::{Op, Patch, DEPLOYMENT_ID};
@@ -316,6 +316,27 @@ pub fn apply(
                 }
                 new_deployment = Some(id);
             }
+            Op::CreateCanaryDeployment {
+                stage,
+                description,
+                percent,
+                variables,
+            } => {
+                let id = next_id("dep");
+                let st = a.stages.get_mut(stage).ok_or_else(|| missing(stage))?;
+                st.settings.canary = Some(Canary {
+                    deployment_id: Some(id.clone()),
+                    percent: Some(*percent),
+                    variables: Some(variables.clone()),
+                });
+                a.deployments.insert(
+                    id.clone(),
+                    Deployment {
+                        id,
+                        description: Some(description.clone()),
+                    },
+                );
+            }
             Op::CreateStage {
                 name: n,
                 description,
@@ -370,8 +391,37 @@ fn apply_stage_patch(
     new_deployment: Option<&str>,
 ) -> Result<(), String> {
     let v = p.value.clone().unwrap_or_default();
+    if p.op == "copy" {
+        // Promoting a canary: its deployment becomes the stage's.
+        return match (p.from.as_deref(), p.path.as_str()) {
+            (Some("/canarySettings/deploymentId"), "/deploymentId") => {
+                let c = st.settings.canary.as_ref().ok_or("canarySettings")?;
+                st.deployment_id = c.deployment_id.clone();
+                Ok(())
+            }
+            _ => Err(p.path.clone()),
+        };
+    }
     let s = &mut st.settings;
     match p.path.as_str() {
+        "/canarySettings" if p.op == "remove" => s.canary = None,
+        "/canarySettings/percentTraffic" => {
+            s.canary.as_mut().ok_or("canarySettings")?.percent = v.parse().ok()
+        }
+        path if path.starts_with("/canarySettings/stageVariableOverrides/") => {
+            let k = path["/canarySettings/stageVariableOverrides/".len()..].to_string();
+            let vars = s
+                .canary
+                .as_mut()
+                .ok_or("canarySettings")?
+                .variables
+                .get_or_insert_with(BTreeMap::new);
+            if p.op == "remove" {
+                vars.remove(&k);
+            } else {
+                vars.insert(k, v);
+            }
+        }
         "/deploymentId" => {
             let id = if v == DEPLOYMENT_ID {
                 new_deployment.ok_or("deployment")?.to_string()
@@ -382,6 +432,16 @@ fn apply_stage_patch(
         }
         "/description" => s.description = Some(v),
         "/tracingEnabled" => s.tracing_enabled = Some(v == "true"),
+        // The reader shows a size only while the cluster is on (as get-stages answers).
+        "/cacheClusterEnabled" => {
+            s.cache_cluster_enabled = Some(v == "true");
+            if v != "true" {
+                s.cache_cluster_size = None;
+            } else if s.cache_cluster_size.is_none() {
+                s.cache_cluster_size = Some("0.5".into());
+            }
+        }
+        "/cacheClusterSize" => s.cache_cluster_size = Some(v),
         "/accessLogSettings/destinationArn" => {
             s.access_log
                 .get_or_insert_with(AccessLog::default)
@@ -418,6 +478,9 @@ fn apply_stage_patch(
                 ("metrics", "enabled") => ms.metrics = Some(v == "true"),
                 ("throttling", "rateLimit") => ms.throttle_rate = v.parse().ok(),
                 ("throttling", "burstLimit") => ms.throttle_burst = v.parse().ok(),
+                ("caching", "enabled") => ms.caching_enabled = Some(v == "true"),
+                ("caching", "ttlInSeconds") => ms.cache_ttl = v.parse().ok(),
+                ("caching", "dataEncrypted") => ms.cache_encrypted = Some(v == "true"),
                 _ => return Err(path.to_string()),
             }
         }

@@ -15,6 +15,8 @@
 
 mod api;
 mod auth;
+mod cache;
+mod canary;
 mod cors;
 mod ident;
 mod integration;
@@ -34,6 +36,8 @@ use super::yaml::{Node, Value};
 pub(crate) use super::cx::{kind_name, Cx};
 pub(crate) use api::*;
 pub(crate) use auth::*;
+pub(crate) use cache::*;
+pub(crate) use canary::*;
 pub(crate) use cors::*;
 pub(crate) use ident::*;
 pub(crate) use integration::*;
@@ -62,6 +66,8 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "stages",
     "api_keys",
     "usage_plans",
+    "variables",
+    "environments",
 ];
 
 /// Keys of `functions.NAME` when written as a mapping.
@@ -229,5 +235,6 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         stages,
         api_keys,
         usage_plans,
+        vars: Default::default(),
     })
 }

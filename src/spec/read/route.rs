@@ -9,9 +9,9 @@ use crate::spec::suggest::{self, one_of};
 use crate::spec::yaml::{Node, Value};
 
 use super::{
-    auth_ref, boolean, check_path, entries, list, nonempty, read_integration, read_throttle,
-    reference, status_code, text, text_list, text_map, unknown_method, Cx, MapReader, Names,
-    METHOD_RESPONSE_KEYS,
+    auth_ref, boolean, check_path, entries, list, nonempty, read_integration, read_route_cache,
+    read_throttle, reference, status_code, text, text_list, text_map, unknown_method, Cx,
+    MapReader, Names, METHOD_RESPONSE_KEYS,
 };
 
 pub(crate) const ROUTE_KEYS: &[&str] = &[
@@ -25,6 +25,7 @@ pub(crate) const ROUTE_KEYS: &[&str] = &[
     "request_parameters",
     "throttle",
     "method_responses",
+    "cache",
 ];
 
 pub(crate) fn read_routes(
@@ -239,6 +240,9 @@ fn read_route(
     let throttle = m
         .get("throttle")
         .and_then(|t| read_throttle(cx, t, "`throttle`"));
+    let cache = m
+        .only(cx, "cache", ApiKind::Rest)
+        .and_then(|c| read_route_cache(cx, c, &request_parameters));
     let method_responses = m
         .only(cx, "method_responses", ApiKind::Rest)
         .map(|mr| read_method_responses(cx, mr))
@@ -266,6 +270,7 @@ fn read_route(
         request_parameters,
         method_responses: method_responses.into_iter().map(|(d, _)| d).collect(),
         throttle,
+        cache,
     })
 }
 

@@ -8,7 +8,8 @@ use crate::spec::yaml::{Node, Value};
 
 use super::{
     boolean, choice, entries, int_in, is_firehose_arn, is_log_group_arn, is_stage_name,
-    nonneg_number, text_map, Cx, MapReader, ACCESS_LOG_KEYS, LOG_LEVELS, THROTTLE_KEYS,
+    nonneg_number, read_canary, read_stage_cache, text_map, Cx, MapReader, ACCESS_LOG_KEYS,
+    LOG_LEVELS, THROTTLE_KEYS,
 };
 
 pub(crate) fn read_throttle(cx: &mut Cx, n: &Node, what: &str) -> Option<ThrottleDef> {
@@ -36,6 +37,8 @@ pub(crate) const STAGE_KEYS: &[&str] = &[
     "tracing",
     "access_log",
     "auto_deploy",
+    "cache",
+    "canary",
 ];
 
 pub(super) fn read_stages(cx: &mut Cx, n: &Node) -> Vec<StageDef> {
@@ -85,35 +88,7 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
         if let Value::Map(es) = &vs.value {
             limits::count(cx, vs, es.len(), 0, limits::STAGE_VARIABLES);
         }
-        let variables = variables.get_or_insert_with(BTreeMap::new);
-        for (k, val) in text_map(cx, vs, "variables") {
-            if !(1..=64).contains(&k.value.len())
-                || !k
-                    .value
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                cx.err_at(
-                    k.pos,
-                    format!("invalid stage variable name `{}`", k.value),
-                    Some("names have 1 to 64 letters, digits or `_`".into()),
-                );
-                continue;
-            }
-            let bad = val
-                .value
-                .chars()
-                .find(|c| !(c.is_ascii_alphanumeric() || "-._~:/?#&=,".contains(*c)));
-            if val.value.is_empty() || val.value.len() > 512 || bad.is_some() {
-                cx.err_at(
-                    val.pos,
-                    format!("invalid value for stage variable `{}`", k.value),
-                    Some("values have 1 to 512 letters, digits or `-._~:/?#&=,`".into()),
-                );
-                continue;
-            }
-            variables.insert(k.value, val.value);
-        }
+        variables = Some(read_variables(cx, vs, "variables"));
     }
     let logging = m
         .only(cx, "logging", ApiKind::Rest)
@@ -137,6 +112,12 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
     let auto_deploy = m
         .only(cx, "auto_deploy", ApiKind::Http)
         .and_then(|a| boolean(cx, a, "auto_deploy"));
+    let cache = m
+        .only(cx, "cache", ApiKind::Rest)
+        .and_then(|c| read_stage_cache(cx, c));
+    let canary = m
+        .only(cx, "canary", ApiKind::Rest)
+        .and_then(|c| read_canary(cx, c));
     m.finish(cx);
     Some(StageDef {
         name,
@@ -149,6 +130,8 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
         tracing,
         access_log,
         auto_deploy,
+        cache,
+        canary,
     })
 }
 
@@ -208,4 +191,39 @@ fn read_access_log(cx: &mut Cx, n: &Node) -> Option<AccessLogDef> {
         destination_arn: destination?,
         format: format?.value,
     })
+}
+
+/// Stage variables (a stage's `variables`, a canary's overrides): names of 1 to 64 letters,
+/// digits or `_`, values of 1 to 512 of the characters API Gateway accepts.
+pub(crate) fn read_variables(cx: &mut Cx, vs: &Node, what: &str) -> BTreeMap<String, String> {
+    let mut variables = BTreeMap::new();
+    for (k, val) in text_map(cx, vs, what) {
+        if !(1..=64).contains(&k.value.len())
+            || !k
+                .value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            cx.err_at(
+                k.pos,
+                format!("invalid stage variable name `{}`", k.value),
+                Some("names have 1 to 64 letters, digits or `_`".into()),
+            );
+            continue;
+        }
+        let bad = val
+            .value
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "-._~:/?#&=,".contains(*c)));
+        if val.value.is_empty() || val.value.len() > 512 || bad.is_some() {
+            cx.err_at(
+                val.pos,
+                format!("invalid value for stage variable `{}`", k.value),
+                Some("values have 1 to 512 letters, digits or `-._~:/?#&=,`".into()),
+            );
+            continue;
+        }
+        variables.insert(k.value, val.value);
+    }
+    variables
 }
