@@ -388,6 +388,10 @@ pub struct ApiKeyDoc {
 pub struct StageDoc {
     pub name: String,
     pub invoke_url: String,
+    /// WebSocket APIs: the `@connections` URL backends post to clients through (absent for
+    /// the other kinds). Added within schema version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
     pub deployment_id: Option<String>,
     pub logging_level: String,
     pub data_trace: bool,

@@ -102,8 +102,26 @@ pub enum Identity<'a> {
         def: &'a Integration,
         known: &'a BTreeSet<String>,
     },
-    /// An authorizer of an HTTP API, by name.
+    /// An authorizer of an HTTP or WebSocket API, by name.
     HttpAuthorizer { api: &'a str, name: &'a str },
+    /// A WebSocket API: name and tags.
+    WsApi {
+        name: &'a str,
+        tags: &'a BTreeMap<String, String>,
+    },
+    /// An integration of a WebSocket API with this configuration, other than those in
+    /// `known`.
+    WsIntegration {
+        api: &'a str,
+        def: &'a crate::state::ws::Integration,
+        known: &'a BTreeSet<String>,
+    },
+    /// A route response of a WebSocket API's route, by route response key.
+    RouteResponse {
+        api: &'a str,
+        route: &'a str,
+        key: &'a str,
+    },
     /// A Lambda permission statement granting API Gateway exactly this (`function`
     /// unqualified).
     Permission {
@@ -137,6 +155,55 @@ pub async fn find(c: &Clients, identity: &Identity<'_>) -> Result<Option<String>
             .into_iter()
             .find(|a| has_tags(&a.tags, tags))
             .map(|a| a.id)),
+        Identity::WsApi { name, tags } => Ok(crate::aws::read::ws::find_ws_apis(c, name)
+            .await?
+            .into_iter()
+            .find(|a| has_tags(&a.tags, tags))
+            .map(|a| a.id)),
+        Identity::WsIntegration { api, def, known } => {
+            let list = all_pages(|token| async move {
+                let page = c
+                    .apigw2
+                    .get_integrations()
+                    .api_id(api)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify("GetIntegrations", e))?;
+                Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
+            })
+            .await?;
+            let mut want = def.clone();
+            want.normalize();
+            Ok(first(
+                list.iter()
+                    .filter_map(crate::aws::read::ws::map_integration)
+                    .filter_map(|(id, mut i)| {
+                        i.normalize();
+                        (i == want && !known.contains(&id)).then_some(id)
+                    }),
+            ))
+        }
+        Identity::RouteResponse { api, route, key } => {
+            let list = all_pages(|token| async move {
+                let page = c
+                    .apigw2
+                    .get_route_responses()
+                    .api_id(api)
+                    .route_id(route)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify("GetRouteResponses", e))?;
+                Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
+            })
+            .await?;
+            Ok(first(
+                list.iter()
+                    .filter(|r| r.route_response_key() == Some(key))
+                    .filter_map(|r| r.route_response_id().map(str::to_string)),
+            ))
+        }
         Identity::Resource { api, path } => Ok(first(
             get_resources(c, api, false)
                 .await?

@@ -288,6 +288,7 @@ pub(super) fn stage_doc(s: StageReport) -> StageDoc {
     StageDoc {
         name: s.name,
         invoke_url: s.invoke_url,
+        callback_url: s.callback_url,
         deployment_id: s.deployment_id,
         logging_level: s.logging_level,
         data_trace: s.data_trace,
@@ -362,6 +363,9 @@ pub(super) fn api_body<F: Flavour>(
     );
     for st in stages {
         body.push_str(&format!("stage    {}  {}\n", st.name, st.invoke_url));
+        if let Some(url) = &st.callback_url {
+            body.push_str(&format!("         callback {url}\n"));
+        }
         body.push_str(&format!("         {}\n", shown_text(&st.shown)));
         for (route, rate, burst) in &st.routes {
             body.push_str(&format!(

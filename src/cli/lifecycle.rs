@@ -358,6 +358,9 @@ pub struct ShowDoc {
 pub struct ShowStageDoc {
     pub name: String,
     pub invoke_url: String,
+    /// WebSocket APIs: the `@connections` callback URL. Added within schema version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
     pub deployment_id: Option<String>,
     /// The stage serves the API's current configuration.
     pub current: bool,
@@ -430,6 +433,7 @@ async fn show_located<F: Flavour>(
             ShowStageDoc {
                 name: st.name,
                 invoke_url: st.invoke_url,
+                callback_url: st.callback_url,
                 deployment_id: st.deployment_id,
                 current: s.current,
                 logging_level: st.logging_level,
@@ -486,6 +490,9 @@ async fn show_located<F: Flavour>(
             st.stage.invoke_url,
             shown_text(&st.stage.shown)
         ));
+        if let Some(url) = &st.stage.callback_url {
+            s.push_str(&format!("         callback {url}\n"));
+        }
     }
     s.push_str(&drift_line(drift));
     printer.data(&s);

@@ -27,7 +27,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 #[command(
     name = "gwctl",
     version = version::LONG,
-    about = "Provision Amazon API Gateway (REST and HTTP APIs) from a declarative YAML spec",
+    about = "Provision Amazon API Gateway (REST, HTTP and WebSocket APIs) from a declarative YAML spec",
     long_about = "gwctl reads one spec file describing an API, reads what already exists in the \
 AWS account, works out the smallest set of changes and makes them: resources, methods, \
 integrations, CORS, Lambda permissions, one deployment per real change, stage settings.",
@@ -140,7 +140,7 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl doctor\n  gwctl doctor specs/todo.yaml\n  gwctl doctor --fix-logging-role arn:aws:iam::123456789012:role/apigw-cloudwatch\n\nEach problem comes with what to set or run. Stages that log to CloudWatch (`logging`, \n`data_trace`, an `access_log` to a log group) need API Gateway's account-level CloudWatch \nLogs role; --fix-logging-role sets it only when none is set, never replaces another role, \nand gwctl never resets it (not on destroy either). Exit 1 when a check fails."
     )]
     Doctor(doctor::DoctorArgs),
-    /// Print a spec's API as an OpenAPI 3.0 document with API Gateway's extensions
+    /// Print the gwctl spec of a live API (to adopt it), or an OpenAPI 3.0 document of a spec
     #[command(after_help = export::AFTER_HELP)]
     Export(export::ExportArgs),
     /// Print the JSON Schema of the spec language (editor completion and checks)
@@ -680,9 +680,7 @@ pub fn main() -> i32 {
         }
         Command::Export(args) => {
             let printer = cli.global.printer();
-            block_on("export", &printer, async {
-                export::run(args, &cli.global, &printer)
-            })
+            block_on("export", &printer, export::run(args, &cli.global, &printer))
         }
         Command::Schema(args) => schema::run(args, &cli.global.printer()),
         Command::Completions(args) => completions::completions(args),

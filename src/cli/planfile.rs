@@ -422,8 +422,8 @@ mod tests {
         let path = dir.path().join("p.json");
         for (t, why) in [
             (
-                text("[]", "http", ",\n  \"ws_ops\": []"),
-                "unknown field `ws_ops`",
+                text("[]", "http", ",\n  \"soap_ops\": []"),
+                "unknown field `soap_ops`",
             ),
             (
                 text("[{\"op\": \"delete_cors_configuration\"}]", "rest", ""),

@@ -209,7 +209,8 @@ pub async fn verify(args: &VerifyArgs, g: &GlobalArgs, printer: &Printer) -> Res
         {
             return Err(Failure::msg(
                 format!(
-                    "`{name}` is an {kind}: verify finds rest apis from a spec in this version"
+                    "`{name}` is {}: verify finds rest apis from a spec in this version",
+                    crate::engine::error::with_article(kind)
                 ),
                 Some("check its stage with `gwctl verify --url URL --origin ORIGIN`".into()),
             ));

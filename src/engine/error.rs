@@ -64,7 +64,7 @@ pub enum EngineError {
     #[error("say which API: a SPEC, `--api NAME` or `--api-id ID`")]
     NoApiNamed,
     /// The verb supports only REST APIs, and this spec describes another kind.
-    #[error("`{name}` is an {kind}: this verb supports rest apis in this version")]
+    #[error("`{name}` is {}: this verb supports rest apis in this version", with_article(.kind))]
     UnsupportedKind { name: String, kind: &'static str },
     /// Functions the spec references could not be resolved (one diagnostic each).
     #[error("{count} referenced function(s) could not be resolved; nothing was changed")]
@@ -95,6 +95,18 @@ pub enum EngineError {
         "{reason}, but API Gateway has no CloudWatch Logs role in `{region}`; nothing was changed"
     )]
     NoLoggingRole { reason: String, region: String },
+    /// `export` wrote a spec that does not validate (a bug: the diagnostics say where).
+    #[error("the exported spec does not validate ({count} problem(s)); nothing was printed")]
+    ExportInvalid {
+        count: usize,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// `export` of a kind of API it cannot write a spec of yet (WebSocket APIs).
+    #[error("`{name}` is {}: `gwctl export` writes the spec of rest and http apis in this version", with_article(.kind))]
+    ExportUnsupported { name: String, kind: &'static str },
+    /// `export --stage NAME` of an API without that stage.
+    #[error("the api `{name}` has no stage `{stage}`")]
+    NoStage { name: String, stage: String },
     /// `destroy` of an API gwctl did not create, without `--force`.
     #[error("refusing to destroy `{name}` ({id}): gwctl did not create it")]
     NotOwned { name: String, id: String },
@@ -202,6 +214,13 @@ impl EngineError {
                     CanaryError::BadPercent(_) | CanaryError::OneStage => None,
                 }
             }
+            EngineError::ExportInvalid { .. } => Some(
+                "please report this as a gwctl bug; `--allow-partial` does not help here".into(),
+            ),
+            EngineError::NoStage { .. } => Some("`gwctl show --api-id ID` lists its stages".into()),
+            EngineError::ExportUnsupported { .. } => Some(
+                "write its spec by hand (docs/spec.md, \"WebSocket APIs\"), then `gwctl plan SPEC --api-id ID` shows what differs".into(),
+            ),
             EngineError::NoApiNamed
             | EngineError::UnsupportedKind { .. }
             | EngineError::FunctionsUnresolved { .. }
@@ -215,8 +234,15 @@ impl EngineError {
         match self {
             EngineError::FunctionsUnresolved { diagnostics, .. }
             | EngineError::KeyValuesMissing { diagnostics, .. }
-            | EngineError::KeyIdsMissing { diagnostics, .. } => diagnostics,
+            | EngineError::KeyIdsMissing { diagnostics, .. }
+            | EngineError::ExportInvalid { diagnostics, .. } => diagnostics,
             _ => &[],
         }
     }
+}
+
+/// `an http api` (said "aitch"), `a websocket api`, `a rest api`.
+pub fn with_article(kind: &str) -> String {
+    let vowel = kind.starts_with(['a', 'e', 'i', 'o', 'u', 'h']);
+    format!("{} {kind}", if vowel { "an" } else { "a" })
 }

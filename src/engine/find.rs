@@ -198,11 +198,14 @@ pub enum Which {
     Rest(Option<Box<Spec>>),
     /// An HTTP API; `None` when the spec's API does not exist.
     Http(Option<Box<Located<Http>>>),
+    /// A WebSocket API; `None` when the spec's API does not exist.
+    Ws(Option<Box<Located<super::Ws>>>),
 }
 
 /// Tell which kind of API a verb acts on. A spec says its kind; `--api-id` alone is looked up
-/// with get-rest-api, then get-api (by error kind only); `--api NAME` alone is an HTTP API
-/// when only HTTP APIs carry that name.
+/// with get-rest-api, then get-api (by error kind only; get-api's protocol tells HTTP from
+/// WebSocket); `--api NAME` alone is an HTTP API when only HTTP APIs carry that name, a
+/// WebSocket API when only WebSocket APIs do.
 pub async fn which(
     clients: &Clients,
     spec: Option<Spec>,
@@ -211,6 +214,21 @@ pub async fn which(
     purpose: Purpose,
 ) -> Result<Which, EngineError> {
     if let Some(s) = &spec {
+        if s.api.kind == ApiKind::WebSocket {
+            let target = Target {
+                api_id: api_id.map(str::to_string),
+                purpose,
+                ..Default::default()
+            };
+            let found = find::<super::Ws>(clients, s, &target).await?;
+            return Ok(Which::Ws(found.map(|(api, owned)| {
+                Box::new(Located {
+                    spec: spec.clone(),
+                    api,
+                    owned,
+                })
+            })));
+        }
         if s.api.kind != ApiKind::Http {
             return Ok(Which::Rest(spec.map(Box::new)));
         }
@@ -233,14 +251,28 @@ pub async fn which(
             let kind = read_http::api_kind(clients, id)
                 .await
                 .map_err(EngineError::ApiId)?;
-            if kind == ApiKind::Rest {
-                return Ok(Which::Rest(None));
+            match kind {
+                ApiKind::Rest => return Ok(Which::Rest(None)),
+                ApiKind::WebSocket => return located_ws(clients, id).await,
+                ApiKind::Http => {}
             }
             id.to_string()
         }
         (None, Some(name)) => {
-            let found = read_http::find_http_apis(clients, name).await?;
+            // One listing gives both kinds of v2 API.
+            let (found, ws) = crate::aws::read::ws::find_v2_apis(clients, name).await?;
             let Some(id) = pick_named(Http::LABEL, name, &found)? else {
+                if let Some(id) = pick_named(super::Ws::LABEL, name, &ws)? {
+                    let rest = read_rest::find_rest_apis(clients, name).await?;
+                    if let Some(r) = rest.first() {
+                        return Err(EngineError::BothKinds {
+                            name: name.to_string(),
+                            rest_id: r.id.clone(),
+                            http_id: id,
+                        });
+                    }
+                    return located_ws(clients, &id).await;
+                }
                 return Ok(Which::Rest(None));
             };
             let rest = read_rest::find_rest_apis(clients, name).await?;
@@ -271,6 +303,7 @@ pub async fn which(
 pub enum AnyLocated {
     Rest(Located<super::Rest>),
     Http(Located<Http>),
+    Ws(Located<super::Ws>),
 }
 
 /// The API a lifecycle verb names, of whichever kind ([`which`], then [`locate`]); `None`
@@ -290,8 +323,22 @@ pub async fn locate_any(
                     .map(AnyLocated::Rest)
             }
             Which::Http(loc) => loc.map(|l| AnyLocated::Http(*l)),
+            Which::Ws(loc) => loc.map(|l| AnyLocated::Ws(*l)),
         },
     )
+}
+
+/// The WebSocket API `id`, read, as [`Which::Ws`].
+async fn located_ws(clients: &Clients, id: &str) -> Result<Which, EngineError> {
+    let api = crate::aws::read::ws::read_ws_api(clients, id)
+        .await
+        .map_err(EngineError::ApiId)?;
+    let owned = is_owned(&api.tags);
+    Ok(Which::Ws(Some(Box::new(Located {
+        spec: None,
+        api,
+        owned,
+    }))))
 }
 
 #[cfg(test)]

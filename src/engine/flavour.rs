@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport};
 use crate::aws::{read, Clients};
+use crate::plan::export::{ExportContext, Exported};
 use crate::plan::PlanOptions;
 use crate::plan::{Plan, PlanOp};
 use crate::spec::model::Spec;
@@ -165,6 +166,14 @@ pub trait Flavour: Sized + 'static {
                 .collect(),
         }
     }
+    /// `gwctl export`: the spec of the live API `api` (`ctx`: the region, the functions of
+    /// this account and the stage asked for), reading what else it needs (REST: the usage
+    /// plans and keys). Reads only.
+    async fn export(
+        clients: &Clients,
+        api: &Self::Observed,
+        ctx: &ExportContext,
+    ) -> Result<Exported, EngineError>;
     /// Whether [`Flavour::put_definition`] does anything (`apply --definition` is the
     /// granular path for kinds without it).
     const HAS_DEFINITION: bool = false;

@@ -8,6 +8,7 @@ use crate::aws::exec::http::HttpExecutor;
 use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, MAX_IN_FLIGHT};
 use crate::aws::read::http as read_http;
 use crate::aws::Clients;
+use crate::plan::export::{ExportContext, Exported};
 use crate::plan::http::{stage_after, DesiredHttp, HttpPlan};
 use crate::plan::HttpOp;
 use crate::plan::PlanOptions;
@@ -86,6 +87,13 @@ impl Flavour for Http {
     }
     fn plan(p: &Parts<'_, Self>, opts: PlanOptions) -> HttpPlan {
         crate::plan::http::plan(p.desired, p.observed, p.policies, opts)
+    }
+    async fn export(
+        _: &Clients,
+        api: &ObservedHttpApi,
+        ctx: &ExportContext,
+    ) -> Result<Exported, EngineError> {
+        Ok(crate::plan::http::export::export(api, ctx))
     }
     fn creates_api(op: &HttpOp) -> bool {
         matches!(op, HttpOp::CreateApi { .. })
@@ -394,6 +402,7 @@ pub fn stage_report(
     let metrics = d.metrics.unwrap_or(false);
     StageReport {
         invoke_url: invoke_url(api_id, region, name),
+        callback_url: None,
         deployment_id,
         name: name.to_string(),
         // HTTP APIs have access logs, not execution logging.

@@ -4,7 +4,7 @@
 //! - [`find`]: which API is the spec's (ownership by tag, adoption by `--api-id`), and which
 //!   API a verb names (`--api NAME`, `--api-id ID`, a spec).
 //! - [`Flavour`]: what each kind of API supplies (its reader, desired model, planner,
-//!   executor); [`rest::Rest`] and [`http::Http`] implement it side by side.
+//!   executor); [`rest::Rest`], [`http::Http`] and [`ws::Ws`] implement it side by side.
 //! - [`prepare`]: resolve functions, find, read, derive the desired state, plan (reads only).
 //! - [`run`] and [`converge::execute_converging`]: run the ops, re-planning after a conflict
 //!   and keeping one API when concurrent runs created two.
@@ -16,6 +16,7 @@
 
 pub mod converge;
 pub mod error;
+pub mod export;
 pub mod find;
 pub mod flavour;
 pub mod http;
@@ -23,6 +24,7 @@ pub mod lifecycle;
 pub mod multi;
 pub mod report;
 pub mod rest;
+pub mod ws;
 
 pub use error::EngineError;
 pub use find::{Purpose, Target};
@@ -47,13 +49,19 @@ pub fn check_supports(
     match kind {
         crate::spec::model::ApiKind::Rest => check::<Rest>(verb, name),
         crate::spec::model::ApiKind::Http => check::<Http>(verb, name),
+        crate::spec::model::ApiKind::WebSocket => check::<Ws>(verb, name),
     }
 }
 
 /// Every kind of API, as saved plans name them (a new kind adds its line here).
-pub const KINDS: &[SavedKind] = &[SavedKind::of::<Rest>(), SavedKind::of::<Http>()];
+pub const KINDS: &[SavedKind] = &[
+    SavedKind::of::<Rest>(),
+    SavedKind::of::<Http>(),
+    SavedKind::of::<Ws>(),
+];
 pub use http::Http;
 pub use rest::{role_hint, Rest};
+pub use ws::Ws;
 
 /// Something the engine reports while it works (the caller decides how to show it).
 #[derive(Debug)]
@@ -110,6 +118,7 @@ macro_rules! with_flavour {
         match $kind {
             $crate::spec::model::ApiKind::Rest => $f::<$crate::engine::Rest>($($arg),*).await,
             $crate::spec::model::ApiKind::Http => $f::<$crate::engine::Http>($($arg),*).await,
+            $crate::spec::model::ApiKind::WebSocket => $f::<$crate::engine::Ws>($($arg),*).await,
         }
     };
 }
@@ -125,6 +134,9 @@ macro_rules! with_located {
             }
             $crate::engine::find::AnyLocated::Http(l) => {
                 $f::<$crate::engine::Http>(l, $($arg),*).await
+            }
+            $crate::engine::find::AnyLocated::Ws(l) => {
+                $f::<$crate::engine::Ws>(l, $($arg),*).await
             }
         }
     };
@@ -184,6 +196,11 @@ mod kind_tests {
             assert_eq!(
                 err.to_string(),
                 "`a` is an http api: this verb supports rest apis in this version"
+            );
+            let err = check_supports(ApiKind::WebSocket, verb, "a").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "`a` is a websocket api: this verb supports rest apis in this version"
             );
         }
     }

@@ -24,7 +24,7 @@ use crate::plan::Plan;
 
 use super::find::{self, AnyLocated, Located};
 use super::report::{KeyReport, StageReport};
-use super::{prepare, EngineError, Flavour, Http, Prepared, Purpose, Reporter, Rest, Target};
+use super::{prepare, EngineError, Flavour, Http, Prepared, Purpose, Reporter, Rest, Target, Ws};
 
 /// Two specs of one run describe the same API (same name and kind), or several specs were
 /// given with one `--api-id`: refused before any call.
@@ -59,6 +59,7 @@ fn kind_label(kind: ApiKind) -> &'static str {
     match kind {
         ApiKind::Rest => Rest::LABEL,
         ApiKind::Http => Http::LABEL,
+        ApiKind::WebSocket => Ws::LABEL,
     }
 }
 
@@ -93,12 +94,14 @@ type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 pub enum AnyPrepared {
     Rest(Box<Prepared<Rest>>),
     Http(Box<Prepared<Http>>),
+    Ws(Box<Prepared<Ws>>),
 }
 
 /// One API of a run after [`apply_all`], of either kind.
 pub enum AnyRun {
     Rest(Box<Run<Rest>>),
     Http(Box<Run<Http>>),
+    Ws(Box<Run<Ws>>),
 }
 
 /// Evaluate `$body` with `$p` bound to the boxed value inside an [`AnyPrepared`], an
@@ -109,6 +112,7 @@ macro_rules! with_any {
         match $e {
             $any::Rest($p) => $body,
             $any::Http($p) => $body,
+            $any::Ws($p) => $body,
         }
     }};
 }
@@ -146,6 +150,9 @@ pub async fn prepare_all(
                     ApiKind::Http => prepare::<Http>(clients, spec, target)
                         .await
                         .map(|p| AnyPrepared::Http(Box::new(p))),
+                    ApiKind::WebSocket => prepare::<Ws>(clients, spec, target)
+                        .await
+                        .map(|p| AnyPrepared::Ws(Box::new(p))),
                 };
                 prepared.map_err(|error| NotPrepared {
                     file,
@@ -226,6 +233,11 @@ pub async fn apply_all(
             }) as Boxed<'_, AnyRun>,
             AnyPrepared::Http(p) => Box::pin(async move {
                 AnyRun::Http(Box::new(
+                    apply_one(clients, *p, target, reporter, show_secrets).await,
+                ))
+            }),
+            AnyPrepared::Ws(p) => Box::pin(async move {
+                AnyRun::Ws(Box::new(
                     apply_one(clients, *p, target, reporter, show_secrets).await,
                 ))
             }),
@@ -356,6 +368,7 @@ pub struct Doomed<F: Flavour> {
 pub enum AnyDoomed {
     Rest(Box<Doomed<Rest>>),
     Http(Box<Doomed<Http>>),
+    Ws(Box<Doomed<Ws>>),
 }
 
 /// `destroy A.yaml B.yaml ...` before its confirmation: find every spec's API and plan its
@@ -388,6 +401,10 @@ pub async fn plan_destroy_all(
                             let plan = super::lifecycle::plan_destroy(clients, &loc, force).await?;
                             Some(AnyDoomed::Http(Box::new(Doomed { loc, plan })))
                         }
+                        Some(AnyLocated::Ws(loc)) => {
+                            let plan = super::lifecycle::plan_destroy(clients, &loc, force).await?;
+                            Some(AnyDoomed::Ws(Box::new(Doomed { loc, plan })))
+                        }
                     })
                 };
                 doomed.await.map_err(|error| NotPrepared {
@@ -416,6 +433,7 @@ pub async fn destroy_all(
         .map(|(d, reporter)| match d {
             AnyDoomed::Rest(d) => Box::pin(destroy_one(clients, d, reporter)) as Boxed<'_, _>,
             AnyDoomed::Http(d) => Box::pin(destroy_one(clients, d, reporter)),
+            AnyDoomed::Ws(d) => Box::pin(destroy_one(clients, d, reporter)),
         })
         .collect();
     join_all(futures).await

@@ -6,6 +6,8 @@
 pub struct StageReport {
     pub name: String,
     pub invoke_url: String,
+    /// WebSocket APIs: the `@connections` URL backends post to clients through.
+    pub callback_url: Option<String>,
     /// The deployment it serves.
     pub deployment_id: Option<String>,
     /// Execution logging (`OFF` when there is none, as for HTTP APIs).

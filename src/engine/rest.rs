@@ -9,6 +9,7 @@ use crate::aws::exec::rest::Executor;
 use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, MAX_IN_FLIGHT};
 use crate::aws::read::{self, rest as read_rest, usage as read_usage};
 use crate::aws::Clients;
+use crate::plan::export::{ExportContext, Exported};
 use crate::plan::rest::desired::{self, DesiredRest};
 use crate::plan::usage::{self, DesiredUsage, KeySource};
 use crate::plan::PlanOptions;
@@ -103,6 +104,17 @@ impl Flavour for Rest {
             p.observed.map(|o| o.id.as_str()),
         );
         plan
+    }
+    async fn export(
+        clients: &Clients,
+        api: &ObservedRestApi,
+        ctx: &ExportContext,
+    ) -> Result<Exported, EngineError> {
+        let (usage, foreign) =
+            read_usage::read_usage_covering(clients, &api.config.name, Some(&api.id)).await?;
+        Ok(crate::plan::rest::export::export(
+            api, &usage, &foreign, ctx,
+        ))
     }
     fn creates_api(op: &Op) -> bool {
         matches!(op, Op::CreateRestApi { .. })
@@ -268,6 +280,7 @@ impl Flavour for Rest {
                     stage: StageReport {
                         name: name.clone(),
                         invoke_url: invoke_url(&api.id, region, name),
+                        callback_url: None,
                         deployment_id: st.deployment_id.clone(),
                         shown,
                         cache,
@@ -582,6 +595,7 @@ pub fn stage_reports(
                 cache,
                 canary: None,
                 invoke_url: invoke_url(api_id, region, &st.name),
+                callback_url: None,
                 name: st.name,
                 deployment_id: st.deployment_id,
                 logging_level,

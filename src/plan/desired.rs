@@ -19,7 +19,7 @@ pub const DEFAULT_CORS_HEADERS: &[&str] = &[
 
 /// The settings of an API and its stages that a spec can leave out, and that then keep
 /// whatever value they have in the account (never reset to a default). `true` = not declared.
-/// REST and HTTP alike; see docs/reliability.md, "What gwctl owns, what it leaves alone".
+/// REST, HTTP and WebSocket alike; see docs/reliability.md, "What gwctl owns, what it leaves alone".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Undeclared {
     pub description: bool,
@@ -29,6 +29,8 @@ pub struct Undeclared {
     pub binary_media_types: bool,
     /// HTTP.
     pub disable_execute_api_endpoint: bool,
+    /// WebSocket.
+    pub api_key_selection: bool,
     /// REST: `endpoint` (an existing API keeps its type).
     pub endpoint_type: bool,
     /// REST: `vpc_endpoint_ids` of an API that may be PRIVATE.
@@ -74,6 +76,7 @@ impl Undeclared {
             api_key_source: spec.api.api_key_source.is_none(),
             binary_media_types: spec.api.binary_media_types.is_none(),
             disable_execute_api_endpoint: spec.api.disable_execute_api_endpoint.is_none(),
+            api_key_selection: spec.api.api_key_selection.is_none(),
             endpoint_type: !spec.api.endpoint_declared,
             // An API the spec makes REGIONAL or EDGE has no VPC endpoints to keep.
             vpc_endpoint_ids: spec.api.vpc_endpoint_ids.is_none()

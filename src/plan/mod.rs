@@ -7,6 +7,7 @@
 pub mod deps;
 pub mod desired;
 pub mod domains;
+pub mod export;
 pub mod http;
 pub mod openapi;
 mod options;
@@ -17,11 +18,12 @@ pub mod simulate;
 pub mod simulate_usage;
 pub mod usage;
 pub mod usage_ops;
+pub mod ws;
 
 use serde::Serialize;
 
 pub use http::ops::HttpOp;
-pub use options::{deployment_reason, deployment_serves, PlanOptions};
+pub use options::{deployment_reason, deployment_serves, hand_deployment_serves, PlanOptions};
 pub use rest::ops::Op;
 
 /// Placeholder the executor replaces with the API id.
@@ -241,3 +243,6 @@ impl<O> Plan<O> {
 
 #[cfg(test)]
 mod usage_tests;
+
+#[cfg(test)]
+mod export_tests;

@@ -61,6 +61,13 @@ pub fn render_spec(spec: &Spec, region: Option<&str>) -> Rendered {
         ApiKind::Http => crate::plan::http::openapi::render(
             &crate::plan::http::desired(spec, &functions, region).config,
         ),
+        // API Gateway takes OpenAPI for REST and HTTP APIs only.
+        ApiKind::WebSocket => Rendered {
+            document: serde_json::json!({}),
+            omitted: vec![
+                "the whole api: websocket apis have no OpenAPI form (API Gateway imports OpenAPI for rest and http apis only)".into(),
+            ],
+        },
     }
 }
 

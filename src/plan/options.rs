@@ -37,3 +37,19 @@ pub fn deployment_serves(description: Option<&str>, mark: &str) -> bool {
         .and_then(|d| d.split_whitespace().next())
         .is_some_and(|first| first == mark)
 }
+
+/// Whether a deployment gwctl did not make (its description lacks the mark, e.g. the
+/// console's or SAM's) is taken to serve the current configuration: on an adopted API
+/// (`prune` off) whose plan changes nothing in the API, without `--force`. Adopting an API
+/// (`gwctl export`, then `apply --api-id`) then redeploys nothing; the first change gwctl
+/// makes deploys as usual.
+pub fn hand_deployment_serves(
+    description: Option<&str>,
+    opts: PlanOptions,
+    api_changed: bool,
+) -> bool {
+    !opts.prune
+        && !opts.force_deploy
+        && !api_changed
+        && !description.is_some_and(|d| d.starts_with(crate::state::DEPLOYMENT_MARK))
+}

@@ -217,6 +217,51 @@ pub fn statement_matches(st: &PolicyStatement, function: &str, source_arn: &str)
         && (st.resource == function || st.resource.is_empty())
 }
 
+/// Whether a statement grants API Gateway the invocation of `function` from every source
+/// `source_arn` names: the same principal, effect and action, and a condition whose
+/// `ArnLike` pattern (`*` any characters, `?` one) matches `source_arn` as written (its `*`
+/// taken literally), or no source condition at all. An API-wide `.../{api-id}/*` is matched
+/// as the route ARNs it stands for, `.../{api-id}/{stage}/{method}/{path}`: the console's
+/// and SAM's `.../{api-id}/*/*` cover it too.
+pub fn statement_covers(st: &PolicyStatement, function: &str, source_arn: &str) -> bool {
+    let routes = match source_arn.strip_suffix("/*") {
+        Some(api) if !api.contains("/authorizers/") => format!("{api}/*/*/*"),
+        _ => source_arn.to_string(),
+    };
+    let source_arn = routes.as_str();
+    st.effect.eq_ignore_ascii_case("allow")
+        && st.principal_service.as_deref() == Some(APIGATEWAY_PRINCIPAL)
+        && (st.action == INVOKE_ACTION || st.action == "lambda:*")
+        && (st.resource == function || st.resource.is_empty())
+        && st
+            .source_arn
+            .as_deref()
+            .is_none_or(|pattern| arn_like(pattern.as_bytes(), source_arn.as_bytes()))
+}
+
+/// IAM's `ArnLike` wildcard match of `text` against `pattern`.
+fn arn_like(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some(p);
+            mark = t;
+            p += 1;
+        } else if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            t = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == b'*')
+}
+
 /// The permission changes that bring `policies` to `desired` for the API `api_id` (`None`
 /// when the API is created in this run: every statement is added, with placeholders the
 /// executor fills in). `authorizer_ids` maps authorizer names to ids (authorizers created in
@@ -274,6 +319,11 @@ pub fn permission_changes(
                         add(sid, source),
                     ],
                 )),
+                // Another statement (made by hand, by SAM, by the console) that grants at
+                // least as much: nothing to add (an adopted api keeps working as it is).
+                None if existing
+                    .iter()
+                    .any(|st| statement_covers(st, &perm.function, &source)) => {}
                 None => out.push((
                     Change::new(
                         Action::Create,
@@ -361,4 +411,88 @@ pub fn plan_destroy<O: From<PermissionOp>>(
         delete_api,
     );
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broader_statement_of_any_id_covers_the_api() {
+        let f = "arn:aws:lambda:us-east-1:1:function:f";
+        let want = "arn:aws:execute-api:us-east-1:1:abc/*";
+        let st = |source: Option<&str>| PolicyStatement {
+            sid: "console-made".into(),
+            effect: "Allow".into(),
+            principal_service: Some(APIGATEWAY_PRINCIPAL.into()),
+            action: INVOKE_ACTION.into(),
+            resource: f.into(),
+            source_arn: source.map(str::to_string),
+        };
+        assert!(statement_covers(&st(Some(want)), f, want));
+        assert!(statement_covers(
+            &st(Some("arn:aws:execute-api:us-east-1:1:*")),
+            f,
+            want
+        ));
+        assert!(statement_covers(&st(None), f, want));
+        assert!(statement_covers(
+            &st(Some("arn:aws:execute-api:us-east-1:1:abc/*/*")),
+            f,
+            want
+        ));
+        assert!(!statement_covers(
+            &st(Some("arn:aws:execute-api:us-east-1:1:abc/*/GET/*")),
+            f,
+            want
+        ));
+        assert!(!statement_covers(
+            &st(Some("arn:aws:execute-api:us-east-1:1:abc/prod/GET/x")),
+            f,
+            want
+        ));
+        assert!(!statement_covers(
+            &st(Some("arn:aws:execute-api:us-east-1:1:other/*")),
+            f,
+            want
+        ));
+        assert!(!statement_covers(
+            &st(Some(want)),
+            "arn:aws:lambda:us-east-1:1:function:g",
+            want
+        ));
+        let mut deny = st(Some(want));
+        deny.effect = "Deny".into();
+        assert!(!statement_covers(&deny, f, want));
+        assert!(arn_like(b"a?c*", b"abcdef") && !arn_like(b"a?c", b"abcd"));
+    }
+
+    #[test]
+    fn no_statement_is_added_when_another_already_grants_the_api() {
+        let perm = DesiredPermission {
+            function_key: "f".into(),
+            function: "arn:aws:lambda:us-east-1:1:function:f".into(),
+            statement_id: format!("gwctl-{API_ID}-f"),
+            source_arn: format!("arn:aws:execute-api:us-east-1:1:{API_ID}/*"),
+        };
+        let granted = PolicyStatement {
+            sid: "sam-made".into(),
+            effect: "Allow".into(),
+            principal_service: Some(APIGATEWAY_PRINCIPAL.into()),
+            action: INVOKE_ACTION.into(),
+            resource: perm.function.clone(),
+            source_arn: Some("arn:aws:execute-api:us-east-1:1:abc/*".into()),
+        };
+        let policies = BTreeMap::from([(perm.function.clone(), vec![granted])]);
+        let none = BTreeMap::new();
+        assert!(
+            permission_changes(std::slice::from_ref(&perm), &policies, Some("abc"), &none)
+                .is_empty()
+        );
+        assert_eq!(
+            permission_changes(&[perm], &policies, Some("xyz"), &none).len(),
+            1,
+            "another api's grant does not count"
+        );
+    }
 }

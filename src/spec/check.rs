@@ -12,8 +12,11 @@ pub const MAX_REST_RESOURCES: usize = 300;
 pub const MAX_HTTP_ROUTES: usize = 300;
 
 pub(crate) fn check(cx: &mut Cx, spec: &Spec) {
-    duplicate_routes(cx, spec);
-    sibling_parameters(cx, spec);
+    // WebSocket route keys are no paths; `read/ws.rs` checks them (duplicates included).
+    if spec.api.kind != ApiKind::WebSocket {
+        duplicate_routes(cx, spec);
+        sibling_parameters(cx, spec);
+    }
     size_limits(cx, spec);
     cors_and_routes(cx, spec);
     api_keys_and_plans(cx, spec);
@@ -23,10 +26,10 @@ pub(crate) fn check(cx: &mut Cx, spec: &Spec) {
         cx.warn_at(
             Pos::default(),
             "no `stages`: the api is created but not deployed anywhere",
-            Some(if spec.api.kind == ApiKind::Http {
-                "add `stages: {$default: {auto_deploy: true}}`".into()
-            } else {
-                "add `stages: {prod: {}}`".into()
+            Some(match spec.api.kind {
+                ApiKind::Http => "add `stages: {$default: {auto_deploy: true}}`".into(),
+                ApiKind::WebSocket => "add `stages: {prod: {auto_deploy: true}}`".into(),
+                ApiKind::Rest => "add `stages: {prod: {}}`".into(),
             }),
         );
     }
@@ -187,7 +190,7 @@ fn size_limits(cx: &mut Cx, spec: &Spec) {
                 }
             }
         }
-        ApiKind::Http => {
+        ApiKind::Http | ApiKind::WebSocket => {
             if let Some(r) = spec.routes.get(MAX_HTTP_ROUTES) {
                 cx.err_at(
                     r.path.pos,
@@ -350,6 +353,10 @@ fn api_keys_and_plans(cx: &mut Cx, spec: &Spec) {
 /// has authorization, requires an API key, or says `auth: none` (public on purpose), or the
 /// API says `default_auth: none`.
 pub(crate) fn lint(cx: &mut Cx, spec: &Spec) {
+    // WebSocket APIs authorize a client once, on `$connect`; the other routes cannot be.
+    if spec.api.kind == ApiKind::WebSocket {
+        return;
+    }
     let open: Vec<&RouteDef> = spec
         .routes
         .iter()

@@ -129,6 +129,7 @@ pub(crate) fn kind_name(kind: ApiKind) -> &'static str {
     match kind {
         ApiKind::Rest => "rest",
         ApiKind::Http => "http",
+        ApiKind::WebSocket => "websocket",
     }
 }
 

@@ -18,6 +18,7 @@ pub mod schema;
 mod secrets;
 pub mod suggest;
 pub mod vars;
+pub mod write;
 pub mod yaml;
 
 use std::io::Read as _;
@@ -310,10 +311,7 @@ fn token_width(line: &str, col: u32) -> u32 {
 
 /// A one-line description for `gwctl validate`: `rest api `todo-api`, 5 routes, 1 stage`.
 pub fn summary(spec: &Spec) -> String {
-    let kind = match spec.api.kind {
-        model::ApiKind::Rest => "rest",
-        model::ApiKind::Http => "http",
-    };
+    let kind = cx::kind_name(spec.api.kind);
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     format!(
         "{kind} api `{}`, {}, {}",

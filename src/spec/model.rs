@@ -35,10 +35,15 @@ impl<T> std::ops::Deref for At<T> {
     }
 }
 
+/// The route selection expression of a WebSocket API unless the spec gives one.
+pub const DEFAULT_ROUTE_SELECTION: &str = "$request.body.action";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ApiKind {
     Rest,
     Http,
+    /// `kind: websocket` (apigatewayv2, protocol WEBSOCKET).
+    WebSocket,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -97,6 +102,10 @@ pub struct ApiDef {
     pub payload_format_version: Option<String>,
     /// REST only: where API keys are read from (HEADER default, or AUTHORIZER).
     pub api_key_source: Option<String>,
+    /// WebSocket only: the route selection expression (`$request.body.action` unless set).
+    pub route_selection: Option<At<String>>,
+    /// WebSocket only: the API key selection expression. `None` = not declared.
+    pub api_key_selection: Option<String>,
     /// REST only: `endpoint` is written (an existing API's type changes only then).
     pub endpoint_declared: bool,
     /// REST only: the resource policy, as JSON (`None` = not declared: the live policy
@@ -229,7 +238,8 @@ impl HttpMethod {
 #[derive(Debug, Clone)]
 pub struct RouteDef {
     pub pos: Pos,
-    /// `/todos/{id}`, `/{proxy+}`, `/`; for HTTP APIs also `$default`.
+    /// `/todos/{id}`, `/{proxy+}`, `/`; for HTTP APIs also `$default`; for WebSocket APIs
+    /// the route key (`$connect`, `sendmessage`), with `method` ANY.
     pub path: At<String>,
     pub method: At<HttpMethod>,
     pub integration: IntegrationDef,
@@ -252,6 +262,9 @@ pub struct RouteDef {
     /// REST: per-route caching (stage method settings on every stage with a cache, and the
     /// integration's cache key parameters). `None` = not declared.
     pub cache: Option<RouteCacheDef>,
+    /// WebSocket only: a two-way route (a `$default` route response returns the
+    /// integration's answer to the client).
+    pub response: bool,
 }
 
 /// A route's `cache:` (REST).
@@ -302,6 +315,9 @@ pub struct IntegrationDef {
     pub credentials: Option<At<String>>,
     /// HTTP APIs: "1.0" | "2.0" for Lambda proxies.
     pub payload_format_version: Option<String>,
+    /// WebSocket custom integrations: which request template applies
+    /// (`template_selection_expression`, e.g. `\$default`).
+    pub template_selection: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

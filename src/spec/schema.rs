@@ -21,8 +21,9 @@ use super::read::{
     ROUTE_CACHE_KEYS, STAGE_CACHE_KEYS, STAGE_KEYS, THROTTLE_KEYS, TOP_KEYS, USAGE_PLAN_KEYS,
 };
 use super::read::{
-    ALL_INTEGRATION_KEYS, CONTENT_HANDLINGS, INTEGRATION_RESPONSE_KEYS, INTEGRATION_TYPES,
-    METHOD_RESPONSE_KEYS, PASSTHROUGH_BEHAVIORS, POLICY_KEYS, ROUTE_KEYS, STATEMENT_KEYS,
+    ALL_INTEGRATION_KEYS, API_KEY_SELECTIONS, CONTENT_HANDLINGS, INTEGRATION_RESPONSE_KEYS,
+    INTEGRATION_TYPES, METHOD_RESPONSE_KEYS, PASSTHROUGH_BEHAVIORS, POLICY_KEYS, ROUTE_KEYS,
+    STATEMENT_KEYS, WS_INTEGRATION_KEYS, WS_ROUTE_KEYS,
 };
 use super::yaml::Node;
 
@@ -48,6 +49,8 @@ pub(crate) enum Ty {
     Obj(&'static str),
     /// A string, or a mapping defined in [`OBJECTS`] under this name.
     TextOrObj(&'static str),
+    /// One of these mappings defined in [`OBJECTS`] (by the API's kind).
+    AnyObj(&'static [&'static str]),
     /// A string or a list of strings (IAM's `Action`, `Resource`).
     TextOrTextList,
     /// A mapping defined in [`OBJECTS`] under this name, or a list of them (IAM's
@@ -79,12 +82,12 @@ pub(crate) const OBJECTS: &[Obj] = &[
         required: &["api", "routes"],
         fields: &[
             ("version", Ty::Int(1, 1), "Spec language version: 1."),
-            ("api", Ty::Obj("api"), "The API: name, kind (rest or http), endpoint, tags."),
+            ("api", Ty::Obj("api"), "The API: name, kind (rest, http or websocket), endpoint, tags."),
             ("functions", Ty::Map(&Ty::TextOrObj("function")), "Lambda functions by spec-local key: a name, `name:alias`, an ARN, or {name|arn, alias}."),
             ("authorizers", Ty::Map(&Ty::Obj("authorizer")), "Authorizers by name."),
             ("default_auth", Ty::Text, "Authorization of routes without `auth`: `none`, `iam` or an authorizer name."),
             ("cors", Ty::Obj("cors"), "CORS for browsers: preflight OPTIONS and CORS headers on the gateway's own errors."),
-            ("routes", Ty::List(&Ty::Obj("route")), "The routes: path, method and target."),
+            ("routes", Ty::List(&Ty::AnyObj(&["route", "ws_route"])), "The routes: path, method and target (websocket: route key and target)."),
             ("stages", Ty::Map(&Ty::Obj("stage")), "Stages by name, with logging, metrics, throttling, variables."),
             ("api_keys", Ty::Map(&Ty::Obj("api_key")), "REST: API keys by name (values are never written in a spec)."),
             ("usage_plans", Ty::Map(&Ty::Obj("usage_plan")), "REST: usage plans by name."),
@@ -122,7 +125,7 @@ pub(crate) const OBJECTS: &[Obj] = &[
         required: &["name"],
         fields: &[
             ("name", Ty::Text, "The API's name (unique among the APIs gwctl manages in the account and region)."),
-            ("kind", Ty::Choice(API_KINDS), "`rest` (API Gateway v1, default) or `http` (v2)."),
+            ("kind", Ty::Choice(API_KINDS), "`rest` (API Gateway v1, default), `http` or `websocket` (v2)."),
             ("description", Ty::Text, "Description."),
             ("endpoint", Ty::Choice(ENDPOINT_TYPES), "REST: endpoint type (default REGIONAL)."),
             ("binary_media_types", Ty::TextList, "REST: media types served as binary, e.g. `image/png`."),
@@ -130,6 +133,8 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("disable_execute_api_endpoint", Ty::Bool, "HTTP: turn off the default execute-api endpoint."),
             ("payload_format_version", Ty::Choice(PAYLOAD_FORMAT_VERSIONS), "HTTP: default Lambda payload format."),
             ("api_key_source", Ty::Choice(API_KEY_SOURCES), "REST: where API keys come from."),
+            ("route_selection", Ty::Text, "WebSocket: the message field naming the route, `$request.body.NAME` (default `$request.body.action`)."),
+            ("api_key_selection", Ty::Choice(API_KEY_SELECTIONS), "WebSocket: where API keys come from."),
             ("policy", Ty::Obj("policy"), "REST: the resource policy, an IAM policy document (`execute-api:/*` is this API)."),
             ("vpc_endpoint_ids", Ty::TextList, "REST, PRIVATE: the VPC endpoints associated with the API (`vpce-...`)."),
         ],
@@ -237,6 +242,38 @@ pub(crate) const OBJECTS: &[Obj] = &[
         ],
     },
     Obj {
+        name: "ws_route",
+        description: "A route of a WebSocket API: a route key, and a `function` (Lambda proxy) or an `integration`.",
+        keys: WS_ROUTE_KEYS,
+        required: &["route"],
+        fields: &[
+            ("route", Ty::Text, "`$connect`, `$disconnect`, `$default`, or a value of the route selection expression (no spaces)."),
+            ("function", Ty::Text, "Lambda proxy target: a key of `functions`."),
+            ("integration", Ty::Obj("ws_integration"), "Any other target."),
+            ("auth", Ty::Text, "`$connect` only: `none`, `iam` or a `request` authorizer's name."),
+            ("throttle", THROTTLE, "Throttling for this route on every stage."),
+            ("response", Ty::Bool, "Two-way route: the integration's answer goes back to the client (a `$default` route response)."),
+        ],
+    },
+    Obj {
+        name: "ws_integration",
+        description: "A WebSocket route's integration; `type` decides which other keys apply.",
+        keys: WS_INTEGRATION_KEYS,
+        required: &[],
+        fields: &[
+            ("type", Ty::Choice(INTEGRATION_TYPES), "lambda_proxy (default), lambda, http_proxy, http, mock."),
+            ("function", Ty::Text, "lambda_proxy/lambda: a key of `functions`."),
+            ("uri", Ty::Text, "http_proxy/http: backend URL."),
+            ("http_method", Ty::Choice(METHODS), "http_proxy/http: backend method (default POST)."),
+            ("timeout_ms", Ty::Int(50, 29000), "Milliseconds."),
+            ("credentials", Ty::Text, "lambda_proxy/lambda: IAM role ARN API Gateway assumes to call the function."),
+            ("request_templates", Ty::Map(&Ty::Text), "lambda/http/mock: templates by template selection key, e.g. `$default`."),
+            ("template_selection", Ty::Text, "lambda/http/mock: the template selection expression, e.g. `\\$default`."),
+            ("passthrough_behavior", Ty::Choice(PASSTHROUGH_BEHAVIORS), "lambda/http/mock: messages without a matching template."),
+            ("content_handling", Ty::Choice(CONTENT_HANDLINGS), "lambda/http: binary/text conversion."),
+        ],
+    },
+    Obj {
         name: "integration",
         description: "A route's integration; `type` decides which other keys apply.",
         keys: ALL_INTEGRATION_KEYS,
@@ -298,13 +335,13 @@ pub(crate) const OBJECTS: &[Obj] = &[
         fields: &[
             ("description", Ty::Text, "Description."),
             ("variables", Ty::Map(&Ty::Text), "Stage variables."),
-            ("logging", Ty::Choice(LOG_LEVELS), "REST: execution logging to CloudWatch (needs the account's CloudWatch role: `gwctl doctor`)."),
-            ("data_trace", Ty::Bool, "REST: log full requests and responses."),
+            ("logging", Ty::Choice(LOG_LEVELS), "REST and WebSocket: execution logging to CloudWatch (needs the account's CloudWatch role: `gwctl doctor`)."),
+            ("data_trace", Ty::Bool, "REST and WebSocket: log full requests and responses."),
             ("metrics", Ty::Bool, "Detailed CloudWatch metrics."),
             ("throttle", THROTTLE, "Stage-wide throttling."),
             ("tracing", Ty::Bool, "REST: X-Ray tracing."),
             ("access_log", Ty::Obj("access_log"), "Access logs."),
-            ("auto_deploy", Ty::Bool, "HTTP: deploy every change automatically."),
+            ("auto_deploy", Ty::Bool, "HTTP and WebSocket: deploy every change automatically."),
             ("cache", Ty::Obj("stage_cache"), "REST: the stage's cache cluster and stage-wide caching."),
             ("canary", Ty::Obj("canary"), "REST: the canary release `gwctl deploy --canary` creates."),
         ],
@@ -439,6 +476,7 @@ fn check(o: &Obj) {
 fn referenced(ty: &Ty) -> Vec<&'static str> {
     match ty {
         Ty::Obj(n) | Ty::TextOrObj(n) | Ty::ObjOrList(n) => vec![n],
+        Ty::AnyObj(ns) => ns.to_vec(),
         Ty::List(t) | Ty::Map(t) => referenced(t),
         _ => vec![],
     }
@@ -507,6 +545,9 @@ fn type_of(ty: &Ty) -> Json {
         Ty::Obj(n) => json!({"$ref": format!("#/$defs/{n}")}),
         Ty::TextOrObj(n) => json!({
             "anyOf": [{"type": "string", "minLength": 1}, {"$ref": format!("#/$defs/{n}")}]
+        }),
+        Ty::AnyObj(ns) => json!({
+            "anyOf": ns.iter().map(|n| json!({"$ref": format!("#/$defs/{n}")})).collect::<Vec<_>>()
         }),
         Ty::TextOrTextList => json!({
             "anyOf": [

@@ -165,7 +165,10 @@ fn invalid_choice_suggests_a_value() {
     assert_eq!(d.hint.as_deref(), Some("did you mean `REGIONAL`?"));
     let d = one_error("api: {name: a, kind: soap}\nfunctions: {f: f}\nstages: {prod: {}}\nroutes: [{path: /x, method: GET, function: f}]\n");
     assert_eq!(d.message, "invalid `kind` value `soap`");
-    assert_eq!(d.hint.as_deref(), Some("expected `rest` or `http`"));
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("expected `rest`, `http` or `websocket`")
+    );
 }
 
 #[test]
@@ -1090,10 +1093,13 @@ fn rest_only_features_on_http_apis() {
         assert_at(&d, 1, 28, msg);
     }
     for (field, msg) in [
-        ("logging: INFO", "`logging` is only supported on rest apis"),
+        (
+            "logging: INFO",
+            "`logging` is only supported on rest and websocket apis",
+        ),
         (
             "data_trace: true",
-            "`data_trace` is only supported on rest apis",
+            "`data_trace` is only supported on rest and websocket apis",
         ),
         ("tracing: true", "`tracing` is only supported on rest apis"),
     ] {
@@ -1120,7 +1126,12 @@ fn http_only_features_on_rest_apis() {
     );
     assert!(d.hint.unwrap().contains("`cognito`"));
     let d = one_error(&rest(route).replace("{prod: {}}", "{prod: {auto_deploy: true}}"));
-    assert_at(&d, 3, 17, "`auto_deploy` is only supported on http apis");
+    assert_at(
+        &d,
+        3,
+        17,
+        "`auto_deploy` is only supported on http and websocket apis",
+    );
     let d =
         one_error(&rest(route).replace("{name: a}", "{name: a, payload_format_version: \"2.0\"}"));
     assert_at(
@@ -1577,4 +1588,133 @@ fn an_invalid_or_null_stage_does_not_also_warn_no_stages() {
         assert_eq!(warnings(&l).len(), 1, "{}", dump(&l));
         assert!(warnings(&l)[0].message.starts_with("no `stages`"));
     }
+}
+
+// ---------------------------------------------------------------- websocket apis
+
+const WS: &str = "api: {name: chat, kind: websocket}\nfunctions: {f: f, g: g}\nstages: {prod: {auto_deploy: true, logging: INFO, data_trace: true}}\nroutes:\n";
+
+fn ws(routes: &str) -> String {
+    format!("{WS}{routes}")
+}
+
+#[test]
+fn websocket_routes_are_read_by_route_key_with_their_targets() {
+    let s = assert_ok(&ws("  - {route: $connect, function: f, auth: iam}\n  - {route: sendmessage, function: g, response: true, throttle: {rate: 1, burst: 2}}\n  - route: $default\n    integration: {type: mock, template_selection: \\$default, request_templates: {$default: '{}'}}\n"));
+    assert_eq!(s.api.kind, ApiKind::WebSocket);
+    assert_eq!(s.api.route_selection, None);
+    let keys: Vec<&str> = s.routes.iter().map(|r| r.path.value.as_str()).collect();
+    assert_eq!(keys, ["$connect", "sendmessage", "$default"]);
+    assert_eq!(
+        s.routes[0].auth.as_ref().map(|a| &a.value),
+        Some(&AuthRef::Iam)
+    );
+    assert!(s.routes[1].response && !s.routes[0].response);
+    assert_eq!(s.routes[2].integration.kind, IntegrationKind::Mock);
+    assert_eq!(
+        s.routes[2].integration.template_selection.as_deref(),
+        Some("\\$default")
+    );
+    assert_eq!(s.stages[0].logging, Some(LogLevel::Info));
+    assert_eq!(s.stages[0].data_trace, Some(true));
+}
+
+#[test]
+fn websocket_route_keys_with_spaces_or_twice_are_refused_where_written() {
+    let e = one_error(&ws("  - {route: send message, function: f}\n"));
+    assert_at(&e, 5, 13, "route key `send message` contains spaces");
+    let e = one_error(&ws(
+        "  - {route: $connect, function: f}\n  - {route: $connect, function: g}\n",
+    ));
+    assert_at(&e, 6, 13, "duplicate route `$connect`");
+    let e = one_error(&ws("  - {route: $connnect, function: f}\n"));
+    assert_at(&e, 5, 13, "unknown predefined route `$connnect`");
+}
+
+#[test]
+fn websocket_authorization_is_on_connect_only_with_a_request_authorizer() {
+    let auth = "authorizers:\n  t: {type: request, function: g, identity_sources: [route.request.header.Auth]}\n";
+    let text = format!("{WS}  - {{route: send, function: f, auth: t}}\n{auth}");
+    let e = one_error(&text);
+    assert_at(&e, 5, 38, "route `send` cannot be authorized");
+    // The identity sources of websocket requests.
+    let text = format!("{WS}  - {{route: $connect, function: f, auth: t}}\nauthorizers:\n  t: {{type: request, function: g, identity_sources: [$request.header.Auth]}}\n");
+    let e = one_error(&text);
+    assert_eq!(e.message, "invalid identity source `$request.header.Auth`");
+    let text = format!("{WS}  - {{route: $connect, function: f, auth: t}}\nauthorizers:\n  t: {{type: jwt, issuer: https://x.example.com, audience: [a]}}\n");
+    let e = one_error(&text);
+    assert_eq!(
+        e.message,
+        "`jwt` authorizers are only supported on http apis"
+    );
+    assert_ok(&format!(
+        "{WS}  - {{route: $connect, function: f, auth: t}}\n{auth}"
+    ));
+}
+
+#[test]
+fn websocket_route_selection_reads_the_body_and_cors_is_refused() {
+    let e = one_error(&ws("  - {route: a, function: f}\n").replace(
+        "kind: websocket}",
+        "kind: websocket, route_selection: $request.header.x}",
+    ));
+    assert_at(
+        &e,
+        1,
+        53,
+        "`$request.header.x` is not a route selection expression",
+    );
+    let s = assert_ok(&ws("  - {route: a, function: f}\n").replace(
+        "kind: websocket}",
+        "kind: websocket, route_selection: $request.body.message.type}",
+    ));
+    assert_eq!(
+        s.api.route_selection.as_ref().map(|r| r.value.as_str()),
+        Some("$request.body.message.type")
+    );
+    let e = one_error(&format!(
+        "{}cors: {{origins: ['*']}}\n",
+        ws("  - {route: a, function: f}\n")
+    ));
+    assert_eq!(e.message, "`cors` is not supported on websocket apis");
+    let e = one_error(&format!(
+        "{}default_auth: iam\n",
+        ws("  - {route: a, function: f}\n")
+    ));
+    assert_eq!(
+        e.message,
+        "`default_auth` is not supported on websocket apis"
+    );
+    // Keys of the other kinds.
+    let e = one_error(
+        &ws("  - {route: a, function: f}\n")
+            .replace("kind: websocket}", "kind: websocket, endpoint: EDGE}"),
+    );
+    assert_eq!(e.message, "`endpoint` is only supported on rest apis");
+    let l = load(&ws("  - {path: /a, method: GET, function: f}\n"));
+    let messages: Vec<&str> = errors(&l).iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        messages.contains(&"missing `route` in route"),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn route_selection_and_auto_deploy_belong_to_their_kinds() {
+    let e = one_error(
+        &rest("  - {path: /a, method: GET, function: f}\n")
+            .replace("{name: a}", "{name: a, route_selection: $request.body.a}"),
+    );
+    assert_eq!(
+        e.message,
+        "`route_selection` is only supported on websocket apis"
+    );
+    let e = one_error(
+        &rest("  - {path: /a, method: GET, function: f}\n")
+            .replace("stages: {prod: {}}", "stages: {prod: {auto_deploy: true}}"),
+    );
+    assert_eq!(
+        e.message,
+        "`auto_deploy` is only supported on http and websocket apis"
+    );
 }

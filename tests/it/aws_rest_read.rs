@@ -539,6 +539,8 @@ fn spec_with_functions(functions: Vec<FunctionDef>) -> Spec {
             disable_execute_api_endpoint: None,
             payload_format_version: None,
             api_key_source: None,
+            route_selection: None,
+            api_key_selection: None,
             endpoint_declared: false,
             policy: None,
             vpc_endpoint_ids: None,

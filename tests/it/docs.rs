@@ -501,6 +501,7 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
             "verify" => check_doc::<gwctl::cli::verify::VerifyDoc>(&v, &at),
             "validate" => check_doc::<Report>(&v, &at),
             "version" => check_doc::<gwctl::cli::version::VersionDoc>(&v, &at),
+            "export" => check_doc::<gwctl::cli::export::ExportDoc>(&v, &at),
             other => panic!("{at}: unknown command `{other}`"),
         }
         seen.push(kind);
@@ -519,6 +520,7 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
             "destroy (several specs)",
             "doctor",
             "error",
+            "export",
             "plan",
             "plan (several specs)",
             "show",

@@ -332,8 +332,8 @@ fn http_spec(dir: &Path, name: &str, functions: &[&str]) -> (std::path::PathBuf,
     (spec, keys)
 }
 
-/// One HTTP API named `name` with exactly `keys` as routes, one integration and one
-/// statement per function, and an empty plan.
+/// One HTTP or WebSocket API named `name` with exactly `keys` as routes, one integration
+/// and one statement per function, and an empty plan.
 async fn assert_exactly_the_http_spec(
     em: &Emulator,
     spec: &Path,
@@ -431,4 +431,69 @@ async fn http_apis_under_faults_converge_to_exactly_the_spec() {
     assert!(lost.values().sum::<usize>() >= 8, "{lost:?}");
     assert!(lost.contains_key("CreateRoute"), "{lost:?}");
     assert_exactly_the_http_spec(&em, &spec, "faults-http-2", &keys, &others).await;
+}
+
+/// A 20-route WebSocket API spec over five functions, named `name`; and its sorted route
+/// keys (one-way routes: moto cannot list route responses).
+fn ws_spec(dir: &Path, name: &str, functions: &[&str]) -> (std::path::PathBuf, Vec<String>) {
+    let mut yaml = format!("version: 1\napi:\n  name: {name}\n  kind: websocket\nfunctions:\n");
+    for f in functions {
+        yaml.push_str(&format!("  {f}: {f}\n"));
+    }
+    yaml.push_str("routes:\n");
+    let mut keys: Vec<String> = ["$connect", "$disconnect", "$default"]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    keys.extend((0..17).map(|i| format!("action{i}")));
+    for (i, k) in keys.iter().enumerate() {
+        yaml.push_str(&format!(
+            "  - {{route: {k}, function: {}}}\n",
+            functions[i % functions.len()]
+        ));
+    }
+    keys.sort();
+    yaml.push_str("stages:\n  prod:\n    auto_deploy: true\n");
+    let spec = dir.join(format!("{name}.yaml"));
+    std::fs::write(&spec, yaml).unwrap();
+    (spec, keys)
+}
+
+/// WebSocket APIs under faults, as HTTP APIs above: the 10 % mix on a 20-route spec, then
+/// half of every create's answers lost on a second API; each ends with exactly the spec (one
+/// API, its route keys once each, one integration and one statement per function, an empty
+/// plan).
+#[tokio::test]
+async fn websocket_apis_under_faults_converge_to_exactly_the_spec() {
+    let em = support::emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = ten_percent(47);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let proxy = QuotaProxy::start(&em, &args);
+
+    let functions = ["ws-fn-0", "ws-fn-1", "ws-fn-2", "ws-fn-3", "ws-fn-4"];
+    em.create_functions(&functions).await;
+    let (spec, keys) = ws_spec(dir.path(), "faults-ws", &functions);
+    let applies = apply_until_converged(&proxy.endpoint(), &spec);
+    let injected = injected_by_kind(&proxy);
+    eprintln!("websocket: converged after {applies} apply(s); faults injected: {injected:?}");
+    assert!(injected.values().sum::<usize>() >= 3, "{injected:?}");
+    assert_exactly_the_http_spec(&em, &spec, "faults-ws", &keys, &functions).await;
+
+    proxy.reset();
+    proxy.set_faults(
+        r#"{"share_429": 0, "share_500": 0, "share_503": 0, "share_drop_before": 0,
+            "share_drop_after": 0.5, "seed": 11,
+            "operations": ["CreateApi", "CreateIntegration", "CreateRoute", "AddPermission",
+                           "CreateStage"]}"#,
+    );
+    let others = ["ws-fn-5", "ws-fn-6", "ws-fn-7", "ws-fn-8", "ws-fn-9"];
+    em.create_functions(&others).await;
+    let (spec, keys) = ws_spec(dir.path(), "faults-ws-2", &others);
+    let applies = apply_until_converged(&proxy.endpoint(), &spec);
+    let lost = injected_on_creates(&proxy, "drop_after");
+    eprintln!("websocket creates: converged after {applies} apply(s); answers lost: {lost:?}");
+    assert!(lost.values().sum::<usize>() >= 8, "{lost:?}");
+    assert!(lost.contains_key("CreateRoute"), "{lost:?}");
+    assert_exactly_the_http_spec(&em, &spec, "faults-ws-2", &keys, &others).await;
 }

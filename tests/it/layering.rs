@@ -867,6 +867,15 @@ const KIND_NAMES: &[&str] = &[
     "HttpApi",
     "<Rest>",
     "<Http>",
+    "engine::Ws",
+    "engine::ws",
+    "plan::ws",
+    "state::ws",
+    "read::ws",
+    "exec::ws",
+    "WsOp",
+    "WsApi",
+    "<Ws>",
 ];
 
 /// Each line of the code of `file` (not comments, strings or test code) naming a kind of API.

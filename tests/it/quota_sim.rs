@@ -5,6 +5,8 @@
 //!   its calls need under the quotas; a no-op re-apply and `plan` make at most 8 API Gateway
 //!   calls and 2 Lambda reads per function, and no write; one more route costs a handful of
 //!   writes;
+//! - a generated 50-route WebSocket API applies with zero throttled calls, near its bound, and
+//!   a no-op re-apply and `plan` make one call per list and no write;
 //! - with 10 % of the calls answered 429 and 10 % answered 500, the apply still converges and
 //!   a re-apply makes no write;
 //! - the simulator's quota table is gwctl's, and it names operations as the SDK does.
@@ -149,6 +151,129 @@ async fn the_simulator_enforces_gwctls_table_and_names_operations_like_the_sdk()
     }
     assert_eq!(seen, doc.calls.by_operation);
     assert_eq!(stats["throttled"], serde_json::json!({}));
+}
+
+/// A WebSocket API of 50 routes (`$connect`, `$disconnect`, `$default` and 47 custom keys)
+/// over the functions, one stage deploying itself.
+fn websocket_spec(dir: &Path) -> std::path::PathBuf {
+    let mut y = String::from("api: {name: bench-ws-50, kind: websocket}\nfunctions:\n");
+    for f in function_names() {
+        y.push_str(&format!("  {f}: {f}\n"));
+    }
+    y.push_str("routes:\n");
+    let mut keys: Vec<String> = ["$connect", "$disconnect", "$default"]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    keys.extend((0..47).map(|i| format!("action{i}")));
+    for (i, k) in keys.iter().enumerate() {
+        y.push_str(&format!(
+            "  - {{route: {k}, function: bench-fn-{}}}\n",
+            i % FUNCTIONS
+        ));
+    }
+    y.push_str("stages:\n  prod: {auto_deploy: true, metrics: true}\n");
+    std::fs::create_dir_all(dir).unwrap();
+    let p = dir.join("ws.yaml");
+    std::fs::write(&p, y).unwrap();
+    p
+}
+
+#[tokio::test]
+async fn a_50_route_websocket_api_applies_within_its_quota_bound_and_reapplies_in_a_handful_of_reads(
+) {
+    let em = support::emulator().await;
+    create_functions(&em, FUNCTIONS).await;
+    let proxy = QuotaProxy::start(&em, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let spec = websocket_spec(dir.path());
+
+    let (first, took) = apply(&proxy.endpoint(), &spec);
+    let stats = proxy.stats();
+    let apigw = counts(&stats, "calls", "apigateway");
+    assert_eq!(first.result, "applied");
+    assert_eq!(stats["throttled"], serde_json::json!({}), "no 429 at all");
+    assert_eq!(first.calls.retries, 0);
+    assert!(first.error.is_none());
+    // One integration and one permission per function, not per route.
+    assert_eq!(
+        writes(&first.calls.by_operation),
+        BTreeMap::from(
+            [
+                ("AddPermission", FUNCTIONS),
+                ("CreateApi", 1),
+                ("CreateIntegration", FUNCTIONS),
+                ("CreateRoute", 50),
+                ("CreateStage", 1),
+            ]
+            .map(|(k, v)| (k.to_string(), v))
+        )
+    );
+    let bound = pace::lower_bound_seconds(&apigw);
+    let ratio = took.as_secs_f64() / bound;
+    eprintln!(
+        "websocket first apply: {} API Gateway calls in {:.1} s, bound {bound:.1} s, ratio {ratio:.2}",
+        total(&apigw),
+        took.as_secs_f64()
+    );
+    // Issue 19's target is 1.1x the bound; with a bound of a few seconds the process start
+    // and the Lambda reads (outside API Gateway's quota) are a fixed second or so on top,
+    // and a busy CI machine gets slack.
+    assert!(
+        took.as_secs_f64() < 1.1 * bound + 3.0,
+        "{took:?} for a bound of {bound} s"
+    );
+
+    // No-op re-apply and plan: reads only, a handful of them.
+    for verb in ["apply", "plan"] {
+        proxy.reset();
+        let args: Vec<&str> = if verb == "apply" {
+            vec!["apply", spec.to_str().unwrap(), "--yes", "--output", "json"]
+        } else {
+            vec![
+                "plan",
+                spec.to_str().unwrap(),
+                "--detailed-exitcode",
+                "--output",
+                "json",
+            ]
+        };
+        let o = gwctl(&proxy.endpoint(), &args);
+        assert_eq!(o.status.code(), Some(0), "{verb}: {o:?}");
+        let stats = proxy.stats();
+        let apigw = counts(&stats, "calls", "apigateway");
+        let lambda = counts(&stats, "calls", "lambda");
+        assert!(
+            writes(&apigw).is_empty() && writes(&lambda).is_empty(),
+            "{stats}"
+        );
+        // The listing, then the API, its routes, integrations, authorizers, stages and
+        // deployments: one call each, whatever the number of routes (moto answers
+        // get-authorizers with a 500, which the transport retries: attempts are counted).
+        let mut apigw = apigw;
+        assert!(apigw.remove("GetAuthorizers").unwrap_or(0) >= 1, "{verb}");
+        assert_eq!(
+            apigw,
+            BTreeMap::from(
+                [
+                    "GetApis",
+                    "GetApi",
+                    "GetRoutes",
+                    "GetIntegrations",
+                    "GetStages",
+                    "GetDeployments"
+                ]
+                .map(|op| (op.to_string(), 1))
+            ),
+            "{verb}"
+        );
+        assert!(total(&lambda) <= 2 * FUNCTIONS, "{verb}: {lambda:?}");
+        eprintln!(
+            "websocket no-op {verb}: {} + {} calls",
+            total(&apigw),
+            total(&lambda)
+        );
+    }
 }
 
 #[tokio::test]

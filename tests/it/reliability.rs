@@ -261,3 +261,134 @@ fn malformed_specs_make_no_aws_call() {
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
+
+/// The same for a WebSocket API (specs/chat.yaml): killed at points spread over the
+/// calibrated write window, the next apply converges to exactly the spec: one API, each
+/// route key once, one integration per function, one gwctl statement per function, the
+/// stage, and an empty plan. (moto cannot list route responses: that the two-way route's
+/// route response exists is not read back here; `aws_ws_offline` shows its request.)
+#[tokio::test]
+async fn sigkill_during_a_websocket_apply_then_apply_converges_without_duplicates() {
+    const FUNCTIONS: &[&str] = &[
+        "chat-connect",
+        "chat-disconnect",
+        "chat-send",
+        "chat-default",
+        "chat-authorizer",
+    ];
+    let em = support::emulator().await;
+    let spec = repo("specs/chat.yaml");
+    em.create_functions(FUNCTIONS).await;
+    let (first_write, last_write) = {
+        use std::io::BufRead;
+        let started = std::time::Instant::now();
+        let mut child = command(&em, &["apply", spec.to_str().unwrap(), "--yes"])
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut stamps = Vec::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            if line.unwrap().starts_with('[') {
+                stamps.push(started.elapsed().as_millis() as u64);
+            }
+        }
+        assert!(child.wait().unwrap().success(), "calibration apply");
+        assert!(stamps.len() > 10, "calibration saw {} writes", stamps.len());
+        (stamps[0], *stamps.last().unwrap())
+    };
+    let window = (last_write - first_write).max(20);
+    let delays: Vec<u64> = [0u64, 20, 40, 60, 80]
+        .iter()
+        .map(|pct| first_write + window * pct / 100)
+        .collect();
+    let mut interrupted_mid_write = 0;
+    for delay_ms in delays {
+        em.reset();
+        em.create_functions(FUNCTIONS).await;
+        let mut child = command(&em, &["apply", spec.to_str().unwrap(), "--yes"])
+            .spawn()
+            .expect("spawn gwctl");
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let c = em.clients().await;
+        let apis = |c: gwctl::aws::Clients| async move {
+            c.apigw2
+                .get_apis()
+                .send()
+                .await
+                .unwrap()
+                .items()
+                .iter()
+                .filter_map(|a| a.api_id().map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        let pending = command(
+            &em,
+            &["plan", spec.to_str().unwrap(), "--detailed-exitcode"],
+        )
+        .output()
+        .unwrap();
+        if apis(c.clone()).await.len() == 1 && pending.status.code() == Some(2) {
+            interrupted_mid_write += 1;
+        }
+
+        let o = command(&em, &["apply", spec.to_str().unwrap(), "--yes"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "killed at {delay_ms} ms; recovery apply:\n{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let ids = apis(c.clone()).await;
+        assert_eq!(ids.len(), 1, "killed at {delay_ms} ms: {ids:?}");
+        let id = &ids[0];
+        let routes = c.apigw2.get_routes().api_id(id).send().await.unwrap();
+        let mut keys: Vec<&str> = routes
+            .items()
+            .iter()
+            .filter_map(|r| r.route_key())
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["$connect", "$default", "$disconnect", "sendmessage"],
+            "killed at {delay_ms} ms"
+        );
+        let integrations = c.apigw2.get_integrations().api_id(id).send().await.unwrap();
+        assert_eq!(integrations.items().len(), 4, "killed at {delay_ms} ms");
+        let stages = c.apigw2.get_stages().api_id(id).send().await.unwrap();
+        assert_eq!(stages.items().len(), 1, "killed at {delay_ms} ms");
+        for f in FUNCTIONS {
+            let sids: Vec<String> = match c.lambda.get_policy().function_name(*f).send().await {
+                Ok(p) => gwctl::aws::read::parse_policy(p.policy().unwrap())
+                    .unwrap()
+                    .into_iter()
+                    .map(|s| s.sid)
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            assert_eq!(sids.len(), 1, "killed at {delay_ms} ms, {f}: {sids:?}");
+            assert!(sids[0].contains(id.as_str()), "{f}: {sids:?}");
+        }
+        let o = command(
+            &em,
+            &["plan", spec.to_str().unwrap(), "--detailed-exitcode"],
+        )
+        .output()
+        .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "killed at {delay_ms} ms; plan after recovery:\n{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    assert!(
+        interrupted_mid_write >= 1,
+        "only {interrupted_mid_write} kill(s) landed between writes"
+    );
+}

@@ -157,7 +157,7 @@ pub async fn read_http_api(c: &Clients, id: &str) -> Result<ObservedHttpApi, Aws
     Ok(raw.assemble())
 }
 
-async fn get_authorizers_one_by_one(
+pub(crate) async fn get_authorizers_one_by_one(
     c: &Clients,
     api_id: &str,
     ids: BTreeSet<String>,
@@ -311,11 +311,15 @@ pub async fn api_kind(c: &Clients, id: &str) -> Result<crate::spec::model::ApiKi
             }
         }
     }
-    c.apigw2
+    let api = c
+        .apigw2
         .get_api()
         .api_id(id)
         .send()
         .await
         .map_err(|e| classify("GetApi", e))?;
-    Ok(ApiKind::Http)
+    Ok(match api.protocol_type() {
+        Some(v2::ProtocolType::Websocket) => ApiKind::WebSocket,
+        _ => ApiKind::Http,
+    })
 }

@@ -13,6 +13,7 @@
 pub mod http;
 pub mod rest;
 pub mod usage;
+pub mod ws;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -227,6 +228,57 @@ pub async fn resolve_functions(
     } else {
         Err(errors)
     }
+}
+
+/// Which of the functions `arns` (unqualified ARNs) are functions of the account and region
+/// gwctl works in, as ARN -> name: one get-function by name each, for those in this region (a
+/// function of that name that is another one, or none, means the ARN is of another account).
+/// `gwctl export` writes these by name.
+pub async fn local_functions(
+    c: &Clients,
+    arns: &BTreeSet<String>,
+) -> Result<BTreeMap<String, String>, AwsError> {
+    let candidates: Vec<(String, String)> = arns
+        .iter()
+        .filter_map(|a| {
+            let f = FunctionArn::parse(a)?;
+            (f.region == c.region).then(|| (a.clone(), f.name))
+        })
+        .collect();
+    let results = bounded(
+        candidates.iter().map(|(_, name)| {
+            let c = c.clone();
+            let name = name.clone();
+            async move {
+                c.lambda
+                    .get_function()
+                    .function_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| classify("GetFunction", e))
+                    .map(|out| {
+                        out.configuration()
+                            .and_then(|cfg| cfg.function_arn())
+                            .map(split_function_arn)
+                            .map(|(arn, _)| arn)
+                    })
+            }
+        }),
+        LAMBDA_CONCURRENCY,
+    )
+    .await;
+    let mut out = BTreeMap::new();
+    for ((arn, name), r) in candidates.into_iter().zip(results) {
+        match r {
+            Ok(Some(found)) if found == arn => {
+                out.insert(arn, name);
+            }
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 /// Run futures with at most `limit` in flight; results in input order.

@@ -149,6 +149,17 @@ pub fn map_api_key(k: &agt::ApiKey) -> ObservedApiKey {
 /// The usage plans and API keys gwctl created for the REST API named `api_name`, and the
 /// names of all the account's keys.
 pub async fn read_usage(c: &Clients, api_name: &str) -> Result<ObservedUsage, AwsError> {
+    Ok(read_usage_covering(c, api_name, None).await?.0)
+}
+
+/// [`read_usage`], plus the usage plans that cover a stage of the API `api_id` but that
+/// gwctl did not make for it, as (id, name) (`gwctl export` lists them as left out). The
+/// same calls as [`read_usage`].
+pub async fn read_usage_covering(
+    c: &Clients,
+    api_name: &str,
+    api_id: Option<&str>,
+) -> Result<(ObservedUsage, Vec<(String, String)>), AwsError> {
     let (plans, keys) = tokio::try_join!(get_usage_plans(c), get_api_keys(c, false))?;
     let account = AccountUsage {
         plans: plans
@@ -184,7 +195,22 @@ pub async fn read_usage(c: &Clients, api_name: &str) -> Result<ObservedUsage, Aw
     for (p, ids) in observed.plans.iter_mut().zip(key_ids) {
         p.key_ids = ids?;
     }
-    Ok(observed)
+    let foreign = match api_id {
+        Some(api_id) => account
+            .plans
+            .iter()
+            .filter(|(p, _)| !observed.plans.iter().any(|o| o.id == p.id))
+            .filter(|(p, _)| {
+                p.def
+                    .api_stages
+                    .keys()
+                    .any(|k| k.split_once(':').is_some_and(|(a, _)| a == api_id))
+            })
+            .map(|(p, _)| (p.id.clone(), p.name.clone()))
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok((observed, foreign))
 }
 
 /// A key value, for `apply --show-secrets` (printed on stdout only, never logged).

@@ -7,6 +7,7 @@
 //! permissions; at most one deployment (stages with auto-deploy off only); stages.
 
 pub mod deps;
+pub mod export;
 pub mod openapi;
 pub mod ops;
 pub mod simulate;
@@ -30,8 +31,8 @@ use super::permissions::{
     add_api_permission, add_authorizer_permission, permission_changes, DesiredPermission,
 };
 use super::{
-    deployment_reason, deployment_serves, diff_fields, Action, Change, FieldChange, Plan,
-    PlanOptions,
+    deployment_reason, deployment_serves, diff_fields, hand_deployment_serves, Action, Change,
+    FieldChange, Plan, PlanOptions,
 };
 use ops::{HttpOp, StageUpdate};
 
@@ -535,9 +536,18 @@ pub fn plan(
         )
     });
     let reason = deployment_reason(api_changed);
+    let adopted = observed.map(|o| {
+        let mut o = o.clone();
+        for d in o.deployments.values_mut() {
+            if hand_deployment_serves(d.description.as_deref(), opts, api_changed) {
+                d.description = Some(mark.clone());
+            }
+        }
+        o
+    });
     plan_stages(
         &mut p,
-        observed,
+        adopted.as_ref(),
         &desired.stages,
         &mark,
         &mark,

@@ -5,6 +5,7 @@ pub mod canary;
 pub mod cors;
 pub mod deps;
 pub mod desired;
+pub mod export;
 pub mod method;
 pub mod openapi;
 pub mod ops;
@@ -17,8 +18,8 @@ use crate::state::rest::{MethodSetting, ObservedRestApi, Policies, RestApi, Stag
 
 use super::permissions::permission_changes;
 use super::{
-    deployment_reason, deployment_serves, diff_fields, Action, Change, FieldChange, Plan,
-    PlanOptions,
+    deployment_reason, deployment_serves, diff_fields, hand_deployment_serves, Action, Change,
+    FieldChange, Plan, PlanOptions,
 };
 use desired::{config_mark, split_parent, DesiredRest};
 use method::plan_method;
@@ -214,9 +215,18 @@ pub fn plan(
         opts.prune,
     ));
     let reason = deployment_reason(api_changed);
+    let adopted = observed.map(|o| {
+        let mut o = o.clone();
+        for d in o.deployments.values_mut() {
+            if hand_deployment_serves(d.description.as_deref(), opts, api_changed) {
+                d.description = Some(mark.clone());
+            }
+        }
+        o
+    });
     plan_stages(
         &mut p,
-        observed,
+        adopted.as_ref(),
         &desired.stages,
         &mark,
         &mark,

@@ -24,6 +24,8 @@ pub(crate) const API_KEYS: &[&str] = &[
     "disable_execute_api_endpoint",
     "payload_format_version",
     "api_key_source",
+    "route_selection",
+    "api_key_selection",
     "policy",
     "vpc_endpoint_ids",
 ];
@@ -33,6 +35,7 @@ pub(super) fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
     let kind = match m.get("kind") {
         Some(k) => match choice(cx, k, "kind", API_KINDS) {
             Some("http") => ApiKind::Http,
+            Some("websocket") => ApiKind::WebSocket,
             _ => ApiKind::Rest,
         },
         None => ApiKind::Rest,
@@ -107,6 +110,12 @@ pub(super) fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
         .only(cx, "api_key_source", ApiKind::Rest)
         .and_then(|v| choice(cx, v, "api_key_source", API_KEY_SOURCES))
         .map(str::to_string);
+    let route_selection = m
+        .only(cx, "route_selection", ApiKind::WebSocket)
+        .and_then(|r| super::ws::selection_expression(cx, r, "route_selection"));
+    let api_key_selection = m
+        .only(cx, "api_key_selection", ApiKind::WebSocket)
+        .and_then(|r| super::ws::api_key_selection(cx, r));
     let policy = m
         .only(cx, "policy", ApiKind::Rest)
         .and_then(|p| read_policy(cx, p));
@@ -144,6 +153,8 @@ pub(super) fn read_api(cx: &mut Cx, n: &Node) -> Option<ApiDef> {
         disable_execute_api_endpoint,
         payload_format_version,
         api_key_source,
+        route_selection,
+        api_key_selection,
         endpoint_declared: endpoint_node.is_some(),
         policy,
         vpc_endpoint_ids: vpc_endpoint_ids.map(|v| v.into_iter().map(|i| i.value).collect()),

@@ -60,6 +60,12 @@ fn identity_source_ok(kind: ApiKind, s: &str, header_only: bool) -> bool {
             "stageVariables.",
             "context.",
         ],
+        (ApiKind::WebSocket, _) => &[
+            "route.request.header.",
+            "route.request.querystring.",
+            "stageVariables.",
+            "context.",
+        ],
         (ApiKind::Http, _) => &[
             "$request.header.",
             "$request.querystring.",
@@ -76,6 +82,7 @@ fn identity_hint(kind: ApiKind, header_only: bool) -> String {
     match (kind, header_only) {
         (ApiKind::Rest, true) => "write `method.request.header.NAME`".into(),
         (ApiKind::Rest, false) => "write `method.request.header.NAME`, `method.request.querystring.NAME`, `stageVariables.NAME` or `context.NAME`".into(),
+        (ApiKind::WebSocket, _) => "write `route.request.header.NAME`, `route.request.querystring.NAME`, `stageVariables.NAME` or `context.NAME`".into(),
         (ApiKind::Http, _) => "write `$request.header.NAME`, `$request.querystring.NAME`, `$context.NAME` or `$stageVariables.NAME`".into(),
     }
 }
@@ -126,6 +133,7 @@ fn read_authorizer(cx: &mut Cx, name: &str, v: &Node, names: &Names) -> Option<A
     if let Some(k) = only {
         if k != cx.kind {
             let hint = match ty {
+                _ if cx.kind == ApiKind::WebSocket => "websocket apis use a lambda `request` authorizer on `$connect`, e.g. `identity_sources: [route.request.querystring.token]`",
                 "jwt" => "rest apis use a `cognito` authorizer for user pools, or a lambda `token` or `request` authorizer",
                 "cognito" => "on http apis use `type: jwt` with issuer `https://cognito-idp.REGION.amazonaws.com/POOL_ID` and the app client id as `audience`",
                 _ => "on http apis use a lambda `request` authorizer with `identity_sources: [$request.header.Authorization]`",
@@ -203,7 +211,20 @@ fn read_authorizer(cx: &mut Cx, name: &str, v: &Node, names: &Names) -> Option<A
                     }
                 }
             }
-            let ttl_seconds = ttl(&mut m, cx);
+            let ttl_seconds = if kind == ApiKind::WebSocket {
+                // CreateAuthorizer takes no result TTL for WebSocket APIs.
+                m.only_in(cx, "ttl", &[ApiKind::Rest, ApiKind::Http]);
+                0
+            } else {
+                ttl(&mut m, cx)
+            };
+            if kind == ApiKind::WebSocket && !m.has("identity_sources") {
+                cx.err(
+                    v,
+                    format!("{what} needs `identity_sources` on a websocket api"),
+                    Some("e.g. `identity_sources: [route.request.querystring.token]`".into()),
+                );
+            }
             if ttl_seconds > 0 && identity_sources.is_empty() && !m.has("identity_sources") {
                 cx.err(
                     v,

@@ -304,6 +304,7 @@ pub(super) fn read_integration(
         responses,
         credentials,
         payload_format_version,
+        template_selection: None,
     };
     Some((def, positions))
 }
@@ -334,6 +335,8 @@ fn integration_parameter_ok(kind: ApiKind, key: &str) -> bool {
                 )
                 && !parts[3].is_empty()
         }
+        // WebSocket integrations are read in `ws.rs`.
+        ApiKind::WebSocket => false,
         ApiKind::Http => match key.split_once(':') {
             Some(("append" | "overwrite" | "remove", target)) => {
                 target == "path"

@@ -26,6 +26,7 @@ mod policy;
 mod route;
 mod stages;
 mod usage;
+mod ws;
 
 use std::collections::BTreeMap;
 
@@ -46,6 +47,7 @@ pub(crate) use path::*;
 pub(crate) use policy::{POLICY_KEYS, STATEMENT_KEYS};
 pub(crate) use route::*;
 pub(crate) use stages::*;
+pub(crate) use ws::{API_KEY_SELECTIONS, WS_INTEGRATION_KEYS, WS_ROUTE_KEYS};
 
 use api::{read_api, read_functions};
 use auth::read_authorizers;
@@ -85,7 +87,7 @@ pub(crate) const USAGE_PLAN_KEYS: &[&str] = &[
 ];
 pub(crate) const QUOTA_KEYS: &[&str] = &["limit", "period", "offset"];
 /// Values of the fixed-choice keys (matched case-insensitively).
-pub(crate) const API_KINDS: &[&str] = &["rest", "http"];
+pub(crate) const API_KINDS: &[&str] = &["rest", "http", "websocket"];
 pub(crate) const ENDPOINT_TYPES: &[&str] = &["REGIONAL", "EDGE", "PRIVATE"];
 pub(crate) const PAYLOAD_FORMAT_VERSIONS: &[&str] = &["2.0", "1.0"];
 pub(crate) const API_KEY_SOURCES: &[&str] = &["HEADER", "AUTHORIZER"];
@@ -149,6 +151,8 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         disable_execute_api_endpoint: None,
         payload_format_version: None,
         api_key_source: None,
+        route_selection: None,
+        api_key_selection: None,
         endpoint_declared: false,
         policy: None,
         vpc_endpoint_ids: None,
@@ -193,10 +197,26 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         .get("authorizers")
         .map(|n| read_authorizers(cx, n, &names))
         .unwrap_or_default();
-    let default_auth = m
-        .get("default_auth")
-        .and_then(|n| auth_ref(cx, n, "default_auth", &names));
-    let cors = m.get("cors").and_then(|n| read_cors(cx, n));
+    let default_auth = match m.get("default_auth") {
+        Some(n) if cx.kind == ApiKind::WebSocket => {
+            cx.err(
+                m.key("default_auth").unwrap_or(n),
+                "`default_auth` is not supported on websocket apis",
+                Some("only the `$connect` route is authorized: write `auth:` on it".into()),
+            );
+            None
+        }
+        Some(n) => auth_ref(cx, n, "default_auth", &names),
+        None => None,
+    };
+    let cors = match m.get("cors") {
+        Some(n) if cx.kind == ApiKind::WebSocket => {
+            ws::refuse_cors(cx, m.key("cors").unwrap_or(n));
+            None
+        }
+        Some(n) => read_cors(cx, n),
+        None => None,
+    };
     let stages = m
         .get("stages")
         .map(|n| {
@@ -215,6 +235,7 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         .map(|n| read_api_keys(cx, n))
         .unwrap_or_default();
     let routes = match m.req(cx, "routes") {
+        Some(n) if cx.kind == ApiKind::WebSocket => ws::read_ws_routes(cx, n, &names),
         Some(n) => read_routes(cx, n, &names, default_auth.as_ref()),
         None => Vec::new(),
     };

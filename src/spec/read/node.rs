@@ -296,6 +296,25 @@ impl<'n> MapReader<'n> {
         Some(v)
     }
 
+    /// Like [`MapReader::only`], for a key several kinds support.
+    pub fn only_in(&mut self, cx: &mut Cx, key: &str, kinds: &[ApiKind]) -> Option<&'n Node> {
+        let v = self.get(key)?;
+        if !kinds.contains(&cx.kind) {
+            let k = self.key(key).unwrap_or(v);
+            let names: Vec<&str> = kinds.iter().map(|k| kind_name(*k)).collect();
+            cx.err(
+                k,
+                format!("`{key}` is only supported on {} apis", names.join(" and ")),
+                Some(format!(
+                    "this api is `kind: {}`; remove `{key}`",
+                    cx.kind_name()
+                )),
+            );
+            return None;
+        }
+        Some(v)
+    }
+
     pub fn req_text(&mut self, cx: &mut Cx, key: &str) -> Option<At<String>> {
         let n = self.req(cx, key)?;
         nonempty(cx, n, key)

@@ -52,14 +52,14 @@ fn err_sub(
 fn is_literal_char(kind: ApiKind, c: char) -> bool {
     match kind {
         ApiKind::Rest => c.is_ascii_alphanumeric() || "-._:".contains(c),
-        ApiKind::Http => c.is_ascii_alphanumeric() || "-._~:@".contains(c),
+        ApiKind::Http | ApiKind::WebSocket => c.is_ascii_alphanumeric() || "-._~:@".contains(c),
     }
 }
 
 fn literal_chars(kind: ApiKind) -> &'static str {
     match kind {
         ApiKind::Rest => "letters, digits and `-._:`",
-        ApiKind::Http => "letters, digits and `-._~:@`",
+        ApiKind::Http | ApiKind::WebSocket => "letters, digits and `-._~:@`",
     }
 }
 

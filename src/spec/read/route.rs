@@ -132,6 +132,7 @@ fn read_route(
                     responses: Vec::new(),
                     credentials: None,
                     payload_format_version: None,
+                    template_selection: None,
                 };
                 (def, Vec::new())
             })
@@ -271,6 +272,7 @@ fn read_route(
         method_responses: method_responses.into_iter().map(|(d, _)| d).collect(),
         throttle,
         cache,
+        response: false,
     })
 }
 

@@ -49,7 +49,7 @@ pub(super) fn read_stages(cx: &mut Cx, n: &Node) -> Vec<StageDef> {
     for (k, v) in es {
         let name = At::new(k.key_text(), k.pos);
         if name.value == "$default" {
-            if cx.is_rest() {
+            if cx.kind != ApiKind::Http {
                 cx.err(
                     k,
                     "`$default` stages are only supported on http apis",
@@ -63,10 +63,10 @@ pub(super) fn read_stages(cx: &mut Cx, n: &Node) -> Vec<StageDef> {
                 format!("invalid stage name `{}`", name.value),
                 Some(format!(
                     "stage names have 1 to 128 letters, digits, `-` or `_`{}",
-                    if cx.is_rest() {
-                        ""
-                    } else {
+                    if cx.kind == ApiKind::Http {
                         ", or are `$default`"
+                    } else {
+                        ""
                     }
                 )),
             );
@@ -91,7 +91,7 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
         variables = Some(read_variables(cx, vs, "variables"));
     }
     let logging = m
-        .only(cx, "logging", ApiKind::Rest)
+        .only_in(cx, "logging", &[ApiKind::Rest, ApiKind::WebSocket])
         .and_then(|l| choice(cx, l, "logging", LOG_LEVELS))
         .map(|l| match l {
             "INFO" => LogLevel::Info,
@@ -99,7 +99,7 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
             _ => LogLevel::Off,
         });
     let data_trace = m
-        .only(cx, "data_trace", ApiKind::Rest)
+        .only_in(cx, "data_trace", &[ApiKind::Rest, ApiKind::WebSocket])
         .and_then(|d| boolean(cx, d, "data_trace"));
     let metrics = m.opt_bool(cx, "metrics");
     let throttle = m
@@ -110,7 +110,7 @@ fn read_stage(cx: &mut Cx, name: At<String>, v: &Node) -> Option<StageDef> {
         .and_then(|t| boolean(cx, t, "tracing"));
     let access_log = m.get("access_log").and_then(|a| read_access_log(cx, a));
     let auto_deploy = m
-        .only(cx, "auto_deploy", ApiKind::Http)
+        .only_in(cx, "auto_deploy", &[ApiKind::Http, ApiKind::WebSocket])
         .and_then(|a| boolean(cx, a, "auto_deploy"));
     let cache = m
         .only(cx, "cache", ApiKind::Rest)

@@ -1,0 +1,831 @@
+//! The WebSocket API executor (the counterpart of [`super::http`]): runs a plan's [`WsOp`]s
+//! against the account, one at a time or concurrently in the order
+//! [`crate::plan::ws::deps`] allows, learning the ids create calls return (API, integrations,
+//! routes, route responses, authorizers, deployment).
+//!
+//! What counts as done when an op is re-run after a lost answer is as for HTTP APIs: a
+//! delete answered NotFound; create-route and create-authorizer answered ConflictException
+//! adopt the object of that key or name; create-stage answered ConflictException adopts the
+//! stage and still gives it the op's settings; a create that got no answer is looked for
+//! before it is sent again ([`crate::aws::recover`]), a route response by its key.
+//! Lambda integrations and authorizers are sent as invocation URIs (WebSocket APIs take no
+//! bare function ARN). Errors are classified by code, never by message text.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_apigatewayv2::types as v2;
+
+use super::{
+    deleted, fill_placeholders, hash_map, internal, lambda::permission_call, run_concurrent,
+    ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
+};
+use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::recover::{create_or_find, Identity, Made};
+use crate::aws::Clients;
+use crate::plan::desired::lambda_uri;
+use crate::plan::ws::deps;
+use crate::plan::ws::ops::{StageUpdate, WsOp};
+use crate::state::rest::AccessLog;
+use crate::state::ws::{Integration, ObservedWsApi, Route, RouteSetting, Stage, DEFAULT_KEY};
+
+/// Runs ops against one HTTP API.
+pub struct WsExecutor<'c> {
+    clients: &'c Clients,
+    /// The API's id: `Some` for an existing API, set by `CreateApi`.
+    pub api_id: Option<String>,
+    /// Target key -> integration id.
+    pub integration_ids: BTreeMap<String, String>,
+    /// Route key -> route id.
+    pub route_ids: BTreeMap<String, String>,
+    /// Authorizer name -> id.
+    pub authorizer_ids: BTreeMap<String, String>,
+    /// Route key -> id of its `$default` route response.
+    pub route_response_ids: BTreeMap<String, String>,
+    /// The deployment created in this run.
+    pub deployment_id: Option<String>,
+}
+
+fn v2_route_settings(s: &RouteSetting) -> v2::RouteSettings {
+    v2::RouteSettings::builder()
+        .set_logging_level(s.logging_level.as_deref().map(v2::LoggingLevel::from))
+        .set_data_trace_enabled(s.data_trace)
+        .set_detailed_metrics_enabled(s.metrics)
+        .set_throttling_rate_limit(s.throttle_rate)
+        .set_throttling_burst_limit(s.throttle_burst)
+        .build()
+}
+
+fn v2_route_settings_map(
+    m: &BTreeMap<String, RouteSetting>,
+) -> Option<HashMap<String, v2::RouteSettings>> {
+    (!m.is_empty()).then(|| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), v2_route_settings(v)))
+            .collect()
+    })
+}
+
+fn v2_access_log(a: &AccessLog) -> v2::AccessLogSettings {
+    v2::AccessLogSettings::builder()
+        .destination_arn(&a.destination_arn)
+        .format(&a.format)
+        .build()
+}
+
+/// Delete the object `$key` names (its id from `$self.$ids`) with `$call`, then forget it.
+macro_rules! delete_by_id {
+    ($self:ident, $op:ident, $call:ident, $setter:ident, $what:literal, $ids:ident, $key:expr) => {{
+        let id = Self::id_of($op, $what, &$self.$ids, $key)?;
+        let res = $self
+            .clients
+            .apigw2
+            .$call()
+            .api_id($self.api($op)?)
+            .$setter(id)
+            .send()
+            .await;
+        let outcome = deleted($op, res)?;
+        $self.$ids.remove($key);
+        Ok(outcome)
+    }};
+}
+
+impl<'c> WsExecutor<'c> {
+    /// An executor for an API that does not exist yet (the plan starts with `CreateApi`).
+    pub fn new(clients: &'c Clients) -> Self {
+        WsExecutor {
+            clients,
+            api_id: None,
+            integration_ids: BTreeMap::new(),
+            route_ids: BTreeMap::new(),
+            authorizer_ids: BTreeMap::new(),
+            route_response_ids: BTreeMap::new(),
+            deployment_id: None,
+        }
+    }
+
+    /// An executor for an existing API, seeded with the ids read from it.
+    pub fn for_api(clients: &'c Clients, observed: &ObservedWsApi) -> Self {
+        WsExecutor {
+            clients,
+            api_id: Some(observed.id.clone()),
+            integration_ids: observed.integration_ids.clone(),
+            route_ids: observed.route_ids.clone(),
+            authorizer_ids: observed.authorizer_ids.clone(),
+            route_response_ids: observed.route_response_ids.clone(),
+            deployment_id: None,
+        }
+    }
+
+    /// Run `ops` in order; stop at the first failure.
+    pub async fn run(
+        &mut self,
+        ops: &[WsOp],
+        on_event: &mut dyn FnMut(ExecEvent<WsOp>),
+    ) -> Result<ExecReport, ExecFailure> {
+        self.run_with(ops, on_event, 1).await
+    }
+
+    /// Run `ops` with up to `max_in_flight` at once, each as soon as the ops it depends on
+    /// ([`crate::plan::ws::deps`]) have finished (see [`super::run_concurrent`]).
+    pub async fn run_with(
+        &mut self,
+        ops: &[WsOp],
+        on_event: &mut dyn FnMut(ExecEvent<WsOp>),
+        max_in_flight: usize,
+    ) -> Result<ExecReport, ExecFailure> {
+        run_concurrent(
+            self,
+            ops,
+            deps::scheduler(ops),
+            deps::changes_ids,
+            on_event,
+            max_in_flight,
+        )
+        .await
+    }
+
+    fn api(&self, op: &str) -> Result<String, AwsError> {
+        self.api_id.clone().ok_or_else(|| {
+            internal(
+                op,
+                "no API id: the plan acts on an API that was neither found nor created".into(),
+            )
+        })
+    }
+
+    fn id_of(
+        op: &str,
+        what: &str,
+        ids: &BTreeMap<String, String>,
+        key: &str,
+    ) -> Result<String, AwsError> {
+        ids.get(key)
+            .cloned()
+            .ok_or_else(|| internal(op, format!("no id known for {what} `{key}`")))
+    }
+
+    fn fill(&self, op: &str, s: &str) -> Result<String, AwsError> {
+        fill_placeholders(
+            op,
+            s,
+            self.api_id.as_deref(),
+            self.deployment_id.as_deref(),
+            &self.authorizer_ids,
+        )
+    }
+
+    /// A route's target and authorizer as ids.
+    fn route_ids_of(
+        &self,
+        op: &str,
+        def: &Route,
+    ) -> Result<(Option<String>, Option<String>), AwsError> {
+        let target = match &def.target {
+            Some(key) => Some(format!(
+                "integrations/{}",
+                Self::id_of(op, "integration", &self.integration_ids, key)?
+            )),
+            None => None,
+        };
+        let authorizer = match &def.authorizer {
+            Some(name) => Some(Self::id_of(op, "authorizer", &self.authorizer_ids, name)?),
+            None => None,
+        };
+        Ok((target, authorizer))
+    }
+
+    fn deployment(&self, op: &str) -> Result<String, AwsError> {
+        self.deployment_id.clone().ok_or_else(|| {
+            internal(
+                op,
+                "no deployment was created in this run to point the stage at".into(),
+            )
+        })
+    }
+
+    /// Apply one op (see the module documentation for what counts as done).
+    pub async fn apply_one(&mut self, op: &WsOp) -> Result<OpOutcome, AwsError> {
+        let name = op.aws_name();
+        let gw = &self.clients.apigw2;
+        match op {
+            WsOp::CreateApi {
+                name: api_name,
+                description,
+                route_selection_expression,
+                api_key_selection_expression,
+                tags,
+            } => {
+                let req = gw
+                    .create_api()
+                    .name(api_name)
+                    .protocol_type(v2::ProtocolType::Websocket)
+                    .route_selection_expression(route_selection_expression)
+                    .set_api_key_selection_expression(api_key_selection_expression.clone())
+                    .set_description(description.clone())
+                    .set_tags(hash_map(tags));
+                // No answer: look for the API (name and tags) before creating it again.
+                let identity = Identity::WsApi {
+                    name: api_name,
+                    tags,
+                };
+                let made = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await?;
+                let (id, outcome): (String, fn(String) -> OpOutcome) = match made {
+                    Made::Created(out) => (answered_id(name, "API", out.api_id())?, |id| {
+                        OpOutcome::Created { id }
+                    }),
+                    Made::Adopted(id) => (id, |id| OpOutcome::Adopted { id }),
+                };
+                self.api_id = Some(id.clone());
+                self.integration_ids.clear();
+                self.route_ids.clear();
+                self.authorizer_ids.clear();
+                self.route_response_ids.clear();
+                Ok(outcome(id))
+            }
+            WsOp::UpdateApi {
+                description,
+                route_selection_expression,
+                api_key_selection_expression,
+            } => {
+                gw.update_api()
+                    .api_id(self.api(name)?)
+                    .set_description(description.clone())
+                    .set_route_selection_expression(route_selection_expression.clone())
+                    .set_api_key_selection_expression(api_key_selection_expression.clone())
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            WsOp::CreateAuthorizer {
+                name: auth_name,
+                def,
+            } => {
+                let api = self.api(name)?;
+                let req = gw
+                    .create_authorizer()
+                    .api_id(&api)
+                    .name(auth_name)
+                    .authorizer_type(v2::AuthorizerType::from(def.kind.as_str()))
+                    .set_identity_source(Some(def.identity_source.clone()))
+                    .set_authorizer_uri(def.authorizer_uri.clone());
+                // No answer: look for the authorizer (by name) before creating it again.
+                let identity = Identity::HttpAuthorizer {
+                    api: &api,
+                    name: auth_name,
+                };
+                let res = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move {
+                        r.send()
+                            .await
+                            .map(|o| o.authorizer_id().map(str::to_string))
+                            .map_err(|e| classify(name, e))
+                    }
+                })
+                .await;
+                self.created_or_adopted(name, &api, AdoptKind::Authorizer, auth_name, res)
+                    .await
+            }
+            WsOp::UpdateAuthorizer {
+                name: auth_name,
+                def,
+            } => {
+                gw.update_authorizer()
+                    .api_id(self.api(name)?)
+                    .authorizer_id(Self::id_of(
+                        name,
+                        "authorizer",
+                        &self.authorizer_ids,
+                        auth_name,
+                    )?)
+                    .authorizer_type(v2::AuthorizerType::from(def.kind.as_str()))
+                    .set_identity_source(Some(def.identity_source.clone()))
+                    .set_authorizer_uri(def.authorizer_uri.clone())
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            WsOp::DeleteAuthorizer { name: auth_name } => delete_by_id!(
+                self,
+                name,
+                delete_authorizer,
+                authorizer_id,
+                "authorizer",
+                authorizer_ids,
+                auth_name
+            ),
+            WsOp::CreateIntegration { key, def } => {
+                let api = self.api(name)?;
+                let region = &self.clients.region;
+                let req = integration_request(gw.create_integration().api_id(&api), def, region);
+                // No answer: look for an integration with this configuration that is not
+                // already known, before creating it again.
+                let known = self.integration_ids.values().cloned().collect();
+                let identity = Identity::WsIntegration {
+                    api: &api,
+                    def,
+                    known: &known,
+                };
+                let made = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await?;
+                let (id, outcome): (String, fn(String) -> OpOutcome) = match made {
+                    Made::Created(out) => (
+                        answered_id(name, "integration", out.integration_id())?,
+                        |id| OpOutcome::Created { id },
+                    ),
+                    Made::Adopted(id) => (id, |id| OpOutcome::Adopted { id }),
+                };
+                self.integration_ids.insert(key.clone(), id.clone());
+                Ok(outcome(id))
+            }
+            WsOp::UpdateIntegration { key, def } => {
+                let (uri, method) = integration_target(def, &self.clients.region);
+                gw.update_integration()
+                    .api_id(self.api(name)?)
+                    .integration_id(Self::id_of(
+                        name,
+                        "integration",
+                        &self.integration_ids,
+                        key,
+                    )?)
+                    .integration_type(v2::IntegrationType::from(def.kind.as_str()))
+                    .set_integration_uri(uri)
+                    .set_integration_method(method)
+                    .timeout_in_millis(
+                        def.timeout_ms
+                            .unwrap_or(crate::state::ws::DEFAULT_TIMEOUT_MS),
+                    )
+                    .set_credentials_arn(def.credentials_arn.clone())
+                    .set_request_templates(hash_map(&def.request_templates))
+                    .set_template_selection_expression(def.template_selection_expression.clone())
+                    .set_passthrough_behavior(
+                        def.passthrough_behavior
+                            .as_deref()
+                            .map(v2::PassthroughBehavior::from),
+                    )
+                    .set_content_handling_strategy(
+                        def.content_handling
+                            .as_deref()
+                            .map(v2::ContentHandlingStrategy::from),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            WsOp::DeleteIntegration { key } => delete_by_id!(
+                self,
+                name,
+                delete_integration,
+                integration_id,
+                "integration",
+                integration_ids,
+                key
+            ),
+            WsOp::CreateRoute { route_key, def } => {
+                let api = self.api(name)?;
+                let (target, authorizer) = self.route_ids_of(name, def)?;
+                let req = gw
+                    .create_route()
+                    .api_id(&api)
+                    .route_key(route_key)
+                    .set_target(target)
+                    .authorization_type(v2::AuthorizationType::from(
+                        def.authorization_type.as_str(),
+                    ))
+                    .set_authorizer_id(authorizer)
+                    .set_route_response_selection_expression(
+                        def.route_response_selection_expression.clone(),
+                    );
+                // No answer: look for the route (by route key) before creating it again.
+                let identity = Identity::Route {
+                    api: &api,
+                    route_key,
+                };
+                let res = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move {
+                        r.send()
+                            .await
+                            .map(|o| o.route_id().map(str::to_string))
+                            .map_err(|e| classify(name, e))
+                    }
+                })
+                .await;
+                self.created_or_adopted(name, &api, AdoptKind::Route, route_key, res)
+                    .await
+            }
+            WsOp::UpdateRoute { route_key, def } => {
+                let (target, authorizer) = self.route_ids_of(name, def)?;
+                gw.update_route()
+                    .api_id(self.api(name)?)
+                    .route_id(Self::id_of(name, "route", &self.route_ids, route_key)?)
+                    .set_target(target)
+                    .authorization_type(v2::AuthorizationType::from(
+                        def.authorization_type.as_str(),
+                    ))
+                    // An empty id detaches a route from its former authorizer.
+                    .authorizer_id(authorizer.unwrap_or_default())
+                    // An empty expression makes a two-way route one-way again.
+                    .route_response_selection_expression(
+                        def.route_response_selection_expression
+                            .clone()
+                            .unwrap_or_default(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            WsOp::DeleteRoute { route_key } => {
+                let outcome = delete_by_id!(
+                    self,
+                    name,
+                    delete_route,
+                    route_id,
+                    "route",
+                    route_ids,
+                    route_key
+                );
+                // Its route responses went with it.
+                self.route_response_ids.remove(route_key);
+                outcome
+            }
+            WsOp::CreateRouteResponse { route_key } => {
+                let api = self.api(name)?;
+                let route = Self::id_of(name, "route", &self.route_ids, route_key)?;
+                let req = gw
+                    .create_route_response()
+                    .api_id(&api)
+                    .route_id(&route)
+                    .route_response_key(DEFAULT_KEY);
+                // No answer: look for the route response (by key) before creating it again.
+                let identity = Identity::RouteResponse {
+                    api: &api,
+                    route: &route,
+                    key: DEFAULT_KEY,
+                };
+                let made = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await?;
+                let (id, outcome): (String, fn(String) -> OpOutcome) = match made {
+                    Made::Created(out) => (
+                        answered_id(name, "route response", out.route_response_id())?,
+                        |id| OpOutcome::Created { id },
+                    ),
+                    Made::Adopted(id) => (id, |id| OpOutcome::Adopted { id }),
+                };
+                self.route_response_ids
+                    .insert(route_key.clone(), id.clone());
+                Ok(outcome(id))
+            }
+            WsOp::DeleteRouteResponse { route_key } => {
+                let id = Self::id_of(name, "route response", &self.route_response_ids, route_key)?;
+                if id.is_empty() {
+                    return Err(internal(
+                        name,
+                        format!("the id of route `{route_key}`'s route response could not be read"),
+                    ));
+                }
+                let res = gw
+                    .delete_route_response()
+                    .api_id(self.api(name)?)
+                    .route_id(Self::id_of(name, "route", &self.route_ids, route_key)?)
+                    .route_response_id(id)
+                    .send()
+                    .await;
+                let outcome = deleted(name, res)?;
+                self.route_response_ids.remove(route_key);
+                Ok(outcome)
+            }
+            WsOp::AddPermission { .. } | WsOp::RemovePermission { .. } => {
+                let perm = op.permission().expect("a permission op");
+                permission_call(self.clients, name, perm, |s| self.fill(name, s)).await
+            }
+            WsOp::CreateDeployment { description } => {
+                let out = gw
+                    .create_deployment()
+                    .api_id(self.api(name)?)
+                    .description(description)
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                let id = answered_id(name, "deployment", out.deployment_id())?;
+                self.deployment_id = Some(id.clone());
+                Ok(OpOutcome::Created { id })
+            }
+            WsOp::CreateStage {
+                name: stage,
+                def,
+                deploy,
+            } => {
+                let deployment = if *deploy {
+                    Some(self.deployment(name)?)
+                } else {
+                    None
+                };
+                let api = self.api(name)?;
+                let res = create_stage(gw.create_stage().api_id(&api), stage, def)
+                    .set_deployment_id(deployment.clone())
+                    .send()
+                    .await;
+                match res {
+                    Ok(_) => Ok(OpOutcome::Applied),
+                    // The stage exists (an earlier attempt whose answer was lost, or another
+                    // run): adopt it, and still give it what this op asks.
+                    Err(e) => {
+                        let e = classify(name, e);
+                        if e.kind != ErrorKind::Conflict {
+                            return Err(e);
+                        }
+                        let update = adopted_stage_update(def, deployment.is_some());
+                        update_stage(gw.update_stage().api_id(&api).stage_name(stage), &update)
+                            .set_deployment_id(deployment)
+                            .send()
+                            .await
+                            .map_err(|e| classify("UpdateStage", e))?;
+                        Ok(OpOutcome::Adopted { id: stage.clone() })
+                    }
+                }
+            }
+            WsOp::UpdateStage {
+                name: stage,
+                update,
+            } => {
+                let deployment = if update.deploy {
+                    Some(self.deployment(name)?)
+                } else {
+                    None
+                };
+                update_stage(
+                    gw.update_stage().api_id(self.api(name)?).stage_name(stage),
+                    update,
+                )
+                .set_deployment_id(deployment)
+                .send()
+                .await
+                .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            WsOp::DeleteRouteSettings { stage, route_key } => {
+                let res = gw
+                    .delete_route_settings()
+                    .api_id(self.api(name)?)
+                    .stage_name(stage)
+                    .route_key(route_key)
+                    .send()
+                    .await;
+                deleted(name, res)
+            }
+            WsOp::DeleteApi { id } => {
+                let res = gw.delete_api().api_id(id).send().await;
+                let outcome = deleted(name, res)?;
+                self.integration_ids.clear();
+                self.route_ids.clear();
+                self.authorizer_ids.clear();
+                self.route_response_ids.clear();
+                Ok(outcome)
+            }
+        }
+    }
+
+    /// Record the id a create-route / create-authorizer answered with (or the one found
+    /// after a lost answer); after a ConflictException, adopt the existing object of that key
+    /// or name instead.
+    async fn created_or_adopted(
+        &mut self,
+        op: &str,
+        api: &str,
+        kind: AdoptKind,
+        key: &str,
+        res: Result<Made<Option<String>>, AwsError>,
+    ) -> Result<OpOutcome, AwsError> {
+        let (id, outcome): (String, fn(String) -> OpOutcome) = match res {
+            Ok(Made::Created(id)) => (answered_id(op, kind.what(), id.as_deref())?, |id| {
+                OpOutcome::Created { id }
+            }),
+            Ok(Made::Adopted(id)) => (id, |id| OpOutcome::Adopted { id }),
+            Err(e) => (self.adopt(&e, api, kind, key).await?, |id| {
+                OpOutcome::Adopted { id }
+            }),
+        };
+        let ids = match kind {
+            AdoptKind::Route => &mut self.route_ids,
+            AdoptKind::Authorizer => &mut self.authorizer_ids,
+        };
+        ids.insert(key.to_string(), id.clone());
+        Ok(outcome(id))
+    }
+
+    /// After a ConflictException on a create, the id of the existing object with that route
+    /// key or authorizer name; any other error (or no such object) is returned as is.
+    async fn adopt(
+        &self,
+        e: &AwsError,
+        api: &str,
+        kind: AdoptKind,
+        key: &str,
+    ) -> Result<String, AwsError> {
+        let fail = || AwsError {
+            kind: e.kind,
+            operation: e.operation.clone(),
+            code: e.code.clone(),
+            message: e.message.clone(),
+        };
+        if e.kind != ErrorKind::Conflict {
+            return Err(fail());
+        }
+        let observed = crate::aws::read::ws::read_ws_api(self.clients, api).await?;
+        let ids = match kind {
+            AdoptKind::Route => &observed.route_ids,
+            AdoptKind::Authorizer => &observed.authorizer_ids,
+        };
+        ids.get(key).cloned().ok_or_else(fail)
+    }
+}
+
+/// The id a create call answered with; its absence is an error naming what is missing.
+fn answered_id(op: &str, what: &str, id: Option<&str>) -> Result<String, AwsError> {
+    id.map(str::to_string)
+        .ok_or_else(|| internal(op, format!("the answer carries no {what} id")))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum AdoptKind {
+    Route,
+    Authorizer,
+}
+
+impl AdoptKind {
+    fn what(self) -> &'static str {
+        match self {
+            AdoptKind::Route => "route",
+            AdoptKind::Authorizer => "authorizer",
+        }
+    }
+}
+
+/// The URI and method an integration is sent with: Lambda integrations as the invocation
+/// URI with POST.
+fn integration_target(def: &Integration, region: &str) -> (Option<String>, Option<String>) {
+    match def.kind.as_str() {
+        "AWS_PROXY" | "AWS" => (Some(lambda_uri(region, &def.uri)), Some("POST".into())),
+        "MOCK" => (None, None),
+        _ => (Some(def.uri.clone()), def.method.clone()),
+    }
+}
+
+fn integration_request(
+    b: aws_sdk_apigatewayv2::operation::create_integration::builders::CreateIntegrationFluentBuilder,
+    def: &Integration,
+    region: &str,
+) -> aws_sdk_apigatewayv2::operation::create_integration::builders::CreateIntegrationFluentBuilder {
+    let (uri, method) = integration_target(def, region);
+    b.integration_type(v2::IntegrationType::from(def.kind.as_str()))
+        .set_integration_uri(uri)
+        .set_integration_method(method)
+        // Sent even when it is the default: an emulator that fills in another (moto: 30000)
+        // would otherwise read as a difference.
+        .timeout_in_millis(
+            def.timeout_ms
+                .unwrap_or(crate::state::ws::DEFAULT_TIMEOUT_MS),
+        )
+        .set_credentials_arn(def.credentials_arn.clone())
+        .set_request_templates(hash_map(&def.request_templates))
+        .set_template_selection_expression(def.template_selection_expression.clone())
+        .set_passthrough_behavior(
+            def.passthrough_behavior
+                .as_deref()
+                .map(v2::PassthroughBehavior::from),
+        )
+        .set_content_handling_strategy(
+            def.content_handling
+                .as_deref()
+                .map(v2::ContentHandlingStrategy::from),
+        )
+}
+
+fn create_stage(
+    b: aws_sdk_apigatewayv2::operation::create_stage::builders::CreateStageFluentBuilder,
+    name: &str,
+    def: &Stage,
+) -> aws_sdk_apigatewayv2::operation::create_stage::builders::CreateStageFluentBuilder {
+    let drs = &def.default_route_settings;
+    b.stage_name(name)
+        .set_description(def.description.clone())
+        .set_auto_deploy(def.auto_deploy)
+        .set_stage_variables(hash_map(&def.variables))
+        .set_default_route_settings(
+            (*drs != RouteSetting::default()).then(|| v2_route_settings(drs)),
+        )
+        .set_route_settings(v2_route_settings_map(&def.route_settings))
+        .set_access_log_settings(def.access_log.as_ref().map(v2_access_log))
+}
+
+/// Everything a created stage would have had, as an update of an adopted one.
+fn adopted_stage_update(def: &Stage, deploy: bool) -> StageUpdate {
+    StageUpdate {
+        description: def.description.clone(),
+        auto_deploy: def.auto_deploy,
+        deploy,
+        variables: def.variables.clone(),
+        default_route_settings: (def.default_route_settings != RouteSetting::default())
+            .then(|| def.default_route_settings.clone()),
+        route_settings: (!def.route_settings.is_empty()).then(|| def.route_settings.clone()),
+        access_log: def.access_log.clone(),
+    }
+}
+
+fn update_stage(
+    b: aws_sdk_apigatewayv2::operation::update_stage::builders::UpdateStageFluentBuilder,
+    u: &StageUpdate,
+) -> aws_sdk_apigatewayv2::operation::update_stage::builders::UpdateStageFluentBuilder {
+    b.set_description(u.description.clone())
+        .set_auto_deploy(u.auto_deploy)
+        .set_stage_variables(hash_map(&u.variables))
+        .set_default_route_settings(u.default_route_settings.as_ref().map(v2_route_settings))
+        .set_route_settings(u.route_settings.as_ref().and_then(v2_route_settings_map))
+        .set_access_log_settings(u.access_log.as_ref().map(v2_access_log))
+}
+
+impl ForkExecutor for WsExecutor<'_> {
+    fn fork(&self) -> Self {
+        WsExecutor {
+            clients: self.clients,
+            api_id: self.api_id.clone(),
+            integration_ids: self.integration_ids.clone(),
+            route_ids: self.route_ids.clone(),
+            authorizer_ids: self.authorizer_ids.clone(),
+            route_response_ids: self.route_response_ids.clone(),
+            deployment_id: self.deployment_id.clone(),
+        }
+    }
+
+    /// Objects inside the API are created and deleted concurrently: each copy hands back
+    /// the one id its op learned or dropped (routes start only after the integration and
+    /// authorizer they use finished, so they see those ids). The API, the deployment and
+    /// the stages are barriers: nothing else is in flight, and their copy becomes the state.
+    fn merge(&mut self, fork: Self, op: &WsOp, _exclusive: bool) {
+        fn keep(ids: &mut BTreeMap<String, String>, learned: &BTreeMap<String, String>, k: &str) {
+            match learned.get(k) {
+                Some(id) => ids.insert(k.to_string(), id.clone()),
+                None => ids.remove(k),
+            };
+        }
+        use WsOp::*;
+        match op {
+            CreateIntegration { key, .. }
+            | UpdateIntegration { key, .. }
+            | DeleteIntegration { key } => {
+                keep(&mut self.integration_ids, &fork.integration_ids, key)
+            }
+            CreateAuthorizer { name, .. }
+            | UpdateAuthorizer { name, .. }
+            | DeleteAuthorizer { name } => {
+                keep(&mut self.authorizer_ids, &fork.authorizer_ids, name)
+            }
+            CreateRoute { route_key, .. }
+            | UpdateRoute { route_key, .. }
+            | DeleteRoute { route_key } => {
+                keep(&mut self.route_ids, &fork.route_ids, route_key);
+                keep(
+                    &mut self.route_response_ids,
+                    &fork.route_response_ids,
+                    route_key,
+                );
+            }
+            CreateRouteResponse { route_key } | DeleteRouteResponse { route_key } => keep(
+                &mut self.route_response_ids,
+                &fork.route_response_ids,
+                route_key,
+            ),
+            AddPermission { .. } | RemovePermission { .. } => {}
+            _ => *self = fork,
+        }
+    }
+}
+
+impl OpExecutor for WsExecutor<'_> {
+    type Op = WsOp;
+    async fn apply(&mut self, op: &WsOp) -> Result<OpOutcome, AwsError> {
+        self.apply_one(op).await
+    }
+    fn current_api_id(&self) -> Option<String> {
+        self.api_id.clone()
+    }
+    fn current_deployment_id(&self) -> Option<String> {
+        self.deployment_id.clone()
+    }
+}

@@ -1,0 +1,438 @@
+//! A model of what API Gateway (v2, WebSocket APIs) and Lambda do with each [`WsOp`], for
+//! planner tests (the counterpart of [`crate::plan::http::simulate`]):
+//! `plan(desired, simulate(plan(desired, observed)))` must be empty. The model works on the
+//! service's view (objects by id, [`RawWsApi`]) and reads back through the same
+//! [`RawWsApi::assemble`] the reader uses, so the keys the planner sees after an apply are
+//! the keys a real read would give. It models AWS, not the emulator's leniencies: a second
+//! route with the same key, deleting an integration or authorizer a route still uses, route
+//! settings for a route that does not exist, and pointing a stage at a deployment that was not
+//! created are errors.
+
+use std::collections::BTreeMap;
+
+use crate::state::rest::{Deployment, Policies};
+use crate::state::ws::{
+    ObservedStage, ObservedWsApi, RawRoute, RawWsApi, Route, Stage, DEFAULT_KEY,
+};
+
+use super::ops::WsOp;
+use crate::plan::simulate::{permission, SimError};
+
+pub use crate::plan::http::simulate::AUTO_DEPLOYMENT;
+
+struct Sim {
+    api: RawWsApi,
+    /// What the executor knows: key/name -> id.
+    integration_ids: BTreeMap<String, String>,
+    route_ids: BTreeMap<String, String>,
+    authorizer_ids: BTreeMap<String, String>,
+    counter: usize,
+    new_deployment: Option<String>,
+}
+
+impl Sim {
+    fn next_id(&mut self, kind: &str) -> String {
+        self.counter += 1;
+        format!("sim-{kind}-{:03}", self.counter)
+    }
+
+    fn route_mut(&mut self, op: &'static str, key: &str) -> Result<&mut RawRoute, SimError> {
+        let id = self
+            .route_ids
+            .get(key)
+            .cloned()
+            .ok_or_else(|| missing(op, key))?;
+        self.api
+            .routes
+            .iter_mut()
+            .find(|r| r.id == id)
+            .ok_or_else(|| missing(op, key))
+    }
+
+    /// The service's form of a route: target and authorizer as ids.
+    fn raw_route(
+        &self,
+        op: &'static str,
+        id: String,
+        key: &str,
+        def: &Route,
+    ) -> Result<RawRoute, SimError> {
+        let target = match &def.target {
+            Some(t) => Some(format!(
+                "integrations/{}",
+                self.integration_ids.get(t).ok_or_else(|| missing(op, t))?
+            )),
+            None => None,
+        };
+        let authorizer_id = match &def.authorizer {
+            Some(a) => Some(
+                self.authorizer_ids
+                    .get(a)
+                    .cloned()
+                    .ok_or_else(|| missing(op, a))?,
+            ),
+            None => None,
+        };
+        Ok(RawRoute {
+            id,
+            route_key: key.to_string(),
+            target,
+            authorization_type: def.authorization_type.clone(),
+            authorizer_id,
+            route_response_selection_expression: def.route_response_selection_expression.clone(),
+            responses: Vec::new(),
+        })
+    }
+
+    fn check_route_settings(&self, op: &'static str, def: &Stage) -> Result<(), SimError> {
+        for k in def.route_settings.keys() {
+            if !self.api.routes.iter().any(|r| r.route_key == *k) {
+                return Err(missing(op, k));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn missing(op: &'static str, what: &str) -> SimError {
+    SimError::Missing {
+        op,
+        what: what.to_string(),
+    }
+}
+
+fn conflict(op: &'static str, what: String) -> SimError {
+    SimError::Conflict { op, what }
+}
+
+/// Apply `ops` in order to `api` / `policies`, as the service would, and read the result back.
+pub fn apply(
+    api: Option<ObservedWsApi>,
+    mut policies: Policies,
+    ops: &[WsOp],
+) -> Result<(ObservedWsApi, Policies), SimError> {
+    let raw = api.as_ref().map(|a| a.to_raw()).unwrap_or_default();
+    // Ids stay unique across runs: continue after the highest one the account holds.
+    let ids = raw
+        .routes
+        .iter()
+        .map(|r| &r.id)
+        .chain(raw.integrations.iter().map(|i| &i.0))
+        .chain(raw.authorizers.iter().map(|a| &a.0))
+        .chain(raw.deployments.keys());
+    let counter = ids
+        .filter_map(|id| id.rsplit('-').next()?.parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    let mut sim = Sim {
+        integration_ids: api
+            .as_ref()
+            .map(|a| a.integration_ids.clone())
+            .unwrap_or_default(),
+        route_ids: api
+            .as_ref()
+            .map(|a| a.route_ids.clone())
+            .unwrap_or_default(),
+        authorizer_ids: api
+            .as_ref()
+            .map(|a| a.authorizer_ids.clone())
+            .unwrap_or_default(),
+        api: raw,
+        counter,
+        new_deployment: None,
+    };
+    let mut exists = api.is_some();
+    for op in ops {
+        let name = op.aws_name();
+        if !exists && !matches!(op, WsOp::CreateApi { .. }) {
+            return Err(SimError::NoApi(name));
+        }
+        match op {
+            WsOp::CreateApi {
+                name: api_name,
+                description,
+                route_selection_expression,
+                api_key_selection_expression,
+                tags,
+            } => {
+                sim.api = RawWsApi {
+                    id: sim.next_id("api"),
+                    name: api_name.clone(),
+                    description: description.clone(),
+                    route_selection_expression: route_selection_expression.clone(),
+                    api_key_selection_expression: api_key_selection_expression.clone(),
+                    tags: tags.clone(),
+                    deployments_complete: true,
+                    ..Default::default()
+                };
+                exists = true;
+            }
+            WsOp::UpdateApi {
+                description,
+                route_selection_expression,
+                api_key_selection_expression,
+            } => {
+                if let Some(d) = description {
+                    sim.api.description = Some(d.clone()).filter(|d| !d.is_empty());
+                }
+                if let Some(r) = route_selection_expression {
+                    sim.api.route_selection_expression = r.clone();
+                }
+                if let Some(a) = api_key_selection_expression {
+                    sim.api.api_key_selection_expression = Some(a.clone());
+                }
+            }
+            WsOp::CreateAuthorizer { name: n, def } => {
+                if sim.authorizer_ids.contains_key(n) {
+                    return Err(conflict(name, n.clone()));
+                }
+                let id = sim.next_id("auth");
+                sim.api
+                    .authorizers
+                    .push((id.clone(), n.clone(), def.clone()));
+                sim.authorizer_ids.insert(n.clone(), id);
+            }
+            WsOp::UpdateAuthorizer { name: n, def } => {
+                let id = sim.authorizer_ids.get(n).ok_or_else(|| missing(name, n))?;
+                let a = sim
+                    .api
+                    .authorizers
+                    .iter_mut()
+                    .find(|a| a.0 == *id)
+                    .ok_or_else(|| missing(name, n))?;
+                a.2 = def.clone();
+            }
+            WsOp::DeleteAuthorizer { name: n } => {
+                let id = sim
+                    .authorizer_ids
+                    .remove(n)
+                    .ok_or_else(|| missing(name, n))?;
+                if sim
+                    .api
+                    .routes
+                    .iter()
+                    .any(|r| r.authorizer_id.as_deref() == Some(&id))
+                {
+                    return Err(conflict(name, format!("authorizer {n} is still used")));
+                }
+                sim.api.authorizers.retain(|a| a.0 != id);
+            }
+            WsOp::CreateIntegration { key, def } => {
+                let id = sim.next_id("int");
+                sim.api.integrations.push((id.clone(), def.clone()));
+                sim.integration_ids.insert(key.clone(), id);
+            }
+            WsOp::UpdateIntegration { key, def, .. } => {
+                let id = sim
+                    .integration_ids
+                    .get(key)
+                    .ok_or_else(|| missing(name, key))?;
+                let i = sim
+                    .api
+                    .integrations
+                    .iter_mut()
+                    .find(|i| i.0 == *id)
+                    .ok_or_else(|| missing(name, key))?;
+                i.1 = def.clone();
+            }
+            WsOp::DeleteIntegration { key } => {
+                let id = sim
+                    .integration_ids
+                    .remove(key)
+                    .ok_or_else(|| missing(name, key))?;
+                let target = format!("integrations/{id}");
+                if sim
+                    .api
+                    .routes
+                    .iter()
+                    .any(|r| r.target.as_deref() == Some(&target))
+                {
+                    return Err(conflict(name, format!("integration {key} is still used")));
+                }
+                sim.api.integrations.retain(|i| i.0 != id);
+            }
+            WsOp::CreateRoute { route_key, def } => {
+                if sim.api.routes.iter().any(|r| r.route_key == *route_key) {
+                    return Err(conflict(name, route_key.clone()));
+                }
+                let id = sim.next_id("route");
+                let raw = sim.raw_route(name, id.clone(), route_key, def)?;
+                sim.api.routes.push(raw);
+                sim.route_ids.insert(route_key.clone(), id);
+            }
+            WsOp::UpdateRoute { route_key, def } => {
+                let id = sim.route_mut(name, route_key)?.id.clone();
+                let key = sim.route_mut(name, route_key)?.route_key.clone();
+                let responses = sim.route_mut(name, route_key)?.responses.clone();
+                let raw = sim.raw_route(name, id, &key, def)?;
+                *sim.route_mut(name, route_key)? = RawRoute { responses, ..raw };
+            }
+            WsOp::CreateRouteResponse { route_key } => {
+                let id = sim.next_id("rr");
+                let route = sim.route_mut(name, route_key)?;
+                if route.responses.iter().any(|(_, k)| k == DEFAULT_KEY) {
+                    return Err(conflict(name, route_key.clone()));
+                }
+                route.responses.push((id, DEFAULT_KEY.to_string()));
+            }
+            WsOp::DeleteRouteResponse { route_key } => {
+                let route = sim.route_mut(name, route_key)?;
+                let before = route.responses.len();
+                route.responses.retain(|(_, k)| k != DEFAULT_KEY);
+                if route.responses.len() == before {
+                    return Err(missing(name, route_key));
+                }
+            }
+            WsOp::DeleteRoute { route_key } => {
+                let id = sim
+                    .route_ids
+                    .remove(route_key)
+                    .ok_or_else(|| missing(name, route_key))?;
+                let real = crate::state::http::base_key(route_key);
+                let duplicates = sim
+                    .api
+                    .routes
+                    .iter()
+                    .filter(|r| r.route_key == real)
+                    .count();
+                if duplicates == 1
+                    && sim
+                        .api
+                        .stages
+                        .values()
+                        .any(|s| s.settings.route_settings.contains_key(real))
+                {
+                    return Err(conflict(
+                        name,
+                        format!("route {real} has stage route settings"),
+                    ));
+                }
+                sim.api.routes.retain(|r| r.id != id);
+            }
+            WsOp::AddPermission { .. } | WsOp::RemovePermission { .. } => permission(
+                &mut policies,
+                name,
+                (&sim.api.id, &sim.authorizer_ids),
+                op.permission().expect("a permission op"),
+            )?,
+            WsOp::CreateDeployment { description } => {
+                let id = sim.next_id("dep");
+                sim.api.deployments.insert(
+                    id.clone(),
+                    Deployment {
+                        id: id.clone(),
+                        description: Some(description.clone()),
+                    },
+                );
+                sim.new_deployment = Some(id);
+            }
+            WsOp::CreateStage {
+                name: n,
+                def,
+                deploy,
+            } => {
+                if sim.api.stages.contains_key(n) {
+                    return Err(conflict(name, n.clone()));
+                }
+                sim.check_route_settings(name, def)?;
+                let auto = def.auto_deploy.unwrap_or(false);
+                let deployment_id = if *deploy {
+                    Some(
+                        sim.new_deployment
+                            .clone()
+                            .ok_or_else(|| missing(name, "deployment"))?,
+                    )
+                } else if auto {
+                    let id = sim.next_id("auto");
+                    sim.api.deployments.insert(
+                        id.clone(),
+                        Deployment {
+                            id: id.clone(),
+                            description: Some(AUTO_DEPLOYMENT.into()),
+                        },
+                    );
+                    Some(id)
+                } else {
+                    None
+                };
+                sim.api.stages.insert(
+                    n.clone(),
+                    ObservedStage {
+                        deployment_id,
+                        settings: Stage {
+                            auto_deploy: Some(auto),
+                            ..def.clone()
+                        },
+                    },
+                );
+            }
+            WsOp::UpdateStage { name: n, update } => {
+                if let Some(r) = &update.route_settings {
+                    let probe = Stage {
+                        route_settings: r.clone(),
+                        ..Default::default()
+                    };
+                    sim.check_route_settings(name, &probe)?;
+                }
+                let new_deployment = sim.new_deployment.clone();
+                let st = sim.api.stages.get_mut(n).ok_or_else(|| missing(name, n))?;
+                if update.deploy {
+                    st.deployment_id =
+                        Some(new_deployment.ok_or_else(|| missing(name, "deployment"))?);
+                }
+                let s = &mut st.settings;
+                if let Some(d) = &update.description {
+                    s.description = Some(d.clone());
+                }
+                if let Some(a) = update.auto_deploy {
+                    s.auto_deploy = Some(a);
+                }
+                for (k, v) in &update.variables {
+                    if v.is_empty() {
+                        s.variables.remove(k);
+                    } else {
+                        s.variables.insert(k.clone(), v.clone());
+                    }
+                }
+                if let Some(d) = &update.default_route_settings {
+                    s.default_route_settings = d.clone();
+                }
+                // Route settings are merged per route key; removing one takes
+                // delete-route-settings.
+                if let Some(r) = &update.route_settings {
+                    for (k, v) in r {
+                        s.route_settings.insert(k.clone(), v.clone());
+                    }
+                }
+                if update.access_log.is_some() {
+                    s.access_log = update.access_log.clone();
+                }
+            }
+            WsOp::DeleteRouteSettings { stage, route_key } => {
+                let st = sim
+                    .api
+                    .stages
+                    .get_mut(stage)
+                    .ok_or_else(|| missing(name, stage))?;
+                if st.settings.route_settings.remove(route_key).is_none() {
+                    return Err(missing(name, route_key));
+                }
+            }
+            WsOp::DeleteApi { id } => {
+                if sim.api.id != *id {
+                    return Err(missing(name, id));
+                }
+                // Nothing is left to act on; later ops would fail as on AWS.
+                sim.api.routes.clear();
+                sim.api.integrations.clear();
+                sim.api.authorizers.clear();
+                sim.api.stages.clear();
+                sim.api.deployments.clear();
+            }
+        }
+    }
+    if !exists {
+        return Err(SimError::NoApi("plan"));
+    }
+    Ok((sim.api.assemble(), policies))
+}

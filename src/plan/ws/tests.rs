@@ -1,0 +1,270 @@
+//! WebSocket API planner tests: specs parsed by the real loader, the account modelled by
+//! `simulate`. "Apply, then plan again: empty" and exact op lists.
+
+use std::collections::BTreeMap;
+
+use super::ops::WsOp;
+use super::simulate;
+use super::{desired, plan, DesiredWs, WsPlan};
+use crate::plan::rest::tests::{read_spec, resolve, spec};
+use crate::plan::{Action, PlanOptions};
+use crate::state::rest::Policies;
+use crate::state::ws::ObservedWsApi;
+
+const REGION: &str = "us-east-1";
+
+fn desired_of(yaml: &str) -> DesiredWs {
+    let s = spec(yaml);
+    desired(&s, &resolve(&s), REGION).keep_undeclared(None)
+}
+
+fn names(p: &WsPlan) -> Vec<&'static str> {
+    p.ops.iter().map(|o| o.aws_name()).collect()
+}
+
+fn converge(
+    d: &DesiredWs,
+    observed: Option<ObservedWsApi>,
+    policies: Policies,
+    opts: PlanOptions,
+) -> (WsPlan, ObservedWsApi, Policies) {
+    let p = plan(d, observed.as_ref(), &policies, opts);
+    let (api, pol) = simulate::apply(observed, policies, &p.ops)
+        .unwrap_or_else(|e| panic!("plan applies cleanly: {e}\n{:#?}", p.ops));
+    (p, api, pol)
+}
+
+fn assert_converged(d: &DesiredWs, api: &ObservedWsApi, pol: &Policies) {
+    let again = plan(d, Some(api), pol, PlanOptions::default());
+    assert!(
+        again.is_empty(),
+        "second plan should be empty, got {:#?}",
+        again.changes
+    );
+}
+
+const CUSTOM: &str = r#"
+api: {name: ws-custom, kind: websocket, route_selection: $request.body.type, api_key_selection: $request.header.x-api-key}
+functions:
+  app: app-fn
+routes:
+  - {route: $connect, function: app, auth: iam}
+  - route: echo
+    response: true
+    integration:
+      type: mock
+      template_selection: \$default
+      request_templates: {$default: '{"statusCode": 200}'}
+  - route: relay
+    integration: {type: http_proxy, uri: "https://backend.example.com/relay", timeout_ms: 10000}
+  - route: legacy
+    integration:
+      type: lambda
+      function: app
+      request_templates: {$default: '{"body": $input.body}'}
+      template_selection: \$default
+  - {route: $default, function: app, throttle: {rate: 5, burst: 10}}
+stages:
+  dev:
+    logging: INFO
+    data_trace: true
+    variables: {mode: test}
+  prod:
+    auto_deploy: true
+    throttle: {rate: 100, burst: 200}
+"#;
+
+#[test]
+fn first_apply_of_the_chat_spec_builds_everything_once_and_converges() {
+    let d = desired_of(&read_spec("chat.yaml"));
+    let (p, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    assert_eq!(
+        names(&p),
+        vec![
+            "CreateApi",
+            "CreateAuthorizer",
+            "CreateIntegration",
+            "CreateIntegration",
+            "CreateIntegration",
+            "CreateIntegration",
+            "CreateRoute",
+            "CreateRoute",
+            "CreateRoute",
+            "CreateRoute",
+            "CreateRouteResponse",
+            "AddPermission",
+            "AddPermission",
+            "AddPermission",
+            "AddPermission",
+            "AddPermission",
+            "CreateStage",
+        ],
+        "{:#?}",
+        p.ops
+    );
+    // Only `$connect` is authorized, by the Lambda REQUEST authorizer.
+    let connect = &api.config.routes["$connect"];
+    assert_eq!(
+        (
+            connect.authorization_type.as_str(),
+            connect.authorizer.as_deref()
+        ),
+        ("CUSTOM", Some("token"))
+    );
+    assert_eq!(
+        api.config.route_responses.iter().collect::<Vec<_>>(),
+        vec!["$default"]
+    );
+    assert_eq!(
+        api.config.routes["$default"]
+            .route_response_selection_expression
+            .as_deref(),
+        Some("$default")
+    );
+    assert_eq!(
+        api.config.route_selection_expression,
+        "$request.body.action"
+    );
+    let prod = &api.stages["prod"].settings;
+    assert_eq!(
+        prod.default_route_settings.logging_level.as_deref(),
+        Some("ERROR")
+    );
+    assert_eq!(prod.route_settings["sendmessage"].throttle_rate, Some(50.0));
+    assert_converged(&d, &api, &pol);
+}
+
+#[test]
+fn every_integration_type_and_stage_setting_converges() {
+    let d = desired_of(CUSTOM);
+    let (p, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    // Stage `dev` deploys by hand: one deployment, made before the stages.
+    assert_eq!(
+        p.ops
+            .iter()
+            .filter(|o| matches!(o, WsOp::CreateDeployment { .. }))
+            .count(),
+        1
+    );
+    let kinds: Vec<&str> = api
+        .config
+        .integrations
+        .values()
+        .map(|i| i.kind.as_str())
+        .collect();
+    for k in ["AWS", "AWS_PROXY", "HTTP_PROXY", "MOCK"] {
+        assert!(kinds.contains(&k), "{kinds:?}");
+    }
+    assert_eq!(api.config.routes["$connect"].authorization_type, "AWS_IAM");
+    assert_eq!(
+        api.config.api_key_selection_expression.as_deref(),
+        Some("$request.header.x-api-key")
+    );
+    let dev = &api.stages["dev"].settings.default_route_settings;
+    assert_eq!(
+        (dev.logging_level.as_deref(), dev.data_trace),
+        (Some("INFO"), Some(true))
+    );
+    assert_converged(&d, &api, &pol);
+}
+
+#[test]
+fn a_route_becoming_one_way_loses_its_route_response_and_is_redeployed() {
+    let d = desired_of(CUSTOM);
+    let (_, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let one_way = CUSTOM.replace("    response: true\n", "");
+    assert_ne!(one_way, CUSTOM);
+    let d2 = desired_of(&one_way);
+    let (p, api2, pol2) = converge(&d2, Some(api), pol, PlanOptions::default());
+    let ops = names(&p);
+    assert!(ops.contains(&"UpdateRoute"), "{ops:?}");
+    assert!(ops.contains(&"DeleteRouteResponse"), "{ops:?}");
+    // `dev` (auto-deploy off) gets a new deployment; `prod` deploys itself.
+    assert!(ops.contains(&"CreateDeployment"), "{ops:?}");
+    assert!(api2.config.route_responses.is_empty());
+    assert_converged(&d2, &api2, &pol2);
+}
+
+#[test]
+fn drift_behind_gwctls_back_is_planned_back_and_undeclared_settings_are_kept() {
+    let yaml = read_spec("chat.yaml");
+    let d = desired_of(&yaml);
+    let (_, mut api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    // Someone removes the authorizer from `$connect`, changes the route selection and adds a
+    // stage variable.
+    api.config
+        .routes
+        .get_mut("$connect")
+        .unwrap()
+        .authorization_type = "NONE".into();
+    api.config.routes.get_mut("$connect").unwrap().normalize();
+    api.config.route_selection_expression = "$request.body.kind".into();
+    api.stages
+        .get_mut("prod")
+        .unwrap()
+        .settings
+        .variables
+        .insert("set_by_hand".into(), "1".into());
+    let d_now = desired(&spec(&yaml), &resolve(&spec(&yaml)), REGION).keep_undeclared(Some(&api));
+    let p = plan(&d_now, Some(&api), &pol, PlanOptions::default());
+    let changes: Vec<(Action, &str)> = p
+        .changes
+        .iter()
+        .map(|c| (c.action, c.kind.as_str()))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![(Action::Update, "ws_api"), (Action::Update, "route")],
+        "{:#?}",
+        p.changes
+    );
+    // The stage's variables are not declared in the spec: the hand-made one stays.
+    let (api2, pol2) = simulate::apply(Some(api), pol, &p.ops).unwrap();
+    assert_eq!(
+        api2.stages["prod"].settings.variables.get("set_by_hand"),
+        Some(&"1".to_string())
+    );
+    let d2 = desired(&spec(&yaml), &resolve(&spec(&yaml)), REGION).keep_undeclared(Some(&api2));
+    assert_converged(&d2, &api2, &pol2);
+}
+
+#[test]
+fn routes_the_spec_drops_are_deleted_with_their_settings_on_owned_apis() {
+    let d = desired_of(CUSTOM);
+    let (_, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let fewer = CUSTOM.replace(
+        "  - {route: $default, function: app, throttle: {rate: 5, burst: 10}}\n",
+        "",
+    );
+    assert_ne!(fewer, CUSTOM);
+    let d2 = desired_of(&fewer);
+    let opts = PlanOptions {
+        prune: true,
+        ..Default::default()
+    };
+    let (p, api2, pol2) = converge(&d2, Some(api), pol, opts);
+    let ops = names(&p);
+    assert!(ops.contains(&"DeleteRouteSettings"), "{ops:?}");
+    assert!(ops.contains(&"DeleteRoute"), "{ops:?}");
+    assert!(!api2.config.routes.contains_key("$default"));
+    let again = plan(&d2, Some(&api2), &pol2, opts);
+    assert!(again.is_empty(), "{:#?}", again.changes);
+}
+
+#[test]
+fn lambda_permissions_are_one_statement_per_function_scoped_to_the_api() {
+    let d = desired_of(&read_spec("chat.yaml"));
+    let (p, _, _) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let sources: Vec<String> = p
+        .ops
+        .iter()
+        .filter_map(|o| match o {
+            WsOp::AddPermission { source_arn, .. } => Some(source_arn.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sources.len(), 5);
+    for s in &sources {
+        assert!(s.contains("{api_id}"), "scoped to the API: {s}");
+    }
+}

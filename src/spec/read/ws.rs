@@ -1,0 +1,403 @@
+//! WebSocket APIs (`kind: websocket`): the route selection expression, routes by route key
+//! (`$connect`, `$disconnect`, `$default`, custom keys) and their integrations. Authorizers
+//! and stages are read by `auth.rs` and `stages.rs`, which know the kind.
+
+use std::collections::BTreeMap;
+
+use crate::spec::model::*;
+use crate::spec::yaml::{Node, Value};
+
+use super::{
+    auth_ref, boolean, choice, int_in, is_http_url, is_role_arn, list, nonempty, read_throttle,
+    reference, text, text_map, unknown_method, Cx, MapReader, Names, CONTENT_HANDLINGS,
+    PASSTHROUGH_BEHAVIORS,
+};
+
+/// Keys of a route of a WebSocket API.
+pub(crate) const WS_ROUTE_KEYS: &[&str] = &[
+    "route",
+    "function",
+    "integration",
+    "auth",
+    "throttle",
+    "response",
+];
+/// Keys of a WebSocket integration (which ones a type allows: [`ws_integration_keys`]).
+pub(crate) const WS_INTEGRATION_KEYS: &[&str] = &[
+    "type",
+    "function",
+    "uri",
+    "http_method",
+    "timeout_ms",
+    "credentials",
+    "request_templates",
+    "template_selection",
+    "passthrough_behavior",
+    "content_handling",
+];
+/// The predefined route keys; any other key is matched against the route selection
+/// expression's value.
+pub(crate) const PREDEFINED_ROUTES: &[&str] = &["$connect", "$disconnect", "$default"];
+/// The API key selection expressions API Gateway accepts.
+pub(crate) const API_KEY_SELECTIONS: &[&str] = &[
+    "$request.header.x-api-key",
+    "$context.authorizer.usageIdentifierKey",
+];
+/// WebSocket integrations time out after at most 29 s.
+const MAX_TIMEOUT_MS: i64 = 29_000;
+
+fn ws_integration_keys(ty: &str) -> &'static [&'static str] {
+    match ty {
+        "lambda_proxy" => &["type", "function", "timeout_ms", "credentials"],
+        "lambda" => &[
+            "type",
+            "function",
+            "timeout_ms",
+            "credentials",
+            "request_templates",
+            "template_selection",
+            "passthrough_behavior",
+            "content_handling",
+        ],
+        "http_proxy" => &["type", "uri", "http_method", "timeout_ms"],
+        "http" => &[
+            "type",
+            "uri",
+            "http_method",
+            "timeout_ms",
+            "request_templates",
+            "template_selection",
+            "passthrough_behavior",
+            "content_handling",
+        ],
+        _ => &[
+            "type",
+            "request_templates",
+            "template_selection",
+            "passthrough_behavior",
+        ],
+    }
+}
+
+/// `cors:` on a WebSocket API: an error (the protocol has no CORS).
+pub(super) fn refuse_cors(cx: &mut Cx, key: &Node) {
+    cx.err(
+        key,
+        "`cors` is not supported on websocket apis",
+        Some("websocket apis have no cors configuration; remove `cors:`".into()),
+    );
+}
+
+/// A selection expression that reads the message body: `$request.body.NAME` (a JSON path of
+/// names joined by `.`).
+pub(super) fn selection_expression(cx: &mut Cx, n: &Node, what: &str) -> Option<At<String>> {
+    let t = nonempty(cx, n, what)?;
+    let ok = t.value.strip_prefix("$request.body.").is_some_and(|path| {
+        path.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
+    });
+    if ok {
+        Some(t)
+    } else {
+        cx.err(
+            n,
+            format!("`{}` is not a route selection expression", t.value),
+            Some(format!(
+                "write `$request.body.NAME`, the message's JSON field naming the route (default `{DEFAULT_ROUTE_SELECTION}`)"
+            )),
+        );
+        None
+    }
+}
+
+pub(super) fn api_key_selection(cx: &mut Cx, n: &Node) -> Option<String> {
+    choice(cx, n, "api_key_selection", API_KEY_SELECTIONS).map(str::to_string)
+}
+
+/// A route key: a predefined one, or 1 to 128 printable characters without spaces that do
+/// not start with `$`.
+fn route_key(cx: &mut Cx, n: &Node) -> Option<At<String>> {
+    let t = nonempty(cx, n, "route")?;
+    let k = t.value.as_str();
+    if PREDEFINED_ROUTES.contains(&k) {
+        return Some(t);
+    }
+    let problem = if k.starts_with('$') {
+        Some(format!("unknown predefined route `{k}`"))
+    } else if k.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some(format!("route key `{k}` contains spaces"))
+    } else if k.chars().count() > 128 {
+        Some("route keys have at most 128 characters".to_string())
+    } else {
+        None
+    };
+    match problem {
+        None => Some(t),
+        Some(msg) => {
+            cx.err(
+                n,
+                msg,
+                Some(
+                    "write `$connect`, `$disconnect`, `$default` or the value of the route selection expression, e.g. `sendmessage`"
+                        .into(),
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// `routes:` of a WebSocket API. Each [`RouteDef`] has the route key as `path` and method
+/// ANY.
+pub(super) fn read_ws_routes(cx: &mut Cx, n: &Node, names: &Names) -> Vec<RouteDef> {
+    let Some(items) = list(cx, n, "routes") else {
+        return Vec::new();
+    };
+    if items.is_empty() {
+        cx.err(
+            n,
+            "`routes` is empty",
+            Some("a websocket api needs at least one route, e.g. `- {route: $default, function: handler}`".into()),
+        );
+    }
+    let mut out: Vec<RouteDef> = Vec::new();
+    for item in items {
+        let Some(r) = read_ws_route(cx, item, names) else {
+            continue;
+        };
+        if let Some(first) = out.iter().find(|o| o.path.value == r.path.value) {
+            cx.err_at(
+                r.path.pos,
+                format!("duplicate route `{}`", r.path.value),
+                Some(format!("first defined on line {}", first.pos.line)),
+            );
+            continue;
+        }
+        out.push(r);
+    }
+    out
+}
+
+fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
+    let mut m = MapReader::open(cx, n, "route", WS_ROUTE_KEYS)?;
+    let key = m.req(cx, "route").and_then(|k| route_key(cx, k));
+    let function = m.get("function");
+    let integration_node = m.get("integration");
+    let integration = match (function, integration_node) {
+        (Some(_), Some(i)) => {
+            cx.err(
+                m.key("integration").unwrap_or(i),
+                "a route has either `function:` or `integration:`, not both",
+                Some("`function: NAME` is short for `integration: {type: lambda_proxy, function: NAME}`".into()),
+            );
+            None
+        }
+        (Some(f), None) => nonempty(cx, f, "function").and_then(|t| {
+            reference(cx, f, &t.value, &names.functions, "function", "functions").then(|| {
+                IntegrationDef {
+                    pos: t.pos,
+                    kind: IntegrationKind::LambdaProxy { function: t },
+                    timeout_ms: None,
+                    request_templates: BTreeMap::new(),
+                    passthrough_behavior: None,
+                    content_handling: None,
+                    request_parameters: BTreeMap::new(),
+                    responses: Vec::new(),
+                    credentials: None,
+                    payload_format_version: None,
+                    template_selection: None,
+                }
+            })
+        }),
+        (None, Some(i)) => read_ws_integration(cx, i, names),
+        (None, None) if m.has_typo_of("function") || m.has_typo_of("integration") => None,
+        (None, None) => {
+            cx.err(
+                n,
+                "route has no target",
+                Some("add `function: NAME` (a lambda proxy) or an `integration:` block".into()),
+            );
+            None
+        }
+    };
+    let auth_node = m.get("auth");
+    let auth = auth_node.and_then(|a| auth_ref(cx, a, "auth", names));
+    if let (Some(a), Some(k)) = (&auth, &key) {
+        if a.value != AuthRef::None && k.value != "$connect" {
+            cx.err(
+                auth_node.unwrap_or(n),
+                format!("route `{}` cannot be authorized", k.value),
+                Some(
+                    "websocket apis authorize a client once, on `$connect`: move `auth:` there"
+                        .into(),
+                ),
+            );
+        }
+    }
+    let throttle = m
+        .get("throttle")
+        .and_then(|t| read_throttle(cx, t, "`throttle`"));
+    let response = m
+        .get("response")
+        .and_then(|r| boolean(cx, r, "response"))
+        .unwrap_or(false);
+    m.finish(cx);
+    Some(RouteDef {
+        pos: n.pos,
+        path: key?,
+        method: At::new(HttpMethod::Any, n.pos),
+        integration: integration?,
+        auth,
+        scopes: Vec::new(),
+        api_key_required: false,
+        api_key_required_declared: None,
+        request_parameters: BTreeMap::new(),
+        method_responses: Vec::new(),
+        throttle,
+        cache: None,
+        response,
+    })
+}
+
+fn read_ws_integration(cx: &mut Cx, n: &Node, names: &Names) -> Option<IntegrationDef> {
+    let ty_node = match &n.value {
+        Value::Map(es) => es
+            .iter()
+            .find(|(k, _)| k.key_text() == "type")
+            .map(|(_, v)| v),
+        _ => None,
+    };
+    let ty = match ty_node {
+        Some(t) => choice(cx, t, "type", super::INTEGRATION_TYPES)?,
+        None => "lambda_proxy",
+    };
+    let what = format!("a `{ty}` integration");
+    let mut m =
+        MapReader::open(cx, n, &what, ws_integration_keys(ty))?.elsewhere(WS_INTEGRATION_KEYS);
+    m.get("type");
+    let mut ok = true;
+    let kind = match ty {
+        "lambda_proxy" | "lambda" => m
+            .req(cx, "function")
+            .and_then(|f| {
+                let t = nonempty(cx, f, "function")?;
+                reference(cx, f, &t.value, &names.functions, "function", "functions").then_some(t)
+            })
+            .map(|function| {
+                if ty == "lambda" {
+                    IntegrationKind::Lambda { function }
+                } else {
+                    IntegrationKind::LambdaProxy { function }
+                }
+            }),
+        "http_proxy" | "http" => {
+            let uri = m.req_text(cx, "uri").and_then(|u| {
+                if is_http_url(&u.value) {
+                    Some(u)
+                } else {
+                    cx.err_at(
+                        u.pos,
+                        format!(
+                            "integration `uri` `{}` is not an http or https url",
+                            u.value
+                        ),
+                        Some(
+                            "write an absolute url, e.g. `https://backend.example.com/messages`"
+                                .into(),
+                        ),
+                    );
+                    None
+                }
+            });
+            // A message has no method: the backend is called with POST unless told.
+            let http_method = match m.get("http_method") {
+                Some(hm) => text(cx, hm, "http_method").and_then(|t| {
+                    let parsed = HttpMethod::parse(&t.value);
+                    if parsed.is_none() {
+                        unknown_method(cx, t.pos, &t.value);
+                    }
+                    parsed
+                }),
+                None => Some(HttpMethod::Post),
+            };
+            match (uri, http_method) {
+                (Some(uri), Some(http_method)) if ty == "http" => {
+                    Some(IntegrationKind::Http { uri, http_method })
+                }
+                (Some(uri), Some(http_method)) => {
+                    Some(IntegrationKind::HttpProxy { uri, http_method })
+                }
+                _ => None,
+            }
+        }
+        _ => Some(IntegrationKind::Mock),
+    };
+    ok &= kind.is_some();
+    let timeout_ms = m.get("timeout_ms").and_then(|t| {
+        let v = int_in(cx, t, "timeout_ms", 50, MAX_TIMEOUT_MS).map(|v| v as u32);
+        ok &= v.is_some();
+        v
+    });
+    let credentials = m.opt_text(cx, "credentials").and_then(|c| {
+        if is_role_arn(&c.value) {
+            Some(c)
+        } else {
+            cx.err_at(
+                c.pos,
+                format!("`{}` is not an iam role arn", c.value),
+                Some("write `arn:aws:iam::ACCOUNT:role/NAME`".into()),
+            );
+            None
+        }
+    });
+    let mut request_templates = BTreeMap::new();
+    if let Some(t) = m.get("request_templates") {
+        for (k, v) in text_map(cx, t, "request_templates") {
+            if k.value.is_empty() || v.value.is_empty() {
+                cx.err_at(
+                    if k.value.is_empty() { k.pos } else { v.pos },
+                    "request templates need a key and a template",
+                    Some(
+                        "key templates by the value of `template_selection`, e.g. `$default`"
+                            .into(),
+                    ),
+                );
+                continue;
+            }
+            request_templates.insert(k.value, v.value);
+        }
+    }
+    let template_selection = m
+        .opt_text(cx, "template_selection")
+        .map(|t| t.value)
+        .filter(|t| !t.is_empty());
+    let passthrough_behavior = m
+        .get("passthrough_behavior")
+        .and_then(|p| choice(cx, p, "passthrough_behavior", PASSTHROUGH_BEHAVIORS))
+        .map(str::to_string);
+    let content_handling = m
+        .get("content_handling")
+        .and_then(|c| choice(cx, c, "content_handling", CONTENT_HANDLINGS))
+        .map(str::to_string);
+    m.finish(cx);
+    if !ok {
+        return None;
+    }
+    Some(IntegrationDef {
+        pos: n.pos,
+        kind: kind?,
+        timeout_ms,
+        request_templates,
+        passthrough_behavior,
+        content_handling,
+        request_parameters: BTreeMap::new(),
+        responses: Vec::new(),
+        credentials,
+        payload_format_version: None,
+        template_selection,
+    })
+}

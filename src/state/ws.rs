@@ -1,0 +1,553 @@
+//! WebSocket API (apigatewayv2, protocol WEBSOCKET) configuration shapes, shared by desired
+//! and observed state.
+//!
+//! Keyed as for HTTP APIs ([`super::http`]): routes by route key (`$connect`, `sendmessage`),
+//! integrations by target key ([`integration_keys`]: `lambda:{ARN}`, `aws:{ARN}`,
+//! `http:{METHOD} {uri}`, `http_proxy:{METHOD} {uri}`, `mock:`, suffixed `#{digest}` when one
+//! target is called with different settings), authorizers and stages by name. A two-way
+//! route has a `$default` route response ([`WsApi::route_responses`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::http::{base_key, duplicate_key};
+use super::rest::{AccessLog, Deployment};
+
+/// Integration timeout WebSocket APIs apply when none is given.
+pub const DEFAULT_TIMEOUT_MS: i32 = 29_000;
+/// The route response key (and route response selection expression) of two-way routes.
+pub const DEFAULT_KEY: &str = "$default";
+/// What API Gateway does with a message no template matches unless told.
+pub const DEFAULT_PASSTHROUGH: &str = "WHEN_NO_MATCH";
+
+/// What a deployment snapshots (routes, route responses, integrations, authorizers) plus the
+/// API's own attributes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct WsApi {
+    pub name: String,
+    pub description: Option<String>,
+    pub route_selection_expression: String,
+    pub api_key_selection_expression: Option<String>,
+    /// By route key.
+    pub routes: BTreeMap<String, Route>,
+    /// Route keys of the routes with a `$default` route response (two-way routes).
+    pub route_responses: BTreeSet<String>,
+    /// By target key.
+    pub integrations: BTreeMap<String, Integration>,
+    /// By name.
+    pub authorizers: BTreeMap<String, Authorizer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Route {
+    /// Target key of the integration (observed: the raw target when it is unknown).
+    pub target: Option<String>,
+    /// NONE | AWS_IAM | CUSTOM
+    pub authorization_type: String,
+    /// Authorizer *name* (observed: resolved from the id; the raw id when unknown).
+    pub authorizer: Option<String>,
+    /// `$default` for two-way routes.
+    pub route_response_selection_expression: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Integration {
+    /// AWS_PROXY | AWS | HTTP_PROXY | HTTP | MOCK
+    pub kind: String,
+    /// Lambda: the function ARN (qualified when the spec names an alias); HTTP: the URL;
+    /// MOCK: empty.
+    pub uri: String,
+    /// HTTP and HTTP_PROXY: the method sent to the backend (Lambda: always POST).
+    pub method: Option<String>,
+    /// None = 29000.
+    pub timeout_ms: Option<i32>,
+    pub credentials_arn: Option<String>,
+    /// Custom integrations: template selection key -> template.
+    pub request_templates: BTreeMap<String, String>,
+    pub template_selection_expression: Option<String>,
+    /// None = WHEN_NO_MATCH.
+    pub passthrough_behavior: Option<String>,
+    pub content_handling: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Authorizer {
+    /// REQUEST
+    pub kind: String,
+    pub identity_source: Vec<String>,
+    /// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`.
+    pub authorizer_uri: Option<String>,
+}
+
+/// Stage settings gwctl manages. In desired state `None` means "not managed by the spec"; in
+/// observed state it means "not set".
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Stage {
+    pub description: Option<String>,
+    pub auto_deploy: Option<bool>,
+    pub variables: BTreeMap<String, String>,
+    /// Stage-wide logging, data trace, metrics and throttling.
+    pub default_route_settings: RouteSetting,
+    /// Per-route settings by route key.
+    pub route_settings: BTreeMap<String, RouteSetting>,
+    pub access_log: Option<AccessLog>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RouteSetting {
+    /// OFF | ERROR | INFO
+    pub logging_level: Option<String>,
+    pub data_trace: Option<bool>,
+    pub metrics: Option<bool>,
+    pub throttle_rate: Option<f64>,
+    pub throttle_burst: Option<i32>,
+}
+
+/// A WebSocket API as read from the account, with the ids the executor needs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ObservedWsApi {
+    pub id: String,
+    pub tags: BTreeMap<String, String>,
+    pub config: WsApi,
+    /// Route key -> route id.
+    pub route_ids: BTreeMap<String, String>,
+    /// Route key -> id of its `$default` route response.
+    pub route_response_ids: BTreeMap<String, String>,
+    /// Target key -> integration id.
+    pub integration_ids: BTreeMap<String, String>,
+    /// Authorizer name -> id.
+    pub authorizer_ids: BTreeMap<String, String>,
+    pub stages: BTreeMap<String, ObservedStage>,
+    /// By deployment id.
+    pub deployments: BTreeMap<String, Deployment>,
+    /// Whether the deployment list could be read.
+    pub deployments_complete: bool,
+    /// What the reader could not read completely, for the report.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ObservedStage {
+    pub deployment_id: Option<String>,
+    pub settings: Stage,
+}
+
+/// A route as the service lists it: ids, not names.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawRoute {
+    pub id: String,
+    pub route_key: String,
+    /// `integrations/{id}`, or anything else the route was given.
+    pub target: Option<String>,
+    pub authorization_type: String,
+    pub authorizer_id: Option<String>,
+    pub route_response_selection_expression: Option<String>,
+    /// (id, route response key) of its route responses.
+    pub responses: Vec<(String, String)>,
+}
+
+/// A WebSocket API as the service lists it (objects by id); [`RawWsApi::assemble`] keys it.
+/// The reader and the planner's simulator both go through it.
+#[derive(Debug, Clone, Default)]
+pub struct RawWsApi {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub route_selection_expression: String,
+    pub api_key_selection_expression: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub routes: Vec<RawRoute>,
+    pub integrations: Vec<(String, Integration)>,
+    /// (id, name, configuration).
+    pub authorizers: Vec<(String, String, Authorizer)>,
+    pub stages: BTreeMap<String, ObservedStage>,
+    pub deployments: BTreeMap<String, Deployment>,
+    pub deployments_complete: bool,
+    pub notes: Vec<String>,
+}
+
+impl RawWsApi {
+    /// Key every object; the first by id keeps a duplicated route key or authorizer name.
+    pub fn assemble(mut self) -> ObservedWsApi {
+        self.integrations.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, i) in self.integrations.iter_mut() {
+            i.normalize();
+        }
+        let defs: Vec<Integration> = self.integrations.iter().map(|(_, i)| i.clone()).collect();
+        let keys = integration_keys(&defs);
+        let mut integration_ids = BTreeMap::new();
+        let mut keys_by_id = BTreeMap::new();
+        let mut config = WsApi {
+            name: self.name,
+            description: self.description,
+            route_selection_expression: self.route_selection_expression,
+            api_key_selection_expression: self.api_key_selection_expression,
+            ..Default::default()
+        };
+        for ((id, def), key) in self.integrations.into_iter().zip(keys) {
+            integration_ids.insert(key.clone(), id.clone());
+            keys_by_id.insert(id, key.clone());
+            config.integrations.insert(key, def);
+        }
+        self.authorizers.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut authorizer_ids = BTreeMap::new();
+        let mut authorizer_names = BTreeMap::new();
+        for (id, name, def) in self.authorizers {
+            let name = if authorizer_ids.contains_key(&name) {
+                duplicate_key(&name, &id)
+            } else {
+                name
+            };
+            authorizer_ids.insert(name.clone(), id.clone());
+            authorizer_names.insert(id, name.clone());
+            config.authorizers.insert(name, def);
+        }
+        self.routes.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut route_ids = BTreeMap::new();
+        let mut route_response_ids = BTreeMap::new();
+        for r in self.routes {
+            let key = if route_ids.contains_key(&r.route_key) {
+                duplicate_key(&r.route_key, &r.id)
+            } else {
+                r.route_key.clone()
+            };
+            let target = r.target.map(|t| {
+                t.strip_prefix("integrations/")
+                    .and_then(|id| keys_by_id.get(id).cloned())
+                    .unwrap_or(t)
+            });
+            let authorizer = r
+                .authorizer_id
+                .filter(|a| !a.is_empty())
+                .map(|a| authorizer_names.get(&a).cloned().unwrap_or(a));
+            let mut responses = r.responses;
+            responses.sort();
+            if let Some((id, _)) = responses.iter().find(|(_, k)| k == DEFAULT_KEY) {
+                route_response_ids.insert(key.clone(), id.clone());
+                config.route_responses.insert(key.clone());
+            }
+            route_ids.insert(key.clone(), r.id);
+            config.routes.insert(
+                key,
+                Route {
+                    target,
+                    authorization_type: r.authorization_type,
+                    authorizer,
+                    route_response_selection_expression: r.route_response_selection_expression,
+                },
+            );
+        }
+        config.normalize();
+        ObservedWsApi {
+            id: self.id,
+            tags: self.tags,
+            config,
+            route_ids,
+            route_response_ids,
+            integration_ids,
+            authorizer_ids,
+            stages: self.stages,
+            deployments: self.deployments,
+            deployments_complete: self.deployments_complete,
+            notes: self.notes,
+        }
+    }
+}
+
+impl ObservedWsApi {
+    /// Back to the service's view (objects by id).
+    pub fn to_raw(&self) -> RawWsApi {
+        let c = &self.config;
+        let id_of = |ids: &BTreeMap<String, String>, key: &str| {
+            ids.get(key).cloned().unwrap_or_else(|| key.to_string())
+        };
+        RawWsApi {
+            id: self.id.clone(),
+            name: c.name.clone(),
+            description: c.description.clone(),
+            route_selection_expression: c.route_selection_expression.clone(),
+            api_key_selection_expression: c.api_key_selection_expression.clone(),
+            tags: self.tags.clone(),
+            routes: c
+                .routes
+                .iter()
+                .map(|(key, r)| RawRoute {
+                    id: id_of(&self.route_ids, key),
+                    route_key: base_key(key).to_string(),
+                    target: r
+                        .target
+                        .as_ref()
+                        .map(|t| match self.integration_ids.get(t) {
+                            Some(id) => format!("integrations/{id}"),
+                            None => t.clone(),
+                        }),
+                    authorization_type: r.authorization_type.clone(),
+                    authorizer_id: r
+                        .authorizer
+                        .as_ref()
+                        .map(|a| id_of(&self.authorizer_ids, a)),
+                    route_response_selection_expression: r
+                        .route_response_selection_expression
+                        .clone(),
+                    responses: self
+                        .route_response_ids
+                        .get(key)
+                        .map(|id| vec![(id.clone(), DEFAULT_KEY.to_string())])
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            integrations: c
+                .integrations
+                .iter()
+                .map(|(k, i)| (id_of(&self.integration_ids, k), i.clone()))
+                .collect(),
+            authorizers: c
+                .authorizers
+                .iter()
+                .map(|(n, a)| {
+                    (
+                        id_of(&self.authorizer_ids, n),
+                        base_key(n).to_string(),
+                        a.clone(),
+                    )
+                })
+                .collect(),
+            stages: self.stages.clone(),
+            deployments: self.deployments.clone(),
+            deployments_complete: self.deployments_complete,
+            notes: self.notes.clone(),
+        }
+    }
+}
+
+/// The URL clients connect to: `wss://{api}.execute-api.{region}.amazonaws.com/{stage}`.
+pub fn wss_url(api_id: &str, region: &str, stage: &str) -> String {
+    format!("wss://{api_id}.execute-api.{region}.amazonaws.com/{stage}")
+}
+
+/// The URL backends post to clients through (the `@connections` API of the stage).
+pub fn callback_url(api_id: &str, region: &str, stage: &str) -> String {
+    format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/@connections")
+}
+
+impl Route {
+    pub fn normalize(&mut self) {
+        if self.authorization_type.is_empty() {
+            self.authorization_type = "NONE".into();
+        }
+        if self.authorization_type != "CUSTOM" {
+            self.authorizer = None;
+        }
+        if self.route_response_selection_expression.as_deref() == Some("") {
+            self.route_response_selection_expression = None;
+        }
+    }
+}
+
+impl Integration {
+    /// The integration as a plan shows it (defaults written out).
+    pub fn shown(&self) -> Integration {
+        let mut i = self.clone();
+        i.timeout_ms.get_or_insert(DEFAULT_TIMEOUT_MS);
+        i
+    }
+
+    pub fn normalize(&mut self) {
+        if self.timeout_ms == Some(DEFAULT_TIMEOUT_MS) || self.timeout_ms == Some(0) {
+            self.timeout_ms = None;
+        }
+        if matches!(self.kind.as_str(), "AWS_PROXY" | "AWS") {
+            // Written as the invocation URI; the function ARN is what it calls.
+            if let Some(f) = super::function_from_uri(&self.uri) {
+                self.uri = f;
+            }
+            self.method = None;
+        }
+        if let Some(m) = self.method.as_mut() {
+            *m = m.to_ascii_uppercase();
+        }
+        if matches!(self.kind.as_str(), "AWS_PROXY" | "HTTP_PROXY") {
+            // Proxies pass the message through as it is.
+            self.request_templates.clear();
+            self.template_selection_expression = None;
+            self.passthrough_behavior = None;
+            self.content_handling = None;
+        }
+        if self.passthrough_behavior.as_deref() == Some(DEFAULT_PASSTHROUGH) {
+            self.passthrough_behavior = None;
+        }
+        if self.template_selection_expression.as_deref() == Some("") {
+            self.template_selection_expression = None;
+        }
+        if self.kind == "MOCK" {
+            self.uri.clear();
+        }
+    }
+
+    /// What the integration calls.
+    pub fn target(&self) -> String {
+        match self.kind.as_str() {
+            "AWS_PROXY" => format!("lambda:{}", self.uri),
+            "HTTP_PROXY" | "HTTP" => format!(
+                "{}:{} {}",
+                self.kind.to_ascii_lowercase(),
+                self.method.as_deref().unwrap_or("POST"),
+                self.uri
+            ),
+            other => format!("{}:{}", other.to_ascii_lowercase(), self.uri),
+        }
+    }
+
+    /// A short stable digest of every setting, to tell variants of one target apart.
+    pub fn digest(&self) -> String {
+        let canonical = serde_json::to_vec(self).expect("integration serialises");
+        Sha256::digest(&canonical)[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Target keys for a set of (normalised) integrations, in input order (as
+/// [`super::http::integration_keys`]).
+pub fn integration_keys(items: &[Integration]) -> Vec<String> {
+    let mut variants: BTreeMap<String, Vec<&Integration>> = BTreeMap::new();
+    for i in items {
+        let v = variants.entry(i.target()).or_default();
+        if !v.contains(&i) {
+            v.push(i);
+        }
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    items
+        .iter()
+        .map(|i| {
+            let target = i.target();
+            let base = if variants[&target].len() == 1 {
+                target
+            } else {
+                format!("{target}#{}", i.digest())
+            };
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                base
+            } else {
+                format!("{base}~{n}")
+            }
+        })
+        .collect()
+}
+
+impl Authorizer {
+    pub fn normalize(&mut self) {
+        if self.kind.is_empty() {
+            self.kind = "REQUEST".into();
+        }
+    }
+}
+
+impl WsApi {
+    pub fn normalize(&mut self) {
+        if self.description.as_deref() == Some("") {
+            self.description = None;
+        }
+        if self.api_key_selection_expression.as_deref() == Some("") {
+            self.api_key_selection_expression = None;
+        }
+        for r in self.routes.values_mut() {
+            r.normalize();
+        }
+        for i in self.integrations.values_mut() {
+            i.normalize();
+        }
+        for a in self.authorizers.values_mut() {
+            a.normalize();
+        }
+    }
+
+    /// The part of the configuration a deployment snapshots, canonically serialised.
+    pub fn deployed_part(&self) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Deployed<'a> {
+            route_selection_expression: &'a str,
+            routes: &'a BTreeMap<String, Route>,
+            route_responses: &'a BTreeSet<String>,
+            integrations: &'a BTreeMap<String, Integration>,
+            authorizers: &'a BTreeMap<String, Authorizer>,
+        }
+        serde_json::to_vec(&Deployed {
+            route_selection_expression: &self.route_selection_expression,
+            routes: &self.routes,
+            route_responses: &self.route_responses,
+            integrations: &self.integrations,
+            authorizers: &self.authorizers,
+        })
+        .expect("configuration serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_integrations_are_keyed_by_function_whatever_uri_form() {
+        let mut i = Integration {
+            kind: "AWS_PROXY".into(),
+            uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:a/invocations".into(),
+            method: Some("POST".into()),
+            timeout_ms: Some(29_000),
+            passthrough_behavior: Some("WHEN_NO_MATCH".into()),
+            ..Default::default()
+        };
+        i.normalize();
+        assert_eq!(i.uri, "arn:aws:lambda:us-east-1:1:function:a");
+        assert_eq!((i.method.clone(), i.timeout_ms), (None, None));
+        assert_eq!(i.passthrough_behavior, None);
+        assert_eq!(i.target(), "lambda:arn:aws:lambda:us-east-1:1:function:a");
+    }
+
+    #[test]
+    fn urls_of_a_stage() {
+        assert_eq!(
+            wss_url("abc", "eu-west-1", "prod"),
+            "wss://abc.execute-api.eu-west-1.amazonaws.com/prod"
+        );
+        assert_eq!(
+            callback_url("abc", "eu-west-1", "prod"),
+            "https://abc.execute-api.eu-west-1.amazonaws.com/prod/@connections"
+        );
+    }
+
+    #[test]
+    fn route_responses_are_found_by_their_key() {
+        let raw = RawWsApi {
+            id: "a".into(),
+            routes: vec![
+                RawRoute {
+                    id: "r1".into(),
+                    route_key: "send".into(),
+                    responses: vec![("rr1".into(), "$default".into())],
+                    ..Default::default()
+                },
+                RawRoute {
+                    id: "r2".into(),
+                    route_key: "$connect".into(),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let o = raw.assemble();
+        assert_eq!(
+            o.config.route_responses.iter().collect::<Vec<_>>(),
+            vec!["send"]
+        );
+        assert_eq!(o.route_response_ids["send"], "rr1");
+        let back = o.to_raw().assemble();
+        assert_eq!(back.config, o.config);
+    }
+}
