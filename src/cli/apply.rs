@@ -331,12 +331,37 @@ fn report<F: Flavour>(
     notes: Vec<String>,
     keys: Vec<KeyReport>,
 ) {
+    let body = api_body(prep, &api_id, &stages, &keys);
+    emit_report(
+        printer,
+        clients,
+        started,
+        ReportParts {
+            doc: plan_doc("apply", api_doc(prep, Some(api_id)), &prep.plan),
+            result: result.to_string(),
+            stages: stages.into_iter().map(stage_doc).collect(),
+            error,
+            notes,
+            api_keys: key_docs(keys),
+            body,
+        },
+    );
+}
+
+/// The text lines about the API `prep` (`api_id`) after a run: its stages with their
+/// settings, and its API keys.
+pub(super) fn api_body<F: Flavour>(
+    prep: &Prepared<F>,
+    api_id: &str,
+    stages: &[StageReport],
+    keys: &[KeyReport],
+) -> String {
     let mut body = format!(
         "api      {} ({api_id}), {}\n",
         prep.spec.api.name.value,
         F::describe(prep).join(", ")
     );
-    for st in &stages {
+    for st in stages {
         body.push_str(&format!("stage    {}  {}\n", st.name, st.invoke_url));
         if let Some(url) = &st.callback_url {
             body.push_str(&format!("         callback {url}\n"));
@@ -349,7 +374,7 @@ fn report<F: Flavour>(
             ));
         }
     }
-    for k in &keys {
+    for k in keys {
         let id = k.id.as_deref().unwrap_or("-");
         match &k.value {
             Some(v) => body.push_str(&format!("api key  {}  {id}  {v}\n", k.name)),
@@ -364,28 +389,19 @@ fn report<F: Flavour>(
             )),
         }
     }
-    emit_report(
-        printer,
-        clients,
-        started,
-        ReportParts {
-            doc: plan_doc("apply", api_doc(prep, Some(api_id)), &prep.plan),
-            result: result.to_string(),
-            stages: stages.into_iter().map(stage_doc).collect(),
-            error,
-            notes,
-            api_keys: keys
-                .into_iter()
-                .map(|k| ApiKeyDoc {
-                    name: k.name,
-                    id: k.id,
-                    value: k.value,
-                    source: k.source,
-                })
-                .collect(),
-            body,
-        },
-    );
+    body
+}
+
+/// The API keys' JSON part.
+pub(super) fn key_docs(keys: Vec<KeyReport>) -> Vec<ApiKeyDoc> {
+    keys.into_iter()
+        .map(|k| ApiKeyDoc {
+            name: k.name,
+            id: k.id,
+            value: k.value,
+            source: k.source,
+        })
+        .collect()
 }
 
 /// An apply report, whatever the API kind.

@@ -7,6 +7,7 @@ pub mod cors;
 pub mod doctor;
 pub mod export;
 pub mod lifecycle;
+pub mod multi;
 pub mod plan;
 pub mod planfile;
 pub mod reference;
@@ -222,6 +223,10 @@ pub struct DestroyArgs {
     /// The spec whose API to delete
     #[arg(value_name = "SPEC", required_unless_present = "api_id")]
     pub spec: Option<PathBuf>,
+    /// More specs: their APIs are found and shown together, confirmed once and deleted at
+    /// the same time
+    #[arg(value_name = "SPEC", conflicts_with = "api_id")]
+    pub more: Vec<PathBuf>,
     /// The API's id
     #[arg(long, value_name = "ID")]
     pub api_id: Option<String>,
@@ -254,6 +259,10 @@ pub struct PlanArgs {
     /// The spec file
     #[arg(value_name = "SPEC")]
     pub spec: PathBuf,
+    /// More spec files: their APIs are read and planned at the same time, shown one after
+    /// the other (not with `--out`: a saved plan holds one API)
+    #[arg(value_name = "SPEC")]
+    pub more: Vec<PathBuf>,
     /// Exit 2 when there are changes, 0 when there are none (1 on error)
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -273,6 +282,11 @@ pub struct ApplyArgs {
     /// The spec file, or a plan file saved by `gwctl plan --out`
     #[arg(value_name = "SPEC|PLANFILE")]
     pub spec: PathBuf,
+    /// More spec files: all are checked before any call, their plans shown together and
+    /// confirmed once, their APIs applied at the same time within the account's quotas (not
+    /// with a PLANFILE: a saved plan holds one API)
+    #[arg(value_name = "SPEC")]
+    pub more: Vec<PathBuf>,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -606,11 +620,27 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Plan(args) => {
             let printer = cli.global.printer();
-            block_on("plan", &printer, plan::plan(args, &cli.global, &printer))
+            if args.more.is_empty() {
+                block_on("plan", &printer, plan::plan(args, &cli.global, &printer))
+            } else {
+                block_on(
+                    "plan",
+                    &printer,
+                    multi::plan_many(args, &cli.global, &printer),
+                )
+            }
         }
         Command::Apply(args) => {
             let printer = cli.global.printer();
-            block_on("apply", &printer, apply::apply(args, &cli.global, &printer))
+            if args.more.is_empty() {
+                block_on("apply", &printer, apply::apply(args, &cli.global, &printer))
+            } else {
+                block_on(
+                    "apply",
+                    &printer,
+                    multi::apply_many(args, &cli.global, &printer),
+                )
+            }
         }
         Command::Deploy(args) => {
             let printer = cli.global.printer();
@@ -622,11 +652,19 @@ pub fn main() -> i32 {
         }
         Command::Destroy(args) => {
             let printer = cli.global.printer();
-            block_on(
-                "destroy",
-                &printer,
-                lifecycle::destroy(args, &cli.global, &printer),
-            )
+            if args.more.is_empty() {
+                block_on(
+                    "destroy",
+                    &printer,
+                    lifecycle::destroy(args, &cli.global, &printer),
+                )
+            } else {
+                block_on(
+                    "destroy",
+                    &printer,
+                    multi::destroy_many(args, &cli.global, &printer),
+                )
+            }
         }
         Command::Show(args) => {
             let printer = cli.global.printer();

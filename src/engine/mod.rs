@@ -21,6 +21,7 @@ pub mod find;
 pub mod flavour;
 pub mod http;
 pub mod lifecycle;
+pub mod multi;
 pub mod report;
 pub mod rest;
 pub mod ws;

@@ -741,6 +741,7 @@ stages:
     let cl = clients(&v2_rules, &[&get_function, &get_policy, &add_permission]);
     let args = gwctl::cli::ApplyArgs {
         spec: "staged.yaml".into(),
+        more: vec![],
         yes: true,
         require_approval: false,
         api_id: None,
@@ -914,6 +915,7 @@ stages:
 
     let args = gwctl::cli::ApplyArgs {
         spec: "items.yaml".into(),
+        more: vec![],
         yes: true,
         require_approval: false,
         api_id: None,

@@ -479,6 +479,17 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
             seen.push("error".to_string());
             continue;
         }
+        if v.get("apis").is_some() {
+            // Several specs in one run (docs/json.md "Several specs in one run").
+            match kind.as_str() {
+                "plan" => check_doc::<gwctl::cli::multi::ManyPlanDoc>(&v, &at),
+                "apply" => check_doc::<gwctl::cli::multi::ManyApplyDoc>(&v, &at),
+                "destroy" => check_doc::<gwctl::cli::multi::ManyDestroyDoc>(&v, &at),
+                other => panic!("{at}: `{other}` takes one spec"),
+            }
+            seen.push(format!("{kind} (several specs)"));
+            continue;
+        }
         match kind.as_str() {
             "plan" => check_doc::<PlanDoc>(&v, &at),
             "apply" => check_doc::<ApplyDoc>(&v, &at),
@@ -502,13 +513,16 @@ fn every_json_example_parses_into_its_documented_struct_with_every_field() {
         seen,
         [
             "apply",
+            "apply (several specs)",
             "cors enable",
             "deploy",
             "destroy",
+            "destroy (several specs)",
             "doctor",
             "error",
             "export",
             "plan",
+            "plan (several specs)",
             "show",
             "validate",
             "verify",
