@@ -461,13 +461,13 @@ pub fn plan(
     //    and authorizers no route uses any more.
     if let Some(o) = observed {
         for (stage, st) in &o.stages {
-            let Some(w) = desired.stages.get(stage) else {
-                continue;
-            };
             // Only the settings of routes that go: a declared route's settings the spec
-            // does not declare stay as they are.
+            // does not declare stay as they are. On a stage the spec does not declare too: a
+            // route with stage settings cannot be deleted.
+            let declared = desired.stages.get(stage);
             for rk in st.settings.route_settings.keys() {
-                if !w.route_settings.contains_key(rk) && !want.routes.contains_key(rk) {
+                let wanted = declared.is_some_and(|w| w.route_settings.contains_key(rk));
+                if !wanted && !want.routes.contains_key(rk) {
                     p.remove_extra(
                         opts.prune,
                         Change::new(Action::Delete, "route_settings", &format!("{stage} {rk}")),

@@ -259,6 +259,37 @@ fn removing_a_route_deletes_exactly_that_route() {
     assert_converged(&d3, &api3, &pol3);
 }
 
+/// A removed route's settings go from every stage, also from a stage the spec does not
+/// declare (made by hand): API Gateway refuses to delete a route that still has settings.
+#[test]
+fn a_removed_route_takes_its_settings_on_undeclared_stages_with_it() {
+    let yaml = read_spec("items-http.yaml");
+    let (_, mut api, pol) = converge(&desired_of(&yaml), None, BTreeMap::new());
+    let beta = api.stages["$default"].clone();
+    assert!(
+        beta.settings.route_settings.contains_key("POST /items"),
+        "{beta:#?}"
+    );
+    api.stages.insert("beta".into(), beta);
+    let no_post = yaml.replace(
+        "  - path: /items\n    method: POST\n    function: items\n    throttle: {rate: 100, burst: 50}\n",
+        "",
+    );
+    assert_ne!(no_post, yaml);
+    let d = desired_of(&no_post);
+    let p = plan(&d, Some(&api), &pol, PlanOptions::default());
+    assert_eq!(
+        names(&p),
+        vec!["DeleteRouteSettings", "DeleteRouteSettings", "DeleteRoute"],
+        "{:#?}",
+        p.ops
+    );
+    let (after, pol2) = simulate_http::apply(Some(api.clone()), pol, &p.ops)
+        .unwrap_or_else(|e| panic!("{e}\n{:#?}", p.ops));
+    assert!(after.stages["beta"].settings.route_settings.is_empty());
+    assert_converged(&d, &after, &pol2);
+}
+
 #[test]
 fn changing_a_routes_target_rewires_only_that_route() {
     let yaml = read_spec("items-http.yaml");
