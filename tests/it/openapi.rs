@@ -17,11 +17,14 @@ use gwctl::output::{ChangeDoc, FieldDoc, PlanDoc};
 use gwctl::plan::rest::openapi::{render, Mode};
 
 /// Every spec in specs/ plus the fixture that uses every kind of REST authorization.
+/// Every spec of specs/ that OpenAPI can describe (REST and HTTP APIs; a WebSocket spec is
+/// refused: `openapi_export_refuses_a_websocket_api`), and the secure fixture.
 fn specs() -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(repo("specs"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .filter(|p| !is_websocket(p))
         .map(|p| p.display().to_string())
         .collect();
     out.sort();
@@ -64,6 +67,27 @@ fn openapi_export_of_every_spec_validates_against_the_openapi_3_schema() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+fn is_websocket(p: &std::path::Path) -> bool {
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .any(|l| l.trim() == "kind: websocket")
+}
+
+#[test]
+fn openapi_export_refuses_a_websocket_api() {
+    let chat = repo("specs/chat.yaml");
+    assert!(is_websocket(&chat));
+    let o = support::gwctl_at(
+        "http://127.0.0.1:9",
+        &["export", "--format", "openapi", chat.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "nothing partial on stdout");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("websocket apis have no OpenAPI form"), "{err}");
 }
 
 #[test]
