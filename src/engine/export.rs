@@ -25,7 +25,8 @@ pub async fn export(
         (Some(id), _) => match Rest::read(clients, id, None).await {
             Ok(api) => AnyLocated::Rest(located(api)),
             Err(e) if e.is_not_found() => {
-                let kind = read::http::api_kind(clients, id)
+                // get-rest-api already said NotFound: only get-api is left to ask.
+                let kind = read::http::v2_api_kind(clients, id)
                     .await
                     .map_err(EngineError::ApiId)?;
                 if kind == crate::spec::model::ApiKind::WebSocket {

@@ -311,6 +311,13 @@ pub async fn api_kind(c: &Clients, id: &str) -> Result<crate::spec::model::ApiKi
             }
         }
     }
+    v2_api_kind(c, id).await
+}
+
+/// Which kind of v2 API `id` is (get-api's protocol): HTTP or WebSocket. For a caller that
+/// already knows `id` is no REST API.
+pub async fn v2_api_kind(c: &Clients, id: &str) -> Result<crate::spec::model::ApiKind, AwsError> {
+    use crate::spec::model::ApiKind;
     let api = c
         .apigw2
         .get_api()
