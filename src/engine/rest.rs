@@ -160,6 +160,7 @@ impl Flavour for Rest {
         if applying && prep.desired.config.endpoint_type == "PRIVATE" {
             notes.push(PRIVATE_NOTE.to_string());
         }
+        notes.extend(prep.domain_notes.iter().cloned());
         notes
     }
     fn stages_needing_logging_role(spec: &Spec, region: &str) -> Vec<String> {
@@ -431,6 +432,11 @@ impl Flavour for Rest {
                 }
             })
             .collect()
+    }
+    const DOMAIN_API: Option<crate::aws::read::domains::DomainApi> =
+        Some(crate::aws::read::domains::DomainApi::Rest);
+    fn domain_op(op: crate::plan::domains::DomainOp) -> Option<Op> {
+        Some(Op::Domain(op))
     }
     async fn execute(
         clients: &Clients,

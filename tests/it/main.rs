@@ -21,6 +21,7 @@ mod cors_cli;
 mod cors_localstack;
 mod definition;
 mod docs;
+mod domains;
 mod edge_messages;
 mod envs;
 mod export_rt;
