@@ -5,6 +5,7 @@ mod support;
 
 mod auth_rest;
 mod aws_config;
+mod aws_domains_offline;
 mod aws_exec;
 mod aws_exec_usage;
 mod aws_http_lifecycle_offline;

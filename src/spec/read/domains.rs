@@ -214,3 +214,81 @@ pub(crate) fn check_certificate_region(cx: &mut Cx, spec: &Spec, region: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "api: {name: shop}\nfunctions: {list: list-items}\nstages: {prod: {}}\nroutes:\n  - {path: /items, method: GET, function: list}\n";
+    const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+
+    fn load(domains: &str) -> crate::spec::Loaded {
+        crate::spec::load_str(
+            std::path::Path::new("t.yaml"),
+            &format!("{BASE}domains:\n{domains}"),
+        )
+    }
+
+    #[test]
+    fn a_domain_reads_with_its_defaults_and_mappings_in_file_order() {
+        let l = load(&format!(
+            "  api.example.com:\n    certificate: {CERT}\n    mappings: {{v2: prod, \"\": prod}}\n"
+        ));
+        let spec = l.spec.expect("valid");
+        let d = &spec.domains.as_ref().unwrap()[0];
+        assert_eq!(
+            (d.endpoint.as_str(), d.security_policy.as_str()),
+            ("REGIONAL", "TLS_1_2")
+        );
+        let paths: Vec<&str> = d.mappings.iter().map(|(p, _)| p.value.as_str()).collect();
+        assert_eq!(paths, ["v2", ""]);
+        // No key: no domains at all (nothing is read or changed), unlike `domains: {}`.
+        let none = crate::spec::load_str(std::path::Path::new("t.yaml"), BASE);
+        assert_eq!(none.spec.unwrap().domains, None);
+    }
+
+    #[test]
+    fn dns_and_mtls_are_refused_until_gwctl_manages_them() {
+        for key in [
+            "dns: {hosted_zone_id: Z123}",
+            "mtls: {truststore_uri: s3://b/k}",
+        ] {
+            let l = load(&format!(
+                "  api.example.com:\n    certificate: {CERT}\n    mappings: {{\"\": prod}}\n    {key}\n"
+            ));
+            let first = l
+                .diagnostics
+                .iter()
+                .find(|d| d.is_error())
+                .expect("an error");
+            let k = key.split(':').next().unwrap();
+            assert_eq!(
+                first.message,
+                format!("`{k}` of domain `api.example.com` is not supported yet")
+            );
+        }
+    }
+
+    #[test]
+    fn host_names_and_base_paths() {
+        for ok in ["api.example.com", "*.example.com", "a-b.c.io"] {
+            assert!(is_domain_name(ok), "{ok}");
+        }
+        for bad in [
+            "example",
+            "api_x.com",
+            "-a.com",
+            "a..com",
+            "api.123",
+            "a.*.com",
+        ] {
+            assert!(!is_domain_name(bad), "{bad}");
+        }
+        for ok in ["", "v2", "v2/beta", "a.b-c_d~$"] {
+            assert!(is_base_path(ok), "{ok}");
+        }
+        for bad in ["/v2", "v2/", "v 2", "a//b", "v2?x"] {
+            assert!(!is_base_path(bad), "{bad}");
+        }
+    }
+}
