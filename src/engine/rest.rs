@@ -259,19 +259,10 @@ impl Flavour for Rest {
                 if let Some(c) = &cache {
                     shown.push(Shown::Value("cache", c.text()));
                 }
-                let canary = st.settings.canary.as_ref().map(|c| {
-                    let mark = crate::plan::rest::desired::config_mark(&api.config);
-                    CanaryReport {
-                        deployment_id: c.deployment_id.clone(),
-                        percent: c.percent.unwrap_or(0.0),
-                        current: c
-                            .deployment_id
-                            .as_deref()
-                            .and_then(|d| api.deployments.get(d))
-                            .is_some_and(|d| {
-                                crate::plan::deployment_serves(d.description.as_deref(), &mark)
-                            }),
-                    }
+                let canary = st.settings.canary.as_ref().map(|c| CanaryReport {
+                    deployment_id: c.deployment_id.clone(),
+                    percent: c.percent.unwrap_or(0.0),
+                    current: serves_current(api, c.deployment_id.as_deref()),
                 });
                 if let Some(c) = &canary {
                     shown.push(Shown::Value("canary", c.text()));
@@ -342,12 +333,14 @@ impl Flavour for Rest {
         let stages = named_stages(names, &spec_stages, |n| {
             loc.api.stages.get(n).map(|s| s.settings.clone())
         });
-        let mark = desired::config_mark(&loc.api.config);
+        let (mark, alias) =
+            desired::marks(&loc.api.config, desired::policy_mark(loc.spec.as_ref()));
+        let api = desired::with_alias(&loc.api, &mark, alias.as_deref());
         let description = deployment_description(&mark, description);
         let mut plan = Plan::default();
         crate::plan::rest::plan_stages(
             &mut plan,
-            Some(&loc.api),
+            Some(&api),
             &stages,
             &mark,
             &description,
@@ -384,17 +377,11 @@ impl Flavour for Rest {
                     .or_else(|| declared.as_ref().and_then(|c| c.percent))
                     .ok_or_else(|| CanaryError::NoPercent(stage.to_string()))?;
                 let variables = declared.and_then(|c| c.variables).unwrap_or_default();
-                let mark = desired::config_mark(&loc.api.config);
+                let (mark, alias) =
+                    desired::marks(&loc.api.config, desired::policy_mark(loc.spec.as_ref()));
+                let api = desired::with_alias(&loc.api, &mark, alias.as_deref());
                 let description = deployment_description(&mark, description);
-                canary::plan_canary(
-                    &loc.api,
-                    stage,
-                    &mark,
-                    &description,
-                    percent,
-                    &variables,
-                    force,
-                )?
+                canary::plan_canary(&api, stage, &mark, &description, percent, &variables, force)?
             }
             CanaryAction::Promote => canary::plan_promote(&loc.api, stage)?,
             CanaryAction::Rollback => canary::plan_rollback(&loc.api, stage)?,
@@ -806,12 +793,26 @@ fn overlay(eff: &mut Stage, want: &Stage) {
 
 /// The REST stage `name` serves the API's current configuration.
 pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
-    let mark = crate::plan::rest::desired::config_mark(&api.config);
-    api.stages
-        .get(name)
-        .and_then(|st| st.deployment_id.as_deref())
-        .and_then(|d| api.deployments.get(d))
-        .is_some_and(|d| crate::plan::deployment_serves(d.description.as_deref(), &mark))
+    serves_current(
+        api,
+        api.stages
+            .get(name)
+            .and_then(|st| st.deployment_id.as_deref()),
+    )
+}
+
+/// The deployment `id` of `api` serves the API's current configuration (with or without
+/// its resource policy: whether a spec declares it is not known here, see
+/// `desired::marks`).
+fn serves_current(api: &ObservedRestApi, id: Option<&str>) -> bool {
+    use crate::plan::rest::desired::{marks, PolicyMark};
+    let (mark, alias) = marks(&api.config, PolicyMark::Unknown);
+    id.and_then(|d| api.deployments.get(d)).is_some_and(|d| {
+        [Some(mark.as_str()), alias.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|m| crate::plan::deployment_serves(d.description.as_deref(), m))
+    })
 }
 
 /// Why the invoke URLs of a private API fail from where gwctl runs.

@@ -21,7 +21,7 @@ use super::{
     deployment_reason, deployment_serves, diff_fields, hand_deployment_serves, Action, Change,
     FieldChange, Plan, PlanOptions,
 };
-use desired::{config_mark, split_parent, DesiredRest};
+use desired::{split_parent, DesiredRest};
 use method::plan_method;
 use ops::{MovedStage, Op, Patch, DEPLOYMENT_ID};
 
@@ -209,14 +209,18 @@ pub fn plan(
         .ops
         .iter()
         .any(|op| !matches!(op, Op::AddPermission { .. } | Op::RemovePermission { .. }));
-    let mark = config_mark(&predicted_config(
-        &desired.config,
-        observed.map(|o| &o.config),
-        opts.prune,
-    ));
+    // The resource policy is part of the mark only when the spec declares it.
+    let policy = match desired.undeclared.policy {
+        true => desired::PolicyMark::Undeclared,
+        false => desired::PolicyMark::Declared,
+    };
+    let (mark, alias) = desired::marks(
+        &predicted_config(&desired.config, observed.map(|o| &o.config), opts.prune),
+        policy,
+    );
     let reason = deployment_reason(api_changed);
     let adopted = observed.map(|o| {
-        let mut o = o.clone();
+        let mut o = desired::with_alias(o, &mark, alias.as_deref());
         for d in o.deployments.values_mut() {
             if hand_deployment_serves(d.description.as_deref(), opts, api_changed) {
                 d.description = Some(mark.clone());
