@@ -49,6 +49,9 @@ impl Flavour for Rest {
     type ObservedExtra = ObservedUsage;
     type StageSettings = Stage;
 
+    fn fingerprinted(api: &ObservedRestApi) -> std::borrow::Cow<'_, ObservedRestApi> {
+        std::borrow::Cow::Owned(api.fingerprinted())
+    }
     fn api_id(api: &ObservedRestApi) -> &str {
         &api.id
     }
@@ -988,5 +991,81 @@ mod tests {
         // An eight-part ARN of another service has no qualifier to split off.
         let arn = "arn:aws:states:us-east-1:123456789012:execution:machine:run";
         assert_eq!(split_qualifier(arn), (arn.to_string(), None));
+    }
+
+    /// A saved plan made by a build that did not read the stage cache settings is not
+    /// refused after upgrading: a stage without caching, read now (every cache field at the
+    /// service's default), fingerprints as that build read it (no cache field).
+    #[test]
+    fn a_stage_without_caching_fingerprints_as_before_gwctl_read_the_cache() {
+        use crate::engine::Prepared;
+        use crate::state::rest::{MethodSetting, ObservedStage, Stage};
+        let spec = crate::plan::rest::tests::spec(
+            "api: {name: a}\nfunctions: {f: f}\nroutes:\n  - {path: /x, method: GET, function: f}\nstages: {prod: {}}\n",
+        );
+        let prepared = |settings: Stage| Prepared::<Rest> {
+            desired: desired::rest(&spec, &[], "eu-west-1"),
+            spec: spec.clone(),
+            functions: Vec::new(),
+            observed: Some(ObservedRestApi {
+                id: "a1".into(),
+                stages: BTreeMap::from([(
+                    "prod".to_string(),
+                    ObservedStage {
+                        deployment_id: Some("d1".into()),
+                        settings,
+                    },
+                )]),
+                ..Default::default()
+            }),
+            owned: true,
+            policies: Default::default(),
+            plan: Plan::default(),
+            opts: Default::default(),
+            extra: Default::default(),
+            observed_extra: Default::default(),
+        };
+        // As a build before caching read the stage: no cache field.
+        let logging = MethodSetting {
+            logging_level: Some("INFO".into()),
+            data_trace: Some(false),
+            metrics: Some(true),
+            throttle_rate: Some(10.0),
+            throttle_burst: Some(5),
+            ..Default::default()
+        };
+        let before = Stage {
+            tracing_enabled: Some(false),
+            method_settings: BTreeMap::from([("*/*".to_string(), logging.clone())]),
+            ..Default::default()
+        };
+        // As this build reads it: every cache field at the service's default.
+        let now = Stage {
+            cache_cluster_enabled: Some(false),
+            method_settings: BTreeMap::from([(
+                "*/*".to_string(),
+                MethodSetting {
+                    caching_enabled: Some(false),
+                    cache_ttl: Some(300),
+                    cache_encrypted: Some(false),
+                    ..logging
+                },
+            )]),
+            ..before.clone()
+        };
+        let saved = prepared(before).fingerprint("eu-west-1");
+        assert_eq!(prepared(now.clone()).fingerprint("eu-west-1"), saved);
+        // A cache setting away from its default is still seen.
+        let changes: [fn(&mut Stage); 4] = [
+            |s: &mut Stage| s.cache_cluster_enabled = Some(true),
+            |s: &mut Stage| s.method_settings.get_mut("*/*").unwrap().cache_ttl = Some(60),
+            |s: &mut Stage| s.method_settings.get_mut("*/*").unwrap().caching_enabled = Some(true),
+            |s: &mut Stage| s.method_settings.get_mut("*/*").unwrap().cache_encrypted = Some(true),
+        ];
+        for change in changes {
+            let mut changed = now.clone();
+            change(&mut changed);
+            assert_ne!(prepared(changed).fingerprint("eu-west-1"), saved);
+        }
     }
 }
