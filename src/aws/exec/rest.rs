@@ -216,7 +216,7 @@ impl<'c> Executor<'c> {
     /// answer was lost: done. Nothing there: a concurrent modification, worth a retry (the
     /// conflict loop). A different one was made meanwhile: the conflict goes up and the apply
     /// plans again from what is there.
-    fn settle_put_conflict(
+    pub(super) fn settle_put_conflict(
         &mut self,
         e: AwsError,
         found: Result<bool, AwsError>,
