@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use aws_sdk_apigateway::types as agt;
 
 use super::rest::Executor;
-use super::{deleted, hash_map, internal, OpOutcome};
+use super::{deleted, hash_map, internal, refused_as_existing, OpOutcome};
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::plan::rest::ops::Patch;
@@ -339,13 +339,10 @@ impl Executor<'_> {
                     .key_type("API_KEY")
                     .send()
                     .await;
-                let Err(e) = res else {
-                    return Ok(OpOutcome::Applied);
+                let e = match refused_as_existing(res.map_err(|e| classify(name, e))) {
+                    Ok(conflict) => conflict,
+                    Err(outcome) => return outcome,
                 };
-                let e = classify(name, e);
-                if e.kind != ErrorKind::Conflict {
-                    return Err(e);
-                }
                 // A 409 is "already attached" only when the key is in THIS plan's keys (a
                 // retried apply, or an answer lost): read back. Not there: a concurrent
                 // modification, tried again; an error reading: the conflict goes up.
