@@ -1030,6 +1030,8 @@ mod tests {
             opts: Default::default(),
             extra: Default::default(),
             observed_extra: Default::default(),
+            domains: None,
+            domain_notes: Vec::new(),
         };
         // As a build before caching read the stage: no cache field.
         let logging = MethodSetting {
