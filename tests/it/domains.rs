@@ -9,7 +9,7 @@
 use gwctl::aws::Clients;
 
 use crate::support;
-use crate::support::cli::{apply_json, gwctl, ok, text, w, write, writes};
+use crate::support::cli::{apply_json, gwctl, ok, plan_exit, text, w, write, writes};
 
 fn cert() -> String {
     format!(
@@ -36,15 +36,6 @@ domains:
 ",
         cert = cert()
     )
-}
-
-/// `plan SPEC --detailed-exitcode`: 0 when nothing is left to change (stdout otherwise).
-fn plan_exit(em: &support::Emulator, spec: &std::path::Path) -> (i32, String) {
-    let o = gwctl(em, &["plan", spec.to_str().unwrap(), "--detailed-exitcode"]);
-    let (out, err) = text(&o);
-    let code = o.status.code().unwrap_or(-1);
-    assert!(code != 1, "plan failed:\n{out}\n{err}");
-    (code, out)
 }
 
 /// The REST base path mappings of `domain` as (base path, api, stage), sorted; `None` when
