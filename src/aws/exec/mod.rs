@@ -12,6 +12,7 @@
 
 pub mod http;
 pub mod lambda;
+mod models;
 pub mod rest;
 mod usage;
 pub mod ws;

@@ -20,6 +20,7 @@ mod canary;
 mod cors;
 mod ident;
 mod integration;
+mod models;
 mod node;
 mod path;
 mod policy;
@@ -42,6 +43,7 @@ pub(crate) use canary::*;
 pub(crate) use cors::*;
 pub(crate) use ident::*;
 pub(crate) use integration::*;
+pub(crate) use models::{read_request, REQUEST_KEYS, VALIDATE_KINDS};
 pub(crate) use node::*;
 pub(crate) use path::*;
 pub(crate) use policy::{POLICY_KEYS, STATEMENT_KEYS};
@@ -68,6 +70,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "stages",
     "api_keys",
     "usage_plans",
+    "models",
     "variables",
     "environments",
 ];
@@ -165,6 +168,7 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         ("functions", &mut names.functions),
         ("stages", &mut names.stages),
         ("api_keys", &mut names.api_keys),
+        ("models", &mut names.models),
     ] {
         if let Some(Value::Map(es)) = m.entries_of(section) {
             out.extend(es.iter().map(|(k, _)| k.key_text()));
@@ -234,6 +238,10 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         .only(cx, "api_keys", ApiKind::Rest)
         .map(|n| read_api_keys(cx, n))
         .unwrap_or_default();
+    let models = m
+        .only(cx, "models", ApiKind::Rest)
+        .map(|n| models::read_models(cx, n, &names))
+        .unwrap_or_default();
     let routes = match m.req(cx, "routes") {
         Some(n) if cx.kind == ApiKind::WebSocket => ws::read_ws_routes(cx, n, &names),
         Some(n) => read_routes(cx, n, &names, default_auth.as_ref()),
@@ -256,6 +264,7 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         stages,
         api_keys,
         usage_plans,
+        models,
         vars: Default::default(),
     })
 }

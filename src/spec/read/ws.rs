@@ -260,6 +260,7 @@ fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
         throttle,
         cache: None,
         response,
+        request: None,
     })
 }
 
