@@ -168,7 +168,7 @@ pub fn keep_undeclared_request(want: &mut Method, have: &Method, observed: &Obse
 }
 
 /// Models in creation order: each after the models it references (names order otherwise).
-fn creation_order<'a>(models: &'a BTreeMap<String, Model>) -> Vec<&'a String> {
+fn creation_order(models: &BTreeMap<String, Model>) -> Vec<&String> {
     let mut out: Vec<&String> = Vec::new();
     let mut placed: BTreeSet<&str> = BTreeSet::new();
     fn place<'a>(
@@ -250,13 +250,13 @@ pub fn plan_before_methods(p: &mut Plan, desired: &RestApi, observed: &RestApi) 
                 if have.body != want.body {
                     patches.push(crate::plan::patch::Patch::replace(
                         "/validateRequestBody",
-                        &want.body.to_string(),
+                        want.body.to_string(),
                     ));
                 }
                 if have.parameters != want.parameters {
                     patches.push(crate::plan::patch::Patch::replace(
                         "/validateRequestParameters",
-                        &want.parameters.to_string(),
+                        want.parameters.to_string(),
                     ));
                 }
                 p.push(
@@ -300,5 +300,95 @@ pub fn plan_after_methods(
             Change::new(Action::Delete, "model", name),
             Op::DeleteModel { name: name.clone() },
         );
+    }
+}
+
+/// `gwctl export`: the API's models as a `models:` section (each name alphanumeric, JSON
+/// content, no null in the schema); the others are listed as left out.
+pub fn export_models(
+    c: &RestApi,
+    left: &mut Vec<crate::plan::export::LeftOut>,
+) -> crate::spec::write::Map {
+    use crate::plan::export::LeftOut;
+    let mut out = crate::spec::write::Map::block();
+    for (name, m) in &c.models {
+        let object = format!("model {name}");
+        if !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            left.push(LeftOut::new(
+                object,
+                "name",
+                "model names in a spec are alphanumeric",
+            ));
+            continue;
+        }
+        if m.content_type != MODEL_CONTENT_TYPE {
+            left.push(LeftOut::new(
+                object,
+                "contentType",
+                "a spec's models are application/json",
+            ));
+            continue;
+        }
+        match crate::plan::export::json(&m.schema) {
+            Some(v) => {
+                out.push(name.clone(), v);
+            }
+            None => left.push(LeftOut::new(object, "schema", "a schema with a null in it")),
+        }
+    }
+    out
+}
+
+/// `gwctl export`: a route's `request:` from its method's validator and request models.
+pub fn export_request(
+    route: &mut crate::spec::write::Map,
+    object: &str,
+    m: &Method,
+    c: &RestApi,
+    exported: &BTreeSet<String>,
+    left: &mut Vec<crate::plan::export::LeftOut>,
+) {
+    use crate::plan::export::LeftOut;
+    use crate::spec::write::Map;
+    let mut req = Map::new();
+    if let Some(v) = &m.request_validator {
+        let kind = c
+            .request_validators
+            .get(v)
+            .and_then(|r| match (r.body, r.parameters) {
+                (true, true) => Some("all"),
+                (true, false) => Some("body"),
+                (false, true) => Some("parameters"),
+                (false, false) => None,
+            });
+        match kind {
+            Some(k) => {
+                req.push("validate", k);
+            }
+            None => left.push(LeftOut::new(
+                object,
+                "requestValidatorId",
+                "a validator that checks nothing, or one that could not be read",
+            )),
+        }
+    }
+    let mut body = Map::new();
+    for (ct, model) in &m.request_models {
+        if exported.contains(model) || crate::state::rest::BUILTIN_MODELS.contains(&model.as_str())
+        {
+            body.push(ct.clone(), model.clone());
+        } else {
+            left.push(LeftOut::new(
+                object,
+                format!("requestModels {ct}"),
+                "the model is not exported",
+            ));
+        }
+    }
+    if !body.is_empty() {
+        req.push("body", body);
+    }
+    if !req.is_empty() {
+        route.push("request", req);
     }
 }

@@ -349,3 +349,12 @@ fn references_to_models_are_written_as_aws_wants_and_read_back() {
         "gwctl-validate-parameters"
     );
 }
+
+#[test]
+fn models_and_request_validation_round_trip_through_export() {
+    let yaml = format!("default_auth: none\n{VALIDATED}");
+    let out = crate::plan::export_tests::rest_round_trip("models", &yaml);
+    assert!(out.left_out.is_empty(), "{:?}\n{}", out.left_out, out.yaml);
+    assert!(out.yaml.contains("#/models/Item"), "{}", out.yaml);
+    assert!(out.yaml.contains("validate: parameters"), "{}", out.yaml);
+}
