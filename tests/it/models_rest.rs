@@ -12,7 +12,11 @@ use aws_sdk_apigateway::operation::update_model::{UpdateModelInput, UpdateModelO
 use aws_sdk_apigateway::types::{Op as PatchOp, PatchOperation};
 use aws_sdk_apigateway::Client as ApigwClient;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
 
+use gwctl::aws::error::ErrorKind;
 use gwctl::aws::exec::rest::Executor;
 use gwctl::aws::exec::OpOutcome;
 use gwctl::aws::{CallLog, Clients};
@@ -295,4 +299,84 @@ async fn create_and_update_model_send_the_exact_requests() {
     );
     let sent: serde_json::Value = serde_json::from_str(patch.value().unwrap()).unwrap();
     assert_eq!(sent, want);
+}
+
+fn answer(status: u16, body: &str, error: Option<&str>) -> HttpResponse {
+    let mut r = HttpResponse::new(
+        StatusCode::try_from(status).unwrap(),
+        SdkBody::from(body.to_string()),
+    );
+    r.headers_mut()
+        .insert("content-type", "application/json".to_string());
+    if let Some(code) = error {
+        r.headers_mut().insert("x-amzn-errortype", code.to_string());
+    }
+    r
+}
+
+/// A create whose name exists (AWS's 409; after a lost answer, this op's own first attempt)
+/// is done when what exists is exactly what the op asks, adopted for a validator (its id is
+/// then known), and otherwise the conflict is the answer (the apply plans again).
+#[tokio::test]
+async fn a_create_refused_as_existing_is_done_only_when_it_is_the_ops() {
+    let create_model = Op::CreateModel {
+        name: "Item".into(),
+        content_type: "application/json".into(),
+        schema: serde_json::json!({"type": "object"}),
+    };
+    let same =
+        r#"{"name":"Item","contentType":"application/json","schema":"{ \"type\": \"object\" }"}"#;
+    let other =
+        r#"{"name":"Item","contentType":"application/json","schema":"{\"type\":\"string\"}"}"#;
+    for (found, done) in [(same, true), (other, false)] {
+        let create = mock!(ApigwClient::create_model).then_http_response(|| {
+            answer(409, r#"{"message":"exists"}"#, Some("ConflictException"))
+        });
+        let get = mock!(ApigwClient::get_model)
+            .match_requests(|r| r.rest_api_id() == Some("a1") && r.model_name() == Some("Item"))
+            .then_http_response(move || answer(200, found, None));
+        let c = clients(&[&create, &get]);
+        let mut ex = Executor::for_api(
+            &c,
+            &ObservedRestApi {
+                id: "a1".into(),
+                ..Default::default()
+            },
+        );
+        let res = ex.apply_one(&create_model).await;
+        if done {
+            assert_eq!(res.unwrap(), OpOutcome::AlreadyPresent);
+        } else {
+            assert_eq!(res.unwrap_err().kind, ErrorKind::Conflict);
+        }
+        assert_eq!((create.num_calls(), get.num_calls()), (1, 1));
+    }
+
+    let create = mock!(ApigwClient::create_request_validator)
+        .then_http_response(|| answer(409, r#"{"message":"exists"}"#, Some("ConflictException")));
+    let list = mock!(ApigwClient::get_request_validators).then_http_response(|| {
+        answer(
+            200,
+            r#"{"item":[{"id":"v9","name":"gwctl-validate-body","validateRequestBody":true,"validateRequestParameters":false}]}"#,
+            None,
+        )
+    });
+    let c = clients(&[&create, &list]);
+    let mut ex = Executor::for_api(
+        &c,
+        &ObservedRestApi {
+            id: "a1".into(),
+            ..Default::default()
+        },
+    );
+    let op = Op::CreateRequestValidator {
+        name: "gwctl-validate-body".into(),
+        body: true,
+        parameters: false,
+    };
+    assert_eq!(
+        ex.apply_one(&op).await.unwrap(),
+        OpOutcome::Adopted { id: "v9".into() }
+    );
+    assert_eq!(ex.validator_ids["gwctl-validate-body"], "v9");
 }
