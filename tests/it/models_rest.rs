@@ -11,7 +11,7 @@ use aws_sdk_apigateway::operation::create_model::{CreateModelInput, CreateModelO
 use aws_sdk_apigateway::operation::update_model::{UpdateModelInput, UpdateModelOutput};
 use aws_sdk_apigateway::types::{Op as PatchOp, PatchOperation};
 use aws_sdk_apigateway::Client as ApigwClient;
-use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_mocks::mock;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
@@ -19,12 +19,12 @@ use aws_smithy_types::body::SdkBody;
 use gwctl::aws::error::ErrorKind;
 use gwctl::aws::exec::rest::Executor;
 use gwctl::aws::exec::OpOutcome;
-use gwctl::aws::{CallLog, Clients};
 use gwctl::plan::rest::ops::Op;
 use gwctl::state::rest::ObservedRestApi;
 
 use crate::support;
-use crate::support::cli::{gwctl, ok, text, write};
+use crate::support::cli::{gwctl, ok, plan_exit, write};
+use crate::support::offline::mock_clients as clients;
 
 const SPEC: &str = r##"version: 1
 api: {name: models-e2e}
@@ -57,14 +57,6 @@ routes:
     function: create
     request: {validate: body, body: {application/json: Item}}
 "##;
-
-fn plan_exit(em: &support::Emulator, spec: &std::path::Path) -> (i32, String) {
-    let o = gwctl(em, &["plan", spec.to_str().unwrap(), "--detailed-exitcode"]);
-    let (out, err) = text(&o);
-    let code = o.status.code().unwrap_or(-1);
-    assert!(code == 0 || code == 2, "plan failed:\n{out}\n{err}");
-    (code, out)
-}
 
 #[tokio::test]
 async fn models_and_validators_are_applied_kept_reverted_and_destroyed() {
@@ -204,23 +196,6 @@ async fn models_and_validators_are_applied_kept_reverted_and_destroyed() {
     ));
     let apis = gw.get_rest_apis().send().await.unwrap();
     assert!(!apis.items().iter().any(|a| a.name() == Some("models-e2e")));
-}
-
-fn clients(rules: &[&Rule]) -> Clients {
-    use aws_sdk_apigatewayv2::config::{BehaviorVersion, Region};
-    let lambda_rules: &[&Rule] = &[];
-    Clients {
-        apigw: mock_client!(aws_sdk_apigateway, RuleMode::Sequential, rules),
-        apigw2: aws_sdk_apigatewayv2::Client::from_conf(
-            aws_sdk_apigatewayv2::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new("us-east-1"))
-                .build(),
-        ),
-        lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, lambda_rules),
-        region: "us-east-1".into(),
-        calls: CallLog::default(),
-    }
 }
 
 /// create-model marks the model as gwctl's and writes a reference to another model as AWS

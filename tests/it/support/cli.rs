@@ -81,3 +81,13 @@ pub fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// `gwctl plan SPEC --detailed-exitcode`: its exit code (0 nothing to do, 2 changes) and
+/// stdout; any other exit fails the test.
+pub fn plan_exit(em: &Emulator, spec: &Path) -> (i32, String) {
+    let o = gwctl(em, &["plan", spec.to_str().unwrap(), "--detailed-exitcode"]);
+    let (out, err) = text(&o);
+    let code = o.status.code().unwrap_or(-1);
+    assert!(code == 0 || code == 2, "plan failed:\n{out}\n{err}");
+    (code, out)
+}
