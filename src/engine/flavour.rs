@@ -70,6 +70,16 @@ pub trait Flavour: Sized + 'static {
         listed: Option<&ApiSummary>,
     ) -> Result<Self::Observed, AwsError>;
 
+    /// Read what the spec needs of a found API beyond [`Flavour::read`] (REST: its models and
+    /// request validators when the spec declares them). Default: nothing.
+    async fn read_for_spec(
+        _clients: &Clients,
+        _spec: &Spec,
+        _api: &mut Self::Observed,
+    ) -> Result<(), AwsError> {
+        Ok(())
+    }
+
     /// The desired configuration of the spec, with its functions resolved; settings the spec
     /// leaves out keep their live values in `observed` (for the plan and the report).
     fn desired(
@@ -422,7 +432,10 @@ pub async fn prepare<F: Flavour>(
     let functions = resolve(clients, &spec).await?;
     let extra = F::extra(&spec)?;
     let (observed, owned) = match find::find::<F>(clients, &spec, target).await? {
-        Some((api, owned)) => (Some(api), owned),
+        Some((mut api, owned)) => {
+            F::read_for_spec(clients, &spec, &mut api).await?;
+            (Some(api), owned)
+        }
         None => (None, true),
     };
     let desired = F::desired(&spec, &functions, &clients.region, observed.as_ref());

@@ -13,6 +13,7 @@
 pub mod domains;
 pub mod http;
 pub mod lambda;
+mod models;
 pub mod rest;
 mod usage;
 pub mod ws;

@@ -219,6 +219,8 @@ pub fn preflight_method(cors: &CorsDef, methods: &BTreeSet<String>) -> Method {
             cache_key_parameters: Vec::new(),
             responses,
         }),
+        request_validator: None,
+        request_models: BTreeMap::new(),
     }
 }
 

@@ -73,6 +73,8 @@ pub fn export(
             routes.push((path.clone(), verb.clone(), m));
         }
     }
+    let models = super::models::export_models(c, &mut left);
+    let exported_models: BTreeSet<String> = models.entries.iter().map(|e| e.key.clone()).collect();
     let default_auth = most_common_auth(&routes, &exported_authorizers);
     let throttles = route_throttles(api, &routes, &mut left);
     let mut route_list = Vec::new();
@@ -86,9 +88,11 @@ pub fn export(
             &exported_authorizers,
             &mut functions,
             ctx,
+            &exported_models,
             &mut left,
         ) {
             Some(mut r) => {
+                super::models::export_request(&mut r, &object, m, c, &exported_models, &mut left);
                 if let Some(t) = throttles.get(&format!("{path}/{verb}")) {
                     r.push("throttle", throttle(t.0, t.1));
                 }
@@ -121,6 +125,9 @@ pub fn export(
                 "customised gateway responses are not in the spec language (gwctl writes them only for `cors:`)",
             ));
         }
+    }
+    if !models.is_empty() {
+        doc.push("models", models);
     }
     doc.push("routes", Value::Seq(route_list));
     let stages = stages_section(api, &mut left);
@@ -337,6 +344,7 @@ fn route(
     authorizers: &BTreeSet<String>,
     functions: &mut Functions,
     ctx: &ExportContext,
+    exported: &BTreeSet<String>,
     left: &mut Vec<LeftOut>,
 ) -> Option<Map> {
     let object = format!("method {verb} {path}");
@@ -393,13 +401,13 @@ fn route(
             if !mr.response_models.is_empty() {
                 let mut models = Map::new();
                 for (ct, model) in &mr.response_models {
-                    if model == "Empty" || model == "Error" {
+                    if model == "Empty" || model == "Error" || exported.contains(model) {
                         models.push(ct.clone(), model.clone());
                     } else {
                         left.push(LeftOut::new(
                             object.clone(),
                             format!("methodResponses {status} model {ct}"),
-                            "models other than `Empty` and `Error` are not in the spec language",
+                            "the model is not exported",
                         ));
                     }
                 }

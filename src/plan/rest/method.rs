@@ -28,6 +28,8 @@ pub(crate) fn plan_method(
             m.api_key_required,
             m.request_parameters.clone(),
             m.method_responses.clone(),
+            m.request_validator.clone(),
+            m.request_models.clone(),
         )
     };
     let full_put = |ops: &mut Vec<Op>| {

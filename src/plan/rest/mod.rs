@@ -7,6 +7,7 @@ pub mod deps;
 pub mod desired;
 pub mod export;
 pub mod method;
+pub mod models;
 pub mod openapi;
 pub mod ops;
 pub mod simulate;
@@ -106,6 +107,9 @@ pub fn plan(
         }
     }
 
+    // 3b. Models (referenced ones first) and request validators, before the methods.
+    models::plan_before_methods(&mut p, &desired.config, obs_cfg);
+
     // 4. Methods with their responses and integrations.
     for (path, res) in &desired.config.resources {
         let have_res = obs_cfg.resources.get(path);
@@ -192,6 +196,14 @@ pub fn plan(
             );
         }
     }
+
+    // 6b. gwctl's validators and models the spec dropped, after the methods moved away.
+    models::plan_after_methods(
+        &mut p,
+        &desired.config,
+        obs_cfg,
+        &observed.map(|o| o.owned_models.clone()).unwrap_or_default(),
+    );
 
     // 7. Lambda permissions: one deterministic statement per function (and authorizer),
     //    added only when the policy lacks it.
@@ -802,6 +814,8 @@ fn fmt_f64(v: f64) -> String {
 mod cache_tests;
 #[cfg(test)]
 mod canary_tests;
+#[cfg(test)]
+mod models_tests;
 #[cfg(test)]
 mod policy_tests;
 #[cfg(test)]
