@@ -14,6 +14,7 @@ pub mod http;
 pub mod lambda;
 pub mod rest;
 mod usage;
+pub mod v2;
 pub mod ws;
 
 use std::collections::{BTreeMap, HashMap};

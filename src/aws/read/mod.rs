@@ -13,6 +13,7 @@
 pub mod http;
 pub mod rest;
 pub mod usage;
+pub mod v2;
 pub mod ws;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
