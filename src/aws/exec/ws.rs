@@ -23,7 +23,7 @@ use super::{
     deleted, fill_placeholders, hash_map, internal, lambda::permission_call, run_concurrent,
     ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
 };
-use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::error::{classify, AwsError};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::aws::Clients;
 use crate::plan::desired::lambda_uri;
