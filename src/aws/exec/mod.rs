@@ -16,6 +16,7 @@ pub mod lambda;
 mod models;
 pub mod rest;
 mod usage;
+pub mod v2;
 pub mod ws;
 
 use std::collections::{BTreeMap, HashMap};

@@ -14,6 +14,7 @@ pub mod domains;
 pub mod http;
 pub mod rest;
 pub mod usage;
+pub mod v2;
 pub mod ws;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
