@@ -781,6 +781,10 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a client opening more connections at once
+    # (gwctl reads ten functions concurrently) had the others wait for a retransmitted SYN
+    # or an idle connection, which AWS never makes it do
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         if isinstance(sys.exc_info()[1], ConnectionError):
