@@ -119,10 +119,9 @@ async fn definition_path_builds_the_granular_api_of_30_routes_with_cors_in_few_c
         "no 429 reaches gwctl's budget"
     );
 
-    // The definition made the resources and the methods of the non-templated paths: what is
-    // left granular is the methods of `/rG/{id}` (an import would declare `id` on them, see
-    // `Mode::Body`), the gateway responses (LocalStack's importer skips them), the stage and
-    // the deployment.
+    // The definition made every resource and method (those of `/rG/{id}` too: they declare
+    // `id`, as gwctl's put-method does, see `Mode::Body`); what is left granular is the
+    // gateway responses (LocalStack's importer skips them), the stage and the deployment.
     let w = writes(&d_calls);
     let want = |list: &[(&str, usize)]| -> BTreeMap<String, usize> {
         list.iter().map(|(k, v)| (k.to_string(), *v)).collect()
@@ -132,12 +131,6 @@ async fn definition_path_builds_the_granular_api_of_30_routes_with_cors_in_few_c
         want(&[
             ("CreateRestApi", 1),
             ("PutRestApi", 1),
-            // 6 groups of GET, PUT, DELETE and OPTIONS on /rG/{id}, and their responses
-            // (the OPTIONS ones).
-            ("PutMethod", 24),
-            ("PutIntegration", 24),
-            ("PutMethodResponse", 6),
-            ("PutIntegrationResponse", 6),
             ("PutGatewayResponse", 2),
             ("CreateDeployment", 1),
             ("CreateStage", 1),
@@ -294,4 +287,118 @@ async fn http_apis_are_created_granularly_with_or_without_definition() {
     let definition: ApplyDoc = serde_json::from_str(&out).unwrap();
     assert_eq!(writes(&definition), writes(&granular));
     assert!(!writes(&definition).is_empty());
+}
+
+/// A 30-route spec with what a body can and cannot carry: templated paths at several
+/// depths (`/gG/{id}`, `/gG/{id}/items/{item}`, `/files/{proxy+}`), a TOKEN authorizer,
+/// API-key routes with a key and a usage plan, CORS (preflights and gateway responses),
+/// binary media types and request parameters. Key and plan names carry the API's name, so
+/// two of them live side by side in one account.
+fn rich_spec(dir: &Path, name: &str) -> std::path::PathBuf {
+    let mut routes = String::new();
+    for g in 0..5 {
+        let f = |i: usize| format!("f{}", (g * 6 + i) % 8);
+        routes += &format!(
+            "  - {{path: /g{g}, method: GET, function: {}}}\n\
+             \x20 - {{path: /g{g}, method: POST, function: {}, auth: tok}}\n\
+             \x20 - {{path: \"/g{g}/{{id}}\", method: GET, function: {}, api_key_required: true}}\n\
+             \x20 - {{path: \"/g{g}/{{id}}\", method: PUT, function: {}, auth: tok, api_key_required: true}}\n\
+             \x20 - {{path: \"/g{g}/{{id}}/items/{{item}}\", method: GET, function: {}, request_parameters: {{method.request.querystring.page: false, method.request.header.X-Trace: true}}}}\n",
+            f(0),
+            f(1),
+            f(2),
+            f(3),
+            f(4)
+        );
+        if g < 4 {
+            routes += &format!(
+                "  - {{path: \"/g{g}/{{id}}/items/{{item}}\", method: DELETE, function: {}, request_parameters: {{method.request.path.item: true}}}}\n",
+                f(5)
+            );
+        } else {
+            routes += "  - {path: \"/files/{proxy+}\", method: ANY, function: f7}\n";
+        }
+    }
+    let text = format!(
+        "version: 1\n\
+         api:\n  name: {name}\n  kind: rest\n  description: both paths, one API\n  api_key_source: HEADER\n  binary_media_types: [image/png, application/octet-stream]\n\
+         functions:\n{fns}  auth: bench-fn-9\n\
+         authorizers:\n  tok:\n    type: token\n    function: auth\n    identity_source: method.request.header.Authorization\n    ttl: 300\n\
+         default_auth: none\n\
+         cors:\n  origins: [\"https://app.example\"]\n  headers: [Content-Type, Authorization, X-Api-Key]\n\
+         routes:\n{routes}\
+         stages:\n  prod: {{description: production}}\n\
+         api_keys:\n  {name}-key: {{description: the key, enabled: true}}\n\
+         usage_plans:\n  {name}-plan:\n    stages: [prod]\n    keys: [{name}-key]\n    throttle: {{rate: 10, burst: 20}}\n",
+        fns = (0..8)
+            .map(|i| format!("  f{i}: bench-fn-{i}\n"))
+            .collect::<String>(),
+    );
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("spec.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Issue 17: the definition path and the granular path build the same API object for
+/// object from a spec with templated paths, an authorizer, API keys, CORS and binary
+/// media types; the definition path puts every method in its one PutRestApi, and both
+/// re-plan empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn both_paths_build_the_same_api_with_authorizers_keys_cors_and_templated_paths() {
+    let ls = localstack::start().await;
+    functions(&ls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gran = rich_spec(&dir.path().join("g"), "definition-rich-granular");
+    let def = rich_spec(&dir.path().join("d"), "definition-rich-put");
+    let proxy = QuotaProxy::start_upstream(&ls.endpoint(), &[]);
+
+    let g = apply(&proxy.endpoint(), &gran, &[]);
+    let (g_calls, g_throttled) = api_gateway_calls(&proxy);
+    proxy.reset();
+    let d = apply(&proxy.endpoint(), &def, &["--definition"]);
+    let (d_calls, d_throttled) = api_gateway_calls(&proxy);
+    assert_eq!((g_throttled, d_throttled), (0, 0));
+    let w = writes(&d_calls);
+    for granular_only in [
+        "CreateResource",
+        "PutMethod",
+        "PutIntegration",
+        "PutMethodResponse",
+        "PutIntegrationResponse",
+        "CreateAuthorizer",
+    ] {
+        assert_eq!(w.get(granular_only), None, "{granular_only}: {w:?}");
+    }
+    assert_eq!(writes(&g_calls).get("PutMethod"), Some(&(30 + 16)));
+
+    assert_plan_empty(&proxy.endpoint(), &def);
+    assert_plan_empty(&proxy.endpoint(), &gran);
+    let (gi, di) = (g.api.id.unwrap(), d.api.id.unwrap());
+    let (gi, di) = (inventory(&ls, &gi).await, inventory(&ls, &di).await);
+    // The comparison covers what the spec makes: spot-check that it is there.
+    let api = &di["config"];
+    assert_eq!(
+        api["binary_media_types"],
+        serde_json::json!(["application/octet-stream", "image/png"])
+    );
+    assert!(api["authorizers"]["tok"].is_object(), "{api}");
+    assert_eq!(api["gateway_responses"].as_object().unwrap().len(), 2);
+    let put = &api["resources"]["/g1/{id}"]["methods"]["PUT"];
+    assert_eq!(put["authorization_type"], "CUSTOM");
+    assert_eq!(put["api_key_required"], true);
+    assert_eq!(
+        put["request_parameters"],
+        serde_json::json!({"method.request.path.id": true})
+    );
+    assert_eq!(
+        api["resources"]["/g1/{id}/items/{item}"]["methods"]["GET"]["request_parameters"],
+        serde_json::json!({
+            "method.request.header.X-Trace": true,
+            "method.request.path.id": true,
+            "method.request.path.item": true,
+            "method.request.querystring.page": false,
+        })
+    );
+    assert_eq!(gi, di);
 }
