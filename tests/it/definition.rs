@@ -402,3 +402,190 @@ async fn both_paths_build_the_same_api_with_authorizers_keys_cors_and_templated_
     );
     assert_eq!(gi, di);
 }
+
+/// gwctl's statements for API `id` in each function's policy (other tests' APIs share the
+/// functions on this LocalStack).
+async fn statements_of(ls: &LocalStack, id: &str, functions: &[String]) -> BTreeMap<String, usize> {
+    let c = ls.clients().await;
+    let mut out = BTreeMap::new();
+    for f in functions {
+        let policy = c.lambda.get_policy().function_name(f).send().await;
+        let n = policy
+            .ok()
+            .and_then(|p| p.policy().map(str::to_string))
+            .map(|p| {
+                let v: serde_json::Value = serde_json::from_str(&p).unwrap();
+                v["Statement"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter(|s| {
+                                s["Sid"]
+                                    .as_str()
+                                    .is_some_and(|s| s.starts_with(&format!("gwctl-{id}-")))
+                            })
+                            .count()
+                    })
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        out.insert(f.clone(), n);
+    }
+    out
+}
+
+/// Exactly the generated spec in `dir`, named `name`: one API, every path once with exactly
+/// its methods (preflights included), the stage, one statement per function, an empty plan.
+async fn assert_exactly_the_generated_spec(ls: &LocalStack, dir: &Path, name: &str) {
+    use crate::support::inventory::{self, Inventory};
+    let inv = inventory::read_from(&ls.clients().await, name, &[]).await;
+    let resources = inventory::generated_resources(dir);
+    assert_eq!(inv, Inventory::expected(&resources, &[], &["prod"]));
+    let found = gwctl::aws::read::rest::find_rest_apis(&ls.clients().await, name)
+        .await
+        .unwrap();
+    let functions = inventory::generated_functions(dir);
+    let want: BTreeMap<String, usize> = functions.iter().map(|f| (f.clone(), 1)).collect();
+    assert_eq!(statements_of(ls, &found[0].id, &functions).await, want);
+    assert_plan_empty(&ls.endpoint(), &dir.join("spec.yaml"));
+}
+
+/// docs/reliability.md's fault row on the definition path: 10 % of the calls to API Gateway
+/// and Lambda fail (2 % each of 500, 503, 429, dropped before reaching LocalStack, dropped
+/// after LocalStack applied them). Applies with `--definition` until one exits 0 (at most 5)
+/// end with exactly the spec. (A lost PutRestApi answer is `definition_path_killed_mid_put_
+/// converges`; a refused one `a_refused_definition_continues_granularly_...`.)
+#[tokio::test(flavor = "multi_thread")]
+async fn definition_path_under_faults_converges_to_exactly_the_spec() {
+    let ls = localstack::start().await;
+    functions(&ls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = generate_spec(dir.path(), 30, false, "definition-faults-30");
+    let proxy = QuotaProxy::start_upstream(
+        &ls.endpoint(),
+        &[
+            "--no-quotas",
+            "--fault-500",
+            "0.02",
+            "--fault-503",
+            "0.02",
+            "--fault-429",
+            "0.02",
+            "--fault-drop-before",
+            "0.02",
+            "--fault-drop-after",
+            "0.02",
+            "--fault-services",
+            "apigateway,lambda",
+            "--fault-seed",
+            "17",
+        ],
+    );
+    let mut applies = 0;
+    loop {
+        applies += 1;
+        assert!(applies <= 5, "no apply of 5 converged");
+        let o = support::gwctl_at(
+            &proxy.endpoint(),
+            &[
+                "apply",
+                spec.to_str().unwrap(),
+                "--yes",
+                "--definition",
+                "--max-rps",
+                "off",
+            ],
+        );
+        if o.status.code() == Some(0) {
+            break;
+        }
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let stats = proxy.stats();
+    let calls = counts(&stats, "calls", "apigateway");
+    assert!(
+        calls.contains_key("PutRestApi"),
+        "the definition path ran: {calls:?}"
+    );
+    let mut injected = counts(&stats, "injected", "apigateway");
+    injected.extend(counts(&stats, "injected", "lambda"));
+    eprintln!("converged after {applies} apply(s); injected: {injected:?}");
+    assert!(injected.values().sum::<usize>() >= 3, "{injected:?}");
+    assert_exactly_the_generated_spec(&ls, dir.path(), "definition-faults-30").await;
+}
+
+/// docs/reliability.md's SIGKILL row on the definition path, mid-put: LocalStack applies the
+/// PutRestApi but its answer never comes back, and the run is killed while it waits. The
+/// next apply finds the API by its tag (no second create, no second put) and completes only
+/// what the body does not carry.
+#[tokio::test(flavor = "multi_thread")]
+async fn definition_path_killed_mid_put_converges() {
+    use std::io::BufRead;
+    let ls = localstack::start().await;
+    functions(&ls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = generate_spec(dir.path(), 10, false, "definition-midput-10");
+    let cut = QuotaProxy::start_upstream(
+        &ls.endpoint(),
+        &["--fault-ops", "PutRestApi", "--fault-drop-after", "1"],
+    );
+    let mut child = support::gwctl_command(
+        &cut.endpoint(),
+        &["apply", spec.to_str().unwrap(), "--yes", "--definition"],
+    )
+    .spawn()
+    .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    loop {
+        let line = lines
+            .next()
+            .expect("gwctl ended before creating the api")
+            .unwrap();
+        if line.contains("CreateRestApi") {
+            break;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while counts(&cut.stats(), "injected", "apigateway").is_empty() {
+        assert!(Instant::now() < deadline, "no PutRestApi was sent");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    let stats = cut.stats();
+    let calls = counts(&stats, "calls", "apigateway");
+    assert_eq!(calls.get("CreateRestApi"), Some(&1), "{calls:?}");
+    // Forwarded to LocalStack, applied there, and the answer dropped (not in `calls`).
+    assert!(
+        counts(&stats, "injected", "apigateway").contains_key("PutRestApi drop_after"),
+        "{stats}"
+    );
+    assert_eq!(
+        calls.get("CreateDeployment"),
+        None,
+        "killed mid-put: {calls:?}"
+    );
+
+    let proxy = QuotaProxy::start_upstream(&ls.endpoint(), &[]);
+    apply(&proxy.endpoint(), &spec, &["--definition"]);
+    let (calls, throttled) = api_gateway_calls(&proxy);
+    assert_eq!(throttled, 0);
+    // The body was applied: only what it does not carry is left.
+    let want: BTreeMap<String, usize> = [
+        ("PutGatewayResponse", 2),
+        ("CreateDeployment", 1),
+        ("CreateStage", 1),
+        ("UpdateStage", 1),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), *v))
+    .collect();
+    assert_eq!(writes(&calls), want);
+    assert_exactly_the_generated_spec(&ls, dir.path(), "definition-midput-10").await;
+}
