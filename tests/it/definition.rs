@@ -160,20 +160,10 @@ async fn definition_path_builds_the_granular_api_of_30_routes_with_cors_in_few_c
     assert_eq!(inventory(&ls, &gi).await, inventory(&ls, &di).await);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn definition_path_killed_between_create_and_put_converges() {
+/// `apply --definition` of `spec` through `cut` (whose faults catch the PutRestApi),
+/// SIGKILLed as soon as the proxy injected a fault into its PutRestApi.
+fn apply_killed_at_the_put(cut: &QuotaProxy, spec: &Path) {
     use std::io::BufRead;
-    let ls = localstack::start().await;
-    functions(&ls).await;
-    let dir = tempfile::tempdir().unwrap();
-    let spec = generate_spec(&dir.path().join("k"), 10, false, "definition-killed-10");
-    // Every PutRestApi is dropped before it reaches LocalStack (gwctl retries it, as it
-    // does any call that got no answer): the run is killed while the api exists, tagged and
-    // empty, the state a kill between the create and the put leaves.
-    let cut = QuotaProxy::start_upstream(
-        &ls.endpoint(),
-        &["--fault-ops", "PutRestApi", "--fault-drop-before", "1"],
-    );
     let mut child = support::gwctl_command(
         &cut.endpoint(),
         &["apply", spec.to_str().unwrap(), "--yes", "--definition"],
@@ -194,10 +184,26 @@ async fn definition_path_killed_between_create_and_put_converges() {
     let deadline = Instant::now() + Duration::from_secs(20);
     while counts(&cut.stats(), "injected", "apigateway").is_empty() {
         assert!(Instant::now() < deadline, "no PutRestApi was sent");
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(20));
     }
     let _ = child.kill(); // SIGKILL
     let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn definition_path_killed_between_create_and_put_converges() {
+    let ls = localstack::start().await;
+    functions(&ls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = generate_spec(&dir.path().join("k"), 10, false, "definition-killed-10");
+    // Every PutRestApi is dropped before it reaches LocalStack (gwctl retries it, as it
+    // does any call that got no answer): the run is killed while the api exists, tagged and
+    // empty, the state a kill between the create and the put leaves.
+    let cut = QuotaProxy::start_upstream(
+        &ls.endpoint(),
+        &["--fault-ops", "PutRestApi", "--fault-drop-before", "1"],
+    );
+    apply_killed_at_the_put(&cut, &spec);
     let stats = cut.stats();
     let calls = counts(&stats, "calls", "apigateway");
     assert_eq!(calls.get("CreateRestApi"), Some(&1), "{calls:?}");
@@ -461,26 +467,9 @@ async fn definition_path_under_faults_converges_to_exactly_the_spec() {
     functions(&ls).await;
     let dir = tempfile::tempdir().unwrap();
     let spec = generate_spec(dir.path(), 30, false, "definition-faults-30");
-    let proxy = QuotaProxy::start_upstream(
-        &ls.endpoint(),
-        &[
-            "--no-quotas",
-            "--fault-500",
-            "0.02",
-            "--fault-503",
-            "0.02",
-            "--fault-429",
-            "0.02",
-            "--fault-drop-before",
-            "0.02",
-            "--fault-drop-after",
-            "0.02",
-            "--fault-services",
-            "apigateway,lambda",
-            "--fault-seed",
-            "17",
-        ],
-    );
+    let args = crate::faults::ten_percent(17);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let proxy = QuotaProxy::start_upstream(&ls.endpoint(), &args);
     let mut applies = 0;
     loop {
         applies += 1;
@@ -525,7 +514,6 @@ async fn definition_path_under_faults_converges_to_exactly_the_spec() {
 /// what the body does not carry.
 #[tokio::test(flavor = "multi_thread")]
 async fn definition_path_killed_mid_put_converges() {
-    use std::io::BufRead;
     let ls = localstack::start().await;
     functions(&ls).await;
     let dir = tempfile::tempdir().unwrap();
@@ -534,30 +522,7 @@ async fn definition_path_killed_mid_put_converges() {
         &ls.endpoint(),
         &["--fault-ops", "PutRestApi", "--fault-drop-after", "1"],
     );
-    let mut child = support::gwctl_command(
-        &cut.endpoint(),
-        &["apply", spec.to_str().unwrap(), "--yes", "--definition"],
-    )
-    .spawn()
-    .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = std::io::BufReader::new(stderr).lines();
-    loop {
-        let line = lines
-            .next()
-            .expect("gwctl ended before creating the api")
-            .unwrap();
-        if line.contains("CreateRestApi") {
-            break;
-        }
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while counts(&cut.stats(), "injected", "apigateway").is_empty() {
-        assert!(Instant::now() < deadline, "no PutRestApi was sent");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill(); // SIGKILL
-    let _ = child.wait();
+    apply_killed_at_the_put(&cut, &spec);
     let stats = cut.stats();
     let calls = counts(&stats, "calls", "apigateway");
     assert_eq!(calls.get("CreateRestApi"), Some(&1), "{calls:?}");
