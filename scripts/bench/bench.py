@@ -28,6 +28,7 @@ import platform
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -285,6 +286,53 @@ class Bench:
                 break
 
 
+    def multi(self, count, routes):
+        """`count` REST APIs of `routes` routes with CORS in one account, under the quotas:
+        one `gwctl apply` of every spec (one pacer for all), `count` gwctl processes started
+        together (a pacer each), and the same processes one after another. The account is
+        reset before each."""
+        proxy = self.proxies["sim"]
+        size = f"m{count}x{routes}"
+        specs = []
+        for i in range(count):
+            d = os.path.join(self.a.work, size, f"a{i}")
+            subprocess.run([self.a.python, os.path.join(HERE, "gen_spec.py"), "--routes",
+                            str(routes), "--name", f"multi-{i}", "--out", d],
+                           check=True, capture_output=True)
+            specs.append(os.path.join(d, "spec.yaml"))
+        with open(os.path.join(os.path.dirname(specs[0]), "model.json")) as f:
+            functions = json.load(f)["functions"]
+        env = dict(self.env, AWS_ENDPOINT_URL=proxy.url)
+        one = lambda s: [self.a.gwctl, "apply", *s, "--yes", "--output", "json"]
+        for scenario in ("one run", "together", "in turn"):
+            self.reset_account(functions)
+            proxy.reset()
+            start = time.monotonic()
+
+            def spawn(s):
+                # stderr to a file: ten processes' progress must not fill a pipe
+                err = tempfile.TemporaryFile(mode="w+")
+                return subprocess.Popen(one(s), env=env, stdout=subprocess.DEVNULL,
+                                        stderr=err, text=True), err
+
+            def finish(run):
+                r, err = run
+                r.wait(timeout=self.a.run_timeout)
+                err.seek(0)
+                return r.returncode, err.read()
+
+            if scenario == "one run":
+                done = [finish(spawn(specs))]
+            elif scenario == "together":
+                done = [finish(r) for r in [spawn([s]) for s in specs]]
+            else:
+                done = [finish(spawn([s])) for s in specs]
+            wall = time.monotonic() - start
+            failed = [(c, e) for c, e in done if c != 0]
+            status, stderr = failed[0] if failed else (0, "")
+            self.record(size, "gwctl", "sim", scenario, status, stderr, wall, proxy.stats())
+
+
 MODE_LABEL = {"sim": "quotas", "aws": "quotas + latency", "free": "none"}
 
 
@@ -309,6 +357,10 @@ def markdown(results, meta):
             out.append(f"#### HTTP API, {size[1:]} routes")
         elif str(size).startswith("w"):
             out.append(f"#### WebSocket API, {size[1:]} routes")
+        elif str(size).startswith("m"):
+            n, r = size[1:].split("x")
+            out.append(f"#### {n} REST APIs of {r} routes in one account: one `gwctl apply` of "
+                       f"all, {n} processes started together, {n} processes one after another")
         else:
             out.append(f"#### {size} routes")
         out.append("")
@@ -389,6 +441,10 @@ def main():
                         "reported as w<size>")
     p.add_argument("--no-todo", dest="todo", action="store_false",
                    help="skip the specs/todo.yaml runs (first and second apply, gwctl defaults)")
+    p.add_argument("--multi", default="",
+                   help="COUNTxROUTES, e.g. 10x30: that many REST APIs in one account under "
+                        "the quotas, applied by one `gwctl apply` of all the specs, by as "
+                        "many processes started together, and one after another")
     a = p.parse_args()
 
     sizes = [int(s) for s in a.sizes.split(",") if s]
@@ -449,6 +505,9 @@ def main():
                 if mode == "aws" and size > a.aws_max_routes:
                     continue
                 b.run(f"{prefix}{size}", "gwctl", mode, d, scenarios)
+        if a.multi:
+            count, routes = (int(x) for x in a.multi.split("x"))
+            b.multi(count, routes)
         os.makedirs(os.path.dirname(a.json), exist_ok=True)
         with open(a.json, "w") as f:
             json.dump({"meta": meta, "results": b.results}, f, indent=1, sort_keys=True)

@@ -33,7 +33,7 @@ use crate::state::rest::{
     GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse, RestApi,
 };
 
-use super::method::plan_method;
+use super::method::{as_built, plan_method};
 use super::ops::Op;
 use crate::plan::desired::DEFAULT_CORS_HEADERS;
 use crate::plan::{Action, Change, Plan};
@@ -375,7 +375,8 @@ pub fn plan_enable(
         let want = preflight_method(cors, &methods);
         plan_method(&mut p, path, "OPTIONS", &want, have);
         if let Some(r) = after.resources.get_mut(path) {
-            r.methods.insert("OPTIONS".into(), want);
+            r.methods
+                .insert("OPTIONS".into(), as_built(path, &want, have));
         }
     }
     let want = gateway_response(cors);

@@ -35,6 +35,10 @@ pub fn export(
         Ok(a) => a,
         Err(missing) => return missing,
     };
+    // The path parameters a resource path implies are not the spec's (`method::implied_by_path`).
+    let mut api = api.clone();
+    super::method::strip_implied(&mut api.config);
+    let api = &api;
     let mut left = Vec::new();
     let mut functions = Functions::default();
     let c = &api.config;

@@ -270,6 +270,15 @@ pub fn plan_destroy(observed: &ObservedRestApi, policies: &Policies) -> Plan {
 /// keeps without declaring it (an adopted API without `--prune`).
 pub fn predicted_config(desired: &RestApi, observed: Option<&RestApi>, prune: bool) -> RestApi {
     let mut c = desired.clone();
+    // The methods as the account will hold them (with the path parameters their paths
+    // imply where the plan puts them or they exist), so that the mark of the plan is the
+    // mark of the API read back.
+    for (path, r) in c.resources.iter_mut() {
+        let have = observed.and_then(|o| o.resources.get(path));
+        for (verb, m) in r.methods.iter_mut() {
+            *m = method::as_built(path, m, have.and_then(|h| h.methods.get(verb)));
+        }
+    }
     if let (false, Some(o)) = (prune, observed) {
         for (path, r) in &o.resources {
             let e = c.resources.entry(path.clone()).or_default();
