@@ -428,3 +428,21 @@ fn an_adopted_api_deployed_by_hand_is_not_redeployed_until_gwctl_changes_it() {
         "a change to the api"
     );
 }
+
+#[test]
+fn a_websocket_timeout_the_spec_cannot_say_is_left_out_not_written() {
+    let yaml = "api: {name: w, kind: websocket}\nfunctions: {echo: echo-fn}\nroutes:\n  - {route: a, function: echo}\nstages:\n  prod: {}\n";
+    let s = load("w", yaml);
+    let f = resolve(&s);
+    let d = ws::desired(&s, &f, REGION);
+    let p = ws::plan(&d, None, &BTreeMap::new(), PlanOptions::default());
+    let (mut api, _) = ws::simulate::apply(None, BTreeMap::new(), &p.ops).unwrap();
+    for i in api.config.integrations.values_mut() {
+        i.timeout_ms = Some(30_000); // moto's fill-in; AWS allows at most 29000
+    }
+    let out = ws::export::export(&api, &ctx(&f));
+    let fields: Vec<&str> = out.left_out.iter().map(|l| l.field.as_str()).collect();
+    assert_eq!(fields, vec!["timeoutInMillis"], "{:?}", out.left_out);
+    assert!(!out.yaml.contains("30000"), "{}", out.yaml);
+    load("exported.yaml", &out.yaml);
+}

@@ -314,12 +314,22 @@ fn integration(
         }
         _ => {}
     }
-    if ty == "mock" {
-        if i.timeout_ms.is_some_and(|t| t != DEFAULT_TIMEOUT_MS) {
+    match i.timeout_ms {
+        Some(t) if ty == "mock" && t != DEFAULT_TIMEOUT_MS => {
             left.push(LeftOut::new(object, "timeoutInMillis", "a mock's timeout"));
         }
-    } else {
-        m.opt("timeout_ms", i.timeout_ms);
+        // AWS allows 50-29000 ms; moto fills in 30000 when none is given.
+        Some(t) if !(50..=DEFAULT_TIMEOUT_MS).contains(&t) => {
+            left.push(LeftOut::new(
+                object,
+                "timeoutInMillis",
+                "a timeout outside 50-29000 ms",
+            ));
+        }
+        t if ty != "mock" => {
+            m.opt("timeout_ms", t);
+        }
+        _ => {}
     }
     if let Some(c) = &i.credentials_arn {
         if matches!(ty, "lambda_proxy" | "lambda") {
