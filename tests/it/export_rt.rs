@@ -159,7 +159,7 @@ async fn every_spec_applied_then_exported_plans_empty() {
                 ))
                 .0;
                 assert_eq!(live, want, "{}: live and spec OpenAPI", path.display());
-                validate_openapi(&dir, &live);
+                support::validate_openapi(&live);
             }
             applied.push(format!("{} {env:?}", path.display()));
         }
@@ -167,23 +167,6 @@ async fn every_spec_applied_then_exported_plans_empty() {
     assert!(
         applied.len() >= 7,
         "every spec, todo-envs in dev and prod: {applied:?}"
-    );
-}
-
-/// `doc` validates against the OpenAPI 3.0 schema (openapi-spec-validator, the emulator venv).
-fn validate_openapi(dir: &tempfile::TempDir, doc: &str) {
-    let file = dir.path().join("doc.json");
-    std::fs::write(&file, doc).unwrap();
-    let out = std::process::Command::new(support::quota::python())
-        .args(["-m", "openapi_spec_validator"])
-        .arg(&file)
-        .output()
-        .expect("run openapi_spec_validator");
-    assert!(
-        out.status.success(),
-        "does not validate:\n{}{}\n{doc}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
     );
 }
 

@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use crate::support;
 use crate::support::localstack::{self, ACCOUNT_ID};
@@ -48,33 +47,13 @@ fn export(endpoint: &str, spec: &str) -> String {
 
 #[test]
 fn openapi_export_of_every_spec_validates_against_the_openapi_3_schema() {
-    let dir = tempfile::tempdir().unwrap();
     for spec in specs() {
         // Offline: no emulator is needed, the endpoint is never called.
         let doc = export("http://127.0.0.1:9", &spec);
         let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
         assert_eq!(v["openapi"], "3.0.1", "{spec}");
-        validate(&dir, &doc);
+        support::validate_openapi(&doc);
     }
-}
-
-/// `doc` validates against the OpenAPI 3.0 schema.
-fn validate(dir: &tempfile::TempDir, doc: &str) {
-    let python = support::quota::python();
-    let file = dir.path().join("doc.json");
-    std::fs::write(&file, doc).unwrap();
-    let out = Command::new(&python)
-        .args(["-m", "openapi_spec_validator"])
-        .arg(&file)
-        .output()
-        .expect("run openapi_spec_validator");
-    assert!(
-        out.status.success(),
-        "does not validate ({}):\n{}{}\nhint: `scripts/emulator.sh install` pins openapi-spec-validator\n{doc}",
-        python.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn is_websocket(p: &std::path::Path) -> bool {
@@ -314,7 +293,7 @@ async fn openapi_export_reimports_on_localstack_into_the_api_the_spec_describes(
         &["export", "--format", "openapi", "--api-id", &id],
     ));
     assert!(!live.contains("${AWS::AccountId}"), "real ARNs:\n{live}");
-    validate(&dir, &live);
+    support::validate_openapi(&live);
     let changes = import_and_plan(&ls, &todo, live).await;
     assert_only_document_additions(&todo, &changes, "the live api's document");
 }
