@@ -10,6 +10,7 @@
 //!
 //! Errors are classified by code ([`crate::aws::error::classify`]), never by message text.
 
+pub mod domains;
 pub mod http;
 pub mod lambda;
 pub mod rest;
@@ -291,6 +292,19 @@ pub(crate) fn fill_placeholders(
         out.replace_range(start..=end, id);
     }
     Ok(out)
+}
+
+/// A put or attach call refused as existing: `Ok` with the ConflictException, for the
+/// executor to settle by reading back (`Executor::settle_put_conflict`); any other
+/// outcome is final (`Err(outcome)`).
+pub(crate) fn refused_as_existing<O>(
+    res: Result<O, AwsError>,
+) -> Result<AwsError, Result<OpOutcome, AwsError>> {
+    match res {
+        Ok(_) => Err(Ok(OpOutcome::Applied)),
+        Err(e) if e.kind == super::error::ErrorKind::Conflict => Ok(e),
+        Err(e) => Err(Err(e)),
+    }
 }
 
 /// The outcome of a delete call: NotFound means it is already gone.
