@@ -84,14 +84,10 @@ impl Flavour for Ws {
     async fn export(
         _: &Clients,
         api: &Self::Observed,
-        _: &crate::plan::export::ExportContext,
+        ctx: &crate::plan::export::ExportContext,
     ) -> Result<crate::plan::export::Exported, EngineError> {
-        // engine::export refuses WebSocket APIs before reading them; this is the same answer
-        // for any other caller.
-        Err(EngineError::ExportUnsupported {
-            name: Self::api_name(api).to_string(),
-            kind: Self::LABEL,
-        })
+        // Everything the spec says is in the observed API: no other read.
+        Ok(crate::plan::ws::export::export(api, ctx))
     }
     fn creates_api(op: &WsOp) -> bool {
         matches!(op, WsOp::CreateApi { .. })

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::export::{ExportContext, Exported};
-use super::{http, rest, simulate_usage, usage, PlanOptions};
+use super::{http, rest, simulate_usage, usage, ws, PlanOptions};
 use crate::spec::arn::FunctionArn;
 use crate::spec::model::Spec;
 use crate::state::usage::ObservedUsage;
@@ -209,6 +209,100 @@ pub(crate) fn http_round_trip(name: &str, yaml: &str) -> Exported {
     out
 }
 
+/// A WebSocket spec's stages as `export` writes them (see [`stages_as_exported`]; also
+/// `auto_deploy: false`, the default every live stage holds).
+fn ws_stages_as_exported(
+    stages: &BTreeMap<String, crate::state::ws::Stage>,
+) -> BTreeMap<String, crate::state::ws::Stage> {
+    let mut out = stages.clone();
+    for st in out.values_mut() {
+        if st.auto_deploy == Some(false) {
+            st.auto_deploy = None;
+        }
+        let d = &mut st.default_route_settings;
+        if d.metrics == Some(false) {
+            d.metrics = None;
+        }
+        if d.data_trace == Some(false) {
+            d.data_trace = None;
+        }
+        if d.logging_level.as_deref() == Some("OFF") {
+            d.logging_level = None;
+        }
+    }
+    out
+}
+
+pub(crate) fn ws_round_trip(name: &str, yaml: &str) -> Exported {
+    let s = load(name, yaml);
+    let f = resolve(&s);
+    let d = ws::desired(&s, &f, REGION);
+    let opts = PlanOptions::default();
+    let p = ws::plan(&d, None, &BTreeMap::new(), opts);
+    let (api, pol) = ws::simulate::apply(None, BTreeMap::new(), &p.ops).expect("the plan applies");
+    let out = ws::export::export(&api, &ctx(&f));
+    let s2 = load("exported.yaml", &out.yaml);
+    let f2 = resolve(&s2);
+    let d2 = ws::desired(&s2, &f2, REGION);
+    assert_eq!(d2.config, d.config, "{name}: config\n{}", out.yaml);
+    assert_eq!(
+        ws_stages_as_exported(&d2.stages),
+        ws_stages_as_exported(&d.stages),
+        "{name}: stages\n{}",
+        out.yaml
+    );
+    assert_eq!(d2.tags, d.tags, "{name}: tags\n{}", out.yaml);
+    assert_eq!(
+        perms(&d2.permissions),
+        perms(&d.permissions),
+        "{name}: permissions\n{}",
+        out.yaml
+    );
+    let again = ws::plan(&d2, Some(&api), &pol, opts);
+    assert!(
+        again.is_empty(),
+        "{name}: the exported spec plans {:?}\n{}",
+        again.changes,
+        out.yaml
+    );
+    out
+}
+
+#[test]
+fn websocket_routes_integrations_authorizers_and_stages_round_trip() {
+    let specs = [
+        // every integration type, templates, a two-way route, iam, api key selection
+        "api: {name: w, kind: websocket, route_selection: $request.body.op, api_key_selection: $request.header.x-api-key, tags: {team: rt}}\nfunctions: {echo: echo-fn, far: 'arn:aws:lambda:eu-west-1:999999999999:function:far', auth: auth-fn:live}\nauthorizers:\n  tok: {type: request, function: auth, identity_sources: [route.request.header.Auth, route.request.querystring.t]}\nroutes:\n  - {route: $connect, function: echo, auth: tok}\n  - {route: $disconnect, integration: {type: lambda_proxy, function: far, timeout_ms: 5000}}\n  - route: $default\n    response: true\n    integration: {type: lambda, function: echo, template_selection: \\$default, request_templates: {$default: '{\"m\": $input.body}'}, passthrough_behavior: NEVER, content_handling: CONVERT_TO_TEXT}\n  - {route: ping, response: true, integration: {type: mock, template_selection: \\$default, request_templates: {$default: '{\"statusCode\": 200}'}}}\n  - {route: fwd, integration: {type: http_proxy, uri: 'https://backend.example.com/ws', http_method: PUT}, throttle: {rate: 3, burst: 4}}\n  - {route: rpc, integration: {type: http, uri: 'https://rpc.example.com', timeout_ms: 1000, request_templates: {$default: '{}'}}}\nstages:\n  prod: {auto_deploy: true, logging: INFO, data_trace: true, metrics: true, throttle: {rate: 10, burst: 20}, variables: {v: '1'}}\n  dev: {description: development, access_log: {destination: 'arn:aws:logs:us-east-1:123456789012:log-group:w', format: '$context.requestId'}}\n",
+        // iam on $connect, the default route selection, no stage
+        "api: {name: v, kind: websocket, description: d}\nfunctions: {f: f-fn}\nroutes:\n  - {route: $connect, function: f, auth: iam}\n  - {route: $default, function: f, response: true}\n",
+    ];
+    for (n, y) in specs.iter().enumerate() {
+        let out = ws_round_trip(&format!("ws-{n}"), y);
+        assert!(out.left_out.is_empty(), "{:?}\n{}", out.left_out, out.yaml);
+    }
+}
+
+#[test]
+fn a_websocket_route_without_its_integration_is_left_out_and_named() {
+    let yaml = "api: {name: w, kind: websocket}\nfunctions: {echo: echo-fn}\nroutes:\n  - {route: a, function: echo}\n  - {route: b, function: echo}\nstages:\n  prod: {}\n";
+    let s = load("w", yaml);
+    let f = resolve(&s);
+    let d = ws::desired(&s, &f, REGION);
+    let p = ws::plan(&d, None, &BTreeMap::new(), PlanOptions::default());
+    let (mut api, _) = ws::simulate::apply(None, BTreeMap::new(), &p.ops).unwrap();
+    api.config.routes.get_mut("b").unwrap().target = Some("integrations/gone".into());
+    let out = ws::export::export(&api, &ctx(&f));
+    let objects: Vec<&str> = out.left_out.iter().map(|l| l.object.as_str()).collect();
+    assert_eq!(objects, vec!["route b", "route b"], "{:?}", out.left_out);
+    assert!(out.yaml.contains("- route b, `target`"), "{}", out.yaml);
+    assert!(
+        out.yaml.contains("{route: a, function: echo-fn}"),
+        "{}",
+        out.yaml
+    );
+    assert!(!out.yaml.contains("route: b"), "{}", out.yaml);
+}
+
 #[test]
 fn every_spec_in_specs_round_trips_through_export() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
@@ -225,15 +319,13 @@ fn every_spec_in_specs_round_trips_through_export() {
         let out = match load(&name, &yaml).api.kind {
             ApiKind::Http => http_round_trip(&name, &yaml),
             ApiKind::Rest => rest_round_trip(&name, &yaml),
-            // `gwctl export` refuses WebSocket APIs in this version (tests/it/ws_apply.rs
-            // checks the refusal); their specs are not round-tripped.
-            ApiKind::WebSocket => continue,
+            ApiKind::WebSocket => ws_round_trip(&name, &yaml),
         };
         assert!(out.left_out.is_empty(), "{name}: {:?}", out.left_out);
         assert!(out.yaml.contains("Nothing was left out."), "{}", out.yaml);
         n += 1;
     }
-    assert!(n >= 4, "specs/ holds the seeds' specs");
+    assert!(n >= 6, "specs/ holds the seeds' specs and chat.yaml");
 }
 
 #[test]
@@ -335,4 +427,22 @@ fn an_adopted_api_deployed_by_hand_is_not_redeployed_until_gwctl_changes_it() {
         1,
         "a change to the api"
     );
+}
+
+#[test]
+fn a_websocket_timeout_the_spec_cannot_say_is_left_out_not_written() {
+    let yaml = "api: {name: w, kind: websocket}\nfunctions: {echo: echo-fn}\nroutes:\n  - {route: a, function: echo}\nstages:\n  prod: {}\n";
+    let s = load("w", yaml);
+    let f = resolve(&s);
+    let d = ws::desired(&s, &f, REGION);
+    let p = ws::plan(&d, None, &BTreeMap::new(), PlanOptions::default());
+    let (mut api, _) = ws::simulate::apply(None, BTreeMap::new(), &p.ops).unwrap();
+    for i in api.config.integrations.values_mut() {
+        i.timeout_ms = Some(30_000); // moto's fill-in; AWS allows at most 29000
+    }
+    let out = ws::export::export(&api, &ctx(&f));
+    let fields: Vec<&str> = out.left_out.iter().map(|l| l.field.as_str()).collect();
+    assert_eq!(fields, vec!["timeoutInMillis"], "{:?}", out.left_out);
+    assert!(!out.yaml.contains("30000"), "{}", out.yaml);
+    load("exported.yaml", &out.yaml);
 }

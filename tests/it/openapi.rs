@@ -4,11 +4,13 @@
 //! the spec against the imported API changes no resource, method, integration, authorizer
 //! or gateway response.
 //!
+//! The document of a live API (`--format openapi --api-id`, applied by gwctl on LocalStack)
+//! validates and imports the same way.
+//!
 //! Needs the emulator venv and LocalStack; fails (never skips) without them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use crate::support;
 use crate::support::localstack::{self, ACCOUNT_ID};
@@ -45,27 +47,12 @@ fn export(endpoint: &str, spec: &str) -> String {
 
 #[test]
 fn openapi_export_of_every_spec_validates_against_the_openapi_3_schema() {
-    let python = support::quota::python();
-    let dir = tempfile::tempdir().unwrap();
     for spec in specs() {
         // Offline: no emulator is needed, the endpoint is never called.
         let doc = export("http://127.0.0.1:9", &spec);
         let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
         assert_eq!(v["openapi"], "3.0.1", "{spec}");
-        let file = dir.path().join("doc.json");
-        std::fs::write(&file, &doc).unwrap();
-        let out = Command::new(&python)
-            .args(["-m", "openapi_spec_validator"])
-            .arg(&file)
-            .output()
-            .expect("run openapi_spec_validator");
-        assert!(
-            out.status.success(),
-            "{spec} does not validate ({}):\n{}{}\nhint: `scripts/emulator.sh install` pins openapi-spec-validator",
-            python.display(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        support::validate_openapi(&doc);
     }
 }
 
@@ -281,31 +268,62 @@ async fn openapi_export_reimports_on_localstack_into_the_api_the_spec_describes(
         // `default` response where a method has none), which API Gateway imports too.
         let doc = export(&ls.endpoint(), file.to_str().unwrap());
         let changes = import_and_plan(&ls, &file, doc).await;
-        without_localstack_gaps(&file, &changes);
-        let unexpected: Vec<&ChangeDoc> = changes
-            .iter()
-            .filter(|c| c.kind != "gateway_response")
-            .filter(|c| {
-                !(matches!(c.kind.as_str(), "method" | "integration")
-                    && c.fields.iter().all(|f| {
-                        let old = f.old.as_deref().unwrap_or_default();
-                        localstack_gap(c, f)
-                            || (f.new.is_none()
-                                && match f.field.as_str() {
-                                    "method_responses" => old.starts_with("{\"default\":"),
-                                    "request_parameters" => {
-                                        old.starts_with("{\"method.request.path.")
-                                    }
-                                    _ => false,
-                                })
-                    }))
-            })
-            .collect();
-        assert!(
-            unexpected.is_empty(),
-            "{}: the api imported from the export differs from the spec:\n{}",
-            file.display(),
-            show(&unexpected)
-        );
+        assert_only_document_additions(&file, &changes, "the export");
     }
+
+    // A live API's document (`--format openapi --api-id`): applied by gwctl, exported,
+    // valid OpenAPI, and imported into the API the spec describes, as the spec's document.
+    // Another name: the imports above made APIs named `todo-api` gwctl did not create.
+    let text = std::fs::read_to_string(repo("specs/todo.yaml")).unwrap();
+    assert!(text.contains("name: todo-api\n"));
+    let todo = support::cli::write(
+        &dir,
+        "todo-live.yaml",
+        &text.replace("name: todo-api\n", "name: todo-api-live\n"),
+    );
+    let out = stdout_ok(&support::gwctl_at(
+        &ls.endpoint(),
+        &["apply", todo.to_str().unwrap(), "--yes", "--output", "json"],
+    ));
+    let applied: gwctl::output::ApplyDoc = serde_json::from_str(&out).unwrap();
+    let id = applied.api.id.expect("applied");
+    let live = stdout_ok(&support::gwctl_at(
+        &ls.endpoint(),
+        &["export", "--format", "openapi", "--api-id", &id],
+    ));
+    assert!(!live.contains("${AWS::AccountId}"), "real ARNs:\n{live}");
+    support::validate_openapi(&live);
+    let changes = import_and_plan(&ls, &todo, live).await;
+    assert_only_document_additions(&todo, &changes, "the live api's document");
+}
+
+/// A plan of `file` against the API imported from its exported document changes nothing
+/// but what OpenAPI requires of a document (path parameters declared for every method of a
+/// templated path, a `default` response where a method has none), which API Gateway
+/// imports too, and LocalStack's gaps.
+fn assert_only_document_additions(file: &Path, changes: &[ChangeDoc], what: &str) {
+    without_localstack_gaps(file, changes);
+    let unexpected: Vec<&ChangeDoc> = changes
+        .iter()
+        .filter(|c| c.kind != "gateway_response")
+        .filter(|c| {
+            !(matches!(c.kind.as_str(), "method" | "integration")
+                && c.fields.iter().all(|f| {
+                    let old = f.old.as_deref().unwrap_or_default();
+                    localstack_gap(c, f)
+                        || (f.new.is_none()
+                            && match f.field.as_str() {
+                                "method_responses" => old.starts_with("{\"default\":"),
+                                "request_parameters" => old.starts_with("{\"method.request.path."),
+                                _ => false,
+                            })
+                }))
+        })
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{}: the api imported from {what} differs from the spec:\n{}",
+        file.display(),
+        show(&unexpected)
+    );
 }

@@ -9,6 +9,7 @@
 //! with auto-deploy off only); stages.
 
 pub mod deps;
+pub mod export;
 pub mod ops;
 pub mod simulate;
 
