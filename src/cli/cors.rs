@@ -14,7 +14,7 @@ use crate::engine::find;
 use crate::engine::Rest;
 use crate::output::{calls_doc, plan_doc, render_plan, ApiDoc, ApplyDoc, Printer, SCHEMA_VERSION};
 use crate::plan::rest::cors::{plan_disable, plan_enable, CorsPlan};
-use crate::plan::rest::desired::config_mark;
+use crate::plan::rest::desired::{marks, with_alias, PolicyMark};
 use crate::plan::rest::plan_stages;
 use crate::spec::model::{CorsDef, HttpMethod, Pos, Spec};
 use crate::state::rest::{ObservedRestApi, Stage};
@@ -296,10 +296,10 @@ async fn execute(
         None => BTreeMap::new(),
     };
     if !deploy_stages.is_empty() {
-        let mark = config_mark(&after);
+        let (mark, alias) = marks(&after, PolicyMark::Unknown);
         plan_stages(
             &mut plan,
-            Some(api),
+            Some(&with_alias(api, &mark, alias.as_deref())),
             &deploy_stages,
             &mark,
             &mark,

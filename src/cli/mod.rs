@@ -107,7 +107,7 @@ impl GlobalArgs {
 pub enum Command {
     /// Check spec files without calling AWS
     #[command(
-        after_help = "EXAMPLES:\n  gwctl validate specs/todo.yaml\n  gwctl validate specs/*.yaml\n\nEvery problem is reported as file:line:col with the line and a caret. Exit 1 on any error."
+        after_help = "EXAMPLES:\n  gwctl validate specs/todo.yaml\n  gwctl validate specs/*.yaml\n\nEvery problem is reported as file:line:col with the line and a caret. Every spec is checked, and two specs that describe the same API (kind and name, in one region and profile) are refused as plan and apply refuse them. Exit 0 when every spec is valid, 1 on any error in any spec."
     )]
     Validate(ValidateArgs),
     /// Show what apply would change, without changing anything

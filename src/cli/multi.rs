@@ -170,23 +170,7 @@ fn one_region(paths: &[PathBuf], g: &GlobalArgs) -> Result<(), Failure> {
                 Some("run gwctl with this spec alone".into()),
             ));
         }
-        let envs = crate::spec::vars::environments(&text);
-        // As `vars::aws_defaults` decides: the flags, then the AWS_* variables, then the
-        // environment's.
-        let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty());
-        let (region, profile) = match envs.selected(g.env.as_deref()) {
-            Some(name) => envs.aws_of(name),
-            None => (None, None),
-        };
-        let region = match set("AWS_REGION") || set("AWS_DEFAULT_REGION") {
-            true => None,
-            false => region.map(str::to_string),
-        };
-        let profile = match set("AWS_PROFILE") {
-            true => None,
-            false => profile.map(str::to_string),
-        };
-        let aws = (g.region.clone().or(region), g.profile.clone().or(profile));
+        let aws = region_and_profile(&text, g);
         match &first {
             None => first = Some(aws),
             Some(f) if *f == aws => {}
@@ -202,6 +186,27 @@ fn one_region(paths: &[PathBuf], g: &GlobalArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The region and profile a run with the spec `text` works in, as `vars::aws_defaults`
+/// decides: the flags, then the AWS_* variables, then the selected environment's (`None`:
+/// the SDK's default).
+pub(super) fn region_and_profile(text: &str, g: &GlobalArgs) -> (Option<String>, Option<String>) {
+    let envs = crate::spec::vars::environments(text);
+    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty());
+    let (region, profile) = match envs.selected(g.env.as_deref()) {
+        Some(name) => envs.aws_of(name),
+        None => (None, None),
+    };
+    let region = match set("AWS_REGION") || set("AWS_DEFAULT_REGION") {
+        true => None,
+        false => region.map(str::to_string),
+    };
+    let profile = match set("AWS_PROFILE") {
+        true => None,
+        false => profile.map(str::to_string),
+    };
+    (g.region.clone().or(region), g.profile.clone().or(profile))
 }
 
 /// Tells what happens to one API of a run on stderr, each line naming the API (a progress

@@ -9,7 +9,12 @@ use std::io::{IsTerminal, Write};
 use serde::{Deserialize, Serialize};
 
 use super::{ColorChoice, GlobalArgs, OutputFormat, ValidateArgs};
-use crate::spec::{self, Diagnostic, LoadOptions, Loaded};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::engine::multi::ManyError;
+use crate::spec::model::Spec;
+use crate::spec::{self, Diagnostic, LoadOptions, Loaded, Severity};
 
 /// Version of the JSON document printed by `validate --output json`.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -66,7 +71,7 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> i32 {
             return crate::exit::ERROR;
         }
     };
-    let results: Vec<(String, Loaded, Vec<String>)> = args
+    let mut results: Vec<(String, Loaded, Vec<String>)> = args
         .specs
         .iter()
         .map(|p| {
@@ -74,6 +79,7 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> i32 {
             (p.display().to_string(), loaded, envs)
         })
         .collect();
+    same_api(&args.specs, &mut results, global);
     let failed = results.iter().any(|(_, l, _)| l.has_errors());
 
     let mut out = std::io::stdout().lock();
@@ -86,6 +92,50 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> i32 {
         crate::exit::ERROR
     } else {
         crate::exit::OK
+    }
+}
+
+/// Two specs that describe the same API (kind and name) in the same region and profile are
+/// refused by `plan` and `apply` with both (`engine::multi::check_distinct`): the second
+/// one gets that error here too, so `validate A.yaml B.yaml` passes only what a run of both
+/// accepts on that account.
+fn same_api(paths: &[PathBuf], results: &mut [(String, Loaded, Vec<String>)], g: &GlobalArgs) {
+    use crate::engine::multi::check_distinct;
+    type Group<'a> = Vec<(usize, &'a Spec)>;
+    let mut groups: BTreeMap<(Option<String>, Option<String>), Group<'_>> = BTreeMap::new();
+    for (i, (p, (_, loaded, _))) in paths.iter().zip(results.iter()).enumerate() {
+        let (Some(spec), Ok(text)) = (&loaded.spec, std::fs::read_to_string(p)) else {
+            continue;
+        };
+        let aws = super::multi::region_and_profile(&text, g);
+        groups.entry(aws).or_default().push((i, spec));
+    }
+    // check_distinct gives one error per spec naming an API an earlier one names, in order:
+    // the error a prefix adds is its last spec's.
+    let mut found: Vec<(usize, Diagnostic)> = Vec::new();
+    for group in groups.values() {
+        let specs: Vec<&Spec> = group.iter().map(|(_, s)| *s).collect();
+        let mut before = 0;
+        for (n, (i, spec)) in group.iter().enumerate() {
+            let errors = check_distinct(&specs[..=n], None);
+            if errors.len() > before {
+                if let Some(e @ ManyError::SameApi { .. }) = errors.last() {
+                    let d = Diagnostic::file_level(
+                        Severity::Error,
+                        &spec.file,
+                        e.to_string(),
+                        Some(e.hint()),
+                    );
+                    found.push((*i, d));
+                }
+            }
+            before = errors.len();
+        }
+    }
+    for (i, d) in found {
+        let loaded = &mut results[i].1;
+        loaded.diagnostics.push(d);
+        loaded.spec = None;
     }
 }
 

@@ -51,6 +51,12 @@ pub trait Flavour: Sized + 'static {
     type StageSettings: Clone + Default;
 
     fn api_id(api: &Self::Observed) -> &str;
+    /// The live API as [`Prepared::fingerprint`] hashes it: fields the reader gained since
+    /// a release may be left out at the value the service reports when nobody set them,
+    /// so saved plans of earlier builds stay valid (REST: the cache settings).
+    fn fingerprinted(api: &Self::Observed) -> std::borrow::Cow<'_, Self::Observed> {
+        std::borrow::Cow::Borrowed(api)
+    }
     fn api_name(api: &Self::Observed) -> &str;
     fn tags(api: &Self::Observed) -> &BTreeMap<String, String>;
 
@@ -362,16 +368,16 @@ impl<F: Flavour> Prepared<F> {
     /// another run sees it make progress when it changes.
     pub fn fingerprint(&self, region: &str) -> String {
         #[derive(Serialize)]
-        struct Basis<'a, O, X> {
+        struct Basis<'a, O: Clone, X> {
             region: &'a str,
-            observed: Option<&'a O>,
+            observed: Option<std::borrow::Cow<'a, O>>,
             policies: &'a Policies,
             functions: Vec<(&'a str, String)>,
             extra: &'a X,
         }
         let basis = Basis {
             region,
-            observed: self.observed.as_ref(),
+            observed: self.observed.as_ref().map(F::fingerprinted),
             policies: &self.policies,
             functions: self
                 .functions

@@ -49,6 +49,9 @@ impl Flavour for Rest {
     type ObservedExtra = ObservedUsage;
     type StageSettings = Stage;
 
+    fn fingerprinted(api: &ObservedRestApi) -> std::borrow::Cow<'_, ObservedRestApi> {
+        std::borrow::Cow::Owned(api.fingerprinted())
+    }
     fn api_id(api: &ObservedRestApi) -> &str {
         &api.id
     }
@@ -259,19 +262,10 @@ impl Flavour for Rest {
                 if let Some(c) = &cache {
                     shown.push(Shown::Value("cache", c.text()));
                 }
-                let canary = st.settings.canary.as_ref().map(|c| {
-                    let mark = crate::plan::rest::desired::config_mark(&api.config);
-                    CanaryReport {
-                        deployment_id: c.deployment_id.clone(),
-                        percent: c.percent.unwrap_or(0.0),
-                        current: c
-                            .deployment_id
-                            .as_deref()
-                            .and_then(|d| api.deployments.get(d))
-                            .is_some_and(|d| {
-                                crate::plan::deployment_serves(d.description.as_deref(), &mark)
-                            }),
-                    }
+                let canary = st.settings.canary.as_ref().map(|c| CanaryReport {
+                    deployment_id: c.deployment_id.clone(),
+                    percent: c.percent.unwrap_or(0.0),
+                    current: serves_current(api, c.deployment_id.as_deref()),
                 });
                 if let Some(c) = &canary {
                     shown.push(Shown::Value("canary", c.text()));
@@ -342,12 +336,14 @@ impl Flavour for Rest {
         let stages = named_stages(names, &spec_stages, |n| {
             loc.api.stages.get(n).map(|s| s.settings.clone())
         });
-        let mark = desired::config_mark(&loc.api.config);
+        let (mark, alias) =
+            desired::marks(&loc.api.config, desired::policy_mark(loc.spec.as_ref()));
+        let api = desired::with_alias(&loc.api, &mark, alias.as_deref());
         let description = deployment_description(&mark, description);
         let mut plan = Plan::default();
         crate::plan::rest::plan_stages(
             &mut plan,
-            Some(&loc.api),
+            Some(&api),
             &stages,
             &mark,
             &description,
@@ -384,17 +380,11 @@ impl Flavour for Rest {
                     .or_else(|| declared.as_ref().and_then(|c| c.percent))
                     .ok_or_else(|| CanaryError::NoPercent(stage.to_string()))?;
                 let variables = declared.and_then(|c| c.variables).unwrap_or_default();
-                let mark = desired::config_mark(&loc.api.config);
+                let (mark, alias) =
+                    desired::marks(&loc.api.config, desired::policy_mark(loc.spec.as_ref()));
+                let api = desired::with_alias(&loc.api, &mark, alias.as_deref());
                 let description = deployment_description(&mark, description);
-                canary::plan_canary(
-                    &loc.api,
-                    stage,
-                    &mark,
-                    &description,
-                    percent,
-                    &variables,
-                    force,
-                )?
+                canary::plan_canary(&api, stage, &mark, &description, percent, &variables, force)?
             }
             CanaryAction::Promote => canary::plan_promote(&loc.api, stage)?,
             CanaryAction::Rollback => canary::plan_rollback(&loc.api, stage)?,
@@ -806,12 +796,26 @@ fn overlay(eff: &mut Stage, want: &Stage) {
 
 /// The REST stage `name` serves the API's current configuration.
 pub fn stage_current(api: &ObservedRestApi, name: &str) -> bool {
-    let mark = crate::plan::rest::desired::config_mark(&api.config);
-    api.stages
-        .get(name)
-        .and_then(|st| st.deployment_id.as_deref())
-        .and_then(|d| api.deployments.get(d))
-        .is_some_and(|d| crate::plan::deployment_serves(d.description.as_deref(), &mark))
+    serves_current(
+        api,
+        api.stages
+            .get(name)
+            .and_then(|st| st.deployment_id.as_deref()),
+    )
+}
+
+/// The deployment `id` of `api` serves the API's current configuration (with or without
+/// its resource policy: whether a spec declares it is not known here, see
+/// `desired::marks`).
+fn serves_current(api: &ObservedRestApi, id: Option<&str>) -> bool {
+    use crate::plan::rest::desired::{marks, PolicyMark};
+    let (mark, alias) = marks(&api.config, PolicyMark::Unknown);
+    id.and_then(|d| api.deployments.get(d)).is_some_and(|d| {
+        [Some(mark.as_str()), alias.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|m| crate::plan::deployment_serves(d.description.as_deref(), m))
+    })
 }
 
 /// Why the invoke URLs of a private API fail from where gwctl runs.
@@ -987,5 +991,81 @@ mod tests {
         // An eight-part ARN of another service has no qualifier to split off.
         let arn = "arn:aws:states:us-east-1:123456789012:execution:machine:run";
         assert_eq!(split_qualifier(arn), (arn.to_string(), None));
+    }
+
+    /// A saved plan made by a build that did not read the stage cache settings is not
+    /// refused after upgrading: a stage without caching, read now (every cache field at the
+    /// service's default), fingerprints as that build read it (no cache field).
+    #[test]
+    fn a_stage_without_caching_fingerprints_as_before_gwctl_read_the_cache() {
+        use crate::engine::Prepared;
+        use crate::state::rest::{MethodSetting, ObservedStage, Stage};
+        let spec = crate::plan::rest::tests::spec(
+            "api: {name: a}\nfunctions: {f: f}\nroutes:\n  - {path: /x, method: GET, function: f}\nstages: {prod: {}}\n",
+        );
+        let prepared = |settings: Stage| Prepared::<Rest> {
+            desired: desired::rest(&spec, &[], "eu-west-1"),
+            spec: spec.clone(),
+            functions: Vec::new(),
+            observed: Some(ObservedRestApi {
+                id: "a1".into(),
+                stages: BTreeMap::from([(
+                    "prod".to_string(),
+                    ObservedStage {
+                        deployment_id: Some("d1".into()),
+                        settings,
+                    },
+                )]),
+                ..Default::default()
+            }),
+            owned: true,
+            policies: Default::default(),
+            plan: Plan::default(),
+            opts: Default::default(),
+            extra: Default::default(),
+            observed_extra: Default::default(),
+        };
+        // As a build before caching read the stage: no cache field.
+        let logging = MethodSetting {
+            logging_level: Some("INFO".into()),
+            data_trace: Some(false),
+            metrics: Some(true),
+            throttle_rate: Some(10.0),
+            throttle_burst: Some(5),
+            ..Default::default()
+        };
+        let before = Stage {
+            tracing_enabled: Some(false),
+            method_settings: BTreeMap::from([("*/*".to_string(), logging.clone())]),
+            ..Default::default()
+        };
+        // As this build reads it: every cache field at the service's default.
+        let now = Stage {
+            cache_cluster_enabled: Some(false),
+            method_settings: BTreeMap::from([(
+                "*/*".to_string(),
+                MethodSetting {
+                    caching_enabled: Some(false),
+                    cache_ttl: Some(300),
+                    cache_encrypted: Some(false),
+                    ..logging
+                },
+            )]),
+            ..before.clone()
+        };
+        let saved = prepared(before).fingerprint("eu-west-1");
+        assert_eq!(prepared(now.clone()).fingerprint("eu-west-1"), saved);
+        // A cache setting away from its default is still seen.
+        let changes: [fn(&mut Stage); 4] = [
+            |s: &mut Stage| s.cache_cluster_enabled = Some(true),
+            |s: &mut Stage| s.method_settings.get_mut("*/*").unwrap().cache_ttl = Some(60),
+            |s: &mut Stage| s.method_settings.get_mut("*/*").unwrap().caching_enabled = Some(true),
+            |s: &mut Stage| s.method_settings.get_mut("*/*").unwrap().cache_encrypted = Some(true),
+        ];
+        for change in changes {
+            let mut changed = now.clone();
+            change(&mut changed);
+            assert_ne!(prepared(changed).fingerprint("eu-west-1"), saved);
+        }
     }
 }

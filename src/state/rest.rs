@@ -207,6 +207,36 @@ pub struct Deployment {
     pub description: Option<String>,
 }
 
+/// `cacheTtlInSeconds` as API Gateway reports it in a method setting nobody set a TTL on.
+pub const DEFAULT_CACHE_TTL: i32 = 300;
+
+impl ObservedRestApi {
+    /// This API as its fingerprint hashes it (`engine::Prepared::fingerprint`): the stage
+    /// cache settings the reader gained with caching are left out where they hold the value
+    /// the service reports when nobody set them (cache cluster off; a method setting's
+    /// caching off, TTL [`DEFAULT_CACHE_TTL`], not encrypted). A stage without caching then
+    /// hashes as earlier builds hashed it, so their saved plans are not refused after an
+    /// upgrade. Nothing is lost: the reader always gives these fields a value, so a change
+    /// to or from the default still changes the fingerprint.
+    pub fn fingerprinted(&self) -> ObservedRestApi {
+        let mut api = self.clone();
+        fn unset<T: PartialEq>(v: &mut Option<T>, default: T) {
+            if v.as_ref() == Some(&default) {
+                *v = None;
+            }
+        }
+        for st in api.stages.values_mut() {
+            unset(&mut st.settings.cache_cluster_enabled, false);
+            for m in st.settings.method_settings.values_mut() {
+                unset(&mut m.caching_enabled, false);
+                unset(&mut m.cache_ttl, DEFAULT_CACHE_TTL);
+                unset(&mut m.cache_encrypted, false);
+            }
+        }
+        api
+    }
+}
+
 /// A candidate API found by name in get-rest-apis.
 #[derive(Debug, Clone)]
 pub struct ApiSummary {

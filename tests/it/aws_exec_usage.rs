@@ -26,7 +26,11 @@ use aws_sdk_apigateway::types::{
 };
 use aws_sdk_apigateway::Client as ApigwClient;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
 
+use gwctl::aws::error::ErrorKind;
 use gwctl::aws::exec::rest::Executor;
 use gwctl::aws::exec::{ExecEvent, OpOutcome};
 use gwctl::aws::{CallLog, Clients};
@@ -463,4 +467,77 @@ async fn a_legacy_key_is_re_tagged_on_its_arn() {
         Some("arn:aws:apigateway:us-east-1::/apikeys/k9")
     );
     assert_eq!(u[0].tag_keys(), [LEGACY_VALUE_DIGEST_TAG_KEY]);
+}
+
+fn http(status: u16, body: &str, error_type: Option<&str>) -> HttpResponse {
+    let mut r = HttpResponse::new(
+        StatusCode::try_from(status).unwrap(),
+        SdkBody::from(body.to_string()),
+    );
+    if let Some(t) = error_type {
+        r.headers_mut().insert("x-amzn-errortype", t.to_string());
+    }
+    r
+}
+
+/// CreateUsagePlanKey answered 409 is "already attached" only when a read-back finds the
+/// key in this plan's keys (the error told apart by its type, never its text): no key there
+/// is a concurrent modification, tried again; a read that fails leaves the conflict.
+#[tokio::test]
+async fn a_usage_plan_key_conflict_is_done_only_when_the_key_is_in_this_plan() {
+    let attach = Op::Usage(UsageOp::CreateUsagePlanKey {
+        plan: "basic".into(),
+        plan_id: "p1".into(),
+        key: "web".into(),
+        key_id: "k1".into(),
+    });
+    let conflict = || http(409, r#"{"message":"canned"}"#, Some("ConflictException"));
+    let in_plan = |r: &aws_sdk_apigateway::operation::get_usage_plan_key::GetUsagePlanKeyInput| {
+        r.usage_plan_id() == Some("p1") && r.key_id() == Some("k1")
+    };
+
+    // the key is in this plan: done, with one create and one read
+    let create = mock!(ApigwClient::create_usage_plan_key).then_http_response(conflict);
+    let get = mock!(ApigwClient::get_usage_plan_key)
+        .match_requests(in_plan)
+        .then_http_response(|| http(200, r#"{"id":"k1","type":"API_KEY","name":"web"}"#, None));
+    let c = clients(&[&create, &get]);
+    let mut ex = Executor::for_api(&c, &api(&[]));
+    assert_eq!(
+        ex.apply_one(&attach).await.unwrap(),
+        OpOutcome::AlreadyPresent
+    );
+    assert_eq!((create.num_calls(), get.num_calls()), (1, 1));
+
+    // not in this plan (404): the 409 was not "attached here"; attached on the next attempt
+    let create = mock!(ApigwClient::create_usage_plan_key).then_http_response(conflict);
+    let missing = mock!(ApigwClient::get_usage_plan_key)
+        .match_requests(in_plan)
+        .then_http_response(|| http(404, r#"{"message":"canned"}"#, Some("NotFoundException")));
+    let again = mock!(ApigwClient::create_usage_plan_key)
+        .then_http_response(|| http(201, r#"{"id":"k1","type":"API_KEY"}"#, None));
+    let c = clients(&[&create, &missing, &again]);
+    let mut ex = Executor::for_api(&c, &api(&[]));
+    assert_eq!(ex.apply_one(&attach).await.unwrap(), OpOutcome::Applied);
+    assert_eq!(
+        (create.num_calls(), missing.num_calls(), again.num_calls()),
+        (1, 1, 1)
+    );
+
+    // the read-back is refused: the conflict goes up, nothing is taken as attached
+    let create = mock!(ApigwClient::create_usage_plan_key).then_http_response(conflict);
+    let refused = mock!(ApigwClient::get_usage_plan_key).then_http_response(|| {
+        http(
+            403,
+            r#"{"message":"canned"}"#,
+            Some("AccessDeniedException"),
+        )
+    });
+    let c = clients(&[&create, &refused]);
+    let mut ex = Executor::for_api(&c, &api(&[]));
+    assert_eq!(
+        ex.apply_one(&attach).await.unwrap_err().kind,
+        ErrorKind::Conflict
+    );
+    assert_eq!((create.num_calls(), refused.num_calls()), (1, 1));
 }

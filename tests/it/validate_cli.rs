@@ -541,3 +541,64 @@ fn aws_limits_and_cors_checks_through_the_binary() {
     assert!(err.contains(&format!("{f}:6:9")), "{err}");
     assert!(!err.contains("no `stages`"), "{err}");
 }
+
+/// `validate A.yaml B.yaml ...` refuses what `plan`/`apply` with the same specs refuse before
+/// any call: two specs describing one API (kind and name) in one region and profile. Every
+/// spec is still checked and reported; exit 1. Other kinds or regions of one name pass.
+#[test]
+fn two_specs_of_one_api_are_refused_and_every_spec_is_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = |name: &str, kind: &str| {
+        format!(
+            "version: 1\napi: {{name: {name}, kind: {kind}}}\nfunctions: {{f: f}}\nroutes:\n  - {{path: /x, method: GET, function: f, auth: none}}\nstages: {{prod: {{}}}}\n"
+        )
+    };
+    let a = write(dir.path(), "a.yaml", api("same", "rest").as_bytes());
+    let b = write(dir.path(), "b.yaml", api("same", "rest").as_bytes());
+    let http = write(dir.path(), "http.yaml", api("same", "http").as_bytes());
+    let bad = write(dir.path(), "bad.yaml", THREE_MISTAKES.as_bytes());
+    let o = gwctl(&["validate", "--region", "eu-west-1", &a, &b, &http, &bad]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("{a} and {b} both describe the rest api `same`")),
+        "{err}"
+    );
+    assert!(err.contains(&format!("error: 1 problem in {b}\n")), "{err}");
+    assert!(
+        err.contains(&format!("error: 3 problems in {bad}\n")),
+        "{err}"
+    );
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "ok: {a} (rest api `same`, 1 route, 1 stage)\nok: {http} (http api `same`, 1 route, 1 stage)\n"
+        )
+    );
+
+    // The JSON document says the same of the second spec.
+    let o = gwctl(&[
+        "validate",
+        "--region",
+        "eu-west-1",
+        "--output",
+        "json",
+        &a,
+        &b,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["files"][0]["ok"], true);
+    assert_eq!(doc["files"][1]["ok"], false);
+    let message = doc["files"][1]["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("both describe the rest api `same`"),
+        "{message}"
+    );
+
+    // The same spec given twice is the same API twice.
+    let o = gwctl(&["validate", "--region", "eu-west-1", &a, &a]);
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -293,6 +293,19 @@ pub(crate) fn fill_placeholders(
     Ok(out)
 }
 
+/// A put or attach call refused as existing: `Ok` with the ConflictException, for the
+/// executor to settle by reading back (`Executor::settle_put_conflict`); any other
+/// outcome is final (`Err(outcome)`).
+pub(crate) fn refused_as_existing<O>(
+    res: Result<O, AwsError>,
+) -> Result<AwsError, Result<OpOutcome, AwsError>> {
+    match res {
+        Ok(_) => Err(Ok(OpOutcome::Applied)),
+        Err(e) if e.kind == super::error::ErrorKind::Conflict => Ok(e),
+        Err(e) => Err(Err(e)),
+    }
+}
+
 /// The outcome of a delete call: NotFound means it is already gone.
 pub(crate) fn deleted<O, E, R>(
     op: &str,

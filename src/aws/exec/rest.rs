@@ -40,8 +40,8 @@ use aws_sdk_apigateway::types as agt;
 
 use super::lambda::permission_call;
 use super::{
-    deleted, fill_placeholders, hash_map, internal, run_concurrent, ExecEvent, ExecFailure,
-    ExecReport, ForkExecutor, OpExecutor, OpOutcome, CONFLICT_ATTEMPTS,
+    deleted, fill_placeholders, hash_map, internal, refused_as_existing, run_concurrent, ExecEvent,
+    ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome, CONFLICT_ATTEMPTS,
 };
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::read::rest::get_resources;
@@ -216,7 +216,7 @@ impl<'c> Executor<'c> {
     /// answer was lost: done. Nothing there: a concurrent modification, worth a retry (the
     /// conflict loop). A different one was made meanwhile: the conflict goes up and the apply
     /// plans again from what is there.
-    fn settle_put_conflict(
+    pub(super) fn settle_put_conflict(
         &mut self,
         e: AwsError,
         found: Result<bool, AwsError>,
@@ -492,13 +492,10 @@ impl<'c> Executor<'c> {
                     .set_request_parameters(hash_map(&def.request_parameters))
                     .send()
                     .await;
-                let Err(e) = res else {
-                    return Ok(OpOutcome::Applied);
+                let e = match refused_as_existing(res.map_err(|e| classify(name, e))) {
+                    Ok(conflict) => conflict,
+                    Err(outcome) => return outcome,
                 };
-                let e = classify(name, e);
-                if e.kind != ErrorKind::Conflict {
-                    return Err(e);
-                }
                 // AWS refuses a put-method on a method that exists (409). After a lost
                 // answer it is this op's own earlier attempt: done when the method is exactly
                 // what this op asks. No method: the conflict was a concurrent modification,
@@ -542,13 +539,10 @@ impl<'c> Executor<'c> {
                     .set_response_parameters(hash_map(&def.response_parameters))
                     .send()
                     .await;
-                let Err(e) = res else {
-                    return Ok(OpOutcome::Applied);
+                let e = match refused_as_existing(res.map_err(|e| classify(name, e))) {
+                    Ok(conflict) => conflict,
+                    Err(outcome) => return outcome,
                 };
-                let e = classify(name, e);
-                if e.kind != ErrorKind::Conflict {
-                    return Err(e);
-                }
                 // As for put-method: a response that exists is refused (409); done when it
                 // is exactly this one.
                 let found = gw

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use aws_sdk_apigateway::types as agt;
 
 use super::rest::Executor;
-use super::{deleted, hash_map, internal, OpOutcome};
+use super::{deleted, hash_map, internal, refused_as_existing, OpOutcome};
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::plan::rest::ops::Patch;
@@ -328,25 +328,33 @@ impl Executor<'_> {
             UsageOp::CreateUsagePlanKey {
                 plan_id, key_id, ..
             } => {
+                let (plan_id, key_id) = (
+                    self.fill_usage(name, plan_id)?,
+                    self.fill_usage(name, key_id)?,
+                );
                 let res = gw
                     .create_usage_plan_key()
-                    .usage_plan_id(self.fill_usage(name, plan_id)?)
-                    .key_id(self.fill_usage(name, key_id)?)
+                    .usage_plan_id(&plan_id)
+                    .key_id(&key_id)
                     .key_type("API_KEY")
                     .send()
                     .await;
-                match res {
-                    Ok(_) => Ok(OpOutcome::Applied),
-                    Err(e) => {
-                        let e = classify(name, e);
-                        // Already attached (e.g. a retried apply): done.
-                        if e.kind == ErrorKind::Conflict {
-                            Ok(OpOutcome::AlreadyPresent)
-                        } else {
-                            Err(e)
-                        }
-                    }
-                }
+                let e = match refused_as_existing(res.map_err(|e| classify(name, e))) {
+                    Ok(conflict) => conflict,
+                    Err(outcome) => return outcome,
+                };
+                // A 409 is "already attached" only when the key is in THIS plan's keys (a
+                // retried apply, or an answer lost): read back. Not there: a concurrent
+                // modification, tried again; an error reading: the conflict goes up.
+                let found = gw
+                    .get_usage_plan_key()
+                    .usage_plan_id(&plan_id)
+                    .key_id(&key_id)
+                    .send()
+                    .await
+                    .map_err(|g| classify("GetUsagePlanKey", g))
+                    .map(|k| k.id() == Some(key_id.as_str()));
+                self.settle_put_conflict(e, found)
             }
             UsageOp::DeleteUsagePlanKey {
                 plan_id, key_id, ..

@@ -133,19 +133,77 @@ struct Deployable<'a> {
 /// description of every deployment gwctl creates, and compared with what a stage serves
 /// to decide whether a deployment is needed (`apply` and `deploy` alike).
 pub fn config_mark(config: &RestApi) -> String {
+    mark_with(config, &config.policy)
+}
+
+/// [`config_mark`] of `config` with `policy` as its resource policy.
+fn mark_with(config: &RestApi, policy: &Option<serde_json::Value>) -> String {
     let d = Deployable {
         resources: &config.resources,
         authorizers: &config.authorizers,
         gateway_responses: &config.gateway_responses,
         binary_media_types: &config.binary_media_types,
         api_key_source: &config.api_key_source,
-        policy: &config.policy,
+        policy,
     };
     let canonical = serde_json::to_vec(&d).expect("config serialises");
     format!(
         "{DEPLOYMENT_MARK}{}",
         &hex(&Sha256::digest(&canonical))[..32]
     )
+}
+
+/// Whether the spec declares the resource policy, for [`marks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyMark {
+    /// `api.policy` is in the spec: the policy is part of what a stage must serve.
+    Declared,
+    /// The spec leaves the policy alone (a policy set by hand keeps its live value): it is
+    /// not hashed, so a policy set by hand never makes gwctl deploy.
+    Undeclared,
+    /// No spec (`deploy`, `show` and `cors` given `--api`/`--api-id`): either mark serves.
+    Unknown,
+}
+
+/// The mark a new deployment of `config` carries, and another mark a stage may carry and
+/// still serve `config` ([`with_alias`]). The resource policy is hashed only when the spec
+/// declares it: a REST API whose policy was set by hand, with no `policy:` in the spec, is
+/// marked as earlier gwctl marked it, so upgrading deploys nothing. Without a spec a
+/// deployment is marked with the live policy, and both marks serve.
+pub fn marks(config: &RestApi, policy: PolicyMark) -> (String, Option<String>) {
+    let full = config_mark(config);
+    if config.policy.is_none() {
+        return (full, None);
+    }
+    let bare = mark_with(config, &None);
+    match policy {
+        PolicyMark::Declared => (full, None),
+        PolicyMark::Undeclared => (bare, Some(full)),
+        PolicyMark::Unknown => (full, Some(bare)),
+    }
+}
+
+/// [`PolicyMark`] of a spec (`None`: no spec).
+pub fn policy_mark(spec: Option<&Spec>) -> PolicyMark {
+    match spec {
+        Some(s) if s.api.policy.is_some() => PolicyMark::Declared,
+        Some(_) => PolicyMark::Undeclared,
+        None => PolicyMark::Unknown,
+    }
+}
+
+/// `api` with every deployment marked `alias` taken to carry `mark` (only the copy: used to
+/// decide which stages serve `mark`, never written).
+pub fn with_alias(api: &ObservedRestApi, mark: &str, alias: Option<&str>) -> ObservedRestApi {
+    let mut api = api.clone();
+    if let Some(alias) = alias {
+        for d in api.deployments.values_mut() {
+            if crate::plan::deployment_serves(d.description.as_deref(), alias) {
+                d.description = Some(mark.to_string());
+            }
+        }
+    }
+    api
 }
 
 /// All prefixes of a path, parents first: `/a/{b}` -> [`/a`, `/a/{b}`] (the root is implied).

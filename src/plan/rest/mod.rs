@@ -21,7 +21,7 @@ use super::{
     deployment_reason, deployment_serves, diff_fields, hand_deployment_serves, Action, Change,
     FieldChange, Plan, PlanOptions,
 };
-use desired::{config_mark, split_parent, DesiredRest};
+use desired::{split_parent, DesiredRest};
 use method::plan_method;
 use ops::{MovedStage, Op, Patch, DEPLOYMENT_ID};
 
@@ -209,14 +209,18 @@ pub fn plan(
         .ops
         .iter()
         .any(|op| !matches!(op, Op::AddPermission { .. } | Op::RemovePermission { .. }));
-    let mark = config_mark(&predicted_config(
-        &desired.config,
-        observed.map(|o| &o.config),
-        opts.prune,
-    ));
+    // The resource policy is part of the mark only when the spec declares it.
+    let policy = match desired.undeclared.policy {
+        true => desired::PolicyMark::Undeclared,
+        false => desired::PolicyMark::Declared,
+    };
+    let (mark, alias) = desired::marks(
+        &predicted_config(&desired.config, observed.map(|o| &o.config), opts.prune),
+        policy,
+    );
     let reason = deployment_reason(api_changed);
     let adopted = observed.map(|o| {
-        let mut o = o.clone();
+        let mut o = desired::with_alias(o, &mark, alias.as_deref());
         for d in o.deployments.values_mut() {
             if hand_deployment_serves(d.description.as_deref(), opts, api_changed) {
                 d.description = Some(mark.clone());
@@ -633,42 +637,17 @@ pub fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange
         } else {
             format!("{key} ")
         };
-        setting_patch(&mut patches, &mut fields, &prefix, &label, w, &h);
-        caching_patch(&mut patches, &mut fields, &prefix, &label, w, &h);
+        diff_fields_into(
+            &mut patches,
+            &mut fields,
+            &prefix,
+            &label,
+            METHOD_FIELDS,
+            w,
+            &h,
+        );
     }
-    if want.tracing_enabled.is_some()
-        && want.tracing_enabled.unwrap_or(false) != have.tracing_enabled.unwrap_or(false)
-    {
-        patches.push(Patch::replace(
-            "/tracingEnabled",
-            want.tracing_enabled.unwrap_or(false).to_string(),
-        ));
-        fields.push(FieldChange::of(
-            "tracing",
-            &have.tracing_enabled,
-            &want.tracing_enabled,
-        ));
-    }
-    if let Some(on) = want.cache_cluster_enabled {
-        if have.cache_cluster_enabled.unwrap_or(false) != on {
-            patches.push(Patch::replace("/cacheClusterEnabled", on.to_string()));
-            fields.push(FieldChange::of(
-                "cache.enabled",
-                &have.cache_cluster_enabled,
-                &want.cache_cluster_enabled,
-            ));
-        }
-    }
-    if let Some(size) = &want.cache_cluster_size {
-        if have.cache_cluster_size.as_ref() != Some(size) {
-            patches.push(Patch::replace("/cacheClusterSize", size.clone()));
-            fields.push(FieldChange::of(
-                "cache.size",
-                &have.cache_cluster_size,
-                &want.cache_cluster_size,
-            ));
-        }
-    }
+    diff_fields_into(&mut patches, &mut fields, "", "", STAGE_FIELDS, want, have);
     if let (Some(w), Some(h)) = (&want.canary, &have.canary) {
         let (p, f) = canary::canary_patches(w, h);
         patches.extend(p);
@@ -694,131 +673,119 @@ pub fn stage_patches(want: &Stage, have: &Stage) -> (Vec<Patch>, Vec<FieldChange
     (patches, fields)
 }
 
-fn setting_patch(
-    patches: &mut Vec<Patch>,
-    fields: &mut Vec<FieldChange>,
-    prefix: &str,
-    label: &str,
-    want: &MethodSetting,
-    have: &MethodSetting,
-) {
-    if let Some(l) = &want.logging_level {
-        if have.logging_level.as_deref().unwrap_or("OFF") != l {
-            patches.push(Patch::replace(
-                format!("{prefix}/logging/loglevel"),
-                l.clone(),
-            ));
-            fields.push(FieldChange::of(
-                &format!("{label}logging"),
-                &have.logging_level,
-                &want.logging_level,
-            ));
-        }
-    }
-    if let Some(d) = want.data_trace {
-        if have.data_trace.unwrap_or(false) != d {
-            patches.push(Patch::replace(
-                format!("{prefix}/logging/dataTrace"),
-                d.to_string(),
-            ));
-            fields.push(FieldChange::of(
-                &format!("{label}data_trace"),
-                &have.data_trace,
-                &want.data_trace,
-            ));
-        }
-    }
-    if let Some(m) = want.metrics {
-        if have.metrics.unwrap_or(false) != m {
-            patches.push(Patch::replace(
-                format!("{prefix}/metrics/enabled"),
-                m.to_string(),
-            ));
-            fields.push(FieldChange::of(
-                &format!("{label}metrics"),
-                &have.metrics,
-                &want.metrics,
-            ));
-        }
-    }
-    if let Some(r) = want.throttle_rate {
-        if have.throttle_rate != Some(r) {
-            patches.push(Patch::replace(
-                format!("{prefix}/throttling/rateLimit"),
-                fmt_f64(r),
-            ));
-            fields.push(FieldChange::of(
-                &format!("{label}throttle.rate"),
-                &have.throttle_rate,
-                &want.throttle_rate,
-            ));
-        }
-    }
-    if let Some(b) = want.throttle_burst {
-        if have.throttle_burst != Some(b) {
-            patches.push(Patch::replace(
-                format!("{prefix}/throttling/burstLimit"),
-                b.to_string(),
-            ));
-            fields.push(FieldChange::of(
-                &format!("{label}throttle.burst"),
-                &have.throttle_burst,
-                &want.throttle_burst,
-            ));
-        }
-    }
+/// One field of a stage or a method setting: its patch path (under the method setting's
+/// prefix), its name in the plan (after the route's label), and its diff ([`changed`]).
+type Field<S> = (
+    &'static str,
+    &'static str,
+    fn(&S, &S) -> Option<(String, FieldChange)>,
+);
+
+/// The stage's own fields that are diffed one by one (after its method settings).
+const STAGE_FIELDS: &[Field<Stage>] = &[
+    ("/tracingEnabled", "tracing", |w, h| {
+        changed(
+            &w.tracing_enabled,
+            &h.tracing_enabled,
+            Some(false),
+            bool::to_string,
+        )
+    }),
+    ("/cacheClusterEnabled", "cache.enabled", |w, h| {
+        changed(
+            &w.cache_cluster_enabled,
+            &h.cache_cluster_enabled,
+            Some(false),
+            bool::to_string,
+        )
+    }),
+    ("/cacheClusterSize", "cache.size", |w, h| {
+        changed(
+            &w.cache_cluster_size,
+            &h.cache_cluster_size,
+            None,
+            String::clone,
+        )
+    }),
+];
+
+/// The fields of a method setting (`*/*` or a route's), in plan order. How `have` reads when
+/// the service holds no value: `OFF` and `false`, else it compares exactly. Caching is
+/// exact, not "absent = off": a route without a setting of its own inherits the stage-wide
+/// one (a GET on a cached stage is cached), so `enabled: false` on a route must be written
+/// even when the service holds no setting for it.
+const METHOD_FIELDS: &[Field<MethodSetting>] = &[
+    ("/logging/loglevel", "logging", |w, h| {
+        changed(
+            &w.logging_level,
+            &h.logging_level,
+            Some("OFF".into()),
+            String::clone,
+        )
+    }),
+    ("/logging/dataTrace", "data_trace", |w, h| {
+        changed(&w.data_trace, &h.data_trace, Some(false), bool::to_string)
+    }),
+    ("/metrics/enabled", "metrics", |w, h| {
+        changed(&w.metrics, &h.metrics, Some(false), bool::to_string)
+    }),
+    ("/throttling/rateLimit", "throttle.rate", |w, h| {
+        changed(&w.throttle_rate, &h.throttle_rate, None, |r| fmt_f64(*r))
+    }),
+    ("/throttling/burstLimit", "throttle.burst", |w, h| {
+        changed(&w.throttle_burst, &h.throttle_burst, None, i32::to_string)
+    }),
+    ("/caching/enabled", "caching", |w, h| {
+        changed(
+            &w.caching_enabled,
+            &h.caching_enabled,
+            None,
+            bool::to_string,
+        )
+    }),
+    ("/caching/ttlInSeconds", "cache.ttl", |w, h| {
+        changed(&w.cache_ttl, &h.cache_ttl, None, i32::to_string)
+    }),
+    ("/caching/dataEncrypted", "cache.encrypted", |w, h| {
+        changed(
+            &w.cache_encrypted,
+            &h.cache_encrypted,
+            Some(false),
+            bool::to_string,
+        )
+    }),
+];
+
+/// A field `want` declares and `have` (read as `absent` when the service holds no value)
+/// lacks: the value to write, as `render` writes it, and the plan's change (unnamed).
+fn changed<T: PartialEq + Clone + std::fmt::Debug + serde::Serialize>(
+    want: &Option<T>,
+    have: &Option<T>,
+    absent: Option<T>,
+    render: fn(&T) -> String,
+) -> Option<(String, FieldChange)> {
+    let w = want.as_ref()?;
+    let differs = have.clone().or(absent).as_ref() != Some(w);
+    differs.then(|| (render(w), FieldChange::of("", have, want)))
 }
 
-/// The caching part of one method setting (`caching/enabled`, `ttlInSeconds`,
-/// `dataEncrypted`): only what `want` manages and `have` lacks.
-fn caching_patch(
+/// A `replace` patch and a named change for every field of `rows` that differs.
+fn diff_fields_into<S>(
     patches: &mut Vec<Patch>,
     fields: &mut Vec<FieldChange>,
     prefix: &str,
     label: &str,
-    want: &MethodSetting,
-    have: &MethodSetting,
+    rows: &[Field<S>],
+    want: &S,
+    have: &S,
 ) {
-    // Exact, not "absent = off": a route without a setting of its own inherits the
-    // stage-wide one (a GET on a cached stage is cached), so `enabled: false` on a route
-    // must be written even when the service holds no setting for it.
-    if let Some(on) = want.caching_enabled {
-        if have.caching_enabled != Some(on) {
-            patches.push(Patch::replace(
-                format!("{prefix}/caching/enabled"),
-                on.to_string(),
-            ));
-            fields.push(FieldChange::of(
-                &format!("{label}caching"),
-                &have.caching_enabled,
-                &want.caching_enabled,
-            ));
-        }
-    }
-    if let Some(t) = want.cache_ttl {
-        if have.cache_ttl != Some(t) {
-            patches.push(Patch::replace(
-                format!("{prefix}/caching/ttlInSeconds"),
-                t.to_string(),
-            ));
-            fields.push(FieldChange::of(
-                &format!("{label}cache.ttl"),
-                &have.cache_ttl,
-                &want.cache_ttl,
-            ));
-        }
-    }
-    if let Some(e) = want.cache_encrypted {
-        if have.cache_encrypted.unwrap_or(false) != e {
-            patches.push(Patch::replace(
-                format!("{prefix}/caching/dataEncrypted"),
-                e.to_string(),
-            ));
-            fields.push(FieldChange::of(
-                &format!("{label}cache.encrypted"),
-                &have.cache_encrypted,
-                &want.cache_encrypted,
-            ));
+    for (path, name, diff) in rows {
+        if let Some((value, change)) = diff(want, have) {
+            patches.push(Patch::replace(format!("{prefix}{path}"), value));
+            fields.push(FieldChange {
+                field: format!("{label}{name}"),
+                ..change
+            });
         }
     }
 }

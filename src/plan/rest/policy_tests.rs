@@ -260,3 +260,47 @@ fn a_policy_is_part_of_what_a_deployment_serves_but_no_policy_keeps_the_old_mark
         format!("{}{}", crate::state::DEPLOYMENT_MARK, &digest[..32])
     );
 }
+
+const PUBLIC: &str = r#"
+api: {name: public}
+functions: {f: f}
+routes:
+  - {path: /x, method: GET, function: f}
+stages: {prod: {}}
+"#;
+
+#[test]
+fn a_policy_set_by_hand_with_no_policy_in_the_spec_deploys_nothing() {
+    let (_, mut acc) = apply(PUBLIC, None, PlanOptions::default());
+    // The stage serves the deployment gwctl made (no policy then); a policy is set by hand.
+    // The spec says nothing of it: the policy keeps its live value, and the stage still
+    // serves the spec's configuration, so nothing is deployed (owned and adopted alike).
+    for hand in ["execute-api:/*", "execute-api:/prod/GET/x"] {
+        acc.0.config.policy = Some(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": ["execute-api:Invoke"],
+             "Resource": [hand]}]}));
+        for prune in [false, true] {
+            let opts = PlanOptions {
+                prune,
+                ..PlanOptions::default()
+            };
+            let p = plan_on(PUBLIC, &acc, opts);
+            assert!(p.is_empty(), "{hand} prune={prune}: {:#?}", p.changes);
+        }
+        // `deploy` and `show` without a spec agree: the stage's mark serves.
+        let (mark, alias) = desired::marks(&acc.0.config, desired::PolicyMark::Unknown);
+        let served = acc
+            .0
+            .deployments
+            .values()
+            .next()
+            .unwrap()
+            .description
+            .clone();
+        assert_ne!(served.as_deref(), Some(mark.as_str()));
+        assert_eq!(served, alias);
+    }
+    // Declaring the policy makes it part of what the stage must serve: one deployment.
+    let declared = desired::marks(&acc.0.config, desired::PolicyMark::Declared);
+    assert_eq!(declared, (desired::config_mark(&acc.0.config), None));
+}
