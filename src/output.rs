@@ -367,6 +367,35 @@ pub struct ApplyDoc {
     /// The spec's API keys (REST), in spec order.
     #[serde(default)]
     pub api_keys: Vec<ApiKeyDoc>,
+    /// The spec's custom domain names (`domains:`): where DNS must point, and the custom URL
+    /// of each mapping of this API. Absent without `domains:`. Added within schema version 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<DomainDoc>,
+}
+
+/// A custom domain name in `apply` and `show` documents (docs/json.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DomainDoc {
+    pub name: String,
+    /// `REGIONAL` or `EDGE`.
+    pub endpoint: String,
+    /// The name an alias (or CNAME) record for the domain points at: the regional domain
+    /// name, or the CloudFront distribution of an edge domain. `null` until it exists.
+    pub dns_target: Option<String>,
+    /// The Route 53 hosted zone of `dns_target` (for an alias record).
+    pub hosted_zone_id: Option<String>,
+    /// Each mapping of this API on the domain.
+    pub mappings: Vec<MappingDoc>,
+}
+
+/// One mapping of a custom domain to a stage of the API.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MappingDoc {
+    pub stage: String,
+    /// `https://DOMAIN/BASE_PATH` (`https://DOMAIN/` for the root).
+    pub url: String,
 }
 
 /// An API key of the spec, in `apply` reports. The value only with `--show-secrets`.

@@ -122,6 +122,12 @@ pub enum Identity<'a> {
         route: &'a str,
         key: &'a str,
     },
+    /// A custom domain name, by name (the name is unique in the account and region), in the
+    /// API family that created it.
+    DomainName {
+        name: &'a str,
+        api: super::read::domains::DomainApi,
+    },
     /// A Lambda permission statement granting API Gateway exactly this (`function`
     /// unqualified).
     Permission {
@@ -145,6 +151,9 @@ fn first(ids: impl IntoIterator<Item = String>) -> Option<String> {
 /// id). Every list is read to its last page.
 pub async fn find(c: &Clients, identity: &Identity<'_>) -> Result<Option<String>, AwsError> {
     match *identity {
+        Identity::DomainName { name, api } => Ok(super::read::domains::find_domain(c, api, name)
+            .await?
+            .map(|_| name.to_string())),
         Identity::RestApi { name, tags } => Ok(find_rest_apis(c, name)
             .await?
             .into_iter()

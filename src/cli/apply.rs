@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use crate::aws::exec::ExecFailure;
 use crate::aws::Clients;
+use crate::engine::domains::DomainReport;
 use crate::engine::report::{KeyReport, Shown, StageReport};
 use crate::engine::{prepare, Flavour, Prepared};
 use crate::output::{
@@ -136,6 +137,8 @@ pub async fn apply_plan_with<F: Flavour>(
         let id = observed_id.expect("an empty plan means the API exists");
         let stages = F::stages_after(clients, &prep, &id, None).await;
         let keys = F::keys_after(clients, &prep, None, args.show_secrets).await?;
+        let domains =
+            crate::engine::flavour::domains_after(clients, &prep, Some(&id), false).await?;
         report(
             printer,
             clients,
@@ -147,6 +150,7 @@ pub async fn apply_plan_with<F: Flavour>(
             None,
             notes,
             keys,
+            domains,
         );
         return Ok(crate::exit::OK);
     }
@@ -171,8 +175,11 @@ pub async fn apply_plan_with<F: Flavour>(
             let api_id = rep.api_id.clone().unwrap_or_default();
             let stages = F::stages_after(clients, &prep, &api_id, Some(&rep)).await;
             let keys = F::keys_after(clients, &prep, Some(&rep), args.show_secrets).await?;
+            let domains =
+                crate::engine::flavour::domains_after(clients, &prep, Some(&api_id), true).await?;
             report(
                 printer, clients, started, &prep, "applied", api_id, stages, None, notes, keys,
+                domains,
             );
             Ok(crate::exit::OK)
         }
@@ -194,6 +201,7 @@ pub async fn apply_plan_with<F: Flavour>(
                 Vec::new(),
                 Some(err),
                 notes,
+                Vec::new(),
                 Vec::new(),
             );
             if interrupted {
@@ -330,8 +338,10 @@ fn report<F: Flavour>(
     error: Option<ErrorDoc>,
     notes: Vec<String>,
     keys: Vec<KeyReport>,
+    domains: Vec<DomainReport>,
 ) {
-    let body = api_body(prep, &api_id, &stages, &keys);
+    let mut body = api_body(prep, &api_id, &stages, &keys);
+    body.push_str(&domain_body(&domains));
     emit_report(
         printer,
         clients,
@@ -343,9 +353,44 @@ fn report<F: Flavour>(
             error,
             notes,
             api_keys: key_docs(keys),
+            domains: domain_docs(domains),
             body,
         },
     );
+}
+
+/// The text lines of the spec's custom domains: where DNS must point, and each custom URL.
+pub(super) fn domain_body(domains: &[DomainReport]) -> String {
+    let mut s = String::new();
+    for d in domains {
+        let target = match &d.target {
+            Some(t) => format!("dns target {} (hosted zone {})", t.name, t.hosted_zone_id),
+            None => "dns target - (the domain does not exist)".to_string(),
+        };
+        s.push_str(&format!("domain   {}  {}, {target}\n", d.name, d.endpoint));
+        for (stage, url) in &d.urls {
+            s.push_str(&format!("         {url} -> stage {stage}\n"));
+        }
+    }
+    s
+}
+
+/// The custom domains' JSON part.
+pub(super) fn domain_docs(domains: Vec<DomainReport>) -> Vec<crate::output::DomainDoc> {
+    domains
+        .into_iter()
+        .map(|d| crate::output::DomainDoc {
+            name: d.name,
+            endpoint: d.endpoint,
+            dns_target: d.target.as_ref().map(|t| t.name.clone()),
+            hosted_zone_id: d.target.map(|t| t.hosted_zone_id),
+            mappings: d
+                .urls
+                .into_iter()
+                .map(|(stage, url)| crate::output::MappingDoc { stage, url })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The text lines about the API `prep` (`api_id`) after a run: its stages with their
@@ -414,6 +459,8 @@ pub(super) struct ReportParts {
     pub error: Option<ErrorDoc>,
     pub notes: Vec<String>,
     pub api_keys: Vec<ApiKeyDoc>,
+    /// The spec's custom domains (`domains:`).
+    pub domains: Vec<crate::output::DomainDoc>,
     /// Text lines about the API and its stages (kind-specific), shown after the summary.
     pub body: String,
 }
@@ -440,6 +487,7 @@ pub(super) fn emit_report(printer: &Printer, clients: &Clients, started: Instant
             error: r.error,
             notes: r.notes,
             api_keys: r.api_keys,
+            domains: r.domains,
         });
         return;
     }

@@ -390,6 +390,7 @@ async fn execute(
             error: None,
             notes: all_notes,
             api_keys: Vec::new(),
+            domains: Vec::new(),
         });
         return Ok(crate::exit::OK);
     }

@@ -351,6 +351,10 @@ pub struct ShowDoc {
     pub stages: Vec<ShowStageDoc>,
     /// Changes `apply` would make (only with a SPEC); None without one.
     pub drift: Option<usize>,
+    /// The SPEC's custom domains (`domains:`), as in `apply`'s document. Added within
+    /// schema version 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<crate::output::DomainDoc>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -382,6 +386,10 @@ pub struct ShowStageDoc {
     /// REST: the stage's canary release, only when it has one. Added within schema version 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary: Option<crate::output::CanaryDoc>,
+    /// The custom domain URLs that reach the stage (only with a SPEC declaring `domains:`).
+    /// Added within schema version 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_urls: Vec<String>,
 }
 
 pub async fn show(args: &ShowArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
@@ -411,16 +419,26 @@ async fn show_located<F: Flavour>(
     printer: &Printer,
 ) -> Result<i32, Failure> {
     let (name, id) = (F::api_name(&loc.api), F::api_id(&loc.api));
-    let drift = match &loc.spec {
+    let (drift, domains) = match &loc.spec {
         Some(s) => {
             let target = Target {
                 api_id: Some(id.to_string()),
                 ..Default::default()
             };
             let prep = prepare::<F>(clients, s.clone(), &target).await?;
-            Some(prep.plan.changes.len())
+            let domains =
+                crate::engine::flavour::domains_after(clients, &prep, Some(id), false).await?;
+            (Some(prep.plan.changes.len()), domains)
         }
-        None => None,
+        None => (None, Vec::new()),
+    };
+    let custom_urls = |stage: &str| -> Vec<String> {
+        domains
+            .iter()
+            .flat_map(|d| &d.urls)
+            .filter(|(s, _)| s == stage)
+            .map(|(_, u)| u.clone())
+            .collect()
     };
     let shown = F::show_stages(&loc.api, &clients.region);
     for w in F::read_notes(&loc.api, shown.iter().any(|s| !s.auto_deploy)) {
@@ -451,6 +469,7 @@ async fn show_located<F: Flavour>(
                     percent: c.percent,
                     current: c.current,
                 }),
+                custom_urls: custom_urls(&s.stage.name),
             }
         })
         .collect();
@@ -462,7 +481,15 @@ async fn show_located<F: Flavour>(
         environment: None,
         variables: Vec::new(),
     };
-    if show_json(printer, api, &stages, drift) {
+    if printer.json() {
+        printer.document(&ShowDoc {
+            schema_version: SCHEMA_VERSION,
+            command: "show".into(),
+            api,
+            stages,
+            drift,
+            domains: super::apply::domain_docs(domains),
+        });
         return Ok(crate::exit::OK);
     }
     let mut s = format!(
@@ -493,29 +520,14 @@ async fn show_located<F: Flavour>(
         if let Some(url) = &st.stage.callback_url {
             s.push_str(&format!("         callback {url}\n"));
         }
+        for url in custom_urls(&st.stage.name) {
+            s.push_str(&format!("         custom {url}\n"));
+        }
     }
+    s.push_str(&super::apply::domain_body(&domains));
     s.push_str(&drift_line(drift));
     printer.data(&s);
     Ok(crate::exit::OK)
-}
-
-/// In JSON mode print `show`'s document and say so (true); in text mode do nothing.
-pub(super) fn show_json(
-    printer: &Printer,
-    api: ApiDoc,
-    stages: &[ShowStageDoc],
-    drift: Option<usize>,
-) -> bool {
-    if printer.json() {
-        printer.document(&ShowDoc {
-            schema_version: SCHEMA_VERSION,
-            command: "show".into(),
-            api,
-            stages: stages.to_vec(),
-            drift,
-        });
-    }
-    printer.json()
 }
 
 /// `show`'s drift line (empty without a spec).

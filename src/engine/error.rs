@@ -110,6 +110,10 @@ pub enum EngineError {
     /// `destroy` of an API gwctl did not create, without `--force`.
     #[error("refusing to destroy `{name}` ({id}): gwctl did not create it")]
     NotOwned { name: String, id: String },
+    /// The spec's `domains:` cannot be planned (a base path another API maps, an endpoint
+    /// type the domain does not have).
+    #[error("{0}; nothing was changed")]
+    Domain(#[from] crate::plan::domains::DomainError),
     /// `deploy --canary|--promote|--rollback` could not be planned.
     #[error("{0}")]
     Canary(#[from] crate::plan::rest::canary::CanaryError),
@@ -221,6 +225,12 @@ impl EngineError {
             EngineError::ExportUnsupported { .. } => Some(
                 "write its spec by hand (docs/spec.md, \"WebSocket APIs\"), then `gwctl plan SPEC --api-id ID` shows what differs".into(),
             ),
+            EngineError::Domain(crate::plan::domains::DomainError::PathTaken { .. }) => Some(
+                "map another base path: gwctl never takes over a mapping of another api".into(),
+            ),
+            EngineError::Domain(crate::plan::domains::DomainError::EndpointChange { .. }) => {
+                Some("use the domain's endpoint type in the spec, or another domain name".into())
+            }
             EngineError::NoApiNamed
             | EngineError::UnsupportedKind { .. }
             | EngineError::FunctionsUnresolved { .. }

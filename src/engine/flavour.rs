@@ -230,6 +230,15 @@ pub trait Flavour: Sized + 'static {
             kind: Self::LABEL,
         })
     }
+    /// Custom domain names (`domains:`): the API family that maps this kind's APIs; `None`
+    /// for kinds without (the spec reader refuses the key for them).
+    const DOMAIN_API: Option<crate::aws::read::domains::DomainApi> = None;
+    /// A domain op as an op of this kind (`Some` for every kind with a
+    /// [`Flavour::DOMAIN_API`]).
+    fn domain_op(op: crate::plan::domains::DomainOp) -> Option<Self::Op> {
+        let _ = op;
+        None
+    }
     /// Run `ops` with this kind's executor (seeded with the ids of `observed`).
     async fn execute(
         clients: &Clients,
@@ -355,6 +364,10 @@ pub struct Prepared<F: Flavour> {
     pub opts: PlanOptions,
     pub extra: F::Extra,
     pub observed_extra: F::ObservedExtra,
+    /// The custom domains read for the spec's `domains:` (`None`: the spec has no such key).
+    pub domains: Option<Vec<crate::state::domains::ObservedDomain>>,
+    /// Notes of the domain plan (a domain gwctl did not create keeps its settings).
+    pub domain_notes: Vec<String>,
 }
 
 impl<F: Flavour> Prepared<F> {
@@ -374,6 +387,8 @@ impl<F: Flavour> Prepared<F> {
             policies: &'a Policies,
             functions: Vec<(&'a str, String)>,
             extra: &'a X,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            domains: Option<&'a Vec<crate::state::domains::ObservedDomain>>,
         }
         let basis = Basis {
             region,
@@ -385,6 +400,7 @@ impl<F: Flavour> Prepared<F> {
                 .map(|f| (f.key.as_str(), f.invoke_arn()))
                 .collect(),
             extra: &self.observed_extra,
+            domains: self.domains.as_ref(),
         };
         let bytes = serde_json::to_vec(&basis).expect("basis serialises");
         use sha2::Digest;
@@ -411,16 +427,19 @@ pub async fn prepare<F: Flavour>(
     };
     let desired = F::desired(&spec, &functions, &clients.region, observed.as_ref());
     let invoked = observed.as_ref().map(F::invoked).unwrap_or_default();
-    let (policies, observed_extra) =
-        tokio::try_join!(read_policies_for(clients, &functions, invoked), async {
-            Ok::<_, EngineError>(F::read_extra(clients, &spec).await?)
-        },)?;
+    let (policies, observed_extra, domains) = tokio::try_join!(
+        read_policies_for(clients, &functions, invoked),
+        async { Ok::<_, EngineError>(F::read_extra(clients, &spec).await?) },
+        async {
+            Ok::<_, EngineError>(super::domains::read_for(clients, F::DOMAIN_API, &spec).await?)
+        },
+    )?;
     F::check_extra(&spec, &extra, &observed_extra)?;
     let opts = PlanOptions {
         prune: owned || target.prune,
         force_deploy: target.force_deploy,
     };
-    let plan = F::plan(
+    let mut plan = F::plan(
         &Parts {
             desired: &desired,
             observed: observed.as_ref(),
@@ -430,6 +449,13 @@ pub async fn prepare<F: Flavour>(
         },
         opts,
     );
+    let domain_notes = super::domains::plan_into(
+        &mut plan,
+        F::domain_op,
+        &spec,
+        domains.as_deref(),
+        observed.as_ref().map(F::api_id),
+    )?;
     Ok(Prepared {
         spec,
         functions,
@@ -441,6 +467,8 @@ pub async fn prepare<F: Flavour>(
         opts,
         extra,
         observed_extra,
+        domains,
+        domain_notes,
     })
 }
 
@@ -547,4 +575,33 @@ pub async fn run<F: Flavour>(
         }
     }
     result
+}
+
+/// The spec's custom domains for a report of the API `api_id`: as read before the run
+/// (`ran` false, or the plan changed no domain), else read again (one get-domain-names and
+/// one mapping list per domain). Empty without `domains:`.
+pub async fn domains_after<F: Flavour>(
+    clients: &Clients,
+    prep: &Prepared<F>,
+    api_id: Option<&str>,
+    ran: bool,
+) -> Result<Vec<super::domains::DomainReport>, EngineError> {
+    let Some(before) = &prep.domains else {
+        return Ok(Vec::new());
+    };
+    let wanted = crate::plan::domains::desired(&prep.spec);
+    let changed = ran
+        && prep
+            .plan
+            .ops
+            .iter()
+            .any(|o| super::domains::is_domain_call(o.aws_name()));
+    if !changed {
+        return Ok(super::domains::reports(before, &wanted, api_id));
+    }
+    Ok(
+        super::domains::reports_after(clients, F::DOMAIN_API, &prep.spec, api_id)
+            .await?
+            .unwrap_or_default(),
+    )
 }

@@ -120,7 +120,9 @@ impl Flavour for Http {
         Ok(crate::plan::http::plan_destroy(api, &policies))
     }
     fn notes(prep: &Prepared<Http>, _applying: bool) -> Vec<String> {
-        notes(prep)
+        let mut n = notes(prep);
+        n.extend(prep.domain_notes.iter().cloned());
+        n
     }
     fn stages_needing_logging_role(_: &Spec, _: &str) -> Vec<String> {
         // HTTP APIs deliver access logs through CloudWatch Logs log delivery (the caller's
@@ -273,6 +275,11 @@ impl Flavour for Http {
             }
         })
         .collect()
+    }
+    const DOMAIN_API: Option<crate::aws::read::domains::DomainApi> =
+        Some(crate::aws::read::domains::DomainApi::Http);
+    fn domain_op(op: crate::plan::domains::DomainOp) -> Option<HttpOp> {
+        Some(HttpOp::Domain(op))
     }
     async fn execute(
         clients: &Clients,

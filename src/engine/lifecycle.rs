@@ -32,7 +32,24 @@ pub async fn plan_destroy<F: Flavour>(
     force: bool,
 ) -> Result<Plan<F::Op>, EngineError> {
     refuse_unowned(F::api_name(&loc.api), F::api_id(&loc.api), loc.owned, force)?;
-    F::plan_destroy(clients, &loc.api).await
+    // The API's mappings (and the domains gwctl created that nothing else maps) go first:
+    // an API with base path mappings cannot be deleted.
+    let (domains, api) = tokio::try_join!(
+        async {
+            Ok::<_, EngineError>(
+                super::domains::destroy_ops(
+                    clients,
+                    F::DOMAIN_API,
+                    F::domain_op,
+                    loc.spec.as_ref(),
+                    F::api_id(&loc.api),
+                )
+                .await?,
+            )
+        },
+        F::plan_destroy(clients, &loc.api),
+    )?;
+    Ok(super::domains::prepend(domains, api))
 }
 
 /// A verb's executor run stopped: the failed call, and that running `verb` again continues

@@ -15,6 +15,7 @@
 //! renders (progress bar, warnings).
 
 pub mod converge;
+pub mod domains;
 pub mod error;
 pub mod export;
 pub mod find;

@@ -163,6 +163,7 @@ impl Flavour for Rest {
         if applying && prep.desired.config.endpoint_type == "PRIVATE" {
             notes.push(PRIVATE_NOTE.to_string());
         }
+        notes.extend(prep.domain_notes.iter().cloned());
         notes
     }
     fn stages_needing_logging_role(spec: &Spec, region: &str) -> Vec<String> {
@@ -421,6 +422,11 @@ impl Flavour for Rest {
                 }
             })
             .collect()
+    }
+    const DOMAIN_API: Option<crate::aws::read::domains::DomainApi> =
+        Some(crate::aws::read::domains::DomainApi::Rest);
+    fn domain_op(op: crate::plan::domains::DomainOp) -> Option<Op> {
+        Some(Op::Domain(op))
     }
     async fn execute(
         clients: &Clients,
@@ -1024,6 +1030,8 @@ mod tests {
             opts: Default::default(),
             extra: Default::default(),
             observed_extra: Default::default(),
+            domains: None,
+            domain_notes: Vec::new(),
         };
         // As a build before caching read the stage: no cache field.
         let logging = MethodSetting {

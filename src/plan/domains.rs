@@ -9,8 +9,10 @@
 //!   it only when it created it and no other mapping remains once its own are gone. A domain
 //!   made by hand or by another tool only ever gets mappings added and removed.
 //!
-//! The spec key, the reader and the executor are still to come (issue 18 item 1): these
-//! rules are what they will run.
+//! The spec key is `domains:` ([`desired`]); the reader is `aws::read::domains`, the
+//! executor `aws::exec::domains`; each kind carries these ops in its own op type (REST
+//! `Op::Domain`, HTTP `HttpOp::Domain`) and the engine plans them after the API's own ops
+//! (`engine::domains`).
 
 use std::collections::BTreeMap;
 
@@ -59,6 +61,73 @@ pub enum DomainOp {
         domain: String,
         base_path: String,
     },
+}
+
+impl DomainOp {
+    /// The AWS operation: REST's base path mappings (`v2` false) or apigatewayv2's API
+    /// mappings.
+    pub fn aws_name(&self, v2: bool) -> &'static str {
+        match (self, v2) {
+            (DomainOp::CreateDomainName { .. }, _) => "CreateDomainName",
+            (DomainOp::UpdateDomainName { .. }, _) => "UpdateDomainName",
+            (DomainOp::DeleteDomainName { .. }, _) => "DeleteDomainName",
+            (DomainOp::CreateMapping { .. }, false) => "CreateBasePathMapping",
+            (DomainOp::UpdateMapping { .. }, false) => "UpdateBasePathMapping",
+            (DomainOp::DeleteMapping { .. }, false) => "DeleteBasePathMapping",
+            (DomainOp::CreateMapping { .. }, true) => "CreateApiMapping",
+            (DomainOp::UpdateMapping { .. }, true) => "UpdateApiMapping",
+            (DomainOp::DeleteMapping { .. }, true) => "DeleteApiMapping",
+        }
+    }
+
+    /// What the op acts on, for progress lines: `api.example.com` or
+    /// `api.example.com/(root)`.
+    pub fn target(&self) -> String {
+        match self {
+            DomainOp::CreateDomainName { name, .. }
+            | DomainOp::UpdateDomainName { name, .. }
+            | DomainOp::DeleteDomainName { name } => name.clone(),
+            DomainOp::CreateMapping {
+                domain, base_path, ..
+            }
+            | DomainOp::UpdateMapping {
+                domain, base_path, ..
+            }
+            | DomainOp::DeleteMapping { domain, base_path } => {
+                format!("{domain}/{}", shown_path(base_path))
+            }
+        }
+    }
+}
+
+/// The domains a spec declares (none without `domains:`).
+pub fn desired(spec: &crate::spec::model::Spec) -> Vec<DesiredDomain> {
+    spec.domains
+        .iter()
+        .flatten()
+        .map(|d| DesiredDomain {
+            name: d.name.value.clone(),
+            endpoint: d.endpoint.clone(),
+            certificate_arn: d.certificate.value.clone(),
+            security_policy: d.security_policy.clone(),
+            mappings: d
+                .mappings
+                .iter()
+                .map(|(p, s)| (p.value.clone(), s.value.clone()))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Append `steps` to `plan`, each op wrapped in the kind's op type.
+pub fn append<O>(
+    plan: &mut super::Plan<O>,
+    steps: Vec<(Change, DomainOp)>,
+    wrap: impl Fn(DomainOp) -> O,
+) {
+    for (change, op) in steps {
+        plan.push(change, wrap(op));
+    }
 }
 
 /// Why a spec's domains cannot be planned.
@@ -316,6 +385,7 @@ mod tests {
                     stage: s.to_string(),
                 })
                 .collect(),
+            target: None,
         }
     }
 
@@ -346,6 +416,7 @@ mod tests {
                         security_policy: Some(security_policy.clone()),
                         tags: tags.clone(),
                         mappings: vec![],
+                        target: None,
                     });
                 }
                 DomainOp::CreateMapping {

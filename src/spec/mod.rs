@@ -236,6 +236,14 @@ pub fn load_str_inputs(
     }
     if let Some(spec) = &spec {
         check::check(&mut cx, spec);
+        // The offline placeholder region says nothing about where the user works.
+        if let Some(region) = inputs
+            .region
+            .as_ref()
+            .filter(|r| !r.source.starts_with("the offline placeholder"))
+        {
+            read::check_certificate_region(&mut cx, spec, &region.value);
+        }
         // Lint only specs that are otherwise valid: on a broken spec it is noise.
         if opts.lint && !cx.diags.iter().any(Diagnostic::is_error) {
             check::lint(&mut cx, spec);

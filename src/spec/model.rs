@@ -81,8 +81,26 @@ pub struct Spec {
     pub stages: Vec<StageDef>,
     pub api_keys: Vec<ApiKeyDef>,
     pub usage_plans: Vec<UsagePlanDef>,
+    /// Custom domain names (issue 18 item 1), in file order. `None`: no `domains:` key, so
+    /// gwctl neither reads nor changes any domain; `Some(empty)`: the spec owns its
+    /// mappings and wants none.
+    pub domains: Option<Vec<DomainDef>>,
     /// The environment and the variables it was resolved with (`variables:`, `${...}`).
     pub vars: Resolution,
+}
+
+/// One custom domain name of `domains:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainDef {
+    pub name: At<String>,
+    /// An ACM certificate ARN (`certificate:`).
+    pub certificate: At<String>,
+    /// `REGIONAL` (default) or `EDGE`.
+    pub endpoint: String,
+    /// `TLS_1_2` (default) or `TLS_1_0`.
+    pub security_policy: String,
+    /// Base path (`""`: the root) -> stage of this spec, in file order.
+    pub mappings: Vec<(At<String>, At<String>)>,
 }
 
 #[derive(Debug, Clone)]

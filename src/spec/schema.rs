@@ -25,6 +25,7 @@ use super::read::{
     INTEGRATION_TYPES, METHOD_RESPONSE_KEYS, PASSTHROUGH_BEHAVIORS, POLICY_KEYS, ROUTE_KEYS,
     STATEMENT_KEYS, WS_INTEGRATION_KEYS, WS_ROUTE_KEYS,
 };
+use super::read::{DOMAIN_ENDPOINTS, DOMAIN_KEYS, SECURITY_POLICIES};
 use super::yaml::Node;
 
 /// The type of one key's value.
@@ -91,6 +92,7 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("stages", Ty::Map(&Ty::Obj("stage")), "Stages by name, with logging, metrics, throttling, variables."),
             ("api_keys", Ty::Map(&Ty::Obj("api_key")), "REST: API keys by name (values are never written in a spec)."),
             ("usage_plans", Ty::Map(&Ty::Obj("usage_plan")), "REST: usage plans by name."),
+            ("domains", Ty::Map(&Ty::Obj("domain")), "REST and HTTP: custom domain names by host name, with their base path mappings to this spec's stages."),
             ("variables", Ty::Map(&Ty::Obj("variable")), "Variables by name, used as `${var.NAME}` in any string."),
             ("environments", Ty::Map(&Ty::TextOrObj("environment")), "Environments by name (`--env NAME`), and `default: NAME`."),
         ],
@@ -345,6 +347,18 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("auto_deploy", Ty::Bool, "HTTP and WebSocket: deploy every change automatically."),
             ("cache", Ty::Obj("stage_cache"), "REST: the stage's cache cluster and stage-wide caching."),
             ("canary", Ty::Obj("canary"), "REST: the canary release `gwctl deploy --canary` creates."),
+        ],
+    },
+    Obj {
+        name: "domain",
+        description: "A custom domain name (REST and HTTP): gwctl owns its mappings, and the domain itself only when it created it.",
+        keys: DOMAIN_KEYS,
+        required: &["certificate", "mappings"],
+        fields: &[
+            ("certificate", Ty::Text, "ACM certificate ARN (us-east-1 for an edge domain, the API's region for a regional one)."),
+            ("endpoint", Ty::Choice(DOMAIN_ENDPOINTS), "REGIONAL (default) or EDGE."),
+            ("security_policy", Ty::Choice(SECURITY_POLICIES), "TLS_1_2 (default) or TLS_1_0."),
+            ("mappings", Ty::Map(&Ty::Text), "Base path -> stage of this spec; `\"\"` is the root."),
         ],
     },
     Obj {

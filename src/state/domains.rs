@@ -3,8 +3,8 @@
 //! APIs (and several specs) may map base paths of; gwctl owns only the mappings to its own
 //! API, and the domain itself only when it created it (ownership tag).
 //!
-//! Not yet read from the account nor written from a spec: the reader, the spec key
-//! `domains:` and the executor are still to come (issue 18 item 1).
+//! Read by `aws::read::domains`, desired from the spec's `domains:` by
+//! `plan::domains::desired`.
 
 use std::collections::BTreeMap;
 
@@ -30,6 +30,17 @@ pub struct ObservedDomain {
     pub tags: BTreeMap<String, String>,
     /// Every mapping of the domain, whichever API it maps to.
     pub mappings: Vec<Mapping>,
+    /// Where DNS must point for the domain to reach API Gateway.
+    #[serde(default)]
+    pub target: Option<DnsTarget>,
+}
+
+/// The name and Route 53 hosted zone an alias record for a domain points at: the regional
+/// domain name of a regional domain, the CloudFront distribution of an edge one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsTarget {
+    pub name: String,
+    pub hosted_zone_id: String,
 }
 
 /// A domain name the spec declares for its API.

@@ -553,6 +553,7 @@ fn spec_with_functions(functions: Vec<FunctionDef>) -> Spec {
         stages: vec![],
         api_keys: vec![],
         usage_plans: vec![],
+        domains: None,
         vars: Default::default(),
     }
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod auth_rest;
 mod aws_config;
+mod aws_domains_offline;
 mod aws_exec;
 mod aws_exec_usage;
 mod aws_http_lifecycle_offline;
@@ -21,6 +22,7 @@ mod cors_cli;
 mod cors_localstack;
 mod definition;
 mod docs;
+mod domains;
 mod edge_messages;
 mod envs;
 mod export_rt;

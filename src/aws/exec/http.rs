@@ -560,6 +560,15 @@ impl<'c> HttpExecutor<'c> {
                     .await;
                 deleted(name, res)
             }
+            HttpOp::Domain(d) => {
+                crate::aws::exec::domains::apply_domain(
+                    self.clients,
+                    crate::aws::read::domains::DomainApi::Http,
+                    self.api_id.as_deref(),
+                    d,
+                )
+                .await
+            }
             HttpOp::DeleteApi { id } => {
                 let res = gw.delete_api().api_id(id).send().await;
                 let outcome = deleted(name, res)?;

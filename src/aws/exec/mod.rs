@@ -10,6 +10,7 @@
 //!
 //! Errors are classified by code ([`crate::aws::error::classify`]), never by message text.
 
+pub mod domains;
 pub mod http;
 pub mod lambda;
 pub mod rest;

@@ -810,6 +810,15 @@ impl<'c> Executor<'c> {
                 }
             }
             Op::Usage(u) => self.apply_usage(u).await,
+            Op::Domain(d) => {
+                crate::aws::exec::domains::apply_domain(
+                    self.clients,
+                    crate::aws::read::domains::DomainApi::Rest,
+                    self.api_id.as_deref(),
+                    d,
+                )
+                .await
+            }
             Op::UpdateStage {
                 name: stage,
                 patches,

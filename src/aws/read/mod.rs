@@ -10,6 +10,7 @@
 //! AWS; get-function with a qualifier returns the unqualified ARN (AWS returns the qualified
 //! one; [`resolve_functions`] accepts both).
 
+pub mod domains;
 pub mod http;
 pub mod rest;
 pub mod usage;

@@ -113,6 +113,9 @@ pub enum HttpOp {
     DeleteApi {
         id: String,
     },
+    /// Custom domain names and this API's API mappings (account-level; see
+    /// [`crate::plan::domains`]).
+    Domain(crate::plan::domains::DomainOp),
 }
 
 /// The groups of stage settings an update-stage call sends. Each group is sent whole (the
@@ -160,6 +163,7 @@ impl HttpOp {
             HttpOp::UpdateStage { .. } => "UpdateStage",
             HttpOp::DeleteRouteSettings { .. } => "DeleteRouteSettings",
             HttpOp::DeleteApi { .. } => "DeleteApi",
+            HttpOp::Domain(d) => d.aws_name(true),
         }
     }
 
@@ -183,6 +187,7 @@ impl HttpOp {
             HttpOp::CreateStage { name, .. } | HttpOp::UpdateStage { name, .. } => name.clone(),
             HttpOp::DeleteRouteSettings { stage, route_key } => format!("{stage} {route_key}"),
             HttpOp::DeleteApi { id } => id.clone(),
+            HttpOp::Domain(d) => d.target(),
         };
         format!("{} {what}", self.aws_name())
     }

@@ -142,6 +142,10 @@ pub fn apply(
     let mut exists = api.is_some();
     for op in ops {
         let name = op.aws_name();
+        // Domain names and their mappings are not part of the API.
+        if matches!(op, HttpOp::Domain(_)) {
+            continue;
+        }
         if !exists && !matches!(op, HttpOp::CreateApi { .. }) {
             return Err(SimError::NoApi(name));
         }
@@ -401,6 +405,7 @@ pub fn apply(
                     return Err(missing(name, route_key));
                 }
             }
+            HttpOp::Domain(_) => unreachable!("handled above"),
             HttpOp::DeleteApi { id } => {
                 if sim.api.id != *id {
                     return Err(missing(name, id));

@@ -163,6 +163,9 @@ pub enum Op {
     },
     /// API keys and usage plans (account-level objects; see [`crate::plan::usage_ops`]).
     Usage(crate::plan::usage_ops::UsageOp),
+    /// Custom domain names and this API's base path mappings (account-level; see
+    /// [`crate::plan::domains`]).
+    Domain(crate::plan::domains::DomainOp),
 }
 
 /// (in its own file: the usage-plan ops use it too, and [`Op`] carries those.)
@@ -208,6 +211,7 @@ impl Op {
             Op::CreateStage { .. } => "CreateStage",
             Op::UpdateStage { .. } => "UpdateStage",
             Op::Usage(u) => u.aws_name(),
+            Op::Domain(d) => d.aws_name(false),
         }
     }
 }
@@ -260,6 +264,7 @@ impl Op {
             CreateCanaryDeployment { stage, .. } => format!("new deployment, canary of {stage}"),
             CreateStage { name, .. } | UpdateStage { name, .. } => name.clone(),
             Usage(u) => u.target(),
+            Domain(d) => d.target(),
         };
         format!("{} {what}", self.aws_name())
     }

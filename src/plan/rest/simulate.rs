@@ -34,7 +34,7 @@ pub fn apply(
     for op in ops {
         let name = op.aws_name();
         // API keys and usage plans are not part of the API: see `simulate_usage`.
-        if matches!(op, Op::Usage(_)) {
+        if matches!(op, Op::Usage(_) | Op::Domain(_)) {
             continue;
         }
         if let Op::CreateRestApi {
@@ -84,7 +84,8 @@ pub fn apply(
             Op::CreateRestApi { .. }
             | Op::AddPermission { .. }
             | Op::RemovePermission { .. }
-            | Op::Usage(_) => {
+            | Op::Usage(_)
+            | Op::Domain(_) => {
                 unreachable!("handled above")
             }
             Op::DeleteRestApi { id } => {

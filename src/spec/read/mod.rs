@@ -18,6 +18,7 @@ mod auth;
 mod cache;
 mod canary;
 mod cors;
+mod domains;
 mod ident;
 mod integration;
 mod node;
@@ -40,6 +41,9 @@ pub(crate) use auth::*;
 pub(crate) use cache::*;
 pub(crate) use canary::*;
 pub(crate) use cors::*;
+pub(crate) use domains::{
+    check_certificate_region, DOMAIN_ENDPOINTS, DOMAIN_KEYS, SECURITY_POLICIES,
+};
 pub(crate) use ident::*;
 pub(crate) use integration::*;
 pub(crate) use node::*;
@@ -68,6 +72,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "stages",
     "api_keys",
     "usage_plans",
+    "domains",
     "variables",
     "environments",
 ];
@@ -243,6 +248,9 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         .only(cx, "usage_plans", ApiKind::Rest)
         .map(|n| read_usage_plans(cx, n, &names, &routes))
         .unwrap_or_default();
+    let domains = m
+        .only_in(cx, "domains", &[ApiKind::Rest, ApiKind::Http])
+        .map(|n| domains::read_domains(cx, n, &names));
     m.finish(cx);
 
     Some(Spec {
@@ -256,6 +264,7 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         stages,
         api_keys,
         usage_plans,
+        domains,
         vars: Default::default(),
     })
 }

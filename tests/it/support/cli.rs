@@ -60,6 +60,16 @@ pub fn apply_json(em: &Emulator, spec: &Path) -> ApplyDoc {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("apply JSON: {e}\n{out}"))
 }
 
+/// `plan SPEC --detailed-exitcode`: its exit code (0: nothing left to change, 2: changes)
+/// and stdout; a failed plan (1) panics with its output.
+pub fn plan_exit(em: &Emulator, spec: &Path) -> (i32, String) {
+    let o = gwctl(em, &["plan", spec.to_str().unwrap(), "--detailed-exitcode"]);
+    let (out, err) = text(&o);
+    let code = o.status.code().unwrap_or(-1);
+    assert!(code != 1, "plan failed:\n{out}\n{err}");
+    (code, out)
+}
+
 /// Write calls by operation (reads start with Get/List), sorted by name.
 pub fn writes(doc: &ApplyDoc) -> Vec<(String, usize)> {
     doc.calls

@@ -1,0 +1,347 @@
+//! The calls of [`DomainOp`]s (issue 18 item 1): custom domain names and the mappings of a
+//! spec's API on them, through the API family of the kind ([`DomainApi`]). Create, update
+//! and delete of a domain name are paced at 1 call per 30 s per account (`aws::pace`), so
+//! two domains in one spec queue instead of failing.
+//!
+//! Lost answers: a CreateDomainName that got no answer is looked up before it is sent again
+//! (`recover::create_or_find`); one answered "already exists" is adopted when the domain
+//! carries gwctl's tag (an earlier attempt of this run), and is an error otherwise. A
+//! mapping create answered "already exists" is adopted when the mapping is the one wanted.
+
+use aws_sdk_apigateway::types as agt;
+use aws_sdk_apigatewayv2::types as v2t;
+
+use super::{hash_map, OpOutcome};
+use crate::aws::error::{classify, internal, AwsError, ErrorKind};
+use crate::aws::read::domains::{find_domain, http_mappings, read_domains, DomainApi, REST_ROOT};
+use crate::aws::recover::{create_or_find, Identity, Made};
+use crate::aws::Clients;
+use crate::plan::domains::DomainOp;
+use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
+
+/// The AWS operation of a domain op in `api`'s family.
+pub fn aws_name(op: &DomainOp, api: DomainApi) -> &'static str {
+    op.aws_name(api == DomainApi::Http)
+}
+
+/// Run one domain op for the API `api_id` (`None` when no API exists: only domain-name ops
+/// can run then).
+pub async fn apply_domain(
+    c: &Clients,
+    api: DomainApi,
+    api_id: Option<&str>,
+    op: &DomainOp,
+) -> Result<OpOutcome, AwsError> {
+    let name = aws_name(op, api);
+    let api_id =
+        || api_id.ok_or_else(|| internal(name, "no api id: the api does not exist".into()));
+    match op {
+        DomainOp::CreateDomainName {
+            name: domain,
+            endpoint,
+            certificate_arn,
+            security_policy,
+            tags,
+        } => {
+            let made = create_or_find(c, Identity::DomainName { name: domain, api }, || async {
+                match api {
+                    DomainApi::Rest => {
+                        let mut req = c
+                            .apigw
+                            .create_domain_name()
+                            .domain_name(domain)
+                            .endpoint_configuration(
+                                agt::EndpointConfiguration::builder()
+                                    .types(agt::EndpointType::from(endpoint.as_str()))
+                                    .build(),
+                            )
+                            .security_policy(agt::SecurityPolicy::from(security_policy.as_str()))
+                            .set_tags(hash_map(tags));
+                        req = if endpoint == "EDGE" {
+                            req.certificate_arn(certificate_arn)
+                        } else {
+                            req.regional_certificate_arn(certificate_arn)
+                        };
+                        req.send().await.map(|_| ()).map_err(|e| classify(name, e))
+                    }
+                    DomainApi::Http => c
+                        .apigw2
+                        .create_domain_name()
+                        .domain_name(domain)
+                        .domain_name_configurations(
+                            v2t::DomainNameConfiguration::builder()
+                                .certificate_arn(certificate_arn)
+                                .endpoint_type(v2t::EndpointType::from(endpoint.as_str()))
+                                .security_policy(v2t::SecurityPolicy::from(
+                                    security_policy.as_str(),
+                                ))
+                                .build(),
+                        )
+                        .set_tags(hash_map(tags))
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| classify(name, e)),
+                }
+            })
+            .await;
+            match made {
+                Ok(Made::Created(())) => Ok(OpOutcome::Applied),
+                Ok(Made::Adopted(id)) => Ok(OpOutcome::Adopted { id }),
+                Err(e) if e.kind == ErrorKind::Conflict => {
+                    // Ours (an earlier attempt whose answer was lost): adopt; else it is
+                    // another's, made since the plan, and that is final.
+                    let found = find_domain(c, api, domain).await?;
+                    if found.is_some_and(|tags| {
+                        tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
+                    }) {
+                        Ok(OpOutcome::Adopted { id: domain.clone() })
+                    } else {
+                        Err(AwsError {
+                            kind: ErrorKind::AlreadyExists,
+                            ..e
+                        })
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        }
+        DomainOp::UpdateDomainName {
+            name: domain,
+            patches,
+        } => match api {
+            DomainApi::Rest => {
+                let ops = patches
+                    .iter()
+                    .map(|p| {
+                        agt::PatchOperation::builder()
+                            .op(agt::Op::from(p.op.as_str()))
+                            .path(&p.path)
+                            .set_value(p.value.clone())
+                            .build()
+                    })
+                    .collect();
+                c.apigw
+                    .update_domain_name()
+                    .domain_name(domain)
+                    .set_patch_operations(Some(ops))
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+            DomainApi::Http => {
+                // apigatewayv2 replaces the configuration: the live one with the patches.
+                let live = c
+                    .apigw2
+                    .get_domain_name()
+                    .domain_name(domain)
+                    .send()
+                    .await
+                    .map_err(|e| classify("GetDomainName", e))?;
+                let conf = live.domain_name_configurations().first().cloned();
+                let mut b = v2t::DomainNameConfiguration::builder()
+                    .set_certificate_arn(
+                        conf.as_ref()
+                            .and_then(|c| c.certificate_arn().map(str::to_string)),
+                    )
+                    .set_endpoint_type(conf.as_ref().and_then(|c| c.endpoint_type().cloned()))
+                    .set_security_policy(conf.as_ref().and_then(|c| c.security_policy().cloned()));
+                for p in patches {
+                    let v = p.value.clone().unwrap_or_default();
+                    b = match p.path.as_str() {
+                        "/certificateArn" | "/regionalCertificateArn" => b.certificate_arn(v),
+                        "/securityPolicy" => {
+                            b.security_policy(v2t::SecurityPolicy::from(v.as_str()))
+                        }
+                        other => {
+                            return Err(internal(
+                                name,
+                                format!("no apigatewayv2 field for `{other}`"),
+                            ))
+                        }
+                    };
+                }
+                c.apigw2
+                    .update_domain_name()
+                    .domain_name(domain)
+                    .domain_name_configurations(b.build())
+                    .send()
+                    .await
+                    .map_err(|e| classify(name, e))?;
+                Ok(OpOutcome::Applied)
+            }
+        },
+        DomainOp::DeleteDomainName { name: domain } => {
+            let r = match api {
+                DomainApi::Rest => c
+                    .apigw
+                    .delete_domain_name()
+                    .domain_name(domain)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(name, e)),
+                DomainApi::Http => c
+                    .apigw2
+                    .delete_domain_name()
+                    .domain_name(domain)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(name, e)),
+            };
+            gone_ok(r)
+        }
+        DomainOp::CreateMapping {
+            domain,
+            base_path,
+            stage,
+        } => {
+            let id = api_id()?;
+            let r = match api {
+                DomainApi::Rest => c
+                    .apigw
+                    .create_base_path_mapping()
+                    .domain_name(domain)
+                    .rest_api_id(id)
+                    .stage(stage)
+                    .set_base_path((!base_path.is_empty()).then(|| base_path.clone()))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(name, e)),
+                DomainApi::Http => c
+                    .apigw2
+                    .create_api_mapping()
+                    .domain_name(domain)
+                    .api_id(id)
+                    .stage(stage)
+                    .api_mapping_key(base_path)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(name, e)),
+            };
+            match r {
+                Ok(()) => Ok(OpOutcome::Applied),
+                Err(e) if e.kind == ErrorKind::Conflict => {
+                    // Already there: fine when it is exactly this mapping (a lost answer).
+                    let have = read_domains(c, api, &[domain.clone()].into()).await?;
+                    let same = have
+                        .iter()
+                        .flat_map(|d| &d.mappings)
+                        .any(|m| &m.base_path == base_path && m.api_id == id && &m.stage == stage);
+                    if same {
+                        Ok(OpOutcome::AlreadyPresent)
+                    } else {
+                        Err(e)
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        }
+        DomainOp::UpdateMapping {
+            domain,
+            base_path,
+            stage,
+        } => {
+            let id = api_id()?;
+            match api {
+                DomainApi::Rest => {
+                    c.apigw
+                        .update_base_path_mapping()
+                        .domain_name(domain)
+                        .base_path(rest_path(base_path))
+                        .patch_operations(
+                            agt::PatchOperation::builder()
+                                .op(agt::Op::Replace)
+                                .path("/stage")
+                                .value(stage)
+                                .build(),
+                        )
+                        .send()
+                        .await
+                        .map_err(|e| classify(name, e))?;
+                }
+                DomainApi::Http => {
+                    let mapping_id =
+                        http_mapping_id(c, domain, base_path)
+                            .await?
+                            .ok_or_else(|| {
+                                internal(
+                                    name,
+                                    format!("no api mapping `{base_path}` on `{domain}`"),
+                                )
+                            })?;
+                    c.apigw2
+                        .update_api_mapping()
+                        .domain_name(domain)
+                        .api_mapping_id(mapping_id)
+                        .api_id(id)
+                        .stage(stage)
+                        .send()
+                        .await
+                        .map_err(|e| classify(name, e))?;
+                }
+            }
+            Ok(OpOutcome::Applied)
+        }
+        DomainOp::DeleteMapping { domain, base_path } => {
+            let r = match api {
+                DomainApi::Rest => c
+                    .apigw
+                    .delete_base_path_mapping()
+                    .domain_name(domain)
+                    .base_path(rest_path(base_path))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(name, e)),
+                DomainApi::Http => match http_mapping_id(c, domain, base_path).await? {
+                    None => return Ok(OpOutcome::AlreadyGone),
+                    Some(mapping_id) => c
+                        .apigw2
+                        .delete_api_mapping()
+                        .domain_name(domain)
+                        .api_mapping_id(mapping_id)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| classify(name, e)),
+                },
+            };
+            gone_ok(r)
+        }
+    }
+}
+
+/// REST's spelling of a base path in a request path (`(none)` for the root).
+fn rest_path(base_path: &str) -> String {
+    if base_path.is_empty() {
+        REST_ROOT.to_string()
+    } else {
+        base_path.to_string()
+    }
+}
+
+fn gone_ok(r: Result<(), AwsError>) -> Result<OpOutcome, AwsError> {
+    match r {
+        Ok(()) => Ok(OpOutcome::Applied),
+        Err(e) if e.is_not_found() => Ok(OpOutcome::AlreadyGone),
+        Err(e) => Err(e),
+    }
+}
+
+/// The id of the API mapping at `base_path` of `domain` (apigatewayv2 deletes by id).
+async fn http_mapping_id(
+    c: &Clients,
+    domain: &str,
+    base_path: &str,
+) -> Result<Option<String>, AwsError> {
+    Ok(http_mappings(c, domain)
+        .await?
+        .into_iter()
+        .find(|(_, m)| m.base_path == base_path)
+        .map(|(id, _)| id))
+}

@@ -1,0 +1,238 @@
+//! Reads of custom domain names and their mappings (issue 18 item 1) into
+//! [`crate::state::domains`] shapes, through the API family of the kind: REST APIs map base
+//! paths (apigateway), HTTP APIs map API mappings (apigatewayv2).
+//!
+//! Calls: one get-domain-names (every page; it carries each domain's tags and DNS target),
+//! then one get-base-path-mappings (REST) or get-api-mappings (HTTP) per domain that is
+//! wanted: the spec's domains and those gwctl created (tag), which may still hold mappings
+//! of this API the spec no longer names. Other domains are not read.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{all_pages, non_empty, to_btree, PAGE_LIMIT};
+use crate::aws::error::{classify, AwsError};
+use crate::aws::Clients;
+use crate::state::domains::{DnsTarget, Mapping, ObservedDomain};
+use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
+
+/// Which API family holds a kind's mappings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainApi {
+    /// apigateway: base path mappings to REST APIs.
+    Rest,
+    /// apigatewayv2: API mappings to HTTP APIs.
+    Http,
+}
+
+/// REST's name for the root base path.
+pub const REST_ROOT: &str = "(none)";
+
+fn owned(tags: &BTreeMap<String, String>) -> bool {
+    tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
+}
+
+/// The domains named in `names` and those gwctl created, with every mapping they hold.
+pub async fn read_domains(
+    c: &Clients,
+    api: DomainApi,
+    names: &BTreeSet<String>,
+) -> Result<Vec<ObservedDomain>, AwsError> {
+    let mut domains = match api {
+        DomainApi::Rest => list_rest(c).await?,
+        DomainApi::Http => list_http(c).await?,
+    };
+    domains.retain(|d| names.contains(&d.name) || owned(&d.tags));
+    domains.sort_by(|a, b| a.name.cmp(&b.name));
+    for d in &mut domains {
+        d.mappings = match api {
+            DomainApi::Rest => rest_mappings(c, &d.name).await?,
+            DomainApi::Http => http_mappings(c, &d.name)
+                .await?
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect(),
+        };
+        d.mappings.sort_by(|a, b| a.base_path.cmp(&b.base_path));
+    }
+    Ok(domains)
+}
+
+async fn list_rest(c: &Clients) -> Result<Vec<ObservedDomain>, AwsError> {
+    let items = all_pages(|position| async move {
+        let page = c
+            .apigw
+            .get_domain_names()
+            .limit(PAGE_LIMIT)
+            .set_position(position)
+            .send()
+            .await
+            .map_err(|e| classify("GetDomainNames", e))?;
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await?;
+    Ok(items
+        .iter()
+        .filter_map(|d| {
+            let name = d.domain_name()?.to_string();
+            let edge = d
+                .endpoint_configuration()
+                .is_some_and(|e| e.types().iter().any(|t| t.as_str() == "EDGE"));
+            let (certificate_arn, target) = if edge {
+                (
+                    non_empty(d.certificate_arn()),
+                    d.distribution_domain_name().map(|n| DnsTarget {
+                        name: n.to_string(),
+                        hosted_zone_id: d.distribution_hosted_zone_id().unwrap_or_default().into(),
+                    }),
+                )
+            } else {
+                (
+                    non_empty(d.regional_certificate_arn()),
+                    d.regional_domain_name().map(|n| DnsTarget {
+                        name: n.to_string(),
+                        hosted_zone_id: d.regional_hosted_zone_id().unwrap_or_default().into(),
+                    }),
+                )
+            };
+            Some(ObservedDomain {
+                name,
+                endpoint: if edge { "EDGE" } else { "REGIONAL" }.into(),
+                certificate_arn,
+                security_policy: d.security_policy().map(|p| p.as_str().to_string()),
+                tags: to_btree(d.tags()),
+                mappings: Vec::new(),
+                target,
+            })
+        })
+        .collect())
+}
+
+async fn list_http(c: &Clients) -> Result<Vec<ObservedDomain>, AwsError> {
+    let items = all_pages(|token| async move {
+        let page = c
+            .apigw2
+            .get_domain_names()
+            .max_results(PAGE_LIMIT.to_string())
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("GetDomainNames", e))?;
+        Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(items
+        .iter()
+        .filter_map(|d| {
+            let name = d.domain_name()?.to_string();
+            let conf = d.domain_name_configurations().first();
+            let endpoint = conf
+                .and_then(|c| c.endpoint_type())
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_else(|| "REGIONAL".into());
+            Some(ObservedDomain {
+                name,
+                endpoint,
+                certificate_arn: conf.and_then(|c| non_empty(c.certificate_arn())),
+                security_policy: conf
+                    .and_then(|c| c.security_policy())
+                    .map(|p| p.as_str().to_string()),
+                tags: to_btree(d.tags()),
+                mappings: Vec::new(),
+                target: conf.and_then(|c| {
+                    Some(DnsTarget {
+                        name: c.api_gateway_domain_name()?.to_string(),
+                        hosted_zone_id: c.hosted_zone_id().unwrap_or_default().to_string(),
+                    })
+                }),
+            })
+        })
+        .collect())
+}
+
+async fn rest_mappings(c: &Clients, domain: &str) -> Result<Vec<Mapping>, AwsError> {
+    let items = all_pages(|position| async move {
+        let page = c
+            .apigw
+            .get_base_path_mappings()
+            .domain_name(domain)
+            .limit(PAGE_LIMIT)
+            .set_position(position)
+            .send()
+            .await
+            .map_err(|e| classify("GetBasePathMappings", e))?;
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await?;
+    Ok(items
+        .iter()
+        .map(|m| Mapping {
+            base_path: match m.base_path() {
+                None | Some(REST_ROOT) => String::new(),
+                Some(p) => p.to_string(),
+            },
+            api_id: m.rest_api_id().unwrap_or_default().to_string(),
+            stage: m.stage().unwrap_or_default().to_string(),
+        })
+        .collect())
+}
+
+/// The API mappings of a domain with their ids (deleting one needs its id).
+pub async fn http_mappings(c: &Clients, domain: &str) -> Result<Vec<(String, Mapping)>, AwsError> {
+    let items = all_pages(|token| async move {
+        let page = c
+            .apigw2
+            .get_api_mappings()
+            .domain_name(domain)
+            .max_results(PAGE_LIMIT.to_string())
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("GetApiMappings", e))?;
+        Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(items
+        .iter()
+        .map(|m| {
+            (
+                m.api_mapping_id().unwrap_or_default().to_string(),
+                Mapping {
+                    base_path: m.api_mapping_key().unwrap_or_default().to_string(),
+                    api_id: m.api_id().unwrap_or_default().to_string(),
+                    stage: m.stage().unwrap_or_default().to_string(),
+                },
+            )
+        })
+        .collect())
+}
+
+/// The tags of the domain `name`, when it exists.
+pub async fn find_domain(
+    c: &Clients,
+    api: DomainApi,
+    name: &str,
+) -> Result<Option<std::collections::BTreeMap<String, String>>, AwsError> {
+    let r = match api {
+        DomainApi::Rest => c
+            .apigw
+            .get_domain_name()
+            .domain_name(name)
+            .send()
+            .await
+            .map(|d| to_btree(d.tags()))
+            .map_err(|e| classify("GetDomainName", e)),
+        DomainApi::Http => c
+            .apigw2
+            .get_domain_name()
+            .domain_name(name)
+            .send()
+            .await
+            .map(|d| to_btree(d.tags()))
+            .map_err(|e| classify("GetDomainName", e)),
+    };
+    match r {
+        Ok(tags) => Ok(Some(tags)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,213 @@
+//! Custom domain calls offline, request by request, where moto does not implement them:
+//! update-domain-name (neither apigateway nor apigatewayv2 in moto 5.2.5), the edge create's
+//! certificate field, and the adoption of a domain whose create answer was lost (a second
+//! create answered ConflictException).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_apigateway::operation::create_domain_name::{
+    CreateDomainNameInput, CreateDomainNameOutput,
+};
+use aws_sdk_apigateway::operation::get_domain_name::GetDomainNameOutput;
+use aws_sdk_apigateway::operation::update_domain_name::{
+    UpdateDomainNameInput, UpdateDomainNameOutput,
+};
+use aws_sdk_apigateway::types::{EndpointType, Op as PatchOp};
+use aws_sdk_apigateway::Client as ApigwClient;
+use aws_sdk_apigatewayv2::operation::get_domain_name::GetDomainNameOutput as V2GetOutput;
+use aws_sdk_apigatewayv2::operation::update_domain_name::{
+    UpdateDomainNameInput as V2UpdateInput, UpdateDomainNameOutput as V2UpdateOutput,
+};
+use aws_sdk_apigatewayv2::types as v2t;
+use aws_sdk_apigatewayv2::Client as Apigw2Client;
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+
+use gwctl::aws::error::ErrorKind;
+use gwctl::aws::exec::domains::apply_domain;
+use gwctl::aws::exec::OpOutcome;
+use gwctl::aws::read::domains::DomainApi;
+use gwctl::aws::{CallLog, Clients};
+use gwctl::plan::domains::DomainOp;
+use gwctl::plan::patch::Patch;
+use gwctl::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
+
+const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+
+fn clients(v1: &[&Rule], v2: &[&Rule]) -> Clients {
+    let lambda_rules: &[&Rule] = &[];
+    Clients {
+        apigw: mock_client!(aws_sdk_apigateway, RuleMode::Sequential, v1),
+        apigw2: mock_client!(aws_sdk_apigatewayv2, RuleMode::Sequential, v2),
+        lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, lambda_rules),
+        region: "us-east-1".into(),
+        calls: CallLog::default(),
+    }
+}
+
+fn conflict() -> HttpResponse {
+    let mut r = HttpResponse::new(
+        StatusCode::try_from(409).unwrap(),
+        SdkBody::from(r#"{"message":"The domain name you provided already exists."}"#),
+    );
+    r.headers_mut()
+        .insert("x-amzn-errortype", "ConflictException".to_string());
+    r
+}
+
+fn owner_tags() -> BTreeMap<String, String> {
+    [(OWNER_TAG_KEY.to_string(), OWNER_TAG_VALUE.to_string())].into()
+}
+
+fn create(endpoint: &str) -> DomainOp {
+    DomainOp::CreateDomainName {
+        name: "api.example.com".into(),
+        endpoint: endpoint.into(),
+        certificate_arn: CERT.into(),
+        security_policy: "TLS_1_2".into(),
+        tags: owner_tags(),
+    }
+}
+
+#[tokio::test]
+async fn an_edge_domain_is_created_with_its_certificate_and_a_regional_one_with_the_regional_field()
+{
+    let sent: Arc<Mutex<Vec<CreateDomainNameInput>>> = Arc::default();
+    let log = sent.clone();
+    let rule = mock!(ApigwClient::create_domain_name).then_compute_output(move |i| {
+        log.lock().unwrap().push(i.clone());
+        CreateDomainNameOutput::builder().build()
+    });
+    let log2 = sent.clone();
+    let rule2 = mock!(ApigwClient::create_domain_name).then_compute_output(move |i| {
+        log2.lock().unwrap().push(i.clone());
+        CreateDomainNameOutput::builder().build()
+    });
+    let c = clients(&[&rule, &rule2], &[]);
+    for endpoint in ["EDGE", "REGIONAL"] {
+        let out = apply_domain(&c, DomainApi::Rest, None, &create(endpoint))
+            .await
+            .unwrap();
+        assert_eq!(out, OpOutcome::Applied);
+    }
+    let sent = sent.lock().unwrap();
+    let (edge, regional) = (&sent[0], &sent[1]);
+    assert_eq!(edge.certificate_arn(), Some(CERT));
+    assert_eq!(edge.regional_certificate_arn(), None);
+    assert_eq!(
+        edge.endpoint_configuration().unwrap().types(),
+        &[EndpointType::Edge]
+    );
+    assert_eq!(regional.regional_certificate_arn(), Some(CERT));
+    assert_eq!(regional.certificate_arn(), None);
+    for s in [edge, regional] {
+        assert_eq!(
+            s.tags().unwrap().get(OWNER_TAG_KEY).map(String::as_str),
+            Some(OWNER_TAG_VALUE)
+        );
+        assert_eq!(s.security_policy().unwrap().as_str(), "TLS_1_2");
+    }
+}
+
+#[tokio::test]
+async fn update_domain_name_sends_the_planned_patches() {
+    let sent: Arc<Mutex<Vec<UpdateDomainNameInput>>> = Arc::default();
+    let log = sent.clone();
+    let rule = mock!(ApigwClient::update_domain_name).then_compute_output(move |i| {
+        log.lock().unwrap().push(i.clone());
+        UpdateDomainNameOutput::builder().build()
+    });
+    let c = clients(&[&rule], &[]);
+    let op = DomainOp::UpdateDomainName {
+        name: "api.example.com".into(),
+        patches: vec![
+            Patch::replace("/regionalCertificateArn", CERT.to_string()),
+            Patch::replace("/securityPolicy", "TLS_1_2".to_string()),
+        ],
+    };
+    apply_domain(&c, DomainApi::Rest, Some("a1"), &op)
+        .await
+        .unwrap();
+    let sent = sent.lock().unwrap();
+    assert_eq!(sent[0].domain_name(), Some("api.example.com"));
+    let ops: Vec<(PatchOp, &str, Option<&str>)> = sent[0]
+        .patch_operations()
+        .iter()
+        .map(|p| (p.op().unwrap().clone(), p.path().unwrap(), p.value()))
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            (PatchOp::Replace, "/regionalCertificateArn", Some(CERT)),
+            (PatchOp::Replace, "/securityPolicy", Some("TLS_1_2")),
+        ]
+    );
+}
+
+/// apigatewayv2 replaces a domain's configuration: the live one is read and the planned
+/// fields changed in it, the endpoint type kept.
+#[tokio::test]
+async fn an_http_domain_update_sends_the_live_configuration_with_the_changes() {
+    let get = mock!(Apigw2Client::get_domain_name).then_output(|| {
+        V2GetOutput::builder()
+            .domain_name("api.example.com")
+            .domain_name_configurations(
+                v2t::DomainNameConfiguration::builder()
+                    .certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/old")
+                    .endpoint_type(v2t::EndpointType::Regional)
+                    .security_policy(v2t::SecurityPolicy::Tls10)
+                    .build(),
+            )
+            .build()
+    });
+    let sent: Arc<Mutex<Vec<V2UpdateInput>>> = Arc::default();
+    let log = sent.clone();
+    let update = mock!(Apigw2Client::update_domain_name).then_compute_output(move |i| {
+        log.lock().unwrap().push(i.clone());
+        V2UpdateOutput::builder().build()
+    });
+    let c = clients(&[], &[&get, &update]);
+    let op = DomainOp::UpdateDomainName {
+        name: "api.example.com".into(),
+        patches: vec![Patch::replace("/regionalCertificateArn", CERT.to_string())],
+    };
+    apply_domain(&c, DomainApi::Http, Some("h1"), &op)
+        .await
+        .unwrap();
+    let sent = sent.lock().unwrap();
+    let conf = &sent[0].domain_name_configurations()[0];
+    assert_eq!(conf.certificate_arn(), Some(CERT));
+    assert_eq!(conf.endpoint_type(), Some(&v2t::EndpointType::Regional));
+    assert_eq!(conf.security_policy(), Some(&v2t::SecurityPolicy::Tls10));
+}
+
+/// A create answered "already exists": the domain is adopted when it carries gwctl's tag
+/// (an earlier attempt of this run whose answer was lost), refused as final otherwise.
+#[tokio::test]
+async fn a_create_that_finds_the_domain_adopts_only_gwctls_own() {
+    for (tags, adopted) in [(owner_tags(), true), (BTreeMap::new(), false)] {
+        let refused = mock!(ApigwClient::create_domain_name).then_http_response(conflict);
+        let tags: std::collections::HashMap<String, String> = tags.into_iter().collect();
+        let get = mock!(ApigwClient::get_domain_name).then_output(move || {
+            GetDomainNameOutput::builder()
+                .domain_name("api.example.com")
+                .set_tags(Some(tags.clone()))
+                .build()
+        });
+        let c = clients(&[&refused, &get], &[]);
+        let r = apply_domain(&c, DomainApi::Rest, None, &create("REGIONAL")).await;
+        if adopted {
+            assert_eq!(
+                r.unwrap(),
+                OpOutcome::Adopted {
+                    id: "api.example.com".into()
+                }
+            );
+        } else {
+            assert_eq!(r.unwrap_err().kind, ErrorKind::AlreadyExists);
+        }
+    }
+}

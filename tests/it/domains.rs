@@ -1,0 +1,474 @@
+//! Issue 18 item 1 end to end (the real `gwctl` binary against moto behind the strict
+//! proxy): custom domain names of REST and HTTP APIs are created with their mappings, plan
+//! empty, have hand-made drift of their mappings reverted, are reported (DNS target, custom
+//! URLs in `apply` and `show`), and `destroy` removes only what the spec's API owns; a domain
+//! two specs share survives destroying either, with the other's mapping untouched.
+//!
+//! The emulator is shared by the tests of this binary: each test uses its own domain name.
+
+use gwctl::aws::Clients;
+
+use crate::support;
+use crate::support::cli::{apply_json, gwctl, ok, plan_exit, text, w, write, writes};
+
+fn cert() -> String {
+    format!(
+        "arn:aws:acm:{}:123456789012:certificate/0f3c1b2a-1111-2222-3333-444455556666",
+        support::REGION
+    )
+}
+
+fn rest_spec(name: &str, domain: &str, mappings: &str) -> String {
+    format!(
+        "version: 1
+api: {{name: {name}}}
+functions: {{items: items-fn}}
+default_auth: none
+routes:
+  - {{path: /items, method: GET, function: items}}
+stages:
+  prod: {{}}
+  beta: {{}}
+domains:
+  {domain}:
+    certificate: {cert}
+    mappings: {mappings}
+",
+        cert = cert()
+    )
+}
+
+/// The REST base path mappings of `domain` as (base path, api, stage), sorted; `None` when
+/// the domain does not exist.
+async fn rest_mappings(c: &Clients, domain: &str) -> Option<Vec<(String, String, String)>> {
+    let names = c.apigw.get_domain_names().send().await.unwrap();
+    if !names
+        .items()
+        .iter()
+        .any(|d| d.domain_name() == Some(domain))
+    {
+        return None;
+    }
+    let m = c
+        .apigw
+        .get_base_path_mappings()
+        .domain_name(domain)
+        .send()
+        .await
+        .unwrap();
+    let mut out: Vec<_> = m
+        .items()
+        .iter()
+        .map(|m| {
+            (
+                m.base_path().unwrap_or_default().to_string(),
+                m.rest_api_id().unwrap_or_default().to_string(),
+                m.stage().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    Some(out)
+}
+
+fn t(a: &str, b: &str, c: &str) -> (String, String, String) {
+    (a.into(), b.into(), c.into())
+}
+
+#[tokio::test]
+async fn a_rest_domain_applies_plans_empty_reverts_drift_and_is_destroyed() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "api.one.example.com";
+    let spec = write(
+        &dir,
+        "api.yaml",
+        &rest_spec("domain-one", domain, "{\"\": prod, v2: beta}"),
+    );
+
+    let doc = apply_json(&em, &spec);
+    let made = writes(&doc);
+    for (op, n) in w(&[("CreateDomainName", 1), ("CreateBasePathMapping", 2)]) {
+        assert!(made.contains(&(op.clone(), n)), "{op}: {made:?}");
+    }
+    let id = doc.api.id.clone().expect("api id");
+    assert_eq!(
+        rest_mappings(&c, domain).await.unwrap(),
+        vec![t("(none)", &id, "prod"), t("v2", &id, "beta")]
+    );
+    // The report says where DNS must point, and each custom URL.
+    assert_eq!(doc.domains.len(), 1, "{:?}", doc.domains);
+    let d = &doc.domains[0];
+    assert_eq!((d.name.as_str(), d.endpoint.as_str()), (domain, "REGIONAL"));
+    assert!(
+        d.dns_target
+            .as_deref()
+            .is_some_and(|t| t.ends_with(".amazonaws.com")),
+        "{d:?}"
+    );
+    assert!(d.hosted_zone_id.is_some(), "{d:?}");
+    let urls: Vec<(&str, &str)> = d
+        .mappings
+        .iter()
+        .map(|m| (m.stage.as_str(), m.url.as_str()))
+        .collect();
+    assert_eq!(
+        urls,
+        vec![
+            ("prod", "https://api.one.example.com/"),
+            ("beta", "https://api.one.example.com/v2")
+        ]
+    );
+
+    assert_eq!(plan_exit(&em, &spec).0, 0, "a second plan is empty");
+
+    // `show SPEC` prints the custom URLs beside the invoke URLs.
+    let o = gwctl(&em, &["show", spec.to_str().unwrap()]);
+    let (out, _) = ok(&o);
+    assert!(
+        out.contains("custom https://api.one.example.com/\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("domain   api.one.example.com  REGIONAL, dns target d-"),
+        "{out}"
+    );
+    let o = gwctl(&em, &["show", spec.to_str().unwrap(), "--output", "json"]);
+    let (out, _) = ok(&o);
+    let show: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let prod = show["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "prod")
+        .unwrap();
+    assert_eq!(
+        prod["custom_urls"],
+        serde_json::json!(["https://api.one.example.com/"])
+    );
+
+    // Drift by hand: the root moved to `beta`, `v2` removed.
+    c.apigw
+        .update_base_path_mapping()
+        .domain_name(domain)
+        .base_path("(none)")
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path("/stage")
+                .value("beta")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.apigw
+        .delete_base_path_mapping()
+        .domain_name(domain)
+        .base_path("v2")
+        .send()
+        .await
+        .unwrap();
+    let (code, out) = plan_exit(&em, &spec);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("~ domain_mapping api.one.example.com/(root)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+ domain_mapping api.one.example.com/v2"),
+        "{out}"
+    );
+    let doc = apply_json(&em, &spec);
+    assert_eq!(
+        writes(&doc),
+        w(&[("CreateBasePathMapping", 1), ("UpdateBasePathMapping", 1)])
+    );
+    assert_eq!(
+        rest_mappings(&c, domain).await.unwrap(),
+        vec![t("(none)", &id, "prod"), t("v2", &id, "beta")]
+    );
+    assert_eq!(plan_exit(&em, &spec).0, 0, "drift reverted");
+
+    // A mapping the spec drops goes; the domain stays while the spec names it.
+    let fewer = write(
+        &dir,
+        "fewer.yaml",
+        &rest_spec("domain-one", domain, "{\"\": prod}"),
+    );
+    let doc = apply_json(&em, &fewer);
+    assert_eq!(writes(&doc), w(&[("DeleteBasePathMapping", 1)]));
+
+    // Destroy: the mapping, then the domain gwctl created (nothing else maps it), the API.
+    let o = gwctl(&em, &["destroy", fewer.to_str().unwrap(), "--yes"]);
+    ok(&o);
+    assert_eq!(rest_mappings(&c, domain).await, None, "the domain is gone");
+    let apis = c.apigw.get_rest_apis().send().await.unwrap();
+    assert!(apis.items().iter().all(|a| a.id() != Some(id.as_str())));
+}
+
+#[tokio::test]
+async fn a_domain_shared_by_two_specs_survives_destroying_either_and_keeps_the_other_mapping() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "api.shared.example.com";
+    let a = write(
+        &dir,
+        "a.yaml",
+        &rest_spec("shared-a", domain, "{\"\": prod}"),
+    );
+    let b = write(&dir, "b.yaml", &rest_spec("shared-b", domain, "{v2: prod}"));
+
+    let doc_a = apply_json(&em, &a);
+    assert!(writes(&doc_a).contains(&("CreateDomainName".to_string(), 1)));
+    let doc_b = apply_json(&em, &b);
+    // B finds the domain A created: it only maps its base path.
+    let made_b = writes(&doc_b);
+    assert!(
+        !made_b.iter().any(|(op, _)| op.ends_with("DomainName")),
+        "{made_b:?}"
+    );
+    assert!(
+        made_b.contains(&("CreateBasePathMapping".to_string(), 1)),
+        "{made_b:?}"
+    );
+    let (ida, idb) = (doc_a.api.id.unwrap(), doc_b.api.id.unwrap());
+    assert_eq!(
+        rest_mappings(&c, domain).await.unwrap(),
+        vec![t("(none)", &ida, "prod"), t("v2", &idb, "prod")]
+    );
+    assert_eq!(plan_exit(&em, &a).0, 0);
+    assert_eq!(plan_exit(&em, &b).0, 0);
+
+    // B's spec may not take A's base path.
+    let greedy = write(
+        &dir,
+        "greedy.yaml",
+        &rest_spec("shared-b", domain, "{\"\": prod, v2: prod}"),
+    );
+    let o = gwctl(&em, &["plan", greedy.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "base path `(root)` of domain `{domain}` maps api `{ida}`, not this api"
+        )),
+        "{err}"
+    );
+
+    // Destroy A (which created the domain): its mapping goes, the domain and B's stay.
+    ok(&gwctl(&em, &["destroy", a.to_str().unwrap(), "--yes"]));
+    assert_eq!(
+        rest_mappings(&c, domain).await.unwrap(),
+        vec![t("v2", &idb, "prod")]
+    );
+    assert_eq!(plan_exit(&em, &b).0, 0, "B's plan is still empty");
+    // Destroy B: nothing else maps the domain gwctl created, so it goes too.
+    ok(&gwctl(&em, &["destroy", b.to_str().unwrap(), "--yes"]));
+    assert_eq!(rest_mappings(&c, domain).await, None);
+}
+
+#[tokio::test]
+async fn a_domain_made_by_hand_gets_mappings_only_and_survives_destroy() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "api.hand.example.com";
+    c.apigw
+        .create_domain_name()
+        .domain_name(domain)
+        .regional_certificate_arn(cert())
+        .endpoint_configuration(
+            aws_sdk_apigateway::types::EndpointConfiguration::builder()
+                .types(aws_sdk_apigateway::types::EndpointType::Regional)
+                .build(),
+        )
+        .security_policy(aws_sdk_apigateway::types::SecurityPolicy::Tls12)
+        .send()
+        .await
+        .unwrap();
+    // Another API (made by hand) maps `other` on it.
+    let other = c
+        .apigw
+        .create_rest_api()
+        .name("hand-other")
+        .send()
+        .await
+        .unwrap();
+    let other = other.id().unwrap().to_string();
+    let root = c
+        .apigw
+        .get_resources()
+        .rest_api_id(&other)
+        .send()
+        .await
+        .unwrap();
+    let root = root.items()[0].id().unwrap().to_string();
+    c.apigw
+        .put_method()
+        .rest_api_id(&other)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    c.apigw
+        .put_integration()
+        .rest_api_id(&other)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    c.apigw
+        .create_deployment()
+        .rest_api_id(&other)
+        .stage_name("live")
+        .send()
+        .await
+        .unwrap();
+    c.apigw
+        .create_base_path_mapping()
+        .domain_name(domain)
+        .rest_api_id(&other)
+        .stage("live")
+        .base_path("other")
+        .send()
+        .await
+        .unwrap();
+    let spec = write(
+        &dir,
+        "hand.yaml",
+        &rest_spec("domain-hand", domain, "{\"\": prod}"),
+    );
+    let doc = apply_json(&em, &spec);
+    let made = writes(&doc);
+    assert!(
+        !made.iter().any(|(op, _)| op.ends_with("DomainName")),
+        "{made:?}"
+    );
+    let id = doc.api.id.unwrap();
+    assert_eq!(
+        rest_mappings(&c, domain).await.unwrap(),
+        vec![t("(none)", &id, "prod"), t("other", &other, "live")]
+    );
+    assert_eq!(plan_exit(&em, &spec).0, 0);
+    ok(&gwctl(&em, &["destroy", spec.to_str().unwrap(), "--yes"]));
+    assert_eq!(
+        rest_mappings(&c, domain).await,
+        Some(vec![t("other", &other, "live")]),
+        "the domain gwctl did not create stays, with the other api's mapping"
+    );
+}
+
+fn http_spec(name: &str, domain: &str) -> String {
+    format!(
+        "version: 1
+api: {{name: {name}, kind: http}}
+functions: {{items: items-fn}}
+routes:
+  - {{path: /items, method: GET, function: items}}
+stages:
+  prod: {{auto_deploy: true}}
+domains:
+  {domain}:
+    certificate: {cert}
+    mappings: {{\"\": prod, v2: prod}}
+",
+        cert = cert()
+    )
+}
+
+/// The API mappings of `domain` as (key, api, stage), sorted; `None` when it does not exist.
+async fn http_mappings(c: &Clients, domain: &str) -> Option<Vec<(String, String, String)>> {
+    let names = c.apigw2.get_domain_names().send().await.unwrap();
+    if !names
+        .items()
+        .iter()
+        .any(|d| d.domain_name() == Some(domain))
+    {
+        return None;
+    }
+    let m = c
+        .apigw2
+        .get_api_mappings()
+        .domain_name(domain)
+        .send()
+        .await
+        .unwrap();
+    let mut out: Vec<_> = m
+        .items()
+        .iter()
+        .map(|m| {
+            (
+                m.api_mapping_key().unwrap_or_default().to_string(),
+                m.api_id().unwrap_or_default().to_string(),
+                m.stage().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    Some(out)
+}
+
+#[tokio::test]
+async fn an_http_domain_applies_plans_empty_reverts_a_removed_mapping_and_is_destroyed() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "api.http.example.com";
+    let spec = write(&dir, "http.yaml", &http_spec("domain-http", domain));
+    let doc = apply_json(&em, &spec);
+    let made = writes(&doc);
+    for (op, n) in w(&[("CreateDomainName", 1), ("CreateApiMapping", 2)]) {
+        assert!(made.contains(&(op.clone(), n)), "{op}: {made:?}");
+    }
+    let id = doc.api.id.clone().unwrap();
+    assert_eq!(
+        http_mappings(&c, domain).await.unwrap(),
+        vec![t("", &id, "prod"), t("v2", &id, "prod")]
+    );
+    // moto's apigatewayv2 stores a domain's configuration as sent, without the
+    // `apiGatewayDomainName` AWS adds, so the DNS target is checked on REST only.
+    assert_eq!(doc.domains[0].mappings.len(), 2, "{:?}", doc.domains);
+    assert_eq!(plan_exit(&em, &spec).0, 0, "a second plan is empty");
+
+    // Drift: the `v2` mapping removed by hand is made again.
+    let ids = c
+        .apigw2
+        .get_api_mappings()
+        .domain_name(domain)
+        .send()
+        .await
+        .unwrap();
+    let v2 = ids
+        .items()
+        .iter()
+        .find(|m| m.api_mapping_key() == Some("v2"))
+        .and_then(|m| m.api_mapping_id())
+        .unwrap()
+        .to_string();
+    c.apigw2
+        .delete_api_mapping()
+        .domain_name(domain)
+        .api_mapping_id(v2)
+        .send()
+        .await
+        .unwrap();
+    let (code, out) = plan_exit(&em, &spec);
+    assert_eq!(code, 2, "{out}");
+    let doc = apply_json(&em, &spec);
+    assert_eq!(writes(&doc), w(&[("CreateApiMapping", 1)]));
+    assert_eq!(plan_exit(&em, &spec).0, 0, "drift reverted");
+
+    ok(&gwctl(&em, &["destroy", spec.to_str().unwrap(), "--yes"]));
+    assert_eq!(http_mappings(&c, domain).await, None, "the domain is gone");
+}
