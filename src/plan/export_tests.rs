@@ -446,3 +446,171 @@ fn a_websocket_timeout_the_spec_cannot_say_is_left_out_not_written() {
     assert!(!out.yaml.contains("30000"), "{}", out.yaml);
     load("exported.yaml", &out.yaml);
 }
+
+/// Apply `yaml` in the simulator, let `edit` change the live API as someone else would
+/// (then deploy by hand), export it, and plan the export as `plan --api-id` does: returns
+/// the export and the plan's operations.
+fn adopt_round_trip(
+    yaml: &str,
+    edit: impl FnOnce(&mut crate::state::rest::ObservedRestApi),
+) -> (Exported, Vec<String>) {
+    let s = load("made-elsewhere", yaml);
+    let f = resolve(&s);
+    let d = rest::desired::rest(&s, &f, REGION);
+    let p = rest::plan(&d, None, &BTreeMap::new(), PlanOptions::default());
+    let (mut api, pol) = rest::simulate::apply(None, BTreeMap::new(), &p.ops).unwrap();
+    edit(&mut api);
+    api.config.normalize();
+    for dep in api.deployments.values_mut() {
+        dep.description = None;
+    }
+    let out = rest::export::export(&api, &ObservedUsage::default(), &Vec::new(), &ctx(&f));
+    let s2 = load("exported.yaml", &out.yaml);
+    let d2 = rest::desired::rest(&s2, &resolve(&s2), REGION);
+    let adopted = PlanOptions {
+        prune: false,
+        force_deploy: false,
+    };
+    let again = rest::plan(&d2, Some(&api), &pol, adopted);
+    let ops = again.ops.iter().map(|o| o.aws_name().to_string()).collect();
+    (out, ops)
+}
+
+const ITEMS: &str = "version: 1\napi: {name: items, kind: rest}\nfunctions: {f: MyFunction}\ndefault_auth: none\nroutes:\n  - {path: /items, method: GET, function: f}\n  - {path: /items, method: POST, function: f}\n  - {path: '/items/{id}', method: ANY, function: f}\nstages:\n  prod: {}\n";
+
+fn console_cors(api: &mut crate::state::rest::ObservedRestApi, gateway: bool) {
+    use crate::plan::rest::cors::equiv_tests::{
+        console_gateway_response, console_preflight, CONSOLE_HEADERS,
+    };
+    let c = &mut api.config;
+    c.resources.get_mut("/items").unwrap().methods.insert(
+        "OPTIONS".into(),
+        console_preflight("'*'", CONSOLE_HEADERS, "'GET,OPTIONS,POST'"),
+    );
+    c.resources.get_mut("/items/{id}").unwrap().methods.insert(
+        "OPTIONS".into(),
+        console_preflight(
+            "'*'",
+            CONSOLE_HEADERS,
+            "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'",
+        ),
+    );
+    if gateway {
+        for t in ["DEFAULT_4XX", "DEFAULT_5XX"] {
+            c.gateway_responses
+                .insert(t.into(), console_gateway_response("'*'", CONSOLE_HEADERS));
+        }
+    }
+}
+
+#[test]
+fn the_consoles_cors_is_exported_as_cors_and_plans_no_write() {
+    let (out, ops) = adopt_round_trip(ITEMS, |api| console_cors(api, true));
+    assert!(
+        out.yaml.contains("\ncors: {origins: ['*']}\n"),
+        "{}",
+        out.yaml
+    );
+    assert!(!out.yaml.contains("OPTIONS"), "{}", out.yaml);
+    assert!(out.left_out.is_empty(), "{:?}", out.left_out);
+    assert_eq!(ops, Vec::<String>::new(), "{}", out.yaml);
+}
+
+#[test]
+fn sams_cors_is_exported_as_cors_without_gateway_responses_and_plans_no_write() {
+    use crate::plan::rest::cors::equiv_tests::sam_preflight;
+    let (out, ops) = adopt_round_trip(ITEMS, |api| {
+        for p in ["/items", "/items/{id}"] {
+            api.config.resources.get_mut(p).unwrap().methods.insert(
+                "OPTIONS".into(),
+                sam_preflight(
+                    "'https://app.example.com'",
+                    "'Content-Type,Authorization'",
+                    "'GET,POST,PUT,DELETE,OPTIONS'",
+                ),
+            );
+        }
+    });
+    // `ANY /items/{id}` allows HEAD and PATCH too, SAM's list does not: `methods` says so.
+    assert!(
+        out.yaml.contains("\ncors:\n  origins: ['https://app.example.com']\n  methods: [DELETE, GET, POST, PUT]\n  headers: [Content-Type, Authorization]\n  gateway_responses: false\n"),
+        "{}",
+        out.yaml
+    );
+    assert!(out.left_out.is_empty(), "{:?}", out.left_out);
+    assert_eq!(ops, Vec::<String>::new(), "{}", out.yaml);
+}
+
+#[test]
+fn a_near_miss_cors_stays_literal_routes_and_plans_no_write() {
+    let (out, ops) = adopt_round_trip(ITEMS, |api| {
+        console_cors(api, true);
+        // One preflight asks for an API key: not what `cors:` makes.
+        let m = api
+            .config
+            .resources
+            .get_mut("/items/{id}")
+            .unwrap()
+            .methods
+            .get_mut("OPTIONS")
+            .unwrap();
+        m.api_key_required = true;
+    });
+    assert!(!out.yaml.contains("\ncors:"), "{}", out.yaml);
+    assert!(out.yaml.contains("method: OPTIONS"), "{}", out.yaml);
+    // The console's gateway responses cannot be written without `cors:`: listed.
+    assert!(
+        out.left_out
+            .iter()
+            .any(|l| l.object == "gateway response DEFAULT_4XX"),
+        "{:?}",
+        out.left_out
+    );
+    assert_eq!(ops, Vec::<String>::new(), "{}", out.yaml);
+}
+
+#[test]
+fn stage_and_route_caches_and_canaries_are_exported() {
+    let yaml = "version: 1\napi: {name: cached, kind: rest}\nfunctions: {f: MyFunction}\ndefault_auth: none\nroutes:\n  - {path: /items, method: GET, function: f, request_parameters: {method.request.querystring.q: false}, cache: {ttl: 60, key_parameters: [method.request.querystring.q]}}\n  - {path: /items, method: POST, function: f, cache: {enabled: false}}\n  - {path: /other, method: GET, function: f, request_parameters: {method.request.header.X-K: false}, cache: {key_parameters: [method.request.header.X-K]}}\nstages:\n  prod: {cache: {size: '1.6', ttl: 300, encrypted: true}}\n  dev: {}\n";
+    let out = rest_round_trip("cached", yaml);
+    assert!(out.left_out.is_empty(), "{:?}", out.left_out);
+    for line in [
+        "prod: {cache: {size: '1.6', ttl: 300, encrypted: true}}",
+        "cache: {ttl: 60, key_parameters: [method.request.querystring.q]}",
+        "cache: {enabled: false}",
+        "cache: {key_parameters: [method.request.header.X-K]}",
+    ] {
+        assert!(out.yaml.contains(line), "{line:?} not in\n{}", out.yaml);
+    }
+    // A canary (made by `gwctl deploy --canary`, which the simulator's apply does not do).
+    let (out, ops) = adopt_round_trip(ITEMS, |api| {
+        api.stages.get_mut("prod").unwrap().settings.canary = Some(crate::state::rest::Canary {
+            deployment_id: Some("d-canary".into()),
+            percent: Some(12.5),
+            variables: Some(BTreeMap::from([("version".into(), "v2".into())])),
+        });
+    });
+    assert!(
+        out.yaml
+            .contains("canary: {percent: 12.5, variables: {version: v2}}"),
+        "{}",
+        out.yaml
+    );
+    assert_eq!(ops, Vec::<String>::new(), "{}", out.yaml);
+}
+
+#[test]
+fn a_cache_cluster_without_stage_caching_is_listed_not_dropped() {
+    let (out, _) = adopt_round_trip(ITEMS, |api| {
+        let st = &mut api.stages.get_mut("prod").unwrap().settings;
+        st.cache_cluster_enabled = Some(true);
+        st.cache_cluster_size = Some("0.5".into());
+    });
+    assert!(
+        out.left_out
+            .iter()
+            .any(|l| l.object == "stage prod" && l.field == "cacheClusterEnabled"),
+        "{:?}",
+        out.left_out
+    );
+}

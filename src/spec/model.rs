@@ -212,6 +212,9 @@ pub struct CorsDef {
     pub expose_headers: Vec<String>,
     pub max_age: Option<u32>,
     pub credentials: bool,
+    /// REST: put the CORS headers on the `DEFAULT_4XX`/`DEFAULT_5XX` gateway responses
+    /// (default true; `false` for an API whose errors carry none, like SAM's `Cors:`).
+    pub gateway_responses: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -212,6 +212,7 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("expose_headers", Ty::TextList, "Response headers the browser may read."),
             ("max_age", Ty::Int(0, 86400), "Seconds a preflight answer may be cached."),
             ("credentials", Ty::Bool, "Allow credentials (not with origin `*`)."),
+            ("gateway_responses", Ty::Bool, "REST: CORS headers on API Gateway's own errors (DEFAULT_4XX/5XX); default true."),
         ],
     },
     Obj {

@@ -178,16 +178,7 @@ async fn an_api_built_by_hand_with_cli_style_cors_exports_and_plans_empty() {
     let gw = &c.apigw;
     let api = gw.create_rest_api().name("hand-cors").send().await.unwrap();
     let id = api.id().unwrap().to_string();
-    let root = gw
-        .get_resources()
-        .rest_api_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .items()[0]
-        .id()
-        .unwrap()
-        .to_string();
+    let root = root_id(gw, &id).await;
     let items = gw
         .create_resource()
         .rest_api_id(&id)
@@ -289,11 +280,292 @@ async fn an_api_built_by_hand_with_cli_style_cors_exports_and_plans_empty() {
         out.contains("items-fn: items-fn"),
         "by name, same account and region:\n{out}"
     );
+    // The recipe's preflight is what `cors:` makes; the recipe puts no gateway responses.
     assert!(
-        out.contains("method: OPTIONS"),
-        "the preflight, literally:\n{out}"
+        out.contains("\ncors: {origins: ['*'], headers: [Content-Type, Authorization], gateway_responses: false}\n"),
+        "the preflight, as `cors:`:\n{out}"
     );
-    assert!(!out.contains("cors:"), "{out}");
+    assert!(!out.contains("method: OPTIONS"), "{out}");
+}
+
+/// The id of the root resource of REST API `id`.
+async fn root_id(gw: &aws_sdk_apigateway::Client, id: &str) -> String {
+    gw.get_resources()
+        .rest_api_id(id)
+        .send()
+        .await
+        .unwrap()
+        .items()[0]
+        .id()
+        .unwrap()
+        .to_string()
+}
+
+/// A preflight made with raw calls on resource `rid`: `headers` are the integration
+/// response's (name, value) pairs; `sam` spells the templates as SAM's `Cors:` does (and
+/// declares the headers required, without models), else as the console does.
+async fn put_preflight(
+    gw: &aws_sdk_apigateway::Client,
+    id: &str,
+    rid: &str,
+    headers: &[(&str, &str)],
+    sam: bool,
+) {
+    gw.put_method()
+        .rest_api_id(id)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    let mut mr = gw
+        .put_method_response()
+        .rest_api_id(id)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .status_code("200");
+    if !sam {
+        mr = mr.response_models("application/json", "Empty");
+    }
+    for (h, _) in headers {
+        mr = mr.response_parameters(format!("method.response.header.{h}"), sam);
+    }
+    mr.send().await.unwrap();
+    let template = if sam {
+        "{\n  \"statusCode\" : 200\n}\n"
+    } else {
+        "{\"statusCode\": 200}"
+    };
+    gw.put_integration()
+        .rest_api_id(id)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .r#type(agt::IntegrationType::Mock)
+        .request_templates("application/json", template)
+        .send()
+        .await
+        .unwrap();
+    let mut ir = gw
+        .put_integration_response()
+        .rest_api_id(id)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .status_code("200");
+    if sam {
+        ir = ir.response_templates("application/json", "{}\n");
+    }
+    for (h, v) in headers {
+        ir = ir.response_parameters(format!("method.response.header.{h}"), *v);
+    }
+    ir.send().await.unwrap();
+}
+
+/// A REST API with `/items` GET and POST (MOCK integrations) and `/items/{id}` GET, made
+/// with raw calls; returns its id and the two resource ids.
+async fn items_api(gw: &aws_sdk_apigateway::Client, name: &str) -> (String, String, String) {
+    let api = gw.create_rest_api().name(name).send().await.unwrap();
+    let id = api.id().unwrap().to_string();
+    let root = root_id(gw, &id).await;
+    let mut rids = Vec::new();
+    let mut parent = root;
+    for (part, verbs) in [("items", &["GET", "POST"][..]), ("{id}", &["GET"][..])] {
+        let r = gw
+            .create_resource()
+            .rest_api_id(&id)
+            .parent_id(&parent)
+            .path_part(part)
+            .send()
+            .await
+            .unwrap();
+        let rid = r.id().unwrap().to_string();
+        for verb in verbs {
+            gw.put_method()
+                .rest_api_id(&id)
+                .resource_id(&rid)
+                .http_method(*verb)
+                .authorization_type("NONE")
+                .send()
+                .await
+                .unwrap();
+            gw.put_integration()
+                .rest_api_id(&id)
+                .resource_id(&rid)
+                .http_method(*verb)
+                .r#type(agt::IntegrationType::Mock)
+                .request_templates("application/json", "{\"statusCode\": 200}")
+                .send()
+                .await
+                .unwrap();
+        }
+        parent = rid.clone();
+        rids.push(rid);
+    }
+    (id, rids[0].clone(), rids[1].clone())
+}
+
+const CONSOLE_HEADERS: &str =
+    "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token'";
+
+#[tokio::test]
+async fn the_consoles_enable_cors_is_exported_as_cors_and_plans_no_write() {
+    let em = support::emulator().await;
+    let c = em.clients().await;
+    let gw = &c.apigw;
+    let (id, items, item) = items_api(gw, "console-cors").await;
+    // What the console's "Enable CORS" leaves: a preflight per resource, and the two default
+    // gateway responses with the origin and the headers.
+    put_preflight(
+        gw,
+        &id,
+        &items,
+        &[
+            ("Access-Control-Allow-Headers", CONSOLE_HEADERS),
+            ("Access-Control-Allow-Methods", "'GET,OPTIONS,POST'"),
+            ("Access-Control-Allow-Origin", "'*'"),
+        ],
+        false,
+    )
+    .await;
+    put_preflight(
+        gw,
+        &id,
+        &item,
+        &[
+            ("Access-Control-Allow-Headers", CONSOLE_HEADERS),
+            ("Access-Control-Allow-Methods", "'GET,OPTIONS'"),
+            ("Access-Control-Allow-Origin", "'*'"),
+        ],
+        false,
+    )
+    .await;
+    for t in [
+        agt::GatewayResponseType::Default4Xx,
+        agt::GatewayResponseType::Default5Xx,
+    ] {
+        gw.put_gateway_response()
+            .rest_api_id(&id)
+            .response_type(t)
+            .response_parameters("gatewayresponse.header.Access-Control-Allow-Origin", "'*'")
+            .response_parameters(
+                "gatewayresponse.header.Access-Control-Allow-Headers",
+                CONSOLE_HEADERS,
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    gw.create_deployment()
+        .rest_api_id(&id)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = export_and_plan_empty(&em, &dir, &id);
+    assert!(out.contains("\ncors: {origins: ['*']}\n"), "{out}");
+    assert!(!out.contains("method: OPTIONS"), "{out}");
+    assert!(out.contains("Nothing was left out."), "{out}");
+}
+
+#[tokio::test]
+async fn sams_cors_is_exported_as_cors_and_plans_no_write() {
+    let em = support::emulator().await;
+    let c = em.clients().await;
+    let gw = &c.apigw;
+    let (id, items, item) = items_api(gw, "sam-cors").await;
+    // SAM's `Cors: {AllowMethods: "'GET,POST,PUT,DELETE,OPTIONS'", AllowHeaders:
+    // "'Content-Type,Authorization'", AllowOrigin: "'*'"}` (seed 000): the same list on
+    // every path, SAM's template spellings, no gateway responses.
+    for rid in [&items, &item] {
+        put_preflight(
+            gw,
+            &id,
+            rid,
+            &[
+                (
+                    "Access-Control-Allow-Methods",
+                    "'GET,POST,PUT,DELETE,OPTIONS'",
+                ),
+                (
+                    "Access-Control-Allow-Headers",
+                    "'Content-Type,Authorization'",
+                ),
+                ("Access-Control-Allow-Origin", "'*'"),
+            ],
+            true,
+        )
+        .await;
+    }
+    gw.create_deployment()
+        .rest_api_id(&id)
+        .stage_name("Prod")
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = export_and_plan_empty(&em, &dir, &id);
+    assert!(
+        out.contains("\ncors: {origins: ['*'], headers: [Content-Type, Authorization], gateway_responses: false}\n"),
+        "{out}"
+    );
+    assert!(!out.contains("method: OPTIONS"), "{out}");
+}
+
+#[tokio::test]
+async fn a_near_miss_cors_stays_literal_routes_and_plans_no_write() {
+    let em = support::emulator().await;
+    let c = em.clients().await;
+    let gw = &c.apigw;
+    let (id, items, item) = items_api(gw, "near-miss-cors").await;
+    // Two origins, one per resource: no single `cors:` block makes that.
+    for (rid, origin) in [(&items, "'*'"), (&item, "'https://app.example.com'")] {
+        put_preflight(
+            gw,
+            &id,
+            rid,
+            &[
+                ("Access-Control-Allow-Headers", CONSOLE_HEADERS),
+                ("Access-Control-Allow-Methods", "'GET,OPTIONS,POST'"),
+                ("Access-Control-Allow-Origin", origin),
+            ],
+            false,
+        )
+        .await;
+    }
+    gw.create_deployment()
+        .rest_api_id(&id)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = export_and_plan_empty(&em, &dir, &id);
+    assert!(!out.contains("\ncors:"), "{out}");
+    assert_eq!(out.matches("method: OPTIONS").count(), 2, "{out}");
+}
+
+#[tokio::test]
+async fn a_cached_stage_route_caches_and_a_policy_export_and_plan_empty() {
+    let em = support::emulator().await;
+    em.create_functions(&["xc-list", "xc-create"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("cached.yaml");
+    std::fs::write(
+        &spec,
+        "version: 1\napi:\n  name: cache-export\n  policy:\n    Version: '2012-10-17'\n    Statement:\n      - {Effect: Allow, Principal: '*', Action: 'execute-api:Invoke', Resource: 'execute-api:/*'}\nfunctions: {list: xc-list, create: xc-create}\nstages:\n  prod:\n    cache: {size: '0.5', ttl: 300, encrypted: true}\nroutes:\n  - {path: /items, method: GET, function: list, cache: {ttl: 60}}\n  - {path: /items, method: POST, function: create, cache: {enabled: false}}\n",
+    )
+    .unwrap();
+    let id = apply_json(&em, &spec).api.id.expect("the api exists");
+    let out = export_and_plan_empty(&em, &dir, &id);
+    for part in [
+        "cache: {size: '0.5', ttl: 300, encrypted: true}",
+        "cache: {ttl: 60}",
+        "cache: {enabled: false}",
+        "policy:",
+    ] {
+        assert!(out.contains(part), "{part:?} not in\n{out}");
+    }
 }
 
 #[tokio::test]
@@ -467,16 +739,7 @@ async fn a_boto3_custom_integration_and_a_sam_key_and_usage_plan_export_and_plan
         .await
         .unwrap();
     let id = api.id().unwrap().to_string();
-    let root = gw
-        .get_resources()
-        .rest_api_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .items()[0]
-        .id()
-        .unwrap()
-        .to_string();
+    let root = root_id(gw, &id).await;
     let hoge = gw
         .create_resource()
         .rest_api_id(&id)

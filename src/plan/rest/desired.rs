@@ -111,6 +111,8 @@ impl DesiredRest {
                 }
             }
         }
+        // Preflights and gateway responses made elsewhere that `cors:` would only respell.
+        super::cors::adopt_equivalent(&mut d.config, &o.config);
         d
     }
 }
