@@ -382,6 +382,64 @@ struct LimiterState {
     account: Option<(Bucket, Aimd)>,
     buckets: BTreeMap<&'static str, Bucket>,
     stats: PaceStats,
+    /// Calls waiting for a token of the total: (rank, arrival number) and since when. The
+    /// next token goes to the first one in this order ([`LimiterState::next_waiter`]).
+    waiting: BTreeMap<(u32, u64), Instant>,
+    arrivals: u64,
+}
+
+impl LimiterState {
+    /// The waiter of the total that goes next: the lowest rank, then the earliest arrival;
+    /// a call that has waited [`PATIENCE`] goes before every rank (oldest first), so that
+    /// no call of a later API waits long enough for its signature to expire.
+    fn next_waiter(&self, now: Instant) -> Option<(u32, u64)> {
+        self.waiting
+            .iter()
+            .min_by_key(|((rank, n), since)| {
+                let overdue = now.saturating_duration_since(**since) >= PATIENCE;
+                (!overdue, if overdue { 0 } else { *rank }, *n)
+            })
+            .map(|(k, _)| *k)
+    }
+}
+
+/// Longest time a ranked call waits behind calls of lower ranks ([`ranked`]).
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+tokio::task_local! {
+    static RANK: u32;
+}
+
+/// Run `work` with its calls ranked `rank` at the account total: when calls of several
+/// ranks wait for the total's next token, the lowest rank goes first (equal ranks first come,
+/// first served). A multi-API run ([`crate::engine`]'s `apply_all`) ranks each API by its
+/// place in the run, so that the first API's calls are not held back by the others': the
+/// APIs finish one after another, and each one's deployment (1 per 5 s per account) overlaps
+/// the calls of the APIs still running instead of all of them queueing at the end. Calls
+/// outside any ranked work have rank 0. A call that has waited [`PATIENCE`] goes first
+/// whatever its rank.
+pub async fn ranked<F: std::future::Future>(rank: u32, work: F) -> F::Output {
+    RANK.scope(rank, work).await
+}
+
+fn current_rank() -> u32 {
+    RANK.try_with(|r| *r).unwrap_or(0)
+}
+
+/// A call's place among the waiters of the total; leaves it when dropped (also when the
+/// waiting call is cancelled), and wakes the others.
+struct Waiter<'a> {
+    limiter: &'a Limiter,
+    key: (u32, u64),
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        let removed = self.limiter.lock().waiting.remove(&self.key).is_some();
+        if removed {
+            self.limiter.turn.notify_waiters();
+        }
+    }
 }
 
 /// The buckets of one service's quota table, shared by every client and task of the process.
@@ -394,6 +452,8 @@ pub struct Limiter {
     service: Service,
     paced: bool,
     state: Mutex<LimiterState>,
+    /// Wakes the waiters of the total when one of them took a token or left.
+    turn: tokio::sync::Notify,
 }
 
 impl Limiter {
@@ -420,7 +480,10 @@ impl Limiter {
                 }),
                 buckets: BTreeMap::new(),
                 stats: PaceStats::default(),
+                waiting: BTreeMap::new(),
+                arrivals: 0,
             }),
+            turn: tokio::sync::Notify::new(),
         }
     }
 
@@ -490,10 +553,7 @@ impl Limiter {
     /// Reserve a token of the service's total at or after `at`. Lambda's `GetFunction` and
     /// `GetPolicy` have quotas apart from the total and do not draw from it.
     pub fn reserve_total(&self, operation: &str, at: Instant) -> Instant {
-        if !self.paced
-            || (self.service == Service::Lambda
-                && bucket_key(self.service, operation, false).is_some())
-        {
+        if !self.uses_total(operation) {
             return at;
         }
         let mut st = self.lock();
@@ -506,15 +566,69 @@ impl Limiter {
         slot
     }
 
-    /// Wait until `operation` may be sent: until its own bucket allows it, then for a slot of
-    /// the total; its own token is taken at the moment of sending, so that both buckets
-    /// count the call when the service will.
+    /// Whether `operation` draws from the total (pacing on, and not one of Lambda's reads
+    /// with a quota of their own).
+    fn uses_total(&self, operation: &str) -> bool {
+        self.paced
+            && !(self.service == Service::Lambda
+                && bucket_key(self.service, operation, false).is_some())
+    }
+
+    /// Wait for a token of the total, taken at the moment it is given: among the calls
+    /// waiting for one, the first by (rank, arrival) goes first ([`ranked`]). Every call of
+    /// one rank keeps its arrival order, so without ranks this is first come, first served.
+    async fn acquire_total(&self, operation: &str) {
+        if !self.uses_total(operation) {
+            return;
+        }
+        let key = {
+            let mut st = self.lock();
+            st.arrivals += 1;
+            let key = (current_rank(), st.arrivals);
+            st.waiting.insert(key, Instant::now());
+            key
+        };
+        let _waiter = Waiter { limiter: self, key };
+        loop {
+            // Registered before looking, so that a token taken meanwhile wakes this call.
+            let turn = self.turn.notified();
+            tokio::pin!(turn);
+            turn.as_mut().enable();
+            let now = Instant::now();
+            let wait_until = {
+                let mut st = self.lock();
+                let first = st.next_waiter(now) == Some(key);
+                let Some((bucket, aimd)) = st.account.as_mut() else {
+                    return;
+                };
+                let rate = aimd.rate(now);
+                let slot = bucket.earliest(now, rate);
+                if slot <= now && first {
+                    bucket.take(now, rate);
+                    st.waiting.remove(&key);
+                    drop(st);
+                    self.turn.notify_waiters();
+                    return;
+                }
+                // Not first: the first takes the token and wakes the others; the timer
+                // is a backstop (the rate recovering can bring the slot forward).
+                slot.max(now + Duration::from_millis(if first { 0 } else { 50 }))
+            };
+            tokio::select! {
+                _ = tokio::time::sleep_until(wait_until) => {}
+                _ = &mut turn => {}
+            }
+        }
+    }
+
+    /// Wait until `operation` may be sent: until its own bucket allows it, then for a token
+    /// of the total ([`Limiter::acquire_total`], by rank); its own token is taken at the
+    /// moment of sending, so that both buckets count the call when the service will.
     pub async fn acquire(&self, operation: &str, edge: bool) {
         let asked = Instant::now();
         loop {
             tokio::time::sleep_until(self.own_ready(operation, edge, Instant::now())).await;
-            let total = self.reserve_total(operation, Instant::now());
-            tokio::time::sleep_until(total).await;
+            self.acquire_total(operation).await;
             if self.take_own(operation, edge, Instant::now()) {
                 break;
             }

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::Poll;
 
+use crate::aws::pace::ranked;
 use crate::aws::Clients;
 use crate::spec::model::{ApiKind, Spec};
 
@@ -212,7 +213,10 @@ pub struct Run<F: Flavour> {
 }
 
 /// Apply every prepared API at the same time through `clients` (whose pacer they share),
-/// `reporters[i]` telling what happens to API `i`. Each API ends with its own outcome; one
+/// `reporters[i]` telling what happens to API `i`. The pacer serves the APIs' calls in the
+/// order of the run ([`ranked`]): the first API goes as fast as it can and the others use
+/// the rest of the account's rate, so the APIs finish (and deploy) one after another
+/// instead of all reaching their deployments (1 per 5 s per account) at the end. Each API ends with its own outcome; one
 /// failing does not stop the others. `force_deploy` and `prune` come from `target` as for
 /// one API; values of API keys only with `show_secrets`.
 pub async fn apply_all(
@@ -242,6 +246,8 @@ pub async fn apply_all(
                 ))
             }),
         })
+        .enumerate()
+        .map(|(rank, fut)| Box::pin(ranked(rank as u32, fut)) as Boxed<'_, AnyRun>)
         .collect();
     join_all(futures).await
 }

@@ -188,3 +188,132 @@ async fn max_rps_off_sends_at_once() {
     let last = seen.lock().unwrap().last().unwrap().0;
     assert!(last < Duration::from_millis(10), "{last:?}");
 }
+
+/// Issue 17: several APIs of one run share the pacer. Served first come, first served, they
+/// progress evenly and reach their deployments (1 per 5 s per account) together at the end,
+/// which then queue after every other call is done. Ranked by their place in the run
+/// (`pace::ranked`, as `engine::multi::apply_all` does), the first API finishes first and
+/// the deployments spread over the run: the whole stays within 1.1× the quota bound.
+#[tokio::test(start_paused = true)]
+async fn ranked_apis_under_one_pacer_deploy_spread_out_within_the_bound() {
+    use std::collections::BTreeMap;
+
+    use gwctl::aws::pace::{lower_bound_seconds, ranked};
+    use gwctl::engine::multi::join_all;
+
+    const APIS: usize = 5;
+    const CALLS: usize = 60;
+    let (c, seen) = clients(Pacing::Quotas, ok_api);
+    let started = Instant::now();
+    let work = (0..APIS)
+        .map(|i| {
+            let c = c.clone();
+            ranked(i as u32, async move {
+                let id = format!("api{i}");
+                for _ in 0..CALLS {
+                    c.apigw
+                        .get_rest_api()
+                        .rest_api_id(&id)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                c.apigw
+                    .create_deployment()
+                    .rest_api_id(&id)
+                    .send()
+                    .await
+                    .unwrap();
+                started.elapsed().as_secs_f64()
+            })
+        })
+        .collect();
+    let done = join_all(work).await;
+    let wall = started.elapsed().as_secs_f64();
+
+    let calls = BTreeMap::from([
+        ("GetRestApi".to_string(), APIS * CALLS),
+        ("CreateDeployment".to_string(), APIS),
+    ]);
+    let bound = lower_bound_seconds(&calls);
+    assert!(
+        wall <= 1.1 * bound,
+        "{wall:.1} s for a bound of {bound:.1} s; APIs done at {done:?}"
+    );
+    // The APIs finish in the order of the run, and the first deploys early.
+    assert!(done.windows(2).all(|w| w[0] < w[1]), "{done:?}");
+    assert!(done[0] < 0.25 * wall, "{done:?}");
+    // The deployments are spread over the run, not queued at its end.
+    let deploys: Vec<f64> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, m, p)| m == "POST" && p.ends_with("/deployments"))
+        .map(|(at, _, _)| at.as_secs_f64())
+        .collect();
+    assert_eq!(deploys.len(), APIS);
+    assert!(deploys[0] < 0.25 * wall, "{deploys:?}");
+    // Ranking never lends more than the account allows: the k-th call (counting from 1) is
+    // not sent before the burst and the rate allow it.
+    let at: Vec<f64> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.0.as_secs_f64())
+        .collect();
+    let (rate, burst) = (10.0 * SAFETY, 39.0);
+    for (k, t) in at.iter().enumerate() {
+        let earliest = ((k + 1) as f64 - burst) / rate;
+        assert!(
+            *t >= earliest - 1e-6,
+            "call {} at {t} before {earliest}",
+            k + 1
+        );
+    }
+}
+
+/// A ranked call does not wait forever behind calls of lower ranks: after `PATIENCE` it
+/// goes first, long before its signature (5 minutes) could expire.
+#[tokio::test(start_paused = true)]
+async fn a_late_rank_still_gets_a_call_through_within_its_patience() {
+    use gwctl::aws::pace::{ranked, PATIENCE};
+    use gwctl::engine::multi::join_all;
+
+    let (c, _) = clients(Pacing::Quotas, ok_api);
+    let started = Instant::now();
+    let busy = {
+        let c = c.clone();
+        Box::pin(ranked(0, async move {
+            // more than PATIENCE worth of calls at the account rate
+            let n = (PATIENCE.as_secs_f64() * 10.0 * 1.5) as usize;
+            for _ in 0..n {
+                c.apigw
+                    .get_rest_api()
+                    .rest_api_id("a")
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            started.elapsed()
+        })) as std::pin::Pin<Box<dyn std::future::Future<Output = Duration>>>
+    };
+    let late = {
+        let c = c.clone();
+        Box::pin(ranked(1, async move {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            c.apigw
+                .get_rest_api()
+                .rest_api_id("b")
+                .send()
+                .await
+                .unwrap();
+            started.elapsed()
+        })) as std::pin::Pin<Box<dyn std::future::Future<Output = Duration>>>
+    };
+    let done = join_all(vec![busy, late]).await;
+    assert!(done[1] < done[0], "{done:?}");
+    assert!(
+        done[1] <= Duration::from_secs(5) + PATIENCE + Duration::from_secs(1),
+        "{done:?}"
+    );
+}
