@@ -577,10 +577,15 @@ impl Limiter {
     /// Wait for a token of the total, taken at the moment it is given: among the calls
     /// waiting for one, the first by (rank, arrival) goes first ([`ranked`]). Every call of
     /// one rank keeps its arrival order, so without ranks this is first come, first served.
-    async fn acquire_total(&self, operation: &str) {
+    /// The operation's own token is taken with the total's, in one step: false (nothing
+    /// taken) when another call took the own bucket's token meanwhile, so that the total's
+    /// token is never spent on a call that cannot go (ten APIs' CreateResource calls waking
+    /// for one token of its bucket would otherwise each spend one of the total).
+    async fn acquire_total(&self, operation: &str, edge: bool) -> bool {
         if !self.uses_total(operation) {
-            return;
+            return self.take_own(operation, edge, Instant::now());
         }
+        let own = self.own(operation, edge);
         let key = {
             let mut st = self.lock();
             st.arrivals += 1;
@@ -599,16 +604,31 @@ impl Limiter {
                 let mut st = self.lock();
                 let first = st.next_waiter(now) == Some(key);
                 let Some((bucket, aimd)) = st.account.as_mut() else {
-                    return;
+                    return true;
                 };
                 let rate = aimd.rate(now);
                 let slot = bucket.earliest(now, rate);
                 if slot <= now && first {
-                    bucket.take(now, rate);
+                    let own_ok = own.is_none_or(|(k, q)| {
+                        st.buckets
+                            .get(k)
+                            .is_none_or(|b| b.earliest(now, q.rate * SAFETY) <= now)
+                    });
+                    if own_ok {
+                        let (bucket, aimd) = st.account.as_mut().expect("paced");
+                        let rate = aimd.rate(now);
+                        bucket.take(now, rate);
+                        if let Some((k, q)) = own {
+                            st.buckets
+                                .entry(k)
+                                .or_insert_with(|| Bucket::new(safe_burst(q.burst)))
+                                .take(now, q.rate * SAFETY);
+                        }
+                    }
                     st.waiting.remove(&key);
                     drop(st);
                     self.turn.notify_waiters();
-                    return;
+                    return own_ok;
                 }
                 // Not first: the first takes the token and wakes the others; the timer
                 // is a backstop (the rate recovering can bring the slot forward).
@@ -622,18 +642,17 @@ impl Limiter {
     }
 
     /// Wait until `operation` may be sent: until its own bucket allows it, then for a token
-    /// of the total ([`Limiter::acquire_total`], by rank); its own token is taken at the
+    /// of the total ([`Limiter::acquire_total`], by rank); both tokens are taken at the
     /// moment of sending, so that both buckets count the call when the service will.
     pub async fn acquire(&self, operation: &str, edge: bool) {
         let asked = Instant::now();
         loop {
             tokio::time::sleep_until(self.own_ready(operation, edge, Instant::now())).await;
-            self.acquire_total(operation).await;
-            if self.take_own(operation, edge, Instant::now()) {
+            if self.acquire_total(operation, edge).await {
                 break;
             }
-            // A concurrent call of the same operation took the token meanwhile: wait again
-            // (the total's token is spent; rare, since gwctl runs such ops one at a time).
+            // A concurrent call of the same operation took its bucket's token meanwhile:
+            // wait for the bucket again (nothing was taken).
         }
         let mut st = self.lock();
         st.stats.calls += 1;
