@@ -1389,6 +1389,46 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn calls_waiting_for_one_own_token_spend_none_of_the_total() {
+        // Ten CreateDeployment calls wake for each token of their bucket (1 per 5 s): only
+        // the one that goes may take a token of the total, or the reads beside them lose
+        // some of the account's rate.
+        let l = Arc::new(Limiter::new(Service::ApiGateway, Pacing::Quotas));
+        let start = Instant::now();
+        let deploys: Vec<_> = (0..10)
+            .map(|_| {
+                let l = l.clone();
+                tokio::spawn(async move { l.acquire("CreateDeployment", false).await })
+            })
+            .collect();
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (l, done) = (l.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut n = 0u32;
+                while !done.load(Ordering::Relaxed) {
+                    l.acquire("GetRestApis", false).await;
+                    n += 1;
+                }
+                n
+            })
+        };
+        for d in deploys {
+            d.await.unwrap();
+        }
+        let elapsed = (Instant::now() - start).as_secs_f64();
+        done.store(true, Ordering::Relaxed);
+        let reads = reader.await.unwrap() as f64;
+        assert!(elapsed > 9.0 * 5.0, "{elapsed}");
+        // everything the total allowed in that time went to a call that was sent
+        let capacity = safe_burst(APIGATEWAY_ACCOUNT.burst) + 10.0 * SAFETY * elapsed;
+        assert!(
+            reads + 10.0 >= capacity - 3.0,
+            "{reads} reads and 10 deployments in {elapsed:.1} s; the total allowed {capacity:.0}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_throttle_cuts_the_rate_which_then_recovers() {
         let l = Limiter::new(Service::ApiGateway, Pacing::Quotas);
         let start = t0();
