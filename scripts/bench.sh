@@ -7,6 +7,10 @@
 #
 #   scripts/bench.sh                                  everything
 #   scripts/bench.sh --sizes 5,100 --tools gwctl      a subset (see scripts/bench/bench.py -h)
+#   scripts/bench.sh --sizes '' --http-sizes '' --no-todo --modes sim --tools gwctl --multi 10x30
+#                                                     10 APIs of 30 routes in one account: one
+#                                                     `gwctl apply` of all, 10 processes at once,
+#                                                     10 one after another (docs/benchmarks.md)
 #
 # Needs what the tests need (Python 3.9+, cargo); installs the emulator (.emulator/venv) and
 # the aws CLI (.bench/venv, awscli 1.x from PyPI) on first use. Binds 127.0.0.1 only.

@@ -62,6 +62,8 @@ here too (a code path must never rely on the emulator's leniency):
     CreateUsagePlanKey for a key already in the plan     409 ConflictException
     CreateApiKey with a value another key has            409 ConflictException
     CreateAuthorizer (REST API) with a name that exists  400 BadRequestException
+    CreateModel with a name the API has                  409 ConflictException
+    CreateRequestValidator with a name the API has       409 ConflictException
     AddPermission with a statement id the policy has     409 ResourceConflictException (Lambda)
 
 API Gateway's errors are `x-amzn-ErrorType: TYPE` with {"message": "..."}; Lambda's add
@@ -401,6 +403,19 @@ def strict_refusal(op, method, raw_path, body, ask):
                     f"Authorizer name must be unique. Authorizer {name} already exists in "
                     "this RestApi."), False
         return None
+    if op == "CreateModel":
+        # moto replaces a model of the same name; AWS refuses the duplicate
+        name = doc.get("name")
+        if name and ask("GET", path + "/" + urllib.parse.quote(name, safe=""))[0] == 200:
+            return 409, "ConflictException", "Model name already exists for this REST API", False
+        return None
+    if op == "CreateRequestValidator":
+        name = doc.get("name")
+        for item in list_all(ask, path + "?limit=500", "item", "position"):
+            if item.get("name") == name:
+                return 409, "ConflictException", (
+                    f"Request validator with name {name} already exists"), False
+        return None
     if op == "CreateRoute":
         key = doc.get("routeKey")
         for item in list_all(ask, path + "?maxResults=500", "items", "nextToken"):
@@ -457,7 +472,8 @@ V2_STRICT_OPS = {"CreateStage", "CreateRoute"}
 STRICT_OPS = {
     "apigateway": {"CreateResource", "PutMethod", "PutMethodResponse", "PutIntegration",
                    "CreateStage", "CreateUsagePlanKey", "CreateApiKey", "CreateRoute",
-                   "DeleteMethod", "GetIntegration", "DeleteIntegration", "CreateAuthorizer"},
+                   "DeleteMethod", "GetIntegration", "DeleteIntegration", "CreateAuthorizer",
+                   "CreateModel", "CreateRequestValidator"},
     "lambda": {"AddPermission"},
 }
 
@@ -765,6 +781,10 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a client opening more connections at once
+    # (gwctl reads ten functions concurrently) had the others wait for a retransmitted SYN
+    # or an idle connection, which AWS never makes it do
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         if isinstance(sys.exc_info()[1], ConnectionError):

@@ -4,13 +4,16 @@ and a shell script calling the aws CLI once per call (seed 003's style), for gen
 APIs of several sizes with CORS, with and without the quota simulator. Run it through
 scripts/bench.sh, which prepares the tools; results go to a JSON file and a Markdown report.
 
-HTTP APIs of the same routes (--http-sizes, reported as h<size>) are applied by gwctl only.
+HTTP APIs of the same routes (--http-sizes, reported as h<size>) and WebSocket APIs of N route
+keys (--ws-sizes, reported as w<size>; scenarios first, noop, plan, add) are applied by gwctl
+only.
 
 For each size, tool and mode (`sim`: scripts/quota_proxy.py enforcing the published quotas;
 `free`: the same proxy counting only, and gwctl run with `--max-rps off`), three scenarios:
   first   an empty account -> the API (baselines: their create script)
   noop    the same spec again (baselines: their re-runnable script)
   add     the spec with one more route on a new path (baselines: their re-runnable script)
+  plan    (WebSocket APIs) `gwctl plan --detailed-exitcode` of the applied spec: exit 0, reads
 Each run starts with the simulator's buckets full and its counters zeroed. Per run it records
 the wall time, the calls per operation the simulator saw, the 429s it answered, and the lower
 bound the counted calls allow under the quotas: the slowest bucket, with every bucket full at
@@ -25,6 +28,7 @@ import platform
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -164,6 +168,11 @@ class Bench:
             # before any write, as `gwctl doctor` does); not part of what is measured
             "boto3.client('apigateway',**kw).update_account(patchOperations=[{'op':'replace',"
             f"'path':'/cloudwatchRoleArn','value':'arn:aws:iam::{ACCOUNT}:role/bench'}}])\n"
+            # moto loads a backend on its first call (Lambda policies: over a second); warm
+            # up the ones a run reads, so that no run pays for it
+            "boto3.client('apigatewayv2',**kw).get_apis()\n"
+            "try: lam.get_policy(FunctionName=sys.argv[2])\n"
+            "except lam.exceptions.ResourceNotFoundException: pass\n"
         )
         subprocess.run([self.a.python, "-c", code, self.moto_url] + functions,
                        env=self.env, check=True)
@@ -188,6 +197,8 @@ class Bench:
         model = os.path.join(d["extra" if scenario == "add" else "base"], "model.json")
         if tool == "gwctl":
             cmd = [self.a.gwctl, "apply", spec, "--yes", "--output", "json"]
+            if scenario == "plan":
+                cmd = [self.a.gwctl, "plan", spec, "--detailed-exitcode", "--output", "json"]
             if mode == "free":
                 cmd[1:1] = ["--max-rps", "off"]
             return cmd, {"AWS_ENDPOINT_URL": proxy_url}
@@ -214,7 +225,7 @@ class Bench:
             self.record("todo", "gwctl", mode, scenario, out.returncode, out.stderr, wall,
                         proxy.stats())
 
-    def record(self, size, tool, mode, scenario, status, stderr, wall, st):
+    def record(self, size, tool, mode, scenario, status, stderr, wall, st, launched=None):
         calls = st["calls"]
         ag = dict(calls.get("apigateway", {}))
         for op, n in calls.get("apigatewayv2", {}).items():
@@ -233,24 +244,34 @@ class Bench:
             "throttled": sum(sum(v.values()) for v in st["throttled"].values()),
             "error": None if status == 0 else stderr.strip().splitlines()[-3:],
         }
+        # The process start (launch to the first AWS call the simulator saw) and the span of
+        # the calls (first to last arrival): the wall time without the start, which is no
+        # part of any quota.
+        if launched is not None and st.get("first_call") and st.get("last_call"):
+            r["start"] = round(st["first_call"] - launched, 3)
+            r["calls_span"] = round(st["last_call"] - st["first_call"], 3)
+            r["span_ratio"] = round(r["calls_span"] / bound, 3) if bound > 0 else None
         self.results.append(r)
         print(f"{size:>4} {tool:6} {mode:4} {scenario:5} {'ok' if r['ok'] else 'FAIL':4} "
               f"{wall:8.2f} s  apigw {r['apigateway_calls']:5} (w {r['apigateway_writes']:4}) "
               f"lambda {r['lambda_calls']:4}  429s {r['throttled']:4}  bound {bound:7.2f} s"
-              + (f"  ratio {r['ratio']:.2f}" if r["ratio"] else ""), flush=True)
+              + (f"  ratio {r['ratio']:.2f}" if r["ratio"] else "")
+              + (f"  start {r['start']:.2f} s  calls {r['calls_span']:.2f} s" if "start" in r else "")
+              + (f" ({r['span_ratio']:.2f})" if r.get("span_ratio") else ""), flush=True)
         if not r["ok"]:
             print("      " + " | ".join(r["error"] or []), flush=True)
         return r
 
-    def run(self, size, tool, mode, d):
+    def run(self, size, tool, mode, d, scenarios=SCENARIOS):
         proxy = self.proxies[mode]
         with open(os.path.join(d["base"], "model.json")) as f:
             functions = json.load(f)["functions"]
         self.reset_account(functions)
-        for scenario in SCENARIOS:
+        for scenario in scenarios:
             cmd, extra = self.command(tool, scenario, d, proxy.url, mode)
             env = dict(self.env, **extra)
             proxy.reset()
+            launched = time.time()
             start = time.monotonic()
             try:
                 out = subprocess.run(cmd, env=env, capture_output=True, text=True,
@@ -259,9 +280,57 @@ class Bench:
             except subprocess.TimeoutExpired:
                 status, stderr = "timeout", f"stopped after {self.a.run_timeout} s"
             wall = time.monotonic() - start
-            r = self.record(size, tool, mode, scenario, status, stderr, wall, proxy.stats())
+            r = self.record(size, tool, mode, scenario, status, stderr, wall, proxy.stats(),
+                            launched)
             if not r["ok"]:
                 break
+
+
+    def multi(self, count, routes):
+        """`count` REST APIs of `routes` routes with CORS in one account, under the quotas:
+        one `gwctl apply` of every spec (one pacer for all), `count` gwctl processes started
+        together (a pacer each), and the same processes one after another. The account is
+        reset before each."""
+        proxy = self.proxies["sim"]
+        size = f"m{count}x{routes}"
+        specs = []
+        for i in range(count):
+            d = os.path.join(self.a.work, size, f"a{i}")
+            subprocess.run([self.a.python, os.path.join(HERE, "gen_spec.py"), "--routes",
+                            str(routes), "--name", f"multi-{i}", "--out", d],
+                           check=True, capture_output=True)
+            specs.append(os.path.join(d, "spec.yaml"))
+        with open(os.path.join(os.path.dirname(specs[0]), "model.json")) as f:
+            functions = json.load(f)["functions"]
+        env = dict(self.env, AWS_ENDPOINT_URL=proxy.url)
+        one = lambda s: [self.a.gwctl, "apply", *s, "--yes", "--output", "json"]
+        for scenario in ("one run", "together", "in turn"):
+            self.reset_account(functions)
+            proxy.reset()
+            start = time.monotonic()
+
+            def spawn(s):
+                # stderr to a file: ten processes' progress must not fill a pipe
+                err = tempfile.TemporaryFile(mode="w+")
+                return subprocess.Popen(one(s), env=env, stdout=subprocess.DEVNULL,
+                                        stderr=err, text=True), err
+
+            def finish(run):
+                r, err = run
+                r.wait(timeout=self.a.run_timeout)
+                err.seek(0)
+                return r.returncode, err.read()
+
+            if scenario == "one run":
+                done = [finish(spawn(specs))]
+            elif scenario == "together":
+                done = [finish(r) for r in [spawn([s]) for s in specs]]
+            else:
+                done = [finish(spawn([s])) for s in specs]
+            wall = time.monotonic() - start
+            failed = [(c, e) for c, e in done if c != 0]
+            status, stderr = failed[0] if failed else (0, "")
+            self.record(size, "gwctl", "sim", scenario, status, stderr, wall, proxy.stats())
 
 
 MODE_LABEL = {"sim": "quotas", "aws": "quotas + latency", "free": "none"}
@@ -286,27 +355,46 @@ def markdown(results, meta):
             out.append("#### specs/todo.yaml (gwctl defaults)")
         elif str(size).startswith("h"):
             out.append(f"#### HTTP API, {size[1:]} routes")
+        elif str(size).startswith("w"):
+            out.append(f"#### WebSocket API, {size[1:]} routes")
+        elif str(size).startswith("m"):
+            n, r = size[1:].split("x")
+            out.append(f"#### {n} REST APIs of {r} routes in one account: one `gwctl apply` of "
+                       f"all, {n} processes started together, {n} processes one after another")
         else:
             out.append(f"#### {size} routes")
         out.append("")
+        # WebSocket APIs, whose bound is a few seconds, also show the process start and the
+        # span of the calls (first to last) against the bound.
+        spans = str(size).startswith("w")
         out.append("| tool | simulator | scenario | result | wall (s) | API Gateway calls (writes) "
-                   "| Lambda calls | 429s | bound (s) | wall / bound |")
-        out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
+                   "| Lambda calls | 429s | bound (s) | wall / bound |"
+                   + (" start (s) | calls span (s) | span / bound |" if spans else ""))
+        out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|" * 3 if spans else ""))
         for r in [r for r in results if r["size"] == size]:
             ratio = f"{r['ratio']:.2f}" if r["ratio"] else "–"
             res = "ok" if r["ok"] else ("timeout" if r["status"] == "timeout" else "failed")
+            extra = ""
+            if spans:
+                span_ratio = f"{r['span_ratio']:.2f}" if r.get("span_ratio") else "–"
+                extra = (f" {r.get('start', 0):.2f} | {r.get('calls_span', 0):.2f} | "
+                         f"{span_ratio} |")
             out.append(
                 f"| {r['tool']} | {MODE_LABEL[r['mode']]} | "
                 f"{r['scenario']} | {res} | {r['wall']:.2f} | {r['apigateway_calls']} "
                 f"({r['apigateway_writes']}) | {r['lambda_calls']} | {r['throttled']} | "
-                f"{r['bound']:.1f} | {ratio} |")
+                f"{r['bound']:.1f} | {ratio} |" + extra)
         out.append("")
         firsts = [r for r in results if r["size"] == size and r["scenario"] == "first"
                   and r["mode"] == "sim"]
         if firsts:
             ops = sorted({op for r in firsts for op in r["apigateway"]}
                          | {f"lambda:{op}" for r in firsts for op in r["lambda"]})
-            label = f"HTTP API, {size[1:]}" if str(size).startswith("h") else size
+            label = size
+            if str(size).startswith("h"):
+                label = f"HTTP API, {size[1:]}"
+            elif str(size).startswith("w"):
+                label = f"WebSocket API, {size[1:]}"
             out.append(f"Calls per operation, first apply under the simulator ({label} routes):")
             out.append("")
             out.append("| operation | " + " | ".join(r["tool"] for r in firsts) + " |")
@@ -348,8 +436,15 @@ def main():
     p.add_argument("--http-sizes", default="100",
                    help="HTTP APIs (kind: http) of these sizes, gwctl only (the baselines "
                         "build REST APIs); reported as h<size>")
+    p.add_argument("--ws-sizes", default="50",
+                   help="WebSocket APIs (kind: websocket) of these many route keys, gwctl only; "
+                        "reported as w<size>")
     p.add_argument("--no-todo", dest="todo", action="store_false",
                    help="skip the specs/todo.yaml runs (first and second apply, gwctl defaults)")
+    p.add_argument("--multi", default="",
+                   help="COUNTxROUTES, e.g. 10x30: that many REST APIs in one account under "
+                        "the quotas, applied by one `gwctl apply` of all the specs, by as "
+                        "many processes started together, and one after another")
     a = p.parse_args()
 
     sizes = [int(s) for s in a.sizes.split(",") if s]
@@ -392,20 +487,27 @@ def main():
                               f"{a.cli_max_routes})", flush=True)
                         continue
                     b.run(size, tool, mode, d)
-        for size in [int(s) for s in a.http_sizes.split(",") if s]:
-            if "gwctl" not in tools:
-                break
-            d = {"base": os.path.join(a.work, f"h{size}"),
-                 "extra": os.path.join(a.work, f"h{size}x")}
+        # gwctl only: HTTP APIs (h<size>) and WebSocket APIs (w<size>, which also measure plan)
+        v2 = [("h", "http", "bench-http-{}", sz, SCENARIOS)
+              for sz in a.http_sizes.split(",") if sz]
+        v2 += [("w", "websocket", "bench-ws-{}", sz, ("first", "noop", "plan", "add"))
+               for sz in a.ws_sizes.split(",") if sz]
+        for prefix, kind, name, size, scenarios in v2 if "gwctl" in tools else []:
+            size = int(size)
+            d = {"base": os.path.join(a.work, f"{prefix}{size}"),
+                 "extra": os.path.join(a.work, f"{prefix}{size}x")}
             for key, extra in (("base", []), ("extra", ["--extra"])):
                 subprocess.run([a.python, os.path.join(HERE, "gen_spec.py"), "--routes", str(size),
-                                "--name", f"bench-http-{size}", "--kind", "http",
+                                "--name", name.format(size), "--kind", kind,
                                 "--out", d[key]] + extra,
                                check=True, capture_output=True)
             for mode in modes:
                 if mode == "aws" and size > a.aws_max_routes:
                     continue
-                b.run(f"h{size}", "gwctl", mode, d)
+                b.run(f"{prefix}{size}", "gwctl", mode, d, scenarios)
+        if a.multi:
+            count, routes = (int(x) for x in a.multi.split("x"))
+            b.multi(count, routes)
         os.makedirs(os.path.dirname(a.json), exist_ok=True)
         with open(a.json, "w") as f:
             json.dump({"meta": meta, "results": b.results}, f, indent=1, sort_keys=True)

@@ -6,10 +6,13 @@
 For each size N: generate a REST API of N routes with CORS (gen_spec.py), start
 scripts/quota_proxy.py (published quotas, --strict) in front of LocalStack, then run
 `gwctl apply` once granularly and once with `--definition` (APIs of different names), each
-followed by `gwctl plan --detailed-exitcode` (must exit 0). Prints one Markdown table row per
-run: size, path, wall seconds of the apply, API Gateway calls, writes, 429s. LocalStack must
-already run (scripts/localstack.sh start); the functions bench-fn-0..9 are created on it.
-Needs boto3 (LocalStack's venv has it).
+followed by a no-op `gwctl apply` (must make no write) and `gwctl plan --detailed-exitcode`
+(must exit 0), and the sequential boto3 script of the benchmark (baseline_boto3.py, seed
+004's style; no proxy --strict for it, it is not ours to fix) on a third API. Prints one
+Markdown table row per run: size, path, wall seconds of the first apply, API Gateway calls,
+writes, 429s, writes of the no-op apply; then the calls per operation of every run
+(`--paths` picks the runs). LocalStack must already run (scripts/localstack.sh start); the
+functions bench-fn-0..9 are created on it. Needs boto3 (LocalStack's venv has it).
 """
 
 import argparse
@@ -53,10 +56,11 @@ def functions(endpoint):
                                 Handler="index.handler", Code={"ZipFile": b.getvalue()})
 
 
-def proxy(upstream):
+def proxy(upstream, strict=True):
     p = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "scripts/quota_proxy.py"), "--upstream", upstream,
-         "--port", "0", "--strict", "--exit-on-stdin-eof", "--lifetime", "3600"],
+         "--port", "0", "--exit-on-stdin-eof", "--lifetime", "3600"]
+        + (["--strict"] if strict else []),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = p.stdout.readline().strip()
     assert line.startswith("listening "), line
@@ -73,43 +77,74 @@ def run(gwctl, endpoint, args):
     return subprocess.run([gwctl] + args, env=env, capture_output=True, text=True)
 
 
+def writes_of(calls):
+    return sum(v for k, v in calls.items() if not k.startswith("Get"))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--gwctl", required=True)
     p.add_argument("--localstack", required=True)
     p.add_argument("--sizes", default="5,100,300")
+    p.add_argument("--paths", default="granular,definition,boto3")
     a = p.parse_args(argv)
     functions(a.localstack)
     stamp = int(time.time())
-    print("| routes | path | apply wall (s) | API Gateway calls | writes | 429s |")
-    print("|---|---|---|---|---|---|")
+    per_op = []
+    print("| routes | path | apply wall (s) | API Gateway calls | writes | 429s | no-op writes |")
+    print("|---|---|---|---|---|---|---|")
     for n in [int(s) for s in a.sizes.split(",")]:
-        for path in ("granular", "definition"):
+        for path in a.paths.split(","):
             d = tempfile.mkdtemp()
             name = f"bench-{path}-{n}-{stamp}"
             subprocess.run([sys.executable, os.path.join(HERE, "gen_spec.py"), "--routes", str(n),
                             "--out", d, "--name", name], check=True, stdout=subprocess.DEVNULL)
             spec = os.path.join(d, "spec.yaml")
-            px, endpoint = proxy(a.localstack)
+            px, endpoint = proxy(a.localstack, strict=path != "boto3")
             try:
-                extra = ["--definition"] if path == "definition" else []
                 t = time.monotonic()
-                r = run(a.gwctl, endpoint, ["apply", spec, "--yes"] + extra)
+                if path == "boto3":
+                    r = subprocess.run(
+                        [sys.executable, os.path.join(HERE, "baseline_boto3.py"), "--model",
+                         os.path.join(d, "model.json"), "--mode", "create", "--endpoint",
+                         endpoint], env=dict(os.environ, **ENV), capture_output=True,
+                        text=True)
+                else:
+                    extra = ["--definition"] if path == "definition" else []
+                    r = run(a.gwctl, endpoint, ["apply", spec, "--yes"] + extra)
                 wall = time.monotonic() - t
-                if r.returncode != 0:
-                    sys.exit(f"apply failed:\n{r.stderr}")
+                ok = r.returncode == 0
                 s = stats(endpoint)
                 calls = s["calls"].get("apigateway", {})
                 total = sum(calls.values())
-                writes = sum(v for k, v in calls.items() if not k.startswith("Get"))
                 throttled = sum(s["throttled"].get("apigateway", {}).values())
-                plan = run(a.gwctl, endpoint, ["plan", spec, "--detailed-exitcode"])
-                if plan.returncode != 0:
-                    sys.exit(f"plan after apply is not empty:\n{plan.stdout}{plan.stderr}")
-                print(f"| {n} | {path} | {wall:.1f} | {total} | {writes} | {throttled} |", flush=True)
+                per_op.append((f"{n} {path}", dict(calls)))
+                noop = "–"
+                if path != "boto3":
+                    if not ok:
+                        sys.exit(f"apply failed:\n{r.stderr}")
+                    urllib.request.urlopen(urllib.request.Request(
+                        endpoint + "/__quota/reset", data=b"", method="POST")).read()
+                    again = run(a.gwctl, endpoint, ["apply", spec, "--yes"])
+                    if again.returncode != 0:
+                        sys.exit(f"no-op apply failed:\n{again.stderr}")
+                    noop = writes_of(stats(endpoint)["calls"].get("apigateway", {}))
+                    plan = run(a.gwctl, endpoint, ["plan", spec, "--detailed-exitcode"])
+                    if plan.returncode != 0:
+                        sys.exit(f"plan after apply is not empty:\n{plan.stdout}{plan.stderr}")
+                label = path if ok else f"{path} (failed)"
+                print(f"| {n} | {label} | {wall:.1f} | {total} | {writes_of(calls)} | "
+                      f"{throttled} | {noop} |", flush=True)
             finally:
                 px.stdin.close()
                 px.wait()
+    print()
+    print("Calls per operation of each first apply:")
+    print()
+    print("| operation | " + " | ".join(k for k, _ in per_op) + " |")
+    print("|---|" + "---:|" * len(per_op))
+    for op in sorted({op for _, c in per_op for op in c}):
+        print(f"| {op} | " + " | ".join(str(c.get(op, 0)) for _, c in per_op) + " |")
 
 
 if __name__ == "__main__":

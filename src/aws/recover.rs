@@ -79,6 +79,10 @@ pub enum Identity<'a> {
     Resource { api: &'a str, path: &'a str },
     /// An authorizer of a REST API, by name.
     RestAuthorizer { api: &'a str, name: &'a str },
+    /// A model of a REST API, by name (unique in the API; the id is the name).
+    Model { api: &'a str, name: &'a str },
+    /// A request validator of a REST API, by name.
+    RequestValidator { api: &'a str, name: &'a str },
     /// An API key: name and tags.
     ApiKey {
         name: &'a str,
@@ -226,6 +230,20 @@ pub async fn find(c: &Clients, identity: &Identity<'_>) -> Result<Option<String>
                 .iter()
                 .filter(|a| a.name() == Some(name))
                 .filter_map(|a| a.id().map(str::to_string)),
+        )),
+        Identity::Model { api, name } => Ok(first(
+            crate::aws::read::rest::get_models(c, api)
+                .await?
+                .iter()
+                .filter(|m| m.name() == Some(name))
+                .filter_map(|m| m.name().map(str::to_string)),
+        )),
+        Identity::RequestValidator { api, name } => Ok(first(
+            crate::aws::read::rest::get_request_validators(c, api)
+                .await?
+                .iter()
+                .filter(|v| v.name() == Some(name))
+                .filter_map(|v| v.id().map(str::to_string)),
         )),
         Identity::ApiKey { name, tags } => {
             let list: Vec<agt::ApiKey> = all_pages(|position| async move {

@@ -180,6 +180,7 @@ fn cors_from_flags(a: &EnableArgs) -> Result<CorsDef, Failure> {
     }
     Ok(CorsDef {
         pos: Pos::default(),
+        gateway_responses: true,
         origins,
         methods,
         headers: if headers.is_empty() {

@@ -4,7 +4,9 @@
 //!   (stderr);
 //! - `--format openapi SPEC`: a spec's API as an OpenAPI 3.0 document with API Gateway's
 //!   extensions, offline (no AWS call). The renderer is the planner's
-//!   ([`crate::plan::openapi`]).
+//!   ([`crate::plan::openapi`]);
+//! - `--format openapi --api NAME | --api-id ID`: the same document of a live REST or HTTP
+//!   API, rendered from the spec `export` writes of it (WebSocket APIs have no OpenAPI form).
 
 use std::path::PathBuf;
 
@@ -19,7 +21,8 @@ pub enum ExportFormat {
     /// The gwctl spec (YAML) of a live API (`--api`, `--api-id`)
     #[default]
     Yaml,
-    /// OpenAPI 3.0 (JSON) of a SPEC, with the x-amazon-apigateway-* extensions
+    /// OpenAPI 3.0 (JSON) of a SPEC or a live REST or HTTP API, with the
+    /// x-amazon-apigateway-* extensions
     Openapi,
 }
 
@@ -41,7 +44,7 @@ pub struct ExportArgs {
     /// Write the spec (or document) to FILE instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
-    /// Export only this stage (default: every stage)
+    /// Export only this stage (default: every stage; the gwctl spec only)
     #[arg(long, value_name = "NAME")]
     pub stage: Option<String>,
     /// Write the spec (or document) even when part of the API cannot be expressed in it
@@ -142,7 +145,7 @@ pub async fn export(args: &ExportArgs, g: &GlobalArgs, printer: &Printer) -> Res
     Ok(crate::exit::OK)
 }
 
-pub const AFTER_HELP: &str = "EXAMPLES:\n  gwctl export --api-id a1b2c3d4e5 > api.yaml\n  gwctl export --api todo-api --output-file todo.yaml\n  gwctl export --api-id a1b2c3d4e5 --stage prod --allow-partial\n  gwctl export --format openapi specs/todo.yaml > todo.openapi.json\n  aws apigateway import-rest-api --parameters endpointConfigurationTypes=REGIONAL \\\n      --body fileb://todo.openapi.json\n\nThe gwctl spec of a live API (REST or HTTP): only read calls are made; key values are never \nread. What the spec language cannot say is listed on stderr (object and field) and export \nexits 1 without printing anything, unless --allow-partial (the file's header lists it). \nAdopt the API with `gwctl apply api.yaml --api-id ID`.\n\n--format openapi SPEC: no AWS call is made. Functions named without an ARN are written with \nAPI Gateway's ${AWS::AccountId} variable (and ${AWS::Region} unless --region or AWS_REGION \ngives the region), which import-rest-api and put-rest-api replace. The endpoint type is not \npart of the document (import-rest-api takes it as a parameter). What the document cannot \nexpress (stages, API keys, usage plans, Lambda permissions are never in it; others are \nnamed) is listed on stderr; then nothing is written and the exit status is 1 unless \n--allow-partial.";
+pub const AFTER_HELP: &str = "EXAMPLES:\n  gwctl export --api-id a1b2c3d4e5 > api.yaml\n  gwctl export --api todo-api --output-file todo.yaml\n  gwctl export --api-id a1b2c3d4e5 --stage prod --allow-partial\n  gwctl export --format openapi specs/todo.yaml > todo.openapi.json\n  gwctl export --format openapi --api-id a1b2c3d4e5 > live.openapi.json\n  aws apigateway import-rest-api --parameters endpointConfigurationTypes=REGIONAL \\\n      --body fileb://todo.openapi.json\n\nThe gwctl spec of a live API (REST, HTTP or WebSocket): only read calls are made; key values \nare never read. What the spec language cannot say is listed on stderr (object and field) and \nexport exits 1 without printing anything, unless --allow-partial (the file's header lists it). \nAdopt the API with `gwctl apply api.yaml --api-id ID`. CORS \nmade by gwctl, the console's \"Enable CORS\" or SAM is written as `cors:`, stage caches and \ncanaries as `cache:` and `canary:`.\n\n--format openapi SPEC: no AWS call is made. Functions named without an ARN are written with \nAPI Gateway's ${AWS::AccountId} variable (and ${AWS::Region} unless --region or AWS_REGION \ngives the region), which import-rest-api and put-rest-api replace. The endpoint type is not \npart of the document (import-rest-api takes it as a parameter). What the document cannot \nexpress (stages, API keys, usage plans, Lambda permissions are never in it; others are \nnamed) is listed on stderr; then nothing is written and the exit status is 1 unless \n--allow-partial.\n\n--format openapi --api NAME | --api-id ID: the same document of a live REST or HTTP API, \nrendered from the spec export writes of it (with the functions' real ARNs); what that spec \nleaves out is named on stderr too. WebSocket APIs have no OpenAPI form: refused.";
 
 /// `gwctl export`, either format.
 pub async fn run(args: &ExportArgs, g: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
@@ -150,14 +153,45 @@ pub async fn run(args: &ExportArgs, g: &GlobalArgs, printer: &Printer) -> Result
         (ExportFormat::Openapi, Some(_)) => openapi(args, g, printer),
         (ExportFormat::Yaml, None) => export(args, g, printer).await,
         (ExportFormat::Yaml, Some(_)) => Err(Failure::msg(
-            "a SPEC is exported with `--format openapi`; the gwctl spec is written of a live api".into(),
+            "a SPEC is exported with `--format openapi`; the gwctl spec is written of a live api"
+                .into(),
             Some("pass `--api NAME` or `--api-id ID`, or `--format openapi SPEC`".into()),
         )),
-        (ExportFormat::Openapi, None) => Err(Failure::msg(
-            "`--format openapi` renders a SPEC in this version, not a live api".into(),
-            Some("`gwctl export --api-id ID > api.yaml`, then `gwctl export --format openapi api.yaml`".into()),
-        )),
+        (ExportFormat::Openapi, None) => openapi_live(args, g, printer).await,
     }
+}
+
+/// `--format openapi --api NAME | --api-id ID`: the live API's spec (what `export` writes)
+/// rendered as for a SPEC. What the spec leaves out and what OpenAPI cannot express are both
+/// named on stderr; either refuses the document unless `--allow-partial`.
+async fn openapi_live(
+    args: &ExportArgs,
+    g: &GlobalArgs,
+    printer: &Printer,
+) -> Result<i32, Failure> {
+    if args.stage.is_some() {
+        return Err(Failure::msg(
+            "an OpenAPI document has no stages: `--stage` goes with the gwctl spec".into(),
+            Some("drop `--stage`".into()),
+        ));
+    }
+    let clients = connect(g).await?;
+    let (out, rendered) = crate::engine::export::export_openapi(
+        &clients,
+        args.api.as_deref(),
+        args.api_id.as_deref(),
+    )
+    .await?
+    .ok_or_else(|| super::lifecycle::not_found(None, args.api.as_deref()))?;
+    for l in &out.left_out {
+        printer.warn(&format!("left out: {l}"));
+    }
+    let name = args
+        .api
+        .clone()
+        .or_else(|| args.api_id.clone())
+        .unwrap_or_default();
+    write_document(args, printer, &rendered, &name, out.left_out.len())
 }
 
 fn openapi(args: &ExportArgs, global: &GlobalArgs, printer: &Printer) -> Result<i32, Failure> {
@@ -168,16 +202,28 @@ fn openapi(args: &ExportArgs, global: &GlobalArgs, printer: &Printer) -> Result<
         .clone()
         .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()));
     let rendered = crate::plan::openapi::render_spec(&spec, region.as_deref());
+    write_document(args, printer, &rendered, &spec.api.name.value, 0)
+}
+
+/// Print (or write) an OpenAPI document; refused when `left_out` (parts of the API its spec
+/// leaves out) or the document's omissions are not zero, unless `--allow-partial`.
+fn write_document(
+    args: &ExportArgs,
+    printer: &Printer,
+    rendered: &crate::plan::openapi::Rendered,
+    name: &str,
+    left_out: usize,
+) -> Result<i32, Failure> {
     for o in &rendered.omitted {
         printer.warn(&format!("not in the OpenAPI document: {o}"));
     }
-    if !rendered.omitted.is_empty() && !args.allow_partial {
+    let missing = rendered.omitted.len() + left_out;
+    if missing > 0 && !args.allow_partial {
         return Err(Failure::msg(
             format!(
-                "{} part{} of `{}` cannot be expressed in OpenAPI",
-                rendered.omitted.len(),
-                if rendered.omitted.len() == 1 { "" } else { "s" },
-                spec.api.name.value
+                "{missing} part{} of `{}` cannot be expressed in OpenAPI",
+                if missing == 1 { "" } else { "s" },
+                name
             ),
             Some("--allow-partial writes the document without them".into()),
         ));

@@ -140,7 +140,7 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gwctl doctor\n  gwctl doctor specs/todo.yaml\n  gwctl doctor --fix-logging-role arn:aws:iam::123456789012:role/apigw-cloudwatch\n\nEach problem comes with what to set or run. Stages that log to CloudWatch (`logging`, \n`data_trace`, an `access_log` to a log group) need API Gateway's account-level CloudWatch \nLogs role; --fix-logging-role sets it only when none is set, never replaces another role, \nand gwctl never resets it (not on destroy either). Exit 1 when a check fails."
     )]
     Doctor(doctor::DoctorArgs),
-    /// Print the gwctl spec of a live API (to adopt it), or an OpenAPI 3.0 document of a spec
+    /// Print the gwctl spec of a live API (to adopt it), or an OpenAPI 3.0 document of a spec or a live API
     #[command(after_help = export::AFTER_HELP)]
     Export(export::ExportArgs),
     /// Print the JSON Schema of the spec language (editor completion and checks)

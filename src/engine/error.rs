@@ -101,9 +101,9 @@ pub enum EngineError {
         count: usize,
         diagnostics: Vec<Diagnostic>,
     },
-    /// `export` of a kind of API it cannot write a spec of yet (WebSocket APIs).
-    #[error("`{name}` is {}: `gwctl export` writes the spec of rest and http apis in this version", with_article(.kind))]
-    ExportUnsupported { name: String, kind: &'static str },
+    /// `export --format openapi` of a kind of API OpenAPI cannot describe (WebSocket APIs).
+    #[error("`{name}` is {}: it has no OpenAPI form (API Gateway takes OpenAPI for rest and http apis only)", with_article(.kind))]
+    OpenApiUnsupported { name: String, kind: &'static str },
     /// `export --stage NAME` of an API without that stage.
     #[error("the api `{name}` has no stage `{stage}`")]
     NoStage { name: String, stage: String },
@@ -222,8 +222,8 @@ impl EngineError {
                 "please report this as a gwctl bug; `--allow-partial` does not help here".into(),
             ),
             EngineError::NoStage { .. } => Some("`gwctl show --api-id ID` lists its stages".into()),
-            EngineError::ExportUnsupported { .. } => Some(
-                "write its spec by hand (docs/spec.md, \"WebSocket APIs\"), then `gwctl plan SPEC --api-id ID` shows what differs".into(),
+            EngineError::OpenApiUnsupported { .. } => Some(
+                "`gwctl export` without `--format openapi` writes its gwctl spec".into(),
             ),
             EngineError::Domain(crate::plan::domains::DomainError::PathTaken { .. }) => Some(
                 "map another base path: gwctl never takes over a mapping of another api".into(),

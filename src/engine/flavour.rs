@@ -70,6 +70,16 @@ pub trait Flavour: Sized + 'static {
         listed: Option<&ApiSummary>,
     ) -> Result<Self::Observed, AwsError>;
 
+    /// Read what the spec needs of a found API beyond [`Flavour::read`] (REST: its models and
+    /// request validators when the spec declares them). Default: nothing.
+    async fn read_for_spec(
+        _clients: &Clients,
+        _spec: &Spec,
+        _api: &mut Self::Observed,
+    ) -> Result<(), AwsError> {
+        Ok(())
+    }
+
     /// The desired configuration of the spec, with its functions resolved; settings the spec
     /// leaves out keep their live values in `observed` (for the plan and the report).
     fn desired(
@@ -414,26 +424,70 @@ impl<F: Flavour> Prepared<F> {
 /// Read everything and plan: resolve the functions (a missing one stops here, before any
 /// write), work out the extras, find the API, derive the desired state, read the policies
 /// and the extras, plan. Makes only read calls.
+///
+/// Reads that do not depend on each other run at the same time, so that the first write
+/// waits for the longest chain of reads only, not for their sum: the functions and then
+/// their policies (Lambda) beside finding and reading the API and reading the extras (API
+/// Gateway). Only the policies of functions the live API invokes that the spec does not
+/// name wait for the API. Errors keep the precedence of the sequential order: functions,
+/// extras, the API, policies, extras read.
 pub async fn prepare<F: Flavour>(
     clients: &Clients,
     spec: Spec,
     target: &Target,
 ) -> Result<Prepared<F>, EngineError> {
-    let functions = resolve(clients, &spec).await?;
-    let extra = F::extra(&spec)?;
-    let (observed, owned) = match find::find::<F>(clients, &spec, target).await? {
+    let extra = match F::extra(&spec) {
+        Ok(extra) => extra,
+        Err(e) => {
+            // A missing function is still named first.
+            resolve(clients, &spec).await?;
+            return Err(e);
+        }
+    };
+    let lambda = async {
+        let functions = resolve(clients, &spec).await?;
+        let policies = read_policies_for(clients, &functions, BTreeSet::new()).await;
+        Ok::<_, EngineError>((functions, policies))
+    };
+    let api = async {
+        match find::find::<F>(clients, &spec, target).await? {
+            Some((mut api, owned)) => {
+                F::read_for_spec(clients, &spec, &mut api).await?;
+                Ok::<_, EngineError>(Some((api, owned)))
+            }
+            None => Ok(None),
+        }
+    };
+    let (lambda, found, observed_extra, domains) = tokio::join!(
+        lambda,
+        api,
+        F::read_extra(clients, &spec),
+        super::domains::read_for(clients, F::DOMAIN_API, &spec),
+    );
+    let (functions, policies) = lambda?;
+    let (observed, owned) = match found? {
         Some((api, owned)) => (Some(api), owned),
         None => (None, true),
     };
+    let mut policies = policies?;
+    let observed_extra = observed_extra?;
+    let domains = domains?;
     let desired = F::desired(&spec, &functions, &clients.region, observed.as_ref());
-    let invoked = observed.as_ref().map(F::invoked).unwrap_or_default();
-    let (policies, observed_extra, domains) = tokio::try_join!(
-        read_policies_for(clients, &functions, invoked),
-        async { Ok::<_, EngineError>(F::read_extra(clients, &spec).await?) },
-        async {
-            Ok::<_, EngineError>(super::domains::read_for(clients, F::DOMAIN_API, &spec).await?)
-        },
-    )?;
+    // The functions the live API invokes whose policies were not read with the spec's.
+    let read: BTreeSet<(String, Option<String>)> = functions
+        .iter()
+        .map(|f| (f.function_arn.clone(), f.qualifier.clone()))
+        .collect();
+    let invoked: BTreeSet<(String, Option<String>)> = observed
+        .as_ref()
+        .map(F::invoked)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| !read.contains(f))
+        .collect();
+    if !invoked.is_empty() {
+        policies.extend(read_policies_for(clients, &[], invoked).await?);
+    }
     F::check_extra(&spec, &extra, &observed_extra)?;
     let opts = PlanOptions {
         prune: owned || target.prune,

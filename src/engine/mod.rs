@@ -25,6 +25,7 @@ pub mod lifecycle;
 pub mod multi;
 pub mod report;
 pub mod rest;
+pub mod v2;
 pub mod ws;
 
 pub use error::EngineError;

@@ -74,6 +74,18 @@ impl Flavour for Rest {
             None => read_rest::read_rest_api(clients, id).await,
         }
     }
+    async fn read_for_spec(
+        clients: &Clients,
+        spec: &Spec,
+        api: &mut ObservedRestApi,
+    ) -> Result<(), AwsError> {
+        // Models and validators only when the spec declares them (or a method uses them:
+        // then `read` has them already): an API without either costs no call.
+        if !spec.models.is_empty() || spec.routes.iter().any(|r| r.request.is_some()) {
+            read_rest::read_validation(clients, api).await?;
+        }
+        Ok(())
+    }
     fn desired(
         spec: &Spec,
         functions: &[ResolvedFunction],

@@ -10,29 +10,22 @@ use crate::aws::exec::{ExecEvent, ExecFailure, ExecReport, MAX_IN_FLIGHT};
 use crate::aws::read::ws as read_ws;
 use crate::aws::Clients;
 use crate::plan::ws::ops::WsOp;
-use crate::plan::ws::{stage_after, DesiredWs, WsPlan};
+use crate::plan::ws::{DesiredWs, WsPlan};
 use crate::plan::PlanOptions;
 use crate::spec::model::Spec;
 use crate::state::rest::ApiSummary;
-use crate::state::ws::{callback_url, wss_url, ObservedWsApi, Stage};
+use crate::state::ws::{callback_url, wss_url, ObservedWsApi, RouteSetting, Stage};
 use crate::state::{function_from_uri, ResolvedFunction};
 
 use super::find::Located;
 use super::flavour::{Deploy, Parts, Prepared, Verb};
-use super::lifecycle::{deployment_description, named_stages, DEPLOY_REASON};
 use super::report::{DeployedStage, KeyReport, ShowStage, Shown, StageReport};
 use super::rest::split_qualifier;
+use super::v2;
 use super::{EngineError, Flavour};
 
 /// WebSocket APIs.
 pub struct Ws;
-
-/// `deploy`'s plan options: it never removes settings (per-route settings the spec does not
-/// declare stay); `force_deploy` is `--force`.
-const DEPLOY_OPTS: PlanOptions = PlanOptions {
-    prune: false,
-    force_deploy: false,
-};
 
 impl Flavour for Ws {
     const LABEL: &'static str = "websocket api";
@@ -91,14 +84,10 @@ impl Flavour for Ws {
     async fn export(
         _: &Clients,
         api: &Self::Observed,
-        _: &crate::plan::export::ExportContext,
+        ctx: &crate::plan::export::ExportContext,
     ) -> Result<crate::plan::export::Exported, EngineError> {
-        // engine::export refuses WebSocket APIs before reading them; this is the same answer
-        // for any other caller.
-        Err(EngineError::ExportUnsupported {
-            name: Self::api_name(api).to_string(),
-            kind: Self::LABEL,
-        })
+        // Everything the spec says is in the observed API: no other read.
+        Ok(crate::plan::ws::export::export(api, ctx))
     }
     fn creates_api(op: &WsOp) -> bool {
         matches!(op, WsOp::CreateApi { .. })
@@ -186,31 +175,11 @@ impl Flavour for Ws {
         vec![Self::NAME.to_string()]
     }
     fn show_stages(api: &ObservedWsApi, region: &str) -> Vec<ShowStage> {
-        api.stages
-            .iter()
-            .map(|(name, st)| {
-                let mut stage = stage_report(
-                    name,
-                    &st.settings,
-                    st.deployment_id.clone(),
-                    &api.id,
-                    region,
-                );
-                // `show` reads auto-deploy in what the stage serves, not among its settings.
-                stage
-                    .shown
-                    .retain(|s| !matches!(s, Shown::Switch("auto-deploy", _)));
-                stage.routes.clear();
-                ShowStage {
-                    stage,
-                    current: stage_current(api, name),
-                    auto_deploy: st.settings.auto_deploy.unwrap_or(false),
-                }
-            })
-            .collect()
+        let mark = crate::plan::ws::config_mark(&api.config);
+        v2::show_stages(api, &api.id, &mark, region, stage_report)
     }
     fn read_notes(api: &ObservedWsApi, manual: bool) -> Vec<String> {
-        read_notes(api, manual)
+        v2::read_notes(api, manual)
     }
     fn changed_env_vars(_: &[WsOp], _: &[WsOp]) -> Vec<String> {
         Vec::new()
@@ -223,7 +192,6 @@ impl Flavour for Ws {
         force: bool,
         region: &str,
     ) -> Deploy<Ws> {
-        use crate::plan::ws::{auto_deploys, config_mark, plan_stages};
         let spec_stages = match &loc.spec {
             Some(s) => {
                 crate::plan::ws::desired(s, &[], region)
@@ -232,38 +200,9 @@ impl Flavour for Ws {
             }
             None => BTreeMap::new(),
         };
-        let stages = named_stages(names, &spec_stages, |n| {
-            loc.api.stages.get(n).map(|s| s.settings.clone())
-        });
-        // Stages that exist with auto-deploy on: API Gateway deploys every change to them.
-        let automatic: Vec<String> = stages
-            .iter()
-            .filter(|(n, w)| {
-                let have = loc.api.stages.get(*n);
-                have.is_some() && auto_deploys(w, have)
-            })
-            .map(|(n, _)| n.clone())
-            .collect();
-        let up_to_date = stages
-            .keys()
-            .filter(|n| !automatic.contains(n))
-            .cloned()
-            .collect();
-        let mark = config_mark(&loc.api.config);
-        let description = deployment_description(&mark, description);
-        let mut plan = WsPlan::default();
-        plan_stages(
-            &mut plan,
-            Some(&loc.api),
-            &stages,
-            &mark,
-            &description,
-            DEPLOY_REASON,
-            PlanOptions {
-                force_deploy: force,
-                ..DEPLOY_OPTS
-            },
-        );
+        let mark = crate::plan::ws::config_mark(&loc.api.config);
+        let (stages, automatic, up_to_date, plan) =
+            v2::plan_deploy(&loc.api, &spec_stages, names, &mark, description, force);
         Deploy {
             stages,
             automatic,
@@ -277,30 +216,15 @@ impl Flavour for Ws {
         region: &str,
         deployment_id: Option<&str>,
     ) -> Vec<DeployedStage> {
-        effective(
+        v2::deployed_stages(
+            api,
+            &api.id,
             &deploy.stages,
-            Some(api),
             &deploy.plan.ops,
-            DEPLOY_OPTS.prune,
+            region,
+            deployment_id,
+            stage_report,
         )
-        .into_iter()
-        .map(|st| {
-            let dep = if st.deployed_now {
-                deployment_id.map(str::to_string)
-            } else {
-                st.served
-            };
-            let mut stage = stage_report(&st.name, &st.settings, dep, &api.id, region);
-            // `deploy` reads auto-deploy in what the stage serves, not among its settings.
-            stage
-                .shown
-                .retain(|s| !matches!(s, Shown::Switch("auto-deploy", _)));
-            DeployedStage {
-                stage,
-                auto_deploy: st.settings.auto_deploy.unwrap_or(false),
-            }
-        })
-        .collect()
     }
     async fn execute(
         clients: &Clients,
@@ -369,73 +293,21 @@ pub fn logging_reason(ops: &[WsOp]) -> Option<String> {
     })
 }
 
-/// The note when the deployment list could not be read and a stage has auto-deploy off.
-pub const DEPLOYMENTS_UNREAD: &str =
-    "the deployment list could not be read (GetDeployments: not found); stages with \
-     auto-deploy off are deployed again";
-
 /// Warnings about the configuration and about what could not be read.
 pub fn notes(prep: &Prepared<Ws>) -> Vec<String> {
-    let mut n = prep.desired.notes.clone();
-    if let Some(o) = &prep.observed {
-        n.extend(o.notes.iter().cloned());
-        let manual = prep.desired.stages.iter().any(|(name, w)| {
-            !w.auto_deploy
-                .or(o.stages.get(name).and_then(|h| h.settings.auto_deploy))
-                .unwrap_or(false)
-        });
-        if !o.deployments_complete && manual {
-            n.push(DEPLOYMENTS_UNREAD.into());
-        }
-    }
-    n
+    v2::notes(
+        &prep.desired.notes,
+        &prep.desired.stages,
+        prep.observed.as_ref(),
+    )
 }
 
-/// A stage after `ops` ran: its settings in effect, the deployment it served before, and
-/// whether this run deployed it.
-pub struct EffectiveStage {
-    pub name: String,
-    pub settings: Stage,
-    pub served: Option<String>,
-    pub deployed_now: bool,
-}
+/// The settings in effect of a stage after a run.
+pub type EffectiveStage = v2::EffectiveStage<RouteSetting>;
 
-/// [`EffectiveStage`] of each stage of `stages` after `ops` ran on `observed`.
-pub fn effective(
-    stages: &BTreeMap<String, Stage>,
-    observed: Option<&ObservedWsApi>,
-    ops: &[WsOp],
-    prune: bool,
-) -> Vec<EffectiveStage> {
-    stages
-        .iter()
-        .map(|(name, want)| {
-            let have = observed.and_then(|o| o.stages.get(name));
-            let settings = stage_after(
-                want,
-                &have.map(|h| h.settings.clone()).unwrap_or_default(),
-                prune,
-            );
-            let deployed_now = ops.iter().any(|op| match op {
-                WsOp::CreateStage {
-                    name: n, deploy, ..
-                } => n == name && *deploy,
-                WsOp::UpdateStage { name: n, update } => n == name && update.deploy,
-                _ => false,
-            });
-            EffectiveStage {
-                name: name.clone(),
-                settings,
-                served: have.and_then(|h| h.deployment_id.clone()),
-                deployed_now,
-            }
-        })
-        .collect()
-}
-
-/// [`effective`] for a prepared plan.
+/// [`v2::effective`] for a prepared plan.
 pub fn effective_stages(prep: &Prepared<Ws>) -> Vec<EffectiveStage> {
-    effective(
+    v2::effective(
         &prep.desired.stages,
         prep.observed.as_ref(),
         &prep.plan.ops,
@@ -495,36 +367,11 @@ pub fn stage_reports(
     region: &str,
     new_deployment: Option<String>,
 ) -> Vec<StageReport> {
-    effective_stages(prep)
-        .into_iter()
-        .map(|st| {
-            let deployment_id = if st.deployed_now {
-                new_deployment.clone()
-            } else {
-                st.served
-            };
-            stage_report(&st.name, &st.settings, deployment_id, api_id, region)
-        })
-        .collect()
-}
-
-/// The WebSocket stage `name` serves the API's current configuration (API Gateway deploys every
-/// change to a stage with auto-deploy on).
-pub fn stage_current(api: &ObservedWsApi, name: &str) -> bool {
-    let mark = crate::plan::ws::config_mark(&api.config);
-    let auto = api
-        .stages
-        .get(name)
-        .is_some_and(|s| s.settings.auto_deploy.unwrap_or(false));
-    auto || crate::plan::ws::serves(&mark, Some(api), name)
-}
-
-/// Warnings about what the reader could not read completely (the deployment list only when
-/// `manual`, a stage concerned has auto-deploy off: what it serves cannot be known then).
-pub fn read_notes(api: &ObservedWsApi, manual: bool) -> Vec<String> {
-    let mut n = api.notes.clone();
-    if !api.deployments_complete && manual {
-        n.push(DEPLOYMENTS_UNREAD.to_string());
-    }
-    n
+    v2::stage_reports(
+        effective_stages(prep),
+        api_id,
+        region,
+        new_deployment,
+        stage_report,
+    )
 }

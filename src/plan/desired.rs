@@ -54,6 +54,9 @@ pub struct MethodUndeclared {
     pub content_handling: bool,
     /// The route declares no `cache`: its integration keeps its cache key parameters.
     pub cache_key_parameters: bool,
+    /// The route declares no `request`: its method keeps its validator and request models
+    /// (unless gwctl made them, `plan::rest::models::keep_undeclared_request`).
+    pub request: bool,
 }
 
 impl MethodUndeclared {
@@ -65,6 +68,7 @@ impl MethodUndeclared {
             passthrough_behavior: i.passthrough_behavior.is_none(),
             content_handling: i.content_handling.is_none(),
             cache_key_parameters: route.cache.is_none(),
+            request: route.request.is_none(),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! declares; whatever the spec language cannot say is a [`LeftOut`], listed on stderr and in
 //! the file's header, never dropped silently.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::spec::arn::FunctionArn;
 use crate::spec::write::{render, Map, Value};
@@ -239,6 +239,147 @@ pub fn throttle(rate: f64, burst: i32) -> Value {
     let mut m = Map::new();
     m.push("rate", rate).push("burst", burst);
     m.into()
+}
+
+/// The `authorizers:` section: each authorizer `one` can write, the others [`LeftOut`]; and
+/// the names written.
+pub fn authorizers<A>(
+    defs: &BTreeMap<String, A>,
+    mut one: impl FnMut(&str, &A) -> Result<Map, LeftOut>,
+    left: &mut Vec<LeftOut>,
+) -> (Map, BTreeSet<String>) {
+    let mut section = Map::block();
+    for (name, def) in defs {
+        match one(name, def) {
+            Ok(m) => {
+                section.push(name.clone(), m);
+            }
+            Err(l) => left.push(l),
+        }
+    }
+    let known = section.entries.iter().map(|e| e.key.clone()).collect();
+    (section, known)
+}
+
+/// A v2 API's integrations no route targets (`targets`): left out.
+pub fn unused_integrations<'a>(
+    keys: impl Iterator<Item = &'a String>,
+    targets: impl Iterator<Item = Option<&'a String>>,
+    left: &mut Vec<LeftOut>,
+) {
+    let used: BTreeSet<&String> = targets.flatten().collect();
+    for key in keys.filter(|k| !used.contains(k)) {
+        left.push(LeftOut::new(
+            format!("integration {key}"),
+            "*",
+            "an integration no route uses",
+        ));
+    }
+}
+
+/// A throttle's rate and burst, as a stage holds them.
+type RateBurst = (Option<f64>, Option<i32>);
+
+/// One route's settings on one stage, as [`route_throttles`] reads them.
+pub struct RouteThrottle<'a> {
+    pub stage: &'a str,
+    pub route: &'a str,
+    /// Nothing but the throttle is set.
+    pub throttle_only: bool,
+    pub rate: Option<f64>,
+    pub burst: Option<i32>,
+}
+
+/// A v2 API's per-route throttles (`route` -> (rate, burst)), when the same on each of its
+/// `stages` stages and nothing else is set per route; the rest left out.
+pub fn route_throttles(
+    settings: Vec<RouteThrottle<'_>>,
+    stages: usize,
+    is_route: impl Fn(&str) -> bool,
+    left: &mut Vec<LeftOut>,
+) -> BTreeMap<String, (f64, i32)> {
+    let mut per: BTreeMap<&str, Vec<RateBurst>> = BTreeMap::new();
+    for s in settings {
+        if s.throttle_only && is_route(s.route) {
+            per.entry(s.route).or_default().push((s.rate, s.burst));
+        } else {
+            left.push(LeftOut::new(
+                format!("stage {}", s.stage),
+                format!("routeSettings {}", s.route),
+                "per-route settings other than a route's throttle",
+            ));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (key, list) in per {
+        let first = list[0];
+        let same = list.len() == stages && list.iter().all(|s| *s == first);
+        match (same, first) {
+            (true, (Some(r), Some(b))) => {
+                out.insert(key.to_string(), (r, b));
+            }
+            (true, (None, None)) => {}
+            _ => left.push(LeftOut::new(
+                format!("route {key}"),
+                "throttle",
+                "a route throttle that differs between stages or lacks rate or burst",
+            )),
+        }
+    }
+    out
+}
+
+/// A stage's `variables`.
+pub fn variables(m: &mut Map, vars: &BTreeMap<String, String>) {
+    if !vars.is_empty() {
+        let mut v = Map::new();
+        for (k, val) in vars {
+            v.push(k.clone(), val.clone());
+        }
+        m.push("variables", v);
+    }
+}
+
+/// A stage's `throttle` (both of rate and burst, or neither; else left out).
+pub fn stage_throttle(
+    m: &mut Map,
+    stage: &str,
+    rate: Option<f64>,
+    burst: Option<i32>,
+    left: &mut Vec<LeftOut>,
+) {
+    match (rate, burst) {
+        (Some(r), Some(b)) => {
+            m.push("throttle", throttle(r, b));
+        }
+        (None, None) => {}
+        _ => left.push(LeftOut::new(
+            format!("stage {stage}"),
+            "throttle",
+            "a stage throttle with only one of rate and burst",
+        )),
+    }
+}
+
+/// A stage's `access_log`.
+pub fn access_log(m: &mut Map, log: Option<&crate::state::rest::AccessLog>) {
+    if let Some(a) = log {
+        let mut l = Map::new();
+        l.push("destination", a.destination_arn.clone());
+        l.push("format", a.format.clone());
+        m.push("access_log", l);
+    }
+}
+
+/// The `functions:` and `authorizers:` sections, when not empty.
+pub fn push_functions_and_authorizers(doc: &mut Map, functions: &Functions, authorizers: Map) {
+    let fsec = functions.section();
+    if !fsec.is_empty() {
+        doc.push("functions", fsec);
+    }
+    if !authorizers.is_empty() {
+        doc.push("authorizers", authorizers);
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::export::{ExportContext, Exported};
-use super::{http, rest, simulate_usage, usage, PlanOptions};
+use super::{http, rest, simulate_usage, usage, ws, PlanOptions};
 use crate::spec::arn::FunctionArn;
 use crate::spec::model::Spec;
 use crate::state::usage::ObservedUsage;
@@ -209,6 +209,100 @@ pub(crate) fn http_round_trip(name: &str, yaml: &str) -> Exported {
     out
 }
 
+/// A WebSocket spec's stages as `export` writes them (see [`stages_as_exported`]; also
+/// `auto_deploy: false`, the default every live stage holds).
+fn ws_stages_as_exported(
+    stages: &BTreeMap<String, crate::state::ws::Stage>,
+) -> BTreeMap<String, crate::state::ws::Stage> {
+    let mut out = stages.clone();
+    for st in out.values_mut() {
+        if st.auto_deploy == Some(false) {
+            st.auto_deploy = None;
+        }
+        let d = &mut st.default_route_settings;
+        if d.metrics == Some(false) {
+            d.metrics = None;
+        }
+        if d.data_trace == Some(false) {
+            d.data_trace = None;
+        }
+        if d.logging_level.as_deref() == Some("OFF") {
+            d.logging_level = None;
+        }
+    }
+    out
+}
+
+pub(crate) fn ws_round_trip(name: &str, yaml: &str) -> Exported {
+    let s = load(name, yaml);
+    let f = resolve(&s);
+    let d = ws::desired(&s, &f, REGION);
+    let opts = PlanOptions::default();
+    let p = ws::plan(&d, None, &BTreeMap::new(), opts);
+    let (api, pol) = ws::simulate::apply(None, BTreeMap::new(), &p.ops).expect("the plan applies");
+    let out = ws::export::export(&api, &ctx(&f));
+    let s2 = load("exported.yaml", &out.yaml);
+    let f2 = resolve(&s2);
+    let d2 = ws::desired(&s2, &f2, REGION);
+    assert_eq!(d2.config, d.config, "{name}: config\n{}", out.yaml);
+    assert_eq!(
+        ws_stages_as_exported(&d2.stages),
+        ws_stages_as_exported(&d.stages),
+        "{name}: stages\n{}",
+        out.yaml
+    );
+    assert_eq!(d2.tags, d.tags, "{name}: tags\n{}", out.yaml);
+    assert_eq!(
+        perms(&d2.permissions),
+        perms(&d.permissions),
+        "{name}: permissions\n{}",
+        out.yaml
+    );
+    let again = ws::plan(&d2, Some(&api), &pol, opts);
+    assert!(
+        again.is_empty(),
+        "{name}: the exported spec plans {:?}\n{}",
+        again.changes,
+        out.yaml
+    );
+    out
+}
+
+#[test]
+fn websocket_routes_integrations_authorizers_and_stages_round_trip() {
+    let specs = [
+        // every integration type, templates, a two-way route, iam, api key selection
+        "api: {name: w, kind: websocket, route_selection: $request.body.op, api_key_selection: $request.header.x-api-key, tags: {team: rt}}\nfunctions: {echo: echo-fn, far: 'arn:aws:lambda:eu-west-1:999999999999:function:far', auth: auth-fn:live}\nauthorizers:\n  tok: {type: request, function: auth, identity_sources: [route.request.header.Auth, route.request.querystring.t]}\nroutes:\n  - {route: $connect, function: echo, auth: tok}\n  - {route: $disconnect, integration: {type: lambda_proxy, function: far, timeout_ms: 5000}}\n  - route: $default\n    response: true\n    integration: {type: lambda, function: echo, template_selection: \\$default, request_templates: {$default: '{\"m\": $input.body}'}, passthrough_behavior: NEVER, content_handling: CONVERT_TO_TEXT}\n  - {route: ping, response: true, integration: {type: mock, template_selection: \\$default, request_templates: {$default: '{\"statusCode\": 200}'}}}\n  - {route: fwd, integration: {type: http_proxy, uri: 'https://backend.example.com/ws', http_method: PUT}, throttle: {rate: 3, burst: 4}}\n  - {route: rpc, integration: {type: http, uri: 'https://rpc.example.com', timeout_ms: 1000, request_templates: {$default: '{}'}}}\nstages:\n  prod: {auto_deploy: true, logging: INFO, data_trace: true, metrics: true, throttle: {rate: 10, burst: 20}, variables: {v: '1'}}\n  dev: {description: development, access_log: {destination: 'arn:aws:logs:us-east-1:123456789012:log-group:w', format: '$context.requestId'}}\n",
+        // iam on $connect, the default route selection, no stage
+        "api: {name: v, kind: websocket, description: d}\nfunctions: {f: f-fn}\nroutes:\n  - {route: $connect, function: f, auth: iam}\n  - {route: $default, function: f, response: true}\n",
+    ];
+    for (n, y) in specs.iter().enumerate() {
+        let out = ws_round_trip(&format!("ws-{n}"), y);
+        assert!(out.left_out.is_empty(), "{:?}\n{}", out.left_out, out.yaml);
+    }
+}
+
+#[test]
+fn a_websocket_route_without_its_integration_is_left_out_and_named() {
+    let yaml = "api: {name: w, kind: websocket}\nfunctions: {echo: echo-fn}\nroutes:\n  - {route: a, function: echo}\n  - {route: b, function: echo}\nstages:\n  prod: {}\n";
+    let s = load("w", yaml);
+    let f = resolve(&s);
+    let d = ws::desired(&s, &f, REGION);
+    let p = ws::plan(&d, None, &BTreeMap::new(), PlanOptions::default());
+    let (mut api, _) = ws::simulate::apply(None, BTreeMap::new(), &p.ops).unwrap();
+    api.config.routes.get_mut("b").unwrap().target = Some("integrations/gone".into());
+    let out = ws::export::export(&api, &ctx(&f));
+    let objects: Vec<&str> = out.left_out.iter().map(|l| l.object.as_str()).collect();
+    assert_eq!(objects, vec!["route b", "route b"], "{:?}", out.left_out);
+    assert!(out.yaml.contains("- route b, `target`"), "{}", out.yaml);
+    assert!(
+        out.yaml.contains("{route: a, function: echo-fn}"),
+        "{}",
+        out.yaml
+    );
+    assert!(!out.yaml.contains("route: b"), "{}", out.yaml);
+}
+
 #[test]
 fn every_spec_in_specs_round_trips_through_export() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
@@ -225,15 +319,13 @@ fn every_spec_in_specs_round_trips_through_export() {
         let out = match load(&name, &yaml).api.kind {
             ApiKind::Http => http_round_trip(&name, &yaml),
             ApiKind::Rest => rest_round_trip(&name, &yaml),
-            // `gwctl export` refuses WebSocket APIs in this version (tests/it/ws_apply.rs
-            // checks the refusal); their specs are not round-tripped.
-            ApiKind::WebSocket => continue,
+            ApiKind::WebSocket => ws_round_trip(&name, &yaml),
         };
         assert!(out.left_out.is_empty(), "{name}: {:?}", out.left_out);
         assert!(out.yaml.contains("Nothing was left out."), "{}", out.yaml);
         n += 1;
     }
-    assert!(n >= 4, "specs/ holds the seeds' specs");
+    assert!(n >= 6, "specs/ holds the seeds' specs and chat.yaml");
 }
 
 #[test]
@@ -334,5 +426,191 @@ fn an_adopted_api_deployed_by_hand_is_not_redeployed_until_gwctl_changes_it() {
         deployments(&rest::plan(&route, Some(&api), &pol, adopted)),
         1,
         "a change to the api"
+    );
+}
+
+#[test]
+fn a_websocket_timeout_the_spec_cannot_say_is_left_out_not_written() {
+    let yaml = "api: {name: w, kind: websocket}\nfunctions: {echo: echo-fn}\nroutes:\n  - {route: a, function: echo}\nstages:\n  prod: {}\n";
+    let s = load("w", yaml);
+    let f = resolve(&s);
+    let d = ws::desired(&s, &f, REGION);
+    let p = ws::plan(&d, None, &BTreeMap::new(), PlanOptions::default());
+    let (mut api, _) = ws::simulate::apply(None, BTreeMap::new(), &p.ops).unwrap();
+    for i in api.config.integrations.values_mut() {
+        i.timeout_ms = Some(30_000); // moto's fill-in; AWS allows at most 29000
+    }
+    let out = ws::export::export(&api, &ctx(&f));
+    let fields: Vec<&str> = out.left_out.iter().map(|l| l.field.as_str()).collect();
+    assert_eq!(fields, vec!["timeoutInMillis"], "{:?}", out.left_out);
+    assert!(!out.yaml.contains("30000"), "{}", out.yaml);
+    load("exported.yaml", &out.yaml);
+}
+
+/// Apply `yaml` in the simulator, let `edit` change the live API as someone else would
+/// (then deploy by hand), export it, and plan the export as `plan --api-id` does: returns
+/// the export and the plan's operations.
+fn adopt_round_trip(
+    yaml: &str,
+    edit: impl FnOnce(&mut crate::state::rest::ObservedRestApi),
+) -> (Exported, Vec<String>) {
+    let s = load("made-elsewhere", yaml);
+    let f = resolve(&s);
+    let d = rest::desired::rest(&s, &f, REGION);
+    let p = rest::plan(&d, None, &BTreeMap::new(), PlanOptions::default());
+    let (mut api, pol) = rest::simulate::apply(None, BTreeMap::new(), &p.ops).unwrap();
+    edit(&mut api);
+    api.config.normalize();
+    for dep in api.deployments.values_mut() {
+        dep.description = None;
+    }
+    let out = rest::export::export(&api, &ObservedUsage::default(), &Vec::new(), &ctx(&f));
+    let s2 = load("exported.yaml", &out.yaml);
+    let d2 = rest::desired::rest(&s2, &resolve(&s2), REGION);
+    let adopted = PlanOptions {
+        prune: false,
+        force_deploy: false,
+    };
+    let again = rest::plan(&d2, Some(&api), &pol, adopted);
+    let ops = again.ops.iter().map(|o| o.aws_name().to_string()).collect();
+    (out, ops)
+}
+
+const ITEMS: &str = "version: 1\napi: {name: items, kind: rest}\nfunctions: {f: MyFunction}\ndefault_auth: none\nroutes:\n  - {path: /items, method: GET, function: f}\n  - {path: /items, method: POST, function: f}\n  - {path: '/items/{id}', method: ANY, function: f}\nstages:\n  prod: {}\n";
+
+fn console_cors(api: &mut crate::state::rest::ObservedRestApi, gateway: bool) {
+    use crate::plan::rest::cors::equiv_tests::{
+        console_gateway_response, console_preflight, CONSOLE_HEADERS,
+    };
+    let c = &mut api.config;
+    c.resources.get_mut("/items").unwrap().methods.insert(
+        "OPTIONS".into(),
+        console_preflight("'*'", CONSOLE_HEADERS, "'GET,OPTIONS,POST'"),
+    );
+    c.resources.get_mut("/items/{id}").unwrap().methods.insert(
+        "OPTIONS".into(),
+        console_preflight(
+            "'*'",
+            CONSOLE_HEADERS,
+            "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'",
+        ),
+    );
+    if gateway {
+        for t in ["DEFAULT_4XX", "DEFAULT_5XX"] {
+            c.gateway_responses
+                .insert(t.into(), console_gateway_response("'*'", CONSOLE_HEADERS));
+        }
+    }
+}
+
+#[test]
+fn the_consoles_cors_is_exported_as_cors_and_plans_no_write() {
+    let (out, ops) = adopt_round_trip(ITEMS, |api| console_cors(api, true));
+    assert!(
+        out.yaml.contains("\ncors: {origins: ['*']}\n"),
+        "{}",
+        out.yaml
+    );
+    assert!(!out.yaml.contains("OPTIONS"), "{}", out.yaml);
+    assert!(out.left_out.is_empty(), "{:?}", out.left_out);
+    assert_eq!(ops, Vec::<String>::new(), "{}", out.yaml);
+}
+
+#[test]
+fn sams_cors_is_exported_as_cors_without_gateway_responses_and_plans_no_write() {
+    use crate::plan::rest::cors::equiv_tests::sam_preflight;
+    let (out, ops) = adopt_round_trip(ITEMS, |api| {
+        for p in ["/items", "/items/{id}"] {
+            api.config.resources.get_mut(p).unwrap().methods.insert(
+                "OPTIONS".into(),
+                sam_preflight(
+                    "'https://app.example.com'",
+                    "'Content-Type,Authorization'",
+                    "'GET,POST,PUT,DELETE,OPTIONS'",
+                ),
+            );
+        }
+    });
+    // `ANY /items/{id}` allows HEAD and PATCH too, SAM's list does not: `methods` says so.
+    assert!(
+        out.yaml.contains("\ncors:\n  origins: ['https://app.example.com']\n  methods: [DELETE, GET, POST, PUT]\n  headers: [Content-Type, Authorization]\n  gateway_responses: false\n"),
+        "{}",
+        out.yaml
+    );
+    assert!(out.left_out.is_empty(), "{:?}", out.left_out);
+    assert_eq!(ops, Vec::<String>::new(), "{}", out.yaml);
+}
+
+#[test]
+fn a_near_miss_cors_stays_literal_routes_and_plans_no_write() {
+    let (out, ops) = adopt_round_trip(ITEMS, |api| {
+        console_cors(api, true);
+        // One preflight asks for an API key: not what `cors:` makes.
+        let m = api
+            .config
+            .resources
+            .get_mut("/items/{id}")
+            .unwrap()
+            .methods
+            .get_mut("OPTIONS")
+            .unwrap();
+        m.api_key_required = true;
+    });
+    assert!(!out.yaml.contains("\ncors:"), "{}", out.yaml);
+    assert!(out.yaml.contains("method: OPTIONS"), "{}", out.yaml);
+    // The console's gateway responses cannot be written without `cors:`: listed.
+    assert!(
+        out.left_out
+            .iter()
+            .any(|l| l.object == "gateway response DEFAULT_4XX"),
+        "{:?}",
+        out.left_out
+    );
+    assert_eq!(ops, Vec::<String>::new(), "{}", out.yaml);
+}
+
+#[test]
+fn stage_and_route_caches_and_canaries_are_exported() {
+    let yaml = "version: 1\napi: {name: cached, kind: rest}\nfunctions: {f: MyFunction}\ndefault_auth: none\nroutes:\n  - {path: /items, method: GET, function: f, request_parameters: {method.request.querystring.q: false}, cache: {ttl: 60, key_parameters: [method.request.querystring.q]}}\n  - {path: /items, method: POST, function: f, cache: {enabled: false}}\n  - {path: /other, method: GET, function: f, request_parameters: {method.request.header.X-K: false}, cache: {key_parameters: [method.request.header.X-K]}}\nstages:\n  prod: {cache: {size: '1.6', ttl: 300, encrypted: true}}\n  dev: {}\n";
+    let out = rest_round_trip("cached", yaml);
+    assert!(out.left_out.is_empty(), "{:?}", out.left_out);
+    for line in [
+        "prod: {cache: {size: '1.6', ttl: 300, encrypted: true}}",
+        "cache: {ttl: 60, key_parameters: [method.request.querystring.q]}",
+        "cache: {enabled: false}",
+        "cache: {key_parameters: [method.request.header.X-K]}",
+    ] {
+        assert!(out.yaml.contains(line), "{line:?} not in\n{}", out.yaml);
+    }
+    // A canary (made by `gwctl deploy --canary`, which the simulator's apply does not do).
+    let (out, ops) = adopt_round_trip(ITEMS, |api| {
+        api.stages.get_mut("prod").unwrap().settings.canary = Some(crate::state::rest::Canary {
+            deployment_id: Some("d-canary".into()),
+            percent: Some(12.5),
+            variables: Some(BTreeMap::from([("version".into(), "v2".into())])),
+        });
+    });
+    assert!(
+        out.yaml
+            .contains("canary: {percent: 12.5, variables: {version: v2}}"),
+        "{}",
+        out.yaml
+    );
+    assert_eq!(ops, Vec::<String>::new(), "{}", out.yaml);
+}
+
+#[test]
+fn a_cache_cluster_without_stage_caching_is_listed_not_dropped() {
+    let (out, _) = adopt_round_trip(ITEMS, |api| {
+        let st = &mut api.stages.get_mut("prod").unwrap().settings;
+        st.cache_cluster_enabled = Some(true);
+        st.cache_cluster_size = Some("0.5".into());
+    });
+    assert!(
+        out.left_out
+            .iter()
+            .any(|l| l.object == "stage prod" && l.field == "cacheClusterEnabled"),
+        "{:?}",
+        out.left_out
     );
 }

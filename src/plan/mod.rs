@@ -18,6 +18,7 @@ pub mod simulate;
 pub mod simulate_usage;
 pub mod usage;
 pub mod usage_ops;
+pub mod v2;
 pub mod ws;
 
 use serde::Serialize;

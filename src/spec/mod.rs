@@ -27,7 +27,7 @@ use std::path::Path;
 pub use diag::{Diagnostic, Severity};
 pub use model::Spec;
 /// Checks shared with command-line flags that carry spec values (`gwctl cors enable`).
-pub(crate) use read::{is_header_name, origin_problem};
+pub(crate) use read::{is_header_name, origin_problem, CACHE_SIZES};
 
 use diag::Source;
 

@@ -85,6 +85,8 @@ pub struct Spec {
     /// gwctl neither reads nor changes any domain; `Some(empty)`: the spec owns its
     /// mappings and wants none.
     pub domains: Option<Vec<DomainDef>>,
+    /// REST: `models:` (JSON Schema draft 4), file order.
+    pub models: Vec<ModelDef>,
     /// The environment and the variables it was resolved with (`variables:`, `${...}`).
     pub vars: Resolution,
 }
@@ -212,6 +214,9 @@ pub struct CorsDef {
     pub expose_headers: Vec<String>,
     pub max_age: Option<u32>,
     pub credentials: bool,
+    /// REST: put the CORS headers on the `DEFAULT_4XX`/`DEFAULT_5XX` gateway responses
+    /// (default true; `false` for an API whose errors carry none, like SAM's `Cors:`).
+    pub gateway_responses: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -285,6 +290,48 @@ pub struct RouteDef {
     /// WebSocket only: a two-way route (a `$default` route response returns the
     /// integration's answer to the client).
     pub response: bool,
+    /// REST: `request:` (request validation and body models). `None` = not declared: an
+    /// existing method keeps what it has, unless gwctl made it.
+    pub request: Option<RequestDef>,
+}
+
+/// A REST model: a JSON Schema (draft 4), checked offline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelDef {
+    /// Alphanumeric (AWS's rule for model names).
+    pub name: At<String>,
+    /// The schema as JSON; references to other models are written `#/models/NAME`.
+    pub schema: serde_json::Value,
+    /// The other models it references (`$ref: '#/models/NAME'`), sorted.
+    pub refs: Vec<String>,
+}
+
+/// What a REST route's request validator checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Validate {
+    Body,
+    Parameters,
+    All,
+}
+
+impl Validate {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Validate::Body => "body",
+            Validate::Parameters => "parameters",
+            Validate::All => "all",
+        }
+    }
+}
+
+/// A REST route's `request:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestDef {
+    pub pos: Pos,
+    /// `None`: no validator.
+    pub validate: Option<Validate>,
+    /// Content type -> model name (`body:`).
+    pub body: BTreeMap<String, String>,
 }
 
 /// A route's `cache:` (REST).

@@ -22,8 +22,8 @@ use super::read::{
 };
 use super::read::{
     ALL_INTEGRATION_KEYS, API_KEY_SELECTIONS, CONTENT_HANDLINGS, INTEGRATION_RESPONSE_KEYS,
-    INTEGRATION_TYPES, METHOD_RESPONSE_KEYS, PASSTHROUGH_BEHAVIORS, POLICY_KEYS, ROUTE_KEYS,
-    STATEMENT_KEYS, WS_INTEGRATION_KEYS, WS_ROUTE_KEYS,
+    INTEGRATION_TYPES, METHOD_RESPONSE_KEYS, PASSTHROUGH_BEHAVIORS, POLICY_KEYS, REQUEST_KEYS,
+    ROUTE_KEYS, STATEMENT_KEYS, VALIDATE_KINDS, WS_INTEGRATION_KEYS, WS_ROUTE_KEYS,
 };
 use super::read::{DOMAIN_ENDPOINTS, DOMAIN_KEYS, MTLS_KEYS, SECURITY_POLICIES};
 use super::yaml::Node;
@@ -93,6 +93,7 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("api_keys", Ty::Map(&Ty::Obj("api_key")), "REST: API keys by name (values are never written in a spec)."),
             ("usage_plans", Ty::Map(&Ty::Obj("usage_plan")), "REST: usage plans by name."),
             ("domains", Ty::Map(&Ty::Obj("domain")), "REST and HTTP: custom domain names by host name, with their base path mappings to this spec's stages."),
+            ("models", Ty::Map(&Ty::Any), "REST: models by (alphanumeric) name, each a JSON Schema draft 4 written as YAML; `$ref: '#/models/NAME'` names another."),
             ("variables", Ty::Map(&Ty::Obj("variable")), "Variables by name, used as `${var.NAME}` in any string."),
             ("environments", Ty::Map(&Ty::TextOrObj("environment")), "Environments by name (`--env NAME`), and `default: NAME`."),
         ],
@@ -211,6 +212,7 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("expose_headers", Ty::TextList, "Response headers the browser may read."),
             ("max_age", Ty::Int(0, 86400), "Seconds a preflight answer may be cached."),
             ("credentials", Ty::Bool, "Allow credentials (not with origin `*`)."),
+            ("gateway_responses", Ty::Bool, "REST: CORS headers on API Gateway's own errors (DEFAULT_4XX/5XX); default true."),
         ],
     },
     Obj {
@@ -230,6 +232,17 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("throttle", THROTTLE, "Throttling for this route on every stage."),
             ("method_responses", Ty::List(&Ty::Obj("method_response")), "REST: method responses (non-proxy integrations)."),
             ("cache", Ty::Obj("route_cache"), "REST: caching of this route on the stages that have a cache."),
+            ("request", Ty::Obj("request"), "REST: request validation and the body's models."),
+        ],
+    },
+    Obj {
+        name: "request",
+        description: "A route's request validation (REST).",
+        keys: REQUEST_KEYS,
+        required: &[],
+        fields: &[
+            ("validate", Ty::Choice(VALIDATE_KINDS), "What API Gateway checks before the integration: `body`, `parameters` or `all`."),
+            ("body", Ty::Map(&Ty::Text), "Content type -> model name, e.g. `application/json: NewItem`."),
         ],
     },
     Obj {

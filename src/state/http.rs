@@ -14,9 +14,13 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use super::rest::{AccessLog, Deployment};
+use super::rest::Deployment;
+pub use super::v2::{base_key, duplicate_key, integration_keys};
+use super::v2::{
+    id_of, raw_authorizers, raw_integrations, raw_target, route_key_of, Keyed, ObservedV2,
+    RouteSettings, V2Integration,
+};
 
 /// Integration timeout HTTP APIs apply when none is given.
 pub const DEFAULT_TIMEOUT_MS: i32 = 30_000;
@@ -104,25 +108,41 @@ pub struct Authorizer {
     pub simple_responses: Option<bool>,
 }
 
-/// Stage settings gwctl manages. In desired state `None` means "not managed by the spec"; in
-/// observed state it means "not set".
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Stage {
-    pub description: Option<String>,
-    pub auto_deploy: Option<bool>,
-    pub variables: BTreeMap<String, String>,
-    /// Stage-wide throttling and detailed metrics.
-    pub default_route_settings: RouteSetting,
-    /// Per-route settings by route key.
-    pub route_settings: BTreeMap<String, RouteSetting>,
-    pub access_log: Option<AccessLog>,
-}
+/// Stage settings gwctl manages (see [`super::v2::Stage`]): stage-wide throttling and
+/// detailed metrics, and the same per route.
+pub type Stage = super::v2::Stage<RouteSetting>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct RouteSetting {
     pub metrics: Option<bool>,
     pub throttle_rate: Option<f64>,
     pub throttle_burst: Option<i32>,
+}
+
+impl RouteSettings for RouteSetting {
+    fn overlay(self, want: &Self) -> Self {
+        RouteSetting {
+            metrics: want.metrics.or(self.metrics),
+            throttle_rate: want.throttle_rate.or(self.throttle_rate),
+            throttle_burst: want.throttle_burst.or(self.throttle_burst),
+        }
+    }
+
+    /// Detailed metrics absent mean off.
+    fn settled(self) -> Self {
+        RouteSetting {
+            metrics: Some(self.metrics.unwrap_or(false)),
+            ..self
+        }
+    }
+
+    fn shown(&self) -> Vec<(&'static str, Option<String>)> {
+        vec![
+            ("metrics", self.metrics.map(|b| b.to_string())),
+            ("throttle.rate", self.throttle_rate.map(|v| v.to_string())),
+            ("throttle.burst", self.throttle_burst.map(|v| v.to_string())),
+        ]
+    }
 }
 
 /// An HTTP API as read from the account, with the ids the executor needs.
@@ -151,11 +171,7 @@ pub struct ObservedHttpApi {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ObservedStage {
-    pub deployment_id: Option<String>,
-    pub settings: Stage,
-}
+pub type ObservedStage = super::v2::ObservedStage<RouteSetting>;
 
 /// A route as the service lists it: ids, not names.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -192,33 +208,11 @@ pub struct RawHttpApi {
     pub notes: Vec<String>,
 }
 
-/// The key a second object with an existing route key or authorizer name is known by
-/// (real AWS refuses such duplicates; the emulator accepts them). It can never equal a
-/// desired key, so the planner deletes the duplicate.
-pub fn duplicate_key(key: &str, id: &str) -> String {
-    format!("{key} (duplicate {id})")
-}
-
-/// The service's key of a possibly [`duplicate_key`]-suffixed key.
-pub fn base_key(key: &str) -> &str {
-    match key.find(" (duplicate ") {
-        Some(i) if key.ends_with(')') => &key[..i],
-        _ => key,
-    }
-}
-
 impl RawHttpApi {
     /// Key every object (see the module documentation); the first by id keeps a duplicated
     /// route key or authorizer name.
     pub fn assemble(mut self) -> ObservedHttpApi {
-        self.integrations.sort_by(|a, b| a.0.cmp(&b.0));
-        for (_, i) in self.integrations.iter_mut() {
-            i.normalize();
-        }
-        let defs: Vec<Integration> = self.integrations.iter().map(|(_, i)| i.clone()).collect();
-        let keys = integration_keys(&defs);
-        let mut integration_ids = BTreeMap::new();
-        let mut integration_keys_by_id = BTreeMap::new();
+        let k = Keyed::of(self.integrations, self.authorizers);
         let mut config = HttpApi {
             name: self.name,
             description: self.description,
@@ -226,62 +220,31 @@ impl RawHttpApi {
             cors: self.cors,
             ..Default::default()
         };
-        for ((id, def), key) in self.integrations.into_iter().zip(keys) {
-            integration_ids.insert(key.clone(), id.clone());
-            integration_keys_by_id.insert(id, key.clone());
-            config.integrations.insert(key, def);
-        }
-
-        self.authorizers.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut authorizer_ids = BTreeMap::new();
-        let mut authorizer_names = BTreeMap::new();
-        for (id, name, def) in self.authorizers {
-            let name = if authorizer_ids.contains_key(&name) {
-                duplicate_key(&name, &id)
-            } else {
-                name
-            };
-            authorizer_ids.insert(name.clone(), id.clone());
-            authorizer_names.insert(id, name.clone());
-            config.authorizers.insert(name, def);
-        }
-
         self.routes.sort_by(|a, b| a.id.cmp(&b.id));
         let mut route_ids = BTreeMap::new();
         for r in self.routes {
-            let key = if route_ids.contains_key(&r.route_key) {
-                duplicate_key(&r.route_key, &r.id)
-            } else {
-                r.route_key.clone()
-            };
-            let target = r.target.map(|t| {
-                t.strip_prefix("integrations/")
-                    .and_then(|id| integration_keys_by_id.get(id).cloned())
-                    .unwrap_or(t)
-            });
-            let authorizer = r
-                .authorizer_id
-                .filter(|a| !a.is_empty())
-                .map(|a| authorizer_names.get(&a).cloned().unwrap_or(a));
+            let key = route_key_of(&route_ids, &r.route_key, &r.id);
             route_ids.insert(key.clone(), r.id);
             config.routes.insert(
                 key,
                 Route {
-                    target,
+                    target: k.target(r.target),
                     authorization_type: r.authorization_type,
-                    authorizer,
+                    authorizer: k.authorizer(r.authorizer_id),
                     authorization_scopes: r.authorization_scopes,
                 },
             );
         }
+        config.integrations = k.integrations;
+        config.authorizers = k.authorizers;
         config.normalize();
         ObservedHttpApi {
             id: self.id,
             tags: self.tags,
             config,
             route_ids,
-            integration_ids,
-            authorizer_ids,
+            integration_ids: k.integration_ids,
+            authorizer_ids: k.authorizer_ids,
             stages: self.stages,
             deployments: self.deployments,
             authorizers_complete: self.authorizers_complete,
@@ -291,14 +254,27 @@ impl RawHttpApi {
     }
 }
 
+impl ObservedV2 for ObservedHttpApi {
+    type Setting = RouteSetting;
+    fn stages(&self) -> &BTreeMap<String, ObservedStage> {
+        &self.stages
+    }
+    fn deployments(&self) -> &BTreeMap<String, Deployment> {
+        &self.deployments
+    }
+    fn deployments_complete(&self) -> bool {
+        self.deployments_complete
+    }
+    fn notes(&self) -> &[String] {
+        &self.notes
+    }
+}
+
 impl ObservedHttpApi {
     /// Back to the service's view (objects by id): what [`RawHttpApi::assemble`] was given,
     /// up to ordering and normalisation.
     pub fn to_raw(&self) -> RawHttpApi {
         let c = &self.config;
-        let id_of = |ids: &BTreeMap<String, String>, key: &str| {
-            ids.get(key).cloned().unwrap_or_else(|| key.to_string())
-        };
         RawHttpApi {
             id: self.id.clone(),
             name: c.name.clone(),
@@ -312,13 +288,7 @@ impl ObservedHttpApi {
                 .map(|(key, r)| RawRoute {
                     id: id_of(&self.route_ids, key),
                     route_key: base_key(key).to_string(),
-                    target: r
-                        .target
-                        .as_ref()
-                        .map(|t| match self.integration_ids.get(t) {
-                            Some(id) => format!("integrations/{id}"),
-                            None => t.clone(),
-                        }),
+                    target: raw_target(&self.integration_ids, &r.target),
                     authorization_type: r.authorization_type.clone(),
                     authorizer_id: r
                         .authorizer
@@ -327,22 +297,8 @@ impl ObservedHttpApi {
                     authorization_scopes: r.authorization_scopes.clone(),
                 })
                 .collect(),
-            integrations: c
-                .integrations
-                .iter()
-                .map(|(k, i)| (id_of(&self.integration_ids, k), i.clone()))
-                .collect(),
-            authorizers: c
-                .authorizers
-                .iter()
-                .map(|(n, a)| {
-                    (
-                        id_of(&self.authorizer_ids, n),
-                        base_key(n).to_string(),
-                        a.clone(),
-                    )
-                })
-                .collect(),
+            integrations: raw_integrations(&c.integrations, &self.integration_ids),
+            authorizers: raw_authorizers(&c.authorizers, &self.authorizer_ids),
             stages: self.stages.clone(),
             deployments: self.deployments.clone(),
             authorizers_complete: self.authorizers_complete,
@@ -461,47 +417,17 @@ impl Integration {
 
     /// A short stable digest of every setting, to tell variants of one target apart.
     pub fn digest(&self) -> String {
-        let canonical = serde_json::to_vec(self).expect("integration serialises");
-        Sha256::digest(&canonical)[..4]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        V2Integration::digest(self)
     }
 }
 
-/// Target keys for a set of (normalised) integrations, in input order. An integration gets
-/// its [`Integration::target`] when it is the only configuration calling that target, else
-/// `{target}#{digest}`. An exact copy of an earlier integration (a duplicate, which only the
-/// observed side can have) gets `{key}~{n}` (n = 2, 3, ...), so it never matches a desired
-/// key and is deleted once no route uses it. Callers that want deterministic keys for
-/// duplicates pass them in a deterministic order (the reader sorts by id).
-pub fn integration_keys(items: &[Integration]) -> Vec<String> {
-    let mut variants: BTreeMap<String, Vec<&Integration>> = BTreeMap::new();
-    for i in items {
-        let v = variants.entry(i.target()).or_default();
-        if !v.contains(&i) {
-            v.push(i);
-        }
+impl V2Integration for Integration {
+    fn normalize(&mut self) {
+        Integration::normalize(self)
     }
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    items
-        .iter()
-        .map(|i| {
-            let target = i.target();
-            let base = if variants[&target].len() == 1 {
-                target
-            } else {
-                format!("{target}#{}", i.digest())
-            };
-            let n = seen.entry(base.clone()).or_insert(0);
-            *n += 1;
-            if *n == 1 {
-                base
-            } else {
-                format!("{base}~{n}")
-            }
-        })
-        .collect()
+    fn target(&self) -> String {
+        Integration::target(self)
+    }
 }
 
 impl Authorizer {

@@ -10,6 +10,7 @@ pub mod http;
 pub mod resource_policy;
 pub mod rest;
 pub mod usage;
+pub mod v2;
 pub mod ws;
 
 /// Tag gwctl writes on every API it creates; `find` uses it to recognise its own APIs.

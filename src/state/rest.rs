@@ -9,6 +9,11 @@ use super::PolicyStatement;
 /// Default integration timeout API Gateway applies to REST integrations.
 pub const DEFAULT_TIMEOUT_MS: i32 = 29_000;
 pub const DEFAULT_PASSTHROUGH: &str = "WHEN_NO_MATCH";
+/// The description of every model gwctl creates: its ownership mark (models carry no tags).
+pub const MODEL_MARK: &str = "gwctl:managed";
+/// Models API Gateway creates in every REST API; gwctl never creates, changes or deletes them.
+pub const BUILTIN_MODELS: &[&str] = &["Empty", "Error"];
+
 /// Default authorizer result TTL (seconds).
 pub const DEFAULT_AUTHORIZER_TTL: i32 = 300;
 
@@ -37,6 +42,34 @@ pub struct RestApi {
     /// Customised gateway responses by type (`DEFAULT_4XX`). Observed state keeps only
     /// non-default ones.
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// Models (JSON schemas) by name. Desired: the spec's `models:`; observed: every model
+    /// but API Gateway's built-in `Empty` and `Error` (read only when the spec declares
+    /// models or request validation, or a method uses them: `aws::read::rest`). Left out of
+    /// the serialised form when empty, so an API without models hashes as before.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, Model>,
+    /// Request validators by name. Desired: gwctl's shared ones
+    /// ([`crate::plan::rest::models::validator_name`]); observed: every validator.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_validators: BTreeMap<String, RequestValidator>,
+}
+
+/// A model of a REST API: a JSON Schema (draft 4) for one content type.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Model {
+    pub content_type: String,
+    /// The schema, parsed (compared as JSON, never as text). References to other models of
+    /// the API are written `#/models/NAME` on both sides (the reader folds AWS's
+    /// `https://apigateway.amazonaws.com/restapis/{api}/models/NAME` into it; the executor
+    /// renders it back).
+    pub schema: serde_json::Value,
+}
+
+/// A request validator: what API Gateway checks before calling the integration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RequestValidator {
+    pub body: bool,
+    pub parameters: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -58,6 +91,13 @@ pub struct Method {
     /// By status code.
     pub method_responses: BTreeMap<String, MethodResponse>,
     pub integration: Option<Integration>,
+    /// The request validator, by *name* (observed: resolved from `requestValidatorId`).
+    /// Left out of the serialised form when unset, so a method without one hashes as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_validator: Option<String>,
+    /// `requestModels`: content type -> model name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_models: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -191,6 +231,16 @@ pub struct ObservedRestApi {
     pub resource_ids: BTreeMap<String, String>,
     /// Authorizer name -> id.
     pub authorizer_ids: BTreeMap<String, String>,
+    /// Request validator name -> id (the first listed of a name).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub validator_ids: BTreeMap<String, String>,
+    /// Models gwctl created (their description is [`MODEL_MARK`]): the only ones it deletes.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub owned_models: std::collections::BTreeSet<String>,
+    /// Whether models and request validators were read (`config.models`,
+    /// `config.request_validators`); when not, those maps are empty because unknown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub validation_read: bool,
     pub stages: BTreeMap<String, ObservedStage>,
     pub deployments: BTreeMap<String, Deployment>,
 }

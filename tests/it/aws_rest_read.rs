@@ -221,6 +221,7 @@ fn expected_config() -> RestApi {
             passthrough_behavior: None,
             ..Default::default()
         }),
+        ..Default::default()
     };
     let options = Method {
         authorization_type: "NONE".into(),
@@ -296,6 +297,8 @@ fn expected_config() -> RestApi {
         api_key_source: None,
         policy: None,
         vpc_endpoint_ids: vec![],
+        models: BTreeMap::new(),
+        request_validators: BTreeMap::new(),
         resources: map(&[
             ("/", Resource::default()),
             (
@@ -546,6 +549,7 @@ fn spec_with_functions(functions: Vec<FunctionDef>) -> Spec {
             vpc_endpoint_ids: None,
         },
         functions,
+        models: vec![],
         authorizers: vec![],
         default_auth: None,
         cors: None,

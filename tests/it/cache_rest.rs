@@ -10,16 +10,16 @@ use std::sync::{Arc, Mutex};
 use aws_sdk_apigateway::operation::put_integration::{PutIntegrationInput, PutIntegrationOutput};
 use aws_sdk_apigateway::types::{IntegrationType, Op as PatchOp, PatchOperation};
 use aws_sdk_apigateway::Client as ApigwClient;
-use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_mocks::mock;
 
 use gwctl::aws::exec::rest::Executor;
 use gwctl::aws::exec::OpOutcome;
-use gwctl::aws::{CallLog, Clients};
 use gwctl::plan::rest::ops::Op;
 use gwctl::state::rest::{Integration, ObservedRestApi};
 
 use crate::support;
-use crate::support::cli::{gwctl, ok, text, write};
+use crate::support::cli::{gwctl, ok, plan_exit, write};
+use crate::support::offline::mock_clients as clients;
 
 const SPEC: &str = r#"version: 1
 api: {name: cache-e2e}
@@ -37,14 +37,6 @@ routes:
     function: create
     cache: {enabled: false}
 "#;
-
-fn plan_exit(em: &support::Emulator, spec: &std::path::Path) -> (i32, String) {
-    let o = gwctl(em, &["plan", spec.to_str().unwrap(), "--detailed-exitcode"]);
-    let (out, err) = text(&o);
-    let code = o.status.code().unwrap_or(-1);
-    assert!(code == 0 || code == 2, "plan failed:\n{out}\n{err}");
-    (code, out)
-}
 
 #[tokio::test]
 async fn a_cached_stage_is_applied_kept_reverted_shown_and_destroyed() {
@@ -127,23 +119,6 @@ async fn a_cached_stage_is_applied_kept_reverted_shown_and_destroyed() {
     ok(&gwctl(&em, &["destroy", s, "--yes"]));
     let apis = gw.get_rest_apis().send().await.unwrap();
     assert!(!apis.items().iter().any(|a| a.name() == Some("cache-e2e")));
-}
-
-fn clients(rules: &[&Rule]) -> Clients {
-    use aws_sdk_apigatewayv2::config::{BehaviorVersion, Region};
-    let lambda_rules: &[&Rule] = &[];
-    Clients {
-        apigw: mock_client!(aws_sdk_apigateway, RuleMode::Sequential, rules),
-        apigw2: aws_sdk_apigatewayv2::Client::from_conf(
-            aws_sdk_apigatewayv2::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new("us-east-1"))
-                .build(),
-        ),
-        lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, lambda_rules),
-        region: "us-east-1".into(),
-        calls: CallLog::default(),
-    }
 }
 
 /// The cache key parameters are part of put-integration (moto drops them, so this is the

@@ -21,7 +21,7 @@ const MAX_APPLIES: usize = 5;
 
 /// 10 % of the calls to API Gateway and Lambda: 2 % each of 500, 503, 429, a connection
 /// dropped before forwarding, and one dropped after the emulator applied the call.
-fn ten_percent(seed: u64) -> Vec<String> {
+pub(crate) fn ten_percent(seed: u64) -> Vec<String> {
     let mut args: Vec<String> = [
         "--no-quotas",
         "--fault-500",

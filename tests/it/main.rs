@@ -30,6 +30,7 @@ mod faults;
 mod http_apply;
 mod http_lifecycle;
 mod layering;
+mod models_rest;
 mod multi_apply;
 mod null_templates;
 mod openapi;

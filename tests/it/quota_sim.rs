@@ -7,6 +7,8 @@
 //!   writes;
 //! - a generated 50-route WebSocket API applies with zero throttled calls, near its bound, and
 //!   a no-op re-apply and `plan` make one call per list and no write;
+//! - the reads before planning overlap: planning waits for get-function then get-policy, not
+//!   for every read in turn;
 //! - with 10 % of the calls answered 429 and 10 % answered 500, the apply still converges and
 //!   a re-apply makes no write;
 //! - the simulator's quota table is gwctl's, and it names operations as the SDK does.
@@ -187,6 +189,11 @@ async fn a_50_route_websocket_api_applies_within_its_quota_bound_and_reapplies_i
     let proxy = QuotaProxy::start(&em, &[]);
     let dir = tempfile::tempdir().unwrap();
     let spec = websocket_spec(dir.path());
+    // moto loads a service's backend on its first call (its Lambda policies take over a
+    // second): a plan (reads only) warms it up, then the counters and buckets start afresh.
+    let o = gwctl(&proxy.endpoint(), &["plan", spec.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    proxy.reset();
 
     let (first, took) = apply(&proxy.endpoint(), &spec);
     let stats = proxy.stats();
@@ -210,18 +217,29 @@ async fn a_50_route_websocket_api_applies_within_its_quota_bound_and_reapplies_i
         )
     );
     let bound = pace::lower_bound_seconds(&apigw);
-    let ratio = took.as_secs_f64() / bound;
+    // From the first call the simulator saw to the last: the wall time without the process
+    // start (spec parsing, SDK set-up), which is no part of API Gateway's quota.
+    let window = stats["last_call"].as_f64().unwrap() - stats["first_call"].as_f64().unwrap();
     eprintln!(
-        "websocket first apply: {} API Gateway calls in {:.1} s, bound {bound:.1} s, ratio {ratio:.2}",
+        "websocket first apply: {} API Gateway calls in {:.2} s ({window:.2} s from the first \
+         call to the last), bound {bound:.2} s, ratio {:.2} ({:.2})",
         total(&apigw),
-        took.as_secs_f64()
+        took.as_secs_f64(),
+        took.as_secs_f64() / bound,
+        window / bound,
     );
-    // Issue 19's target is 1.1x the bound; with a bound of a few seconds the process start
-    // and the Lambda reads (outside API Gateway's quota) are a fixed second or so on top,
-    // and a busy CI machine gets slack.
+    // Issue 19's target is 1.1x the bound: docs/benchmarks.md measures where the time goes
+    // (the writes take exactly what the pacer allows, which keeps 3 % of each rate and one
+    // token of the burst in hand; before them two Lambda round trips; before the first call
+    // the process start). Here, on a shared CI machine whose load stretches every emulator
+    // call, a generous margin over it.
     assert!(
-        took.as_secs_f64() < 1.1 * bound + 3.0,
-        "{took:?} for a bound of {bound} s"
+        window < 1.1 * bound + 1.0,
+        "{window:.2} s from the first call to the last, for a bound of {bound:.2} s"
+    );
+    assert!(
+        took.as_secs_f64() < 1.1 * bound + 2.0,
+        "{took:?} for a bound of {bound:.2} s"
     );
 
     // No-op re-apply and plan: reads only, a handful of them.
@@ -272,6 +290,65 @@ async fn a_50_route_websocket_api_applies_within_its_quota_bound_and_reapplies_i
             "websocket no-op {verb}: {} + {} calls",
             total(&apigw),
             total(&lambda)
+        );
+    }
+}
+
+/// The reads before the first write overlap: finding the API (API Gateway) runs beside the
+/// functions (Lambda), every function is read in one round, and each policy only waits for
+/// the functions. With every call held 500 ms by the simulator, each read must arrive before
+/// the round trips it does not depend on could have finished.
+#[tokio::test]
+async fn reads_before_planning_overlap_so_planning_waits_two_round_trips_not_every_read() {
+    const HOLD: f64 = 0.5;
+    let em = support::emulator().await;
+    create_functions(&em, FUNCTIONS).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls.log");
+    let proxy = QuotaProxy::start(
+        &em,
+        &["--latency-ms", "500", "--log", log.to_str().unwrap()],
+    );
+    let spec = websocket_spec(dir.path());
+    let o = gwctl(&proxy.endpoint(), &["plan", spec.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+
+    // `SECONDS SERVICE OPERATION RESULT PATH`, one line per call as it arrives.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<(f64, String)> = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[0].parse().unwrap(), f[2].to_string())
+        })
+        .collect();
+    let t0 = calls.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
+    let arrivals = |op: &str| -> Vec<f64> {
+        calls
+            .iter()
+            .filter(|c| c.1 == op)
+            .map(|c| c.0 - t0)
+            .collect()
+    };
+    let (functions, apis, policies) = (
+        arrivals("GetFunction"),
+        arrivals("GetApis"),
+        arrivals("GetPolicy"),
+    );
+    assert_eq!(
+        (functions.len(), apis.len(), policies.len()),
+        (FUNCTIONS, 1, FUNCTIONS),
+        "{text}"
+    );
+    // One round of get-function, with get-apis beside it: all sent before any answer.
+    for t in functions.iter().chain(&apis) {
+        assert!(*t < HOLD, "sent {t:.3} s after the first call:\n{text}");
+    }
+    // Each get-policy after the get-functions, not after get-apis and the reads in turn.
+    for t in &policies {
+        assert!(
+            *t < 2.0 * HOLD,
+            "get-policy {t:.3} s after the first call:\n{text}"
         );
     }
 }

@@ -412,3 +412,33 @@ async fn create_authorizer_with_a_name_the_rest_api_has_is_400_bad_request() {
     );
     created(&call_at(&ep, "POST", &path, Some(&body("other"))));
 }
+
+#[tokio::test]
+async fn create_model_or_request_validator_with_a_name_the_rest_api_has_is_409_conflict() {
+    let em = support::emulator().await;
+    let ep = em.endpoint();
+    let (api, _) = rest_api(&ep);
+    // moto replaces a model of the same name and adds a second validator of a name.
+    let models = format!("/restapis/{api}/models");
+    let model = |name: &str| {
+        serde_json::json!({
+            "name": name,
+            "contentType": "application/json",
+            "schema": "{\"type\":\"object\"}",
+        })
+        .to_string()
+    };
+    created(&call_at(&ep, "POST", &models, Some(&model("Item"))));
+    let (status, kind, _) = refused(&call_at(&ep, "POST", &models, Some(&model("Item"))));
+    assert_eq!((status, kind.as_str()), (409, "ConflictException"));
+    created(&call_at(&ep, "POST", &models, Some(&model("Order"))));
+
+    let validators = format!("/restapis/{api}/requestvalidators");
+    let validator =
+        |name: &str| serde_json::json!({"name": name, "validateRequestBody": true}).to_string();
+    created(&call_at(&ep, "POST", &validators, Some(&validator("body"))));
+    let (status, kind, _) = refused(&call_at(&ep, "POST", &validators, Some(&validator("body"))));
+    assert_eq!((status, kind.as_str()), (409, "ConflictException"));
+    let listed = created(&call_at(&ep, "GET", &validators, None));
+    assert_eq!(listed["item"].as_array().map(Vec::len), Some(1), "{listed}");
+}

@@ -7,7 +7,7 @@
 //! for v2 APIs is not on this path; `aws_ws_offline` covers it with exact requests.
 
 use crate::support;
-use crate::support::cli::{apply_json, gwctl, ok, repo, w, writes};
+use crate::support::cli::{apply_json, gwctl, ok, repo, text, w, writes};
 use gwctl::cli::lifecycle::{DeployDoc, DestroyDoc, ShowDoc};
 
 const FUNCTIONS: &[&str] = &[
@@ -378,7 +378,8 @@ async fn a_saved_websocket_plan_applies_exactly_its_ops() {
 }
 
 #[tokio::test]
-async fn a_websocket_api_is_found_by_id_or_name_and_refused_by_rest_only_verbs() {
+async fn a_websocket_api_is_found_by_id_or_name_exported_and_refused_by_rest_only_verbs_and_openapi(
+) {
     let em = support::emulator().await;
     em.create_functions(FUNCTIONS).await;
     let spec = repo("specs/chat.yaml");
@@ -401,11 +402,37 @@ async fn a_websocket_api_is_found_by_id_or_name_and_refused_by_rest_only_verbs()
         ),
         "{err}"
     );
-    // export writes no spec of a WebSocket API yet: refused by id and by name, nothing on
-    // stdout, never read as an HTTP API.
+    // export writes its spec by id and by name (the same text), and it plans empty;
+    // OpenAPI has no WebSocket form: refused by id and by name, nothing on stdout, never read
+    // as an HTTP API.
+    let by_id = ok(&gwctl(&em, &["export", "--api-id", id.as_str()])).0;
+    let by_name = ok(&gwctl(&em, &["export", "--api", "chat"])).0;
+    assert_eq!(by_id, by_name);
+    assert!(by_id.contains("kind: websocket"), "{by_id}");
+    assert!(by_id.contains("Nothing was left out."), "{by_id}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chat.yaml");
+    std::fs::write(&file, &by_id).unwrap();
+    let o = gwctl(
+        &em,
+        &[
+            "plan",
+            file.to_str().unwrap(),
+            "--api-id",
+            id.as_str(),
+            "--detailed-exitcode",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{by_id}\n{:?}", text(&o));
     for (args, name) in [
-        (vec!["export", "--api-id", id.as_str()], id.as_str()),
-        (vec!["export", "--api", "chat"], "chat"),
+        (
+            vec!["export", "--format", "openapi", "--api-id", id.as_str()],
+            "chat",
+        ),
+        (
+            vec!["export", "--format", "openapi", "--api", "chat"],
+            "chat",
+        ),
     ] {
         let o = gwctl(&em, &args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
@@ -413,7 +440,7 @@ async fn a_websocket_api_is_found_by_id_or_name_and_refused_by_rest_only_verbs()
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
             err.contains(&format!(
-                "`{name}` is a websocket api: `gwctl export` writes the spec of rest and http apis in this version"
+                "`{name}` is a websocket api: it has no OpenAPI form (API Gateway takes OpenAPI for rest and http apis only)"
             )),
             "{args:?}: {err}"
         );

@@ -16,19 +16,21 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigatewayv2::types as v2;
 
-use super::{
-    deleted, fill_placeholders, hash_map, internal, lambda::permission_call, run_concurrent,
-    ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
+use super::v2::{
+    answered_id, api, apply_stage_op, created_or_adopted, id_of, keep, route_ids_of, AdoptKind,
+    SdkRouteSetting,
 };
-use crate::aws::error::{classify, AwsError, ErrorKind};
+use super::{
+    deleted, fill_placeholders, hash_map, lambda::permission_call, run_concurrent, ExecEvent,
+    ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
+};
+use crate::aws::error::{classify, AwsError};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::aws::Clients;
 use crate::plan::http::deps;
-use crate::plan::http::ops::{HttpOp, StageUpdate};
-use crate::state::http::{
-    Authorizer, Cors, Integration, ObservedHttpApi, Route, RouteSetting, Stage,
-};
-use crate::state::rest::AccessLog;
+use crate::plan::http::ops::HttpOp;
+use crate::plan::v2::V2Op;
+use crate::state::http::{Authorizer, Cors, Integration, ObservedHttpApi, Route, RouteSetting};
 
 /// Runs ops against one HTTP API.
 pub struct HttpExecutor<'c> {
@@ -57,31 +59,6 @@ fn v2_cors(c: &Cors) -> v2::Cors {
         .build()
 }
 
-fn v2_route_settings(s: &RouteSetting) -> v2::RouteSettings {
-    v2::RouteSettings::builder()
-        .set_detailed_metrics_enabled(s.metrics)
-        .set_throttling_rate_limit(s.throttle_rate)
-        .set_throttling_burst_limit(s.throttle_burst)
-        .build()
-}
-
-fn v2_route_settings_map(
-    m: &BTreeMap<String, RouteSetting>,
-) -> Option<HashMap<String, v2::RouteSettings>> {
-    (!m.is_empty()).then(|| {
-        m.iter()
-            .map(|(k, v)| (k.clone(), v2_route_settings(v)))
-            .collect()
-    })
-}
-
-fn v2_access_log(a: &AccessLog) -> v2::AccessLogSettings {
-    v2::AccessLogSettings::builder()
-        .destination_arn(&a.destination_arn)
-        .format(&a.format)
-        .build()
-}
-
 fn jwt(a: &Authorizer) -> Option<v2::JwtConfiguration> {
     (a.kind == "JWT").then(|| {
         v2::JwtConfiguration::builder()
@@ -89,6 +66,16 @@ fn jwt(a: &Authorizer) -> Option<v2::JwtConfiguration> {
             .set_audience(Some(a.audience.clone()))
             .build()
     })
+}
+
+impl SdkRouteSetting for RouteSetting {
+    fn sdk(&self) -> v2::RouteSettings {
+        v2::RouteSettings::builder()
+            .set_detailed_metrics_enabled(self.metrics)
+            .set_throttling_rate_limit(self.throttle_rate)
+            .set_throttling_burst_limit(self.throttle_burst)
+            .build()
+    }
 }
 
 /// Delete the object `$key` names (its id from `$self.$ids`) with `$call`, then forget it.
@@ -163,12 +150,7 @@ impl<'c> HttpExecutor<'c> {
     }
 
     fn api(&self, op: &str) -> Result<String, AwsError> {
-        self.api_id.clone().ok_or_else(|| {
-            internal(
-                op,
-                "no API id: the plan acts on an API that was neither found nor created".into(),
-            )
-        })
+        api(op, &self.api_id)
     }
 
     fn id_of(
@@ -177,9 +159,7 @@ impl<'c> HttpExecutor<'c> {
         ids: &BTreeMap<String, String>,
         key: &str,
     ) -> Result<String, AwsError> {
-        ids.get(key)
-            .cloned()
-            .ok_or_else(|| internal(op, format!("no id known for {what} `{key}`")))
+        id_of(op, what, ids, key)
     }
 
     fn fill(&self, op: &str, s: &str) -> Result<String, AwsError> {
@@ -198,27 +178,13 @@ impl<'c> HttpExecutor<'c> {
         op: &str,
         def: &Route,
     ) -> Result<(Option<String>, Option<String>), AwsError> {
-        let target = match &def.target {
-            Some(key) => Some(format!(
-                "integrations/{}",
-                Self::id_of(op, "integration", &self.integration_ids, key)?
-            )),
-            None => None,
-        };
-        let authorizer = match &def.authorizer {
-            Some(name) => Some(Self::id_of(op, "authorizer", &self.authorizer_ids, name)?),
-            None => None,
-        };
-        Ok((target, authorizer))
-    }
-
-    fn deployment(&self, op: &str) -> Result<String, AwsError> {
-        self.deployment_id.clone().ok_or_else(|| {
-            internal(
-                op,
-                "no deployment was created in this run to point the stage at".into(),
-            )
-        })
+        route_ids_of(
+            op,
+            &self.integration_ids,
+            &self.authorizer_ids,
+            &def.target,
+            &def.authorizer,
+        )
     }
 
     /// Apply one op (see the module documentation for what counts as done).
@@ -485,80 +451,19 @@ impl<'c> HttpExecutor<'c> {
                 let perm = op.permission().expect("a permission op");
                 permission_call(self.clients, name, perm, |s| self.fill(name, s)).await
             }
-            HttpOp::CreateDeployment { description } => {
-                let out = gw
-                    .create_deployment()
-                    .api_id(self.api(name)?)
-                    .description(description)
-                    .send()
-                    .await
-                    .map_err(|e| classify(name, e))?;
-                let id = answered_id(name, "deployment", out.deployment_id())?;
-                self.deployment_id = Some(id.clone());
-                Ok(OpOutcome::Created { id })
-            }
-            HttpOp::CreateStage {
-                name: stage,
-                def,
-                deploy,
-            } => {
-                let deployment = if *deploy {
-                    Some(self.deployment(name)?)
-                } else {
-                    None
-                };
-                let api = self.api(name)?;
-                let res = create_stage(gw.create_stage().api_id(&api), stage, def)
-                    .set_deployment_id(deployment.clone())
-                    .send()
-                    .await;
-                match res {
-                    Ok(_) => Ok(OpOutcome::Applied),
-                    // The stage exists (an earlier attempt whose answer was lost, or another
-                    // run): adopt it, and still give it what this op asks.
-                    Err(e) => {
-                        let e = classify(name, e);
-                        if e.kind != ErrorKind::Conflict {
-                            return Err(e);
-                        }
-                        let update = adopted_stage_update(def, deployment.is_some());
-                        update_stage(gw.update_stage().api_id(&api).stage_name(stage), &update)
-                            .set_deployment_id(deployment)
-                            .send()
-                            .await
-                            .map_err(|e| classify("UpdateStage", e))?;
-                        Ok(OpOutcome::Adopted { id: stage.clone() })
-                    }
-                }
-            }
-            HttpOp::UpdateStage {
-                name: stage,
-                update,
-            } => {
-                let deployment = if update.deploy {
-                    Some(self.deployment(name)?)
-                } else {
-                    None
-                };
-                update_stage(
-                    gw.update_stage().api_id(self.api(name)?).stage_name(stage),
-                    update,
+            HttpOp::CreateDeployment { .. }
+            | HttpOp::CreateStage { .. }
+            | HttpOp::UpdateStage { .. }
+            | HttpOp::DeleteRouteSettings { .. } => {
+                let stage_op = op.stage_op().expect("a stage op");
+                apply_stage_op(
+                    self.clients,
+                    name,
+                    &self.api_id,
+                    &mut self.deployment_id,
+                    stage_op,
                 )
-                .set_deployment_id(deployment)
-                .send()
                 .await
-                .map_err(|e| classify(name, e))?;
-                Ok(OpOutcome::Applied)
-            }
-            HttpOp::DeleteRouteSettings { stage, route_key } => {
-                let res = gw
-                    .delete_route_settings()
-                    .api_id(self.api(name)?)
-                    .stage_name(stage)
-                    .route_key(route_key)
-                    .send()
-                    .await;
-                deleted(name, res)
             }
             HttpOp::Domain(d) => {
                 crate::aws::exec::domains::apply_domain(
@@ -582,7 +487,7 @@ impl<'c> HttpExecutor<'c> {
 
     /// Record the id a create-route / create-authorizer answered with (or the one found
     /// after a lost answer); after a ConflictException, adopt the existing object of that key
-    /// or name instead.
+    /// or name instead ([`created_or_adopted`]).
     async fn created_or_adopted(
         &mut self,
         op: &str,
@@ -591,68 +496,18 @@ impl<'c> HttpExecutor<'c> {
         key: &str,
         res: Result<Made<Option<String>>, AwsError>,
     ) -> Result<OpOutcome, AwsError> {
-        let (id, outcome): (String, fn(String) -> OpOutcome) = match res {
-            Ok(Made::Created(id)) => (answered_id(op, kind.what(), id.as_deref())?, |id| {
-                OpOutcome::Created { id }
-            }),
-            Ok(Made::Adopted(id)) => (id, |id| OpOutcome::Adopted { id }),
-            Err(e) => (self.adopt(&e, api, kind, key).await?, |id| {
-                OpOutcome::Adopted { id }
-            }),
-        };
+        let clients = self.clients;
+        let (id, outcome) = created_or_adopted(op, kind, key, res, || async move {
+            let observed = crate::aws::read::http::read_http_api(clients, api).await?;
+            Ok((observed.route_ids, observed.authorizer_ids))
+        })
+        .await?;
         let ids = match kind {
             AdoptKind::Route => &mut self.route_ids,
             AdoptKind::Authorizer => &mut self.authorizer_ids,
         };
-        ids.insert(key.to_string(), id.clone());
-        Ok(outcome(id))
-    }
-
-    /// After a ConflictException on a create, the id of the existing object with that route
-    /// key or authorizer name; any other error (or no such object) is returned as is.
-    async fn adopt(
-        &self,
-        e: &AwsError,
-        api: &str,
-        kind: AdoptKind,
-        key: &str,
-    ) -> Result<String, AwsError> {
-        let fail = || AwsError {
-            kind: e.kind,
-            operation: e.operation.clone(),
-            code: e.code.clone(),
-            message: e.message.clone(),
-        };
-        if e.kind != ErrorKind::Conflict {
-            return Err(fail());
-        }
-        let observed = crate::aws::read::http::read_http_api(self.clients, api).await?;
-        let ids = match kind {
-            AdoptKind::Route => &observed.route_ids,
-            AdoptKind::Authorizer => &observed.authorizer_ids,
-        };
-        ids.get(key).cloned().ok_or_else(fail)
-    }
-}
-
-/// The id a create call answered with; its absence is an error naming what is missing.
-fn answered_id(op: &str, what: &str, id: Option<&str>) -> Result<String, AwsError> {
-    id.map(str::to_string)
-        .ok_or_else(|| internal(op, format!("the answer carries no {what} id")))
-}
-
-#[derive(Debug, Clone, Copy)]
-enum AdoptKind {
-    Route,
-    Authorizer,
-}
-
-impl AdoptKind {
-    fn what(self) -> &'static str {
-        match self {
-            AdoptKind::Route => "route",
-            AdoptKind::Authorizer => "authorizer",
-        }
+        ids.insert(key.to_string(), id);
+        Ok(outcome)
     }
 }
 
@@ -667,49 +522,6 @@ fn integration_request(
         .set_timeout_in_millis(def.timeout_ms)
         .set_request_parameters(hash_map(&def.request_parameters))
         .set_credentials_arn(def.credentials_arn.clone())
-}
-
-fn create_stage(
-    b: aws_sdk_apigatewayv2::operation::create_stage::builders::CreateStageFluentBuilder,
-    name: &str,
-    def: &Stage,
-) -> aws_sdk_apigatewayv2::operation::create_stage::builders::CreateStageFluentBuilder {
-    let drs = def.default_route_settings;
-    b.stage_name(name)
-        .set_description(def.description.clone())
-        .set_auto_deploy(def.auto_deploy)
-        .set_stage_variables(hash_map(&def.variables))
-        .set_default_route_settings(
-            (drs != RouteSetting::default()).then(|| v2_route_settings(&drs)),
-        )
-        .set_route_settings(v2_route_settings_map(&def.route_settings))
-        .set_access_log_settings(def.access_log.as_ref().map(v2_access_log))
-}
-
-/// Everything a created stage would have had, as an update of an adopted one.
-fn adopted_stage_update(def: &Stage, deploy: bool) -> StageUpdate {
-    StageUpdate {
-        description: def.description.clone(),
-        auto_deploy: def.auto_deploy,
-        deploy,
-        variables: def.variables.clone(),
-        default_route_settings: (def.default_route_settings != RouteSetting::default())
-            .then_some(def.default_route_settings),
-        route_settings: (!def.route_settings.is_empty()).then(|| def.route_settings.clone()),
-        access_log: def.access_log.clone(),
-    }
-}
-
-fn update_stage(
-    b: aws_sdk_apigatewayv2::operation::update_stage::builders::UpdateStageFluentBuilder,
-    u: &StageUpdate,
-) -> aws_sdk_apigatewayv2::operation::update_stage::builders::UpdateStageFluentBuilder {
-    b.set_description(u.description.clone())
-        .set_auto_deploy(u.auto_deploy)
-        .set_stage_variables(hash_map(&u.variables))
-        .set_default_route_settings(u.default_route_settings.as_ref().map(v2_route_settings))
-        .set_route_settings(u.route_settings.as_ref().and_then(v2_route_settings_map))
-        .set_access_log_settings(u.access_log.as_ref().map(v2_access_log))
 }
 
 impl ForkExecutor for HttpExecutor<'_> {
@@ -729,12 +541,6 @@ impl ForkExecutor for HttpExecutor<'_> {
     /// authorizer they use finished, so they see those ids). The API, the deployment and
     /// the stages are barriers: nothing else is in flight, and their copy becomes the state.
     fn merge(&mut self, fork: Self, op: &HttpOp, _exclusive: bool) {
-        fn keep(ids: &mut BTreeMap<String, String>, learned: &BTreeMap<String, String>, k: &str) {
-            match learned.get(k) {
-                Some(id) => ids.insert(k.to_string(), id.clone()),
-                None => ids.remove(k),
-            };
-        }
         use HttpOp::*;
         match op {
             CreateIntegration { key, .. }

@@ -13,8 +13,10 @@
 pub mod domains;
 pub mod http;
 pub mod lambda;
+mod models;
 pub mod rest;
 mod usage;
+pub mod v2;
 pub mod ws;
 
 use std::collections::{BTreeMap, HashMap};

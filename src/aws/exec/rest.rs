@@ -61,6 +61,8 @@ pub struct Executor<'c> {
     pub resource_ids: BTreeMap<String, String>,
     /// Authorizer name -> id.
     pub authorizer_ids: BTreeMap<String, String>,
+    /// Request validator name -> id.
+    pub validator_ids: BTreeMap<String, String>,
     /// The deployment created in this run.
     pub deployment_id: Option<String>,
     /// Placeholder (`{api_key_id:NAME}`, `{usage_plan_id:NAME}`) -> id of the API keys and
@@ -77,8 +79,13 @@ fn method_is(
     found: &aws_sdk_apigateway::operation::get_method::GetMethodOutput,
     auth_type: &str,
     authorizer_id: Option<&str>,
+    validator_id: Option<&str>,
     def: &crate::state::rest::Method,
 ) -> bool {
+    let models: BTreeMap<String, String> = found
+        .request_models()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
     let mut scopes = found.authorization_scopes().to_vec();
     scopes.sort();
     let mut wanted = def.authorization_scopes.clone();
@@ -92,6 +99,8 @@ fn method_is(
         && found.api_key_required().unwrap_or(false) == def.api_key_required
         && scopes == wanted
         && params == def.request_parameters
+        && found.request_validator_id() == validator_id
+        && models == def.request_models
 }
 
 /// The method response AWS holds is exactly `def`.
@@ -147,6 +156,7 @@ impl<'c> Executor<'c> {
             api_id: None,
             resource_ids: BTreeMap::new(),
             authorizer_ids: BTreeMap::new(),
+            validator_ids: BTreeMap::new(),
             deployment_id: None,
             usage_ids: BTreeMap::new(),
             conflict_busy: false,
@@ -160,6 +170,7 @@ impl<'c> Executor<'c> {
             api_id: Some(observed.id.clone()),
             resource_ids: observed.resource_ids.clone(),
             authorizer_ids: observed.authorizer_ids.clone(),
+            validator_ids: observed.validator_ids.clone(),
             deployment_id: None,
             usage_ids: BTreeMap::new(),
             conflict_busy: false,
@@ -173,6 +184,7 @@ impl<'c> Executor<'c> {
             api_id: self.api_id.clone(),
             resource_ids: self.resource_ids.clone(),
             authorizer_ids: self.authorizer_ids.clone(),
+            validator_ids: self.validator_ids.clone(),
             deployment_id: self.deployment_id.clone(),
             usage_ids: self.usage_ids.clone(),
             conflict_busy: false,
@@ -231,7 +243,7 @@ impl<'c> Executor<'c> {
         }
     }
 
-    fn api(&self, op: &str) -> Result<String, AwsError> {
+    pub(super) fn api(&self, op: &str) -> Result<String, AwsError> {
         self.api_id.clone().ok_or_else(|| {
             internal(
                 op,
@@ -254,6 +266,13 @@ impl<'c> Executor<'c> {
             .ok_or_else(|| internal(op, format!("no id known for authorizer `{name}`")))
     }
 
+    pub(super) fn validator(&self, op: &str, name: &str) -> Result<String, AwsError> {
+        self.validator_ids
+            .get(name)
+            .cloned()
+            .ok_or_else(|| internal(op, format!("no id known for request validator `{name}`")))
+    }
+
     /// Replace `{api_id}`, `{deployment_id}` and `{authorizer_id:NAME}` in `s`.
     pub fn fill(&self, op: &str, s: &str) -> Result<String, AwsError> {
         fill_placeholders(
@@ -265,7 +284,11 @@ impl<'c> Executor<'c> {
         )
     }
 
-    fn patches(&self, op: &str, patches: &[Patch]) -> Result<Vec<agt::PatchOperation>, AwsError> {
+    pub(super) fn patches(
+        &self,
+        op: &str,
+        patches: &[Patch],
+    ) -> Result<Vec<agt::PatchOperation>, AwsError> {
         patches
             .iter()
             .map(|p| {
@@ -471,6 +494,10 @@ impl<'c> Executor<'c> {
                     Some(a) => Some(self.authorizer(name, a)?),
                     None => None,
                 };
+                let validator_id = match &def.request_validator {
+                    Some(v) => Some(self.validator(name, v)?),
+                    None => None,
+                };
                 let auth_type = if def.authorization_type.is_empty() {
                     "NONE"
                 } else {
@@ -490,6 +517,8 @@ impl<'c> Executor<'c> {
                     )
                     .api_key_required(def.api_key_required)
                     .set_request_parameters(hash_map(&def.request_parameters))
+                    .set_request_validator_id(validator_id.clone())
+                    .set_request_models(hash_map(&def.request_models))
                     .send()
                     .await;
                 let e = match refused_as_existing(res.map_err(|e| classify(name, e))) {
@@ -509,7 +538,15 @@ impl<'c> Executor<'c> {
                     .send()
                     .await
                     .map_err(|g| classify("GetMethod", g));
-                let found = found.map(|m| method_is(&m, auth_type, authorizer_id.as_deref(), def));
+                let found = found.map(|m| {
+                    method_is(
+                        &m,
+                        auth_type,
+                        authorizer_id.as_deref(),
+                        validator_id.as_deref(),
+                        def,
+                    )
+                });
                 self.settle_put_conflict(e, found)
             }
             Op::DeleteMethod { path, method } => {
@@ -724,6 +761,12 @@ impl<'c> Executor<'c> {
                 self.authorizer_ids.remove(auth_name);
                 Ok(outcome)
             }
+            Op::CreateModel { .. }
+            | Op::UpdateModel { .. }
+            | Op::DeleteModel { .. }
+            | Op::CreateRequestValidator { .. }
+            | Op::UpdateRequestValidator { .. }
+            | Op::DeleteRequestValidator { .. } => self.apply_validation(op).await,
             Op::AddPermission { .. } | Op::RemovePermission { .. } => {
                 let perm = op.permission().expect("a permission op");
                 permission_call(self.clients, name, perm, |s| self.fill(name, s)).await

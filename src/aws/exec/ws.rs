@@ -11,22 +11,26 @@
 //! Lambda integrations and authorizers are sent as invocation URIs (WebSocket APIs take no
 //! bare function ARN). Errors are classified by code, never by message text.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use aws_sdk_apigatewayv2::types as v2;
 
+use super::v2::{
+    answered_id, api, apply_stage_op, created_or_adopted, id_of, keep, route_ids_of, AdoptKind,
+    SdkRouteSetting,
+};
 use super::{
     deleted, fill_placeholders, hash_map, internal, lambda::permission_call, run_concurrent,
     ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
 };
-use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::error::{classify, AwsError};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::aws::Clients;
 use crate::plan::desired::lambda_uri;
+use crate::plan::v2::V2Op;
 use crate::plan::ws::deps;
-use crate::plan::ws::ops::{StageUpdate, WsOp};
-use crate::state::rest::AccessLog;
-use crate::state::ws::{Integration, ObservedWsApi, Route, RouteSetting, Stage, DEFAULT_KEY};
+use crate::plan::ws::ops::WsOp;
+use crate::state::ws::{Integration, ObservedWsApi, Route, RouteSetting, DEFAULT_KEY};
 
 /// Runs ops against one HTTP API.
 pub struct WsExecutor<'c> {
@@ -45,31 +49,16 @@ pub struct WsExecutor<'c> {
     pub deployment_id: Option<String>,
 }
 
-fn v2_route_settings(s: &RouteSetting) -> v2::RouteSettings {
-    v2::RouteSettings::builder()
-        .set_logging_level(s.logging_level.as_deref().map(v2::LoggingLevel::from))
-        .set_data_trace_enabled(s.data_trace)
-        .set_detailed_metrics_enabled(s.metrics)
-        .set_throttling_rate_limit(s.throttle_rate)
-        .set_throttling_burst_limit(s.throttle_burst)
-        .build()
-}
-
-fn v2_route_settings_map(
-    m: &BTreeMap<String, RouteSetting>,
-) -> Option<HashMap<String, v2::RouteSettings>> {
-    (!m.is_empty()).then(|| {
-        m.iter()
-            .map(|(k, v)| (k.clone(), v2_route_settings(v)))
-            .collect()
-    })
-}
-
-fn v2_access_log(a: &AccessLog) -> v2::AccessLogSettings {
-    v2::AccessLogSettings::builder()
-        .destination_arn(&a.destination_arn)
-        .format(&a.format)
-        .build()
+impl SdkRouteSetting for RouteSetting {
+    fn sdk(&self) -> v2::RouteSettings {
+        v2::RouteSettings::builder()
+            .set_logging_level(self.logging_level.as_deref().map(v2::LoggingLevel::from))
+            .set_data_trace_enabled(self.data_trace)
+            .set_detailed_metrics_enabled(self.metrics)
+            .set_throttling_rate_limit(self.throttle_rate)
+            .set_throttling_burst_limit(self.throttle_burst)
+            .build()
+    }
 }
 
 /// Delete the object `$key` names (its id from `$self.$ids`) with `$call`, then forget it.
@@ -146,12 +135,7 @@ impl<'c> WsExecutor<'c> {
     }
 
     fn api(&self, op: &str) -> Result<String, AwsError> {
-        self.api_id.clone().ok_or_else(|| {
-            internal(
-                op,
-                "no API id: the plan acts on an API that was neither found nor created".into(),
-            )
-        })
+        api(op, &self.api_id)
     }
 
     fn id_of(
@@ -160,9 +144,7 @@ impl<'c> WsExecutor<'c> {
         ids: &BTreeMap<String, String>,
         key: &str,
     ) -> Result<String, AwsError> {
-        ids.get(key)
-            .cloned()
-            .ok_or_else(|| internal(op, format!("no id known for {what} `{key}`")))
+        id_of(op, what, ids, key)
     }
 
     fn fill(&self, op: &str, s: &str) -> Result<String, AwsError> {
@@ -181,27 +163,13 @@ impl<'c> WsExecutor<'c> {
         op: &str,
         def: &Route,
     ) -> Result<(Option<String>, Option<String>), AwsError> {
-        let target = match &def.target {
-            Some(key) => Some(format!(
-                "integrations/{}",
-                Self::id_of(op, "integration", &self.integration_ids, key)?
-            )),
-            None => None,
-        };
-        let authorizer = match &def.authorizer {
-            Some(name) => Some(Self::id_of(op, "authorizer", &self.authorizer_ids, name)?),
-            None => None,
-        };
-        Ok((target, authorizer))
-    }
-
-    fn deployment(&self, op: &str) -> Result<String, AwsError> {
-        self.deployment_id.clone().ok_or_else(|| {
-            internal(
-                op,
-                "no deployment was created in this run to point the stage at".into(),
-            )
-        })
+        route_ids_of(
+            op,
+            &self.integration_ids,
+            &self.authorizer_ids,
+            &def.target,
+            &def.authorizer,
+        )
     }
 
     /// Apply one op (see the module documentation for what counts as done).
@@ -514,80 +482,19 @@ impl<'c> WsExecutor<'c> {
                 let perm = op.permission().expect("a permission op");
                 permission_call(self.clients, name, perm, |s| self.fill(name, s)).await
             }
-            WsOp::CreateDeployment { description } => {
-                let out = gw
-                    .create_deployment()
-                    .api_id(self.api(name)?)
-                    .description(description)
-                    .send()
-                    .await
-                    .map_err(|e| classify(name, e))?;
-                let id = answered_id(name, "deployment", out.deployment_id())?;
-                self.deployment_id = Some(id.clone());
-                Ok(OpOutcome::Created { id })
-            }
-            WsOp::CreateStage {
-                name: stage,
-                def,
-                deploy,
-            } => {
-                let deployment = if *deploy {
-                    Some(self.deployment(name)?)
-                } else {
-                    None
-                };
-                let api = self.api(name)?;
-                let res = create_stage(gw.create_stage().api_id(&api), stage, def)
-                    .set_deployment_id(deployment.clone())
-                    .send()
-                    .await;
-                match res {
-                    Ok(_) => Ok(OpOutcome::Applied),
-                    // The stage exists (an earlier attempt whose answer was lost, or another
-                    // run): adopt it, and still give it what this op asks.
-                    Err(e) => {
-                        let e = classify(name, e);
-                        if e.kind != ErrorKind::Conflict {
-                            return Err(e);
-                        }
-                        let update = adopted_stage_update(def, deployment.is_some());
-                        update_stage(gw.update_stage().api_id(&api).stage_name(stage), &update)
-                            .set_deployment_id(deployment)
-                            .send()
-                            .await
-                            .map_err(|e| classify("UpdateStage", e))?;
-                        Ok(OpOutcome::Adopted { id: stage.clone() })
-                    }
-                }
-            }
-            WsOp::UpdateStage {
-                name: stage,
-                update,
-            } => {
-                let deployment = if update.deploy {
-                    Some(self.deployment(name)?)
-                } else {
-                    None
-                };
-                update_stage(
-                    gw.update_stage().api_id(self.api(name)?).stage_name(stage),
-                    update,
+            WsOp::CreateDeployment { .. }
+            | WsOp::CreateStage { .. }
+            | WsOp::UpdateStage { .. }
+            | WsOp::DeleteRouteSettings { .. } => {
+                let stage_op = op.stage_op().expect("a stage op");
+                apply_stage_op(
+                    self.clients,
+                    name,
+                    &self.api_id,
+                    &mut self.deployment_id,
+                    stage_op,
                 )
-                .set_deployment_id(deployment)
-                .send()
                 .await
-                .map_err(|e| classify(name, e))?;
-                Ok(OpOutcome::Applied)
-            }
-            WsOp::DeleteRouteSettings { stage, route_key } => {
-                let res = gw
-                    .delete_route_settings()
-                    .api_id(self.api(name)?)
-                    .stage_name(stage)
-                    .route_key(route_key)
-                    .send()
-                    .await;
-                deleted(name, res)
             }
             WsOp::DeleteApi { id } => {
                 let res = gw.delete_api().api_id(id).send().await;
@@ -603,7 +510,7 @@ impl<'c> WsExecutor<'c> {
 
     /// Record the id a create-route / create-authorizer answered with (or the one found
     /// after a lost answer); after a ConflictException, adopt the existing object of that key
-    /// or name instead.
+    /// or name instead ([`created_or_adopted`]).
     async fn created_or_adopted(
         &mut self,
         op: &str,
@@ -612,68 +519,18 @@ impl<'c> WsExecutor<'c> {
         key: &str,
         res: Result<Made<Option<String>>, AwsError>,
     ) -> Result<OpOutcome, AwsError> {
-        let (id, outcome): (String, fn(String) -> OpOutcome) = match res {
-            Ok(Made::Created(id)) => (answered_id(op, kind.what(), id.as_deref())?, |id| {
-                OpOutcome::Created { id }
-            }),
-            Ok(Made::Adopted(id)) => (id, |id| OpOutcome::Adopted { id }),
-            Err(e) => (self.adopt(&e, api, kind, key).await?, |id| {
-                OpOutcome::Adopted { id }
-            }),
-        };
+        let clients = self.clients;
+        let (id, outcome) = created_or_adopted(op, kind, key, res, || async move {
+            let observed = crate::aws::read::ws::read_ws_api(clients, api).await?;
+            Ok((observed.route_ids, observed.authorizer_ids))
+        })
+        .await?;
         let ids = match kind {
             AdoptKind::Route => &mut self.route_ids,
             AdoptKind::Authorizer => &mut self.authorizer_ids,
         };
-        ids.insert(key.to_string(), id.clone());
-        Ok(outcome(id))
-    }
-
-    /// After a ConflictException on a create, the id of the existing object with that route
-    /// key or authorizer name; any other error (or no such object) is returned as is.
-    async fn adopt(
-        &self,
-        e: &AwsError,
-        api: &str,
-        kind: AdoptKind,
-        key: &str,
-    ) -> Result<String, AwsError> {
-        let fail = || AwsError {
-            kind: e.kind,
-            operation: e.operation.clone(),
-            code: e.code.clone(),
-            message: e.message.clone(),
-        };
-        if e.kind != ErrorKind::Conflict {
-            return Err(fail());
-        }
-        let observed = crate::aws::read::ws::read_ws_api(self.clients, api).await?;
-        let ids = match kind {
-            AdoptKind::Route => &observed.route_ids,
-            AdoptKind::Authorizer => &observed.authorizer_ids,
-        };
-        ids.get(key).cloned().ok_or_else(fail)
-    }
-}
-
-/// The id a create call answered with; its absence is an error naming what is missing.
-fn answered_id(op: &str, what: &str, id: Option<&str>) -> Result<String, AwsError> {
-    id.map(str::to_string)
-        .ok_or_else(|| internal(op, format!("the answer carries no {what} id")))
-}
-
-#[derive(Debug, Clone, Copy)]
-enum AdoptKind {
-    Route,
-    Authorizer,
-}
-
-impl AdoptKind {
-    fn what(self) -> &'static str {
-        match self {
-            AdoptKind::Route => "route",
-            AdoptKind::Authorizer => "authorizer",
-        }
+        ids.insert(key.to_string(), id);
+        Ok(outcome)
     }
 }
 
@@ -717,49 +574,6 @@ fn integration_request(
         )
 }
 
-fn create_stage(
-    b: aws_sdk_apigatewayv2::operation::create_stage::builders::CreateStageFluentBuilder,
-    name: &str,
-    def: &Stage,
-) -> aws_sdk_apigatewayv2::operation::create_stage::builders::CreateStageFluentBuilder {
-    let drs = &def.default_route_settings;
-    b.stage_name(name)
-        .set_description(def.description.clone())
-        .set_auto_deploy(def.auto_deploy)
-        .set_stage_variables(hash_map(&def.variables))
-        .set_default_route_settings(
-            (*drs != RouteSetting::default()).then(|| v2_route_settings(drs)),
-        )
-        .set_route_settings(v2_route_settings_map(&def.route_settings))
-        .set_access_log_settings(def.access_log.as_ref().map(v2_access_log))
-}
-
-/// Everything a created stage would have had, as an update of an adopted one.
-fn adopted_stage_update(def: &Stage, deploy: bool) -> StageUpdate {
-    StageUpdate {
-        description: def.description.clone(),
-        auto_deploy: def.auto_deploy,
-        deploy,
-        variables: def.variables.clone(),
-        default_route_settings: (def.default_route_settings != RouteSetting::default())
-            .then(|| def.default_route_settings.clone()),
-        route_settings: (!def.route_settings.is_empty()).then(|| def.route_settings.clone()),
-        access_log: def.access_log.clone(),
-    }
-}
-
-fn update_stage(
-    b: aws_sdk_apigatewayv2::operation::update_stage::builders::UpdateStageFluentBuilder,
-    u: &StageUpdate,
-) -> aws_sdk_apigatewayv2::operation::update_stage::builders::UpdateStageFluentBuilder {
-    b.set_description(u.description.clone())
-        .set_auto_deploy(u.auto_deploy)
-        .set_stage_variables(hash_map(&u.variables))
-        .set_default_route_settings(u.default_route_settings.as_ref().map(v2_route_settings))
-        .set_route_settings(u.route_settings.as_ref().and_then(v2_route_settings_map))
-        .set_access_log_settings(u.access_log.as_ref().map(v2_access_log))
-}
-
 impl ForkExecutor for WsExecutor<'_> {
     fn fork(&self) -> Self {
         WsExecutor {
@@ -778,12 +592,6 @@ impl ForkExecutor for WsExecutor<'_> {
     /// authorizer they use finished, so they see those ids). The API, the deployment and
     /// the stages are barriers: nothing else is in flight, and their copy becomes the state.
     fn merge(&mut self, fork: Self, op: &WsOp, _exclusive: bool) {
-        fn keep(ids: &mut BTreeMap<String, String>, learned: &BTreeMap<String, String>, k: &str) {
-            match learned.get(k) {
-                Some(id) => ids.insert(k.to_string(), id.clone()),
-                None => ids.remove(k),
-            };
-        }
         use WsOp::*;
         match op {
             CreateIntegration { key, .. }

@@ -22,14 +22,14 @@ use std::collections::BTreeSet;
 
 use aws_sdk_apigatewayv2::types as v2;
 
-use super::{all_pages, bounded, non_empty, to_btree, LAMBDA_CONCURRENCY};
+use super::v2 as v2_read;
+use super::{all_pages, non_empty, to_btree};
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::Clients;
 use crate::state::http::{
-    Authorizer, Cors, Integration, ObservedHttpApi, ObservedStage, RawHttpApi, RawRoute,
-    RouteSetting, Stage,
+    Authorizer, Cors, Integration, ObservedHttpApi, RawHttpApi, RawRoute, RouteSetting,
 };
-use crate::state::rest::{AccessLog, ApiSummary, Deployment};
+use crate::state::rest::ApiSummary;
 
 /// Every HTTP API named exactly `name` (get-apis, all pages), oldest first (ties by id).
 pub async fn find_http_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, AwsError> {
@@ -65,66 +65,21 @@ pub async fn find_http_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, 
 
 /// Read an HTTP API with its routes, integrations, authorizers, stages and deployments.
 pub async fn read_http_api(c: &Clients, id: &str) -> Result<ObservedHttpApi, AwsError> {
-    /// One list call of this API, every page.
-    macro_rules! list_all {
-        ($op:ident, $name:literal) => {
-            all_pages(|token| async move {
-                let p = c
-                    .apigw2
-                    .$op()
-                    .api_id(id)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify($name, e))?;
-                Ok((p.items().to_vec(), p.next_token().map(str::to_string)))
-            })
-        };
-    }
-    let (api, routes, integrations, authorizers, stages, deployments) = tokio::join!(
-        async {
-            c.apigw2
-                .get_api()
-                .api_id(id)
-                .send()
-                .await
-                .map_err(|e| classify("GetApi", e))
-        },
-        list_all!(get_routes, "GetRoutes"),
-        list_all!(get_integrations, "GetIntegrations"),
-        list_all!(get_authorizers, "GetAuthorizers"),
-        list_all!(get_stages, "GetStages"),
-        list_all!(get_deployments, "GetDeployments"),
-    );
-    let api = api?;
-    let routes: Vec<RawRoute> = routes?.iter().map(map_route).collect();
-    let integrations = integrations?;
-    let stages = stages?;
+    let l = v2_read::lists(c, id).await;
+    let api = l.api?;
+    let routes: Vec<RawRoute> = l.routes?.iter().map(map_route).collect();
+    let integrations = l.integrations?;
+    let stages = l.stages?;
     let mut notes = Vec::new();
 
-    let (authorizers, authorizers_complete) = match authorizers {
-        Ok(list) => (list, true),
-        Err(e) if e.kind == ErrorKind::Service => {
-            let ids: BTreeSet<String> = routes
-                .iter()
-                .filter_map(|r| r.authorizer_id.clone())
-                .filter(|a| !a.is_empty())
-                .collect();
-            notes.push(format!(
-                "the authorizer list could not be read ({e}); the {} authorizer(s) routes refer \
-                 to were read one by one, and an authorizer no route uses is not seen",
-                ids.len()
-            ));
-            (get_authorizers_one_by_one(c, id, ids).await?, false)
-        }
-        Err(e) => return Err(e),
-    };
-    let (deployments, deployments_complete) = match deployments {
-        Ok(list) => (list, true),
-        // The API was just read, so NotFound is about the operation (the emulator lacks it).
-        Err(e) if e.kind == ErrorKind::NotFound => (Vec::new(), false),
-        Err(e) => return Err(e),
-    };
+    let ids: BTreeSet<String> = routes
+        .iter()
+        .filter_map(|r| r.authorizer_id.clone())
+        .filter(|a| !a.is_empty())
+        .collect();
+    let (authorizers, authorizers_complete) =
+        v2_read::authorizers_or_referred(c, id, l.authorizers, ids, &mut notes).await?;
+    let (deployments, deployments_complete) = v2_read::deployments_or_none(l.deployments)?;
 
     let raw = RawHttpApi {
         id: id.to_string(),
@@ -136,67 +91,16 @@ pub async fn read_http_api(c: &Clients, id: &str) -> Result<ObservedHttpApi, Aws
         routes,
         integrations: integrations.iter().filter_map(map_integration).collect(),
         authorizers: authorizers.iter().filter_map(map_authorizer).collect(),
-        stages: stages.iter().filter_map(map_stage).collect(),
-        deployments: deployments
+        stages: stages
             .iter()
-            .filter_map(|d| {
-                let did = d.deployment_id()?.to_string();
-                Some((
-                    did.clone(),
-                    Deployment {
-                        id: did,
-                        description: non_empty(d.description()),
-                    },
-                ))
-            })
+            .filter_map(|s| v2_read::map_stage(s, map_route_setting))
             .collect(),
+        deployments,
         authorizers_complete,
         deployments_complete,
         notes,
     };
     Ok(raw.assemble())
-}
-
-pub(crate) async fn get_authorizers_one_by_one(
-    c: &Clients,
-    api_id: &str,
-    ids: BTreeSet<String>,
-) -> Result<Vec<v2::Authorizer>, AwsError> {
-    let results = bounded(
-        ids.into_iter().map(|aid| {
-            let c = c.clone();
-            let api_id = api_id.to_string();
-            async move {
-                c.apigw2
-                    .get_authorizer()
-                    .api_id(api_id)
-                    .authorizer_id(&aid)
-                    .send()
-                    .await
-                    .map_err(|e| classify("GetAuthorizer", e))
-                    .map(|o| {
-                        v2::Authorizer::builder()
-                            .authorizer_id(aid)
-                            .set_name(o.name().map(str::to_string))
-                            .set_authorizer_type(o.authorizer_type().cloned())
-                            .set_identity_source(Some(o.identity_source().to_vec()))
-                            .set_jwt_configuration(o.jwt_configuration().cloned())
-                            .set_authorizer_uri(o.authorizer_uri().map(str::to_string))
-                            .set_authorizer_payload_format_version(
-                                o.authorizer_payload_format_version().map(str::to_string),
-                            )
-                            .set_authorizer_result_ttl_in_seconds(
-                                o.authorizer_result_ttl_in_seconds(),
-                            )
-                            .set_enable_simple_responses(o.enable_simple_responses())
-                            .build()
-                    })
-            }
-        }),
-        LAMBDA_CONCURRENCY,
-    )
-    .await;
-    results.into_iter().collect()
 }
 
 fn map_cors(c: &v2::Cors) -> Cors {
@@ -263,38 +167,6 @@ fn map_route_setting(s: &v2::RouteSettings) -> RouteSetting {
         throttle_rate: s.throttling_rate_limit(),
         throttle_burst: s.throttling_burst_limit(),
     }
-}
-
-fn map_stage(s: &v2::Stage) -> Option<(String, ObservedStage)> {
-    Some((
-        s.stage_name()?.to_string(),
-        ObservedStage {
-            deployment_id: non_empty(s.deployment_id()),
-            settings: Stage {
-                description: non_empty(s.description()),
-                auto_deploy: Some(s.auto_deploy().unwrap_or(false)),
-                variables: to_btree(s.stage_variables()),
-                default_route_settings: s
-                    .default_route_settings()
-                    .map(map_route_setting)
-                    .unwrap_or_default(),
-                route_settings: s
-                    .route_settings()
-                    .map(|m| {
-                        m.iter()
-                            .map(|(k, v)| (k.clone(), map_route_setting(v)))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                access_log: s.access_log_settings().and_then(|a| {
-                    Some(AccessLog {
-                        destination_arn: non_empty(a.destination_arn())?,
-                        format: a.format().unwrap_or_default().to_string(),
-                    })
-                }),
-            },
-        },
-    ))
 }
 
 /// Which kind of API `id` is (`--api-id` without a spec): get-rest-api first, then get-api.

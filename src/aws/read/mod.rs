@@ -14,6 +14,7 @@ pub mod domains;
 pub mod http;
 pub mod rest;
 pub mod usage;
+pub mod v2;
 pub mod ws;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -29,8 +30,10 @@ use crate::state::{PolicyStatement, ResolvedFunction};
 
 /// Page size for every paginated API Gateway list call (the service maximum).
 pub const PAGE_LIMIT: i32 = 500;
-/// How many Lambda reads run at once.
-pub const LAMBDA_CONCURRENCY: usize = 4;
+/// How many Lambda reads run at once: the ten functions of a typical spec in one round trip
+/// (the buckets of `pace`, GetFunction 100/s and GetPolicy 15/s, set the pace; this only
+/// bounds how many wait at once).
+pub const LAMBDA_CONCURRENCY: usize = 10;
 /// Upper bound on pages followed for one list (a service that echoes `position` forever
 /// must not hang gwctl).
 const MAX_PAGES: usize = 10_000;

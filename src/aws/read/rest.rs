@@ -40,8 +40,8 @@ use crate::aws::Clients;
 use crate::state::resource_policy;
 use crate::state::rest::{
     AccessLog, ApiHead, ApiSummary, Authorizer, Canary, Deployment, GatewayResponse, Integration,
-    IntegrationResponse, Method, MethodResponse, MethodSetting, ObservedRestApi, ObservedStage,
-    Resource, RestApi, Stage,
+    IntegrationResponse, Method, MethodResponse, MethodSetting, Model, ObservedRestApi,
+    ObservedStage, RequestValidator, Resource, RestApi, Stage, BUILTIN_MODELS, MODEL_MARK,
 };
 
 /// Template maps without empty entries (see the module documentation).
@@ -125,7 +125,18 @@ pub async fn find_rest_apis(c: &Clients, name: &str) -> Result<Vec<ApiSummary>, 
 /// further page), made concurrently.
 pub async fn read_rest_api(c: &Clients, id: &str) -> Result<ObservedRestApi, AwsError> {
     let (api, parts) = tokio::try_join!(get_rest_api(c, id), read_parts(c, id))?;
-    Ok(map_rest_api(id, &c.region, api_head!(&api), parts))
+    with_validation(c, map_rest_api(id, &c.region, api_head!(&api), parts)).await
+}
+
+/// Models and validators read too when a method uses them ([`uses_validation`]).
+async fn with_validation(
+    c: &Clients,
+    mut api: ObservedRestApi,
+) -> Result<ObservedRestApi, AwsError> {
+    if uses_validation(&api) {
+        read_validation(c, &mut api).await?;
+    }
+    Ok(api)
 }
 
 /// [`read_rest_api`] for an API found by [`find_rest_apis`]: the listing already gave its
@@ -136,12 +147,15 @@ pub async fn read_listed_rest_api(
     listed: &ApiSummary,
 ) -> Result<ObservedRestApi, AwsError> {
     match &listed.head {
-        Some(head) => Ok(map_rest_api(
-            &listed.id,
-            &c.region,
-            head.clone(),
-            read_parts(c, &listed.id).await?,
-        )),
+        Some(head) => {
+            let api = map_rest_api(
+                &listed.id,
+                &c.region,
+                head.clone(),
+                read_parts(c, &listed.id).await?,
+            );
+            with_validation(c, api).await
+        }
         None => read_rest_api(c, &listed.id).await,
     }
 }
@@ -205,6 +219,130 @@ pub(crate) async fn get_resources(
         Ok((page.items().to_vec(), page.position().map(str::to_string)))
     })
     .await
+}
+
+/// Every model of a REST API (all pages).
+pub(crate) async fn get_models(c: &Clients, id: &str) -> Result<Vec<agt::Model>, AwsError> {
+    all_pages(|position| async move {
+        let page = c
+            .apigw
+            .get_models()
+            .rest_api_id(id)
+            .limit(PAGE_LIMIT)
+            .set_position(position)
+            .send()
+            .await
+            .map_err(|e| classify("GetModels", e))?;
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await
+}
+
+/// Every request validator of a REST API (all pages).
+pub(crate) async fn get_request_validators(
+    c: &Clients,
+    id: &str,
+) -> Result<Vec<agt::RequestValidator>, AwsError> {
+    all_pages(|position| async move {
+        let page = c
+            .apigw
+            .get_request_validators()
+            .rest_api_id(id)
+            .limit(PAGE_LIMIT)
+            .set_position(position)
+            .send()
+            .await
+            .map_err(|e| classify("GetRequestValidators", e))?;
+        Ok((page.items().to_vec(), page.position().map(str::to_string)))
+    })
+    .await
+}
+
+/// Whether a method of the API uses a request validator or a model other than the
+/// built-in ones: then its models and validators are read with it.
+pub fn uses_validation(api: &ObservedRestApi) -> bool {
+    api.config.resources.values().any(|r| {
+        r.methods.values().any(|m| {
+            m.request_validator.is_some()
+                || m.request_models
+                    .values()
+                    .chain(
+                        m.method_responses
+                            .values()
+                            .flat_map(|mr| mr.response_models.values()),
+                    )
+                    .any(|x| !BUILTIN_MODELS.contains(&x.as_str()))
+        })
+    })
+}
+
+/// Read the API's models and request validators (get-models, get-request-validators, one
+/// paged call each, concurrently) into `api`, and name each method's validator. Only when
+/// the spec declares models or validation, or a method uses them ([`uses_validation`]): an
+/// API without either costs no call.
+pub async fn read_validation(c: &Clients, api: &mut ObservedRestApi) -> Result<(), AwsError> {
+    if api.validation_read {
+        return Ok(());
+    }
+    let (models, validators) =
+        tokio::try_join!(get_models(c, &api.id), get_request_validators(c, &api.id))?;
+    map_validation(api, &models, &validators);
+    Ok(())
+}
+
+/// The pure part of [`read_validation`].
+pub fn map_validation(
+    api: &mut ObservedRestApi,
+    models: &[agt::Model],
+    validators: &[agt::RequestValidator],
+) {
+    for m in models {
+        let Some(name) = m.name() else { continue };
+        if BUILTIN_MODELS.contains(&name) {
+            continue;
+        }
+        if m.description() == Some(MODEL_MARK) {
+            api.owned_models.insert(name.to_string());
+        }
+        api.config.models.insert(
+            name.to_string(),
+            Model {
+                content_type: m.content_type().unwrap_or("application/json").to_string(),
+                schema: crate::plan::rest::models::read_schema(m.schema().unwrap_or("")),
+            },
+        );
+    }
+    let mut names_by_id = BTreeMap::new();
+    for v in validators {
+        let (Some(name), Some(vid)) = (v.name(), v.id()) else {
+            continue;
+        };
+        // Keep the first of a name (AWS refuses a second; an emulator may not).
+        if api.validator_ids.contains_key(name) {
+            continue;
+        }
+        api.validator_ids.insert(name.to_string(), vid.to_string());
+        names_by_id.insert(vid.to_string(), name.to_string());
+        api.config.request_validators.insert(
+            name.to_string(),
+            RequestValidator {
+                body: v.validate_request_body(),
+                parameters: v.validate_request_parameters(),
+            },
+        );
+    }
+    for r in api.config.resources.values_mut() {
+        for m in r.methods.values_mut() {
+            if let Some(n) = m
+                .request_validator
+                .as_ref()
+                .and_then(|id| names_by_id.get(id))
+            {
+                m.request_validator = Some(n.clone());
+            }
+        }
+    }
+    api.validation_read = true;
 }
 
 /// Every authorizer of a REST API (all pages).
@@ -361,6 +499,8 @@ fn map_rest_api(id: &str, region: &str, head: ApiHead, parts: Parts) -> Observed
         resources: res_map,
         authorizers: auth_map,
         gateway_responses: gw_map,
+        models: BTreeMap::new(),
+        request_validators: BTreeMap::new(),
     };
     config.normalize();
 
@@ -390,6 +530,7 @@ fn map_rest_api(id: &str, region: &str, head: ApiHead, parts: Parts) -> Observed
         authorizer_ids,
         stages,
         deployments,
+        ..Default::default()
     }
 }
 
@@ -424,6 +565,10 @@ fn map_method(m: &agt::Method, authorizer_names: &BTreeMap<String, String>) -> M
             })
             .unwrap_or_default(),
         integration: m.method_integration().and_then(map_integration),
+        // The id until [`map_validation`] names it (an id it does not know stays visible:
+        // it never equals a desired name).
+        request_validator: m.request_validator_id().map(str::to_string),
+        request_models: to_btree(m.request_models()),
     }
 }
 

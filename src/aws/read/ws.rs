@@ -17,13 +17,13 @@ use std::collections::BTreeSet;
 
 use aws_sdk_apigatewayv2::types as v2;
 
+use super::v2 as v2_read;
 use super::{all_pages, bounded, non_empty, to_btree, LAMBDA_CONCURRENCY};
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::state::rest::{AccessLog, ApiSummary, Deployment};
+use crate::state::rest::ApiSummary;
 use crate::state::ws::{
-    Authorizer, Integration, ObservedStage, ObservedWsApi, RawRoute, RawWsApi, RouteSetting, Stage,
-    DEFAULT_KEY,
+    Authorizer, Integration, ObservedWsApi, RawRoute, RawWsApi, RouteSetting, DEFAULT_KEY,
 };
 
 /// Every WebSocket API named exactly `name` (get-apis, all pages), oldest first (ties by id).
@@ -73,61 +73,17 @@ pub async fn find_v2_apis(
 /// Read a WebSocket API with its routes (and their route responses), integrations,
 /// authorizers, stages and deployments.
 pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsError> {
-    macro_rules! list_all {
-        ($op:ident, $name:literal) => {
-            all_pages(|token| async move {
-                let p = c
-                    .apigw2
-                    .$op()
-                    .api_id(id)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify($name, e))?;
-                Ok((p.items().to_vec(), p.next_token().map(str::to_string)))
-            })
-        };
-    }
-    let (api, routes, integrations, authorizers, stages, deployments) = tokio::join!(
-        async {
-            c.apigw2
-                .get_api()
-                .api_id(id)
-                .send()
-                .await
-                .map_err(|e| classify("GetApi", e))
-        },
-        list_all!(get_routes, "GetRoutes"),
-        list_all!(get_integrations, "GetIntegrations"),
-        list_all!(get_authorizers, "GetAuthorizers"),
-        list_all!(get_stages, "GetStages"),
-        list_all!(get_deployments, "GetDeployments"),
-    );
-    let api = api?;
-    let mut routes: Vec<RawRoute> = routes?.iter().map(map_route).collect();
+    let l = v2_read::lists(c, id).await;
+    let api = l.api?;
+    let mut routes: Vec<RawRoute> = l.routes?.iter().map(map_route).collect();
     let mut notes = Vec::new();
-    let authorizers = match authorizers {
-        Ok(list) => list,
-        Err(e) if e.kind == ErrorKind::Service => {
-            let ids: BTreeSet<String> = routes
-                .iter()
-                .filter_map(|r| r.authorizer_id.clone())
-                .collect();
-            notes.push(format!(
-                "the authorizer list could not be read ({e}); the {} authorizer(s) routes refer \
-                 to were read one by one, and an authorizer no route uses is not seen",
-                ids.len()
-            ));
-            super::http::get_authorizers_one_by_one(c, id, ids).await?
-        }
-        Err(e) => return Err(e),
-    };
-    let (deployments, deployments_complete) = match deployments {
-        Ok(list) => (list, true),
-        // The API was just read, so NotFound is about the operation (the emulator lacks it).
-        Err(e) if e.kind == ErrorKind::NotFound => (Vec::new(), false),
-        Err(e) => return Err(e),
-    };
+    let ids: BTreeSet<String> = routes
+        .iter()
+        .filter_map(|r| r.authorizer_id.clone())
+        .collect();
+    let (authorizers, _) =
+        v2_read::authorizers_or_referred(c, id, l.authorizers, ids, &mut notes).await?;
+    let (deployments, deployments_complete) = v2_read::deployments_or_none(l.deployments)?;
     let two_way: Vec<(usize, String)> = routes
         .iter()
         .enumerate()
@@ -206,22 +162,14 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
         api_key_selection_expression: non_empty(api.api_key_selection_expression()),
         tags: to_btree(api.tags()),
         routes,
-        integrations: integrations?.iter().filter_map(map_integration).collect(),
+        integrations: l.integrations?.iter().filter_map(map_integration).collect(),
         authorizers: authorizers.iter().filter_map(map_authorizer).collect(),
-        stages: stages?.iter().filter_map(map_stage).collect(),
-        deployments: deployments
+        stages: l
+            .stages?
             .iter()
-            .filter_map(|d| {
-                let did = d.deployment_id()?.to_string();
-                Some((
-                    did.clone(),
-                    Deployment {
-                        id: did,
-                        description: non_empty(d.description()),
-                    },
-                ))
-            })
+            .filter_map(|s| v2_read::map_stage(s, map_route_setting))
             .collect(),
+        deployments,
         deployments_complete,
         notes,
     };
@@ -282,36 +230,4 @@ fn map_route_setting(s: &v2::RouteSettings) -> RouteSetting {
         throttle_rate: s.throttling_rate_limit(),
         throttle_burst: s.throttling_burst_limit(),
     }
-}
-
-fn map_stage(s: &v2::Stage) -> Option<(String, ObservedStage)> {
-    Some((
-        s.stage_name()?.to_string(),
-        ObservedStage {
-            deployment_id: non_empty(s.deployment_id()),
-            settings: Stage {
-                description: non_empty(s.description()),
-                auto_deploy: Some(s.auto_deploy().unwrap_or(false)),
-                variables: to_btree(s.stage_variables()),
-                default_route_settings: s
-                    .default_route_settings()
-                    .map(map_route_setting)
-                    .unwrap_or_default(),
-                route_settings: s
-                    .route_settings()
-                    .map(|m| {
-                        m.iter()
-                            .map(|(k, v)| (k.clone(), map_route_setting(v)))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                access_log: s.access_log_settings().and_then(|a| {
-                    Some(AccessLog {
-                        destination_arn: non_empty(a.destination_arn())?,
-                        format: a.format().unwrap_or_default().to_string(),
-                    })
-                }),
-            },
-        },
-    ))
 }

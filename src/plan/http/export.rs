@@ -4,13 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plan::export::{
-    finish, only_stage, throttle, ExportContext, Exported, Functions, LeftOut,
+    self, access_log, authorizers, finish, only_stage, push_functions_and_authorizers,
+    stage_throttle, throttle, unused_integrations, variables, ExportContext, Exported, Functions,
+    LeftOut, RouteThrottle,
 };
 use crate::plan::rest::export::user_tags;
 use crate::spec::write::{Map, Value};
 use crate::state::http::{
-    Authorizer, Integration, ObservedHttpApi, Route, RouteSetting, DEFAULT_KEY,
-    DEFAULT_PAYLOAD_FORMAT,
+    Authorizer, Integration, ObservedHttpApi, Route, DEFAULT_KEY, DEFAULT_PAYLOAD_FORMAT,
 };
 
 /// The spec of `api`.
@@ -38,31 +39,16 @@ pub fn export(api: &ObservedHttpApi, ctx: &ExportContext) -> Exported {
     }
     doc.push("api", a);
 
-    let mut authorizers = Map::block();
-    for (name, def) in &c.authorizers {
-        match authorizer(name, def, &mut functions, ctx) {
-            Ok(m) => {
-                authorizers.push(name.clone(), m);
-            }
-            Err(l) => left.push(l),
-        }
-    }
-    let known: BTreeSet<String> = authorizers.entries.iter().map(|e| e.key.clone()).collect();
-
-    let used: BTreeSet<&String> = c
-        .routes
-        .values()
-        .filter_map(|r| r.target.as_ref())
-        .collect();
-    for key in c.integrations.keys() {
-        if !used.contains(key) {
-            left.push(LeftOut::new(
-                format!("integration {key}"),
-                "*",
-                "an integration no route uses",
-            ));
-        }
-    }
+    let (authorizers, known) = authorizers(
+        &c.authorizers,
+        |name, def| authorizer(name, def, &mut functions, ctx),
+        &mut left,
+    );
+    unused_integrations(
+        c.integrations.keys(),
+        c.routes.values().map(|r| r.target.as_ref()),
+        &mut left,
+    );
 
     let auths: Vec<String> = c.routes.values().map(auth_of).collect();
     let default_auth = most_common(&auths, &known);
@@ -94,13 +80,7 @@ pub fn export(api: &ObservedHttpApi, ctx: &ExportContext) -> Exported {
         }
     }
 
-    let fsec = functions.section();
-    if !fsec.is_empty() {
-        doc.push("functions", fsec);
-    }
-    if !authorizers.is_empty() {
-        doc.push("authorizers", authorizers);
-    }
+    push_functions_and_authorizers(&mut doc, &functions, authorizers);
     doc.push("default_auth", default_auth);
     if let Some(cors) = &c.cors {
         if let Some(m) = cors_section(cors, &mut left) {
@@ -199,38 +179,28 @@ fn most_common(auths: &[String], known: &BTreeSet<String>) -> String {
 
 /// Per-route throttles, when the same on every stage and nothing else is set per route.
 fn route_throttles(api: &ObservedHttpApi, left: &mut Vec<LeftOut>) -> BTreeMap<String, (f64, i32)> {
-    let mut per: BTreeMap<&String, Vec<RouteSetting>> = BTreeMap::new();
-    for (stage, st) in &api.stages {
-        for (key, s) in &st.settings.route_settings {
-            let throttle_only = s.metrics.is_none() || s.metrics == Some(false);
-            if throttle_only && api.config.routes.contains_key(key) {
-                per.entry(key).or_default().push(*s);
-            } else {
-                left.push(LeftOut::new(
-                    format!("stage {stage}"),
-                    format!("routeSettings {key}"),
-                    "per-route settings other than a route's throttle",
-                ));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    for (key, list) in per {
-        let first = list[0];
-        let same = list.len() == api.stages.len() && list.iter().all(|s| *s == first);
-        match (same, first.throttle_rate, first.throttle_burst) {
-            (true, Some(r), Some(b)) => {
-                out.insert(key.clone(), (r, b));
-            }
-            (true, None, None) => {}
-            _ => left.push(LeftOut::new(
-                format!("route {key}"),
-                "throttle",
-                "a route throttle that differs between stages or lacks rate or burst",
-            )),
-        }
-    }
-    out
+    let settings = api
+        .stages
+        .iter()
+        .flat_map(|(stage, st)| {
+            st.settings
+                .route_settings
+                .iter()
+                .map(move |(route, s)| RouteThrottle {
+                    stage,
+                    route,
+                    throttle_only: s.metrics.is_none() || s.metrics == Some(false),
+                    rate: s.throttle_rate,
+                    burst: s.throttle_burst,
+                })
+        })
+        .collect();
+    export::route_throttles(
+        settings,
+        api.stages.len(),
+        |r| api.config.routes.contains_key(r),
+        left,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -413,32 +383,11 @@ fn stages(api: &ObservedHttpApi, left: &mut Vec<LeftOut>) -> Map {
         let mut m = Map::new();
         m.opt("description", s.description.clone());
         m.opt("auto_deploy", s.auto_deploy);
-        if !s.variables.is_empty() {
-            let mut v = Map::new();
-            for (k, val) in &s.variables {
-                v.push(k.clone(), val.clone());
-            }
-            m.push("variables", v);
-        }
+        variables(&mut m, &s.variables);
         let d = s.default_route_settings;
         m.opt("metrics", d.metrics.filter(|m| *m));
-        match (d.throttle_rate, d.throttle_burst) {
-            (Some(r), Some(b)) => {
-                m.push("throttle", throttle(r, b));
-            }
-            (None, None) => {}
-            _ => left.push(LeftOut::new(
-                format!("stage {name}"),
-                "throttle",
-                "a stage throttle with only one of rate and burst",
-            )),
-        }
-        if let Some(a) = &s.access_log {
-            let mut l = Map::new();
-            l.push("destination", a.destination_arn.clone());
-            l.push("format", a.format.clone());
-            m.push("access_log", l);
-        }
+        stage_throttle(&mut m, name, d.throttle_rate, d.throttle_burst, left);
+        access_log(&mut m, s.access_log.as_ref());
         out.push(name.clone(), m);
     }
     out

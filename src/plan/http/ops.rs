@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::state::http::{Authorizer, Cors, Integration, Route, RouteSetting, Stage};
-use crate::state::rest::AccessLog;
 
+use crate::plan::v2::{StageOp, V2Op};
 use crate::plan::PlanOp;
 
 /// One apigatewayv2 (or Lambda) control-plane call.
@@ -118,25 +118,34 @@ pub enum HttpOp {
     Domain(crate::plan::domains::DomainOp),
 }
 
-/// The groups of stage settings an update-stage call sends. Each group is sent whole (the
-/// service replaces it), so it carries the full wanted value, not a delta.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct StageUpdate {
-    pub description: Option<String>,
-    pub auto_deploy: Option<bool>,
-    /// Point the stage at the deployment created in this run.
-    pub deploy: bool,
-    /// Changed variables; `""` removes one (the API's convention).
-    pub variables: BTreeMap<String, String>,
-    pub default_route_settings: Option<RouteSetting>,
-    /// Every route setting the stage should have, when any of them changed.
-    pub route_settings: Option<BTreeMap<String, RouteSetting>>,
-    pub access_log: Option<AccessLog>,
-}
+/// The groups of stage settings an update-stage call sends (see [`crate::plan::v2::StageUpdate`]).
+pub type StageUpdate = crate::plan::v2::StageUpdate<RouteSetting>;
 
-impl StageUpdate {
-    pub fn is_empty(&self) -> bool {
-        *self == StageUpdate::default()
+impl V2Op for HttpOp {
+    type Setting = RouteSetting;
+    fn create_deployment(description: String) -> Self {
+        HttpOp::CreateDeployment { description }
+    }
+    fn create_stage(name: String, def: Stage, deploy: bool) -> Self {
+        HttpOp::CreateStage { name, def, deploy }
+    }
+    fn update_stage(name: String, update: StageUpdate) -> Self {
+        HttpOp::UpdateStage { name, update }
+    }
+    fn stage_op(&self) -> Option<StageOp<'_, RouteSetting>> {
+        Some(match self {
+            HttpOp::CreateDeployment { description } => StageOp::CreateDeployment { description },
+            HttpOp::CreateStage { name, def, deploy } => StageOp::CreateStage {
+                name,
+                def,
+                deploy: *deploy,
+            },
+            HttpOp::UpdateStage { name, update } => StageOp::UpdateStage { name, update },
+            HttpOp::DeleteRouteSettings { stage, route_key } => {
+                StageOp::DeleteRouteSettings { stage, route_key }
+            }
+            _ => return None,
+        })
     }
 }
 

@@ -33,7 +33,7 @@ use crate::state::rest::{
     GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse, RestApi,
 };
 
-use super::method::plan_method;
+use super::method::{as_built, plan_method};
 use super::ops::Op;
 use crate::plan::desired::DEFAULT_CORS_HEADERS;
 use crate::plan::{Action, Change, Plan};
@@ -219,6 +219,8 @@ pub fn preflight_method(cors: &CorsDef, methods: &BTreeSet<String>) -> Method {
             cache_key_parameters: Vec::new(),
             responses,
         }),
+        request_validator: None,
+        request_models: BTreeMap::new(),
     }
 }
 
@@ -280,10 +282,53 @@ pub fn add_to(config: &mut RestApi, cors: &CorsDef) {
         res.methods
             .insert("OPTIONS".into(), preflight_method(cors, &methods));
     }
+    if !cors.gateway_responses {
+        return;
+    }
     for t in GATEWAY_RESPONSE_TYPES {
         config
             .gateway_responses
             .insert(t.into(), gateway_response(cors));
+    }
+}
+
+/// Adopt the CORS pieces made elsewhere that answer browsers as the desired ones do
+/// ([`equiv`]): each such preflight or gateway response becomes the desired one as it is,
+/// so a `cors:` block written over a console- or SAM-made CORS plans no write. Pieces gwctl
+/// made (marked) are compared as they are.
+pub fn adopt_equivalent(desired: &mut RestApi, observed: &RestApi) {
+    for (path, res) in desired.resources.iter_mut() {
+        let Some(have) = observed
+            .resources
+            .get(path)
+            .and_then(|r| r.methods.get("OPTIONS"))
+        else {
+            continue;
+        };
+        let verbs: Vec<String> = res.methods.keys().cloned().collect();
+        let Some(want) = res.methods.get_mut("OPTIONS") else {
+            continue;
+        };
+        if is_gwctl_preflight(want)
+            && !is_gwctl_preflight(have)
+            && equiv::same_preflight(want, have, verbs.iter().map(String::as_str))
+        {
+            *want = have.clone();
+        }
+    }
+    for t in GATEWAY_RESPONSE_TYPES {
+        let (Some(want), Some(have)) = (
+            desired.gateway_responses.get_mut(t),
+            observed.gateway_responses.get(t),
+        ) else {
+            continue;
+        };
+        if is_gwctl_gateway_response(want)
+            && !is_gwctl_gateway_response(have)
+            && equiv::same_gateway_response(want, have)
+        {
+            *want = have.clone();
+        }
     }
 }
 
@@ -373,7 +418,8 @@ pub fn plan_enable(
         let want = preflight_method(cors, &methods);
         plan_method(&mut p, path, "OPTIONS", &want, have);
         if let Some(r) = after.resources.get_mut(path) {
-            r.methods.insert("OPTIONS".into(), want);
+            r.methods
+                .insert("OPTIONS".into(), as_built(path, &want, have));
         }
     }
     let want = gateway_response(cors);
@@ -471,5 +517,9 @@ pub fn plan_disable(observed: &RestApi, resources: &[String]) -> Result<CorsPlan
     })
 }
 
+pub mod equiv;
+
+#[cfg(test)]
+pub(crate) mod equiv_tests;
 #[cfg(test)]
 mod tests;

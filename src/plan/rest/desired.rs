@@ -86,6 +86,9 @@ impl DesiredRest {
                 if m.api_key_required {
                     want.api_key_required = have.api_key_required;
                 }
+                if m.request {
+                    super::models::keep_undeclared_request(want, have, o);
+                }
                 // Integration settings only carry over to an integration of the same type.
                 let (Some(wi), Some(hi)) = (want.integration.as_mut(), have.integration.as_ref())
                 else {
@@ -108,6 +111,8 @@ impl DesiredRest {
                 }
             }
         }
+        // Preflights and gateway responses made elsewhere that `cors:` would only respell.
+        super::cors::adopt_equivalent(&mut d.config, &o.config);
         d
     }
 }
@@ -125,6 +130,13 @@ struct Deployable<'a> {
     /// is none, so the mark of an API without a policy is what earlier gwctl wrote.
     #[serde(skip_serializing_if = "Option::is_none")]
     policy: &'a Option<serde_json::Value>,
+    /// The models the spec declares (deployed with the API: a changed schema validates
+    /// only after a deployment). Left out when there are none, so the mark of an API without
+    /// models is what earlier gwctl wrote.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    models: &'a BTreeMap<String, crate::state::rest::Model>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    request_validators: &'a BTreeMap<String, crate::state::rest::RequestValidator>,
 }
 
 /// `gwctl:config=<sha256>` of what a deployment of `config` snapshots: written as the
@@ -143,6 +155,8 @@ fn mark_with(config: &RestApi, policy: &Option<serde_json::Value>) -> String {
         binary_media_types: &config.binary_media_types,
         api_key_source: &config.api_key_source,
         policy,
+        models: &config.models,
+        request_validators: &config.request_validators,
     };
     let canonical = serde_json::to_vec(&d).expect("config serialises");
     format!(
@@ -330,6 +344,7 @@ pub fn rest(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Desire
     if let Some(cors) = &spec.cors {
         super::cors::add_to(&mut config, cors);
     }
+    super::models::add_to(&mut config, spec);
     config.normalize();
     let tags = owner_tags(spec);
 
@@ -444,6 +459,9 @@ fn route_method<'a>(
             })
             .collect(),
         integration: Some(integration),
+        // Set from the route's `request` by `models::add_to`.
+        request_validator: None,
+        request_models: BTreeMap::new(),
     }
 }
 

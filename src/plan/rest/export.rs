@@ -14,11 +14,17 @@ use crate::plan::export::{
 };
 use crate::spec::model::{CorsDef, Pos};
 use crate::spec::write::{Map, Value};
-use crate::state::rest::{Integration, Method, MethodSetting, ObservedRestApi, RestApi};
+use crate::state::rest::{
+    GatewayResponse, Integration, Method, MethodSetting, ObservedRestApi, RestApi,
+};
 use crate::state::usage::ObservedUsage;
 use crate::state::OWNER_TAG_KEY;
 
-use super::cors::{add_to, is_gwctl_gateway_response, is_gwctl_preflight, GATEWAY_RESPONSE_TYPES};
+use super::cors::equiv::{
+    is_cors_gateway_response, is_preflight_shaped, same_gateway_response, same_preflight,
+};
+use super::cors::{add_to, GATEWAY_RESPONSE_TYPES};
+use crate::spec::{is_header_name, origin_problem, CACHE_SIZES};
 
 /// Usage plans that cover the API but that gwctl did not make: (id, name).
 pub type ForeignPlans = Vec<(String, String)>;
@@ -35,6 +41,10 @@ pub fn export(
         Ok(a) => a,
         Err(missing) => return missing,
     };
+    // The path parameters a resource path implies are not the spec's (`method::implied_by_path`).
+    let mut api = api.clone();
+    super::method::strip_implied(&mut api.config);
+    let api = &api;
     let mut left = Vec::new();
     let mut functions = Functions::default();
     let c = &api.config;
@@ -73,8 +83,10 @@ pub fn export(
             routes.push((path.clone(), verb.clone(), m));
         }
     }
+    let models = super::models::export_models(c, &mut left);
+    let exported_models: BTreeSet<String> = models.entries.iter().map(|e| e.key.clone()).collect();
     let default_auth = most_common_auth(&routes, &exported_authorizers);
-    let throttles = route_throttles(api, &routes, &mut left);
+    let (throttles, caches) = route_settings(api, &routes, &mut left);
     let mut route_list = Vec::new();
     for (path, verb, m) in &routes {
         let object = format!("method {verb} {path}");
@@ -86,11 +98,24 @@ pub fn export(
             &exported_authorizers,
             &mut functions,
             ctx,
+            &exported_models,
             &mut left,
         ) {
             Some(mut r) => {
+                super::models::export_request(&mut r, &object, m, c, &exported_models, &mut left);
                 if let Some(t) = throttles.get(&format!("{path}/{verb}")) {
                     r.push("throttle", throttle(t.0, t.1));
+                }
+                if let Some((enabled, ttl, params)) = caches.get(&format!("{path}/{verb}")) {
+                    let mut c = Map::new();
+                    if !enabled {
+                        c.push("enabled", false);
+                    }
+                    c.opt("ttl", *ttl);
+                    if !params.is_empty() {
+                        c.push("key_parameters", params.clone());
+                    }
+                    r.push("cache", c);
                 }
                 route_list.push(Value::Map(r));
             }
@@ -121,6 +146,9 @@ pub fn export(
                 "customised gateway responses are not in the spec language (gwctl writes them only for `cors:`)",
             ));
         }
+    }
+    if !models.is_empty() {
+        doc.push("models", models);
     }
     doc.push("routes", Value::Seq(route_list));
     let stages = stages_section(api, &mut left);
@@ -274,39 +302,138 @@ fn most_common_auth(
         .unwrap_or_else(|| "none".into())
 }
 
-/// Per-route throttles: a method setting with only a throttle, the same on every stage,
-/// is the route's `throttle`; anything else per method is left out.
-fn route_throttles(
+/// The fields of a per-method setting that are its own: the service returns every field
+/// (absent ones as their defaults, or as the stage-wide value), so a field equal to the
+/// stage-wide setting or, where that has none, to AWS's default is not the method's.
+/// Caching keeps both of its fields when either is the method's own (`apply` sets both).
+fn own_fields(s: &MethodSetting, all: Option<&MethodSetting>) -> MethodSetting {
+    fn own<T: PartialEq + Clone>(
+        v: &Option<T>,
+        stage: Option<&Option<T>>,
+        default: T,
+    ) -> Option<T> {
+        let v = v.as_ref()?;
+        match stage.and_then(|s| s.as_ref()) {
+            Some(x) if x == v => None,
+            None if *v == default => None,
+            _ => Some(v.clone()),
+        }
+    }
+    let a = all;
+    let throttle_default = |v: f64| v <= 0.0;
+    let rate = s
+        .throttle_rate
+        .filter(|r| match a.and_then(|a| a.throttle_rate) {
+            Some(x) => x != *r,
+            None => !throttle_default(*r),
+        });
+    let burst = s
+        .throttle_burst
+        .filter(|b| match a.and_then(|a| a.throttle_burst) {
+            Some(x) => x != *b,
+            None => *b > 0,
+        });
+    let (rate, burst) = if rate.is_some() || burst.is_some() {
+        (s.throttle_rate, s.throttle_burst)
+    } else {
+        (None, None)
+    };
+    let enabled = own(&s.caching_enabled, a.map(|a| &a.caching_enabled), false);
+    let ttl = own(&s.cache_ttl, a.map(|a| &a.cache_ttl), DEFAULT_CACHE_TTL);
+    let (caching_enabled, cache_ttl) = if enabled.is_some() || ttl.is_some() {
+        (s.caching_enabled, ttl)
+    } else {
+        (None, None)
+    };
+    MethodSetting {
+        logging_level: own(
+            &s.logging_level,
+            a.map(|a| &a.logging_level),
+            "OFF".to_string(),
+        ),
+        data_trace: own(&s.data_trace, a.map(|a| &a.data_trace), false),
+        metrics: own(&s.metrics, a.map(|a| &a.metrics), false),
+        throttle_rate: rate,
+        throttle_burst: burst,
+        caching_enabled,
+        cache_ttl,
+        cache_encrypted: own(&s.cache_encrypted, a.map(|a| &a.cache_encrypted), false),
+    }
+}
+
+/// `caching/ttlInSeconds` when none is set.
+const DEFAULT_CACHE_TTL: i32 = 300;
+
+/// A method's own caching on one stage: `caching/enabled`, `caching/ttlInSeconds`.
+type StageCache = (Option<bool>, Option<i32>);
+
+/// A route's cache as the spec says it: enabled, TTL, key parameters.
+type RouteCache = (bool, Option<i32>, Vec<String>);
+
+/// Whether a stage caches (its cluster on and stage-wide caching on), as `cache:` makes it.
+fn stage_caches(st: &crate::state::rest::Stage) -> bool {
+    st.cache_cluster_enabled == Some(true)
+        && st
+            .method_settings
+            .get("*/*")
+            .is_some_and(|a| a.caching_enabled == Some(true))
+}
+
+/// Per-route settings: a method setting with only a throttle and a cache (`caching/enabled`,
+/// `caching/ttlInSeconds`) is the route's `throttle` (the same on every stage) and `cache`
+/// (the same on every stage that caches, absent on the others, as `apply` sets it);
+/// anything else per method is left out. The route's cache key parameters (on its
+/// integration) go with its cache.
+fn route_settings(
     api: &ObservedRestApi,
     routes: &[(String, String, &Method)],
     left: &mut Vec<LeftOut>,
-) -> BTreeMap<String, (f64, i32)> {
+) -> (BTreeMap<String, (f64, i32)>, BTreeMap<String, RouteCache>) {
     let known: BTreeSet<String> = routes.iter().map(|(p, v, _)| format!("{p}/{v}")).collect();
     let mut per_key: BTreeMap<String, Vec<Option<(f64, i32)>>> = BTreeMap::new();
+    let mut cache_per_key: BTreeMap<String, BTreeMap<String, StageCache>> = BTreeMap::new();
+    let mut cached_raw: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut out = BTreeMap::new();
     for (stage, st) in &api.stages {
         for (key, s) in &st.settings.method_settings {
             if key == "*/*" {
                 continue;
             }
-            let throttle_only = MethodSetting {
+            if s.caching_enabled == Some(true) {
+                cached_raw
+                    .entry(key.clone())
+                    .or_default()
+                    .insert(stage.clone());
+            }
+            let s = &own_fields(s, st.settings.method_settings.get("*/*"));
+            let only_ours = MethodSetting {
                 throttle_rate: s.throttle_rate,
                 throttle_burst: s.throttle_burst,
+                caching_enabled: s.caching_enabled,
+                cache_ttl: s.cache_ttl,
                 ..Default::default()
             } == *s;
-            match (
-                throttle_only,
-                s.throttle_rate,
-                s.throttle_burst,
-                known.contains(key),
-            ) {
-                (true, Some(r), Some(b), true) => {
-                    per_key.entry(key.clone()).or_default().push(Some((r, b)));
+            let throttle = match (s.throttle_rate, s.throttle_burst) {
+                (Some(r), Some(b)) => Some(Some((r, b))),
+                (None, None) => Some(None),
+                _ => None,
+            };
+            match (only_ours, throttle, known.contains(key)) {
+                (true, Some(t), true) => {
+                    if t.is_some() {
+                        per_key.entry(key.clone()).or_default().push(t);
+                    }
+                    if s.caching_enabled.is_some() || s.cache_ttl.is_some() {
+                        cache_per_key
+                            .entry(key.clone())
+                            .or_default()
+                            .insert(stage.clone(), (s.caching_enabled, s.cache_ttl));
+                    }
                 }
                 _ => left.push(LeftOut::new(
                     format!("stage {stage}"),
                     format!("methodSettings {key}"),
-                    "per-method settings other than a route's throttle",
+                    "per-method settings other than a route's throttle and cache",
                 )),
             }
         }
@@ -325,7 +452,51 @@ fn route_throttles(
             ));
         }
     }
-    out
+    let cached: BTreeSet<&String> = api
+        .stages
+        .iter()
+        .filter(|(_, st)| stage_caches(&st.settings))
+        .map(|(n, _)| n)
+        .collect();
+    let mut caches = BTreeMap::new();
+    for (path, verb, m) in routes {
+        let key = format!("{path}/{verb}");
+        let params = m
+            .integration
+            .as_ref()
+            .map(|i| i.cache_key_parameters.clone())
+            .unwrap_or_default();
+        let mut per_stage = cache_per_key.remove(&key).unwrap_or_default();
+        if per_stage.is_empty() && params.is_empty() {
+            continue;
+        }
+        if per_stage.is_empty() {
+            // Key parameters on a method cached as its stage is (nothing else of its own).
+            let raw = cached_raw.remove(&key).unwrap_or_default();
+            per_stage = raw
+                .into_iter()
+                .filter(|s| cached.contains(s))
+                .map(|s| (s, (Some(true), None)))
+                .collect();
+        }
+        let first = per_stage.values().next().copied();
+        let same = !cached.is_empty()
+            && per_stage.len() == cached.len()
+            && per_stage.keys().all(|s| cached.contains(s))
+            && per_stage.values().all(|v| Some(*v) == first);
+        let declared = params.iter().all(|p| m.request_parameters.contains_key(p));
+        match first {
+            Some((Some(enabled), ttl)) if same && declared => {
+                caches.insert(key, (enabled, ttl, params));
+            }
+            _ => left.push(LeftOut::new(
+                format!("method {verb} {path}"),
+                "cache",
+                "a method cache that is not the same on every caching stage, or cache key parameters without a method cache on them (a spec route's `cache` is set on every stage with a `cache`)",
+            )),
+        }
+    }
+    (out, caches)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -337,6 +508,7 @@ fn route(
     authorizers: &BTreeSet<String>,
     functions: &mut Functions,
     ctx: &ExportContext,
+    exported: &BTreeSet<String>,
     left: &mut Vec<LeftOut>,
 ) -> Option<Map> {
     let object = format!("method {verb} {path}");
@@ -393,13 +565,13 @@ fn route(
             if !mr.response_models.is_empty() {
                 let mut models = Map::new();
                 for (ct, model) in &mr.response_models {
-                    if model == "Empty" || model == "Error" {
+                    if model == "Empty" || model == "Error" || exported.contains(model) {
                         models.push(ct.clone(), model.clone());
                     } else {
                         left.push(LeftOut::new(
                             object.clone(),
                             format!("methodResponses {status} model {ct}"),
-                            "models other than `Empty` and `Error` are not in the spec language",
+                            "the model is not exported",
                         ));
                     }
                 }
@@ -598,35 +770,45 @@ fn list_of(v: Option<&str>) -> Vec<String> {
     .unwrap_or_default()
 }
 
-/// The `cors:` block whose pieces are exactly the API's preflights and gateway responses, when
-/// there is one.
+/// The `cors:` block whose pieces answer browsers exactly as the API's preflights and gateway
+/// responses do ([`super::cors::equiv`]: gwctl's own, the console's, SAM's), when there is one.
 pub fn recognise_cors(c: &RestApi) -> Option<CorsDef> {
-    if !GATEWAY_RESPONSE_TYPES.iter().all(|t| {
-        c.gateway_responses
-            .get(*t)
-            .is_some_and(is_gwctl_gateway_response)
-    }) {
-        return None;
-    }
-    let preflights: Vec<&Method> = c
+    let gateway: Vec<Option<&GatewayResponse>> = GATEWAY_RESPONSE_TYPES
+        .iter()
+        .map(|t| c.gateway_responses.get(*t))
+        .collect();
+    let gateway_responses = match gateway.as_slice() {
+        [Some(a), Some(b)] if is_cors_gateway_response(a) && is_cors_gateway_response(b) => true,
+        [None, None] => false,
+        _ => return None,
+    };
+    let preflights: Vec<(&Method, &BTreeMap<String, Method>)> = c
         .resources
         .values()
-        .filter_map(|r| r.methods.get("OPTIONS"))
+        .filter_map(|r| Some((r.methods.get("OPTIONS")?, &r.methods)))
         .collect();
-    if !preflights.iter().all(|m| is_gwctl_preflight(m)) {
+    if !preflights
+        .iter()
+        .all(|(m, all)| is_preflight_shaped(m, all.keys().map(String::as_str)))
+    {
         return None;
     }
-    if preflights.is_empty() {
+    let Some((first, _)) = preflights.first() else {
         return cors_without_preflights(c);
-    }
-    let first = preflights[0].integration.as_ref()?.responses.get("200")?;
+    };
+    let first = first.integration.as_ref()?.responses.get("200")?;
     let header = |name: &str| {
         first
             .response_parameters
-            .get(&format!("method.response.header.{name}"))
-            .and_then(|v| unquote(v))
+            .iter()
+            .find(|(k, _)| {
+                k.strip_prefix("method.response.header.")
+                    .is_some_and(|h| h.eq_ignore_ascii_case(name))
+            })
+            .and_then(|(_, v)| unquote(v.trim()))
+            .map(str::trim)
     };
-    let origins = match first.response_templates.values().next() {
+    let origins = match first.response_templates.values().find(|t| t.contains('$')) {
         Some(t) => t
             .split("$origin == \"")
             .skip(1)
@@ -636,28 +818,35 @@ pub fn recognise_cors(c: &RestApi) -> Option<CorsDef> {
             .collect(),
         None => vec![header("Access-Control-Allow-Origin")?.to_string()],
     };
-    let mut headers = list_of(header("Access-Control-Allow-Headers"));
-    if headers == DEFAULT_CORS_HEADERS {
-        headers.clear();
-    }
     let base = CorsDef {
         pos: Pos::default(),
         origins,
         methods: Vec::new(),
-        headers,
+        headers: spec_headers(header("Access-Control-Allow-Headers")),
         expose_headers: list_of(header("Access-Control-Expose-Headers")),
         max_age: header("Access-Control-Max-Age").and_then(|a| a.parse().ok()),
         credentials: header("Access-Control-Allow-Credentials") == Some("true"),
+        gateway_responses,
     };
+    if !writable(&base) {
+        return None;
+    }
     // Without `methods`, then limited to the methods the preflights allow.
     let mut allowed: BTreeSet<String> = BTreeSet::new();
-    for m in &preflights {
+    for (m, _) in &preflights {
         if let Some(r) = m.integration.as_ref().and_then(|i| i.responses.get("200")) {
             let v = r
                 .response_parameters
-                .get("method.response.header.Access-Control-Allow-Methods")
-                .and_then(|v| unquote(v));
-            allowed.extend(list_of(v).into_iter().filter(|m| m != "OPTIONS"));
+                .iter()
+                .find(|(k, _)| {
+                    k.eq_ignore_ascii_case("method.response.header.Access-Control-Allow-Methods")
+                })
+                .and_then(|(_, v)| unquote(v.trim()));
+            allowed.extend(
+                list_of(v)
+                    .into_iter()
+                    .filter(|m| m != "OPTIONS" && METHOD_NAMES.contains(&m.as_str())),
+            );
         }
     }
     let limited = CorsDef {
@@ -667,14 +856,50 @@ pub fn recognise_cors(c: &RestApi) -> Option<CorsDef> {
     [base, limited].into_iter().find(|cors| rebuilds(c, cors))
 }
 
+/// The methods a `cors.methods` list may name.
+const METHOD_NAMES: [&str; 6] = ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"];
+
+/// A live `Access-Control-Allow-Headers` value as `cors.headers` (empty: the default list).
+fn spec_headers(v: Option<&str>) -> Vec<String> {
+    let headers = list_of(v);
+    let canon =
+        |l: &[String]| -> BTreeSet<String> { l.iter().map(|h| h.to_ascii_lowercase()).collect() };
+    let default: Vec<String> = DEFAULT_CORS_HEADERS.iter().map(|s| s.to_string()).collect();
+    if canon(&headers) == canon(&default) {
+        return Vec::new();
+    }
+    let mut seen = BTreeSet::new();
+    headers
+        .into_iter()
+        .filter(|h| seen.insert(h.to_ascii_lowercase()))
+        .collect()
+}
+
+/// Whether the spec reader takes this block back (origins, header names, max age).
+fn writable(c: &CorsDef) -> bool {
+    !c.origins.is_empty()
+        && c.origins.iter().all(|o| origin_problem(o).is_none())
+        && c.headers
+            .iter()
+            .chain(&c.expose_headers)
+            .all(|h| is_header_name(h))
+        && c.max_age.is_none_or(|a| a <= 86400)
+        && !(c.credentials && c.origins.iter().any(|o| o == "*"))
+}
+
 /// gwctl's gateway responses without any preflight: a `cors:` block whose `methods` leave
 /// out every method the routes have (what the error responses carry is all there is to read).
 fn cors_without_preflights(c: &RestApi) -> Option<CorsDef> {
     let g = c.gateway_responses.get(GATEWAY_RESPONSE_TYPES[0])?;
     let header = |name: &str| {
         g.response_parameters
-            .get(&format!("gatewayresponse.header.{name}"))
-            .and_then(|v| unquote(v))
+            .iter()
+            .find(|(k, _)| {
+                k.strip_prefix("gatewayresponse.header.")
+                    .is_some_and(|h| h.eq_ignore_ascii_case(name))
+            })
+            .and_then(|(_, v)| unquote(v.trim()))
+            .map(str::trim)
     };
     let used: BTreeSet<&str> = c
         .resources
@@ -684,27 +909,25 @@ fn cors_without_preflights(c: &RestApi) -> Option<CorsDef> {
     if used.contains("ANY") {
         return None;
     }
-    let mut headers = list_of(header("Access-Control-Allow-Headers"));
-    if headers == DEFAULT_CORS_HEADERS {
-        headers.clear();
-    }
     let cors = CorsDef {
         pos: Pos::default(),
         origins: vec![header("Access-Control-Allow-Origin")?.to_string()],
-        methods: ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"]
+        methods: METHOD_NAMES
             .into_iter()
             .filter(|m| !used.contains(m))
             .map(str::to_string)
             .collect(),
-        headers,
+        headers: spec_headers(header("Access-Control-Allow-Headers")),
         expose_headers: list_of(header("Access-Control-Expose-Headers")),
         max_age: None,
         credentials: header("Access-Control-Allow-Credentials") == Some("true"),
+        gateway_responses: true,
     };
-    rebuilds(c, &cors).then_some(cors)
+    (writable(&cors) && rebuilds(c, &cors)).then_some(cors)
 }
 
-/// Whether `cors` builds exactly the preflights and gateway responses `c` has.
+/// Whether `cors` builds the preflights and gateway responses `c` has, or ones that answer
+/// browsers the same ([`super::cors::equiv`]); everything else is `c`'s own by construction.
 fn rebuilds(c: &RestApi, cors: &CorsDef) -> bool {
     let mut rebuilt = c.clone();
     for r in rebuilt.resources.values_mut() {
@@ -717,7 +940,30 @@ fn rebuilds(c: &RestApi, cors: &CorsDef) -> bool {
     rebuilt.normalize();
     let mut have = c.clone();
     have.normalize();
-    rebuilt == have
+    let preflights_match = have.resources.iter().all(|(path, r)| {
+        let want = rebuilt
+            .resources
+            .get(path)
+            .and_then(|w| w.methods.get("OPTIONS"));
+        match (want, r.methods.get("OPTIONS")) {
+            (None, None) => true,
+            (Some(w), Some(h)) => {
+                w == h || same_preflight(w, h, r.methods.keys().map(String::as_str))
+            }
+            _ => false,
+        }
+    });
+    preflights_match
+        && GATEWAY_RESPONSE_TYPES.iter().all(|t| {
+            match (
+                rebuilt.gateway_responses.get(*t),
+                have.gateway_responses.get(*t),
+            ) {
+                (None, None) => true,
+                (Some(w), Some(h)) => w == h || same_gateway_response(w, h),
+                _ => false,
+            }
+        })
 }
 
 fn cors_section(c: &CorsDef) -> Map {
@@ -735,6 +981,9 @@ fn cors_section(c: &CorsDef) -> Map {
     m.opt("max_age", c.max_age);
     if c.credentials {
         m.push("credentials", true);
+    }
+    if !c.gateway_responses {
+        m.push("gateway_responses", false);
     }
     m
 }
@@ -770,6 +1019,46 @@ fn stages_section(api: &ObservedRestApi, left: &mut Vec<LeftOut>) -> Map {
             }
         }
         m.opt("tracing", s.tracing_enabled.filter(|t| *t));
+        let all = s.method_settings.get("*/*");
+        let caching = all.and_then(|a| a.caching_enabled).unwrap_or(false);
+        match (s.cache_cluster_enabled.unwrap_or(false), caching) {
+            (false, false) => {} // AWS's default
+            (true, true) => {
+                let mut c = Map::new();
+                match s.cache_cluster_size.as_deref() {
+                    Some(z) if CACHE_SIZES.contains(&z) => {
+                        c.push("size", z);
+                    }
+                    None => {}
+                    Some(z) => left.push(LeftOut::new(
+                        format!("stage {name}"),
+                        "cacheClusterSize",
+                        &format!("cache size `{z}`, which is not one API Gateway offers"),
+                    )),
+                }
+                c.opt("ttl", all.and_then(|a| a.cache_ttl));
+                c.opt("encrypted", all.and_then(|a| a.cache_encrypted));
+                m.push("cache", c);
+            }
+            _ => left.push(LeftOut::new(
+                format!("stage {name}"),
+                "cacheClusterEnabled",
+                "a cache cluster without stage-wide caching, or caching without a cluster (a spec's stage `cache` turns both on or off)",
+            )),
+        }
+        if let Some(c) = &s.canary {
+            let mut cm = Map::new();
+            cm.opt("percent", c.percent);
+            if let Some(v) = c.variables.as_ref().filter(|v| !v.is_empty()) {
+                let mut vm = Map::new();
+                for (k, val) in v {
+                    vm.push(k.clone(), val.clone());
+                }
+                cm.push("variables", vm);
+            }
+            // Its deployment is `gwctl deploy --canary`'s to choose, not the spec's.
+            m.push("canary", cm);
+        }
         if let Some(a) = &s.access_log {
             let mut l = Map::new();
             l.push("destination", a.destination_arn.clone());

@@ -20,21 +20,14 @@ pub(crate) fn plan_method(
     have: Option<&Method>,
 ) {
     let label = format!("{verb} {path}");
-    let request_part = |m: &Method| {
-        (
-            m.authorization_type.clone(),
-            m.authorizer.clone(),
-            m.authorization_scopes.clone(),
-            m.api_key_required,
-            m.request_parameters.clone(),
-            m.method_responses.clone(),
-        )
-    };
+    // What the resource path implies is neither added nor removed (see `implied_by_path`).
+    let have_n = have.map(|h| without_implied(path, want, h));
+    let have = have_n.as_ref();
     let full_put = |ops: &mut Vec<Op>| {
         ops.push(Op::PutMethod {
             path: path.to_string(),
             method: verb.to_string(),
-            def: want.clone(),
+            def: with_path_parameters(path, want),
         });
         for (status, r) in &want.method_responses {
             ops.push(Op::PutMethodResponse {
@@ -86,6 +79,90 @@ pub(crate) fn plan_method(
                 Change::new(Action::Update, "integration", &label).fields(fields),
                 ops,
             );
+        }
+    }
+}
+
+/// The part of a method a put-method sets: a change in it replaces the method.
+fn request_part(m: &Method) -> impl PartialEq {
+    (
+        m.authorization_type.clone(),
+        m.authorizer.clone(),
+        m.authorization_scopes.clone(),
+        m.api_key_required,
+        m.request_parameters.clone(),
+        m.method_responses.clone(),
+        m.request_validator.clone(),
+        m.request_models.clone(),
+    )
+}
+
+/// The method the account holds after [`plan_method`]'s ops: `want`, with the implied path
+/// parameters of a method that is put, and those `have` already had when it is kept.
+pub(crate) fn as_built(path: &str, want: &Method, have: Option<&Method>) -> Method {
+    match have {
+        Some(h) if request_part(&without_implied(path, want, h)) == request_part(want) => {
+            let mut m = want.clone();
+            for k in implied_by_path(path, want) {
+                if h.request_parameters.get(&k) == Some(&true) {
+                    m.request_parameters.insert(k, true);
+                }
+            }
+            m
+        }
+        _ => with_path_parameters(path, want),
+    }
+}
+
+/// `method.request.path.P` for every `{P}` (and greedy `{P+}`) segment of a resource path.
+pub(crate) fn path_parameter_keys(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|p| format!("method.request.path.{}", p.trim_end_matches('+')))
+        .collect()
+}
+
+/// The path parameters of a method's own resource path are implied by the path: a method
+/// made from an OpenAPI body gets them declared by API Gateway's import (LocalStack's
+/// importer adds the last one by itself and says AWS does), so gwctl declares them too when
+/// it puts a method (`with_path_parameters`), and both paths build the same method. A live
+/// `method.request.path.P` (required) where `{P}` is in the resource path and the spec does
+/// not declare P is neither added nor removed by the planner (`without_implied`): APIs made
+/// before, without it, see no change, and APIs made now, with it, see no drift.
+pub(crate) fn implied_by_path(path: &str, want: &Method) -> Vec<String> {
+    path_parameter_keys(path)
+        .into_iter()
+        .filter(|k| !want.request_parameters.contains_key(k))
+        .collect()
+}
+
+/// `want` as a put-method makes it: with the path parameters its resource path implies.
+pub(crate) fn with_path_parameters(path: &str, want: &Method) -> Method {
+    let mut m = want.clone();
+    for k in implied_by_path(path, want) {
+        m.request_parameters.insert(k, true);
+    }
+    m
+}
+
+/// `have` without the implied path parameters (required ones) that `want` does not declare.
+pub(crate) fn without_implied(path: &str, want: &Method, have: &Method) -> Method {
+    let mut h = have.clone();
+    for k in implied_by_path(path, want) {
+        if h.request_parameters.get(&k) == Some(&true) {
+            h.request_parameters.remove(&k);
+        }
+    }
+    h
+}
+
+/// A live API's methods without any implied path parameter (required), as the spec that
+/// rebuilds them would have them (`export`, CORS recognition).
+pub(crate) fn strip_implied(api: &mut crate::state::rest::RestApi) {
+    let none = Method::default();
+    for (path, res) in api.resources.iter_mut() {
+        for m in res.methods.values_mut() {
+            *m = without_implied(path, &none, m);
         }
     }
 }

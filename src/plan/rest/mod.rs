@@ -7,6 +7,7 @@ pub mod deps;
 pub mod desired;
 pub mod export;
 pub mod method;
+pub mod models;
 pub mod openapi;
 pub mod ops;
 pub mod simulate;
@@ -106,6 +107,9 @@ pub fn plan(
         }
     }
 
+    // 3b. Models (referenced ones first) and request validators, before the methods.
+    models::plan_before_methods(&mut p, &desired.config, obs_cfg);
+
     // 4. Methods with their responses and integrations.
     for (path, res) in &desired.config.resources {
         let have_res = obs_cfg.resources.get(path);
@@ -193,6 +197,14 @@ pub fn plan(
         }
     }
 
+    // 6b. gwctl's validators and models the spec dropped, after the methods moved away.
+    models::plan_after_methods(
+        &mut p,
+        &desired.config,
+        obs_cfg,
+        &observed.map(|o| o.owned_models.clone()).unwrap_or_default(),
+    );
+
     // 7. Lambda permissions: one deterministic statement per function (and authorizer),
     //    added only when the policy lacks it.
     let api_id = observed.map(|o| o.id.as_str());
@@ -258,6 +270,15 @@ pub fn plan_destroy(observed: &ObservedRestApi, policies: &Policies) -> Plan {
 /// keeps without declaring it (an adopted API without `--prune`).
 pub fn predicted_config(desired: &RestApi, observed: Option<&RestApi>, prune: bool) -> RestApi {
     let mut c = desired.clone();
+    // The methods as the account will hold them (with the path parameters their paths
+    // imply where the plan puts them or they exist), so that the mark of the plan is the
+    // mark of the API read back.
+    for (path, r) in c.resources.iter_mut() {
+        let have = observed.and_then(|o| o.resources.get(path));
+        for (verb, m) in r.methods.iter_mut() {
+            *m = method::as_built(path, m, have.and_then(|h| h.methods.get(verb)));
+        }
+    }
     if let (false, Some(o)) = (prune, observed) {
         for (path, r) in &o.resources {
             let e = c.resources.entry(path.clone()).or_default();
@@ -802,6 +823,8 @@ fn fmt_f64(v: f64) -> String {
 mod cache_tests;
 #[cfg(test)]
 mod canary_tests;
+#[cfg(test)]
+mod models_tests;
 #[cfg(test)]
 mod policy_tests;
 #[cfg(test)]

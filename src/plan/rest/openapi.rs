@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use super::method::with_path_parameters;
 use crate::state::rest::{
     Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse, RestApi,
 };
@@ -32,12 +33,11 @@ pub enum Mode {
     /// templated path then has its path parameters, and a `default` method response.
     Document,
     /// Exactly what API Gateway should build (the definition path's PutRestApi body): path
-    /// parameters only where a method declares them, no placeholder responses. Not always
-    /// valid OpenAPI; API Gateway accepts it. A method of a resource whose last segment is
-    /// `{name}` that does not declare `method.request.path.name` is left out (its path stays,
-    /// so the resource is still made): an import declares that parameter on such methods
-    /// by itself (LocalStack's importer says AWS does), and taking it away again would cost
-    /// a replacement of the method; the planner puts these methods granularly instead.
+    /// parameters on each method, no placeholder responses. Not always valid OpenAPI; API
+    /// Gateway accepts it. Every method declares the path parameters of its resource path,
+    /// as gwctl's own put-method does (`plan::rest::method::with_path_parameters`): an import
+    /// declares the last one by itself (LocalStack's importer does, and says AWS does), so
+    /// both paths build the same method whatever the importer adds.
     Body,
 }
 
@@ -119,9 +119,13 @@ pub fn render(api: &RestApi, mode: Mode) -> Rendered {
                     continue;
                 }
             };
-            if mode == Mode::Body && imported_differently(path, m) {
-                continue;
-            }
+            let with_path;
+            let m = if mode == Mode::Body {
+                with_path = with_path_parameters(path, m);
+                &with_path
+            } else {
+                m
+            };
             let what = format!("{verb} {path}");
             if let Some(name) = &m.authorizer {
                 if !schemes.contains_key(name) {
@@ -199,17 +203,6 @@ pub fn render(api: &RestApi, mode: Mode) -> Rendered {
     }
 }
 
-/// A method an import would give a path parameter it does not declare (see [`Mode::Body`]).
-fn imported_differently(path: &str, m: &Method) -> bool {
-    let last = path.rsplit('/').next().unwrap_or_default();
-    match last.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-        Some(name) if !name.ends_with('+') => !m
-            .request_parameters
-            .contains_key(&format!("method.request.path.{name}")),
-        _ => false,
-    }
-}
-
 /// OpenAPI's component-name rule (security schemes and schemas).
 fn scheme_name_ok(name: &str) -> bool {
     !name.is_empty()
@@ -247,7 +240,8 @@ fn operation(
         };
         let (location, pname) = match rest.split_once('.') {
             Some(("path", p)) => {
-                if !templated.iter().any(|t| t == p) {
+                // `{proxy+}` is the parameter `proxy`.
+                if !templated.iter().any(|t| t.trim_end_matches('+') == p) {
                     omitted.push(format!(
                         "{what}: request parameter `{name}` is not in the path"
                     ));

@@ -188,7 +188,7 @@ fn output_is_deterministic_and_names_what_it_cannot_carry() {
 }
 
 #[test]
-fn a_body_declares_path_parameters_only_where_methods_do_and_no_placeholder_responses() {
+fn a_body_declares_the_path_parameters_on_every_method_and_no_placeholder_responses() {
     let s = spec(
         r#"version: 1
 api: {name: b, kind: rest}
@@ -200,7 +200,12 @@ routes:
     );
     let body = render(&desired::rest(&s, &resolve(&s), REGION).config, Mode::Body).document;
     assert_eq!(body["paths"]["/t"]["get"]["responses"], json!({}));
-    assert!(body["paths"]["/p/{proxy+}"]["x-amazon-apigateway-any-method"].is_object());
+    let any = &body["paths"]["/p/{proxy+}"]["x-amazon-apigateway-any-method"];
+    // `{proxy+}` is the parameter `proxy`, as gwctl's put-method declares it.
+    assert_eq!(
+        any["parameters"],
+        json!([{"name": "proxy", "in": "path", "required": true, "schema": {"type": "string"}}])
+    );
 
     let s = spec(
         r#"version: 1
@@ -215,8 +220,12 @@ routes:
     let body = render(&config, Mode::Body).document;
     let item = &body["paths"]["/t/{id}"];
     assert!(item.get("parameters").is_none());
-    // GET does not declare `id`: an import would, so the planner puts it granularly.
-    assert!(item.get("get").is_none());
+    // GET does not declare `id`: it is in the body with it, as a put-method would make it
+    // (an import declares it by itself anyway).
+    assert_eq!(
+        item["get"]["parameters"],
+        json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}])
+    );
     assert_eq!(
         item["put"]["parameters"],
         json!([

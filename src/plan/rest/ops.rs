@@ -114,6 +114,35 @@ pub enum Op {
     DeleteAuthorizer {
         name: String,
     },
+    /// create-model (description `gwctl:managed`, gwctl's ownership mark). `schema` refers to
+    /// other models as `#/models/NAME`; the executor sends AWS's URL form.
+    CreateModel {
+        name: String,
+        content_type: String,
+        schema: serde_json::Value,
+    },
+    /// update-model: `replace /schema`.
+    UpdateModel {
+        name: String,
+        schema: serde_json::Value,
+    },
+    DeleteModel {
+        name: String,
+    },
+    /// create-request-validator (one per kind, shared by the methods).
+    CreateRequestValidator {
+        name: String,
+        body: bool,
+        parameters: bool,
+    },
+    /// update-request-validator with patch operations.
+    UpdateRequestValidator {
+        name: String,
+        patches: Vec<Patch>,
+    },
+    DeleteRequestValidator {
+        name: String,
+    },
     /// lambda add-permission for apigateway.amazonaws.com.
     AddPermission {
         /// The ARN to put the permission on (qualified when the spec names an alias).
@@ -205,6 +234,12 @@ impl Op {
             Op::CreateAuthorizer { .. } => "CreateAuthorizer",
             Op::UpdateAuthorizer { .. } => "UpdateAuthorizer",
             Op::DeleteAuthorizer { .. } => "DeleteAuthorizer",
+            Op::CreateModel { .. } => "CreateModel",
+            Op::UpdateModel { .. } => "UpdateModel",
+            Op::DeleteModel { .. } => "DeleteModel",
+            Op::CreateRequestValidator { .. } => "CreateRequestValidator",
+            Op::UpdateRequestValidator { .. } => "UpdateRequestValidator",
+            Op::DeleteRequestValidator { .. } => "DeleteRequestValidator",
             Op::AddPermission { .. } => "AddPermission",
             Op::RemovePermission { .. } => "RemovePermission",
             Op::CreateDeployment { .. } | Op::CreateCanaryDeployment { .. } => "CreateDeployment",
@@ -256,6 +291,12 @@ impl Op {
             CreateAuthorizer { name, .. }
             | UpdateAuthorizer { name, .. }
             | DeleteAuthorizer { name } => name.clone(),
+            CreateModel { name, .. }
+            | UpdateModel { name, .. }
+            | DeleteModel { name }
+            | CreateRequestValidator { name, .. }
+            | UpdateRequestValidator { name, .. }
+            | DeleteRequestValidator { name } => name.clone(),
             AddPermission { function_key, .. } | RemovePermission { function_key, .. } => {
                 function_key.clone()
             }

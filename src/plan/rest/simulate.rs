@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 
 use crate::state::rest::{
-    AccessLog, Canary, Deployment, Method, ObservedRestApi, ObservedStage, Policies, Stage,
+    AccessLog, Canary, Deployment, Method, Model, ObservedRestApi, ObservedStage, Policies,
+    RequestValidator, Stage, BUILTIN_MODELS,
 };
 
+use super::models;
 use super::ops::{Op, Patch, DEPLOYMENT_ID};
 use crate::plan::simulate::{permission, SimError};
 use crate::state::resource_policy;
@@ -180,6 +182,21 @@ pub fn apply(
                         return Err(missing(n));
                     }
                 }
+                if let Some(v) = &def.request_validator {
+                    if !a.config.request_validators.contains_key(v) {
+                        return Err(missing(v));
+                    }
+                }
+                for m in def.request_models.values() {
+                    if !a.config.models.contains_key(m) && !BUILTIN_MODELS.contains(&m.as_str()) {
+                        return Err(missing(m));
+                    }
+                }
+                let r = a
+                    .config
+                    .resources
+                    .get_mut(path)
+                    .ok_or_else(|| missing(path))?;
                 r.methods.insert(
                     method.clone(),
                     Method {
@@ -283,6 +300,117 @@ pub fn apply(
                         _ => {}
                     }
                 }
+            }
+            Op::CreateModel {
+                name: n,
+                content_type,
+                schema,
+            } => {
+                if a.config.models.contains_key(n) {
+                    return Err(SimError::Conflict {
+                        op: name,
+                        what: format!("model {n}"),
+                    });
+                }
+                for r in models::model_refs(schema) {
+                    if !a.config.models.contains_key(&r) {
+                        return Err(missing(&r));
+                    }
+                }
+                a.config.models.insert(
+                    n.clone(),
+                    Model {
+                        content_type: content_type.clone(),
+                        schema: schema.clone(),
+                    },
+                );
+                a.owned_models.insert(n.clone());
+            }
+            Op::UpdateModel { name: n, schema } => {
+                for r in models::model_refs(schema) {
+                    if !a.config.models.contains_key(&r) {
+                        return Err(missing(&r));
+                    }
+                }
+                let m = a.config.models.get_mut(n).ok_or_else(|| missing(n))?;
+                m.schema = schema.clone();
+            }
+            Op::DeleteModel { name: n } => {
+                let used_by_method = a.config.resources.values().any(|r| {
+                    r.methods.values().any(|m| {
+                        m.request_models.values().any(|x| x == n)
+                            || m.method_responses
+                                .values()
+                                .any(|mr| mr.response_models.values().any(|x| x == n))
+                    })
+                });
+                let used_by_model = a
+                    .config
+                    .models
+                    .iter()
+                    .any(|(k, m)| k != n && models::model_refs(&m.schema).contains(n));
+                if used_by_method || used_by_model {
+                    return Err(SimError::Conflict {
+                        op: name,
+                        what: format!("model {n} is still used"),
+                    });
+                }
+                a.config.models.remove(n).ok_or_else(|| missing(n))?;
+                a.owned_models.remove(n);
+            }
+            Op::CreateRequestValidator {
+                name: n,
+                body,
+                parameters,
+            } => {
+                if a.config.request_validators.contains_key(n) {
+                    return Err(SimError::Conflict {
+                        op: name,
+                        what: format!("request validator {n}"),
+                    });
+                }
+                a.config.request_validators.insert(
+                    n.clone(),
+                    RequestValidator {
+                        body: *body,
+                        parameters: *parameters,
+                    },
+                );
+                let id = next_id("validator");
+                a.validator_ids.insert(n.clone(), id);
+            }
+            Op::UpdateRequestValidator { name: n, patches } => {
+                let v = a
+                    .config
+                    .request_validators
+                    .get_mut(n)
+                    .ok_or_else(|| missing(n))?;
+                for p in patches {
+                    let on = p.value.as_deref() == Some("true");
+                    match (p.op.as_str(), p.path.as_str()) {
+                        ("replace", "/validateRequestBody") => v.body = on,
+                        ("replace", "/validateRequestParameters") => v.parameters = on,
+                        _ => {}
+                    }
+                }
+            }
+            Op::DeleteRequestValidator { name: n } => {
+                let used = a.config.resources.values().any(|r| {
+                    r.methods
+                        .values()
+                        .any(|m| m.request_validator.as_deref() == Some(n.as_str()))
+                });
+                if used {
+                    return Err(SimError::Conflict {
+                        op: name,
+                        what: format!("request validator {n} is still used"),
+                    });
+                }
+                a.config
+                    .request_validators
+                    .remove(n)
+                    .ok_or_else(|| missing(n))?;
+                a.validator_ids.remove(n);
             }
             Op::DeleteAuthorizer { name: n } => {
                 let used = a.config.resources.values().any(|r| {

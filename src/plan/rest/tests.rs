@@ -473,6 +473,71 @@ fn mapped_method_parameters_are_declared_by_the_put_method() {
     );
 }
 
+/// Issue 17: the path parameters of a method's own resource path are implied by the path.
+/// A new method declares them (so the granular path builds what an import of the definition
+/// builds), a live one that has them (required) or lacks them plans nothing, and what the
+/// spec declares itself is still enforced.
+#[test]
+fn path_parameters_of_the_resource_path_are_declared_on_put_and_neutral_after() {
+    let yaml = "api: {name: a}\ndefault_auth: none\nstages: {prod: {}}\ncors: {origins: [\"https://a.example\"]}\nroutes:\n  - {path: \"/u/{id}/v/{proxy+}\", method: GET, integration: {type: mock}}\n  - {path: \"/u/{id}\", method: GET, integration: {type: mock}}\n  - {path: \"/u/{id}\", method: PUT, integration: {type: mock}, request_parameters: {method.request.path.id: false}}\n";
+    let d = desired_of(yaml);
+    let (first, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let puts: BTreeMap<(String, String), BTreeMap<String, bool>> = first
+        .ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::PutMethod { path, method, def } => Some((
+                (path.clone(), method.clone()),
+                def.request_parameters.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let params = |list: &[(&str, bool)]| -> BTreeMap<String, bool> {
+        list.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    };
+    let key = |p: &str, m: &str| (p.to_string(), m.to_string());
+    let both = params(&[
+        ("method.request.path.id", true),
+        ("method.request.path.proxy", true),
+    ]);
+    assert_eq!(puts[&key("/u/{id}/v/{proxy+}", "GET")], both);
+    assert_eq!(puts[&key("/u/{id}/v/{proxy+}", "OPTIONS")], both);
+    let id = params(&[("method.request.path.id", true)]);
+    assert_eq!(puts[&key("/u/{id}", "GET")], id);
+    assert_eq!(puts[&key("/u/{id}", "OPTIONS")], id);
+    // Declared by the spec: as declared.
+    assert_eq!(
+        puts[&key("/u/{id}", "PUT")],
+        params(&[("method.request.path.id", false)])
+    );
+    // With them: nothing to do.
+    assert!(plan(&d, Some(&api), &pol, PlanOptions::default()).is_empty());
+    // Without them (an API made before): nothing to do either.
+    let mut before = api.clone();
+    for (path, r) in before.config.resources.iter_mut() {
+        for (verb, m) in r.methods.iter_mut() {
+            if !(path == "/u/{id}" && verb == "PUT") {
+                m.request_parameters.clear();
+            }
+        }
+    }
+    // (and its stage serves a deployment of it as it is)
+    let dep = before.stages["prod"].deployment_id.clone().unwrap();
+    before.deployments.get_mut(&dep).unwrap().description =
+        Some(desired::config_mark(&before.config));
+    assert!(plan(&d, Some(&before), &pol, PlanOptions::default()).is_empty());
+    // What the spec declares is enforced: PUT's `id: false` is put back, and a live
+    // parameter that is not required is not implied (the method is replaced).
+    let mut drifted = api.clone();
+    let res = drifted.config.resources.get_mut("/u/{id}").unwrap();
+    res.methods.get_mut("PUT").unwrap().request_parameters = id.clone();
+    res.methods.get_mut("GET").unwrap().request_parameters =
+        params(&[("method.request.path.id", false)]);
+    let p = plan(&d, Some(&drifted), &pol, PlanOptions::default());
+    assert_eq!(count(&p, "DeleteMethod"), 2, "{:#?}", p.changes);
+}
+
 /// Issue 15: a plan shows the value a field really gets, never `X -> (none)` where AWS's
 /// default is what results (api_key_source HEADER, integration timeout); what the spec leaves
 /// out is not in the plan at all.

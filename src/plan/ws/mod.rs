@@ -9,10 +9,11 @@
 //! with auto-deploy off only); stages.
 
 pub mod deps;
+pub mod export;
 pub mod ops;
 pub mod simulate;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
@@ -20,8 +21,8 @@ use crate::spec::model::DEFAULT_ROUTE_SELECTION;
 use crate::spec::model::{AuthRef, AuthorizerKind, IntegrationDef, IntegrationKind, Spec};
 use crate::state::rest::{AccessLog, Policies};
 use crate::state::ws::{
-    integration_keys, Authorizer, Integration, ObservedStage, ObservedWsApi, Route, RouteSetting,
-    Stage, WsApi, DEFAULT_KEY,
+    integration_keys, Authorizer, Integration, ObservedWsApi, Route, RouteSetting, Stage, WsApi,
+    DEFAULT_KEY,
 };
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
 
@@ -29,11 +30,9 @@ use super::desired::{hex, lambda_uri, owner_tags, Undeclared};
 use super::permissions::{
     add_api_permission, add_authorizer_permission, permission_changes, DesiredPermission,
 };
-use super::{
-    deployment_reason, deployment_serves, diff_fields, Action, Change, FieldChange, Plan,
-    PlanOptions,
-};
-use ops::{StageUpdate, WsOp};
+pub use super::v2::{auto_deploys, plan_stages, serves, stage_after};
+use super::{deployment_reason, diff_fields, Action, Change, FieldChange, Plan, PlanOptions};
+use ops::WsOp;
 
 /// Everything the planner needs to know about what the spec wants on a WebSocket API.
 #[derive(Debug, Clone)]
@@ -510,92 +509,6 @@ pub fn plan(
     p
 }
 
-/// Whether a stage deploys itself: its wanted auto-deploy, else the one it has.
-pub fn auto_deploys(want: &Stage, have: Option<&ObservedStage>) -> bool {
-    want.auto_deploy
-        .or(have.and_then(|h| h.settings.auto_deploy))
-        .unwrap_or(false)
-}
-
-/// At most one deployment (described `description`, which starts with `mark`), for the
-/// stages with auto-deploy off that do not serve `mark` (all of them with
-/// `opts.force_deploy`), then each stage created or updated to the settings `stages` manage
-/// (`opts.prune`: per-route settings not declared are dropped). Shared by `apply` and
-/// `deploy`.
-pub fn plan_stages(
-    p: &mut WsPlan,
-    observed: Option<&ObservedWsApi>,
-    stages: &BTreeMap<String, Stage>,
-    mark: &str,
-    description: &str,
-    reason: &str,
-    opts: PlanOptions,
-) {
-    let stale: Vec<&String> = stages
-        .iter()
-        .filter(|(name, w)| {
-            let h = observed.and_then(|o| o.stages.get(*name));
-            !auto_deploys(w, h) && (opts.force_deploy || !serves(mark, observed, name))
-        })
-        .map(|(name, _)| name)
-        .collect();
-    if !stale.is_empty() {
-        let names: Vec<&str> = stale.iter().map(|s| s.as_str()).collect();
-        p.push(
-            Change::new(Action::Create, "deployment", &names.join(", ")).fields(vec![
-                FieldChange {
-                    field: "reason".into(),
-                    old: None,
-                    new: Some(reason.into()),
-                },
-            ]),
-            WsOp::CreateDeployment {
-                description: description.to_string(),
-            },
-        );
-    }
-    for (name, w) in stages {
-        let deploy = stale.contains(&name);
-        match observed.and_then(|o| o.stages.get(name)) {
-            None => p.push(
-                Change::new(Action::Create, "stage", name).fields(stage_fields(
-                    w,
-                    &Stage::default(),
-                    |s| s,
-                )),
-                WsOp::CreateStage {
-                    name: name.clone(),
-                    def: w.clone(),
-                    deploy,
-                },
-            ),
-            Some(h) => {
-                let (mut update, mut fields) = stage_update(w, &h.settings, opts.prune);
-                if deploy {
-                    update.deploy = true;
-                    fields.insert(
-                        0,
-                        FieldChange {
-                            field: "deployment".into(),
-                            old: h.deployment_id.clone(),
-                            new: Some("(new deployment)".into()),
-                        },
-                    );
-                }
-                if !update.is_empty() {
-                    p.push(
-                        Change::new(Action::Update, "stage", name).fields(fields),
-                        WsOp::UpdateStage {
-                            name: name.clone(),
-                            update,
-                        },
-                    );
-                }
-            }
-        }
-    }
-}
-
 /// `gwctl destroy`: the permission statements gwctl added for the API, then the API.
 pub fn plan_destroy(observed: &ObservedWsApi, policies: &Policies) -> WsPlan {
     let id = observed.id.clone();
@@ -607,17 +520,6 @@ pub fn plan_destroy(observed: &ObservedWsApi, policies: &Policies) -> WsPlan {
         policies,
         WsOp::DeleteApi { id: id.clone() },
     )
-}
-
-/// Whether stage `name` serves a deployment of the configuration `mark` stands for.
-pub fn serves(mark: &str, observed: Option<&ObservedWsApi>, name: &str) -> bool {
-    observed
-        .and_then(|o| {
-            let st = o.stages.get(name)?;
-            let dep = o.deployments.get(st.deployment_id.as_deref()?)?;
-            Some(deployment_serves(dep.description.as_deref(), mark))
-        })
-        .unwrap_or(false)
 }
 
 fn plan_api(p: &mut WsPlan, want: &WsApi, have: &WsApi) {
@@ -661,217 +563,6 @@ fn plan_api(p: &mut WsPlan, want: &WsApi, have: &WsApi) {
             },
         );
     }
-}
-
-/// `have` with the settings `want` manages laid over it.
-fn overlay(have: RouteSetting, want: &RouteSetting) -> RouteSetting {
-    RouteSetting {
-        logging_level: want.logging_level.clone().or(have.logging_level),
-        data_trace: want.data_trace.or(have.data_trace),
-        metrics: want.metrics.or(have.metrics),
-        throttle_rate: want.throttle_rate.or(have.throttle_rate),
-        throttle_burst: want.throttle_burst.or(have.throttle_burst),
-    }
-}
-
-/// Read-back form of a route setting: detailed metrics and data trace absent mean off.
-/// (Logging absent is left as is: a route without its own level uses the stage's.)
-fn settled(s: RouteSetting) -> RouteSetting {
-    RouteSetting {
-        metrics: Some(s.metrics.unwrap_or(false)),
-        data_trace: Some(s.data_trace.unwrap_or(false)),
-        ..s
-    }
-}
-
-/// The update-stage groups that differ between `want` (managed settings) and `have`.
-fn stage_update(want: &Stage, have: &Stage, prune: bool) -> (StageUpdate, Vec<FieldChange>) {
-    let mut u = StageUpdate::default();
-    if want.description.is_some() && want.description != have.description {
-        u.description = want.description.clone();
-    }
-    if let Some(a) = want.auto_deploy {
-        if have.auto_deploy.unwrap_or(false) != a {
-            u.auto_deploy = Some(a);
-        }
-    }
-    for (k, v) in &want.variables {
-        if have.variables.get(k) != Some(v) {
-            u.variables.insert(k.clone(), v.clone());
-        }
-    }
-    for k in have.variables.keys() {
-        if !want.variables.contains_key(k) {
-            u.variables.insert(k.clone(), String::new());
-        }
-    }
-    let drs = overlay(
-        have.default_route_settings.clone(),
-        &want.default_route_settings,
-    );
-    if settled(drs.clone()) != settled(have.default_route_settings.clone()) {
-        u.default_route_settings = Some(drs);
-    }
-    let mut routes: BTreeMap<String, RouteSetting> = BTreeMap::new();
-    let mut routes_changed = false;
-    for (k, w) in &want.route_settings {
-        let h = have.route_settings.get(k).cloned();
-        let merged = overlay(h.clone().unwrap_or_default(), w);
-        routes_changed |= h.map(settled) != Some(settled(merged.clone()));
-        routes.insert(k.clone(), merged);
-    }
-    if !prune {
-        // Settings the spec does not declare stay as they are (sent again, unchanged).
-        for (k, h) in &have.route_settings {
-            routes.entry(k.clone()).or_insert_with(|| h.clone());
-        }
-    }
-    if routes_changed {
-        u.route_settings = Some(routes);
-    }
-    if want.access_log.is_some() && want.access_log != have.access_log {
-        u.access_log = want.access_log.clone();
-    }
-    let fields = stage_fields(&applied(have, &u), have, settled);
-    (u, fields)
-}
-
-/// What a stage looks like after `u` is applied to `have` (for field-level display).
-fn applied(have: &Stage, u: &StageUpdate) -> Stage {
-    let mut s = have.clone();
-    if u.description.is_some() {
-        s.description = u.description.clone();
-    }
-    if u.auto_deploy.is_some() {
-        s.auto_deploy = u.auto_deploy;
-    }
-    for (k, v) in &u.variables {
-        if v.is_empty() {
-            s.variables.remove(k);
-        } else {
-            s.variables.insert(k.clone(), v.clone());
-        }
-    }
-    if let Some(d) = &u.default_route_settings {
-        s.default_route_settings = d.clone();
-    }
-    if let Some(r) = &u.route_settings {
-        s.route_settings = r.clone();
-    }
-    if u.access_log.is_some() {
-        s.access_log = u.access_log.clone();
-    }
-    s
-}
-
-/// Field-level differences between two stages, as the plan shows them; `read` is how route
-/// settings read back (`settled` for a stage that exists, as is for a new one).
-fn stage_fields(
-    new: &Stage,
-    old: &Stage,
-    read: fn(RouteSetting) -> RouteSetting,
-) -> Vec<FieldChange> {
-    let mut out = Vec::new();
-    let mut push = |field: String, o: Option<String>, n: Option<String>| {
-        if o != n {
-            out.push(FieldChange {
-                field,
-                old: o,
-                new: n,
-            });
-        }
-    };
-    push(
-        "description".into(),
-        old.description.clone(),
-        new.description.clone(),
-    );
-    push(
-        "auto_deploy".into(),
-        old.auto_deploy.map(|b| b.to_string()),
-        new.auto_deploy.map(|b| b.to_string()),
-    );
-    let keys: BTreeSet<&String> = old.variables.keys().chain(new.variables.keys()).collect();
-    for k in keys {
-        push(
-            format!("variables.{k}"),
-            old.variables.get(k).cloned(),
-            new.variables.get(k).cloned(),
-        );
-    }
-    let settings =
-        |label: &str,
-         o: RouteSetting,
-         n: RouteSetting,
-         push: &mut dyn FnMut(String, Option<String>, Option<String>)| {
-            push(
-                format!("{label}logging"),
-                o.logging_level.clone(),
-                n.logging_level.clone(),
-            );
-            push(
-                format!("{label}data_trace"),
-                o.data_trace.map(|b| b.to_string()),
-                n.data_trace.map(|b| b.to_string()),
-            );
-            push(
-                format!("{label}metrics"),
-                o.metrics.map(|b| b.to_string()),
-                n.metrics.map(|b| b.to_string()),
-            );
-            push(
-                format!("{label}throttle.rate"),
-                o.throttle_rate.map(|v| v.to_string()),
-                n.throttle_rate.map(|v| v.to_string()),
-            );
-            push(
-                format!("{label}throttle.burst"),
-                o.throttle_burst.map(|v| v.to_string()),
-                n.throttle_burst.map(|v| v.to_string()),
-            );
-        };
-    settings(
-        "",
-        read(old.default_route_settings.clone()),
-        read(new.default_route_settings.clone()),
-        &mut push,
-    );
-    let keys: BTreeSet<&String> = old
-        .route_settings
-        .keys()
-        .chain(new.route_settings.keys())
-        .collect();
-    for k in keys {
-        let o = old
-            .route_settings
-            .get(k)
-            .cloned()
-            .map(settled)
-            .unwrap_or_default();
-        let n = new
-            .route_settings
-            .get(k)
-            .cloned()
-            .map(settled)
-            .unwrap_or_default();
-        settings(&format!("{k} "), o, n, &mut push);
-    }
-    push(
-        "access_log.destination".into(),
-        old.access_log.as_ref().map(|a| a.destination_arn.clone()),
-        new.access_log.as_ref().map(|a| a.destination_arn.clone()),
-    );
-    push(
-        "access_log.format".into(),
-        old.access_log.as_ref().map(|a| a.format.clone()),
-        new.access_log.as_ref().map(|a| a.format.clone()),
-    );
-    out
-}
-
-/// The settings a stage has after an apply: `have` with what `want` manages applied.
-pub fn stage_after(want: &Stage, have: &Stage, prune: bool) -> Stage {
-    applied(have, &stage_update(want, have, prune).0)
 }
 
 #[cfg(test)]

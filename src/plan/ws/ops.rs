@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::state::rest::AccessLog;
 use crate::state::ws::{Authorizer, Integration, Route, RouteSetting, Stage};
 
+use crate::plan::v2::{StageOp, V2Op};
 use crate::plan::PlanOp;
 
 /// One apigatewayv2 (or Lambda) control-plane call.
@@ -119,25 +119,34 @@ pub enum WsOp {
     },
 }
 
-/// The groups of stage settings an update-stage call sends. Each group is sent whole (the
-/// service replaces it), so it carries the full wanted value, not a delta.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct StageUpdate {
-    pub description: Option<String>,
-    pub auto_deploy: Option<bool>,
-    /// Point the stage at the deployment created in this run.
-    pub deploy: bool,
-    /// Changed variables; `""` removes one (the API's convention).
-    pub variables: BTreeMap<String, String>,
-    pub default_route_settings: Option<RouteSetting>,
-    /// Every route setting the stage should have, when any of them changed.
-    pub route_settings: Option<BTreeMap<String, RouteSetting>>,
-    pub access_log: Option<AccessLog>,
-}
+/// The groups of stage settings an update-stage call sends (see [`crate::plan::v2::StageUpdate`]).
+pub type StageUpdate = crate::plan::v2::StageUpdate<RouteSetting>;
 
-impl StageUpdate {
-    pub fn is_empty(&self) -> bool {
-        *self == StageUpdate::default()
+impl V2Op for WsOp {
+    type Setting = RouteSetting;
+    fn create_deployment(description: String) -> Self {
+        WsOp::CreateDeployment { description }
+    }
+    fn create_stage(name: String, def: Stage, deploy: bool) -> Self {
+        WsOp::CreateStage { name, def, deploy }
+    }
+    fn update_stage(name: String, update: StageUpdate) -> Self {
+        WsOp::UpdateStage { name, update }
+    }
+    fn stage_op(&self) -> Option<StageOp<'_, RouteSetting>> {
+        Some(match self {
+            WsOp::CreateDeployment { description } => StageOp::CreateDeployment { description },
+            WsOp::CreateStage { name, def, deploy } => StageOp::CreateStage {
+                name,
+                def,
+                deploy: *deploy,
+            },
+            WsOp::UpdateStage { name, update } => StageOp::UpdateStage { name, update },
+            WsOp::DeleteRouteSettings { stage, route_key } => {
+                StageOp::DeleteRouteSettings { stage, route_key }
+            }
+            _ => return None,
+        })
     }
 }
 

@@ -10,15 +10,17 @@
 
 use std::collections::BTreeMap;
 
-use crate::state::rest::{Deployment, Policies};
-use crate::state::ws::{
-    ObservedStage, ObservedWsApi, RawRoute, RawWsApi, Route, Stage, DEFAULT_KEY,
-};
+use crate::state::rest::Policies;
+use crate::state::ws::{ObservedWsApi, RawRoute, RawWsApi, Route, DEFAULT_KEY};
 
 use super::ops::WsOp;
 use crate::plan::simulate::{permission, SimError};
+use crate::plan::v2::simulate::{
+    conflict, missing, next_id, route_ids, route_settings_block_delete, Stages,
+};
+use crate::plan::v2::V2Op;
 
-pub use crate::plan::http::simulate::AUTO_DEPLOYMENT;
+pub use crate::plan::v2::simulate::AUTO_DEPLOYMENT;
 
 struct Sim {
     api: RawWsApi,
@@ -32,8 +34,7 @@ struct Sim {
 
 impl Sim {
     fn next_id(&mut self, kind: &str) -> String {
-        self.counter += 1;
-        format!("sim-{kind}-{:03}", self.counter)
+        next_id(&mut self.counter, kind)
     }
 
     fn route_mut(&mut self, op: &'static str, key: &str) -> Result<&mut RawRoute, SimError> {
@@ -57,22 +58,12 @@ impl Sim {
         key: &str,
         def: &Route,
     ) -> Result<RawRoute, SimError> {
-        let target = match &def.target {
-            Some(t) => Some(format!(
-                "integrations/{}",
-                self.integration_ids.get(t).ok_or_else(|| missing(op, t))?
-            )),
-            None => None,
-        };
-        let authorizer_id = match &def.authorizer {
-            Some(a) => Some(
-                self.authorizer_ids
-                    .get(a)
-                    .cloned()
-                    .ok_or_else(|| missing(op, a))?,
-            ),
-            None => None,
-        };
+        let (target, authorizer_id) = route_ids(
+            op,
+            (&self.integration_ids, &self.authorizer_ids),
+            &def.target,
+            &def.authorizer,
+        )?;
         Ok(RawRoute {
             id,
             route_key: key.to_string(),
@@ -83,26 +74,6 @@ impl Sim {
             responses: Vec::new(),
         })
     }
-
-    fn check_route_settings(&self, op: &'static str, def: &Stage) -> Result<(), SimError> {
-        for k in def.route_settings.keys() {
-            if !self.api.routes.iter().any(|r| r.route_key == *k) {
-                return Err(missing(op, k));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn missing(op: &'static str, what: &str) -> SimError {
-    SimError::Missing {
-        op,
-        what: what.to_string(),
-    }
-}
-
-fn conflict(op: &'static str, what: String) -> SimError {
-    SimError::Conflict { op, what }
 }
 
 /// Apply `ops` in order to `api` / `policies`, as the service would, and read the result back.
@@ -288,20 +259,14 @@ pub fn apply(
                     .route_ids
                     .remove(route_key)
                     .ok_or_else(|| missing(name, route_key))?;
-                let real = crate::state::http::base_key(route_key);
+                let real = crate::state::v2::base_key(route_key);
                 let duplicates = sim
                     .api
                     .routes
                     .iter()
                     .filter(|r| r.route_key == real)
                     .count();
-                if duplicates == 1
-                    && sim
-                        .api
-                        .stages
-                        .values()
-                        .any(|s| s.settings.route_settings.contains_key(real))
-                {
+                if route_settings_block_delete(&sim.api.stages, real, duplicates) {
                     return Err(conflict(
                         name,
                         format!("route {real} has stage route settings"),
@@ -315,109 +280,22 @@ pub fn apply(
                 (&sim.api.id, &sim.authorizer_ids),
                 op.permission().expect("a permission op"),
             )?,
-            WsOp::CreateDeployment { description } => {
-                let id = sim.next_id("dep");
-                sim.api.deployments.insert(
-                    id.clone(),
-                    Deployment {
-                        id: id.clone(),
-                        description: Some(description.clone()),
-                    },
-                );
-                sim.new_deployment = Some(id);
-            }
-            WsOp::CreateStage {
-                name: n,
-                def,
-                deploy,
-            } => {
-                if sim.api.stages.contains_key(n) {
-                    return Err(conflict(name, n.clone()));
-                }
-                sim.check_route_settings(name, def)?;
-                let auto = def.auto_deploy.unwrap_or(false);
-                let deployment_id = if *deploy {
-                    Some(
-                        sim.new_deployment
-                            .clone()
-                            .ok_or_else(|| missing(name, "deployment"))?,
-                    )
-                } else if auto {
-                    let id = sim.next_id("auto");
-                    sim.api.deployments.insert(
-                        id.clone(),
-                        Deployment {
-                            id: id.clone(),
-                            description: Some(AUTO_DEPLOYMENT.into()),
-                        },
-                    );
-                    Some(id)
-                } else {
-                    None
-                };
-                sim.api.stages.insert(
-                    n.clone(),
-                    ObservedStage {
-                        deployment_id,
-                        settings: Stage {
-                            auto_deploy: Some(auto),
-                            ..def.clone()
-                        },
-                    },
-                );
-            }
-            WsOp::UpdateStage { name: n, update } => {
-                if let Some(r) = &update.route_settings {
-                    let probe = Stage {
-                        route_settings: r.clone(),
-                        ..Default::default()
-                    };
-                    sim.check_route_settings(name, &probe)?;
-                }
-                let new_deployment = sim.new_deployment.clone();
-                let st = sim.api.stages.get_mut(n).ok_or_else(|| missing(name, n))?;
-                if update.deploy {
-                    st.deployment_id =
-                        Some(new_deployment.ok_or_else(|| missing(name, "deployment"))?);
-                }
-                let s = &mut st.settings;
-                if let Some(d) = &update.description {
-                    s.description = Some(d.clone());
-                }
-                if let Some(a) = update.auto_deploy {
-                    s.auto_deploy = Some(a);
-                }
-                for (k, v) in &update.variables {
-                    if v.is_empty() {
-                        s.variables.remove(k);
-                    } else {
-                        s.variables.insert(k.clone(), v.clone());
-                    }
-                }
-                if let Some(d) = &update.default_route_settings {
-                    s.default_route_settings = d.clone();
-                }
-                // Route settings are merged per route key; removing one takes
-                // delete-route-settings.
-                if let Some(r) = &update.route_settings {
-                    for (k, v) in r {
-                        s.route_settings.insert(k.clone(), v.clone());
-                    }
-                }
-                if update.access_log.is_some() {
-                    s.access_log = update.access_log.clone();
-                }
-            }
-            WsOp::DeleteRouteSettings { stage, route_key } => {
-                let st = sim
+            WsOp::CreateDeployment { .. }
+            | WsOp::CreateStage { .. }
+            | WsOp::UpdateStage { .. }
+            | WsOp::DeleteRouteSettings { .. } => Stages {
+                route_keys: sim
                     .api
-                    .stages
-                    .get_mut(stage)
-                    .ok_or_else(|| missing(name, stage))?;
-                if st.settings.route_settings.remove(route_key).is_none() {
-                    return Err(missing(name, route_key));
-                }
+                    .routes
+                    .iter()
+                    .map(|r| r.route_key.as_str())
+                    .collect(),
+                stages: &mut sim.api.stages,
+                deployments: &mut sim.api.deployments,
+                counter: &mut sim.counter,
+                new_deployment: &mut sim.new_deployment,
             }
+            .apply(name, op.stage_op().expect("a stage op"))?,
             WsOp::DeleteApi { id } => {
                 if sim.api.id != *id {
                     return Err(missing(name, id));

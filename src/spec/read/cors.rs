@@ -13,6 +13,7 @@ pub(crate) const CORS_KEYS: &[&str] = &[
     "expose_headers",
     "max_age",
     "credentials",
+    "gateway_responses",
 ];
 
 pub const DEFAULT_CORS_HEADERS: &[&str] = &[
@@ -200,6 +201,18 @@ pub(super) fn read_cors(cx: &mut Cx, n: &Node) -> Option<CorsDef> {
             );
         }
     }
+    let gateway_responses = match m.get("gateway_responses") {
+        Some(g) if cx.kind != ApiKind::Rest => {
+            cx.err(
+                g,
+                "`cors.gateway_responses` is only for rest apis",
+                Some("an http api answers CORS itself, errors included".into()),
+            );
+            true
+        }
+        Some(g) => boolean(cx, g, "cors.gateway_responses").unwrap_or(true),
+        None => true,
+    };
     cx.star_origin = star;
     m.finish(cx);
     Some(CorsDef {
@@ -210,6 +223,7 @@ pub(super) fn read_cors(cx: &mut Cx, n: &Node) -> Option<CorsDef> {
         expose_headers,
         max_age,
         credentials,
+        gateway_responses,
     })
 }
 

@@ -21,6 +21,7 @@ mod cors;
 mod domains;
 mod ident;
 mod integration;
+mod models;
 mod node;
 mod path;
 mod policy;
@@ -46,6 +47,7 @@ pub(crate) use domains::{
 };
 pub(crate) use ident::*;
 pub(crate) use integration::*;
+pub(crate) use models::{read_request, REQUEST_KEYS, VALIDATE_KINDS};
 pub(crate) use node::*;
 pub(crate) use path::*;
 pub(crate) use policy::{POLICY_KEYS, STATEMENT_KEYS};
@@ -73,6 +75,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "api_keys",
     "usage_plans",
     "domains",
+    "models",
     "variables",
     "environments",
 ];
@@ -170,6 +173,7 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         ("functions", &mut names.functions),
         ("stages", &mut names.stages),
         ("api_keys", &mut names.api_keys),
+        ("models", &mut names.models),
     ] {
         if let Some(Value::Map(es)) = m.entries_of(section) {
             out.extend(es.iter().map(|(k, _)| k.key_text()));
@@ -239,6 +243,10 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         .only(cx, "api_keys", ApiKind::Rest)
         .map(|n| read_api_keys(cx, n))
         .unwrap_or_default();
+    let models = m
+        .only(cx, "models", ApiKind::Rest)
+        .map(|n| models::read_models(cx, n, &names))
+        .unwrap_or_default();
     let routes = match m.req(cx, "routes") {
         Some(n) if cx.kind == ApiKind::WebSocket => ws::read_ws_routes(cx, n, &names),
         Some(n) => read_routes(cx, n, &names, default_auth.as_ref()),
@@ -265,6 +273,7 @@ pub(crate) fn read_spec(cx: &mut Cx, root: &Node) -> Option<Spec> {
         api_keys,
         usage_plans,
         domains,
+        models,
         vars: Default::default(),
     })
 }

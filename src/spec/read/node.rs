@@ -367,6 +367,8 @@ pub(crate) struct Names {
     pub authorizers: Vec<(String, Option<&'static str>)>,
     pub stages: Vec<String>,
     pub api_keys: Vec<String>,
+    /// REST: the names under `models:`.
+    pub models: Vec<String>,
 }
 
 impl Names {

@@ -26,6 +26,7 @@ pub(crate) const ROUTE_KEYS: &[&str] = &[
     "throttle",
     "method_responses",
     "cache",
+    "request",
 ];
 
 pub(crate) fn read_routes(
@@ -246,8 +247,11 @@ fn read_route(
         .and_then(|c| read_route_cache(cx, c, &request_parameters));
     let method_responses = m
         .only(cx, "method_responses", ApiKind::Rest)
-        .map(|mr| read_method_responses(cx, mr))
+        .map(|mr| read_method_responses(cx, mr, names))
         .unwrap_or_default();
+    let request = m
+        .only(cx, "request", ApiKind::Rest)
+        .and_then(|r| super::read_request(cx, r, names));
     m.finish(cx);
 
     // Integration responses need a method response with the same status.
@@ -273,6 +277,7 @@ fn read_route(
         throttle,
         cache,
         response: false,
+        request,
     })
 }
 
@@ -395,7 +400,7 @@ fn check_responses_match(
 /// Models a spec may name: API Gateway creates `Empty` and `Error` in every REST API.
 pub(crate) const BUILTIN_MODELS: &[&str] = &["Empty", "Error"];
 
-fn read_method_responses(cx: &mut Cx, n: &Node) -> Vec<(MethodResponseDef, Pos)> {
+fn read_method_responses(cx: &mut Cx, n: &Node, names: &Names) -> Vec<(MethodResponseDef, Pos)> {
     let mut out: Vec<(MethodResponseDef, Pos)> = Vec::new();
     for item in list(cx, n, "method_responses").unwrap_or(&[]) {
         let Some(mut m) = MapReader::open(cx, item, "method response", METHOD_RESPONSE_KEYS) else {
@@ -407,14 +412,17 @@ fn read_method_responses(cx: &mut Cx, n: &Node) -> Vec<(MethodResponseDef, Pos)>
             for (k, v) in text_map(cx, ms, "models") {
                 if !k.value.contains('/') {
                     cx.err_at(k.pos, format!("`{}` is not a content type", k.value), None);
-                } else if !BUILTIN_MODELS.contains(&v.value.as_str()) {
-                    let hint =
-                        suggest::hint(&v.value, BUILTIN_MODELS.iter().copied()).or_else(|| {
-                            Some(format!(
-                                "spec v1 knows the built-in models {}",
-                                one_of(BUILTIN_MODELS)
-                            ))
-                        });
+                } else if !BUILTIN_MODELS.contains(&v.value.as_str())
+                    && !names.models.contains(&v.value)
+                {
+                    let mut known: Vec<&str> = BUILTIN_MODELS.to_vec();
+                    known.extend(names.models.iter().map(String::as_str));
+                    let hint = suggest::hint(&v.value, known.iter().copied()).or_else(|| {
+                        Some(format!(
+                            "the built-in models are {}; define others under `models:`",
+                            one_of(BUILTIN_MODELS)
+                        ))
+                    });
                     cx.err_at(v.pos, format!("unknown model `{}`", v.value), hint);
                 } else {
                     models.insert(k.value, v.value);

@@ -184,6 +184,14 @@ pub(super) fn read_ws_routes(cx: &mut Cx, n: &Node, names: &Names) -> Vec<RouteD
 
 fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
     let mut m = MapReader::open(cx, n, "route", WS_ROUTE_KEYS)?;
+    // A REST route's `request:` (request validation) has no WebSocket counterpart.
+    if let (Some(k), Some(_)) = (m.key("request"), m.take("request")) {
+        cx.err(
+            k,
+            "`request` is only supported on rest apis",
+            Some("websocket apis have no request validation; remove `request`".into()),
+        );
+    }
     let key = m.req(cx, "route").and_then(|k| route_key(cx, k));
     let function = m.get("function");
     let integration_node = m.get("integration");
@@ -260,6 +268,7 @@ fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
         throttle,
         cache: None,
         response,
+        request: None,
     })
 }
 

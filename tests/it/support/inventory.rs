@@ -72,7 +72,11 @@ impl Inventory {
 /// The inventory of the REST API named `name` (the first, when there are several) and of
 /// the policies of `functions`.
 pub async fn read(em: &Emulator, name: &str, functions: &[&str]) -> Inventory {
-    let c = em.clients().await;
+    read_from(&em.clients().await, name, functions).await
+}
+
+/// [`read`] from any endpoint's clients (LocalStack's too).
+pub async fn read_from(c: &gwctl::aws::Clients, name: &str, functions: &[&str]) -> Inventory {
     let apis: Vec<String> = c
         .apigw
         .get_rest_apis()

@@ -564,6 +564,27 @@ pub fn gwctl_command(endpoint: &str, args: &[&str]) -> Command {
 
 /// stdout of a run that must have exited 0 (else a panic showing both streams).
 #[track_caller]
+/// `doc` validates against the OpenAPI 3.0 schema (openapi-spec-validator, pinned in the
+/// emulator venv by scripts/emulator.sh); panics with the validator's words otherwise.
+pub fn validate_openapi(doc: &str) {
+    let python = quota::python();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doc.json");
+    std::fs::write(&file, doc).unwrap();
+    let out = Command::new(&python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .expect("run openapi_spec_validator");
+    assert!(
+        out.status.success(),
+        "does not validate ({}):\n{}{}\nhint: `scripts/emulator.sh install` pins openapi-spec-validator\n{doc}",
+        python.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn stdout_ok(o: &std::process::Output) -> String {
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(

@@ -39,3 +39,23 @@ pub fn functions(spec: &Spec) -> Vec<ResolvedFunction> {
         })
         .collect()
 }
+
+/// Clients whose API Gateway answers with `rules` in order (aws-smithy-mocks); Lambda and
+/// apigatewayv2 answer nothing.
+pub fn mock_clients(rules: &[&aws_smithy_mocks::Rule]) -> gwctl::aws::Clients {
+    use aws_sdk_apigatewayv2::config::{BehaviorVersion, Region};
+    use aws_smithy_mocks::{mock_client, Rule, RuleMode};
+    let lambda_rules: &[&Rule] = &[];
+    gwctl::aws::Clients {
+        apigw: mock_client!(aws_sdk_apigateway, RuleMode::Sequential, rules),
+        apigw2: aws_sdk_apigatewayv2::Client::from_conf(
+            aws_sdk_apigatewayv2::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new(REGION))
+                .build(),
+        ),
+        lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, lambda_rules),
+        region: REGION.into(),
+        calls: gwctl::aws::CallLog::default(),
+    }
+}
