@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::patch::Patch;
 use super::{Action, Change, FieldChange};
-use crate::state::domains::{DesiredDomain, ObservedDomain};
+use crate::state::domains::{DesiredDomain, Mtls, ObservedDomain};
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 /// One call on a domain name or one of its mappings. The API a mapping points at is always
@@ -35,8 +35,12 @@ pub enum DomainOp {
         certificate_arn: String,
         security_policy: String,
         tags: BTreeMap<String, String>,
+        /// mutualTlsAuthentication (`mtls:`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mtls: Option<Mtls>,
     },
-    /// update-domain-name (certificate, security policy) of a domain gwctl created.
+    /// update-domain-name (certificate, security policy, mutual TLS truststore) of a
+    /// domain gwctl created.
     UpdateDomainName {
         name: String,
         patches: Vec<Patch>,
@@ -115,8 +119,44 @@ pub fn desired(spec: &crate::spec::model::Spec) -> Vec<DesiredDomain> {
                 .iter()
                 .map(|(p, s)| (p.value.clone(), s.value.clone()))
                 .collect(),
+            mtls: d.mtls.as_ref().map(|(uri, version)| Mtls {
+                truststore_uri: uri.value.clone(),
+                truststore_version: version.clone(),
+            }),
         })
         .collect()
+}
+
+/// The patch paths of a domain's mutual TLS truststore (update-domain-name).
+pub const MTLS_URI_PATH: &str = "/mutualTlsAuthentication/truststoreUri";
+pub const MTLS_VERSION_PATH: &str = "/mutualTlsAuthentication/truststoreVersion";
+
+/// The patches and shown changes that make the live truststore `have` the declared `want`:
+/// the URI, and the version when the spec pins one (an unpinned version is left as it is).
+fn mtls_changes(have: Option<&Mtls>, want: &Mtls) -> (Vec<Patch>, Vec<FieldChange>) {
+    let mut patches = Vec::new();
+    let mut fields = Vec::new();
+    let live_uri = have.map(|m| m.truststore_uri.clone());
+    if live_uri.as_deref() != Some(want.truststore_uri.as_str()) {
+        patches.push(Patch::replace(MTLS_URI_PATH, want.truststore_uri.clone()));
+        fields.push(FieldChange::of(
+            "mtls.truststore_uri",
+            &live_uri,
+            &Some(want.truststore_uri.clone()),
+        ));
+    }
+    if let Some(v) = &want.truststore_version {
+        let live_v = have.and_then(|m| m.truststore_version.clone());
+        if live_v.as_deref() != Some(v.as_str()) {
+            patches.push(Patch::replace(MTLS_VERSION_PATH, v.clone()));
+            fields.push(FieldChange::of(
+                "mtls.truststore_version",
+                &live_v,
+                &Some(v.clone()),
+            ));
+        }
+    }
+    (patches, fields)
 }
 
 /// Append `steps` to `plan`, each op wrapped in the kind's op type.
@@ -196,6 +236,7 @@ pub fn plan_domains(
                     certificate_arn: want.certificate_arn.clone(),
                     security_policy: want.security_policy.clone(),
                     tags,
+                    mtls: want.mtls.clone(),
                 },
             ));
             for (base_path, stage) in &want.mappings {
@@ -218,7 +259,12 @@ pub fn plan_domains(
         }
         let cert_differs = have.certificate_arn.as_deref() != Some(&want.certificate_arn);
         let policy_differs = have.security_policy.as_deref() != Some(&want.security_policy);
-        if owned(have) && (cert_differs || policy_differs) {
+        let (mtls_patches, mtls_fields) = match &want.mtls {
+            Some(m) => mtls_changes(have.mtls.as_ref(), m),
+            None => (Vec::new(), Vec::new()),
+        };
+        let mtls_differs = !mtls_patches.is_empty();
+        if owned(have) && (cert_differs || policy_differs || mtls_differs) {
             let mut patches = Vec::new();
             let mut fields = Vec::new();
             if cert_differs {
@@ -245,6 +291,8 @@ pub fn plan_domains(
                     &Some(want.security_policy.clone()),
                 ));
             }
+            patches.extend(mtls_patches);
+            fields.extend(mtls_fields);
             plan.steps.push((
                 Change::new(Action::Update, "domain", &want.name).fields(fields),
                 DomainOp::UpdateDomainName {
@@ -252,10 +300,10 @@ pub fn plan_domains(
                     patches,
                 },
             ));
-        } else if cert_differs || policy_differs {
+        } else if cert_differs || policy_differs || mtls_differs {
             plan.notes.push(format!(
-                "domain `{}` was not created by gwctl: its certificate and security policy \
-                 stay as they are",
+                "domain `{}` was not created by gwctl: its certificate, security policy and \
+                 mutual tls stay as they are",
                 want.name
             ));
         }
@@ -363,6 +411,7 @@ mod tests {
                 .iter()
                 .map(|(p, s)| (p.to_string(), s.to_string()))
                 .collect(),
+            mtls: None,
         }
     }
 
@@ -386,6 +435,7 @@ mod tests {
                 })
                 .collect(),
             target: None,
+            mtls: None,
         }
     }
 
@@ -407,6 +457,7 @@ mod tests {
                     certificate_arn,
                     security_policy,
                     tags,
+                    mtls,
                 } => {
                     assert!(d.is_none(), "the domain exists");
                     d = Some(ObservedDomain {
@@ -417,6 +468,7 @@ mod tests {
                         tags: tags.clone(),
                         mappings: vec![],
                         target: None,
+                        mtls: mtls.clone(),
                     });
                 }
                 DomainOp::CreateMapping {
@@ -578,6 +630,85 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    fn trust(uri: &str, version: Option<&str>) -> Mtls {
+        Mtls {
+            truststore_uri: uri.into(),
+            truststore_version: version.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn mtls_is_created_with_the_domain_and_its_drift_reverted_on_gwctls_domain_only() {
+        let mut w = want(&[("", "prod")]);
+        w.mtls = Some(trust("s3://trust/ca.pem", Some("v2")));
+        let p = plan_domains(std::slice::from_ref(&w), &[], None, &BTreeMap::new()).unwrap();
+        assert!(
+            matches!(&p.steps[0].1, DomainOp::CreateDomainName { mtls: Some(m), .. }
+            if m == w.mtls.as_ref().unwrap())
+        );
+        // Live truststore elsewhere, older version: one update with both patches, shown.
+        let mut d = live(true, &[("", "apiA", "prod")]);
+        d.mtls = Some(trust("s3://other/ca.pem", Some("v1")));
+        let p = plan_domains(
+            std::slice::from_ref(&w),
+            &[d.clone()],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            ops(&p.steps),
+            vec![DomainOp::UpdateDomainName {
+                name: "api.example.com".into(),
+                patches: vec![
+                    Patch::replace(MTLS_URI_PATH, "s3://trust/ca.pem".to_string()),
+                    Patch::replace(MTLS_VERSION_PATH, "v2".to_string()),
+                ],
+            }]
+        );
+        let shown: Vec<&str> = p.steps[0]
+            .0
+            .fields
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert_eq!(shown, ["mtls.truststore_uri", "mtls.truststore_version"]);
+        // In step: nothing. An unpinned version keeps the live one.
+        d.mtls = w.mtls.clone();
+        let same = plan_domains(
+            std::slice::from_ref(&w),
+            &[d.clone()],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert!(same.steps.is_empty(), "{:?}", same.steps);
+        w.mtls = Some(trust("s3://trust/ca.pem", None));
+        let unpinned = plan_domains(
+            std::slice::from_ref(&w),
+            &[d.clone()],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert!(unpinned.steps.is_empty(), "{:?}", unpinned.steps);
+        // Undeclared: the live truststore stays.
+        let undeclared = plan_domains(
+            &[want(&[("", "prod")])],
+            &[d.clone()],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert!(undeclared.steps.is_empty());
+        // A domain gwctl did not create: a note, no call.
+        let mut hand = live(false, &[("", "apiA", "prod")]);
+        hand.mtls = None;
+        let p = plan_domains(&[w], &[hand], Some("apiA"), &BTreeMap::new()).unwrap();
+        assert!(p.steps.is_empty());
+        assert_eq!(p.notes.len(), 1);
     }
 
     #[test]

@@ -103,6 +103,8 @@ pub struct DomainDef {
     pub security_policy: String,
     /// Base path (`""`: the root) -> stage of this spec, in file order.
     pub mappings: Vec<(At<String>, At<String>)>,
+    /// `mtls:`: the truststore `s3://` URI and its optional object version.
+    pub mtls: Option<(At<String>, Option<String>)>,
 }
 
 #[derive(Debug, Clone)]

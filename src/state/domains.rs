@@ -33,6 +33,18 @@ pub struct ObservedDomain {
     /// Where DNS must point for the domain to reach API Gateway.
     #[serde(default)]
     pub target: Option<DnsTarget>,
+    /// Mutual TLS: the truststore the domain checks client certificates against.
+    #[serde(default)]
+    pub mtls: Option<Mtls>,
+}
+
+/// A domain's mutual TLS truststore: an S3 object (`s3://bucket/key`) and, when pinned,
+/// its S3 object version.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mtls {
+    pub truststore_uri: String,
+    #[serde(default)]
+    pub truststore_version: Option<String>,
 }
 
 /// The name and Route 53 hosted zone an alias record for a domain points at: the regional
@@ -53,4 +65,7 @@ pub struct DesiredDomain {
     pub security_policy: String,
     /// Base path -> stage of the spec's API.
     pub mappings: BTreeMap<String, String>,
+    /// `mtls:`; `None`: undeclared, the live setting stays as it is.
+    #[serde(default)]
+    pub mtls: Option<Mtls>,
 }

@@ -1,6 +1,6 @@
 //! Custom domain calls offline, request by request, where moto does not implement them:
 //! update-domain-name (neither apigateway nor apigatewayv2 in moto 5.2.5), the edge create's
-//! certificate field, and the adoption of a domain whose create answer was lost (a second
+//! certificate field, mutual TLS (`mtls:`) on create and update, and the adoption of a domain whose create answer was lost (a second
 //! create answered ConflictException).
 
 use std::collections::BTreeMap;
@@ -15,6 +15,9 @@ use aws_sdk_apigateway::operation::update_domain_name::{
 };
 use aws_sdk_apigateway::types::{EndpointType, Op as PatchOp};
 use aws_sdk_apigateway::Client as ApigwClient;
+use aws_sdk_apigatewayv2::operation::create_domain_name::{
+    CreateDomainNameInput as V2CreateInput, CreateDomainNameOutput as V2CreateOutput,
+};
 use aws_sdk_apigatewayv2::operation::get_domain_name::GetDomainNameOutput as V2GetOutput;
 use aws_sdk_apigatewayv2::operation::update_domain_name::{
     UpdateDomainNameInput as V2UpdateInput, UpdateDomainNameOutput as V2UpdateOutput,
@@ -31,8 +34,9 @@ use gwctl::aws::exec::domains::apply_domain;
 use gwctl::aws::exec::OpOutcome;
 use gwctl::aws::read::domains::DomainApi;
 use gwctl::aws::{CallLog, Clients};
-use gwctl::plan::domains::DomainOp;
+use gwctl::plan::domains::{DomainOp, MTLS_URI_PATH};
 use gwctl::plan::patch::Patch;
+use gwctl::state::domains::Mtls;
 use gwctl::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
@@ -69,7 +73,150 @@ fn create(endpoint: &str) -> DomainOp {
         certificate_arn: CERT.into(),
         security_policy: "TLS_1_2".into(),
         tags: owner_tags(),
+        mtls: None,
     }
+}
+
+fn trust(version: Option<&str>) -> Mtls {
+    Mtls {
+        truststore_uri: "s3://trust/ca.pem".into(),
+        truststore_version: version.map(str::to_string),
+    }
+}
+
+/// `mtls:` goes in create-domain-name's mutualTlsAuthentication, on both API families.
+#[tokio::test]
+async fn a_domain_with_mtls_is_created_with_its_truststore() {
+    let sent: Arc<Mutex<Vec<CreateDomainNameInput>>> = Arc::default();
+    let log = sent.clone();
+    let rule = mock!(ApigwClient::create_domain_name).then_compute_output(move |i| {
+        log.lock().unwrap().push(i.clone());
+        CreateDomainNameOutput::builder().build()
+    });
+    let sent2: Arc<Mutex<Vec<V2CreateInput>>> = Arc::default();
+    let log2 = sent2.clone();
+    let rule2 = mock!(Apigw2Client::create_domain_name).then_compute_output(move |i| {
+        log2.lock().unwrap().push(i.clone());
+        V2CreateOutput::builder().build()
+    });
+    let c = clients(&[&rule], &[&rule2]);
+    let mut op = create("REGIONAL");
+    if let DomainOp::CreateDomainName { mtls, .. } = &mut op {
+        *mtls = Some(trust(Some("v3")));
+    }
+    for api in [DomainApi::Rest, DomainApi::Http] {
+        assert_eq!(
+            apply_domain(&c, api, None, &op).await.unwrap(),
+            OpOutcome::Applied
+        );
+    }
+    let v1 = sent.lock().unwrap()[0]
+        .mutual_tls_authentication()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (v1.truststore_uri(), v1.truststore_version()),
+        (Some("s3://trust/ca.pem"), Some("v3"))
+    );
+    let v2 = sent2.lock().unwrap()[0]
+        .mutual_tls_authentication()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (v2.truststore_uri(), v2.truststore_version()),
+        (Some("s3://trust/ca.pem"), Some("v3"))
+    );
+    // Without `mtls:` nothing is sent.
+    let none = mock!(ApigwClient::create_domain_name).then_compute_output({
+        let log = sent.clone();
+        move |i| {
+            log.lock().unwrap().push(i.clone());
+            CreateDomainNameOutput::builder().build()
+        }
+    });
+    let c = clients(&[&none], &[]);
+    apply_domain(&c, DomainApi::Rest, None, &create("REGIONAL"))
+        .await
+        .unwrap();
+    assert!(sent.lock().unwrap()[1]
+        .mutual_tls_authentication()
+        .is_none());
+}
+
+/// A truststore change: REST patches the two paths; apigatewayv2 sends
+/// mutualTlsAuthentication with the changed URI and the live version kept, and its domain
+/// configuration as it is.
+#[tokio::test]
+async fn an_mtls_update_patches_rest_and_sends_the_v2_truststore() {
+    let sent: Arc<Mutex<Vec<UpdateDomainNameInput>>> = Arc::default();
+    let log = sent.clone();
+    let rule = mock!(ApigwClient::update_domain_name).then_compute_output(move |i| {
+        log.lock().unwrap().push(i.clone());
+        UpdateDomainNameOutput::builder().build()
+    });
+    let get = mock!(Apigw2Client::get_domain_name).then_output(|| {
+        V2GetOutput::builder()
+            .domain_name("api.example.com")
+            .domain_name_configurations(
+                v2t::DomainNameConfiguration::builder()
+                    .certificate_arn(CERT)
+                    .endpoint_type(v2t::EndpointType::Regional)
+                    .security_policy(v2t::SecurityPolicy::Tls12)
+                    .build(),
+            )
+            .mutual_tls_authentication(
+                v2t::MutualTlsAuthentication::builder()
+                    .truststore_uri("s3://old/ca.pem")
+                    .truststore_version("v1")
+                    .build(),
+            )
+            .build()
+    });
+    let sent2: Arc<Mutex<Vec<V2UpdateInput>>> = Arc::default();
+    let log2 = sent2.clone();
+    let update = mock!(Apigw2Client::update_domain_name).then_compute_output(move |i| {
+        log2.lock().unwrap().push(i.clone());
+        V2UpdateOutput::builder().build()
+    });
+    let c = clients(&[&rule], &[&get, &update]);
+    let op = DomainOp::UpdateDomainName {
+        name: "api.example.com".into(),
+        patches: vec![Patch::replace(MTLS_URI_PATH, "s3://trust/ca.pem")],
+    };
+    apply_domain(&c, DomainApi::Rest, Some("a1"), &op)
+        .await
+        .unwrap();
+    let ops: Vec<(PatchOp, String, Option<String>)> = sent.lock().unwrap()[0]
+        .patch_operations()
+        .iter()
+        .map(|p| {
+            (
+                p.op().unwrap().clone(),
+                p.path().unwrap().to_string(),
+                p.value().map(str::to_string),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        vec![(
+            PatchOp::Replace,
+            "/mutualTlsAuthentication/truststoreUri".to_string(),
+            Some("s3://trust/ca.pem".to_string())
+        )]
+    );
+    apply_domain(&c, DomainApi::Http, Some("h1"), &op)
+        .await
+        .unwrap();
+    let sent2 = sent2.lock().unwrap();
+    let t = sent2[0].mutual_tls_authentication().unwrap();
+    assert_eq!(
+        (t.truststore_uri(), t.truststore_version()),
+        (Some("s3://trust/ca.pem"), Some("v1"))
+    );
+    let conf = &sent2[0].domain_name_configurations()[0];
+    assert_eq!(conf.certificate_arn(), Some(CERT));
+    assert_eq!(conf.security_policy(), Some(&v2t::SecurityPolicy::Tls12));
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use crate::aws::error::{classify, internal, AwsError, ErrorKind};
 use crate::aws::read::domains::{find_domain, http_mappings, read_domains, DomainApi, REST_ROOT};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::aws::Clients;
-use crate::plan::domains::DomainOp;
+use crate::plan::domains::{DomainOp, MTLS_URI_PATH, MTLS_VERSION_PATH};
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 /// The AWS operation of a domain op in `api`'s family.
@@ -42,6 +42,7 @@ pub async fn apply_domain(
             certificate_arn,
             security_policy,
             tags,
+            mtls,
         } => {
             let made = create_or_find(c, Identity::DomainName { name: domain, api }, || async {
                 match api {
@@ -56,7 +57,13 @@ pub async fn apply_domain(
                                     .build(),
                             )
                             .security_policy(agt::SecurityPolicy::from(security_policy.as_str()))
-                            .set_tags(hash_map(tags));
+                            .set_tags(hash_map(tags))
+                            .set_mutual_tls_authentication(mtls.as_ref().map(|m| {
+                                agt::MutualTlsAuthenticationInput::builder()
+                                    .truststore_uri(&m.truststore_uri)
+                                    .set_truststore_version(m.truststore_version.clone())
+                                    .build()
+                            }));
                         req = if endpoint == "EDGE" {
                             req.certificate_arn(certificate_arn)
                         } else {
@@ -78,6 +85,12 @@ pub async fn apply_domain(
                                 .build(),
                         )
                         .set_tags(hash_map(tags))
+                        .set_mutual_tls_authentication(mtls.as_ref().map(|m| {
+                            v2t::MutualTlsAuthenticationInput::builder()
+                                .truststore_uri(&m.truststore_uri)
+                                .set_truststore_version(m.truststore_version.clone())
+                                .build()
+                        }))
                         .send()
                         .await
                         .map(|_| ())
@@ -147,8 +160,28 @@ pub async fn apply_domain(
                     )
                     .set_endpoint_type(conf.as_ref().and_then(|c| c.endpoint_type().cloned()))
                     .set_security_policy(conf.as_ref().and_then(|c| c.security_policy().cloned()));
+                // Mutual TLS is its own input: sent only when the plan changes it.
+                let mut trust: Option<v2t::builders::MutualTlsAuthenticationInputBuilder> = None;
                 for p in patches {
                     let v = p.value.clone().unwrap_or_default();
+                    if p.path == MTLS_URI_PATH || p.path == MTLS_VERSION_PATH {
+                        let t = trust.take().unwrap_or_else(|| {
+                            let live = live.mutual_tls_authentication();
+                            v2t::MutualTlsAuthenticationInput::builder()
+                                .set_truststore_uri(
+                                    live.and_then(|m| m.truststore_uri().map(str::to_string)),
+                                )
+                                .set_truststore_version(
+                                    live.and_then(|m| m.truststore_version().map(str::to_string)),
+                                )
+                        });
+                        trust = Some(if p.path == MTLS_URI_PATH {
+                            t.truststore_uri(v)
+                        } else {
+                            t.truststore_version(v)
+                        });
+                        continue;
+                    }
                     b = match p.path.as_str() {
                         "/certificateArn" | "/regionalCertificateArn" => b.certificate_arn(v),
                         "/securityPolicy" => {
@@ -166,6 +199,7 @@ pub async fn apply_domain(
                     .update_domain_name()
                     .domain_name(domain)
                     .domain_name_configurations(b.build())
+                    .set_mutual_tls_authentication(trust.map(|t| t.build()))
                     .send()
                     .await
                     .map_err(|e| classify(name, e))?;

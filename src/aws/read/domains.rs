@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{all_pages, non_empty, to_btree, PAGE_LIMIT};
 use crate::aws::error::{classify, AwsError};
 use crate::aws::Clients;
-use crate::state::domains::{DnsTarget, Mapping, ObservedDomain};
+use crate::state::domains::{DnsTarget, Mapping, Mtls, ObservedDomain};
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 /// Which API family holds a kind's mappings.
@@ -102,6 +102,12 @@ async fn list_rest(c: &Clients) -> Result<Vec<ObservedDomain>, AwsError> {
                 tags: to_btree(d.tags()),
                 mappings: Vec::new(),
                 target,
+                mtls: d.mutual_tls_authentication().and_then(|m| {
+                    Some(Mtls {
+                        truststore_uri: non_empty(m.truststore_uri())?,
+                        truststore_version: non_empty(m.truststore_version()),
+                    })
+                }),
             })
         })
         .collect())
@@ -142,6 +148,12 @@ async fn list_http(c: &Clients) -> Result<Vec<ObservedDomain>, AwsError> {
                     Some(DnsTarget {
                         name: c.api_gateway_domain_name()?.to_string(),
                         hosted_zone_id: c.hosted_zone_id().unwrap_or_default().to_string(),
+                    })
+                }),
+                mtls: d.mutual_tls_authentication().and_then(|m| {
+                    Some(Mtls {
+                        truststore_uri: non_empty(m.truststore_uri())?,
+                        truststore_version: non_empty(m.truststore_version()),
                     })
                 }),
             })
