@@ -47,6 +47,7 @@ fn clients(v1: &[&Rule], v2: &[&Rule]) -> Clients {
         apigw: mock_client!(aws_sdk_apigateway, RuleMode::Sequential, v1),
         apigw2: mock_client!(aws_sdk_apigatewayv2, RuleMode::Sequential, v2),
         lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, lambda_rules),
+        route53: gwctl::aws::idle_route53(),
         region: "us-east-1".into(),
         calls: CallLog::default(),
     }
