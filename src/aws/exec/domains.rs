@@ -10,10 +10,13 @@
 
 use aws_sdk_apigateway::types as agt;
 use aws_sdk_apigatewayv2::types as v2t;
+use aws_sdk_route53::types as r53;
 
 use super::{hash_map, OpOutcome};
 use crate::aws::error::{classify, internal, AwsError, ErrorKind};
-use crate::aws::read::domains::{find_domain, http_mappings, read_domains, DomainApi, REST_ROOT};
+use crate::aws::read::domains::{
+    alias_records, domain_target, find_domain, http_mappings, read_domains, DomainApi, REST_ROOT,
+};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::aws::Clients;
 use crate::plan::domains::{DomainOp, MTLS_URI_PATH, MTLS_VERSION_PATH};
@@ -347,10 +350,125 @@ pub async fn apply_domain(
             };
             gone_ok(r)
         }
+        DomainOp::UpsertAliases {
+            domain,
+            zone,
+            types,
+            target,
+        } => {
+            let target = match target {
+                Some(t) => t.clone(),
+                // Created in this run: its target exists now.
+                None => domain_target(c, api, domain).await?.ok_or_else(|| {
+                    internal(name, format!("domain `{domain}` has no dns target"))
+                })?,
+            };
+            let changes = types
+                .iter()
+                .map(|t| {
+                    change(
+                        r53::ChangeAction::Upsert,
+                        domain,
+                        t,
+                        &target.name,
+                        &target.hosted_zone_id,
+                        false,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| internal(name, e.to_string()))?;
+            // UPSERT is idempotent: a retry after a lost answer changes nothing more.
+            change_records(c, name, zone, changes).await?;
+            Ok(OpOutcome::Applied)
+        }
+        DomainOp::DeleteAliases {
+            domain,
+            zone,
+            records,
+        } => {
+            let changes = records
+                .iter()
+                .filter_map(|r| {
+                    let a = r.alias.as_ref()?;
+                    Some(change(
+                        r53::ChangeAction::Delete,
+                        domain,
+                        &r.rtype,
+                        &a.name,
+                        &a.hosted_zone_id,
+                        r.evaluate_target_health,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| internal(name, e.to_string()))?;
+            match change_records(c, name, zone, changes).await {
+                Ok(()) => Ok(OpOutcome::Applied),
+                // Refused (the records changed since the plan) or no answer: re-read, and
+                // the delete is done when none of these records remain.
+                Err(e) if matches!(e.kind, ErrorKind::BadRequest | ErrorKind::Transport) => {
+                    let live = alias_records(c, zone, domain).await?;
+                    if records.iter().any(|r| live.contains(r)) {
+                        Err(e)
+                    } else {
+                        Ok(OpOutcome::AlreadyGone)
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        }
     }
 }
 
 /// REST's spelling of a base path in a request path (`(none)` for the root).
+/// One change of an alias record set of `domain`.
+fn change(
+    action: r53::ChangeAction,
+    domain: &str,
+    rtype: &str,
+    target: &str,
+    target_zone: &str,
+    evaluate_target_health: bool,
+) -> Result<r53::Change, aws_sdk_route53::error::BuildError> {
+    r53::Change::builder()
+        .action(action)
+        .resource_record_set(
+            r53::ResourceRecordSet::builder()
+                .name(domain)
+                .r#type(r53::RrType::from(rtype))
+                .alias_target(
+                    r53::AliasTarget::builder()
+                        .dns_name(target)
+                        .hosted_zone_id(target_zone)
+                        .evaluate_target_health(evaluate_target_health)
+                        .build()?,
+                )
+                .build()?,
+        )
+        .build()
+}
+
+/// One change-resource-record-sets of `changes` in the zone `zone` (a batch is atomic).
+async fn change_records(
+    c: &Clients,
+    name: &str,
+    zone: &str,
+    changes: Vec<r53::Change>,
+) -> Result<(), AwsError> {
+    let batch = r53::ChangeBatch::builder()
+        .comment("gwctl: custom domain alias records")
+        .set_changes(Some(changes))
+        .build()
+        .map_err(|e| internal(name, e.to_string()))?;
+    c.route53
+        .change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(batch)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(name, e))
+}
+
 fn rest_path(base_path: &str) -> String {
     if base_path.is_empty() {
         REST_ROOT.to_string()

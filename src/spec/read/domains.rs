@@ -1,6 +1,6 @@
 //! `domains:` (issue 18 item 1): custom domain names, their certificate, endpoint type,
 //! security policy, mutual TLS truststore (`mtls:`) and base path mappings to this spec's
-//! stages (`dns:` is refused: not managed yet). Checked offline: the domain name, the
+//! stages, and the Route 53 hosted zone of its alias records (`dns:`). Checked offline: the domain name, the
 //! certificate ARN (an edge domain needs a us-east-1 certificate; a regional one a
 //! certificate of the region in effect: [`check_certificate_region`]), the truststore URI
 //! (`s3://bucket/key`; mutual TLS needs a REGIONAL domain with TLS_1_2), the base paths and
@@ -18,13 +18,24 @@ pub(crate) const DOMAIN_KEYS: &[&str] = &[
     "security_policy",
     "mappings",
     "mtls",
+    "dns",
 ];
+pub(crate) const DNS_KEYS: &[&str] = &["hosted_zone_id"];
 pub(crate) const MTLS_KEYS: &[&str] = &["truststore_uri", "version"];
 pub(crate) const DOMAIN_ENDPOINTS: &[&str] = &["REGIONAL", "EDGE"];
 pub(crate) const SECURITY_POLICIES: &[&str] = &["TLS_1_2", "TLS_1_0"];
 
 /// The region every edge domain's certificate must be in (CloudFront reads it there).
 pub const EDGE_CERTIFICATE_REGION: &str = "us-east-1";
+
+/// A Route 53 hosted zone id: upper-case letters and digits (`Z…`), at most 32, written
+/// bare (not `/hostedzone/…`).
+pub fn is_hosted_zone_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
 
 /// A host name API Gateway accepts as a custom domain: two labels or more of letters,
 /// digits and `-` (not at a label's ends), at most 253 characters; the first label may be
@@ -187,17 +198,14 @@ fn read_domain(cx: &mut Cx, v: &Node, name: At<String>, names: &Names) -> Option
         }
         None => None,
     };
-    // Route 53 alias records are not managed yet: refused at the key, so a spec never
-    // silently lacks what it asks for.
-    if m.take("dns").is_some() {
-        let k = m.key("dns").unwrap_or(v);
-        cx.err(
-            k,
-            format!("`dns` of domain `{}` is not supported yet", name.value),
-            Some("gwctl does not keep route 53 records yet; point the record at the dns target `plan` and `show` print".into()),
-        );
-        ok = false;
-    }
+    let dns_zone = match m.get("dns") {
+        Some(d) => {
+            let r = read_dns(cx, d);
+            ok &= r.is_some();
+            r
+        }
+        None => None,
+    };
     m.finish(cx);
     let certificate = certificate?;
     ok.then_some(DomainDef {
@@ -207,7 +215,28 @@ fn read_domain(cx: &mut Cx, v: &Node, name: At<String>, names: &Names) -> Option
         security_policy: security_policy.to_string(),
         mappings,
         mtls,
+        dns_zone,
     })
+}
+
+/// `dns: {hosted_zone_id: Z…}`: the hosted zone of the domain's alias records.
+fn read_dns(cx: &mut Cx, n: &Node) -> Option<At<String>> {
+    let mut m = MapReader::open(cx, n, "dns", DNS_KEYS)?;
+    let zone = m.req(cx, "hosted_zone_id").and_then(|z| {
+        let t = nonempty(cx, z, "hosted_zone_id")?;
+        if is_hosted_zone_id(&t.value) {
+            Some(t)
+        } else {
+            cx.err(
+                z,
+                format!("`{}` is not a route 53 hosted zone id", t.value),
+                Some("write the zone's id as route 53 shows it, e.g. `Z0123456789ABCDEFGHIJ` (upper-case letters and digits, without `/hostedzone/`)".into()),
+            );
+            None
+        }
+    });
+    m.finish(cx);
+    zone
 }
 
 /// `mtls: {truststore_uri: s3://bucket/key, version: V}` of the domain `domain`; `key` is
@@ -325,19 +354,27 @@ mod tests {
     }
 
     #[test]
-    fn dns_is_refused_until_gwctl_manages_it() {
+    fn dns_reads_its_hosted_zone_and_refuses_a_bad_id_at_its_position() {
         let l = load(&format!(
-            "  api.example.com:\n    certificate: {CERT}\n    mappings: {{\"\": prod}}\n    dns: {{hosted_zone_id: Z123}}\n"
+            "  api.example.com:\n    certificate: {CERT}\n    mappings: {{\"\": prod}}\n    dns: {{hosted_zone_id: Z123ABC}}\n"
         ));
-        let first = l
-            .diagnostics
-            .iter()
-            .find(|d| d.is_error())
-            .expect("an error");
+        let spec = l.spec.expect("valid");
+        let d = &spec.domains.as_ref().unwrap()[0];
         assert_eq!(
-            first.message,
-            "`dns` of domain `api.example.com` is not supported yet"
+            d.dns_zone.as_ref().map(|z| z.value.as_str()),
+            Some("Z123ABC")
         );
+        for bad in ["/hostedzone/Z123", "z123", "\"\""] {
+            let l = load(&format!(
+                "  api.example.com:\n    certificate: {CERT}\n    mappings: {{\"\": prod}}\n    dns: {{hosted_zone_id: {bad}}}\n"
+            ));
+            let first = l
+                .diagnostics
+                .iter()
+                .find(|d| d.is_error())
+                .unwrap_or_else(|| panic!("{bad}: an error"));
+            assert_eq!(first.line, 10, "{bad}: {}", first.message);
+        }
     }
 
     #[test]
