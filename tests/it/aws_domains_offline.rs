@@ -1,7 +1,8 @@
 //! Custom domain calls offline, request by request, where moto does not implement them:
 //! update-domain-name (neither apigateway nor apigatewayv2 in moto 5.2.5), the edge create's
 //! certificate field, mutual TLS (`mtls:`) on create and update, and the adoption of a domain whose create answer was lost (a second
-//! create answered ConflictException).
+//! create answered ConflictException); the Route 53 change batches of `dns:` and a delete
+//! re-read after a lost answer.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -357,5 +358,208 @@ async fn a_create_that_finds_the_domain_adopts_only_gwctls_own() {
         } else {
             assert_eq!(r.unwrap_err().kind, ErrorKind::AlreadyExists);
         }
+    }
+}
+
+// -- dns: Route 53 alias records -----------------------------------------------------------
+
+mod dns {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_apigateway::operation::get_domain_name::GetDomainNameOutput;
+    use aws_sdk_apigateway::Client as ApigwClient;
+    use aws_sdk_route53::operation::change_resource_record_sets::{
+        ChangeResourceRecordSetsError, ChangeResourceRecordSetsInput,
+        ChangeResourceRecordSetsOutput,
+    };
+    use aws_sdk_route53::operation::list_resource_record_sets::ListResourceRecordSetsOutput;
+    use aws_sdk_route53::types::error::InvalidChangeBatch;
+    use aws_sdk_route53::types::{
+        AliasTarget, ChangeAction, ChangeInfo, ChangeStatus, ResourceRecordSet, RrType,
+    };
+    use aws_sdk_route53::Client as R53;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use gwctl::aws::exec::domains::apply_domain;
+    use gwctl::aws::exec::OpOutcome;
+    use gwctl::aws::read::domains::DomainApi;
+    use gwctl::aws::{CallLog, Clients};
+    use gwctl::plan::domains::DomainOp;
+    use gwctl::state::domains::{DnsRecord, DnsTarget};
+
+    const TARGET: &str = "d-abc.execute-api.us-east-1.amazonaws.com";
+    const TARGET_ZONE: &str = "Z1UJRXOUMOOFQ8";
+
+    fn clients(v1: &[&Rule], r53: &[&Rule]) -> Clients {
+        let none: &[&Rule] = &[];
+        Clients {
+            apigw: mock_client!(aws_sdk_apigateway, RuleMode::Sequential, v1),
+            apigw2: mock_client!(aws_sdk_apigatewayv2, RuleMode::Sequential, none),
+            lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, none),
+            route53: mock_client!(aws_sdk_route53, RuleMode::Sequential, r53),
+            region: "us-east-1".into(),
+            calls: CallLog::default(),
+        }
+    }
+
+    fn changed() -> ChangeResourceRecordSetsOutput {
+        ChangeResourceRecordSetsOutput::builder()
+            .change_info(
+                ChangeInfo::builder()
+                    .id("C1")
+                    .status(ChangeStatus::Pending)
+                    .submitted_at(aws_smithy_types::DateTime::from_secs(0))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    }
+
+    fn alias_set(rtype: RrType) -> ResourceRecordSet {
+        ResourceRecordSet::builder()
+            .name("api.example.com.")
+            .r#type(rtype)
+            .alias_target(
+                AliasTarget::builder()
+                    .dns_name(format!("{TARGET}."))
+                    .hosted_zone_id(TARGET_ZONE)
+                    .evaluate_target_health(false)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_upsert_for_a_domain_created_in_the_run_reads_its_target_and_sends_one_batch() {
+        let get = mock!(ApigwClient::get_domain_name).then_output(|| {
+            GetDomainNameOutput::builder()
+                .domain_name("api.example.com")
+                .regional_domain_name(TARGET)
+                .regional_hosted_zone_id(TARGET_ZONE)
+                .build()
+        });
+        let seen: Arc<Mutex<Vec<ChangeResourceRecordSetsInput>>> = Arc::default();
+        let s = seen.clone();
+        let change = mock!(R53::change_resource_record_sets).then_compute_output(move |i| {
+            s.lock().unwrap().push(i.clone());
+            changed()
+        });
+        let c = clients(&[&get], &[&change]);
+        let op = DomainOp::UpsertAliases {
+            domain: "api.example.com".into(),
+            zone: "Z0HOSTED".into(),
+            types: vec!["A".into(), "AAAA".into()],
+            target: None,
+        };
+        let out = apply_domain(&c, DomainApi::Rest, None, &op).await.unwrap();
+        assert_eq!(out, OpOutcome::Applied);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "one change batch");
+        assert_eq!(seen[0].hosted_zone_id(), Some("Z0HOSTED"));
+        let changes = seen[0].change_batch().unwrap().changes();
+        let got: Vec<(ChangeAction, RrType, &str, &str, bool)> = changes
+            .iter()
+            .map(|c| {
+                let r = c.resource_record_set().unwrap();
+                let a = r.alias_target().unwrap();
+                (
+                    c.action().clone(),
+                    r.r#type().clone(),
+                    r.name(),
+                    a.dns_name(),
+                    a.evaluate_target_health(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    ChangeAction::Upsert,
+                    RrType::A,
+                    "api.example.com",
+                    TARGET,
+                    false
+                ),
+                (
+                    ChangeAction::Upsert,
+                    RrType::Aaaa,
+                    "api.example.com",
+                    TARGET,
+                    false
+                ),
+            ]
+        );
+        assert!(changes.iter().all(|c| c
+            .resource_record_set()
+            .unwrap()
+            .alias_target()
+            .unwrap()
+            .hosted_zone_id()
+            == TARGET_ZONE));
+    }
+
+    fn refused() -> ChangeResourceRecordSetsError {
+        ChangeResourceRecordSetsError::InvalidChangeBatch(
+            InvalidChangeBatch::builder()
+                .message("Tried to delete resource record set but it was not found")
+                .meta(ErrorMetadata::builder().code("InvalidChangeBatch").build())
+                .build(),
+        )
+    }
+
+    fn delete_op() -> DomainOp {
+        let rec = |t: &str| DnsRecord {
+            rtype: t.into(),
+            alias: Some(DnsTarget {
+                name: format!("{TARGET}."),
+                hosted_zone_id: TARGET_ZONE.into(),
+            }),
+            ..DnsRecord::default()
+        };
+        DomainOp::DeleteAliases {
+            domain: "api.example.com".into(),
+            zone: "Z0HOSTED".into(),
+            records: vec![rec("A"), rec("AAAA")],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_delete_refused_after_a_lost_answer_is_re_read_and_done_when_the_records_are_gone() {
+        let change = mock!(R53::change_resource_record_sets).then_error(refused);
+        let list = mock!(R53::list_resource_record_sets).then_output(|| {
+            ListResourceRecordSetsOutput::builder()
+                .set_resource_record_sets(Some(vec![]))
+                .is_truncated(false)
+                .max_items(4)
+                .build()
+                .unwrap()
+        });
+        let c = clients(&[], &[&change, &list]);
+        let out = apply_domain(&c, DomainApi::Rest, None, &delete_op())
+            .await
+            .unwrap();
+        assert_eq!(out, OpOutcome::AlreadyGone);
+        assert_eq!((change.num_calls(), list.num_calls()), (1, 1));
+
+        // The records are still there: the refusal stands.
+        let change = mock!(R53::change_resource_record_sets).then_error(refused);
+        let list = mock!(R53::list_resource_record_sets).then_output(|| {
+            ListResourceRecordSetsOutput::builder()
+                .resource_record_sets(alias_set(RrType::A))
+                .is_truncated(false)
+                .max_items(4)
+                .build()
+                .unwrap()
+        });
+        let c = clients(&[], &[&change, &list]);
+        let err = apply_domain(&c, DomainApi::Rest, None, &delete_op())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, gwctl::aws::error::ErrorKind::BadRequest);
+        assert_eq!(err.code.as_deref(), Some("InvalidChangeBatch"));
     }
 }
