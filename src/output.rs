@@ -385,6 +385,10 @@ pub struct DomainDoc {
     pub dns_target: Option<String>,
     /// The Route 53 hosted zone of `dns_target` (for an alias record).
     pub hosted_zone_id: Option<String>,
+    /// `dns:`: the Route 53 hosted zone where gwctl keeps the domain's A and AAAA alias
+    /// records (absent without `dns:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_zone: Option<String>,
     /// Each mapping of this API on the domain.
     pub mappings: Vec<MappingDoc>,
 }

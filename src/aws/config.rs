@@ -273,8 +273,12 @@ pub fn clients_paced(
         .build();
     let apigateway = Arc::new(Limiter::new(Service::ApiGateway, pacing));
     let apigw_http = PacedHttpClient::new(transport.clone(), apigateway);
-    let lambda_http =
-        PacedHttpClient::new(transport, Arc::new(Limiter::new(Service::Lambda, pacing)));
+    let lambda_http = PacedHttpClient::new(
+        transport.clone(),
+        Arc::new(Limiter::new(Service::Lambda, pacing)),
+    );
+    let route53_http =
+        PacedHttpClient::new(transport, Arc::new(Limiter::new(Service::Route53, pacing)));
 
     let apigw = aws_sdk_apigateway::config::Builder::from(sdk)
         .stalled_stream_protection(stalled.clone())
@@ -298,11 +302,19 @@ pub fn clients_paced(
         .interceptor(PaceTag)
         .interceptor(CallRecorder::new("lambda", calls.clone()))
         .build();
+    let route53 = aws_sdk_route53::config::Builder::from(sdk)
+        .stalled_stream_protection(stalled.clone())
+        .retry_config(retry_policy(sdk.retry_config()))
+        .http_client(route53_http)
+        .interceptor(PaceTag)
+        .interceptor(CallRecorder::new("route53", calls.clone()))
+        .build();
 
     Ok(Clients {
         apigw: aws_sdk_apigateway::Client::from_conf(apigw),
         apigw2: aws_sdk_apigatewayv2::Client::from_conf(apigw2),
         lambda: aws_sdk_lambda::Client::from_conf(lambda),
+        route53: aws_sdk_route53::Client::from_conf(route53),
         region,
         calls,
     })

@@ -78,13 +78,17 @@ pub(crate) fn internal(op: &str, message: String) -> AwsError {
 /// Classify from an error code and HTTP status (codes as the services send them).
 pub fn kind_from_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
     match code {
-        Some("NotFoundException" | "ResourceNotFoundException") => ErrorKind::NotFound,
+        Some("NotFoundException" | "ResourceNotFoundException" | "NoSuchHostedZone") => {
+            ErrorKind::NotFound
+        }
         Some("ConflictException" | "ResourceConflictException") => ErrorKind::Conflict,
         Some(
             "TooManyRequestsException"
             | "LimitExceededException"
             | "ThrottlingException"
-            | "Throttling",
+            | "Throttling"
+            // Route 53: a change of the same zone still propagating; retried like a throttle.
+            | "PriorRequestNotComplete",
         ) => ErrorKind::Throttled,
         Some(
             "AccessDeniedException"
@@ -93,9 +97,14 @@ pub fn kind_from_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
             | "InvalidSignatureException"
             | "ExpiredTokenException",
         ) => ErrorKind::AccessDenied,
-        Some("BadRequestException" | "InvalidParameterValueException" | "ValidationException") => {
-            ErrorKind::BadRequest
-        }
+        Some(
+            "BadRequestException"
+            | "InvalidParameterValueException"
+            | "ValidationException"
+            // Route 53's refusals of a change batch or its input.
+            | "InvalidChangeBatch"
+            | "InvalidInput",
+        ) => ErrorKind::BadRequest,
         Some("ServiceException" | "InternalFailure" | "ServiceUnavailableException") => {
             ErrorKind::Service
         }

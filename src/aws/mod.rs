@@ -16,12 +16,14 @@ pub mod trace;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The three service clients gwctl uses, built once from one configuration.
+/// The service clients gwctl uses, built once from one configuration.
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub apigw: aws_sdk_apigateway::Client,
     pub apigw2: aws_sdk_apigatewayv2::Client,
     pub lambda: aws_sdk_lambda::Client,
+    /// Route 53 (`dns:` of a custom domain only).
+    pub route53: aws_sdk_route53::Client,
     /// The region in effect (invoke URLs and Lambda integration URIs need it).
     pub region: String,
     /// Every call made through these clients (filled by an interceptor).
@@ -64,6 +66,17 @@ impl crate::output::CallSummary for CallRecord {
     fn attempts(&self) -> u32 {
         self.attempts
     }
+}
+
+/// A Route 53 client that is never called: for clients built by hand (offline tests of
+/// other services) that need one to fill [`Clients`]. Any call it makes fails to connect.
+pub fn idle_route53() -> aws_sdk_route53::Client {
+    let conf = aws_sdk_route53::Config::builder()
+        .behavior_version(aws_sdk_route53::config::BehaviorVersion::latest())
+        .region(aws_sdk_route53::config::Region::new("us-east-1"))
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
+    aws_sdk_route53::Client::from_conf(conf)
 }
 
 /// Shared, append-only log of calls.

@@ -146,12 +146,21 @@ pub const LAMBDA_QUOTAS: &[(&str, Quota)] = &[
     ("GetPolicy", Quota::per_second(15.0)),
 ];
 
+/// Route 53's API total: 5 requests per second per account (Route 53 developer guide,
+/// "Quotas", API requests). gwctl calls it only for `dns:` on a custom domain.
+pub const ROUTE53_ACCOUNT: Quota = Quota {
+    rate: 5.0,
+    burst: 5.0,
+};
+
 /// Which quota table a client's calls draw from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     /// API Gateway REST (`apigateway`) and v2 (`apigatewayv2`): one account total.
     ApiGateway,
     Lambda,
+    /// Route 53: one account total, no per-operation buckets.
+    Route53,
 }
 
 /// The bucket an operation draws from, besides the total: `None` when it has no quota of its
@@ -167,6 +176,7 @@ pub fn bucket_key(service: Service, operation: &str, edge: bool) -> Option<&'sta
             (APIGATEWAY_QUOTAS, name)
         }
         Service::Lambda => (LAMBDA_QUOTAS, operation),
+        Service::Route53 => (&[][..], operation),
     };
     table.iter().find(|(k, _)| *k == name).map(|(k, _)| *k)
 }
@@ -175,6 +185,7 @@ fn quota_of(service: Service, key: &str) -> Option<Quota> {
     let table = match service {
         Service::ApiGateway => APIGATEWAY_QUOTAS,
         Service::Lambda => LAMBDA_QUOTAS,
+        Service::Route53 => &[],
     };
     table.iter().find(|(k, _)| *k == key).map(|(_, q)| *q)
 }
@@ -466,6 +477,7 @@ impl Limiter {
             },
             (Service::ApiGateway, _) => APIGATEWAY_ACCOUNT,
             (Service::Lambda, _) => LAMBDA_CONTROL_PLANE,
+            (Service::Route53, _) => ROUTE53_ACCOUNT,
         };
         let paced = pacing != Pacing::Off;
         Limiter {
@@ -1426,6 +1438,26 @@ mod tests {
             reads + 10.0 >= capacity - 3.0,
             "{reads} reads and 10 deployments in {elapsed:.1} s; the total allowed {capacity:.0}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn route53_calls_keep_to_five_per_second_apart_from_api_gateway() {
+        let l = Limiter::new(Service::Route53, Pacing::Quotas);
+        let start = t0();
+        assert_eq!(
+            bucket_key(Service::Route53, "ChangeResourceRecordSets", false),
+            None
+        );
+        let slots: Vec<Duration> = (0..10)
+            .map(|_| l.reserve_total("ChangeResourceRecordSets", start) - start)
+            .collect();
+        // Burst 5 less one, then 5 * SAFETY per second: 10 calls take more than a second.
+        assert!(slots[..4].iter().all(|s| s.is_zero()), "{slots:?}");
+        assert_eq!(slots[4], Bucket::interval(5.0 * SAFETY));
+        assert!(slots[9] > Duration::from_secs(1), "{slots:?}");
+        // API Gateway's total is another limiter: untouched by Route 53's calls.
+        let gw = Limiter::new(Service::ApiGateway, Pacing::Quotas);
+        assert_eq!(gw.reserve_total("GetRestApis", start), start);
     }
 
     #[tokio::test(start_paused = true)]

@@ -368,6 +368,11 @@ pub(super) fn domain_body(domains: &[DomainReport]) -> String {
             None => "dns target - (the domain does not exist)".to_string(),
         };
         s.push_str(&format!("domain   {}  {}, {target}\n", d.name, d.endpoint));
+        if let Some(zone) = &d.dns_zone {
+            s.push_str(&format!(
+                "         alias records A, AAAA kept in hosted zone {zone}\n"
+            ));
+        }
         for (stage, url) in &d.urls {
             s.push_str(&format!("         {url} -> stage {stage}\n"));
         }
@@ -384,6 +389,7 @@ pub(super) fn domain_docs(domains: Vec<DomainReport>) -> Vec<crate::output::Doma
             endpoint: d.endpoint,
             dns_target: d.target.as_ref().map(|t| t.name.clone()),
             hosted_zone_id: d.target.map(|t| t.hosted_zone_id),
+            dns_zone: d.dns_zone,
             mappings: d
                 .urls
                 .into_iter()

@@ -91,6 +91,7 @@ pub async fn export(args: &ExportArgs, g: &GlobalArgs, printer: &Printer) -> Res
         for l in &out.left_out {
             printer.warn(&format!("left out: {l}"));
         }
+        printer.info(&crate::plan::export::NOT_EXPORTED.join(" "));
     }
     let mut doc = ExportDoc {
         schema_version: 1,

@@ -10,25 +10,37 @@
 use std::collections::BTreeSet;
 
 use crate::aws::error::AwsError;
-use crate::aws::read::domains::{read_domains, DomainApi};
+use crate::aws::read::domains::{alias_records, read_domains, DomainApi};
 use crate::aws::Clients;
 use crate::plan::domains::{self, DomainOp};
 use crate::plan::Plan;
 use crate::spec::model::Spec;
-use crate::state::domains::ObservedDomain;
+use crate::state::domains::{ObservedDns, ObservedDomain, ObservedDomains};
 
-/// The domains to read for `spec`: `None` when the spec has no `domains:` key or the kind
-/// has no custom domains.
+/// The domains to read for `spec`, and the alias records of those that declare `dns:`
+/// (one list-resource-record-sets each): `None` when the spec has no `domains:` key or the
+/// kind has no custom domains.
 pub async fn read_for(
     clients: &Clients,
     family: Option<DomainApi>,
     spec: &Spec,
-) -> Result<Option<Vec<ObservedDomain>>, AwsError> {
+) -> Result<Option<ObservedDomains>, AwsError> {
     let (Some(api), Some(declared)) = (family, spec.domains.as_ref()) else {
         return Ok(None);
     };
     let names: BTreeSet<String> = declared.iter().map(|d| d.name.value.clone()).collect();
-    Ok(Some(read_domains(clients, api, &names).await?))
+    let domains: Vec<ObservedDomain> = read_domains(clients, api, &names).await?;
+    let mut dns = Vec::new();
+    for d in declared {
+        if let Some(zone) = &d.dns_zone {
+            dns.push(ObservedDns {
+                domain: d.name.value.clone(),
+                zone: zone.value.clone(),
+                records: alias_records(clients, &zone.value, &d.name.value).await?,
+            });
+        }
+    }
+    Ok(Some(ObservedDomains { domains, dns }))
 }
 
 /// Append the domain ops of `spec` to `plan` (the API is `api_id`, `None` when the plan
@@ -37,21 +49,25 @@ pub fn plan_into<O>(
     plan: &mut Plan<O>,
     wrap: impl Fn(DomainOp) -> Option<O>,
     spec: &Spec,
-    observed: Option<&[ObservedDomain]>,
+    observed: Option<&ObservedDomains>,
     api_id: Option<&str>,
 ) -> Result<Vec<String>, domains::DomainError> {
     let Some(observed) = observed else {
         return Ok(Vec::new());
     };
-    let p = domains::plan_domains(&domains::desired(spec), observed, api_id, &spec.api.tags)?;
-    append(plan, p.steps, wrap);
+    let desired = domains::desired(spec);
+    let p = domains::plan_domains(&desired, &observed.domains, api_id, &spec.api.tags)?;
+    // The alias records after the domains (a created domain's target exists then).
+    let dns = domains::plan_dns(&desired, &observed.domains, &observed.dns)?;
+    append(plan, p.steps, &wrap);
+    append(plan, dns, &wrap);
     Ok(p.notes)
 }
 
 fn append<O>(
     plan: &mut Plan<O>,
     steps: Vec<(crate::plan::Change, DomainOp)>,
-    wrap: impl Fn(DomainOp) -> Option<O>,
+    wrap: &impl Fn(DomainOp) -> Option<O>,
 ) {
     domains::append(plan, steps, |op| {
         wrap(op).expect("a kind with a domain api wraps domain ops")
@@ -60,7 +76,7 @@ fn append<O>(
 
 /// `destroy`: the ops that remove the API `api_id`'s mappings from the domains `spec`
 /// declares and the domains gwctl created, and those domains gwctl created that nothing
-/// else maps then; placed before the API's own ops. Without a spec declaring `domains:`,
+/// else maps then, their alias records (`dns:`) first; placed before the API's own ops. Without a spec declaring `domains:`,
 /// nothing is read.
 pub async fn destroy_ops<O>(
     clients: &Clients,
@@ -78,8 +94,13 @@ pub async fn destroy_ops<O>(
     };
     append(
         &mut plan,
-        domains::plan_destroy_domains(&observed, api_id),
-        wrap,
+        domains::plan_destroy_dns(&observed.domains, &observed.dns, api_id),
+        &wrap,
+    );
+    append(
+        &mut plan,
+        domains::plan_destroy_domains(&observed.domains, api_id),
+        &wrap,
     );
     Ok(plan)
 }
@@ -108,6 +129,9 @@ pub struct DomainReport {
     pub target: Option<crate::state::domains::DnsTarget>,
     /// (stage, `https://DOMAIN/BASE_PATH`) of each mapping to this API.
     pub urls: Vec<(String, String)>,
+    /// The Route 53 hosted zone where gwctl keeps the domain's A and AAAA alias records
+    /// (`dns:`).
+    pub dns_zone: Option<String>,
 }
 
 /// The custom URL of a mapping: `https://api.example.com/` for the root,
@@ -139,6 +163,10 @@ pub fn reports(
             endpoint: d.endpoint.clone(),
             target: d.target.clone(),
             urls,
+            dns_zone: wanted
+                .iter()
+                .find(|w| w.name == d.name)
+                .and_then(|w| w.dns_zone.clone()),
         });
     }
     for w in wanted {
@@ -148,6 +176,7 @@ pub fn reports(
                 endpoint: w.endpoint.clone(),
                 target: None,
                 urls: Vec::new(),
+                dns_zone: w.dns_zone.clone(),
             });
         }
     }
@@ -165,12 +194,13 @@ pub async fn reports_after(
 ) -> Result<Option<Vec<DomainReport>>, AwsError> {
     Ok(read_for(clients, family, spec)
         .await?
-        .map(|observed| reports(&observed, &domains::desired(spec), api_id)))
+        .map(|observed| reports(&observed.domains, &domains::desired(spec), api_id)))
 }
 
-/// Whether the AWS operation `name` changes a domain name or a mapping.
+/// Whether the AWS operation `name` changes a domain name, a mapping or an alias record.
 pub fn is_domain_call(name: &str) -> bool {
-    name.ends_with("DomainName")
+    name == "ChangeResourceRecordSets"
+        || name.ends_with("DomainName")
         || name.ends_with("BasePathMapping")
         || name.ends_with("ApiMapping")
 }

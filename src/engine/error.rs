@@ -231,6 +231,9 @@ impl EngineError {
             EngineError::Domain(crate::plan::domains::DomainError::EndpointChange { .. }) => {
                 Some("use the domain's endpoint type in the spec, or another domain name".into())
             }
+            EngineError::Domain(crate::plan::domains::DomainError::DnsRecordTaken { .. }) => Some(
+                "gwctl never overwrites a record it did not make: delete or repoint it, or remove `dns:`".into(),
+            ),
             EngineError::NoApiNamed
             | EngineError::UnsupportedKind { .. }
             | EngineError::FunctionsUnresolved { .. }

@@ -375,7 +375,7 @@ pub struct Prepared<F: Flavour> {
     pub extra: F::Extra,
     pub observed_extra: F::ObservedExtra,
     /// The custom domains read for the spec's `domains:` (`None`: the spec has no such key).
-    pub domains: Option<Vec<crate::state::domains::ObservedDomain>>,
+    pub domains: Option<crate::state::domains::ObservedDomains>,
     /// Notes of the domain plan (a domain gwctl did not create keeps its settings).
     pub domain_notes: Vec<String>,
 }
@@ -398,7 +398,7 @@ impl<F: Flavour> Prepared<F> {
             functions: Vec<(&'a str, String)>,
             extra: &'a X,
             #[serde(skip_serializing_if = "Option::is_none")]
-            domains: Option<&'a Vec<crate::state::domains::ObservedDomain>>,
+            domains: Option<&'a crate::state::domains::ObservedDomains>,
         }
         let basis = Basis {
             region,
@@ -507,7 +507,7 @@ pub async fn prepare<F: Flavour>(
         &mut plan,
         F::domain_op,
         &spec,
-        domains.as_deref(),
+        domains.as_ref(),
         observed.as_ref().map(F::api_id),
     )?;
     Ok(Prepared {
@@ -651,7 +651,7 @@ pub async fn domains_after<F: Flavour>(
             .iter()
             .any(|o| super::domains::is_domain_call(o.aws_name()));
     if !changed {
-        return Ok(super::domains::reports(before, &wanted, api_id));
+        return Ok(super::domains::reports(&before.domains, &wanted, api_id));
     }
     Ok(
         super::domains::reports_after(clients, F::DOMAIN_API, &prep.spec, api_id)

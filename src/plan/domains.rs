@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use super::patch::Patch;
 use super::{Action, Change, FieldChange};
-use crate::state::domains::{DesiredDomain, ObservedDomain};
+use crate::state::domains::{
+    DesiredDomain, DnsRecord, DnsTarget, Mtls, ObservedDns, ObservedDomain,
+};
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 /// One call on a domain name or one of its mappings. The API a mapping points at is always
@@ -35,8 +37,12 @@ pub enum DomainOp {
         certificate_arn: String,
         security_policy: String,
         tags: BTreeMap<String, String>,
+        /// mutualTlsAuthentication (`mtls:`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mtls: Option<Mtls>,
     },
-    /// update-domain-name (certificate, security policy) of a domain gwctl created.
+    /// update-domain-name (certificate, security policy, mutual TLS truststore) of a
+    /// domain gwctl created.
     UpdateDomainName {
         name: String,
         patches: Vec<Patch>,
@@ -61,6 +67,23 @@ pub enum DomainOp {
         domain: String,
         base_path: String,
     },
+    /// change-resource-record-sets: UPSERT the alias records `types` (`A`, `AAAA`) of
+    /// `domain` in the hosted zone `zone`, to the domain's DNS target (`None`: the domain is
+    /// created in this run; its target is read before the change).
+    UpsertAliases {
+        domain: String,
+        zone: String,
+        types: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<DnsTarget>,
+    },
+    /// change-resource-record-sets: DELETE gwctl's alias records of `domain`, exactly as
+    /// read (Route 53 deletes a record only when every value matches).
+    DeleteAliases {
+        domain: String,
+        zone: String,
+        records: Vec<DnsRecord>,
+    },
 }
 
 impl DomainOp {
@@ -77,6 +100,9 @@ impl DomainOp {
             (DomainOp::CreateMapping { .. }, true) => "CreateApiMapping",
             (DomainOp::UpdateMapping { .. }, true) => "UpdateApiMapping",
             (DomainOp::DeleteMapping { .. }, true) => "DeleteApiMapping",
+            (DomainOp::UpsertAliases { .. } | DomainOp::DeleteAliases { .. }, _) => {
+                "ChangeResourceRecordSets"
+            }
         }
     }
 
@@ -95,6 +121,15 @@ impl DomainOp {
             }
             | DomainOp::DeleteMapping { domain, base_path } => {
                 format!("{domain}/{}", shown_path(base_path))
+            }
+            DomainOp::UpsertAliases { domain, types, .. } => {
+                format!("{domain} ({})", types.join(", "))
+            }
+            DomainOp::DeleteAliases {
+                domain, records, ..
+            } => {
+                let types: Vec<&str> = records.iter().map(|r| r.rtype.as_str()).collect();
+                format!("{domain} ({})", types.join(", "))
             }
         }
     }
@@ -115,8 +150,45 @@ pub fn desired(spec: &crate::spec::model::Spec) -> Vec<DesiredDomain> {
                 .iter()
                 .map(|(p, s)| (p.value.clone(), s.value.clone()))
                 .collect(),
+            mtls: d.mtls.as_ref().map(|(uri, version)| Mtls {
+                truststore_uri: uri.value.clone(),
+                truststore_version: version.clone(),
+            }),
+            dns_zone: d.dns_zone.as_ref().map(|z| z.value.clone()),
         })
         .collect()
+}
+
+/// The patch paths of a domain's mutual TLS truststore (update-domain-name).
+pub const MTLS_URI_PATH: &str = "/mutualTlsAuthentication/truststoreUri";
+pub const MTLS_VERSION_PATH: &str = "/mutualTlsAuthentication/truststoreVersion";
+
+/// The patches and shown changes that make the live truststore `have` the declared `want`:
+/// the URI, and the version when the spec pins one (an unpinned version is left as it is).
+fn mtls_changes(have: Option<&Mtls>, want: &Mtls) -> (Vec<Patch>, Vec<FieldChange>) {
+    let mut patches = Vec::new();
+    let mut fields = Vec::new();
+    let live_uri = have.map(|m| m.truststore_uri.clone());
+    if live_uri.as_deref() != Some(want.truststore_uri.as_str()) {
+        patches.push(Patch::replace(MTLS_URI_PATH, want.truststore_uri.clone()));
+        fields.push(FieldChange::of(
+            "mtls.truststore_uri",
+            &live_uri,
+            &Some(want.truststore_uri.clone()),
+        ));
+    }
+    if let Some(v) = &want.truststore_version {
+        let live_v = have.and_then(|m| m.truststore_version.clone());
+        if live_v.as_deref() != Some(v.as_str()) {
+            patches.push(Patch::replace(MTLS_VERSION_PATH, v.clone()));
+            fields.push(FieldChange::of(
+                "mtls.truststore_version",
+                &live_v,
+                &Some(v.clone()),
+            ));
+        }
+    }
+    (patches, fields)
 }
 
 /// Append `steps` to `plan`, each op wrapped in the kind's op type.
@@ -141,6 +213,15 @@ pub enum DomainError {
     },
     #[error("domain `{domain}` is {live}; gwctl does not change a domain's endpoint type")]
     EndpointChange { domain: String, live: String },
+    #[error(
+        "the {rtype} record of `{domain}` in hosted zone {zone} points at {points_at}, not at the domain's api gateway target"
+    )]
+    DnsRecordTaken {
+        domain: String,
+        zone: String,
+        rtype: String,
+        points_at: String,
+    },
 }
 
 /// What the domain plan is: changes with their op, in order, and notes on what a domain
@@ -149,6 +230,135 @@ pub enum DomainError {
 pub struct DomainPlan {
     pub steps: Vec<(Change, DomainOp)>,
     pub notes: Vec<String>,
+}
+
+/// The record types of a domain's alias records: IPv4 and IPv6.
+pub const ALIAS_TYPES: [&str; 2] = ["A", "AAAA"];
+
+/// The Route 53 hosted zone of every CloudFront distribution: the alias target zone of an
+/// edge domain.
+pub const CLOUDFRONT_ZONE: &str = "Z2FDTNDATAQYW2";
+
+/// What a record points at, for errors: `alias to NAME (zone Z…)` or its values.
+fn points_at(r: &DnsRecord) -> String {
+    match (&r.alias, &r.set_identifier) {
+        (_, Some(id)) => format!("a routing-policy record (set `{id}`)"),
+        (Some(a), None) => format!("an alias to {} (zone {})", a.name, a.hosted_zone_id),
+        (None, None) => format!("the values {}", r.values.join(", ")),
+    }
+}
+
+/// Whether `r` is an alias to `target` gwctl may keep (no routing policy).
+fn is_ours(r: &DnsRecord, target: Option<&DnsTarget>) -> bool {
+    r.set_identifier.is_none() && matches!((&r.alias, target), (Some(a), Some(t)) if t.is(a))
+}
+
+/// The alias records of the domains that declare `dns:` (`dns`: their records as read):
+/// an UPSERT of the types the zone lacks, after the domain's creation (ops come after the
+/// domain plan's). A record that exists already must be an alias to the domain's target
+/// (then nothing is done); one pointing anywhere else is an error naming it, never
+/// overwritten (Route 53 records carry no tags: an alias to this domain's target is the
+/// only sign a record is gwctl's).
+pub fn plan_dns(
+    desired: &[DesiredDomain],
+    observed: &[ObservedDomain],
+    dns: &[ObservedDns],
+) -> Result<Vec<(Change, DomainOp)>, DomainError> {
+    let mut steps = Vec::new();
+    for want in desired {
+        let Some(zone) = &want.dns_zone else {
+            continue;
+        };
+        let target = observed
+            .iter()
+            .find(|o| o.name == want.name)
+            .and_then(|o| o.target.clone());
+        let live: &[DnsRecord] = dns
+            .iter()
+            .find(|d| d.domain == want.name && &d.zone == zone)
+            .map(|d| d.records.as_slice())
+            .unwrap_or_default();
+        let mut missing = Vec::new();
+        for t in ALIAS_TYPES {
+            let of_type: Vec<&DnsRecord> = live.iter().filter(|r| r.rtype == t).collect();
+            if of_type.is_empty() {
+                missing.push(t.to_string());
+                continue;
+            }
+            if let Some(r) = of_type.iter().find(|r| !is_ours(r, target.as_ref())) {
+                return Err(DomainError::DnsRecordTaken {
+                    domain: want.name.clone(),
+                    zone: zone.clone(),
+                    rtype: t.into(),
+                    points_at: points_at(r),
+                });
+            }
+        }
+        if !missing.is_empty() {
+            steps.push((
+                Change::new(
+                    Action::Create,
+                    "dns_record",
+                    &format!("{} ({})", want.name, missing.join(", ")),
+                ),
+                DomainOp::UpsertAliases {
+                    domain: want.name.clone(),
+                    zone: zone.clone(),
+                    types: missing,
+                    target,
+                },
+            ));
+        }
+    }
+    Ok(steps)
+}
+
+/// `gwctl destroy`: DELETE the alias records (`dns`) of the domains that go with the API
+/// `api_id` (gwctl created them and nothing else maps them), when they still point at the
+/// domain's target; placed before the domains' deletion. Records pointing elsewhere, and
+/// those of domains that stay, are kept.
+pub fn plan_destroy_dns(
+    observed: &[ObservedDomain],
+    dns: &[ObservedDns],
+    api_id: &str,
+) -> Vec<(Change, DomainOp)> {
+    let mut steps = Vec::new();
+    for have in observed.iter().filter(|d| releases(d, Some(api_id))) {
+        for d in dns.iter().filter(|d| d.domain == have.name) {
+            let ours: Vec<DnsRecord> = d
+                .records
+                .iter()
+                .filter(|r| is_ours(r, have.target.as_ref()))
+                .cloned()
+                .collect();
+            if ours.is_empty() {
+                continue;
+            }
+            let types: Vec<&str> = ours.iter().map(|r| r.rtype.as_str()).collect();
+            steps.push((
+                Change::new(
+                    Action::Delete,
+                    "dns_record",
+                    &format!("{} ({})", have.name, types.join(", ")),
+                ),
+                DomainOp::DeleteAliases {
+                    domain: have.name.clone(),
+                    zone: d.zone.clone(),
+                    records: ours,
+                },
+            ));
+        }
+    }
+    steps
+}
+
+/// Whether releasing the API `api_id`'s mappings deletes the domain `have`: gwctl created
+/// it, the API maps it, and nothing else does.
+fn releases(have: &ObservedDomain, api_id: Option<&str>) -> bool {
+    let ours = |api: &str| api_id == Some(api);
+    owned(have)
+        && have.mappings.iter().any(|m| ours(&m.api_id))
+        && !have.mappings.iter().any(|m| !ours(&m.api_id))
 }
 
 fn owned(d: &ObservedDomain) -> bool {
@@ -196,6 +406,7 @@ pub fn plan_domains(
                     certificate_arn: want.certificate_arn.clone(),
                     security_policy: want.security_policy.clone(),
                     tags,
+                    mtls: want.mtls.clone(),
                 },
             ));
             for (base_path, stage) in &want.mappings {
@@ -218,7 +429,12 @@ pub fn plan_domains(
         }
         let cert_differs = have.certificate_arn.as_deref() != Some(&want.certificate_arn);
         let policy_differs = have.security_policy.as_deref() != Some(&want.security_policy);
-        if owned(have) && (cert_differs || policy_differs) {
+        let (mtls_patches, mtls_fields) = match &want.mtls {
+            Some(m) => mtls_changes(have.mtls.as_ref(), m),
+            None => (Vec::new(), Vec::new()),
+        };
+        let mtls_differs = !mtls_patches.is_empty();
+        if owned(have) && (cert_differs || policy_differs || mtls_differs) {
             let mut patches = Vec::new();
             let mut fields = Vec::new();
             if cert_differs {
@@ -245,6 +461,8 @@ pub fn plan_domains(
                     &Some(want.security_policy.clone()),
                 ));
             }
+            patches.extend(mtls_patches);
+            fields.extend(mtls_fields);
             plan.steps.push((
                 Change::new(Action::Update, "domain", &want.name).fields(fields),
                 DomainOp::UpdateDomainName {
@@ -252,10 +470,10 @@ pub fn plan_domains(
                     patches,
                 },
             ));
-        } else if cert_differs || policy_differs {
+        } else if cert_differs || policy_differs || mtls_differs {
             plan.notes.push(format!(
-                "domain `{}` was not created by gwctl: its certificate and security policy \
-                 stay as they are",
+                "domain `{}` was not created by gwctl: its certificate, security policy and \
+                 mutual tls stay as they are",
                 want.name
             ));
         }
@@ -363,6 +581,8 @@ mod tests {
                 .iter()
                 .map(|(p, s)| (p.to_string(), s.to_string()))
                 .collect(),
+            mtls: None,
+            dns_zone: None,
         }
     }
 
@@ -386,6 +606,7 @@ mod tests {
                 })
                 .collect(),
             target: None,
+            mtls: None,
         }
     }
 
@@ -407,6 +628,7 @@ mod tests {
                     certificate_arn,
                     security_policy,
                     tags,
+                    mtls,
                 } => {
                     assert!(d.is_none(), "the domain exists");
                     d = Some(ObservedDomain {
@@ -417,6 +639,7 @@ mod tests {
                         tags: tags.clone(),
                         mappings: vec![],
                         target: None,
+                        mtls: mtls.clone(),
                     });
                 }
                 DomainOp::CreateMapping {
@@ -580,6 +803,85 @@ mod tests {
         }
     }
 
+    fn trust(uri: &str, version: Option<&str>) -> Mtls {
+        Mtls {
+            truststore_uri: uri.into(),
+            truststore_version: version.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn mtls_is_created_with_the_domain_and_its_drift_reverted_on_gwctls_domain_only() {
+        let mut w = want(&[("", "prod")]);
+        w.mtls = Some(trust("s3://trust/ca.pem", Some("v2")));
+        let p = plan_domains(std::slice::from_ref(&w), &[], None, &BTreeMap::new()).unwrap();
+        assert!(
+            matches!(&p.steps[0].1, DomainOp::CreateDomainName { mtls: Some(m), .. }
+            if m == w.mtls.as_ref().unwrap())
+        );
+        // Live truststore elsewhere, older version: one update with both patches, shown.
+        let mut d = live(true, &[("", "apiA", "prod")]);
+        d.mtls = Some(trust("s3://other/ca.pem", Some("v1")));
+        let p = plan_domains(
+            std::slice::from_ref(&w),
+            &[d.clone()],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            ops(&p.steps),
+            vec![DomainOp::UpdateDomainName {
+                name: "api.example.com".into(),
+                patches: vec![
+                    Patch::replace(MTLS_URI_PATH, "s3://trust/ca.pem".to_string()),
+                    Patch::replace(MTLS_VERSION_PATH, "v2".to_string()),
+                ],
+            }]
+        );
+        let shown: Vec<&str> = p.steps[0]
+            .0
+            .fields
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert_eq!(shown, ["mtls.truststore_uri", "mtls.truststore_version"]);
+        // In step: nothing. An unpinned version keeps the live one.
+        d.mtls = w.mtls.clone();
+        let same = plan_domains(
+            std::slice::from_ref(&w),
+            &[d.clone()],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert!(same.steps.is_empty(), "{:?}", same.steps);
+        w.mtls = Some(trust("s3://trust/ca.pem", None));
+        let unpinned = plan_domains(
+            std::slice::from_ref(&w),
+            &[d.clone()],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert!(unpinned.steps.is_empty(), "{:?}", unpinned.steps);
+        // Undeclared: the live truststore stays.
+        let undeclared = plan_domains(
+            &[want(&[("", "prod")])],
+            &[d.clone()],
+            Some("apiA"),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert!(undeclared.steps.is_empty());
+        // A domain gwctl did not create: a note, no call.
+        let mut hand = live(false, &[("", "apiA", "prod")]);
+        hand.mtls = None;
+        let p = plan_domains(&[w], &[hand], Some("apiA"), &BTreeMap::new()).unwrap();
+        assert!(p.steps.is_empty());
+        assert_eq!(p.notes.len(), 1);
+    }
+
     #[test]
     fn a_base_path_another_api_maps_is_refused_never_taken() {
         let d = live(true, &[("v2", "apiB", "v2")]);
@@ -607,5 +909,170 @@ mod tests {
                 base_path: "".into()
             }]
         );
+    }
+
+    // -- dns: alias records -----------------------------------------------------------
+
+    const ZONE: &str = "Z0HOSTED";
+
+    fn target() -> DnsTarget {
+        DnsTarget {
+            name: "d-abc.execute-api.eu-west-1.amazonaws.com".into(),
+            hosted_zone_id: "ZLY8HYME6SFDD".into(),
+        }
+    }
+
+    fn with_dns() -> DesiredDomain {
+        DesiredDomain {
+            dns_zone: Some(ZONE.into()),
+            ..want(&[("", "prod")])
+        }
+    }
+
+    fn alias(rtype: &str, name: &str, zone: &str) -> DnsRecord {
+        DnsRecord {
+            rtype: rtype.into(),
+            alias: Some(DnsTarget {
+                name: name.into(),
+                hosted_zone_id: zone.into(),
+            }),
+            ..DnsRecord::default()
+        }
+    }
+
+    fn records(rs: Vec<DnsRecord>) -> Vec<ObservedDns> {
+        vec![ObservedDns {
+            domain: "api.example.com".into(),
+            zone: ZONE.into(),
+            records: rs,
+        }]
+    }
+
+    fn live_with_target(owned: bool, mappings: &[(&str, &str, &str)]) -> ObservedDomain {
+        ObservedDomain {
+            target: Some(target()),
+            ..live(owned, mappings)
+        }
+    }
+
+    #[test]
+    fn absent_alias_records_are_upserted_to_the_target_after_the_domain_is_created() {
+        // The domain exists: both records upserted to its target, in one op.
+        let have = [live_with_target(true, &[("", "apiA", "prod")])];
+        let steps = plan_dns(&[with_dns()], &have, &records(vec![])).unwrap();
+        assert_eq!(
+            ops(&steps),
+            vec![DomainOp::UpsertAliases {
+                domain: "api.example.com".into(),
+                zone: ZONE.into(),
+                types: vec!["A".into(), "AAAA".into()],
+                target: Some(target()),
+            }]
+        );
+        assert_eq!(steps[0].0.action, Action::Create);
+        // The domain is created in this run: the target is learnt when the op runs.
+        let steps = plan_dns(&[with_dns()], &[], &[]).unwrap();
+        assert!(
+            matches!(&ops(&steps)[0], DomainOp::UpsertAliases { target: None, types, .. } if types.len() == 2)
+        );
+        // Without `dns:` nothing is planned, whatever the zone holds.
+        assert!(plan_dns(&[want(&[("", "prod")])], &have, &[])
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn alias_records_already_pointing_at_the_target_need_nothing_and_a_missing_type_is_added() {
+        let have = [live_with_target(true, &[("", "apiA", "prod")])];
+        let t = target();
+        // Route 53 writes names with a trailing dot, maybe in another case.
+        let both = records(vec![
+            alias(
+                "A",
+                "D-ABC.execute-api.eu-west-1.amazonaws.com.",
+                &t.hosted_zone_id,
+            ),
+            alias("AAAA", &t.name, &t.hosted_zone_id),
+        ]);
+        assert!(plan_dns(&[with_dns()], &have, &both).unwrap().is_empty());
+        let only_a = records(vec![alias("A", &t.name, &t.hosted_zone_id)]);
+        let steps = plan_dns(&[with_dns()], &have, &only_a).unwrap();
+        assert!(
+            matches!(&ops(&steps)[0], DomainOp::UpsertAliases { types, .. } if types == &["AAAA".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_record_pointing_elsewhere_is_an_error_naming_it_and_never_overwritten() {
+        let have = [live_with_target(true, &[("", "apiA", "prod")])];
+        let t = target();
+        let cases = [
+            // An alias to another target.
+            alias("A", "other.example.net", &t.hosted_zone_id),
+            // The right name in another zone.
+            alias("A", &t.name, "ZOTHER"),
+            // A plain record.
+            DnsRecord {
+                rtype: "A".into(),
+                values: vec!["192.0.2.1".into()],
+                ..DnsRecord::default()
+            },
+            // A weighted alias to the target is not gwctl's.
+            DnsRecord {
+                set_identifier: Some("blue".into()),
+                ..alias("A", &t.name, &t.hosted_zone_id)
+            },
+        ];
+        for r in cases {
+            let err = plan_dns(&[with_dns()], &have, &records(vec![r.clone()])).unwrap_err();
+            match &err {
+                DomainError::DnsRecordTaken { rtype, zone, .. } => {
+                    assert_eq!((rtype.as_str(), zone.as_str()), ("A", ZONE), "{r:?}")
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(err.to_string().contains("api.example.com"), "{err}");
+        }
+        // A domain that does not exist yet has no target: any record there is another's.
+        let err = plan_dns(
+            &[with_dns()],
+            &[],
+            &records(vec![alias("AAAA", &t.name, &t.hosted_zone_id)]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("AAAA record of `api.example.com`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn destroy_deletes_only_the_aliases_to_the_target_of_a_domain_that_goes() {
+        let t = target();
+        let rs = records(vec![
+            alias("A", &t.name, &t.hosted_zone_id),
+            alias("AAAA", "elsewhere.example.net", &t.hosted_zone_id),
+        ]);
+        // gwctl created the domain and only this API maps it: the A alias goes, the AAAA
+        // record pointing elsewhere stays.
+        let gone = [live_with_target(true, &[("", "apiA", "prod")])];
+        let steps = plan_destroy_dns(&gone, &rs, "apiA");
+        assert_eq!(
+            ops(&steps),
+            vec![DomainOp::DeleteAliases {
+                domain: "api.example.com".into(),
+                zone: ZONE.into(),
+                records: vec![alias("A", &t.name, &t.hosted_zone_id)],
+            }]
+        );
+        assert_eq!(steps[0].0.action, Action::Delete);
+        // A domain made by hand, or one another API still maps, stays: so do its records.
+        let by_hand = [live_with_target(false, &[("", "apiA", "prod")])];
+        assert!(plan_destroy_dns(&by_hand, &rs, "apiA").is_empty());
+        let shared = [live_with_target(
+            true,
+            &[("", "apiA", "prod"), ("v2", "apiB", "prod")],
+        )];
+        assert!(plan_destroy_dns(&shared, &rs, "apiA").is_empty());
     }
 }

@@ -167,6 +167,13 @@ pub fn lambda_function(uri: &str, region: &str) -> Option<String> {
     (super::desired::lambda_uri(region, &arn) == uri).then_some(arn)
 }
 
+/// What export never reads, so never writes, whatever the api has: said in every exported
+/// file's header and on stderr (issue 18: listed as not yet exported).
+pub const NOT_EXPORTED: [&str; 2] = [
+    "Not exported: custom domain names and this api's mappings on them (`domains:`);",
+    "export does not read them, so add any this api has by hand.",
+];
+
 /// The header of an exported file, then the document.
 pub fn finish(
     kind: &str,
@@ -196,6 +203,8 @@ pub fn finish(
             header.push(format!("- {l}"));
         }
     }
+    header.push(String::new());
+    header.extend(NOT_EXPORTED.map(String::from));
     Exported {
         yaml: render(&header, doc),
         left_out,

@@ -103,6 +103,11 @@ pub struct DomainDef {
     pub security_policy: String,
     /// Base path (`""`: the root) -> stage of this spec, in file order.
     pub mappings: Vec<(At<String>, At<String>)>,
+    /// `mtls:`: the truststore `s3://` URI and its optional object version.
+    pub mtls: Option<(At<String>, Option<String>)>,
+    /// `dns: {hosted_zone_id: Z…}`: the Route 53 hosted zone where gwctl keeps the domain's
+    /// A and AAAA alias records.
+    pub dns_zone: Option<At<String>>,
 }
 
 #[derive(Debug, Clone)]

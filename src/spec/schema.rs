@@ -25,7 +25,7 @@ use super::read::{
     INTEGRATION_TYPES, METHOD_RESPONSE_KEYS, PASSTHROUGH_BEHAVIORS, POLICY_KEYS, REQUEST_KEYS,
     ROUTE_KEYS, STATEMENT_KEYS, VALIDATE_KINDS, WS_INTEGRATION_KEYS, WS_ROUTE_KEYS,
 };
-use super::read::{DOMAIN_ENDPOINTS, DOMAIN_KEYS, SECURITY_POLICIES};
+use super::read::{DNS_KEYS, DOMAIN_ENDPOINTS, DOMAIN_KEYS, MTLS_KEYS, SECURITY_POLICIES};
 use super::yaml::Node;
 
 /// The type of one key's value.
@@ -371,6 +371,27 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("endpoint", Ty::Choice(DOMAIN_ENDPOINTS), "REGIONAL (default) or EDGE."),
             ("security_policy", Ty::Choice(SECURITY_POLICIES), "TLS_1_2 (default) or TLS_1_0."),
             ("mappings", Ty::Map(&Ty::Text), "Base path -> stage of this spec; `\"\"` is the root."),
+            ("mtls", Ty::Obj("mtls"), "Mutual TLS (REGIONAL domains with TLS_1_2 only): the truststore in S3."),
+            ("dns", Ty::Obj("dns"), "The Route 53 hosted zone where gwctl keeps the domain's A and AAAA alias records."),
+        ],
+    },
+    Obj {
+        name: "dns",
+        description: "A custom domain's Route 53 alias records.",
+        keys: DNS_KEYS,
+        required: &["hosted_zone_id"],
+        fields: &[
+            ("hosted_zone_id", Ty::Text, "The hosted zone's bare id (`Z…`: upper-case letters and digits)."),
+        ],
+    },
+    Obj {
+        name: "mtls",
+        description: "A custom domain's mutual TLS truststore.",
+        keys: MTLS_KEYS,
+        required: &["truststore_uri"],
+        fields: &[
+            ("truststore_uri", Ty::Text, "`s3://BUCKET/KEY` of the PEM bundle of trusted certificate authorities."),
+            ("version", Ty::Text, "The truststore's S3 object version (the live one is kept when unset)."),
         ],
     },
     Obj {

@@ -33,6 +33,18 @@ pub struct ObservedDomain {
     /// Where DNS must point for the domain to reach API Gateway.
     #[serde(default)]
     pub target: Option<DnsTarget>,
+    /// Mutual TLS: the truststore the domain checks client certificates against.
+    #[serde(default)]
+    pub mtls: Option<Mtls>,
+}
+
+/// A domain's mutual TLS truststore: an S3 object (`s3://bucket/key`) and, when pinned,
+/// its S3 object version.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mtls {
+    pub truststore_uri: String,
+    #[serde(default)]
+    pub truststore_version: Option<String>,
 }
 
 /// The name and Route 53 hosted zone an alias record for a domain points at: the regional
@@ -53,4 +65,65 @@ pub struct DesiredDomain {
     pub security_policy: String,
     /// Base path -> stage of the spec's API.
     pub mappings: BTreeMap<String, String>,
+    /// `mtls:`; `None`: undeclared, the live setting stays as it is.
+    #[serde(default)]
+    pub mtls: Option<Mtls>,
+    /// `dns: {hosted_zone_id}`: the Route 53 hosted zone where gwctl keeps the domain's A
+    /// and AAAA alias records; `None`: undeclared, no record is read or changed.
+    #[serde(default)]
+    pub dns_zone: Option<String>,
+}
+
+/// One Route 53 record set of a domain's exact name (type A or AAAA), as the zone holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsRecord {
+    /// `A` or `AAAA`.
+    pub rtype: String,
+    /// The alias target (name as Route 53 returns it, and its hosted zone); `None` for a
+    /// record with values.
+    #[serde(default)]
+    pub alias: Option<DnsTarget>,
+    #[serde(default)]
+    pub evaluate_target_health: bool,
+    /// The values of a record that is not an alias.
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// Weighted, latency and other routing policies' record id: such a record is never
+    /// gwctl's.
+    #[serde(default)]
+    pub set_identifier: Option<String>,
+}
+
+/// The A and AAAA records of the domain `domain` in the hosted zone `zone` its `dns:`
+/// names (read only for domains that declare `dns:`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObservedDns {
+    pub domain: String,
+    pub zone: String,
+    pub records: Vec<DnsRecord>,
+}
+
+/// What is read for a spec's `domains:`: the domain names, and the alias records of those
+/// that declare `dns:`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObservedDomains {
+    pub domains: Vec<ObservedDomain>,
+    #[serde(default)]
+    pub dns: Vec<ObservedDns>,
+}
+
+/// A DNS name as Route 53 and API Gateway may write it, for comparison: lower case,
+/// without the trailing dot, `\052` (Route 53's escape) as `*`.
+pub fn dns_name_key(s: &str) -> String {
+    s.trim_end_matches('.')
+        .to_ascii_lowercase()
+        .replace("\\052", "*")
+}
+
+impl DnsTarget {
+    /// Whether the alias `alias` points at this target.
+    pub fn is(&self, alias: &DnsTarget) -> bool {
+        dns_name_key(&self.name) == dns_name_key(&alias.name)
+            && self.hosted_zone_id == alias.hosted_zone_id
+    }
 }

@@ -1,7 +1,8 @@
 //! Custom domain calls offline, request by request, where moto does not implement them:
 //! update-domain-name (neither apigateway nor apigatewayv2 in moto 5.2.5), the edge create's
-//! certificate field, and the adoption of a domain whose create answer was lost (a second
-//! create answered ConflictException).
+//! certificate field, mutual TLS (`mtls:`) on create and update, and the adoption of a domain whose create answer was lost (a second
+//! create answered ConflictException); the Route 53 change batches of `dns:` and a delete
+//! re-read after a lost answer.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,9 @@ use aws_sdk_apigateway::operation::update_domain_name::{
 };
 use aws_sdk_apigateway::types::{EndpointType, Op as PatchOp};
 use aws_sdk_apigateway::Client as ApigwClient;
+use aws_sdk_apigatewayv2::operation::create_domain_name::{
+    CreateDomainNameInput as V2CreateInput, CreateDomainNameOutput as V2CreateOutput,
+};
 use aws_sdk_apigatewayv2::operation::get_domain_name::GetDomainNameOutput as V2GetOutput;
 use aws_sdk_apigatewayv2::operation::update_domain_name::{
     UpdateDomainNameInput as V2UpdateInput, UpdateDomainNameOutput as V2UpdateOutput,
@@ -31,8 +35,9 @@ use gwctl::aws::exec::domains::apply_domain;
 use gwctl::aws::exec::OpOutcome;
 use gwctl::aws::read::domains::DomainApi;
 use gwctl::aws::{CallLog, Clients};
-use gwctl::plan::domains::DomainOp;
+use gwctl::plan::domains::{DomainOp, MTLS_URI_PATH};
 use gwctl::plan::patch::Patch;
+use gwctl::state::domains::Mtls;
 use gwctl::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
@@ -43,6 +48,7 @@ fn clients(v1: &[&Rule], v2: &[&Rule]) -> Clients {
         apigw: mock_client!(aws_sdk_apigateway, RuleMode::Sequential, v1),
         apigw2: mock_client!(aws_sdk_apigatewayv2, RuleMode::Sequential, v2),
         lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, lambda_rules),
+        route53: gwctl::aws::idle_route53(),
         region: "us-east-1".into(),
         calls: CallLog::default(),
     }
@@ -69,7 +75,150 @@ fn create(endpoint: &str) -> DomainOp {
         certificate_arn: CERT.into(),
         security_policy: "TLS_1_2".into(),
         tags: owner_tags(),
+        mtls: None,
     }
+}
+
+fn trust(version: Option<&str>) -> Mtls {
+    Mtls {
+        truststore_uri: "s3://trust/ca.pem".into(),
+        truststore_version: version.map(str::to_string),
+    }
+}
+
+/// `mtls:` goes in create-domain-name's mutualTlsAuthentication, on both API families.
+#[tokio::test]
+async fn a_domain_with_mtls_is_created_with_its_truststore() {
+    let sent: Arc<Mutex<Vec<CreateDomainNameInput>>> = Arc::default();
+    let log = sent.clone();
+    let rule = mock!(ApigwClient::create_domain_name).then_compute_output(move |i| {
+        log.lock().unwrap().push(i.clone());
+        CreateDomainNameOutput::builder().build()
+    });
+    let sent2: Arc<Mutex<Vec<V2CreateInput>>> = Arc::default();
+    let log2 = sent2.clone();
+    let rule2 = mock!(Apigw2Client::create_domain_name).then_compute_output(move |i| {
+        log2.lock().unwrap().push(i.clone());
+        V2CreateOutput::builder().build()
+    });
+    let c = clients(&[&rule], &[&rule2]);
+    let mut op = create("REGIONAL");
+    if let DomainOp::CreateDomainName { mtls, .. } = &mut op {
+        *mtls = Some(trust(Some("v3")));
+    }
+    for api in [DomainApi::Rest, DomainApi::Http] {
+        assert_eq!(
+            apply_domain(&c, api, None, &op).await.unwrap(),
+            OpOutcome::Applied
+        );
+    }
+    let v1 = sent.lock().unwrap()[0]
+        .mutual_tls_authentication()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (v1.truststore_uri(), v1.truststore_version()),
+        (Some("s3://trust/ca.pem"), Some("v3"))
+    );
+    let v2 = sent2.lock().unwrap()[0]
+        .mutual_tls_authentication()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (v2.truststore_uri(), v2.truststore_version()),
+        (Some("s3://trust/ca.pem"), Some("v3"))
+    );
+    // Without `mtls:` nothing is sent.
+    let none = mock!(ApigwClient::create_domain_name).then_compute_output({
+        let log = sent.clone();
+        move |i| {
+            log.lock().unwrap().push(i.clone());
+            CreateDomainNameOutput::builder().build()
+        }
+    });
+    let c = clients(&[&none], &[]);
+    apply_domain(&c, DomainApi::Rest, None, &create("REGIONAL"))
+        .await
+        .unwrap();
+    assert!(sent.lock().unwrap()[1]
+        .mutual_tls_authentication()
+        .is_none());
+}
+
+/// A truststore change: REST patches the two paths; apigatewayv2 sends
+/// mutualTlsAuthentication with the changed URI and the live version kept, and its domain
+/// configuration as it is.
+#[tokio::test]
+async fn an_mtls_update_patches_rest_and_sends_the_v2_truststore() {
+    let sent: Arc<Mutex<Vec<UpdateDomainNameInput>>> = Arc::default();
+    let log = sent.clone();
+    let rule = mock!(ApigwClient::update_domain_name).then_compute_output(move |i| {
+        log.lock().unwrap().push(i.clone());
+        UpdateDomainNameOutput::builder().build()
+    });
+    let get = mock!(Apigw2Client::get_domain_name).then_output(|| {
+        V2GetOutput::builder()
+            .domain_name("api.example.com")
+            .domain_name_configurations(
+                v2t::DomainNameConfiguration::builder()
+                    .certificate_arn(CERT)
+                    .endpoint_type(v2t::EndpointType::Regional)
+                    .security_policy(v2t::SecurityPolicy::Tls12)
+                    .build(),
+            )
+            .mutual_tls_authentication(
+                v2t::MutualTlsAuthentication::builder()
+                    .truststore_uri("s3://old/ca.pem")
+                    .truststore_version("v1")
+                    .build(),
+            )
+            .build()
+    });
+    let sent2: Arc<Mutex<Vec<V2UpdateInput>>> = Arc::default();
+    let log2 = sent2.clone();
+    let update = mock!(Apigw2Client::update_domain_name).then_compute_output(move |i| {
+        log2.lock().unwrap().push(i.clone());
+        V2UpdateOutput::builder().build()
+    });
+    let c = clients(&[&rule], &[&get, &update]);
+    let op = DomainOp::UpdateDomainName {
+        name: "api.example.com".into(),
+        patches: vec![Patch::replace(MTLS_URI_PATH, "s3://trust/ca.pem")],
+    };
+    apply_domain(&c, DomainApi::Rest, Some("a1"), &op)
+        .await
+        .unwrap();
+    let ops: Vec<(PatchOp, String, Option<String>)> = sent.lock().unwrap()[0]
+        .patch_operations()
+        .iter()
+        .map(|p| {
+            (
+                p.op().unwrap().clone(),
+                p.path().unwrap().to_string(),
+                p.value().map(str::to_string),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        vec![(
+            PatchOp::Replace,
+            "/mutualTlsAuthentication/truststoreUri".to_string(),
+            Some("s3://trust/ca.pem".to_string())
+        )]
+    );
+    apply_domain(&c, DomainApi::Http, Some("h1"), &op)
+        .await
+        .unwrap();
+    let sent2 = sent2.lock().unwrap();
+    let t = sent2[0].mutual_tls_authentication().unwrap();
+    assert_eq!(
+        (t.truststore_uri(), t.truststore_version()),
+        (Some("s3://trust/ca.pem"), Some("v1"))
+    );
+    let conf = &sent2[0].domain_name_configurations()[0];
+    assert_eq!(conf.certificate_arn(), Some(CERT));
+    assert_eq!(conf.security_policy(), Some(&v2t::SecurityPolicy::Tls12));
 }
 
 #[tokio::test]
@@ -209,5 +358,208 @@ async fn a_create_that_finds_the_domain_adopts_only_gwctls_own() {
         } else {
             assert_eq!(r.unwrap_err().kind, ErrorKind::AlreadyExists);
         }
+    }
+}
+
+// -- dns: Route 53 alias records -----------------------------------------------------------
+
+mod dns {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_apigateway::operation::get_domain_name::GetDomainNameOutput;
+    use aws_sdk_apigateway::Client as ApigwClient;
+    use aws_sdk_route53::operation::change_resource_record_sets::{
+        ChangeResourceRecordSetsError, ChangeResourceRecordSetsInput,
+        ChangeResourceRecordSetsOutput,
+    };
+    use aws_sdk_route53::operation::list_resource_record_sets::ListResourceRecordSetsOutput;
+    use aws_sdk_route53::types::error::InvalidChangeBatch;
+    use aws_sdk_route53::types::{
+        AliasTarget, ChangeAction, ChangeInfo, ChangeStatus, ResourceRecordSet, RrType,
+    };
+    use aws_sdk_route53::Client as R53;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use gwctl::aws::exec::domains::apply_domain;
+    use gwctl::aws::exec::OpOutcome;
+    use gwctl::aws::read::domains::DomainApi;
+    use gwctl::aws::{CallLog, Clients};
+    use gwctl::plan::domains::DomainOp;
+    use gwctl::state::domains::{DnsRecord, DnsTarget};
+
+    const TARGET: &str = "d-abc.execute-api.us-east-1.amazonaws.com";
+    const TARGET_ZONE: &str = "Z1UJRXOUMOOFQ8";
+
+    fn clients(v1: &[&Rule], r53: &[&Rule]) -> Clients {
+        let none: &[&Rule] = &[];
+        Clients {
+            apigw: mock_client!(aws_sdk_apigateway, RuleMode::Sequential, v1),
+            apigw2: mock_client!(aws_sdk_apigatewayv2, RuleMode::Sequential, none),
+            lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, none),
+            route53: mock_client!(aws_sdk_route53, RuleMode::Sequential, r53),
+            region: "us-east-1".into(),
+            calls: CallLog::default(),
+        }
+    }
+
+    fn changed() -> ChangeResourceRecordSetsOutput {
+        ChangeResourceRecordSetsOutput::builder()
+            .change_info(
+                ChangeInfo::builder()
+                    .id("C1")
+                    .status(ChangeStatus::Pending)
+                    .submitted_at(aws_smithy_types::DateTime::from_secs(0))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    }
+
+    fn alias_set(rtype: RrType) -> ResourceRecordSet {
+        ResourceRecordSet::builder()
+            .name("api.example.com.")
+            .r#type(rtype)
+            .alias_target(
+                AliasTarget::builder()
+                    .dns_name(format!("{TARGET}."))
+                    .hosted_zone_id(TARGET_ZONE)
+                    .evaluate_target_health(false)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_upsert_for_a_domain_created_in_the_run_reads_its_target_and_sends_one_batch() {
+        let get = mock!(ApigwClient::get_domain_name).then_output(|| {
+            GetDomainNameOutput::builder()
+                .domain_name("api.example.com")
+                .regional_domain_name(TARGET)
+                .regional_hosted_zone_id(TARGET_ZONE)
+                .build()
+        });
+        let seen: Arc<Mutex<Vec<ChangeResourceRecordSetsInput>>> = Arc::default();
+        let s = seen.clone();
+        let change = mock!(R53::change_resource_record_sets).then_compute_output(move |i| {
+            s.lock().unwrap().push(i.clone());
+            changed()
+        });
+        let c = clients(&[&get], &[&change]);
+        let op = DomainOp::UpsertAliases {
+            domain: "api.example.com".into(),
+            zone: "Z0HOSTED".into(),
+            types: vec!["A".into(), "AAAA".into()],
+            target: None,
+        };
+        let out = apply_domain(&c, DomainApi::Rest, None, &op).await.unwrap();
+        assert_eq!(out, OpOutcome::Applied);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "one change batch");
+        assert_eq!(seen[0].hosted_zone_id(), Some("Z0HOSTED"));
+        let changes = seen[0].change_batch().unwrap().changes();
+        let got: Vec<(ChangeAction, RrType, &str, &str, bool)> = changes
+            .iter()
+            .map(|c| {
+                let r = c.resource_record_set().unwrap();
+                let a = r.alias_target().unwrap();
+                (
+                    c.action().clone(),
+                    r.r#type().clone(),
+                    r.name(),
+                    a.dns_name(),
+                    a.evaluate_target_health(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    ChangeAction::Upsert,
+                    RrType::A,
+                    "api.example.com",
+                    TARGET,
+                    false
+                ),
+                (
+                    ChangeAction::Upsert,
+                    RrType::Aaaa,
+                    "api.example.com",
+                    TARGET,
+                    false
+                ),
+            ]
+        );
+        assert!(changes.iter().all(|c| c
+            .resource_record_set()
+            .unwrap()
+            .alias_target()
+            .unwrap()
+            .hosted_zone_id()
+            == TARGET_ZONE));
+    }
+
+    fn refused() -> ChangeResourceRecordSetsError {
+        ChangeResourceRecordSetsError::InvalidChangeBatch(
+            InvalidChangeBatch::builder()
+                .message("Tried to delete resource record set but it was not found")
+                .meta(ErrorMetadata::builder().code("InvalidChangeBatch").build())
+                .build(),
+        )
+    }
+
+    fn delete_op() -> DomainOp {
+        let rec = |t: &str| DnsRecord {
+            rtype: t.into(),
+            alias: Some(DnsTarget {
+                name: format!("{TARGET}."),
+                hosted_zone_id: TARGET_ZONE.into(),
+            }),
+            ..DnsRecord::default()
+        };
+        DomainOp::DeleteAliases {
+            domain: "api.example.com".into(),
+            zone: "Z0HOSTED".into(),
+            records: vec![rec("A"), rec("AAAA")],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_delete_refused_after_a_lost_answer_is_re_read_and_done_when_the_records_are_gone() {
+        let change = mock!(R53::change_resource_record_sets).then_error(refused);
+        let list = mock!(R53::list_resource_record_sets).then_output(|| {
+            ListResourceRecordSetsOutput::builder()
+                .set_resource_record_sets(Some(vec![]))
+                .is_truncated(false)
+                .max_items(4)
+                .build()
+                .unwrap()
+        });
+        let c = clients(&[], &[&change, &list]);
+        let out = apply_domain(&c, DomainApi::Rest, None, &delete_op())
+            .await
+            .unwrap();
+        assert_eq!(out, OpOutcome::AlreadyGone);
+        assert_eq!((change.num_calls(), list.num_calls()), (1, 1));
+
+        // The records are still there: the refusal stands.
+        let change = mock!(R53::change_resource_record_sets).then_error(refused);
+        let list = mock!(R53::list_resource_record_sets).then_output(|| {
+            ListResourceRecordSetsOutput::builder()
+                .resource_record_sets(alias_set(RrType::A))
+                .is_truncated(false)
+                .max_items(4)
+                .build()
+                .unwrap()
+        });
+        let c = clients(&[], &[&change, &list]);
+        let err = apply_domain(&c, DomainApi::Rest, None, &delete_op())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, gwctl::aws::error::ErrorKind::BadRequest);
+        assert_eq!(err.code.as_deref(), Some("InvalidChangeBatch"));
     }
 }

@@ -60,6 +60,7 @@ fn clients(mode: RuleMode, apigw_rules: &[&Rule], lambda_rules: &[&Rule]) -> Cli
         apigw: mock_client!(aws_sdk_apigateway, mode, apigw_rules),
         apigw2: apigw2(),
         lambda: mock_client!(aws_sdk_lambda, mode, lambda_rules),
+        route53: gwctl::aws::idle_route53(),
         region: "us-east-1".into(),
         calls: CallLog::default(),
     }

@@ -41,6 +41,7 @@ fn clients(apigw: &[&Rule], apigw2: &[&Rule]) -> Clients {
         apigw: mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, apigw),
         apigw2: mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, apigw2),
         lambda: mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[]),
+        route53: gwctl::aws::idle_route53(),
         region: "us-east-1".into(),
         calls: CallLog::default(),
     }

@@ -51,6 +51,7 @@ fn clients(apigw_rules: &[&Rule], lambda_rules: &[&Rule]) -> Clients {
         apigw: mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, apigw_rules),
         apigw2: apigw2(),
         lambda: mock_client!(aws_sdk_lambda, RuleMode::MatchAny, lambda_rules),
+        route53: gwctl::aws::idle_route53(),
         region: "us-east-1".into(),
         calls: CallLog::default(),
     }

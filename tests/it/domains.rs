@@ -472,3 +472,244 @@ async fn an_http_domain_applies_plans_empty_reverts_a_removed_mapping_and_is_des
     ok(&gwctl(&em, &["destroy", spec.to_str().unwrap(), "--yes"]));
     assert_eq!(http_mappings(&c, domain).await, None, "the domain is gone");
 }
+
+/// `mtls:` on moto's apigatewayv2 (which keeps mutualTlsAuthentication; moto's apigateway
+/// drops it, and neither implements update-domain-name: the update is tested offline in
+/// aws_domains_offline): created with the domain, plans empty, a changed truststore is shown
+/// as a change of the domain, destroy removes it.
+#[tokio::test]
+async fn an_http_domain_with_mtls_is_created_with_its_truststore_and_plans_empty() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "api.mtls.example.com";
+    let with = |uri: &str| {
+        format!(
+            "{}    mtls: {{truststore_uri: '{uri}', version: v1}}\n",
+            http_spec("domain-mtls", domain)
+        )
+    };
+    let spec = write(&dir, "mtls.yaml", &with("s3://trust/ca.pem"));
+    let doc = apply_json(&em, &spec);
+    assert!(
+        writes(&doc).contains(&("CreateDomainName".to_string(), 1)),
+        "{:?}",
+        writes(&doc)
+    );
+    let live = c
+        .apigw2
+        .get_domain_name()
+        .domain_name(domain)
+        .send()
+        .await
+        .unwrap();
+    let m = live.mutual_tls_authentication().expect("the truststore");
+    assert_eq!(
+        (m.truststore_uri(), m.truststore_version()),
+        (Some("s3://trust/ca.pem"), Some("v1"))
+    );
+    assert_eq!(plan_exit(&em, &spec).0, 0, "a second plan is empty");
+
+    write(&dir, "mtls.yaml", &with("s3://trust/new.pem"));
+    let (code, out) = plan_exit(&em, &spec);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("~ domain api.mtls.example.com"), "{out}");
+    assert!(out.contains("mtls.truststore_uri"), "{out}");
+
+    ok(&gwctl(&em, &["destroy", spec.to_str().unwrap(), "--yes"]));
+    assert_eq!(http_mappings(&c, domain).await, None, "the domain is gone");
+}
+
+// -- dns: Route 53 alias records ---------------------------------------------------------
+
+/// A hosted zone for `name`, made as a user would; its bare id (without `/hostedzone/`).
+async fn hosted_zone(c: &Clients, name: &str) -> String {
+    let z = c
+        .route53
+        .create_hosted_zone()
+        .name(name)
+        .caller_reference(format!("gwctl-test-{name}"))
+        .send()
+        .await
+        .unwrap();
+    z.hosted_zone()
+        .unwrap()
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string()
+}
+
+/// The A and AAAA records of `name` in `zone`: (type, alias target name without the final
+/// dot, alias zone), sorted.
+async fn alias_records(c: &Clients, zone: &str, name: &str) -> Vec<(String, String, String)> {
+    let page = c
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .send()
+        .await
+        .unwrap();
+    let mut out: Vec<_> = page
+        .resource_record_sets()
+        .iter()
+        .filter(|r| r.name().trim_end_matches('.') == name)
+        .filter(|r| matches!(r.r#type().as_str(), "A" | "AAAA"))
+        .map(|r| {
+            let a = r.alias_target();
+            (
+                r.r#type().as_str().to_string(),
+                a.map(|a| a.dns_name().trim_end_matches('.').to_string())
+                    .unwrap_or_default(),
+                a.map(|a| a.hosted_zone_id().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// One change of `name`'s alias record of type `rtype` to `target` in `zone`.
+fn alias_change(
+    action: aws_sdk_route53::types::ChangeAction,
+    name: &str,
+    rtype: aws_sdk_route53::types::RrType,
+    target: &str,
+    zone: &str,
+) -> aws_sdk_route53::types::ChangeBatch {
+    use aws_sdk_route53::types::{AliasTarget, Change, ChangeBatch, ResourceRecordSet};
+    let alias = AliasTarget::builder()
+        .dns_name(target)
+        .hosted_zone_id(zone)
+        .evaluate_target_health(false)
+        .build()
+        .unwrap();
+    let set = ResourceRecordSet::builder()
+        .name(name)
+        .r#type(rtype)
+        .alias_target(alias)
+        .build()
+        .unwrap();
+    let change = Change::builder()
+        .action(action)
+        .resource_record_set(set)
+        .build()
+        .unwrap();
+    ChangeBatch::builder().changes(change).build().unwrap()
+}
+
+fn dns_spec(name: &str, domain: &str, zone: &str) -> String {
+    format!(
+        "{}    dns: {{hosted_zone_id: {zone}}}\n",
+        rest_spec(name, domain, "{\"\": prod}")
+    )
+}
+
+#[tokio::test]
+async fn dns_keeps_the_alias_records_of_a_rest_domain_and_destroy_removes_them() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "api.dns.example.com";
+    let zone = hosted_zone(&c, "dns.example.com").await;
+    let spec = write(&dir, "api.yaml", &dns_spec("domain-dns", domain, &zone));
+
+    let doc = apply_json(&em, &spec);
+    let made = writes(&doc);
+    for (op, n) in w(&[
+        ("CreateDomainName", 1),
+        ("CreateBasePathMapping", 1),
+        // Both records in one change batch.
+        ("ChangeResourceRecordSets", 1),
+    ]) {
+        assert!(made.contains(&(op.clone(), n)), "{op}: {made:?}");
+    }
+    let d = &doc.domains[0];
+    let target = d.dns_target.clone().expect("a dns target");
+    let target_zone = d.hosted_zone_id.clone().expect("its zone");
+    assert_eq!(d.dns_zone.as_deref(), Some(zone.as_str()), "{d:?}");
+    assert_eq!(
+        alias_records(&c, &zone, domain).await,
+        vec![
+            t("A", &target, &target_zone),
+            t("AAAA", &target, &target_zone)
+        ]
+    );
+    assert_eq!(plan_exit(&em, &spec).0, 0, "a second plan is empty");
+    let o = gwctl(&em, &["show", spec.to_str().unwrap()]);
+    let (out, _) = ok(&o);
+    assert!(
+        out.contains(&format!(
+            "alias records A, AAAA kept in hosted zone {zone}\n"
+        )),
+        "{out}"
+    );
+
+    // A record removed by hand is put back (the other is left as it is).
+    c.route53
+        .change_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .change_batch(alias_change(
+            aws_sdk_route53::types::ChangeAction::Delete,
+            domain,
+            aws_sdk_route53::types::RrType::Aaaa,
+            &target,
+            &target_zone,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let (code, out) = plan_exit(&em, &spec);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("+ dns_record api.dns.example.com (AAAA)"),
+        "{out}"
+    );
+    let doc = apply_json(&em, &spec);
+    assert_eq!(writes(&doc), w(&[("ChangeResourceRecordSets", 1)]));
+    assert_eq!(alias_records(&c, &zone, domain).await.len(), 2);
+
+    // destroy: the records go with the domain gwctl created.
+    ok(&gwctl(&em, &["destroy", spec.to_str().unwrap(), "--yes"]));
+    assert_eq!(rest_mappings(&c, domain).await, None);
+    assert_eq!(alias_records(&c, &zone, domain).await, vec![]);
+}
+
+#[tokio::test]
+async fn dns_refuses_a_record_pointing_elsewhere_and_leaves_it_unchanged() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "api.taken.example.com";
+    let zone = hosted_zone(&c, "taken.example.com").await;
+    // An A record made by hand, aliased to another target.
+    c.route53
+        .change_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .change_batch(alias_change(
+            aws_sdk_route53::types::ChangeAction::Create,
+            domain,
+            aws_sdk_route53::types::RrType::A,
+            "elsewhere.example.net",
+            "Z2FDTNDATAQYW2",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let before = alias_records(&c, &zone, domain).await;
+    let spec = write(&dir, "api.yaml", &dns_spec("domain-taken", domain, &zone));
+    let o = gwctl(&em, &["apply", spec.to_str().unwrap(), "--yes"]);
+    assert!(!o.status.success(), "apply must fail");
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("the A record of `api.taken.example.com` in hosted zone")
+            && err.contains("elsewhere.example.net"),
+        "{err}"
+    );
+    assert_eq!(alias_records(&c, &zone, domain).await, before);
+    // Nothing was made: the plan failed before any write.
+    assert_eq!(rest_mappings(&c, domain).await, None);
+}

@@ -1168,3 +1168,36 @@ async fn a_websocket_api_built_by_hand_exports_and_plans_empty() {
     let by_name = ok(&gwctl(&em, &["export", "--api", "ws-by-hand"])).0;
     assert_eq!(by_name, out);
 }
+
+/// Issue 18: export does not read custom domains (its reads stay a no-op plan's), so it says
+/// so: an API mapped on a custom domain exports with the note in the file's header and on
+/// stderr, and the exported spec (without `domains:`) plans empty against it.
+#[tokio::test]
+async fn an_api_on_a_custom_domain_exports_with_domains_named_as_not_exported() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("api.yaml");
+    std::fs::write(
+        &spec,
+        format!(
+            "version: 1\napi: {{name: export-domain}}\nfunctions: {{items: items-fn}}\ndefault_auth: none\nroutes:\n  - {{path: /items, method: GET, function: items}}\nstages:\n  prod: {{}}\ndomains:\n  api.export.example.com:\n    certificate: arn:aws:acm:{}:123456789012:certificate/0f3c1b2a-1111-2222-3333-444455556666\n    mappings: {{\"\": prod}}\n",
+            support::REGION
+        ),
+    )
+    .unwrap();
+    let doc = apply_json(&em, &spec);
+    let id = doc.api.id.expect("the api exists");
+    assert_eq!(doc.domains.len(), 1, "the api is mapped on the domain");
+    let (_, err) = ok(&gwctl(&em, &["export", "--api-id", &id]));
+    assert!(
+        err.contains("Not exported: custom domain names and this api's mappings on them (`domains:`); export does not read them"),
+        "{err}"
+    );
+    let out = export_and_plan_empty(&em, &dir, &id);
+    assert!(
+        out.contains("# Not exported: custom domain names and this api's mappings on them (`domains:`);\n# export does not read them"),
+        "{out}"
+    );
+    assert!(!out.contains("api.export.example.com"), "{out}");
+}

@@ -225,6 +225,7 @@ fn mock_clients(rules: &[&Rule]) -> Clients {
                 .build(),
         ),
         lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, lambda_rules),
+        route53: gwctl::aws::idle_route53(),
         region: "us-east-1".into(),
         calls: CallLog::default(),
     }

@@ -10,13 +10,16 @@
 
 use aws_sdk_apigateway::types as agt;
 use aws_sdk_apigatewayv2::types as v2t;
+use aws_sdk_route53::types as r53;
 
 use super::{hash_map, OpOutcome};
 use crate::aws::error::{classify, internal, AwsError, ErrorKind};
-use crate::aws::read::domains::{find_domain, http_mappings, read_domains, DomainApi, REST_ROOT};
+use crate::aws::read::domains::{
+    alias_records, domain_target, find_domain, http_mappings, read_domains, DomainApi, REST_ROOT,
+};
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::aws::Clients;
-use crate::plan::domains::DomainOp;
+use crate::plan::domains::{DomainOp, MTLS_URI_PATH, MTLS_VERSION_PATH};
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 /// The AWS operation of a domain op in `api`'s family.
@@ -42,6 +45,7 @@ pub async fn apply_domain(
             certificate_arn,
             security_policy,
             tags,
+            mtls,
         } => {
             let made = create_or_find(c, Identity::DomainName { name: domain, api }, || async {
                 match api {
@@ -56,7 +60,13 @@ pub async fn apply_domain(
                                     .build(),
                             )
                             .security_policy(agt::SecurityPolicy::from(security_policy.as_str()))
-                            .set_tags(hash_map(tags));
+                            .set_tags(hash_map(tags))
+                            .set_mutual_tls_authentication(mtls.as_ref().map(|m| {
+                                agt::MutualTlsAuthenticationInput::builder()
+                                    .truststore_uri(&m.truststore_uri)
+                                    .set_truststore_version(m.truststore_version.clone())
+                                    .build()
+                            }));
                         req = if endpoint == "EDGE" {
                             req.certificate_arn(certificate_arn)
                         } else {
@@ -78,6 +88,12 @@ pub async fn apply_domain(
                                 .build(),
                         )
                         .set_tags(hash_map(tags))
+                        .set_mutual_tls_authentication(mtls.as_ref().map(|m| {
+                            v2t::MutualTlsAuthenticationInput::builder()
+                                .truststore_uri(&m.truststore_uri)
+                                .set_truststore_version(m.truststore_version.clone())
+                                .build()
+                        }))
                         .send()
                         .await
                         .map(|_| ())
@@ -147,8 +163,28 @@ pub async fn apply_domain(
                     )
                     .set_endpoint_type(conf.as_ref().and_then(|c| c.endpoint_type().cloned()))
                     .set_security_policy(conf.as_ref().and_then(|c| c.security_policy().cloned()));
+                // Mutual TLS is its own input: sent only when the plan changes it.
+                let mut trust: Option<v2t::builders::MutualTlsAuthenticationInputBuilder> = None;
                 for p in patches {
                     let v = p.value.clone().unwrap_or_default();
+                    if p.path == MTLS_URI_PATH || p.path == MTLS_VERSION_PATH {
+                        let t = trust.take().unwrap_or_else(|| {
+                            let live = live.mutual_tls_authentication();
+                            v2t::MutualTlsAuthenticationInput::builder()
+                                .set_truststore_uri(
+                                    live.and_then(|m| m.truststore_uri().map(str::to_string)),
+                                )
+                                .set_truststore_version(
+                                    live.and_then(|m| m.truststore_version().map(str::to_string)),
+                                )
+                        });
+                        trust = Some(if p.path == MTLS_URI_PATH {
+                            t.truststore_uri(v)
+                        } else {
+                            t.truststore_version(v)
+                        });
+                        continue;
+                    }
                     b = match p.path.as_str() {
                         "/certificateArn" | "/regionalCertificateArn" => b.certificate_arn(v),
                         "/securityPolicy" => {
@@ -166,6 +202,7 @@ pub async fn apply_domain(
                     .update_domain_name()
                     .domain_name(domain)
                     .domain_name_configurations(b.build())
+                    .set_mutual_tls_authentication(trust.map(|t| t.build()))
                     .send()
                     .await
                     .map_err(|e| classify(name, e))?;
@@ -313,10 +350,125 @@ pub async fn apply_domain(
             };
             gone_ok(r)
         }
+        DomainOp::UpsertAliases {
+            domain,
+            zone,
+            types,
+            target,
+        } => {
+            let target = match target {
+                Some(t) => t.clone(),
+                // Created in this run: its target exists now.
+                None => domain_target(c, api, domain).await?.ok_or_else(|| {
+                    internal(name, format!("domain `{domain}` has no dns target"))
+                })?,
+            };
+            let changes = types
+                .iter()
+                .map(|t| {
+                    change(
+                        r53::ChangeAction::Upsert,
+                        domain,
+                        t,
+                        &target.name,
+                        &target.hosted_zone_id,
+                        false,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| internal(name, e.to_string()))?;
+            // UPSERT is idempotent: a retry after a lost answer changes nothing more.
+            change_records(c, name, zone, changes).await?;
+            Ok(OpOutcome::Applied)
+        }
+        DomainOp::DeleteAliases {
+            domain,
+            zone,
+            records,
+        } => {
+            let changes = records
+                .iter()
+                .filter_map(|r| {
+                    let a = r.alias.as_ref()?;
+                    Some(change(
+                        r53::ChangeAction::Delete,
+                        domain,
+                        &r.rtype,
+                        &a.name,
+                        &a.hosted_zone_id,
+                        r.evaluate_target_health,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| internal(name, e.to_string()))?;
+            match change_records(c, name, zone, changes).await {
+                Ok(()) => Ok(OpOutcome::Applied),
+                // Refused (the records changed since the plan) or no answer: re-read, and
+                // the delete is done when none of these records remain.
+                Err(e) if matches!(e.kind, ErrorKind::BadRequest | ErrorKind::Transport) => {
+                    let live = alias_records(c, zone, domain).await?;
+                    if records.iter().any(|r| live.contains(r)) {
+                        Err(e)
+                    } else {
+                        Ok(OpOutcome::AlreadyGone)
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        }
     }
 }
 
 /// REST's spelling of a base path in a request path (`(none)` for the root).
+/// One change of an alias record set of `domain`.
+fn change(
+    action: r53::ChangeAction,
+    domain: &str,
+    rtype: &str,
+    target: &str,
+    target_zone: &str,
+    evaluate_target_health: bool,
+) -> Result<r53::Change, aws_sdk_route53::error::BuildError> {
+    r53::Change::builder()
+        .action(action)
+        .resource_record_set(
+            r53::ResourceRecordSet::builder()
+                .name(domain)
+                .r#type(r53::RrType::from(rtype))
+                .alias_target(
+                    r53::AliasTarget::builder()
+                        .dns_name(target)
+                        .hosted_zone_id(target_zone)
+                        .evaluate_target_health(evaluate_target_health)
+                        .build()?,
+                )
+                .build()?,
+        )
+        .build()
+}
+
+/// One change-resource-record-sets of `changes` in the zone `zone` (a batch is atomic).
+async fn change_records(
+    c: &Clients,
+    name: &str,
+    zone: &str,
+    changes: Vec<r53::Change>,
+) -> Result<(), AwsError> {
+    let batch = r53::ChangeBatch::builder()
+        .comment("gwctl: custom domain alias records")
+        .set_changes(Some(changes))
+        .build()
+        .map_err(|e| internal(name, e.to_string()))?;
+    c.route53
+        .change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(batch)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(name, e))
+}
+
 fn rest_path(base_path: &str) -> String {
     if base_path.is_empty() {
         REST_ROOT.to_string()

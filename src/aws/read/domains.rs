@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{all_pages, non_empty, to_btree, PAGE_LIMIT};
 use crate::aws::error::{classify, AwsError};
 use crate::aws::Clients;
-use crate::state::domains::{DnsTarget, Mapping, ObservedDomain};
+use crate::state::domains::{dns_name_key, DnsRecord, DnsTarget, Mapping, Mtls, ObservedDomain};
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 /// Which API family holds a kind's mappings.
@@ -80,10 +80,10 @@ async fn list_rest(c: &Clients) -> Result<Vec<ObservedDomain>, AwsError> {
             let (certificate_arn, target) = if edge {
                 (
                     non_empty(d.certificate_arn()),
-                    d.distribution_domain_name().map(|n| DnsTarget {
-                        name: n.to_string(),
-                        hosted_zone_id: d.distribution_hosted_zone_id().unwrap_or_default().into(),
-                    }),
+                    edge_target(
+                        d.distribution_domain_name(),
+                        d.distribution_hosted_zone_id(),
+                    ),
                 )
             } else {
                 (
@@ -102,6 +102,12 @@ async fn list_rest(c: &Clients) -> Result<Vec<ObservedDomain>, AwsError> {
                 tags: to_btree(d.tags()),
                 mappings: Vec::new(),
                 target,
+                mtls: d.mutual_tls_authentication().and_then(|m| {
+                    Some(Mtls {
+                        truststore_uri: non_empty(m.truststore_uri())?,
+                        truststore_version: non_empty(m.truststore_version()),
+                    })
+                }),
             })
         })
         .collect())
@@ -142,6 +148,12 @@ async fn list_http(c: &Clients) -> Result<Vec<ObservedDomain>, AwsError> {
                     Some(DnsTarget {
                         name: c.api_gateway_domain_name()?.to_string(),
                         hosted_zone_id: c.hosted_zone_id().unwrap_or_default().to_string(),
+                    })
+                }),
+                mtls: d.mutual_tls_authentication().and_then(|m| {
+                    Some(Mtls {
+                        truststore_uri: non_empty(m.truststore_uri())?,
+                        truststore_version: non_empty(m.truststore_version()),
                     })
                 }),
             })
@@ -212,6 +224,25 @@ pub async fn find_domain(
     api: DomainApi,
     name: &str,
 ) -> Result<Option<std::collections::BTreeMap<String, String>>, AwsError> {
+    Ok(get_domain(c, api, name).await?.map(|(tags, _)| tags))
+}
+
+/// Where DNS must point for the domain `name`: `None` when the domain does not exist or the
+/// service gives no target.
+pub async fn domain_target(
+    c: &Clients,
+    api: DomainApi,
+    name: &str,
+) -> Result<Option<DnsTarget>, AwsError> {
+    Ok(get_domain(c, api, name).await?.and_then(|(_, t)| t))
+}
+
+/// The tags and DNS target of the domain `name` (one get-domain-name), when it exists.
+async fn get_domain(
+    c: &Clients,
+    api: DomainApi,
+    name: &str,
+) -> Result<Option<(BTreeMap<String, String>, Option<DnsTarget>)>, AwsError> {
     let r = match api {
         DomainApi::Rest => c
             .apigw
@@ -219,7 +250,23 @@ pub async fn find_domain(
             .domain_name(name)
             .send()
             .await
-            .map(|d| to_btree(d.tags()))
+            .map(|d| {
+                let edge = d
+                    .endpoint_configuration()
+                    .is_some_and(|e| e.types().iter().any(|t| t.as_str() == "EDGE"));
+                let target = if edge {
+                    edge_target(
+                        d.distribution_domain_name(),
+                        d.distribution_hosted_zone_id(),
+                    )
+                } else {
+                    d.regional_domain_name().map(|n| DnsTarget {
+                        name: n.to_string(),
+                        hosted_zone_id: d.regional_hosted_zone_id().unwrap_or_default().into(),
+                    })
+                };
+                (to_btree(d.tags()), target)
+            })
             .map_err(|e| classify("GetDomainName", e)),
         DomainApi::Http => c
             .apigw2
@@ -227,12 +274,75 @@ pub async fn find_domain(
             .domain_name(name)
             .send()
             .await
-            .map(|d| to_btree(d.tags()))
+            .map(|d| {
+                let target = d.domain_name_configurations().first().and_then(|c| {
+                    Some(DnsTarget {
+                        name: c.api_gateway_domain_name()?.to_string(),
+                        hosted_zone_id: c.hosted_zone_id().unwrap_or_default().to_string(),
+                    })
+                });
+                (to_btree(d.tags()), target)
+            })
             .map_err(|e| classify("GetDomainName", e)),
     };
     match r {
-        Ok(tags) => Ok(Some(tags)),
+        Ok(found) => Ok(Some(found)),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// An edge domain's target: its CloudFront distribution, in CloudFront's hosted zone when
+/// the service does not say.
+fn edge_target(distribution: Option<&str>, zone: Option<&str>) -> Option<DnsTarget> {
+    distribution.map(|n| DnsTarget {
+        name: n.to_string(),
+        hosted_zone_id: non_empty(zone)
+            .unwrap_or_else(|| crate::plan::domains::CLOUDFRONT_ZONE.into()),
+    })
+}
+
+/// Records of one name a list reads: A and AAAA sort first among a name's types, so a few
+/// hold both even with a routing policy's second record.
+const RECORDS_PER_NAME: i32 = 4;
+
+/// The A and AAAA record sets of exactly `name` in the hosted zone `zone`: one
+/// list-resource-record-sets starting at (`name`, A), a few items.
+pub async fn alias_records(
+    c: &Clients,
+    zone: &str,
+    name: &str,
+) -> Result<Vec<DnsRecord>, AwsError> {
+    use aws_sdk_route53::types::RrType;
+    let page = c
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .start_record_name(name)
+        .start_record_type(RrType::A)
+        .max_items(RECORDS_PER_NAME)
+        .send()
+        .await
+        .map_err(|e| classify("ListResourceRecordSets", e))?;
+    let key = dns_name_key(name);
+    Ok(page
+        .resource_record_sets()
+        .iter()
+        .filter(|r| dns_name_key(r.name()) == key)
+        .filter(|r| matches!(r.r#type(), RrType::A | RrType::Aaaa))
+        .map(|r| DnsRecord {
+            rtype: r.r#type().as_str().to_string(),
+            alias: r.alias_target().map(|a| DnsTarget {
+                name: a.dns_name().to_string(),
+                hosted_zone_id: a.hosted_zone_id().to_string(),
+            }),
+            evaluate_target_health: r.alias_target().is_some_and(|a| a.evaluate_target_health()),
+            values: r
+                .resource_records()
+                .iter()
+                .map(|v| v.value().to_string())
+                .collect(),
+            set_identifier: r.set_identifier().map(str::to_string),
+        })
+        .collect())
 }

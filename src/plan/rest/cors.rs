@@ -33,7 +33,7 @@ use crate::state::rest::{
     GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse, RestApi,
 };
 
-use super::method::{as_built, plan_method};
+use super::method::{as_built, plan_method, without_implied};
 use super::ops::Op;
 use crate::plan::desired::DEFAULT_CORS_HEADERS;
 use crate::plan::{Action, Change, Plan};
@@ -309,9 +309,15 @@ pub fn adopt_equivalent(desired: &mut RestApi, observed: &RestApi) {
         let Some(want) = res.methods.get_mut("OPTIONS") else {
             continue;
         };
+        // The path parameters its own path implies are neutral (`method::implied_by_path`):
+        // a preflight put by gwctl or by an import carries them, the console's does not.
         if is_gwctl_preflight(want)
             && !is_gwctl_preflight(have)
-            && equiv::same_preflight(want, have, verbs.iter().map(String::as_str))
+            && equiv::same_preflight(
+                want,
+                &without_implied(path, want, have),
+                verbs.iter().map(String::as_str),
+            )
         {
             *want = have.clone();
         }

@@ -1,8 +1,10 @@
 //! `domains:` (issue 18 item 1): custom domain names, their certificate, endpoint type,
-//! security policy and base path mappings to this spec's stages (`dns:` and `mtls:` are
-//! refused: not managed yet). Checked offline: the domain name, the certificate ARN (an
-//! edge domain needs a us-east-1 certificate; a regional one a certificate of the region in
-//! effect: [`check_certificate_region`]), the base paths and the stages they name.
+//! security policy, mutual TLS truststore (`mtls:`) and base path mappings to this spec's
+//! stages, and the Route 53 hosted zone of its alias records (`dns:`). Checked offline: the domain name, the
+//! certificate ARN (an edge domain needs a us-east-1 certificate; a regional one a
+//! certificate of the region in effect: [`check_certificate_region`]), the truststore URI
+//! (`s3://bucket/key`; mutual TLS needs a REGIONAL domain with TLS_1_2), the base paths and
+//! the stages they name.
 
 use crate::spec::arn::Arn;
 use crate::spec::model::*;
@@ -10,12 +12,30 @@ use crate::spec::yaml::Node;
 
 use super::{choice, entries, nonempty, reference, Cx, MapReader, Names};
 
-pub(crate) const DOMAIN_KEYS: &[&str] = &["certificate", "endpoint", "security_policy", "mappings"];
+pub(crate) const DOMAIN_KEYS: &[&str] = &[
+    "certificate",
+    "endpoint",
+    "security_policy",
+    "mappings",
+    "mtls",
+    "dns",
+];
+pub(crate) const DNS_KEYS: &[&str] = &["hosted_zone_id"];
+pub(crate) const MTLS_KEYS: &[&str] = &["truststore_uri", "version"];
 pub(crate) const DOMAIN_ENDPOINTS: &[&str] = &["REGIONAL", "EDGE"];
 pub(crate) const SECURITY_POLICIES: &[&str] = &["TLS_1_2", "TLS_1_0"];
 
 /// The region every edge domain's certificate must be in (CloudFront reads it there).
 pub const EDGE_CERTIFICATE_REGION: &str = "us-east-1";
+
+/// A Route 53 hosted zone id: upper-case letters and digits (`Z…`), at most 32, written
+/// bare (not `/hostedzone/…`).
+pub fn is_hosted_zone_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
 
 /// A host name API Gateway accepts as a custom domain: two labels or more of letters,
 /// digits and `-` (not at a label's ends), at most 253 characters; the first label may be
@@ -47,6 +67,13 @@ pub fn is_base_path(s: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-._~$+!*'()".contains(c))
         })
+}
+
+/// A truststore location API Gateway accepts: `s3://BUCKET/KEY`, both parts non-empty.
+pub fn is_s3_uri(s: &str) -> bool {
+    s.strip_prefix("s3://")
+        .and_then(|r| r.split_once('/'))
+        .is_some_and(|(bucket, key)| !bucket.is_empty() && !key.is_empty())
 }
 
 /// An ACM certificate ARN: `arn:PARTITION:acm:REGION:ACCOUNT:certificate/ID`.
@@ -162,22 +189,23 @@ fn read_domain(cx: &mut Cx, v: &Node, name: At<String>, names: &Names) -> Option
             }
         }
     }
-    // Route 53 alias records and mutual TLS are not managed yet: refused at the key, so a
-    // spec never silently lacks what it asks for.
-    for (key, what) in [
-        ("dns", "gwctl does not keep route 53 records yet; point the record at the dns target `plan` and `show` print"),
-        ("mtls", "gwctl does not configure mutual tls yet"),
-    ] {
-        if m.take(key).is_some() {
-            let k = m.key(key).unwrap_or(v);
-            cx.err(
-                k,
-                format!("`{key}` of domain `{}` is not supported yet", name.value),
-                Some(what.into()),
-            );
-            ok = false;
+    let mtls = match m.get("mtls") {
+        Some(t) => {
+            let k = m.key("mtls").unwrap_or(t);
+            let r = read_mtls(cx, t, k, &name.value, endpoint, security_policy);
+            ok &= r.is_some();
+            r
         }
-    }
+        None => None,
+    };
+    let dns_zone = match m.get("dns") {
+        Some(d) => {
+            let r = read_dns(cx, d);
+            ok &= r.is_some();
+            r
+        }
+        None => None,
+    };
     m.finish(cx);
     let certificate = certificate?;
     ok.then_some(DomainDef {
@@ -186,7 +214,85 @@ fn read_domain(cx: &mut Cx, v: &Node, name: At<String>, names: &Names) -> Option
         endpoint: endpoint.to_string(),
         security_policy: security_policy.to_string(),
         mappings,
+        mtls,
+        dns_zone,
     })
+}
+
+/// `dns: {hosted_zone_id: Z…}`: the hosted zone of the domain's alias records.
+fn read_dns(cx: &mut Cx, n: &Node) -> Option<At<String>> {
+    let mut m = MapReader::open(cx, n, "dns", DNS_KEYS)?;
+    let zone = m.req(cx, "hosted_zone_id").and_then(|z| {
+        let t = nonempty(cx, z, "hosted_zone_id")?;
+        if is_hosted_zone_id(&t.value) {
+            Some(t)
+        } else {
+            cx.err(
+                z,
+                format!("`{}` is not a route 53 hosted zone id", t.value),
+                Some("write the zone's id as route 53 shows it, e.g. `Z0123456789ABCDEFGHIJ` (upper-case letters and digits, without `/hostedzone/`)".into()),
+            );
+            None
+        }
+    });
+    m.finish(cx);
+    zone
+}
+
+/// `mtls: {truststore_uri: s3://bucket/key, version: V}` of the domain `domain`; `key` is
+/// the `mtls` key (errors about the domain's settings point there).
+fn read_mtls(
+    cx: &mut Cx,
+    n: &Node,
+    key: &Node,
+    domain: &str,
+    endpoint: &str,
+    security_policy: &str,
+) -> Option<(At<String>, Option<String>)> {
+    let mut m = MapReader::open(cx, n, "mtls", MTLS_KEYS)?;
+    let mut ok = true;
+    let uri = m.req(cx, "truststore_uri").and_then(|u| {
+        let t = nonempty(cx, u, "truststore_uri")?;
+        if is_s3_uri(&t.value) {
+            Some(t)
+        } else {
+            cx.err(
+                u,
+                format!("`{}` is not an s3 uri", t.value),
+                Some("write `s3://BUCKET/KEY` (the truststore's pem bundle in s3)".into()),
+            );
+            None
+        }
+    });
+    let version = match m.get("version") {
+        Some(vn) => match nonempty(cx, vn, "version") {
+            Some(t) => Some(t.value),
+            None => {
+                ok = false;
+                None
+            }
+        },
+        None => None,
+    };
+    m.finish(cx);
+    if endpoint != "REGIONAL" {
+        cx.err(
+            key,
+            format!("mutual tls of domain `{domain}` needs a REGIONAL endpoint, not {endpoint}"),
+            Some("api gateway supports mutual tls on regional domain names only: write `endpoint: REGIONAL`".into()),
+        );
+        ok = false;
+    }
+    if security_policy != "TLS_1_2" {
+        cx.err(
+            key,
+            format!("mutual tls of domain `{domain}` needs `security_policy: TLS_1_2`, not {security_policy}"),
+            Some("api gateway requires tls 1.2 for mutual tls".into()),
+        );
+        ok = false;
+    }
+    let uri = uri?;
+    ok.then_some((uri, version))
 }
 
 /// A regional domain's certificate must be in the region gwctl works in (API Gateway reads
@@ -248,24 +354,70 @@ mod tests {
     }
 
     #[test]
-    fn dns_and_mtls_are_refused_until_gwctl_manages_them() {
-        for key in [
-            "dns: {hosted_zone_id: Z123}",
-            "mtls: {truststore_uri: s3://b/k}",
-        ] {
+    fn dns_reads_its_hosted_zone_and_refuses_a_bad_id_at_its_position() {
+        let l = load(&format!(
+            "  api.example.com:\n    certificate: {CERT}\n    mappings: {{\"\": prod}}\n    dns: {{hosted_zone_id: Z123ABC}}\n"
+        ));
+        let spec = l.spec.expect("valid");
+        let d = &spec.domains.as_ref().unwrap()[0];
+        assert_eq!(
+            d.dns_zone.as_ref().map(|z| z.value.as_str()),
+            Some("Z123ABC")
+        );
+        for bad in ["/hostedzone/Z123", "z123", "\"\""] {
             let l = load(&format!(
-                "  api.example.com:\n    certificate: {CERT}\n    mappings: {{\"\": prod}}\n    {key}\n"
+                "  api.example.com:\n    certificate: {CERT}\n    mappings: {{\"\": prod}}\n    dns: {{hosted_zone_id: {bad}}}\n"
             ));
             let first = l
                 .diagnostics
                 .iter()
                 .find(|d| d.is_error())
-                .expect("an error");
-            let k = key.split(':').next().unwrap();
-            assert_eq!(
-                first.message,
-                format!("`{k}` of domain `api.example.com` is not supported yet")
-            );
+                .unwrap_or_else(|| panic!("{bad}: an error"));
+            assert_eq!(first.line, 10, "{bad}: {}", first.message);
+        }
+    }
+
+    #[test]
+    fn mtls_reads_its_truststore_and_version() {
+        let l = load(&format!(
+            "  api.example.com:\n    certificate: {CERT}\n    mappings: {{\"\": prod}}\n    mtls: {{truststore_uri: s3://trust/ca.pem, version: v7}}\n"
+        ));
+        let spec = l.spec.expect("valid");
+        let (uri, version) = spec.domains.unwrap()[0].mtls.clone().expect("mtls");
+        assert_eq!(
+            (uri.value.as_str(), version.as_deref()),
+            ("s3://trust/ca.pem", Some("v7"))
+        );
+    }
+
+    #[test]
+    fn mtls_needs_an_s3_uri_a_regional_endpoint_and_tls_1_2() {
+        for (extra, mtls, want) in [
+            ("", "{truststore_uri: https://b/k}", "`https://b/k` is not an s3 uri"),
+            ("", "{truststore_uri: s3://bucket}", "`s3://bucket` is not an s3 uri"),
+            (
+                "    endpoint: EDGE\n",
+                "{truststore_uri: s3://b/k}",
+                "mutual tls of domain `api.example.com` needs a REGIONAL endpoint, not EDGE",
+            ),
+            (
+                "    security_policy: TLS_1_0\n",
+                "{truststore_uri: s3://b/k}",
+                "mutual tls of domain `api.example.com` needs `security_policy: TLS_1_2`, not TLS_1_0",
+            ),
+            ("", "{version: v1}", "missing `truststore_uri` in mtls"),
+        ] {
+            let l = load(&format!(
+                "  api.example.com:\n    certificate: {CERT}\n{extra}    mappings: {{\"\": prod}}\n    mtls: {mtls}\n"
+            ));
+            let errs: Vec<&str> = l
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.message.as_str())
+                .collect();
+            assert_eq!(errs, [want], "{mtls}");
+            assert!(l.spec.is_none());
         }
     }
 

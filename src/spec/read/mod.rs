@@ -43,7 +43,7 @@ pub(crate) use cache::*;
 pub(crate) use canary::*;
 pub(crate) use cors::*;
 pub(crate) use domains::{
-    check_certificate_region, DOMAIN_ENDPOINTS, DOMAIN_KEYS, SECURITY_POLICIES,
+    check_certificate_region, DNS_KEYS, DOMAIN_ENDPOINTS, DOMAIN_KEYS, MTLS_KEYS, SECURITY_POLICIES,
 };
 pub(crate) use ident::*;
 pub(crate) use integration::*;

@@ -55,6 +55,7 @@ pub fn mock_clients(rules: &[&aws_smithy_mocks::Rule]) -> gwctl::aws::Clients {
                 .build(),
         ),
         lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, lambda_rules),
+        route53: gwctl::aws::idle_route53(),
         region: REGION.into(),
         calls: gwctl::aws::CallLog::default(),
     }
