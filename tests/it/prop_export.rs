@@ -1,6 +1,7 @@
-//! Property test of `gwctl export` (issue 16), without AWS: for generated specs, the desired
-//! API applied in the AWS model (`plan::rest::simulate`), exported, and read back, gives the
-//! same desired state, nothing left out, and a plan with nothing to do.
+//! Property tests of `gwctl export` (issue 16), without AWS: for generated specs of each kind
+//! (REST, HTTP, WebSocket), the desired API applied in the kind's AWS model
+//! (`plan::{rest,http,ws}::simulate`), exported, and read back, gives the same desired state,
+//! nothing left out, and a plan with nothing to do.
 
 use std::collections::BTreeMap;
 
@@ -239,5 +240,295 @@ fn respell(c: &mut gwctl::state::rest::RestApi, sam: bool) {
         if sam {
             g.response_templates.clear();
         }
+    }
+}
+
+/// An HTTP API route: its path (`$default` has no method), method and the rest of its YAML.
+fn http_route() -> impl Strategy<Value = (String, String, String)> {
+    let seg = |level: usize| {
+        prop_oneof![
+            Just("a".to_string()),
+            Just("items".to_string()),
+            Just("v1.x-y_z~".to_string()),
+            Just(format!("{{p{level}}}")),
+        ]
+    };
+    let path = prop_oneof![
+        8 => (1usize..=3, any::<bool>()).prop_flat_map(move |(depth, greedy)| {
+            (0..depth)
+                .map(|l| seg(l).boxed())
+                .collect::<Vec<_>>()
+                .prop_map(move |segs| {
+                    let mut p = format!("/{}", segs.join("/"));
+                    if greedy {
+                        p.push_str("/{proxy+}");
+                    }
+                    p
+                })
+        }),
+        1 => Just("/".to_string()),
+        1 => Just("$default".to_string()),
+    ];
+    let method = prop_oneof![
+        Just("GET"),
+        Just("POST"),
+        Just("PUT"),
+        Just("DELETE"),
+        Just("PATCH"),
+        Just("HEAD"),
+        Just("ANY")
+    ];
+    let target = prop_oneof![
+        (0usize..3).prop_map(|f| format!("function: f{f}")),
+        (0usize..3).prop_map(|f| format!("function: f{f}, auth: iam")),
+        (0usize..3).prop_map(|f| format!("function: f{f}, auth: jwt, scopes: [items/read, items/write]")),
+        (0usize..3).prop_map(|f| format!("function: f{f}, auth: jwt")),
+        (0usize..3).prop_map(|f| format!("function: f{f}, auth: lam")),
+        (0usize..3).prop_map(|f| format!("function: f{f}, auth: none, throttle: {{rate: 5, burst: 10}}")),
+        (0usize..3).prop_map(|f| format!("function: f{f}, throttle: {{rate: 0.5, burst: 0}}")),
+        (0usize..3).prop_map(|f| format!("integration: {{function: f{f}, payload_format_version: '1.0'}}")),
+        (0usize..3).prop_map(|f| format!("integration: {{type: lambda_proxy, function: f{f}, payload_format_version: '2.0', timeout_ms: 5000}}")),
+        (0usize..3).prop_map(|f| format!("integration: {{function: f{f}, timeout_ms: 30000, credentials: 'arn:aws:iam::123456789012:role/invoke'}}")),
+        (0usize..3).prop_map(|f| format!("integration: {{function: f{f}, request_parameters: {{'append:header.x-id': $context.requestId, 'remove:querystring.q': \"''\"}}}}")),
+        Just("integration: {type: http_proxy, uri: \"https://backend.example.com/x\"}".to_string()),
+        Just("integration: {type: http_proxy, uri: \"https://backend.example.com/x\", http_method: POST, timeout_ms: 30000}".to_string()),
+        Just("integration: {type: http_proxy, uri: \"https://backend.example.com/${stageVariables.v}\", http_method: GET, timeout_ms: 900}".to_string()),
+        Just("integration: {type: http_proxy, uri: \"https://backend.example.com\", http_method: ANY, request_parameters: {'overwrite:path': $request.path, 'append:header.x-source': gwctl}}, auth: iam".to_string()),
+    ];
+    (path, method, target).prop_map(|(p, m, t)| (p, m.to_string(), t))
+}
+
+fn http_spec_yaml() -> impl Strategy<Value = String> {
+    let routes = proptest::collection::vec(http_route(), 1..8);
+    let api = prop_oneof![
+        Just(String::new()),
+        Just(", description: \"quotes ' and \\\" and a\\nnewline\"".to_string()),
+        Just(", description: plain words, payload_format_version: '1.0'".to_string()),
+        Just(", tags: {team: web}".to_string()),
+        Just(", disable_execute_api_endpoint: true, payload_format_version: '2.0'".to_string()),
+    ];
+    let jwt = prop_oneof![
+        Just("{type: jwt, issuer: 'https://issuer.example.com', audience: [x]}"),
+        Just("{type: jwt, issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc', audience: [b, a], identity_source: $request.querystring.token}"),
+    ];
+    let lam = prop_oneof![
+        Just("{type: request, function: auth}"),
+        Just("{type: request, function: auth, identity_sources: [$request.header.Authorization], ttl: 300}"),
+        Just("{type: request, function: auth, identity_sources: [$request.header.X-T, $request.querystring.k, $context.routeKey, $stageVariables.s], ttl: 60, payload_format_version: '2.0', simple_responses: true}"),
+        Just("{type: request, function: auth, identity_sources: [$request.header.Authorization], payload_format_version: '1.0'}"),
+        Just("{type: request, function: auth, identity_sources: [$request.header.Authorization], ttl: 0, payload_format_version: '2.0', simple_responses: false}"),
+    ];
+    let default_auth = prop_oneof![Just("none"), Just("iam"), Just("jwt"), Just("lam")];
+    let cors = prop_oneof![
+        Just(String::new()),
+        Just("cors: {origins: [\"https://app.example.com\"], max_age: 300}\n".to_string()),
+        Just("cors: {origins: [\"https://a.example.com\", \"https://b.example.com\"], credentials: true, headers: [Content-Type, X-Api-Key]}\n".to_string()),
+        Just("cors: {origins: [\"*\"], methods: [GET, PUT], headers: ['*'], expose_headers: [X-Id, x-other], max_age: 0}\n".to_string()),
+        Just("cors: {origins: [\"https://app.example.com\"], methods: ['*'], headers: [Authorization]}\n".to_string()),
+    ];
+    let stage = prop_oneof![
+        Just("{auto_deploy: true}".to_string()),
+        Just("{auto_deploy: false, variables: {v: blue, color: 'a-b.c'}}".to_string()),
+        Just("{auto_deploy: true, metrics: true, throttle: {rate: 50.5, burst: 100}}".to_string()),
+        Just("{description: \"staging: blue # green\", throttle: {rate: 0, burst: 0}}".to_string()),
+        Just("{access_log: {destination: 'arn:aws:logs:us-east-1:123456789012:log-group:h', format: '$context.requestId $context.status'}}".to_string()),
+    ];
+    let stages = proptest::collection::vec(stage, 1..3);
+    let default_stage = any::<bool>();
+    (routes, api, jwt, lam, default_auth, cors, stages, default_stage).prop_map(
+        |(routes, api, jwt, lam, default_auth, cors, stages, default_stage)| {
+            let mut y = format!(
+                "api: {{name: prop-http, kind: http{api}}}\nfunctions: {{f0: f0, f1: f1, f2: f2, auth: auth-fn}}\nauthorizers:\n  jwt: {jwt}\n  lam: {lam}\ndefault_auth: {default_auth}\n"
+            );
+            y.push_str(&cors);
+            y.push_str("routes:\n");
+            let mut seen = std::collections::BTreeSet::new();
+            for (p, m, t) in routes {
+                let (m, key) = if p == "$default" {
+                    // No method, or ANY.
+                    let m = if m == "ANY" { ", method: ANY" } else { "" };
+                    (m.to_string(), p.clone())
+                } else {
+                    (format!(", method: {m}"), format!("{m} {p}"))
+                };
+                if seen.insert(key) {
+                    y.push_str(&format!("  - {{path: \"{p}\"{m}, {t}}}\n"));
+                }
+            }
+            y.push_str("stages:\n");
+            for (i, s) in stages.iter().enumerate() {
+                let name = if i == 0 && default_stage {
+                    "$default".to_string()
+                } else {
+                    format!("s{i}")
+                };
+                y.push_str(&format!("  {name}: {s}\n"));
+            }
+            y
+        },
+    )
+}
+
+/// A WebSocket API route: its key and the rest of its YAML.
+fn ws_route() -> impl Strategy<Value = (String, String)> {
+    let key = prop_oneof![
+        Just("$connect".to_string()),
+        Just("$disconnect".to_string()),
+        Just("$default".to_string()),
+        Just("sendmessage".to_string()),
+        Just("join".to_string()),
+        Just("a.b-c_d:e".to_string()),
+    ];
+    let target = prop_oneof![
+        (0usize..3).prop_map(|f| format!("function: f{f}")),
+        (0usize..3).prop_map(|f| format!("function: f{f}, response: true")),
+        (0usize..3).prop_map(|f| format!("function: f{f}, throttle: {{rate: 5.5, burst: 10}}")),
+        (0usize..3).prop_map(|f| format!("integration: {{type: lambda_proxy, function: f{f}, timeout_ms: 5000}}")),
+        (0usize..3).prop_map(|f| format!("integration: {{function: f{f}, credentials: 'arn:aws:iam::123456789012:role/invoke'}}")),
+        (0usize..3).prop_map(|f| format!("integration: {{type: lambda_proxy, function: f{f}, timeout_ms: 29000}}")),
+        (0usize..3).prop_map(|f| format!("integration: {{type: lambda, function: f{f}, credentials: 'arn:aws:iam::123456789012:role/invoke', request_templates: {{$default: '{{}}'}}}}")),
+        Just("integration: {type: http_proxy, uri: \"https://backend.example.com/x\"}".to_string()),
+        Just("integration: {type: http, uri: \"https://rpc.example.com/b\", http_method: POST, content_handling: CONVERT_TO_BINARY, request_templates: {$default: '{}'}}".to_string()),
+        Just("integration: {type: mock, request_templates: {$default: '{\"statusCode\": 200}'}, passthrough_behavior: WHEN_NO_MATCH}".to_string()),
+        Just("integration: {type: http_proxy, uri: \"https://backend.example.com/x\", http_method: PUT, timeout_ms: 29000}, response: true".to_string()),
+        Just("integration: {type: http, uri: \"https://rpc.example.com\", http_method: GET, timeout_ms: 1000, template_selection: \\$default, request_templates: {$default: '{}'}, passthrough_behavior: NEVER}".to_string()),
+        Just("integration: {type: mock, template_selection: \\$default, request_templates: {$default: '{\"statusCode\": 200}'}}, response: true".to_string()),
+        Just("integration: {type: mock, template_selection: $request.body.kind, request_templates: {a: '{\"statusCode\": 200}', b: '{\"statusCode\": 404}'}, passthrough_behavior: WHEN_NO_TEMPLATES}".to_string()),
+        (0usize..3).prop_map(|f| format!("integration: {{type: lambda, function: f{f}, timeout_ms: 5000, template_selection: \\$default, request_templates: {{$default: '$input.body'}}}}")),
+        (0usize..3).prop_map(|f| format!("integration: {{type: lambda, function: f{f}, template_selection: \\$default, request_templates: {{$default: '{{\"m\": $input.body}}'}}, passthrough_behavior: NEVER, content_handling: CONVERT_TO_TEXT}}, response: true")),
+    ];
+    (key, target)
+}
+
+fn ws_spec_yaml() -> impl Strategy<Value = String> {
+    let routes = proptest::collection::vec(ws_route(), 1..7);
+    let connect_auth = prop_oneof![Just(""), Just(", auth: iam"), Just(", auth: t")];
+    let api = prop_oneof![
+        Just(""),
+        Just(", route_selection: $request.body.type"),
+        Just(", route_selection: $request.body.action"),
+        Just(", api_key_selection: $request.header.x-api-key"),
+        Just(", api_key_selection: $context.authorizer.usageIdentifierKey, description: chat"),
+        Just(", description: \"quotes ' and \\\" and a\\nnewline\", tags: {team: ws}"),
+    ];
+    let identity = prop_oneof![
+        Just("[route.request.header.Auth]"),
+        Just("[route.request.querystring.token, route.request.header.X-T, stageVariables.s, context.routeKey]"),
+    ];
+    let stage = prop_oneof![
+        Just("{auto_deploy: true, logging: INFO, metrics: true}".to_string()),
+        Just("{logging: ERROR, data_trace: true, throttle: {rate: 50.5, burst: 100}}".to_string()),
+        Just("{description: \"staging: blue # green\", variables: {color: blue, v: 'a-b.c'}}".to_string()),
+        Just("{auto_deploy: true}".to_string()),
+        Just("{throttle: {rate: 0, burst: 0}, access_log: {destination: 'arn:aws:logs:us-east-1:123456789012:log-group:w', format: '$context.requestId'}}".to_string()),
+    ];
+    let stages = proptest::collection::vec(stage, 1..3);
+    (routes, connect_auth, api, identity, stages).prop_map(
+        |(routes, auth, api, identity, stages)| {
+            let mut y = format!(
+                "api: {{name: prop-ws, kind: websocket{api}}}\nfunctions: {{f0: f0, f1: f1, f2: f2, auth: auth-fn}}\n\
+                 authorizers:\n  t: {{type: request, function: auth, identity_sources: {identity}}}\nroutes:\n"
+            );
+            let mut seen = std::collections::BTreeSet::new();
+            for (k, t) in routes {
+                if seen.insert(k.clone()) {
+                    // Only `$connect` is authorized.
+                    let a = if k == "$connect" { auth } else { "" };
+                    y.push_str(&format!("  - {{route: {k}, {t}{a}}}\n"));
+                }
+            }
+            y.push_str("stages:\n");
+            for (i, s) in stages.iter().enumerate() {
+                y.push_str(&format!("  s{i}: {s}\n"));
+            }
+            y
+        },
+    )
+}
+
+/// Permissions without the spec-local function keys (export names functions itself).
+fn permissions(p: &[gwctl::plan::permissions::DesiredPermission]) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = p
+        .iter()
+        .map(|p| {
+            (
+                p.function.clone(),
+                p.statement_id.clone(),
+                p.source_arn.clone(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// v2 stages as export writes them: `auto_deploy: false` is the value every live stage
+/// holds, so a stage that leaves it out exports with it written, which reads the same (as
+/// `src/plan/export_tests.rs` compares them).
+fn auto_deploy_as_exported<S: Clone>(
+    stages: &BTreeMap<String, S>,
+    auto_deploy: impl Fn(&mut S) -> &mut Option<bool>,
+) -> BTreeMap<String, S> {
+    let mut out = stages.clone();
+    for st in out.values_mut() {
+        let a = auto_deploy(st);
+        if *a == Some(false) {
+            *a = None;
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_simulated_http_api_exports_to_the_spec_it_was_made_from(yaml in http_spec_yaml()) {
+        use gwctl::plan::http;
+        let opts = PlanOptions::default();
+        let s = load(&yaml);
+        let f = functions(&s);
+        let d = http::desired(&s, &f, REGION);
+        let first = http::plan(&d, None, &BTreeMap::new(), opts);
+        let (api, pol) = http::simulate::apply(None, BTreeMap::new(), &first.ops)
+            .map_err(|e| TestCaseError::fail(format!("the plan does not apply: {e}\n{yaml}")))?;
+        let out = http::export::export(&api, &context(&f));
+        prop_assert!(out.left_out.is_empty(), "{:?}\n{yaml}\n{}", out.left_out, out.yaml);
+        let s2 = load(&out.yaml);
+        let d2 = http::desired(&s2, &functions(&s2), REGION);
+        prop_assert_eq!(&d2.config, &d.config, "{}\n{}", yaml, out.yaml);
+        let stages = |d: &http::DesiredHttp| {
+            auto_deploy_as_exported(&d.stages, |s: &mut gwctl::state::http::Stage| &mut s.auto_deploy)
+        };
+        prop_assert_eq!(stages(&d2), stages(&d), "{}\n{}", yaml, out.yaml);
+        prop_assert_eq!(&d2.tags, &d.tags, "{}\n{}", yaml, out.yaml);
+        prop_assert_eq!(permissions(&d2.permissions), permissions(&d.permissions), "{}\n{}", yaml, out.yaml);
+        let again = http::plan(&d2, Some(&api), &pol, opts);
+        prop_assert!(again.is_empty(), "{:?}\n{yaml}\n{}", again.changes, out.yaml);
+    }
+
+    #[test]
+    fn a_simulated_websocket_api_exports_to_the_spec_it_was_made_from(yaml in ws_spec_yaml()) {
+        use gwctl::plan::ws;
+        let opts = PlanOptions::default();
+        let s = load(&yaml);
+        let f = functions(&s);
+        let d = ws::desired(&s, &f, REGION);
+        let first = ws::plan(&d, None, &BTreeMap::new(), opts);
+        let (api, pol) = ws::simulate::apply(None, BTreeMap::new(), &first.ops)
+            .map_err(|e| TestCaseError::fail(format!("the plan does not apply: {e}\n{yaml}")))?;
+        let out = ws::export::export(&api, &context(&f));
+        prop_assert!(out.left_out.is_empty(), "{:?}\n{yaml}\n{}", out.left_out, out.yaml);
+        let s2 = load(&out.yaml);
+        let d2 = ws::desired(&s2, &functions(&s2), REGION);
+        prop_assert_eq!(&d2.config, &d.config, "{}\n{}", yaml, out.yaml);
+        let stages = |d: &ws::DesiredWs| {
+            auto_deploy_as_exported(&d.stages, |s: &mut gwctl::state::ws::Stage| &mut s.auto_deploy)
+        };
+        prop_assert_eq!(stages(&d2), stages(&d), "{}\n{}", yaml, out.yaml);
+        prop_assert_eq!(&d2.tags, &d.tags, "{}\n{}", yaml, out.yaml);
+        prop_assert_eq!(permissions(&d2.permissions), permissions(&d.permissions), "{}\n{}", yaml, out.yaml);
+        let again = ws::plan(&d2, Some(&api), &pol, opts);
+        prop_assert!(again.is_empty(), "{:?}\n{yaml}\n{}", again.changes, out.yaml);
     }
 }
