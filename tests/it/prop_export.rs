@@ -250,6 +250,11 @@ fn http_route() -> impl Strategy<Value = (String, String, String)> {
             Just("a".to_string()),
             Just("items".to_string()),
             Just("v1.x-y_z~".to_string()),
+            Just(if level == 0 {
+                "{id}".to_string()
+            } else {
+                format!("{{p{level}}}")
+            }),
             Just(format!("{{p{level}}}")),
         ]
     };
@@ -304,7 +309,7 @@ fn http_spec_yaml() -> impl Strategy<Value = String> {
         Just(String::new()),
         Just(", description: \"quotes ' and \\\" and a\\nnewline\"".to_string()),
         Just(", description: plain words, payload_format_version: '1.0'".to_string()),
-        Just(", tags: {team: web}".to_string()),
+        Just(", tags: {team: web, cost-center: '4711', 'on': 'true', 'a: b': '~'}".to_string()),
         Just(", disable_execute_api_endpoint: true, payload_format_version: '2.0'".to_string()),
     ];
     let jwt = prop_oneof![
@@ -328,17 +333,21 @@ fn http_spec_yaml() -> impl Strategy<Value = String> {
     ];
     let stage = prop_oneof![
         Just("{auto_deploy: true}".to_string()),
-        Just("{auto_deploy: false, variables: {v: blue, color: 'a-b.c'}}".to_string()),
+        Just("{auto_deploy: false, variables: {v: blue, color: 'a-b.c', n: '42', t: 'true', z: '~', url: 'https://h.example.com/p?a=1&b=2#f,g'}}".to_string()),
         Just("{auto_deploy: true, metrics: true, throttle: {rate: 50.5, burst: 100}}".to_string()),
         Just("{description: \"staging: blue # green\", throttle: {rate: 0, burst: 0}}".to_string()),
-        Just("{access_log: {destination: 'arn:aws:logs:us-east-1:123456789012:log-group:h', format: '$context.requestId $context.status'}}".to_string()),
+        Just("{access_log: {destination: 'arn:aws:logs:us-east-1:123456789012:log-group:h', format: '{\"requestId\": \"$context.requestId\", \"status\": \"$context.status\"}'}}".to_string()),
     ];
-    let stages = proptest::collection::vec(stage, 1..3);
+    let stages = proptest::collection::vec(stage, 0..3);
     let default_stage = any::<bool>();
-    (routes, api, jwt, lam, default_auth, cors, stages, default_stage).prop_map(
-        |(routes, api, jwt, lam, default_auth, cors, stages, default_stage)| {
+    (
+        (routes, api, jwt, lam, default_auth),
+        (cors, stages, default_stage, v2_functions()),
+    )
+        .prop_map(
+        |((routes, api, jwt, lam, default_auth), (cors, stages, default_stage, functions))| {
             let mut y = format!(
-                "api: {{name: prop-http, kind: http{api}}}\nfunctions: {{f0: f0, f1: f1, f2: f2, auth: auth-fn}}\nauthorizers:\n  jwt: {jwt}\n  lam: {lam}\ndefault_auth: {default_auth}\n"
+                "api: {{name: prop-http, kind: http{api}}}\nfunctions: {functions}\nauthorizers:\n  jwt: {jwt}\n  lam: {lam}\ndefault_auth: {default_auth}\n"
             );
             y.push_str(&cors);
             y.push_str("routes:\n");
@@ -355,7 +364,10 @@ fn http_spec_yaml() -> impl Strategy<Value = String> {
                     y.push_str(&format!("  - {{path: \"{p}\"{m}, {t}}}\n"));
                 }
             }
-            y.push_str("stages:\n");
+            if !stages.is_empty() {
+                // A spec without stages is valid (with a warning).
+                y.push_str("stages:\n");
+            }
             for (i, s) in stages.iter().enumerate() {
                 let name = if i == 0 && default_stage {
                     "$default".to_string()
@@ -378,6 +390,10 @@ fn ws_route() -> impl Strategy<Value = (String, String)> {
         Just("sendmessage".to_string()),
         Just("join".to_string()),
         Just("a.b-c_d:e".to_string()),
+        Just("'42'".to_string()),
+        Just("'true'".to_string()),
+        Just("'~'".to_string()),
+        Just("'a:b#c'".to_string()),
     ];
     let target = prop_oneof![
         (0usize..3).prop_map(|f| format!("function: f{f}")),
@@ -390,6 +406,9 @@ fn ws_route() -> impl Strategy<Value = (String, String)> {
         Just("integration: {type: http_proxy, uri: \"https://backend.example.com/x\"}".to_string()),
         Just("integration: {type: http, uri: \"https://rpc.example.com/b\", http_method: POST, content_handling: CONVERT_TO_BINARY, request_templates: {$default: '{}'}}".to_string()),
         Just("integration: {type: mock, request_templates: {$default: '{\"statusCode\": 200}'}, passthrough_behavior: WHEN_NO_MATCH}".to_string()),
+        Just("integration: {type: mock}, response: true".to_string()),
+        Just("integration: {type: http, uri: \"https://rpc.example.com/bare\"}".to_string()),
+        (0usize..3).prop_map(|f| format!("integration: {{type: lambda, function: f{f}, passthrough_behavior: WHEN_NO_TEMPLATES, content_handling: CONVERT_TO_BINARY}}")),
         Just("integration: {type: http_proxy, uri: \"https://backend.example.com/x\", http_method: PUT, timeout_ms: 29000}, response: true".to_string()),
         Just("integration: {type: http, uri: \"https://rpc.example.com\", http_method: GET, timeout_ms: 1000, template_selection: \\$default, request_templates: {$default: '{}'}, passthrough_behavior: NEVER}".to_string()),
         Just("integration: {type: mock, template_selection: \\$default, request_templates: {$default: '{\"statusCode\": 200}'}}, response: true".to_string()),
@@ -409,7 +428,7 @@ fn ws_spec_yaml() -> impl Strategy<Value = String> {
         Just(", route_selection: $request.body.action"),
         Just(", api_key_selection: $request.header.x-api-key"),
         Just(", api_key_selection: $context.authorizer.usageIdentifierKey, description: chat"),
-        Just(", description: \"quotes ' and \\\" and a\\nnewline\", tags: {team: ws}"),
+        Just(", description: \"quotes ' and \\\" and a\\nnewline\", tags: {team: ws, cost-center: '4711', 'null': '1.5'}"),
     ];
     let identity = prop_oneof![
         Just("[route.request.header.Auth]"),
@@ -418,15 +437,15 @@ fn ws_spec_yaml() -> impl Strategy<Value = String> {
     let stage = prop_oneof![
         Just("{auto_deploy: true, logging: INFO, metrics: true}".to_string()),
         Just("{logging: ERROR, data_trace: true, throttle: {rate: 50.5, burst: 100}}".to_string()),
-        Just("{description: \"staging: blue # green\", variables: {color: blue, v: 'a-b.c'}}".to_string()),
+        Just("{description: \"staging: blue # green\", variables: {color: blue, v: 'a-b.c', n: '0x1F', f: 'false', z: '~', q: '?a=b&c=d#e'}}".to_string()),
         Just("{auto_deploy: true}".to_string()),
-        Just("{throttle: {rate: 0, burst: 0}, access_log: {destination: 'arn:aws:logs:us-east-1:123456789012:log-group:w', format: '$context.requestId'}}".to_string()),
+        Just("{throttle: {rate: 0, burst: 0}, access_log: {destination: 'arn:aws:logs:us-east-1:123456789012:log-group:w', format: '{\"id\": \"$context.requestId\"}'}}".to_string()),
     ];
-    let stages = proptest::collection::vec(stage, 1..3);
-    (routes, connect_auth, api, identity, stages).prop_map(
-        |(routes, auth, api, identity, stages)| {
+    let stages = proptest::collection::vec(stage, 0..3);
+    (routes, connect_auth, api, identity, stages, v2_functions()).prop_map(
+        |(routes, auth, api, identity, stages, functions)| {
             let mut y = format!(
-                "api: {{name: prop-ws, kind: websocket{api}}}\nfunctions: {{f0: f0, f1: f1, f2: f2, auth: auth-fn}}\n\
+                "api: {{name: prop-ws, kind: websocket{api}}}\nfunctions: {functions}\n\
                  authorizers:\n  t: {{type: request, function: auth, identity_sources: {identity}}}\nroutes:\n"
             );
             let mut seen = std::collections::BTreeSet::new();
@@ -437,13 +456,71 @@ fn ws_spec_yaml() -> impl Strategy<Value = String> {
                     y.push_str(&format!("  - {{route: {k}, {t}{a}}}\n"));
                 }
             }
-            y.push_str("stages:\n");
+            if !stages.is_empty() {
+                // A spec without stages is valid (with a warning).
+                y.push_str("stages:\n");
+            }
             for (i, s) in stages.iter().enumerate() {
                 y.push_str(&format!("  s{i}: {s}\n"));
             }
             y
         },
     )
+}
+
+/// The v2 properties' functions: a plain name, an alias written `NAME:QUALIFIER`, a
+/// function of another account and region by ARN; the authorizer's a name or an alias.
+fn v2_functions() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("{f0: f0, f1: f1, f2: f2, auth: auth-fn}"),
+        Just("{f0: f0, f1: 'f1:live', f2: 'arn:aws:lambda:eu-west-1:999999999999:function:far', auth: {name: auth-fn, alias: live}}"),
+    ]
+    .prop_map(str::to_string)
+}
+
+/// Functions as get-function would resolve them (as `src/plan/export_tests.rs` does): names
+/// in this account and region, ARNs as they are, qualifiers kept.
+fn resolve(spec: &gwctl::spec::model::Spec) -> Vec<gwctl::state::ResolvedFunction> {
+    use crate::support::offline::ACCOUNT;
+    use gwctl::spec::arn::FunctionArn;
+    spec.functions
+        .iter()
+        .map(|f| {
+            let v = &f.name_or_arn.value;
+            let (arn, q) = match FunctionArn::parse(v) {
+                Some(a) => (a.unqualified(), a.qualifier.clone()),
+                None => {
+                    let (name, q) = match v.split_once(':') {
+                        Some((n, q)) => (n.to_string(), Some(q.to_string())),
+                        None => (v.clone(), None),
+                    };
+                    (
+                        format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"),
+                        q,
+                    )
+                }
+            };
+            let parsed = FunctionArn::parse(&arn).expect("an arn");
+            gwctl::state::ResolvedFunction {
+                key: f.key.value.clone(),
+                function_arn: arn,
+                name: parsed.name.clone(),
+                qualifier: f.qualifier.clone().or(q),
+                account: parsed.account,
+                region: parsed.region,
+            }
+        })
+        .collect()
+}
+
+/// Only the functions of this account and region are named (export writes others' ARNs).
+fn local_context(f: &[gwctl::state::ResolvedFunction]) -> ExportContext {
+    let local: Vec<_> = f
+        .iter()
+        .filter(|f| f.region == REGION && f.account == crate::support::offline::ACCOUNT)
+        .cloned()
+        .collect();
+    context(&local)
 }
 
 /// Permissions without the spec-local function keys (export names functions itself).
@@ -487,15 +564,15 @@ proptest! {
         use gwctl::plan::http;
         let opts = PlanOptions::default();
         let s = load(&yaml);
-        let f = functions(&s);
+        let f = resolve(&s);
         let d = http::desired(&s, &f, REGION);
         let first = http::plan(&d, None, &BTreeMap::new(), opts);
         let (api, pol) = http::simulate::apply(None, BTreeMap::new(), &first.ops)
             .map_err(|e| TestCaseError::fail(format!("the plan does not apply: {e}\n{yaml}")))?;
-        let out = http::export::export(&api, &context(&f));
+        let out = http::export::export(&api, &local_context(&f));
         prop_assert!(out.left_out.is_empty(), "{:?}\n{yaml}\n{}", out.left_out, out.yaml);
         let s2 = load(&out.yaml);
-        let d2 = http::desired(&s2, &functions(&s2), REGION);
+        let d2 = http::desired(&s2, &resolve(&s2), REGION);
         prop_assert_eq!(&d2.config, &d.config, "{}\n{}", yaml, out.yaml);
         let stages = |d: &http::DesiredHttp| {
             auto_deploy_as_exported(&d.stages, |s: &mut gwctl::state::http::Stage| &mut s.auto_deploy)
@@ -512,15 +589,15 @@ proptest! {
         use gwctl::plan::ws;
         let opts = PlanOptions::default();
         let s = load(&yaml);
-        let f = functions(&s);
+        let f = resolve(&s);
         let d = ws::desired(&s, &f, REGION);
         let first = ws::plan(&d, None, &BTreeMap::new(), opts);
         let (api, pol) = ws::simulate::apply(None, BTreeMap::new(), &first.ops)
             .map_err(|e| TestCaseError::fail(format!("the plan does not apply: {e}\n{yaml}")))?;
-        let out = ws::export::export(&api, &context(&f));
+        let out = ws::export::export(&api, &local_context(&f));
         prop_assert!(out.left_out.is_empty(), "{:?}\n{yaml}\n{}", out.left_out, out.yaml);
         let s2 = load(&out.yaml);
-        let d2 = ws::desired(&s2, &functions(&s2), REGION);
+        let d2 = ws::desired(&s2, &resolve(&s2), REGION);
         prop_assert_eq!(&d2.config, &d.config, "{}\n{}", yaml, out.yaml);
         let stages = |d: &ws::DesiredWs| {
             auto_deploy_as_exported(&d.stages, |s: &mut gwctl::state::ws::Stage| &mut s.auto_deploy)
