@@ -281,12 +281,15 @@ fn http_route() -> impl Strategy<Value = (String, String, String)> {
         Just("DELETE"),
         Just("PATCH"),
         Just("HEAD"),
+        Just("OPTIONS"),
         Just("ANY")
     ];
     let target = prop_oneof![
         (0usize..3).prop_map(|f| format!("function: f{f}")),
         (0usize..3).prop_map(|f| format!("function: f{f}, auth: iam")),
         (0usize..3).prop_map(|f| format!("function: f{f}, auth: jwt, scopes: [items/read, items/write]")),
+        // Scopes need a jwt authorizer: `auth: jwt` is dropped below when it is the default.
+        (0usize..3).prop_map(|f| format!("function: f{f}, auth: jwt, scopes: [x.y/z]")),
         (0usize..3).prop_map(|f| format!("function: f{f}, auth: jwt")),
         (0usize..3).prop_map(|f| format!("function: f{f}, auth: lam")),
         (0usize..3).prop_map(|f| format!("function: f{f}, auth: none, throttle: {{rate: 5, burst: 10}}")),
@@ -361,6 +364,11 @@ fn http_spec_yaml() -> impl Strategy<Value = String> {
                     (format!(", method: {m}"), format!("{m} {p}"))
                 };
                 if seen.insert(key) {
+                    let t = if default_auth == "jwt" {
+                        t.replace("auth: jwt, scopes", "scopes")
+                    } else {
+                        t
+                    };
                     y.push_str(&format!("  - {{path: \"{p}\"{m}, {t}}}\n"));
                 }
             }
