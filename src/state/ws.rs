@@ -363,7 +363,9 @@ impl ObservedWsApi {
                     let ids = self.integration_response_ids.get(ikey);
                     rs.iter().map(move |(key, def)| RawIntegrationResponse {
                         integration_id: id_of(&self.integration_ids, ikey),
-                        id: ids.map(|ids| id_of(ids, key)).unwrap_or_else(|| key.clone()),
+                        id: ids
+                            .map(|ids| id_of(ids, key))
+                            .unwrap_or_else(|| key.clone()),
                         key: key.clone(),
                         def: def.clone(),
                     })

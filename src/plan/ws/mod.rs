@@ -585,7 +585,11 @@ fn plan_integration_responses(p: &mut WsPlan, want: &WsApi, have: &WsApi) {
         }
         for key in haves.keys().filter(|k| !wants.contains_key(*k)) {
             p.push(
-                Change::new(Action::Delete, "integration_response", &format!("{ikey} {key}")),
+                Change::new(
+                    Action::Delete,
+                    "integration_response",
+                    &format!("{ikey} {key}"),
+                ),
                 WsOp::DeleteIntegrationResponse {
                     integration: ikey.clone(),
                     key: key.clone(),

@@ -225,7 +225,9 @@ pub fn apply(
                 }
                 sim.api.integrations.retain(|i| i.0 != id);
                 // Its integration responses go with it.
-                sim.api.integration_responses.retain(|r| r.integration_id != id);
+                sim.api
+                    .integration_responses
+                    .retain(|r| r.integration_id != id);
             }
             WsOp::CreateIntegrationResponse {
                 integration,

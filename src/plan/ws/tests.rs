@@ -322,8 +322,14 @@ fn integration_responses_are_created_after_their_integration_and_before_the_depl
         })
         .collect();
     assert_eq!(created, vec![("mock:", "$default"), ("mock:", "/4\\d\\d/")]);
-    assert!(at("CreateIntegration") < at("CreateIntegrationResponse"), "{ops:?}");
-    assert!(at("CreateIntegrationResponse") < at("CreateDeployment"), "{ops:?}");
+    assert!(
+        at("CreateIntegration") < at("CreateIntegrationResponse"),
+        "{ops:?}"
+    );
+    assert!(
+        at("CreateIntegrationResponse") < at("CreateDeployment"),
+        "{ops:?}"
+    );
     let rs = &api.config.integration_responses["mock:"];
     assert_eq!(rs["$default"].templates["$default"], r#"{"pong": true}"#);
     assert_eq!(
