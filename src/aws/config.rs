@@ -293,6 +293,8 @@ pub fn clients_paced(
         .retry_config(retry.clone())
         .http_client(apigw_http)
         .interceptor(PaceTag)
+        // WebSocket templates (request and integration response) can read back as null too.
+        .interceptor(StripNullMapValues)
         .interceptor(CallRecorder::new("apigatewayv2", calls.clone()))
         .build();
     let lambda = aws_sdk_lambda::config::Builder::from(sdk)

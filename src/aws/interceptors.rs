@@ -1,10 +1,11 @@
 //! SDK interceptors attached by [`crate::aws::config`] to every client gwctl builds.
 //!
-//! - [`StripNullMapValues`] (API Gateway only): real API Gateway answers
+//! - [`StripNullMapValues`] (API Gateway v1 and v2): real API Gateway answers
 //!   `"responseTemplates": {"application/json": null}` for an empty template (the console writes
 //!   such templates too). The Rust SDK models these maps as dense and fails the whole response
 //!   with "dense map cannot contain null values" (awslabs/aws-sdk-rust#1443), which would make
-//!   get-method and get-resources with `embed=methods` unusable on such APIs. The interceptor
+//!   get-method and get-resources with `embed=methods` (and, on WebSocket APIs,
+//!   get-integration-responses) unusable on such APIs. The interceptor
 //!   drops null-valued entries from every JSON object of the response before the SDK
 //!   deserializes it, so the SDK sees those keys as absent. For a structure member a null and an
 //!   absent key already mean the same thing, so dropping every null-valued entry is safe.

@@ -126,6 +126,12 @@ pub enum Identity<'a> {
         route: &'a str,
         key: &'a str,
     },
+    /// An integration response of a WebSocket API's integration, by integration response key.
+    IntegrationResponse {
+        api: &'a str,
+        integration: &'a str,
+        key: &'a str,
+    },
     /// A custom domain name, by name (the name is unique in the account and region), in the
     /// API family that created it.
     DomainName {
@@ -215,6 +221,30 @@ pub async fn find(c: &Clients, identity: &Identity<'_>) -> Result<Option<String>
                 list.iter()
                     .filter(|r| r.route_response_key() == Some(key))
                     .filter_map(|r| r.route_response_id().map(str::to_string)),
+            ))
+        }
+        Identity::IntegrationResponse {
+            api,
+            integration,
+            key,
+        } => {
+            let list = all_pages(|token| async move {
+                let page = c
+                    .apigw2
+                    .get_integration_responses()
+                    .api_id(api)
+                    .integration_id(integration)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify("GetIntegrationResponses", e))?;
+                Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
+            })
+            .await?;
+            Ok(first(
+                list.iter()
+                    .filter(|r| r.integration_response_key() == Some(key))
+                    .filter_map(|r| r.integration_response_id().map(str::to_string)),
             ))
         }
         Identity::Resource { api, path } => Ok(first(

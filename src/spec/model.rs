@@ -388,6 +388,24 @@ pub struct IntegrationDef {
     /// WebSocket custom integrations: which request template applies
     /// (`template_selection_expression`, e.g. `\$default`).
     pub template_selection: Option<String>,
+    /// WebSocket custom integrations (lambda, http, mock): the integration responses, when
+    /// the spec declares `responses:` (`None`: the live ones are left as they are).
+    pub ws_responses: Option<Vec<WsIntegrationResponseDef>>,
+}
+
+/// An integration response of a WebSocket custom integration: what a two-way route sends
+/// back to the client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WsIntegrationResponseDef {
+    pub pos: Pos,
+    /// `$default`, or a `/regex/` matched against the backend's status code or error.
+    pub key: String,
+    /// Template selection key -> template.
+    pub templates: BTreeMap<String, String>,
+    /// `template_selection_expression`.
+    pub template_selection: Option<String>,
+    /// CONVERT_TO_TEXT | CONVERT_TO_BINARY.
+    pub content_handling: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -23,7 +23,8 @@ use super::read::{
 use super::read::{
     ALL_INTEGRATION_KEYS, API_KEY_SELECTIONS, CONTENT_HANDLINGS, INTEGRATION_RESPONSE_KEYS,
     INTEGRATION_TYPES, METHOD_RESPONSE_KEYS, PASSTHROUGH_BEHAVIORS, POLICY_KEYS, REQUEST_KEYS,
-    ROUTE_KEYS, STATEMENT_KEYS, VALIDATE_KINDS, WS_INTEGRATION_KEYS, WS_ROUTE_KEYS,
+    ROUTE_KEYS, STATEMENT_KEYS, VALIDATE_KINDS, WS_INTEGRATION_KEYS, WS_INTEGRATION_RESPONSE_KEYS,
+    WS_ROUTE_KEYS,
 };
 use super::read::{DNS_KEYS, DOMAIN_ENDPOINTS, DOMAIN_KEYS, MTLS_KEYS, SECURITY_POLICIES};
 use super::yaml::Node;
@@ -286,6 +287,19 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("template_selection", Ty::Text, "lambda/http/mock: the template selection expression, e.g. `\\$default`."),
             ("passthrough_behavior", Ty::Choice(PASSTHROUGH_BEHAVIORS), "lambda/http/mock: messages without a matching template."),
             ("content_handling", Ty::Choice(CONTENT_HANDLINGS), "lambda/http: binary/text conversion."),
+            ("responses", Ty::List(&Ty::Obj("ws_integration_response")), "lambda/http/mock: integration responses, what a two-way route sends back (omit: the live ones are kept)."),
+        ],
+    },
+    Obj {
+        name: "ws_integration_response",
+        description: "An integration response of a WebSocket lambda, http or mock integration.",
+        keys: WS_INTEGRATION_RESPONSE_KEYS,
+        required: &["key"],
+        fields: &[
+            ("key", Ty::Text, "`$default`, or `/regex/` matched against the backend's status or error."),
+            ("templates", Ty::Map(&Ty::Text), "Response templates by template selection key, e.g. `$default`."),
+            ("template_selection", Ty::Text, "The response template selection expression."),
+            ("content_handling", Ty::Choice(CONTENT_HANDLINGS), "Binary/text conversion of the answer."),
         ],
     },
     Obj {

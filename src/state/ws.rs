@@ -41,6 +41,38 @@ pub struct WsApi {
     pub integrations: BTreeMap<String, Integration>,
     /// By name.
     pub authorizers: BTreeMap<String, Authorizer>,
+    /// Integration responses of custom integrations: target key -> response key -> response.
+    /// Desired: only the integrations whose spec declares `responses:`; observed: every
+    /// integration that has any.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub integration_responses: BTreeMap<String, BTreeMap<String, IntegrationResponse>>,
+}
+
+/// An integration response of a custom (AWS, HTTP, MOCK) integration, by its key (`$default`
+/// or `/regex/`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IntegrationResponse {
+    /// Template selection key -> template.
+    pub templates: BTreeMap<String, String>,
+    pub template_selection_expression: Option<String>,
+    /// CONVERT_TO_TEXT | CONVERT_TO_BINARY.
+    pub content_handling: Option<String>,
+}
+
+impl IntegrationResponse {
+    pub fn normalize(&mut self) {
+        // API Gateway stores an empty template as null; gwctl never writes one.
+        self.templates.retain(|_, v| !v.is_empty());
+        if self.template_selection_expression.as_deref() == Some("") {
+            self.template_selection_expression = None;
+        }
+    }
+}
+
+/// Whether integrations of this type (AWS_PROXY, AWS, ...) can have integration responses:
+/// the custom ones (proxies pass the backend's answer through as it is).
+pub fn has_integration_responses(kind: &str) -> bool {
+    matches!(kind, "AWS" | "HTTP" | "MOCK")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -144,6 +176,8 @@ pub struct ObservedWsApi {
     pub integration_ids: BTreeMap<String, String>,
     /// Authorizer name -> id.
     pub authorizer_ids: BTreeMap<String, String>,
+    /// Target key -> response key -> integration response id.
+    pub integration_response_ids: BTreeMap<String, BTreeMap<String, String>>,
     pub stages: BTreeMap<String, ObservedStage>,
     /// By deployment id.
     pub deployments: BTreeMap<String, Deployment>,
@@ -169,6 +203,15 @@ pub struct RawRoute {
     pub responses: Vec<(String, String)>,
 }
 
+/// An integration response as the service lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawIntegrationResponse {
+    pub integration_id: String,
+    pub id: String,
+    pub key: String,
+    pub def: IntegrationResponse,
+}
+
 /// A WebSocket API as the service lists it (objects by id); [`RawWsApi::assemble`] keys it.
 /// The reader and the planner's simulator both go through it.
 #[derive(Debug, Clone, Default)]
@@ -183,6 +226,7 @@ pub struct RawWsApi {
     pub integrations: Vec<(String, Integration)>,
     /// (id, name, configuration).
     pub authorizers: Vec<(String, String, Authorizer)>,
+    pub integration_responses: Vec<RawIntegrationResponse>,
     pub stages: BTreeMap<String, ObservedStage>,
     pub deployments: BTreeMap<String, Deployment>,
     pub deployments_complete: bool,
@@ -222,6 +266,25 @@ impl RawWsApi {
                 },
             );
         }
+        // By integration, then key; the first by id keeps a duplicated key.
+        self.integration_responses.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut integration_response_ids: BTreeMap<String, BTreeMap<String, String>> =
+            BTreeMap::new();
+        for r in self.integration_responses {
+            let Some(ikey) = k.integration_keys_by_id.get(&r.integration_id) else {
+                continue;
+            };
+            let ids = integration_response_ids.entry(ikey.clone()).or_default();
+            if ids.contains_key(&r.key) {
+                continue;
+            }
+            ids.insert(r.key.clone(), r.id);
+            config
+                .integration_responses
+                .entry(ikey.clone())
+                .or_default()
+                .insert(r.key, r.def);
+        }
         config.integrations = k.integrations;
         config.authorizers = k.authorizers;
         config.normalize();
@@ -233,6 +296,7 @@ impl RawWsApi {
             route_response_ids,
             integration_ids: k.integration_ids,
             authorizer_ids: k.authorizer_ids,
+            integration_response_ids,
             stages: self.stages,
             deployments: self.deployments,
             deployments_complete: self.deployments_complete,
@@ -292,6 +356,21 @@ impl ObservedWsApi {
                 .collect(),
             integrations: raw_integrations(&c.integrations, &self.integration_ids),
             authorizers: raw_authorizers(&c.authorizers, &self.authorizer_ids),
+            integration_responses: c
+                .integration_responses
+                .iter()
+                .flat_map(|(ikey, rs)| {
+                    let ids = self.integration_response_ids.get(ikey);
+                    rs.iter().map(move |(key, def)| RawIntegrationResponse {
+                        integration_id: id_of(&self.integration_ids, ikey),
+                        id: ids
+                            .map(|ids| id_of(ids, key))
+                            .unwrap_or_else(|| key.clone()),
+                        key: key.clone(),
+                        def: def.clone(),
+                    })
+                })
+                .collect(),
             stages: self.stages.clone(),
             deployments: self.deployments.clone(),
             deployments_complete: self.deployments_complete,
@@ -418,6 +497,11 @@ impl WsApi {
         for a in self.authorizers.values_mut() {
             a.normalize();
         }
+        for rs in self.integration_responses.values_mut() {
+            for r in rs.values_mut() {
+                r.normalize();
+            }
+        }
     }
 
     /// The part of the configuration a deployment snapshots, canonically serialised.
@@ -429,6 +513,10 @@ impl WsApi {
             route_responses: &'a BTreeSet<String>,
             integrations: &'a BTreeMap<String, Integration>,
             authorizers: &'a BTreeMap<String, Authorizer>,
+            // Absent when none is declared: the fingerprint of an API whose spec declares
+            // no integration responses is what it was before gwctl managed them.
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            integration_responses: &'a BTreeMap<String, BTreeMap<String, IntegrationResponse>>,
         }
         serde_json::to_vec(&Deployed {
             route_selection_expression: &self.route_selection_expression,
@@ -436,6 +524,7 @@ impl WsApi {
             route_responses: &self.route_responses,
             integrations: &self.integrations,
             authorizers: &self.authorizers,
+            integration_responses: &self.integration_responses,
         })
         .expect("configuration serialises")
     }

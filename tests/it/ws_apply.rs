@@ -446,3 +446,130 @@ async fn a_websocket_api_is_found_by_id_or_name_exported_and_refused_by_rest_onl
         );
     }
 }
+
+/// A two-way MOCK route answering through an integration response (the docs' `ping`).
+const PING: &str = r#"
+api: {name: ping-ws, kind: websocket}
+routes:
+  - route: ping
+    response: true
+    integration:
+      type: mock
+      template_selection: \$default
+      request_templates: {$default: '{"statusCode": 200}'}
+      responses:
+        - key: $default
+          template_selection: \$default
+          templates: {$default: '{"pong": true}'}
+stages:
+  prod: {auto_deploy: true}
+"#;
+
+/// The integration responses of the API's only integration as (key, templates).
+async fn integration_responses(
+    c: &gwctl::aws::Clients,
+    id: &str,
+) -> (String, Vec<(String, String, Option<String>)>) {
+    let ints = c.apigw2.get_integrations().api_id(id).send().await.unwrap();
+    assert_eq!(ints.items().len(), 1);
+    let iid = ints.items()[0].integration_id().unwrap().to_string();
+    let out = c
+        .apigw2
+        .get_integration_responses()
+        .api_id(id)
+        .integration_id(&iid)
+        .send()
+        .await
+        .unwrap();
+    let mut rs: Vec<_> = out
+        .items()
+        .iter()
+        .map(|r| {
+            (
+                r.integration_response_id().unwrap().to_string(),
+                r.integration_response_key().unwrap().to_string(),
+                r.response_templates()
+                    .and_then(|t| t.get("$default").cloned()),
+            )
+        })
+        .collect();
+    rs.sort();
+    (iid, rs)
+}
+
+#[tokio::test]
+async fn a_two_way_mock_route_gets_its_integration_response_and_drift_in_it_is_reverted() {
+    let em = support::emulator().await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = support::cli::write(&dir, "ping.yaml", PING);
+
+    let first = apply_json(&em, &spec);
+    assert_eq!(first.result, "applied");
+    assert_eq!(
+        writes(&first),
+        w(&[
+            ("CreateApi", 1),
+            ("CreateIntegration", 1),
+            ("CreateIntegrationResponse", 1),
+            ("CreateRoute", 1),
+            ("CreateRouteResponse", 1),
+            ("CreateStage", 1),
+        ])
+    );
+    let id = first.api.id.clone().unwrap();
+    let (iid, rs) = integration_responses(&c, &id).await;
+    assert_eq!(rs.len(), 1, "{rs:?}");
+    assert_eq!(
+        (rs[0].1.as_str(), rs[0].2.as_deref()),
+        ("$default", Some(r#"{"pong": true}"#))
+    );
+
+    // Re-apply: not one write.
+    let second = apply_json(&em, &spec);
+    assert_eq!(second.result, "no_changes");
+    assert_eq!(second.calls.writes, 0);
+
+    // Someone changes the template behind gwctl's back: the plan shows it, apply reverts it
+    // with one update, in place.
+    c.apigw2
+        .update_integration_response()
+        .api_id(&id)
+        .integration_id(&iid)
+        .integration_response_id(&rs[0].0)
+        .response_templates("$default", r#"{"pong": "by hand"}"#)
+        .send()
+        .await
+        .unwrap();
+    let o = gwctl(
+        &em,
+        &["plan", spec.to_str().unwrap(), "--detailed-exitcode"],
+    );
+    assert_eq!(o.status.code(), Some(2), "drift: exit 2");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("~ integration_response mock: $default"),
+        "{out}"
+    );
+    let doc = apply_json(&em, &spec);
+    assert_eq!(writes(&doc), w(&[("UpdateIntegrationResponse", 1)]));
+    let (_, after) = integration_responses(&c, &id).await;
+    assert_eq!(after[0].0, rs[0].0, "updated in place");
+    assert_eq!(after[0].2.as_deref(), Some(r#"{"pong": true}"#));
+    assert_eq!(apply_json(&em, &spec).calls.writes, 0);
+
+    // Destroy leaves nothing.
+    let o = gwctl(
+        &em,
+        &[
+            "destroy",
+            spec.to_str().unwrap(),
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    let doc: DestroyDoc = serde_json::from_str(&ok(&o).0).unwrap();
+    assert_eq!(doc.result, "destroyed");
+    assert!(api_ids(&c).await.is_empty());
+}

@@ -7,7 +7,9 @@
 //! delete answered NotFound; create-route and create-authorizer answered ConflictException
 //! adopt the object of that key or name; create-stage answered ConflictException adopts the
 //! stage and still gives it the op's settings; a create that got no answer is looked for
-//! before it is sent again ([`crate::aws::recover`]), a route response by its key.
+//! before it is sent again ([`crate::aws::recover`]), a route response and an integration
+//! response by their key; create-integration-response answered ConflictException adopts the
+//! response of that key and gives it the op's settings.
 //! Lambda integrations and authorizers are sent as invocation URIs (WebSocket APIs take no
 //! bare function ARN). Errors are classified by code, never by message text.
 
@@ -23,14 +25,16 @@ use super::{
     deleted, fill_placeholders, hash_map, internal, lambda::permission_call, run_concurrent,
     ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
 };
-use crate::aws::error::{classify, AwsError};
-use crate::aws::recover::{create_or_find, Identity, Made};
+use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::recover::{create_or_find, find, Identity, Made};
 use crate::aws::Clients;
 use crate::plan::desired::lambda_uri;
 use crate::plan::v2::V2Op;
 use crate::plan::ws::deps;
 use crate::plan::ws::ops::WsOp;
-use crate::state::ws::{Integration, ObservedWsApi, Route, RouteSetting, DEFAULT_KEY};
+use crate::state::ws::{
+    Integration, IntegrationResponse, ObservedWsApi, Route, RouteSetting, DEFAULT_KEY,
+};
 
 /// Runs ops against one HTTP API.
 pub struct WsExecutor<'c> {
@@ -45,6 +49,8 @@ pub struct WsExecutor<'c> {
     pub authorizer_ids: BTreeMap<String, String>,
     /// Route key -> id of its `$default` route response.
     pub route_response_ids: BTreeMap<String, String>,
+    /// Target key -> integration response key -> id.
+    pub integration_response_ids: BTreeMap<String, BTreeMap<String, String>>,
     /// The deployment created in this run.
     pub deployment_id: Option<String>,
 }
@@ -89,6 +95,7 @@ impl<'c> WsExecutor<'c> {
             route_ids: BTreeMap::new(),
             authorizer_ids: BTreeMap::new(),
             route_response_ids: BTreeMap::new(),
+            integration_response_ids: BTreeMap::new(),
             deployment_id: None,
         }
     }
@@ -102,6 +109,7 @@ impl<'c> WsExecutor<'c> {
             route_ids: observed.route_ids.clone(),
             authorizer_ids: observed.authorizer_ids.clone(),
             route_response_ids: observed.route_response_ids.clone(),
+            integration_response_ids: observed.integration_response_ids.clone(),
             deployment_id: None,
         }
     }
@@ -213,6 +221,7 @@ impl<'c> WsExecutor<'c> {
                 self.route_ids.clear();
                 self.authorizer_ids.clear();
                 self.route_response_ids.clear();
+                self.integration_response_ids.clear();
                 Ok(outcome(id))
             }
             WsOp::UpdateApi {
@@ -351,15 +360,105 @@ impl<'c> WsExecutor<'c> {
                     .map_err(|e| classify(name, e))?;
                 Ok(OpOutcome::Applied)
             }
-            WsOp::DeleteIntegration { key } => delete_by_id!(
-                self,
-                name,
-                delete_integration,
-                integration_id,
-                "integration",
-                integration_ids,
-                key
-            ),
+            WsOp::DeleteIntegration { key } => {
+                let outcome = delete_by_id!(
+                    self,
+                    name,
+                    delete_integration,
+                    integration_id,
+                    "integration",
+                    integration_ids,
+                    key
+                );
+                // Its integration responses went with it.
+                self.integration_response_ids.remove(key);
+                outcome
+            }
+            WsOp::CreateIntegrationResponse {
+                integration,
+                key,
+                def,
+            } => {
+                let api = self.api(name)?;
+                let iid = Self::id_of(name, "integration", &self.integration_ids, integration)?;
+                let req = gw
+                    .create_integration_response()
+                    .api_id(&api)
+                    .integration_id(&iid)
+                    .integration_response_key(key)
+                    .set_response_templates(hash_map(&def.templates))
+                    .set_template_selection_expression(def.template_selection_expression.clone())
+                    .set_content_handling_strategy(
+                        def.content_handling
+                            .as_deref()
+                            .map(v2::ContentHandlingStrategy::from),
+                    );
+                // No answer: look for the response (by key) before creating it again.
+                let identity = Identity::IntegrationResponse {
+                    api: &api,
+                    integration: &iid,
+                    key,
+                };
+                let made = create_or_find(self.clients, identity, || {
+                    let r = req.clone();
+                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                })
+                .await;
+                let (id, created) = match made {
+                    Ok(Made::Created(out)) => (
+                        answered_id(name, "integration response", out.integration_response_id())?,
+                        true,
+                    ),
+                    Ok(Made::Adopted(id)) => (id, false),
+                    // The key is taken (another run, or an attempt whose answer was lost and
+                    // whose retry was not the first to land): adopt that response and give it
+                    // the op's settings.
+                    Err(e) if e.kind == ErrorKind::Conflict => {
+                        let found = find(self.clients, &identity).await?.ok_or(e)?;
+                        self.update_integration_response(name, &api, &iid, &found, key, def)
+                            .await?;
+                        (found, false)
+                    }
+                    Err(e) => return Err(e),
+                };
+                self.integration_response_ids
+                    .entry(integration.clone())
+                    .or_default()
+                    .insert(key.clone(), id.clone());
+                Ok(if created {
+                    OpOutcome::Created { id }
+                } else {
+                    OpOutcome::Adopted { id }
+                })
+            }
+            WsOp::UpdateIntegrationResponse {
+                integration,
+                key,
+                def,
+            } => {
+                let api = self.api(name)?;
+                let iid = Self::id_of(name, "integration", &self.integration_ids, integration)?;
+                let id = self.integration_response_id(name, integration, key)?;
+                self.update_integration_response(name, &api, &iid, &id, key, def)
+                    .await?;
+                Ok(OpOutcome::Applied)
+            }
+            WsOp::DeleteIntegrationResponse { integration, key } => {
+                let iid = Self::id_of(name, "integration", &self.integration_ids, integration)?;
+                let id = self.integration_response_id(name, integration, key)?;
+                let res = gw
+                    .delete_integration_response()
+                    .api_id(self.api(name)?)
+                    .integration_id(iid)
+                    .integration_response_id(id)
+                    .send()
+                    .await;
+                let outcome = deleted(name, res)?;
+                if let Some(ids) = self.integration_response_ids.get_mut(integration) {
+                    ids.remove(key);
+                }
+                Ok(outcome)
+            }
             WsOp::CreateRoute { route_key, def } => {
                 let api = self.api(name)?;
                 let (target, authorizer) = self.route_ids_of(name, def)?;
@@ -503,9 +602,64 @@ impl<'c> WsExecutor<'c> {
                 self.route_ids.clear();
                 self.authorizer_ids.clear();
                 self.route_response_ids.clear();
+                self.integration_response_ids.clear();
                 Ok(outcome)
             }
         }
+    }
+
+    fn integration_response_id(
+        &self,
+        op: &str,
+        integration: &str,
+        key: &str,
+    ) -> Result<String, AwsError> {
+        self.integration_response_ids
+            .get(integration)
+            .and_then(|ids| ids.get(key))
+            .cloned()
+            .ok_or_else(|| {
+                internal(
+                    op,
+                    format!("no id known for integration response `{key}` of `{integration}`"),
+                )
+            })
+    }
+
+    /// update-integration-response with every setting (the template map whole: an empty one
+    /// clears the templates).
+    async fn update_integration_response(
+        &self,
+        op: &str,
+        api: &str,
+        integration_id: &str,
+        id: &str,
+        key: &str,
+        def: &IntegrationResponse,
+    ) -> Result<(), AwsError> {
+        self.clients
+            .apigw2
+            .update_integration_response()
+            .api_id(api)
+            .integration_id(integration_id)
+            .integration_response_id(id)
+            .integration_response_key(key)
+            .set_response_templates(Some(
+                def.templates
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ))
+            .set_template_selection_expression(def.template_selection_expression.clone())
+            .set_content_handling_strategy(
+                def.content_handling
+                    .as_deref()
+                    .map(v2::ContentHandlingStrategy::from),
+            )
+            .send()
+            .await
+            .map_err(|e| classify(op, e))?;
+        Ok(())
     }
 
     /// Record the id a create-route / create-authorizer answered with (or the one found
@@ -583,6 +737,7 @@ impl ForkExecutor for WsExecutor<'_> {
             route_ids: self.route_ids.clone(),
             authorizer_ids: self.authorizer_ids.clone(),
             route_response_ids: self.route_response_ids.clone(),
+            integration_response_ids: self.integration_response_ids.clone(),
             deployment_id: self.deployment_id.clone(),
         }
     }
@@ -594,10 +749,32 @@ impl ForkExecutor for WsExecutor<'_> {
     fn merge(&mut self, fork: Self, op: &WsOp, _exclusive: bool) {
         use WsOp::*;
         match op {
-            CreateIntegration { key, .. }
-            | UpdateIntegration { key, .. }
-            | DeleteIntegration { key } => {
+            CreateIntegration { key, .. } | UpdateIntegration { key, .. } => {
                 keep(&mut self.integration_ids, &fork.integration_ids, key)
+            }
+            DeleteIntegration { key } => {
+                keep(&mut self.integration_ids, &fork.integration_ids, key);
+                self.integration_response_ids.remove(key);
+            }
+            CreateIntegrationResponse {
+                integration, key, ..
+            }
+            | UpdateIntegrationResponse {
+                integration, key, ..
+            }
+            | DeleteIntegrationResponse { integration, key } => {
+                let learned = fork
+                    .integration_response_ids
+                    .get(integration)
+                    .and_then(|ids| ids.get(key));
+                let ids = self
+                    .integration_response_ids
+                    .entry(integration.clone())
+                    .or_default();
+                match learned {
+                    Some(id) => ids.insert(key.clone(), id.clone()),
+                    None => ids.remove(key),
+                };
             }
             CreateAuthorizer { name, .. }
             | UpdateAuthorizer { name, .. }

@@ -5,7 +5,9 @@
 //! Six list/get calls, made concurrently, each followed through every `NextToken` page:
 //! get-api, get-routes, get-integrations, get-authorizers, get-stages, get-deployments; then
 //! get-route-responses for each route that has a route response selection expression (only
-//! two-way routes answer a client, so only they are read: a one-way API costs no more).
+//! two-way routes answer a client, so only they are read: a one-way API costs no more), and
+//! get-integration-responses for each custom integration (AWS, HTTP, MOCK: proxies have
+//! none, so an API of proxies costs no more either).
 //! The fallbacks for the emulator's missing operations are those of HTTP APIs, chosen by the
 //! classified error kind and reported in `notes`: get-authorizers answering a server error
 //! (moto 5.2.5: HTTP 500) reads the authorizers routes refer to one by one (one no route uses
@@ -23,7 +25,8 @@ use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::Clients;
 use crate::state::rest::ApiSummary;
 use crate::state::ws::{
-    Authorizer, Integration, ObservedWsApi, RawRoute, RawWsApi, RouteSetting, DEFAULT_KEY,
+    has_integration_responses, Authorizer, Integration, IntegrationResponse, ObservedWsApi,
+    RawIntegrationResponse, RawRoute, RawWsApi, RouteSetting, DEFAULT_KEY,
 };
 
 /// Every WebSocket API named exactly `name` (get-apis, all pages), oldest first (ties by id).
@@ -151,6 +154,10 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
         ));
     }
 
+    let integrations: Vec<(String, Integration)> =
+        l.integrations?.iter().filter_map(map_integration).collect();
+    let integration_responses = read_integration_responses(c, id, &integrations).await?;
+
     let raw = RawWsApi {
         id: id.to_string(),
         name: api.name().unwrap_or_default().to_string(),
@@ -162,7 +169,8 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
         api_key_selection_expression: non_empty(api.api_key_selection_expression()),
         tags: to_btree(api.tags()),
         routes,
-        integrations: l.integrations?.iter().filter_map(map_integration).collect(),
+        integrations,
+        integration_responses,
         authorizers: authorizers.iter().filter_map(map_authorizer).collect(),
         stages: l
             .stages?
@@ -174,6 +182,69 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
         notes,
     };
     Ok(raw.assemble())
+}
+
+/// get-integration-responses of every custom integration (AWS, HTTP, MOCK), all pages,
+/// concurrently: proxies have none, so an API of proxies costs no more reads.
+async fn read_integration_responses(
+    c: &Clients,
+    id: &str,
+    integrations: &[(String, Integration)],
+) -> Result<Vec<RawIntegrationResponse>, AwsError> {
+    let custom = integrations
+        .iter()
+        .filter(|(_, i)| has_integration_responses(&i.kind))
+        .map(|(iid, _)| iid.clone());
+    let lists = bounded(
+        custom.map(|integration_id| {
+            let c = c.clone();
+            let id = id.to_string();
+            async move {
+                let list = all_pages(|token| {
+                    let (c, id, integration_id) = (c.clone(), id.clone(), integration_id.clone());
+                    async move {
+                        let p = c
+                            .apigw2
+                            .get_integration_responses()
+                            .api_id(id)
+                            .integration_id(integration_id)
+                            .set_next_token(token)
+                            .send()
+                            .await
+                            .map_err(|e| classify("GetIntegrationResponses", e))?;
+                        Ok((p.items().to_vec(), p.next_token().map(str::to_string)))
+                    }
+                })
+                .await?;
+                Ok::<_, AwsError>((integration_id, list))
+            }
+        }),
+        LAMBDA_CONCURRENCY,
+    )
+    .await;
+    let mut out = Vec::new();
+    for l in lists {
+        let (integration_id, list) = l?;
+        out.extend(list.iter().filter_map(|r| {
+            Some(RawIntegrationResponse {
+                integration_id: integration_id.clone(),
+                id: r.integration_response_id()?.to_string(),
+                key: r.integration_response_key()?.to_string(),
+                def: map_integration_response(r),
+            })
+        }));
+    }
+    Ok(out)
+}
+
+pub(crate) fn map_integration_response(r: &v2::IntegrationResponse) -> IntegrationResponse {
+    IntegrationResponse {
+        templates: to_btree(r.response_templates()),
+        template_selection_expression: non_empty(r.template_selection_expression()),
+        content_handling: r
+            .content_handling_strategy()
+            .map(|c| c.as_str().to_string()),
+    }
 }
 
 fn map_route(r: &v2::Route) -> RawRoute {

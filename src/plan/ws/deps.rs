@@ -4,8 +4,8 @@
 //! changed, only when.
 //!
 //! Order that is kept (an op depends on every earlier op it conflicts with):
-//! - ops on the same route key, integration key, authorizer name or function's policy, in
-//!   plan order;
+//! - ops on the same route key, integration key (its integration responses included),
+//!   authorizer name or function's policy, in plan order;
 //! - a route after the ops on the integration it targets and the authorizer it uses;
 //! - deleting an integration or an authorizer after every earlier route op (routes move
 //!   away first);
@@ -36,6 +36,13 @@ fn scope(op: &WsOp) -> Scope<'_> {
             Scope::Integration { key, delete: false }
         }
         DeleteIntegration { key } => Scope::Integration { key, delete: true },
+        // After the integration they belong to is created, in plan order with its other ops.
+        CreateIntegrationResponse { integration, .. }
+        | UpdateIntegrationResponse { integration, .. }
+        | DeleteIntegrationResponse { integration, .. } => Scope::Integration {
+            key: integration,
+            delete: false,
+        },
         CreateAuthorizer { name, .. } | UpdateAuthorizer { name, .. } => Scope::Authorizer {
             name,
             delete: false,

@@ -1,5 +1,5 @@
 //! `gwctl export` of a WebSocket API: the observed API as a spec (routes by route key, their
-//! integrations, two-way routes' `$default` route responses, Lambda REQUEST authorizers,
+//! integrations with their integration responses, two-way routes' `$default` route responses, Lambda REQUEST authorizers,
 //! stages), plus what the spec language cannot say ([`LeftOut`]). Pure, like
 //! [`crate::plan::http::export`].
 
@@ -14,7 +14,8 @@ use crate::plan::rest::export::user_tags;
 use crate::spec::model::DEFAULT_ROUTE_SELECTION;
 use crate::spec::write::{Map, Value};
 use crate::state::ws::{
-    Authorizer, Integration, ObservedWsApi, Route, DEFAULT_KEY, DEFAULT_TIMEOUT_MS,
+    Authorizer, Integration, IntegrationResponse, ObservedWsApi, Route, DEFAULT_KEY,
+    DEFAULT_TIMEOUT_MS,
 };
 
 /// The spec of `api`.
@@ -186,7 +187,11 @@ fn route(
         ));
         return None;
     };
-    match integration(&object, i, functions, ctx, left)? {
+    let responses = r
+        .target
+        .as_ref()
+        .and_then(|t| api.config.integration_responses.get(t));
+    match integration(&object, i, responses, functions, ctx, left)? {
         Value::Str(f) => {
             m.push("function", f);
         }
@@ -240,6 +245,7 @@ fn route(
 fn integration(
     object: &str,
     i: &Integration,
+    responses: Option<&BTreeMap<String, IntegrationResponse>>,
     functions: &mut Functions,
     ctx: &ExportContext,
     left: &mut Vec<LeftOut>,
@@ -334,8 +340,37 @@ fn integration(
         } else {
             m.opt("content_handling", i.content_handling.clone());
         }
+        // Only when it has any: an integration whose spec is silent keeps what it has.
+        if let Some(rs) = responses.filter(|rs| !rs.is_empty()) {
+            m.push(
+                "responses",
+                Value::Seq(
+                    rs.iter()
+                        .map(|(k, r)| Value::Map(integration_response(k, r)))
+                        .collect(),
+                ),
+            );
+        }
     }
     Some(Value::Map(m))
+}
+
+fn integration_response(key: &str, r: &IntegrationResponse) -> Map {
+    let mut m = Map::new();
+    m.push("key", key);
+    if !r.templates.is_empty() {
+        let mut t = Map::new();
+        for (k, v) in &r.templates {
+            t.push(k.clone(), v.clone());
+        }
+        m.push("templates", t);
+    }
+    m.opt(
+        "template_selection",
+        r.template_selection_expression.clone(),
+    );
+    m.opt("content_handling", r.content_handling.clone());
+    m
 }
 
 fn stages(api: &ObservedWsApi, left: &mut Vec<LeftOut>) -> Map {

@@ -21,8 +21,8 @@ use crate::spec::model::DEFAULT_ROUTE_SELECTION;
 use crate::spec::model::{AuthRef, AuthorizerKind, IntegrationDef, IntegrationKind, Spec};
 use crate::state::rest::{AccessLog, Policies};
 use crate::state::ws::{
-    integration_keys, Authorizer, Integration, ObservedWsApi, Route, RouteSetting, Stage, WsApi,
-    DEFAULT_KEY,
+    integration_keys, Authorizer, Integration, IntegrationResponse, ObservedWsApi, Route,
+    RouteSetting, Stage, WsApi, DEFAULT_KEY,
 };
 use crate::state::{ResolvedFunction, DEPLOYMENT_MARK};
 
@@ -153,6 +153,34 @@ pub fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Des
     let keys = integration_keys(&unique);
     for (k, i) in keys.iter().zip(&unique) {
         config.integrations.insert(k.clone(), i.clone());
+    }
+    // Integration responses of the integrations whose spec declares `responses:` (routes
+    // sharing an integration declare the same ones: validation sees to it).
+    for (r, i) in spec.routes.iter().zip(&route_integrations) {
+        let (Some(declared), Some(n)) = (
+            &r.integration.ws_responses,
+            unique.iter().position(|u| u == i),
+        ) else {
+            continue;
+        };
+        config
+            .integration_responses
+            .entry(keys[n].clone())
+            .or_insert_with(|| {
+                declared
+                    .iter()
+                    .map(|d| {
+                        (
+                            d.key.clone(),
+                            IntegrationResponse {
+                                templates: d.templates.clone(),
+                                template_selection_expression: d.template_selection.clone(),
+                                content_handling: d.content_handling.clone(),
+                            },
+                        )
+                    })
+                    .collect()
+            });
     }
 
     for (r, i) in spec.routes.iter().zip(&route_integrations) {
@@ -373,6 +401,11 @@ pub fn plan(
         }
     }
 
+    // Integration responses, of the integrations whose spec declares `responses:` only: that
+    // set is owned (one the spec does not list goes); an integration whose spec is silent
+    // keeps whatever it has.
+    plan_integration_responses(&mut p, want, have);
+
     // 3. Routes: new ones, rewired ones.
     for (key, w) in &want.routes {
         match have.routes.get(key) {
@@ -520,6 +553,50 @@ pub fn plan_destroy(observed: &ObservedWsApi, policies: &Policies) -> WsPlan {
         policies,
         WsOp::DeleteApi { id: id.clone() },
     )
+}
+
+fn plan_integration_responses(p: &mut WsPlan, want: &WsApi, have: &WsApi) {
+    let none = BTreeMap::new();
+    for (ikey, wants) in &want.integration_responses {
+        // An integration about to be created has none yet.
+        let haves = have.integration_responses.get(ikey).unwrap_or(&none);
+        for (key, w) in wants {
+            let name = format!("{ikey} {key}");
+            match haves.get(key) {
+                None => p.push(
+                    Change::new(Action::Create, "integration_response", &name),
+                    WsOp::CreateIntegrationResponse {
+                        integration: ikey.clone(),
+                        key: key.clone(),
+                        def: w.clone(),
+                    },
+                ),
+                Some(h) if h != w => p.push(
+                    Change::new(Action::Update, "integration_response", &name)
+                        .fields(diff_fields(Some(h), Some(w))),
+                    WsOp::UpdateIntegrationResponse {
+                        integration: ikey.clone(),
+                        key: key.clone(),
+                        def: w.clone(),
+                    },
+                ),
+                Some(_) => {}
+            }
+        }
+        for key in haves.keys().filter(|k| !wants.contains_key(*k)) {
+            p.push(
+                Change::new(
+                    Action::Delete,
+                    "integration_response",
+                    &format!("{ikey} {key}"),
+                ),
+                WsOp::DeleteIntegrationResponse {
+                    integration: ikey.clone(),
+                    key: key.clone(),
+                },
+            );
+        }
+    }
 }
 
 fn plan_api(p: &mut WsPlan, want: &WsApi, have: &WsApi) {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::state::ws::{Authorizer, Integration, Route, RouteSetting, Stage};
+use crate::state::ws::{Authorizer, Integration, IntegrationResponse, Route, RouteSetting, Stage};
 
 use crate::plan::v2::{StageOp, V2Op};
 use crate::plan::PlanOp;
@@ -54,6 +54,23 @@ pub enum WsOp {
         def: Integration,
     },
     DeleteIntegration {
+        key: String,
+    },
+    /// create-integration-response `key` (`$default` or `/regex/`) on the integration of
+    /// target key `integration`.
+    CreateIntegrationResponse {
+        integration: String,
+        key: String,
+        def: IntegrationResponse,
+    },
+    /// update-integration-response with every setting.
+    UpdateIntegrationResponse {
+        integration: String,
+        key: String,
+        def: IntegrationResponse,
+    },
+    DeleteIntegrationResponse {
+        integration: String,
         key: String,
     },
     /// create-route; `def.target` and `def.authorizer` are a target key and a name.
@@ -162,6 +179,9 @@ impl WsOp {
             WsOp::CreateIntegration { .. } => "CreateIntegration",
             WsOp::UpdateIntegration { .. } => "UpdateIntegration",
             WsOp::DeleteIntegration { .. } => "DeleteIntegration",
+            WsOp::CreateIntegrationResponse { .. } => "CreateIntegrationResponse",
+            WsOp::UpdateIntegrationResponse { .. } => "UpdateIntegrationResponse",
+            WsOp::DeleteIntegrationResponse { .. } => "DeleteIntegrationResponse",
             WsOp::CreateRoute { .. } => "CreateRoute",
             WsOp::UpdateRoute { .. } => "UpdateRoute",
             WsOp::DeleteRoute { .. } => "DeleteRoute",
@@ -188,6 +208,15 @@ impl WsOp {
             WsOp::CreateIntegration { key, .. }
             | WsOp::UpdateIntegration { key, .. }
             | WsOp::DeleteIntegration { key } => key.clone(),
+            WsOp::CreateIntegrationResponse {
+                integration, key, ..
+            }
+            | WsOp::UpdateIntegrationResponse {
+                integration, key, ..
+            }
+            | WsOp::DeleteIntegrationResponse { integration, key } => {
+                format!("{integration} {key}")
+            }
             WsOp::CreateRoute { route_key, .. }
             | WsOp::UpdateRoute { route_key, .. }
             | WsOp::DeleteRoute { route_key }

@@ -11,7 +11,9 @@
 use std::collections::BTreeMap;
 
 use crate::state::rest::Policies;
-use crate::state::ws::{ObservedWsApi, RawRoute, RawWsApi, Route, DEFAULT_KEY};
+use crate::state::ws::{
+    ObservedWsApi, RawIntegrationResponse, RawRoute, RawWsApi, Route, DEFAULT_KEY,
+};
 
 use super::ops::WsOp;
 use crate::plan::simulate::{permission, SimError};
@@ -90,6 +92,7 @@ pub fn apply(
         .map(|r| &r.id)
         .chain(raw.integrations.iter().map(|i| &i.0))
         .chain(raw.authorizers.iter().map(|a| &a.0))
+        .chain(raw.integration_responses.iter().map(|r| &r.id))
         .chain(raw.deployments.keys());
     let counter = ids
         .filter_map(|id| id.rsplit('-').next()?.parse::<usize>().ok())
@@ -221,6 +224,66 @@ pub fn apply(
                     return Err(conflict(name, format!("integration {key} is still used")));
                 }
                 sim.api.integrations.retain(|i| i.0 != id);
+                // Its integration responses go with it.
+                sim.api
+                    .integration_responses
+                    .retain(|r| r.integration_id != id);
+            }
+            WsOp::CreateIntegrationResponse {
+                integration,
+                key,
+                def,
+            } => {
+                let iid = sim
+                    .integration_ids
+                    .get(integration)
+                    .cloned()
+                    .ok_or_else(|| missing(name, integration))?;
+                if sim
+                    .api
+                    .integration_responses
+                    .iter()
+                    .any(|r| r.integration_id == iid && r.key == *key)
+                {
+                    return Err(conflict(name, format!("{integration} {key}")));
+                }
+                let id = sim.next_id("ir");
+                sim.api.integration_responses.push(RawIntegrationResponse {
+                    integration_id: iid,
+                    id,
+                    key: key.clone(),
+                    def: def.clone(),
+                });
+            }
+            WsOp::UpdateIntegrationResponse {
+                integration,
+                key,
+                def,
+            } => {
+                let iid = sim
+                    .integration_ids
+                    .get(integration)
+                    .ok_or_else(|| missing(name, integration))?;
+                let r = sim
+                    .api
+                    .integration_responses
+                    .iter_mut()
+                    .find(|r| r.integration_id == *iid && r.key == *key)
+                    .ok_or_else(|| missing(name, &format!("{integration} {key}")))?;
+                r.def = def.clone();
+            }
+            WsOp::DeleteIntegrationResponse { integration, key } => {
+                let iid = sim
+                    .integration_ids
+                    .get(integration)
+                    .ok_or_else(|| missing(name, integration))?;
+                let before = sim.api.integration_responses.len();
+                sim.api
+                    .integration_responses
+                    .retain(|r| !(r.integration_id == *iid && r.key == *key));
+                if sim.api.integration_responses.len() == before {
+                    return Err(missing(name, &format!("{integration} {key}")));
+                }
             }
             WsOp::CreateRoute { route_key, def } => {
                 if sim.api.routes.iter().any(|r| r.route_key == *route_key) {
@@ -303,6 +366,7 @@ pub fn apply(
                 // Nothing is left to act on; later ops would fail as on AWS.
                 sim.api.routes.clear();
                 sim.api.integrations.clear();
+                sim.api.integration_responses.clear();
                 sim.api.authorizers.clear();
                 sim.api.stages.clear();
                 sim.api.deployments.clear();

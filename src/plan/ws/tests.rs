@@ -268,3 +268,172 @@ fn lambda_permissions_are_one_statement_per_function_scoped_to_the_api() {
         assert!(s.contains("{api_id}"), "scoped to the API: {s}");
     }
 }
+
+/// A two-way MOCK route answering through integration responses, beside a custom Lambda
+/// integration whose spec is silent about `responses`.
+const ANSWERING: &str = r#"
+api: {name: ws-answering, kind: websocket}
+functions:
+  app: app-fn
+routes:
+  - route: ping
+    response: true
+    integration:
+      type: mock
+      template_selection: \$default
+      request_templates: {$default: '{"statusCode": 200}'}
+      responses:
+        - key: $default
+          template_selection: \$default
+          templates: {$default: '{"pong": true}'}
+        - {key: '/4\d\d/', templates: {$default: '{"error": "bad"}'}, content_handling: CONVERT_TO_TEXT}
+  - route: legacy
+    integration:
+      type: lambda
+      function: app
+      request_templates: {$default: '{"body": $input.body}'}
+      template_selection: \$default
+stages:
+  dev: {}
+"#;
+
+fn response_changes(p: &WsPlan) -> Vec<(Action, String)> {
+    p.changes
+        .iter()
+        .filter(|c| c.kind == "integration_response")
+        .map(|c| (c.action, c.name.clone()))
+        .collect()
+}
+
+#[test]
+fn integration_responses_are_created_after_their_integration_and_before_the_deployment() {
+    let d = desired_of(ANSWERING);
+    let (p, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let ops = names(&p);
+    let at = |n: &str| ops.iter().position(|o| *o == n).unwrap();
+    let created: Vec<(&str, &str)> = p
+        .ops
+        .iter()
+        .filter_map(|o| match o {
+            WsOp::CreateIntegrationResponse {
+                integration, key, ..
+            } => Some((integration.as_str(), key.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created, vec![("mock:", "$default"), ("mock:", "/4\\d\\d/")]);
+    assert!(
+        at("CreateIntegration") < at("CreateIntegrationResponse"),
+        "{ops:?}"
+    );
+    assert!(
+        at("CreateIntegrationResponse") < at("CreateDeployment"),
+        "{ops:?}"
+    );
+    let rs = &api.config.integration_responses["mock:"];
+    assert_eq!(rs["$default"].templates["$default"], r#"{"pong": true}"#);
+    assert_eq!(
+        rs["$default"].template_selection_expression.as_deref(),
+        Some("\\$default")
+    );
+    assert_eq!(
+        rs["/4\\d\\d/"].content_handling.as_deref(),
+        Some("CONVERT_TO_TEXT")
+    );
+    // The silent Lambda integration gets none.
+    assert_eq!(api.config.integration_responses.len(), 1);
+    assert_converged(&d, &api, &pol);
+}
+
+#[test]
+fn integration_response_drift_is_reverted_and_an_undeclared_key_on_a_declared_integration_goes() {
+    let d = desired_of(ANSWERING);
+    let (_, mut api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let rs = api.config.integration_responses.get_mut("mock:").unwrap();
+    rs.get_mut("$default")
+        .unwrap()
+        .templates
+        .insert("$default".into(), "changed by hand".into());
+    rs.insert("/5\\d\\d/".into(), Default::default());
+    api.integration_response_ids
+        .get_mut("mock:")
+        .unwrap()
+        .insert("/5\\d\\d/".into(), "ir-by-hand".into());
+    let (p, api2, pol2) = converge(&d, Some(api), pol, PlanOptions::default());
+    assert_eq!(
+        response_changes(&p),
+        vec![
+            (Action::Update, "mock: $default".to_string()),
+            (Action::Delete, "mock: /5\\d\\d/".to_string()),
+        ]
+    );
+    // What `dev` (auto-deploy off) serves is the deployment made from the spec, which the
+    // change behind gwctl's back did not touch: no new deployment.
+    assert!(!names(&p).contains(&"CreateDeployment"), "{:?}", names(&p));
+    assert_eq!(
+        api2.config.integration_responses["mock:"]["$default"].templates["$default"],
+        r#"{"pong": true}"#
+    );
+    assert_converged(&d, &api2, &pol2);
+}
+
+#[test]
+fn integration_responses_of_an_integration_whose_spec_is_silent_are_left_alone() {
+    let d = desired_of(ANSWERING);
+    let (_, mut api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let legacy = api.config.routes["legacy"].target.clone().unwrap();
+    api.config.integration_responses.insert(
+        legacy.clone(),
+        BTreeMap::from([("$default".to_string(), Default::default())]),
+    );
+    api.integration_response_ids.insert(
+        legacy,
+        BTreeMap::from([("$default".to_string(), "ir-by-hand".to_string())]),
+    );
+    // Nothing to do: neither the response nor a redeployment.
+    let p = plan(&d, Some(&api), &pol, PlanOptions::default());
+    assert!(p.is_empty(), "{:#?}", p.changes);
+    // An API whose spec declares no `responses:` at all (as before gwctl managed them): its
+    // deployment fingerprint ignores the live responses, so responses made by hand neither
+    // show in the plan nor redeploy the stage.
+    let silent = ANSWERING
+        .split("      responses:\n")
+        .next()
+        .unwrap()
+        .to_string()
+        + &ANSWERING[ANSWERING.find("  - route: legacy").unwrap()..];
+    let d2 = desired_of(&silent);
+    assert!(d2.config.integration_responses.is_empty());
+    let (_, mut api2, pol2) = converge(&d2, None, BTreeMap::new(), PlanOptions::default());
+    api2.config.integration_responses.insert(
+        "mock:".into(),
+        BTreeMap::from([("$default".to_string(), Default::default())]),
+    );
+    api2.integration_response_ids.insert(
+        "mock:".into(),
+        BTreeMap::from([("$default".to_string(), "ir-by-hand".to_string())]),
+    );
+    let p2 = plan(&d2, Some(&api2), &pol2, PlanOptions::default());
+    assert!(p2.is_empty(), "{:#?}", p2.changes);
+}
+
+#[test]
+fn changing_a_declared_template_updates_it_and_redeploys() {
+    let d = desired_of(ANSWERING);
+    let (_, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let changed = ANSWERING.replace(r#"{"pong": true}"#, r#"{"pong": 2}"#);
+    assert_ne!(changed, ANSWERING);
+    let d2 = desired_of(&changed);
+    let (p, api2, pol2) = converge(&d2, Some(api), pol, PlanOptions::default());
+    assert_eq!(
+        names(&p),
+        vec![
+            "UpdateIntegrationResponse",
+            "CreateDeployment",
+            "UpdateStage"
+        ],
+        "{:#?}",
+        p.ops
+    );
+    assert_converged(&d2, &api2, &pol2);
+}

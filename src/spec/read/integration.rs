@@ -305,6 +305,7 @@ pub(super) fn read_integration(
         credentials,
         payload_format_version,
         template_selection: None,
+        ws_responses: None,
     };
     Some((def, positions))
 }

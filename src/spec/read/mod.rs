@@ -53,7 +53,9 @@ pub(crate) use path::*;
 pub(crate) use policy::{POLICY_KEYS, STATEMENT_KEYS};
 pub(crate) use route::*;
 pub(crate) use stages::*;
-pub(crate) use ws::{API_KEY_SELECTIONS, WS_INTEGRATION_KEYS, WS_ROUTE_KEYS};
+pub(crate) use ws::{
+    API_KEY_SELECTIONS, WS_INTEGRATION_KEYS, WS_INTEGRATION_RESPONSE_KEYS, WS_ROUTE_KEYS,
+};
 
 use api::{read_api, read_functions};
 use auth::read_authorizers;

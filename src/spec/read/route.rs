@@ -134,6 +134,7 @@ fn read_route(
                     credentials: None,
                     payload_format_version: None,
                     template_selection: None,
+                    ws_responses: None,
                 };
                 (def, Vec::new())
             })

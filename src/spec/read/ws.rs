@@ -34,7 +34,11 @@ pub(crate) const WS_INTEGRATION_KEYS: &[&str] = &[
     "template_selection",
     "passthrough_behavior",
     "content_handling",
+    "responses",
 ];
+/// Keys of an integration response of a WebSocket custom integration.
+pub(crate) const WS_INTEGRATION_RESPONSE_KEYS: &[&str] =
+    &["key", "templates", "template_selection", "content_handling"];
 /// The predefined route keys; any other key is matched against the route selection
 /// expression's value.
 pub(crate) const PREDEFINED_ROUTES: &[&str] = &["$connect", "$disconnect", "$default"];
@@ -58,6 +62,7 @@ fn ws_integration_keys(ty: &str) -> &'static [&'static str] {
             "template_selection",
             "passthrough_behavior",
             "content_handling",
+            "responses",
         ],
         "http_proxy" => &["type", "uri", "http_method", "timeout_ms"],
         "http" => &[
@@ -69,12 +74,14 @@ fn ws_integration_keys(ty: &str) -> &'static [&'static str] {
             "template_selection",
             "passthrough_behavior",
             "content_handling",
+            "responses",
         ],
         _ => &[
             "type",
             "request_templates",
             "template_selection",
             "passthrough_behavior",
+            "responses",
         ],
     }
 }
@@ -177,9 +184,69 @@ pub(super) fn read_ws_routes(cx: &mut Cx, n: &Node, names: &Names) -> Vec<RouteD
             );
             continue;
         }
+        if let Some((other, at)) = responses_conflict(&out, &r) {
+            cx.err_at(
+                at,
+                format!(
+                    "routes `{other}` and `{}` share one integration but declare different `responses`",
+                    r.path.value
+                ),
+                Some("routes with the same integration settings use one integration: give them the same `responses`, or declare them on one route only".into()),
+            );
+            continue;
+        }
         out.push(r);
     }
     out
+}
+
+/// An earlier route whose integration has the same settings as `r`'s (so the two share one
+/// integration) but other declared `responses`: its route key, and where `r` declares them.
+fn responses_conflict(earlier: &[RouteDef], r: &RouteDef) -> Option<(String, Pos)> {
+    let mine = r.integration.ws_responses.as_ref()?;
+    let at = mine.first().map(|x| x.pos).unwrap_or(r.integration.pos);
+    earlier.iter().find_map(|o| {
+        let theirs = o.integration.ws_responses.as_ref()?;
+        (same_settings(&o.integration, &r.integration) && !same_responses(theirs, mine))
+            .then(|| (o.path.value.clone(), at))
+    })
+}
+
+fn same_responses(a: &[WsIntegrationResponseDef], b: &[WsIntegrationResponseDef]) -> bool {
+    let strip = |v: &[WsIntegrationResponseDef]| {
+        let mut v: Vec<_> = v
+            .iter()
+            .map(|x| WsIntegrationResponseDef {
+                pos: Pos::default(),
+                ..x.clone()
+            })
+            .collect();
+        v.sort_by(|x, y| x.key.cmp(&y.key));
+        v
+    };
+    strip(a) == strip(b)
+}
+
+/// Whether two integrations have the same settings (positions and `responses` aside).
+fn same_settings(a: &IntegrationDef, b: &IntegrationDef) -> bool {
+    let kind = |i: &IntegrationDef| match &i.kind {
+        IntegrationKind::LambdaProxy { function } => format!("lambda_proxy {}", function.value),
+        IntegrationKind::Lambda { function } => format!("lambda {}", function.value),
+        IntegrationKind::HttpProxy { uri, http_method } => {
+            format!("http_proxy {} {}", http_method.as_str(), uri.value)
+        }
+        IntegrationKind::Http { uri, http_method } => {
+            format!("http {} {}", http_method.as_str(), uri.value)
+        }
+        IntegrationKind::Mock => "mock".to_string(),
+    };
+    kind(a) == kind(b)
+        && a.timeout_ms == b.timeout_ms
+        && a.request_templates == b.request_templates
+        && a.passthrough_behavior == b.passthrough_behavior
+        && a.content_handling == b.content_handling
+        && a.credentials.as_ref().map(|c| &c.value) == b.credentials.as_ref().map(|c| &c.value)
+        && a.template_selection == b.template_selection
 }
 
 fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
@@ -218,6 +285,7 @@ fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
                     credentials: None,
                     payload_format_version: None,
                     template_selection: None,
+                    ws_responses: None,
                 }
             })
         }),
@@ -254,6 +322,24 @@ fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
         .and_then(|r| boolean(cx, r, "response"))
         .unwrap_or(false);
     m.finish(cx);
+    if let (true, Some(i), Some(k)) = (response, &integration, &key) {
+        let ty = match i.kind {
+            IntegrationKind::Lambda { .. } => Some("lambda"),
+            IntegrationKind::Http { .. } => Some("http"),
+            IntegrationKind::Mock => Some("mock"),
+            _ => None,
+        };
+        if let (Some(ty), None) = (ty, &i.ws_responses) {
+            cx.warn(
+                integration_node.unwrap_or(n),
+                format!(
+                    "two-way route `{}` sends nothing back: its `{ty}` integration declares no `responses`",
+                    k.value
+                ),
+                Some("API Gateway answers a two-way route with a non-proxy integration through an integration response: add `responses: [{key: $default}]`".into()),
+            );
+        }
+    }
     Some(RouteDef {
         pos: n.pos,
         path: key?,
@@ -289,6 +375,23 @@ fn read_ws_integration(cx: &mut Cx, n: &Node, names: &Names) -> Option<Integrati
         MapReader::open(cx, n, &what, ws_integration_keys(ty))?.elsewhere(WS_INTEGRATION_KEYS);
     m.get("type");
     let mut ok = true;
+    // Proxies hand the backend's answer to the client as it is: API Gateway has no
+    // integration responses for them.
+    if let (true, Some(k), Some(_)) = (
+        matches!(ty, "lambda_proxy" | "http_proxy"),
+        m.key("responses"),
+        m.take("responses"),
+    ) {
+        cx.err(
+            k,
+            format!("a `{ty}` integration has no integration responses"),
+            Some(format!(
+                "a proxy passes the backend's answer through as it is; remove `responses`, or use `type: {}` to map the answer with templates",
+                ty.trim_end_matches("_proxy")
+            )),
+        );
+        ok = false;
+    }
     let kind = match ty {
         "lambda_proxy" | "lambda" => m
             .req(cx, "function")
@@ -392,6 +495,7 @@ fn read_ws_integration(cx: &mut Cx, n: &Node, names: &Names) -> Option<Integrati
         .get("content_handling")
         .and_then(|c| choice(cx, c, "content_handling", CONTENT_HANDLINGS))
         .map(str::to_string);
+    let ws_responses = m.get("responses").map(|r| read_ws_responses(cx, r));
     m.finish(cx);
     if !ok {
         return None;
@@ -408,5 +512,84 @@ fn read_ws_integration(cx: &mut Cx, n: &Node, names: &Names) -> Option<Integrati
         credentials,
         payload_format_version: None,
         template_selection,
+        ws_responses,
+    })
+}
+
+/// `responses:` of a WebSocket custom integration: integration responses by key, each
+/// `$default` or a `/regex/`, at most once.
+fn read_ws_responses(cx: &mut Cx, n: &Node) -> Vec<WsIntegrationResponseDef> {
+    let items = list(cx, n, "responses").unwrap_or(&[]);
+    let mut out: Vec<WsIntegrationResponseDef> = Vec::new();
+    for item in items {
+        let Some(r) = read_ws_response(cx, item) else {
+            continue;
+        };
+        if let Some(first) = out.iter().find(|o| o.key == r.key) {
+            cx.err_at(
+                r.pos,
+                format!("duplicate integration response key `{}`", r.key),
+                Some(format!("first defined on line {}", first.pos.line)),
+            );
+            continue;
+        }
+        out.push(r);
+    }
+    out
+}
+
+/// An integration response key API Gateway accepts: `$default` or `/EXPRESSION/`.
+pub(crate) fn is_ws_response_key(k: &str) -> bool {
+    k == DEFAULT_RESPONSE_KEY || (k.len() > 2 && k.starts_with('/') && k.ends_with('/'))
+}
+
+const DEFAULT_RESPONSE_KEY: &str = "$default";
+
+fn read_ws_response(cx: &mut Cx, n: &Node) -> Option<WsIntegrationResponseDef> {
+    let mut m = MapReader::open(cx, n, "integration response", WS_INTEGRATION_RESPONSE_KEYS)?;
+    let key_node = m.req(cx, "key");
+    let key = key_node.and_then(|k| {
+        let t = nonempty(cx, k, "key")?;
+        if is_ws_response_key(&t.value) {
+            Some(t)
+        } else {
+            cx.err(
+                k,
+                format!("`{}` is not an integration response key", t.value),
+                Some("write `$default`, or a regular expression between slashes matched against the backend's status, e.g. `/4\\d\\d/`".into()),
+            );
+            None
+        }
+    });
+    let mut templates = BTreeMap::new();
+    if let Some(t) = m.get("templates") {
+        for (k, v) in text_map(cx, t, "templates") {
+            if k.value.is_empty() || v.value.is_empty() {
+                cx.err_at(
+                    if k.value.is_empty() { k.pos } else { v.pos },
+                    "response templates need a key and a template",
+                    Some("key templates by the value of `template_selection`, e.g. `$default`; API Gateway stores an empty template as null".into()),
+                );
+                continue;
+            }
+            templates.insert(k.value, v.value);
+        }
+    }
+    let template_selection = m
+        .opt_text(cx, "template_selection")
+        .map(|t| t.value)
+        .filter(|t| !t.is_empty());
+    let content_handling = m
+        .get("content_handling")
+        .and_then(|c| choice(cx, c, "content_handling", CONTENT_HANDLINGS))
+        .map(str::to_string);
+    m.finish(cx);
+    let key = key?;
+    Some(WsIntegrationResponseDef {
+        pos: key.pos,
+        key: key.value,
+        templates,
+        template_selection,
+        content_handling,
     })
 }
