@@ -15,11 +15,13 @@ use crate::aws::Clients;
 use crate::plan::domains::{self, DomainOp};
 use crate::plan::Plan;
 use crate::spec::model::Spec;
-use crate::state::domains::{ObservedDns, ObservedDomain, ObservedDomains};
+use crate::state::domains::{ObservedDns, ObservedDomain, ObservedDomains, DNS_ZONE_TAG_KEY};
 
 /// The domains to read for `spec`, and the alias records of those that declare `dns:`
-/// (one list-resource-record-sets each): `None` when the spec has no `domains:` key or the
-/// kind has no custom domains.
+/// (one list-resource-record-sets each), and of those gwctl created whose `gwctl:dns-zone`
+/// tag names another zone (the spec dropped `dns:`, changed it, or dropped the domain; a
+/// zone that no longer exists holds no record): `None` when the spec has no `domains:` key
+/// or the kind has no custom domains.
 pub async fn read_for(
     clients: &Clients,
     family: Option<DomainApi>,
@@ -40,6 +42,24 @@ pub async fn read_for(
             });
         }
     }
+    for d in domains.iter().filter(|d| domains::owned(d)) {
+        let Some(zone) = d.tags.get(DNS_ZONE_TAG_KEY) else {
+            continue;
+        };
+        if dns.iter().any(|o| o.domain == d.name && &o.zone == zone) {
+            continue;
+        }
+        let records = match alias_records(clients, zone, &d.name).await {
+            Ok(r) => r,
+            Err(e) if e.is_not_found() => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        dns.push(ObservedDns {
+            domain: d.name.clone(),
+            zone: zone.clone(),
+            records,
+        });
+    }
     Ok(Some(ObservedDomains { domains, dns }))
 }
 
@@ -57,11 +77,19 @@ pub fn plan_into<O>(
     };
     let desired = domains::desired(spec);
     let p = domains::plan_domains(&desired, &observed.domains, api_id, &spec.api.tags)?;
+    // The alias records of a domain the plan deletes go first, as in `destroy`.
+    let dropped = domains::plan_dropped_dns(&desired, &observed.domains, &observed.dns, api_id);
     // The alias records after the domains (a created domain's target exists then).
     let dns = domains::plan_dns(&desired, &observed.domains, &observed.dns)?;
+    append(plan, dropped.steps, &wrap);
     append(plan, p.steps, &wrap);
-    append(plan, dns, &wrap);
-    Ok(p.notes)
+    append(plan, dns.steps, &wrap);
+    Ok(dropped
+        .notes
+        .into_iter()
+        .chain(p.notes)
+        .chain(dns.notes)
+        .collect())
 }
 
 fn append<O>(

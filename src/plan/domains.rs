@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::patch::Patch;
 use super::{Action, Change, FieldChange};
 use crate::state::domains::{
-    DesiredDomain, DnsRecord, DnsTarget, Mtls, ObservedDns, ObservedDomain,
+    DesiredDomain, DnsRecord, DnsTarget, Mtls, ObservedDns, ObservedDomain, DNS_ZONE_TAG_KEY,
 };
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
@@ -84,6 +84,17 @@ pub enum DomainOp {
         zone: String,
         records: Vec<DnsRecord>,
     },
+    /// tag-resource on a domain gwctl created: `gwctl:dns-zone` = `zone`, the hosted zone
+    /// of its alias records (added when `dns:` comes to an existing domain, or changes zone).
+    TagDnsZone {
+        domain: String,
+        zone: String,
+    },
+    /// untag-resource on a domain gwctl created: remove `gwctl:dns-zone` once its alias
+    /// records are gone (`dns:` removed from the spec).
+    UntagDnsZone {
+        domain: String,
+    },
 }
 
 impl DomainOp {
@@ -103,6 +114,8 @@ impl DomainOp {
             (DomainOp::UpsertAliases { .. } | DomainOp::DeleteAliases { .. }, _) => {
                 "ChangeResourceRecordSets"
             }
+            (DomainOp::TagDnsZone { .. }, _) => "TagResource",
+            (DomainOp::UntagDnsZone { .. }, _) => "UntagResource",
         }
     }
 
@@ -113,6 +126,9 @@ impl DomainOp {
             DomainOp::CreateDomainName { name, .. }
             | DomainOp::UpdateDomainName { name, .. }
             | DomainOp::DeleteDomainName { name } => name.clone(),
+            DomainOp::TagDnsZone { domain, .. } | DomainOp::UntagDnsZone { domain } => {
+                domain.clone()
+            }
             DomainOp::CreateMapping {
                 domain, base_path, ..
             }
@@ -253,26 +269,60 @@ fn is_ours(r: &DnsRecord, target: Option<&DnsTarget>) -> bool {
     r.set_identifier.is_none() && matches!((&r.alias, target), (Some(a), Some(t)) if t.is(a))
 }
 
-/// The alias records of the domains that declare `dns:` (`dns`: their records as read):
-/// an UPSERT of the types the zone lacks, after the domain's creation (ops come after the
-/// domain plan's). A record that exists already must be an alias to the domain's target
-/// (then nothing is done); one pointing anywhere else is an error naming it, never
+/// The alias records of the domains the spec names (`dns`: their records as read, in the
+/// zone `dns:` names and in the zone a domain gwctl created is tagged with).
+///
+/// With `dns:`: an UPSERT of the types the zone lacks, after the domain's creation (ops come
+/// after the domain plan's). A record that exists already must be an alias to the domain's
+/// target (then nothing is done); one pointing anywhere else is an error naming it, never
 /// overwritten (Route 53 records carry no tags: an alias to this domain's target is the
 /// only sign a record is gwctl's).
+///
+/// On a domain gwctl created, the zone is also recorded in the tag `gwctl:dns-zone`: when
+/// the tag names a zone the spec no longer does (`dns:` removed, or another zone), the
+/// records there that still alias the target are deleted first, then the tag is removed or
+/// changed, then the new zone's records are upserted; at every point the tag names every
+/// zone where gwctl may have left records, so a run stopped anywhere converges. Records
+/// there pointing elsewhere are left, with a note. A domain gwctl did not create is never
+/// tagged: removing its `dns:` leaves its records.
 pub fn plan_dns(
     desired: &[DesiredDomain],
     observed: &[ObservedDomain],
     dns: &[ObservedDns],
-) -> Result<Vec<(Change, DomainOp)>, DomainError> {
-    let mut steps = Vec::new();
+) -> Result<DomainPlan, DomainError> {
+    let mut plan = DomainPlan::default();
     for want in desired {
+        let have = observed.iter().find(|o| o.name == want.name);
+        let target = have.and_then(|o| o.target.clone());
+        let ours_domain = have.filter(|h| owned(h));
+        let tagged = ours_domain.and_then(|h| h.tags.get(DNS_ZONE_TAG_KEY).cloned());
+        if let (Some(h), Some(old)) = (ours_domain, &tagged) {
+            if want.dns_zone.as_ref() != Some(old) {
+                if let Some(d) = dns.iter().find(|d| d.domain == want.name && &d.zone == old) {
+                    plan.steps.extend(release_records(h, d, &mut plan.notes));
+                }
+                if want.dns_zone.is_none() {
+                    plan.steps.push((
+                        dns_zone_tag_change(&want.name, Some(old), None),
+                        DomainOp::UntagDnsZone {
+                            domain: want.name.clone(),
+                        },
+                    ));
+                }
+            }
+        }
         let Some(zone) = &want.dns_zone else {
             continue;
         };
-        let target = observed
-            .iter()
-            .find(|o| o.name == want.name)
-            .and_then(|o| o.target.clone());
+        if ours_domain.is_some() && tagged.as_ref() != Some(zone) {
+            plan.steps.push((
+                dns_zone_tag_change(&want.name, tagged.as_deref(), Some(zone)),
+                DomainOp::TagDnsZone {
+                    domain: want.name.clone(),
+                    zone: zone.clone(),
+                },
+            ));
+        }
         let live: &[DnsRecord] = dns
             .iter()
             .find(|d| d.domain == want.name && &d.zone == zone)
@@ -295,7 +345,7 @@ pub fn plan_dns(
             }
         }
         if !missing.is_empty() {
-            steps.push((
+            plan.steps.push((
                 Change::new(
                     Action::Create,
                     "dns_record",
@@ -310,7 +360,55 @@ pub fn plan_dns(
             ));
         }
     }
-    Ok(steps)
+    Ok(plan)
+}
+
+/// The shown change of a domain's `gwctl:dns-zone` tag.
+fn dns_zone_tag_change(domain: &str, old: Option<&str>, new: Option<&str>) -> Change {
+    Change::new(Action::Update, "domain", domain).fields(vec![FieldChange::of(
+        &format!("tags.{DNS_ZONE_TAG_KEY}"),
+        &old.map(str::to_string),
+        &new.map(str::to_string),
+    )])
+}
+
+/// The DELETE of the records of `d` that still alias the target of the domain `have`
+/// (`None`: none does); those pointing elsewhere are kept, each with a note.
+fn release_records(
+    have: &ObservedDomain,
+    d: &ObservedDns,
+    notes: &mut Vec<String>,
+) -> Option<(Change, DomainOp)> {
+    let (ours, others): (Vec<DnsRecord>, Vec<DnsRecord>) = d
+        .records
+        .iter()
+        .cloned()
+        .partition(|r| is_ours(r, have.target.as_ref()));
+    for r in &others {
+        notes.push(format!(
+            "the {} record of `{}` in hosted zone {} points at {}, not at the domain: it stays",
+            r.rtype,
+            have.name,
+            d.zone,
+            points_at(r)
+        ));
+    }
+    if ours.is_empty() {
+        return None;
+    }
+    let types: Vec<&str> = ours.iter().map(|r| r.rtype.as_str()).collect();
+    Some((
+        Change::new(
+            Action::Delete,
+            "dns_record",
+            &format!("{} ({})", have.name, types.join(", ")),
+        ),
+        DomainOp::DeleteAliases {
+            domain: have.name.clone(),
+            zone: d.zone.clone(),
+            records: ours,
+        },
+    ))
 }
 
 /// `gwctl destroy`: DELETE the alias records (`dns`) of the domains that go with the API
@@ -322,34 +420,46 @@ pub fn plan_destroy_dns(
     dns: &[ObservedDns],
     api_id: &str,
 ) -> Vec<(Change, DomainOp)> {
-    let mut steps = Vec::new();
-    for have in observed.iter().filter(|d| releases(d, Some(api_id))) {
-        for d in dns.iter().filter(|d| d.domain == have.name) {
-            let ours: Vec<DnsRecord> = d
-                .records
-                .iter()
-                .filter(|r| is_ours(r, have.target.as_ref()))
-                .cloned()
-                .collect();
-            if ours.is_empty() {
-                continue;
-            }
-            let types: Vec<&str> = ours.iter().map(|r| r.rtype.as_str()).collect();
-            steps.push((
-                Change::new(
-                    Action::Delete,
-                    "dns_record",
-                    &format!("{} ({})", have.name, types.join(", ")),
-                ),
-                DomainOp::DeleteAliases {
-                    domain: have.name.clone(),
-                    zone: d.zone.clone(),
-                    records: ours,
-                },
-            ));
+    let mut notes = Vec::new();
+    observed
+        .iter()
+        .filter(|d| releases(d, Some(api_id)))
+        .flat_map(|have| {
+            dns.iter()
+                .filter(|d| d.domain == have.name)
+                .filter_map(|d| release_records(have, d, &mut notes))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The alias records of the domains the spec no longer names that the plan deletes (gwctl
+/// created them, and the API `api_id`'s mappings were the last): those in the zone the
+/// domain is tagged with (`gwctl:dns-zone`) that still alias its target, deleted before the
+/// domain, as `destroy` does. Without the tag (a domain made before gwctl recorded zones)
+/// the records stay.
+pub fn plan_dropped_dns(
+    desired: &[DesiredDomain],
+    observed: &[ObservedDomain],
+    dns: &[ObservedDns],
+    api_id: Option<&str>,
+) -> DomainPlan {
+    let mut plan = DomainPlan::default();
+    for have in observed {
+        if desired.iter().any(|d| d.name == have.name) || !releases(have, api_id) {
+            continue;
+        }
+        let Some(zone) = have.tags.get(DNS_ZONE_TAG_KEY) else {
+            continue;
+        };
+        if let Some(d) = dns
+            .iter()
+            .find(|d| d.domain == have.name && &d.zone == zone)
+        {
+            plan.steps.extend(release_records(have, d, &mut plan.notes));
         }
     }
-    steps
+    plan
 }
 
 /// Whether releasing the API `api_id`'s mappings deletes the domain `have`: gwctl created
@@ -361,7 +471,8 @@ fn releases(have: &ObservedDomain, api_id: Option<&str>) -> bool {
         && !have.mappings.iter().any(|m| !ours(&m.api_id))
 }
 
-fn owned(d: &ObservedDomain) -> bool {
+/// Whether gwctl created the domain `d` (its ownership tag).
+pub fn owned(d: &ObservedDomain) -> bool {
     d.tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
 }
 
@@ -398,6 +509,10 @@ pub fn plan_domains(
         let Some(have) = observed.iter().find(|o| o.name == want.name) else {
             let mut tags = tags.clone();
             tags.insert(OWNER_TAG_KEY.into(), OWNER_TAG_VALUE.into());
+            // The zone of the alias records kept for it, recorded with the ownership tag.
+            if let Some(zone) = &want.dns_zone {
+                tags.insert(DNS_ZONE_TAG_KEY.into(), zone.clone());
+            }
             plan.steps.push((
                 Change::new(Action::Create, "domain", &want.name),
                 DomainOp::CreateDomainName {
@@ -948,6 +1063,12 @@ mod tests {
         }]
     }
 
+    /// `d` with gwctl's record of the zone of its alias records.
+    fn tagged(mut d: ObservedDomain, zone: &str) -> ObservedDomain {
+        d.tags.insert(DNS_ZONE_TAG_KEY.into(), zone.into());
+        d
+    }
+
     fn live_with_target(owned: bool, mappings: &[(&str, &str, &str)]) -> ObservedDomain {
         ObservedDomain {
             target: Some(target()),
@@ -958,8 +1079,13 @@ mod tests {
     #[test]
     fn absent_alias_records_are_upserted_to_the_target_after_the_domain_is_created() {
         // The domain exists: both records upserted to its target, in one op.
-        let have = [live_with_target(true, &[("", "apiA", "prod")])];
-        let steps = plan_dns(&[with_dns()], &have, &records(vec![])).unwrap();
+        let have = [tagged(
+            live_with_target(true, &[("", "apiA", "prod")]),
+            ZONE,
+        )];
+        let steps = plan_dns(&[with_dns()], &have, &records(vec![]))
+            .unwrap()
+            .steps;
         assert_eq!(
             ops(&steps),
             vec![DomainOp::UpsertAliases {
@@ -971,19 +1097,27 @@ mod tests {
         );
         assert_eq!(steps[0].0.action, Action::Create);
         // The domain is created in this run: the target is learnt when the op runs.
-        let steps = plan_dns(&[with_dns()], &[], &[]).unwrap();
+        let steps = plan_dns(&[with_dns()], &[], &[]).unwrap().steps;
         assert!(
             matches!(&ops(&steps)[0], DomainOp::UpsertAliases { target: None, types, .. } if types.len() == 2)
         );
         // Without `dns:` nothing is planned, whatever the zone holds.
-        assert!(plan_dns(&[want(&[("", "prod")])], &have, &[])
-            .unwrap()
-            .is_empty());
+        assert!(plan_dns(
+            &[want(&[("", "prod")])],
+            &[live_with_target(true, &[])],
+            &[]
+        )
+        .unwrap()
+        .steps
+        .is_empty());
     }
 
     #[test]
     fn alias_records_already_pointing_at_the_target_need_nothing_and_a_missing_type_is_added() {
-        let have = [live_with_target(true, &[("", "apiA", "prod")])];
+        let have = [tagged(
+            live_with_target(true, &[("", "apiA", "prod")]),
+            ZONE,
+        )];
         let t = target();
         // Route 53 writes names with a trailing dot, maybe in another case.
         let both = records(vec![
@@ -994,9 +1128,12 @@ mod tests {
             ),
             alias("AAAA", &t.name, &t.hosted_zone_id),
         ]);
-        assert!(plan_dns(&[with_dns()], &have, &both).unwrap().is_empty());
+        assert!(plan_dns(&[with_dns()], &have, &both)
+            .unwrap()
+            .steps
+            .is_empty());
         let only_a = records(vec![alias("A", &t.name, &t.hosted_zone_id)]);
-        let steps = plan_dns(&[with_dns()], &have, &only_a).unwrap();
+        let steps = plan_dns(&[with_dns()], &have, &only_a).unwrap().steps;
         assert!(
             matches!(&ops(&steps)[0], DomainOp::UpsertAliases { types, .. } if types == &["AAAA".to_string()])
         );
@@ -1004,7 +1141,10 @@ mod tests {
 
     #[test]
     fn a_record_pointing_elsewhere_is_an_error_naming_it_and_never_overwritten() {
-        let have = [live_with_target(true, &[("", "apiA", "prod")])];
+        let have = [tagged(
+            live_with_target(true, &[("", "apiA", "prod")]),
+            ZONE,
+        )];
         let t = target();
         let cases = [
             // An alias to another target.
@@ -1074,5 +1214,250 @@ mod tests {
             &[("", "apiA", "prod"), ("v2", "apiB", "prod")],
         )];
         assert!(plan_destroy_dns(&shared, &rs, "apiA").is_empty());
+    }
+
+    // -- gwctl:dns-zone: the zone recorded on a domain gwctl created ------------------
+
+    fn both_ours() -> Vec<DnsRecord> {
+        let t = target();
+        vec![
+            alias("A", &t.name, &t.hosted_zone_id),
+            alias("AAAA", &t.name, &t.hosted_zone_id),
+        ]
+    }
+
+    fn zone_records(zone: &str, rs: Vec<DnsRecord>) -> ObservedDns {
+        ObservedDns {
+            domain: "api.example.com".into(),
+            zone: zone.into(),
+            records: rs,
+        }
+    }
+
+    fn tag_field(
+        steps: &[(Change, DomainOp)],
+        i: usize,
+    ) -> (String, Option<String>, Option<String>) {
+        let f = &steps[i].0.fields[0];
+        (f.field.clone(), f.old.clone(), f.new.clone())
+    }
+
+    #[test]
+    fn dns_at_creation_tags_the_new_domain_with_its_zone_and_a_hand_made_one_never() {
+        let p = plan_domains(&[with_dns()], &[], None, &BTreeMap::new()).unwrap();
+        assert!(
+            matches!(&p.steps[0].1, DomainOp::CreateDomainName { tags, .. }
+                if tags.get(DNS_ZONE_TAG_KEY).map(String::as_str) == Some(ZONE)
+                && tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)),
+            "{:?}",
+            p.steps[0]
+        );
+        // Without `dns:` the new domain carries no zone.
+        let p = plan_domains(&[want(&[("", "prod")])], &[], None, &BTreeMap::new()).unwrap();
+        assert!(
+            matches!(&p.steps[0].1, DomainOp::CreateDomainName { tags, .. }
+                if !tags.contains_key(DNS_ZONE_TAG_KEY))
+        );
+        // A domain made by hand: records upserted, the domain never tagged.
+        let hand = [live_with_target(false, &[("", "apiA", "prod")])];
+        let p = plan_dns(&[with_dns()], &hand, &records(vec![])).unwrap();
+        assert!(
+            matches!(ops(&p.steps).as_slice(), [DomainOp::UpsertAliases { .. }]),
+            "{:?}",
+            p.steps
+        );
+    }
+
+    #[test]
+    fn dns_added_to_gwctls_existing_domain_tags_it_before_the_records_are_upserted() {
+        let have = [live_with_target(true, &[("", "apiA", "prod")])];
+        let p = plan_dns(&[with_dns()], &have, &records(vec![])).unwrap();
+        assert_eq!(
+            ops(&p.steps),
+            vec![
+                DomainOp::TagDnsZone {
+                    domain: "api.example.com".into(),
+                    zone: ZONE.into()
+                },
+                DomainOp::UpsertAliases {
+                    domain: "api.example.com".into(),
+                    zone: ZONE.into(),
+                    types: vec!["A".into(), "AAAA".into()],
+                    target: Some(target()),
+                },
+            ]
+        );
+        assert_eq!(p.steps[0].0.action, Action::Update);
+        assert_eq!(
+            tag_field(&p.steps, 0),
+            ("tags.gwctl:dns-zone".into(), None, Some(ZONE.into()))
+        );
+        // Records already there (a domain from before the tag): only the tag.
+        let p = plan_dns(&[with_dns()], &have, &records(both_ours())).unwrap();
+        assert!(
+            matches!(ops(&p.steps).as_slice(), [DomainOp::TagDnsZone { .. }]),
+            "{:?}",
+            p.steps
+        );
+    }
+
+    #[test]
+    fn dns_removed_deletes_the_records_still_aliasing_the_target_then_untags_and_converges() {
+        let t = target();
+        let have = [tagged(
+            live_with_target(true, &[("", "apiA", "prod")]),
+            ZONE,
+        )];
+        let rs = vec![
+            alias("A", &t.name, &t.hosted_zone_id),
+            alias("AAAA", "elsewhere.example.net", &t.hosted_zone_id),
+        ];
+        let p = plan_dns(&[want(&[("", "prod")])], &have, &records(rs)).unwrap();
+        assert_eq!(
+            ops(&p.steps),
+            vec![
+                DomainOp::DeleteAliases {
+                    domain: "api.example.com".into(),
+                    zone: ZONE.into(),
+                    records: vec![alias("A", &t.name, &t.hosted_zone_id)],
+                },
+                DomainOp::UntagDnsZone {
+                    domain: "api.example.com".into()
+                },
+            ]
+        );
+        assert_eq!(p.steps[0].0.action, Action::Delete);
+        assert_eq!(p.steps[0].0.name, "api.example.com (A)");
+        assert_eq!(
+            tag_field(&p.steps, 1),
+            ("tags.gwctl:dns-zone".into(), Some(ZONE.into()), None)
+        );
+        // The AAAA record pointing elsewhere stays, and the plan says so.
+        assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
+        assert!(
+            p.notes[0].contains("AAAA record of `api.example.com` in hosted zone Z0HOSTED")
+                && p.notes[0].contains("elsewhere.example.net"),
+            "{:?}",
+            p.notes
+        );
+        // Stopped after the delete: the records are gone, the tag is left; then untagged.
+        let p = plan_dns(&[want(&[("", "prod")])], &have, &records(vec![])).unwrap();
+        assert_eq!(
+            ops(&p.steps),
+            vec![DomainOp::UntagDnsZone {
+                domain: "api.example.com".into()
+            }]
+        );
+        let untagged = [live_with_target(true, &[("", "apiA", "prod")])];
+        assert!(plan_dns(&[want(&[("", "prod")])], &untagged, &[])
+            .unwrap()
+            .steps
+            .is_empty());
+        // A domain made by hand is never tagged: its records stay without `dns:`.
+        let hand = [live_with_target(false, &[("", "apiA", "prod")])];
+        let p = plan_dns(&[want(&[("", "prod")])], &hand, &records(both_ours())).unwrap();
+        assert!(p.steps.is_empty() && p.notes.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn dns_moved_to_another_zone_deletes_the_old_records_retags_then_upserts_and_converges() {
+        let old = "Z0LDZONE";
+        let have = [tagged(live_with_target(true, &[("", "apiA", "prod")]), old)];
+        let want = [with_dns()];
+        let read = |old_rs: Vec<DnsRecord>, new_rs: Vec<DnsRecord>| {
+            vec![zone_records(old, old_rs), zone_records(ZONE, new_rs)]
+        };
+        let p = plan_dns(&want, &have, &read(both_ours(), vec![])).unwrap();
+        let kinds: Vec<(&str, &str)> = p
+            .steps
+            .iter()
+            .map(|(_, o)| match o {
+                DomainOp::DeleteAliases { zone, .. } => ("delete", zone.as_str()),
+                DomainOp::TagDnsZone { zone, .. } => ("tag", zone.as_str()),
+                DomainOp::UpsertAliases { zone, .. } => ("upsert", zone.as_str()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![("delete", old), ("tag", ZONE), ("upsert", ZONE)]
+        );
+        assert_eq!(
+            tag_field(&p.steps, 1),
+            (
+                "tags.gwctl:dns-zone".into(),
+                Some(old.into()),
+                Some(ZONE.into())
+            )
+        );
+        // Stopped after the delete: tag and upsert remain; after the tag, the upsert.
+        let p = plan_dns(&want, &have, &read(vec![], vec![])).unwrap();
+        assert!(matches!(
+            ops(&p.steps).as_slice(),
+            [DomainOp::TagDnsZone { .. }, DomainOp::UpsertAliases { .. }]
+        ));
+        let retagged = [tagged(
+            live_with_target(true, &[("", "apiA", "prod")]),
+            ZONE,
+        )];
+        let p = plan_dns(&want, &retagged, &records(vec![])).unwrap();
+        assert!(matches!(
+            ops(&p.steps).as_slice(),
+            [DomainOp::UpsertAliases { .. }]
+        ));
+        let p = plan_dns(&want, &retagged, &records(both_ours())).unwrap();
+        assert!(p.steps.is_empty(), "{:?}", p.steps);
+    }
+
+    #[test]
+    fn a_dropped_domain_gwctl_deletes_loses_the_records_of_its_tagged_zone_only() {
+        let dns = records(both_ours());
+        let gone = [tagged(
+            live_with_target(true, &[("", "apiA", "prod")]),
+            ZONE,
+        )];
+        let p = plan_dropped_dns(&[], &gone, &dns, Some("apiA"));
+        assert_eq!(
+            ops(&p.steps),
+            vec![DomainOp::DeleteAliases {
+                domain: "api.example.com".into(),
+                zone: ZONE.into(),
+                records: both_ours(),
+            }]
+        );
+        // The domain goes in the same plan, after its records.
+        let d = plan_domains(&[], &gone, Some("apiA"), &BTreeMap::new()).unwrap();
+        assert!(matches!(
+            ops(&d.steps).last(),
+            Some(DomainOp::DeleteDomainName { .. })
+        ));
+        // Records already gone (a run stopped after deleting them): nothing more.
+        assert!(plan_dropped_dns(&[], &gone, &records(vec![]), Some("apiA"))
+            .steps
+            .is_empty());
+        // The domain stays (another API maps it, the spec still names it, no API yet),
+        // was made by hand, or carries no zone: its records stay.
+        let shared = [tagged(
+            live_with_target(true, &[("", "apiA", "prod"), ("v2", "apiB", "prod")]),
+            ZONE,
+        )];
+        assert!(plan_dropped_dns(&[], &shared, &dns, Some("apiA"))
+            .steps
+            .is_empty());
+        assert!(plan_dropped_dns(&[with_dns()], &gone, &dns, Some("apiA"))
+            .steps
+            .is_empty());
+        assert!(plan_dropped_dns(&[], &gone, &dns, None).steps.is_empty());
+        let hand = [tagged(
+            live_with_target(false, &[("", "apiA", "prod")]),
+            ZONE,
+        )];
+        assert!(plan_dropped_dns(&[], &hand, &dns, Some("apiA"))
+            .steps
+            .is_empty());
+        let untagged = [live_with_target(true, &[("", "apiA", "prod")])];
+        assert!(plan_dropped_dns(&[], &untagged, &dns, Some("apiA"))
+            .steps
+            .is_empty());
     }
 }

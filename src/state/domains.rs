@@ -10,6 +10,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// The tag gwctl puts on a domain name it created when it keeps the domain's alias records
+/// (`dns:`): the Route 53 hosted zone that holds them, so that the records can be found and
+/// deleted once the spec no longer names the zone or the domain. Never put on a domain
+/// gwctl did not create.
+pub const DNS_ZONE_TAG_KEY: &str = "gwctl:dns-zone";
+
 /// One mapping of a base path of a domain to an API's stage. `base_path` `""` is the root
 /// (REST's `(none)`, HTTP's empty API mapping key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -272,13 +272,10 @@ async fn a_domain_shared_by_two_specs_survives_destroying_either_and_keeps_the_o
     assert_eq!(rest_mappings(&c, domain).await, None);
 }
 
-#[tokio::test]
-async fn a_domain_made_by_hand_gets_mappings_only_and_survives_destroy() {
-    let em = support::emulator().await;
-    em.create_functions(&["items-fn"]).await;
-    let c = em.clients().await;
-    let dir = tempfile::tempdir().unwrap();
-    let domain = "api.hand.example.com";
+/// A REST domain `domain` made by hand (no gwctl tag), on which another API made by hand
+/// maps `other` to its stage `live` (moto answers get-base-path-mappings of a domain without
+/// mappings with HTTP 500). Returns that API's id.
+async fn hand_made_domain(c: &Clients, domain: &str) -> String {
     c.apigw
         .create_domain_name()
         .domain_name(domain)
@@ -343,6 +340,17 @@ async fn a_domain_made_by_hand_gets_mappings_only_and_survives_destroy() {
         .send()
         .await
         .unwrap();
+    other
+}
+
+#[tokio::test]
+async fn a_domain_made_by_hand_gets_mappings_only_and_survives_destroy() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "api.hand.example.com";
+    let other = hand_made_domain(&c, domain).await;
     let spec = write(
         &dir,
         "hand.yaml",
@@ -712,4 +720,116 @@ async fn dns_refuses_a_record_pointing_elsewhere_and_leaves_it_unchanged() {
     assert_eq!(alias_records(&c, &zone, domain).await, before);
     // Nothing was made: the plan failed before any write.
     assert_eq!(rest_mappings(&c, domain).await, None);
+}
+
+/// The tags of the REST domain `domain`.
+async fn rest_domain_tags(c: &Clients, domain: &str) -> std::collections::HashMap<String, String> {
+    c.apigw
+        .get_domain_name()
+        .domain_name(domain)
+        .send()
+        .await
+        .unwrap()
+        .tags()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// `rest_spec` with `domains: {}`: the spec keeps the key and names no domain.
+fn no_domain_spec(name: &str) -> String {
+    let full = rest_spec(name, "unused.example.com", "{\"\": prod}");
+    let head = &full[..full.find("domains:").unwrap()];
+    format!("{head}domains: {{}}\n")
+}
+
+/// The domain gwctl created records the zone of its alias records (`gwctl:dns-zone`), so a
+/// spec that drops the domain deletes the records with it instead of leaving aliases to a
+/// domain that no longer exists. (Dropping only `dns:` untags the domain, which moto cannot
+/// do: that transition is planned in plan::domains' tests and its requests are checked in
+/// aws_domains_offline.)
+#[tokio::test]
+async fn dns_records_go_with_a_domain_the_spec_drops_and_gwctl_deletes() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "api.dropped.example.com";
+    let zone = hosted_zone(&c, "dropped.example.com").await;
+    let spec = write(&dir, "api.yaml", &dns_spec("domain-dropped", domain, &zone));
+    apply_json(&em, &spec);
+    assert_eq!(alias_records(&c, &zone, domain).await.len(), 2);
+    let tags = rest_domain_tags(&c, domain).await;
+    assert_eq!(
+        tags.get("gwctl:dns-zone").map(String::as_str),
+        Some(zone.as_str()),
+        "the zone is recorded on the domain at its creation: {tags:?}"
+    );
+    assert_eq!(plan_exit(&em, &spec).0, 0, "a second plan is empty");
+
+    // The spec drops the domain: the plan shows the records going, before the domain.
+    let spec = write(&dir, "api.yaml", &no_domain_spec("domain-dropped"));
+    let (code, out) = plan_exit(&em, &spec);
+    assert_eq!(code, 2, "{out}");
+    let records_at = out
+        .find("- dns_record api.dropped.example.com (A, AAAA)")
+        .unwrap_or_else(|| panic!("{out}"));
+    let domain_at = out
+        .find("- domain api.dropped.example.com")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(records_at < domain_at, "{out}");
+    let doc = apply_json(&em, &spec);
+    assert_eq!(
+        writes(&doc),
+        w(&[
+            ("ChangeResourceRecordSets", 1),
+            ("DeleteBasePathMapping", 1),
+            ("DeleteDomainName", 1),
+        ])
+    );
+    assert_eq!(rest_mappings(&c, domain).await, None, "the domain is gone");
+    assert_eq!(alias_records(&c, &zone, domain).await, vec![]);
+    assert_eq!(plan_exit(&em, &spec).0, 0, "nothing is left to change");
+}
+
+/// A domain made by hand is never tagged: gwctl keeps its records while the spec says
+/// `dns:`, and leaves them when the spec stops saying it (and on destroy).
+#[tokio::test]
+async fn dns_removed_from_a_hand_made_domain_leaves_its_records() {
+    let em = support::emulator().await;
+    em.create_functions(&["items-fn"]).await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "api.handdns.example.com";
+    let other = hand_made_domain(&c, domain).await;
+    let zone = hosted_zone(&c, "handdns.example.com").await;
+    let spec = write(&dir, "api.yaml", &dns_spec("domain-handdns", domain, &zone));
+    let doc = apply_json(&em, &spec);
+    assert_eq!(
+        writes(&doc)
+            .into_iter()
+            .filter(|(op, _)| op.contains("Domain") || op.contains("Tag"))
+            .collect::<Vec<_>>(),
+        vec![],
+        "the hand-made domain is neither changed nor tagged"
+    );
+    let kept = alias_records(&c, &zone, domain).await;
+    assert_eq!(kept.len(), 2);
+    assert!(!rest_domain_tags(&c, domain)
+        .await
+        .contains_key("gwctl:dns-zone"));
+
+    // `dns:` dropped: nothing to change, the records stay.
+    let spec = write(
+        &dir,
+        "api.yaml",
+        &rest_spec("domain-handdns", domain, "{\"\": prod}"),
+    );
+    let (code, out) = plan_exit(&em, &spec);
+    assert_eq!(code, 0, "{out}");
+    ok(&gwctl(&em, &["destroy", spec.to_str().unwrap(), "--yes"]));
+    assert_eq!(alias_records(&c, &zone, domain).await, kept);
+    assert_eq!(
+        rest_mappings(&c, domain).await,
+        Some(vec![t("other", &other, "live")])
+    );
 }

@@ -20,6 +20,7 @@ use crate::aws::read::domains::{
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::aws::Clients;
 use crate::plan::domains::{DomainOp, MTLS_URI_PATH, MTLS_VERSION_PATH};
+use crate::state::domains::DNS_ZONE_TAG_KEY;
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 /// The AWS operation of a domain op in `api`'s family.
@@ -416,10 +417,65 @@ pub async fn apply_domain(
                 Err(e) => Err(e),
             }
         }
+        DomainOp::TagDnsZone { domain, zone } => {
+            // Tags are a map: sending it again after a lost answer changes nothing more.
+            let arn = domain_arn(c, domain);
+            match api {
+                DomainApi::Rest => c
+                    .apigw
+                    .tag_resource()
+                    .resource_arn(arn)
+                    .tags(DNS_ZONE_TAG_KEY, zone)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(name, e))?,
+                DomainApi::Http => c
+                    .apigw2
+                    .tag_resource()
+                    .resource_arn(arn)
+                    .tags(DNS_ZONE_TAG_KEY, zone)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(name, e))?,
+            }
+            Ok(OpOutcome::Applied)
+        }
+        DomainOp::UntagDnsZone { domain } => {
+            // Removing a key the domain no longer has is not an error: a retry is a no-op.
+            let arn = domain_arn(c, domain);
+            let r = match api {
+                DomainApi::Rest => c
+                    .apigw
+                    .untag_resource()
+                    .resource_arn(arn)
+                    .tag_keys(DNS_ZONE_TAG_KEY)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(name, e)),
+                DomainApi::Http => c
+                    .apigw2
+                    .untag_resource()
+                    .resource_arn(arn)
+                    .tag_keys(DNS_ZONE_TAG_KEY)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(name, e)),
+            };
+            gone_ok(r)
+        }
     }
 }
 
-/// REST's spelling of a base path in a request path (`(none)` for the root).
+/// The ARN of the domain name `domain` for tag-resource and untag-resource, the same in
+/// both API families: `arn:aws:apigateway:{region}::/domainnames/{name}`.
+pub fn domain_arn(c: &Clients, domain: &str) -> String {
+    format!("arn:aws:apigateway:{}::/domainnames/{domain}", c.region)
+}
+
 /// One change of an alias record set of `domain`.
 fn change(
     action: r53::ChangeAction,
@@ -469,6 +525,7 @@ async fn change_records(
         .map_err(|e| classify(name, e))
 }
 
+/// REST's spelling of a base path in a request path (`(none)` for the root).
 fn rest_path(base_path: &str) -> String {
     if base_path.is_empty() {
         REST_ROOT.to_string()
