@@ -448,9 +448,16 @@ fn removing_a_template_key_replaces_the_integration_response() {
         r#"templates: {$default: '{"pong": true}', json: '{"pong": "json"}'}"#,
     );
     assert_ne!(two, ANSWERING);
-    let (_, api, pol) = converge(&desired_of(&two), None, BTreeMap::new(), PlanOptions::default());
+    let (_, api, pol) = converge(
+        &desired_of(&two),
+        None,
+        BTreeMap::new(),
+        PlanOptions::default(),
+    );
     assert_eq!(
-        api.config.integration_responses["mock:"]["$default"].templates.len(),
+        api.config.integration_responses["mock:"]["$default"]
+            .templates
+            .len(),
         2
     );
     let d = desired_of(ANSWERING);
@@ -479,7 +486,12 @@ fn removing_a_template_key_replaces_the_integration_response() {
     let (_, api3, pol3) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
     let plain = ANSWERING.replace(", content_handling: CONVERT_TO_TEXT", "");
     assert_ne!(plain, ANSWERING);
-    let p3 = plan(&desired_of(&plain), Some(&api3), &pol3, PlanOptions::default());
+    let p3 = plan(
+        &desired_of(&plain),
+        Some(&api3),
+        &pol3,
+        PlanOptions::default(),
+    );
     assert_eq!(
         response_changes(&p3),
         vec![(Action::Replace, "mock: /4\\d\\d/".to_string())]
