@@ -5,26 +5,11 @@
 //! more. Each test asserts the exact request sequence.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_credential_types::Credentials;
-use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-    SharedHttpConnector,
-};
-use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
-use aws_smithy_runtime_api::client::result::ConnectorError;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_runtime_api::http::StatusCode;
-
-use gwctl::aws::config::{clients_paced, AwsOptions};
 use gwctl::aws::error::ErrorKind;
 use gwctl::aws::exec::http::HttpExecutor;
 use gwctl::aws::exec::rest::Executor;
 use gwctl::aws::exec::OpOutcome;
-use gwctl::aws::pace::Pacing;
 use gwctl::aws::recover::CREATE_ATTEMPTS;
 use gwctl::aws::Clients;
 use gwctl::plan::http::ops::HttpOp;
@@ -35,145 +20,10 @@ use gwctl::state::rest::Authorizer;
 use gwctl::state::usage::UsagePlan;
 use gwctl::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
-/// What the scripted service does with one request.
-enum Reply {
-    Json(u16, String),
-    /// Close the connection without an answer.
-    Drop,
-}
-
-fn ok(body: &str) -> Reply {
-    Reply::Json(200, body.to_string())
-}
-
-fn created(body: &str) -> Reply {
-    Reply::Json(201, body.to_string())
-}
-
-/// One request as the service saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    path: String,
-    body: String,
-}
-
-type Script = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
-
-/// The scripted service: `script(request, n)` where `n` counts earlier requests with the
-/// same method and path.
-#[derive(Clone)]
-struct Fake {
-    script: Arc<Script>,
-    log: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl std::fmt::Debug for Fake {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Fake")
-    }
-}
-
-impl HttpConnector for Fake {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let seen = Seen {
-            method: request.method().to_string(),
-            path: request
-                .uri()
-                .parse::<http::Uri>()
-                .map(|u| u.path().to_string())
-                .unwrap_or_default(),
-            body: String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).into(),
-        };
-        let n = {
-            let mut log = self.log.lock().unwrap();
-            let n = log
-                .iter()
-                .filter(|s| s.method == seen.method && s.path == seen.path)
-                .count();
-            log.push(seen.clone());
-            n
-        };
-        HttpConnectorFuture::ready(match (self.script)(&seen, n) {
-            Reply::Json(status, body) => {
-                let mut r = HttpResponse::new(StatusCode::try_from(status).unwrap(), body.into());
-                r.headers_mut()
-                    .insert("content-type", "application/json".to_string());
-                if status >= 400 {
-                    let code = serde_json::from_str::<serde_json::Value>(&String::from_utf8_lossy(
-                        r.body().bytes().unwrap_or_default(),
-                    ))
-                    .ok()
-                    .and_then(|v| v["__type"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                    r.headers_mut().insert("x-amzn-errortype", code);
-                }
-                Ok(r)
-            }
-            Reply::Drop => Err(ConnectorError::io("connection closed".into())),
-        })
-    }
-}
-
-impl HttpClient for Fake {
-    fn http_connector(
-        &self,
-        _settings: &HttpConnectorSettings,
-        _components: &RuntimeComponents,
-    ) -> SharedHttpConnector {
-        SharedHttpConnector::new(self.clone())
-    }
-}
-
-/// gwctl's clients (paced transport, pacing off) over the scripted service.
-fn clients(script: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> (Clients, Fake) {
-    let fake = Fake {
-        script: Arc::new(script),
-        log: Arc::default(),
-    };
-    let sdk = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::for_tests()))
-        .http_client(SharedHttpClient::new(fake.clone()))
-        .build();
-    let c = clients_paced(&sdk, &AwsOptions::default(), Pacing::Off).expect("clients");
-    (c, fake)
-}
-
-impl Fake {
-    /// `METHOD path` of every request, in order.
-    fn requests(&self) -> Vec<String> {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|s| format!("{} {}", s.method, s.path))
-            .collect()
-    }
-    /// Bodies of the requests with this method and path.
-    fn bodies(&self, method: &str, path: &str) -> Vec<serde_json::Value> {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|s| s.method == method && s.path == path)
-            .map(|s| serde_json::from_str(&s.body).unwrap_or(serde_json::Value::Null))
-            .collect()
-    }
-}
+use crate::support::scripted::{clients, created, lost_then, ok, Reply};
 
 fn owner_tags() -> BTreeMap<String, String> {
     [(OWNER_TAG_KEY.to_string(), OWNER_TAG_VALUE.to_string())].into()
-}
-
-/// The first create is applied and its answer lost (`Drop`); the rest answer normally.
-fn lost_then(n: usize, answer: Reply) -> Reply {
-    if n == 0 {
-        Reply::Drop
-    } else {
-        answer
-    }
 }
 
 // ---------------------------------------------------------------------------------------

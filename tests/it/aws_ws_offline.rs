@@ -4,6 +4,8 @@
 //! create-deployment and update-stage for v2 APIs), and of the calls that make a two-way
 //! route: the API with its route selection expression, a Lambda integration as an invocation
 //! URI, the route with its route response selection expression, and its route response.
+//! And, over the scripted service of `support::scripted` (gwctl's real paced transport),
+//! what create-integration-response does when its answer is lost or the key is taken.
 
 use std::sync::{Arc, Mutex};
 
@@ -26,9 +28,14 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 
 use gwctl::aws::exec::ws::WsExecutor;
 use gwctl::aws::exec::{ExecEvent, OpOutcome};
+use gwctl::aws::pace::RetryPolicy;
 use gwctl::aws::{CallLog, Clients};
 use gwctl::plan::ws::ops::{StageUpdate, WsOp};
-use gwctl::state::ws::{Integration, ObservedWsApi, Route, RouteSetting, Stage};
+use gwctl::state::ws::{
+    Integration, IntegrationResponse, ObservedWsApi, Route, RouteSetting, Stage,
+};
+
+use crate::support::scripted::{self, lost_then, ok, Reply};
 
 const MARK: &str = "gwctl:config=0123456789abcdef0123456789abcdef";
 const FN_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:chat-default";
@@ -294,4 +301,151 @@ async fn a_two_way_route_to_lambda_sends_exactly_these_requests() {
             .build()
             .unwrap()]
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Integration responses whose create got no answer, or met one already there
+// ---------------------------------------------------------------------------------------
+
+const IR_PATH: &str = "/v2/apis/w1/integrations/int1/integrationresponses";
+
+/// An executor for API `w1` whose MOCK integration `mock:` is `int1`.
+fn ws_on_w1(c: &Clients) -> WsExecutor<'_> {
+    let observed = ObservedWsApi {
+        id: "w1".into(),
+        integration_ids: [("mock:".to_string(), "int1".to_string())].into(),
+        ..Default::default()
+    };
+    WsExecutor::for_api(c, &observed)
+}
+
+/// `/4\d\d/` with two templates, a selection expression and content handling.
+fn create_error_response() -> WsOp {
+    WsOp::CreateIntegrationResponse {
+        integration: "mock:".into(),
+        key: "/4\\d\\d/".into(),
+        def: IntegrationResponse {
+            templates: [
+                ("$default".to_string(), r#"{"error": true}"#.to_string()),
+                ("json".to_string(), r#"{"error": "json"}"#.to_string()),
+            ]
+            .into(),
+            template_selection_expression: Some("\\$default".into()),
+            content_handling: Some("CONVERT_TO_TEXT".into()),
+        },
+    }
+}
+
+/// The request body gwctl sends for [`create_error_response`] (create and update alike).
+fn error_response_body() -> serde_json::Value {
+    serde_json::json!({
+        "integrationResponseKey": "/4\\d\\d/",
+        "responseTemplates": {"$default": r#"{"error": true}"#, "json": r#"{"error": "json"}"#},
+        "templateSelectionExpression": "\\$default",
+        "contentHandlingStrategy": "CONVERT_TO_TEXT"
+    })
+}
+
+/// The create is applied and its answer lost (the connection drops, then a 5xx): the
+/// executor lists the integration's responses, finds the key and adopts its id; no second
+/// create is sent. Not found, the create is sent once more, after the lookup.
+#[tokio::test(start_paused = true)]
+async fn an_integration_response_whose_create_answer_was_lost_is_found_by_key_not_duplicated() {
+    let listed = || {
+        ok(r#"{"items":[
+            {"integrationResponseId":"ir0","integrationResponseKey":"$default"},
+            {"integrationResponseId":"ir7","integrationResponseKey":"/4\\d\\d/"}]}"#)
+    };
+    let dropped: fn() -> Reply = || Reply::Drop;
+    let server_error: fn() -> Reply = || {
+        Reply::Json(
+            500,
+            r#"{"__type":"InternalFailure","message":"internal"}"#.into(),
+        )
+    };
+    for lost in [dropped, server_error] {
+        let (c, fake) = scripted::clients(move |r, n| match (r.method.as_str(), r.path.as_str()) {
+            ("POST", IR_PATH) => lost_then(n, lost()),
+            ("GET", IR_PATH) => listed(),
+            _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+        });
+        let mut ex = ws_on_w1(&c);
+        let outcome = ex.apply_one(&create_error_response()).await.unwrap();
+        assert_eq!(outcome, OpOutcome::Adopted { id: "ir7".into() });
+        assert_eq!(
+            fake.requests(),
+            [format!("POST {IR_PATH}"), format!("GET {IR_PATH}")]
+        );
+        assert_eq!(fake.bodies("POST", IR_PATH), [error_response_body()]);
+        assert_eq!(ex.integration_response_ids["mock:"]["/4\\d\\d/"], "ir7");
+    }
+
+    // The lost create never arrived: the lookup finds only `$default`, so it is sent again.
+    let (c, fake) = scripted::clients(|r, n| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", IR_PATH) if n == 0 => Reply::Drop,
+        ("POST", IR_PATH) => Reply::Json(
+            201,
+            r#"{"integrationResponseId":"ir8","integrationResponseKey":"/4\\d\\d/"}"#.into(),
+        ),
+        ("GET", IR_PATH) => {
+            ok(r#"{"items":[{"integrationResponseId":"ir0","integrationResponseKey":"$default"}]}"#)
+        }
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = ws_on_w1(&c);
+    let outcome = ex.apply_one(&create_error_response()).await.unwrap();
+    assert_eq!(outcome, OpOutcome::Created { id: "ir8".into() });
+    assert_eq!(
+        fake.requests(),
+        [
+            format!("POST {IR_PATH}"),
+            format!("GET {IR_PATH}"),
+            format!("POST {IR_PATH}")
+        ]
+    );
+    assert_eq!(
+        fake.bodies("POST", IR_PATH),
+        [error_response_body(), error_response_body()]
+    );
+}
+
+/// CreateIntegrationResponse answered ConflictException (the key is taken: another run, or
+/// an earlier attempt whose answer was lost): the transport first retries it as a concurrent
+/// modification (as it does CreateRoute's; a conflict that lasts means the key exists), then
+/// the executor finds the response by key, adopts it and updates it to the op's settings,
+/// every template, the selection expression and the content handling with it. No second
+/// response is created.
+#[tokio::test(start_paused = true)]
+async fn an_integration_response_whose_key_is_taken_is_adopted_and_given_the_op_settings() {
+    let (c, fake) = scripted::clients(|r, _| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", IR_PATH) => Reply::Json(
+            409,
+            r#"{"__type":"ConflictException","message":"Integration response already exists"}"#
+                .into(),
+        ),
+        ("GET", IR_PATH) => ok(r#"{"items":[
+            {"integrationResponseId":"ir0","integrationResponseKey":"$default"},
+            {"integrationResponseId":"ir7","integrationResponseKey":"/4\\d\\d/",
+             "responseTemplates":{"$default":"stale"}}]}"#),
+        ("PATCH", p) if p == format!("{IR_PATH}/ir7") => {
+            ok(r#"{"integrationResponseId":"ir7","integrationResponseKey":"/4\\d\\d/"}"#)
+        }
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = ws_on_w1(&c);
+    let outcome = ex.apply_one(&create_error_response()).await.unwrap();
+    assert_eq!(outcome, OpOutcome::Adopted { id: "ir7".into() });
+    let attempts = RetryPolicy::default().conflict as usize;
+    let mut expected = vec![format!("POST {IR_PATH}"); attempts];
+    expected.extend([format!("GET {IR_PATH}"), format!("PATCH {IR_PATH}/ir7")]);
+    assert_eq!(fake.requests(), expected);
+    assert_eq!(
+        fake.bodies("POST", IR_PATH),
+        vec![error_response_body(); attempts]
+    );
+    assert_eq!(
+        fake.bodies("PATCH", &format!("{IR_PATH}/ir7")),
+        [error_response_body()]
+    );
+    assert_eq!(ex.integration_response_ids["mock:"]["/4\\d\\d/"], "ir7");
 }

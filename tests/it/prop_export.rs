@@ -11,7 +11,7 @@ use gwctl::plan::PlanOptions;
 use gwctl::state::usage::ObservedUsage;
 use proptest::prelude::*;
 
-use crate::support::offline::{functions, load, REGION};
+use crate::support::offline::{functions, load, ws_responses, REGION, WS_RESPONSE_SETS};
 
 fn route() -> impl Strategy<Value = (String, String, String)> {
     let seg = |level: usize| {
@@ -422,7 +422,11 @@ fn ws_route() -> impl Strategy<Value = (String, String)> {
         Just("integration: {type: mock, template_selection: \\$default, request_templates: {$default: '{\"statusCode\": 200}'}}, response: true".to_string()),
         Just("integration: {type: mock, template_selection: $request.body.kind, request_templates: {a: '{\"statusCode\": 200}', b: '{\"statusCode\": 404}'}, passthrough_behavior: WHEN_NO_TEMPLATES}".to_string()),
         (0usize..3).prop_map(|f| format!("integration: {{type: lambda, function: f{f}, timeout_ms: 5000, template_selection: \\$default, request_templates: {{$default: '$input.body'}}}}")),
-        (0usize..3).prop_map(|f| format!("integration: {{type: lambda, function: f{f}, template_selection: \\$default, request_templates: {{$default: '{{\"m\": $input.body}}'}}, passthrough_behavior: NEVER, content_handling: CONVERT_TO_TEXT}}, response: true")),
+        (0usize..3).prop_map(|f| format!("integration: {{type: lambda, function: f{f}, template_selection: \\$default, request_templates: {{$default: '{{\"m\": $input.body}}'}}, passthrough_behavior: NEVER, content_handling: CONVERT_TO_TEXT}}, response: true")),        // Integration responses; `n` is in the integration's settings too, so routes sharing
+        // one declare the same responses.
+        (0..WS_RESPONSE_SETS).prop_map(|n| format!("integration: {{type: mock, template_selection: \\$default, request_templates: {{$default: '{{\"statusCode\": 200, \"r\": {n}}}'}}, {}}}, response: true", ws_responses(n))),
+        (0usize..3, 0..WS_RESPONSE_SETS).prop_map(|(f, n)| format!("integration: {{type: lambda, function: f{f}, timeout_ms: {}, template_selection: \\$default, request_templates: {{$default: '$input.body'}}, passthrough_behavior: WHEN_NO_MATCH, {}}}, response: true", 1000 + n, ws_responses(n))),
+        (0..WS_RESPONSE_SETS).prop_map(|n| format!("integration: {{type: http, uri: \"https://rpc.example.com/r{n}\", http_method: PUT, content_handling: CONVERT_TO_TEXT, {}}}", ws_responses(n))),
     ];
     (key, target)
 }

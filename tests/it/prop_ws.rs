@@ -2,7 +2,8 @@
 //! `prop_undeclared` for the other kinds: for any valid specs A and B, applying A's plan then
 //! B's plan (in the AWS model of `plan::ws::simulate`) leaves nothing to do; and settings a
 //! spec leaves out (description, API key selection, stage settings made by hand) are never
-//! touched.
+//! touched. Non-proxy integrations sometimes declare `responses` (integration responses),
+//! so going from one spec to another also adds, changes, replaces and removes those.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,7 @@ use gwctl::state::rest::AccessLog;
 use gwctl::state::ws::{ObservedWsApi, RouteSetting};
 use proptest::prelude::*;
 
-use crate::support::offline::{functions, load, REGION};
+use crate::support::offline::{functions, load, ws_responses, REGION, WS_RESPONSE_SETS};
 
 /// One route of a generated spec: its key and the rest of its YAML.
 fn route() -> impl Strategy<Value = (String, String)> {
@@ -31,7 +32,11 @@ fn route() -> impl Strategy<Value = (String, String)> {
         (0usize..3).prop_map(|f| format!("function: f{f}, throttle: {{rate: 5, burst: 10}}")),
         Just("integration: {type: http_proxy, uri: \"https://backend.example.com/x\"}".to_string()),
         Just("integration: {type: mock, template_selection: \\$default, request_templates: {$default: '{}'}}, response: true".to_string()),
-        (0usize..3).prop_map(|f| format!("integration: {{type: lambda, function: f{f}, timeout_ms: 5000, template_selection: \\$default, request_templates: {{$default: '$input.body'}}}}")),
+        (0usize..3).prop_map(|f| format!("integration: {{type: lambda, function: f{f}, timeout_ms: 5000, template_selection: \\$default, request_templates: {{$default: '$input.body'}}}}")),        // Non-proxy integrations answering through integration responses; `n` is in their
+        // settings too, so routes sharing one declare the same responses.
+        (0..WS_RESPONSE_SETS).prop_map(|n| format!("integration: {{type: mock, template_selection: \\$default, request_templates: {{$default: '{{\"statusCode\": 200, \"r\": {n}}}'}}, {}}}, response: true", ws_responses(n))),
+        (0usize..3, 0..WS_RESPONSE_SETS, any::<bool>()).prop_map(|(f, n, two_way)| format!("integration: {{type: lambda, function: f{f}, template_selection: \\$default, request_templates: {{$default: '{{\"r\": {n}, \"b\": $input.body}}'}}, {}}}{}", ws_responses(n), if two_way {", response: true"} else {""})),
+        (0..WS_RESPONSE_SETS).prop_map(|n| format!("integration: {{type: http, uri: \"https://rpc.example.com/r{n}\", http_method: POST, {}}}, response: true", ws_responses(n))),
     ];
     (key, target)
 }

@@ -573,3 +573,125 @@ async fn a_two_way_mock_route_gets_its_integration_response_and_drift_in_it_is_r
     assert_eq!(doc.result, "destroyed");
     assert!(api_ids(&c).await.is_empty());
 }
+
+/// Two responses on a two-way MOCK route: `$default` with two templates and a selection
+/// expression, `/4\d\d/` with content handling.
+const PING_TWO: &str = r#"
+api: {name: ping-ws-export, kind: websocket}
+routes:
+  - route: ping
+    response: true
+    integration:
+      type: mock
+      template_selection: \$default
+      request_templates: {$default: '{"statusCode": 200}'}
+      responses:
+        - key: $default
+          template_selection: \$default
+          templates: {$default: '{"pong": true}', json: '{"pong": "json"}'}
+        - {key: '/4\d\d/', templates: {$default: '{"error": true}'}, content_handling: CONVERT_TO_TEXT}
+stages:
+  prod: {auto_deploy: true}
+"#;
+
+#[tokio::test]
+async fn integration_responses_export_and_plan_empty_and_a_dropped_template_is_replaced() {
+    let em = support::emulator().await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = support::cli::write(&dir, "ping2.yaml", PING_TWO);
+    let first = apply_json(&em, &spec);
+    assert_eq!(first.result, "applied");
+    let id = first.api.id.clone().unwrap();
+
+    // Export, then the export plans empty against the same API and applies without a write.
+    let (exported, err) = ok(&gwctl(&em, &["export", "--api-id", &id]));
+    assert!(!err.contains("left out"), "{err}");
+    for part in [
+        "responses:",
+        "$default",
+        r#"{"pong": "json"}"#,
+        r"/4\d\d/",
+        "CONVERT_TO_TEXT",
+    ] {
+        assert!(exported.contains(part), "{part} missing:\n{exported}");
+    }
+    let file = support::cli::write(&dir, "exported.yaml", &exported);
+    let o = gwctl(
+        &em,
+        &[
+            "plan",
+            file.to_str().unwrap(),
+            "--api-id",
+            &id,
+            "--detailed-exitcode",
+        ],
+    );
+    let (plan, perr) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{plan}\n{perr}\n{exported}");
+    let o = gwctl(
+        &em,
+        &[
+            "apply",
+            file.to_str().unwrap(),
+            "--api-id",
+            &id,
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    let doc: gwctl::output::ApplyDoc = serde_json::from_str(&ok(&o).0).unwrap();
+    assert_eq!(doc.calls.writes, 0, "{exported}");
+
+    // The spec drops the `json` template: the response is replaced (an update might keep
+    // the key), and the next apply writes nothing.
+    let dropped = PING_TWO.replace(r#", json: '{"pong": "json"}'"#, "");
+    assert_ne!(dropped, PING_TWO);
+    let spec = support::cli::write(&dir, "ping2.yaml", &dropped);
+    let doc = apply_json(&em, &spec);
+    let ws = writes(&doc);
+    assert!(
+        ws.contains(&("DeleteIntegrationResponse".to_string(), 1))
+            && ws.contains(&("CreateIntegrationResponse".to_string(), 1))
+            && !ws.iter().any(|(op, _)| op == "UpdateIntegrationResponse"),
+        "{ws:?}"
+    );
+    let ints = c
+        .apigw2
+        .get_integrations()
+        .api_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let iid = ints.items()[0].integration_id().unwrap();
+    let live = c
+        .apigw2
+        .get_integration_responses()
+        .api_id(&id)
+        .integration_id(iid)
+        .send()
+        .await
+        .unwrap();
+    let default = live
+        .items()
+        .iter()
+        .find(|r| r.integration_response_key() == Some("$default"))
+        .unwrap();
+    let keys: Vec<&String> = default.response_templates().unwrap().keys().collect();
+    assert_eq!(keys, ["$default"]);
+    assert_eq!(apply_json(&em, &spec).calls.writes, 0);
+
+    let o = gwctl(
+        &em,
+        &[
+            "destroy",
+            spec.to_str().unwrap(),
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    let doc: DestroyDoc = serde_json::from_str(&ok(&o).0).unwrap();
+    assert_eq!(doc.result, "destroyed");
+}

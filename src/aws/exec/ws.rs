@@ -626,8 +626,9 @@ impl<'c> WsExecutor<'c> {
             })
     }
 
-    /// update-integration-response with every setting (the template map whole: an empty one
-    /// clears the templates).
+    /// update-integration-response with every setting (the template map whole). Whether the
+    /// service drops keys the map leaves out is not established, so the planner never asks
+    /// an update to remove one: it replaces the response instead (`plan::ws`).
     async fn update_integration_response(
         &self,
         op: &str,

@@ -571,6 +571,25 @@ fn plan_integration_responses(p: &mut WsPlan, want: &WsApi, have: &WsApi) {
                         def: w.clone(),
                     },
                 ),
+                // UpdateIntegrationResponse cannot be trusted to drop what it is not sent (a
+                // template key, a selection expression, a content handling): the v2 API
+                // merges maps as far as can be told (docs/design.md). Such a change deletes
+                // the response and creates it again.
+                Some(h) if h != w && drops_a_setting(h, w) => p.push_all(
+                    Change::new(Action::Replace, "integration_response", &name)
+                        .fields(diff_fields(Some(h), Some(w))),
+                    vec![
+                        WsOp::DeleteIntegrationResponse {
+                            integration: ikey.clone(),
+                            key: key.clone(),
+                        },
+                        WsOp::CreateIntegrationResponse {
+                            integration: ikey.clone(),
+                            key: key.clone(),
+                            def: w.clone(),
+                        },
+                    ],
+                ),
                 Some(h) if h != w => p.push(
                     Change::new(Action::Update, "integration_response", &name)
                         .fields(diff_fields(Some(h), Some(w))),
@@ -597,6 +616,18 @@ fn plan_integration_responses(p: &mut WsPlan, want: &WsApi, have: &WsApi) {
             );
         }
     }
+}
+
+/// Whether going from `have` to `want` removes something an update would have to clear
+/// by leaving it out: a template key, the template selection expression or the content
+/// handling.
+fn drops_a_setting(have: &IntegrationResponse, want: &IntegrationResponse) -> bool {
+    have.templates
+        .keys()
+        .any(|k| !want.templates.contains_key(k))
+        || (have.template_selection_expression.is_some()
+            && want.template_selection_expression.is_none())
+        || (have.content_handling.is_some() && want.content_handling.is_none())
 }
 
 fn plan_api(p: &mut WsPlan, want: &WsApi, have: &WsApi) {

@@ -270,7 +270,17 @@ pub fn apply(
                     .iter_mut()
                     .find(|r| r.integration_id == *iid && r.key == *key)
                     .ok_or_else(|| missing(name, &format!("{integration} {key}")))?;
-                r.def = def.clone();
+                // Modelled as the pessimistic reading of UpdateIntegrationResponse: what the
+                // call leaves out stays (template keys merge; an unsent selection expression
+                // or content handling is kept), so a plan relying on an update to remove
+                // something does not converge here (docs/design.md).
+                r.def.templates.extend(def.templates.clone());
+                if def.template_selection_expression.is_some() {
+                    r.def.template_selection_expression = def.template_selection_expression.clone();
+                }
+                if def.content_handling.is_some() {
+                    r.def.content_handling = def.content_handling.clone();
+                }
             }
             WsOp::DeleteIntegrationResponse { integration, key } => {
                 let iid = sim

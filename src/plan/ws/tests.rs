@@ -437,3 +437,63 @@ fn changing_a_declared_template_updates_it_and_redeploys() {
     );
     assert_converged(&d2, &api2, &pol2);
 }
+
+#[test]
+fn removing_a_template_key_replaces_the_integration_response() {
+    // The live `$default` response has a second template the spec no longer lists: an update
+    // that leaves the key out may keep it (the v2 API merges as far as can be told), so the
+    // response is deleted and created again, in that order, and the stage redeployed.
+    let two = ANSWERING.replace(
+        r#"templates: {$default: '{"pong": true}'}"#,
+        r#"templates: {$default: '{"pong": true}', json: '{"pong": "json"}'}"#,
+    );
+    assert_ne!(two, ANSWERING);
+    let (_, api, pol) = converge(
+        &desired_of(&two),
+        None,
+        BTreeMap::new(),
+        PlanOptions::default(),
+    );
+    assert_eq!(
+        api.config.integration_responses["mock:"]["$default"]
+            .templates
+            .len(),
+        2
+    );
+    let d = desired_of(ANSWERING);
+    let (p, api2, pol2) = converge(&d, Some(api), pol, PlanOptions::default());
+    assert_eq!(
+        response_changes(&p),
+        vec![(Action::Replace, "mock: $default".to_string())]
+    );
+    assert_eq!(
+        names(&p),
+        vec![
+            "DeleteIntegrationResponse",
+            "CreateIntegrationResponse",
+            "CreateDeployment",
+            "UpdateStage"
+        ],
+        "{:#?}",
+        p.ops
+    );
+    let after = &api2.config.integration_responses["mock:"]["$default"];
+    assert_eq!(after.templates.keys().collect::<Vec<_>>(), vec!["$default"]);
+    assert_converged(&d, &api2, &pol2);
+
+    // Dropping the content handling is the same kind of change; changing a template in place
+    // stays an update (the test above).
+    let (_, api3, pol3) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let plain = ANSWERING.replace(", content_handling: CONVERT_TO_TEXT", "");
+    assert_ne!(plain, ANSWERING);
+    let p3 = plan(
+        &desired_of(&plain),
+        Some(&api3),
+        &pol3,
+        PlanOptions::default(),
+    );
+    assert_eq!(
+        response_changes(&p3),
+        vec![(Action::Replace, "mock: /4\\d\\d/".to_string())]
+    );
+}

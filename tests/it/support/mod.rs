@@ -32,6 +32,7 @@ pub mod fake_http;
 pub mod inventory;
 pub mod offline;
 pub mod quota;
+pub mod scripted;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -60,3 +60,22 @@ pub fn mock_clients(rules: &[&aws_smithy_mocks::Rule]) -> gwctl::aws::Clients {
         calls: gwctl::aws::CallLog::default(),
     }
 }
+
+/// The `responses:` of a WebSocket non-proxy integration, one of [`WS_RESPONSE_SETS`] sets
+/// (`n` taken modulo their number), as a flow-YAML entry to append inside the integration's
+/// braces: `$default` and regex keys, one or two templates, a template selection expression
+/// and both content handlings. Routes that share an integration must declare the same
+/// responses: generators put `n` into the integration's own settings as well, so two
+/// integrations with other responses never have the same settings.
+pub fn ws_responses(n: usize) -> &'static str {
+    const SETS: [&str; WS_RESPONSE_SETS] = [
+        "responses: [{key: $default}]",
+        "responses: [{key: $default, templates: {$default: '{\"ok\": true}'}}]",
+        "responses: [{key: $default, template_selection: \\$default, templates: {$default: '{\"ok\": 2}', json: '{\"j\": 1}'}}, {key: '/4\\d\\d/', templates: {$default: '{\"error\": true}'}, content_handling: CONVERT_TO_TEXT}]",
+        "responses: [{key: '/5\\d\\d/', content_handling: CONVERT_TO_BINARY, templates: {$default: '{\"down\": true}'}}]",
+    ];
+    SETS[n % WS_RESPONSE_SETS]
+}
+
+/// How many sets [`ws_responses`] has.
+pub const WS_RESPONSE_SETS: usize = 4;
