@@ -391,6 +391,10 @@ pub struct IntegrationDef {
     /// WebSocket custom integrations (lambda, http, mock): the integration responses, when
     /// the spec declares `responses:` (`None`: the live ones are left as they are).
     pub ws_responses: Option<Vec<WsIntegrationResponseDef>>,
+    /// WebSocket integrations (lambda, http, http_proxy): `integration.request.*` = source,
+    /// when the spec declares `request_parameters:` (`None`: the live ones are left as they
+    /// are).
+    pub ws_request_parameters: Option<BTreeMap<String, String>>,
 }
 
 /// An integration response of a WebSocket custom integration: what a two-way route sends

@@ -287,6 +287,7 @@ pub(crate) const OBJECTS: &[Obj] = &[
             ("template_selection", Ty::Text, "lambda/http/mock: the template selection expression, e.g. `\\$default`."),
             ("passthrough_behavior", Ty::Choice(PASSTHROUGH_BEHAVIORS), "lambda/http/mock: messages without a matching template."),
             ("content_handling", Ty::Choice(CONTENT_HANDLINGS), "lambda/http: binary/text conversion."),
+            ("request_parameters", Ty::Map(&Ty::Text), "lambda/http/http_proxy: `integration.request.{header|querystring|path}.NAME: SOURCE`, SOURCE one of `route.request.body.PATH`, `context.NAME`, `stageVariables.NAME`, `'static'`, and on `$connect` `route.request.header.NAME`/`route.request.querystring.NAME` (omit: the live ones are kept)."),
             ("responses", Ty::List(&Ty::Obj("ws_integration_response")), "lambda/http/mock: integration responses, what a two-way route sends back (omit: the live ones are kept)."),
         ],
     },

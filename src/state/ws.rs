@@ -105,6 +105,14 @@ pub struct Integration {
     /// None = WHEN_NO_MATCH.
     pub passthrough_behavior: Option<String>,
     pub content_handling: Option<String>,
+    /// `integration.request.*` -> source (`route.request.body.x`, `context.connectionId`,
+    /// `'static'`). Desired: of an integration whose spec is silent about them, the live ones
+    /// ([`crate::plan::ws::DesiredWs::keep_undeclared`]). Left out of the serialisation when
+    /// empty, so digests and deployment fingerprints of integrations without any are what
+    /// they were before gwctl managed them. In an `UpdateIntegration` op: what is sent, a
+    /// removed key with the value `""` (the service merges the map).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_parameters: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

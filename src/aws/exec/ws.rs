@@ -355,6 +355,9 @@ impl<'c> WsExecutor<'c> {
                             .as_deref()
                             .map(v2::ContentHandlingStrategy::from),
                     )
+                    // The planner's map: declared keys, and a removed one as "" (the
+                    // service merges); nothing when the spec is silent about them.
+                    .set_request_parameters(hash_map(&def.request_parameters))
                     .send()
                     .await
                     .map_err(|e| classify(name, e))?;
@@ -727,6 +730,7 @@ fn integration_request(
                 .as_deref()
                 .map(v2::ContentHandlingStrategy::from),
         )
+        .set_request_parameters(hash_map(&def.request_parameters))
 }
 
 impl ForkExecutor for WsExecutor<'_> {

@@ -277,6 +277,7 @@ pub(crate) fn map_integration(i: &v2::Integration) -> Option<(String, Integratio
             content_handling: i
                 .content_handling_strategy()
                 .map(|c| c.as_str().to_string()),
+            request_parameters: to_btree(i.request_parameters()),
         },
     ))
 }

@@ -267,6 +267,15 @@ fn integration(
         }
     };
     m.push("type", ty);
+    // Only when it has any: an integration whose spec is silent keeps what it has.
+    let takes_parameters = matches!(ty, "lambda" | "http" | "http_proxy");
+    if !i.request_parameters.is_empty() && !takes_parameters {
+        left.push(LeftOut::new(
+            object,
+            "requestParameters",
+            &format!("request parameters of a {ty} integration"),
+        ));
+    }
     match ty {
         "lambda_proxy" | "lambda" => {
             let Some(f) = functions.key(&i.uri, ctx) else {
@@ -315,6 +324,13 @@ fn integration(
                 "credentials on an integration other than Lambda",
             ));
         }
+    }
+    if takes_parameters && !i.request_parameters.is_empty() {
+        let mut p = Map::new();
+        for (k, v) in &i.request_parameters {
+            p.push(k.clone(), v.clone());
+        }
+        m.push("request_parameters", p);
     }
     if matches!(ty, "lambda" | "http" | "mock") {
         if !i.request_templates.is_empty() {

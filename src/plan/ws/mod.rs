@@ -13,7 +13,7 @@ pub mod export;
 pub mod ops;
 pub mod simulate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
@@ -47,6 +47,9 @@ pub struct DesiredWs {
     pub notes: Vec<String>,
     /// The settings the spec leaves out, which keep their live values.
     pub undeclared: Undeclared,
+    /// Keys of the integrations whose routes all leave `request_parameters` out: their live
+    /// request parameters stay as they are.
+    pub silent_request_parameters: BTreeSet<String>,
 }
 
 impl DesiredWs {
@@ -63,6 +66,14 @@ impl DesiredWs {
         }
         if u.api_key_selection {
             d.config.api_key_selection_expression = o.config.api_key_selection_expression.clone();
+        }
+        for key in &self.silent_request_parameters {
+            if let (Some(w), Some(h)) = (
+                d.config.integrations.get_mut(key),
+                o.config.integrations.get(key),
+            ) {
+                w.request_parameters = h.request_parameters.clone();
+            }
         }
         for (name, st) in d.stages.iter_mut() {
             let Some(h) = o.stages.get(name) else {
@@ -153,6 +164,17 @@ pub fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Des
     let keys = integration_keys(&unique);
     for (k, i) in keys.iter().zip(&unique) {
         config.integrations.insert(k.clone(), i.clone());
+    }
+    // An integration owns its request parameters when a route using it declares them
+    // (routes sharing it declare the same ones, or none: it is one integration).
+    let mut silent_request_parameters: BTreeSet<String> = keys.iter().cloned().collect();
+    for (r, i) in spec.routes.iter().zip(&route_integrations) {
+        if let (Some(_), Some(n)) = (
+            &r.integration.ws_request_parameters,
+            unique.iter().position(|u| u == i),
+        ) {
+            silent_request_parameters.remove(&keys[n]);
+        }
     }
     // Integration responses of the integrations whose spec declares `responses:` (routes
     // sharing an integration declare the same ones: validation sees to it).
@@ -248,6 +270,7 @@ pub fn desired(spec: &Spec, functions: &[ResolvedFunction], region: &str) -> Des
 
     DesiredWs {
         undeclared: Undeclared::of(spec),
+        silent_request_parameters,
         notes: Vec::new(),
         config,
         tags,
@@ -275,7 +298,14 @@ pub fn predicted_config(desired: &WsApi, observed: Option<&WsApi>, prune: bool) 
             c.routes.entry(k.clone()).or_insert_with(|| r.clone());
         }
         for (k, i) in &o.integrations {
-            c.integrations.entry(k.clone()).or_insert_with(|| i.clone());
+            // Kept as they are, request parameters aside: they count in the deployment
+            // fingerprint only where the spec declares them.
+            c.integrations
+                .entry(k.clone())
+                .or_insert_with(|| Integration {
+                    request_parameters: BTreeMap::new(),
+                    ..i.clone()
+                });
         }
         for (k, a) in &o.authorizers {
             c.authorizers.entry(k.clone()).or_insert_with(|| a.clone());
@@ -327,6 +357,7 @@ fn integration<'a>(
         template_selection_expression: def.template_selection.clone(),
         passthrough_behavior: def.passthrough_behavior.clone(),
         content_handling: def.content_handling.clone(),
+        request_parameters: def.ws_request_parameters.clone().unwrap_or_default(),
     }
 }
 
@@ -394,7 +425,14 @@ pub fn plan(
                     .fields(diff_fields(Some(&h.shown()), Some(&w.shown()))),
                 WsOp::UpdateIntegration {
                     key: key.clone(),
-                    def: w.clone(),
+                    def: Integration {
+                        request_parameters: sent_request_parameters(
+                            h,
+                            w,
+                            desired.silent_request_parameters.contains(key),
+                        ),
+                        ..w.clone()
+                    },
                 },
             ),
             Some(_) => {}
@@ -518,11 +556,15 @@ pub fn plan(
 
     // 6. One deployment, for the stages with auto-deploy off that do not serve this
     //    configuration (auto-deploy stages are deployed by API Gateway itself); 7. stages.
-    let mark = config_mark(&predicted_config(
-        want,
-        observed.map(|o| &o.config),
-        opts.prune,
-    ));
+    let mut marked = predicted_config(want, observed.map(|o| &o.config), opts.prune);
+    // Request parameters count only where the spec declares them (see predicted_config): an
+    // API whose spec is silent about them is not redeployed for what it already has.
+    for key in &desired.silent_request_parameters {
+        if let Some(i) = marked.integrations.get_mut(key) {
+            i.request_parameters.clear();
+        }
+    }
+    let mark = config_mark(&marked);
     let api_changed = p.ops.iter().any(|op| {
         !matches!(
             op,
@@ -616,6 +658,25 @@ fn plan_integration_responses(p: &mut WsPlan, want: &WsApi, have: &WsApi) {
             );
         }
     }
+}
+
+/// The request parameters an UpdateIntegration from `have` to `want` sends. The service
+/// merges the map it is sent into the live one, so a key to remove goes with the value `""`
+/// (as Terraform's apigatewayv2 integration does). Nothing when the spec is silent about
+/// them (`want` holds the live ones then).
+fn sent_request_parameters(
+    have: &Integration,
+    want: &Integration,
+    silent: bool,
+) -> BTreeMap<String, String> {
+    if silent {
+        return BTreeMap::new();
+    }
+    let mut sent = want.request_parameters.clone();
+    for k in have.request_parameters.keys() {
+        sent.entry(k.clone()).or_default();
+    }
+    sent
 }
 
 /// Whether going from `have` to `want` removes something an update would have to clear

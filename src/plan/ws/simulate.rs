@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::state::rest::Policies;
 use crate::state::ws::{
-    ObservedWsApi, RawIntegrationResponse, RawRoute, RawWsApi, Route, DEFAULT_KEY,
+    Integration, ObservedWsApi, RawIntegrationResponse, RawRoute, RawWsApi, Route, DEFAULT_KEY,
 };
 
 use super::ops::WsOp;
@@ -193,7 +193,10 @@ pub fn apply(
             }
             WsOp::CreateIntegration { key, def } => {
                 let id = sim.next_id("int");
-                sim.api.integrations.push((id.clone(), def.clone()));
+                let mut def = def.clone();
+                // The service stores no parameter with an empty value.
+                def.request_parameters.retain(|_, v| !v.is_empty());
+                sim.api.integrations.push((id.clone(), def));
                 sim.integration_ids.insert(key.clone(), id);
             }
             WsOp::UpdateIntegration { key, def, .. } => {
@@ -207,7 +210,21 @@ pub fn apply(
                     .iter_mut()
                     .find(|i| i.0 == *id)
                     .ok_or_else(|| missing(name, key))?;
-                i.1 = def.clone();
+                // UpdateIntegration merges RequestParameters: a key not sent stays, a key
+                // sent with "" is removed (what Terraform's apigatewayv2 integration relies
+                // on). The other settings are modelled as replaced.
+                let mut params = std::mem::take(&mut i.1.request_parameters);
+                for (k, v) in &def.request_parameters {
+                    if v.is_empty() {
+                        params.remove(k);
+                    } else {
+                        params.insert(k.clone(), v.clone());
+                    }
+                }
+                i.1 = Integration {
+                    request_parameters: params,
+                    ..def.clone()
+                };
             }
             WsOp::DeleteIntegration { key } => {
                 let id = sim

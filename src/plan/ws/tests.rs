@@ -497,3 +497,216 @@ fn removing_a_template_key_replaces_the_integration_response() {
         vec![(Action::Replace, "mock: /4\\d\\d/".to_string())]
     );
 }
+
+const MAPPED: &str = r#"
+api: {name: ws-mapped, kind: websocket}
+functions:
+  app: app-fn
+routes:
+  - route: $connect
+    integration:
+      type: http_proxy
+      uri: "https://backend.example.com/connect"
+      request_parameters:
+        integration.request.header.X-Tenant: route.request.querystring.tenant
+        integration.request.header.connectionId: context.connectionId
+  - route: send
+    integration:
+      type: http
+      uri: "https://backend.example.com/send"
+      request_parameters:
+        integration.request.querystring.room: route.request.body.room
+        integration.request.header.X-Static: "'v1'"
+  - route: legacy
+    integration:
+      type: lambda
+      function: app
+      request_templates: {$default: '{"body": $input.body}'}
+stages:
+  dev: {}
+"#;
+
+const SEND: &str = "http:POST https://backend.example.com/send";
+const LEGACY: &str = "aws:arn:aws:lambda:us-east-1:123456789012:function:app-fn";
+
+fn parameters_sent(p: &WsPlan) -> Vec<(String, BTreeMap<String, String>)> {
+    p.ops
+        .iter()
+        .filter_map(|o| match o {
+            WsOp::CreateIntegration { key, def } | WsOp::UpdateIntegration { key, def } => {
+                Some((key.clone(), def.request_parameters.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn request_parameters_are_created_with_their_integration_and_then_nothing_changes() {
+    let d = desired_of(MAPPED);
+    let (p, api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let sent: BTreeMap<_, _> = parameters_sent(&p).into_iter().collect();
+    assert_eq!(
+        sent[SEND],
+        BTreeMap::from([
+            (
+                "integration.request.header.X-Static".to_string(),
+                "'v1'".to_string()
+            ),
+            (
+                "integration.request.querystring.room".to_string(),
+                "route.request.body.room".to_string()
+            ),
+        ])
+    );
+    assert_eq!(
+        sent["http_proxy:POST https://backend.example.com/connect"]
+            ["integration.request.header.connectionId"],
+        "context.connectionId"
+    );
+    assert!(sent[LEGACY].is_empty(), "{sent:?}");
+    assert_eq!(api.config.integrations[SEND].request_parameters, sent[SEND]);
+    assert_converged(&d, &api, &pol);
+}
+
+#[test]
+fn request_parameter_drift_is_reverted_and_a_key_added_by_hand_is_sent_empty() {
+    let d = desired_of(MAPPED);
+    let (_, mut api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let live = &mut api
+        .config
+        .integrations
+        .get_mut(SEND)
+        .unwrap()
+        .request_parameters;
+    live.insert(
+        "integration.request.header.X-Static".into(),
+        "'changed by hand'".into(),
+    );
+    live.insert(
+        "integration.request.header.X-Extra".into(),
+        "context.requestId".into(),
+    );
+    let (p, api2, pol2) = converge(&d, Some(api), pol, PlanOptions::default());
+    assert_eq!(names(&p), vec!["UpdateIntegration"], "{:#?}", p.ops);
+    // The service merges the map it is sent: the key to remove goes as "".
+    assert_eq!(
+        parameters_sent(&p),
+        vec![(
+            SEND.to_string(),
+            BTreeMap::from([
+                (
+                    "integration.request.header.X-Extra".to_string(),
+                    String::new()
+                ),
+                (
+                    "integration.request.header.X-Static".to_string(),
+                    "'v1'".to_string()
+                ),
+                (
+                    "integration.request.querystring.room".to_string(),
+                    "route.request.body.room".to_string()
+                ),
+            ])
+        )]
+    );
+    let after = &api2.config.integrations[SEND].request_parameters;
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(!after.contains_key("integration.request.header.X-Extra"));
+    assert_converged(&d, &api2, &pol2);
+
+    // A declared empty map owns the integration's parameters too: all of them go.
+    let emptied = MAPPED.replace(
+        "      request_parameters:\n        integration.request.querystring.room: route.request.body.room\n        integration.request.header.X-Static: \"'v1'\"\n",
+        "      request_parameters: {}\n",
+    );
+    assert_ne!(emptied, MAPPED);
+    let d3 = desired_of(&emptied);
+    let (p3, api3, pol3) = converge(&d3, Some(api2), pol2, PlanOptions::default());
+    assert_eq!(
+        parameters_sent(&p3),
+        vec![(
+            SEND.to_string(),
+            BTreeMap::from([
+                (
+                    "integration.request.header.X-Static".to_string(),
+                    String::new()
+                ),
+                (
+                    "integration.request.querystring.room".to_string(),
+                    String::new()
+                ),
+            ])
+        )]
+    );
+    assert!(api3.config.integrations[SEND].request_parameters.is_empty());
+    // A changed integration is a changed configuration: the stage is redeployed.
+    assert!(names(&p3).contains(&"CreateDeployment"), "{:?}", names(&p3));
+    assert_converged(&d3, &api3, &pol3);
+}
+
+#[test]
+fn request_parameters_of_an_integration_whose_spec_is_silent_are_left_alone() {
+    let d = desired_of(MAPPED);
+    assert!(d.silent_request_parameters.contains(LEGACY));
+    assert!(!d.silent_request_parameters.contains(SEND));
+    let (_, mut api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    api.config
+        .integrations
+        .get_mut(LEGACY)
+        .unwrap()
+        .request_parameters
+        .insert(
+            "integration.request.header.X-By-Hand".into(),
+            "context.requestId".into(),
+        );
+    // Neither an update nor a redeployment.
+    let p = plan(&d, Some(&api), &pol, PlanOptions::default());
+    assert!(p.is_empty(), "{:#?}", p.changes);
+
+    // Another change to that integration is sent without them: they stay as they are.
+    let slower = MAPPED.replace(
+        "      function: app\n",
+        "      function: app\n      timeout_ms: 5000\n",
+    );
+    assert_ne!(slower, MAPPED);
+    let d2 = desired_of(&slower);
+    let (p2, api2, pol2) = converge(&d2, Some(api), pol, PlanOptions::default());
+    assert_eq!(
+        parameters_sent(&p2),
+        vec![(LEGACY.to_string(), BTreeMap::new())]
+    );
+    assert_eq!(
+        api2.config.integrations[LEGACY].request_parameters["integration.request.header.X-By-Hand"],
+        "context.requestId"
+    );
+    assert_converged(&d2, &api2, &pol2);
+}
+
+#[test]
+fn an_api_whose_spec_declares_no_request_parameters_keeps_its_deployment_fingerprint() {
+    // Parameters made by hand on an API whose spec never mentions them: the deployment the
+    // stage serves is still the spec's (no redeploy), as before gwctl managed them.
+    let silent = MAPPED
+        .lines()
+        .filter(|l| !l.contains("request_parameters") && !l.contains("integration.request."))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let d = desired_of(&silent);
+    assert_eq!(
+        d.silent_request_parameters.len(),
+        d.config.integrations.len()
+    );
+    let (_, mut api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let mark_before = super::config_mark(&d.config);
+    for i in api.config.integrations.values_mut() {
+        i.request_parameters
+            .insert("integration.request.header.X".into(), "'x'".into());
+    }
+    let p = plan(&d, Some(&api), &pol, PlanOptions::default());
+    assert!(p.is_empty(), "{:#?}", p.changes);
+    assert_eq!(super::config_mark(&d.config), mark_before);
+    // An integration with none serialises as it did before the field existed.
+    let json = serde_json::to_string(&d.config.integrations[LEGACY]).unwrap();
+    assert!(!json.contains("request_parameters"), "{json}");
+}

@@ -306,6 +306,7 @@ pub(super) fn read_integration(
         payload_format_version,
         template_selection: None,
         ws_responses: None,
+        ws_request_parameters: None,
     };
     Some((def, positions))
 }

@@ -135,6 +135,7 @@ fn read_route(
                     payload_format_version: None,
                     template_selection: None,
                     ws_responses: None,
+                    ws_request_parameters: None,
                 };
                 (def, Vec::new())
             })

@@ -34,6 +34,7 @@ pub(crate) const WS_INTEGRATION_KEYS: &[&str] = &[
     "template_selection",
     "passthrough_behavior",
     "content_handling",
+    "request_parameters",
     "responses",
 ];
 /// Keys of an integration response of a WebSocket custom integration.
@@ -62,9 +63,16 @@ fn ws_integration_keys(ty: &str) -> &'static [&'static str] {
             "template_selection",
             "passthrough_behavior",
             "content_handling",
+            "request_parameters",
             "responses",
         ],
-        "http_proxy" => &["type", "uri", "http_method", "timeout_ms"],
+        "http_proxy" => &[
+            "type",
+            "uri",
+            "http_method",
+            "timeout_ms",
+            "request_parameters",
+        ],
         "http" => &[
             "type",
             "uri",
@@ -74,6 +82,7 @@ fn ws_integration_keys(ty: &str) -> &'static [&'static str] {
             "template_selection",
             "passthrough_behavior",
             "content_handling",
+            "request_parameters",
             "responses",
         ],
         _ => &[
@@ -247,6 +256,8 @@ fn same_settings(a: &IntegrationDef, b: &IntegrationDef) -> bool {
         && a.content_handling == b.content_handling
         && a.credentials.as_ref().map(|c| &c.value) == b.credentials.as_ref().map(|c| &c.value)
         && a.template_selection == b.template_selection
+        && a.ws_request_parameters.clone().unwrap_or_default()
+            == b.ws_request_parameters.clone().unwrap_or_default()
 }
 
 fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
@@ -286,10 +297,13 @@ fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
                     payload_format_version: None,
                     template_selection: None,
                     ws_responses: None,
+                    ws_request_parameters: None,
                 }
             })
         }),
-        (None, Some(i)) => read_ws_integration(cx, i, names),
+        (None, Some(i)) => {
+            read_ws_integration(cx, i, names, key.as_ref().map(|k| k.value.as_str()))
+        }
         (None, None) if m.has_typo_of("function") || m.has_typo_of("integration") => None,
         (None, None) => {
             cx.err(
@@ -358,7 +372,14 @@ fn read_ws_route(cx: &mut Cx, n: &Node, names: &Names) -> Option<RouteDef> {
     })
 }
 
-fn read_ws_integration(cx: &mut Cx, n: &Node, names: &Names) -> Option<IntegrationDef> {
+/// `route`: the route's key, when it could be read (`route.request.header.*` and
+/// `route.request.querystring.*` sources exist on `$connect` only).
+fn read_ws_integration(
+    cx: &mut Cx,
+    n: &Node,
+    names: &Names,
+    route: Option<&str>,
+) -> Option<IntegrationDef> {
     let ty_node = match &n.value {
         Value::Map(es) => es
             .iter()
@@ -496,6 +517,9 @@ fn read_ws_integration(cx: &mut Cx, n: &Node, names: &Names) -> Option<Integrati
         .and_then(|c| choice(cx, c, "content_handling", CONTENT_HANDLINGS))
         .map(str::to_string);
     let ws_responses = m.get("responses").map(|r| read_ws_responses(cx, r));
+    let ws_request_parameters = m
+        .get("request_parameters")
+        .map(|p| read_ws_request_parameters(cx, p, route));
     m.finish(cx);
     if !ok {
         return None;
@@ -513,7 +537,93 @@ fn read_ws_integration(cx: &mut Cx, n: &Node, names: &Names) -> Option<Integrati
         payload_format_version: None,
         template_selection,
         ws_responses,
+        ws_request_parameters,
     })
+}
+
+/// The sources a WebSocket integration request parameter can be mapped from that exist on
+/// `$connect` only (the handshake is the one HTTP request with headers and a query string).
+const CONNECT_ONLY_SOURCES: &[&str] = &[
+    "route.request.header.",
+    "route.request.querystring.",
+    "route.request.multivalueheader.",
+    "route.request.multivaluequerystring.",
+];
+
+/// A route request parameter or variable name: `^[a-zA-Z0-9._$-]+$` (API Gateway's pattern).
+fn parameter_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '$' | '-'))
+}
+
+/// Whether `target` is `integration.request.{header|querystring|path}.NAME`.
+fn ws_parameter_target_ok(target: &str) -> bool {
+    ["header", "querystring", "path"].iter().any(|loc| {
+        target
+            .strip_prefix("integration.request.")
+            .and_then(|t| t.strip_prefix(loc))
+            .and_then(|t| t.strip_prefix('.'))
+            .is_some_and(parameter_name_ok)
+    })
+}
+
+/// Whether `source` is a mapping expression API Gateway accepts for a WebSocket integration
+/// request parameter: a route request header or query string (single- or multi-valued),
+/// `route.request.body.JSONPATH`, `context.NAME`, `stageVariables.NAME` or a `'static'`
+/// value.
+fn ws_parameter_source_ok(source: &str) -> bool {
+    if source.len() >= 2 && source.starts_with('\'') && source.ends_with('\'') {
+        return true;
+    }
+    if let Some(path) = source.strip_prefix("route.request.body.") {
+        return !path.is_empty() && !path.chars().any(char::is_whitespace);
+    }
+    CONNECT_ONLY_SOURCES
+        .iter()
+        .chain(&["context.", "stageVariables."])
+        .any(|p| source.strip_prefix(p).is_some_and(parameter_name_ok))
+}
+
+/// `request_parameters:` of a WebSocket integration: integration request parameter -> the
+/// route request data, variable or static value it is mapped from.
+fn read_ws_request_parameters(
+    cx: &mut Cx,
+    n: &Node,
+    route: Option<&str>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (k, v) in text_map(cx, n, "request_parameters") {
+        if !ws_parameter_target_ok(&k.value) {
+            cx.err_at(
+                k.pos,
+                format!("`{}` is not an integration request parameter", k.value),
+                Some("write `integration.request.header.NAME`, `integration.request.querystring.NAME` or `integration.request.path.NAME`".into()),
+            );
+            continue;
+        }
+        if !ws_parameter_source_ok(&v.value) {
+            cx.err_at(
+                v.pos,
+                format!("`{}` is not a websocket request parameter source", v.value),
+                Some("write `route.request.header.NAME`, `route.request.querystring.NAME`, `route.request.body.PATH`, `context.NAME`, `stageVariables.NAME` or a quoted static value such as `\"'text'\"`".into()),
+            );
+            continue;
+        }
+        if let Some(route) = route.filter(|r| *r != "$connect") {
+            if CONNECT_ONLY_SOURCES.iter().any(|p| v.value.starts_with(p)) {
+                cx.err_at(
+                    v.pos,
+                    format!("`{}` exists on `$connect` only, not on route `{route}`", v.value),
+                    Some("only the `$connect` handshake has headers and a query string; map `route.request.body.PATH`, `context.NAME` or `stageVariables.NAME` instead".into()),
+                );
+                continue;
+            }
+        }
+        out.insert(k.value, v.value);
+    }
+    out
 }
 
 /// `responses:` of a WebSocket custom integration: integration responses by key, each
