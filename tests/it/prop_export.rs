@@ -11,7 +11,10 @@ use gwctl::plan::PlanOptions;
 use gwctl::state::usage::ObservedUsage;
 use proptest::prelude::*;
 
-use crate::support::offline::{functions, load, ws_responses, REGION, WS_RESPONSE_SETS};
+use crate::support::offline::{
+    functions, load, ws_request_parameters, ws_responses, REGION, WS_REQUEST_PARAMETER_SETS,
+    WS_RESPONSE_SETS,
+};
 
 fn route() -> impl Strategy<Value = (String, String, String)> {
     let seg = |level: usize| {
@@ -427,6 +430,11 @@ fn ws_route() -> impl Strategy<Value = (String, String)> {
         (0..WS_RESPONSE_SETS).prop_map(|n| format!("integration: {{type: mock, template_selection: \\$default, request_templates: {{$default: '{{\"statusCode\": 200, \"r\": {n}}}'}}, {}}}, response: true", ws_responses(n))),
         (0usize..3, 0..WS_RESPONSE_SETS).prop_map(|(f, n)| format!("integration: {{type: lambda, function: f{f}, timeout_ms: {}, template_selection: \\$default, request_templates: {{$default: '$input.body'}}, passthrough_behavior: WHEN_NO_MATCH, {}}}, response: true", 1000 + n, ws_responses(n))),
         (0..WS_RESPONSE_SETS).prop_map(|n| format!("integration: {{type: http, uri: \"https://rpc.example.com/r{n}\", http_method: PUT, content_handling: CONVERT_TO_TEXT, {}}}", ws_responses(n))),
+        // Request parameters (non-empty sets: an empty map exports as none) on each kind
+        // that takes them.
+        (1..WS_REQUEST_PARAMETER_SETS).prop_map(|p| format!("integration: {{type: http_proxy, uri: \"https://backend.example.com/p\", {}}}", ws_request_parameters(p))),
+        (1..WS_REQUEST_PARAMETER_SETS).prop_map(|p| format!("integration: {{type: http, uri: \"https://rpc.example.com/p\", {}}}", ws_request_parameters(p))),
+        (0usize..3, 1..WS_REQUEST_PARAMETER_SETS).prop_map(|(f, p)| format!("integration: {{type: lambda, function: f{f}, template_selection: \\$default, request_templates: {{$default: '{{\"p\": {p}}}'}}, {}}}", ws_request_parameters(p))),
     ];
     (key, target)
 }

@@ -14,7 +14,10 @@ use gwctl::state::rest::AccessLog;
 use gwctl::state::ws::{ObservedWsApi, RouteSetting};
 use proptest::prelude::*;
 
-use crate::support::offline::{functions, load, ws_responses, REGION, WS_RESPONSE_SETS};
+use crate::support::offline::{
+    functions, load, ws_request_parameters, ws_responses, REGION, WS_REQUEST_PARAMETER_SETS,
+    WS_RESPONSE_SETS,
+};
 
 /// One route of a generated spec: its key and the rest of its YAML.
 fn route() -> impl Strategy<Value = (String, String)> {
@@ -37,6 +40,10 @@ fn route() -> impl Strategy<Value = (String, String)> {
         (0..WS_RESPONSE_SETS).prop_map(|n| format!("integration: {{type: mock, template_selection: \\$default, request_templates: {{$default: '{{\"statusCode\": 200, \"r\": {n}}}'}}, {}}}, response: true", ws_responses(n))),
         (0usize..3, 0..WS_RESPONSE_SETS, any::<bool>()).prop_map(|(f, n, two_way)| format!("integration: {{type: lambda, function: f{f}, template_selection: \\$default, request_templates: {{$default: '{{\"r\": {n}, \"b\": $input.body}}'}}, {}}}{}", ws_responses(n), if two_way {", response: true"} else {""})),
         (0..WS_RESPONSE_SETS).prop_map(|n| format!("integration: {{type: http, uri: \"https://rpc.example.com/r{n}\", http_method: POST, {}}}, response: true", ws_responses(n))),
+        // Request parameters (one map or another, or `{}`) on each kind that takes them.
+        (0..WS_REQUEST_PARAMETER_SETS).prop_map(|p| format!("integration: {{type: http_proxy, uri: \"https://backend.example.com/x\", {}}}", ws_request_parameters(p))),
+        (0..WS_REQUEST_PARAMETER_SETS, 0..WS_RESPONSE_SETS).prop_map(|(p, n)| format!("integration: {{type: http, uri: \"https://rpc.example.com/r{n}\", http_method: POST, {}, {}}}, response: true", ws_request_parameters(p), ws_responses(n))),
+        (0usize..3, 0..WS_REQUEST_PARAMETER_SETS).prop_map(|(f, p)| format!("integration: {{type: lambda, function: f{f}, template_selection: \\$default, request_templates: {{$default: '$input.body'}}, {}}}", ws_request_parameters(p))),
     ];
     (key, target)
 }

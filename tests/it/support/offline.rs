@@ -79,3 +79,20 @@ pub fn ws_responses(n: usize) -> &'static str {
 
 /// How many sets [`ws_responses`] has.
 pub const WS_RESPONSE_SETS: usize = 4;
+
+/// The `n`th of a few `request_parameters:` maps a WebSocket lambda, http or http_proxy
+/// integration can declare on any route (sources valid beyond `$connect`: the body, context
+/// and stage variables, static values; set 0 is empty). The maps are part of the
+/// integration's settings, so routes with other maps get other integrations.
+pub fn ws_request_parameters(n: usize) -> &'static str {
+    const SETS: [&str; WS_REQUEST_PARAMETER_SETS] = [
+        "request_parameters: {}",
+        "request_parameters: {integration.request.header.connectionId: context.connectionId}",
+        "request_parameters: {integration.request.querystring.room: route.request.body.room, integration.request.header.X-Static: \"'v1'\"}",
+        "request_parameters: {integration.request.path.id: route.request.body.id, integration.request.header.X-Stage: stageVariables.name, integration.request.header.X-Req: context.requestId}",
+    ];
+    SETS[n % WS_REQUEST_PARAMETER_SETS]
+}
+
+/// How many sets [`ws_request_parameters`] has.
+pub const WS_REQUEST_PARAMETER_SETS: usize = 4;
