@@ -290,22 +290,21 @@ pub fn config_mark(config: &WsApi) -> String {
 }
 
 /// The configuration after the plan is applied: the desired one, plus what the plan keeps
-/// without declaring it (an adopted API without `--prune`).
+/// without declaring it (an adopted API without `--prune`), plus what no plan touches: the
+/// integration responses of the integrations whose spec declares none. This is the API as
+/// `show` and `deploy` will read it, so the deployment apply makes is described by the mark
+/// they compute.
 pub fn predicted_config(desired: &WsApi, observed: Option<&WsApi>, prune: bool) -> WsApi {
     let mut c = desired.clone();
-    if let (false, Some(o)) = (prune, observed) {
+    let Some(o) = observed else {
+        return c;
+    };
+    if !prune {
         for (k, r) in &o.routes {
             c.routes.entry(k.clone()).or_insert_with(|| r.clone());
         }
         for (k, i) in &o.integrations {
-            // Kept as they are, request parameters aside: they count in the deployment
-            // fingerprint only where the spec declares them.
-            c.integrations
-                .entry(k.clone())
-                .or_insert_with(|| Integration {
-                    request_parameters: BTreeMap::new(),
-                    ..i.clone()
-                });
+            c.integrations.entry(k.clone()).or_insert_with(|| i.clone());
         }
         for (k, a) in &o.authorizers {
             c.authorizers.entry(k.clone()).or_insert_with(|| a.clone());
@@ -316,6 +315,29 @@ pub fn predicted_config(desired: &WsApi, observed: Option<&WsApi>, prune: bool) 
             }
         }
     }
+    for (k, rs) in &o.integration_responses {
+        if c.integrations.contains_key(k) && !desired.integration_responses.contains_key(k) {
+            c.integration_responses.insert(k.clone(), rs.clone());
+        }
+    }
+    c
+}
+
+/// [`predicted_config`] as the spec declares it: request parameters only where the spec
+/// declares them, integration responses only of the integrations whose spec declares them.
+/// A stage whose deployment carries this mark serves the spec: what was made by hand and
+/// never deployed does not make apply redeploy.
+fn declared_config(desired: &DesiredWs, predicted: &WsApi) -> WsApi {
+    let mut c = predicted.clone();
+    for (k, i) in c.integrations.iter_mut() {
+        if desired.silent_request_parameters.contains(k)
+            || !desired.config.integrations.contains_key(k)
+        {
+            i.request_parameters.clear();
+        }
+    }
+    c.integration_responses
+        .retain(|k, _| desired.config.integration_responses.contains_key(k));
     c
 }
 
@@ -556,15 +578,22 @@ pub fn plan(
 
     // 6. One deployment, for the stages with auto-deploy off that do not serve this
     //    configuration (auto-deploy stages are deployed by API Gateway itself); 7. stages.
-    let mut marked = predicted_config(want, observed.map(|o| &o.config), opts.prune);
-    // Request parameters count only where the spec declares them (see predicted_config): an
-    // API whose spec is silent about them is not redeployed for what it already has.
-    for key in &desired.silent_request_parameters {
-        if let Some(i) = marked.integrations.get_mut(key) {
-            i.request_parameters.clear();
+    // New deployments carry the mark of the API as it will be (what `show` and `deploy`
+    // compute from the live API); a stage also serves when its deployment carries the mark
+    // of what the spec declares (hand-made request parameters or integration responses on
+    // integrations the spec is silent about are not a reason to redeploy).
+    let predicted = predicted_config(want, observed.map(|o| &o.config), opts.prune);
+    let mark = config_mark(&predicted);
+    let declared = config_mark(&declared_config(desired, &predicted));
+    let adopted = observed.map(|o| {
+        let mut o = o.clone();
+        for d in o.deployments.values_mut() {
+            if crate::plan::deployment_serves(d.description.as_deref(), &declared) {
+                d.description = Some(mark.clone());
+            }
         }
-    }
-    let mark = config_mark(&marked);
+        o
+    });
     let api_changed = p.ops.iter().any(|op| {
         !matches!(
             op,
@@ -574,7 +603,7 @@ pub fn plan(
     let reason = deployment_reason(api_changed);
     plan_stages(
         &mut p,
-        observed,
+        adopted.as_ref(),
         &desired.stages,
         &mark,
         &mark,

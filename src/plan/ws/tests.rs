@@ -710,3 +710,61 @@ fn an_api_whose_spec_declares_no_request_parameters_keeps_its_deployment_fingerp
     let json = serde_json::to_string(&d.config.integrations[LEGACY]).unwrap();
     assert!(!json.contains("request_parameters"), "{json}");
 }
+
+/// The deployment mark of the stage `dev` serves.
+fn served_mark(api: &ObservedWsApi) -> String {
+    let dep = api.stages["dev"].deployment_id.clone().unwrap();
+    api.deployments[&dep]
+        .description
+        .clone()
+        .unwrap_or_default()
+}
+
+#[test]
+fn apply_and_deploy_agree_on_what_a_stage_serves_when_extras_were_made_by_hand() {
+    // A response and a request parameter made by hand on the integration whose spec is
+    // silent about both.
+    let d = desired_of(ANSWERING);
+    let (_, mut api, pol) = converge(&d, None, BTreeMap::new(), PlanOptions::default());
+    let legacy = api.config.routes["legacy"].target.clone().unwrap();
+    api.config.integration_responses.insert(
+        legacy.clone(),
+        BTreeMap::from([("$default".to_string(), Default::default())]),
+    );
+    api.integration_response_ids.insert(
+        legacy.clone(),
+        BTreeMap::from([("$default".to_string(), "ir-by-hand".to_string())]),
+    );
+    let i = api.config.integrations.get_mut(&legacy).unwrap();
+    i.request_parameters
+        .insert("integration.request.header.X".into(), "'x'".into());
+    // Not deployed yet: apply does not deploy them (the spec is silent about them).
+    let p = plan(&d, Some(&api), &pol, PlanOptions::default());
+    assert!(p.is_empty(), "{:#?}", p.changes);
+    // `gwctl deploy --stage dev` deploys the API as it is and marks the deployment with the
+    // mark `show` and `deploy` compute from the live API. Apply accepts it: no redeployment
+    // (before, apply and deploy disagreed and each redeployed after the other).
+    let dep = api.stages["dev"].deployment_id.clone().unwrap();
+    api.deployments.get_mut(&dep).unwrap().description = Some(super::config_mark(&api.config));
+    let p = plan(&d, Some(&api), &pol, PlanOptions::default());
+    assert!(p.is_empty(), "{:#?}", p.changes);
+    // A declared change redeploys, and the new deployment carries the mark of the API as
+    // `show` reads it afterwards, hand-made extras included: `show` says the stage is current.
+    let changed = ANSWERING.replace(r#"{"pong": true}"#, r#"{"pong": 2}"#);
+    let d2 = desired_of(&changed);
+    let (p, api2, pol2) = converge(&d2, Some(api), pol, PlanOptions::default());
+    assert!(names(&p).contains(&"CreateDeployment"), "{:#?}", p.ops);
+    assert!(
+        crate::plan::deployment_serves(
+            Some(served_mark(&api2).as_str()),
+            &super::config_mark(&api2.config)
+        ),
+        "{} vs {}",
+        served_mark(&api2),
+        super::config_mark(&api2.config)
+    );
+    assert!(api2.config.integrations[&legacy]
+        .request_parameters
+        .contains_key("integration.request.header.X"));
+    assert_converged(&d2, &api2, &pol2);
+}
