@@ -801,11 +801,28 @@ impl RetryPolicy {
     }
 }
 
+/// The service name the apigatewayv2 SDK gives its operations ([`Metadata::service`]);
+/// REST's is `API Gateway`. Operation names alone are shared between the two
+/// (`CreateAuthorizer`, `CreateStage`, `CreateDeployment`, ...).
+pub const APIGATEWAYV2: &str = "ApiGatewayV2";
+
 /// Operations for which a ConflictException usually means "it already exists": not retried
 /// here; the executor looks, adopts what exists, and retries itself when nothing is there
-/// (then the conflict was a concurrent modification).
-pub fn conflict_means_exists(operation: &str) -> bool {
-    matches!(
+/// (then the conflict was a concurrent modification). `service` is the SDK's service name
+/// ([`APIGATEWAYV2`] for v2): the apigatewayv2 creates whose executors adopt on conflict
+/// are here only for that service, since a same-named REST create (`CreateAuthorizer`) is
+/// not adopted by the REST executor and keeps the transport's retries.
+pub fn conflict_means_exists(service: &str, operation: &str) -> bool {
+    let v2 = service == APIGATEWAYV2
+        && matches!(
+            operation,
+            "CreateRoute"
+                | "CreateAuthorizer"
+                | "CreateIntegrationResponse"
+                | "CreateRouteResponse"
+                | "CreateApiMapping"
+        );
+    v2 || matches!(
         operation,
         "CreateResource"
             | "CreateStage"
@@ -860,9 +877,11 @@ pub fn ambiguous_if_unanswered(operation: &str) -> bool {
 
 /// Whether an HTTP answer to `operation` is worth retrying, and why. `error_type` is the
 /// `x-amzn-ErrorType` header (or the body's `__type` / `code`), without any `:` suffix.
+/// `service` is the SDK's service name of the operation (see [`conflict_means_exists`]).
 pub fn classify_answer(
     status: u16,
     error_type: Option<&str>,
+    service: &str,
     operation: &str,
 ) -> Option<RetryKind> {
     if status < 300 {
@@ -872,7 +891,7 @@ pub fn classify_answer(
         ErrorKind::Throttled => Some(RetryKind::Throttled),
         ErrorKind::Service => Some(RetryKind::Failed),
         ErrorKind::Conflict
-            if !conflict_means_exists(operation) && !conflict_is_final(operation) =>
+            if !conflict_means_exists(service, operation) && !conflict_is_final(operation) =>
         {
             Some(RetryKind::Conflict)
         }
@@ -965,13 +984,21 @@ pub fn jitter_unit() -> f64 {
 #[derive(Debug, Clone)]
 pub struct PaceTicket {
     pub operation: String,
+    /// The SDK's service name (`API Gateway`, [`APIGATEWAYV2`], `Lambda`, ...); empty when
+    /// unknown.
+    pub service: String,
     attempts: Arc<AtomicU32>,
 }
 
 impl PaceTicket {
     pub fn new(operation: impl Into<String>) -> PaceTicket {
+        PaceTicket::of(String::new(), operation)
+    }
+    /// The ticket of `operation` of `service` (the SDK's service name).
+    pub fn of(service: impl Into<String>, operation: impl Into<String>) -> PaceTicket {
         PaceTicket {
             operation: operation.into(),
+            service: service.into(),
             attempts: Arc::new(AtomicU32::new(0)),
         }
     }
@@ -1005,10 +1032,11 @@ impl Intercept for PaceTag {
         let ticket = match cfg.load::<PaceTicket>() {
             Some(t) => t.clone(),
             None => {
-                let operation = cfg
-                    .load::<Metadata>()
-                    .map_or_else(|| "Unknown".to_string(), |m| m.name().to_string());
-                let t = PaceTicket::new(operation);
+                let (service, operation) = cfg.load::<Metadata>().map_or_else(
+                    || (String::new(), "Unknown".to_string()),
+                    |m| (m.service().to_string(), m.name().to_string()),
+                );
+                let t = PaceTicket::of(service, operation);
                 cfg.interceptor_state().store_put(t.clone());
                 t
             }
@@ -1126,6 +1154,10 @@ impl PacedConnector {
         let operation = ticket
             .as_ref()
             .map_or_else(|| "Unknown".to_string(), |t| t.operation.clone());
+        let service = ticket
+            .as_ref()
+            .map(|t| t.service.clone())
+            .unwrap_or_default();
         let edge = is_edge_create(&operation, &request);
         let started = Instant::now();
         let mut attempt: u32 = 0;
@@ -1144,7 +1176,7 @@ impl PacedConnector {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let code = error_type(resp.headers(), resp.body().bytes());
-                    match classify_answer(status, code.as_deref(), &operation) {
+                    match classify_answer(status, code.as_deref(), &service, &operation) {
                         None => return result,
                         // A 5xx to a create that is not idempotent can come after the
                         // service applied it: like a lost answer, it goes back to the
@@ -1560,7 +1592,7 @@ mod tests {
 
     #[test]
     fn answers_are_classified_by_code_status_and_operation() {
-        let c = classify_answer;
+        let c = |status, code, op| classify_answer(status, code, "API Gateway", op);
         assert_eq!(c(200, None, "PutMethod"), None);
         assert_eq!(c(429, None, "PutMethod"), Some(RetryKind::Throttled));
         assert_eq!(
@@ -1594,6 +1626,25 @@ mod tests {
         assert_eq!(
             c(409, Some("ResourceConflictException"), "AddPermission"),
             None
+        );
+        // The apigatewayv2 creates whose executors adopt on conflict go back to them; a
+        // REST create of the same name (its executor does not adopt) is still retried.
+        let v2 = |op| classify_answer(409, Some("ConflictException"), APIGATEWAYV2, op);
+        for op in [
+            "CreateRoute",
+            "CreateAuthorizer",
+            "CreateIntegrationResponse",
+            "CreateRouteResponse",
+            "CreateApiMapping",
+            "CreateStage",
+        ] {
+            assert_eq!(v2(op), None, "{op}");
+        }
+        assert_eq!(v2("CreateIntegration"), Some(RetryKind::Conflict));
+        assert_eq!(v2("UpdateRoute"), Some(RetryKind::Conflict));
+        assert_eq!(
+            c(409, Some("ConflictException"), "CreateAuthorizer"),
+            Some(RetryKind::Conflict)
         );
         assert_eq!(c(404, Some("NotFoundException"), "GetRestApi"), None);
         assert_eq!(c(400, Some("BadRequestException"), "PutMethod"), None);

@@ -759,3 +759,213 @@ async fn an_http_stage_that_exists_is_adopted_and_given_the_op_settings() {
         })
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// apigatewayv2 creates answered ConflictException: straight to the executor
+// ---------------------------------------------------------------------------------------
+
+const TAKEN: &str = r#"{"__type":"ConflictException","message":"already exists"}"#;
+
+fn jwt_authorizer_and_route() -> [HttpOp; 2] {
+    [
+        HttpOp::CreateAuthorizer {
+            name: "jwt".into(),
+            def: gwctl::state::http::Authorizer {
+                kind: "JWT".into(),
+                identity_source: vec!["$request.header.Authorization".into()],
+                issuer: Some("https://issuer".into()),
+                audience: vec!["me".into()],
+                ..Default::default()
+            },
+        },
+        HttpOp::CreateRoute {
+            route_key: "GET /items".into(),
+            def: Route {
+                authorization_type: "NONE".into(),
+                ..Default::default()
+            },
+        },
+    ]
+}
+
+/// CreateAuthorizer / CreateRoute of an HTTP API answered ConflictException (the name or
+/// route key is taken: an earlier attempt whose answer was lost, or another run): the
+/// transport hands the conflict straight back (no retries as a concurrent modification), and
+/// the executor lists the authorizers / routes once and adopts the one of that name / key.
+/// Exactly one create and one lookup each.
+#[tokio::test(start_paused = true)]
+async fn http_routes_and_authorizers_whose_key_is_taken_are_adopted_after_one_lookup() {
+    let (c, fake) = clients(|r, _| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", _) => Reply::Json(409, TAKEN.into()),
+        ("GET", "/v2/apis/h1/authorizers") => ok(
+            r#"{"items":[{"authorizerId":"z1","name":"jwt","authorizerType":"JWT","identitySource":["$request.header.Authorization"]}]}"#,
+        ),
+        ("GET", "/v2/apis/h1/routes") => ok(
+            r#"{"items":[{"routeId":"r0","routeKey":"GET /other"},{"routeId":"r1","routeKey":"GET /items"}]}"#,
+        ),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = http_executor(&c);
+    let mut outcomes = Vec::new();
+    for op in &jwt_authorizer_and_route() {
+        outcomes.push(ex.apply_one(op).await.unwrap());
+    }
+    assert_eq!(
+        outcomes,
+        [
+            OpOutcome::Adopted { id: "z1".into() },
+            OpOutcome::Adopted { id: "r1".into() }
+        ]
+    );
+    assert_eq!(
+        fake.requests(),
+        [
+            "POST /v2/apis/h1/authorizers",
+            "GET /v2/apis/h1/authorizers",
+            "POST /v2/apis/h1/routes",
+            "GET /v2/apis/h1/routes"
+        ]
+    );
+    assert_eq!(ex.authorizer_ids["jwt"], "z1");
+    assert_eq!(ex.route_ids["GET /items"], "r1");
+}
+
+/// The same conflicts with nothing of that name / key on lookup: a concurrent modification.
+/// The executor sends the create again after a backoff, and it succeeds.
+#[tokio::test(start_paused = true)]
+async fn http_route_and_authorizer_conflicts_with_nothing_there_are_retried_by_the_executor() {
+    let (c, fake) = clients(|r, n| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", _) if n == 0 => Reply::Json(409, TAKEN.into()),
+        ("POST", "/v2/apis/h1/authorizers") => created(r#"{"authorizerId":"z9"}"#),
+        ("POST", "/v2/apis/h1/routes") => created(r#"{"routeId":"r9"}"#),
+        ("GET", _) => ok(r#"{"items":[]}"#),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = http_executor(&c);
+    let mut outcomes = Vec::new();
+    for op in &jwt_authorizer_and_route() {
+        outcomes.push(ex.apply_one(op).await.unwrap());
+    }
+    assert_eq!(
+        outcomes,
+        [
+            OpOutcome::Created { id: "z9".into() },
+            OpOutcome::Created { id: "r9".into() }
+        ]
+    );
+    assert_eq!(
+        fake.requests(),
+        [
+            "POST /v2/apis/h1/authorizers",
+            "GET /v2/apis/h1/authorizers",
+            "POST /v2/apis/h1/authorizers",
+            "POST /v2/apis/h1/routes",
+            "GET /v2/apis/h1/routes",
+            "POST /v2/apis/h1/routes"
+        ]
+    );
+}
+
+/// An HTTP CreateStage answered ConflictException whose adopting update finds no stage
+/// (NotFound): the conflict was a concurrent modification; the executor creates the stage
+/// again after a backoff.
+#[tokio::test(start_paused = true)]
+async fn an_http_stage_conflict_with_no_stage_there_is_retried_by_the_executor() {
+    let (c, fake) = clients(|r, n| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/v2/apis/h1/stages") if n == 0 => Reply::Json(409, TAKEN.into()),
+        ("POST", "/v2/apis/h1/stages") => created(r#"{"stageName":"prod"}"#),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = http_executor(&c);
+    let op = HttpOp::CreateStage {
+        name: "prod".into(),
+        def: Stage::default(),
+        deploy: false,
+    };
+    assert_eq!(ex.apply_one(&op).await.unwrap(), OpOutcome::Applied);
+    assert_eq!(
+        fake.requests(),
+        [
+            "POST /v2/apis/h1/stages",
+            "PATCH /v2/apis/h1/stages/prod",
+            "POST /v2/apis/h1/stages"
+        ]
+    );
+}
+
+/// A REST CreateAuthorizer answered ConflictException is still retried by the transport as a
+/// concurrent modification (its executor does not adopt on conflict; only the apigatewayv2
+/// create of that name goes straight back).
+#[tokio::test(start_paused = true)]
+async fn a_rest_authorizer_conflict_is_still_retried_by_the_transport() {
+    let (c, fake) = clients(|r, n| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/restapis/a1/authorizers") if n == 0 => Reply::Json(409, TAKEN.into()),
+        ("POST", "/restapis/a1/authorizers") => created(r#"{"id":"au9"}"#),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = executor_on_a1(&c);
+    let outcome = ex.apply_one(&create_authorizer()).await.unwrap();
+    assert_eq!(outcome, OpOutcome::Created { id: "au9".into() });
+    assert_eq!(
+        fake.requests(),
+        [
+            "POST /restapis/a1/authorizers",
+            "POST /restapis/a1/authorizers"
+        ]
+    );
+}
+
+const DOMAIN: &str = "api.example.com";
+const MAPPINGS: &str = "/v2/domainnames/api.example.com/apimappings";
+
+fn create_mapping() -> gwctl::plan::domains::DomainOp {
+    gwctl::plan::domains::DomainOp::CreateMapping {
+        domain: DOMAIN.into(),
+        base_path: "v1".into(),
+        stage: "prod".into(),
+    }
+}
+
+/// CreateApiMapping answered ConflictException: the transport hands it straight back; the
+/// executor reads the domain's mappings once (the domain list, its mappings) and finds this
+/// very mapping (an earlier attempt whose answer was lost): done, one create.
+/// With no mapping at that key, the conflict was a concurrent modification: created again.
+#[tokio::test(start_paused = true)]
+async fn an_api_mapping_conflict_is_settled_by_one_read_and_retried_when_nothing_is_there() {
+    use gwctl::aws::exec::domains::apply_domain;
+    use gwctl::aws::read::domains::DomainApi;
+    let domains = || ok(&format!(r#"{{"items":[{{"domainName":"{DOMAIN}"}}]}}"#));
+    let (c, fake) = clients(move |r, _| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", MAPPINGS) => Reply::Json(409, TAKEN.into()),
+        ("GET", "/v2/domainnames") => domains(),
+        ("GET", MAPPINGS) => ok(
+            r#"{"items":[{"apiMappingId":"m1","apiMappingKey":"v1","apiId":"h1","stage":"prod"}]}"#,
+        ),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let outcome = apply_domain(&c, DomainApi::Http, Some("h1"), &create_mapping())
+        .await
+        .unwrap();
+    assert_eq!(outcome, OpOutcome::AlreadyPresent);
+    let read = [
+        "POST /v2/domainnames/api.example.com/apimappings",
+        "GET /v2/domainnames",
+        "GET /v2/domainnames/api.example.com/apimappings",
+    ];
+    assert_eq!(fake.requests(), read);
+
+    let (c, fake) = clients(move |r, n| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", MAPPINGS) if n == 0 => Reply::Json(409, TAKEN.into()),
+        ("POST", MAPPINGS) => created(r#"{"apiMappingId":"m9","apiMappingKey":"v1"}"#),
+        ("GET", "/v2/domainnames") => domains(),
+        ("GET", MAPPINGS) => ok(r#"{"items":[]}"#),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let outcome = apply_domain(&c, DomainApi::Http, Some("h1"), &create_mapping())
+        .await
+        .unwrap();
+    assert_eq!(outcome, OpOutcome::Applied);
+    let mut again = read.to_vec();
+    again.push("POST /v2/domainnames/api.example.com/apimappings");
+    assert_eq!(fake.requests(), again);
+}

@@ -28,7 +28,6 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 
 use gwctl::aws::exec::ws::WsExecutor;
 use gwctl::aws::exec::{ExecEvent, OpOutcome};
-use gwctl::aws::pace::RetryPolicy;
 use gwctl::aws::{CallLog, Clients};
 use gwctl::plan::ws::ops::{StageUpdate, WsOp};
 use gwctl::state::ws::{
@@ -410,11 +409,11 @@ async fn an_integration_response_whose_create_answer_was_lost_is_found_by_key_no
 }
 
 /// CreateIntegrationResponse answered ConflictException (the key is taken: another run, or
-/// an earlier attempt whose answer was lost): the transport first retries it as a concurrent
-/// modification (as it does CreateRoute's; a conflict that lasts means the key exists), then
-/// the executor finds the response by key, adopts it and updates it to the op's settings,
-/// every template, the selection expression and the content handling with it. No second
-/// response is created.
+/// an earlier attempt whose answer was lost): the transport hands the conflict straight back
+/// (no retries as a concurrent modification: `pace::conflict_means_exists`), and the executor
+/// finds the response by key, adopts it and updates it to the op's settings, every template,
+/// the selection expression and the content handling with it. Exactly one create, one lookup
+/// and one update; no second response is created.
 #[tokio::test(start_paused = true)]
 async fn an_integration_response_whose_key_is_taken_is_adopted_and_given_the_op_settings() {
     let (c, fake) = scripted::clients(|r, _| match (r.method.as_str(), r.path.as_str()) {
@@ -435,17 +434,162 @@ async fn an_integration_response_whose_key_is_taken_is_adopted_and_given_the_op_
     let mut ex = ws_on_w1(&c);
     let outcome = ex.apply_one(&create_error_response()).await.unwrap();
     assert_eq!(outcome, OpOutcome::Adopted { id: "ir7".into() });
-    let attempts = RetryPolicy::default().conflict as usize;
-    let mut expected = vec![format!("POST {IR_PATH}"); attempts];
-    expected.extend([format!("GET {IR_PATH}"), format!("PATCH {IR_PATH}/ir7")]);
-    assert_eq!(fake.requests(), expected);
     assert_eq!(
-        fake.bodies("POST", IR_PATH),
-        vec![error_response_body(); attempts]
+        fake.requests(),
+        [
+            format!("POST {IR_PATH}"),
+            format!("GET {IR_PATH}"),
+            format!("PATCH {IR_PATH}/ir7")
+        ]
     );
+    assert_eq!(fake.bodies("POST", IR_PATH), [error_response_body()]);
     assert_eq!(
         fake.bodies("PATCH", &format!("{IR_PATH}/ir7")),
         [error_response_body()]
     );
     assert_eq!(ex.integration_response_ids["mock:"]["/4\\d\\d/"], "ir7");
+}
+
+/// CreateIntegrationResponse answered ConflictException with no response of that key on
+/// lookup: the conflict was a concurrent modification. The executor sends the create again
+/// after a backoff, and it succeeds; nothing is updated.
+#[tokio::test(start_paused = true)]
+async fn an_integration_response_conflict_with_nothing_there_is_created_again_by_the_executor() {
+    let (c, fake) = scripted::clients(|r, n| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", IR_PATH) if n == 0 => Reply::Json(
+            409,
+            r#"{"__type":"ConflictException","message":"Integration response already exists"}"#
+                .into(),
+        ),
+        ("POST", IR_PATH) => Reply::Json(
+            201,
+            r#"{"integrationResponseId":"ir8","integrationResponseKey":"/4\\d\\d/"}"#.into(),
+        ),
+        ("GET", IR_PATH) => {
+            ok(r#"{"items":[{"integrationResponseId":"ir0","integrationResponseKey":"$default"}]}"#)
+        }
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = ws_on_w1(&c);
+    let outcome = ex.apply_one(&create_error_response()).await.unwrap();
+    assert_eq!(outcome, OpOutcome::Created { id: "ir8".into() });
+    assert_eq!(
+        fake.requests(),
+        [
+            format!("POST {IR_PATH}"),
+            format!("GET {IR_PATH}"),
+            format!("POST {IR_PATH}")
+        ]
+    );
+    assert_eq!(
+        fake.bodies("POST", IR_PATH),
+        [error_response_body(), error_response_body()]
+    );
+    assert_eq!(ex.integration_response_ids["mock:"]["/4\\d\\d/"], "ir8");
+}
+
+// ---------------------------------------------------------------------------------------
+// Routes and route responses whose key is taken
+// ---------------------------------------------------------------------------------------
+
+const ROUTES: &str = "/v2/apis/w1/routes";
+const ROUTE_RESPONSES: &str = "/v2/apis/w1/routes/r1/routeresponses";
+const TAKEN: &str = r#"{"__type":"ConflictException","message":"already exists"}"#;
+
+/// A two-way `$default` route, then its route response.
+fn two_way_route_ops() -> [WsOp; 2] {
+    [
+        WsOp::CreateRoute {
+            route_key: "$default".into(),
+            def: Route {
+                target: Some("mock:".into()),
+                authorization_type: "NONE".into(),
+                route_response_selection_expression: Some("$default".into()),
+                ..Default::default()
+            },
+        },
+        WsOp::CreateRouteResponse {
+            route_key: "$default".into(),
+        },
+    ]
+}
+
+/// CreateRoute and CreateRouteResponse answered ConflictException (the key is taken: an
+/// earlier attempt whose answer was lost, or another run): the transport hands the conflict
+/// straight back, and the executor lists the routes / the route's responses once and adopts
+/// the one of that key. Exactly one create and one lookup each.
+#[tokio::test(start_paused = true)]
+async fn a_ws_route_and_route_response_whose_key_is_taken_are_adopted_after_one_lookup() {
+    let (c, fake) = scripted::clients(|r, _| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", _) => Reply::Json(409, TAKEN.into()),
+        ("GET", ROUTES) => ok(
+            r#"{"items":[{"routeId":"r0","routeKey":"$connect"},{"routeId":"r1","routeKey":"$default"}]}"#,
+        ),
+        ("GET", ROUTE_RESPONSES) => {
+            ok(r#"{"items":[{"routeResponseId":"rr1","routeResponseKey":"$default"}]}"#)
+        }
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = ws_on_w1(&c);
+    let mut outcomes = Vec::new();
+    for op in &two_way_route_ops() {
+        outcomes.push(ex.apply_one(op).await.unwrap());
+    }
+    assert_eq!(
+        outcomes,
+        [
+            OpOutcome::Adopted { id: "r1".into() },
+            OpOutcome::Adopted { id: "rr1".into() }
+        ]
+    );
+    assert_eq!(
+        fake.requests(),
+        [
+            format!("POST {ROUTES}"),
+            format!("GET {ROUTES}"),
+            format!("POST {ROUTE_RESPONSES}"),
+            format!("GET {ROUTE_RESPONSES}")
+        ]
+    );
+    assert_eq!(ex.route_ids["$default"], "r1");
+    assert_eq!(ex.route_response_ids["$default"], "rr1");
+}
+
+/// The same conflicts with nothing of that key on lookup: a concurrent modification. The
+/// executor sends each create again after a backoff, and it succeeds.
+#[tokio::test(start_paused = true)]
+async fn a_ws_route_and_route_response_conflict_with_nothing_there_are_created_again() {
+    let (c, fake) = scripted::clients(|r, n| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", _) if n == 0 => Reply::Json(409, TAKEN.into()),
+        ("POST", ROUTES) => Reply::Json(201, r#"{"routeId":"r1","routeKey":"$default"}"#.into()),
+        ("POST", ROUTE_RESPONSES) => Reply::Json(
+            201,
+            r#"{"routeResponseId":"rr9","routeResponseKey":"$default"}"#.into(),
+        ),
+        ("GET", _) => ok(r#"{"items":[]}"#),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = ws_on_w1(&c);
+    let mut outcomes = Vec::new();
+    for op in &two_way_route_ops() {
+        outcomes.push(ex.apply_one(op).await.unwrap());
+    }
+    assert_eq!(
+        outcomes,
+        [
+            OpOutcome::Created { id: "r1".into() },
+            OpOutcome::Created { id: "rr9".into() }
+        ]
+    );
+    assert_eq!(
+        fake.requests(),
+        [
+            format!("POST {ROUTES}"),
+            format!("GET {ROUTES}"),
+            format!("POST {ROUTES}"),
+            format!("POST {ROUTE_RESPONSES}"),
+            format!("GET {ROUTE_RESPONSES}"),
+            format!("POST {ROUTE_RESPONSES}")
+        ]
+    );
 }

@@ -6,13 +6,15 @@
 //! Lost answers: a CreateDomainName that got no answer is looked up before it is sent again
 //! (`recover::create_or_find`); one answered "already exists" is adopted when the domain
 //! carries gwctl's tag (an earlier attempt of this run), and is an error otherwise. A
-//! mapping create answered "already exists" is adopted when the mapping is the one wanted.
+//! mapping create answered "already exists" is adopted when the mapping is the one wanted;
+//! with no mapping at that path the conflict was a concurrent modification, and the create
+//! is tried again after a backoff (`exec::retry_while_busy`).
 
 use aws_sdk_apigateway::types as agt;
 use aws_sdk_apigatewayv2::types as v2t;
 use aws_sdk_route53::types as r53;
 
-use super::{hash_map, OpOutcome};
+use super::{hash_map, retry_while_busy, OpOutcome, Settled};
 use crate::aws::error::{classify, internal, AwsError, ErrorKind};
 use crate::aws::read::domains::{
     alias_records, domain_target, find_domain, http_mappings, read_domains, DomainApi, REST_ROOT,
@@ -237,47 +239,55 @@ pub async fn apply_domain(
             stage,
         } => {
             let id = api_id()?;
-            let r = match api {
-                DomainApi::Rest => c
-                    .apigw
-                    .create_base_path_mapping()
-                    .domain_name(domain)
-                    .rest_api_id(id)
-                    .stage(stage)
-                    .set_base_path((!base_path.is_empty()).then(|| base_path.clone()))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| classify(name, e)),
-                DomainApi::Http => c
-                    .apigw2
-                    .create_api_mapping()
-                    .domain_name(domain)
-                    .api_id(id)
-                    .stage(stage)
-                    .api_mapping_key(base_path)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| classify(name, e)),
-            };
-            match r {
-                Ok(()) => Ok(OpOutcome::Applied),
-                Err(e) if e.kind == ErrorKind::Conflict => {
-                    // Already there: fine when it is exactly this mapping (a lost answer).
-                    let have = read_domains(c, api, &[domain.clone()].into()).await?;
-                    let same = have
-                        .iter()
-                        .flat_map(|d| &d.mappings)
-                        .any(|m| &m.base_path == base_path && m.api_id == id && &m.stage == stage);
-                    if same {
-                        Ok(OpOutcome::AlreadyPresent)
-                    } else {
-                        Err(e)
-                    }
+            retry_while_busy(|| async move {
+                let r = match api {
+                    DomainApi::Rest => c
+                        .apigw
+                        .create_base_path_mapping()
+                        .domain_name(domain)
+                        .rest_api_id(id)
+                        .stage(stage)
+                        .set_base_path((!base_path.is_empty()).then(|| base_path.clone()))
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| classify(name, e)),
+                    DomainApi::Http => c
+                        .apigw2
+                        .create_api_mapping()
+                        .domain_name(domain)
+                        .api_id(id)
+                        .stage(stage)
+                        .api_mapping_key(base_path)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| classify(name, e)),
+                };
+                let e = match r {
+                    Ok(()) => return Ok(Settled::Done(OpOutcome::Applied)),
+                    Err(e) if e.kind == ErrorKind::Conflict => e,
+                    Err(e) => return Err(e),
+                };
+                // Already there: fine when it is exactly this mapping (a lost answer). No
+                // mapping at that path: the conflict was a concurrent modification, and the
+                // create is tried again; another mapping there: the conflict goes up.
+                let have = read_domains(c, api, &[domain.clone()].into()).await?;
+                let mut at_path = have
+                    .iter()
+                    .flat_map(|d| &d.mappings)
+                    .filter(|m| &m.base_path == base_path)
+                    .peekable();
+                if at_path.peek().is_none() {
+                    return Ok(Settled::Busy(e));
                 }
-                Err(e) => Err(e),
-            }
+                if at_path.any(|m| m.api_id == id && &m.stage == stage) {
+                    Ok(Settled::Done(OpOutcome::AlreadyPresent))
+                } else {
+                    Err(e)
+                }
+            })
+            .await
         }
         DomainOp::UpdateMapping {
             domain,

@@ -8,7 +8,10 @@
 //! create-authorizer and create-stage answered ConflictException adopt the object of that key
 //! or name (real AWS refuses duplicates; the emulator accepts them, which the reader then
 //! shows as duplicates for the next plan to delete); a stage adopted that way is still given
-//! the op's settings and deployment; add-permission as in `exec`. A create that got no
+//! the op's settings and deployment; the transport hands those conflicts straight back
+//! ([`crate::aws::pace::conflict_means_exists`]), and when the lookup finds nothing the
+//! conflict was a concurrent modification and the create is tried again after a backoff
+//! ([`super::retry_while_busy`]); add-permission as in `exec`. A create that got no
 //! answer is looked for before it is sent again ([`crate::aws::recover`]).
 //! Errors are classified by code, never by message text.
 
@@ -17,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_apigatewayv2::types as v2;
 
 use super::v2::{
-    answered_id, api, apply_stage_op, created_or_adopted, id_of, keep, route_ids_of, AdoptKind,
+    answered_id, api, apply_stage_op, create_or_adopt, id_of, keep, route_ids_of, AdoptKind,
     SdkRouteSetting,
 };
 use super::{
@@ -273,18 +276,18 @@ impl<'c> HttpExecutor<'c> {
                     api: &api,
                     name: auth_name,
                 };
-                let res = create_or_find(self.clients, identity, || {
-                    let r = req.clone();
-                    async move {
-                        r.send()
-                            .await
-                            .map(|o| o.authorizer_id().map(str::to_string))
-                            .map_err(|e| classify(name, e))
-                    }
-                })
-                .await;
-                self.created_or_adopted(name, &api, AdoptKind::Authorizer, auth_name, res)
-                    .await
+                let res =
+                    create_or_adopt(self.clients, name, AdoptKind::Authorizer, identity, || {
+                        let r = req.clone();
+                        async move {
+                            r.send()
+                                .await
+                                .map(|o| o.authorizer_id().map(str::to_string))
+                                .map_err(|e| classify(name, e))
+                        }
+                    })
+                    .await?;
+                Ok(self.record(AdoptKind::Authorizer, auth_name, res))
             }
             HttpOp::UpdateAuthorizer {
                 name: auth_name,
@@ -408,7 +411,7 @@ impl<'c> HttpExecutor<'c> {
                     api: &api,
                     route_key,
                 };
-                let res = create_or_find(self.clients, identity, || {
+                let res = create_or_adopt(self.clients, name, AdoptKind::Route, identity, || {
                     let r = req.clone();
                     async move {
                         r.send()
@@ -417,9 +420,8 @@ impl<'c> HttpExecutor<'c> {
                             .map_err(|e| classify(name, e))
                     }
                 })
-                .await;
-                self.created_or_adopted(name, &api, AdoptKind::Route, route_key, res)
-                    .await
+                .await?;
+                Ok(self.record(AdoptKind::Route, route_key, res))
             }
             HttpOp::UpdateRoute { route_key, def } => {
                 let (target, authorizer) = self.route_ids_of(name, def)?;
@@ -485,29 +487,20 @@ impl<'c> HttpExecutor<'c> {
         }
     }
 
-    /// Record the id a create-route / create-authorizer answered with (or the one found
-    /// after a lost answer); after a ConflictException, adopt the existing object of that key
-    /// or name instead ([`created_or_adopted`]).
-    async fn created_or_adopted(
+    /// Record the id of the route / authorizer `key` that [`create_or_adopt`] created or
+    /// adopted; its outcome.
+    fn record(
         &mut self,
-        op: &str,
-        api: &str,
         kind: AdoptKind,
         key: &str,
-        res: Result<Made<Option<String>>, AwsError>,
-    ) -> Result<OpOutcome, AwsError> {
-        let clients = self.clients;
-        let (id, outcome) = created_or_adopted(op, kind, key, res, || async move {
-            let observed = crate::aws::read::http::read_http_api(clients, api).await?;
-            Ok((observed.route_ids, observed.authorizer_ids))
-        })
-        .await?;
+        (id, outcome): (String, OpOutcome),
+    ) -> OpOutcome {
         let ids = match kind {
             AdoptKind::Route => &mut self.route_ids,
             AdoptKind::Authorizer => &mut self.authorizer_ids,
         };
         ids.insert(key.to_string(), id);
-        Ok(outcome)
+        outcome
     }
 }
 

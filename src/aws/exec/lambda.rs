@@ -4,10 +4,10 @@
 //! Idempotence under retries: add-permission answered ResourceConflictException is done only
 //! when the policy already holds a statement with that id that grants exactly what the op
 //! asks ([`OpOutcome::AlreadyPresent`]); otherwise it is an error, or, with no such statement,
-//! a concurrent modification tried again after a backoff ([`CONFLICT_ATTEMPTS`]). A remove
+//! a concurrent modification tried again after a backoff ([`super::CONFLICT_ATTEMPTS`]). A remove
 //! answered NotFound is done ([`OpOutcome::AlreadyGone`]).
 
-use super::{deleted, OpOutcome, CONFLICT_ATTEMPTS};
+use super::{conflict_backoff, deleted, OpOutcome};
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::read::{get_policy, split_function_arn};
 use crate::aws::recover::{create_or_find, find, grants, Identity, Made};
@@ -51,7 +51,6 @@ pub(crate) async fn add_permission(
         .action(INVOKE_ACTION)
         .principal(APIGATEWAY_PRINCIPAL)
         .source_arn(source);
-    let policy = crate::aws::pace::RetryPolicy::default();
     let mut attempt = 1;
     loop {
         let res = create_or_find(clients, identity, || {
@@ -81,13 +80,7 @@ pub(crate) async fn add_permission(
             }
             // No such statement: the conflict was a concurrent modification of the policy
             // (another add or remove in flight); try again after a backoff.
-            None if attempt < CONFLICT_ATTEMPTS && !crate::cancel::requested() => {
-                let unit = crate::aws::pace::jitter_unit();
-                let delay =
-                    policy.delay(crate::aws::pace::RetryKind::Conflict, attempt, None, unit);
-                tokio::time::sleep(delay).await;
-                attempt += 1;
-            }
+            None if conflict_backoff(attempt).await => attempt += 1,
             None => return Err(e),
         }
     }

@@ -309,6 +309,58 @@ pub(crate) fn refused_as_existing<O>(
     }
 }
 
+/// After attempt `attempt` of an op met a ConflictException that its lookup showed to be a
+/// concurrent modification (nothing there): wait a backoff ([`RetryKind::Conflict`]) and say
+/// whether to try again (at most [`CONFLICT_ATTEMPTS`] attempts; none after an interrupt).
+///
+/// [`RetryKind::Conflict`]: crate::aws::pace::RetryKind::Conflict
+pub(crate) async fn conflict_backoff(attempt: u32) -> bool {
+    if attempt >= CONFLICT_ATTEMPTS || crate::cancel::requested() {
+        return false;
+    }
+    let policy = crate::aws::pace::RetryPolicy::default();
+    let delay = policy.delay(
+        crate::aws::pace::RetryKind::Conflict,
+        attempt,
+        None,
+        crate::aws::pace::jitter_unit(),
+    );
+    tokio::time::sleep(delay).await;
+    true
+}
+
+/// What one attempt of a create ended with, after a ConflictException was looked into.
+pub(crate) enum Settled<T> {
+    /// Created, or what exists adopted.
+    Done(T),
+    /// The create answered ConflictException and the lookup found nothing: a concurrent
+    /// modification, worth another attempt.
+    Busy(AwsError),
+}
+
+/// Run `attempt` until it is [`Settled::Done`] or fails; after a [`Settled::Busy`] try again
+/// after a backoff ([`conflict_backoff`]), and return the conflict when the attempts are
+/// spent. For the creates the transport hands back on a ConflictException
+/// ([`crate::aws::pace::conflict_means_exists`]).
+pub(crate) async fn retry_while_busy<T, F, Fut>(mut attempt: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Settled<T>, AwsError>>,
+{
+    let mut n = 1;
+    loop {
+        match attempt().await? {
+            Settled::Done(v) => return Ok(v),
+            Settled::Busy(e) => {
+                if !conflict_backoff(n).await {
+                    return Err(e);
+                }
+            }
+        }
+        n += 1;
+    }
+}
+
 /// The outcome of a delete call: NotFound means it is already gone.
 pub(crate) fn deleted<O, E, R>(
     op: &str,

@@ -22,7 +22,7 @@
 //! - a ConflictException on create-resource, add-permission, put-method or
 //!   put-method-response with nothing found on lookup
 //!   was a concurrent modification: the op is tried again after a backoff
-//!   ([`CONFLICT_ATTEMPTS`]). Every other throttled, failed or conflicting answer is retried
+//!   ([`super::CONFLICT_ATTEMPTS`]). Every other throttled, failed or conflicting answer is retried
 //!   below, by the paced transport ([`crate::aws::pace`]).
 //!
 //! Errors are classified by code ([`crate::aws::error::classify`]), never by message text.
@@ -40,8 +40,8 @@ use aws_sdk_apigateway::types as agt;
 
 use super::lambda::permission_call;
 use super::{
-    deleted, fill_placeholders, hash_map, internal, refused_as_existing, run_concurrent, ExecEvent,
-    ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome, CONFLICT_ATTEMPTS,
+    conflict_backoff, deleted, fill_placeholders, hash_map, internal, refused_as_existing,
+    run_concurrent, ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
 };
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::read::rest::get_resources;
@@ -304,23 +304,15 @@ impl<'c> Executor<'c> {
 
     /// Apply one op (see the module documentation for what counts as done). Throttled and
     /// failed calls are retried by the paced transport; an op whose conflict turned out to
-    /// be a concurrent modification is tried again here, up to [`CONFLICT_ATTEMPTS`] times.
+    /// be a concurrent modification is tried again here, up to [`super::CONFLICT_ATTEMPTS`] times.
     pub async fn apply_one(&mut self, op: &Op) -> Result<OpOutcome, AwsError> {
-        let policy = crate::aws::pace::RetryPolicy::default();
         let mut attempt = 1;
         loop {
             self.conflict_busy = false;
             let result = self.apply_once(op).await;
-            if result.is_ok() || !self.conflict_busy || attempt >= CONFLICT_ATTEMPTS {
+            if result.is_ok() || !self.conflict_busy || !conflict_backoff(attempt).await {
                 return result;
             }
-            let delay = policy.delay(
-                crate::aws::pace::RetryKind::Conflict,
-                attempt,
-                None,
-                crate::aws::pace::jitter_unit(),
-            );
-            tokio::time::sleep(delay).await;
             attempt += 1;
         }
     }

@@ -1,7 +1,8 @@
 //! What the HTTP ([`super::http`]) and WebSocket ([`super::ws`]) executors share as
 //! apigatewayv2 APIs: the stage and deployment ops ([`StageOp`]) and how stage settings are
 //! sent. A create-stage answered ConflictException adopts the stage (an earlier attempt whose
-//! answer was lost, or another run) and still gives it what the op asks; a
+//! answer was lost, or another run) and still gives it what the op asks (no such stage: the
+//! conflict was a concurrent modification, and the create is tried again after a backoff); a
 //! delete-route-settings answered NotFound is done. Each kind says how its route setting is
 //! sent ([`SdkRouteSetting`]).
 
@@ -12,9 +13,9 @@ use aws_sdk_apigatewayv2::operation::create_stage::builders::CreateStageFluentBu
 use aws_sdk_apigatewayv2::operation::update_stage::builders::UpdateStageFluentBuilder;
 use aws_sdk_apigatewayv2::types as v2;
 
-use super::{deleted, hash_map, internal, OpOutcome};
+use super::{deleted, hash_map, internal, retry_while_busy, OpOutcome, Settled};
 use crate::aws::error::{classify, AwsError, ErrorKind};
-use crate::aws::recover::Made;
+use crate::aws::recover::{create_or_find, find, Identity, Made};
 use crate::aws::Clients;
 use crate::plan::v2::{StageOp, StageUpdate};
 use crate::state::rest::AccessLog;
@@ -98,30 +99,37 @@ pub async fn apply_stage_op<R: SdkRouteSetting>(
                 None
             };
             let api = api(name, api_id)?;
-            let res = create_stage(gw.create_stage().api_id(&api), stage, def)
-                .set_deployment_id(deployment.clone())
-                .send()
-                .await;
-            match res {
-                Ok(_) => Ok(OpOutcome::Applied),
-                // The stage exists (an earlier attempt whose answer was lost, or another
-                // run): adopt it, and still give it what this op asks.
-                Err(e) => {
-                    let e = classify(name, e);
-                    if e.kind != ErrorKind::Conflict {
-                        return Err(e);
-                    }
-                    let update = adopted_stage_update(def, deployment.is_some());
-                    update_stage(gw.update_stage().api_id(&api).stage_name(stage), &update)
-                        .set_deployment_id(deployment)
-                        .send()
-                        .await
-                        .map_err(|e| classify("UpdateStage", e))?;
-                    Ok(OpOutcome::Adopted {
-                        id: stage.to_string(),
-                    })
+            let (api, deployment) = (&api, &deployment);
+            retry_while_busy(|| async move {
+                let res = create_stage(gw.create_stage().api_id(api), stage, def)
+                    .set_deployment_id(deployment.clone())
+                    .send()
+                    .await;
+                let e = match res {
+                    Ok(_) => return Ok(Settled::Done(OpOutcome::Applied)),
+                    Err(e) => classify(name, e),
+                };
+                if e.kind != ErrorKind::Conflict {
+                    return Err(e);
                 }
-            }
+                // The stage exists (an earlier attempt whose answer was lost, or another
+                // run): adopt it, and still give it what this op asks. No such stage: the
+                // conflict was a concurrent modification, and the create is tried again.
+                let update = adopted_stage_update(def, deployment.is_some());
+                let res = update_stage(gw.update_stage().api_id(api).stage_name(stage), &update)
+                    .set_deployment_id(deployment.clone())
+                    .send()
+                    .await
+                    .map_err(|e| classify("UpdateStage", e));
+                match res {
+                    Ok(_) => Ok(Settled::Done(OpOutcome::Adopted {
+                        id: stage.to_string(),
+                    })),
+                    Err(u) if u.is_not_found() => Ok(Settled::Busy(e)),
+                    Err(u) => Err(u),
+                }
+            })
+            .await
         }
         StageOp::UpdateStage {
             name: stage,
@@ -250,47 +258,44 @@ impl AdoptKind {
     }
 }
 
-/// The id a create-route / create-authorizer answered with (or the one found after a lost
-/// answer), with the op's outcome; after a ConflictException, the id of the existing object
-/// of that key or name instead, which `read` gives (the API read again: route ids by route
-/// key, authorizer ids by name). Any other error (or no such object) is returned as is.
-pub async fn created_or_adopted<F, Fut>(
+/// Create a route / authorizer with `create` (one create call, classified, answering the
+/// new id), looking before re-creating after a lost answer ([`create_or_find`]); the id, with
+/// the op's outcome. A ConflictException (the transport hands it straight back:
+/// [`crate::aws::pace::conflict_means_exists`]) means the key or name is taken, by an earlier
+/// attempt whose answer was lost or by another run: the object `identity` names is looked
+/// up (one list of the API's routes or authorizers) and adopted. Nothing there: the conflict
+/// was a concurrent modification, and the create is tried again after a backoff
+/// ([`retry_while_busy`]). Any other error is returned as is.
+pub async fn create_or_adopt<F, Fut>(
+    clients: &Clients,
     op: &str,
     kind: AdoptKind,
-    key: &str,
-    res: Result<Made<Option<String>>, AwsError>,
-    read: F,
+    identity: Identity<'_>,
+    create: F,
 ) -> Result<(String, OpOutcome), AwsError>
 where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<(BTreeMap<String, String>, BTreeMap<String, String>), AwsError>>,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Option<String>, AwsError>>,
 {
-    let (id, outcome): (String, fn(String) -> OpOutcome) = match res {
-        Ok(Made::Created(id)) => (answered_id(op, kind.what(), id.as_deref())?, |id| {
-            OpOutcome::Created { id }
-        }),
-        Ok(Made::Adopted(id)) => (id, |id| OpOutcome::Adopted { id }),
-        Err(e) => {
-            let fail = || AwsError {
-                kind: e.kind,
-                operation: e.operation.clone(),
-                code: e.code.clone(),
-                message: e.message.clone(),
-            };
-            if e.kind != ErrorKind::Conflict {
-                return Err(fail());
+    let create = &create;
+    retry_while_busy(|| async move {
+        let e = match create_or_find(clients, identity, create).await {
+            Ok(Made::Created(id)) => {
+                let id = answered_id(op, kind.what(), id.as_deref())?;
+                return Ok(Settled::Done((id.clone(), OpOutcome::Created { id })));
             }
-            let (route_ids, authorizer_ids) = read().await?;
-            let ids = match kind {
-                AdoptKind::Route => route_ids,
-                AdoptKind::Authorizer => authorizer_ids,
-            };
-            (ids.get(key).cloned().ok_or_else(fail)?, |id| {
-                OpOutcome::Adopted { id }
-            })
-        }
-    };
-    Ok((id.clone(), outcome(id)))
+            Ok(Made::Adopted(id)) => {
+                return Ok(Settled::Done((id.clone(), OpOutcome::Adopted { id })))
+            }
+            Err(e) if e.kind != ErrorKind::Conflict => return Err(e),
+            Err(e) => e,
+        };
+        Ok(match find(clients, &identity).await? {
+            Some(id) => Settled::Done((id.clone(), OpOutcome::Adopted { id })),
+            None => Settled::Busy(e),
+        })
+    })
+    .await
 }
 
 /// A concurrent copy's id of `k` (or its absence) into `ids` (see `ForkExecutor::merge`).

@@ -9,7 +9,11 @@
 //! stage and still gives it the op's settings; a create that got no answer is looked for
 //! before it is sent again ([`crate::aws::recover`]), a route response and an integration
 //! response by their key; create-integration-response answered ConflictException adopts the
-//! response of that key and gives it the op's settings.
+//! response of that key and gives it the op's settings; create-route-response answered
+//! ConflictException adopts the route response of that key. The transport hands those
+//! conflicts straight back ([`crate::aws::pace::conflict_means_exists`]); when the lookup
+//! finds nothing, the conflict was a concurrent modification and the create is tried again
+//! after a backoff ([`super::retry_while_busy`]).
 //! Lambda integrations and authorizers are sent as invocation URIs (WebSocket APIs take no
 //! bare function ARN). Errors are classified by code, never by message text.
 
@@ -18,12 +22,13 @@ use std::collections::BTreeMap;
 use aws_sdk_apigatewayv2::types as v2;
 
 use super::v2::{
-    answered_id, api, apply_stage_op, created_or_adopted, id_of, keep, route_ids_of, AdoptKind,
+    answered_id, api, apply_stage_op, create_or_adopt, id_of, keep, route_ids_of, AdoptKind,
     SdkRouteSetting,
 };
 use super::{
-    deleted, fill_placeholders, hash_map, internal, lambda::permission_call, run_concurrent,
-    ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
+    deleted, fill_placeholders, hash_map, internal, lambda::permission_call, retry_while_busy,
+    run_concurrent, ExecEvent, ExecFailure, ExecReport, ForkExecutor, OpExecutor, OpOutcome,
+    Settled,
 };
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::recover::{create_or_find, find, Identity, Made};
@@ -256,18 +261,18 @@ impl<'c> WsExecutor<'c> {
                     api: &api,
                     name: auth_name,
                 };
-                let res = create_or_find(self.clients, identity, || {
-                    let r = req.clone();
-                    async move {
-                        r.send()
-                            .await
-                            .map(|o| o.authorizer_id().map(str::to_string))
-                            .map_err(|e| classify(name, e))
-                    }
-                })
-                .await;
-                self.created_or_adopted(name, &api, AdoptKind::Authorizer, auth_name, res)
-                    .await
+                let res =
+                    create_or_adopt(self.clients, name, AdoptKind::Authorizer, identity, || {
+                        let r = req.clone();
+                        async move {
+                            r.send()
+                                .await
+                                .map(|o| o.authorizer_id().map(str::to_string))
+                                .map_err(|e| classify(name, e))
+                        }
+                    })
+                    .await?;
+                Ok(self.record(AdoptKind::Authorizer, auth_name, res))
             }
             WsOp::UpdateAuthorizer {
                 name: auth_name,
@@ -402,28 +407,35 @@ impl<'c> WsExecutor<'c> {
                     integration: &iid,
                     key,
                 };
-                let made = create_or_find(self.clients, identity, || {
-                    let r = req.clone();
-                    async move { r.send().await.map_err(|e| classify(name, e)) }
-                })
-                .await;
-                let (id, created) = match made {
-                    Ok(Made::Created(out)) => (
-                        answered_id(name, "integration response", out.integration_response_id())?,
-                        true,
-                    ),
-                    Ok(Made::Adopted(id)) => (id, false),
+                let (this, req, api, iid) = (&*self, &req, &api, &iid);
+                let (id, created) = retry_while_busy(|| async move {
+                    let made = create_or_find(this.clients, identity, || {
+                        let r = req.clone();
+                        async move { r.send().await.map_err(|e| classify(name, e)) }
+                    })
+                    .await;
+                    let e = match made {
+                        Ok(Made::Created(out)) => {
+                            let id = out.integration_response_id();
+                            let id = answered_id(name, "integration response", id)?;
+                            return Ok(Settled::Done((id, true)));
+                        }
+                        Ok(Made::Adopted(id)) => return Ok(Settled::Done((id, false))),
+                        Err(e) if e.kind == ErrorKind::Conflict => e,
+                        Err(e) => return Err(e),
+                    };
                     // The key is taken (another run, or an attempt whose answer was lost and
                     // whose retry was not the first to land): adopt that response and give it
-                    // the op's settings.
-                    Err(e) if e.kind == ErrorKind::Conflict => {
-                        let found = find(self.clients, &identity).await?.ok_or(e)?;
-                        self.update_integration_response(name, &api, &iid, &found, key, def)
-                            .await?;
-                        (found, false)
-                    }
-                    Err(e) => return Err(e),
-                };
+                    // the op's settings. Nothing there: the conflict was a concurrent
+                    // modification, and the create is tried again.
+                    let Some(found) = find(this.clients, &identity).await? else {
+                        return Ok(Settled::Busy(e));
+                    };
+                    this.update_integration_response(name, api, iid, &found, key, def)
+                        .await?;
+                    Ok(Settled::Done((found, false)))
+                })
+                .await?;
                 self.integration_response_ids
                     .entry(integration.clone())
                     .or_default()
@@ -482,7 +494,7 @@ impl<'c> WsExecutor<'c> {
                     api: &api,
                     route_key,
                 };
-                let res = create_or_find(self.clients, identity, || {
+                let res = create_or_adopt(self.clients, name, AdoptKind::Route, identity, || {
                     let r = req.clone();
                     async move {
                         r.send()
@@ -491,9 +503,8 @@ impl<'c> WsExecutor<'c> {
                             .map_err(|e| classify(name, e))
                     }
                 })
-                .await;
-                self.created_or_adopted(name, &api, AdoptKind::Route, route_key, res)
-                    .await
+                .await?;
+                Ok(self.record(AdoptKind::Route, route_key, res))
             }
             WsOp::UpdateRoute { route_key, def } => {
                 let (target, authorizer) = self.route_ids_of(name, def)?;
@@ -545,21 +556,36 @@ impl<'c> WsExecutor<'c> {
                     route: &route,
                     key: DEFAULT_KEY,
                 };
-                let made = create_or_find(self.clients, identity, || {
-                    let r = req.clone();
-                    async move { r.send().await.map_err(|e| classify(name, e)) }
+                let (clients, req) = (self.clients, &req);
+                let (id, outcome) = retry_while_busy(|| async move {
+                    let made = create_or_find(clients, identity, || {
+                        let r = req.clone();
+                        async move { r.send().await.map_err(|e| classify(name, e)) }
+                    })
+                    .await;
+                    let e = match made {
+                        Ok(Made::Created(out)) => {
+                            let id = out.route_response_id();
+                            let id = answered_id(name, "route response", id)?;
+                            return Ok(Settled::Done((id.clone(), OpOutcome::Created { id })));
+                        }
+                        Ok(Made::Adopted(id)) => {
+                            return Ok(Settled::Done((id.clone(), OpOutcome::Adopted { id })))
+                        }
+                        Err(e) if e.kind == ErrorKind::Conflict => e,
+                        Err(e) => return Err(e),
+                    };
+                    // The key is taken (an attempt whose answer was lost, or another run):
+                    // adopt that route response (it has no settings of its own). Nothing
+                    // there: a concurrent modification, and the create is tried again.
+                    Ok(match find(clients, &identity).await? {
+                        Some(id) => Settled::Done((id.clone(), OpOutcome::Adopted { id })),
+                        None => Settled::Busy(e),
+                    })
                 })
                 .await?;
-                let (id, outcome): (String, fn(String) -> OpOutcome) = match made {
-                    Made::Created(out) => (
-                        answered_id(name, "route response", out.route_response_id())?,
-                        |id| OpOutcome::Created { id },
-                    ),
-                    Made::Adopted(id) => (id, |id| OpOutcome::Adopted { id }),
-                };
-                self.route_response_ids
-                    .insert(route_key.clone(), id.clone());
-                Ok(outcome(id))
+                self.route_response_ids.insert(route_key.clone(), id);
+                Ok(outcome)
             }
             WsOp::DeleteRouteResponse { route_key } => {
                 let id = Self::id_of(name, "route response", &self.route_response_ids, route_key)?;
@@ -666,29 +692,20 @@ impl<'c> WsExecutor<'c> {
         Ok(())
     }
 
-    /// Record the id a create-route / create-authorizer answered with (or the one found
-    /// after a lost answer); after a ConflictException, adopt the existing object of that key
-    /// or name instead ([`created_or_adopted`]).
-    async fn created_or_adopted(
+    /// Record the id of the route / authorizer `key` that [`create_or_adopt`] created or
+    /// adopted; its outcome.
+    fn record(
         &mut self,
-        op: &str,
-        api: &str,
         kind: AdoptKind,
         key: &str,
-        res: Result<Made<Option<String>>, AwsError>,
-    ) -> Result<OpOutcome, AwsError> {
-        let clients = self.clients;
-        let (id, outcome) = created_or_adopted(op, kind, key, res, || async move {
-            let observed = crate::aws::read::ws::read_ws_api(clients, api).await?;
-            Ok((observed.route_ids, observed.authorizer_ids))
-        })
-        .await?;
+        (id, outcome): (String, OpOutcome),
+    ) -> OpOutcome {
         let ids = match kind {
             AdoptKind::Route => &mut self.route_ids,
             AdoptKind::Authorizer => &mut self.authorizer_ids,
         };
         ids.insert(key.to_string(), id);
-        Ok(outcome)
+        outcome
     }
 }
 
