@@ -695,3 +695,188 @@ async fn integration_responses_export_and_plan_empty_and_a_dropped_template_is_r
     let doc: DestroyDoc = serde_json::from_str(&ok(&o).0).unwrap();
     assert_eq!(doc.result, "destroyed");
 }
+
+/// Integrations with request parameters: `$connect` maps a handshake query string (a
+/// `$connect`-only source), `send` maps a field of the message and a static value.
+const RELAY: &str = r#"
+api: {name: relay-ws, kind: websocket}
+routes:
+  - route: $connect
+    integration:
+      type: http_proxy
+      uri: https://backend.example.com/connect
+      request_parameters:
+        integration.request.header.X-Tenant: route.request.querystring.tenant
+  - route: send
+    integration:
+      type: http
+      uri: https://backend.example.com/send
+      request_parameters:
+        integration.request.querystring.x: route.request.body.x
+        integration.request.header.X-Static: "'v'"
+stages:
+  prod: {auto_deploy: true}
+"#;
+
+const SEND_URI: &str = "https://backend.example.com/send";
+const CONNECT_URI: &str = "https://backend.example.com/connect";
+
+/// The live integration of `uri`: its id and request parameters.
+async fn integration_of(
+    c: &gwctl::aws::Clients,
+    id: &str,
+    uri: &str,
+) -> (String, std::collections::BTreeMap<String, String>) {
+    let ints = c.apigw2.get_integrations().api_id(id).send().await.unwrap();
+    let i = ints
+        .items()
+        .iter()
+        .find(|i| i.integration_uri() == Some(uri))
+        .unwrap_or_else(|| panic!("no integration of {uri}: {ints:?}"));
+    let params = i
+        .request_parameters()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    (i.integration_id().unwrap().to_string(), params)
+}
+
+fn map(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn integration_request_parameters_apply_revert_drift_export_and_a_removed_one_goes() {
+    let em = support::emulator().await;
+    let c = em.clients().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = support::cli::write(&dir, "relay.yaml", RELAY);
+    let declared = map(&[
+        ("integration.request.querystring.x", "route.request.body.x"),
+        ("integration.request.header.X-Static", "'v'"),
+    ]);
+
+    // First apply: each integration created with its map in the create, nothing updated.
+    let first = apply_json(&em, &spec);
+    assert_eq!(first.result, "applied");
+    assert_eq!(
+        writes(&first),
+        w(&[
+            ("CreateApi", 1),
+            ("CreateIntegration", 2),
+            ("CreateRoute", 2),
+            ("CreateStage", 1),
+        ])
+    );
+    let id = first.api.id.clone().unwrap();
+    let (iid, live) = integration_of(&c, &id, SEND_URI).await;
+    assert_eq!(live, declared);
+    assert_eq!(
+        integration_of(&c, &id, CONNECT_URI).await.1,
+        map(&[(
+            "integration.request.header.X-Tenant",
+            "route.request.querystring.tenant"
+        )])
+    );
+
+    // Re-apply: not one write.
+    let second = apply_json(&em, &spec);
+    assert_eq!(second.result, "no_changes");
+    assert_eq!(second.calls.writes, 0);
+
+    // Behind gwctl's back: one value changed, one key added (the whole map is sent, so AWS's
+    // merge and moto's replace leave the same map).
+    c.apigw2
+        .update_integration()
+        .api_id(&id)
+        .integration_id(&iid)
+        .request_parameters(
+            "integration.request.querystring.x",
+            "route.request.body.other",
+        )
+        .request_parameters("integration.request.header.X-Static", "'v'")
+        .request_parameters("integration.request.header.X-Hand", "'by hand'")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(integration_of(&c, &id, SEND_URI).await.1.len(), 3);
+    let o = gwctl(
+        &em,
+        &["plan", spec.to_str().unwrap(), "--detailed-exitcode"],
+    );
+    assert_eq!(o.status.code(), Some(2), "drift: exit 2\n{:?}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(&format!("~ integration http:POST {SEND_URI}")),
+        "{out}"
+    );
+    assert!(out.contains("request_parameters"), "{out}");
+    assert!(
+        !out.contains(CONNECT_URI),
+        "only `send`'s integration: {out}"
+    );
+
+    // Apply reverts it in place: the live map is exactly the declared one, then 0 writes.
+    let doc = apply_json(&em, &spec);
+    assert_eq!(writes(&doc), w(&[("UpdateIntegration", 1)]));
+    let (after_id, after) = integration_of(&c, &id, SEND_URI).await;
+    assert_eq!(after_id, iid, "updated in place");
+    assert_eq!(after, declared);
+    assert_eq!(apply_json(&em, &spec).calls.writes, 0);
+
+    // Export holds the maps and plans empty against the same API.
+    let (exported, err) = ok(&gwctl(&em, &["export", "--api-id", &id]));
+    assert!(!err.contains("left out"), "{err}");
+    for part in [
+        "request_parameters",
+        "integration.request.querystring.x",
+        "route.request.body.x",
+        "integration.request.header.X-Static",
+        "'v'",
+        "integration.request.header.X-Tenant",
+        "route.request.querystring.tenant",
+    ] {
+        assert!(exported.contains(part), "{part} missing:\n{exported}");
+    }
+    let file = support::cli::write(&dir, "exported.yaml", &exported);
+    let o = gwctl(
+        &em,
+        &[
+            "plan",
+            file.to_str().unwrap(),
+            "--api-id",
+            &id,
+            "--detailed-exitcode",
+        ],
+    );
+    let (plan, perr) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{plan}\n{perr}\n{exported}");
+
+    // The spec drops `X-Static`: one update, and the live map lacks it.
+    let dropped = RELAY.replace("        integration.request.header.X-Static: \"'v'\"\n", "");
+    assert_ne!(dropped, RELAY);
+    let spec = support::cli::write(&dir, "relay.yaml", &dropped);
+    let doc = apply_json(&em, &spec);
+    assert_eq!(writes(&doc), w(&[("UpdateIntegration", 1)]));
+    assert_eq!(
+        integration_of(&c, &id, SEND_URI).await.1,
+        map(&[("integration.request.querystring.x", "route.request.body.x")])
+    );
+    assert_eq!(apply_json(&em, &spec).calls.writes, 0);
+
+    let o = gwctl(
+        &em,
+        &[
+            "destroy",
+            spec.to_str().unwrap(),
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    let doc: DestroyDoc = serde_json::from_str(&ok(&o).0).unwrap();
+    assert_eq!(doc.result, "destroyed");
+    assert!(api_ids(&c).await.is_empty());
+}
