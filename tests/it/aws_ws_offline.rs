@@ -3,7 +3,9 @@
 //! create-stage on that deployment and update-stage with execution logging (moto lacks
 //! create-deployment and update-stage for v2 APIs), and of the calls that make a two-way
 //! route: the API with its route selection expression, a Lambda integration as an invocation
-//! URI, the route with its route response selection expression, and its route response.
+//! URI, the route with its route response selection expression, and its route response;
+//! the request parameters create-integration carries, and update-integration's map when the
+//! spec drops one (sent `""`, since the service merges; moto replaces the map instead).
 //! And, over the scripted service of `support::scripted` (gwctl's real paced transport),
 //! what create-integration-response does when its answer is lost or the key is taken.
 
@@ -591,5 +593,128 @@ async fn a_ws_route_and_route_response_conflict_with_nothing_there_are_created_a
             format!("GET {ROUTE_RESPONSES}"),
             format!("POST {ROUTE_RESPONSES}")
         ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Integration request parameters: the maps create-integration and update-integration carry
+// ---------------------------------------------------------------------------------------
+
+/// `send` maps a field of the message, a static value and a context value to its backend.
+const PARAMS_SPEC: &str = r#"
+api: {name: relay-ws, kind: websocket}
+routes:
+  - route: send
+    integration:
+      type: http
+      uri: https://backend.example.com/send
+      request_parameters:
+        integration.request.querystring.x: route.request.body.x
+        integration.request.header.X-Static: "'v'"
+        integration.request.header.X-Conn: context.connectionId
+stages:
+  prod: {auto_deploy: true}
+"#;
+
+const SEND_KEY: &str = "http:POST https://backend.example.com/send";
+
+fn params_plan(yaml: &str, observed: Option<&ObservedWsApi>) -> Vec<WsOp> {
+    use crate::support::offline::{functions, load, REGION};
+    let spec = load(yaml);
+    let d = gwctl::plan::ws::desired(&spec, &functions(&spec), REGION);
+    gwctl::plan::ws::plan(
+        &d,
+        observed,
+        &Default::default(),
+        gwctl::plan::PlanOptions::default(),
+    )
+    .ops
+}
+
+/// The create carries the declared map as it is.
+#[tokio::test(start_paused = true)]
+async fn create_integration_carries_the_declared_request_parameters() {
+    let ops = params_plan(PARAMS_SPEC, None);
+    let create = ops
+        .iter()
+        .find(|o| matches!(o, WsOp::CreateIntegration { key, .. } if key == SEND_KEY))
+        .unwrap_or_else(|| panic!("{ops:#?}"));
+    let path = "/v2/apis/w1/integrations";
+    let (c, fake) = scripted::clients(move |r, _| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", p) if p == path => Reply::Json(201, r#"{"integrationId":"int1"}"#.into()),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let observed = ObservedWsApi {
+        id: "w1".into(),
+        ..Default::default()
+    };
+    let mut ex = WsExecutor::for_api(&c, &observed);
+    let outcome = ex.apply_one(create).await.unwrap();
+    assert_eq!(outcome, OpOutcome::Created { id: "int1".into() });
+    assert_eq!(fake.requests(), [format!("POST {path}")]);
+    let bodies = fake.bodies("POST", path);
+    assert_eq!(
+        bodies,
+        [serde_json::json!({
+            "integrationType": "HTTP",
+            "integrationUri": "https://backend.example.com/send",
+            "integrationMethod": "POST",
+            "timeoutInMillis": 29000,
+            "requestParameters": {
+                "integration.request.querystring.x": "route.request.body.x",
+                "integration.request.header.X-Static": "'v'",
+                "integration.request.header.X-Conn": "context.connectionId"
+            }
+        })]
+    );
+}
+
+/// The spec drops `X-Static` from an integration that has all three: the one update sends
+/// the kept keys with their values and the dropped one with `""` (the service merges the map
+/// it is sent, so leaving the key out would keep it).
+#[tokio::test(start_paused = true)]
+async fn update_integration_sends_a_removed_request_parameter_empty_and_the_kept_ones() {
+    let first = params_plan(PARAMS_SPEC, None);
+    let (live, _) = gwctl::plan::ws::simulate::apply(None, Default::default(), &first)
+        .expect("the first plan applies");
+    assert_eq!(
+        live.config.integrations[SEND_KEY].request_parameters.len(),
+        3
+    );
+    let dropped = PARAMS_SPEC.replace("        integration.request.header.X-Static: \"'v'\"\n", "");
+    assert_ne!(dropped, PARAMS_SPEC);
+    let ops = params_plan(&dropped, Some(&live));
+    assert_eq!(
+        ops.iter().map(|o| o.aws_name()).collect::<Vec<_>>(),
+        ["UpdateIntegration"],
+        "{ops:#?}"
+    );
+
+    let path = format!(
+        "/v2/apis/{}/integrations/{}",
+        live.id, live.integration_ids[SEND_KEY]
+    );
+    let answer = path.clone();
+    let (c, fake) = scripted::clients(move |r, _| match (r.method.as_str(), r.path.as_str()) {
+        ("PATCH", p) if p == answer => ok(r#"{}"#),
+        _ => Reply::Json(404, r#"{"__type":"NotFoundException"}"#.into()),
+    });
+    let mut ex = WsExecutor::for_api(&c, &live);
+    assert_eq!(ex.apply_one(&ops[0]).await.unwrap(), OpOutcome::Applied);
+    assert_eq!(fake.requests(), [format!("PATCH {path}")]);
+    let bodies = fake.bodies("PATCH", &path);
+    assert_eq!(
+        bodies,
+        [serde_json::json!({
+            "integrationType": "HTTP",
+            "integrationUri": "https://backend.example.com/send",
+            "integrationMethod": "POST",
+            "timeoutInMillis": 29000,
+            "requestParameters": {
+                "integration.request.querystring.x": "route.request.body.x",
+                "integration.request.header.X-Conn": "context.connectionId",
+                "integration.request.header.X-Static": ""
+            }
+        })]
     );
 }
