@@ -69,7 +69,8 @@ pub enum DomainOp {
     },
     /// change-resource-record-sets: UPSERT the alias records `types` (`A`, `AAAA`) of
     /// `domain` in the hosted zone `zone`, to the domain's DNS target (`None`: the domain is
-    /// created in this run; its target is read before the change).
+    /// created in this run; its target is the one its create answered, read before the
+    /// change only when that answer lacked it).
     UpsertAliases {
         domain: String,
         zone: String,

@@ -2,8 +2,9 @@
 //! update-domain-name (neither apigateway nor apigatewayv2 in moto 5.2.5), the edge create's
 //! certificate field, mutual TLS (`mtls:`) on create and update, and the adoption of a domain whose create answer was lost (a second
 //! create answered ConflictException); the Route 53 change batches of `dns:` and a delete
-//! re-read after a lost answer; the `gwctl:dns-zone` tag put on and taken off a domain (moto
-//! does not tag domain names).
+//! re-read after a lost answer, and the target of a domain created in the run taken from its
+//! create answer (read only when the answer lacks it); the `gwctl:dns-zone` tag put on and
+//! taken off a domain (moto does not tag domain names).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -562,6 +563,309 @@ mod dns {
             .unwrap_err();
         assert_eq!(err.kind, gwctl::aws::error::ErrorKind::BadRequest);
         assert_eq!(err.code.as_deref(), Some("InvalidChangeBatch"));
+    }
+}
+
+// -- dns: the target of a domain created in the run, from its create answer ----------------
+// The executor keeps the target a create-domain-name answered and writes the alias records
+// with it: no get-domain-name before change-resource-record-sets. A create whose answer
+// lacks the target (moto's apigatewayv2 answers the configuration as sent) or that met a
+// ConflictException reads the domain once.
+
+mod created_target {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_apigateway::operation::create_domain_name::CreateDomainNameOutput;
+    use aws_sdk_apigateway::operation::get_domain_name::GetDomainNameOutput;
+    use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
+    use aws_sdk_apigateway::Client as ApigwClient;
+    use aws_sdk_apigatewayv2::operation::create_domain_name::CreateDomainNameOutput as V2CreateOutput;
+    use aws_sdk_apigatewayv2::operation::get_domain_name::GetDomainNameOutput as V2GetOutput;
+    use aws_sdk_apigatewayv2::types as v2t;
+    use aws_sdk_apigatewayv2::Client as Apigw2Client;
+    use aws_sdk_route53::operation::change_resource_record_sets::{
+        ChangeResourceRecordSetsInput, ChangeResourceRecordSetsOutput,
+    };
+    use aws_sdk_route53::types::{ChangeInfo, ChangeStatus};
+    use aws_sdk_route53::Client as R53;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+
+    use super::{conflict, create, owner_tags};
+    use gwctl::aws::exec::http::HttpExecutor;
+    use gwctl::aws::exec::rest::Executor;
+    use gwctl::aws::{CallLog, Clients};
+    use gwctl::plan::domains::{DomainOp, CLOUDFRONT_ZONE};
+    use gwctl::plan::http::ops::HttpOp;
+    use gwctl::plan::rest::ops::Op;
+
+    const REGIONAL: &str = "d-abc.execute-api.us-east-1.amazonaws.com";
+    const REGIONAL_ZONE: &str = "Z1UJRXOUMOOFQ8";
+    const DISTRIBUTION: &str = "d111111abcdef8.cloudfront.net";
+
+    type Log = Arc<Mutex<Vec<&'static str>>>;
+
+    fn clients(v1: &[&Rule], v2: &[&Rule], r53: &[&Rule]) -> Clients {
+        let none: &[&Rule] = &[];
+        Clients {
+            apigw: mock_client!(aws_sdk_apigateway, RuleMode::Sequential, v1),
+            apigw2: mock_client!(aws_sdk_apigatewayv2, RuleMode::Sequential, v2),
+            lambda: mock_client!(aws_sdk_lambda, RuleMode::Sequential, none),
+            route53: mock_client!(aws_sdk_route53, RuleMode::Sequential, r53),
+            region: "us-east-1".into(),
+            calls: CallLog::default(),
+        }
+    }
+
+    fn upsert() -> DomainOp {
+        DomainOp::UpsertAliases {
+            domain: "api.example.com".into(),
+            zone: "Z0HOSTED".into(),
+            types: vec!["A".into(), "AAAA".into()],
+            target: None,
+        }
+    }
+
+    /// change-resource-record-sets, logged: its alias targets are kept in `sent`.
+    fn change(log: &Log, sent: &Arc<Mutex<Vec<ChangeResourceRecordSetsInput>>>) -> Rule {
+        let (log, sent) = (log.clone(), sent.clone());
+        mock!(R53::change_resource_record_sets).then_compute_output(move |i| {
+            log.lock().unwrap().push("ChangeResourceRecordSets");
+            sent.lock().unwrap().push(i.clone());
+            ChangeResourceRecordSetsOutput::builder()
+                .change_info(
+                    ChangeInfo::builder()
+                        .id("C1")
+                        .status(ChangeStatus::Pending)
+                        .submitted_at(aws_smithy_types::DateTime::from_secs(0))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        })
+    }
+
+    /// The alias targets (name, zone) of the one batch sent.
+    fn aliased(sent: &Arc<Mutex<Vec<ChangeResourceRecordSetsInput>>>) -> Vec<(String, String)> {
+        let sent = sent.lock().unwrap();
+        assert_eq!(sent.len(), 1, "one change batch");
+        sent[0]
+            .change_batch()
+            .unwrap()
+            .changes()
+            .iter()
+            .map(|c| {
+                let a = c.resource_record_set().unwrap().alias_target().unwrap();
+                (a.dns_name().to_string(), a.hosted_zone_id().to_string())
+            })
+            .collect()
+    }
+
+    /// A REST create-domain-name answering `out`, logged.
+    fn rest_create(log: &Log, out: CreateDomainNameOutput) -> Rule {
+        let log = log.clone();
+        mock!(ApigwClient::create_domain_name).then_compute_output(move |_| {
+            log.lock().unwrap().push("CreateDomainName");
+            out.clone()
+        })
+    }
+
+    /// A REST get-domain-name answering the regional target, gwctl's tag on the domain.
+    fn rest_get(log: &Log) -> Rule {
+        let log = log.clone();
+        mock!(ApigwClient::get_domain_name).then_compute_output(move |_| {
+            log.lock().unwrap().push("GetDomainName");
+            GetDomainNameOutput::builder()
+                .domain_name("api.example.com")
+                .endpoint_configuration(
+                    EndpointConfiguration::builder()
+                        .types(EndpointType::Regional)
+                        .build(),
+                )
+                .regional_domain_name(REGIONAL)
+                .regional_hosted_zone_id(REGIONAL_ZONE)
+                .set_tags(Some(owner_tags().into_iter().collect()))
+                .build()
+        })
+    }
+
+    async fn run_rest(c: &Clients, endpoint: &str) {
+        let mut ex = Executor::new(c);
+        ex.run(
+            &[Op::Domain(create(endpoint)), Op::Domain(upsert())],
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    }
+
+    async fn run_http(c: &Clients) {
+        let mut ex = HttpExecutor::new(c);
+        ex.run(
+            &[HttpOp::Domain(create("REGIONAL")), HttpOp::Domain(upsert())],
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    }
+
+    fn both(name: &str, zone: &str) -> Vec<(String, String)> {
+        vec![(name.to_string(), zone.to_string()); 2]
+    }
+
+    #[tokio::test]
+    async fn a_rest_create_that_answers_the_target_is_not_read_before_its_aliases() {
+        // Regional: the regional name and zone of the answer.
+        let log: Log = Arc::default();
+        let sent = Arc::default();
+        let made = rest_create(
+            &log,
+            CreateDomainNameOutput::builder()
+                .domain_name("api.example.com")
+                .regional_domain_name(REGIONAL)
+                .regional_hosted_zone_id(REGIONAL_ZONE)
+                .build(),
+        );
+        let c = clients(&[&made], &[], &[&change(&log, &sent)]);
+        run_rest(&c, "REGIONAL").await;
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["CreateDomainName", "ChangeResourceRecordSets"]
+        );
+        assert_eq!(aliased(&sent), both(REGIONAL, REGIONAL_ZONE));
+
+        // Edge: the distribution, in CloudFront's zone when the answer names none (as a read
+        // does).
+        let log: Log = Arc::default();
+        let sent = Arc::default();
+        let made = rest_create(
+            &log,
+            CreateDomainNameOutput::builder()
+                .domain_name("api.example.com")
+                .distribution_domain_name(DISTRIBUTION)
+                .regional_domain_name(REGIONAL)
+                .regional_hosted_zone_id(REGIONAL_ZONE)
+                .build(),
+        );
+        let c = clients(&[&made], &[], &[&change(&log, &sent)]);
+        run_rest(&c, "EDGE").await;
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["CreateDomainName", "ChangeResourceRecordSets"]
+        );
+        assert_eq!(aliased(&sent), both(DISTRIBUTION, CLOUDFRONT_ZONE));
+    }
+
+    #[tokio::test]
+    async fn a_rest_create_whose_answer_lacks_the_target_or_conflicts_reads_it_once() {
+        // A regional answer without its zone: the domain is read once.
+        let log: Log = Arc::default();
+        let sent = Arc::default();
+        let made = rest_create(
+            &log,
+            CreateDomainNameOutput::builder()
+                .domain_name("api.example.com")
+                .regional_domain_name(REGIONAL)
+                .build(),
+        );
+        let c = clients(&[&made, &rest_get(&log)], &[], &[&change(&log, &sent)]);
+        run_rest(&c, "REGIONAL").await;
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                "CreateDomainName",
+                "GetDomainName",
+                "ChangeResourceRecordSets"
+            ]
+        );
+        assert_eq!(aliased(&sent), both(REGIONAL, REGIONAL_ZONE));
+
+        // ConflictException (an earlier attempt's answer was lost): the read that finds the
+        // domain gwctl's gives its target too.
+        let log: Log = Arc::default();
+        let sent = Arc::default();
+        let refused = {
+            let log = log.clone();
+            mock!(ApigwClient::create_domain_name).then_http_response(move || {
+                log.lock().unwrap().push("CreateDomainName");
+                conflict()
+            })
+        };
+        let c = clients(&[&refused, &rest_get(&log)], &[], &[&change(&log, &sent)]);
+        run_rest(&c, "REGIONAL").await;
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                "CreateDomainName",
+                "GetDomainName",
+                "ChangeResourceRecordSets"
+            ]
+        );
+        assert_eq!(aliased(&sent), both(REGIONAL, REGIONAL_ZONE));
+    }
+
+    fn v2_create(log: &Log, target: bool) -> Rule {
+        let log = log.clone();
+        mock!(Apigw2Client::create_domain_name).then_compute_output(move |_| {
+            log.lock().unwrap().push("CreateDomainName");
+            let mut conf =
+                v2t::DomainNameConfiguration::builder().endpoint_type(v2t::EndpointType::Regional);
+            if target {
+                conf = conf
+                    .api_gateway_domain_name(REGIONAL)
+                    .hosted_zone_id(REGIONAL_ZONE);
+            }
+            V2CreateOutput::builder()
+                .domain_name("api.example.com")
+                .domain_name_configurations(conf.build())
+                .build()
+        })
+    }
+
+    #[tokio::test]
+    async fn an_http_create_reads_the_target_only_when_its_answer_lacks_it() {
+        let log: Log = Arc::default();
+        let sent = Arc::default();
+        let c = clients(&[], &[&v2_create(&log, true)], &[&change(&log, &sent)]);
+        run_http(&c).await;
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["CreateDomainName", "ChangeResourceRecordSets"]
+        );
+        assert_eq!(aliased(&sent), both(REGIONAL, REGIONAL_ZONE));
+
+        // Without it (moto 5.2.5 answers the configuration as sent): one get-domain-name.
+        let log: Log = Arc::default();
+        let sent = Arc::default();
+        let get = {
+            let log = log.clone();
+            mock!(Apigw2Client::get_domain_name).then_compute_output(move |_| {
+                log.lock().unwrap().push("GetDomainName");
+                V2GetOutput::builder()
+                    .domain_name("api.example.com")
+                    .domain_name_configurations(
+                        v2t::DomainNameConfiguration::builder()
+                            .api_gateway_domain_name(REGIONAL)
+                            .hosted_zone_id(REGIONAL_ZONE)
+                            .build(),
+                    )
+                    .build()
+            })
+        };
+        let c = clients(
+            &[],
+            &[&v2_create(&log, false), &get],
+            &[&change(&log, &sent)],
+        );
+        run_http(&c).await;
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                "CreateDomainName",
+                "GetDomainName",
+                "ChangeResourceRecordSets"
+            ]
+        );
+        assert_eq!(aliased(&sent), both(REGIONAL, REGIONAL_ZONE));
     }
 }
 

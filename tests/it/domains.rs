@@ -634,6 +634,14 @@ async fn dns_keeps_the_alias_records_of_a_rest_domain_and_destroy_removes_them()
     ]) {
         assert!(made.contains(&(op.clone(), n)), "{op}: {made:?}");
     }
+    // The records alias the target CreateDomainName answered: the domain is not read for
+    // it (one get-domain-name fewer than before).
+    assert_eq!(
+        doc.calls.by_operation.get("GetDomainName"),
+        None,
+        "{:?}",
+        doc.calls.by_operation
+    );
     let d = &doc.domains[0];
     let target = d.dns_target.clone().expect("a dns target");
     let target_zone = d.hosted_zone_id.clone().expect("its zone");

@@ -9,6 +9,14 @@
 //! mapping create answered "already exists" is adopted when the mapping is the one wanted;
 //! with no mapping at that path the conflict was a concurrent modification, and the create
 //! is tried again after a backoff (`exec::retry_while_busy`).
+//!
+//! DNS targets: a create-domain-name answer carries the domain's target (REST: the regional
+//! or distribution name and zone; apigatewayv2: its configuration's), and the executor keeps
+//! it ([`CreatedTargets`]) for the alias records the plan writes after it, which then need
+//! no get-domain-name. Only a domain whose answer lacked it, or was lost (found by a
+//! lookup), is read: after a ConflictException the lookup's read gives it.
+
+use std::collections::BTreeMap;
 
 use aws_sdk_apigateway::types as agt;
 use aws_sdk_apigatewayv2::types as v2t;
@@ -17,12 +25,13 @@ use aws_sdk_route53::types as r53;
 use super::{hash_map, retry_while_busy, OpOutcome, Settled};
 use crate::aws::error::{classify, internal, AwsError, ErrorKind};
 use crate::aws::read::domains::{
-    alias_records, domain_target, find_domain, http_mappings, read_domains, DomainApi, REST_ROOT,
+    alias_records, created_http_target, created_rest_target, domain_target, get_domain,
+    http_mappings, read_domains, DomainApi, REST_ROOT,
 };
 use crate::aws::recover::{create_or_find, Identity, Made};
 use crate::aws::Clients;
 use crate::plan::domains::{DomainOp, MTLS_URI_PATH, MTLS_VERSION_PATH};
-use crate::state::domains::DNS_ZONE_TAG_KEY;
+use crate::state::domains::{DnsTarget, DNS_ZONE_TAG_KEY};
 use crate::state::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 /// The AWS operation of a domain op in `api`'s family.
@@ -30,13 +39,31 @@ pub fn aws_name(op: &DomainOp, api: DomainApi) -> &'static str {
     op.aws_name(api == DomainApi::Http)
 }
 
+/// The DNS targets of the domains created (or adopted) in this run, by domain name, as
+/// their create answer (or the lookup after a conflict) gave them: an executor keeps them
+/// from a `CreateDomainName` to the `UpsertAliases` of the same domain (planned with no
+/// target, as the domain did not exist then).
+pub type CreatedTargets = BTreeMap<String, DnsTarget>;
+
 /// Run one domain op for the API `api_id` (`None` when no API exists: only domain-name ops
-/// can run then).
+/// can run then), with nothing learned before it ([`apply_domain_with`]).
 pub async fn apply_domain(
     c: &Clients,
     api: DomainApi,
     api_id: Option<&str>,
     op: &DomainOp,
+) -> Result<OpOutcome, AwsError> {
+    apply_domain_with(c, api, api_id, op, &mut CreatedTargets::new()).await
+}
+
+/// Run one domain op, keeping in `targets` the DNS target a domain create learns and using
+/// it for that domain's alias records.
+pub async fn apply_domain_with(
+    c: &Clients,
+    api: DomainApi,
+    api_id: Option<&str>,
+    op: &DomainOp,
+    targets: &mut CreatedTargets,
 ) -> Result<OpOutcome, AwsError> {
     let name = aws_name(op, api);
     let api_id =
@@ -75,7 +102,10 @@ pub async fn apply_domain(
                         } else {
                             req.regional_certificate_arn(certificate_arn)
                         };
-                        req.send().await.map(|_| ()).map_err(|e| classify(name, e))
+                        req.send()
+                            .await
+                            .map(|d| created_rest_target(endpoint == "EDGE", &d))
+                            .map_err(|e| classify(name, e))
                     }
                     DomainApi::Http => c
                         .apigw2
@@ -99,27 +129,39 @@ pub async fn apply_domain(
                         }))
                         .send()
                         .await
-                        .map(|_| ())
+                        .map(|d| created_http_target(&d))
                         .map_err(|e| classify(name, e)),
                 }
             })
             .await;
             match made {
-                Ok(Made::Created(())) => Ok(OpOutcome::Applied),
+                Ok(Made::Created(target)) => {
+                    // No target in the answer: the alias records read it.
+                    if let Some(t) = target {
+                        targets.insert(domain.clone(), t);
+                    }
+                    Ok(OpOutcome::Applied)
+                }
+                // Found by a lookup after a lost answer: its target is read when needed.
                 Ok(Made::Adopted(id)) => Ok(OpOutcome::Adopted { id }),
                 Err(e) if e.kind == ErrorKind::Conflict => {
-                    // Ours (an earlier attempt whose answer was lost): adopt; else it is
-                    // another's, made since the plan, and that is final.
-                    let found = find_domain(c, api, domain).await?;
-                    if found.is_some_and(|tags| {
-                        tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(OWNER_TAG_VALUE)
-                    }) {
-                        Ok(OpOutcome::Adopted { id: domain.clone() })
-                    } else {
-                        Err(AwsError {
+                    // Ours (an earlier attempt whose answer was lost): adopt, with the
+                    // target this read gives; else it is another's, made since the plan,
+                    // and that is final.
+                    match get_domain(c, api, domain).await? {
+                        Some((tags, target))
+                            if tags.get(OWNER_TAG_KEY).map(String::as_str)
+                                == Some(OWNER_TAG_VALUE) =>
+                        {
+                            if let Some(t) = target {
+                                targets.insert(domain.clone(), t);
+                            }
+                            Ok(OpOutcome::Adopted { id: domain.clone() })
+                        }
+                        _ => Err(AwsError {
                             kind: ErrorKind::AlreadyExists,
                             ..e
-                        })
+                        }),
                     }
                 }
                 Err(e) => Err(e),
@@ -367,10 +409,12 @@ pub async fn apply_domain(
             types,
             target,
         } => {
-            let target = match target {
-                Some(t) => t.clone(),
-                // Created in this run: its target exists now.
-                None => domain_target(c, api, domain).await?.ok_or_else(|| {
+            let target = match (target, targets.get(domain)) {
+                (Some(t), _) => t.clone(),
+                // Created in this run: its create answered the target,
+                (None, Some(t)) => t.clone(),
+                // or did not (or the answer was lost): it exists now, and is read.
+                (None, None) => domain_target(c, api, domain).await?.ok_or_else(|| {
                     internal(name, format!("domain `{domain}` has no dns target"))
                 })?,
             };

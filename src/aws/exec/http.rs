@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigatewayv2::types as v2;
 
+use super::domains::CreatedTargets;
 use super::v2::{
     answered_id, api, apply_stage_op, create_or_adopt, id_of, keep, route_ids_of, AdoptKind,
     SdkRouteSetting,
@@ -48,6 +49,8 @@ pub struct HttpExecutor<'c> {
     pub authorizer_ids: BTreeMap<String, String>,
     /// The deployment created in this run.
     pub deployment_id: Option<String>,
+    /// Domain name -> DNS target, as the domains' create answers in this run gave them.
+    pub domain_targets: CreatedTargets,
 }
 
 fn v2_cors(c: &Cors) -> v2::Cors {
@@ -109,6 +112,7 @@ impl<'c> HttpExecutor<'c> {
             route_ids: BTreeMap::new(),
             authorizer_ids: BTreeMap::new(),
             deployment_id: None,
+            domain_targets: CreatedTargets::new(),
         }
     }
 
@@ -121,6 +125,7 @@ impl<'c> HttpExecutor<'c> {
             route_ids: observed.route_ids.clone(),
             authorizer_ids: observed.authorizer_ids.clone(),
             deployment_id: None,
+            domain_targets: CreatedTargets::new(),
         }
     }
 
@@ -468,11 +473,12 @@ impl<'c> HttpExecutor<'c> {
                 .await
             }
             HttpOp::Domain(d) => {
-                crate::aws::exec::domains::apply_domain(
+                crate::aws::exec::domains::apply_domain_with(
                     self.clients,
                     crate::aws::read::domains::DomainApi::Http,
                     self.api_id.as_deref(),
                     d,
+                    &mut self.domain_targets,
                 )
                 .await
             }
@@ -526,6 +532,7 @@ impl ForkExecutor for HttpExecutor<'_> {
             route_ids: self.route_ids.clone(),
             authorizer_ids: self.authorizer_ids.clone(),
             deployment_id: self.deployment_id.clone(),
+            domain_targets: self.domain_targets.clone(),
         }
     }
 

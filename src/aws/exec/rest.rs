@@ -38,6 +38,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigateway::types as agt;
 
+use super::domains::CreatedTargets;
 use super::lambda::permission_call;
 use super::{
     conflict_backoff, deleted, fill_placeholders, hash_map, internal, refused_as_existing,
@@ -71,6 +72,8 @@ pub struct Executor<'c> {
     /// Set by an attempt whose ConflictException was not "already exists" (nothing found on
     /// lookup): the op is worth another try.
     conflict_busy: bool,
+    /// Domain name -> DNS target, as the domains' create answers in this run gave them.
+    pub domain_targets: CreatedTargets,
 }
 
 /// The method AWS holds is exactly what a put-method of `def` (with the authorization type
@@ -160,6 +163,7 @@ impl<'c> Executor<'c> {
             deployment_id: None,
             usage_ids: BTreeMap::new(),
             conflict_busy: false,
+            domain_targets: CreatedTargets::new(),
         }
     }
 
@@ -174,6 +178,7 @@ impl<'c> Executor<'c> {
             deployment_id: None,
             usage_ids: BTreeMap::new(),
             conflict_busy: false,
+            domain_targets: CreatedTargets::new(),
         }
     }
 
@@ -188,6 +193,7 @@ impl<'c> Executor<'c> {
             deployment_id: self.deployment_id.clone(),
             usage_ids: self.usage_ids.clone(),
             conflict_busy: false,
+            domain_targets: self.domain_targets.clone(),
         }
     }
 
@@ -846,11 +852,12 @@ impl<'c> Executor<'c> {
             }
             Op::Usage(u) => self.apply_usage(u).await,
             Op::Domain(d) => {
-                crate::aws::exec::domains::apply_domain(
+                crate::aws::exec::domains::apply_domain_with(
                     self.clients,
                     crate::aws::read::domains::DomainApi::Rest,
                     self.api_id.as_deref(),
                     d,
+                    &mut self.domain_targets,
                 )
                 .await
             }

@@ -77,22 +77,18 @@ async fn list_rest(c: &Clients) -> Result<Vec<ObservedDomain>, AwsError> {
             let edge = d
                 .endpoint_configuration()
                 .is_some_and(|e| e.types().iter().any(|t| t.as_str() == "EDGE"));
-            let (certificate_arn, target) = if edge {
+            let target = rest_target(
+                edge,
                 (
-                    non_empty(d.certificate_arn()),
-                    edge_target(
-                        d.distribution_domain_name(),
-                        d.distribution_hosted_zone_id(),
-                    ),
-                )
+                    d.distribution_domain_name(),
+                    d.distribution_hosted_zone_id(),
+                ),
+                (d.regional_domain_name(), d.regional_hosted_zone_id()),
+            );
+            let certificate_arn = if edge {
+                non_empty(d.certificate_arn())
             } else {
-                (
-                    non_empty(d.regional_certificate_arn()),
-                    d.regional_domain_name().map(|n| DnsTarget {
-                        name: n.to_string(),
-                        hosted_zone_id: d.regional_hosted_zone_id().unwrap_or_default().into(),
-                    }),
-                )
+                non_empty(d.regional_certificate_arn())
             };
             Some(ObservedDomain {
                 name,
@@ -144,12 +140,7 @@ async fn list_http(c: &Clients) -> Result<Vec<ObservedDomain>, AwsError> {
                     .map(|p| p.as_str().to_string()),
                 tags: to_btree(d.tags()),
                 mappings: Vec::new(),
-                target: conf.and_then(|c| {
-                    Some(DnsTarget {
-                        name: c.api_gateway_domain_name()?.to_string(),
-                        hosted_zone_id: c.hosted_zone_id().unwrap_or_default().to_string(),
-                    })
-                }),
+                target: conf.and_then(v2_target),
                 mtls: d.mutual_tls_authentication().and_then(|m| {
                     Some(Mtls {
                         truststore_uri: non_empty(m.truststore_uri())?,
@@ -238,7 +229,7 @@ pub async fn domain_target(
 }
 
 /// The tags and DNS target of the domain `name` (one get-domain-name), when it exists.
-async fn get_domain(
+pub async fn get_domain(
     c: &Clients,
     api: DomainApi,
     name: &str,
@@ -254,17 +245,14 @@ async fn get_domain(
                 let edge = d
                     .endpoint_configuration()
                     .is_some_and(|e| e.types().iter().any(|t| t.as_str() == "EDGE"));
-                let target = if edge {
-                    edge_target(
+                let target = rest_target(
+                    edge,
+                    (
                         d.distribution_domain_name(),
                         d.distribution_hosted_zone_id(),
-                    )
-                } else {
-                    d.regional_domain_name().map(|n| DnsTarget {
-                        name: n.to_string(),
-                        hosted_zone_id: d.regional_hosted_zone_id().unwrap_or_default().into(),
-                    })
-                };
+                    ),
+                    (d.regional_domain_name(), d.regional_hosted_zone_id()),
+                );
                 (to_btree(d.tags()), target)
             })
             .map_err(|e| classify("GetDomainName", e)),
@@ -275,12 +263,7 @@ async fn get_domain(
             .send()
             .await
             .map(|d| {
-                let target = d.domain_name_configurations().first().and_then(|c| {
-                    Some(DnsTarget {
-                        name: c.api_gateway_domain_name()?.to_string(),
-                        hosted_zone_id: c.hosted_zone_id().unwrap_or_default().to_string(),
-                    })
-                });
+                let target = d.domain_name_configurations().first().and_then(v2_target);
                 (to_btree(d.tags()), target)
             })
             .map_err(|e| classify("GetDomainName", e)),
@@ -290,6 +273,62 @@ async fn get_domain(
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// A REST domain's target from the (name, zone) pairs an answer carries: the distribution's
+/// for an edge domain ([`edge_target`]), the regional one's otherwise.
+fn rest_target(
+    edge: bool,
+    (distribution, distribution_zone): (Option<&str>, Option<&str>),
+    (regional, regional_zone): (Option<&str>, Option<&str>),
+) -> Option<DnsTarget> {
+    if edge {
+        edge_target(distribution, distribution_zone)
+    } else {
+        regional.map(|n| DnsTarget {
+            name: n.to_string(),
+            hosted_zone_id: regional_zone.unwrap_or_default().into(),
+        })
+    }
+}
+
+/// An HTTP domain's target: its (first) configuration's API Gateway domain name and zone.
+fn v2_target(c: &aws_sdk_apigatewayv2::types::DomainNameConfiguration) -> Option<DnsTarget> {
+    Some(DnsTarget {
+        name: c.api_gateway_domain_name()?.to_string(),
+        hosted_zone_id: c.hosted_zone_id().unwrap_or_default().to_string(),
+    })
+}
+
+/// The DNS target a REST create-domain-name answered, for a domain created `edge` or
+/// regional: `None` when the answer lacks it (a regional one needs its zone too), and the
+/// target is then read ([`domain_target`]).
+pub fn created_rest_target(
+    edge: bool,
+    d: &aws_sdk_apigateway::operation::create_domain_name::CreateDomainNameOutput,
+) -> Option<DnsTarget> {
+    if !edge && d.regional_hosted_zone_id().is_none_or(str::is_empty) {
+        return None;
+    }
+    rest_target(
+        edge,
+        (
+            d.distribution_domain_name(),
+            d.distribution_hosted_zone_id(),
+        ),
+        (d.regional_domain_name(), d.regional_hosted_zone_id()),
+    )
+}
+
+/// The DNS target an apigatewayv2 create-domain-name answered: `None` when the answer lacks
+/// the name or its zone (moto 5.2.5 answers the configuration as sent), and the target is
+/// then read ([`domain_target`]).
+pub fn created_http_target(
+    d: &aws_sdk_apigatewayv2::operation::create_domain_name::CreateDomainNameOutput,
+) -> Option<DnsTarget> {
+    let c = d.domain_name_configurations().first()?;
+    non_empty(c.hosted_zone_id())?;
+    v2_target(c)
 }
 
 /// An edge domain's target: its CloudFront distribution, in CloudFront's hosted zone when
