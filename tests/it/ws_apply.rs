@@ -605,30 +605,18 @@ async fn integration_responses_export_and_plan_empty_and_a_dropped_template_is_r
     let id = first.api.id.clone().unwrap();
 
     // Export, then the export plans empty against the same API and applies without a write.
-    let (exported, err) = ok(&gwctl(&em, &["export", "--api-id", &id]));
-    assert!(!err.contains("left out"), "{err}");
-    for part in [
-        "responses:",
-        "$default",
-        r#"{"pong": "json"}"#,
-        r"/4\d\d/",
-        "CONVERT_TO_TEXT",
-    ] {
-        assert!(exported.contains(part), "{part} missing:\n{exported}");
-    }
-    let file = support::cli::write(&dir, "exported.yaml", &exported);
-    let o = gwctl(
+    let (exported, file) = export_plans_empty(
         &em,
+        &dir,
+        &id,
         &[
-            "plan",
-            file.to_str().unwrap(),
-            "--api-id",
-            &id,
-            "--detailed-exitcode",
+            "responses:",
+            "$default",
+            r#"{"pong": "json"}"#,
+            r"/4\d\d/",
+            "CONVERT_TO_TEXT",
         ],
     );
-    let (plan, perr) = text(&o);
-    assert_eq!(o.status.code(), Some(0), "{plan}\n{perr}\n{exported}");
     let o = gwctl(
         &em,
         &[
@@ -720,6 +708,35 @@ stages:
 
 const SEND_URI: &str = "https://backend.example.com/send";
 const CONNECT_URI: &str = "https://backend.example.com/connect";
+
+/// `gwctl export --api-id ID`: nothing left out, every one of `parts` in the exported spec,
+/// and `plan EXPORTED --api-id ID --detailed-exitcode` exits 0. The export and its file.
+fn export_plans_empty(
+    em: &support::Emulator,
+    dir: &tempfile::TempDir,
+    id: &str,
+    parts: &[&str],
+) -> (String, std::path::PathBuf) {
+    let (exported, err) = ok(&gwctl(em, &["export", "--api-id", id]));
+    assert!(!err.contains("left out"), "{err}");
+    for part in parts {
+        assert!(exported.contains(part), "{part} missing:\n{exported}");
+    }
+    let file = support::cli::write(dir, "exported.yaml", &exported);
+    let o = gwctl(
+        em,
+        &[
+            "plan",
+            file.to_str().unwrap(),
+            "--api-id",
+            id,
+            "--detailed-exitcode",
+        ],
+    );
+    let (plan, perr) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{plan}\n{perr}\n{exported}");
+    (exported, file)
+}
 
 /// The live integration of `uri`: its id and request parameters.
 async fn integration_of(
@@ -827,32 +844,20 @@ async fn integration_request_parameters_apply_revert_drift_export_and_a_removed_
     assert_eq!(apply_json(&em, &spec).calls.writes, 0);
 
     // Export holds the maps and plans empty against the same API.
-    let (exported, err) = ok(&gwctl(&em, &["export", "--api-id", &id]));
-    assert!(!err.contains("left out"), "{err}");
-    for part in [
-        "request_parameters",
-        "integration.request.querystring.x",
-        "route.request.body.x",
-        "integration.request.header.X-Static",
-        "'v'",
-        "integration.request.header.X-Tenant",
-        "route.request.querystring.tenant",
-    ] {
-        assert!(exported.contains(part), "{part} missing:\n{exported}");
-    }
-    let file = support::cli::write(&dir, "exported.yaml", &exported);
-    let o = gwctl(
+    export_plans_empty(
         &em,
+        &dir,
+        &id,
         &[
-            "plan",
-            file.to_str().unwrap(),
-            "--api-id",
-            &id,
-            "--detailed-exitcode",
+            "request_parameters",
+            "integration.request.querystring.x",
+            "route.request.body.x",
+            "integration.request.header.X-Static",
+            "'v'",
+            "integration.request.header.X-Tenant",
+            "route.request.querystring.tenant",
         ],
     );
-    let (plan, perr) = text(&o);
-    assert_eq!(o.status.code(), Some(0), "{plan}\n{perr}\n{exported}");
 
     // The spec drops `X-Static`: one update, and the live map lacks it.
     let dropped = RELAY.replace("        integration.request.header.X-Static: \"'v'\"\n", "");
