@@ -281,8 +281,12 @@ impl<'c> HttpExecutor<'c> {
                     api: &api,
                     name: auth_name,
                 };
-                let res =
-                    create_or_adopt(self.clients, name, AdoptKind::Authorizer, identity, || {
+                let res = create_or_adopt(
+                    self.clients,
+                    name,
+                    AdoptKind::Authorizer.what(),
+                    identity,
+                    || {
                         let r = req.clone();
                         async move {
                             r.send()
@@ -290,8 +294,9 @@ impl<'c> HttpExecutor<'c> {
                                 .map(|o| o.authorizer_id().map(str::to_string))
                                 .map_err(|e| classify(name, e))
                         }
-                    })
-                    .await?;
+                    },
+                )
+                .await?;
                 Ok(self.record(AdoptKind::Authorizer, auth_name, res))
             }
             HttpOp::UpdateAuthorizer {
@@ -416,15 +421,21 @@ impl<'c> HttpExecutor<'c> {
                     api: &api,
                     route_key,
                 };
-                let res = create_or_adopt(self.clients, name, AdoptKind::Route, identity, || {
-                    let r = req.clone();
-                    async move {
-                        r.send()
-                            .await
-                            .map(|o| o.route_id().map(str::to_string))
-                            .map_err(|e| classify(name, e))
-                    }
-                })
+                let res = create_or_adopt(
+                    self.clients,
+                    name,
+                    AdoptKind::Route.what(),
+                    identity,
+                    || {
+                        let r = req.clone();
+                        async move {
+                            r.send()
+                                .await
+                                .map(|o| o.route_id().map(str::to_string))
+                                .map_err(|e| classify(name, e))
+                        }
+                    },
+                )
                 .await?;
                 Ok(self.record(AdoptKind::Route, route_key, res))
             }

@@ -250,7 +250,7 @@ pub enum AdoptKind {
 }
 
 impl AdoptKind {
-    fn what(self) -> &'static str {
+    pub fn what(self) -> &'static str {
         match self {
             AdoptKind::Route => "route",
             AdoptKind::Authorizer => "authorizer",
@@ -258,18 +258,18 @@ impl AdoptKind {
     }
 }
 
-/// Create a route / authorizer with `create` (one create call, classified, answering the
-/// new id), looking before re-creating after a lost answer ([`create_or_find`]); the id, with
+/// Create a route, authorizer or route response (`what`, for messages) with `create` (one
+/// create call, classified, answering the new id), looking before re-creating after a lost answer ([`create_or_find`]); the id, with
 /// the op's outcome. A ConflictException (the transport hands it straight back:
 /// [`crate::aws::pace::conflict_means_exists`]) means the key or name is taken, by an earlier
 /// attempt whose answer was lost or by another run: the object `identity` names is looked
-/// up (one list of the API's routes or authorizers) and adopted. Nothing there: the conflict
+/// up (one list of the API's routes, authorizers or the route's responses) and adopted. Nothing there: the conflict
 /// was a concurrent modification, and the create is tried again after a backoff
 /// ([`retry_while_busy`]). Any other error is returned as is.
 pub async fn create_or_adopt<F, Fut>(
     clients: &Clients,
     op: &str,
-    kind: AdoptKind,
+    what: &str,
     identity: Identity<'_>,
     create: F,
 ) -> Result<(String, OpOutcome), AwsError>
@@ -281,7 +281,7 @@ where
     retry_while_busy(|| async move {
         let e = match create_or_find(clients, identity, create).await {
             Ok(Made::Created(id)) => {
-                let id = answered_id(op, kind.what(), id.as_deref())?;
+                let id = answered_id(op, what, id.as_deref())?;
                 return Ok(Settled::Done((id.clone(), OpOutcome::Created { id })));
             }
             Ok(Made::Adopted(id)) => {

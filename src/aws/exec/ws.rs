@@ -261,8 +261,12 @@ impl<'c> WsExecutor<'c> {
                     api: &api,
                     name: auth_name,
                 };
-                let res =
-                    create_or_adopt(self.clients, name, AdoptKind::Authorizer, identity, || {
+                let res = create_or_adopt(
+                    self.clients,
+                    name,
+                    AdoptKind::Authorizer.what(),
+                    identity,
+                    || {
                         let r = req.clone();
                         async move {
                             r.send()
@@ -270,8 +274,9 @@ impl<'c> WsExecutor<'c> {
                                 .map(|o| o.authorizer_id().map(str::to_string))
                                 .map_err(|e| classify(name, e))
                         }
-                    })
-                    .await?;
+                    },
+                )
+                .await?;
                 Ok(self.record(AdoptKind::Authorizer, auth_name, res))
             }
             WsOp::UpdateAuthorizer {
@@ -494,15 +499,21 @@ impl<'c> WsExecutor<'c> {
                     api: &api,
                     route_key,
                 };
-                let res = create_or_adopt(self.clients, name, AdoptKind::Route, identity, || {
-                    let r = req.clone();
-                    async move {
-                        r.send()
-                            .await
-                            .map(|o| o.route_id().map(str::to_string))
-                            .map_err(|e| classify(name, e))
-                    }
-                })
+                let res = create_or_adopt(
+                    self.clients,
+                    name,
+                    AdoptKind::Route.what(),
+                    identity,
+                    || {
+                        let r = req.clone();
+                        async move {
+                            r.send()
+                                .await
+                                .map(|o| o.route_id().map(str::to_string))
+                                .map_err(|e| classify(name, e))
+                        }
+                    },
+                )
                 .await?;
                 Ok(self.record(AdoptKind::Route, route_key, res))
             }
@@ -556,34 +567,19 @@ impl<'c> WsExecutor<'c> {
                     route: &route,
                     key: DEFAULT_KEY,
                 };
-                let (clients, req) = (self.clients, &req);
-                let (id, outcome) = retry_while_busy(|| async move {
-                    let made = create_or_find(clients, identity, || {
+                // The key taken (an attempt whose answer was lost, or another run): that
+                // route response is adopted (it has no settings of its own).
+                let (id, outcome) =
+                    create_or_adopt(self.clients, name, "route response", identity, || {
                         let r = req.clone();
-                        async move { r.send().await.map_err(|e| classify(name, e)) }
-                    })
-                    .await;
-                    let e = match made {
-                        Ok(Made::Created(out)) => {
-                            let id = out.route_response_id();
-                            let id = answered_id(name, "route response", id)?;
-                            return Ok(Settled::Done((id.clone(), OpOutcome::Created { id })));
+                        async move {
+                            r.send()
+                                .await
+                                .map(|o| o.route_response_id().map(str::to_string))
+                                .map_err(|e| classify(name, e))
                         }
-                        Ok(Made::Adopted(id)) => {
-                            return Ok(Settled::Done((id.clone(), OpOutcome::Adopted { id })))
-                        }
-                        Err(e) if e.kind == ErrorKind::Conflict => e,
-                        Err(e) => return Err(e),
-                    };
-                    // The key is taken (an attempt whose answer was lost, or another run):
-                    // adopt that route response (it has no settings of its own). Nothing
-                    // there: a concurrent modification, and the create is tried again.
-                    Ok(match find(clients, &identity).await? {
-                        Some(id) => Settled::Done((id.clone(), OpOutcome::Adopted { id })),
-                        None => Settled::Busy(e),
                     })
-                })
-                .await?;
+                    .await?;
                 self.route_response_ids.insert(route_key.clone(), id);
                 Ok(outcome)
             }
