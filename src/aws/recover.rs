@@ -228,19 +228,7 @@ pub async fn find(c: &Clients, identity: &Identity<'_>) -> Result<Option<String>
             integration,
             key,
         } => {
-            let list = all_pages(|token| async move {
-                let page = c
-                    .apigw2
-                    .get_integration_responses()
-                    .api_id(api)
-                    .integration_id(integration)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify("GetIntegrationResponses", e))?;
-                Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
-            })
-            .await?;
+            let list = crate::aws::read::ws::integration_responses_of(c, api, integration).await?;
             Ok(first(
                 list.iter()
                     .filter(|r| r.integration_response_key() == Some(key))

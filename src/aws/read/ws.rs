@@ -7,7 +7,7 @@
 //! get-route-responses for each route that has a route response selection expression (only
 //! two-way routes answer a client, so only they are read: a one-way API costs no more), and
 //! get-integration-responses for each custom integration (AWS, HTTP, MOCK: proxies have
-//! none, so an API of proxies costs no more either).
+//! none, so an API of proxies costs no more either), both in the same round.
 //! The fallbacks for the emulator's missing operations are those of HTTP APIs, chosen by the
 //! classified error kind and reported in `notes`: get-authorizers answering a server error
 //! (moto 5.2.5: HTTP 500) reads the authorizers routes refer to one by one (one no route uses
@@ -93,7 +93,11 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
         .filter(|(_, r)| r.route_response_selection_expression.is_some())
         .map(|(i, r)| (i, r.id.clone()))
         .collect();
-    let responses = bounded(
+    // The route responses of two-way routes and the integration responses of custom
+    // integrations are independent: one round of reads, not two.
+    let integrations: Vec<(String, Integration)> =
+        l.integrations?.iter().filter_map(map_integration).collect();
+    let route_responses = bounded(
         two_way.into_iter().map(|(i, route_id)| {
             let c = c.clone();
             let id = id.to_string();
@@ -118,8 +122,11 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
             }
         }),
         LAMBDA_CONCURRENCY,
-    )
-    .await;
+    );
+    let (responses, integration_responses) = tokio::join!(
+        route_responses,
+        read_integration_responses(c, id, &integrations)
+    );
     let mut unlisted = 0;
     for r in responses {
         match r {
@@ -154,9 +161,7 @@ pub async fn read_ws_api(c: &Clients, id: &str) -> Result<ObservedWsApi, AwsErro
         ));
     }
 
-    let integrations: Vec<(String, Integration)> =
-        l.integrations?.iter().filter_map(map_integration).collect();
-    let integration_responses = read_integration_responses(c, id, &integrations).await?;
+    let integration_responses = integration_responses?;
 
     let raw = RawWsApi {
         id: id.to_string(),
@@ -197,25 +202,9 @@ async fn read_integration_responses(
         .map(|(iid, _)| iid.clone());
     let lists = bounded(
         custom.map(|integration_id| {
-            let c = c.clone();
-            let id = id.to_string();
+            let (c, id) = (c.clone(), id.to_string());
             async move {
-                let list = all_pages(|token| {
-                    let (c, id, integration_id) = (c.clone(), id.clone(), integration_id.clone());
-                    async move {
-                        let p = c
-                            .apigw2
-                            .get_integration_responses()
-                            .api_id(id)
-                            .integration_id(integration_id)
-                            .set_next_token(token)
-                            .send()
-                            .await
-                            .map_err(|e| classify("GetIntegrationResponses", e))?;
-                        Ok((p.items().to_vec(), p.next_token().map(str::to_string)))
-                    }
-                })
-                .await?;
+                let list = integration_responses_of(&c, &id, &integration_id).await?;
                 Ok::<_, AwsError>((integration_id, list))
             }
         }),
@@ -235,6 +224,27 @@ async fn read_integration_responses(
         }));
     }
     Ok(out)
+}
+
+/// get-integration-responses of the integration `integration` of API `api`, all pages.
+pub(crate) async fn integration_responses_of(
+    c: &Clients,
+    api: &str,
+    integration: &str,
+) -> Result<Vec<v2::IntegrationResponse>, AwsError> {
+    all_pages(|token| async move {
+        let p = c
+            .apigw2
+            .get_integration_responses()
+            .api_id(api)
+            .integration_id(integration)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("GetIntegrationResponses", e))?;
+        Ok((p.items().to_vec(), p.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 pub(crate) fn map_integration_response(r: &v2::IntegrationResponse) -> IntegrationResponse {
