@@ -527,7 +527,7 @@ pub async fn apply_domain_with(
 /// The ARN of the domain name `domain` for tag-resource and untag-resource, the same in
 /// both API families: `arn:aws:apigateway:{region}::/domainnames/{name}`.
 pub fn domain_arn(c: &Clients, domain: &str) -> String {
-    format!("arn:aws:apigateway:{}::/domainnames/{domain}", c.region)
+    super::apigateway_arn(&c.region, &format!("/domainnames/{domain}"))
 }
 
 /// One change of an alias record set of `domain`.

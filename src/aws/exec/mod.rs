@@ -309,6 +309,13 @@ pub(crate) fn refused_as_existing<O>(
     }
 }
 
+/// The ARN tag-resource and untag-resource take for an API Gateway resource of both API
+/// families outside an API (`/apikeys/{id}`, `/domainnames/{name}`) in `region`:
+/// `arn:aws:apigateway:{region}::{path}` (the `aws` partition).
+pub(crate) fn apigateway_arn(region: &str, path: &str) -> String {
+    format!("arn:aws:apigateway:{region}::{path}")
+}
+
 /// After attempt `attempt` of an op met a ConflictException that its lookup showed to be a
 /// concurrent modification (nothing there): wait a backoff ([`RetryKind::Conflict`]) and say
 /// whether to try again (at most [`CONFLICT_ATTEMPTS`] attempts; none after an interrupt).

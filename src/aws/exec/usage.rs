@@ -91,10 +91,9 @@ impl Executor<'_> {
 
     /// `arn:aws:apigateway:{region}::/apikeys/{id}`, what tag-resource takes for a key.
     fn api_key_arn(&self, op: &str, id: &str) -> Result<String, AwsError> {
-        Ok(format!(
-            "arn:aws:apigateway:{}::/apikeys/{}",
-            self.clients.region,
-            self.fill_usage(op, id)?
+        Ok(super::apigateway_arn(
+            &self.clients.region,
+            &format!("/apikeys/{}", self.fill_usage(op, id)?),
         ))
     }
 
