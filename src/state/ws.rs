@@ -521,8 +521,9 @@ impl WsApi {
             route_responses: &'a BTreeSet<String>,
             integrations: &'a BTreeMap<String, Integration>,
             authorizers: &'a BTreeMap<String, Authorizer>,
-            // Absent when none is declared: the fingerprint of an API whose spec declares
-            // no integration responses is what it was before gwctl managed them.
+            // Absent when there are none: the fingerprint of an API without integration
+            // responses is what it was before gwctl managed them (the planner also accepts
+            // the mark of the declared ones only: `plan::ws::declared_config`).
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
             integration_responses: &'a BTreeMap<String, BTreeMap<String, IntegrationResponse>>,
         }
